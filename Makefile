@@ -1,0 +1,84 @@
+# BitNexus — `make run` and `make test` set up everything they need on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FRONTEND := frontend
+SPA_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/package.json $(FRONTEND)/tsconfig*.json -type f 2>/dev/null)
+APT_STAMP := /var/lib/bitnexus-apt-updated
+
+.PHONY: run test lint fmt typecheck bench lock openapi clean-data help
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+# ---- installation (each step is skipped when its inputs have not changed) ----
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime-installed: requirements.lock pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.lock
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.lock $(VENV)/.runtime-installed
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.lock
+	touch $@
+
+$(FRONTEND)/node_modules/.installed: $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(FRONTEND)/dist/index.html: $(FRONTEND)/node_modules/.installed $(SPA_SOURCES)
+	cd $(FRONTEND) && npm run build --silent
+	touch $@
+
+$(APT_STAMP):
+	apt-get update -qq
+	touch $@
+
+/usr/bin/chromium: | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+/usr/bin/wrk: | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+
+# ---- the two commands ----
+run: $(VENV)/.runtime-installed $(FRONTEND)/dist/index.html  ## Set up, migrate, seed the demo and serve on :8000
+	$(BIN)/bitnexus serve --migrate --demo
+
+test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium  ## Set up, lint, type-check and run every test
+	$(MAKE) --no-print-directory lint typecheck
+	$(BIN)/pytest
+
+# ---- everything else ----
+lint: $(VENV)/.dev-installed  ## ruff (lint + format check)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(VENV)/.dev-installed  ## Format the Python code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(VENV)/.dev-installed $(FRONTEND)/node_modules/.installed  ## mypy (strict) and tsc
+	$(BIN)/mypy
+	cd $(FRONTEND) && npm run typecheck --silent
+
+bench: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/wrk  ## Run the benchmarks, write bench/RESULTS.md
+	$(BIN)/python -m bench
+
+openapi: $(VENV)/.runtime-installed $(FRONTEND)/node_modules/.installed  ## Regenerate frontend/openapi.json and the typed client
+	$(BIN)/bitnexus openapi > $(FRONTEND)/openapi.json
+	cd $(FRONTEND) && npm run gen:api --silent
+
+lock:  ## Re-resolve requirements*.lock from pyproject.toml
+	rm -rf /tmp/bitnexus-lock && $(PYTHON) -m venv /tmp/bitnexus-lock
+	/tmp/bitnexus-lock/bin/pip install -q -e .
+	(echo "# Exact runtime pins; regenerate with \`make lock\`."; /tmp/bitnexus-lock/bin/pip freeze --exclude-editable) > requirements.lock
+	/tmp/bitnexus-lock/bin/pip install -q -e '.[dev]'
+	(echo "# Exact runtime + development pins; regenerate with \`make lock\`."; /tmp/bitnexus-lock/bin/pip freeze --exclude-editable) > requirements-dev.lock
+
+clean-data:  ## Delete the local data directory (database, keys, uploads)
+	rm -rf var

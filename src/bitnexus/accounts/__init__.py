@@ -1,0 +1,1 @@
+"""Accounts: users, roles, sessions (refresh tokens), invitations and password resets."""

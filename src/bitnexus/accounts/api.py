@@ -1,0 +1,269 @@
+"""Accounts routes: auth, the caller's profile, public signup/invitations, user management."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Query, Request, Response, status
+
+from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
+from bitnexus.accounts.errors import (
+    CannotChangeSelf,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidResetToken,
+    InvitationNotFound,
+    InvitationUnusable,
+    SessionExpired,
+    UnknownReferralCode,
+    UserNotFound,
+    UserSuspended,
+)
+from bitnexus.accounts.schemas import (
+    AcceptInvitationRequest,
+    AffiliateSignupRequest,
+    ChangePasswordRequest,
+    InvitationCreate,
+    InvitationPage,
+    InvitationPublic,
+    InvitationRead,
+    LoginRequest,
+    MeRead,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    ProfileUpdate,
+    SignupRequest,
+    TokenResponse,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
+from bitnexus.accounts.service import registration, sessions, users
+from bitnexus.core.config import Settings
+from bitnexus.core.deps import SessionDep, SettingsDep
+from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, RateLimited, errors_for
+from bitnexus.tenants.errors import SlugTaken, TenantNotFound, TenantSuspended
+
+REFRESH_COOKIE = "bnx_refresh"
+REFRESH_PATH = "/api/v1/auth"
+
+auth_router = APIRouter(prefix="/auth", tags=["auth"])
+me_router = APIRouter(prefix="/me", tags=["me"])
+public_router = APIRouter(prefix="/public", tags=["public"])
+users_router = APIRouter(prefix="/users", tags=["users"])
+invitations_router = APIRouter(prefix="/invitations", tags=["invitations"])
+
+RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_schema=False)]
+PageLimit = Annotated[int, Query(ge=1, le=200)]
+
+
+def _with_cookie(
+    response: Response, settings: Settings, issued: sessions.IssuedSession
+) -> TokenResponse:
+    response.set_cookie(
+        REFRESH_COOKIE,
+        issued.refresh_token,
+        max_age=settings.refresh_token_days * 86400,
+        path=REFRESH_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=settings.base_url.startswith("https://"),
+    )
+    return issued.response
+
+
+# ---- auth ----
+@auth_router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors_for(SlugTaken, EmailTaken, InvalidInput),
+)
+async def signup(
+    body: SignupRequest, session: SessionDep, settings: SettingsDep, response: Response
+) -> TokenResponse:
+    """Create an organisation and its first admin, and log the admin in."""
+    return _with_cookie(
+        response, settings, await registration.signup_organisation(session, settings, body)
+    )
+
+
+@auth_router.post(
+    "/login", responses=errors_for(InvalidCredentials, UserSuspended, TenantSuspended, RateLimited)
+)
+async def login(
+    body: LoginRequest,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> TokenResponse:
+    """Log in with organisation, email and password."""
+    client_ip = request.client.host if request.client else "unknown"
+    return _with_cookie(
+        response, settings, await sessions.login(session, settings, body, client_ip)
+    )
+
+
+@auth_router.post("/refresh", responses=errors_for(SessionExpired, UserSuspended, TenantSuspended))
+async def refresh(
+    session: SessionDep, settings: SettingsDep, response: Response, token: RefreshCookie = None
+) -> TokenResponse:
+    """Exchange the refresh cookie for a new access token (the cookie rotates)."""
+    return _with_cookie(response, settings, await sessions.refresh(session, settings, token))
+
+
+@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(session: SessionDep, response: Response, token: RefreshCookie = None) -> None:
+    """End this session (its whole refresh-token family)."""
+    await sessions.logout(session, token)
+    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_PATH)
+
+
+@auth_router.post("/password-reset/request", status_code=status.HTTP_202_ACCEPTED)
+async def request_password_reset(
+    body: PasswordResetRequest, session: SessionDep, settings: SettingsDep
+) -> None:
+    """Mail a password reset link if the account exists (the answer is the same either way)."""
+    await users.request_password_reset(session, settings, body)
+
+
+@auth_router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors_for(InvalidResetToken, InvalidInput),
+)
+async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep) -> None:
+    """Set a new password with a single-use reset token."""
+    await users.confirm_password_reset(session, body)
+
+
+# ---- me ----
+@me_router.get("", responses=errors_for(SessionExpired, UserSuspended, TenantSuspended))
+async def get_me(principal: CurrentPrincipal) -> MeRead:
+    """The caller's profile and organisation."""
+    return sessions.me(principal.user, principal.tenant)
+
+
+@me_router.patch("", responses=errors_for(SessionExpired))
+async def update_me(
+    body: ProfileUpdate, principal: CurrentPrincipal, session: SessionDep
+) -> MeRead:
+    """Change the caller's name."""
+    user = await users.update_profile(session, principal.user, body)
+    return sessions.me(user, principal.tenant)
+
+
+@me_router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors_for(InvalidCredentials, InvalidInput),
+)
+async def change_password(
+    body: ChangePasswordRequest, principal: CurrentPrincipal, session: SessionDep
+) -> None:
+    """Change the caller's password; other sessions end."""
+    await users.change_password(session, principal, body)
+
+
+# ---- public (no token) ----
+@public_router.post(
+    "/tenants/{slug}/affiliates",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors_for(
+        TenantNotFound, TenantSuspended, EmailTaken, UnknownReferralCode, InvalidInput
+    ),
+)
+async def signup_affiliate(
+    slug: str,
+    body: AffiliateSignupRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> TokenResponse:
+    """Join an organisation as an affiliate (optionally referred by another affiliate)."""
+    issued = await registration.signup_affiliate(session, settings, slug.lower(), body)
+    return _with_cookie(response, settings, issued)
+
+
+@public_router.get(
+    "/invitations/{token}", responses=errors_for(InvitationNotFound, InvitationUnusable)
+)
+async def get_invitation(token: str, session: SessionDep) -> InvitationPublic:
+    """What an invitation link offers: organisation, email and role."""
+    return await registration.public_invitation(session, token)
+
+
+@public_router.post(
+    "/invitations/{token}/accept",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors_for(InvitationNotFound, InvitationUnusable, EmailTaken, InvalidInput),
+)
+async def accept_invitation(
+    token: str,
+    body: AcceptInvitationRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> TokenResponse:
+    """Accept an invitation: create the account and log it in."""
+    issued = await registration.accept_invitation(session, settings, token, body)
+    return _with_cookie(response, settings, issued)
+
+
+# ---- users (tenant admin) ----
+@users_router.get("", responses=errors_for(Forbidden, BadRequest))
+async def list_users(
+    _admin: TenantAdmin,
+    session: SessionDep,
+    cursor: str | None = None,
+    limit: PageLimit = 50,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> UserPage:
+    """The organisation's users, oldest first, filtered by name or email."""
+    return await users.list_users(session, cursor, limit, q)
+
+
+@users_router.get("/{user_id}", responses=errors_for(UserNotFound, Forbidden))
+async def get_user(user_id: uuid.UUID, _admin: TenantAdmin, session: SessionDep) -> UserRead:
+    """One user of the organisation."""
+    return users.user_read(await users.get_user(session, user_id))
+
+
+@users_router.patch("/{user_id}", responses=errors_for(UserNotFound, Forbidden, CannotChangeSelf))
+async def update_user(
+    user_id: uuid.UUID, body: UserUpdate, admin: TenantAdmin, session: SessionDep
+) -> UserRead:
+    """Change a user's role, or suspend / re-activate them."""
+    return users.user_read(await users.update_user(session, admin, user_id, body))
+
+
+# ---- invitations (tenant admin) ----
+@invitations_router.post(
+    "", status_code=status.HTTP_201_CREATED, responses=errors_for(EmailTaken, Forbidden)
+)
+async def create_invitation(
+    body: InvitationCreate, admin: TenantAdmin, session: SessionDep, settings: SettingsDep
+) -> InvitationRead:
+    """Invite someone by email; the accept link is returned once."""
+    return await registration.invite(session, settings, admin, body)
+
+
+@invitations_router.get("", responses=errors_for(Forbidden, BadRequest))
+async def list_invitations(
+    _admin: TenantAdmin, session: SessionDep, cursor: str | None = None, limit: PageLimit = 50
+) -> InvitationPage:
+    """Invitations of the organisation, newest first."""
+    return await registration.list_invitations(session, cursor, limit)
+
+
+@invitations_router.delete(
+    "/{invitation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=errors_for(InvitationNotFound, InvitationUnusable, Forbidden),
+)
+async def revoke_invitation(
+    invitation_id: uuid.UUID, _admin: TenantAdmin, session: SessionDep
+) -> None:
+    """Revoke a pending invitation."""
+    await registration.revoke_invitation(session, invitation_id)

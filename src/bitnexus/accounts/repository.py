@@ -1,0 +1,156 @@
+"""Every query on users, tokens, invitations and the login throttle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts.models import (
+    AuthThrottle,
+    Invitation,
+    PasswordResetToken,
+    RefreshToken,
+    User,
+)
+from bitnexus.core.schemas import Cursor
+from bitnexus.tenants.models import Tenant
+
+
+async def user_with_tenant(session: AsyncSession, user_id: uuid.UUID) -> tuple[User, Tenant] | None:
+    """The user and their tenant in one round trip (RLS limits both to the current tenant)."""
+    row = (
+        await session.execute(
+            select(User, Tenant).join(Tenant, Tenant.id == User.tenant_id).where(User.id == user_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    return (
+        await session.execute(select(User).where(func.lower(User.email) == email.lower()))
+    ).scalar_one_or_none()
+
+
+async def get_user_by_referral_code(session: AsyncSession, code: str) -> User | None:
+    return (
+        await session.execute(select(User).where(User.referral_code == code))
+    ).scalar_one_or_none()
+
+
+async def list_users(
+    session: AsyncSession, *, after: Cursor | None, limit: int, query: str | None
+) -> list[User]:
+    stmt = select(User).order_by(User.created_at, User.id).limit(limit)
+    if after is not None:
+        stmt = stmt.where((User.created_at, User.id) > (after.created_at, after.id))  # type: ignore[operator]
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(User.email.ilike(pattern) | User.name.ilike(pattern))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def get_refresh_token(session: AsyncSession, token_id: uuid.UUID) -> RefreshToken | None:
+    return (
+        await session.execute(
+            select(RefreshToken).where(RefreshToken.id == token_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID, now: dt.datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def revoke_user_sessions(session: AsyncSession, user_id: uuid.UUID, now: dt.datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def get_reset_token(session: AsyncSession, token_id: uuid.UUID) -> PasswordResetToken | None:
+    return (
+        await session.execute(
+            select(PasswordResetToken).where(PasswordResetToken.id == token_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+
+
+async def get_invitation(
+    session: AsyncSession, invitation_id: uuid.UUID, *, lock: bool = False
+) -> Invitation | None:
+    stmt = select(Invitation).where(Invitation.id == invitation_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_invitations(
+    session: AsyncSession, *, after: Cursor | None, limit: int
+) -> list[Invitation]:
+    stmt = (
+        select(Invitation).order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(limit)
+    )
+    if after is not None:
+        stmt = stmt.where(
+            (Invitation.created_at, Invitation.id) < (after.created_at, after.id)  # type: ignore[operator]
+        )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def throttle_locked_until(
+    session: AsyncSession, keys: list[str], now: dt.datetime
+) -> dt.datetime | None:
+    """The latest lockout still in force among `keys`, if any."""
+    return (
+        await session.execute(
+            select(func.max(AuthThrottle.locked_until)).where(
+                AuthThrottle.key.in_(keys), AuthThrottle.locked_until > now
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def throttle_record_failure(
+    session: AsyncSession, key: str, *, limit: int, window: dt.timedelta, now: dt.datetime
+) -> None:
+    """Count one failure in the key's window; lock the key for a window once it hits `limit`."""
+    expired = AuthThrottle.window_started_at < now - window
+    upsert = insert(AuthThrottle).values(key=key, failures=1, window_started_at=now)
+    stmt = upsert.on_conflict_do_update(
+        index_elements=[AuthThrottle.key],
+        set_={
+            "failures": case((expired, 1), else_=AuthThrottle.failures + 1),
+            "window_started_at": case((expired, now), else_=AuthThrottle.window_started_at),
+        },
+    ).returning(AuthThrottle.failures)
+    failures = (await session.execute(stmt)).scalar_one()
+    if failures >= limit:
+        await session.execute(
+            update(AuthThrottle).where(AuthThrottle.key == key).values(locked_until=now + window)
+        )
+
+
+async def throttle_clear(session: AsyncSession, key: str) -> None:
+    await session.execute(
+        update(AuthThrottle).where(AuthThrottle.key == key).values(failures=0, locked_until=None)
+    )

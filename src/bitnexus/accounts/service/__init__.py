@@ -1,0 +1,1 @@
+"""Account rules, split by use case: sessions, registration, users."""

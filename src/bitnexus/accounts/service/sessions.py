@@ -1,0 +1,217 @@
+"""Login, token issue and rotation, logout, and turning an access token into a principal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts import repository
+from bitnexus.accounts.errors import InvalidCredentials, SessionExpired, UserSuspended
+from bitnexus.accounts.models import RefreshToken, Role, User, UserStatus
+from bitnexus.accounts.schemas import LoginRequest, MeRead, TokenResponse
+from bitnexus.core.config import Settings
+from bitnexus.core.db import set_tenant, utcnow
+from bitnexus.core.errors import RateLimited
+from bitnexus.core.security import (
+    AccessClaims,
+    hash_password,
+    issue_access_token,
+    needs_rehash,
+    verify_password,
+)
+from bitnexus.core.tokens import matches, new_token, parse_token
+from bitnexus.tenants import repository as tenant_repository
+from bitnexus.tenants import service as tenants
+from bitnexus.tenants.errors import TenantSuspended
+from bitnexus.tenants.models import Tenant, TenantStatus
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the (fresh from the database) user and tenant behind an access token."""
+
+    user: User
+    tenant: Tenant
+    claims: AccessClaims
+
+    @property
+    def role(self) -> Role:
+        return Role(self.user.role)
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    """What a successful login/refresh hands out: the body and the refresh cookie value."""
+
+    response: TokenResponse
+    refresh_token: str
+    refresh_expires_at: dt.datetime
+
+
+def me(user: User, tenant: Tenant) -> MeRead:
+    return MeRead(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=Role(user.role),
+        status=UserStatus(user.status),
+        referral_code=user.referral_code,
+        referred_by_id=user.referred_by_id,
+        created_at=user.created_at,
+        tenant=tenants.brief(tenant),
+    )
+
+
+async def issue_session(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    tenant: Tenant,
+    *,
+    family_id: uuid.UUID | None = None,
+) -> IssuedSession:
+    """Mint an access token and the next refresh token of a (new or continuing) family."""
+    access, _ = issue_access_token(
+        settings.secret,
+        user_id=user.id,
+        tenant_id=tenant.id,
+        role=user.role,
+        ttl_seconds=settings.access_token_minutes * 60,
+    )
+    token = new_token(tenant.id)
+    expires_at = utcnow() + dt.timedelta(days=settings.refresh_token_days)
+    await repository.add(
+        session,
+        RefreshToken(
+            id=token.id,
+            tenant_id=tenant.id,
+            user_id=user.id,
+            family_id=family_id or token.id,
+            token_hash=token.digest,
+            expires_at=expires_at,
+        ),
+    )
+    return IssuedSession(
+        response=TokenResponse(
+            access_token=access,
+            expires_in=settings.access_token_minutes * 60,
+            user=me(user, tenant),
+        ),
+        refresh_token=str(token),
+        refresh_expires_at=expires_at,
+    )
+
+
+def _throttle_key(settings: Settings, kind: str, value: str) -> str:
+    return hmac.new(
+        settings.secret.encode(), f"{kind}:{value}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def ensure_active(user: User, tenant: Tenant) -> None:
+    if tenant.status == TenantStatus.suspended:
+        raise TenantSuspended("This organisation is suspended; contact the platform operator.")
+    if user.status == UserStatus.suspended:
+        raise UserSuspended("Your account is suspended; contact your organisation's admin.")
+
+
+async def login(
+    session: AsyncSession, settings: Settings, request: LoginRequest, client_ip: str
+) -> IssuedSession:
+    """Check credentials with per-account and per-IP throttling; never reveal which part failed."""
+    now = utcnow()
+    window = dt.timedelta(seconds=settings.login_window_seconds)
+    account_key = _throttle_key(settings, "acct", f"{request.organisation}:{request.email.lower()}")
+    ip_key = _throttle_key(settings, "ip", client_ip)
+    locked_until = await repository.throttle_locked_until(session, [account_key, ip_key], now)
+    if locked_until is not None:
+        raise RateLimited(int((locked_until - now).total_seconds()) + 1)
+
+    found = await tenant_repository.lookup_slug(session, request.organisation)
+    user: User | None = None
+    tenant: Tenant | None = None
+    if found is not None:
+        await set_tenant(session, found.id)
+        user = await repository.get_user_by_email(session, request.email)
+        tenant = await tenant_repository.get(session, found.id)
+    if not verify_password(user.password_hash if user else None, request.password):
+        await repository.throttle_record_failure(
+            session,
+            account_key,
+            limit=settings.login_max_failures_per_account,
+            window=window,
+            now=now,
+        )
+        await repository.throttle_record_failure(
+            session, ip_key, limit=settings.login_max_failures_per_ip, window=window, now=now
+        )
+        log.info("auth.login_failed", organisation=request.organisation)
+        raise InvalidCredentials("The organisation, email or password is wrong.")
+    assert user is not None
+    assert tenant is not None
+    ensure_active(user, tenant)
+    await repository.throttle_clear(session, account_key)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(request.password)
+    user.last_login_at = now
+    log.info("auth.login", user_id=str(user.id), tenant_id=str(tenant.id))
+    return await issue_session(session, settings, user, tenant)
+
+
+async def refresh(session: AsyncSession, settings: Settings, raw: str | None) -> IssuedSession:
+    """Rotate a refresh token. Presenting an already-rotated token revokes its whole family."""
+    token = parse_token(raw)
+    if token is None:
+        raise SessionExpired("No valid session; log in again.")
+    await set_tenant(session, token.tenant_id)
+    row = await repository.get_refresh_token(session, token.id)
+    if row is None or not matches(token, row.token_hash):
+        raise SessionExpired("No valid session; log in again.")
+    now = utcnow()
+    if row.used_at is not None or row.revoked_at is not None:
+        if row.used_at is not None:
+            # A rotated token came back: it was copied. Kill every descendant, stolen or not.
+            await repository.revoke_family(session, row.family_id, now)
+            log.warning("auth.refresh_reuse_detected", family_id=str(row.family_id))
+        raise SessionExpired("This session was ended; log in again.")
+    if row.expires_at <= now:
+        raise SessionExpired("Your session expired; log in again.")
+    found = await repository.user_with_tenant(session, row.user_id)
+    if found is None:
+        raise SessionExpired()
+    user, tenant = found
+    ensure_active(user, tenant)
+    row.used_at = now
+    return await issue_session(session, settings, user, tenant, family_id=row.family_id)
+
+
+async def logout(session: AsyncSession, raw: str | None) -> None:
+    token = parse_token(raw)
+    if token is None:
+        return
+    await set_tenant(session, token.tenant_id)
+    row = await repository.get_refresh_token(session, token.id)
+    if row is not None and matches(token, row.token_hash):
+        await repository.revoke_family(session, row.family_id, utcnow())
+
+
+async def authenticate(session: AsyncSession, claims: AccessClaims) -> Principal:
+    """Load the caller behind verified claims, refusing suspended users and tenants."""
+    await set_tenant(session, claims.tenant_id)
+    found = await repository.user_with_tenant(session, claims.user_id)
+    if found is None:
+        raise SessionExpired("Unknown user.")
+    user, tenant = found
+    ensure_active(user, tenant)
+    # A password change ends every access token issued before it.
+    if claims.issued_at < int(user.password_changed_at.timestamp()):
+        raise SessionExpired("Your password changed; log in again.")
+    return Principal(user=user, tenant=tenant, claims=claims)

@@ -1,0 +1,121 @@
+"""The ASGI application: API under /api/v1, docs under /api, the SPA everywhere else."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from bitnexus import __version__
+from bitnexus.accounts import api as accounts_api
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.core.errors import MethodNotAllowed, NotFound
+from bitnexus.core.http import RequestContextMiddleware, install_error_handlers
+from bitnexus.core.provision import alembic_config
+from bitnexus.ops import api as ops_api
+from bitnexus.platform import api as platform_api
+from bitnexus.tenants import api as tenants_api
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX)
+    for sub in (
+        accounts_api.auth_router,
+        accounts_api.me_router,
+        accounts_api.public_router,
+        tenants_api.public_router,
+        tenants_api.router,
+        accounts_api.users_router,
+        accounts_api.invitations_router,
+        platform_api.router,
+        ops_api.dev_router,
+    ):
+        router.include_router(sub)
+    return router
+
+
+def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = Database(urls.app, pool_size=settings.db_pool_size)
+        app.state.migration_head = ScriptDirectory.from_config(
+            alembic_config(urls)
+        ).get_current_head()
+        try:
+            yield
+        finally:
+            await app.state.db.dispose()
+
+    app = FastAPI(
+        title="BitNexus API",
+        version=__version__,
+        summary="Multi-tenant affiliate marketplace with a verifiable commission ledger.",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.include_router(ops_api.health_router)
+    app.include_router(api_router())
+    _mount_docs(app)
+    _mount_spa(app, settings.frontend_dist)
+    return app
+
+
+def _mount_docs(app: FastAPI) -> None:
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="BitNexus API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/favicon.svg",
+        )
+
+
+def _mount_spa(app: FastAPI, dist: Path) -> None:
+    """Serve the built SPA when no route matched: real files as they are, else index.html.
+
+    It is the router's fallback, so a path an API route serves with other methods still gets
+    the router's own 405, and nothing under /api is ever shadowed (an unknown API path is a
+    problem+json 404).
+    """
+    root = dist.resolve()
+
+    async def spa(scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if path == "/api" or path.startswith("/api/"):
+            raise NotFound(f"No API route at {path}.")
+        if scope["method"] not in {"GET", "HEAD"}:
+            raise MethodNotAllowed(headers={"Allow": "GET, HEAD"})
+        relative = path.lstrip("/")
+        candidate = (root / relative).resolve()
+        response: Response
+        if relative and candidate.is_file() and candidate.is_relative_to(root):
+            immutable = relative.startswith("assets/")
+            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
+            response = FileResponse(candidate, headers={"Cache-Control": cache})
+        elif (root / "index.html").is_file():
+            response = FileResponse(root / "index.html", headers={"Cache-Control": "no-cache"})
+        else:
+            response = HTMLResponse(
+                "<h1>BitNexus</h1><p>The web app is not built; run <code>make run</code>.</p>",
+                status_code=503,
+            )
+        await response(scope, receive, send)
+
+    app.router.default = spa

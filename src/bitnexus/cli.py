@@ -1,0 +1,185 @@
+"""The `bitnexus` command: serve, migrate, demo, create-platform-admin, db-url, openapi."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bitnexus.core import provision
+from bitnexus.core.config import Settings, get_settings
+from bitnexus.core.db import Database
+from bitnexus.core.dburl import DatabaseUrls, libpq
+from bitnexus.core.logging import configure_logging
+
+cli = typer.Typer(
+    help="BitNexus: multi-tenant affiliate marketplace with a verifiable commission ledger.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True, width=120)
+
+
+def _setup() -> Settings:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code=2)
+
+
+def _urls(settings: Settings, migrate: bool) -> DatabaseUrls:
+    try:
+        return provision.migrate(settings) if migrate else provision.database_urls(settings)
+    except provision.DatabaseNotSuitable as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _print_logins(settings: Settings, logins: list[object]) -> None:
+    from bitnexus.demo import DemoLogin
+
+    table = Table(title="Demo logins", show_lines=False)
+    for col in ("organisation", "email", "password", "role"):
+        table.add_column(col)
+    for login in logins:
+        assert isinstance(login, DemoLogin)
+        table.add_row(login.organisation, login.email, login.password, login.role.value)
+    console.print(table)
+
+
+@cli.command()
+def serve(
+    migrate: Annotated[bool, typer.Option(help="Run pending migrations first.")] = True,
+    demo: Annotated[bool, typer.Option(help="Seed the demo organisation (idempotent).")] = False,
+    host: Annotated[str | None, typer.Option(help="Bind address (default BITNEXUS_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default BITNEXUS_PORT).")] = None,
+) -> None:
+    """Serve the API and the web app (starting the embedded PostgreSQL when needed)."""
+    import uvicorn
+
+    from bitnexus.app import create_app
+
+    settings = _setup()
+    if host:
+        settings.host = host
+    if port:
+        settings.port = port
+    urls = _urls(settings, migrate)
+    logins: list[object] = []
+    if demo:
+        from bitnexus.demo import seed
+
+        logins = list(asyncio.run(_with_db(urls, seed)))
+    app = create_app(settings, urls)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+    )
+    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve())
+        while not server.started and not task.done():  # noqa: ASYNC110 (uvicorn has no event)
+            await asyncio.sleep(0.05)
+        if server.started:
+            if logins:
+                _print_logins(settings, logins)
+            console.print(
+                f"\n[bold green]BitNexus is running at[/] http://{settings.host}:{settings.port}"
+            )
+            console.print("API docs: /api/docs · press Ctrl-C to stop\n")
+        await task
+
+    asyncio.run(run())
+
+
+async def _with_db(urls: DatabaseUrls, fn):  # type: ignore[no-untyped-def]
+    db = Database(urls.app, pool_size=2)
+    try:
+        return await fn(db)
+    finally:
+        await db.dispose()
+
+
+@cli.command()
+def migrate() -> None:
+    """Create roles and extensions if needed and run every pending migration."""
+    settings = _setup()
+    _urls(settings, migrate=True)
+    console.print("[green]database is at the newest migration[/]")
+
+
+@cli.command("demo")
+def demo_command() -> None:
+    """Seed the demo organisation "Acme Academy" (idempotent) and print its logins."""
+    from bitnexus.demo import seed
+
+    settings = _setup()
+    urls = _urls(settings, migrate=True)
+    _print_logins(settings, list(asyncio.run(_with_db(urls, seed))))
+
+
+@cli.command("create-platform-admin")
+def create_platform_admin(
+    email: Annotated[str, typer.Option(prompt=True, help="Login email.")],
+    name: Annotated[str, typer.Option(prompt=True, help="Display name.")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
+    ],
+) -> None:
+    """Create a platform admin, who logs in to the organisation "platform"."""
+    from bitnexus.core.errors import BitnexusError
+    from bitnexus.demo import create_platform_admin as create
+
+    settings = _setup()
+    urls = _urls(settings, migrate=True)
+
+    async def go(db: Database) -> object:
+        return await create(db, email=email, name=name, password=password)
+
+    try:
+        asyncio.run(_with_db(urls, go))
+    except BitnexusError as exc:
+        details = "; ".join(f"{e.field}: {e.detail}" for e in exc.errors) or exc.detail
+        raise _fail(details) from exc
+    console.print(f"[green]platform admin {email} created[/]; log in with organisation 'platform'")
+
+
+@cli.command("db-url")
+def db_url(
+    role: Annotated[str, typer.Option(help="'owner' or 'app'.")] = "owner",
+) -> None:
+    """Print the libpq connection URL of the owner or runtime role (starts the embedded server)."""
+    settings = _setup()
+    urls = _urls(settings, migrate=False)
+    print(libpq(urls.owner if role == "owner" else urls.app))
+
+
+@cli.command()
+def openapi() -> None:
+    """Print the OpenAPI schema (used to generate the SPA's typed client)."""
+    from sqlalchemy.engine import make_url
+
+    from bitnexus.app import create_app
+
+    settings = get_settings()
+    placeholder = make_url("postgresql+psycopg://unused@localhost/unused")
+    app = create_app(settings, DatabaseUrls(owner=placeholder, app=placeholder))
+    json.dump(app.openapi(), sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
+
+
+def main() -> None:
+    cli()

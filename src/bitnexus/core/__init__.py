@@ -1,0 +1,1 @@
+"""Shared plumbing: configuration, database, errors, security, logging. No business rules."""

@@ -1,0 +1,82 @@
+"""Configuration from environment variables (see `.env.example` and the README)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+    test = "test"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    env: Environment = Field(Environment.development, alias="BITNEXUS_ENV")
+    data_dir: Path = Field(Path("var"), alias="BITNEXUS_DATA_DIR")
+    # Owner connection (runs migrations). Unset: the embedded PostgreSQL in the data dir is used.
+    database_url: str | None = Field(None, alias="DATABASE_URL")
+    # Runtime connection (owns nothing, cannot bypass RLS). Unset: derived from the owner URL with
+    # the role `bitnexus_app` and the password kept in the data dir.
+    database_app_url: str | None = Field(None, alias="DATABASE_APP_URL")
+    secret_key: SecretStr | None = Field(None, alias="BITNEXUS_SECRET_KEY")
+    host: str = Field("127.0.0.1", alias="BITNEXUS_HOST")
+    port: int = Field(8000, alias="BITNEXUS_PORT")
+    public_url: str | None = Field(None, alias="BITNEXUS_PUBLIC_URL")
+    access_token_minutes: int = Field(15, alias="BITNEXUS_ACCESS_TOKEN_MINUTES", ge=1, le=60)
+    refresh_token_days: int = Field(14, alias="BITNEXUS_REFRESH_TOKEN_DAYS", ge=1, le=90)
+    log_level: str = Field("INFO", alias="BITNEXUS_LOG_LEVEL")
+    log_format: Literal["auto", "json", "console"] = Field("auto", alias="BITNEXUS_LOG_FORMAT")
+    smtp_url: str | None = Field(None, alias="SMTP_URL")
+    mail_from: str = Field("BitNexus <no-reply@bitnexus.local>", alias="BITNEXUS_MAIL_FROM")
+    db_pool_size: int = Field(10, alias="BITNEXUS_DB_POOL_SIZE", ge=1)
+    max_body_bytes: int = Field(1_048_576, alias="BITNEXUS_MAX_BODY_BYTES", ge=1024)
+    # Failed-login throttling: failures allowed inside the window before a lockout.
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_ip: int = 20
+    login_window_seconds: int = 900
+    frontend_dist: Path = Field(Path("frontend/dist"), alias="BITNEXUS_FRONTEND_DIST")
+
+    @property
+    def is_development(self) -> bool:
+        return self.env is not Environment.production
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @cached_property
+    def secret(self) -> str:
+        """The signing secret: from the environment, or generated once into the data dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return read_or_create_secret(self.data_dir / "secret_key")
+
+
+def read_or_create_secret(path: Path, nbytes: int = 48) -> str:
+    """Return the secret stored at `path`, creating it (mode 0600) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        tmp.write_text(secrets.token_urlsafe(nbytes))
+        tmp.chmod(0o600)
+        # link() refuses to replace an existing file, so concurrent first runs agree on one value.
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+        tmp.unlink()
+    return path.read_text().strip()
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,69 @@
+"""Engine, sessions and the tenant context of a transaction.
+
+The app connects as the runtime role, which owns nothing and is subject to RLS. Each transaction
+names its tenant with `set_config('bitnexus.tenant_id', ..., true)`: transaction-local, so a pooled
+connection never carries one request's tenant into the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: dict[Any, Any] = {dt.datetime: DateTime(timezone=True)}  # noqa: RUF012
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def make_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        connect_args={"application_name": "bitnexus", "prepare_threshold": 2},
+    )
+
+
+class Database:
+    """The runtime engine and its session factory (one per process)."""
+
+    def __init__(self, app_url: URL, *, pool_size: int = 10) -> None:
+        self.engine = make_engine(app_url, pool_size=pool_size)
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Scope the current transaction to one tenant; RLS does the rest."""
+    await session.execute(
+        text("SELECT set_config('bitnexus.tenant_id', :tenant_id, true)"),
+        {"tenant_id": str(tenant_id)},
+    )

@@ -1,0 +1,65 @@
+"""The embedded PostgreSQL (with pgvector) used when no DATABASE_URL is given.
+
+It lives in `<data dir>/pg`, is reused across runs, and is stopped when the last process that
+started it exits. A crash leaves a stale `postmaster.pid` and a stale handle list behind; both are
+cleaned before start so the next run recovers on its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import warnings
+from pathlib import Path
+
+import psutil
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+def _postgres_running_for(pid: int, pgdata: Path) -> bool:
+    try:
+        proc = psutil.Process(pid)
+        return proc.name() == "postgres" and str(pgdata) in " ".join(proc.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
+
+
+def clear_stale_state(pgdata: Path) -> None:
+    """Remove the lock and handle files a crashed run left behind."""
+    pidfile = pgdata / "postmaster.pid"
+    if pidfile.exists():
+        try:
+            pid = int(pidfile.read_text().splitlines()[0])
+        except (ValueError, IndexError):
+            pid = -1
+        if not _postgres_running_for(pid, pgdata):
+            log.warning("embedded_postgres.stale_lock_removed", pid=pid)
+            pidfile.unlink(missing_ok=True)
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        with contextlib.suppress(ValueError, OSError):
+            alive = [p for p in json.loads(handles.read_text()) if psutil.pid_exists(p)]
+            handles.write_text(json.dumps(alive))
+
+
+def start(data_dir: Path) -> str:
+    """Start (or join) the embedded server and return a superuser URL over its Unix socket."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (as under root); the fallback is fine.
+        warnings.simplefilter("ignore")
+        import pgserver  # heavy import: only when the embedded server is wanted
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pgdata = (data_dir / "pg").resolve()
+    if pgdata.exists():
+        clear_stale_state(pgdata)
+    # Running as root, pgserver runs postgres as its own system user; the data dir chain must be
+    # traversable by it.
+    os.chmod(data_dir, 0o755)  # noqa: S103 (directory traversal only; files stay 0600)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+    uri: str = server.get_uri()
+    log.info("embedded_postgres.ready", pgdata=str(pgdata))
+    return uri

@@ -1,0 +1,200 @@
+"""HTTP plumbing: problem+json rendering, request logging, security headers, body limits."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bitnexus.core.errors import PROBLEM_JSON, BitnexusError, FieldError, problem_body
+
+log = structlog.get_logger("bitnexus.http")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# Swagger UI boots from one inline script; only the docs page gets that allowance.
+DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str | None,
+    *,
+    type_slug: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body = problem_body(
+        status,
+        title,
+        detail,
+        type_slug=type_slug,
+        errors=errors or [],
+        instance=instance,
+        extra=extra,
+    )
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field_of(error: Any) -> str:
+    """The dotted field name of a validation error; "body" when the body as a whole is bad."""
+    if error.get("type") == "json_invalid":
+        return "body"
+    parts = [str(p) for p in error.get("loc", ())]
+    if len(parts) > 1 and parts[0] in {"body", "query", "path", "header", "cookie"}:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+async def _bitnexus_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BitnexusError)
+    return problem_response(
+        exc.status,
+        exc.title,
+        exc.detail,
+        type_slug=exc.type_slug,
+        errors=exc.errors,
+        headers=exc.headers,
+        instance=request.url.path,
+        extra=exc.extra,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [FieldError(_field_of(e), str(e.get("msg", "Invalid value."))) for e in exc.errors()]
+    return problem_response(
+        422,
+        "Invalid input",
+        "The request has invalid fields.",
+        type_slug="validation",
+        errors=errors,
+        instance=request.url.path,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+    title = titles.get(exc.status_code, "Error")
+    detail = exc.detail if isinstance(exc.detail, str) else title
+    return problem_response(
+        exc.status_code, title, detail, headers=dict(exc.headers or {}), instance=request.url.path
+    )
+
+
+async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("http.unhandled_error", path=request.url.path)
+    return problem_response(
+        500,
+        "Internal server error",
+        "Something went wrong on our side; it has been logged.",
+        instance=request.url.path,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(BitnexusError, _bitnexus_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled_error)
+
+
+class RequestContextMiddleware:
+    """Request id, one access log line per request, security headers, and a body size cap."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = dict(scope["headers"])
+        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        status_holder = {"status": 500}
+        path: str = scope["path"]
+        csp = (DOCS_CSP if path == "/api/docs" else CSP).encode()
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *SECURITY_HEADERS,
+                    (b"content-security-policy", csp),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        declared = headers.get(b"content-length")
+        too_large = (
+            declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes
+        )
+        try:
+            if too_large:
+                await self._reject_too_large(scope, send_wrapper)
+            else:
+                await self.app(scope, self._limited(receive), send_wrapper)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "http.request",
+                method=scope["method"],
+                path=path,
+                route=getattr(route, "path", None),
+                status=status_holder["status"],
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+
+    def _limited(self, receive: Receive) -> Receive:
+        seen = 0
+        limit = self.max_body_bytes
+
+        async def wrapped() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise StarletteHTTPException(413, "The request body is too large.")
+            return message
+
+        return wrapped
+
+    async def _reject_too_large(self, scope: Scope, send: Send) -> None:
+        response = problem_response(
+            413,
+            "Payload too large",
+            f"The request body exceeds {self.max_body_bytes} bytes.",
+            instance=scope["path"],
+        )
+        await response(scope, _empty_receive, send)
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}

@@ -1,0 +1,66 @@
+"""Outgoing mail: SMTP when SMTP_URL is set, else the development mailbox.
+
+Mail is handed over only after the transaction that produced it commits, so a rolled-back
+request never sends a link to a token that does not exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.core.config import Settings
+from bitnexus.core.uow import after_commit
+from bitnexus.ops.models import DevMail
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+def _send_smtp(smtp_url: str, sender: str, mail: Mail) -> None:
+    url = urlsplit(smtp_url)
+    port = url.port or (465 if url.scheme == "smtps" else 587)
+    smtp_cls = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
+    with smtp_cls(url.hostname or "localhost", port, timeout=30) as smtp:
+        if url.scheme == "smtp+starttls":
+            smtp.starttls()
+        if url.username:
+            smtp.login(unquote(url.username), unquote(url.password or ""))
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = mail.to
+        msg["Subject"] = mail.subject
+        msg.set_content(mail.body)
+        smtp.send_message(msg)
+
+
+async def send(session: AsyncSession, settings: Settings, mail: Mail) -> None:
+    """Queue `mail` for delivery after commit (bodies never go to the log: they hold tokens)."""
+    if settings.smtp_url:
+        smtp_url, sender = settings.smtp_url, settings.mail_from
+
+        async def deliver() -> None:
+            try:
+                await asyncio.to_thread(_send_smtp, smtp_url, sender, mail)
+                log.info("mail.sent", to=mail.to, subject=mail.subject)
+            except (OSError, smtplib.SMTPException) as exc:
+                log.error("mail.failed", to=mail.to, subject=mail.subject, error=str(exc))
+
+        after_commit(session, deliver)
+    elif settings.is_development:
+        session.add(DevMail(recipient=mail.to, subject=mail.subject, body=mail.body))
+        log.info("mail.dev_mailbox", to=mail.to, subject=mail.subject, mailbox="/dev/mailbox")
+    else:
+        log.warning("mail.undeliverable", to=mail.to, subject=mail.subject, reason="no SMTP_URL")

@@ -1,0 +1,29 @@
+"""Row-level security statements used by migrations.
+
+Every tenant-owned table gets `FORCE ROW LEVEL SECURITY` and a policy on the transaction-local
+setting `bitnexus.tenant_id`. With no tenant set the setting is empty, the comparison is NULL,
+and no row is visible or writable. The owner (who runs migrations and the SECURITY DEFINER
+functions of the platform path) gets a policy of its own; the runtime role never does.
+"""
+
+from __future__ import annotations
+
+CURRENT_TENANT = "nullif(current_setting('bitnexus.tenant_id', true), '')::uuid"
+
+
+def tenant_rls(
+    table: str,
+    app_role: str,
+    *,
+    column: str = "tenant_id",
+    grants: str = "SELECT, INSERT, UPDATE, DELETE",
+) -> list[str]:
+    """Statements that put `table` under tenant isolation and grant the runtime role."""
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY tenant_isolation ON {table} "
+        f"USING ({column} = {CURRENT_TENANT}) WITH CHECK ({column} = {CURRENT_TENANT})",
+        f"CREATE POLICY owner_all ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)",
+        f'GRANT {grants} ON {table} TO "{app_role}"',
+    ]

@@ -1,0 +1,51 @@
+"""Shared Pydantic building blocks: input base, cursor pages."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from bitnexus.core.errors import BadRequest, FieldError
+
+
+class InputModel(BaseModel):
+    """Request bodies: unknown fields are errors, strings are stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OutputModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=False)]
+
+
+class Cursor(BaseModel):
+    """Keyset position: the (created_at, id) of the last row of the previous page."""
+
+    created_at: dt.datetime
+    id: uuid.UUID
+
+    def encode(self) -> str:
+        raw = json.dumps({"c": self.created_at.isoformat(), "i": str(self.id)}).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str | None) -> Cursor | None:
+        if not value:
+            return None
+        try:
+            padded = value + "=" * (-len(value) % 4)
+            data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            return cls(created_at=dt.datetime.fromisoformat(data["c"]), id=uuid.UUID(data["i"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadRequest(
+                "The cursor is not valid.", errors=[FieldError("cursor", "Not a valid cursor.")]
+            ) from exc

@@ -1,0 +1,146 @@
+"""The demo organisation "Acme Academy" and a platform admin, with known logins (idempotent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts import repository as accounts_repository
+from bitnexus.accounts.models import Role, User
+from bitnexus.accounts.service.registration import create_user
+from bitnexus.core.db import Database, set_tenant
+from bitnexus.tenants import repository as tenants_repository
+from bitnexus.tenants import service as tenants
+from bitnexus.tenants.models import Tenant
+
+DEMO_SLUG = "acme"
+PLATFORM_SLUG = "platform"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    organisation: str
+    email: str
+    password: str
+    role: Role
+    name: str
+    referred_by: str | None = None
+
+
+DEMO_LOGINS = [
+    DemoLogin(
+        PLATFORM_SLUG,
+        "root@bitnexus.example",
+        "orbit-lantern-quarry-51",
+        Role.platform_admin,
+        "Platform Operator",
+    ),
+    DemoLogin(
+        DEMO_SLUG, "admin@acme.example", "maple-harbor-violet-27", Role.tenant_admin, "Ada Admin"
+    ),
+    DemoLogin(
+        DEMO_SLUG, "vendor1@acme.example", "copper-meadow-falcon-38", Role.vendor, "Vera Vendor"
+    ),
+    DemoLogin(
+        DEMO_SLUG, "vendor2@acme.example", "copper-meadow-falcon-38", Role.vendor, "Victor Vendor"
+    ),
+    DemoLogin(
+        DEMO_SLUG,
+        "affiliate1@acme.example",
+        "silver-canyon-otter-64",
+        Role.affiliate,
+        "Alice Affiliate",
+    ),
+    DemoLogin(
+        DEMO_SLUG,
+        "affiliate2@acme.example",
+        "silver-canyon-otter-64",
+        Role.affiliate,
+        "Bob Affiliate",
+        referred_by="affiliate1@acme.example",
+    ),
+    DemoLogin(
+        DEMO_SLUG,
+        "affiliate3@acme.example",
+        "silver-canyon-otter-64",
+        Role.affiliate,
+        "Carol Affiliate",
+    ),
+    DemoLogin(
+        DEMO_SLUG,
+        "affiliate4@acme.example",
+        "silver-canyon-otter-64",
+        Role.affiliate,
+        "Dan Affiliate",
+    ),
+    DemoLogin(
+        DEMO_SLUG,
+        "affiliate5@acme.example",
+        "silver-canyon-otter-64",
+        Role.affiliate,
+        "Eve Affiliate",
+    ),
+]
+
+
+async def ensure_tenant(
+    session: AsyncSession, slug: str, name: str, *, is_platform: bool = False
+) -> Tenant:
+    found = await tenants_repository.lookup_slug(session, slug)
+    if found is not None:
+        await set_tenant(session, found.id)
+        return await tenants.current(session, found.id)
+    return await tenants.create(session, name=name, slug=slug, is_platform=is_platform)
+
+
+async def ensure_user(
+    session: AsyncSession,
+    tenant: Tenant,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    referred_by: User | None = None,
+) -> User:
+    existing = await accounts_repository.get_user_by_email(session, email)
+    if existing is not None:
+        return existing
+    return await create_user(
+        session,
+        tenant,
+        email=email,
+        name=name,
+        password=password,
+        role=role,
+        referred_by=referred_by,
+    )
+
+
+async def seed(db: Database) -> list[DemoLogin]:
+    """Create whatever of the demo is missing; running it twice changes nothing."""
+    for slug, name in ((PLATFORM_SLUG, "BitNexus Platform"), (DEMO_SLUG, "Acme Academy")):
+        async with db.sessionmaker() as session, session.begin():
+            tenant = await ensure_tenant(session, slug, name, is_platform=slug == PLATFORM_SLUG)
+            made: dict[str, User] = {}
+            for login in (x for x in DEMO_LOGINS if x.organisation == slug):
+                made[login.email] = await ensure_user(
+                    session,
+                    tenant,
+                    email=login.email,
+                    name=login.name,
+                    password=login.password,
+                    role=login.role,
+                    referred_by=made.get(login.referred_by) if login.referred_by else None,
+                )
+    return DEMO_LOGINS
+
+
+async def create_platform_admin(db: Database, *, email: str, name: str, password: str) -> User:
+    """Create a platform admin (and the platform organisation on first use)."""
+    async with db.sessionmaker() as session, session.begin():
+        tenant = await ensure_tenant(session, PLATFORM_SLUG, "BitNexus Platform", is_platform=True)
+        return await create_user(
+            session, tenant, email=email, name=name, password=password, role=Role.platform_admin
+        )

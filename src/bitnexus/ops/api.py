@@ -1,0 +1,65 @@
+"""Health checks and the development mailbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select, text
+
+from bitnexus.core.deps import SessionDep, SettingsDep, get_database
+from bitnexus.core.errors import NotFound, errors_for
+from bitnexus.ops.models import DevMail
+
+health_router = APIRouter(tags=["ops"])
+dev_router = APIRouter(prefix="/dev", tags=["dev"])
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str] = {}
+
+
+class MailMessage(BaseModel):
+    to: str
+    subject: str
+    body: str
+    sent_at: dt.datetime
+
+
+@health_router.get("/healthz")
+async def healthz() -> Health:
+    """The process is alive."""
+    return Health(status="ok")
+
+
+@health_router.get("/readyz", responses={503: {"model": Health}})
+async def readyz(request: Request) -> JSONResponse:
+    """The database answers and its schema is at the newest migration."""
+    checks: dict[str, str] = {}
+    try:
+        async with get_database(request).engine.connect() as conn:
+            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+            checks["database"] = "ok"
+            head: str = request.app.state.migration_head
+            checks["migrations"] = "ok" if version == head else f"at {version}, head is {head}"
+    except Exception as exc:  # report any failure as unready instead of crashing the probe
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    ok = all(v == "ok" for v in checks.values()) and len(checks) == 2
+    return JSONResponse(
+        Health(status="ok" if ok else "unavailable", checks=checks).model_dump(),
+        status_code=200 if ok else 503,
+    )
+
+
+@dev_router.get("/mailbox", responses=errors_for(NotFound))
+async def dev_mailbox(session: SessionDep, settings: SettingsDep) -> list[MailMessage]:
+    """Mail the app would have sent (development mode only)."""
+    if not settings.is_development:
+        raise NotFound()
+    rows = (await session.execute(select(DevMail).order_by(DevMail.id.desc()).limit(50))).scalars()
+    return [
+        MailMessage(to=m.recipient, subject=m.subject, body=m.body, sent_at=m.sent_at) for m in rows
+    ]

@@ -1,0 +1,45 @@
+"""Platform admin routes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from bitnexus.accounts.deps import PlatformAdmin
+from bitnexus.core.deps import SessionDep
+from bitnexus.core.errors import BadRequest, Forbidden, errors_for
+from bitnexus.platform import service
+from bitnexus.platform.schemas import PlatformTenant, PlatformTenantPage
+from bitnexus.tenants.errors import TenantNotFound
+from bitnexus.tenants.models import TenantStatus
+
+router = APIRouter(prefix="/platform", tags=["platform"])
+
+
+@router.get("/tenants", responses=errors_for(Forbidden, BadRequest))
+async def list_tenants(
+    admin: PlatformAdmin,
+    session: SessionDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> PlatformTenantPage:
+    """Every organisation, newest first, with its user count."""
+    return await service.list_tenants(session, admin, cursor, limit)
+
+
+@router.post("/tenants/{tenant_id}/suspend", responses=errors_for(Forbidden, TenantNotFound))
+async def suspend_tenant(
+    tenant_id: uuid.UUID, admin: PlatformAdmin, session: SessionDep
+) -> PlatformTenant:
+    """Suspend an organisation: its users can no longer log in or call the API."""
+    return await service.set_status(session, admin, tenant_id, TenantStatus.suspended)
+
+
+@router.post("/tenants/{tenant_id}/reactivate", responses=errors_for(Forbidden, TenantNotFound))
+async def reactivate_tenant(
+    tenant_id: uuid.UUID, admin: PlatformAdmin, session: SessionDep
+) -> PlatformTenant:
+    """Re-activate a suspended organisation."""
+    return await service.set_status(session, admin, tenant_id, TenantStatus.active)

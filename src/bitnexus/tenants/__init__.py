@@ -1,0 +1,1 @@
+"""Tenants: organisations running their own branded affiliate programme."""

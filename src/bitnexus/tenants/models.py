@@ -1,0 +1,55 @@
+"""Tenant rows and their logos."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bitnexus.core.db import Base
+
+
+class TenantStatus(StrEnum):
+    active = "active"
+    suspended = "suspended"
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$'", name="slug_format"),
+        CheckConstraint("brand_color ~ '^#[0-9a-f]{6}$'", name="brand_color_hex"),
+        CheckConstraint("default_currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
+        CheckConstraint("default_commission_bps BETWEEN 0 AND 10000", name="commission_bps_range"),
+        CheckConstraint("default_cookie_days BETWEEN 1 AND 365", name="cookie_days_range"),
+        CheckConstraint("status IN ('active', 'suspended')", name="status_known"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    display_name: Mapped[str] = mapped_column(String(120))
+    brand_color: Mapped[str] = mapped_column(String(7), server_default="#4f46e5")
+    default_currency: Mapped[str] = mapped_column(String(3), server_default="USD")
+    default_commission_bps: Mapped[int] = mapped_column(server_default="1000")
+    default_cookie_days: Mapped[int] = mapped_column(server_default="30")
+    status: Mapped[str] = mapped_column(String(16), server_default=TenantStatus.active.value)
+    is_platform: Mapped[bool] = mapped_column(server_default=text("false"))
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
+
+
+class TenantLogo(Base):
+    __tablename__ = "tenant_logos"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))

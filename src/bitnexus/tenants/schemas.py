@@ -1,0 +1,51 @@
+"""Request and response shapes of the tenants API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from bitnexus.core.schemas import InputModel, Name, OutputModel
+
+BrandColor = Annotated[
+    str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$", to_lower=True, max_length=7)
+]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
+
+
+class TenantBrief(OutputModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+    display_name: str
+    brand_color: str
+    logo_url: str | None
+    default_currency: str
+
+
+class PublicTenant(OutputModel):
+    slug: str
+    display_name: str
+    brand_color: str
+    logo_url: str | None
+
+
+class TenantSettings(OutputModel):
+    slug: str
+    name: str
+    display_name: str
+    brand_color: str
+    logo_url: str | None
+    default_currency: str
+    default_commission_bps: int
+    default_cookie_days: int
+
+
+class TenantSettingsUpdate(InputModel):
+    display_name: Name | None = None
+    brand_color: BrandColor | None = None
+    default_currency: Currency | None = None
+    default_commission_bps: int | None = Field(None, ge=0, le=10_000)
+    default_cookie_days: int | None = Field(None, ge=1, le=365)

@@ -1,0 +1,203 @@
+"""Tenant rules: creation, settings, branding."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.core.db import set_tenant, utcnow
+from bitnexus.core.errors import FieldError, InvalidInput
+from bitnexus.core.money import is_currency
+from bitnexus.tenants import repository
+from bitnexus.tenants.errors import InvalidLogo, SlugTaken, TenantNotFound, TenantSuspended
+from bitnexus.tenants.models import Tenant, TenantLogo, TenantStatus
+from bitnexus.tenants.schemas import PublicTenant, TenantBrief, TenantSettings, TenantSettingsUpdate
+
+RESERVED_SLUGS = frozenset(
+    {"platform", "admin", "api", "app", "static", "www", "login", "signup", "dev", "r", "sdk"}
+)
+MAX_LOGO_BYTES = 512 * 1024
+MAX_LOGO_PIXELS = 2048
+LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+
+
+def logo_url(tenant: Tenant) -> str | None:
+    if tenant.logo_sha256 is None:
+        return None
+    return f"/api/v1/public/tenants/{tenant.slug}/logo?v={tenant.logo_sha256[:12]}"
+
+
+def brief(tenant: Tenant) -> TenantBrief:
+    return TenantBrief(
+        id=tenant.id,
+        slug=tenant.slug,
+        name=tenant.name,
+        display_name=tenant.display_name,
+        brand_color=tenant.brand_color,
+        logo_url=logo_url(tenant),
+        default_currency=tenant.default_currency,
+    )
+
+
+def public(tenant: Tenant) -> PublicTenant:
+    return PublicTenant(
+        slug=tenant.slug,
+        display_name=tenant.display_name,
+        brand_color=tenant.brand_color,
+        logo_url=logo_url(tenant),
+    )
+
+
+def settings_of(tenant: Tenant) -> TenantSettings:
+    return TenantSettings(
+        slug=tenant.slug,
+        name=tenant.name,
+        display_name=tenant.display_name,
+        brand_color=tenant.brand_color,
+        logo_url=logo_url(tenant),
+        default_currency=tenant.default_currency,
+        default_commission_bps=tenant.default_commission_bps,
+        default_cookie_days=tenant.default_cookie_days,
+    )
+
+
+async def enter_by_slug(
+    session: AsyncSession, slug: str, *, allow_suspended: bool = False
+) -> Tenant:
+    """Resolve a public slug, scope the transaction to that tenant and return it."""
+    found = await repository.lookup_slug(session, slug)
+    if found is None:
+        raise TenantNotFound(f"No organisation is called '{slug}'.")
+    if found.status == TenantStatus.suspended and not allow_suspended:
+        raise TenantSuspended("This organisation is suspended.")
+    await set_tenant(session, found.id)
+    tenant = await repository.get(session, found.id)
+    if tenant is None:  # pragma: no cover - the function and the policy disagree
+        raise TenantNotFound()
+    return tenant
+
+
+async def current(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
+    tenant = await repository.get(session, tenant_id)
+    if tenant is None:
+        raise TenantNotFound()
+    return tenant
+
+
+async def create(
+    session: AsyncSession, *, name: str, slug: str, is_platform: bool = False
+) -> Tenant:
+    """Create a tenant and scope the transaction to it."""
+    if slug in RESERVED_SLUGS and not is_platform:
+        raise SlugTaken(errors=[FieldError("slug", "This name is reserved.")])
+    tenant_id = uuid.uuid4()
+    await set_tenant(session, tenant_id)
+    tenant = Tenant(
+        id=tenant_id,
+        slug=slug,
+        name=name,
+        display_name=name,
+        brand_color="#4f46e5",
+        default_currency="USD",
+        default_commission_bps=1000,
+        default_cookie_days=30,
+        status=TenantStatus.active,
+        is_platform=is_platform,
+    )
+    try:
+        async with session.begin_nested():
+            await repository.add(session, tenant)
+    except IntegrityError as exc:
+        if "uq_tenants_slug" in str(exc.orig):
+            raise SlugTaken(
+                f"The slug '{slug}' is taken.", errors=[FieldError("slug", "Already taken.")]
+            ) from exc
+        raise
+    return tenant
+
+
+async def update_settings(
+    session: AsyncSession, tenant: Tenant, changes: TenantSettingsUpdate
+) -> Tenant:
+    data = changes.model_dump(exclude_unset=True)
+    currency = data.get("default_currency")
+    if currency is not None and not is_currency(currency):
+        raise InvalidInput("default_currency", "Not an ISO 4217 currency code.")
+    for field, value in data.items():
+        if value is None:
+            raise InvalidInput(field, "May not be null.")
+        setattr(tenant, field, value)
+    tenant.updated_at = utcnow()
+    await session.flush()
+    return tenant
+
+
+def _validated_image(data: bytes) -> tuple[str, str]:
+    if len(data) > MAX_LOGO_BYTES:
+        raise InvalidLogo(
+            f"The logo is larger than {MAX_LOGO_BYTES // 1024} KB.",
+            errors=[FieldError("file", "Too large.")],
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format or ""
+            img.verify()
+            width, height = img.size
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ) as exc:
+        raise InvalidLogo(
+            "The file is not a readable image.", errors=[FieldError("file", "Not an image.")]
+        ) from exc
+    if fmt not in LOGO_FORMATS:
+        raise InvalidLogo(
+            "Use a PNG, JPEG or WebP image.", errors=[FieldError("file", f"{fmt} not accepted.")]
+        )
+    if width > MAX_LOGO_PIXELS or height > MAX_LOGO_PIXELS:
+        raise InvalidLogo(
+            f"The logo may be at most {MAX_LOGO_PIXELS}×{MAX_LOGO_PIXELS} pixels.",
+            errors=[FieldError("file", "Too many pixels.")],
+        )
+    return LOGO_FORMATS[fmt], hashlib.sha256(data).hexdigest()
+
+
+async def set_logo(session: AsyncSession, tenant: Tenant, data: bytes) -> Tenant:
+    content_type, digest = _validated_image(data)
+    await repository.put_logo(
+        session,
+        TenantLogo(
+            tenant_id=tenant.id,
+            content_type=content_type,
+            data=data,
+            sha256=digest,
+            updated_at=utcnow(),
+        ),
+    )
+    tenant.logo_sha256 = digest
+    tenant.updated_at = utcnow()
+    await session.flush()
+    return tenant
+
+
+async def remove_logo(session: AsyncSession, tenant: Tenant) -> Tenant:
+    await repository.delete_logo(session, tenant.id)
+    tenant.logo_sha256 = None
+    tenant.updated_at = utcnow()
+    await session.flush()
+    return tenant
+
+
+async def logo(session: AsyncSession, tenant: Tenant) -> TenantLogo:
+    found = await repository.get_logo(session, tenant.id)
+    if found is None:
+        raise TenantNotFound("This organisation has no logo.")
+    return found

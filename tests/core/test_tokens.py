@@ -1,0 +1,94 @@
+"""Access tokens: only our HS256 signature with every claim is accepted."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bitnexus.core.config import Settings
+from bitnexus.core.security import decode_access_token, issue_access_token
+from bitnexus.core.tokens import new_token, parse_token
+from tests.accounts.factories import signup_org
+
+SECRET = "unit-test-secret-that-is-long-enough-for-hs256"
+
+
+def _b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _claims(**over: object) -> dict[str, object]:
+    now = int(time.time())
+    return {"iss": "bitnexus", "sub": str(uuid.uuid4()), "tenant_id": str(uuid.uuid4()),
+            "role": "tenant_admin", "iat": now, "exp": now + 60, "jti": "x", **over}
+
+
+def test_round_trip() -> None:
+    user, tenant = uuid.uuid4(), uuid.uuid4()
+    token, _ = issue_access_token(SECRET, user_id=user, tenant_id=tenant, role="vendor", ttl_seconds=60)
+    claims = decode_access_token(SECRET, token)
+    assert claims is not None
+    assert (claims.user_id, claims.tenant_id, claims.role) == (user, tenant, "vendor")
+
+
+def test_alg_none_is_refused() -> None:
+    token = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(_claims())}."
+    assert decode_access_token(SECRET, token) is None
+
+
+def test_hs_rs_confusion_is_refused() -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    rs = jwt.encode(_claims(), key, algorithm="RS256")
+    assert decode_access_token(pem.decode(), rs) is None
+    assert decode_access_token(SECRET, rs) is None
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param(_claims(exp=int(time.time()) - 5), id="expired"),
+        pytest.param({k: v for k, v in _claims().items() if k != "tenant_id"}, id="no-tenant"),
+        pytest.param(_claims(iss="someone-else"), id="wrong-issuer"),
+        pytest.param(_claims(sub="not-a-uuid"), id="bad-sub"),
+    ],
+)
+def test_bad_claims_are_refused(claims: dict[str, object]) -> None:
+    assert decode_access_token(SECRET, jwt.encode(claims, SECRET, algorithm="HS256")) is None
+
+
+def test_wrong_key_and_tampered_payload_are_refused() -> None:
+    token = jwt.encode(_claims(), "another-secret-that-is-long-enough-too", algorithm="HS256")
+    assert decode_access_token(SECRET, token) is None
+    good = jwt.encode(_claims(), SECRET, algorithm="HS256")
+    head, _, sig = good.split(".")
+    assert decode_access_token(SECRET, f"{head}.{_b64(_claims(role='platform_admin'))}.{sig}") is None
+
+
+def test_opaque_tokens_parse_and_reject_garbage() -> None:
+    tok = new_token(uuid.uuid4())
+    parsed = parse_token(str(tok))
+    assert parsed == tok
+    for bad in ["", "bnxt_", "bnxt_zz", "x" * 300, str(tok)[:-20], "bnxt_" + "g" * 100]:
+        assert parse_token(bad) is None
+
+
+async def test_api_refuses_forged_tokens(client: httpx.AsyncClient, settings: Settings) -> None:
+    admin = await signup_org(client)
+    forged_alg_none = f"{_b64({'alg': 'none'})}.{_b64(_claims(sub=admin.id, tenant_id=admin.tenant_id))}."
+    expired, _ = issue_access_token(settings.secret, user_id=uuid.UUID(admin.id),
+                                    tenant_id=uuid.UUID(admin.tenant_id), role="tenant_admin",
+                                    ttl_seconds=-10)
+    for token in (forged_alg_none, expired, "garbage"):
+        r = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401
+        assert r.headers["content-type"] == "application/problem+json"
+    assert (await client.get("/api/v1/me")).status_code == 401
