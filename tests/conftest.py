@@ -101,3 +101,22 @@ async def make_client(app: FastAPI) -> AsyncIterator[ClientFactory]:
 @pytest.fixture
 async def client(make_client: ClientFactory) -> httpx.AsyncClient:
     return make_client()
+
+
+@pytest.fixture
+async def platform_admin(make_client: ClientFactory, db_urls: DatabaseUrls) -> object:
+    """A fresh platform admin (created like `bitnexus create-platform-admin` does)."""
+    from bitnexus.core.db import Database
+    from bitnexus.demo import PLATFORM_SLUG, create_platform_admin
+    from tests.accounts.factories import PASSWORD, Account, login, unique_email
+
+    email = unique_email("root")
+    db = Database(db_urls.app, pool_size=1)
+    try:
+        await create_platform_admin(db, email=email, name="Root", password=PASSWORD)
+    finally:
+        await db.dispose()
+    client = make_client()
+    r = await login(client, PLATFORM_SLUG, email)
+    assert r.status_code == 200, r.text
+    return Account(client, r.json()["access_token"], r.json()["user"])

@@ -86,7 +86,8 @@ async def invite_and_accept(
     admin: Account, client: httpx.AsyncClient, role: str = "vendor", name: str = "Ven Dor"
 ) -> Account:
     r = await admin.client.post(
-        "/api/v1/invitations", json={"email": unique_email(role), "role": role},
+        "/api/v1/invitations",
+        json={"email": unique_email(role), "role": role},
         headers=admin.headers,
     )
     assert r.status_code == 201, r.text

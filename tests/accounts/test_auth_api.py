@@ -34,8 +34,13 @@ async def test_signup_with_taken_slug_is_409_naming_slug(make_client: ClientFact
 
     r = await make_client().post(
         "/api/v1/auth/signup",
-        json={"organisation_name": "X", "slug": first.slug, "name": "Y",
-              "email": unique_email(), "password": PASSWORD},
+        json={
+            "organisation_name": "X",
+            "slug": first.slug,
+            "name": "Y",
+            "email": unique_email(),
+            "password": PASSWORD,
+        },
     )
 
     assert r.status_code == 409
@@ -60,8 +65,11 @@ async def test_signup_bad_input_names_the_field_and_writes_nothing(
 ) -> None:
     slug = unique_slug()
     body: dict[str, object] = {
-        "organisation_name": "Ok", "slug": slug, "name": "Ok",
-        "email": unique_email(), "password": PASSWORD,
+        "organisation_name": "Ok",
+        "slug": slug,
+        "name": "Ok",
+        "email": unique_email(),
+        "password": PASSWORD,
     }
     body[field] = value
 
@@ -70,7 +78,10 @@ async def test_signup_bad_input_names_the_field_and_writes_nothing(
     assert r.status_code == status, r.text
     assert r.json()["errors"][0]["field"] == field
     with owner_engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM tenants WHERE slug = :s"), {"s": slug}).scalar() == 0
+        assert (
+            conn.execute(text("SELECT count(*) FROM tenants WHERE slug = :s"), {"s": slug}).scalar()
+            == 0
+        )
 
 
 async def test_unicode_names_are_kept(client: httpx.AsyncClient) -> None:
@@ -144,8 +155,13 @@ async def test_logout_ends_the_session(
 
 
 async def test_refresh_cookie_is_httponly_strict_and_scoped(client: httpx.AsyncClient) -> None:
-    body = {"organisation_name": "C", "slug": unique_slug(), "name": "C",
-            "email": unique_email(), "password": PASSWORD}
+    body = {
+        "organisation_name": "C",
+        "slug": unique_slug(),
+        "name": "C",
+        "email": unique_email(),
+        "password": PASSWORD,
+    }
     r = await client.post("/api/v1/auth/signup", json=body)
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie
@@ -153,11 +169,15 @@ async def test_refresh_cookie_is_httponly_strict_and_scoped(client: httpx.AsyncC
     assert "path=/api/v1/auth" in cookie
 
 
-async def test_expired_refresh_token_is_refused(client: httpx.AsyncClient, owner_engine: Engine) -> None:
+async def test_expired_refresh_token_is_refused(
+    client: httpx.AsyncClient, owner_engine: Engine
+) -> None:
     admin = await signup_org(client)
     with owner_engine.begin() as conn:
         conn.execute(
-            text("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE user_id = :u"),
+            text(
+                "UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE user_id = :u"
+            ),
             {"u": admin.id},
         )
     r = await client.post(REFRESH)
@@ -165,7 +185,9 @@ async def test_expired_refresh_token_is_refused(client: httpx.AsyncClient, owner
     assert "expired" in r.json()["detail"]
 
 
-async def test_repeated_failures_lock_the_account_with_retry_after(make_client: ClientFactory) -> None:
+async def test_repeated_failures_lock_the_account_with_retry_after(
+    make_client: ClientFactory,
+) -> None:
     admin = await signup_org(make_client())
     attacker = make_client()
 
@@ -198,12 +220,21 @@ async def test_change_password_ends_old_tokens(make_client: ClientFactory) -> No
     admin = await signup_org(c)
     new = "tundra-sapphire-kettle-48"
 
-    wrong = await c.post("/api/v1/me/password", headers=admin.headers,
-                         json={"current_password": "nope-nope-nope", "new_password": new})
-    weak = await c.post("/api/v1/me/password", headers=admin.headers,
-                        json={"current_password": PASSWORD, "new_password": "qwertyuiop"})
-    ok = await c.post("/api/v1/me/password", headers=admin.headers,
-                      json={"current_password": PASSWORD, "new_password": new})
+    wrong = await c.post(
+        "/api/v1/me/password",
+        headers=admin.headers,
+        json={"current_password": "nope-nope-nope", "new_password": new},
+    )
+    weak = await c.post(
+        "/api/v1/me/password",
+        headers=admin.headers,
+        json={"current_password": PASSWORD, "new_password": "qwertyuiop"},
+    )
+    ok = await c.post(
+        "/api/v1/me/password",
+        headers=admin.headers,
+        json={"current_password": PASSWORD, "new_password": new},
+    )
 
     assert wrong.status_code == 401
     assert wrong.json()["errors"][0]["field"] == "current_password"
@@ -228,37 +259,58 @@ async def test_password_reset_is_single_use(make_client: ClientFactory) -> None:
     admin = await signup_org(c)
     new = "harbor-crimson-walnut-12"
 
-    r = await c.post("/api/v1/auth/password-reset/request",
-                     json={"organisation": admin.slug, "email": admin.email})
+    r = await c.post(
+        "/api/v1/auth/password-reset/request",
+        json={"organisation": admin.slug, "email": admin.email},
+    )
     assert r.status_code == 202
     token = await _reset_link(c, admin.email)
 
-    first = await c.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": new})
-    again = await c.post("/api/v1/auth/password-reset/confirm",
-                         json={"token": token, "password": "another-fresh-pass-77"})
+    first = await c.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": token, "password": new}
+    )
+    again = await c.post(
+        "/api/v1/auth/password-reset/confirm",
+        json={"token": token, "password": "another-fresh-pass-77"},
+    )
 
     assert first.status_code == 204
     assert again.status_code == 400
     assert (await do_login(make_client(), admin.slug, admin.email, new)).status_code == 200
 
 
-async def test_password_reset_for_unknown_account_answers_the_same(client: httpx.AsyncClient) -> None:
-    r = await client.post("/api/v1/auth/password-reset/request",
-                          json={"organisation": unique_slug(), "email": unique_email()})
+async def test_password_reset_for_unknown_account_answers_the_same(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.post(
+        "/api/v1/auth/password-reset/request",
+        json={"organisation": unique_slug(), "email": unique_email()},
+    )
     assert r.status_code == 202
 
 
-async def test_expired_reset_token_is_refused(client: httpx.AsyncClient, owner_engine: Engine) -> None:
+async def test_expired_reset_token_is_refused(
+    client: httpx.AsyncClient, owner_engine: Engine
+) -> None:
     admin = await signup_org(client)
-    await client.post("/api/v1/auth/password-reset/request",
-                      json={"organisation": admin.slug, "email": admin.email})
+    await client.post(
+        "/api/v1/auth/password-reset/request",
+        json={"organisation": admin.slug, "email": admin.email},
+    )
     token = await _reset_link(client, admin.email)
     with owner_engine.begin() as conn:
-        conn.execute(text("UPDATE password_reset_tokens SET expires_at = now() - interval '1 minute' "
-                          "WHERE user_id = :u"), {"u": admin.id})
+        conn.execute(
+            text(
+                "UPDATE password_reset_tokens SET expires_at = now() - interval '1 minute' "
+                "WHERE user_id = :u"
+            ),
+            {"u": admin.id},
+        )
 
-    r = await client.post("/api/v1/auth/password-reset/confirm",
-                          json={"token": token, "password": "meadow-silver-anchor-55"})
+    r = await client.post(
+        "/api/v1/auth/password-reset/confirm",
+        json={"token": token, "password": "meadow-silver-anchor-55"},
+    )
 
     assert r.status_code == 400
     assert r.json()["errors"][0]["field"] == "token"

@@ -27,13 +27,23 @@ def _b64(data: dict[str, object]) -> str:
 
 def _claims(**over: object) -> dict[str, object]:
     now = int(time.time())
-    return {"iss": "bitnexus", "sub": str(uuid.uuid4()), "tenant_id": str(uuid.uuid4()),
-            "role": "tenant_admin", "iat": now, "exp": now + 60, "jti": "x", **over}
+    return {
+        "iss": "bitnexus",
+        "sub": str(uuid.uuid4()),
+        "tenant_id": str(uuid.uuid4()),
+        "role": "tenant_admin",
+        "iat": now,
+        "exp": now + 60,
+        "jti": "x",
+        **over,
+    }
 
 
 def test_round_trip() -> None:
     user, tenant = uuid.uuid4(), uuid.uuid4()
-    token, _ = issue_access_token(SECRET, user_id=user, tenant_id=tenant, role="vendor", ttl_seconds=60)
+    token, _ = issue_access_token(
+        SECRET, user_id=user, tenant_id=tenant, role="vendor", ttl_seconds=60
+    )
     claims = decode_access_token(SECRET, token)
     assert claims is not None
     assert (claims.user_id, claims.tenant_id, claims.role) == (user, tenant, "vendor")
@@ -46,7 +56,9 @@ def test_alg_none_is_refused() -> None:
 
 def test_hs_rs_confusion_is_refused() -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     rs = jwt.encode(_claims(), key, algorithm="RS256")
     assert decode_access_token(pem.decode(), rs) is None
     assert decode_access_token(SECRET, rs) is None
@@ -70,7 +82,9 @@ def test_wrong_key_and_tampered_payload_are_refused() -> None:
     assert decode_access_token(SECRET, token) is None
     good = jwt.encode(_claims(), SECRET, algorithm="HS256")
     head, _, sig = good.split(".")
-    assert decode_access_token(SECRET, f"{head}.{_b64(_claims(role='platform_admin'))}.{sig}") is None
+    assert (
+        decode_access_token(SECRET, f"{head}.{_b64(_claims(role='platform_admin'))}.{sig}") is None
+    )
 
 
 def test_opaque_tokens_parse_and_reject_garbage() -> None:
@@ -83,10 +97,16 @@ def test_opaque_tokens_parse_and_reject_garbage() -> None:
 
 async def test_api_refuses_forged_tokens(client: httpx.AsyncClient, settings: Settings) -> None:
     admin = await signup_org(client)
-    forged_alg_none = f"{_b64({'alg': 'none'})}.{_b64(_claims(sub=admin.id, tenant_id=admin.tenant_id))}."
-    expired, _ = issue_access_token(settings.secret, user_id=uuid.UUID(admin.id),
-                                    tenant_id=uuid.UUID(admin.tenant_id), role="tenant_admin",
-                                    ttl_seconds=-10)
+    forged_alg_none = (
+        f"{_b64({'alg': 'none'})}.{_b64(_claims(sub=admin.id, tenant_id=admin.tenant_id))}."
+    )
+    expired, _ = issue_access_token(
+        settings.secret,
+        user_id=uuid.UUID(admin.id),
+        tenant_id=uuid.UUID(admin.tenant_id),
+        role="tenant_admin",
+        ttl_seconds=-10,
+    )
     for token in (forged_alg_none, expired, "garbage"):
         r = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 401

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
 
     @property
     def is_development(self) -> bool:
-        return self.env is not Environment.production
+        return self.env != Environment.production
 
     @property
     def base_url(self) -> str:

@@ -56,6 +56,7 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     )
     structlog.configure(
         processors=[
+            structlog.stdlib.filter_by_level,  # drop disabled levels before doing any work
             *shared,
             structlog.processors.format_exc_info,
             redact_secrets,
@@ -79,4 +80,5 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    for noisy in ("pgserver", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

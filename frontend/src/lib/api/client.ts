@@ -1,0 +1,52 @@
+// The typed API client (generated types in schema.d.ts) and the in-memory access token.
+// The refresh token never touches JavaScript: it is an httpOnly cookie scoped to /api/v1/auth.
+import createClient from "openapi-fetch";
+import type { components, paths } from "./schema";
+
+export type Schemas = components["schemas"];
+export type TokenResponse = Schemas["TokenResponse"];
+export type Me = Schemas["MeRead"];
+
+let accessToken: string | null = null;
+let refreshing: Promise<TokenResponse | null> | null = null;
+const listeners = new Set<(session: TokenResponse | null) => void>();
+
+export function setSession(session: TokenResponse | null): void {
+  accessToken = session?.access_token ?? null;
+  for (const listener of listeners) listener(session);
+}
+
+export function onSessionChange(listener: (session: TokenResponse | null) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** Exchange the refresh cookie for a new access token; one request at a time. */
+export function refreshSession(): Promise<TokenResponse | null> {
+  refreshing ??= fetch("/api/v1/auth/refresh", { method: "POST", credentials: "same-origin" })
+    .then(async (r) => (r.ok ? ((await r.json()) as TokenResponse) : null))
+    .catch(() => null)
+    .then((session) => {
+      setSession(session);
+      return session;
+    })
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+async function authedFetch(input: Request): Promise<Response> {
+  const retry = input.clone();
+  const send = (req: Request) => {
+    if (accessToken) req.headers.set("Authorization", `Bearer ${accessToken}`);
+    return fetch(req);
+  };
+  const response = await send(input);
+  const isAuthRoute = new URL(input.url).pathname.startsWith("/api/v1/auth/");
+  if (response.status !== 401 || isAuthRoute || !accessToken) return response;
+  const session = await refreshSession();
+  return session ? send(retry) : response;
+}
+
+export const api = createClient<paths>({ baseUrl: "", fetch: authedFetch, credentials: "same-origin" });

@@ -1,0 +1,147 @@
+"""End-to-end journeys in a real Chromium against a real server process."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+import pytest
+from playwright.async_api import BrowserContext, Page, expect
+
+from tests.accounts.factories import PASSWORD, unique_email, unique_slug
+
+pytestmark = pytest.mark.e2e
+NewContext = Callable[..., Awaitable[BrowserContext]]
+
+
+async def _signup_org(page: Page, name: str, slug: str, email: str) -> None:
+    await page.goto("/signup")
+    await page.get_by_label("Organisation name").fill(name)
+    await page.get_by_label("Slug").fill(slug)
+    await page.get_by_label("Your name").fill("Founding Admin")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create organisation").click()
+    await expect(page).to_have_url(re.compile(r"/app$"))
+    await expect(page.get_by_role("heading", name="Welcome, Founding Admin")).to_be_visible()
+
+
+async def test_signup_branding_invite_and_referral(new_context: NewContext) -> None:
+    admin = await (await new_context()).new_page()
+    slug = unique_slug("e2e")
+    await _signup_org(admin, "Lumen Learning", slug, unique_email("founder"))
+
+    # branding: change colour and name, and see it applied everywhere at once
+    await admin.get_by_role("link", name="Settings").click()
+    await admin.get_by_label("Display name").fill("Lumen Academy")
+    await admin.get_by_label("Brand colour", exact=True).fill("#0f766e")
+    await admin.get_by_role("button", name="Save settings").click()
+    await expect(admin.get_by_role("status")).to_contain_text("Settings saved")
+    await expect(admin.get_by_test_id("brand")).to_contain_text("Lumen Academy")
+    brand = await admin.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--brand')"
+    )
+    assert brand.strip() == "#0f766e"
+    save_bg = await admin.get_by_role("button", name="Save settings").evaluate(
+        "b => getComputedStyle(b).backgroundColor"
+    )
+    assert save_bg == "rgb(15, 118, 110)"
+
+    # invite a vendor, who accepts in their own browser
+    await admin.get_by_role("link", name="Users").click()
+    vendor_email = unique_email("vendor")
+    await admin.get_by_label("Email").fill(vendor_email)
+    await admin.get_by_label("Role", exact=True).select_option("vendor")
+    await admin.get_by_role("button", name="Send invitation").click()
+    invite_url = await admin.get_by_test_id("invite-url").inner_text()
+    vendor = await (await new_context()).new_page()
+    await vendor.goto(invite_url)
+    await expect(vendor.get_by_text(vendor_email)).to_be_visible()
+    await vendor.get_by_label("Name").fill("Valerie Vendor")
+    await vendor.get_by_label("Password").fill(PASSWORD)
+    await vendor.get_by_role("button", name="Accept invitation").click()
+    await expect(vendor.get_by_role("heading", name="Welcome, Valerie Vendor")).to_be_visible()
+    await expect(vendor.get_by_text("vendor", exact=True)).to_be_visible()
+
+    # an affiliate joins; a second affiliate joins through the first one's referral link
+    first = await (await new_context()).new_page()
+    await first.goto(f"/t/{slug}/join")
+    await expect(
+        first.get_by_role("heading", name="Join Lumen Academy as an affiliate")
+    ).to_be_visible()
+    await first.get_by_label("Name").fill("Ariel Affiliate")
+    await first.get_by_label("Email").fill(unique_email("ariel"))
+    await first.get_by_label("Password").fill(PASSWORD)
+    await first.get_by_role("button", name="Sign up").click()
+    link = await first.get_by_test_id("referral-link").inner_text()
+    code = await first.get_by_test_id("referral-code").inner_text()
+    assert link.endswith(f"/t/{slug}/join?ref={code}")
+
+    second = await (await new_context()).new_page()
+    await second.goto(link)
+    await expect(second.get_by_label("Referral code")).to_have_value(code)
+    await second.get_by_label("Name").fill("Benny Referred")
+    second_email = unique_email("benny")
+    await second.get_by_label("Email").fill(second_email)
+    await second.get_by_label("Password").fill(PASSWORD)
+    await second.get_by_role("button", name="Sign up").click()
+    await expect(second.get_by_role("heading", name="Welcome, Benny Referred")).to_be_visible()
+
+    # the admin sees everyone, and suspends the vendor
+    await admin.reload()
+    row = admin.get_by_test_id(f"user-row-{vendor_email}")
+    await expect(row).to_be_visible()
+    await expect(admin.get_by_test_id(f"user-row-{second_email}")).to_be_visible()
+    await row.get_by_role("button", name="Suspend").click()
+    await expect(row.get_by_role("button", name="Reactivate")).to_be_visible()
+    await vendor.reload()
+    await expect(vendor).to_have_url(re.compile(r"/login"))
+
+
+async def test_second_tenant_cannot_see_first_tenants_users(new_context: NewContext) -> None:
+    first = await (await new_context()).new_page()
+    first_admin = unique_email("first")
+    await _signup_org(first, "First Org", unique_slug("first"), first_admin)
+
+    second = await (await new_context()).new_page()
+    await _signup_org(second, "Second Org", unique_slug("second"), unique_email("second"))
+    await second.get_by_role("link", name="Users").click()
+    await expect(second.get_by_role("heading", name="People")).to_be_visible()
+    await expect(second.get_by_text(first_admin)).to_have_count(0)
+    await second.get_by_label("Search users").fill(first_admin)
+    await expect(second.get_by_text("No users match.")).to_be_visible()
+
+
+async def test_login_errors_and_phone_width_navigation(new_context: NewContext) -> None:
+    ctx = await new_context(viewport={"width": 375, "height": 740})
+    page = await ctx.new_page()
+    slug, email = unique_slug("phone"), unique_email("phone")
+    await _signup_org(page, "Phone Org", slug, email)
+    await page.goto("/logout")
+    await expect(page).to_have_url(re.compile(r"/login"))
+
+    await page.get_by_label("Organisation").fill(slug)
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill("definitely-wrong-pass")
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_role("alert")).to_contain_text("wrong")
+
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page).to_have_url(re.compile(r"/app$"))
+    await page.get_by_role("button", name="Menu").click()
+    await page.get_by_role("link", name="Profile").click()
+    await expect(page.get_by_role("heading", name="Change password")).to_be_visible()
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375
+
+
+async def test_session_survives_reload_via_refresh_cookie(new_context: NewContext) -> None:
+    page = await (await new_context()).new_page()
+    await _signup_org(page, "Reload Org", unique_slug("reload"), unique_email("reload"))
+    await page.goto("/app/profile")
+    await expect(page.get_by_role("heading", name="Profile")).to_be_visible()
+    assert (
+        await page.evaluate("Object.keys(localStorage).length + Object.keys(sessionStorage).length")
+        == 0
+    )

@@ -1,0 +1,88 @@
+"""Two organisations side by side: every endpoint with the other's ids gives 404, never data."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.accounts.factories import Account, invite_and_accept, signup_affiliate, signup_org
+from tests.conftest import ClientFactory
+
+
+@pytest.fixture
+async def two_tenants(make_client: ClientFactory) -> tuple[Account, Account, dict[str, str]]:
+    a = await signup_org(make_client())
+    b = await signup_org(make_client())
+    b_vendor = await invite_and_accept(b, make_client(), role="vendor")
+    b_aff = await signup_affiliate(make_client(), b.slug)
+    inv = await b.client.post(
+        "/api/v1/invitations",
+        headers=b.headers,
+        json={"email": "pending@example.com", "role": "vendor"},
+    )
+    return (
+        a,
+        b,
+        {
+            "vendor": b_vendor.id,
+            "affiliate": b_aff.id,
+            "admin": b.id,
+            "invitation": inv.json()["id"],
+            "tenant": b.tenant_id,
+        },
+    )
+
+
+async def test_tenant_a_cannot_read_or_touch_tenant_b(
+    two_tenants: tuple[Account, Account, dict[str, str]],
+) -> None:
+    a, b, ids = two_tenants
+    h = a.headers
+    c: httpx.AsyncClient = a.client
+
+    for user_id in (ids["vendor"], ids["affiliate"], ids["admin"]):
+        assert (await c.get(f"/api/v1/users/{user_id}", headers=h)).status_code == 404
+        r = await c.patch(f"/api/v1/users/{user_id}", headers=h, json={"status": "suspended"})
+        assert r.status_code == 404
+        r = await c.patch(f"/api/v1/users/{user_id}", headers=h, json={"role": "tenant_admin"})
+        assert r.status_code == 404
+    assert (
+        await c.delete(f"/api/v1/invitations/{ids['invitation']}", headers=h)
+    ).status_code == 404
+    assert (
+        await c.post(f"/api/v1/platform/tenants/{ids['tenant']}/suspend", headers=h)
+    ).status_code == 403
+
+    listed = (await c.get("/api/v1/users?limit=200", headers=h)).json()["items"]
+    invitations = (await c.get("/api/v1/invitations?limit=200", headers=h)).json()["items"]
+    settings = (await c.get("/api/v1/tenant/settings", headers=h)).json()
+    me = (await c.get("/api/v1/me", headers=h)).json()
+
+    assert {u["id"] for u in listed} == {a.id}
+    assert invitations == []
+    assert settings["slug"] == a.slug
+    assert me["tenant"]["id"] == a.tenant_id
+
+    # B's data is untouched
+    b_users = (await b.client.get("/api/v1/users?limit=200", headers=b.headers)).json()["items"]
+    assert {u["status"] for u in b_users} == {"active"}
+    assert {u["role"] for u in b_users} == {"tenant_admin", "vendor", "affiliate"}
+
+
+async def test_tenant_b_admin_cannot_see_a_users_even_via_search(
+    two_tenants: tuple[Account, Account, dict[str, str]],
+) -> None:
+    a, b, _ = two_tenants
+    r = await b.client.get(f"/api/v1/users?q={a.email}", headers=b.headers)
+    assert r.json()["items"] == []
+
+
+async def test_settings_changes_stay_in_their_tenant(
+    two_tenants: tuple[Account, Account, dict[str, str]],
+) -> None:
+    a, b, _ = two_tenants
+    await a.client.patch(
+        "/api/v1/tenant/settings", headers=a.headers, json={"brand_color": "#123456"}
+    )
+    b_settings = (await b.client.get("/api/v1/tenant/settings", headers=b.headers)).json()
+    assert b_settings["brand_color"] != "#123456"

@@ -1,0 +1,125 @@
+"""Tenant settings and branding."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.accounts.factories import signup_org
+from tests.conftest import ClientFactory
+
+
+def _png(size: tuple[int, int] = (32, 32), fmt: str = "PNG") -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+async def test_update_settings_changes_branding_for_everyone(make_client: ClientFactory) -> None:
+    admin = await signup_org(make_client())
+
+    r = await admin.client.patch(
+        "/api/v1/tenant/settings",
+        headers=admin.headers,
+        json={
+            "display_name": "Nord Academy",
+            "brand_color": "#FF5500",
+            "default_currency": "eur",
+            "default_commission_bps": 1500,
+            "default_cookie_days": 60,
+        },
+    )
+    public = await make_client().get(f"/api/v1/public/tenants/{admin.slug}")
+
+    assert r.status_code == 200, r.text
+    assert r.json()["brand_color"] == "#ff5500"
+    assert r.json()["default_currency"] == "EUR"
+    assert public.json() == {
+        "slug": admin.slug,
+        "display_name": "Nord Academy",
+        "brand_color": "#ff5500",
+        "logo_url": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({"brand_color": "red"}, "brand_color", id="colour-not-hex"),
+        pytest.param({"default_currency": "XYZ"}, "default_currency", id="currency-unknown"),
+        pytest.param(
+            {"default_commission_bps": 10001}, "default_commission_bps", id="bps-over-100pct"
+        ),
+        pytest.param({"default_cookie_days": 0}, "default_cookie_days", id="cookie-days-zero"),
+        pytest.param({"display_name": ""}, "display_name", id="empty-name"),
+        pytest.param({"display_name": None}, "display_name", id="null-name"),
+        pytest.param({"slug": "new"}, "slug", id="unknown-field"),
+    ],
+)
+async def test_bad_settings_are_422_and_change_nothing(
+    client: httpx.AsyncClient, body: dict[str, object], field: str
+) -> None:
+    admin = await signup_org(client)
+    before = (await client.get("/api/v1/tenant/settings", headers=admin.headers)).json()
+
+    r = await client.patch("/api/v1/tenant/settings", headers=admin.headers, json=body)
+
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == field
+    assert (await client.get("/api/v1/tenant/settings", headers=admin.headers)).json() == before
+
+
+async def test_logo_upload_serves_and_removes(make_client: ClientFactory) -> None:
+    admin = await signup_org(make_client())
+    data = _png()
+
+    r = await admin.client.put(
+        "/api/v1/tenant/logo",
+        headers=admin.headers,
+        files={"file": ("logo.png", data, "image/png")},
+    )
+    logo_url = r.json()["logo_url"]
+    served = await make_client().get(logo_url)
+    removed = await admin.client.delete("/api/v1/tenant/logo", headers=admin.headers)
+
+    assert r.status_code == 200, r.text
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/png"
+    assert served.content == data
+    assert removed.json()["logo_url"] is None
+    assert (await make_client().get(logo_url)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("payload", "content_type"),
+    [
+        pytest.param(b"GIF89a not really", "image/gif", id="not-an-image"),
+        pytest.param(b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml", id="svg"),
+        pytest.param(_png(fmt="BMP"), "image/png", id="bmp-claiming-png"),
+        pytest.param(_png((3000, 10)), "image/png", id="too-wide"),
+        pytest.param(b"\x89PNG" + b"0" * (600 * 1024), "image/png", id="too-big"),
+    ],
+)
+async def test_bad_logos_are_refused(
+    client: httpx.AsyncClient, payload: bytes, content_type: str
+) -> None:
+    admin = await signup_org(client)
+    r = await client.put(
+        "/api/v1/tenant/logo",
+        headers=admin.headers,
+        files={"file": ("logo", payload, content_type)},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "file"
+    assert (await client.get("/api/v1/tenant/settings", headers=admin.headers)).json()[
+        "logo_url"
+    ] is None
+
+
+async def test_unknown_public_tenant_is_404(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/v1/public/tenants/no-such-org-here")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"

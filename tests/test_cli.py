@@ -1,0 +1,93 @@
+"""The `bitnexus` command line, run as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from bitnexus.core.config import Settings
+from bitnexus.core.dburl import DatabaseUrls
+
+BIN = Path(sys.executable).with_name("bitnexus")
+
+
+def _run(
+    settings: Settings, *args: str, input_: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "BITNEXUS_DATA_DIR": str(settings.data_dir),
+        "BITNEXUS_SECRET_KEY": settings.secret,
+        "BITNEXUS_LOG_FORMAT": "json",
+    }
+    return subprocess.run(
+        [str(BIN), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=input_,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", ["serve", "migrate", "demo", "create-platform-admin", "db-url"])
+def test_every_command_explains_itself(settings: Settings, command: str) -> None:
+    out = _run(settings, command, "--help")
+    assert out.returncode == 0
+    assert "Usage" in out.stdout
+    assert len(out.stdout.splitlines()) > 3
+
+
+def test_db_url_prints_a_working_owner_url(settings: Settings, db_urls: DatabaseUrls) -> None:
+    out = _run(settings, "db-url")
+    assert out.returncode == 0, out.stderr
+    with psycopg.connect(out.stdout.strip()) as conn:
+        row = conn.execute("SELECT current_user, current_database()").fetchone()
+    assert row == ("bitnexus_owner", "bitnexus")
+
+
+def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
+    first = _run(settings, "demo")
+    second = _run(settings, "demo")
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "admin@acme.example" in second.stderr
+    assert "Acme" not in second.stdout
+
+
+def test_create_platform_admin_refuses_weak_password(
+    settings: Settings, db_urls: DatabaseUrls
+) -> None:
+    out = _run(
+        settings,
+        "create-platform-admin",
+        "--email",
+        "ops@example.com",
+        "--name",
+        "Ops",
+        "--password",
+        "password",
+    )
+    assert out.returncode == 2
+    assert "password" in out.stderr
+
+
+def test_create_platform_admin(settings: Settings, db_urls: DatabaseUrls) -> None:
+    out = _run(
+        settings,
+        "create-platform-admin",
+        "--email",
+        "ops2@example.com",
+        "--name",
+        "Ops",
+        "--password",
+        "glacier-trombone-velvet-26",
+    )
+    assert out.returncode == 0, out.stderr
+    assert "created" in out.stderr
