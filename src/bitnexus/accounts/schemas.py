@@ -24,7 +24,7 @@ ReferralCode = Annotated[
 ]
 
 
-class MeRead(OutputModel):
+class UserBase(OutputModel):
     id: uuid.UUID
     email: str
     name: str
@@ -33,6 +33,9 @@ class MeRead(OutputModel):
     referral_code: str | None
     referred_by_id: uuid.UUID | None
     created_at: dt.datetime
+
+
+class MeRead(UserBase):
     tenant: TenantBrief
 
 
@@ -88,15 +91,7 @@ class ProfileUpdate(InputModel):
     name: Name | None = None
 
 
-class UserRead(OutputModel):
-    id: uuid.UUID
-    email: str
-    name: str
-    role: Role
-    status: UserStatus
-    referral_code: str | None
-    referred_by_id: uuid.UUID | None
-    created_at: dt.datetime
+class UserRead(UserBase):
     last_login_at: dt.datetime | None
 
 

@@ -6,7 +6,8 @@ import base64
 import datetime as dt
 import json
 import uuid
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -49,3 +50,19 @@ class Cursor(BaseModel):
             raise BadRequest(
                 "The cursor is not valid.", errors=[FieldError("cursor", "Not a valid cursor.")]
             ) from exc
+
+
+class Keyed(Protocol):
+    created_at: dt.datetime
+    id: uuid.UUID
+
+
+K = TypeVar("K", bound=Keyed)
+
+
+def split_page(rows: Sequence[K], limit: int) -> tuple[list[K], str | None]:
+    """Cut a keyset query's rows (fetched with `limit + 1`) into a page and its next cursor."""
+    page = list(rows[:limit])
+    if len(rows) <= limit or not page:
+        return page, None
+    return page, Cursor(created_at=page[-1].created_at, id=page[-1].id).encode()

@@ -8,7 +8,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.service.sessions import Principal
-from bitnexus.core.schemas import Cursor
+from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.platform import repository
 from bitnexus.platform.schemas import PlatformTenant, PlatformTenantPage
 from bitnexus.tenants.errors import TenantNotFound
@@ -21,12 +21,7 @@ async def list_tenants(
     session: AsyncSession, admin: Principal, cursor: str | None, limit: int
 ) -> PlatformTenantPage:
     rows = await repository.list_tenants(session, admin.user.id, Cursor.decode(cursor), limit + 1)
-    items = [PlatformTenant.model_validate(dict(r)) for r in rows[:limit]]
-    next_cursor = (
-        Cursor(created_at=items[-1].created_at, id=items[-1].id).encode()
-        if len(rows) > limit
-        else None
-    )
+    items, next_cursor = split_page([PlatformTenant.model_validate(dict(r)) for r in rows], limit)
     return PlatformTenantPage(items=items, next_cursor=next_cursor)
 
 

@@ -31,7 +31,7 @@ from bitnexus.core import mail
 from bitnexus.core.config import Settings
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import FieldError
-from bitnexus.core.schemas import Cursor
+from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.core.security import check_password_rules, hash_password
 from bitnexus.core.tokens import matches, new_token, parse_token
 from bitnexus.tenants import service as tenants
@@ -184,12 +184,7 @@ async def invite(
 
 async def list_invitations(session: AsyncSession, cursor: str | None, limit: int) -> InvitationPage:
     rows = await repository.list_invitations(session, after=Cursor.decode(cursor), limit=limit + 1)
-    page = rows[:limit]
-    next_cursor = (
-        Cursor(created_at=page[-1].created_at, id=page[-1].id).encode()
-        if len(rows) > limit
-        else None
-    )
+    page, next_cursor = split_page(rows, limit)
     return InvitationPage(items=[_invitation_read(i) for i in page], next_cursor=next_cursor)
 
 

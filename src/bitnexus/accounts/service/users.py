@@ -31,7 +31,7 @@ from bitnexus.core import mail
 from bitnexus.core.config import Settings
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import FieldError
-from bitnexus.core.schemas import Cursor
+from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.core.security import check_password_rules, hash_password, verify_password
 from bitnexus.core.tokens import matches, new_token, parse_token
 from bitnexus.tenants import repository as tenant_repository
@@ -140,12 +140,7 @@ async def list_users(
     rows = await repository.list_users(
         session, after=Cursor.decode(cursor), limit=limit + 1, query=query
     )
-    page = rows[:limit]
-    next_cursor = (
-        Cursor(created_at=page[-1].created_at, id=page[-1].id).encode()
-        if len(rows) > limit
-        else None
-    )
+    page, next_cursor = split_page(rows, limit)
     return UserPage(items=[user_read(u) for u in page], next_cursor=next_cursor)
 
 
