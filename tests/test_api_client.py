@@ -23,7 +23,11 @@ def test_committed_types_match_the_schema(tmp_path: Path) -> None:
     if not generator.exists():
         pytest.fail("frontend/node_modules is missing: run `make test`, which installs it")
     out = tmp_path / "schema.d.ts"
-    subprocess.run([str(generator), str(FRONTEND / "openapi.json"), "-o", str(out)],
-                   cwd=FRONTEND, check=True, capture_output=True, )
+    subprocess.run(
+        [str(generator), str(FRONTEND / "openapi.json"), "-o", str(out)],
+        cwd=FRONTEND,
+        check=True,
+        capture_output=True,
+    )
     committed = (FRONTEND / "src" / "lib" / "api" / "schema.d.ts").read_text()
     assert out.read_text() == committed, "schema.d.ts is stale: run `make openapi`"
