@@ -11,10 +11,6 @@ export function useApiMutation<TVars, TData>(
   return { ...mutation, problem, fieldError: (name: string) => problem?.fieldErrors[name] };
 }
 
-export type ApiMutation<TVars, TData> = ReturnType<typeof useApiMutation<TVars, TData>>;
-export type MutationOptions<TVars, TData> = Omit<UseMutationOptions<TData, Error, TVars>, "mutationFn">;
-
-/** The string values of a submitted form, by input name. */
 export function formValues(form: HTMLFormElement): Record<string, string> {
   const out: Record<string, string> = {};
   new FormData(form).forEach((value, key) => {

@@ -1,44 +1,52 @@
-// The typed API client (types generated into schema.d.ts from openapi.json by `npm run gen:api`).
-// Middleware adds the in-memory bearer token and, on a 401, refreshes once and retries once.
-import createClient, { type Middleware } from "openapi-fetch";
+// The typed API client (generated types in schema.d.ts) and the in-memory access token.
+// The refresh token never touches JavaScript: it is an httpOnly cookie scoped to /api/v1/auth.
+import createClient from "openapi-fetch";
 import type { components, paths } from "./schema";
-import { getAccessToken, refreshSession, setSession } from "./session";
 
 export type Schemas = components["schemas"];
+export type TokenResponse = Schemas["TokenResponse"];
+export type Me = Schemas["MeRead"];
 
-const pending = new Map<string, Request>();
+let accessToken: string | null = null;
+let refreshing: Promise<TokenResponse | null> | null = null;
+const listeners = new Set<(session: TokenResponse | null) => void>();
 
-function isAuthRoute(request: Request): boolean {
-  return new URL(request.url, location.origin).pathname.startsWith("/api/v1/auth/");
+export function setSession(session: TokenResponse | null): void {
+  accessToken = session?.access_token ?? null;
+  for (const listener of listeners) listener(session);
 }
 
-function withToken(request: Request): Request {
-  const token = getAccessToken();
-  if (token) request.headers.set("Authorization", `Bearer ${token}`);
-  return request;
+export function onSessionChange(listener: (session: TokenResponse | null) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
-export const authMiddleware: Middleware = {
-  onRequest({ request, id }) {
-    withToken(request);
-    // Keep an untouched copy so the request (and its body) can be sent again after a refresh.
-    if (!isAuthRoute(request)) pending.set(id, request.clone());
-    return request;
-  },
-  async onResponse({ request, response, id }) {
-    const copy = pending.get(id);
-    pending.delete(id);
-    if (response.status !== 401 || !copy || isAuthRoute(request)) return undefined;
-    const session = await refreshSession();
-    if (!session) return undefined; // refresh failed: already logged out
-    const retried = await fetch(withToken(copy));
-    if (retried.status === 401) setSession(null);
-    return retried;
-  },
-  onError({ id }) {
-    pending.delete(id);
-  },
-};
+/** Exchange the refresh cookie for a new access token; one request at a time. */
+export function refreshSession(): Promise<TokenResponse | null> {
+  refreshing ??= fetch("/api/v1/auth/refresh", { method: "POST", credentials: "same-origin" })
+    .then(async (r) => (r.ok ? ((await r.json()) as TokenResponse) : null))
+    .catch(() => null)
+    .then((session) => {
+      setSession(session);
+      return session;
+    })
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
 
-export const api = createClient<paths>({ baseUrl: "", credentials: "same-origin" });
-api.use(authMiddleware);
+async function authedFetch(input: Request): Promise<Response> {
+  const retry = input.clone();
+  const send = (req: Request) => {
+    if (accessToken) req.headers.set("Authorization", `Bearer ${accessToken}`);
+    return fetch(req);
+  };
+  const response = await send(input);
+  const isAuthRoute = new URL(input.url).pathname.startsWith("/api/v1/auth/");
+  if (response.status !== 401 || isAuthRoute || !accessToken) return response;
+  const session = await refreshSession();
+  return session ? send(retry) : response;
+}
+
+export const api = createClient<paths>({ baseUrl: "", fetch: authedFetch, credentials: "same-origin" });

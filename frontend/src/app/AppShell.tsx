@@ -1,0 +1,87 @@
+import { useState } from "react";
+import { Link, NavLink, Outlet } from "react-router";
+import { useAuth } from "./auth";
+
+interface NavItem {
+  to: string;
+  label: string;
+  roles?: string[];
+}
+
+const NAV: NavItem[] = [
+  { to: "/app", label: "Home", roles: ["tenant_admin", "vendor", "affiliate"] },
+  { to: "/app/users", label: "Users", roles: ["tenant_admin"] },
+  { to: "/app/settings", label: "Settings", roles: ["tenant_admin"] },
+  { to: "/platform/tenants", label: "Tenants", roles: ["platform_admin"] },
+  { to: "/app/profile", label: "Profile" },
+];
+
+export function AppShell() {
+  const { me } = useAuth();
+  const [open, setOpen] = useState(false);
+  const items = NAV.filter((i) => !i.roles || (me && i.roles.includes(me.role)));
+  const linkClass = ({ isActive }: { isActive: boolean }) =>
+    `block rounded-md px-3 py-2 text-sm font-medium ${isActive ? "bg-brand text-white" : "text-slate-700 hover:bg-slate-100"}`;
+
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-4 py-3">
+          <Link to={me ? "/app" : "/"} className="flex items-center gap-2 font-semibold" data-testid="brand">
+            {me?.tenant.logo_url ? (
+              <img src={me.tenant.logo_url} alt="" className="h-8 w-8 rounded object-contain" />
+            ) : (
+              <span className="inline-block size-8 rounded bg-brand" aria-hidden />
+            )}
+            <span>{me?.tenant.display_name ?? "BitNexus"}</span>
+          </Link>
+          <button
+            type="button"
+            className="rounded-md border border-slate-300 px-3 py-1 text-sm sm:hidden"
+            aria-expanded={open}
+            aria-controls="main-nav"
+            onClick={() => setOpen((o) => !o)}
+          >
+            Menu
+          </button>
+          <nav id="main-nav" aria-label="Main" className={`${open ? "block" : "hidden"} absolute left-0 right-0 top-14 z-10 border-b border-slate-200 bg-white p-2 sm:static sm:flex sm:items-center sm:gap-1 sm:border-0 sm:p-0`}>
+            {items.map((item) => (
+              <NavLink key={item.to} to={item.to} end className={linkClass} onClick={() => setOpen(false)}>
+                {item.label}
+              </NavLink>
+            ))}
+            {me && (
+              <Link to="/logout" className="block rounded-md px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100">
+                Log out
+              </Link>
+            )}
+          </nav>
+        </div>
+      </header>
+      <main className="mx-auto max-w-6xl px-4 py-6">
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+export function PublicShell() {
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-6xl items-center justify-between px-4 py-3">
+          <Link to="/" className="flex items-center gap-2 font-semibold">
+            <span className="inline-block size-8 rounded bg-brand" aria-hidden /> BitNexus
+          </Link>
+          <nav className="flex gap-3 text-sm">
+            <Link to="/login" className="text-brand">Log in</Link>
+            <Link to="/signup" className="text-brand">Create organisation</Link>
+          </nav>
+        </div>
+      </header>
+      <main className="mx-auto max-w-6xl px-4 py-8">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

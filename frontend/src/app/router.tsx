@@ -1,0 +1,55 @@
+import { createBrowserRouter, Link } from "react-router";
+import { AppShell, PublicShell } from "./AppShell";
+import { RequireAuth } from "./auth";
+import { HomePage, ProfilePage } from "../features/auth/components/account";
+import {
+  AcceptInvitePage,
+  AffiliateJoinPage,
+  ForgotPasswordPage,
+  LandingPage,
+  LoginPage,
+  LogoutPage,
+  ResetPasswordPage,
+  SignupPage,
+} from "../features/auth/components/pages";
+import { MailboxPage } from "../features/dev/components/MailboxPage";
+import { TenantsPage } from "../features/platform/components/TenantsPage";
+import { SettingsPage } from "../features/tenant/components/SettingsPage";
+import { UsersPage } from "../features/users/components/UsersPage";
+
+function NotFound() {
+  return (
+    <div className="py-16 text-center">
+      <h1 className="text-2xl font-bold">Page not found</h1>
+      <Link to="/" className="mt-4 inline-block text-brand">Go home</Link>
+    </div>
+  );
+}
+
+export const router = createBrowserRouter([
+  {
+    element: <PublicShell />,
+    children: [
+      { path: "/", element: <LandingPage /> },
+      { path: "/signup", element: <SignupPage /> },
+      { path: "/login", element: <LoginPage /> },
+      { path: "/logout", element: <LogoutPage /> },
+      { path: "/t/:slug/join", element: <AffiliateJoinPage /> },
+      { path: "/invite/:token", element: <AcceptInvitePage /> },
+      { path: "/forgot-password", element: <ForgotPasswordPage /> },
+      { path: "/reset-password", element: <ResetPasswordPage /> },
+      { path: "/dev/mailbox", element: <MailboxPage /> },
+      { path: "*", element: <NotFound /> },
+    ],
+  },
+  {
+    element: <RequireAuth><AppShell /></RequireAuth>,
+    children: [
+      { path: "/app", element: <HomePage /> },
+      { path: "/app/profile", element: <ProfilePage /> },
+      { path: "/app/settings", element: <RequireAuth roles={["tenant_admin"]}><SettingsPage /></RequireAuth> },
+      { path: "/app/users", element: <RequireAuth roles={["tenant_admin"]}><UsersPage /></RequireAuth> },
+      { path: "/platform/tenants", element: <RequireAuth roles={["platform_admin"]}><TenantsPage /></RequireAuth> },
+    ],
+  },
+]);

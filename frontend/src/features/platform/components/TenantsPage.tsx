@@ -1,0 +1,56 @@
+// Platform admin: every organisation, with suspend / reactivate.
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { Badge, Button, Card, EmptyState, ErrorState, Loading } from "../../../components/ui";
+import { problemOf } from "../../../lib/api/problem";
+import { formatDate } from "../../../lib/format";
+import { useApiMutation } from "../../../lib/forms";
+import { fetchTenants, platformKeys, setTenantStatus } from "../api";
+
+export function TenantsPage() {
+  const queryClient = useQueryClient();
+  const tenants = useInfiniteQuery({
+    queryKey: platformKeys.tenants,
+    queryFn: ({ pageParam }) => fetchTenants(pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor,
+  });
+  const toggle = useApiMutation(setTenantStatus, { onSuccess: () => void queryClient.invalidateQueries({ queryKey: platformKeys.tenants }) });
+  const rows = tenants.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <div className="flex flex-col gap-6">
+      <h1 className="text-2xl font-bold">Organisations</h1>
+      <Card>
+        {tenants.isPending ? <Loading /> : tenants.isError ? <ErrorState problem={problemOf(tenants.error)} onRetry={() => void tenants.refetch()} /> : rows.length === 0 ? (
+          <EmptyState>No organisations yet.</EmptyState>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm">
+              <thead className="text-xs uppercase text-slate-500">
+                <tr><th className="p-2">Name</th><th className="p-2">Slug</th><th className="p-2">Users</th><th className="p-2">Created</th><th className="p-2">Status</th><th className="p-2" /></tr>
+              </thead>
+              <tbody>
+                {rows.map((t) => (
+                  <tr key={t.id} className="border-t border-slate-100" data-testid={`tenant-row-${t.slug}`}>
+                    <td className="p-2">{t.name}</td>
+                    <td className="p-2">{t.slug}</td>
+                    <td className="p-2">{t.user_count}</td>
+                    <td className="p-2">{formatDate(t.created_at)}</td>
+                    <td className="p-2"><Badge tone={t.status === "active" ? "green" : "red"}>{t.status}</Badge></td>
+                    <td className="p-2 text-right">
+                      <Button variant={t.status === "active" ? "danger" : "secondary"} busy={toggle.isPending && toggle.variables?.id === t.id}
+                        onClick={() => toggle.mutate({ id: t.id, suspend: t.status === "active" })}>
+                        {t.status === "active" ? "Suspend" : "Reactivate"}
+                      </Button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {tenants.hasNextPage && <Button variant="secondary" className="mt-3" onClick={() => void tenants.fetchNextPage()}>Load more</Button>}
+        {toggle.problem && <ErrorState problem={toggle.problem} />}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+// Tenant settings: branding (applied to the whole UI on save), currency and commission defaults.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { meQueryKey } from "../../../app/auth";
+import { Button, Card, ErrorState, Field, FormError, Loading } from "../../../components/ui";
+import type { Schemas } from "../../../lib/api/client";
+import { problemOf } from "../../../lib/api/problem";
+import { bpsToPercent } from "../../../lib/format";
+import { formValues, useApiMutation } from "../../../lib/forms";
+import { removeLogo, settingsQuery, tenantKeys, updateSettings, uploadLogo } from "../api";
+
+export function SettingsPage() {
+  const settings = useQuery(settingsQuery());
+  if (settings.isPending) return <Loading />;
+  if (settings.isError) return <ErrorState problem={problemOf(settings.error)} onRetry={() => void settings.refetch()} />;
+  return <SettingsForm settings={settings.data} />;
+}
+
+function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
+  const queryClient = useQueryClient();
+  const [color, setColor] = useState(settings.brand_color);
+  const [bps, setBps] = useState(String(settings.default_commission_bps));
+  const saved = (data: Schemas["TenantSettings"]) => {
+    queryClient.setQueryData(tenantKeys.settings, data);
+    void queryClient.invalidateQueries({ queryKey: meQueryKey });
+  };
+  const save = useApiMutation(updateSettings, { onSuccess: saved });
+  const logo = useApiMutation(uploadLogo, { onSuccess: saved });
+  const dropLogo = useApiMutation(removeLogo, { onSuccess: saved });
+
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const v = formValues(e.currentTarget);
+    save.mutate({
+      display_name: v.display_name,
+      brand_color: color,
+      default_currency: v.default_currency,
+      default_commission_bps: Number(v.default_commission_bps),
+      default_cookie_days: Number(v.default_cookie_days),
+    });
+  };
+  return (
+    <div className="grid gap-6 lg:grid-cols-2">
+      <Card title="Organisation settings">
+        <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
+          <FormError problem={save.problem && Object.keys(save.problem.fieldErrors).length === 0 ? save.problem : null} />
+          <Field label="Display name" name="display_name" defaultValue={settings.display_name} error={save.fieldError("display_name")} />
+          <div className="flex items-end gap-3">
+            <Field label="Brand colour" name="brand_color" value={color} onChange={(e) => setColor(e.target.value)} error={save.fieldError("brand_color")} className="flex-1" />
+            <input type="color" aria-label="Pick brand colour" value={/^#[0-9a-fA-F]{6}$/.test(color) ? color : "#000000"} onChange={(e) => setColor(e.target.value)} className="h-10 w-12 rounded border border-slate-300" />
+          </div>
+          <Field label="Default currency" name="default_currency" defaultValue={settings.default_currency} maxLength={3} error={save.fieldError("default_currency")} hint="ISO 4217 code, e.g. USD, EUR, SEK." />
+          <Field label="Default commission (basis points)" name="default_commission_bps" type="number" min={0} max={10000} value={bps}
+            onChange={(e) => setBps(e.target.value)} error={save.fieldError("default_commission_bps")} hint={`= ${bpsToPercent(Number(bps) || 0)} of the sale`} />
+          <Field label="Cookie window (days)" name="default_cookie_days" type="number" min={1} max={365} defaultValue={settings.default_cookie_days} error={save.fieldError("default_cookie_days")} />
+          <Button type="submit" busy={save.isPending}>Save settings</Button>
+          {save.isSuccess && <p className="text-sm text-green-700" role="status">Settings saved.</p>}
+        </form>
+      </Card>
+      <Card title="Logo">
+        <div className="flex flex-col gap-4">
+          {settings.logo_url ? (
+            <img src={settings.logo_url} alt="Current logo" className="h-20 w-20 rounded border border-slate-200 object-contain" />
+          ) : (
+            <p className="text-sm text-slate-500">No logo yet.</p>
+          )}
+          <FormError problem={logo.problem ?? dropLogo.problem} />
+          <label className="text-sm font-medium text-slate-700" htmlFor="logo-file">Upload logo (PNG, JPEG or WebP, up to 512 KB)</label>
+          <input id="logo-file" type="file" accept="image/png,image/jpeg,image/webp" disabled={logo.isPending}
+            onChange={(e) => { const f = e.target.files?.[0]; if (f) logo.mutate(f); e.target.value = ""; }} />
+          {settings.logo_url && (
+            <Button variant="secondary" busy={dropLogo.isPending} onClick={() => dropLogo.mutate()}>Remove logo</Button>
+          )}
+        </div>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,161 @@
+// Tenant admins: users (role, suspend/reactivate) and invitations (invite, revoke).
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { useAuth } from "../../../app/auth";
+import { Badge, Button, Card, CopyButton, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
+import type { Schemas } from "../../../lib/api/client";
+import { problemOf } from "../../../lib/api/problem";
+import { formatDate } from "../../../lib/format";
+import { formValues, useApiMutation } from "../../../lib/forms";
+import { createInvitation, fetchInvitations, fetchUsers, revokeInvitation, updateUser, userKeys } from "../api";
+
+const ROLE_OPTIONS = [
+  { value: "tenant_admin", label: "Tenant admin" },
+  { value: "vendor", label: "Vendor" },
+  { value: "affiliate", label: "Affiliate" },
+];
+
+export function UsersPage() {
+  return (
+    <div className="flex flex-col gap-6">
+      <h1 className="text-2xl font-bold">Users</h1>
+      <InviteCard />
+      <UsersCard />
+      <InvitationsCard />
+    </div>
+  );
+}
+
+function UsersCard() {
+  const [q, setQ] = useState("");
+  const users = useInfiniteQuery({
+    queryKey: userKeys.list(q),
+    queryFn: ({ pageParam }) => fetchUsers(q, pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor,
+  });
+  const rows = users.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <Card title="People" actions={<input aria-label="Search users" placeholder="Search name or email" className="rounded-md border border-slate-300 px-3 py-1.5 text-sm" value={q} onChange={(e) => setQ(e.target.value)} />}>
+      {users.isPending ? <Loading /> : users.isError ? <ErrorState problem={problemOf(users.error)} onRetry={() => void users.refetch()} /> : rows.length === 0 ? (
+        <EmptyState>No users match.</EmptyState>
+      ) : (
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm">
+            <thead className="text-xs uppercase text-slate-500">
+              <tr><th className="p-2">Name</th><th className="p-2">Email</th><th className="p-2">Role</th><th className="p-2">Status</th><th className="p-2" /></tr>
+            </thead>
+            <tbody>
+              {rows.map((u) => <UserRow key={u.id} user={u} />)}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {users.hasNextPage && (
+        <Button variant="secondary" className="mt-3" busy={users.isFetchingNextPage} onClick={() => void users.fetchNextPage()}>Load more</Button>
+      )}
+    </Card>
+  );
+}
+
+function UserRow({ user }: { user: Schemas["UserRead"] }) {
+  const { me } = useAuth();
+  const queryClient = useQueryClient();
+  const m = useApiMutation(updateUser, { onSuccess: () => void queryClient.invalidateQueries({ queryKey: userKeys.all }) });
+  const self = me?.id === user.id;
+  const suspended = user.status === "suspended";
+  return (
+    <tr className="border-t border-slate-100" data-testid={`user-row-${user.email}`}>
+      <td className="p-2">{user.name}</td>
+      <td className="p-2 break-all">{user.email}</td>
+      <td className="p-2">
+        {user.role === "platform_admin" || self ? (
+          <Badge>{user.role.replace("_", " ")}</Badge>
+        ) : (
+          <Select label={`Role of ${user.email}`} hideLabel value={user.role} options={ROLE_OPTIONS} disabled={m.isPending}
+            onChange={(e) => m.mutate({ id: user.id, role: e.target.value as Schemas["UserUpdate"]["role"] })} />
+        )}
+      </td>
+      <td className="p-2"><Badge tone={suspended ? "red" : "green"}>{user.status}</Badge></td>
+      <td className="p-2 text-right">
+        {!self && (
+          <Button variant={suspended ? "secondary" : "danger"} busy={m.isPending}
+            onClick={() => m.mutate({ id: user.id, status: suspended ? "active" : "suspended" })}>
+            {suspended ? "Reactivate" : "Suspend"}
+          </Button>
+        )}
+        {m.problem && <p className="text-xs text-red-600" role="alert">{m.problem.detail}</p>}
+      </td>
+    </tr>
+  );
+}
+
+function InviteCard() {
+  const queryClient = useQueryClient();
+  const [created, setCreated] = useState<Schemas["InvitationRead"] | null>(null);
+  const m = useApiMutation(createInvitation, {
+    onSuccess: (inv) => {
+      setCreated(inv);
+      void queryClient.invalidateQueries({ queryKey: userKeys.invitations });
+    },
+  });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const v = formValues(form);
+    m.mutate({ email: v.email ?? "", role: (v.role ?? "vendor") as Schemas["InvitationCreate"]["role"] }, { onSuccess: () => form.reset() });
+  };
+  return (
+    <Card title="Invite someone">
+      <form onSubmit={submit} className="grid gap-4 sm:grid-cols-[1fr_12rem_auto] sm:items-start" noValidate>
+        <Field label="Email" name="email" type="email" required error={m.fieldError("email")} />
+        <Select label="Role" name="role" defaultValue="vendor" options={ROLE_OPTIONS} error={m.fieldError("role")} />
+        <Button type="submit" busy={m.isPending} className="sm:mt-6">Send invitation</Button>
+      </form>
+      <div className="mt-3"><FormError problem={m.problem && Object.keys(m.problem.fieldErrors).length === 0 ? m.problem : null} /></div>
+      {created?.accept_url && (
+        <div className="mt-4 rounded-md bg-slate-50 p-3 text-sm" role="status">
+          <p className="mb-2">Invitation for <strong>{created.email}</strong> created. The link is shown once:</p>
+          <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
+            <code data-testid="invite-url" className="break-all">{created.accept_url}</code>
+            <CopyButton text={created.accept_url} label="Copy link" />
+          </div>
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function InvitationsCard() {
+  const queryClient = useQueryClient();
+  const invitations = useInfiniteQuery({
+    queryKey: userKeys.invitations,
+    queryFn: ({ pageParam }) => fetchInvitations(pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor,
+  });
+  const revoke = useApiMutation(revokeInvitation, { onSuccess: () => void queryClient.invalidateQueries({ queryKey: userKeys.invitations }) });
+  const rows = invitations.data?.pages.flatMap((p) => p.items) ?? [];
+  const tone = { pending: "amber", accepted: "green", revoked: "red", expired: "slate" } as const;
+  return (
+    <Card title="Invitations">
+      {invitations.isPending ? <Loading /> : invitations.isError ? <ErrorState problem={problemOf(invitations.error)} /> : rows.length === 0 ? (
+        <EmptyState>No invitations yet.</EmptyState>
+      ) : (
+        <ul className="divide-y divide-slate-100 text-sm">
+          {rows.map((inv) => (
+            <li key={inv.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+              <span className="break-all">{inv.email} · {inv.role.replace("_", " ")} · {formatDate(inv.created_at)}</span>
+              <span className="flex items-center gap-2">
+                <Badge tone={tone[inv.status]}>{inv.status}</Badge>
+                {inv.status === "pending" && <Button variant="secondary" busy={revoke.isPending} onClick={() => revoke.mutate(inv.id)}>Revoke</Button>}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {invitations.hasNextPage && <Button variant="secondary" className="mt-3" onClick={() => void invitations.fetchNextPage()}>Load more</Button>}
+      {revoke.problem && <FormError problem={revoke.problem} />}
+    </Card>
+  );
+}
