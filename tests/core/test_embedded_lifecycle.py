@@ -17,8 +17,9 @@ BIN = Path(sys.executable).with_name("bitnexus")
 def _db_url(data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "BITNEXUS_DATA_DIR": str(data_dir), "BITNEXUS_LOG_FORMAT": "json"}
     env.pop("DATABASE_URL", None)
-    return subprocess.run([str(BIN), "db-url"], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [str(BIN), "db-url"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def _postmaster_pid(pgdata: Path) -> int | None:
@@ -36,10 +37,14 @@ def test_server_stops_on_exit_and_recovers_from_kill_9(tmp_path: Path) -> None:
 
     # start a server that outlives nobody's cleanup, then crash it hard
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from bitnexus.core import embedded_postgres;"
-         f"embedded_postgres.start(Path({str(data)!r})); print('up', flush=True); time.sleep(600)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from bitnexus.core import embedded_postgres;"
+            f"embedded_postgres.start(Path({str(data)!r})); print('up', flush=True); time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout is not None
     lines = iter(holder.stdout.readline, "")

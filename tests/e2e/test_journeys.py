@@ -145,3 +145,57 @@ async def test_session_survives_reload_via_refresh_cookie(new_context: NewContex
         await page.evaluate("Object.keys(localStorage).length + Object.keys(sessionStorage).length")
         == 0
     )
+
+
+async def test_password_reset_through_the_dev_mailbox(new_context: NewContext) -> None:
+    page = await (await new_context()).new_page()
+    slug, email = unique_slug("reset"), unique_email("reset")
+    await _signup_org(page, "Reset Org", slug, email)
+    await page.goto("/logout")
+    await page.get_by_role("link", name="Forgot password?").click()
+    await page.get_by_label("Organisation").fill(slug)
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_role("button", name="Send reset link").click()
+    await expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+
+    await page.goto("/dev/mailbox")
+    mail = page.locator("section").filter(has_text=email).first
+    await mail.get_by_role("link").first.click()
+    await page.get_by_label("New password").fill("pelican-cobalt-thimble-82")
+    await page.get_by_role("button", name="Set password").click()
+    await expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
+
+    await page.goto(f"/login?org={slug}")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill("pelican-cobalt-thimble-82")
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page).to_have_url(re.compile(r"/app$"))
+
+
+async def test_platform_admin_suspends_an_organisation(
+    new_context: NewContext, platform_admin: object
+) -> None:
+    from tests.accounts.factories import Account
+
+    assert isinstance(platform_admin, Account)
+    org_page = await (await new_context()).new_page()
+    slug, admin_email = unique_slug("susp"), unique_email("susp")
+    await _signup_org(org_page, "Suspendable Org", slug, admin_email)
+
+    ops = await (await new_context()).new_page()
+    await ops.goto("/login?org=platform")
+    await ops.get_by_label("Email").fill(platform_admin.email)
+    await ops.get_by_label("Password").fill(PASSWORD)
+    await ops.get_by_role("button", name="Log in").click()
+    await expect(ops).to_have_url(re.compile(r"/platform/tenants$"))
+    row = ops.get_by_test_id(f"tenant-row-{slug}")
+    await row.get_by_role("button", name="Suspend").click()
+    await expect(row.get_by_text("suspended")).to_be_visible()
+
+    await org_page.goto("/app/profile")
+    await expect(org_page).to_have_url(re.compile(r"/login"))
+    await org_page.get_by_label("Organisation").fill(slug)
+    await org_page.get_by_label("Email").fill(admin_email)
+    await org_page.get_by_label("Password").fill(PASSWORD)
+    await org_page.get_by_role("button", name="Log in").click()
+    await expect(org_page.get_by_role("alert")).to_contain_text("suspended")

@@ -1,7 +1,7 @@
 // Who is logged in. The session starts from the refresh cookie on load; the access token stays
 // in memory (lib/api/client.ts). `me` is a query so settings changes can refresh branding.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { Navigate, useLocation } from "react-router";
 import { api, onSessionChange, refreshSession, setSession, type Me, type TokenResponse } from "../lib/api/client";
 import { unwrap } from "../lib/api/problem";
@@ -24,13 +24,19 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<Status>("loading");
 
+  const signedIn = useRef(false);
+
   useEffect(() => {
     const off = onSessionChange((session) => {
       if (session) {
+        signedIn.current = true;
         queryClient.setQueryData(meQueryKey, session.user);
         setStatus("authenticated");
       } else {
-        queryClient.removeQueries();
+        // Forget the previous user's data on sign-out; a visitor who never signed in has
+        // public queries in flight that must not be dropped.
+        if (signedIn.current) queryClient.removeQueries();
+        signedIn.current = false;
         setStatus("anonymous");
       }
     });
