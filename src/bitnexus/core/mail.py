@@ -20,6 +20,7 @@ from bitnexus.core.uow import after_commit
 from bitnexus.ops.models import DevMail
 
 log = structlog.get_logger(__name__)
+_in_flight: set[asyncio.Task[None]] = set()
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,13 @@ async def send(session: AsyncSession, settings: Settings, mail: Mail) -> None:
             except (OSError, smtplib.SMTPException) as exc:
                 log.error("mail.failed", to=mail.to, subject=mail.subject, error=str(exc))
 
-        after_commit(session, deliver)
+        async def hand_over() -> None:
+            # A slow mail server must not hold the response: deliver in the background.
+            task = asyncio.get_running_loop().create_task(deliver())
+            _in_flight.add(task)
+            task.add_done_callback(_in_flight.discard)
+
+        after_commit(session, hand_over)
     elif settings.is_development:
         session.add(DevMail(recipient=mail.to, subject=mail.subject, body=mail.body))
         log.info("mail.dev_mailbox", to=mail.to, subject=mail.subject, mailbox="/dev/mailbox")
