@@ -236,7 +236,7 @@ async def test_change_password_ends_old_tokens(make_client: ClientFactory) -> No
         json={"current_password": PASSWORD, "new_password": new},
     )
 
-    assert wrong.status_code == 401
+    assert wrong.status_code == 400
     assert wrong.json()["errors"][0]["field"] == "current_password"
     assert weak.status_code == 422
     assert weak.json()["errors"][0]["field"] == "new_password"

@@ -19,6 +19,7 @@ from bitnexus.accounts.errors import (
     UnknownReferralCode,
     UserNotFound,
     UserSuspended,
+    WrongCurrentPassword,
 )
 from bitnexus.accounts.schemas import (
     AcceptInvitationRequest,
@@ -157,7 +158,7 @@ async def update_me(
 @me_router.post(
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=errors_for(InvalidCredentials, InvalidInput),
+    responses=errors_for(WrongCurrentPassword, InvalidInput),
 )
 async def change_password(
     body: ChangePasswordRequest, principal: CurrentPrincipal, session: SessionDep

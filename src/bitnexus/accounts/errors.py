@@ -13,6 +13,12 @@ class SessionExpired(Unauthorized):
     keep_changes = True  # reuse detection revokes the family and that must stick
 
 
+class WrongCurrentPassword(BadRequest):
+    """A signed-in user mistyped their current password: an input error, not a lost session."""
+
+    title = "Current password is wrong"
+
+
 class UserSuspended(Forbidden):
     title = "Account suspended"
 

@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
 from bitnexus.accounts.models import InvitationStatus, Role, UserStatus
 from bitnexus.core.schemas import InputModel, Name, OutputModel, Password
 from bitnexus.tenants.schemas import PublicTenant, TenantBrief
 
-Slug = Annotated[
-    str,
-    StringConstraints(
-        min_length=3, max_length=40, pattern=r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$", to_lower=True
-    ),
-]
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
+
+
+def _check_slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(
+            "Use 3 to 40 lower-case letters, digits or dashes, starting and ending with a "
+            "letter or digit."
+        )
+    return value
+
+
+Slug = Annotated[str, StringConstraints(to_lower=True, max_length=40), AfterValidator(_check_slug)]
 InvitableRole = Literal["tenant_admin", "vendor", "affiliate"]
 ReferralCode = Annotated[
     str, StringConstraints(min_length=4, max_length=16, pattern=r"^[A-Za-z0-9]+$", to_upper=True)

@@ -36,6 +36,13 @@ export function refreshSession(): Promise<TokenResponse | null> {
   return refreshing;
 }
 
+/** Log out: let a refresh in flight land first (it rotates the cookie), then end the family. */
+export async function endSession(): Promise<void> {
+  if (refreshing) await refreshing;
+  await fetch("/api/v1/auth/logout", { method: "POST", credentials: "same-origin" }).catch(() => undefined);
+  setSession(null);
+}
+
 async function authedFetch(input: Request): Promise<Response> {
   const retry = input.clone();
   const send = (req: Request) => {

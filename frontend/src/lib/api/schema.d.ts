@@ -1495,8 +1495,8 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid credentials */
-            401: {
+            /** @description Current password is wrong */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

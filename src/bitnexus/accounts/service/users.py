@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.accounts import repository
 from bitnexus.accounts.errors import (
     CannotChangeSelf,
-    InvalidCredentials,
     InvalidResetToken,
     UserNotFound,
+    WrongCurrentPassword,
 )
 from bitnexus.accounts.models import PasswordResetToken, Role, User, UserStatus
 from bitnexus.accounts.schemas import (
@@ -65,7 +65,7 @@ async def change_password(
     """Change the caller's password; every other session ends."""
     user = principal.user
     if not verify_password(user.password_hash, request.current_password):
-        raise InvalidCredentials(
+        raise WrongCurrentPassword(
             "The current password is wrong.",
             errors=[FieldError("current_password", "Wrong password.")],
         )
