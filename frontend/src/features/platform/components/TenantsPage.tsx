@@ -1,21 +1,17 @@
 // Platform admin: every organisation, with suspend / reactivate.
-import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { Badge, Button, Card, EmptyState, ErrorState, Loading } from "../../../components/ui";
 import { problemOf } from "../../../lib/api/problem";
 import { formatDate } from "../../../lib/format";
 import { useApiMutation } from "../../../lib/forms";
+import { useCursorList } from "../../../lib/useCursorList";
 import { fetchTenants, platformKeys, setTenantStatus } from "../api";
 
 export function TenantsPage() {
   const queryClient = useQueryClient();
-  const tenants = useInfiniteQuery({
-    queryKey: platformKeys.tenants,
-    queryFn: ({ pageParam }) => fetchTenants(pageParam),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor,
-  });
+  const tenants = useCursorList(platformKeys.tenants, fetchTenants);
   const toggle = useApiMutation(setTenantStatus, { onSuccess: () => void queryClient.invalidateQueries({ queryKey: platformKeys.tenants }) });
-  const rows = tenants.data?.pages.flatMap((p) => p.items) ?? [];
+  const rows = tenants.rows;
   return (
     <div className="flex flex-col gap-6">
       <h1 className="text-2xl font-bold">Organisations</h1>

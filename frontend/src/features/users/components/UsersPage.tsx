@@ -1,5 +1,5 @@
 // Tenant admins: users (role, suspend/reactivate) and invitations (invite, revoke).
-import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useAuth } from "../../../app/auth";
 import { Badge, Button, Card, CopyButton, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
@@ -7,6 +7,7 @@ import type { Schemas } from "../../../lib/api/client";
 import { problemOf } from "../../../lib/api/problem";
 import { formatDate } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
+import { useCursorList } from "../../../lib/useCursorList";
 import { createInvitation, fetchInvitations, fetchUsers, revokeInvitation, updateUser, userKeys } from "../api";
 
 const ROLE_OPTIONS = [
@@ -28,13 +29,8 @@ export function UsersPage() {
 
 function UsersCard() {
   const [q, setQ] = useState("");
-  const users = useInfiniteQuery({
-    queryKey: userKeys.list(q),
-    queryFn: ({ pageParam }) => fetchUsers(q, pageParam),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor,
-  });
-  const rows = users.data?.pages.flatMap((p) => p.items) ?? [];
+  const users = useCursorList(userKeys.list(q), (cursor) => fetchUsers(q, cursor));
+  const rows = users.rows;
   return (
     <Card title="People" actions={<input aria-label="Search users" placeholder="Search name or email" className="rounded-md border border-slate-300 px-3 py-1.5 text-sm" value={q} onChange={(e) => setQ(e.target.value)} />}>
       {users.isPending ? <Loading /> : users.isError ? <ErrorState problem={problemOf(users.error)} onRetry={() => void users.refetch()} /> : rows.length === 0 ? (
@@ -128,14 +124,9 @@ function InviteCard() {
 
 function InvitationsCard() {
   const queryClient = useQueryClient();
-  const invitations = useInfiniteQuery({
-    queryKey: userKeys.invitations,
-    queryFn: ({ pageParam }) => fetchInvitations(pageParam),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor,
-  });
+  const invitations = useCursorList(userKeys.invitations, fetchInvitations);
   const revoke = useApiMutation(revokeInvitation, { onSuccess: () => void queryClient.invalidateQueries({ queryKey: userKeys.invitations }) });
-  const rows = invitations.data?.pages.flatMap((p) => p.items) ?? [];
+  const rows = invitations.rows;
   const tone = { pending: "amber", accepted: "green", revoked: "red", expired: "slate" } as const;
   return (
     <Card title="Invitations">

@@ -1,0 +1,12 @@
+// A cursor-paginated list ("Load more"): pages of `{items, next_cursor}` flattened into rows.
+import { useInfiniteQuery, type QueryKey } from "@tanstack/react-query";
+
+export function useCursorList<T>(queryKey: QueryKey, fetchPage: (cursor: string | null) => Promise<{ items: T[]; next_cursor?: string | null }>) {
+  const query = useInfiniteQuery({
+    queryKey,
+    queryFn: ({ pageParam }) => fetchPage(pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.next_cursor ?? null,
+  });
+  return { ...query, rows: query.data?.pages.flatMap((p) => p.items) ?? [] };
+}
