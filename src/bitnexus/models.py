@@ -8,6 +8,13 @@ from bitnexus.accounts.models import (
     User,
 )
 from bitnexus.core.db import Base
+from bitnexus.ledger.models import (
+    LedgerAccount,
+    LedgerBalance,
+    LedgerPosting,
+    LedgerSequencer,
+    LedgerTransaction,
+)
 from bitnexus.ops.models import DevMail
 from bitnexus.platform.models import PlatformAuditEntry
 from bitnexus.tenants.models import Tenant, TenantLogo
@@ -17,6 +24,11 @@ __all__ = [
     "Base",
     "DevMail",
     "Invitation",
+    "LedgerAccount",
+    "LedgerBalance",
+    "LedgerPosting",
+    "LedgerSequencer",
+    "LedgerTransaction",
     "PasswordResetToken",
     "PlatformAuditEntry",
     "RefreshToken",

@@ -49,16 +49,10 @@ def test_runtime_role_owns_nothing_and_cannot_bypass_rls(app_engine: Engine) -> 
     assert owned == 0
 
 
-def test_every_tenant_table_forces_rls(owner_engine: Engine) -> None:
-    with owner_engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
-                "WHERE relname = ANY(:t)"
-            ),
-            {"t": TENANT_TABLES},
-        ).all()
-        tenant_id_tables = set(
+def _tenant_tables(engine: Engine) -> set[str]:
+    """Every table with a tenant_id column (plus tenants itself): all must be isolated."""
+    with engine.connect() as conn:
+        found = set(
             conn.execute(
                 text(
                     "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
@@ -66,9 +60,26 @@ def test_every_tenant_table_forces_rls(owner_engine: Engine) -> None:
                 )
             ).scalars()
         )
-    assert {r.relname for r in rows} == set(TENANT_TABLES)
-    assert all(r.relrowsecurity and r.relforcerowsecurity for r in rows)
-    assert tenant_id_tables <= set(TENANT_TABLES)
+    return found | {"tenants"}
+
+
+def test_every_tenant_table_forces_rls_with_the_tenant_policy(owner_engine: Engine) -> None:
+    tables = _tenant_tables(owner_engine)
+    with owner_engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+                "  EXISTS (SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname "
+                "          AND p.policyname = 'tenant_isolation' "
+                "          AND p.qual LIKE '%bitnexus.tenant_id%' AND p.with_check LIKE '%bitnexus.tenant_id%') "
+                "  AS has_policy "
+                "FROM pg_class c WHERE c.relname = ANY(:t) AND c.relkind = 'r'"
+            ),
+            {"t": list(tables)},
+        ).all()
+    assert set(TENANT_TABLES) <= tables
+    assert {r.relname for r in rows} == tables
+    assert all(r.relrowsecurity and r.relforcerowsecurity and r.has_policy for r in rows), rows
 
 
 async def test_select_sees_only_current_tenant(

@@ -1,0 +1,138 @@
+"""Ledger tables. Accounts, transactions and postings are append-only (triggers + grants);
+balances and sequencers are the two mutable, derived helpers of the write path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bitnexus.core.db import Base
+
+
+class AccountKind(StrEnum):
+    asset = "asset"
+    liability = "liability"
+    equity = "equity"
+    revenue = "revenue"
+    expense = "expense"
+
+
+# Postings are signed: debits positive, credits negative, summing to zero per currency.
+# Balances are shown on each account's normal side: assets and expenses as the sum of their
+# postings, liabilities, equity and revenue as its negation (so money owed to an affiliate is
+# a positive balance, and "may not go negative" means what it says for every kind).
+DEBIT_NORMAL = frozenset({AccountKind.asset, AccountKind.expense})
+
+
+def normal_sign(kind: str) -> int:
+    return 1 if kind in DEBIT_NORMAL else -1
+
+
+class LedgerAccount(Base):
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "code"),
+        CheckConstraint(
+            "kind IN ('asset', 'liability', 'equity', 'revenue', 'expense')", name="kind_known"
+        ),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    code: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    currency: Mapped[str] = mapped_column(String(3))
+    may_go_negative: Mapped[bool] = mapped_column(server_default=text("true"))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
+
+
+class LedgerBalance(Base):
+    """Running balance of one account on its normal side, updated atomically with its postings."""
+
+    __tablename__ = "ledger_balances"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "account_id"], ["ledger_accounts.tenant_id", "ledger_accounts.id"]
+        ),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    balance: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    may_go_negative: Mapped[bool] = mapped_column(server_default=text("true"))
+
+
+class LedgerSequencer(Base):
+    """One row per tenant, locked FOR UPDATE to hand out gapless sequence numbers."""
+
+    __tablename__ = "ledger_sequencers"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    next_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class LedgerTransaction(Base):
+    __tablename__ = "ledger_transactions"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "seq"),
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        ForeignKeyConstraint(
+            ["tenant_id", "reverses_id"],
+            ["ledger_transactions.tenant_id", "ledger_transactions.id"],
+            name="fk_ledger_transactions_reverses",
+        ),
+        CheckConstraint("seq >= 0", name="seq_non_negative"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    request_digest: Mapped[bytes] = mapped_column(LargeBinary)
+    leaf: Mapped[bytes] = mapped_column(LargeBinary)
+    description: Mapped[str] = mapped_column(String(500), server_default="")
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column()
+
+
+class LedgerPosting(Base):
+    __tablename__ = "ledger_postings"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "transaction_id"],
+            ["ledger_transactions.tenant_id", "ledger_transactions.id"],
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "account_id"], ["ledger_accounts.tenant_id", "ledger_accounts.id"]
+        ),
+        CheckConstraint("amount <> 0", name="amount_non_zero"),
+        Index("ix_ledger_postings_tenant_id_account_id", "tenant_id", "account_id"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    transaction_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column()
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))

@@ -1,0 +1,135 @@
+"""Every query on the ledger tables."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.ledger.models import (
+    LedgerAccount,
+    LedgerBalance,
+    LedgerPosting,
+    LedgerSequencer,
+    LedgerTransaction,
+)
+
+
+async def accounts_by_code(session: AsyncSession, codes: Sequence[str]) -> dict[str, LedgerAccount]:
+    rows = await session.execute(select(LedgerAccount).where(LedgerAccount.code.in_(codes)))
+    return {a.code: a for a in rows.scalars()}
+
+
+async def account_codes(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    rows = await session.execute(
+        select(LedgerAccount.id, LedgerAccount.code).where(LedgerAccount.id.in_(ids))
+    )
+    return {row.id: row.code for row in rows}
+
+
+async def insert_account(session: AsyncSession, account: LedgerAccount) -> bool:
+    """Insert unless the code exists; True when this call created it."""
+    stmt = (
+        insert(LedgerAccount)
+        .values(
+            id=account.id,
+            tenant_id=account.tenant_id,
+            code=account.code,
+            kind=account.kind,
+            currency=account.currency,
+            may_go_negative=account.may_go_negative,
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "code"])
+        .returning(LedgerAccount.id)
+    )
+    created = (await session.execute(stmt)).scalar_one_or_none() is not None
+    if created:
+        await session.execute(
+            insert(LedgerBalance).values(
+                tenant_id=account.tenant_id,
+                account_id=account.id,
+                balance=0,
+                may_go_negative=account.may_go_negative,
+            )
+        )
+    return created
+
+
+async def lock_sequencer(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+    """Lock the tenant's sequencer row (creating it once) and return the next sequence number."""
+    await session.execute(
+        insert(LedgerSequencer).values(tenant_id=tenant_id, next_seq=0).on_conflict_do_nothing()
+    )
+    return (
+        await session.execute(
+            select(LedgerSequencer.next_seq)
+            .where(LedgerSequencer.tenant_id == tenant_id)
+            .with_for_update()
+        )
+    ).scalar_one()
+
+
+async def advance_sequencer(session: AsyncSession, tenant_id: uuid.UUID, next_seq: int) -> None:
+    await session.execute(
+        update(LedgerSequencer)
+        .where(LedgerSequencer.tenant_id == tenant_id)
+        .values(next_seq=next_seq)
+    )
+
+
+async def transaction_by_key(session: AsyncSession, key: str) -> LedgerTransaction | None:
+    return (
+        await session.execute(
+            select(LedgerTransaction).where(LedgerTransaction.idempotency_key == key)
+        )
+    ).scalar_one_or_none()
+
+
+async def transaction(session: AsyncSession, transaction_id: uuid.UUID) -> LedgerTransaction | None:
+    return await session.get(LedgerTransaction, transaction_id)
+
+
+async def postings_of(session: AsyncSession, transaction_id: uuid.UUID) -> list[LedgerPosting]:
+    rows = await session.execute(
+        select(LedgerPosting)
+        .where(LedgerPosting.transaction_id == transaction_id)
+        .order_by(LedgerPosting.position)
+    )
+    return list(rows.scalars())
+
+
+async def apply_to_balance(session: AsyncSession, account_id: uuid.UUID, amount: int) -> int | None:
+    """Add `amount` atomically; None when the account may not go negative and would."""
+    stmt = (
+        update(LedgerBalance)
+        .where(
+            LedgerBalance.account_id == account_id,
+            LedgerBalance.may_go_negative | (LedgerBalance.balance + amount >= 0),
+        )
+        .values(balance=LedgerBalance.balance + amount)
+        .returning(LedgerBalance.balance)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def balance(session: AsyncSession, account_id: uuid.UUID) -> int:
+    return (
+        await session.execute(
+            select(LedgerBalance.balance).where(LedgerBalance.account_id == account_id)
+        )
+    ).scalar_one()
+
+
+async def sum_of_postings(session: AsyncSession, account_id: uuid.UUID) -> int:
+    return int(
+        (
+            await session.execute(
+                select(func.coalesce(func.sum(LedgerPosting.amount), 0)).where(
+                    LedgerPosting.account_id == account_id
+                )
+            )
+        ).scalar_one()
+    )

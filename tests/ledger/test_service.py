@@ -1,0 +1,401 @@
+"""Posting balanced transactions against the real database: rules, idempotency, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.dburl import DatabaseUrls, libpq
+from bitnexus.ledger import service
+from bitnexus.ledger.errors import (
+    AccountConflict,
+    IdempotencyConflict,
+    InsufficientBalance,
+    InvalidPostings,
+    UnbalancedTransaction,
+)
+from bitnexus.ledger.models import AccountKind
+from bitnexus.ledger.service import PostingSpec as P
+from bitnexus.tenants import service as tenants
+
+
+@pytest.fixture(scope="module")
+async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
+    database = Database(db_urls.app, pool_size=5)
+    yield database
+    await database.dispose()
+
+
+async def _tenant(db: Database) -> uuid.UUID:
+    async with db.sessionmaker() as s, s.begin():
+        tenant = await tenants.create(s, name="Ledger Org", slug=f"ledger-{uuid.uuid4().hex[:10]}")
+        for code, kind, neg in [
+            ("vendor:1:receivable", AccountKind.asset, True),
+            ("affiliate:1:pending", AccountKind.liability, True),
+            ("affiliate:1:available", AccountKind.liability, False),
+            ("platform:fees", AccountKind.revenue, True),
+        ]:
+            await service.open_account(
+                s, tenant.id, code=code, kind=kind, currency="USD", may_go_negative=neg
+            )
+        await service.open_account(
+            s, tenant.id, code="vendor:1:eur", kind=AccountKind.asset, currency="EUR"
+        )
+        return tenant.id
+
+
+async def _post(
+    db: Database, tid: uuid.UUID, key: str, postings: list[P], **kw: object
+) -> service.Posted:
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        return await service.post_transaction(s, tid, idempotency_key=key, postings=postings, **kw)  # type: ignore[arg-type]
+
+
+async def _balance(db: Database, tid: uuid.UUID, code: str) -> int:
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        return await service.balance(s, code)
+
+
+SALE = [
+    P("vendor:1:receivable", 1000, "USD"),
+    P("affiliate:1:pending", -900, "USD"),
+    P("platform:fees", -100, "USD"),
+]
+
+
+async def test_balanced_transaction_moves_balances_and_gets_a_leaf(db: Database) -> None:
+    tid = await _tenant(db)
+
+    posted = await _post(db, tid, "sale-1", SALE, metadata={"order": "A-1"})
+
+    assert posted.created
+    assert posted.transaction.seq == 0
+    assert b'"amount":-900' in posted.transaction.leaf
+    assert await _balance(db, tid, "vendor:1:receivable") == 1000
+    assert (
+        await _balance(db, tid, "affiliate:1:pending") == 900
+    )  # a liability: owed to the affiliate
+    assert await _balance(db, tid, "platform:fees") == 100
+
+
+@pytest.mark.parametrize(
+    ("postings", "error", "field"),
+    [
+        pytest.param(
+            [P("vendor:1:receivable", 1000, "USD"), P("platform:fees", -999, "USD")],
+            UnbalancedTransaction,
+            "postings",
+            id="off-by-one",
+        ),
+        pytest.param(
+            [P("vendor:1:receivable", 1000, "USD")],
+            InvalidPostings,
+            "postings",
+            id="single-posting",
+        ),
+        pytest.param(
+            [P("vendor:1:receivable", 0, "USD"), P("platform:fees", 0, "USD")],
+            InvalidPostings,
+            "postings.0.amount",
+            id="zero",
+        ),
+        pytest.param(
+            [P("vendor:1:receivable", 10, "USD"), P("vendor:1:eur", -10, "EUR")],
+            UnbalancedTransaction,
+            "postings",
+            id="cross-currency",
+        ),
+        pytest.param(
+            [P("vendor:1:receivable", 10, "EUR"), P("vendor:1:eur", -10, "EUR")],
+            InvalidPostings,
+            "postings.0.currency",
+            id="account-currency",
+        ),
+        pytest.param(
+            [P("nope", 10, "USD"), P("platform:fees", -10, "USD")],
+            Exception,
+            "postings.0.account",
+            id="unknown-account",
+        ),
+        pytest.param(
+            [P("vendor:1:receivable", 10.5, "USD"), P("platform:fees", -10.5, "USD")],
+            InvalidPostings,
+            "postings.0.amount",
+            id="float",
+        ),  # type: ignore[arg-type]
+        pytest.param(
+            [P("vendor:1:receivable", 2**63, "USD"), P("platform:fees", -(2**63), "USD")],
+            InvalidPostings,
+            "postings.0.amount",
+            id="overflow",
+        ),
+    ],
+)
+async def test_invalid_transactions_are_refused_and_nothing_is_written(
+    db: Database, postings: list[P], error: type[Exception], field: str
+) -> None:
+    tid = await _tenant(db)
+
+    with pytest.raises(error) as caught:
+        await _post(db, tid, "bad", postings)
+
+    assert caught.value.errors[0].field == field  # type: ignore[attr-defined]
+    assert await _balance(db, tid, "vendor:1:receivable") == 0
+    posted = await _post(db, tid, "after", SALE)
+    assert posted.transaction.seq == 0  # no sequence number was used up
+
+
+async def test_imbalance_is_named_per_currency(db: Database) -> None:
+    tid = await _tenant(db)
+    with pytest.raises(UnbalancedTransaction) as caught:
+        await _post(
+            db,
+            tid,
+            "x",
+            [
+                P("vendor:1:receivable", 10, "USD"),
+                P("platform:fees", -7, "USD"),
+                P("vendor:1:eur", 5, "EUR"),
+                P("vendor:1:eur", -5, "EUR"),
+            ],
+        )
+    assert caught.value.extra["imbalance"] == {"USD": 3}
+
+
+async def test_same_key_same_content_returns_the_original(db: Database) -> None:
+    tid = await _tenant(db)
+    first = await _post(db, tid, "k", SALE, metadata={"a": 1})
+    again = await _post(db, tid, "k", SALE, metadata={"a": 1})
+    assert not again.created
+    assert again.transaction.id == first.transaction.id
+    assert await _balance(db, tid, "vendor:1:receivable") == 1000
+
+
+async def test_same_key_different_content_is_409_with_both_digests(db: Database) -> None:
+    tid = await _tenant(db)
+    await _post(db, tid, "k", SALE)
+    changed = [P("vendor:1:receivable", 2000, "USD"), P("affiliate:1:pending", -2000, "USD")]
+    with pytest.raises(IdempotencyConflict) as caught:
+        await _post(db, tid, "k", changed)
+    assert caught.value.status == 409
+    assert caught.value.extra["original_digest"] != caught.value.extra["attempted_digest"]
+
+
+async def test_account_that_may_not_go_negative(db: Database) -> None:
+    tid = await _tenant(db)
+    await _post(
+        db,
+        tid,
+        "mature",
+        [P("affiliate:1:pending", 500, "USD"), P("affiliate:1:available", -500, "USD")],
+    )
+    with pytest.raises(InsufficientBalance):  # paying out 600 of the 500 available
+        await _post(
+            db,
+            tid,
+            "overdraw",
+            [P("affiliate:1:available", 600, "USD"), P("vendor:1:receivable", -600, "USD")],
+        )
+    assert await _balance(db, tid, "affiliate:1:available") == 500
+    await _post(
+        db,
+        tid,
+        "pay",
+        [P("affiliate:1:available", 500, "USD"), P("vendor:1:receivable", -500, "USD")],
+    )
+    assert await _balance(db, tid, "affiliate:1:available") == 0
+
+
+async def test_reversal_references_and_cancels_the_original(db: Database) -> None:
+    tid = await _tenant(db)
+    original = await _post(db, tid, "sale", SALE)
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        reversal = await service.reverse_transaction(
+            s, tid, original.transaction.id, idempotency_key="refund"
+        )
+    assert reversal.transaction.reverses_id == original.transaction.id
+    assert reversal.transaction.seq == 1
+    for code in ("vendor:1:receivable", "affiliate:1:pending", "platform:fees"):
+        assert await _balance(db, tid, code) == 0
+
+
+async def test_opening_an_account_twice_is_idempotent_but_terms_must_match(db: Database) -> None:
+    tid = await _tenant(db)
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        a = await service.open_account(
+            s, tid, code="platform:fees", kind=AccountKind.revenue, currency="USD"
+        )
+        assert a.code == "platform:fees"
+        with pytest.raises(AccountConflict):
+            await service.open_account(
+                s, tid, code="platform:fees", kind=AccountKind.asset, currency="USD"
+            )
+
+
+async def test_concurrent_appends_and_retries_are_gapless_and_exact(
+    db: Database, owner_engine: Engine
+) -> None:
+    tid = await _tenant(db)
+    keys = [f"order-{i % 30}" for i in range(60)]  # every request sent twice, concurrently
+
+    async def attempt(key: str) -> service.Posted:
+        return await _post(db, tid, key, SALE)
+
+    results = await asyncio.gather(*(attempt(k) for k in keys))
+
+    assert sum(r.created for r in results) == 30
+    with owner_engine.connect() as conn:
+        seqs = (
+            conn.execute(
+                text("SELECT seq FROM ledger_transactions WHERE tenant_id = :t ORDER BY seq"),
+                {"t": tid},
+            )
+            .scalars()
+            .all()
+        )
+    assert seqs == list(range(30))
+    assert await _balance(db, tid, "vendor:1:receivable") == 30 * 1000
+
+
+def _worker(url: str, tenant_id: str, keys: list[str]) -> None:  # runs in a separate process
+    async def main() -> None:
+        from sqlalchemy.engine import make_url
+
+        database = Database(make_url(url), pool_size=2)
+        tid = uuid.UUID(tenant_id)
+        for key in keys:
+            for _ in range(2):  # retry every request once, as a client after a timeout would
+                await _post(database, tid, key, SALE)
+        await database.dispose()
+
+    asyncio.run(main())
+
+
+async def test_many_processes_appending_at_once(
+    db: Database, db_urls: DatabaseUrls, owner_engine: Engine
+) -> None:
+    tid = await _tenant(db)
+    url = db_urls.app.render_as_string(hide_password=False)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [
+        ctx.Process(target=_worker, args=(url, str(tid), [f"p-{(w + i) % 40}" for i in range(20)]))
+        for w in range(4)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        await asyncio.to_thread(p.join, 120)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    with owner_engine.connect() as conn:
+        seqs = (
+            conn.execute(
+                text("SELECT seq FROM ledger_transactions WHERE tenant_id = :t ORDER BY seq"),
+                {"t": tid},
+            )
+            .scalars()
+            .all()
+        )
+        keys = conn.execute(
+            text(
+                "SELECT count(DISTINCT idempotency_key) FROM ledger_transactions WHERE tenant_id = :t"
+            ),
+            {"t": tid},
+        ).scalar()
+    assert seqs == list(range(len(seqs)))
+    assert keys == len(seqs)
+    assert await _balance(db, tid, "vendor:1:receivable") == len(seqs) * 1000
+
+
+async def test_running_balances_equal_the_sum_of_postings(
+    db: Database, owner_engine: Engine
+) -> None:
+    tid = await _tenant(db)
+    for i in range(10):
+        await _post(
+            db,
+            tid,
+            f"s{i}",
+            [P("vendor:1:receivable", 100 + i, "USD"), P("platform:fees", -(100 + i), "USD")],
+        )
+    with owner_engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT b.balance, CASE WHEN a.kind IN ('asset', 'expense') THEN 1 ELSE -1 END "
+                "       * coalesce(sum(p.amount), 0) AS total FROM ledger_balances b "
+                "JOIN ledger_accounts a ON a.tenant_id = b.tenant_id AND a.id = b.account_id "
+                "LEFT JOIN ledger_postings p ON p.tenant_id = b.tenant_id AND p.account_id = b.account_id "
+                "WHERE b.tenant_id = :t GROUP BY b.account_id, b.balance, a.kind"
+            ),
+            {"t": tid},
+        ).all()
+    assert rows
+    assert all(r.balance == r.total for r in rows)
+
+
+async def test_ledger_rows_are_append_only(
+    db: Database, db_urls: DatabaseUrls, app_engine: Engine
+) -> None:
+    tid = await _tenant(db)
+    await _post(db, tid, "sale", SALE)
+    for sql in (
+        "UPDATE ledger_postings SET amount = amount + 1",
+        "DELETE FROM ledger_transactions",
+        "TRUNCATE ledger_postings",
+        "UPDATE ledger_accounts SET code = 'x'",
+    ):
+        with pytest.raises(DBAPIError, match="permission denied"), app_engine.begin() as conn:
+            conn.execute(text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": str(tid)})
+            conn.execute(text(sql))
+    # Even a role that was granted UPDATE/DELETE (not the owner) is stopped by the trigger.
+    assert db_urls.superuser is not None
+    import psycopg
+
+    with psycopg.connect(libpq(db_urls.superuser.set(database="bitnexus")), autocommit=True) as su:
+        su.execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_tamperer') "
+            "THEN CREATE ROLE ledger_tamperer NOBYPASSRLS; END IF; END $$"
+        )
+        su.execute(
+            "GRANT SELECT, UPDATE, DELETE, TRUNCATE ON ledger_postings, ledger_transactions TO ledger_tamperer"
+        )
+        su.execute("GRANT ledger_tamperer TO bitnexus_app")
+        try:
+            for sql in (
+                "UPDATE ledger_postings SET amount = amount + 1",
+                "DELETE FROM ledger_postings",
+                "TRUNCATE ledger_postings",
+            ):
+                with pytest.raises(psycopg.Error, match="append-only"), su.transaction():
+                    su.execute("SET LOCAL ROLE ledger_tamperer")
+                    su.execute("SELECT set_config('bitnexus.tenant_id', %s, true)", (str(tid),))
+                    su.execute(sql)
+        finally:
+            su.execute("REVOKE ledger_tamperer FROM bitnexus_app")
+    assert await _balance(db, tid, "vendor:1:receivable") == 1000
+
+
+async def test_tenants_do_not_see_each_others_ledger(db: Database, app_engine: Engine) -> None:
+    a, b = await _tenant(db), await _tenant(db)
+    await _post(db, a, "sale", SALE)
+    with app_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": str(b)})
+        for table in ("ledger_transactions", "ledger_postings"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM ledger_accounts WHERE tenant_id = :a"), {"a": str(a)}
+            ).scalar()
+            == 0
+        )
