@@ -11,9 +11,12 @@ from bitnexus.core.db import Base
 from bitnexus.ledger.models import (
     LedgerAccount,
     LedgerBalance,
+    LedgerBlock,
     LedgerPosting,
     LedgerSequencer,
     LedgerTransaction,
+    LedgerTreeNode,
+    LedgerTreeState,
 )
 from bitnexus.ops.models import DevMail
 from bitnexus.platform.models import PlatformAuditEntry
@@ -26,9 +29,12 @@ __all__ = [
     "Invitation",
     "LedgerAccount",
     "LedgerBalance",
+    "LedgerBlock",
     "LedgerPosting",
     "LedgerSequencer",
     "LedgerTransaction",
+    "LedgerTreeNode",
+    "LedgerTreeState",
     "PasswordResetToken",
     "PlatformAuditEntry",
     "RefreshToken",

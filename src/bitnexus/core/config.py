@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20
     login_window_seconds: int = 900
+    # Ledger checkpoints: origin host (origin line = "<host>/bitnexus/<tenant slug>") and the
+    # signing secret (unset: generated once into the data dir).
+    ledger_origin_host: str = Field("bitnexus.local", alias="BITNEXUS_LEDGER_ORIGIN_HOST")
+    ledger_key: SecretStr | None = Field(None, alias="BITNEXUS_LEDGER_KEY")
     frontend_dist: Path = Field(Path("frontend/dist"), alias="BITNEXUS_FRONTEND_DIST")
 
     @property

@@ -239,3 +239,22 @@ class MemoryTree:
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
         return consistency_proof(size1, self.size if size2 is None else size2, self.read)
+
+
+def addresses_read_by(compute: Callable[[NodeReader], object]) -> set[tuple[int, int]]:
+    """Which stored subtrees `compute` reads. The recursion depends only on sizes and indices,
+    never on hash values, so one dry run with dummy hashes finds them all: callers fetch exactly
+    these in one query and then run `compute` for real."""
+    seen: set[tuple[int, int]] = set()
+
+    def record(level: int, index: int) -> bytes:
+        seen.add((level, index))
+        return EMPTY_ROOT
+
+    compute(record)
+    return seen
+
+
+def frontier(size: int) -> list[tuple[int, int]]:
+    """The complete subtrees whose roots make up a tree of `size` leaves (one per set bit)."""
+    return [(level, (size >> level) - 1) for level in range(size.bit_length()) if size >> level & 1]

@@ -136,3 +136,39 @@ class LedgerPosting(Base):
     account_id: Mapped[uuid.UUID] = mapped_column()
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
+
+
+class LedgerTreeNode(Base):
+    """A complete subtree of a tenant's Merkle log: (level, index) covers 2**level leaves."""
+
+    __tablename__ = "ledger_tree_nodes"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    index: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerTreeState(Base):
+    """How many transactions (by sequence) are integrated into the tenant's tree."""
+
+    __tablename__ = "ledger_tree_states"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class LedgerBlock(Base):
+    """A sealed checkpoint: the signed tree head at a size, chained to the previous block."""
+
+    __tablename__ = "ledger_blocks"
+    __table_args__ = (CheckConstraint("tree_size >= 0", name="tree_size_non_negative"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    height: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    tree_size: Mapped[int] = mapped_column(BigInteger)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    checkpoint: Mapped[str] = mapped_column(String(4000))
+    block_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column()

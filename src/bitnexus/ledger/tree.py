@@ -1,0 +1,173 @@
+"""The Merkle log behind the ledger: integrating transactions into stored subtrees (off the write
+path) and sealing signed, hash-chained checkpoints ("blocks")."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import rfc8785
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.core.db import utcnow
+from bitnexus.ledger import merkle, note
+from bitnexus.ledger.models import LedgerBlock, LedgerTransaction, LedgerTreeNode, LedgerTreeState
+
+GENESIS_PREV_HASH = bytes(32)
+T = TypeVar("T")
+
+
+class InconsistentLog(RuntimeError):
+    """The stored tree does not extend the last signed checkpoint: refuse to sign."""
+
+
+async def _fetch(
+    session: AsyncSession, addresses: set[tuple[int, int]]
+) -> dict[tuple[int, int], bytes]:
+    if not addresses:
+        return {}
+    rows = await session.execute(
+        select(LedgerTreeNode.level, LedgerTreeNode.index, LedgerTreeNode.hash).where(
+            tuple_(LedgerTreeNode.level, LedgerTreeNode.index).in_(sorted(addresses))
+        )
+    )
+    return {(level, index): digest for level, index, digest in rows}
+
+
+async def run_on_stored_nodes(
+    session: AsyncSession, compute: Callable[[merkle.NodeReader], T]
+) -> T:
+    """Run a pure Merkle computation against the stored nodes, fetched in one query."""
+    nodes = await _fetch(session, merkle.addresses_read_by(compute))
+    return compute(lambda level, index: nodes[(level, index)])
+
+
+async def _lock_state(session: AsyncSession, tenant_id: uuid.UUID) -> LedgerTreeState:
+    await session.execute(
+        insert(LedgerTreeState).values(tenant_id=tenant_id, size=0).on_conflict_do_nothing()
+    )
+    return (
+        await session.execute(
+            select(LedgerTreeState).where(LedgerTreeState.tenant_id == tenant_id).with_for_update()
+        )
+    ).scalar_one()
+
+
+async def integrate(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int = 5000) -> int:
+    """Add the next committed transactions (in sequence order) to the tree; returns its size."""
+    state = await _lock_state(session, tenant_id)
+    rows = (
+        await session.execute(
+            select(LedgerTransaction.seq, LedgerTransaction.leaf)
+            .where(LedgerTransaction.seq >= state.size)
+            .order_by(LedgerTransaction.seq)
+            .limit(batch)
+        )
+    ).all()
+    if not rows:
+        return state.size
+    nodes = await _fetch(session, set(merkle.frontier(state.size)))
+    new: list[dict[str, object]] = []
+    size = state.size
+    for seq, data in rows:
+        if seq != size:  # a gap can only be a transaction not yet committed: stop before it
+            break
+        for level, index, digest in merkle.nodes_completed_by(
+            size, merkle.leaf_hash(data), lambda lv, ix: nodes[(lv, ix)]
+        ):
+            nodes[(level, index)] = digest
+            new.append({"tenant_id": tenant_id, "level": level, "index": index, "hash": digest})
+        size += 1
+    if new:
+        await session.execute(insert(LedgerTreeNode), new)
+    state.size = size
+    await session.flush()
+    return size
+
+
+def block_hash(
+    height: int, prev_hash: bytes, tree_size: int, root_hash: bytes, checkpoint: str
+) -> bytes:
+    return hashlib.sha256(
+        rfc8785.dumps(
+            {
+                "height": height,
+                "prev": prev_hash.hex(),
+                "size": tree_size,
+                "root": root_hash.hex(),
+                "checkpoint": checkpoint,
+            }
+        )
+    ).digest()
+
+
+async def latest_block(session: AsyncSession) -> LedgerBlock | None:
+    return (
+        await session.execute(select(LedgerBlock).order_by(LedgerBlock.height.desc()).limit(1))
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class LogIdentity:
+    """Who signs a tenant's checkpoints: the origin line doubles as the key name."""
+
+    origin: str
+    signer: note.Signer
+
+
+async def seal(
+    session: AsyncSession, tenant_id: uuid.UUID, identity: LogIdentity
+) -> LedgerBlock | None:
+    """Sign the integrated tree as the next block, if it grew (the first block may be empty).
+
+    Before signing, the new head is proven consistent with the last signed one: the log never
+    signs two views of history that contradict each other.
+    """
+    state = await _lock_state(session, tenant_id)
+    last = await latest_block(session)
+    size = state.size
+    if last is not None and last.tree_size == size:
+        return None
+    root = await run_on_stored_nodes(session, lambda read: merkle.root_hash(size, read))
+    if last is not None:
+        old_size, old_root = last.tree_size, last.root_hash
+        proof = await run_on_stored_nodes(
+            session, lambda read: merkle.consistency_proof(old_size, size, read)
+        )
+        try:
+            merkle.verify_consistency(old_size, size, old_root, root, proof)
+        except merkle.ProofError as exc:
+            raise InconsistentLog(f"tree at {size} does not extend block {last.height}") from exc
+    height = 0 if last is None else last.height + 1
+    prev = GENESIS_PREV_HASH if last is None else last.block_hash
+    checkpoint = note.sign(note.Checkpoint(identity.origin, size, root).body(), identity.signer)
+    block = LedgerBlock(
+        tenant_id=tenant_id,
+        height=height,
+        prev_hash=prev,
+        tree_size=size,
+        root_hash=root,
+        checkpoint=checkpoint,
+        block_hash=block_hash(height, prev, size, root, checkpoint),
+        created_at=utcnow(),
+    )
+    session.add(block)
+    await session.flush()
+    return block
+
+
+async def inclusion_proof(session: AsyncSession, index: int, tree_size: int) -> list[bytes]:
+    return await run_on_stored_nodes(
+        session, lambda read: merkle.inclusion_proof(index, tree_size, read)
+    )
+
+
+async def consistency_proof(session: AsyncSession, size1: int, size2: int) -> list[bytes]:
+    return await run_on_stored_nodes(
+        session, lambda read: merkle.consistency_proof(size1, size2, read)
+    )
