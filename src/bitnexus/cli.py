@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import uuid
 from typing import Annotated
 
 import typer
@@ -179,6 +180,98 @@ def openapi() -> None:
     app = create_app(settings, DatabaseUrls(owner=placeholder, app=placeholder))
     json.dump(app.openapi(), sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
+
+
+ledger_cli = typer.Typer(help="The verifiable ledger: seal checkpoints, verify everything.")
+cli.add_typer(ledger_cli, name="ledger")
+
+
+def _tenant_slugs(urls: DatabaseUrls, only: str | None) -> list[tuple[object, str]]:
+    """Every tenant (id, slug), read as the owner: the runtime role only ever sees its own."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(urls.owner)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT id, slug FROM tenants WHERE CAST(:s AS text) IS NULL OR slug = :s "
+                    "ORDER BY slug"
+                ),
+                {"s": only},
+            ).all()
+    finally:
+        engine.dispose()
+    return [(r.id, r.slug) for r in rows]
+
+
+@ledger_cli.command("seal")
+def ledger_seal(
+    tenant: Annotated[str | None, typer.Option(help="Tenant slug (default: every tenant).")] = None,
+) -> None:
+    """Integrate new transactions into each tenant's Merkle tree and sign a checkpoint."""
+    from bitnexus.core.db import set_tenant
+    from bitnexus.ledger import keys, tree
+
+    settings = _setup()
+    urls = _urls(settings, migrate=True)
+    targets = _tenant_slugs(urls, tenant)
+    if tenant and not targets:
+        raise _fail(f"no tenant {tenant!r}")
+
+    async def go(db: Database) -> list[str]:
+        out: list[str] = []
+        for tenant_id, slug in targets:
+            assert isinstance(tenant_id, uuid.UUID)
+            async with db.sessionmaker() as s, s.begin():
+                await set_tenant(s, tenant_id)
+                size = await tree.integrate(s, tenant_id)
+                block = await tree.seal(s, tenant_id, keys.identity_for(settings, slug))
+            made = f"block {block.height}" if block else "no new block"
+            out.append(f"{slug}: {size} leaves, {made}")
+        return out
+
+    for line in asyncio.run(_with_db(urls, go)):
+        console.print(line)
+
+
+@ledger_cli.command("verify")
+def ledger_verify(
+    tenant: Annotated[str | None, typer.Option(help="Tenant slug (default: every tenant).")] = None,
+) -> None:
+    """Recompute every leaf, node, root, signature, chain link and balance; name bad rows."""
+    from rich.progress import Progress
+    from sqlalchemy import create_engine
+
+    from bitnexus.ledger.verify import verify
+
+    settings = _setup()
+    urls = _urls(settings, migrate=False)
+    engine = create_engine(urls.owner)
+    try:
+        with Progress(console=console, transient=True) as bar, engine.connect() as conn:
+            tasks: dict[str, object] = {}
+
+            def tick(what: str, n: int) -> None:
+                if what not in tasks:
+                    tasks[what] = bar.add_task(f"checking {what}", total=None)
+                bar.advance(tasks[what], n)  # type: ignore[arg-type]
+
+            reports = verify(conn, settings, tenant, tick)
+    finally:
+        engine.dispose()
+    if tenant and not reports:
+        raise _fail(f"no tenant {tenant!r}")
+    bad = 0
+    for r in reports:
+        status = "[green]ok[/]" if r.ok else f"[red]{len(r.problems)} problem(s)[/]"
+        counts = f"{r.transactions} transactions, {r.nodes} nodes, {r.blocks} blocks"
+        console.print(f"{r.tenant_slug}: {counts}: {status}")
+        for problem in r.problems[:20]:
+            console.print(f"  [red]✗[/] {problem}")
+        bad += not r.ok
+    if bad:
+        raise typer.Exit(code=1)
 
 
 def main() -> None:

@@ -1,0 +1,207 @@
+"""`bitnexus ledger verify`: recompute everything the ledger claims and name the first bad row.
+
+Runs as the owner (an operator's tool), reading each tenant's rows in order: every leaf from its
+postings, every stored subtree from the leaves, every block's root, chain link, hash and
+signature, and every running balance from the postings.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from bitnexus.core.config import Settings
+from bitnexus.ledger import keys, leaf, merkle, note, tree
+from bitnexus.ledger.models import normal_sign
+
+
+@dataclass
+class Report:
+    tenant_slug: str
+    transactions: int = 0
+    nodes: int = 0
+    blocks: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, problem: str) -> None:
+        self.problems.append(problem)
+
+
+Progress = Callable[[str, int], None]
+
+
+def _rows(conn: Connection, sql: str, tenant_id: uuid.UUID) -> Iterable[Any]:
+    return conn.execute(text(sql), {"t": tenant_id})
+
+
+def verify_tenant(
+    conn: Connection,
+    settings: Settings,
+    tenant_id: uuid.UUID,
+    slug: str,
+    progress: Progress | None = None,
+) -> Report:
+    report = Report(slug)
+    tick = progress or (lambda _what, _n: None)
+    codes = {
+        r.id: (r.code, r.kind)
+        for r in _rows(
+            conn, "SELECT id, code, kind FROM ledger_accounts WHERE tenant_id = :t", tenant_id
+        )
+    }
+    postings: dict[uuid.UUID, list[tuple[int, uuid.UUID, int, str]]] = defaultdict(list)
+    for p in _rows(
+        conn,
+        "SELECT transaction_id, position, account_id, amount, currency FROM ledger_postings WHERE tenant_id = :t ORDER BY transaction_id, position",
+        tenant_id,
+    ):
+        postings[p.transaction_id].append((p.position, p.account_id, p.amount, p.currency))
+
+    # 1. transactions: gapless, balanced, leaf and digest recomputed from the postings
+    memory = merkle.MemoryTree()
+    sums: dict[uuid.UUID, int] = defaultdict(int)
+    expected_seq = 0
+    for tx in _rows(
+        conn,
+        "SELECT id, seq, idempotency_key, request_digest, leaf, description, metadata, reverses_id, created_at FROM ledger_transactions WHERE tenant_id = :t ORDER BY seq",
+        tenant_id,
+    ):
+        where = f"ledger_transactions seq={tx.seq} id={tx.id}"
+        if tx.seq != expected_seq:
+            report.fail(
+                f"{where}: expected sequence {expected_seq} (a row is missing or reordered)"
+            )
+            expected_seq = tx.seq
+        expected_seq += 1
+        rows = postings.get(tx.id, [])
+        if [r[0] for r in rows] != list(range(len(rows))) or len(rows) < 2:
+            report.fail(f"{where}: postings missing or out of order")
+        totals: dict[str, int] = defaultdict(int)
+        for _pos, account_id, amount, currency in rows:
+            totals[currency] += amount
+            sums[account_id] += amount * normal_sign(codes[account_id][1])
+        if any(totals.values()):
+            report.fail(f"{where}: postings do not balance ({dict(totals)})")
+        content = leaf.request_content(
+            [{"account": codes[a][0], "amount": amt, "currency": cur} for _p, a, amt, cur in rows],
+            tx.description,
+            tx.metadata,
+            tx.reverses_id,
+        )
+        if leaf.request_digest(content) != tx.request_digest:
+            report.fail(f"{where}: request digest does not match its postings")
+        recomputed = leaf.leaf_bytes(
+            tenant=tenant_id,
+            transaction_id=tx.id,
+            seq=tx.seq,
+            key=tx.idempotency_key,
+            at=tx.created_at,
+            content=content,
+        )
+        if recomputed != tx.leaf:
+            report.fail(f"{where}: leaf does not match its postings")
+        memory.append(bytes(tx.leaf))
+        report.transactions += 1
+        tick("transactions", 1)
+
+    # 2. stored subtrees against the tree recomputed from the leaves
+    size = (
+        conn.execute(
+            text("SELECT size FROM ledger_tree_states WHERE tenant_id = :t"), {"t": tenant_id}
+        ).scalar()
+        or 0
+    )
+    if size > memory.size:
+        report.fail(f"ledger_tree_states: size {size} exceeds the {memory.size} transactions")
+    stored = 0
+    for n in _rows(
+        conn,
+        "SELECT level, index, hash FROM ledger_tree_nodes WHERE tenant_id = :t ORDER BY level, index",
+        tenant_id,
+    ):
+        level, index, digest = n[0], n[1], n[2]  # (a Row's .index is tuple.index)
+        stored += 1
+        want = memory.nodes.get((level, index))
+        if want is None or (index + 1) << level > size:
+            report.fail(
+                f"ledger_tree_nodes level={level} index={index}: not part of the integrated tree"
+            )
+        elif want != bytes(digest):
+            report.fail(
+                f"ledger_tree_nodes level={level} index={index}: hash does not match the leaves"
+            )
+        tick("nodes", 1)
+    expected_nodes = sum(1 for (lv, ix) in memory.nodes if (ix + 1) << lv <= size)
+    if stored != expected_nodes:
+        report.fail(
+            f"ledger_tree_nodes: {stored} stored, {expected_nodes} expected (rows deleted or added)"
+        )
+    report.nodes = stored
+
+    # 3. blocks: chain, hash, root, signature
+    verifier = keys.identity_for(settings, slug).signer.verifier
+    prev = tree.GENESIS_PREV_HASH
+    expected_height = 0
+    for blk in _rows(
+        conn,
+        "SELECT height, prev_hash, tree_size, root_hash, checkpoint, block_hash FROM ledger_blocks WHERE tenant_id = :t ORDER BY height",
+        tenant_id,
+    ):
+        where = f"ledger_blocks height={blk.height}"
+        if blk.height != expected_height:
+            report.fail(f"{where}: expected height {expected_height}")
+        expected_height = blk.height + 1
+        if bytes(blk.prev_hash) != prev:
+            report.fail(f"{where}: previous-block hash does not link to block {blk.height - 1}")
+        if tree.block_hash(
+            blk.height, bytes(blk.prev_hash), blk.tree_size, bytes(blk.root_hash), blk.checkpoint
+        ) != bytes(blk.block_hash):
+            report.fail(f"{where}: block hash does not match its contents")
+        if blk.tree_size > memory.size or memory.root(blk.tree_size) != bytes(blk.root_hash):
+            report.fail(f"{where}: root hash does not match the leaves")
+        try:
+            cp = note.parse_checkpoint(note.verify(blk.checkpoint, verifier).text)
+            if (cp.origin, cp.size, cp.root_hash) != (
+                verifier.name,
+                blk.tree_size,
+                bytes(blk.root_hash),
+            ):
+                report.fail(f"{where}: checkpoint does not state this block's size and root")
+        except note.NoteError as exc:
+            report.fail(f"{where}: checkpoint signature invalid ({exc})")
+        prev = bytes(blk.block_hash)
+        report.blocks += 1
+        tick("blocks", 1)
+
+    # 4. running balances against the postings
+    for r in _rows(
+        conn, "SELECT account_id, balance FROM ledger_balances WHERE tenant_id = :t", tenant_id
+    ):
+        account_id, balance = r.account_id, r.balance
+        if balance != sums.get(account_id, 0):
+            report.fail(
+                f"ledger_balances account={codes[account_id][0]}: balance {balance} != postings {sums.get(account_id, 0)}"
+            )
+    return report
+
+
+def verify(
+    conn: Connection, settings: Settings, tenant_slug: str | None, progress: Progress | None = None
+) -> list[Report]:
+    """Verify one tenant (by slug) or all of them."""
+    tenants_ = conn.execute(
+        text(
+            "SELECT id, slug FROM tenants WHERE CAST(:slug AS text) IS NULL OR slug = :slug ORDER BY slug"
+        ),
+        {"slug": tenant_slug},
+    ).all()
+    return [verify_tenant(conn, settings, t.id, t.slug, progress) for t in tenants_]

@@ -1,0 +1,176 @@
+"""Tampering with any ledger row, as the owner bypassing the triggers, is found and named."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.ledger import keys, service, tree
+from bitnexus.ledger.models import AccountKind
+from bitnexus.ledger.service import PostingSpec as P
+from bitnexus.ledger.verify import verify
+from bitnexus.tenants import service as tenants
+
+
+@pytest.fixture(scope="module")
+async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
+    database = Database(db_urls.app, pool_size=3)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def sealed_tenant(db: Database, settings: Settings) -> tuple[uuid.UUID, str]:
+    """A tenant with 8 sales, integrated and sealed into two blocks."""
+    slug = f"verify-{uuid.uuid4().hex[:10]}"
+    async with db.sessionmaker() as s, s.begin():
+        t = await tenants.create(s, name="Verify Org", slug=slug)
+        await service.open_account(s, t.id, code="a", kind=AccountKind.asset, currency="USD")
+        await service.open_account(s, t.id, code="b", kind=AccountKind.revenue, currency="USD")
+    for batch in (range(0, 5), range(5, 8)):
+        for i in batch:
+            async with db.sessionmaker() as s, s.begin():
+                await set_tenant(s, t.id)
+                await service.post_transaction(
+                    s,
+                    t.id,
+                    idempotency_key=f"s{i}",
+                    postings=[P("a", 100 + i, "USD"), P("b", -100 - i, "USD")],
+                )
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, t.id)
+            await tree.integrate(s, t.id)
+            await tree.seal(s, t.id, keys.identity_for(settings, slug))
+    return t.id, slug
+
+
+def _problems(owner_engine: Engine, settings: Settings, slug: str) -> list[str]:
+    with owner_engine.connect() as conn:
+        (report,) = verify(conn, settings, slug)
+    return report.problems
+
+
+def test_an_untouched_ledger_verifies(
+    sealed_tenant: tuple[uuid.UUID, str], owner_engine: Engine, settings: Settings
+) -> None:
+    _, slug = sealed_tenant
+    with owner_engine.connect() as conn:
+        (report,) = verify(conn, settings, slug)
+    assert report.ok, report.problems
+    assert (report.transactions, report.blocks) == (8, 2)
+
+
+TAMPERING = {
+    "posting-amount": (
+        [
+            "UPDATE ledger_postings SET amount = amount + 1 WHERE tenant_id = :t AND position = 0 AND transaction_id = (SELECT id FROM ledger_transactions WHERE tenant_id = :t AND seq = 3)"
+        ],
+        ["seq=3", "do not balance"],
+    ),
+    "leaf": (
+        [
+            "UPDATE ledger_transactions SET leaf = leaf || '\\x20'::bytea WHERE tenant_id = :t AND seq = 2"
+        ],
+        ["seq=2", "leaf does not match"],
+    ),
+    "stored-node": (
+        [
+            "UPDATE ledger_tree_nodes SET hash = sha256(hash) WHERE tenant_id = :t AND level = 0 AND index = 1"
+        ],
+        ["ledger_tree_nodes level=0 index=1"],
+    ),
+    "block-root": (
+        [
+            "UPDATE ledger_blocks SET root_hash = sha256(root_hash) WHERE tenant_id = :t AND height = 1"
+        ],
+        ["ledger_blocks height=1", "root"],
+    ),
+    "signature": (
+        [
+            "UPDATE ledger_blocks SET checkpoint = overlay(checkpoint placing (CASE WHEN substr(checkpoint, length(checkpoint) - 5, 1) = 'A' THEN 'B' ELSE 'A' END) from length(checkpoint) - 5 for 1) WHERE tenant_id = :t AND height = 0"
+        ],
+        ["ledger_blocks height=0", "signature"],
+    ),
+    "deleted-row": (
+        [
+            "DELETE FROM ledger_postings WHERE tenant_id = :t AND transaction_id = (SELECT id FROM ledger_transactions WHERE tenant_id = :t AND seq = 4)",
+            "DELETE FROM ledger_transactions WHERE tenant_id = :t AND seq = 4",
+        ],
+        ["expected sequence 4"],
+    ),
+    "reordered-rows": (
+        [
+            "UPDATE ledger_transactions SET seq = seq + 1000 WHERE tenant_id = :t AND seq IN (1, 2)",
+            "UPDATE ledger_transactions SET seq = 3 - (seq - 1000) WHERE tenant_id = :t AND seq IN (1001, 1002)",
+        ],
+        ["seq=1", "leaf does not match"],
+    ),
+    "balance": (
+        ["UPDATE ledger_balances SET balance = balance + 5 WHERE tenant_id = :t"],
+        ["ledger_balances account=a"],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(TAMPERING))
+def test_tampering_is_detected_and_named(
+    kind: str, sealed_tenant: tuple[uuid.UUID, str], owner_engine: Engine, settings: Settings
+) -> None:
+    tenant_id, slug = sealed_tenant
+    statements, expected = TAMPERING[kind]
+    with owner_engine.begin() as conn:
+        for sql in statements:
+            assert conn.execute(text(sql), {"t": tenant_id}).rowcount >= 1, sql
+
+    problems = _problems(owner_engine, settings, slug)
+
+    assert problems, kind
+    assert any(all(word in p for word in expected) for p in problems), problems
+
+
+def test_cli_exit_codes(
+    sealed_tenant: tuple[uuid.UUID, str], owner_engine: Engine, settings: Settings
+) -> None:
+    tenant_id, slug = sealed_tenant
+    env = {
+        **os.environ,
+        "BITNEXUS_DATA_DIR": str(settings.data_dir),
+        "BITNEXUS_SECRET_KEY": settings.secret,
+    }
+    cmd = [str(Path(sys.executable).with_name("bitnexus")), "ledger", "verify", "--tenant", slug]
+
+    seal = subprocess.run(
+        [*cmd[:2], "seal", "--tenant", slug],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    good = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+    with owner_engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE ledger_tree_nodes SET hash = sha256(hash) WHERE tenant_id = :t AND level = 1 AND index = 0"
+            ),
+            {"t": tenant_id},
+        )
+    bad = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    assert seal.returncode == 0, seal.stderr
+    assert f"{slug}: 8 leaves, no new block" in seal.stderr
+    assert good.returncode == 0, good.stderr
+    assert "ok" in good.stderr
+    assert bad.returncode == 1
+    assert "ledger_tree_nodes level=1 index=0" in bad.stderr
