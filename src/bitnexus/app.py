@@ -20,6 +20,7 @@ from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.errors import MethodNotAllowed, NotFound
 from bitnexus.core.http import RequestContextMiddleware, install_error_handlers
 from bitnexus.core.provision import alembic_config
+from bitnexus.ledger import api as ledger_api
 from bitnexus.ops import api as ops_api
 from bitnexus.platform import api as platform_api
 from bitnexus.tenants import api as tenants_api
@@ -38,6 +39,8 @@ def api_router() -> APIRouter:
         accounts_api.users_router,
         accounts_api.invitations_router,
         platform_api.router,
+        ledger_api.public_router,
+        ledger_api.router,
         ops_api.dev_router,
     ):
         router.include_router(sub)

@@ -44,3 +44,15 @@ class AccountConflict(Conflict):
 
 class InsufficientBalance(Conflict):
     title = "Insufficient balance"
+
+
+class TransactionNotFound(NotFound):
+    title = "Ledger transaction not found"
+
+
+class BlockNotFound(NotFound):
+    title = "Block not found"
+
+
+class NotYetSealed(Conflict):
+    title = "Not yet in a signed checkpoint"

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.ledger.models import (
     LedgerAccount,
     LedgerBalance,
+    LedgerBlock,
     LedgerPosting,
     LedgerSequencer,
     LedgerTransaction,
@@ -133,3 +134,35 @@ async def sum_of_postings(session: AsyncSession, account_id: uuid.UUID) -> int:
             )
         ).scalar_one()
     )
+
+
+async def block_at(session: AsyncSession, height: int) -> LedgerBlock | None:
+    return (
+        await session.execute(select(LedgerBlock).where(LedgerBlock.height == height))
+    ).scalar_one_or_none()
+
+
+async def block_of_size(session: AsyncSession, tree_size: int) -> LedgerBlock | None:
+    return (
+        await session.execute(
+            select(LedgerBlock)
+            .where(LedgerBlock.tree_size == tree_size)
+            .order_by(LedgerBlock.height)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def first_block_covering(session: AsyncSession, seq: int) -> LedgerBlock | None:
+    """The latest block (its checkpoint includes every earlier one) if it covers `seq`."""
+    latest = (
+        await session.execute(select(LedgerBlock).order_by(LedgerBlock.height.desc()).limit(1))
+    ).scalar_one_or_none()
+    return latest if latest is not None and latest.tree_size > seq else None
+
+
+async def blocks_before(session: AsyncSession, height: int | None, limit: int) -> list[LedgerBlock]:
+    stmt = select(LedgerBlock).order_by(LedgerBlock.height.desc()).limit(limit)
+    if height is not None:
+        stmt = stmt.where(LedgerBlock.height < height)
+    return list((await session.execute(stmt)).scalars())

@@ -1,0 +1,97 @@
+"""Ledger routes: the tenant's verifier key (public), and its ledger for tenant admins."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from bitnexus.accounts.deps import TenantAdmin
+from bitnexus.core.deps import SessionDep, SettingsDep
+from bitnexus.core.errors import BadRequest, Forbidden, errors_for
+from bitnexus.ledger import explorer, keys
+from bitnexus.ledger.errors import BlockNotFound, NotYetSealed, TransactionNotFound
+from bitnexus.ledger.schemas import (
+    BlockPage,
+    BlockRead,
+    ConsistencyProofRead,
+    InclusionProofRead,
+    TransactionRead,
+)
+from bitnexus.tenants import service as tenants
+from bitnexus.tenants.errors import TenantNotFound
+
+router = APIRouter(prefix="/ledger", tags=["ledger"])
+public_router = APIRouter(prefix="/public/tenants", tags=["public"])
+
+Size = Annotated[int, Query(ge=0, le=2**62)]
+
+
+@public_router.get(
+    "/{slug}/ledger/verifier-key",
+    response_class=PlainTextResponse,
+    responses=errors_for(TenantNotFound),
+)
+async def get_verifier_key(slug: str, session: SessionDep, settings: SettingsDep) -> str:
+    """The key that verifies this organisation's ledger checkpoints (C2SP signed-note vkey)."""
+    tenant = await tenants.enter_by_slug(session, slug.lower(), allow_suspended=True)
+    return keys.verifier_key(settings, tenant.slug) + "\n"
+
+
+@router.get("/blocks", responses=errors_for(Forbidden, BadRequest))
+async def list_blocks(
+    _admin: TenantAdmin,
+    session: SessionDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> BlockPage:
+    """Sealed blocks (signed checkpoints), newest first."""
+    return await explorer.blocks(session, cursor, limit)
+
+
+@router.get("/blocks/{height}", responses=errors_for(Forbidden, BlockNotFound))
+async def get_block(height: int, _admin: TenantAdmin, session: SessionDep) -> BlockRead:
+    """One block with its signed checkpoint."""
+    return await explorer.block(session, height)
+
+
+@router.get("/transactions/{transaction_id}", responses=errors_for(Forbidden, TransactionNotFound))
+async def get_transaction(
+    transaction_id: uuid.UUID, _admin: TenantAdmin, session: SessionDep
+) -> TransactionRead:
+    """A ledger transaction with its postings and leaf index."""
+    return await explorer.transaction(session, transaction_id)
+
+
+@router.get(
+    "/transactions/{transaction_id}/inclusion",
+    responses=errors_for(Forbidden, TransactionNotFound, BlockNotFound, NotYetSealed),
+)
+async def get_inclusion_proof(
+    transaction_id: uuid.UUID,
+    _admin: TenantAdmin,
+    session: SessionDep,
+    tree_size: Size | None = None,
+) -> InclusionProofRead:
+    """Inclusion proof against a checkpoint (default: the latest)."""
+    return await explorer.inclusion(session, transaction_id, tree_size)
+
+
+@router.get(
+    "/transactions/{transaction_id}/receipt",
+    response_class=PlainTextResponse,
+    responses=errors_for(Forbidden, TransactionNotFound, NotYetSealed),
+)
+async def get_receipt(transaction_id: uuid.UUID, _admin: TenantAdmin, session: SessionDep) -> str:
+    """A self-contained receipt (c2sp.org/tlog-proof@v1) to keep and verify offline."""
+    return await explorer.receipt(session, transaction_id)
+
+
+@router.get("/consistency", responses=errors_for(Forbidden, BlockNotFound, BadRequest))
+async def get_consistency_proof(
+    _admin: TenantAdmin, session: SessionDep, from_size: Size, to_size: Size
+) -> ConsistencyProofRead:
+    """Consistency proof between two checkpoints."""
+    return await explorer.consistency(session, from_size, to_size)

@@ -1,0 +1,142 @@
+"""Reading the ledger: transactions with their leaf index, blocks, proofs and receipts."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.core.errors import BadRequest, FieldError
+from bitnexus.ledger import repository, tree
+from bitnexus.ledger.errors import BlockNotFound, NotYetSealed, TransactionNotFound
+from bitnexus.ledger.models import LedgerBlock
+from bitnexus.ledger.receipt import Receipt
+from bitnexus.ledger.schemas import (
+    BlockPage,
+    BlockRead,
+    ConsistencyProofRead,
+    InclusionProofRead,
+    PostingRead,
+    TransactionRead,
+)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def block_read(block: LedgerBlock) -> BlockRead:
+    return BlockRead(
+        height=block.height,
+        tree_size=block.tree_size,
+        root_hash=_b64(block.root_hash),
+        prev_hash=block.prev_hash.hex(),
+        block_hash=block.block_hash.hex(),
+        created_at=block.created_at,
+        checkpoint=block.checkpoint,
+    )
+
+
+async def transaction(session: AsyncSession, transaction_id: uuid.UUID) -> TransactionRead:
+    txn = await repository.transaction(session, transaction_id)
+    if txn is None:
+        raise TransactionNotFound()
+    postings = await repository.postings_of(session, txn.id)
+    codes = await repository.account_codes(session, {p.account_id for p in postings})
+    return TransactionRead(
+        id=txn.id,
+        seq=txn.seq,
+        idempotency_key=txn.idempotency_key,
+        description=txn.description,
+        metadata=txn.metadata_,
+        reverses_id=txn.reverses_id,
+        created_at=txn.created_at,
+        leaf=_b64(txn.leaf),
+        leaf_index=txn.seq,
+        postings=[
+            PostingRead(account=codes[p.account_id], amount=p.amount, currency=p.currency)
+            for p in postings
+        ],
+    )
+
+
+async def blocks(session: AsyncSession, cursor: str | None, limit: int) -> BlockPage:
+    before: int | None = None
+    if cursor is not None:
+        if not cursor.isdigit():
+            raise BadRequest(
+                "The cursor is not valid.", errors=[FieldError("cursor", "Not a valid cursor.")]
+            )
+        before = int(cursor)
+    rows = await repository.blocks_before(session, before, limit + 1)
+    page = rows[:limit]
+    more = len(rows) > limit and page
+    return BlockPage(
+        items=[block_read(b) for b in page], next_cursor=str(page[-1].height) if more else None
+    )
+
+
+async def block(session: AsyncSession, height: int) -> BlockRead:
+    found = await repository.block_at(session, height)
+    if found is None:
+        raise BlockNotFound(f"No block at height {height}.")
+    return block_read(found)
+
+
+async def _signed_size(session: AsyncSession, tree_size: int, field: str) -> LedgerBlock:
+    found = await repository.block_of_size(session, tree_size)
+    if found is None:
+        raise BlockNotFound(
+            f"No signed checkpoint has tree size {tree_size}.",
+            errors=[FieldError(field, "Use the tree size of a block.")],
+        )
+    return found
+
+
+async def inclusion(
+    session: AsyncSession, transaction_id: uuid.UUID, tree_size: int | None
+) -> InclusionProofRead:
+    txn = await repository.transaction(session, transaction_id)
+    if txn is None:
+        raise TransactionNotFound()
+    if tree_size is None:
+        covering = await repository.first_block_covering(session, txn.seq)
+        if covering is None:
+            raise NotYetSealed("This transaction is not in a signed checkpoint yet.")
+    else:
+        covering = await _signed_size(session, tree_size, "tree_size")
+        if covering.tree_size <= txn.seq:
+            raise NotYetSealed("That checkpoint predates this transaction.")
+    proof = await tree.inclusion_proof(session, txn.seq, covering.tree_size)
+    return InclusionProofRead(
+        leaf_index=txn.seq,
+        tree_size=covering.tree_size,
+        root_hash=_b64(covering.root_hash),
+        proof=[_b64(h) for h in proof],
+    )
+
+
+async def consistency(session: AsyncSession, from_size: int, to_size: int) -> ConsistencyProofRead:
+    if from_size > to_size:
+        raise BadRequest(
+            "from_size must not exceed to_size.", errors=[FieldError("from_size", "Too large.")]
+        )
+    await _signed_size(session, from_size, "from_size")
+    await _signed_size(session, to_size, "to_size")
+    proof = await tree.consistency_proof(session, from_size, to_size)
+    return ConsistencyProofRead(
+        from_size=from_size, to_size=to_size, proof=[_b64(h) for h in proof]
+    )
+
+
+async def receipt(session: AsyncSession, transaction_id: uuid.UUID) -> str:
+    """The transaction's self-contained, offline-verifiable receipt (C2SP tlog-proof)."""
+    txn = await repository.transaction(session, transaction_id)
+    if txn is None:
+        raise TransactionNotFound()
+    covering = await repository.first_block_covering(session, txn.seq)
+    if covering is None:
+        raise NotYetSealed("This transaction is not in a signed checkpoint yet.")
+    proof = await tree.inclusion_proof(session, txn.seq, covering.tree_size)
+    return str(Receipt(txn.leaf, txn.seq, proof, covering.checkpoint))

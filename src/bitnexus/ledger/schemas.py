@@ -1,0 +1,56 @@
+"""Shapes of the ledger API. Hashes are base64 (as in checkpoints), block links hex."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from bitnexus.core.schemas import OutputModel
+
+
+class PostingRead(OutputModel):
+    account: str
+    amount: int
+    currency: str
+
+
+class TransactionRead(OutputModel):
+    id: uuid.UUID
+    seq: int
+    idempotency_key: str
+    description: str
+    metadata: dict[str, Any]
+    reverses_id: uuid.UUID | None
+    created_at: dt.datetime
+    leaf: str
+    leaf_index: int
+    postings: list[PostingRead]
+
+
+class BlockRead(OutputModel):
+    height: int
+    tree_size: int
+    root_hash: str
+    prev_hash: str
+    block_hash: str
+    created_at: dt.datetime
+    checkpoint: str
+
+
+class BlockPage(OutputModel):
+    items: list[BlockRead]
+    next_cursor: str | None
+
+
+class InclusionProofRead(OutputModel):
+    leaf_index: int
+    tree_size: int
+    root_hash: str
+    proof: list[str]
+
+
+class ConsistencyProofRead(OutputModel):
+    from_size: int
+    to_size: int
+    proof: list[str]

@@ -1,0 +1,166 @@
+"""The ledger API: transactions, blocks, proofs and receipts that verify offline; isolation."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+import pytest
+
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.ledger import keys, merkle, note, receipt, service, tree
+from bitnexus.ledger.models import AccountKind
+from bitnexus.ledger.service import PostingSpec as P
+from tests.accounts.factories import Account, signup_affiliate, signup_org
+from tests.conftest import ClientFactory
+
+
+async def _ledger(
+    db_urls: DatabaseUrls,
+    settings: Settings,
+    admin: Account,
+    sales: int,
+    *,
+    seal_at: tuple[int, ...],
+) -> list[str]:
+    db = Database(db_urls.app, pool_size=2)
+    tid = uuid.UUID(admin.tenant_id)
+    ids: list[str] = []
+    try:
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, tid)
+            await service.open_account(
+                s, tid, code="vendor:1:receivable", kind=AccountKind.asset, currency="USD"
+            )
+            await service.open_account(
+                s, tid, code="affiliate:1:pending", kind=AccountKind.liability, currency="USD"
+            )
+        for i in range(sales):
+            async with db.sessionmaker() as s, s.begin():
+                await set_tenant(s, tid)
+                posted = await service.post_transaction(
+                    s,
+                    tid,
+                    idempotency_key=f"sale-{i}",
+                    description=f"Sale {i}",
+                    postings=[
+                        P("vendor:1:receivable", 1000 + i, "USD"),
+                        P("affiliate:1:pending", -1000 - i, "USD"),
+                    ],
+                )
+                ids.append(str(posted.transaction.id))
+            if i + 1 in seal_at:
+                async with db.sessionmaker() as s, s.begin():
+                    await set_tenant(s, tid)
+                    await tree.integrate(s, tid)
+                    await tree.seal(s, tid, keys.identity_for(settings, admin.slug))
+    finally:
+        await db.dispose()
+    return ids
+
+
+async def test_receipt_verifies_offline_and_tampering_fails(
+    make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings
+) -> None:
+    admin = await signup_org(make_client())
+    ids = await _ledger(db_urls, settings, admin, 7, seal_at=(4, 7))
+    anon = make_client()
+
+    vkey = (await anon.get(f"/api/v1/public/tenants/{admin.slug}/ledger/verifier-key")).text.strip()
+    r = await admin.client.get(
+        f"/api/v1/ledger/transactions/{ids[2]}/receipt", headers=admin.headers
+    )
+
+    assert r.status_code == 200, r.text
+    assert r.text.startswith("c2sp.org/tlog-proof@v1\nextra ")
+    got, checkpoint = receipt.verify(r.text, note.parse_verifier(vkey))
+    assert got.index == 2
+    assert checkpoint.size == 7
+    assert b'"amount":1002' in got.leaf
+    forged = r.text.replace(
+        base64.b64encode(got.leaf).decode(),
+        base64.b64encode(got.leaf.replace(b"1002", b"9002")).decode(),
+    )
+    with pytest.raises(note.NoteError):
+        receipt.verify(forged, note.parse_verifier(vkey))
+    other_key = keys.verifier_key(settings, "someone-else")
+    with pytest.raises(note.NoteError):
+        receipt.verify(r.text, note.parse_verifier(other_key))
+
+
+async def test_transactions_blocks_and_proofs(
+    make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings
+) -> None:
+    admin = await signup_org(make_client())
+    ids = await _ledger(db_urls, settings, admin, 9, seal_at=(3, 8))
+    c, h = admin.client, admin.headers
+
+    txn = (await c.get(f"/api/v1/ledger/transactions/{ids[1]}", headers=h)).json()
+    page1 = (await c.get("/api/v1/ledger/blocks?limit=1", headers=h)).json()
+    page2 = (
+        await c.get(f"/api/v1/ledger/blocks?limit=1&cursor={page1['next_cursor']}", headers=h)
+    ).json()
+    block0 = (await c.get("/api/v1/ledger/blocks/0", headers=h)).json()
+    incl = (
+        await c.get(f"/api/v1/ledger/transactions/{ids[1]}/inclusion?tree_size=3", headers=h)
+    ).json()
+    cons = (await c.get("/api/v1/ledger/consistency?from_size=3&to_size=8", headers=h)).json()
+
+    assert txn["leaf_index"] == 1
+    assert txn["postings"] == [
+        {"account": "vendor:1:receivable", "amount": 1001, "currency": "USD"},
+        {"account": "affiliate:1:pending", "amount": -1001, "currency": "USD"},
+    ]
+    assert [b["height"] for b in page1["items"] + page2["items"]] == [1, 0]
+    assert page2["next_cursor"] is None
+    assert block0["tree_size"] == 3
+    b64 = base64.b64decode
+    merkle.verify_inclusion(
+        1,
+        3,
+        merkle.leaf_hash(b64(txn["leaf"])),
+        [b64(p) for p in incl["proof"]],
+        b64(block0["root_hash"]),
+    )
+    merkle.verify_consistency(
+        3,
+        8,
+        b64(block0["root_hash"]),
+        b64(page1["items"][0]["root_hash"]),
+        [b64(p) for p in cons["proof"]],
+    )
+
+    # the ninth sale is not sealed yet; unknown sizes and ids are clear errors
+    unsealed = await c.get(f"/api/v1/ledger/transactions/{ids[8]}/receipt", headers=h)
+    bad_size = await c.get(f"/api/v1/ledger/transactions/{ids[1]}/inclusion?tree_size=5", headers=h)
+    unknown = await c.get(f"/api/v1/ledger/transactions/{uuid.uuid4()}", headers=h)
+    bad_cursor = await c.get("/api/v1/ledger/blocks?cursor=x", headers=h)
+    assert unsealed.status_code == 409
+    assert bad_size.status_code == 404
+    assert bad_size.json()["errors"][0]["field"] == "tree_size"
+    assert unknown.status_code == 404
+    assert bad_cursor.status_code == 400
+
+
+async def test_no_tenant_sees_another_tenants_ledger(
+    make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings
+) -> None:
+    a = await signup_org(make_client())
+    b = await signup_org(make_client())
+    ids = await _ledger(db_urls, settings, a, 2, seal_at=(2,))
+    aff = await signup_affiliate(make_client(), a.slug)
+
+    for path in (
+        f"/api/v1/ledger/transactions/{ids[0]}",
+        f"/api/v1/ledger/transactions/{ids[0]}/receipt",
+        f"/api/v1/ledger/transactions/{ids[0]}/inclusion",
+        "/api/v1/ledger/blocks/0",
+    ):
+        assert (await b.client.get(path, headers=b.headers)).status_code == 404, path
+        assert (await aff.client.get(path, headers=aff.headers)).status_code == 403, path
+    assert (await b.client.get("/api/v1/ledger/blocks", headers=b.headers)).json()["items"] == []
+    assert (
+        await b.client.get("/api/v1/ledger/consistency?from_size=0&to_size=2", headers=b.headers)
+    ).status_code == 404
