@@ -1,0 +1,151 @@
+"""bitnexus-verify: installable on its own, imports no server code, checks real receipts."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from bitnexus.core.config import Settings
+from bitnexus.core.dburl import DatabaseUrls
+from tests.accounts.factories import signup_org
+from tests.conftest import ClientFactory
+from tests.ledger import rfc6962_vectors as v
+from tests.ledger.test_api import _ledger
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "verifier" / "bitnexus_verify.py"
+H = bytes.fromhex
+
+
+@pytest.fixture(scope="module")
+def bv() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bitnexus_verify", SOURCE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bitnexus_verify"] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_it_imports_no_server_code() -> None:
+    code = (
+        "import sys; sys.modules['bitnexus'] = None; "
+        f"sys.path.insert(0, {str(SOURCE.parent)!r}); import bitnexus_verify; print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_it_installs_on_its_own(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(tmp_path),
+            str(SOURCE.parent),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    assert (tmp_path / "bin" / "bitnexus-verify").exists()
+    assert (tmp_path / "bitnexus_verify.py").exists()
+
+
+def test_rfc6962_vectors(bv: ModuleType) -> None:
+    for leaf, size, proof in v.INCLUSION:
+        root = bv.root_from_inclusion(
+            leaf - 1, size, bv.leaf_hash(H(v.LEAVES[leaf - 1])), [H(p) for p in proof]
+        )
+        assert root == H(v.ROOTS[size - 1])
+    for size1, size2, proof in v.CONSISTENCY:
+        bv.verify_consistency(
+            size1, size2, H(v.ROOTS[size1 - 1]), H(v.ROOTS[size2 - 1]), [H(p) for p in proof]
+        )
+        if proof:
+            with pytest.raises(bv.VerifyError):
+                bv.verify_consistency(
+                    size1,
+                    size2,
+                    H(v.ROOTS[size2 - 1]),
+                    H(v.ROOTS[size1 - 1]),
+                    [H(p) for p in proof],
+                )
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SOURCE), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONPATH": ""},
+    )
+
+
+async def test_cli_checks_a_real_receipt_and_checkpoints(
+    make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings, tmp_path: Path
+) -> None:
+    admin = await signup_org(make_client())
+    ids = await _ledger(db_urls, settings, admin, 6, seal_at=(2, 6))
+    c, h = admin.client, admin.headers
+    vkey = (await c.get(f"/api/v1/public/tenants/{admin.slug}/ledger/verifier-key")).text.strip()
+    receipt = (await c.get(f"/api/v1/ledger/transactions/{ids[4]}/receipt", headers=h)).text
+    (tmp_path / "r.tlog-proof").write_text(receipt)
+    old = (await c.get("/api/v1/ledger/blocks/0", headers=h)).json()["checkpoint"]
+    new = (await c.get("/api/v1/ledger/blocks/1", headers=h)).json()["checkpoint"]
+    proof = (await c.get("/api/v1/ledger/consistency?from_size=2&to_size=6", headers=h)).json()[
+        "proof"
+    ]
+    (tmp_path / "old").write_text(old)
+    (tmp_path / "new").write_text(new)
+    (tmp_path / "proof").write_text("\n".join(proof))
+
+    ok = _run("receipt", str(tmp_path / "r.tlog-proof"), "--key", vkey)
+    grows = _run(
+        "consistency",
+        str(tmp_path / "old"),
+        str(tmp_path / "new"),
+        str(tmp_path / "proof"),
+        "--key",
+        vkey,
+    )
+    backwards = _run(
+        "consistency",
+        str(tmp_path / "new"),
+        str(tmp_path / "old"),
+        str(tmp_path / "proof"),
+        "--key",
+        vkey,
+    )
+    leaf_line = receipt.splitlines()[1]
+    forged_leaf = base64.b64decode(leaf_line[6:]).replace(b"1004", b"1005")
+    (tmp_path / "forged").write_text(
+        receipt.replace(leaf_line, "extra " + base64.b64encode(forged_leaf).decode())
+    )
+    forged = _run("receipt", str(tmp_path / "forged"), "--key", vkey)
+    wrong_key = _run(
+        "receipt", str(tmp_path / "r.tlog-proof"), "--key", vkey.replace(admin.slug, "another-org")
+    )
+
+    assert ok.returncode == 0, ok.stderr
+    assert "OK: transaction #4" in ok.stdout
+    assert "vendor:1:receivable: 1004 USD" in ok.stdout
+    assert grows.returncode == 0, grows.stderr
+    assert backwards.returncode == 1
+    assert forged.returncode == 1
+    assert "not in the signed tree" in forged.stderr
+    assert wrong_key.returncode == 1

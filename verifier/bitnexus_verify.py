@@ -1,0 +1,240 @@
+"""bitnexus-verify: check BitNexus ledger receipts and checkpoints offline.
+
+Deliberately standalone (it must not trust or import the server's code): RFC 6962 / RFC 9162
+proof verification, C2SP signed-note / checkpoint parsing and Ed25519 verification, in one file.
+
+    bitnexus-verify receipt FILE --key VKEY
+    bitnexus-verify consistency OLD_CHECKPOINT NEW_CHECKPOINT PROOF_FILE --key VKEY
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+EM_DASH = "\u2014"
+PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+
+
+class VerifyError(Exception):
+    """Verification failed; the message says why."""
+
+
+def _b64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise VerifyError(f"invalid base64: {text[:20]!r}") from exc
+
+
+# ---- RFC 6962 hashing and RFC 9162 §2.1.3-2.1.4 verification ----
+
+
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def root_from_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
+    if not 0 <= index < size:
+        raise VerifyError(f"index {index} outside a tree of {size}")
+    if any(len(p) != 32 for p in proof):
+        raise VerifyError("proof hashes must be 32 bytes")
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            raise VerifyError("inclusion proof too long")
+        if fn & 1 or fn == sn:
+            r = _node(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = _node(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise VerifyError("inclusion proof too short")
+    return r
+
+
+def verify_consistency(
+    size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]
+) -> None:
+    if size1 > size2:
+        raise VerifyError("the old checkpoint is larger than the new one")
+    if size1 == size2:
+        if proof or root1 != root2:
+            raise VerifyError("same size but different roots: the log forked")
+        return
+    if size1 == 0:
+        if proof:
+            raise VerifyError("consistency with the empty tree needs no proof")
+        return
+    if not proof or any(len(p) != 32 for p in proof):
+        raise VerifyError("missing or malformed consistency proof")
+    path = ([root1] if size1 & (size1 - 1) == 0 else []) + list(proof)
+    fn, sn = size1 - 1, size2 - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise VerifyError("consistency proof too long")
+        if fn & 1 or fn == sn:
+            fr, sr = _node(c, fr), _node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = _node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0 or fr != root1 or sr != root2:
+        raise VerifyError("the new checkpoint does not extend the old one")
+
+
+# ---- C2SP signed notes and checkpoints ----
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    key_id: bytes
+    public_key: bytes
+
+
+def parse_key(vkey: str) -> Key:
+    parts = vkey.strip().split("+", 2)
+    if len(parts) != 3 or len(parts[1]) != 8:
+        raise VerifyError("a verifier key looks like name+hexid+base64key")
+    raw = _b64(parts[2])
+    if len(raw) != 33 or raw[0] != 0x01:
+        raise VerifyError("only Ed25519 note keys are supported")
+    key_id = hashlib.sha256(parts[0].encode() + b"\n" + raw).digest()[:4]
+    if key_id.hex() != parts[1]:
+        raise VerifyError("the key id does not match the key")
+    return Key(parts[0], key_id, raw[1:])
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    origin: str
+    size: int
+    root: bytes
+
+
+def open_checkpoint(signed: str, key: Key) -> Checkpoint:
+    """Verify the log's signature on a checkpoint note and parse its body."""
+    split = signed.rfind("\n\n")
+    if split < 0 or not signed.endswith("\n"):
+        raise VerifyError("not a signed note")
+    text, sigs = signed[: split + 1], signed[split + 2 :].splitlines()
+    for line in sigs:
+        if not line.startswith(EM_DASH + " ") or len(line[2:].split(" ")) != 2:
+            raise VerifyError("malformed signature line")
+        name, blob = line[2:].split(" ")
+        raw = _b64(blob)
+        if name == key.name and raw[:4] == key.key_id:
+            try:
+                Ed25519PublicKey.from_public_bytes(key.public_key).verify(raw[4:], text.encode())
+            except (InvalidSignature, ValueError) as exc:
+                raise VerifyError(f"the signature of {name} does not verify") from exc
+            break
+    else:
+        raise VerifyError(f"no signature by {key.name}")
+    lines = text.split("\n")[:-1]
+    if len(lines) < 3 or not lines[1].isdigit():
+        raise VerifyError("malformed checkpoint")
+    if lines[0] != key.name:
+        raise VerifyError("the checkpoint belongs to another log")
+    root = _b64(lines[2])
+    if len(root) != 32:
+        raise VerifyError("malformed root hash")
+    return Checkpoint(lines[0], int(lines[1]), root)
+
+
+# ---- receipts (c2sp.org/tlog-proof@v1 with the leaf on the extra line) ----
+
+
+@dataclass(frozen=True)
+class Verified:
+    index: int
+    leaf: bytes
+    checkpoint: Checkpoint
+
+    @property
+    def transaction(self) -> dict[str, object]:
+        data: dict[str, object] = json.loads(self.leaf)
+        return data
+
+
+def verify_receipt(text: str, key: Key) -> Verified:
+    head, sep, signed = text.partition("\n\n")
+    lines = head.split("\n")
+    if not sep or len(lines) < 3 or lines[0] != PROOF_HEADER:
+        raise VerifyError("not a c2sp.org/tlog-proof@v1 receipt")
+    if not lines[1].startswith("extra ") or not lines[2].startswith("index "):
+        raise VerifyError("the receipt lacks the leaf (extra) or index line")
+    leaf = _b64(lines[1][6:])
+    if not lines[2][6:].isdigit():
+        raise VerifyError("invalid index")
+    index = int(lines[2][6:])
+    proof = [_b64(line) for line in lines[3:]]
+    checkpoint = open_checkpoint(signed, key)
+    if root_from_inclusion(index, checkpoint.size, leaf_hash(leaf), proof) != checkpoint.root:
+        raise VerifyError("the transaction is not in the signed tree")
+    return Verified(index, leaf, checkpoint)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bitnexus-verify", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("receipt", help="verify a receipt file against a verifier key")
+    r.add_argument("file", type=Path)
+    r.add_argument("--key", required=True, help="the log's verifier key (name+id+key)")
+    c = sub.add_parser("consistency", help="verify that NEW extends OLD")
+    c.add_argument("old", type=Path)
+    c.add_argument("new", type=Path)
+    c.add_argument("proof", type=Path, help="consistency proof: one base64 hash per line")
+    c.add_argument("--key", required=True)
+    args = parser.parse_args(argv)
+    try:
+        key = parse_key(args.key)
+        if args.command == "receipt":
+            v = verify_receipt(args.file.read_text(encoding="utf-8"), key)
+            tx = v.transaction
+            print(
+                f"OK: transaction #{v.index} ({tx.get('id')}) is in {v.checkpoint.origin} "
+                f"at tree size {v.checkpoint.size}"
+            )
+            for p in tx.get("postings", []):  # type: ignore[attr-defined]
+                print(f"  {p['account']}: {p['amount']} {p['currency']}")
+        else:
+            old = open_checkpoint(args.old.read_text(encoding="utf-8"), key)
+            new = open_checkpoint(args.new.read_text(encoding="utf-8"), key)
+            proof = [_b64(line) for line in args.proof.read_text(encoding="utf-8").split()]
+            verify_consistency(old.size, new.size, old.root, new.root, proof)
+            print(f"OK: {new.origin} at {new.size} extends {old.size}")
+    except (VerifyError, OSError, ValueError) as exc:
+        print(f"FAILED: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
