@@ -170,6 +170,7 @@ def run() -> str:
             "BITNEXUS_DATA_DIR": tmp,
             "BITNEXUS_SECRET_KEY": uuid.uuid4().hex * 2,
             "BITNEXUS_LOG_LEVEL": "WARNING",
+            "BITNEXUS_LEDGER_SEAL_SECONDS": "0",
             "BITNEXUS_LOG_FORMAT": "json",
         }
         os.environ.update(env)

@@ -43,6 +43,7 @@ def settings(data_dir: Path) -> Settings:
         BITNEXUS_SECRET_KEY="test-secret-" + secrets.token_hex(16),
         BITNEXUS_FRONTEND_DIST=ROOT / "frontend" / "dist",
         BITNEXUS_LOG_FORMAT="json",
+        BITNEXUS_LEDGER_SEAL_SECONDS=0,  # tests seal explicitly; test_jobs runs the sealer itself
     )
 
 

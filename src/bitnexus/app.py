@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +23,7 @@ from bitnexus.core.errors import MethodNotAllowed, NotFound
 from bitnexus.core.http import RequestContextMiddleware, install_error_handlers
 from bitnexus.core.provision import alembic_config
 from bitnexus.ledger import api as ledger_api
+from bitnexus.ledger import jobs as ledger_jobs
 from bitnexus.ops import api as ops_api
 from bitnexus.platform import api as platform_api
 from bitnexus.tenants import api as tenants_api
@@ -54,9 +57,18 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         app.state.migration_head = ScriptDirectory.from_config(
             alembic_config(urls)
         ).get_current_head()
+        sealer = (
+            asyncio.create_task(ledger_jobs.run_sealer(app.state.db, settings))
+            if settings.ledger_seal_seconds > 0
+            else None
+        )
         try:
             yield
         finally:
+            if sealer is not None:
+                sealer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sealer
             await app.state.db.dispose()
 
     app = FastAPI(

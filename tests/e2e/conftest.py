@@ -49,6 +49,7 @@ def server_url(settings: Settings, db_urls: DatabaseUrls) -> Iterator[str]:
         "BITNEXUS_LOG_LEVEL": "WARNING",
         "BITNEXUS_FRONTEND_DIST": str(settings.frontend_dist),
         "BITNEXUS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "BITNEXUS_LEDGER_SEAL_SECONDS": "0",
     }
     proc = subprocess.Popen(
         [

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # signing secret (unset: generated once into the data dir).
     ledger_origin_host: str = Field("bitnexus.local", alias="BITNEXUS_LEDGER_ORIGIN_HOST")
     ledger_key: SecretStr | None = Field(None, alias="BITNEXUS_LEDGER_KEY")
+    # The in-process sealer: a tenant's new transactions are sealed into a block once this many
+    # are pending, or when the oldest pending one has waited this long. 0 seconds: no sealer.
+    ledger_seal_seconds: float = Field(5.0, alias="BITNEXUS_LEDGER_SEAL_SECONDS", ge=0)
+    ledger_seal_leaves: int = Field(1000, alias="BITNEXUS_LEDGER_SEAL_LEAVES", ge=1)
     frontend_dist: Path = Field(Path("frontend/dist"), alias="BITNEXUS_FRONTEND_DIST")
 
     @property

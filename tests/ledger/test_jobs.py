@@ -1,0 +1,74 @@
+"""The sealer seals a tenant once enough transactions are pending or the oldest has waited."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database, set_tenant, utcnow
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.ledger import jobs, service, tree
+from bitnexus.ledger.models import AccountKind
+from bitnexus.ledger.service import PostingSpec as P
+from bitnexus.tenants import service as tenants
+
+
+@pytest.fixture(scope="module")
+async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
+    database = Database(db_urls.app, pool_size=3)
+    yield database
+    await database.dispose()
+
+
+async def _tenant_with(db: Database, n: int) -> tuple[uuid.UUID, str]:
+    slug = f"jobs-{uuid.uuid4().hex[:10]}"
+    async with db.sessionmaker() as s, s.begin():
+        t = await tenants.create(s, name="Jobs Org", slug=slug)
+        await service.open_account(s, t.id, code="a", kind=AccountKind.asset, currency="EUR")
+        await service.open_account(s, t.id, code="b", kind=AccountKind.revenue, currency="EUR")
+        for i in range(n):
+            await service.post_transaction(
+                s, t.id, idempotency_key=f"k{i}", postings=[P("a", 5, "EUR"), P("b", -5, "EUR")]
+            )
+    return t.id, slug
+
+
+async def _blocks(db: Database, tid: uuid.UUID) -> int:
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        latest = await tree.latest_block(s)
+        return -1 if latest is None else latest.height
+
+
+async def test_waits_for_age_or_count(db: Database, settings: Settings) -> None:
+    tid, slug = await _tenant_with(db, 3)
+    patient = settings.model_copy(update={"ledger_seal_seconds": 60, "ledger_seal_leaves": 1000})
+    eager = settings.model_copy(update={"ledger_seal_seconds": 60, "ledger_seal_leaves": 3})
+
+    assert slug not in await jobs.seal_due(db, patient)
+    assert await _blocks(db, tid) == -1
+    assert slug in await jobs.seal_due(db, patient, now=utcnow() + dt.timedelta(seconds=61))
+    assert await _blocks(db, tid) == 0
+    assert slug not in await jobs.seal_due(db, eager)  # nothing pending any more
+
+    _, slug2 = await _tenant_with(db, 3)
+    assert slug2 in await jobs.seal_due(db, eager)  # three pending reach the count at once
+
+
+async def test_the_background_sealer_runs_until_cancelled(db: Database, settings: Settings) -> None:
+    tid, _ = await _tenant_with(db, 2)
+    quick = settings.model_copy(update={"ledger_seal_seconds": 0.2})
+    task = asyncio.create_task(jobs.run_sealer(db, quick))
+    try:
+        for _ in range(50):
+            if await _blocks(db, tid) >= 0:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+    assert await _blocks(db, tid) == 0
