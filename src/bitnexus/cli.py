@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 import uuid
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -272,6 +273,34 @@ def ledger_verify(
         bad += not r.ok
     if bad:
         raise typer.Exit(code=1)
+
+
+@ledger_cli.command("witness")
+def ledger_witness(
+    data_dir: Annotated[Path, typer.Option(help="The witness's own directory (key, state).")],
+    name: Annotated[str, typer.Option(help="Witness name, e.g. witness.example.org/w1.")],
+    log: Annotated[list[str], typer.Option(help="Verifier key of a log to witness (repeatable).")],
+    host: Annotated[str, typer.Option(help="Bind address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8100,
+) -> None:
+    """Run a C2SP tlog-witness that cosigns checkpoints of the given logs (its own process)."""
+    import uvicorn
+
+    from bitnexus.ledger import note
+    from bitnexus.ledger.witness import Witness, WitnessState, load_or_create_key
+
+    settings = _setup()
+    try:
+        logs = [note.parse_verifier(v) for v in log]
+        signer = load_or_create_key(data_dir, name)
+    except (note.NoteError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    witness = Witness(signer, logs, WitnessState(data_dir / "state.json"))
+    console.print(f"witness key: [bold]{signer.verifier}[/]")
+    console.print(f"witnessing {len(logs)} log(s) at http://{host}:{port}/add-checkpoint")
+    uvicorn.run(
+        witness.app(), host=host, port=port, log_config=None, log_level=settings.log_level.lower()
+    )
 
 
 def main() -> None:

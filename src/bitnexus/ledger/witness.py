@@ -1,0 +1,166 @@
+"""A witness (C2SP tlog-witness): cosigns a log's checkpoints only if each one extends the last.
+
+Runs as its own process (`bitnexus ledger witness`) with its own key and state: the latest
+cosigned (size, root) per trusted log origin, kept in a JSON file that is checked and replaced
+under an exclusive file lock, so concurrent requests can never roll a log back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bitnexus.ledger import merkle, note
+
+MAX_PROOF_LINES = 63
+MAX_BODY = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
+
+
+class WitnessState:
+    """The latest cosigned tree head per origin, in one JSON file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock_path = path.with_suffix(".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def locked(self) -> Iterator[dict[str, dict[str, object]]]:
+        """Read, let the caller change, and atomically write back, all under one exclusive lock."""
+        with open(self.lock_path, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                state = json.loads(self.path.read_text()) if self.path.exists() else {}
+                before = json.dumps(state, sort_keys=True)
+                yield state
+                if json.dumps(state, sort_keys=True) != before:
+                    tmp = self.path.with_suffix(".tmp")
+                    tmp.write_text(json.dumps(state, sort_keys=True, indent=1))
+                    os.replace(tmp, self.path)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+class Witness:
+    def __init__(self, signer: note.Signer, logs: list[note.Verifier], state: WitnessState) -> None:
+        if signer.key_type != note.COSIGNATURE_V1:
+            raise ValueError("a witness signs with a cosignature/v1 key")
+        self.signer = signer
+        self.logs = {v.name: v for v in logs}
+        self.state = state
+
+    def add_checkpoint(self, body: str, now: int | None = None) -> Answer:
+        """The add-checkpoint call: verify, check consistency, persist, cosign."""
+        head, sep, signed = body.partition("\n\n")
+        lines = head.split("\n")
+        if not sep or not lines[0].startswith("old ") or len(lines) - 1 > MAX_PROOF_LINES:
+            return Answer(400, "malformed request\n")
+        old_text = lines[0][4:]
+        if not old_text.isdigit() or (old_text != "0" and old_text.startswith("0")):
+            return Answer(400, "malformed old size\n")
+        old = int(old_text)
+        try:
+            proof = [base64.b64decode(line, validate=True) for line in lines[1:]]
+            parsed = note.parse(signed)
+            checkpoint = note.parse_checkpoint(parsed.text)
+        except (binascii.Error, ValueError):
+            return Answer(400, "malformed proof or checkpoint\n")
+        verifier = self.logs.get(checkpoint.origin)
+        if verifier is None:
+            return Answer(404, "unknown log origin\n")
+        try:
+            note.verify(signed, verifier)
+        except note.NoteError:
+            return Answer(403, "no valid signature from the log's key\n")
+        if old > checkpoint.size:
+            return Answer(400, "old size is larger than the checkpoint\n")
+        if old == 0 and proof:
+            return Answer(422, "a proof from size 0 must be empty\n")
+
+        with self.state.locked() as state:
+            known = state.get(checkpoint.origin, {"size": 0, "root": None})
+            known_size = int(known["size"])  # type: ignore[call-overload]
+            if old != known_size:
+                return Answer(409, f"{known_size}\n", "text/x.tlog.size")
+            known_root = base64.b64decode(str(known["root"])) if known["root"] else None
+            if (
+                old == checkpoint.size
+                and known_root is not None
+                and known_root != checkpoint.root_hash
+            ):
+                return Answer(409, "same size, different root: the log forked\n")
+            if old > 0 and known_root is not None:
+                try:
+                    merkle.verify_consistency(
+                        old, checkpoint.size, known_root, checkpoint.root_hash, proof
+                    )
+                except merkle.ProofError as exc:
+                    return Answer(422, f"consistency proof does not verify: {exc}\n")
+            state[checkpoint.origin] = {
+                "size": checkpoint.size,
+                "root": base64.b64encode(checkpoint.root_hash).decode(),
+            }
+        cosignature = note.cosign(
+            parsed.text, self.signer, int(now if now is not None else time.time())
+        )
+        return Answer(200, cosignature.line())
+
+    def app(self) -> Starlette:
+        async def add_checkpoint(request: Request) -> Response:
+            raw = await request.body()
+            if len(raw) > MAX_BODY:
+                return PlainTextResponse("request too large\n", status_code=413)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return PlainTextResponse("not UTF-8\n", status_code=400)
+            # flock waits and file writes must not stall the event loop
+            answer = await run_in_threadpool(self.add_checkpoint, text)
+            return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+
+        async def info(_request: Request) -> Response:
+            return PlainTextResponse(f"{self.signer.verifier}\n")
+
+        return Starlette(
+            routes=[
+                Route("/add-checkpoint", add_checkpoint, methods=["POST"]),
+                Route("/", info, methods=["GET"]),
+            ]
+        )
+
+
+def load_or_create_key(data_dir: Path, name: str) -> note.Signer:
+    """The witness's own cosignature/v1 key, generated into its data dir on first run."""
+    path = data_dir / "witness.key"
+    if path.exists():
+        signer = note.parse_signer(path.read_text().strip())
+        if signer.name != name:
+            raise ValueError(f"{path} holds the key of {signer.name}, not {name}")
+        return signer
+    data_dir.mkdir(parents=True, exist_ok=True)
+    signer = note.Signer.generate(name, note.COSIGNATURE_V1)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(str(signer) + "\n")
+    return signer
