@@ -38,6 +38,10 @@ async def _tenant_with(db: Database, n: int) -> tuple[uuid.UUID, str]:
     return t.id, slug
 
 
+def _slugs(sealed: list[tuple[uuid.UUID, str]]) -> list[str]:
+    return [slug for _, slug in sealed]
+
+
 async def _blocks(db: Database, tid: uuid.UUID) -> int:
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
@@ -50,14 +54,14 @@ async def test_waits_for_age_or_count(db: Database, settings: Settings) -> None:
     patient = settings.model_copy(update={"ledger_seal_seconds": 60, "ledger_seal_leaves": 1000})
     eager = settings.model_copy(update={"ledger_seal_seconds": 60, "ledger_seal_leaves": 3})
 
-    assert slug not in await jobs.seal_due(db, patient)
+    assert slug not in _slugs(await jobs.seal_due(db, patient))
     assert await _blocks(db, tid) == -1
-    assert slug in await jobs.seal_due(db, patient, now=utcnow() + dt.timedelta(seconds=61))
+    assert slug in _slugs(await jobs.seal_due(db, patient, now=utcnow() + dt.timedelta(seconds=61)))
     assert await _blocks(db, tid) == 0
-    assert slug not in await jobs.seal_due(db, eager)  # nothing pending any more
+    assert slug not in _slugs(await jobs.seal_due(db, eager))  # nothing pending any more
 
     _, slug2 = await _tenant_with(db, 3)
-    assert slug2 in await jobs.seal_due(db, eager)  # three pending reach the count at once
+    assert slug2 in _slugs(await jobs.seal_due(db, eager))  # three pending reach the count at once
 
 
 async def test_the_background_sealer_runs_until_cancelled(db: Database, settings: Settings) -> None:

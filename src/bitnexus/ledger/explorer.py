@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.errors import BadRequest, FieldError
-from bitnexus.ledger import repository, tree
+from bitnexus.ledger import repository, tree, witnessing
 from bitnexus.ledger.errors import BlockNotFound, NotYetSealed, TransactionNotFound
 from bitnexus.ledger.models import LedgerBlock
 from bitnexus.ledger.receipt import Receipt
@@ -139,4 +139,7 @@ async def receipt(session: AsyncSession, transaction_id: uuid.UUID) -> str:
     if covering is None:
         raise NotYetSealed("This transaction is not in a signed checkpoint yet.")
     proof = await tree.inclusion_proof(session, txn.seq, covering.tree_size)
-    return str(Receipt(txn.leaf, txn.seq, proof, covering.checkpoint))
+    cosigned = covering.checkpoint + "".join(
+        c.line + "\n" for c in await witnessing.cosignatures_of(session, covering.height)
+    )
+    return str(Receipt(txn.leaf, txn.seq, proof, cosigned))

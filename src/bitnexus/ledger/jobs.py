@@ -8,26 +8,28 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 
+import httpx
 import structlog
 from sqlalchemy import text
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
-from bitnexus.ledger import keys, tree
+from bitnexus.ledger import keys, tree, witnessing
 
 log = structlog.get_logger(__name__)
 
 
 async def seal_due(
     db: Database, settings: Settings, *, now: dt.datetime | None = None
-) -> list[str]:
-    """Seal every tenant whose pending transactions are many or old enough; returns their slugs."""
+) -> list[tuple[uuid.UUID, str]]:
+    """Seal every tenant whose pending transactions are many or old enough; returns them."""
     now = now or utcnow()
     wait = dt.timedelta(seconds=settings.ledger_seal_seconds)
     async with db.sessionmaker() as session, session.begin():
         queue = (await session.execute(text("SELECT * FROM bitnexus_ledger_sealing_queue()"))).all()
-    sealed: list[str] = []
+    sealed: list[tuple[uuid.UUID, str]] = []
     for row in queue:
         if row.pending < settings.ledger_seal_leaves and row.oldest_pending > now - wait:
             continue
@@ -43,17 +45,47 @@ async def seal_due(
             log.critical("ledger.inconsistent_log", tenant=row.slug)
             continue
         if block is not None:
-            sealed.append(row.slug)
+            sealed.append((row.tenant_id, row.slug))
             log.info("ledger.sealed", tenant=row.slug, height=block.height, tree_size=size)
     return sealed
 
 
+async def witness_round(
+    db: Database,
+    waiting: dict[uuid.UUID, str],
+    witnesses: list[witnessing.WitnessConfig],
+    client: httpx.AsyncClient,
+    backoff: witnessing.Backoff,
+) -> None:
+    """Push the latest block of each waiting tenant to the witnesses missing from it."""
+    for tenant_id in list(waiting):
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, tenant_id)
+            await witnessing.push_latest(session, tenant_id, witnesses, client, backoff)
+            latest = await tree.latest_block(session)
+            have = (
+                {c.witness for c in await witnessing.cosignatures_of(session, latest.height)}
+                if latest
+                else set()
+            )
+        if all(w.verifier.name in have for w in witnesses):
+            waiting.pop(tenant_id)
+
+
 async def run_sealer(db: Database, settings: Settings) -> None:
-    """Poll for due tenants until cancelled; a failing round is logged and retried."""
+    """Seal due tenants and collect witness cosignatures until cancelled; failures are logged
+    and retried (a witness that is down backs off on its own, sealing goes on)."""
     interval = min(1.0, settings.ledger_seal_seconds)
-    while True:
-        try:
-            await seal_due(db, settings)
-        except Exception:  # keep sealing other rounds; the error is logged with its trace
-            log.exception("ledger.sealer_failed")
-        await asyncio.sleep(interval)
+    witnesses = witnessing.parse_witnesses(settings.witnesses)
+    backoff = witnessing.Backoff()
+    waiting: dict[uuid.UUID, str] = {}
+    async with httpx.AsyncClient() as client:
+        while True:
+            try:
+                for tenant_id, slug in await seal_due(db, settings):
+                    waiting[tenant_id] = slug
+                if witnesses and waiting:
+                    await witness_round(db, waiting, witnesses, client, backoff)
+            except Exception:  # keep going; the error is logged with its trace
+                log.exception("ledger.sealer_failed")
+            await asyncio.sleep(interval)

@@ -172,3 +172,20 @@ class LedgerBlock(Base):
     checkpoint: Mapped[str] = mapped_column(String(4000))
     block_hash: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column()
+
+
+class LedgerCosignature(Base):
+    """A witness's cosignature/v1 line on one block's checkpoint."""
+
+    __tablename__ = "ledger_cosignatures"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "height"], ["ledger_blocks.tenant_id", "ledger_blocks.height"]
+        ),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    height: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    line: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))

@@ -1,0 +1,198 @@
+"""The log pushes checkpoints to witnesses, keeps their cosignatures and ships them in receipts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.ledger import explorer, jobs, keys, note, receipt, service, tree, witnessing
+from bitnexus.ledger.models import AccountKind
+from bitnexus.ledger.service import PostingSpec as P
+from bitnexus.ledger.witness import Witness, WitnessState, load_or_create_key
+from bitnexus.tenants import service as tenants
+
+
+@pytest.fixture(scope="module")
+async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
+    database = Database(db_urls.app, pool_size=3)
+    yield database
+    await database.dispose()
+
+
+async def _tenant(db: Database) -> tuple[uuid.UUID, str]:
+    slug = f"wit-{uuid.uuid4().hex[:10]}"
+    async with db.sessionmaker() as s, s.begin():
+        t = await tenants.create(s, name="Witnessed Org", slug=slug)
+        await service.open_account(s, t.id, code="a", kind=AccountKind.asset, currency="USD")
+        await service.open_account(s, t.id, code="b", kind=AccountKind.revenue, currency="USD")
+    return t.id, slug
+
+
+async def _sell_and_seal(
+    db: Database, settings: Settings, tid: uuid.UUID, slug: str, keys_: range
+) -> None:
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        for i in keys_:
+            await service.post_transaction(
+                s,
+                tid,
+                idempotency_key=f"k{i}",
+                postings=[P("a", 10 + i, "USD"), P("b", -10 - i, "USD")],
+            )
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        await tree.integrate(s, tid)
+        await tree.seal(s, tid, keys.identity_for(settings, slug))
+
+
+def _witness(tmp_path: Path, name: str, settings: Settings, slug: str) -> Witness:
+    log_key = keys.identity_for(settings, slug).signer.verifier
+    return Witness(
+        load_or_create_key(tmp_path / name.replace("/", "_"), name),
+        [log_key],
+        WitnessState(tmp_path / f"{name.replace('/', '_')}.json"),
+    )
+
+
+async def _push(
+    db: Database,
+    tid: uuid.UUID,
+    configs: list[witnessing.WitnessConfig],
+    client: httpx.AsyncClient,
+    backoff: witnessing.Backoff | None = None,
+) -> list[str]:
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        return await witnessing.push_latest(
+            s, tid, configs, client, backoff or witnessing.Backoff()
+        )
+
+
+async def test_cosignatures_are_collected_and_shipped_in_receipts(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    tid, slug = await _tenant(db)
+    w = _witness(tmp_path, "witness.example/w1", settings, slug)
+    config = witnessing.WitnessConfig("http://witness.test", w.signer.verifier)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=w.app()))
+
+    await _sell_and_seal(db, settings, tid, slug, range(3))
+    assert await _push(db, tid, [config], client) == ["witness.example/w1"]
+    await _sell_and_seal(db, settings, tid, slug, range(3, 7))
+    assert await _push(db, tid, [config], client) == [
+        "witness.example/w1"
+    ]  # from old 3, with a proof
+    assert await _push(db, tid, [config], client) == []  # already cosigned
+
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        txn_id = (
+            await service.post_transaction(
+                s, tid, idempotency_key="k0", postings=[P("a", 10, "USD"), P("b", -10, "USD")]
+            )
+        ).transaction.id
+        text = await explorer.receipt(s, txn_id)
+    got, checkpoint = receipt.verify(text, keys.identity_for(settings, slug).signer.verifier)
+    cosig = next(
+        sig for sig in note.parse(got.checkpoint).signatures if sig.name == "witness.example/w1"
+    )
+    assert note.verify_cosignature(checkpoint.body(), cosig, w.signer.verifier) > 0
+    await client.aclose()
+
+
+async def test_a_witness_that_knows_more_is_caught_up_after_its_409(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    tid, slug = await _tenant(db)
+    w = _witness(tmp_path, "witness.example/w2", settings, slug)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=w.app()))
+    config = witnessing.WitnessConfig("http://witness.test", w.signer.verifier)
+    await _sell_and_seal(db, settings, tid, slug, range(4))
+    # the witness learned size 4 from someone else; we have no record of it
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        block = await tree.latest_block(s)
+    assert block is not None
+    assert w.add_checkpoint("old 0\n\n" + block.checkpoint).status == 200
+    await _sell_and_seal(db, settings, tid, slug, range(4, 9))
+
+    assert await _push(db, tid, [config], client) == ["witness.example/w2"]
+    await client.aclose()
+
+
+async def test_down_or_lying_witnesses_never_block_and_are_not_trusted(
+    db: Database, settings: Settings
+) -> None:
+    tid, slug = await _tenant(db)
+    await _sell_and_seal(db, settings, tid, slug, range(2))
+    liar_key = note.Signer.generate("liar.example/w", note.COSIGNATURE_V1)
+
+    async def lie(_request: object) -> PlainTextResponse:
+        return PlainTextResponse(
+            "\u2014 liar.example/w AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
+        )
+
+    liar = httpx.AsyncClient(
+        transport=httpx.ASGITransport(
+            app=Starlette(routes=[Route("/add-checkpoint", lie, methods=["POST"])])
+        )
+    )
+    backoff = witnessing.Backoff()
+    down = witnessing.WitnessConfig(
+        "http://127.0.0.1:9", note.Signer.generate("down.example/w", note.COSIGNATURE_V1).verifier
+    )
+
+    assert (
+        await _push(
+            db,
+            tid,
+            [witnessing.WitnessConfig("http://liar.test", liar_key.verifier)],
+            liar,
+            backoff,
+        )
+        == []
+    )
+    async with httpx.AsyncClient() as real:
+        assert await _push(db, tid, [down], real, backoff) == []
+    assert not backoff.due("down.example/w")
+    assert not backoff.due("liar.example/w")
+    await liar.aclose()
+
+
+async def test_witness_round_forgets_fully_cosigned_tenants(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    tid, slug = await _tenant(db)
+    w = _witness(tmp_path, "witness.example/w3", settings, slug)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=w.app()))
+    await _sell_and_seal(db, settings, tid, slug, range(2))
+    waiting = {tid: slug}
+    await jobs.witness_round(
+        db,
+        waiting,
+        [witnessing.WitnessConfig("http://w.test", w.signer.verifier)],
+        client,
+        witnessing.Backoff(),
+    )
+    assert waiting == {}
+    await client.aclose()
+
+
+def test_witness_configuration_is_validated() -> None:
+    key = note.Signer.generate("w.example/1", note.COSIGNATURE_V1).verifier
+    assert witnessing.parse_witnesses([f"https://w.example {key}"])[0].url == "https://w.example"
+    with pytest.raises(ValueError, match="cosignature"):
+        witnessing.parse_witnesses([f"ftp://w.example {key}"])
+    with pytest.raises(ValueError, match="cosignature"):
+        witnessing.parse_witnesses([f"https://w.example {note.Signer.generate('log').verifier}"])
