@@ -128,12 +128,10 @@ async def post_transaction(
     )
     digest = leaf.request_digest(content)
 
-    seq = await repository.lock_sequencer(session, tenant_id)
-    existing = await repository.transaction_by_key(session, idempotency_key)
-    if existing is not None:
-        if existing.request_digest != digest:
-            raise IdempotencyConflict(idempotency_key, existing.request_digest, digest)
-        return Posted(existing, await repository.postings_of(session, existing.id), created=False)
+    # A retry usually finds its original here, without waiting for the sequencer lock.
+    replay = await _replay(session, idempotency_key, digest)
+    if replay is not None:
+        return replay
 
     accounts = await repository.accounts_by_code(session, list({p.account for p in postings}))
     for i, p in enumerate(postings):
@@ -152,6 +150,12 @@ async def post_transaction(
             )
     if reverses is not None and await repository.transaction(session, reverses) is None:
         raise InvalidPostings(errors=[FieldError("reverses", "No such transaction.")])
+
+    # Everything above ran unlocked; from here to commit this tenant's appends are serialised.
+    seq = await repository.lock_sequencer(session, tenant_id)
+    replay = await _replay(session, idempotency_key, digest)  # a concurrent twin may have won
+    if replay is not None:
+        return replay
 
     # Balances change in account-id order, so two appends never wait on each other crosswise.
     per_account: dict[uuid.UUID, int] = defaultdict(int)
@@ -205,6 +209,15 @@ async def post_transaction(
     await repository.advance_sequencer(session, tenant_id, seq + 1)
     await session.flush()
     return Posted(txn, rows, created=True)
+
+
+async def _replay(session: AsyncSession, key: str, digest: bytes) -> Posted | None:
+    existing = await repository.transaction_by_key(session, key)
+    if existing is None:
+        return None
+    if existing.request_digest != digest:
+        raise IdempotencyConflict(key, existing.request_digest, digest)
+    return Posted(existing, await repository.postings_of(session, existing.id), created=False)
 
 
 async def reverse_transaction(
