@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -45,23 +46,13 @@ def test_it_imports_no_server_code() -> None:
 
 
 def test_it_installs_on_its_own(tmp_path: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--target",
-            str(tmp_path),
-            str(SOURCE.parent),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    assert (tmp_path / "bin" / "bitnexus-verify").exists()
-    assert (tmp_path / "bitnexus_verify.py").exists()
+    # Build from a copy: pip leaves build/ and *.egg-info next to the sources it builds.
+    source = shutil.copytree(SOURCE.parent, tmp_path / "src")
+    target = tmp_path / "installed"
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target)]
+    subprocess.run([*pip, str(source)], check=True, capture_output=True)
+    assert (target / "bin" / "bitnexus-verify").exists()
+    assert (target / "bitnexus_verify.py").exists()
 
 
 def test_rfc6962_vectors(bv: ModuleType) -> None:
