@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from bitnexus.core.rls import tenant_rls
+from bitnexus.core.rls import append_only, tenant_rls
 
 APPEND_ONLY = ("ledger_accounts", "ledger_transactions", "ledger_postings")
 MUTABLE = ("ledger_balances", "ledger_sequencers")
@@ -168,14 +168,8 @@ def upgrade(app_role: str = "bitnexus_app") -> None:
         """
     )
     for table in APPEND_ONLY:
-        op.execute(
-            f"CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION bitnexus_ledger_append_only()"
-        )
-        op.execute(
-            f"CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION bitnexus_ledger_append_only()"
-        )
+        for statement in append_only(table):
+            op.execute(statement)
 
 
 def downgrade(app_role: str = "bitnexus_app") -> None:

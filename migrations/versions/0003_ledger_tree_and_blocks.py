@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from bitnexus.core.rls import tenant_rls
+from bitnexus.core.rls import append_only, tenant_rls
 
 APPEND_ONLY = ("ledger_tree_nodes", "ledger_blocks")
 
@@ -65,14 +65,8 @@ def upgrade(app_role: str = "bitnexus_app") -> None:
     for table in APPEND_ONLY:
         for statement in tenant_rls(table, app_role, grants="SELECT, INSERT"):
             op.execute(statement)
-        op.execute(
-            f"CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION bitnexus_ledger_append_only()"
-        )
-        op.execute(
-            f"CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION bitnexus_ledger_append_only()"
-        )
+        for statement in append_only(table):
+            op.execute(statement)
     for statement in tenant_rls("ledger_tree_states", app_role, grants="SELECT, INSERT, UPDATE"):
         op.execute(statement)
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from bitnexus.core.rls import tenant_rls
+from bitnexus.core.rls import append_only, tenant_rls
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -47,14 +47,8 @@ def upgrade(app_role: str = "bitnexus_app") -> None:
     # ### end Alembic commands ###
     for statement in tenant_rls("ledger_cosignatures", app_role, grants="SELECT, INSERT"):
         op.execute(statement)
-    op.execute(
-        "CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON ledger_cosignatures "
-        "FOR EACH ROW EXECUTE FUNCTION bitnexus_ledger_append_only()"
-    )
-    op.execute(
-        "CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON ledger_cosignatures "
-        "FOR EACH STATEMENT EXECUTE FUNCTION bitnexus_ledger_append_only()"
-    )
+    for statement in append_only("ledger_cosignatures"):
+        op.execute(statement)
 
 
 def downgrade(app_role: str = "bitnexus_app") -> None:

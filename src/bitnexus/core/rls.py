@@ -27,3 +27,16 @@ def tenant_rls(
         f"CREATE POLICY owner_all ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)",
         f'GRANT {grants} ON {table} TO "{app_role}"',
     ]
+
+
+def append_only(table: str) -> list[str]:
+    """Triggers that refuse UPDATE, DELETE and TRUNCATE on `table` for all but its owner.
+
+    Needs the function `bitnexus_ledger_append_only()` of migration 0002.
+    """
+    return [
+        f"CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION bitnexus_ledger_append_only()",
+        f"CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION bitnexus_ledger_append_only()",
+    ]
