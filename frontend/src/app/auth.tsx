@@ -3,7 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { Navigate, useLocation } from "react-router";
-import { api, endSession, onSessionChange, refreshSession, setSession, type Me, type TokenResponse } from "../lib/api/client";
+import { api, endSession, onSessionChange, refreshSession, signInWith, type Me, type TokenResponse } from "../lib/api/client";
 import { unwrap } from "../lib/api/problem";
 import { Loading } from "../components/ui";
 import { applyBrand } from "./branding";
@@ -61,7 +61,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     () => ({
       status,
       me,
-      signIn: (session) => setSession(session),
+      signIn: signInWith,
       signOut: endSession,
     }),
     [status, me],

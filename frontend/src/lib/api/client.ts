@@ -9,6 +9,7 @@ export type Me = Schemas["MeRead"];
 
 let accessToken: string | null = null;
 let refreshing: Promise<TokenResponse | null> | null = null;
+let generation = 0; // bumped by every login and logout
 const listeners = new Set<(session: TokenResponse | null) => void>();
 
 export function setSession(session: TokenResponse | null): void {
@@ -21,12 +22,15 @@ export function onSessionChange(listener: (session: TokenResponse | null) => voi
   return () => listeners.delete(listener);
 }
 
-/** Exchange the refresh cookie for a new access token; one request at a time. */
+/** Exchange the refresh cookie for a new access token; one request at a time. A refresh that
+ * finishes after a login or logout happened meanwhile is stale and ignored. */
 export function refreshSession(): Promise<TokenResponse | null> {
+  const started = generation;
   refreshing ??= fetch("/api/v1/auth/refresh", { method: "POST", credentials: "same-origin" })
     .then(async (r) => (r.ok ? ((await r.json()) as TokenResponse) : null))
     .catch(() => null)
     .then((session) => {
+      if (started !== generation) return null;
       setSession(session);
       return session;
     })
@@ -36,10 +40,18 @@ export function refreshSession(): Promise<TokenResponse | null> {
   return refreshing;
 }
 
+/** Start a session from a login/signup answer (outdates any refresh in flight). */
+export function signInWith(session: TokenResponse): void {
+  generation += 1;
+  setSession(session);
+}
+
 /** Log out: let a refresh in flight land first (it rotates the cookie), then end the family. */
 export async function endSession(): Promise<void> {
+  generation += 1;
   if (refreshing) await refreshing;
   await fetch("/api/v1/auth/logout", { method: "POST", credentials: "same-origin" }).catch(() => undefined);
+  generation += 1; // and any refresh that started while the logout was on its way
   setSession(null);
 }
 
