@@ -157,10 +157,78 @@ async def test_no_tenant_sees_another_tenants_ledger(
         f"/api/v1/ledger/transactions/{ids[0]}/receipt",
         f"/api/v1/ledger/transactions/{ids[0]}/inclusion",
         "/api/v1/ledger/blocks/0",
+        "/api/v1/ledger/accounts/vendor:1:receivable/statement",
     ):
         assert (await b.client.get(path, headers=b.headers)).status_code == 404, path
-        assert (await aff.client.get(path, headers=aff.headers)).status_code == 403, path
+        # an affiliate of A owns none of these accounts: the transactions do not exist for them
+        expected = 403 if "blocks" in path else 404
+        assert (await aff.client.get(path, headers=aff.headers)).status_code == expected, path
+    assert (await aff.client.get("/api/v1/ledger/accounts", headers=aff.headers)).json() == []
     assert (await b.client.get("/api/v1/ledger/blocks", headers=b.headers)).json()["items"] == []
     assert (
         await b.client.get("/api/v1/ledger/consistency?from_size=0&to_size=2", headers=b.headers)
     ).status_code == 404
+
+
+async def test_affiliates_see_their_own_accounts_statements_and_receipts(
+    make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings
+) -> None:
+    admin = await signup_org(make_client())
+    alice = await signup_affiliate(make_client(), admin.slug)
+    bob = await signup_affiliate(make_client(), admin.slug)
+    db = Database(db_urls.app, pool_size=2)
+    tid = uuid.UUID(admin.tenant_id)
+    try:
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, tid)
+            await service.open_account(
+                s, tid, code="vendor:1:receivable", kind=AccountKind.asset, currency="USD"
+            )
+            for who in (alice, bob):
+                await service.open_account(
+                    s,
+                    tid,
+                    code=f"affiliate:{who.id}:pending",
+                    kind=AccountKind.liability,
+                    currency="USD",
+                    owner_user_id=uuid.UUID(who.id),
+                )
+            ids = []
+            for i, (who, amount) in enumerate([(alice, 700), (bob, 300), (alice, 250)]):
+                posted = await service.post_transaction(
+                    s,
+                    tid,
+                    idempotency_key=f"c{i}",
+                    description=f"Commission {i}",
+                    postings=[
+                        P("vendor:1:receivable", amount, "USD"),
+                        P(f"affiliate:{who.id}:pending", -amount, "USD"),
+                    ],
+                )
+                ids.append(str(posted.transaction.id))
+            await tree.integrate(s, tid)
+            await tree.seal(s, tid, keys.identity_for(settings, admin.slug))
+    finally:
+        await db.dispose()
+    a, h = alice.client, alice.headers
+
+    accounts = (await a.get("/api/v1/ledger/accounts", headers=h)).json()
+    statement = (
+        await a.get(f"/api/v1/ledger/accounts/affiliate:{alice.id}:pending/statement", headers=h)
+    ).json()
+    own_receipt = await a.get(f"/api/v1/ledger/transactions/{ids[2]}/receipt", headers=h)
+    bobs = await a.get(f"/api/v1/ledger/transactions/{ids[1]}", headers=h)
+    bobs_statement = await a.get(
+        f"/api/v1/ledger/accounts/affiliate:{bob.id}:pending/statement", headers=h
+    )
+    everything = (await admin.client.get("/api/v1/ledger/accounts", headers=admin.headers)).json()
+
+    assert [x["code"] for x in accounts] == [f"affiliate:{alice.id}:pending"]
+    assert accounts[0]["balance"] == 950
+    assert [(x["amount"], x["balance"]) for x in statement["items"]] == [(250, 950), (700, 700)]
+    assert statement["items"][0]["description"] == "Commission 2"
+    assert own_receipt.status_code == 200
+    assert bobs.status_code == 404
+    assert bobs_statement.status_code == 404
+    assert len(everything) == 3
+    receipt.verify(own_receipt.text, keys.identity_for(settings, admin.slug).signer.verifier)

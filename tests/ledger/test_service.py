@@ -399,3 +399,34 @@ async def test_tenants_do_not_see_each_others_ledger(db: Database, app_engine: E
             ).scalar()
             == 0
         )
+
+
+async def test_an_account_cannot_belong_to_another_tenants_user(db: Database) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from bitnexus.accounts.models import Role
+    from bitnexus.accounts.service.registration import create_user
+
+    other = await _tenant(db)
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, other)
+        outsider = await create_user(
+            s,
+            await tenants.current(s, other),
+            email=f"o-{uuid.uuid4().hex[:8]}@example.com",
+            name="Outsider",
+            password="quartz-lagoon-ember-93",
+            role=Role.affiliate,
+        )
+    tid = await _tenant(db)
+    with pytest.raises(IntegrityError, match="fk_ledger_accounts_owner_user"):
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, tid)
+            await service.open_account(
+                s,
+                tid,
+                code="affiliate:x:pending",
+                kind=AccountKind.liability,
+                currency="USD",
+                owner_user_id=outsider.id,
+            )

@@ -102,7 +102,7 @@ async def test_cosignatures_are_collected_and_shipped_in_receipts(
                 s, tid, idempotency_key="k0", postings=[P("a", 10, "USD"), P("b", -10, "USD")]
             )
         ).transaction.id
-        text = await explorer.receipt(s, txn_id)
+        text = await explorer.receipt(s, txn_id, None)  # as a tenant admin
     got, checkpoint = receipt.verify(text, keys.identity_for(settings, slug).signer.verifier)
     cosig = next(
         sig for sig in note.parse(got.checkpoint).signatures if sig.name == "witness.example/w1"

@@ -8,16 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
-from bitnexus.accounts.deps import TenantAdmin
+from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
+from bitnexus.accounts.models import Role
+from bitnexus.accounts.service.sessions import Principal
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, errors_for
 from bitnexus.ledger import explorer, keys
-from bitnexus.ledger.errors import BlockNotFound, NotYetSealed, TransactionNotFound
+from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
 from bitnexus.ledger.schemas import (
+    AccountRead,
     BlockPage,
     BlockRead,
     ConsistencyProofRead,
     InclusionProofRead,
+    StatementPage,
     TransactionRead,
 )
 from bitnexus.tenants import service as tenants
@@ -57,36 +61,61 @@ async def get_block(height: int, _admin: TenantAdmin, session: SessionDep) -> Bl
     return await explorer.block(session, height)
 
 
-@router.get("/transactions/{transaction_id}", responses=errors_for(Forbidden, TransactionNotFound))
+def viewer_of(principal: Principal) -> uuid.UUID | None:
+    """Tenant admins see the whole ledger (None); everyone else only their own accounts."""
+    return None if principal.role is Role.tenant_admin else principal.user.id
+
+
+@router.get("/accounts")
+async def list_accounts(principal: CurrentPrincipal, session: SessionDep) -> list[AccountRead]:
+    """Ledger accounts with balances: all for tenant admins, your own for everyone else."""
+    return await explorer.accounts(session, viewer_of(principal))
+
+
+@router.get("/accounts/{code}/statement", responses=errors_for(AccountNotFound, BadRequest))
+async def get_statement(
+    code: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> StatementPage:
+    """An account's postings, newest first, with the running balance after each."""
+    return await explorer.statement(session, code, viewer_of(principal), cursor, limit)
+
+
+@router.get("/transactions/{transaction_id}", responses=errors_for(TransactionNotFound))
 async def get_transaction(
-    transaction_id: uuid.UUID, _admin: TenantAdmin, session: SessionDep
+    transaction_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> TransactionRead:
-    """A ledger transaction with its postings and leaf index."""
-    return await explorer.transaction(session, transaction_id)
+    """A ledger transaction with its postings and leaf index (yours, or any for admins)."""
+    return await explorer.transaction(session, transaction_id, viewer_of(principal))
 
 
 @router.get(
     "/transactions/{transaction_id}/inclusion",
-    responses=errors_for(Forbidden, TransactionNotFound, BlockNotFound, NotYetSealed),
+    responses=errors_for(TransactionNotFound, BlockNotFound, NotYetSealed),
 )
 async def get_inclusion_proof(
     transaction_id: uuid.UUID,
-    _admin: TenantAdmin,
+    principal: CurrentPrincipal,
     session: SessionDep,
     tree_size: Size | None = None,
 ) -> InclusionProofRead:
     """Inclusion proof against a checkpoint (default: the latest)."""
-    return await explorer.inclusion(session, transaction_id, tree_size)
+    return await explorer.inclusion(session, transaction_id, tree_size, viewer_of(principal))
 
 
 @router.get(
     "/transactions/{transaction_id}/receipt",
     response_class=PlainTextResponse,
-    responses=errors_for(Forbidden, TransactionNotFound, NotYetSealed),
+    responses=errors_for(TransactionNotFound, NotYetSealed),
 )
-async def get_receipt(transaction_id: uuid.UUID, _admin: TenantAdmin, session: SessionDep) -> str:
+async def get_receipt(
+    transaction_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> str:
     """A self-contained receipt (c2sp.org/tlog-proof@v1) to keep and verify offline."""
-    return await explorer.receipt(session, transaction_id)
+    return await explorer.receipt(session, transaction_id, viewer_of(principal))
 
 
 @router.get("/consistency", responses=errors_for(Forbidden, BlockNotFound, BadRequest))

@@ -9,21 +9,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.errors import BadRequest, FieldError
 from bitnexus.ledger import repository, tree, witnessing
-from bitnexus.ledger.errors import BlockNotFound, NotYetSealed, TransactionNotFound
-from bitnexus.ledger.models import LedgerBlock
+from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
+from bitnexus.ledger.models import LedgerBlock, LedgerTransaction
 from bitnexus.ledger.receipt import Receipt
 from bitnexus.ledger.schemas import (
+    AccountRead,
     BlockPage,
     BlockRead,
     ConsistencyProofRead,
     InclusionProofRead,
     PostingRead,
+    StatementLine,
+    StatementPage,
     TransactionRead,
 )
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def _int_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    if not cursor.isdigit():
+        raise BadRequest(
+            "The cursor is not valid.", errors=[FieldError("cursor", "Not a valid cursor.")]
+        )
+    return int(cursor)
 
 
 def block_read(block: LedgerBlock) -> BlockRead:
@@ -38,10 +51,23 @@ def block_read(block: LedgerBlock) -> BlockRead:
     )
 
 
-async def transaction(session: AsyncSession, transaction_id: uuid.UUID) -> TransactionRead:
+async def _visible(
+    session: AsyncSession, transaction_id: uuid.UUID, viewer: uuid.UUID | None
+) -> LedgerTransaction:
+    """The transaction if the viewer may see it: admins (viewer None) all, others only those
+    touching their own accounts. Anything else is "not found", never "forbidden"."""
     txn = await repository.transaction(session, transaction_id)
-    if txn is None:
+    if txn is None or (
+        viewer is not None and not await repository.touches_accounts_of(session, txn.id, viewer)
+    ):
         raise TransactionNotFound()
+    return txn
+
+
+async def transaction(
+    session: AsyncSession, transaction_id: uuid.UUID, viewer: uuid.UUID | None
+) -> TransactionRead:
+    txn = await _visible(session, transaction_id, viewer)
     postings = await repository.postings_of(session, txn.id)
     codes = await repository.account_codes(session, {p.account_id for p in postings})
     return TransactionRead(
@@ -95,11 +121,12 @@ async def _signed_size(session: AsyncSession, tree_size: int, field: str) -> Led
 
 
 async def inclusion(
-    session: AsyncSession, transaction_id: uuid.UUID, tree_size: int | None
+    session: AsyncSession,
+    transaction_id: uuid.UUID,
+    tree_size: int | None,
+    viewer: uuid.UUID | None,
 ) -> InclusionProofRead:
-    txn = await repository.transaction(session, transaction_id)
-    if txn is None:
-        raise TransactionNotFound()
+    txn = await _visible(session, transaction_id, viewer)
     if tree_size is None:
         covering = await repository.first_block_covering(session, txn.seq)
         if covering is None:
@@ -130,11 +157,11 @@ async def consistency(session: AsyncSession, from_size: int, to_size: int) -> Co
     )
 
 
-async def receipt(session: AsyncSession, transaction_id: uuid.UUID) -> str:
+async def receipt(
+    session: AsyncSession, transaction_id: uuid.UUID, viewer: uuid.UUID | None
+) -> str:
     """The transaction's self-contained, offline-verifiable receipt (C2SP tlog-proof)."""
-    txn = await repository.transaction(session, transaction_id)
-    if txn is None:
-        raise TransactionNotFound()
+    txn = await _visible(session, transaction_id, viewer)
     covering = await repository.first_block_covering(session, txn.seq)
     if covering is None:
         raise NotYetSealed("This transaction is not in a signed checkpoint yet.")
@@ -143,3 +170,50 @@ async def receipt(session: AsyncSession, transaction_id: uuid.UUID) -> str:
         c.line + "\n" for c in await witnessing.cosignatures_of(session, covering.height)
     )
     return str(Receipt(txn.leaf, txn.seq, proof, cosigned))
+
+
+async def accounts(session: AsyncSession, viewer: uuid.UUID | None) -> list[AccountRead]:
+    rows = await repository.accounts_owned_by(session, viewer)
+    return [
+        AccountRead(
+            code=a.code,
+            kind=a.kind,
+            currency=a.currency,
+            owner_user_id=a.owner_user_id,
+            balance=await repository.balance(session, a.id),
+        )
+        for a in rows
+    ]
+
+
+async def statement(
+    session: AsyncSession, code: str, viewer: uuid.UUID | None, cursor: str | None, limit: int
+) -> StatementPage:
+    """An account's postings, newest first, with the running balance after each."""
+    account = (await repository.accounts_by_code(session, [code])).get(code)
+    if account is None or (viewer is not None and account.owner_user_id != viewer):
+        raise AccountNotFound(f"No ledger account {code}.")
+    before = _int_cursor(cursor)
+    rows = await repository.statement(session, account, before, limit + 1)
+    page = rows[:limit]
+    return StatementPage(
+        account=AccountRead(
+            code=account.code,
+            kind=account.kind,
+            currency=account.currency,
+            owner_user_id=account.owner_user_id,
+            balance=await repository.balance(session, account.id),
+        ),
+        items=[
+            StatementLine(
+                seq=r.seq,
+                transaction_id=r.transaction_id,
+                created_at=r.created_at,
+                description=r.description,
+                amount=r.amount,
+                balance=r.balance,
+            )
+            for r in page
+        ],
+        next_cursor=str(page[-1].seq) if len(rows) > limit and page else None,
+    )

@@ -54,11 +54,20 @@ class LedgerAccount(Base):
             "kind IN ('asset', 'liability', 'equity', 'revenue', 'expense')", name="kind_known"
         ),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
+        # The user an account belongs to (an affiliate's earnings, a vendor's receivable);
+        # platform accounts have none. Composite: never a user of another tenant.
+        ForeignKeyConstraint(
+            ["tenant_id", "owner_user_id"],
+            ["users.tenant_id", "users.id"],
+            name="fk_ledger_accounts_owner_user",
+        ),
+        Index("ix_ledger_accounts_tenant_id_owner_user_id", "tenant_id", "owner_user_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     code: Mapped[str] = mapped_column(String(200))
+    owner_user_id: Mapped[uuid.UUID | None] = mapped_column()
     kind: Mapped[str] = mapped_column(String(16))
     currency: Mapped[str] = mapped_column(String(3))
     may_go_negative: Mapped[bool] = mapped_column(server_default=text("true"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -16,6 +17,7 @@ from bitnexus.ledger.models import (
     LedgerPosting,
     LedgerSequencer,
     LedgerTransaction,
+    normal_sign,
 )
 
 
@@ -42,6 +44,7 @@ async def insert_account(session: AsyncSession, account: LedgerAccount) -> bool:
             kind=account.kind,
             currency=account.currency,
             may_go_negative=account.may_go_negative,
+            owner_user_id=account.owner_user_id,
         )
         .on_conflict_do_nothing(index_elements=["tenant_id", "code"])
         .returning(LedgerAccount.id)
@@ -166,3 +169,54 @@ async def blocks_before(session: AsyncSession, height: int | None, limit: int) -
     if height is not None:
         stmt = stmt.where(LedgerBlock.height < height)
     return list((await session.execute(stmt)).scalars())
+
+
+async def accounts_owned_by(
+    session: AsyncSession, user_id: uuid.UUID | None
+) -> list[LedgerAccount]:
+    """Accounts of one user, or every account when `user_id` is None (tenant admins)."""
+    stmt = select(LedgerAccount).order_by(LedgerAccount.code)
+    if user_id is not None:
+        stmt = stmt.where(LedgerAccount.owner_user_id == user_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def statement(
+    session: AsyncSession, account: LedgerAccount, before_seq: int | None, limit: int
+) -> list[Any]:
+    """Postings of an account, newest first, each with the running balance after it."""
+    sign = normal_sign(account.kind)
+    running = (
+        select(
+            LedgerTransaction.seq,
+            LedgerTransaction.id.label("transaction_id"),
+            LedgerTransaction.created_at,
+            LedgerTransaction.description,
+            (LedgerPosting.amount * sign).label("amount"),
+            func.sum(LedgerPosting.amount * sign)
+            .over(order_by=(LedgerTransaction.seq, LedgerPosting.position))
+            .label("balance"),
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
+        .where(LedgerPosting.account_id == account.id)
+        .subquery()
+    )
+    stmt = select(running).order_by(running.c.seq.desc()).limit(limit)
+    if before_seq is not None:
+        stmt = stmt.where(running.c.seq < before_seq)
+    return list((await session.execute(stmt)).all())
+
+
+async def touches_accounts_of(
+    session: AsyncSession, transaction_id: uuid.UUID, user_id: uuid.UUID
+) -> bool:
+    """Whether a transaction posts to an account the user owns."""
+    found = await session.execute(
+        select(LedgerPosting.position)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            LedgerPosting.transaction_id == transaction_id, LedgerAccount.owner_user_id == user_id
+        )
+        .limit(1)
+    )
+    return found.first() is not None

@@ -54,3 +54,26 @@ class ConsistencyProofRead(OutputModel):
     from_size: int
     to_size: int
     proof: list[str]
+
+
+class AccountRead(OutputModel):
+    code: str
+    kind: str
+    currency: str
+    balance: int
+    owner_user_id: uuid.UUID | None
+
+
+class StatementLine(OutputModel):
+    seq: int
+    transaction_id: uuid.UUID
+    created_at: dt.datetime
+    description: str
+    amount: int
+    balance: int
+
+
+class StatementPage(OutputModel):
+    account: AccountRead
+    items: list[StatementLine]
+    next_cursor: str | None

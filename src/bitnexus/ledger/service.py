@@ -61,6 +61,7 @@ async def open_account(
     kind: AccountKind,
     currency: str,
     may_go_negative: bool = True,
+    owner_user_id: uuid.UUID | None = None,
 ) -> LedgerAccount:
     """Open an account (idempotent: the same terms return the existing one)."""
     if not is_currency(currency):
@@ -72,15 +73,15 @@ async def open_account(
         kind=kind.value,
         currency=currency,
         may_go_negative=may_go_negative,
+        owner_user_id=owner_user_id,
     )
     await repository.insert_account(session, wanted)
     account = (await repository.accounts_by_code(session, [code]))[code]
-    if (account.kind, account.currency, account.may_go_negative) != (
-        kind.value,
-        currency,
-        may_go_negative,
-    ):
-        raise AccountConflict(f"Account {code} exists as {account.kind} in {account.currency}.")
+    terms = (account.kind, account.currency, account.may_go_negative, account.owner_user_id)
+    if terms != (kind.value, currency, may_go_negative, owner_user_id):
+        raise AccountConflict(
+            f"Account {code} exists with other terms ({account.kind}, {account.currency})."
+        )
     return account
 
 

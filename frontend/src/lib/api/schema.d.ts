@@ -188,6 +188,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ledger/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Accounts
+         * @description Ledger accounts with balances: all for tenant admins, your own for everyone else.
+         */
+        get: operations["list_accounts_api_v1_ledger_accounts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/accounts/{code}/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Statement
+         * @description An account's postings, newest first, with the running balance after each.
+         */
+        get: operations["get_statement_api_v1_ledger_accounts__code__statement_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ledger/blocks": {
         parameters: {
             query?: never;
@@ -257,7 +297,7 @@ export interface paths {
         };
         /**
          * Get Transaction
-         * @description A ledger transaction with its postings and leaf index.
+         * @description A ledger transaction with its postings and leaf index (yours, or any for admins).
          */
         get: operations["get_transaction_api_v1_ledger_transactions__transaction_id__get"];
         put?: never;
@@ -675,6 +715,19 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** AccountRead */
+        AccountRead: {
+            /** Balance */
+            balance: number;
+            /** Code */
+            code: string;
+            /** Currency */
+            currency: string;
+            /** Kind */
+            kind: string;
+            /** Owner User Id */
+            owner_user_id: string | null;
+        };
         /** AffiliateSignupRequest */
         AffiliateSignupRequest: {
             /**
@@ -1004,6 +1057,35 @@ export interface components {
             password: string;
             /** Slug */
             slug: string;
+        };
+        /** StatementLine */
+        StatementLine: {
+            /** Amount */
+            amount: number;
+            /** Balance */
+            balance: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Seq */
+            seq: number;
+            /**
+             * Transaction Id
+             * Format: uuid
+             */
+            transaction_id: string;
+        };
+        /** StatementPage */
+        StatementPage: {
+            account: components["schemas"]["AccountRead"];
+            /** Items */
+            items: components["schemas"]["StatementLine"][];
+            /** Next Cursor */
+            next_cursor: string | null;
         };
         /** TenantBrief */
         TenantBrief: {
@@ -1619,6 +1701,80 @@ export interface operations {
             };
         };
     };
+    list_accounts_api_v1_ledger_accounts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountRead"][];
+                };
+            };
+        };
+    };
+    get_statement_api_v1_ledger_accounts__code__statement_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementPage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Ledger account not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_blocks_api_v1_ledger_blocks_get: {
         parameters: {
             query?: {
@@ -1804,16 +1960,6 @@ export interface operations {
                     "application/json": components["schemas"]["TransactionRead"];
                 };
             };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
-                };
-            };
             /** @description Ledger transaction not found */
             404: {
                 headers: {
@@ -1855,16 +2001,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InclusionProofRead"];
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
                 };
             };
             /** @description Block not found */
@@ -1916,16 +2052,6 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
-                };
-            };
-            /** @description Forbidden */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": unknown;
-                    "text/plain": components["schemas"]["Problem"];
                 };
             };
             /** @description Ledger transaction not found */
