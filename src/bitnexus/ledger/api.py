@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, errors_for
-from bitnexus.ledger import explorer, keys
+from bitnexus.ledger import explorer, keys, stream
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
 from bitnexus.ledger.schemas import (
     AccountRead,
@@ -42,6 +42,30 @@ async def get_verifier_key(slug: str, session: SessionDep, settings: SettingsDep
     """The key that verifies this organisation's ledger checkpoints (C2SP signed-note vkey)."""
     tenant = await tenants.enter_by_slug(session, slug.lower(), allow_suspended=True)
     return keys.verifier_key(settings, tenant.slug) + "\n"
+
+
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **errors_for(Forbidden)},
+)
+async def stream_ledger(
+    admin: TenantAdmin,
+    request: Request,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """Server-Sent Events of new transactions and blocks (resumes from Last-Event-ID)."""
+    last_height, last_seq = stream.parse_last_event_id(last_event_id)
+    if last_event_id is None:  # a new subscriber starts from now, not from the beginning
+        latest = await explorer.position(request.app.state.db, admin.tenant.id)
+        last_height, last_seq = latest
+    return StreamingResponse(
+        stream.events(
+            request.app.state.db, admin.tenant.id, last_height, last_seq, request.is_disconnected
+        ),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.get("/blocks", responses=errors_for(Forbidden, BadRequest))

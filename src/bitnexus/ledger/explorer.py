@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.errors import BadRequest, FieldError
 from bitnexus.ledger import repository, tree, witnessing
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
@@ -217,3 +218,10 @@ async def statement(
         ],
         next_cursor=str(page[-1].seq) if len(rows) > limit and page else None,
     )
+
+
+async def position(db: Database, tenant_id: uuid.UUID) -> tuple[int, int]:
+    """The newest block height and transaction seq of a tenant (-1 when none)."""
+    async with db.sessionmaker() as session, session.begin():
+        await set_tenant(session, tenant_id)
+        return await repository.position(session)

@@ -220,3 +220,9 @@ async def touches_accounts_of(
         .limit(1)
     )
     return found.first() is not None
+
+
+async def position(session: AsyncSession) -> tuple[int, int]:
+    height = (await session.execute(select(func.max(LedgerBlock.height)))).scalar_one_or_none()
+    seq = (await session.execute(select(func.max(LedgerTransaction.seq)))).scalar_one_or_none()
+    return (-1 if height is None else height), (-1 if seq is None else seq)

@@ -1,0 +1,100 @@
+"""Server-Sent Events: new blocks and transactions of the caller's tenant, as they land.
+
+Each poll runs in its own short transaction (the request's own transaction ended when the handler
+returned), so a long-lived stream never holds a database connection between polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from sqlalchemy import select
+
+from bitnexus.core.db import Database, set_tenant
+from bitnexus.ledger.explorer import block_read
+from bitnexus.ledger.models import LedgerBlock, LedgerTransaction
+
+POLL_SECONDS = 1.0
+HEARTBEAT_SECONDS = 15.0
+BATCH = 100
+
+
+def _event(kind: str, event_id: str, data: dict[str, object]) -> str:
+    return f"id: {event_id}\nevent: {kind}\ndata: {json.dumps(data, default=str)}\n\n"
+
+
+def parse_last_event_id(value: str | None) -> tuple[int, int]:
+    """`h<height>-s<seq>` → the last block height and transaction seq the client has seen."""
+    try:
+        if value and value.startswith("h") and "-s" in value:
+            h, s = value[1:].split("-s", 1)
+            return int(h), int(s)
+    except ValueError:
+        pass
+    return -1, -1
+
+
+async def events(
+    db: Database,
+    tenant_id: uuid.UUID,
+    last_height: int,
+    last_seq: int,
+    disconnected: Callable[[], Awaitable[bool]],
+) -> AsyncIterator[str]:
+    yield "retry: 3000\n\n"
+    idle = 0.0
+    while not await disconnected():
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, tenant_id)
+            txns = (
+                (
+                    await session.execute(
+                        select(LedgerTransaction)
+                        .where(LedgerTransaction.seq > last_seq)
+                        .order_by(LedgerTransaction.seq)
+                        .limit(BATCH)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            blocks = (
+                (
+                    await session.execute(
+                        select(LedgerBlock)
+                        .where(LedgerBlock.height > last_height)
+                        .order_by(LedgerBlock.height)
+                        .limit(BATCH)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        for t in txns:
+            last_seq = t.seq
+            yield _event(
+                "transaction",
+                f"h{last_height}-s{last_seq}",
+                {
+                    "id": t.id,
+                    "seq": t.seq,
+                    "description": t.description,
+                    "created_at": t.created_at,
+                },
+            )
+        for b in blocks:
+            last_height = b.height
+            yield _event(
+                "block", f"h{last_height}-s{last_seq}", block_read(b).model_dump(mode="json")
+            )
+        if txns or blocks:
+            idle = 0.0
+            continue
+        await asyncio.sleep(POLL_SECONDS)
+        idle += POLL_SECONDS
+        if idle >= HEARTBEAT_SECONDS:
+            idle = 0.0
+            yield ": keep-alive\n\n"

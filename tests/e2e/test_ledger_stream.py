@@ -1,0 +1,126 @@
+"""The ledger's Server-Sent Events through a real server process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import httpx
+
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.ledger import keys, service, tree
+from bitnexus.ledger.models import AccountKind
+from bitnexus.ledger.service import PostingSpec as P
+from tests.accounts.factories import PASSWORD, unique_email, unique_slug
+
+
+async def _read_events(
+    response: httpx.Response, want: int
+) -> list[tuple[str, str, dict[str, object]]]:
+    events: list[tuple[str, str, dict[str, object]]] = []
+    event_id = kind = ""
+    async for line in response.aiter_lines():
+        if line.startswith("id: "):
+            event_id = line[4:]
+        elif line.startswith("event: "):
+            kind = line[7:]
+        elif line.startswith("data: "):
+            events.append((kind, event_id, json.loads(line[6:])))
+            if len(events) >= want:
+                return events
+    return events
+
+
+async def test_new_transactions_and_blocks_stream_and_resume(
+    server_url: str, db_urls: DatabaseUrls, settings: Settings
+) -> None:
+    slug = unique_slug("sse")
+    async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
+        r = await c.post(
+            "/api/v1/auth/signup",
+            json={
+                "organisation_name": "SSE Org",
+                "slug": slug,
+                "name": "Ada",
+                "email": unique_email(),
+                "password": PASSWORD,
+            },
+        )
+        token, tid = r.json()["access_token"], uuid.UUID(r.json()["user"]["tenant"]["id"])
+        headers = {"Authorization": f"Bearer {token}"}
+        db = Database(db_urls.app, pool_size=2)
+
+        async def write() -> None:
+            await asyncio.sleep(1.0)  # let the subscriber connect first
+            async with db.sessionmaker() as s, s.begin():
+                await set_tenant(s, tid)
+                await service.open_account(s, tid, code="a", kind=AccountKind.asset, currency="USD")
+                await service.open_account(
+                    s, tid, code="b", kind=AccountKind.revenue, currency="USD"
+                )
+                for i in range(2):
+                    await service.post_transaction(
+                        s,
+                        tid,
+                        idempotency_key=f"k{i}",
+                        description=f"Sale {i}",
+                        postings=[P("a", 10, "USD"), P("b", -10, "USD")],
+                    )
+            async with db.sessionmaker() as s, s.begin():
+                await set_tenant(s, tid)
+                await tree.integrate(s, tid)
+                await tree.seal(s, tid, keys.identity_for(settings, slug))
+
+        try:
+            writer = asyncio.create_task(write())
+            async with c.stream("GET", "/api/v1/ledger/stream", headers=headers) as response:
+                assert response.status_code == 200
+                assert response.headers["content-type"].startswith("text/event-stream")
+                events = await asyncio.wait_for(_read_events(response, 3), timeout=15)
+            await writer
+            async with c.stream(
+                "GET", "/api/v1/ledger/stream", headers={**headers, "Last-Event-ID": "h-1-s0"}
+            ) as again:
+                resumed = await asyncio.wait_for(_read_events(again, 2), timeout=15)
+        finally:
+            await db.dispose()
+
+    assert [(k, d.get("seq", d.get("tree_size"))) for k, _, d in events] == [
+        ("transaction", 0),
+        ("transaction", 1),
+        ("block", 2),
+    ]
+    assert events[2][1] == "h0-s1"
+    assert [(k, d.get("seq", d.get("height"))) for k, _, d in resumed] == [
+        ("transaction", 1),
+        ("block", 0),
+    ]
+
+
+async def test_the_stream_is_for_tenant_admins(server_url: str) -> None:
+    async with httpx.AsyncClient(base_url=server_url, timeout=10) as c:
+        slug = unique_slug("sse")
+        await c.post(
+            "/api/v1/auth/signup",
+            json={
+                "organisation_name": "X",
+                "slug": slug,
+                "name": "A",
+                "email": unique_email(),
+                "password": PASSWORD,
+            },
+        )
+        aff = await c.post(
+            f"/api/v1/public/tenants/{slug}/affiliates",
+            json={"name": "F", "email": unique_email(), "password": PASSWORD},
+        )
+        r = await c.get(
+            "/api/v1/ledger/stream",
+            headers={"Authorization": f"Bearer {aff.json()['access_token']}"},
+        )
+        anon = await c.get("/api/v1/ledger/stream")
+    assert r.status_code == 403
+    assert anon.status_code == 401
