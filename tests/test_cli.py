@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from bitnexus.core.config import Settings
-from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.core.dburl import DatabaseUrls, libpq
 
 BIN = Path(sys.executable).with_name("bitnexus")
 
@@ -59,6 +59,16 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
     assert second.returncode == 0, second.stderr
     assert "admin@acme.example" in second.stderr
     assert "Acme" not in second.stdout
+    # the demo's ledger: two commissions for affiliate1 in one signed block, once, and it verifies
+    with psycopg.connect(libpq(db_urls.owner)) as conn:
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM ledger_transactions WHERE tenant_id = t.id),"
+            " (SELECT count(*) FROM ledger_blocks WHERE tenant_id = t.id)"
+            " FROM tenants t WHERE slug = 'acme'"
+        ).fetchone()
+    assert counts == (2, 1)
+    verified = _run(settings, "ledger", "verify", "--tenant", "acme")
+    assert verified.returncode == 0, verified.stderr
 
 
 def test_create_platform_admin_refuses_weak_password(

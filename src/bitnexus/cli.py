@@ -79,7 +79,7 @@ def serve(
     if demo:
         from bitnexus.demo import seed
 
-        logins = list(asyncio.run(_with_db(urls, seed)))
+        logins = list(asyncio.run(_with_db(urls, lambda db: seed(db, settings))))
     app = create_app(settings, urls)
     config = uvicorn.Config(
         app,
@@ -130,7 +130,7 @@ def demo_command() -> None:
 
     settings = _setup()
     urls = _urls(settings, migrate=True)
-    _print_logins(settings, list(asyncio.run(_with_db(urls, seed))))
+    _print_logins(settings, list(asyncio.run(_with_db(urls, lambda db: seed(db, settings)))))
 
 
 @cli.command("create-platform-admin")

@@ -9,7 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.accounts import repository as accounts_repository
 from bitnexus.accounts.models import Role, User
 from bitnexus.accounts.service.registration import create_user
+from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
+from bitnexus.ledger import keys, tree
+from bitnexus.ledger import service as ledger
+from bitnexus.ledger.models import AccountKind
+from bitnexus.ledger.service import PostingSpec
 from bitnexus.tenants import repository as tenants_repository
 from bitnexus.tenants import service as tenants
 from bitnexus.tenants.models import Tenant
@@ -118,7 +123,7 @@ async def ensure_user(
     )
 
 
-async def seed(db: Database) -> list[DemoLogin]:
+async def seed(db: Database, settings: Settings | None = None) -> list[DemoLogin]:
     """Create whatever of the demo is missing; running it twice changes nothing."""
     for slug, name in ((PLATFORM_SLUG, "BitNexus Platform"), (DEMO_SLUG, "Acme Academy")):
         async with db.sessionmaker() as session, session.begin():
@@ -134,7 +139,59 @@ async def seed(db: Database) -> list[DemoLogin]:
                     role=login.role,
                     referred_by=made.get(login.referred_by) if login.referred_by else None,
                 )
+    if settings is not None:
+        await seed_ledger(db, settings)
     return DEMO_LOGINS
+
+
+async def seed_ledger(db: Database, settings: Settings) -> None:
+    """Two demo commissions for affiliate1 (until the marketplace posts real ones), sealed, so
+    its earnings proof verifies from the first start."""
+    async with db.sessionmaker() as session, session.begin():
+        found = await tenants_repository.lookup_slug(session, DEMO_SLUG)
+        assert found is not None
+        await set_tenant(session, found.id)
+        vendor = await accounts_repository.get_user_by_email(session, "vendor1@acme.example")
+        affiliate = await accounts_repository.get_user_by_email(session, "affiliate1@acme.example")
+        assert vendor is not None
+        assert affiliate is not None
+        receivable, pending = f"vendor:{vendor.id}:receivable", f"affiliate:{affiliate.id}:pending"
+        await ledger.open_account(
+            session,
+            found.id,
+            code=receivable,
+            kind=AccountKind.asset,
+            currency="USD",
+            owner_user_id=vendor.id,
+        )
+        await ledger.open_account(
+            session,
+            found.id,
+            code=pending,
+            kind=AccountKind.liability,
+            currency="USD",
+            owner_user_id=affiliate.id,
+        )
+        await ledger.open_account(
+            session, found.id, code="platform:fees", kind=AccountKind.revenue, currency="USD"
+        )
+        for key, amount, fee, what in (
+            ("demo-sale-1", 2_500, 300, "Commission: Python course, order A-1001"),
+            ("demo-sale-2", 1_200, 150, "Commission: SQL course, order A-1002"),
+        ):
+            await ledger.post_transaction(
+                session,
+                found.id,
+                idempotency_key=key,
+                description=what,
+                postings=[
+                    PostingSpec(receivable, amount + fee, "USD"),
+                    PostingSpec(pending, -amount, "USD"),
+                    PostingSpec("platform:fees", -fee, "USD"),
+                ],
+            )
+        await tree.integrate(session, found.id)
+        await tree.seal(session, found.id, keys.identity_for(settings, DEMO_SLUG))
 
 
 async def create_platform_admin(db: Database, *, email: str, name: str, password: str) -> User:

@@ -132,6 +132,26 @@ async def test_transactions_blocks_and_proofs(
         [b64(p) for p in cons["proof"]],
     )
 
+    # block 1 sealed sales 3..7; the transaction list pages through exactly those
+    block1 = (await c.get("/api/v1/ledger/blocks/1", headers=h)).json()
+    assert (block0["first_seq"], block1["first_seq"], block1["tree_size"]) == (0, 3, 8)
+    assert block1["cosignatures"] == []
+    sealed: list[int] = []
+    url = "/api/v1/ledger/transactions?from_seq=3&to_seq=8&limit=2"
+    while url:
+        page = (await c.get(url, headers=h)).json()
+        sealed += [t["seq"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        url = (
+            f"/api/v1/ledger/transactions?from_seq=3&to_seq=8&limit=2&cursor={cursor}"
+            if cursor
+            else ""
+        )
+    assert sealed == [7, 6, 5, 4, 3]
+    everything = (await c.get("/api/v1/ledger/transactions", headers=h)).json()
+    assert [t["seq"] for t in everything["items"]] == list(range(8, -1, -1))
+    assert everything["items"][0]["id"] == ids[8]
+
     # the ninth sale is not sealed yet; unknown sizes and ids are clear errors
     unsealed = await c.get(f"/api/v1/ledger/transactions/{ids[8]}/receipt", headers=h)
     bad_size = await c.get(f"/api/v1/ledger/transactions/{ids[1]}/inclusion?tree_size=5", headers=h)
@@ -142,6 +162,12 @@ async def test_transactions_blocks_and_proofs(
     assert bad_size.json()["errors"][0]["field"] == "tree_size"
     assert unknown.status_code == 404
     assert bad_cursor.status_code == 400
+    negative = await c.get("/api/v1/ledger/transactions?from_seq=-1", headers=h)
+    assert negative.status_code == 422
+    assert negative.json()["errors"][0]["field"] == "from_seq"
+    tx_cursor = await c.get("/api/v1/ledger/transactions?cursor=abc", headers=h)
+    assert tx_cursor.status_code == 400
+    assert (await c.get("/api/v1/ledger/blocks/9", headers=h)).status_code == 404
 
 
 async def test_no_tenant_sees_another_tenants_ledger(
@@ -165,6 +191,10 @@ async def test_no_tenant_sees_another_tenants_ledger(
         assert (await aff.client.get(path, headers=aff.headers)).status_code == expected, path
     assert (await aff.client.get("/api/v1/ledger/accounts", headers=aff.headers)).json() == []
     assert (await b.client.get("/api/v1/ledger/blocks", headers=b.headers)).json()["items"] == []
+    listed = await b.client.get("/api/v1/ledger/transactions", headers=b.headers)
+    assert listed.json()["items"] == []
+    aff_list = await aff.client.get("/api/v1/ledger/transactions", headers=aff.headers)
+    assert aff_list.status_code == 403
     assert (
         await b.client.get("/api/v1/ledger/consistency?from_size=0&to_size=2", headers=b.headers)
     ).status_code == 404

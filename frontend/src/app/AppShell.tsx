@@ -11,6 +11,8 @@ interface NavItem {
 const NAV: NavItem[] = [
   { to: "/app", label: "Home", roles: ["tenant_admin", "vendor", "affiliate"] },
   { to: "/app/users", label: "Users", roles: ["tenant_admin"] },
+  { to: "/app/ledger", label: "Ledger", roles: ["tenant_admin"] },
+  { to: "/app/earnings", label: "Earnings proof", roles: ["vendor", "affiliate"] },
   { to: "/app/settings", label: "Settings", roles: ["tenant_admin"] },
   { to: "/platform/tenants", label: "Tenants", roles: ["platform_admin"] },
   { to: "/app/profile", label: "Profile" },

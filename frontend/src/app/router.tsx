@@ -13,6 +13,10 @@ import {
   SignupPage,
 } from "../features/auth/components/pages";
 import { MailboxPage } from "../features/dev/components/MailboxPage";
+import { BlockPage } from "../features/ledger/components/BlockPage";
+import { EarningsProofPage } from "../features/ledger/components/EarningsProofPage";
+import { LedgerPage } from "../features/ledger/components/LedgerPage";
+import { TransactionPage } from "../features/ledger/components/TransactionPage";
 import { TenantsPage } from "../features/platform/components/TenantsPage";
 import { SettingsPage } from "../features/tenant/components/SettingsPage";
 import { UsersPage } from "../features/users/components/UsersPage";
@@ -47,6 +51,10 @@ export const router = createBrowserRouter([
     children: [
       { path: "/app", element: <HomePage /> },
       { path: "/app/profile", element: <ProfilePage /> },
+      { path: "/app/earnings", element: <EarningsProofPage /> },
+      { path: "/app/ledger", element: <RequireAuth roles={["tenant_admin"]}><LedgerPage /></RequireAuth> },
+      { path: "/app/ledger/blocks/:height", element: <RequireAuth roles={["tenant_admin"]}><BlockPage /></RequireAuth> },
+      { path: "/app/ledger/transactions/:id", element: <TransactionPage /> },
       { path: "/app/settings", element: <RequireAuth roles={["tenant_admin"]}><SettingsPage /></RequireAuth> },
       { path: "/app/users", element: <RequireAuth roles={["tenant_admin"]}><UsersPage /></RequireAuth> },
       { path: "/platform/tenants", element: <RequireAuth roles={["platform_admin"]}><TenantsPage /></RequireAuth> },

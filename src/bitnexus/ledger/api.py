@@ -17,11 +17,12 @@ from bitnexus.ledger import explorer, keys, stream
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
 from bitnexus.ledger.schemas import (
     AccountRead,
+    BlockDetail,
     BlockPage,
-    BlockRead,
     ConsistencyProofRead,
     InclusionProofRead,
     StatementPage,
+    TransactionPage,
     TransactionRead,
 )
 from bitnexus.tenants import service as tenants
@@ -80,9 +81,23 @@ async def list_blocks(
 
 
 @router.get("/blocks/{height}", responses=errors_for(Forbidden, BlockNotFound))
-async def get_block(height: int, _admin: TenantAdmin, session: SessionDep) -> BlockRead:
-    """One block with its signed checkpoint."""
+async def get_block(height: int, _admin: TenantAdmin, session: SessionDep) -> BlockDetail:
+    """One block: its signed checkpoint, witness cosignatures and the transactions it sealed
+    (`first_seq` up to `tree_size`, listed by `GET /transactions`)."""
     return await explorer.block(session, height)
+
+
+@router.get("/transactions", responses=errors_for(Forbidden, BadRequest))
+async def list_transactions(
+    _admin: TenantAdmin,
+    session: SessionDep,
+    from_seq: Size = 0,
+    to_seq: Size | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> TransactionPage:
+    """The tenant's transactions with `from_seq <= seq < to_seq`, newest first."""
+    return await explorer.transactions(session, from_seq, to_seq, cursor, limit)
 
 
 def viewer_of(principal: Principal) -> uuid.UUID | None:

@@ -15,6 +15,7 @@ from bitnexus.ledger.models import LedgerBlock, LedgerTransaction
 from bitnexus.ledger.receipt import Receipt
 from bitnexus.ledger.schemas import (
     AccountRead,
+    BlockDetail,
     BlockPage,
     BlockRead,
     ConsistencyProofRead,
@@ -22,7 +23,9 @@ from bitnexus.ledger.schemas import (
     PostingRead,
     StatementLine,
     StatementPage,
+    TransactionPage,
     TransactionRead,
+    TransactionSummary,
 )
 
 
@@ -89,14 +92,7 @@ async def transaction(
 
 
 async def blocks(session: AsyncSession, cursor: str | None, limit: int) -> BlockPage:
-    before: int | None = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise BadRequest(
-                "The cursor is not valid.", errors=[FieldError("cursor", "Not a valid cursor.")]
-            )
-        before = int(cursor)
-    rows = await repository.blocks_before(session, before, limit + 1)
+    rows = await repository.blocks_before(session, _int_cursor(cursor), limit + 1)
     page = rows[:limit]
     more = len(rows) > limit and page
     return BlockPage(
@@ -104,11 +100,37 @@ async def blocks(session: AsyncSession, cursor: str | None, limit: int) -> Block
     )
 
 
-async def block(session: AsyncSession, height: int) -> BlockRead:
+async def block(session: AsyncSession, height: int) -> BlockDetail:
     found = await repository.block_at(session, height)
     if found is None:
         raise BlockNotFound(f"No block at height {height}.")
-    return block_read(found)
+    previous = await repository.block_at(session, height - 1) if height > 0 else None
+    cosignatures = await witnessing.cosignatures_of(session, height)
+    return BlockDetail(
+        **block_read(found).model_dump(),
+        first_seq=previous.tree_size if previous is not None else 0,
+        cosignatures=[c.line for c in cosignatures],
+    )
+
+
+async def transactions(
+    session: AsyncSession, from_seq: int, to_seq: int | None, cursor: str | None, limit: int
+) -> TransactionPage:
+    """Transactions with `from_seq <= seq < to_seq`, newest first, a page at a time."""
+    before = _int_cursor(cursor)
+    if to_seq is not None:
+        before = to_seq if before is None else min(before, to_seq)
+    rows = await repository.transactions_between(session, from_seq, before, limit + 1)
+    page = rows[:limit]
+    return TransactionPage(
+        items=[
+            TransactionSummary(
+                id=t.id, seq=t.seq, description=t.description, created_at=t.created_at
+            )
+            for t in page
+        ],
+        next_cursor=str(page[-1].seq) if len(rows) > limit and page else None,
+    )
 
 
 async def _signed_size(session: AsyncSession, tree_size: int, field: str) -> LedgerBlock:

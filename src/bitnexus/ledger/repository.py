@@ -156,6 +156,21 @@ async def block_of_size(session: AsyncSession, tree_size: int) -> LedgerBlock | 
     ).scalar_one_or_none()
 
 
+async def transactions_between(
+    session: AsyncSession, from_seq: int, before_seq: int | None, limit: int
+) -> list[LedgerTransaction]:
+    """Transactions with `from_seq <= seq < before_seq`, newest first."""
+    stmt = (
+        select(LedgerTransaction)
+        .where(LedgerTransaction.seq >= from_seq)
+        .order_by(LedgerTransaction.seq.desc())
+        .limit(limit)
+    )
+    if before_seq is not None:
+        stmt = stmt.where(LedgerTransaction.seq < before_seq)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def first_block_covering(session: AsyncSession, seq: int) -> LedgerBlock | None:
     """The latest block (its checkpoint includes every earlier one) if it covers `seq`."""
     latest = (

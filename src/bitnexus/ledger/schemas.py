@@ -28,6 +28,18 @@ class TransactionRead(OutputModel):
     postings: list[PostingRead]
 
 
+class TransactionSummary(OutputModel):
+    id: uuid.UUID
+    seq: int
+    description: str
+    created_at: dt.datetime
+
+
+class TransactionPage(OutputModel):
+    items: list[TransactionSummary]
+    next_cursor: str | None
+
+
 class BlockRead(OutputModel):
     height: int
     tree_size: int
@@ -36,6 +48,13 @@ class BlockRead(OutputModel):
     block_hash: str
     created_at: dt.datetime
     checkpoint: str
+
+
+class BlockDetail(BlockRead):
+    """A block with the range of transactions it sealed and its witnesses' cosignatures."""
+
+    first_seq: int
+    cosignatures: list[str]
 
 
 class BlockPage(OutputModel):

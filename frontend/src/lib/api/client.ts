@@ -7,13 +7,18 @@ export type Schemas = components["schemas"];
 export type TokenResponse = Schemas["TokenResponse"];
 export type Me = Schemas["MeRead"];
 
-let accessToken: string | null = null;
+let currentToken: string | null = null;
 let refreshing: Promise<TokenResponse | null> | null = null;
 let generation = 0; // bumped by every login and logout
 const listeners = new Set<(session: TokenResponse | null) => void>();
 
+/** The in-memory access token (for the few requests openapi-fetch cannot make, e.g. streams). */
+export function accessToken(): string | null {
+  return currentToken;
+}
+
 export function setSession(session: TokenResponse | null): void {
-  accessToken = session?.access_token ?? null;
+  currentToken = session?.access_token ?? null;
   for (const listener of listeners) listener(session);
 }
 
@@ -58,12 +63,12 @@ export async function endSession(): Promise<void> {
 async function authedFetch(input: Request): Promise<Response> {
   const retry = input.clone();
   const send = (req: Request) => {
-    if (accessToken) req.headers.set("Authorization", `Bearer ${accessToken}`);
+    if (currentToken) req.headers.set("Authorization", `Bearer ${currentToken}`);
     return fetch(req);
   };
   const response = await send(input);
   const isAuthRoute = new URL(input.url).pathname.startsWith("/api/v1/auth/");
-  if (response.status !== 401 || isAuthRoute || !accessToken) return response;
+  if (response.status !== 401 || isAuthRoute || !currentToken) return response;
   const session = await refreshSession();
   return session ? send(retry) : response;
 }

@@ -257,7 +257,8 @@ export interface paths {
         };
         /**
          * Get Block
-         * @description One block with its signed checkpoint.
+         * @description One block: its signed checkpoint, witness cosignatures and the transactions it sealed
+         *     (`first_seq` up to `tree_size`, listed by `GET /transactions`).
          */
         get: operations["get_block_api_v1_ledger_blocks__height__get"];
         put?: never;
@@ -300,6 +301,26 @@ export interface paths {
          * @description Server-Sent Events of new transactions and blocks (resumes from Last-Event-ID).
          */
         get: operations["stream_ledger_api_v1_ledger_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Transactions
+         * @description The tenant's transactions with `from_seq <= seq < to_seq`, newest first.
+         */
+        get: operations["list_transactions_api_v1_ledger_transactions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -762,6 +783,33 @@ export interface components {
             /** Referral Code */
             referral_code?: string | null;
         };
+        /**
+         * BlockDetail
+         * @description A block with the range of transactions it sealed and its witnesses' cosignatures.
+         */
+        BlockDetail: {
+            /** Block Hash */
+            block_hash: string;
+            /** Checkpoint */
+            checkpoint: string;
+            /** Cosignatures */
+            cosignatures: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** First Seq */
+            first_seq: number;
+            /** Height */
+            height: number;
+            /** Prev Hash */
+            prev_hash: string;
+            /** Root Hash */
+            root_hash: string;
+            /** Tree Size */
+            tree_size: number;
+        };
         /** BlockPage */
         BlockPage: {
             /** Items */
@@ -1173,6 +1221,13 @@ export interface components {
             token_type: "bearer";
             user: components["schemas"]["MeRead"];
         };
+        /** TransactionPage */
+        TransactionPage: {
+            /** Items */
+            items: components["schemas"]["TransactionSummary"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** TransactionRead */
         TransactionRead: {
             /**
@@ -1201,6 +1256,23 @@ export interface components {
             postings: components["schemas"]["PostingRead"][];
             /** Reverses Id */
             reverses_id: string | null;
+            /** Seq */
+            seq: number;
+        };
+        /** TransactionSummary */
+        TransactionSummary: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
             /** Seq */
             seq: number;
         };
@@ -1864,7 +1936,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BlockRead"];
+                    "application/json": components["schemas"]["BlockDetail"];
                 };
             };
             /** @description Forbidden */
@@ -1978,6 +2050,60 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_transactions_api_v1_ledger_transactions_get: {
+        parameters: {
+            query?: {
+                from_seq?: number;
+                to_seq?: number | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransactionPage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
                 };
             };
             /** @description Forbidden */

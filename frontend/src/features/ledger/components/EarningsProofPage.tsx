@@ -1,0 +1,32 @@
+// "My earnings proof": your ledger accounts and postings; each one's receipt is downloaded and
+// verified right here in the browser (WebCrypto), trusting nothing the server says.
+import { useQuery } from "@tanstack/react-query";
+import { useAuth } from "../../../app/auth";
+import { EmptyState, ErrorState, Loading } from "../../../components/ui";
+import { problemOf } from "../../../lib/api/problem";
+import { fetchAccounts, ledgerKeys } from "../api";
+import { AccountStatements } from "./Statement";
+import { VerifyReceiptCard } from "./VerifyReceiptCard";
+
+export function EarningsProofPage() {
+  const { me } = useAuth();
+  const accounts = useQuery({ queryKey: ledgerKeys.accounts, queryFn: fetchAccounts });
+  if (!me) return null;
+  return (
+    <div className="flex flex-col gap-6">
+      <h1 className="text-2xl font-bold">My earnings proof</h1>
+      <p className="text-sm text-slate-600">
+        Every entry is a leaf of {me.tenant.display_name}'s signed ledger. "Verify" downloads its receipt and checks the
+        signature and the Merkle proof in your browser, so you do not have to trust this server.
+      </p>
+      {accounts.isPending ? <Loading /> : accounts.isError ? (
+        <ErrorState problem={problemOf(accounts.error)} onRetry={() => void accounts.refetch()} />
+      ) : accounts.data.length === 0 ? (
+        <EmptyState>You have no ledger accounts yet; they appear with your first commission.</EmptyState>
+      ) : (
+        <AccountStatements accounts={accounts.data} slug={me.tenant.slug} />
+      )}
+      <VerifyReceiptCard slug={me.tenant.slug} />
+    </div>
+  );
+}

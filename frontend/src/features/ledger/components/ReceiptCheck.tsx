@@ -1,0 +1,64 @@
+// Verify / download one transaction's receipt; the check runs in this browser with WebCrypto.
+import { useState } from "react";
+import { Button } from "../../../components/ui";
+import { problemOf } from "../../../lib/api/problem";
+import { ReceiptError, verifyReceipt, type VerifiedReceipt } from "../../../lib/receiptVerify";
+import { fetchReceipt, fetchVerifierKey } from "../api";
+
+export type Check = { state: "working" } | { state: "ok"; result: VerifiedReceipt } | { state: "failed"; reason: string };
+
+export function downloadText(name: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/plain" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
+export function reasonOf(e: unknown): string {
+  return e instanceof ReceiptError ? e.message : (problemOf(e)?.detail ?? String(e));
+}
+
+export function CheckResult({ check }: { check: Check | null }) {
+  if (check?.state === "ok") {
+    const r = check.result;
+    return (
+      <p role="status" className="mt-1 text-xs text-green-700">
+        Verified in your browser: transaction #{r.index} is in {r.origin}'s signed log of {r.treeSize} transactions
+        {r.witnesses.length > 0 ? `, cosigned by ${r.witnesses.join(", ")}` : ""}.
+      </p>
+    );
+  }
+  if (check?.state === "failed") return <p role="alert" className="mt-1 text-xs text-red-700">Not verified: {check.reason}</p>;
+  return null;
+}
+
+export function ReceiptActions({ transactionId, seq, slug }: { transactionId: string; seq: number; slug: string }) {
+  const [check, setCheck] = useState<Check | null>(null);
+  const verify = async () => {
+    setCheck({ state: "working" });
+    try {
+      const [receipt, vkey] = await Promise.all([fetchReceipt(transactionId), fetchVerifierKey(slug)]);
+      setCheck({ state: "ok", result: await verifyReceipt(receipt, vkey) });
+    } catch (e) {
+      setCheck({ state: "failed", reason: reasonOf(e) });
+    }
+  };
+  const save = async () => {
+    try {
+      downloadText(`transaction-${seq}.tlog-proof`, await fetchReceipt(transactionId));
+    } catch (e) {
+      setCheck({ state: "failed", reason: reasonOf(e) });
+    }
+  };
+  return (
+    <div>
+      <div className="flex flex-wrap gap-2">
+        <Button variant="secondary" busy={check?.state === "working"} onClick={() => void verify()}>Verify</Button>
+        <Button variant="secondary" onClick={() => void save()}>Download receipt</Button>
+      </div>
+      <CheckResult check={check} />
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+// Verify any saved receipt against a verifier key you choose: pin a key you got from somewhere
+// other than this server, and the check trusts nothing the server says.
+import { useQuery } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Button, Card } from "../../../components/ui";
+import { verifyReceipt } from "../../../lib/receiptVerify";
+import { fetchVerifierKey, ledgerKeys } from "../api";
+import { CheckResult, reasonOf, type Check } from "./ReceiptCheck";
+
+export function VerifyReceiptCard({ slug }: { slug: string }) {
+  const published = useQuery({ queryKey: ledgerKeys.verifierKey(slug), queryFn: () => fetchVerifierKey(slug) });
+  const [key, setKey] = useState<string | null>(null);
+  const [receipt, setReceipt] = useState("");
+  const [check, setCheck] = useState<Check | null>(null);
+  const vkey = key ?? published.data ?? "";
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setCheck({ state: "working" });
+    try {
+      setCheck({ state: "ok", result: await verifyReceipt(receipt, vkey) });
+    } catch (err) {
+      setCheck({ state: "failed", reason: reasonOf(err) });
+    }
+  };
+  const transaction = check?.state === "ok" ? check.result.transaction : null;
+  return (
+    <Card title="Verify a saved receipt">
+      <form className="flex flex-col gap-3" onSubmit={(e) => void submit(e)}>
+        <label className="flex flex-col gap-1 text-sm font-medium">
+          Receipt file
+          <input type="file" accept=".tlog-proof,text/plain" className="text-sm font-normal"
+            onChange={(e) => void e.target.files?.[0]?.text().then(setReceipt)} />
+        </label>
+        <label className="flex flex-col gap-1 text-sm font-medium">
+          Receipt text
+          <textarea rows={4} className="rounded-md border border-slate-300 p-2 font-mono text-xs" value={receipt}
+            onChange={(e) => setReceipt(e.target.value)} />
+        </label>
+        <label className="flex flex-col gap-1 text-sm font-medium">
+          Verifier key
+          <input className="rounded-md border border-slate-300 px-3 py-2 font-mono text-xs" value={vkey}
+            onChange={(e) => setKey(e.target.value)} />
+          <span className="text-xs font-normal text-slate-500">
+            Pre-filled with the key this server publishes; paste one you obtained independently to trust nothing here.
+          </span>
+        </label>
+        <Button type="submit" busy={check?.state === "working"} disabled={!receipt.trim() || !vkey.trim()}>Verify receipt</Button>
+      </form>
+      <CheckResult check={check} />
+      {transaction && (
+        <pre className="mt-2 overflow-x-auto rounded bg-slate-50 p-2 text-xs" data-testid="receipt-leaf">{JSON.stringify(transaction, null, 2)}</pre>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,141 @@
+// Verify a ledger receipt entirely in the browser: no server trust, only WebCrypto.
+// RFC 6962 hashing and RFC 9162 §2.1.3.2 inclusion verification; C2SP signed-note and checkpoint
+// parsing; Ed25519 signature check of the log's key.
+
+const EM_DASH = "\u2014";
+const enc = new TextEncoder();
+
+export interface VerifiedReceipt {
+  index: number;
+  treeSize: number;
+  origin: string;
+  transaction: Record<string, unknown>;
+  witnesses: string[];
+}
+
+export class ReceiptError extends Error {}
+
+function b64(text: string): Uint8Array {
+  try {
+    const bin = atob(text);
+    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  } catch {
+    throw new ReceiptError(`invalid base64: ${text.slice(0, 16)}…`);
+  }
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function sha256(data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", data as BufferSource));
+}
+
+const leafHash = (data: Uint8Array) => sha256(concat(new Uint8Array([0]), data));
+const nodeHash = (l: Uint8Array, r: Uint8Array) => sha256(concat(new Uint8Array([1]), l, r));
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** RFC 9162 §2.1.3.2: the root an inclusion proof leads to (BigInt: sizes beyond 2^53 are fine). */
+export async function rootFromInclusion(index: number, size: number, leaf: Uint8Array, proof: Uint8Array[]): Promise<Uint8Array> {
+  if (index < 0 || index >= size) throw new ReceiptError("index outside the tree");
+  let fn = BigInt(index);
+  let sn = BigInt(size - 1);
+  let r = leaf;
+  for (const p of proof) {
+    if (p.length !== 32) throw new ReceiptError("proof hashes must be 32 bytes");
+    if (sn === 0n) throw new ReceiptError("inclusion proof too long");
+    if ((fn & 1n) === 1n || fn === sn) {
+      r = await nodeHash(p, r);
+      while ((fn & 1n) === 0n && fn !== 0n) {
+        fn >>= 1n;
+        sn >>= 1n;
+      }
+    } else {
+      r = await nodeHash(r, p);
+    }
+    fn >>= 1n;
+    sn >>= 1n;
+  }
+  if (sn !== 0n) throw new ReceiptError("inclusion proof too short");
+  return r;
+}
+
+interface Key {
+  name: string;
+  keyId: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+export async function parseVerifierKey(vkey: string): Promise<Key> {
+  const parts = vkey.trim().split("+");
+  if (parts.length < 3) throw new ReceiptError("a verifier key looks like name+id+key");
+  const [name, hexId] = parts;
+  const raw = b64(parts.slice(2).join("+"));
+  if (raw.length !== 33 || raw[0] !== 0x01) throw new ReceiptError("not an Ed25519 note key");
+  const id = (await sha256(concat(enc.encode(`${name}\n`), raw))).slice(0, 4);
+  const hex = Array.from(id, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (hex !== hexId) throw new ReceiptError("the key id does not match the key");
+  return { name: name ?? "", keyId: id, publicKey: raw.slice(1) };
+}
+
+async function ed25519Verify(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+  const key = await crypto.subtle.importKey("raw", publicKey as BufferSource, { name: "Ed25519" }, false, ["verify"]);
+  return crypto.subtle.verify({ name: "Ed25519" }, key, signature as BufferSource, message as BufferSource);
+}
+
+/** Check the receipt's checkpoint signature and that its leaf is in the signed tree. */
+export async function verifyReceipt(receipt: string, vkey: string): Promise<VerifiedReceipt> {
+  const key = await parseVerifierKey(vkey);
+  const split = receipt.indexOf("\n\n");
+  if (split < 0) throw new ReceiptError("not a receipt");
+  const head = receipt.slice(0, split).split("\n");
+  const signed = receipt.slice(split + 2);
+  if (head[0] !== "c2sp.org/tlog-proof@v1" || !head[1]?.startsWith("extra ") || !head[2]?.startsWith("index ")) {
+    throw new ReceiptError("not a c2sp.org/tlog-proof@v1 receipt with its leaf");
+  }
+  const leaf = b64(head[1].slice(6));
+  const index = Number(head[2].slice(6));
+  const proof = head.slice(3).map(b64);
+
+  const sigStart = signed.lastIndexOf("\n\n");
+  if (sigStart < 0) throw new ReceiptError("the checkpoint is not a signed note");
+  const text = signed.slice(0, sigStart + 1);
+  const lines = signed.slice(sigStart + 2).split("\n").filter(Boolean);
+  let signedByLog = false;
+  const witnesses: string[] = [];
+  for (const line of lines) {
+    const [dash, name, blob] = line.split(" ");
+    if (dash !== EM_DASH || !name || !blob) throw new ReceiptError("malformed signature line");
+    const raw = b64(blob);
+    if (name === key.name && equal(raw.slice(0, 4), key.keyId)) {
+      signedByLog = await ed25519Verify(key.publicKey, raw.slice(4), enc.encode(text));
+      if (!signedByLog) throw new ReceiptError("the log's signature does not verify");
+    } else {
+      witnesses.push(name);
+    }
+  }
+  if (!signedByLog) throw new ReceiptError(`no signature by ${key.name}`);
+  const [origin, sizeText, rootText] = text.split("\n");
+  if (origin !== key.name || !sizeText || !/^\d+$/.test(sizeText) || !rootText) {
+    throw new ReceiptError("the checkpoint is malformed or belongs to another log");
+  }
+  const root = await rootFromInclusion(index, Number(sizeText), await leafHash(leaf), proof);
+  if (!equal(root, b64(rootText))) throw new ReceiptError("the transaction is not in the signed tree");
+  return {
+    index,
+    treeSize: Number(sizeText),
+    origin,
+    transaction: JSON.parse(new TextDecoder().decode(leaf)) as Record<string, unknown>,
+    witnesses,
+  };
+}

@@ -1,0 +1,212 @@
+"""The ledger explorer in a real Chromium: an affiliate verifies their earnings receipt in the
+browser (and a forged one fails), a tenant admin walks blocks and transactions and sees new
+transactions and blocks arrive live."""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from playwright.async_api import BrowserContext, Page, expect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.ledger import keys, service, tree
+from bitnexus.ledger.models import AccountKind
+from bitnexus.ledger.service import PostingSpec as P
+from tests.accounts.factories import PASSWORD, unique_email, unique_slug
+
+pytestmark = pytest.mark.e2e
+NewContext = Callable[..., Awaitable[BrowserContext]]
+RECEIVABLE = "vendor:v:receivable"
+
+
+@dataclass
+class Program:
+    """An organisation whose affiliate has earned commissions on its ledger."""
+
+    db: Database
+    settings: Settings
+    slug: str
+    tenant_id: uuid.UUID
+    admin_email: str
+    affiliate_email: str
+    affiliate_token: str
+    pending: str
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.db.sessionmaker() as s, s.begin():
+            await set_tenant(s, self.tenant_id)
+            yield s
+
+    async def sell(self, orders: range) -> None:
+        async with self.session() as s:
+            for i in orders:
+                await service.post_transaction(
+                    s,
+                    self.tenant_id,
+                    idempotency_key=f"sale-{i}",
+                    description=f"Commission on order {i}",
+                    postings=[P(RECEIVABLE, 1000 + i, "USD"), P(self.pending, -1000 - i, "USD")],
+                )
+
+    async def seal(self) -> None:
+        async with self.session() as s:
+            await tree.integrate(s, self.tenant_id)
+            await tree.seal(s, self.tenant_id, keys.identity_for(self.settings, self.slug))
+
+
+@pytest.fixture
+async def program(
+    server_url: str, db_urls: DatabaseUrls, settings: Settings
+) -> AsyncIterator[Program]:
+    slug, admin_email, affiliate_email = unique_slug("ledger"), unique_email(), unique_email()
+    async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
+        org = await c.post(
+            "/api/v1/auth/signup",
+            json={
+                "organisation_name": "Proof Org",
+                "slug": slug,
+                "name": "Ada Admin",
+                "email": admin_email,
+                "password": PASSWORD,
+            },
+        )
+        aff = await c.post(
+            f"/api/v1/public/tenants/{slug}/affiliates",
+            json={"name": "Fay Affiliate", "email": affiliate_email, "password": PASSWORD},
+        )
+    assert org.status_code == aff.status_code == 201
+    affiliate_id = aff.json()["user"]["id"]
+    db = Database(db_urls.app, pool_size=2)
+    p = Program(
+        db,
+        settings,
+        slug,
+        uuid.UUID(org.json()["user"]["tenant"]["id"]),
+        admin_email,
+        affiliate_email,
+        aff.json()["access_token"],
+        f"affiliate:{affiliate_id}:pending",
+    )
+    async with p.session() as s:
+        await service.open_account(
+            s, p.tenant_id, code=RECEIVABLE, kind=AccountKind.asset, currency="USD"
+        )
+        await service.open_account(
+            s,
+            p.tenant_id,
+            code=p.pending,
+            kind=AccountKind.liability,
+            currency="USD",
+            owner_user_id=uuid.UUID(affiliate_id),
+        )
+    await p.sell(range(3))
+    await p.seal()
+    yield p
+    await db.dispose()
+
+
+async def _login(page: Page, slug: str, email: str) -> None:
+    await page.goto("/login")
+    await page.get_by_label("Organisation").fill(slug)
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page).to_have_url(re.compile(r"/app$"))
+
+
+async def test_affiliate_verifies_earnings_in_the_browser(
+    new_context: NewContext, program: Program
+) -> None:
+    page = await (await new_context(accept_downloads=True)).new_page()
+    await _login(page, program.slug, program.affiliate_email)
+    await page.get_by_role("link", name="Earnings proof").click()
+    await expect(page.get_by_role("heading", name="My earnings proof")).to_be_visible()
+
+    # the statement: newest first, running balance, each line verifiable here
+    row = page.get_by_test_id("statement-row-1")
+    await expect(row).to_contain_text("Commission on order 1")
+    await expect(row).to_contain_text("$20.01")  # balance after 1000 + 1001 cents
+    await row.get_by_role("button", name="Verify").click()
+    await expect(row.get_by_role("status")).to_contain_text(
+        f"Verified in your browser: transaction #1 is in {keys.origin_for(program.settings, program.slug)}'s"
+        " signed log of 3 transactions"
+    )
+
+    # the receipt downloads as a file
+    async with page.expect_download() as download_info:
+        await row.get_by_role("button", name="Download receipt").click()
+    download = await download_info.value
+    assert download.suggested_filename == "transaction-1.tlog-proof"
+    saved = (await download.path()).read_text()  # type: ignore[union-attr]
+    assert saved.startswith("c2sp.org/tlog-proof@v1\n")
+
+    # the saved receipt verifies from the form; a forged amount and a foreign key do not
+    card = page.locator("form").filter(has_text="Receipt text")
+    await card.get_by_label("Receipt text").fill(saved)
+    await page.get_by_role("button", name="Verify receipt").click()
+    await expect(page.get_by_test_id("receipt-leaf")).to_contain_text('"amount": 1001')
+
+    leaf = saved.split("\n")[1].removeprefix("extra ")
+    forged_leaf = base64.b64decode(leaf).replace(b"1001", b"9001")
+    forged = saved.replace(leaf, base64.b64encode(forged_leaf).decode())
+    await card.get_by_label("Receipt text").fill(forged)
+    await page.get_by_role("button", name="Verify receipt").click()
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "Not verified: the transaction is not in the signed tree"
+    )
+
+    other = keys.verifier_key(program.settings, "some-other-log")
+    await card.get_by_label("Receipt text").fill(saved)
+    await card.get_by_label("Verifier key").fill(other)
+    await page.get_by_role("button", name="Verify receipt").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Not verified: no signature by")
+
+    # an affiliate cannot open the admin explorer
+    await page.goto("/app/ledger")
+    await expect(page.get_by_role("heading", name="Ledger", exact=True)).to_have_count(0)
+
+
+async def test_admin_explores_blocks_and_watches_them_arrive(
+    new_context: NewContext, program: Program
+) -> None:
+    page = await (await new_context()).new_page()
+    await _login(page, program.slug, program.admin_email)
+    await page.get_by_role("link", name="Ledger", exact=True).click()
+    await expect(page.get_by_test_id("live-state")).to_contain_text("live")
+    await expect(page.get_by_test_id("block-row-0")).to_contain_text("3")
+
+    # new transactions and a new block arrive over the stream without a reload
+    await program.sell(range(3, 5))
+    await expect(page.get_by_test_id("live-state")).to_contain_text("2 new transactions")
+    await program.seal()
+    await expect(page.get_by_test_id("block-row-1")).to_be_visible()
+
+    # block 1 sealed orders 3 and 4; walk into one and verify it
+    await page.get_by_test_id("block-row-1").get_by_role("link", name="1").click()
+    await expect(page.get_by_role("heading", name="Block 1")).to_be_visible()
+    await expect(page.get_by_test_id("block-tree-size")).to_contain_text("5 (transactions #3–#4")
+    await expect(page.get_by_test_id("checkpoint")).to_contain_text("\n5\n")
+    await page.get_by_role("link", name="#4 Commission on order 4").click()
+    await expect(page.get_by_role("heading", name="Transaction #4")).to_be_visible()
+    postings = page.get_by_test_id("postings")
+    await expect(postings).to_contain_text(RECEIVABLE)
+    await expect(postings).to_contain_text("$10.04")
+    await expect(page.get_by_test_id("leaf")).to_contain_text('"seq":4')
+    await page.get_by_role("button", name="Verify").click()
+    await expect(page.get_by_role("status")).to_contain_text("signed log of 5 transactions")
+
+    # every account's statement is there for the admin
+    await page.get_by_role("link", name="Ledger", exact=True).click()
+    await page.get_by_role("button", name=re.compile(RECEIVABLE)).click()
+    await expect(page.get_by_test_id("statement-row-4")).to_contain_text("$50.10")
