@@ -9,7 +9,11 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -97,6 +101,55 @@ async def make_client(app: FastAPI) -> AsyncIterator[ClientFactory]:
     yield factory
     for client in clients:
         await client.aclose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server_url(settings: Settings, db_urls: DatabaseUrls) -> Iterator[str]:
+    index = settings.frontend_dist / "index.html"
+    assert index.is_file(), "the SPA is not built: run `make test` (it builds frontend/dist)"
+    port = free_port()
+    env = {
+        **os.environ,
+        "BITNEXUS_DATA_DIR": str(settings.data_dir),
+        "BITNEXUS_SECRET_KEY": settings.secret,
+        "BITNEXUS_LOG_LEVEL": "WARNING",
+        "BITNEXUS_FRONTEND_DIST": str(settings.frontend_dist),
+        "BITNEXUS_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "BITNEXUS_LEDGER_SEAL_SECONDS": "0",
+    }
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("bitnexus")),
+            "serve",
+            "--no-migrate",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise RuntimeError(f"server did not start: {err[-2000:]}")
+        time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from bitnexus import __version__
 from bitnexus.accounts import api as accounts_api
+from bitnexus.apikeys import api as apikeys_api
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
@@ -44,6 +45,8 @@ def api_router() -> APIRouter:
         platform_api.router,
         ledger_api.public_router,
         ledger_api.router,
+        ledger_api.mirror_router,
+        apikeys_api.router,
         ops_api.dev_router,
     ):
         router.include_router(sub)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -282,10 +283,29 @@ def ledger_witness(
     log: Annotated[list[str], typer.Option(help="Verifier key of a log to witness (repeatable).")],
     host: Annotated[str, typer.Option(help="Bind address.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8100,
+    mirror: Annotated[
+        str | None,
+        typer.Option(
+            help="Also mirror the log served at this URL: copy and re-verify every entry. "
+            "Its API key (scope ledger:read) is read from $BITNEXUS_MIRROR_KEY."
+        ),
+    ] = None,
+    interval: Annotated[float, typer.Option(help="Seconds between mirror passes.")] = 30.0,
+    once: Annotated[
+        bool, typer.Option(help="Mirror: one pass, then exit (1 on an alarm); no server.")
+    ] = False,
+    recheck: Annotated[
+        bool, typer.Option(help="Mirror: also re-fetch and compare every entry already copied.")
+    ] = False,
 ) -> None:
-    """Run a C2SP tlog-witness that cosigns checkpoints of the given logs (its own process)."""
+    """Run a C2SP tlog-witness that cosigns checkpoints of the given logs (its own process),
+    optionally mirroring one of them."""
+    import threading
+
+    import httpx
     import uvicorn
 
+    from bitnexus.ledger import mirror as mirroring
     from bitnexus.ledger import note
     from bitnexus.ledger.witness import Witness, WitnessState, load_or_create_key
 
@@ -295,12 +315,45 @@ def ledger_witness(
         signer = load_or_create_key(data_dir, name)
     except (note.NoteError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    witness = Witness(signer, logs, WitnessState(data_dir / "state.json"))
-    console.print(f"witness key: [bold]{signer.verifier}[/]")
-    console.print(f"witnessing {len(logs)} log(s) at http://{host}:{port}/add-checkpoint")
-    uvicorn.run(
-        witness.app(), host=host, port=port, log_config=None, log_level=settings.log_level.lower()
-    )
+    if once and not mirror:
+        raise _fail("--once needs --mirror")
+    api_key = os.environ.get("BITNEXUS_MIRROR_KEY", "")
+    if mirror and not api_key:
+        raise _fail("--mirror needs an API key with scope ledger:read in $BITNEXUS_MIRROR_KEY")
+    with mirroring.opened(data_dir) as store:
+        mirrored = mirroring.Mirror(mirror, api_key, logs, store, name) if mirror else None
+        if mirrored is not None and once:
+            try:
+                result = mirrored.run_once(recheck=recheck)
+            except httpx.HTTPError as exc:
+                raise _fail(f"the log at {mirror} did not answer: {exc}") from exc
+            if result.alarm is not None:
+                console.print(f"[red]ALARM[/] {result.alarm.kind}: {result.alarm.detail}")
+                raise typer.Exit(code=1)
+            console.print(
+                f"mirror ok: {result.size} entries verified "
+                f"({result.new_entries} new, {result.rechecked} rechecked)"
+            )
+            return
+        witness = Witness(signer, logs, WitnessState(data_dir / "state.json"))
+        console.print(f"witness key: [bold]{signer.verifier}[/]")
+        console.print(f"witnessing {len(logs)} log(s) at http://{host}:{port}/add-checkpoint")
+        stopping = threading.Event()
+        if mirrored is not None:
+            console.print(f"mirroring {mirror} every {interval:g}s; status at /mirror")
+            threading.Thread(
+                target=mirrored.run_forever, args=(interval, stopping.is_set), daemon=True
+            ).start()
+        try:
+            uvicorn.run(
+                witness.app(mirroring.routes(store) if mirrored else None),
+                host=host,
+                port=port,
+                log_config=None,
+                log_level=settings.log_level.lower(),
+            )
+        finally:
+            stopping.set()
 
 
 def main() -> None:

@@ -7,9 +7,11 @@ from bitnexus.accounts.models import (
     RefreshToken,
     User,
 )
+from bitnexus.apikeys.models import ApiKey
 from bitnexus.core.db import Base
 from bitnexus.ledger.models import (
     LedgerAccount,
+    LedgerAlarm,
     LedgerBalance,
     LedgerBlock,
     LedgerCosignature,
@@ -24,11 +26,13 @@ from bitnexus.platform.models import PlatformAuditEntry
 from bitnexus.tenants.models import Tenant, TenantLogo
 
 __all__ = [
+    "ApiKey",
     "AuthThrottle",
     "Base",
     "DevMail",
     "Invitation",
     "LedgerAccount",
+    "LedgerAlarm",
     "LedgerBalance",
     "LedgerBlock",
     "LedgerCosignature",

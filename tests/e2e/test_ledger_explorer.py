@@ -210,3 +210,50 @@ async def test_admin_explores_blocks_and_watches_them_arrive(
     await page.get_by_role("link", name="Ledger", exact=True).click()
     await page.get_by_role("button", name=re.compile(RECEIVABLE)).click()
     await expect(page.get_by_test_id("statement-row-4")).to_contain_text("$50.10")
+
+
+async def test_admin_gives_a_mirror_a_key_and_sees_its_alarms(
+    new_context: NewContext, program: Program, server_url: str
+) -> None:
+    page = await (await new_context()).new_page()
+    await _login(page, program.slug, program.admin_email)
+    await page.get_by_role("link", name="Ledger", exact=True).click()
+    await expect(page.get_by_text("No mirror has raised an alarm.")).to_be_visible()
+
+    await page.get_by_label("Key name").fill("Auditor")
+    await page.get_by_role("button", name="Create key").click()
+    secret = await page.get_by_test_id("new-api-key").inner_text()
+    assert secret.startswith("bnx_live_")
+    await expect(
+        page.get_by_text(f"BITNEXUS_MIRROR_KEY={secret} bitnexus ledger witness")
+    ).to_be_visible()
+    await expect(page.get_by_test_id("api-key-Auditor")).to_contain_text("never used")
+
+    # the mirror reports an alarm with its key; the admin sees it
+    async with httpx.AsyncClient(base_url=server_url) as c:
+        reported = await c.post(
+            "/api/v1/ledger/mirror/alarms",
+            json={
+                "reporter": "auditor.example/m1",
+                "kind": "rewrite",
+                "detail": "entry 1 changed since it was mirrored",
+                "tree_size": 3,
+                "entry_index": 1,
+            },
+            headers={"Authorization": f"Bearer {secret}"},
+        )
+    assert reported.status_code == 201, reported.text
+    await page.reload()
+    alarm = page.get_by_test_id("alarms")
+    await expect(alarm).to_contain_text("auditor.example/m1")
+    await expect(alarm).to_contain_text("entry 1 changed since it was mirrored (entry #1)")
+    await expect(page.get_by_test_id("api-key-Auditor")).to_contain_text("last used")
+
+    # revoked, the key stops working at once
+    await page.get_by_test_id("api-key-Auditor").get_by_role("button", name="Revoke").click()
+    await expect(page.get_by_test_id("api-key-Auditor")).to_contain_text("revoked")
+    async with httpx.AsyncClient(base_url=server_url) as c:
+        refused = await c.get(
+            "/api/v1/ledger/mirror/entries", headers={"Authorization": f"Bearer {secret}"}
+        )
+    assert refused.status_code == 401

@@ -6,6 +6,8 @@ import base64
 import uuid
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
@@ -262,3 +264,46 @@ async def test_affiliates_see_their_own_accounts_statements_and_receipts(
     assert bobs_statement.status_code == 404
     assert len(everything) == 3
     receipt.verify(own_receipt.text, keys.identity_for(settings, admin.slug).signer.verifier)
+
+
+async def test_mirror_alarms_are_validated_recorded_and_private(
+    make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    a = await signup_org(make_client())
+    b = await signup_org(make_client())
+    aff = await signup_affiliate(make_client(), a.slug)
+    made = await a.client.post(
+        "/api/v1/api-keys", json={"name": "m", "scope": "ledger:read"}, headers=a.headers
+    )
+    key = {"Authorization": f"Bearer {made.json()['secret']}"}
+    mirror = make_client()
+    good = {"reporter": "m.example/1", "kind": "fork", "detail": "two roots at size 3"}
+
+    for body, field in (
+        ({**good, "kind": "mystery"}, "kind"),
+        ({**good, "detail": "x" * 2001}, "detail"),
+        ({**good, "reporter": ""}, "reporter"),
+        ({**good, "tree_size": -1}, "tree_size"),
+        ({**good, "entry_index": "one"}, "entry_index"),
+    ):
+        r = await mirror.post("/api/v1/ledger/mirror/alarms", json=body, headers=key)
+        assert r.status_code == 422, body
+        assert r.json()["errors"][0]["field"] == field
+    created = await mirror.post("/api/v1/ledger/mirror/alarms", json=good, headers=key)
+    anonymous = await mirror.post("/api/v1/ledger/mirror/alarms", json=good)
+
+    assert created.status_code == 201, created.text
+    assert anonymous.status_code == 401
+    seen = (await a.client.get("/api/v1/ledger/alarms", headers=a.headers)).json()
+    assert [(x["kind"], x["detail"]) for x in seen] == [("fork", "two roots at size 3")]
+    assert (await b.client.get("/api/v1/ledger/alarms", headers=b.headers)).json() == []
+    assert (await aff.client.get("/api/v1/ledger/alarms", headers=aff.headers)).status_code == 403
+    # alarms are evidence: even the runtime role cannot change or delete them
+    with owner_engine.connect() as conn:
+        grants = conn.execute(
+            text(
+                "SELECT privilege_type FROM information_schema.role_table_grants"
+                " WHERE table_name = 'ledger_alarms' AND grantee = 'bitnexus_app'"
+            )
+        ).scalars()
+        assert set(grants) == {"SELECT", "INSERT"}

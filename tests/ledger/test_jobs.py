@@ -12,7 +12,7 @@ import pytest
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import jobs, service, tree
+from bitnexus.ledger import jobs, repository, service
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from bitnexus.tenants import service as tenants
@@ -45,7 +45,7 @@ def _slugs(sealed: list[tuple[uuid.UUID, str]]) -> list[str]:
 async def _blocks(db: Database, tid: uuid.UUID) -> int:
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
-        latest = await tree.latest_block(s)
+        latest = await repository.latest_block(s)
         return -1 if latest is None else latest.height
 
 

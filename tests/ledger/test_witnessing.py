@@ -15,7 +15,17 @@ from starlette.routing import Route
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import explorer, jobs, keys, note, receipt, service, tree, witnessing
+from bitnexus.ledger import (
+    explorer,
+    jobs,
+    keys,
+    note,
+    receipt,
+    repository,
+    service,
+    tree,
+    witnessing,
+)
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from bitnexus.ledger.witness import Witness, WitnessState, load_or_create_key
@@ -122,7 +132,7 @@ async def test_a_witness_that_knows_more_is_caught_up_after_its_409(
     # the witness learned size 4 from someone else; we have no record of it
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
-        block = await tree.latest_block(s)
+        block = await repository.latest_block(s)
     assert block is not None
     assert w.add_checkpoint("old 0\n\n" + block.checkpoint).status == 200
     await _sell_and_seal(db, settings, tid, slug, range(4, 9))
@@ -165,8 +175,10 @@ async def test_down_or_lying_witnesses_never_block_and_are_not_trusted(
     )
     async with httpx.AsyncClient() as real:
         assert await _push(db, tid, [down], real, backoff) == []
-    assert not backoff.due("down.example/w")
-    assert not backoff.due("liar.example/w")
+    assert not backoff.due(f"down.example/w {tid}")
+    assert not backoff.due(f"liar.example/w {tid}")
+    # the back-off is per witness and log: the same witness is still asked about other tenants
+    assert backoff.due(f"down.example/w {uuid.uuid4()}")
     await liar.aclose()
 
 

@@ -11,16 +11,20 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
+from bitnexus.apikeys.deps import LedgerReader
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, errors_for
 from bitnexus.ledger import explorer, keys, stream
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
 from bitnexus.ledger.schemas import (
     AccountRead,
+    AlarmRead,
+    AlarmReport,
     BlockDetail,
     BlockPage,
     ConsistencyProofRead,
     InclusionProofRead,
+    MirrorEntries,
     StatementPage,
     TransactionPage,
     TransactionRead,
@@ -29,6 +33,7 @@ from bitnexus.tenants import service as tenants
 from bitnexus.tenants.errors import TenantNotFound
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
+mirror_router = APIRouter(prefix="/ledger/mirror", tags=["ledger mirror"])
 public_router = APIRouter(prefix="/public/tenants", tags=["public"])
 
 Size = Annotated[int, Query(ge=0, le=2**62)]
@@ -163,3 +168,36 @@ async def get_consistency_proof(
 ) -> ConsistencyProofRead:
     """Consistency proof between two checkpoints."""
     return await explorer.consistency(session, from_size, to_size)
+
+
+@router.get("/alarms", responses=errors_for(Forbidden))
+async def list_alarms(_admin: TenantAdmin, session: SessionDep) -> list[AlarmRead]:
+    """Alarms raised by the tenant's mirrors (fork, rollback, rewrite, …), newest first."""
+    return await explorer.alarms(session)
+
+
+@mirror_router.get(
+    "/checkpoint", response_class=PlainTextResponse, responses=errors_for(BlockNotFound)
+)
+async def mirror_checkpoint(_reader: LedgerReader, session: SessionDep) -> str:
+    """The newest signed checkpoint with its cosignatures (API key with `ledger:read`)."""
+    return await explorer.latest_checkpoint(session)
+
+
+@mirror_router.get("/entries")
+async def mirror_entries(
+    _reader: LedgerReader,
+    session: SessionDep,
+    start: Size = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+) -> MirrorEntries:
+    """Leaves from index `start` on, in order (API key with `ledger:read`)."""
+    return await explorer.entries(session, start, limit)
+
+
+@mirror_router.post("/alarms", status_code=201)
+async def mirror_report_alarm(
+    report: AlarmReport, reader: LedgerReader, session: SessionDep
+) -> AlarmRead:
+    """A mirror reports evidence that the log misbehaved; tenant admins see it at once."""
+    return await explorer.report_alarm(session, reader.tenant.id, reader.key.id, report)

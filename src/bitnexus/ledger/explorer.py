@@ -5,21 +5,25 @@ from __future__ import annotations
 import base64
 import uuid
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.errors import BadRequest, FieldError
 from bitnexus.ledger import repository, tree, witnessing
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
-from bitnexus.ledger.models import LedgerBlock, LedgerTransaction
+from bitnexus.ledger.models import AlarmKind, LedgerAlarm, LedgerBlock, LedgerTransaction
 from bitnexus.ledger.receipt import Receipt
 from bitnexus.ledger.schemas import (
     AccountRead,
+    AlarmRead,
+    AlarmReport,
     BlockDetail,
     BlockPage,
     BlockRead,
     ConsistencyProofRead,
     InclusionProofRead,
+    MirrorEntries,
     PostingRead,
     StatementLine,
     StatementPage,
@@ -27,6 +31,8 @@ from bitnexus.ledger.schemas import (
     TransactionRead,
     TransactionSummary,
 )
+
+log = structlog.get_logger(__name__)
 
 
 def _b64(data: bytes) -> str:
@@ -240,6 +246,66 @@ async def statement(
         ],
         next_cursor=str(page[-1].seq) if len(rows) > limit and page else None,
     )
+
+
+async def latest_checkpoint(session: AsyncSession) -> str:
+    """The newest signed checkpoint with every witness cosignature it has gathered."""
+    latest = await repository.latest_block(session)
+    if latest is None:
+        raise BlockNotFound("No checkpoint has been signed yet.")
+    return latest.checkpoint + "".join(
+        c.line + "\n" for c in await witnessing.cosignatures_of(session, latest.height)
+    )
+
+
+async def entries(session: AsyncSession, start: int, limit: int) -> MirrorEntries:
+    return MirrorEntries(
+        start=start, entries=[_b64(b) for b in await repository.leaves_from(session, start, limit)]
+    )
+
+
+def alarm_read(alarm: LedgerAlarm) -> AlarmRead:
+    return AlarmRead(
+        id=alarm.id,
+        reporter=alarm.reporter,
+        kind=AlarmKind(alarm.kind),
+        detail=alarm.detail,
+        tree_size=alarm.tree_size,
+        entry_index=alarm.entry_index,
+        created_at=alarm.created_at,
+    )
+
+
+async def report_alarm(
+    session: AsyncSession, tenant_id: uuid.UUID, api_key_id: uuid.UUID, report: AlarmReport
+) -> AlarmRead:
+    """Record a mirror's alarm: permanent, append-only evidence shown to the tenant's admins."""
+    alarm = LedgerAlarm(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        api_key_id=api_key_id,
+        reporter=report.reporter,
+        kind=report.kind,
+        detail=report.detail,
+        tree_size=report.tree_size,
+        entry_index=report.entry_index,
+        created_at=utcnow(),
+    )
+    session.add(alarm)
+    await session.flush()
+    log.error(
+        "ledger.alarm",
+        reporter=alarm.reporter,
+        kind=alarm.kind,
+        detail=alarm.detail,
+        tree_size=alarm.tree_size,
+        entry_index=alarm.entry_index,
+    )
+    return alarm_read(alarm)
+
+
+async def alarms(session: AsyncSession, limit: int = 100) -> list[AlarmRead]:
+    return [alarm_read(a) for a in await repository.alarms(session, limit)]
 
 
 async def position(db: Database, tenant_id: uuid.UUID) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
-from bitnexus.ledger import keys, tree, witnessing
+from bitnexus.ledger import keys, repository, tree, witnessing
 
 log = structlog.get_logger(__name__)
 
@@ -62,7 +62,7 @@ async def witness_round(
         async with db.sessionmaker() as session, session.begin():
             await set_tenant(session, tenant_id)
             await witnessing.push_latest(session, tenant_id, witnesses, client, backoff)
-            latest = await tree.latest_block(session)
+            latest = await repository.latest_block(session)
             have = (
                 {c.witness for c in await witnessing.cosignatures_of(session, latest.height)}
                 if latest
@@ -72,6 +72,12 @@ async def witness_round(
             waiting.pop(tenant_id)
 
 
+async def signed_tenants(db: Database) -> dict[uuid.UUID, str]:
+    async with db.sessionmaker() as session, session.begin():
+        rows = await session.execute(text("SELECT * FROM bitnexus_ledger_signed_tenants()"))
+        return {r.tenant_id: r.slug for r in rows}
+
+
 async def run_sealer(db: Database, settings: Settings) -> None:
     """Seal due tenants and collect witness cosignatures until cancelled; failures are logged
     and retried (a witness that is down backs off on its own, sealing goes on)."""
@@ -79,9 +85,14 @@ async def run_sealer(db: Database, settings: Settings) -> None:
     witnesses = witnessing.parse_witnesses(settings.witnesses)
     backoff = witnessing.Backoff()
     waiting: dict[uuid.UUID, str] = {}
+    seeded = not witnesses
     async with httpx.AsyncClient() as client:
         while True:
             try:
+                if not seeded:
+                    # a witness added since the last start cosigns every current block at once
+                    waiting.update(await signed_tenants(db))
+                    seeded = True
                 for tenant_id, slug in await seal_due(db, settings):
                     waiting[tenant_id] = slug
                 if witnesses and waiting:

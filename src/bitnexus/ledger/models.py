@@ -198,3 +198,33 @@ class LedgerCosignature(Base):
     witness: Mapped[str] = mapped_column(String(200), primary_key=True)
     line: Mapped[str] = mapped_column(String(400))
     created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
+
+
+class AlarmKind(StrEnum):
+    """What a mirror found: each is evidence the log is not the append-only log it claims."""
+
+    bad_signature = "bad_signature"  # a checkpoint not signed by the log's key
+    rollback = "rollback"  # the log now claims fewer entries than were mirrored
+    fork = "fork"  # a signed root that the mirrored entries do not produce
+    rewrite = "rewrite"  # an entry served differently from the copy taken earlier
+    bad_entry = "bad_entry"  # an entry that is not a valid, balanced, in-sequence transaction
+
+
+class LedgerAlarm(Base):
+    """An alarm a mirror raised against this tenant's log (append-only evidence)."""
+
+    __tablename__ = "ledger_alarms"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "api_key_id"], ["api_keys.tenant_id", "api_keys.id"]),
+        Index("ix_ledger_alarms_tenant_id_created_at", "tenant_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    api_key_id: Mapped[uuid.UUID] = mapped_column()
+    reporter: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(2000))
+    tree_size: Mapped[int | None] = mapped_column(BigInteger)
+    entry_index: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.ledger.models import (
     LedgerAccount,
+    LedgerAlarm,
     LedgerBalance,
     LedgerBlock,
     LedgerPosting,
@@ -171,11 +172,32 @@ async def transactions_between(
     return list((await session.execute(stmt)).scalars())
 
 
-async def first_block_covering(session: AsyncSession, seq: int) -> LedgerBlock | None:
-    """The latest block (its checkpoint includes every earlier one) if it covers `seq`."""
-    latest = (
+async def leaves_from(session: AsyncSession, start: int, limit: int) -> list[bytes]:
+    rows = await session.execute(
+        select(LedgerTransaction.leaf)
+        .where(LedgerTransaction.seq >= start)
+        .order_by(LedgerTransaction.seq)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def latest_block(session: AsyncSession) -> LedgerBlock | None:
+    return (
         await session.execute(select(LedgerBlock).order_by(LedgerBlock.height.desc()).limit(1))
     ).scalar_one_or_none()
+
+
+async def alarms(session: AsyncSession, limit: int) -> list[LedgerAlarm]:
+    rows = await session.execute(
+        select(LedgerAlarm).order_by(LedgerAlarm.created_at.desc(), LedgerAlarm.id).limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def first_block_covering(session: AsyncSession, seq: int) -> LedgerBlock | None:
+    """The latest block (its checkpoint includes every earlier one) if it covers `seq`."""
+    latest = await latest_block(session)
     return latest if latest is not None and latest.tree_size > seq else None
 
 

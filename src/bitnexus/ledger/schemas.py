@@ -6,7 +6,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from bitnexus.core.schemas import OutputModel
+from pydantic import Field
+
+from bitnexus.core.schemas import InputModel, OutputModel
+from bitnexus.ledger.models import AlarmKind
 
 
 class PostingRead(OutputModel):
@@ -96,3 +99,28 @@ class StatementPage(OutputModel):
     account: AccountRead
     items: list[StatementLine]
     next_cursor: str | None
+
+
+class MirrorEntries(OutputModel):
+    """Leaves `start`, `start + 1`, … (base64 of the RFC 8785 bytes), for mirrors."""
+
+    start: int
+    entries: list[str]
+
+
+class AlarmReport(InputModel):
+    reporter: str = Field(min_length=1, max_length=200)
+    kind: AlarmKind
+    detail: str = Field(min_length=1, max_length=2000)
+    tree_size: int | None = Field(default=None, ge=0, le=2**62)
+    entry_index: int | None = Field(default=None, ge=0, le=2**62)
+
+
+class AlarmRead(OutputModel):
+    id: uuid.UUID
+    reporter: str
+    kind: AlarmKind
+    detail: str
+    tree_size: int | None
+    entry_index: int | None
+    created_at: dt.datetime

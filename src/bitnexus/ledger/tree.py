@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.core.db import utcnow
 from bitnexus.ledger import merkle, note
 from bitnexus.ledger.models import LedgerBlock, LedgerTransaction, LedgerTreeNode, LedgerTreeState
+from bitnexus.ledger.repository import latest_block
 
 GENESIS_PREV_HASH = bytes(32)
 T = TypeVar("T")
@@ -104,12 +105,6 @@ def block_hash(
             }
         )
     ).digest()
-
-
-async def latest_block(session: AsyncSession) -> LedgerBlock | None:
-    return (
-        await session.execute(select(LedgerBlock).order_by(LedgerBlock.height.desc()).limit(1))
-    ).scalar_one_or_none()
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,7 @@ class Witness:
         )
         return Answer(200, cosignature.line())
 
-    def app(self) -> Starlette:
+    def app(self, extra: list[Route] | None = None) -> Starlette:
         async def add_checkpoint(request: Request) -> Response:
             raw = await request.body()
             if len(raw) > MAX_BODY:
@@ -146,6 +146,7 @@ class Witness:
             routes=[
                 Route("/add-checkpoint", add_checkpoint, methods=["POST"]),
                 Route("/", info, methods=["GET"]),
+                *(extra or []),
             ]
         )
 

@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.ledger import note, tree
+from bitnexus.ledger import note, repository, tree
 from bitnexus.ledger.models import LedgerBlock, LedgerCosignature
 
 log = structlog.get_logger(__name__)
@@ -94,7 +94,7 @@ async def push_latest(
     backoff: Backoff,
 ) -> list[str]:
     """Ask each witness that has not cosigned the latest block to do so; returns who did."""
-    block = await tree.latest_block(session)
+    block = await repository.latest_block(session)
     if block is None:
         return []
     have = {c.witness for c in await cosignatures_of(session, block.height)}
@@ -102,7 +102,8 @@ async def push_latest(
     done: list[str] = []
     for w in witnesses:
         name = w.verifier.name
-        if name in have or not backoff.due(name):
+        retry = f"{name} {tenant_id}"  # a witness refusing one log must not delay the others
+        if name in have or not backoff.due(retry):
             continue
         old = await _last_cosigned_size(session, name)
         for _attempt in range(2):  # a 409 tells us the witness's size; try once more from there
@@ -114,7 +115,7 @@ async def push_latest(
                 )
             except httpx.HTTPError as exc:
                 log.warning("ledger.witness_unreachable", witness=name, error=str(exc))
-                backoff.failed(name)
+                backoff.failed(retry)
                 break
             if response.status_code == 409 and response.headers.get("content-type", "").startswith(
                 "text/x.tlog.size"
@@ -127,7 +128,7 @@ async def push_latest(
                         witness_size=known,
                         size=block.tree_size,
                     )
-                    backoff.failed(name)
+                    backoff.failed(retry)
                     break
                 old = known
                 continue
@@ -138,7 +139,7 @@ async def push_latest(
                     status=response.status_code,
                     body=response.text[:200],
                 )
-                backoff.failed(name)
+                backoff.failed(retry)
                 break
             line = next(
                 (
@@ -155,13 +156,13 @@ async def push_latest(
                 note.verify_cosignature(body_text, signature, w.verifier)
             except note.NoteError as exc:
                 log.warning("ledger.witness_bad_cosignature", witness=name, error=str(exc))
-                backoff.failed(name)
+                backoff.failed(retry)
                 break
             session.add(
                 LedgerCosignature(tenant_id=tenant_id, height=block.height, witness=name, line=line)
             )
             await session.flush()
-            backoff.succeeded(name)
+            backoff.succeeded(retry)
             done.append(name)
             break
     return done

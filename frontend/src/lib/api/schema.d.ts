@@ -4,6 +4,50 @@
  */
 
 export interface paths {
+    "/api/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Api Keys
+         * @description Your keys (tenant admins: every key of the organisation), newest first.
+         */
+        get: operations["list_api_keys_api_v1_api_keys_get"];
+        put?: never;
+        /**
+         * Create Api Key
+         * @description Create a key. Its secret is in this response only; store it now.
+         */
+        post: operations["create_api_key_api_v1_api_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Api Key
+         * @description Revoke a key at once; revoking twice is harmless.
+         */
+        delete: operations["revoke_api_key_api_v1_api_keys__key_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -228,6 +272,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ledger/alarms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Alarms
+         * @description Alarms raised by the tenant's mirrors (fork, rollback, rewrite, …), newest first.
+         */
+        get: operations["list_alarms_api_v1_ledger_alarms_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ledger/blocks": {
         parameters: {
             query?: never;
@@ -281,6 +345,66 @@ export interface paths {
          * @description Consistency proof between two checkpoints.
          */
         get: operations["get_consistency_proof_api_v1_ledger_consistency_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/mirror/alarms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mirror Report Alarm
+         * @description A mirror reports evidence that the log misbehaved; tenant admins see it at once.
+         */
+        post: operations["mirror_report_alarm_api_v1_ledger_mirror_alarms_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/mirror/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mirror Checkpoint
+         * @description The newest signed checkpoint with its cosignatures (API key with `ledger:read`).
+         */
+        get: operations["mirror_checkpoint_api_v1_ledger_mirror_checkpoint_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledger/mirror/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Mirror Entries
+         * @description Leaves from index `start` on, in order (API key with `ledger:read`).
+         */
+        get: operations["mirror_entries_api_v1_ledger_mirror_entries_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -784,6 +908,88 @@ export interface components {
             referral_code?: string | null;
         };
         /**
+         * AlarmKind
+         * @description What a mirror found: each is evidence the log is not the append-only log it claims.
+         * @enum {string}
+         */
+        AlarmKind: "bad_signature" | "rollback" | "fork" | "rewrite" | "bad_entry";
+        /** AlarmRead */
+        AlarmRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Detail */
+            detail: string;
+            /** Entry Index */
+            entry_index: number | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["AlarmKind"];
+            /** Reporter */
+            reporter: string;
+            /** Tree Size */
+            tree_size: number | null;
+        };
+        /** AlarmReport */
+        AlarmReport: {
+            /** Detail */
+            detail: string;
+            /** Entry Index */
+            entry_index?: number | null;
+            kind: components["schemas"]["AlarmKind"];
+            /** Reporter */
+            reporter: string;
+            /** Tree Size */
+            tree_size?: number | null;
+        };
+        /** ApiKeyCreate */
+        ApiKeyCreate: {
+            /** @default live */
+            mode: components["schemas"]["Mode"];
+            /** Name */
+            name: string;
+            scope: components["schemas"]["Scope"];
+        };
+        /** ApiKeyCreated */
+        ApiKeyCreated: {
+            key: components["schemas"]["ApiKeyRead"];
+            /** Secret */
+            secret: string;
+        };
+        /** ApiKeyRead */
+        ApiKeyRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Display */
+            display: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            mode: components["schemas"]["Mode"];
+            /** Name */
+            name: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            scope: components["schemas"]["Scope"];
+            /**
+             * User Id
+             * Format: uuid
+             */
+            user_id: string;
+        };
+        /**
          * BlockDetail
          * @description A block with the range of transactions it sealed and its witnesses' cosignatures.
          */
@@ -1002,6 +1208,21 @@ export interface components {
             status: components["schemas"]["UserStatus"];
             tenant: components["schemas"]["TenantBrief"];
         };
+        /**
+         * MirrorEntries
+         * @description Leaves `start`, `start + 1`, … (base64 of the RFC 8785 bytes), for mirrors.
+         */
+        MirrorEntries: {
+            /** Entries */
+            entries: string[];
+            /** Start */
+            start: number;
+        };
+        /**
+         * Mode
+         * @enum {string}
+         */
+        Mode: "live" | "test";
         /** PasswordResetConfirm */
         PasswordResetConfirm: {
             /** Password */
@@ -1110,6 +1331,12 @@ export interface components {
          * @enum {string}
          */
         Role: "platform_admin" | "tenant_admin" | "vendor" | "affiliate";
+        /**
+         * Scope
+         * @description What a key may do. Each scope is granted to the roles in `service.SCOPES_BY_ROLE`.
+         * @enum {string}
+         */
+        Scope: "ledger:read";
         /** SignupRequest */
         SignupRequest: {
             /**
@@ -1341,6 +1568,110 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_api_keys_api_v1_api_keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyRead"][];
+                };
+            };
+        };
+    };
+    create_api_key_api_v1_api_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_api_key_api_v1_api_keys__key_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyRead"];
+                };
+            };
+            /** @description API key not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     login_api_v1_auth_login_post: {
         parameters: {
             query?: never;
@@ -1867,6 +2198,36 @@ export interface operations {
             };
         };
     };
+    list_alarms_api_v1_ledger_alarms_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlarmRead"][];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     list_blocks_api_v1_ledger_blocks_get: {
         parameters: {
             query?: {
@@ -2019,6 +2380,101 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Problem"];
                     "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    mirror_report_alarm_api_v1_ledger_mirror_alarms_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlarmReport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlarmRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    mirror_checkpoint_api_v1_ledger_mirror_checkpoint_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Block not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "text/plain": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mirror_entries_api_v1_ledger_mirror_entries_get: {
+        parameters: {
+            query?: {
+                start?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MirrorEntries"];
                 };
             };
             /** @description Validation Error */

@@ -9,6 +9,7 @@ export const ledgerKeys = {
   transactions: (fromSeq: number, toSeq: number) => ["ledger", "transactions", fromSeq, toSeq] as const,
   transaction: (id: string) => ["ledger", "transaction", id] as const,
   verifierKey: (slug: string) => ["ledger", "vkey", slug] as const,
+  alarms: ["ledger", "alarms"] as const,
 };
 
 export const fetchAccounts = async () => unwrap(await api.GET("/api/v1/ledger/accounts"));
@@ -45,3 +46,5 @@ export async function fetchVerifierKey(slug: string): Promise<string> {
   if (!r.ok) throw new Error(`could not load the verifier key (${r.status})`);
   return (await r.text()).trim();
 }
+
+export const fetchAlarms = async () => unwrap(await api.GET("/api/v1/ledger/alarms"));

@@ -10,6 +10,7 @@ import { problemOf } from "../../../lib/api/problem";
 import { formatDate } from "../../../lib/format";
 import { useCursorList } from "../../../lib/useCursorList";
 import { fetchAccounts, fetchBlocks, ledgerKeys } from "../api";
+import { AlarmsCard, MirrorsCard } from "./MirrorsCard";
 import { AccountStatements } from "./Statement";
 import { VerifyReceiptCard } from "./VerifyReceiptCard";
 
@@ -65,6 +66,7 @@ export function LedgerPage() {
   return (
     <div className="flex flex-col gap-6">
       <h1 className="text-2xl font-bold">Ledger</h1>
+      <AlarmsCard />
       <Card title="Signed blocks" actions={<span className="text-xs text-slate-500" data-testid="live-state">{live === "live" ? `live · ${latestTx} new transactions` : live}</span>}>
         {blocks.isPending ? <Loading /> : blocks.isError ? <ErrorState problem={problemOf(blocks.error)} /> : blocks.rows.length === 0 ? (
           <EmptyState>No blocks yet: the first is sealed a few seconds after the first transaction.</EmptyState>
@@ -94,6 +96,7 @@ export function LedgerPage() {
         <EmptyState>No ledger accounts yet.</EmptyState>
       ) : me && <AccountStatements accounts={accounts.data} slug={me.tenant.slug} />}
       {me && <VerifyReceiptCard slug={me.tenant.slug} />}
+      {me && <MirrorsCard slug={me.tenant.slug} />}
     </div>
   );
 }

@@ -1,0 +1,81 @@
+// API keys of one scope: create (the secret is shown once), see when each was last used, revoke.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent, type ReactNode } from "react";
+import { Badge, Button, Card, CopyButton, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
+import type { Schemas } from "../../../lib/api/client";
+import { problemOf } from "../../../lib/api/problem";
+import { formatDate } from "../../../lib/format";
+import { formValues, useApiMutation } from "../../../lib/forms";
+import { apiKeyKeys, createApiKey, fetchApiKeys, revokeApiKey } from "../api";
+
+type Scope = Schemas["ApiKeyCreate"]["scope"];
+type Mode = NonNullable<Schemas["ApiKeyCreate"]["mode"]>;
+
+const MODES = [
+  { value: "live", label: "Live" },
+  { value: "test", label: "Test" },
+];
+
+export function ApiKeysCard({ title, scope, children, usage }: {
+  title: string;
+  scope: Scope;
+  children?: ReactNode;
+  usage?: (secret: string) => ReactNode;
+}) {
+  const queryClient = useQueryClient();
+  const keys = useQuery({ queryKey: apiKeyKeys.all, queryFn: fetchApiKeys });
+  const [created, setCreated] = useState<Schemas["ApiKeyCreated"] | null>(null);
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: apiKeyKeys.all });
+  const create = useApiMutation(createApiKey, { onSuccess: (made) => { setCreated(made); refresh(); } });
+  const revoke = useApiMutation(revokeApiKey, { onSuccess: refresh });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const v = formValues(form);
+    create.mutate({ name: v.name ?? "", scope, mode: (v.mode ?? "live") as Mode }, { onSuccess: () => form.reset() });
+  };
+  const rows = (keys.data ?? []).filter((k) => k.scope === scope);
+  return (
+    <Card title={title}>
+      {children}
+      <form onSubmit={submit} className="grid gap-4 sm:grid-cols-[1fr_8rem_auto] sm:items-start" noValidate>
+        <Field label="Key name" name="name" required maxLength={120} error={create.fieldError("name")} />
+        <Select label="Mode" name="mode" defaultValue="live" options={MODES} error={create.fieldError("mode")} />
+        <Button type="submit" busy={create.isPending} className="sm:mt-6">Create key</Button>
+      </form>
+      <div className="mt-3"><FormError problem={create.problem && Object.keys(create.problem.fieldErrors).length === 0 ? create.problem : null} /></div>
+      {created && (
+        <div className="mt-4 rounded-md bg-amber-50 p-3 text-sm" role="status">
+          <p className="mb-2">Key <strong>{created.key.name}</strong> created. Copy it now: it is shown only once and stored only as a hash.</p>
+          <div className="flex flex-col gap-2 sm:flex-row sm:items-center">
+            <code data-testid="new-api-key" className="break-all">{created.secret}</code>
+            <CopyButton text={created.secret} label="Copy key" />
+          </div>
+          {usage?.(created.secret)}
+        </div>
+      )}
+      <div className="mt-4">
+        {keys.isPending ? <Loading /> : keys.isError ? <ErrorState problem={problemOf(keys.error)} onRetry={() => void keys.refetch()} /> : rows.length === 0 ? (
+          <EmptyState>No keys yet.</EmptyState>
+        ) : (
+          <ul className="divide-y divide-slate-100 text-sm">
+            {rows.map((k) => (
+              <li key={k.id} className="flex flex-wrap items-center justify-between gap-2 py-2" data-testid={`api-key-${k.name}`}>
+                <span className="flex flex-col">
+                  <span><strong>{k.name}</strong> <code className="text-xs">{k.display}</code> {k.mode === "test" && <Badge tone="amber">test</Badge>}</span>
+                  <span className="text-xs text-slate-500">
+                    created {formatDate(k.created_at)} · {k.last_used_at ? `last used ${formatDate(k.last_used_at)}` : "never used"}
+                  </span>
+                </span>
+                {k.revoked_at ? <Badge tone="red">revoked</Badge> : (
+                  <Button variant="danger" busy={revoke.isPending && revoke.variables === k.id} onClick={() => revoke.mutate(k.id)}>Revoke</Button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+        {revoke.problem && <p className="text-xs text-red-600" role="alert">{revoke.problem.detail}</p>}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,44 @@
+// Independent copies of the ledger: keys for mirrors, how to start one, and the alarms they raise.
+import { useQuery } from "@tanstack/react-query";
+import { ApiKeysCard } from "../../apikeys/components/ApiKeysCard";
+import { Badge, Card, EmptyState, ErrorState, Loading } from "../../../components/ui";
+import { problemOf } from "../../../lib/api/problem";
+import { formatDate } from "../../../lib/format";
+import { fetchAlarms, fetchVerifierKey, ledgerKeys } from "../api";
+
+export function AlarmsCard() {
+  const alarms = useQuery({ queryKey: ledgerKeys.alarms, queryFn: fetchAlarms, refetchInterval: 30_000 });
+  return (
+    <Card title="Mirror alarms">
+      {alarms.isPending ? <Loading /> : alarms.isError ? <ErrorState problem={problemOf(alarms.error)} /> : alarms.data.length === 0 ? (
+        <EmptyState>No mirror has raised an alarm.</EmptyState>
+      ) : (
+        <ul className="divide-y divide-red-100 text-sm" data-testid="alarms">
+          {alarms.data.map((a) => (
+            <li key={a.id} className="flex flex-col gap-1 py-2" role="alert">
+              <span><Badge tone="red">{a.kind.replace("_", " ")}</Badge> <strong>{a.reporter}</strong> · {formatDate(a.created_at)}</span>
+              <span>{a.detail}{a.entry_index != null ? ` (entry #${a.entry_index})` : ""}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+export function MirrorsCard({ slug }: { slug: string }) {
+  const vkey = useQuery({ queryKey: ledgerKeys.verifierKey(slug), queryFn: () => fetchVerifierKey(slug) });
+  const command = (secret: string) =>
+    `BITNEXUS_MIRROR_KEY=${secret} bitnexus ledger witness --data-dir ./mirror --name mirror.example.org/m1 ` +
+    `--log '${vkey.data ?? "<verifier key>"}' --mirror ${window.location.origin}`;
+  return (
+    <ApiKeysCard title="Mirrors" scope="ledger:read" usage={(secret) => (
+      <pre className="mt-2 overflow-x-auto whitespace-pre-wrap break-all rounded bg-white p-2 text-xs">{command(secret)}</pre>
+    )}>
+      <p className="mb-3 text-sm text-slate-600">
+        A mirror keeps its own copy of this ledger, re-verifies every entry and every signed root, and raises an alarm
+        here if the log is ever rewritten, forked or rolled back. Give each mirror its own read-only key.
+      </p>
+    </ApiKeysCard>
+  );
+}

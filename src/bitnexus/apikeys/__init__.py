@@ -1,0 +1,1 @@
+"""API keys: long-lived, scoped, revocable credentials for machines (mirrors, vendor servers)."""

@@ -1,0 +1,130 @@
+"""API keys: shown once, stored hashed, scoped, revocable, and bound to their tenant."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from tests.accounts.factories import Account, signup_affiliate, signup_org
+from tests.conftest import ClientFactory
+
+
+async def _create(admin: Account, **body: object) -> dict[str, object]:
+    r = await admin.client.post(
+        "/api/v1/api-keys",
+        json={"name": "Mirror", "scope": "ledger:read", **body},
+        headers=admin.headers,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def _bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+async def test_a_key_is_shown_once_and_stored_hashed(
+    make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    admin = await signup_org(make_client())
+    created = await _create(admin)
+    secret = str(created["secret"])
+    key = created["key"]
+    assert isinstance(key, dict)
+
+    listed = (await admin.client.get("/api/v1/api-keys", headers=admin.headers)).json()
+    assert secret.startswith("bnx_live_")
+    assert key["display"] == f"bnx_live_…{secret[-4:]}"
+    assert listed == [key]
+    assert secret not in str(listed)
+    with owner_engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT secret_hash FROM api_keys WHERE id = :id"), {"id": key["id"]}
+        ).scalar_one()
+    assert stored == hashlib.sha256(secret[9 + 64 :].encode()).digest()
+    assert secret.encode() not in bytes(stored)
+
+
+async def test_keys_authenticate_until_revoked(make_client: ClientFactory) -> None:
+    admin = await signup_org(make_client())
+    created = await _create(admin, mode="test")
+    secret, key_id = str(created["secret"]), created["key"]["id"]  # type: ignore[index]
+    anon = make_client()
+
+    ok = await anon.get("/api/v1/ledger/mirror/entries", headers=_bearer(secret))
+    assert secret.startswith("bnx_test_")
+    assert ok.status_code == 200, ok.text
+    assert ok.json() == {"start": 0, "entries": []}
+    # nothing signed yet: the checkpoint is a clear 404
+    assert (
+        await anon.get("/api/v1/ledger/mirror/checkpoint", headers=_bearer(secret))
+    ).status_code == 404
+    used = (await admin.client.get("/api/v1/api-keys", headers=admin.headers)).json()[0]
+    assert used["last_used_at"] is not None
+
+    revoked = await admin.client.delete(f"/api/v1/api-keys/{key_id}", headers=admin.headers)
+    again = await admin.client.delete(f"/api/v1/api-keys/{key_id}", headers=admin.headers)
+    after = await anon.get("/api/v1/ledger/mirror/entries", headers=_bearer(secret))
+    assert revoked.status_code == again.status_code == 200
+    assert revoked.json()["revoked_at"] == again.json()["revoked_at"] is not None
+    assert after.status_code == 401
+    assert after.headers["content-type"] == "application/problem+json"
+
+
+async def test_forged_and_misused_keys_are_refused(make_client: ClientFactory) -> None:
+    a = await signup_org(make_client())
+    b = await signup_org(make_client())
+    secret = str((await _create(a))["secret"])
+    body = secret.removeprefix("bnx_live_")
+    other_tenant = "bnx_live_" + uuid.UUID(b.tenant_id).hex + body[32:]
+    anon = make_client()
+    for bad in (
+        "bnx_test_" + body,  # right secret, wrong prefix for the key's mode
+        other_tenant,  # the key moved to another tenant
+        secret[:-1] + ("A" if secret[-1] != "A" else "B"),  # one character off
+        "bnx_live_nonsense",
+        a.token,  # a user's access token is not an API key
+    ):
+        r = await anon.get(
+            "/api/v1/ledger/mirror/entries", headers={"Authorization": f"Bearer {bad}"}
+        )
+        assert r.status_code == 401, bad
+    assert (await anon.get("/api/v1/ledger/mirror/entries")).status_code == 401
+    # and an API key is not a user session
+    assert (await anon.get("/api/v1/me", headers=_bearer(secret))).status_code == 401
+
+
+async def test_roles_tenants_and_bad_input(make_client: ClientFactory) -> None:
+    admin = await signup_org(make_client())
+    other = await signup_org(make_client())
+    affiliate = await signup_affiliate(make_client(), admin.slug)
+    key_id = (await _create(admin))["key"]["id"]  # type: ignore[index]
+
+    denied = await affiliate.client.post(
+        "/api/v1/api-keys", json={"name": "x", "scope": "ledger:read"}, headers=affiliate.headers
+    )
+    assert denied.status_code == 403
+    assert denied.json()["errors"][0]["field"] == "scope"
+    assert (await affiliate.client.get("/api/v1/api-keys", headers=affiliate.headers)).json() == []
+    for who in (affiliate, other):
+        gone = await who.client.delete(f"/api/v1/api-keys/{key_id}", headers=who.headers)
+        assert gone.status_code == 404
+    assert (await other.client.get("/api/v1/api-keys", headers=other.headers)).json() == []
+
+    for body, field in (
+        ({"name": "x", "scope": "everything"}, "scope"),
+        ({"name": "x", "scope": "ledger:read", "mode": "prod"}, "mode"),
+        ({"name": "", "scope": "ledger:read"}, "name"),
+        ({"name": "x" * 121, "scope": "ledger:read"}, "name"),
+        ({"name": "x", "scope": "ledger:read", "admin": True}, "admin"),
+    ):
+        r = await admin.client.post("/api/v1/api-keys", json=body, headers=admin.headers)
+        assert r.status_code == 422, body
+        assert r.json()["errors"][0]["field"] == field, r.json()
+    listed = (await admin.client.get("/api/v1/api-keys", headers=admin.headers)).json()
+    assert len(listed) == 1
+    bad_id = await admin.client.delete("/api/v1/api-keys/not-a-uuid", headers=admin.headers)
+    assert bad_id.status_code == 422
