@@ -385,3 +385,49 @@ def _serve_mirror(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+@pytest.mark.parametrize(
+    ("tampering", "kind", "index"),
+    [
+        # delete a mirrored row (its postings first): later entries shift down one place
+        (
+            [
+                "DELETE FROM ledger_postings WHERE tenant_id = :t AND transaction_id ="
+                " (SELECT id FROM ledger_transactions WHERE tenant_id = :t AND seq = 3)",
+                "DELETE FROM ledger_transactions WHERE tenant_id = :t AND seq = 3",
+            ],
+            AlarmKind.rewrite,
+            3,
+        ),
+        # reorder two mirrored rows by swapping their sequence numbers
+        (
+            [
+                "UPDATE ledger_transactions SET seq = 1000000 WHERE tenant_id = :t AND seq = 1",
+                "UPDATE ledger_transactions SET seq = 1 WHERE tenant_id = :t AND seq = 2",
+                "UPDATE ledger_transactions SET seq = 2 WHERE tenant_id = :t AND seq = 1000000",
+            ],
+            AlarmKind.rewrite,
+            1,
+        ),
+    ],
+    ids=["delete", "reorder"],
+)
+async def test_deleted_and_reordered_rows_are_named(
+    log: Log,
+    tmp_path: Path,
+    owner_engine: Engine,
+    tampering: list[str],
+    kind: AlarmKind,
+    index: int,
+) -> None:
+    mirror = log.mirror(tmp_path)
+    assert mirror.run_once().ok
+    with owner_engine.begin() as conn:
+        for sql in tampering:
+            conn.execute(text(sql), {"t": log.tenant_id})
+
+    result = mirror.run_once(recheck=True)
+
+    assert result.alarm is not None
+    assert (result.alarm.kind, result.alarm.entry_index) == (kind, index)
