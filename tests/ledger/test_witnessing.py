@@ -208,3 +208,18 @@ def test_witness_configuration_is_validated() -> None:
         witnessing.parse_witnesses([f"ftp://w.example {key}"])
     with pytest.raises(ValueError, match="cosignature"):
         witnessing.parse_witnesses([f"https://w.example {note.Signer.generate('log').verifier}"])
+
+
+async def test_a_restarted_sealer_finds_every_signed_tenant(
+    db: Database, settings: Settings
+) -> None:
+    """On start the sealer queues every tenant with a block, so a witness configured since then
+    is asked to cosign current blocks (across tenants, through one SECURITY DEFINER function)."""
+    tid, slug = await _tenant(db)
+    unsigned, _ = await _tenant(db)
+    await _sell_and_seal(db, settings, tid, slug, range(1))
+
+    found = await jobs.signed_tenants(db)
+
+    assert found[tid] == slug
+    assert unsigned not in found
