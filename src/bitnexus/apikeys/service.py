@@ -80,18 +80,14 @@ async def create(session: AsyncSession, principal: Principal, body: ApiKeyCreate
     return ApiKeyCreated(key=read(key), secret=str(token))
 
 
-def _visible_to(principal: Principal) -> uuid.UUID | None:
-    return None if principal.role is Role.tenant_admin else principal.user.id
-
-
 async def listed(session: AsyncSession, principal: Principal) -> list[ApiKeyRead]:
     """Your keys; tenant admins see every key of the tenant."""
-    return [read(k) for k in await repository.listed(session, _visible_to(principal))]
+    return [read(k) for k in await repository.listed(session, principal.restricted_to)]
 
 
 async def revoke(session: AsyncSession, principal: Principal, key_id: uuid.UUID) -> ApiKeyRead:
     key = await repository.get(session, key_id)
-    viewer = _visible_to(principal)
+    viewer = principal.restricted_to
     if key is None or (viewer is not None and key.user_id != viewer):
         raise ApiKeyNotFound("No such API key.")
     if key.revoked_at is None:

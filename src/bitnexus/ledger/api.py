@@ -9,8 +9,6 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
-from bitnexus.accounts.models import Role
-from bitnexus.accounts.service.sessions import Principal
 from bitnexus.apikeys.deps import LedgerReader
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, errors_for
@@ -105,15 +103,10 @@ async def list_transactions(
     return await explorer.transactions(session, from_seq, to_seq, cursor, limit)
 
 
-def viewer_of(principal: Principal) -> uuid.UUID | None:
-    """Tenant admins see the whole ledger (None); everyone else only their own accounts."""
-    return None if principal.role is Role.tenant_admin else principal.user.id
-
-
 @router.get("/accounts")
 async def list_accounts(principal: CurrentPrincipal, session: SessionDep) -> list[AccountRead]:
     """Ledger accounts with balances: all for tenant admins, your own for everyone else."""
-    return await explorer.accounts(session, viewer_of(principal))
+    return await explorer.accounts(session, principal.restricted_to)
 
 
 @router.get("/accounts/{code}/statement", responses=errors_for(AccountNotFound, BadRequest))
@@ -125,7 +118,7 @@ async def get_statement(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> StatementPage:
     """An account's postings, newest first, with the running balance after each."""
-    return await explorer.statement(session, code, viewer_of(principal), cursor, limit)
+    return await explorer.statement(session, code, principal.restricted_to, cursor, limit)
 
 
 @router.get("/transactions/{transaction_id}", responses=errors_for(TransactionNotFound))
@@ -133,7 +126,7 @@ async def get_transaction(
     transaction_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> TransactionRead:
     """A ledger transaction with its postings and leaf index (yours, or any for admins)."""
-    return await explorer.transaction(session, transaction_id, viewer_of(principal))
+    return await explorer.transaction(session, transaction_id, principal.restricted_to)
 
 
 @router.get(
@@ -147,7 +140,7 @@ async def get_inclusion_proof(
     tree_size: Size | None = None,
 ) -> InclusionProofRead:
     """Inclusion proof against a checkpoint (default: the latest)."""
-    return await explorer.inclusion(session, transaction_id, tree_size, viewer_of(principal))
+    return await explorer.inclusion(session, transaction_id, tree_size, principal.restricted_to)
 
 
 @router.get(
@@ -159,7 +152,7 @@ async def get_receipt(
     transaction_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> str:
     """A self-contained receipt (c2sp.org/tlog-proof@v1) to keep and verify offline."""
-    return await explorer.receipt(session, transaction_id, viewer_of(principal))
+    return await explorer.receipt(session, transaction_id, principal.restricted_to)
 
 
 @router.get("/consistency", responses=errors_for(Forbidden, BlockNotFound, BadRequest))

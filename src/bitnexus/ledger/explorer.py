@@ -12,7 +12,13 @@ from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.errors import BadRequest, FieldError
 from bitnexus.ledger import repository, tree, witnessing
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
-from bitnexus.ledger.models import AlarmKind, LedgerAlarm, LedgerBlock, LedgerTransaction
+from bitnexus.ledger.models import (
+    AlarmKind,
+    LedgerAccount,
+    LedgerAlarm,
+    LedgerBlock,
+    LedgerTransaction,
+)
 from bitnexus.ledger.receipt import Receipt
 from bitnexus.ledger.schemas import (
     AccountRead,
@@ -58,6 +64,22 @@ def block_read(block: LedgerBlock) -> BlockRead:
         block_hash=block.block_hash.hex(),
         created_at=block.created_at,
         checkpoint=block.checkpoint,
+    )
+
+
+async def _cosigned(session: AsyncSession, block: LedgerBlock) -> str:
+    """A block's signed checkpoint with every witness cosignature line appended."""
+    lines = await witnessing.cosignatures_of(session, block.height)
+    return block.checkpoint + "".join(c.line + "\n" for c in lines)
+
+
+async def _account_read(session: AsyncSession, account: LedgerAccount) -> AccountRead:
+    return AccountRead(
+        code=account.code,
+        kind=account.kind,
+        currency=account.currency,
+        owner_user_id=account.owner_user_id,
+        balance=await repository.balance(session, account.id),
     )
 
 
@@ -195,24 +217,12 @@ async def receipt(
     if covering is None:
         raise NotYetSealed("This transaction is not in a signed checkpoint yet.")
     proof = await tree.inclusion_proof(session, txn.seq, covering.tree_size)
-    cosigned = covering.checkpoint + "".join(
-        c.line + "\n" for c in await witnessing.cosignatures_of(session, covering.height)
-    )
-    return str(Receipt(txn.leaf, txn.seq, proof, cosigned))
+    return str(Receipt(txn.leaf, txn.seq, proof, await _cosigned(session, covering)))
 
 
 async def accounts(session: AsyncSession, viewer: uuid.UUID | None) -> list[AccountRead]:
     rows = await repository.accounts_owned_by(session, viewer)
-    return [
-        AccountRead(
-            code=a.code,
-            kind=a.kind,
-            currency=a.currency,
-            owner_user_id=a.owner_user_id,
-            balance=await repository.balance(session, a.id),
-        )
-        for a in rows
-    ]
+    return [await _account_read(session, a) for a in rows]
 
 
 async def statement(
@@ -226,13 +236,7 @@ async def statement(
     rows = await repository.statement(session, account, before, limit + 1)
     page = rows[:limit]
     return StatementPage(
-        account=AccountRead(
-            code=account.code,
-            kind=account.kind,
-            currency=account.currency,
-            owner_user_id=account.owner_user_id,
-            balance=await repository.balance(session, account.id),
-        ),
+        account=await _account_read(session, account),
         items=[
             StatementLine(
                 seq=r.seq,
@@ -253,9 +257,7 @@ async def latest_checkpoint(session: AsyncSession) -> str:
     latest = await repository.latest_block(session)
     if latest is None:
         raise BlockNotFound("No checkpoint has been signed yet.")
-    return latest.checkpoint + "".join(
-        c.line + "\n" for c in await witnessing.cosignatures_of(session, latest.height)
-    )
+    return await _cosigned(session, latest)
 
 
 async def entries(session: AsyncSession, start: int, limit: int) -> MirrorEntries:

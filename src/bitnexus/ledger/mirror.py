@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +34,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bitnexus.ledger import merkle, note
+from bitnexus.ledger.leaf import LEAF_VERSION
 from bitnexus.ledger.models import AlarmKind
 
 log = structlog.get_logger(__name__)
 PAGE = 1000
-LEAF_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -328,13 +328,7 @@ class Mirror:
         try:
             self.http.post(
                 "/alarms",
-                json={
-                    "reporter": self.reporter,
-                    "kind": alarm.kind,
-                    "detail": alarm.detail,
-                    "tree_size": alarm.tree_size,
-                    "entry_index": alarm.entry_index,
-                },
+                json={"reporter": self.reporter, **asdict(alarm)},
             ).raise_for_status()
         except httpx.HTTPError as exc:
             log.warning("mirror.alarm_not_reported", error=str(exc))

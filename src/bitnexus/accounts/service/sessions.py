@@ -46,6 +46,12 @@ class Principal:
     def role(self) -> Role:
         return Role(self.user.role)
 
+    @property
+    def restricted_to(self) -> uuid.UUID | None:
+        """Whose rows this caller may see: None for tenant admins (the whole tenant), otherwise
+        the caller's own user id."""
+        return None if self.role is Role.tenant_admin else self.user.id
+
 
 @dataclass(frozen=True)
 class IssuedSession:
