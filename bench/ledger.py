@@ -68,6 +68,17 @@ async def _append_service(db: Database, tid: uuid.UUID) -> float:
     return APPENDS / (time.perf_counter() - started)
 
 
+async def _integrate_all(db: Database, tid: uuid.UUID) -> float:
+    """The integrator's rate on what the appends left: sequence numbers, leaves, balances, tree."""
+    started = time.perf_counter()
+    size = 0
+    while size < APPENDS:
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, tid)
+            size = await tree.integrate(s, tid, batch=1000)
+    return APPENDS / (time.perf_counter() - started)
+
+
 async def _append_raw(dsn: str, tid: uuid.UUID, account_ids: list[uuid.UUID]) -> float:
     pool = await asyncpg.create_pool(dsn, min_size=WORKERS, max_size=WORKERS)
     payload = b'{"bench":true}'
@@ -159,11 +170,12 @@ def run() -> str:
         settings = Settings()
         urls = provision.migrate(settings)
 
-        async def main() -> tuple[float, float, list[float], list[float], float]:
+        async def main() -> tuple[float, float, float, list[float], list[float], float]:
             db = Database(urls.app, pool_size=WORKERS)
             try:
                 tid = await _new_tenant(db)
                 service_rate = await _append_service(db, tid)
+                integrate_rate = await _integrate_all(db, tid)
                 raw_tid = await _new_tenant(db)
                 conn = await asyncpg.connect(libpq(urls.owner))
                 ids = [
@@ -177,11 +189,11 @@ def run() -> str:
                 raw_rate = await _append_raw(libpq(urls.owner), raw_tid, ids)
                 proof_tid = await _new_tenant(db)
                 inc, con, load_s = await _proofs(db, libpq(urls.owner), proof_tid)
-                return service_rate, raw_rate, inc, con, load_s
+                return service_rate, integrate_rate, raw_rate, inc, con, load_s
             finally:
                 await db.dispose()
 
-        service_rate, raw_rate, inc, con, load_s = asyncio.run(main())
+        service_rate, integrate_rate, raw_rate, inc, con, load_s = asyncio.run(main())
         verify_section = ledger_verify.run(settings, urls)
     tree_rate, hash_rate = _integration_rates()
     append_ratio = service_rate / raw_rate
@@ -191,6 +203,9 @@ def run() -> str:
         "| measure | value | baseline (same run) | ratio | target |\n|---|---:|---:|---:|---|\n"
         f"| append (service) vs raw asyncpg INSERTs of the same rows, tx/s | {service_rate:,.0f} | {raw_rate:,.0f} | "
         f"{append_ratio:.2f}x | ≥ 0.5x: {'meets' if append_ratio >= 0.5 else 'misses'} |\n"
+        f"| integrator (sequence numbers, leaves, balances, tree) on those appends vs the append rate, tx/s | "
+        f"{integrate_rate:,.0f} | {service_rate:,.0f} | {integrate_rate / service_rate:.2f}x | ≥ 1x (keeps up): "
+        f"{'meets' if integrate_rate >= service_rate else 'misses'} |\n"
         f"| tree integration (MemoryTree.append) vs hashlib SHA-256, leaves/s | {tree_rate:,.0f} | {hash_rate:,.0f} | "
         f"{tree_rate / hash_rate:.2f}x | — |\n"
         f"| inclusion proof at {LEAVES:,} leaves, p50 / p95 ms | {_pct(inc, 50):.2f} / {_pct(inc, 95):.2f} | — | — | "
@@ -198,9 +213,9 @@ def run() -> str:
         f"| consistency proof at {LEAVES:,} leaves, p50 / p95 ms | {_pct(con, 50):.2f} / {_pct(con, 95):.2f} | — | — | "
         f"p95 ≤ 10 ms: {'meets' if _pct(con, 95) <= 10 else 'misses'} |\n\n"
         f"Loading the {LEAVES:,}-leaf tree's {2 * LEAVES - 1:,}-ish stored nodes took {load_s:.1f} s. "
-        "The service append pays for what raw INSERTs skip: the per-tenant sequencer lock (appends of one "
-        "tenant are serialised by design, for gapless sequences), the idempotency lookup, account checks, "
-        "balance updates and the RFC 8785 leaf, in about a dozen round trips while holding the lock. The lever: "
-        "assign sequence numbers (and build leaves) in the integrator instead of under a lock on the write "
-        "path.\n\n" + verify_section
+        "An append is one statement (account codes resolved, idempotency key claimed, transaction and postings "
+        "inserted) plus the tenant's `set_config`, and takes no tenant-wide lock; the raw baseline skips the "
+        "ORM session, the account lookup, the RFC 8785 request digest and RLS. Sequence numbers, leaves and the "
+        "rolled-up balances are the integrator's work, measured on the same appends in the second row.\n\n"
+        + verify_section
     )

@@ -268,6 +268,8 @@ def ledger_verify(
     for r in reports:
         status = "[green]ok[/]" if r.ok else f"[red]{len(r.problems)} problem(s)[/]"
         counts = f"{r.transactions} transactions, {r.nodes} nodes, {r.blocks} blocks"
+        if r.unsequenced:
+            counts += f" ({r.unsequenced} more waiting for a sequence number)"
         console.print(f"{r.tenant_slug}: {counts}: {status}")
         for problem in r.problems[:20]:
             console.print(f"  [red]✗[/] {problem}")

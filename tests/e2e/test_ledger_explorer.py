@@ -58,6 +58,8 @@ class Program:
                     description=f"Commission on order {i}",
                     postings=[P(RECEIVABLE, 1000 + i, "USD"), P(self.pending, -1000 - i, "USD")],
                 )
+        async with self.session() as s:  # as the server's integrator does within a second
+            await tree.integrate(s, self.tenant_id)
 
     async def seal(self) -> None:
         async with self.session() as s:

@@ -151,11 +151,27 @@ async def test_transactions_blocks_and_proofs(
         )
     assert sealed == [7, 6, 5, 4, 3]
     everything = (await c.get("/api/v1/ledger/transactions", headers=h)).json()
-    assert [t["seq"] for t in everything["items"]] == list(range(8, -1, -1))
-    assert everything["items"][0]["id"] == ids[8]
+    assert [t["seq"] for t in everything["items"]] == list(range(7, -1, -1))
 
-    # the ninth sale is not sealed yet; unknown sizes and ids are clear errors
+    # the ninth sale is posted but waits for its sequence number, then for a block
+    ninth = (await c.get(f"/api/v1/ledger/transactions/{ids[8]}", headers=h)).json()
+    assert (ninth["seq"], ninth["leaf"], ninth["leaf_index"]) == (None, None, None)
+    waiting = await c.get(f"/api/v1/ledger/transactions/{ids[8]}/receipt", headers=h)
+    assert waiting.status_code == 409
+    assert "sequence number" in waiting.json()["detail"]
+    db = Database(db_urls.app, pool_size=1)
+    try:
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, uuid.UUID(admin.tenant_id))
+            assert await tree.integrate(s, uuid.UUID(admin.tenant_id)) == 9
+    finally:
+        await db.dispose()
+    everything = (await c.get("/api/v1/ledger/transactions", headers=h)).json()
+    assert everything["items"][0] == {**everything["items"][0], "seq": 8, "id": ids[8]}
+
+    # unsealed, unknown sizes and ids are clear errors
     unsealed = await c.get(f"/api/v1/ledger/transactions/{ids[8]}/receipt", headers=h)
+    assert "signed checkpoint" in unsealed.json()["detail"]
     bad_size = await c.get(f"/api/v1/ledger/transactions/{ids[1]}/inclusion?tree_size=5", headers=h)
     unknown = await c.get(f"/api/v1/ledger/transactions/{uuid.uuid4()}", headers=h)
     bad_cursor = await c.get("/api/v1/ledger/blocks?cursor=x", headers=h)
@@ -264,6 +280,36 @@ async def test_affiliates_see_their_own_accounts_statements_and_receipts(
     assert bobs_statement.status_code == 404
     assert len(everything) == 3
     receipt.verify(own_receipt.text, keys.identity_for(settings, admin.slug).signer.verifier)
+
+    # two more commissions, posted but not yet sequenced: in the balance and atop the statement
+    db = Database(db_urls.app, pool_size=1)
+    try:
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, tid)
+            for i, amount in ((3, 40), (4, 10)):
+                await service.post_transaction(
+                    s,
+                    tid,
+                    idempotency_key=f"c{i}",
+                    description=f"Commission {i}",
+                    postings=[
+                        P("vendor:1:receivable", amount, "USD"),
+                        P(f"affiliate:{alice.id}:pending", -amount, "USD"),
+                    ],
+                )
+    finally:
+        await db.dispose()
+    url = f"/api/v1/ledger/accounts/affiliate:{alice.id}:pending/statement?limit=1"
+    first = (await a.get(url, headers=h)).json()
+    rest = (await a.get(f"{url}&cursor={first['next_cursor']}", headers=h)).json()
+    assert first["account"]["balance"] == 1000
+    assert [(x["seq"], x["amount"], x["balance"]) for x in first["items"]] == [
+        (None, 10, 1000),
+        (None, 40, 990),
+        (2, 250, 950),
+    ]
+    assert [(x["seq"], x["balance"]) for x in rest["items"]] == [(0, 700)]
+    assert rest["next_cursor"] is None
 
 
 async def test_mirror_alarms_are_validated_recorded_and_private(

@@ -1,4 +1,5 @@
-"""The sealer seals a tenant once enough transactions are pending or the oldest has waited."""
+"""The sealer numbers new transactions at once, and seals a tenant once enough transactions are
+pending or the oldest has waited."""
 
 from __future__ import annotations
 
@@ -49,6 +50,12 @@ async def _blocks(db: Database, tid: uuid.UUID) -> int:
         return -1 if latest is None else latest.height
 
 
+async def _sequenced(db: Database, tid: uuid.UUID) -> int:
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        return await repository.next_seq(s)
+
+
 async def test_waits_for_age_or_count(db: Database, settings: Settings) -> None:
     tid, slug = await _tenant_with(db, 3)
     patient = settings.model_copy(update={"ledger_seal_seconds": 60, "ledger_seal_leaves": 1000})
@@ -56,6 +63,7 @@ async def test_waits_for_age_or_count(db: Database, settings: Settings) -> None:
 
     assert slug not in _slugs(await jobs.seal_due(db, patient))
     assert await _blocks(db, tid) == -1
+    assert await _sequenced(db, tid) == 3  # not sealed yet, but numbered at once
     assert slug in _slugs(await jobs.seal_due(db, patient, now=utcnow() + dt.timedelta(seconds=61)))
     assert await _blocks(db, tid) == 0
     assert slug not in _slugs(await jobs.seal_due(db, eager))  # nothing pending any more

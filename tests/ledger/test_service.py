@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls, libpq
-from bitnexus.ledger import service
+from bitnexus.ledger import service, tree
 from bitnexus.ledger.errors import (
     AccountConflict,
     IdempotencyConflict,
@@ -60,6 +60,22 @@ async def _post(
         return await service.post_transaction(s, tid, idempotency_key=key, postings=postings, **kw)  # type: ignore[arg-type]
 
 
+async def _integrate(db: Database, tid: uuid.UUID) -> int:
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        return await tree.integrate(s, tid)
+
+
+async def _seqs(owner_engine: Engine, tid: uuid.UUID) -> list[int | None]:
+    with owner_engine.connect() as conn:
+        return list(
+            conn.execute(
+                text("SELECT seq FROM ledger_transactions WHERE tenant_id = :t ORDER BY seq"),
+                {"t": tid},
+            ).scalars()
+        )
+
+
 async def _balance(db: Database, tid: uuid.UUID, code: str) -> int:
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
@@ -73,19 +89,34 @@ SALE = [
 ]
 
 
-async def test_balanced_transaction_moves_balances_and_gets_a_leaf(db: Database) -> None:
+async def test_balanced_transaction_moves_balances_then_gets_its_sequence_and_leaf(
+    db: Database,
+) -> None:
     tid = await _tenant(db)
 
     posted = await _post(db, tid, "sale-1", SALE, metadata={"order": "A-1"})
 
     assert posted.created
-    assert posted.transaction.seq == 0
-    assert b'"amount":-900' in posted.transaction.leaf
-    assert await _balance(db, tid, "vendor:1:receivable") == 1000
-    assert (
-        await _balance(db, tid, "affiliate:1:pending") == 900
-    )  # a liability: owed to the affiliate
-    assert await _balance(db, tid, "platform:fees") == 100
+    assert posted.transaction.seq is None  # the integrator numbers it, off the write path
+    balances = {
+        "vendor:1:receivable": 1000,
+        "affiliate:1:pending": 900,  # a liability: owed to the affiliate
+        "platform:fees": 100,
+    }
+    for code, amount in balances.items():  # posted balances include unsequenced postings
+        assert await _balance(db, tid, code) == amount
+
+    assert await _integrate(db, tid) == 1
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        again = await service.post_transaction(
+            s, tid, idempotency_key="sale-1", postings=SALE, metadata={"order": "A-1"}
+        )
+    assert again.transaction.seq == 0
+    assert again.transaction.leaf is not None
+    assert b'"amount":-900' in again.transaction.leaf
+    for code, amount in balances.items():  # now rolled up, not counted twice
+        assert await _balance(db, tid, code) == amount
 
 
 @pytest.mark.parametrize(
@@ -151,8 +182,8 @@ async def test_invalid_transactions_are_refused_and_nothing_is_written(
 
     assert caught.value.errors[0].field == field  # type: ignore[attr-defined]
     assert await _balance(db, tid, "vendor:1:receivable") == 0
-    posted = await _post(db, tid, "after", SALE)
-    assert posted.transaction.seq == 0  # no sequence number was used up
+    await _post(db, tid, "after", SALE)
+    assert await _integrate(db, tid) == 1  # nothing else was written
 
 
 async def test_imbalance_is_named_per_currency(db: Database) -> None:
@@ -216,6 +247,77 @@ async def test_account_that_may_not_go_negative(db: Database) -> None:
     assert await _balance(db, tid, "affiliate:1:available") == 0
 
 
+async def test_concurrent_payouts_never_overdraw_an_account(db: Database) -> None:
+    tid = await _tenant(db)
+    for i in range(5):  # 500 available: 100 at a time, some of it rolled up, some not yet
+        await _post(
+            db,
+            tid,
+            f"mature-{i}",
+            [P("affiliate:1:pending", 100, "USD"), P("affiliate:1:available", -100, "USD")],
+        )
+        if i == 2:
+            await _integrate(db, tid)
+
+    async def payout(i: int) -> bool:
+        try:
+            await _post(
+                db,
+                tid,
+                f"payout-{i}",
+                [P("affiliate:1:available", 100, "USD"), P("vendor:1:receivable", -100, "USD")],
+            )
+        except InsufficientBalance:
+            return False
+        return True
+
+    results = await asyncio.gather(*(payout(i) for i in range(12)))
+
+    assert sum(results) == 5
+    assert await _balance(db, tid, "affiliate:1:available") == 0
+    await _integrate(db, tid)
+    assert await _balance(db, tid, "affiliate:1:available") == 0
+
+
+async def test_only_the_integrator_numbers_transactions(
+    db: Database, app_engine: Engine, owner_engine: Engine
+) -> None:
+    tid = await _tenant(db)
+    await _post(db, tid, "a", SALE)
+    await _post(db, tid, "b", SALE)
+    with owner_engine.connect() as conn:
+        ids = list(
+            conn.execute(
+                text("SELECT id FROM ledger_transactions WHERE tenant_id = :t ORDER BY created_at"),
+                {"t": tid},
+            ).scalars()
+        )
+
+    def attempt(sql: str, **params: object) -> None:
+        with app_engine.begin() as conn:
+            conn.execute(text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": str(tid)})
+            conn.execute(text(sql), params)
+
+    with pytest.raises(DBAPIError, match="permission denied"):
+        attempt("UPDATE ledger_transactions SET seq = 0, leaf = 'x'")
+    sequence = "SELECT bitnexus_ledger_sequence(:first, CAST(:ids AS uuid[]), :leaves)"
+    with pytest.raises(DBAPIError, match="batch starts at 5"):  # a gap
+        attempt(sequence, first=5, ids=ids[:1], leaves=[b"x"])
+    with pytest.raises(DBAPIError, match="ids but"):
+        attempt(sequence, first=0, ids=ids, leaves=[b"x"])
+    with pytest.raises(DBAPIError, match="no tenant"), app_engine.begin() as conn:
+        conn.execute(text(sequence), {"first": 0, "ids": ids[:1], "leaves": [b"x"]})
+    other = await _tenant(db)  # another tenant's transaction is not there to number
+    with pytest.raises(DBAPIError, match="0 of 1"), app_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": str(other)})
+        conn.execute(text(sequence), {"first": 0, "ids": ids[:1], "leaves": [b"x"]})
+
+    assert await _integrate(db, tid) == 2
+    with pytest.raises(DBAPIError, match="batch starts at 0, the log at 2"):  # numbered once
+        attempt(sequence, first=0, ids=ids[:1], leaves=[b"x"])
+    assert await _seqs(owner_engine, tid) == [0, 1]
+
+
 async def test_reversal_references_and_cancels_the_original(db: Database) -> None:
     tid = await _tenant(db)
     original = await _post(db, tid, "sale", SALE)
@@ -225,7 +327,7 @@ async def test_reversal_references_and_cancels_the_original(db: Database) -> Non
             s, tid, original.transaction.id, idempotency_key="refund"
         )
     assert reversal.transaction.reverses_id == original.transaction.id
-    assert reversal.transaction.seq == 1
+    assert await _integrate(db, tid) == 2
     for code in ("vendor:1:receivable", "affiliate:1:pending", "platform:fees"):
         assert await _balance(db, tid, code) == 0
 
@@ -256,20 +358,15 @@ async def test_concurrent_appends_and_retries_are_gapless_and_exact(
     results = await asyncio.gather(*(attempt(k) for k in keys))
 
     assert sum(r.created for r in results) == 30
-    with owner_engine.connect() as conn:
-        seqs = (
-            conn.execute(
-                text("SELECT seq FROM ledger_transactions WHERE tenant_id = :t ORDER BY seq"),
-                {"t": tid},
-            )
-            .scalars()
-            .all()
-        )
-    assert seqs == list(range(30))
+    assert len({r.transaction.id for r in results}) == 30
+    await _integrate(db, tid)
+    assert await _seqs(owner_engine, tid) == list(range(30))
     assert await _balance(db, tid, "vendor:1:receivable") == 30 * 1000
 
 
-def _worker(url: str, tenant_id: str, keys: list[str]) -> None:  # runs in a separate process
+def _worker(url: str, tenant_id: str, keys: list[str], integrates: bool) -> None:
+    """Runs in a separate process: appends (each twice), and maybe integrates as it goes."""
+
     async def main() -> None:
         from sqlalchemy.engine import make_url
 
@@ -278,6 +375,8 @@ def _worker(url: str, tenant_id: str, keys: list[str]) -> None:  # runs in a sep
         for key in keys:
             for _ in range(2):  # retry every request once, as a client after a timeout would
                 await _post(database, tid, key, SALE)
+            if integrates:
+                await _integrate(database, tid)
         await database.dispose()
 
     asyncio.run(main())
@@ -290,7 +389,10 @@ async def test_many_processes_appending_at_once(
     url = db_urls.app.render_as_string(hide_password=False)
     ctx = multiprocessing.get_context("spawn")
     procs = [
-        ctx.Process(target=_worker, args=(url, str(tid), [f"p-{(w + i) % 40}" for i in range(20)]))
+        ctx.Process(
+            target=_worker,
+            args=(url, str(tid), [f"p-{(w + i) % 40}" for i in range(20)], w % 2 == 0),
+        )
         for w in range(4)
     ]
     for p in procs:
@@ -298,15 +400,9 @@ async def test_many_processes_appending_at_once(
     for p in procs:
         await asyncio.to_thread(p.join, 120)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    await _integrate(db, tid)
+    seqs = await _seqs(owner_engine, tid)
     with owner_engine.connect() as conn:
-        seqs = (
-            conn.execute(
-                text("SELECT seq FROM ledger_transactions WHERE tenant_id = :t ORDER BY seq"),
-                {"t": tid},
-            )
-            .scalars()
-            .all()
-        )
         keys = conn.execute(
             text(
                 "SELECT count(DISTINCT idempotency_key) FROM ledger_transactions WHERE tenant_id = :t"
@@ -329,6 +425,9 @@ async def test_running_balances_equal_the_sum_of_postings(
             f"s{i}",
             [P("vendor:1:receivable", 100 + i, "USD"), P("platform:fees", -(100 + i), "USD")],
         )
+        if i % 4 == 3:
+            await _integrate(db, tid)
+    await _integrate(db, tid)
     with owner_engine.connect() as conn:
         rows = conn.execute(
             text(

@@ -57,9 +57,6 @@ async def _leaves(db: Database, tid: uuid.UUID) -> list[bytes]:
 async def test_integrate_seal_and_prove(db: Database, settings: Settings) -> None:
     tid, slug = await _tenant_with_sales(db, 13)
     identity = keys.identity_for(settings, slug)
-    reference = merkle.MemoryTree()
-    for leaf in await _leaves(db, tid):
-        reference.append(leaf)
 
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
@@ -67,6 +64,9 @@ async def test_integrate_seal_and_prove(db: Database, settings: Settings) -> Non
         assert await tree.integrate(s, tid) == 13
         first = await tree.seal(s, tid, identity)
         assert await tree.seal(s, tid, identity) is None  # nothing new, nothing signed
+    reference = merkle.MemoryTree()
+    for leaf in await _leaves(db, tid):
+        reference.append(leaf)
     assert first is not None
     assert first.root_hash == reference.root()
     opened = note.verify(first.checkpoint, note.parse_verifier(keys.verifier_key(settings, slug)))
@@ -78,11 +78,13 @@ async def test_integrate_seal_and_prove(db: Database, settings: Settings) -> Non
     )
 
     await _sales(db, tid, 13, 21)
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        await tree.integrate(s, tid)
     for leaf in (await _leaves(db, tid))[13:]:
         reference.append(leaf)
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
-        await tree.integrate(s, tid)
         second = await tree.seal(s, tid, identity)
         assert second is not None
         for i in (0, 7, 12, 20):

@@ -110,7 +110,7 @@ async def transaction(
         metadata=txn.metadata_,
         reverses_id=txn.reverses_id,
         created_at=txn.created_at,
-        leaf=_b64(txn.leaf),
+        leaf=None if txn.leaf is None else _b64(txn.leaf),
         leaf_index=txn.seq,
         postings=[
             PostingRead(account=codes[p.account_id], amount=p.amount, currency=p.currency)
@@ -177,18 +177,18 @@ async def inclusion(
     tree_size: int | None,
     viewer: uuid.UUID | None,
 ) -> InclusionProofRead:
-    txn = await _visible(session, transaction_id, viewer)
+    seq, _leaf = _sequenced(await _visible(session, transaction_id, viewer))
     if tree_size is None:
-        covering = await repository.first_block_covering(session, txn.seq)
+        covering = await repository.first_block_covering(session, seq)
         if covering is None:
             raise NotYetSealed("This transaction is not in a signed checkpoint yet.")
     else:
         covering = await _signed_size(session, tree_size, "tree_size")
-        if covering.tree_size <= txn.seq:
+        if covering.tree_size <= seq:
             raise NotYetSealed("That checkpoint predates this transaction.")
-    proof = await tree.inclusion_proof(session, txn.seq, covering.tree_size)
+    proof = await tree.inclusion_proof(session, seq, covering.tree_size)
     return InclusionProofRead(
-        leaf_index=txn.seq,
+        leaf_index=seq,
         tree_size=covering.tree_size,
         root_hash=_b64(covering.root_hash),
         proof=[_b64(h) for h in proof],
@@ -212,12 +212,18 @@ async def receipt(
     session: AsyncSession, transaction_id: uuid.UUID, viewer: uuid.UUID | None
 ) -> str:
     """The transaction's self-contained, offline-verifiable receipt (C2SP tlog-proof)."""
-    txn = await _visible(session, transaction_id, viewer)
-    covering = await repository.first_block_covering(session, txn.seq)
+    seq, data = _sequenced(await _visible(session, transaction_id, viewer))
+    covering = await repository.first_block_covering(session, seq)
     if covering is None:
         raise NotYetSealed("This transaction is not in a signed checkpoint yet.")
-    proof = await tree.inclusion_proof(session, txn.seq, covering.tree_size)
-    return str(Receipt(txn.leaf, txn.seq, proof, await _cosigned(session, covering)))
+    proof = await tree.inclusion_proof(session, seq, covering.tree_size)
+    return str(Receipt(data, seq, proof, await _cosigned(session, covering)))
+
+
+def _sequenced(txn: LedgerTransaction) -> tuple[int, bytes]:
+    if txn.seq is None or txn.leaf is None:
+        raise NotYetSealed("This transaction is waiting for its sequence number.")
+    return txn.seq, txn.leaf
 
 
 async def accounts(session: AsyncSession, viewer: uuid.UUID | None) -> list[AccountRead]:
@@ -234,7 +240,8 @@ async def statement(
         raise AccountNotFound(f"No ledger account {code}.")
     before = _int_cursor(cursor)
     rows = await repository.statement(session, account, before, limit + 1)
-    page = rows[:limit]
+    more = sum(r.seq is not None for r in rows) > limit
+    page = rows[:-1] if more else rows
     return StatementPage(
         account=await _account_read(session, account),
         items=[
@@ -248,7 +255,7 @@ async def statement(
             )
             for r in page
         ],
-        next_cursor=str(page[-1].seq) if len(rows) > limit and page else None,
+        next_cursor=str(page[-1].seq) if more else None,
     )
 
 

@@ -1,4 +1,4 @@
-"""The sealer: integrate and seal each tenant's pending transactions, off the write path.
+"""The sealer: sequence, integrate and seal each tenant's new transactions, off the write path.
 
 It runs inside the server process (every process may run one: the tree-state row lock lets
 only one seal a tenant at a time, and a sealer that finds nothing new signs nothing).
@@ -24,22 +24,23 @@ log = structlog.get_logger(__name__)
 async def seal_due(
     db: Database, settings: Settings, *, now: dt.datetime | None = None
 ) -> list[tuple[uuid.UUID, str]]:
-    """Seal every tenant whose pending transactions are many or old enough; returns them."""
+    """Sequence and integrate every tenant's new transactions, and seal those whose unsealed
+    transactions are many or old enough; returns the tenants sealed."""
     now = now or utcnow()
     wait = dt.timedelta(seconds=settings.ledger_seal_seconds)
     async with db.sessionmaker() as session, session.begin():
         queue = (await session.execute(text("SELECT * FROM bitnexus_ledger_sealing_queue()"))).all()
     sealed: list[tuple[uuid.UUID, str]] = []
     for row in queue:
-        if row.pending < settings.ledger_seal_leaves and row.oldest_pending > now - wait:
+        due = row.pending >= settings.ledger_seal_leaves or row.oldest_pending <= now - wait
+        if not due and not row.unsequenced:
             continue
         try:
             async with db.sessionmaker() as session, session.begin():
                 await set_tenant(session, row.tenant_id)
                 size = await tree.integrate(session, row.tenant_id)
-                block = await tree.seal(
-                    session, row.tenant_id, keys.identity_for(settings, row.slug)
-                )
+                identity = keys.identity_for(settings, row.slug)
+                block = await tree.seal(session, row.tenant_id, identity) if due else None
         except tree.InconsistentLog:
             # Someone rewrote this tenant's history: never sign it, shout, and keep sealing others.
             log.critical("ledger.inconsistent_log", tenant=row.slug)

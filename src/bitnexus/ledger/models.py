@@ -1,5 +1,6 @@
 """Ledger tables. Accounts, transactions and postings are append-only (triggers + grants);
-balances and sequencers are the two mutable, derived helpers of the write path."""
+a transaction's sequence number and leaf are written once, by the integrator, and balances are
+the one mutable, derived table (postings rolled up in sequence order)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,8 @@ class LedgerAccount(Base):
 
 
 class LedgerBalance(Base):
-    """Running balance of one account on its normal side, updated atomically with its postings."""
+    """Balance of one account on its normal side over its sequenced postings (the integrator
+    rolls them up); an account's balance now adds the postings still waiting for a sequence."""
 
     __tablename__ = "ledger_balances"
     __table_args__ = (
@@ -90,15 +92,6 @@ class LedgerBalance(Base):
     may_go_negative: Mapped[bool] = mapped_column(server_default=text("true"))
 
 
-class LedgerSequencer(Base):
-    """One row per tenant, locked FOR UPDATE to hand out gapless sequence numbers."""
-
-    __tablename__ = "ledger_sequencers"
-
-    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
-    next_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
-
-
 class LedgerTransaction(Base):
     __tablename__ = "ledger_transactions"
     __table_args__ = (
@@ -111,14 +104,24 @@ class LedgerTransaction(Base):
             name="fk_ledger_transactions_reverses",
         ),
         CheckConstraint("seq >= 0", name="seq_non_negative"),
+        # The integrator fills both at once, exactly once (bitnexus_ledger_sequence).
+        CheckConstraint("(seq IS NULL) = (leaf IS NULL)", name="sequenced_whole"),
+        Index(
+            "ix_ledger_transactions_unsequenced",
+            "tenant_id",
+            "created_at",
+            "id",
+            postgresql_where=text("seq IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
-    seq: Mapped[int] = mapped_column(BigInteger)
+    # None until the integrator sequences the transaction (moments after it commits).
+    seq: Mapped[int | None] = mapped_column(BigInteger)
     idempotency_key: Mapped[str] = mapped_column(String(200))
     request_digest: Mapped[bytes] = mapped_column(LargeBinary)
-    leaf: Mapped[bytes] = mapped_column(LargeBinary)
+    leaf: Mapped[bytes | None] = mapped_column(LargeBinary)
     description: Mapped[str] = mapped_column(String(500), server_default="")
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
     reverses_id: Mapped[uuid.UUID | None] = mapped_column()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Boolean, Uuid, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.ledger.models import (
@@ -16,7 +16,6 @@ from bitnexus.ledger.models import (
     LedgerBalance,
     LedgerBlock,
     LedgerPosting,
-    LedgerSequencer,
     LedgerTransaction,
     normal_sign,
 )
@@ -63,28 +62,6 @@ async def insert_account(session: AsyncSession, account: LedgerAccount) -> bool:
     return created
 
 
-async def lock_sequencer(session: AsyncSession, tenant_id: uuid.UUID) -> int:
-    """Lock the tenant's sequencer row (creating it once) and return the next sequence number."""
-    await session.execute(
-        insert(LedgerSequencer).values(tenant_id=tenant_id, next_seq=0).on_conflict_do_nothing()
-    )
-    return (
-        await session.execute(
-            select(LedgerSequencer.next_seq)
-            .where(LedgerSequencer.tenant_id == tenant_id)
-            .with_for_update()
-        )
-    ).scalar_one()
-
-
-async def advance_sequencer(session: AsyncSession, tenant_id: uuid.UUID, next_seq: int) -> None:
-    await session.execute(
-        update(LedgerSequencer)
-        .where(LedgerSequencer.tenant_id == tenant_id)
-        .values(next_seq=next_seq)
-    )
-
-
 async def transaction_by_key(session: AsyncSession, key: str) -> LedgerTransaction | None:
     return (
         await session.execute(
@@ -106,26 +83,190 @@ async def postings_of(session: AsyncSession, transaction_id: uuid.UUID) -> list[
     return list(rows.scalars())
 
 
-async def apply_to_balance(session: AsyncSession, account_id: uuid.UUID, amount: int) -> int | None:
-    """Add `amount` atomically; None when the account may not go negative and would."""
-    stmt = (
-        update(LedgerBalance)
-        .where(
-            LedgerBalance.account_id == account_id,
-            LedgerBalance.may_go_negative | (LedgerBalance.balance + amount >= 0),
-        )
-        .values(balance=LedgerBalance.balance + amount)
-        .returning(LedgerBalance.balance)
+async def append(
+    session: AsyncSession,
+    *,
+    transaction: LedgerTransaction,
+    postings: Sequence[tuple[str, int, str]],
+    guarded: bool,
+) -> list[Any]:
+    """Insert a transaction and its postings in one statement, resolving account codes.
+
+    Nothing is written when an account is unknown or in another currency, when the idempotency
+    key is taken (committed, or committing: the insert waits for it), or, unless `guarded`, when
+    the postings would lower an account that may not go negative (its balance must be checked
+    under a lock first). One row per posting comes back, with its account (NULLs when unknown)
+    and `inserted`: the transaction id, or NULL when nothing was written.
+    """
+    codes, amounts, currencies = (list(column) for column in zip(*postings, strict=True))
+    connection = await session.connection()  # Core, not the ORM: this is the hot path
+    return list(
+        (
+            await connection.execute(
+                _APPEND,
+                {
+                    "id": transaction.id,
+                    "tenant": transaction.tenant_id,
+                    "key": transaction.idempotency_key,
+                    "digest": transaction.request_digest,
+                    "description": transaction.description,
+                    "metadata": transaction.metadata_,
+                    "reverses": transaction.reverses_id,
+                    "created_at": transaction.created_at,
+                    "codes": codes,
+                    "amounts": amounts,
+                    "currencies": currencies,
+                    "guarded": guarded,
+                },
+            )
+        ).all()
     )
-    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+_APPEND = text(
+    """
+    WITH resolved AS (
+        SELECT w.ord - 1 AS position, w.code, w.amount, w.currency, a.id AS account_id,
+               a.kind, a.currency AS account_currency, a.may_go_negative
+        FROM unnest(CAST(:codes AS text[]), CAST(:amounts AS bigint[]),
+                    CAST(:currencies AS text[])) WITH ORDINALITY AS w(code, amount, currency, ord)
+        LEFT JOIN ledger_accounts a ON a.tenant_id = CAST(:tenant AS uuid) AND a.code = w.code
+    ), lowered AS (
+        SELECT account_id FROM resolved WHERE NOT may_go_negative GROUP BY account_id
+        HAVING sum(amount * CASE WHEN kind IN ('asset', 'expense') THEN 1 ELSE -1 END) < 0
+    ), go AS (
+        SELECT bool_and(account_id IS NOT NULL AND account_currency = currency)
+               AND (CAST(:guarded AS boolean) OR NOT EXISTS (SELECT 1 FROM lowered)) AS ok
+        FROM resolved
+    ), txn AS (
+        INSERT INTO ledger_transactions (id, tenant_id, idempotency_key, request_digest,
+                                         description, metadata, reverses_id, created_at)
+        SELECT CAST(:id AS uuid), CAST(:tenant AS uuid), CAST(:key AS text),
+               CAST(:digest AS bytea), CAST(:description AS text), CAST(:metadata AS jsonb),
+               CAST(:reverses AS uuid), CAST(:created_at AS timestamptz)
+        FROM go WHERE go.ok
+        ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+        RETURNING id
+    ), posted AS (
+        INSERT INTO ledger_postings (tenant_id, transaction_id, position, account_id, amount,
+                                     currency)
+        SELECT CAST(:tenant AS uuid), txn.id, r.position, r.account_id, r.amount, r.currency
+        FROM txn CROSS JOIN resolved r
+    )
+    SELECT r.position, r.code, r.amount, r.currency, r.account_id, r.kind, r.account_currency,
+           r.may_go_negative, (SELECT id FROM txn) AS inserted
+    FROM resolved r ORDER BY r.position
+    """
+).bindparams(
+    bindparam("metadata", type_=JSONB),
+    bindparam("guarded", type_=Boolean),
+    bindparam("reverses", type_=Uuid),
+)
+
+
+async def lock_balances(session: AsyncSession, account_ids: Collection[uuid.UUID]) -> None:
+    """Lock balance rows in account order (appends lowering them, and the integrator, queue)."""
+    await session.execute(
+        select(LedgerBalance.account_id)
+        .where(LedgerBalance.account_id.in_(account_ids))
+        .order_by(LedgerBalance.account_id)
+        .with_for_update()
+    )
+
+
+async def balances(
+    session: AsyncSession, account_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Current balances: the rolled-up sequenced postings plus those still unsequenced."""
+    rows = await session.execute(_BALANCES, {"ids": list(account_ids)})
+    return {r.account_id: r.balance for r in rows}
+
+
+_BALANCES = text(
+    """
+    WITH unsequenced AS MATERIALIZED (
+        SELECT tenant_id, id FROM ledger_transactions WHERE seq IS NULL
+    ), waiting AS (
+        SELECT p.account_id, sum(p.amount) AS amount
+        FROM unsequenced u
+        JOIN ledger_postings p ON p.tenant_id = u.tenant_id AND p.transaction_id = u.id
+        WHERE p.account_id = ANY (CAST(:ids AS uuid[]))
+        GROUP BY p.account_id
+    )
+    SELECT b.account_id,
+           b.balance + coalesce(w.amount, 0)
+               * CASE WHEN a.kind IN ('asset', 'expense') THEN 1 ELSE -1 END AS balance
+    FROM ledger_balances b
+    JOIN ledger_accounts a ON a.tenant_id = b.tenant_id AND a.id = b.account_id
+    LEFT JOIN waiting w ON w.account_id = b.account_id
+    WHERE b.account_id = ANY (CAST(:ids AS uuid[]))
+    """
+)
 
 
 async def balance(session: AsyncSession, account_id: uuid.UUID) -> int:
-    return (
-        await session.execute(
-            select(LedgerBalance.balance).where(LedgerBalance.account_id == account_id)
+    return (await balances(session, [account_id]))[account_id]
+
+
+async def unsequenced(session: AsyncSession, limit: int) -> list[Any]:
+    """The oldest committed transactions still waiting for a sequence number."""
+    rows = await session.execute(
+        select(
+            LedgerTransaction.id,
+            LedgerTransaction.idempotency_key,
+            LedgerTransaction.created_at,
+            LedgerTransaction.description,
+            LedgerTransaction.metadata_,
+            LedgerTransaction.reverses_id,
         )
-    ).scalar_one()
+        .where(LedgerTransaction.seq.is_(None))
+        .order_by(LedgerTransaction.created_at, LedgerTransaction.id)
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def postings_with_codes(
+    session: AsyncSession, transaction_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Each transaction's postings as its leaf states them (account code, amount, currency)."""
+    rows = await session.execute(
+        select(
+            LedgerPosting.transaction_id,
+            LedgerAccount.code,
+            LedgerPosting.amount,
+            LedgerPosting.currency,
+        )
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(LedgerPosting.transaction_id.in_(transaction_ids))
+        .order_by(LedgerPosting.transaction_id, LedgerPosting.position)
+    )
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for r in rows:
+        found.setdefault(r.transaction_id, []).append(
+            {"account": r.code, "amount": r.amount, "currency": r.currency}
+        )
+    return found
+
+
+async def next_seq(session: AsyncSession) -> int:
+    top = (await session.execute(select(func.max(LedgerTransaction.seq)))).scalar_one_or_none()
+    return 0 if top is None else top + 1
+
+
+async def sequence(
+    session: AsyncSession, first: int, ids: Sequence[uuid.UUID], leaves: Sequence[bytes]
+) -> int:
+    """Give transactions the sequence numbers `first`, `first + 1`, … and their leaves, and roll
+    their postings into the balances (the database function checks every step)."""
+    return int(
+        (
+            await session.execute(
+                text("SELECT bitnexus_ledger_sequence(:first, CAST(:ids AS uuid[]), :leaves)"),
+                {"first": first, "ids": list(ids), "leaves": list(leaves)},
+            )
+        ).scalar_one()
+    )
 
 
 async def sum_of_postings(session: AsyncSession, account_id: uuid.UUID) -> int:
@@ -179,7 +320,7 @@ async def leaves_from(session: AsyncSession, start: int, limit: int) -> list[byt
         .order_by(LedgerTransaction.seq)
         .limit(limit)
     )
-    return list(rows.scalars())
+    return [data for data in rows.scalars() if data is not None]  # sequenced rows have leaves
 
 
 async def latest_block(session: AsyncSession) -> LedgerBlock | None:
@@ -221,7 +362,8 @@ async def accounts_owned_by(
 async def statement(
     session: AsyncSession, account: LedgerAccount, before_seq: int | None, limit: int
 ) -> list[Any]:
-    """Postings of an account, newest first, each with the running balance after it."""
+    """Postings of an account, newest first, each with the running balance after it: `limit`
+    sequenced ones, and on the first page the unsequenced ones before them."""
     sign = normal_sign(account.kind)
     running = (
         select(
@@ -231,17 +373,35 @@ async def statement(
             LedgerTransaction.description,
             (LedgerPosting.amount * sign).label("amount"),
             func.sum(LedgerPosting.amount * sign)
-            .over(order_by=(LedgerTransaction.seq, LedgerPosting.position))
+            .over(
+                order_by=(
+                    LedgerTransaction.seq,  # unsequenced last, as the integrator will number them
+                    LedgerTransaction.created_at,
+                    LedgerTransaction.id,
+                    LedgerPosting.position,
+                )
+            )
             .label("balance"),
         )
         .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
         .where(LedgerPosting.account_id == account.id)
         .subquery()
     )
-    stmt = select(running).order_by(running.c.seq.desc()).limit(limit)
+    sequenced = (
+        select(running)
+        .where(running.c.seq.is_not(None))
+        .order_by(running.c.seq.desc())
+        .limit(limit)
+    )
     if before_seq is not None:
-        stmt = stmt.where(running.c.seq < before_seq)
-    return list((await session.execute(stmt)).all())
+        return list((await session.execute(sequenced.where(running.c.seq < before_seq))).all())
+    # The first page also has every posting still waiting for its sequence number (moments old).
+    waiting = (
+        select(running)
+        .where(running.c.seq.is_(None))
+        .order_by(running.c.created_at.desc(), running.c.transaction_id.desc())
+    )
+    return [*(await session.execute(waiting)).all(), *(await session.execute(sequenced)).all()]
 
 
 async def touches_accounts_of(

@@ -20,14 +20,16 @@ class PostingRead(OutputModel):
 
 class TransactionRead(OutputModel):
     id: uuid.UUID
-    seq: int
+    seq: int | None = Field(
+        description="Its place in the log; null for the moment between posting and sequencing."
+    )
     idempotency_key: str
     description: str
     metadata: dict[str, Any]
     reverses_id: uuid.UUID | None
     created_at: dt.datetime
-    leaf: str
-    leaf_index: int
+    leaf: str | None
+    leaf_index: int | None
     postings: list[PostingRead]
 
 
@@ -87,7 +89,7 @@ class AccountRead(OutputModel):
 
 
 class StatementLine(OutputModel):
-    seq: int
+    seq: int | None = Field(description="Null while the transaction waits for its sequence number.")
     transaction_id: uuid.UUID
     created_at: dt.datetime
     description: str

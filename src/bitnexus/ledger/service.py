@@ -1,8 +1,10 @@
 """Posting balanced transactions: the one way money moves in BitNexus.
 
-Appends of one tenant are sequenced by locking its sequencer row (gapless numbers across any
-number of processes); idempotency keys are checked under that lock, so concurrent retries of
-the same request return one transaction. Services never commit: the caller's unit of work does.
+An append is one statement and takes no tenant-wide lock: the unique idempotency key makes
+concurrent retries of one request write one transaction, and only a posting that lowers an
+account that may not go negative waits for that account's lock. Sequence numbers, leaves and
+the rolled-up balances come from the integrator (`tree.integrate`), off the write path.
+Services never commit: the caller's unit of work does.
 """
 
 from __future__ import annotations
@@ -117,7 +119,11 @@ async def post_transaction(
     metadata: dict[str, Any] | None = None,
     reverses: uuid.UUID | None = None,
 ) -> Posted:
-    """Append one balanced transaction, or return the original for a repeated idempotency key."""
+    """Append one balanced transaction, or return the original for a repeated idempotency key.
+
+    The transaction is posted (balances include it) when this commits; the integrator gives it
+    its sequence number and leaf moments later.
+    """
     if not 1 <= len(idempotency_key) <= 200:
         raise InvalidPostings(errors=[FieldError("idempotency_key", "1 to 200 characters.")])
     _validate(postings)
@@ -127,89 +133,81 @@ async def post_transaction(
         metadata or {},
         reverses,
     )
-    digest = leaf.request_digest(content)
-
-    # A retry usually finds its original here, without waiting for the sequencer lock.
-    replay = await _replay(session, idempotency_key, digest)
-    if replay is not None:
-        return replay
-
-    accounts = await repository.accounts_by_code(session, list({p.account for p in postings}))
-    for i, p in enumerate(postings):
-        account = accounts.get(p.account)
-        if account is None:
-            raise AccountNotFound(
-                f"No ledger account {p.account}.",
-                errors=[FieldError(f"postings.{i}.account", "Unknown account.")],
-            )
-        if account.currency != p.currency:
-            raise InvalidPostings(
-                f"Account {p.account} holds {account.currency}, not {p.currency}.",
-                errors=[
-                    FieldError(f"postings.{i}.currency", f"The account is in {account.currency}.")
-                ],
-            )
     if reverses is not None and await repository.transaction(session, reverses) is None:
         raise InvalidPostings(errors=[FieldError("reverses", "No such transaction.")])
-
-    # Everything above ran unlocked; from here to commit this tenant's appends are serialised.
-    seq = await repository.lock_sequencer(session, tenant_id)
-    replay = await _replay(session, idempotency_key, digest)  # a concurrent twin may have won
-    if replay is not None:
-        return replay
-
-    # Balances change in account-id order, so two appends never wait on each other crosswise.
-    per_account: dict[uuid.UUID, int] = defaultdict(int)
-    for p in postings:
-        account = accounts[p.account]
-        per_account[account.id] += p.amount * normal_sign(account.kind)
-    for account_id in sorted(per_account):
-        if (
-            per_account[account_id]
-            and await repository.apply_to_balance(session, account_id, per_account[account_id])
-            is None
-        ):
-            code = next(a.code for a in accounts.values() if a.id == account_id)
-            raise InsufficientBalance(f"Account {code} may not go negative.")
-
-    at = utcnow()
-    transaction_id = uuid.uuid4()
     txn = LedgerTransaction(
-        id=transaction_id,
+        id=uuid.uuid4(),
         tenant_id=tenant_id,
-        seq=seq,
+        seq=None,
         idempotency_key=idempotency_key,
-        request_digest=digest,
+        request_digest=leaf.request_digest(content),
         description=description,
         metadata_=metadata or {},
         reverses_id=reverses,
-        created_at=at,
-        leaf=leaf.leaf_bytes(
-            tenant=tenant_id,
-            transaction_id=transaction_id,
-            seq=seq,
-            key=idempotency_key,
-            at=at,
-            content=content,
-        ),
+        created_at=utcnow(),
+        leaf=None,
     )
-    rows = [
+    specs = [(p.account, p.amount, p.currency) for p in postings]
+
+    rows = await repository.append(session, transaction=txn, postings=specs, guarded=False)
+    if rows[0].inserted is None:
+        replay = await _replay(session, idempotency_key, txn.request_digest)
+        if replay is not None:
+            return replay
+        _check_accounts(rows)
+        # It lowers an account that may not go negative: check that under the account's lock.
+        lowered = _lowered(rows)
+        await repository.lock_balances(session, lowered)
+        now = await repository.balances(session, lowered)
+        for account_id, change in lowered.items():
+            if now[account_id] + change < 0:
+                code = next(r.code for r in rows if r.account_id == account_id)
+                raise InsufficientBalance(f"Account {code} may not go negative.")
+        rows = await repository.append(session, transaction=txn, postings=specs, guarded=True)
+        if rows[0].inserted is None:  # a twin committed while this waited for the lock
+            replay = await _replay(session, idempotency_key, txn.request_digest)
+            assert replay is not None
+            return replay
+    postings_ = [
         LedgerPosting(
             tenant_id=tenant_id,
-            transaction_id=transaction_id,
-            position=i,
-            account_id=accounts[p.account].id,
+            transaction_id=txn.id,
+            position=r.position,
+            account_id=r.account_id,
             amount=p.amount,
             currency=p.currency,
         )
-        for i, p in enumerate(postings)
+        for r, p in zip(rows, postings, strict=True)
     ]
-    session.add(txn)
-    await session.flush()
-    session.add_all(rows)
-    await repository.advance_sequencer(session, tenant_id, seq + 1)
-    await session.flush()
-    return Posted(txn, rows, created=True)
+    return Posted(txn, postings_, created=True)
+
+
+def _check_accounts(rows: Sequence[Any]) -> None:
+    for r in rows:
+        if r.account_id is None:
+            raise AccountNotFound(
+                f"No ledger account {r.code}.",
+                errors=[FieldError(f"postings.{r.position}.account", "Unknown account.")],
+            )
+        if r.account_currency != r.currency:
+            raise InvalidPostings(
+                f"Account {r.code} holds {r.account_currency}, not {r.currency}.",
+                errors=[
+                    FieldError(
+                        f"postings.{r.position}.currency",
+                        f"The account is in {r.account_currency}.",
+                    )
+                ],
+            )
+
+
+def _lowered(rows: Sequence[Any]) -> dict[uuid.UUID, int]:
+    """Net change, on the normal side, to each account that may not go negative and drops."""
+    change: dict[uuid.UUID, int] = defaultdict(int)
+    for r in rows:
+        if not r.may_go_negative:
+            change[r.account_id] += r.amount * normal_sign(r.kind)
+    return {account_id: c for account_id, c in change.items() if c < 0}
 
 
 async def _replay(session: AsyncSession, key: str, digest: bytes) -> Posted | None:

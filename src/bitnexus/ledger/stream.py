@@ -74,6 +74,7 @@ async def events(
                 .all()
             )
         for t in txns:
+            assert t.seq is not None  # selected by seq
             last_seq = t.seq
             yield _event(
                 "transaction",

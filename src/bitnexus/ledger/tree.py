@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import utcnow
-from bitnexus.ledger import merkle, note
+from bitnexus.ledger import leaf, merkle, note, repository
 from bitnexus.ledger.models import LedgerBlock, LedgerTransaction, LedgerTreeNode, LedgerTreeState
 from bitnexus.ledger.repository import latest_block
 
@@ -60,8 +60,14 @@ async def _lock_state(session: AsyncSession, tenant_id: uuid.UUID) -> LedgerTree
 
 
 async def integrate(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int = 5000) -> int:
-    """Add the next committed transactions (in sequence order) to the tree; returns its size."""
+    """Sequence the committed transactions that wait for it, and add them to the tree.
+
+    One integrator per tenant at a time (the tree-state row lock): it numbers transactions
+    gaplessly in the order they were accepted, writes their leaves and rolls their postings into
+    the balances, then appends the leaves to the stored tree. Returns the tree size.
+    """
     state = await _lock_state(session, tenant_id)
+    await _sequence(session, tenant_id, batch)
     rows = (
         await session.execute(
             select(LedgerTransaction.seq, LedgerTransaction.leaf)
@@ -76,8 +82,8 @@ async def integrate(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int =
     new: list[dict[str, object]] = []
     size = state.size
     for seq, data in rows:
-        if seq != size:  # a gap can only be a transaction not yet committed: stop before it
-            break
+        if seq != size or data is None:  # sequenced rows are gapless: a gap is tampering
+            raise InconsistentLog(f"sequence {seq} where {size} was expected")
         for level, index, digest in merkle.nodes_completed_by(
             size, merkle.leaf_hash(data), lambda lv, ix: nodes[(lv, ix)]
         ):
@@ -89,6 +95,26 @@ async def integrate(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int =
     state.size = size
     await session.flush()
     return size
+
+
+async def _sequence(session: AsyncSession, tenant_id: uuid.UUID, batch: int) -> None:
+    pending = await repository.unsequenced(session, batch)
+    if not pending:
+        return
+    first = await repository.next_seq(session)
+    postings = await repository.postings_with_codes(session, [t.id for t in pending])
+    leaves = [
+        leaf.leaf_bytes(
+            tenant=tenant_id,
+            transaction_id=t.id,
+            seq=first + i,
+            key=t.idempotency_key,
+            at=t.created_at,
+            content=leaf.request_content(postings[t.id], t.description, t.metadata_, t.reverses_id),
+        )
+        for i, t in enumerate(pending)
+    ]
+    await repository.sequence(session, first, [t.id for t in pending], leaves)
 
 
 def block_hash(

@@ -24,6 +24,7 @@ from bitnexus.ledger.models import normal_sign
 class Report:
     tenant_slug: str
     transactions: int = 0
+    unsequenced: int = 0
     nodes: int = 0
     blocks: int = 0
     problems: list[str] = field(default_factory=list)
@@ -72,10 +73,17 @@ def verify_tenant(
     expected_seq = 0
     for tx in _rows(
         conn,
-        "SELECT id, seq, idempotency_key, request_digest, leaf, description, metadata, reverses_id, created_at FROM ledger_transactions WHERE tenant_id = :t ORDER BY seq",
+        "SELECT id, seq, idempotency_key, request_digest, leaf, description, metadata, reverses_id, created_at FROM ledger_transactions WHERE tenant_id = :t ORDER BY seq NULLS LAST, created_at, id",
         tenant_id,
     ):
         where = f"ledger_transactions seq={tx.seq} id={tx.id}"
+        if tx.seq is None:  # accepted, not yet sequenced: balanced, but in no leaf or balance yet
+            if tx.leaf is not None:
+                report.fail(f"{where}: a leaf without a sequence number")
+            _check_postings(report, where, postings.get(tx.id, []))
+            report.unsequenced += 1
+            tick("transactions", 1)
+            continue
         if tx.seq != expected_seq:
             report.fail(
                 f"{where}: expected sequence {expected_seq} (a row is missing or reordered)"
@@ -83,14 +91,9 @@ def verify_tenant(
             expected_seq = tx.seq
         expected_seq += 1
         rows = postings.get(tx.id, [])
-        if [r[0] for r in rows] != list(range(len(rows))) or len(rows) < 2:
-            report.fail(f"{where}: postings missing or out of order")
-        totals: dict[str, int] = defaultdict(int)
-        for _pos, account_id, amount, currency in rows:
-            totals[currency] += amount
+        _check_postings(report, where, rows)
+        for _pos, account_id, amount, _currency in rows:
             sums[account_id] += amount * normal_sign(codes[account_id][1])
-        if any(totals.values()):
-            report.fail(f"{where}: postings do not balance ({dict(totals)})")
         content = leaf.request_content(
             [{"account": codes[a][0], "amount": amt, "currency": cur} for _p, a, amt, cur in rows],
             tx.description,
@@ -182,7 +185,7 @@ def verify_tenant(
         report.blocks += 1
         tick("blocks", 1)
 
-    # 4. running balances against the postings
+    # 4. rolled-up balances against the sequenced postings
     for r in _rows(
         conn, "SELECT account_id, balance FROM ledger_balances WHERE tenant_id = :t", tenant_id
     ):
@@ -192,6 +195,18 @@ def verify_tenant(
                 f"ledger_balances account={codes[account_id][0]}: balance {balance} != postings {sums.get(account_id, 0)}"
             )
     return report
+
+
+def _check_postings(
+    report: Report, where: str, rows: list[tuple[int, uuid.UUID, int, str]]
+) -> None:
+    if [r[0] for r in rows] != list(range(len(rows))) or len(rows) < 2:
+        report.fail(f"{where}: postings missing or out of order")
+    totals: dict[str, int] = defaultdict(int)
+    for _pos, _account, amount, currency in rows:
+        totals[currency] += amount
+    if any(totals.values()):
+        report.fail(f"{where}: postings do not balance ({dict(totals)})")
 
 
 def verify(

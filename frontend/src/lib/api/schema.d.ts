@@ -1366,8 +1366,11 @@ export interface components {
             created_at: string;
             /** Description */
             description: string;
-            /** Seq */
-            seq: number;
+            /**
+             * Seq
+             * @description Null while the transaction waits for its sequence number.
+             */
+            seq: number | null;
             /**
              * Transaction Id
              * Format: uuid
@@ -1472,9 +1475,9 @@ export interface components {
             /** Idempotency Key */
             idempotency_key: string;
             /** Leaf */
-            leaf: string;
+            leaf: string | null;
             /** Leaf Index */
-            leaf_index: number;
+            leaf_index: number | null;
             /** Metadata */
             metadata: {
                 [key: string]: unknown;
@@ -1483,8 +1486,11 @@ export interface components {
             postings: components["schemas"]["PostingRead"][];
             /** Reverses Id */
             reverses_id: string | null;
-            /** Seq */
-            seq: number;
+            /**
+             * Seq
+             * @description Its place in the log; null for the moment between posting and sequencing.
+             */
+            seq: number | null;
         };
         /** TransactionSummary */
         TransactionSummary: {

@@ -22,13 +22,15 @@ export function Statement({ account, slug }: { account: Schemas["AccountRead"]; 
         </thead>
         <tbody>
           {lines.rows.map((line) => (
-            <tr key={line.seq} className="border-t border-slate-100 align-top" data-testid={`statement-row-${line.seq}`}>
-              <td className="p-2"><Link className="text-brand underline" to={`/app/ledger/transactions/${line.transaction_id}`}>#{line.seq}</Link></td>
+            <tr key={line.transaction_id} className="border-t border-slate-100 align-top" data-testid={`statement-row-${line.seq ?? "pending"}`}>
+              <td className="p-2"><Link className="text-brand underline" to={`/app/ledger/transactions/${line.transaction_id}`}>{line.seq === null ? "pending" : `#${line.seq}`}</Link></td>
               <td className="p-2">{formatDate(line.created_at)}</td>
               <td className="p-2">{line.description || "—"}</td>
               <td className="p-2 text-right">{formatMoney(line.amount, account.currency)}</td>
               <td className="p-2 text-right">{formatMoney(line.balance, account.currency)}</td>
-              <td className="p-2"><ReceiptActions transactionId={line.transaction_id} seq={line.seq} slug={slug} /></td>
+              <td className="p-2">
+                {line.seq === null ? <span className="text-xs text-slate-500">Being sequenced</span> : <ReceiptActions transactionId={line.transaction_id} seq={line.seq} slug={slug} />}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -24,13 +24,13 @@ export function TransactionPage() {
   return (
     <div className="flex flex-col gap-6">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h1 className="text-2xl font-bold">Transaction #{t.seq}</h1>
+        <h1 className="text-2xl font-bold">{t.seq === null ? "Transaction (being sequenced)" : `Transaction #${t.seq}`}</h1>
         <Link className="text-sm text-brand underline" to={me.role === "tenant_admin" ? "/app/ledger" : "/app/earnings"}>Back</Link>
       </div>
       <Card title={t.description || "Transaction"}>
         <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]">
           <dt className="text-slate-500">Recorded</dt><dd>{formatDate(t.created_at)}</dd>
-          <dt className="text-slate-500">Leaf index</dt><dd>{t.leaf_index}</dd>
+          <dt className="text-slate-500">Leaf index</dt><dd>{t.leaf_index ?? "—"}</dd>
           <dt className="text-slate-500">Idempotency key</dt><dd className="font-mono text-xs break-all">{t.idempotency_key}</dd>
           {t.reverses_id && (<><dt className="text-slate-500">Reverses</dt><dd><Link className="text-brand underline" to={`/app/ledger/transactions/${t.reverses_id}`}>the original transaction</Link></dd></>)}
         </dl>
@@ -50,9 +50,17 @@ export function TransactionPage() {
         </table>
       </Card>
       <Card title="Proof">
-        <p className="mb-2 text-sm text-slate-600">The leaf below (RFC 8785 canonical JSON) is what the signed log commits to.</p>
-        <pre className="mb-3 overflow-x-auto rounded bg-slate-50 p-2 text-xs" data-testid="leaf">{decodeLeaf(t.leaf)}</pre>
-        <ReceiptActions transactionId={t.id} seq={t.seq} slug={me.tenant.slug} />
+        {t.leaf === null || t.seq === null ? (
+          <p className="text-sm text-slate-600" data-testid="being-sequenced">
+            Posted: balances include it. The log gives it a sequence number and its leaf within seconds; reload to see them.
+          </p>
+        ) : (
+          <>
+            <p className="mb-2 text-sm text-slate-600">The leaf below (RFC 8785 canonical JSON) is what the signed log commits to.</p>
+            <pre className="mb-3 overflow-x-auto rounded bg-slate-50 p-2 text-xs" data-testid="leaf">{decodeLeaf(t.leaf)}</pre>
+            <ReceiptActions transactionId={t.id} seq={t.seq} slug={me.tenant.slug} />
+          </>
+        )}
       </Card>
     </div>
   );
