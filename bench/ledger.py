@@ -68,6 +68,19 @@ async def _append_service(db: Database, tid: uuid.UUID) -> float:
     return APPENDS / (time.perf_counter() - started)
 
 
+async def _unit_of_work(db: Database, tid: uuid.UUID) -> float:
+    """The floor under any append: a session's transaction scoped to the tenant, nothing in it."""
+
+    async def worker(w: int) -> None:
+        for _ in range(w, APPENDS, WORKERS):
+            async with db.sessionmaker() as s, s.begin():
+                await set_tenant(s, tid)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(WORKERS)))
+    return APPENDS / (time.perf_counter() - started)
+
+
 async def _integrate_all(db: Database, tid: uuid.UUID) -> float:
     """The integrator's rate on what the appends left: sequence numbers, leaves, balances, tree."""
     started = time.perf_counter()
@@ -170,12 +183,13 @@ def run() -> str:
         settings = Settings()
         urls = provision.migrate(settings)
 
-        async def main() -> tuple[float, float, float, list[float], list[float], float]:
+        async def main() -> tuple[float, float, float, float, list[float], list[float], float]:
             db = Database(urls.app, pool_size=WORKERS)
             try:
                 tid = await _new_tenant(db)
                 service_rate = await _append_service(db, tid)
                 integrate_rate = await _integrate_all(db, tid)
+                floor_rate = await _unit_of_work(db, tid)
                 raw_tid = await _new_tenant(db)
                 conn = await asyncpg.connect(libpq(urls.owner))
                 ids = [
@@ -189,11 +203,11 @@ def run() -> str:
                 raw_rate = await _append_raw(libpq(urls.owner), raw_tid, ids)
                 proof_tid = await _new_tenant(db)
                 inc, con, load_s = await _proofs(db, libpq(urls.owner), proof_tid)
-                return service_rate, integrate_rate, raw_rate, inc, con, load_s
+                return service_rate, integrate_rate, floor_rate, raw_rate, inc, con, load_s
             finally:
                 await db.dispose()
 
-        service_rate, integrate_rate, raw_rate, inc, con, load_s = asyncio.run(main())
+        service_rate, integrate_rate, floor_rate, raw_rate, inc, con, load_s = asyncio.run(main())
         verify_section = ledger_verify.run(settings, urls)
     tree_rate, hash_rate = _integration_rates()
     append_ratio = service_rate / raw_rate
@@ -203,6 +217,8 @@ def run() -> str:
         "| measure | value | baseline (same run) | ratio | target |\n|---|---:|---:|---:|---|\n"
         f"| append (service) vs raw asyncpg INSERTs of the same rows, tx/s | {service_rate:,.0f} | {raw_rate:,.0f} | "
         f"{append_ratio:.2f}x | ≥ 0.5x: {'meets' if append_ratio >= 0.5 else 'misses'} |\n"
+        f"| floor: the unit of work alone (session, BEGIN, set_config, COMMIT) vs raw, tx/s | {floor_rate:,.0f} | "
+        f"{raw_rate:,.0f} | {floor_rate / raw_rate:.2f}x | — |\n"
         f"| integrator (sequence numbers, leaves, balances, tree) on those appends vs the append rate, tx/s | "
         f"{integrate_rate:,.0f} | {service_rate:,.0f} | {integrate_rate / service_rate:.2f}x | ≥ 1x (keeps up): "
         f"{'meets' if integrate_rate >= service_rate else 'misses'} |\n"
@@ -213,9 +229,15 @@ def run() -> str:
         f"| consistency proof at {LEAVES:,} leaves, p50 / p95 ms | {_pct(con, 50):.2f} / {_pct(con, 95):.2f} | — | — | "
         f"p95 ≤ 10 ms: {'meets' if _pct(con, 95) <= 10 else 'misses'} |\n\n"
         f"Loading the {LEAVES:,}-leaf tree's {2 * LEAVES - 1:,}-ish stored nodes took {load_s:.1f} s. "
-        "An append is one statement (account codes resolved, idempotency key claimed, transaction and postings "
-        "inserted) plus the tenant's `set_config`, and takes no tenant-wide lock; the raw baseline skips the "
-        "ORM session, the account lookup, the RFC 8785 request digest and RLS. Sequence numbers, leaves and the "
-        "rolled-up balances are the integrator's work, measured on the same appends in the second row.\n\n"
-        + verify_section
+        "An append is one statement (account codes resolved, idempotency key claimed, transaction and "
+        "postings inserted) plus the tenant's `set_config`, and takes no tenant-wide lock (the earlier "
+        "design, serialised on a per-tenant sequencer row, ran 102 tx/s, 0.04x). The client process is "
+        "CPU-bound (two cores shared with PostgreSQL). Of each append's cost, the unit of work alone "
+        f"(session, BEGIN, set_config, COMMIT: the floor row) is {service_rate / floor_rate:.0%}; the rest is the append "
+        "statement through SQLAlchemy (twelve parameters with arrays and JSONB, result rows) and the ORM "
+        "objects it returns, about 0.6 ms of CPU measured in-process. Levers: run the append as an "
+        "asyncpg prepared statement and return plain values; group commit for standalone appends (one "
+        "unit of work for many), e.g. conversion ingestion. Sequence numbers, leaves and rolled-up "
+        "balances are the integrator's work, measured on the same appends: it runs at "
+        f"{integrate_rate / service_rate:.1f}x the append rate.\n\n" + verify_section
     )

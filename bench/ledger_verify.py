@@ -93,12 +93,6 @@ async def _load(owner_dsn: str, tid: uuid.UUID, ids: dict[str, uuid.UUID]) -> fl
         LEAVES,
     )
     await conn.execute("UPDATE ledger_balances SET balance = $2 WHERE tenant_id = $1", tid, total)
-    await conn.execute(
-        "INSERT INTO ledger_sequencers (tenant_id, next_seq) VALUES ($1, $2)"
-        " ON CONFLICT (tenant_id) DO UPDATE SET next_seq = excluded.next_seq",
-        tid,
-        LEAVES,
-    )
     await conn.close()
     return time.perf_counter() - started
 

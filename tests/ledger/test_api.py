@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
@@ -218,6 +219,22 @@ async def test_no_tenant_sees_another_tenants_ledger(
     ).status_code == 404
 
 
+async def _commission(
+    s: AsyncSession, tid: uuid.UUID, i: int, affiliate_id: str, amount: int
+) -> uuid.UUID:
+    posted = await service.post_transaction(
+        s,
+        tid,
+        idempotency_key=f"c{i}",
+        description=f"Commission {i}",
+        postings=[
+            P("vendor:1:receivable", amount, "USD"),
+            P(f"affiliate:{affiliate_id}:pending", -amount, "USD"),
+        ],
+    )
+    return posted.transaction.id
+
+
 async def test_affiliates_see_their_own_accounts_statements_and_receipts(
     make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings
 ) -> None:
@@ -243,17 +260,7 @@ async def test_affiliates_see_their_own_accounts_statements_and_receipts(
                 )
             ids = []
             for i, (who, amount) in enumerate([(alice, 700), (bob, 300), (alice, 250)]):
-                posted = await service.post_transaction(
-                    s,
-                    tid,
-                    idempotency_key=f"c{i}",
-                    description=f"Commission {i}",
-                    postings=[
-                        P("vendor:1:receivable", amount, "USD"),
-                        P(f"affiliate:{who.id}:pending", -amount, "USD"),
-                    ],
-                )
-                ids.append(str(posted.transaction.id))
+                ids.append(str(await _commission(s, tid, i, who.id, amount)))
             await tree.integrate(s, tid)
             await tree.seal(s, tid, keys.identity_for(settings, admin.slug))
     finally:
@@ -287,16 +294,7 @@ async def test_affiliates_see_their_own_accounts_statements_and_receipts(
         async with db.sessionmaker() as s, s.begin():
             await set_tenant(s, tid)
             for i, amount in ((3, 40), (4, 10)):
-                await service.post_transaction(
-                    s,
-                    tid,
-                    idempotency_key=f"c{i}",
-                    description=f"Commission {i}",
-                    postings=[
-                        P("vendor:1:receivable", amount, "USD"),
-                        P(f"affiliate:{alice.id}:pending", -amount, "USD"),
-                    ],
-                )
+                await _commission(s, tid, i, alice.id, amount)
     finally:
         await db.dispose()
     url = f"/api/v1/ledger/accounts/affiliate:{alice.id}:pending/statement?limit=1"
