@@ -9,7 +9,8 @@ lock. The integrator (one per tenant at a time, under the tree-state row lock) g
 transactions their gapless sequence numbers and RFC 8785 leaves, and rolls their postings into
 the stored balances, through `bitnexus_ledger_sequence`: the runtime role still cannot UPDATE a
 ledger row, and this SECURITY DEFINER function is the one door, which fills `seq` and `leaf`
-exactly once, in order, for the caller's own tenant. The per-tenant sequencer row is gone.
+exactly once, in order, for the caller's own tenant. The per-tenant sequencer row is gone, and
+so is the balances' copy of `may_go_negative` (appends check the account's own).
 """
 
 from collections.abc import Sequence
@@ -135,6 +136,8 @@ def upgrade(app_role: str = "bitnexus_app") -> None:
         postgresql_where=sa.text("seq IS NULL"),
     )
     op.drop_table("ledger_sequencers")
+    # The account's own flag is the one appends check; this copy was the old UPDATE's guard.
+    op.drop_column("ledger_balances", "may_go_negative")
     op.execute("DROP FUNCTION bitnexus_ledger_sealing_queue()")
     op.execute(QUEUE_V2)
     op.execute(SEQUENCE)
@@ -170,6 +173,14 @@ def downgrade(app_role: str = "bitnexus_app") -> None:
 
     for statement in tenant_rls("ledger_sequencers", app_role, grants="SELECT, INSERT, UPDATE"):
         op.execute(statement)
+    op.add_column(
+        "ledger_balances",
+        sa.Column("may_go_negative", sa.Boolean(), server_default=sa.text("true"), nullable=False),
+    )
+    op.execute(
+        "UPDATE ledger_balances b SET may_go_negative = a.may_go_negative FROM ledger_accounts a "
+        "WHERE a.tenant_id = b.tenant_id AND a.id = b.account_id"
+    )
     op.drop_index("ix_ledger_transactions_unsequenced", table_name="ledger_transactions")
     op.drop_constraint(
         "ck_ledger_transactions_sequenced_whole", "ledger_transactions", type_="check"

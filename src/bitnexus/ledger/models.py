@@ -89,7 +89,6 @@ class LedgerBalance(Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     balance: Mapped[int] = mapped_column(BigInteger, server_default="0")
-    may_go_negative: Mapped[bool] = mapped_column(server_default=text("true"))
 
 
 class LedgerTransaction(Base):

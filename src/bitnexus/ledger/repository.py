@@ -56,7 +56,6 @@ async def insert_account(session: AsyncSession, account: LedgerAccount) -> bool:
                 tenant_id=account.tenant_id,
                 account_id=account.id,
                 balance=0,
-                may_go_negative=account.may_go_negative,
             )
         )
     return created
@@ -269,18 +268,6 @@ async def sequence(
     )
 
 
-async def sum_of_postings(session: AsyncSession, account_id: uuid.UUID) -> int:
-    return int(
-        (
-            await session.execute(
-                select(func.coalesce(func.sum(LedgerPosting.amount), 0)).where(
-                    LedgerPosting.account_id == account_id
-                )
-            )
-        ).scalar_one()
-    )
-
-
 async def block_at(session: AsyncSession, height: int) -> LedgerBlock | None:
     return (
         await session.execute(select(LedgerBlock).where(LedgerBlock.height == height))
@@ -420,6 +407,6 @@ async def touches_accounts_of(
 
 
 async def position(session: AsyncSession) -> tuple[int, int]:
+    """The latest block height and sequence number (-1 when there is none)."""
     height = (await session.execute(select(func.max(LedgerBlock.height)))).scalar_one_or_none()
-    seq = (await session.execute(select(func.max(LedgerTransaction.seq)))).scalar_one_or_none()
-    return (-1 if height is None else height), (-1 if seq is None else seq)
+    return (-1 if height is None else height), await next_seq(session) - 1
