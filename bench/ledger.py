@@ -1,7 +1,8 @@
 """Ledger benchmarks, each against a baseline measured in the same run.
 
-- append: balanced two-posting transactions with idempotency keys through the service, vs raw
-  asyncpg INSERTs of the same rows (target >= 0.5x);
+- append: balanced two-posting transactions with idempotency keys, group-committed by the
+  ledger writer and one per unit of work through the service, vs raw asyncpg INSERTs of the
+  same rows, one transaction each (target >= 0.5x);
 - tree integration: leaves/s into a Merkle tree vs hashlib SHA-256 of the same data;
 - proofs at 1,000,000 leaves: inclusion and consistency latency p50/p95 from stored nodes
   (target p95 <= 10 ms);
@@ -29,6 +30,8 @@ from bitnexus.core.dburl import libpq
 from bitnexus.ledger import merkle, service, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
+from bitnexus.ledger.service import TransactionSpec
+from bitnexus.ledger.writer import LedgerWriter
 from bitnexus.tenants import service as tenants
 
 APPENDS = int(os.environ.get("BENCH_APPENDS", "2000"))
@@ -46,6 +49,40 @@ async def _new_tenant(db: Database) -> uuid.UUID:
             s, t.id, code="affiliate:1:pending", kind=AccountKind.liability, currency="USD"
         )
         return t.id
+
+
+def _sale(key: str) -> TransactionSpec:
+    return TransactionSpec(
+        key, [P("vendor:1:receivable", 1000, "USD"), P("affiliate:1:pending", -1000, "USD")]
+    )
+
+
+async def _steady_state(db: Database, owner_dsn: str) -> None:
+    """Measure a ledger in use, not a just-created one: load rows, then ANALYZE.
+
+    On empty tables PostgreSQL plans the foreign-key checks of each connection as sequential
+    scans and keeps those plans until the tables are analyzed (autovacuum does that within a
+    minute in production), so appends on a fresh database slow down as rows arrive.
+    """
+    writer = LedgerWriter(db)
+    tid = await _new_tenant(db)
+    await asyncio.gather(*(writer.post(tid, _sale(f"warm-{i}")) for i in range(5000)))
+    conn = await asyncpg.connect(owner_dsn)
+    await conn.execute("ANALYZE ledger_transactions; ANALYZE ledger_postings")
+    await conn.close()
+
+
+async def _append_group(db: Database, tid: uuid.UUID) -> float:
+    """Standalone posts through the ledger writer: each client awaits its own durable commit."""
+    writer = LedgerWriter(db)
+
+    async def worker(w: int) -> None:
+        for i in range(w, APPENDS, WORKERS):
+            await writer.post(tid, _sale(f"order-{i}"))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(WORKERS)))
+    return APPENDS / (time.perf_counter() - started)
 
 
 async def _append_service(db: Database, tid: uuid.UUID) -> float:
@@ -183,9 +220,15 @@ def run() -> str:
         settings = Settings()
         urls = provision.migrate(settings)
 
-        async def main() -> tuple[float, float, float, float, list[float], list[float], float]:
+        async def main() -> tuple[
+            float, float, float, float, float, list[float], list[float], float
+        ]:
+            warming = Database(urls.app, pool_size=WORKERS)
+            await _steady_state(warming, libpq(urls.owner))
+            await warming.dispose()  # new connections plan against the analyzed tables
             db = Database(urls.app, pool_size=WORKERS)
             try:
+                group_rate = await _append_group(db, await _new_tenant(db))
                 tid = await _new_tenant(db)
                 service_rate = await _append_service(db, tid)
                 integrate_rate = await _integrate_all(db, tid)
@@ -203,41 +246,62 @@ def run() -> str:
                 raw_rate = await _append_raw(libpq(urls.owner), raw_tid, ids)
                 proof_tid = await _new_tenant(db)
                 inc, con, load_s = await _proofs(db, libpq(urls.owner), proof_tid)
-                return service_rate, integrate_rate, floor_rate, raw_rate, inc, con, load_s
+                return (
+                    group_rate,
+                    service_rate,
+                    integrate_rate,
+                    floor_rate,
+                    raw_rate,
+                    inc,
+                    con,
+                    load_s,
+                )
             finally:
                 await db.dispose()
 
-        service_rate, integrate_rate, floor_rate, raw_rate, inc, con, load_s = asyncio.run(main())
+        group_rate, service_rate, integrate_rate, floor_rate, raw_rate, inc, con, load_s = (
+            asyncio.run(main())
+        )
         verify_section = ledger_verify.run(settings, urls)
     tree_rate, hash_rate = _integration_rates()
-    append_ratio = service_rate / raw_rate
+    group_ratio, service_ratio = group_rate / raw_rate, service_rate / raw_rate
+    fastest = max(group_rate, service_rate)
     return (
         "## Ledger\n\n"
-        f"Appends: {APPENDS} balanced two-posting transactions with idempotency keys, {WORKERS} concurrent clients, one tenant.\n\n"
+        f"Appends: {APPENDS} balanced two-posting transactions with idempotency keys, {WORKERS} concurrent "
+        "clients, one tenant, each client awaiting its own durable commit; measured after loading 5,000 "
+        "transactions and analyzing the tables (see below).\n\n"
         "| measure | value | baseline (same run) | ratio | target |\n|---|---:|---:|---:|---|\n"
-        f"| append (service) vs raw asyncpg INSERTs of the same rows, tx/s | {service_rate:,.0f} | {raw_rate:,.0f} | "
-        f"{append_ratio:.2f}x | ≥ 0.5x: {'meets' if append_ratio >= 0.5 else 'misses'} |\n"
+        f"| append, group-committed (`LedgerWriter`, standalone posts) vs raw asyncpg INSERTs of the same rows, "
+        f"one transaction each, tx/s | {group_rate:,.0f} | {raw_rate:,.0f} | {group_ratio:.2f}x | "
+        f"≥ 0.5x: {'meets' if group_ratio >= 0.5 else 'misses'} |\n"
+        f"| append, one per caller's unit of work (`post_transaction` in a session) vs the same raw INSERTs, tx/s | "
+        f"{service_rate:,.0f} | {raw_rate:,.0f} | {service_ratio:.2f}x | "
+        f"≥ 0.5x: {'meets' if service_ratio >= 0.5 else 'misses'} |\n"
         f"| floor: the unit of work alone (session, BEGIN, set_config, COMMIT) vs raw, tx/s | {floor_rate:,.0f} | "
         f"{raw_rate:,.0f} | {floor_rate / raw_rate:.2f}x | — |\n"
-        f"| integrator (sequence numbers, leaves, balances, tree) on those appends vs the append rate, tx/s | "
-        f"{integrate_rate:,.0f} | {service_rate:,.0f} | {integrate_rate / service_rate:.2f}x | ≥ 1x (keeps up): "
-        f"{'meets' if integrate_rate >= service_rate else 'misses'} |\n"
+        f"| integrator (sequence numbers, leaves, balances, tree) vs the faster append rate, tx/s | "
+        f"{integrate_rate:,.0f} | {fastest:,.0f} | {integrate_rate / fastest:.2f}x | ≥ 1x (keeps up): "
+        f"{'meets' if integrate_rate >= fastest else 'misses'} |\n"
         f"| tree integration (MemoryTree.append) vs hashlib SHA-256, leaves/s | {tree_rate:,.0f} | {hash_rate:,.0f} | "
         f"{tree_rate / hash_rate:.2f}x | — |\n"
         f"| inclusion proof at {LEAVES:,} leaves, p50 / p95 ms | {_pct(inc, 50):.2f} / {_pct(inc, 95):.2f} | — | — | "
         f"p95 ≤ 10 ms: {'meets' if _pct(inc, 95) <= 10 else 'misses'} |\n"
         f"| consistency proof at {LEAVES:,} leaves, p50 / p95 ms | {_pct(con, 50):.2f} / {_pct(con, 95):.2f} | — | — | "
         f"p95 ≤ 10 ms: {'meets' if _pct(con, 95) <= 10 else 'misses'} |\n\n"
-        f"Loading the {LEAVES:,}-leaf tree's {2 * LEAVES - 1:,}-ish stored nodes took {load_s:.1f} s. "
-        "An append is one statement (account codes resolved, idempotency key claimed, transaction and "
-        "postings inserted) plus the tenant's `set_config`, and takes no tenant-wide lock (the earlier "
-        "design, serialised on a per-tenant sequencer row, ran 102 tx/s, 0.04x). The client process is "
-        "CPU-bound (two cores shared with PostgreSQL). Of each append's cost, the unit of work alone "
-        f"(session, BEGIN, set_config, COMMIT: the floor row) is {service_rate / floor_rate:.0%}; the rest is the append "
-        "statement through SQLAlchemy (twelve parameters with arrays and JSONB, result rows) and the ORM "
-        "objects it returns, about 0.6 ms of CPU measured in-process. Levers: run the append as an "
-        "asyncpg prepared statement and return plain values; group commit for standalone appends (one "
-        "unit of work for many), e.g. conversion ingestion. Sequence numbers, leaves and rolled-up "
-        "balances are the integrator's work, measured on the same appends: it runs at "
-        f"{integrate_rate / service_rate:.1f}x the append rate.\n\n" + verify_section
+        f"Loading the {LEAVES:,}-leaf tree's {2 * LEAVES - 1:,}-ish stored nodes took {load_s:.1f} s.\n\n"
+        "An append is one statement (account codes resolved, idempotency keys claimed in key order, "
+        "transactions and postings inserted), run as an asyncpg prepared statement on the session's "
+        "connection, and takes no tenant-wide lock. Posts that stand alone (not part of a larger unit of "
+        "work, e.g. a conversion reported by a vendor) go through the ledger writer: while one batch of a "
+        "tenant commits, the next fills, so concurrent posts share one statement and one commit, and each "
+        "caller still gets its own outcome once its commit is durable. A post inside a caller's own unit of "
+        "work pays for that unit of work: SQLAlchemy's session, BEGIN, the tenant's set_config and COMMIT "
+        f"alone run at {floor_rate / raw_rate:.2f}x of raw (the floor row) and take "
+        f"{service_rate / floor_rate:.0%} of that path's time; the client process is CPU-bound there (two "
+        "cores shared with PostgreSQL). The tables are loaded and analyzed first because a fresh database "
+        "plans each connection's foreign-key checks as sequential scans of the empty tables and keeps those "
+        "plans until the first ANALYZE (autovacuum runs it within a minute in production): unanalyzed, the "
+        "same appends slow down steadily as rows arrive. Sequence numbers, leaves and rolled-up balances "
+        "are the integrator's work, measured on the service's appends.\n\n" + verify_section
     )

@@ -53,7 +53,7 @@ async def _ledger(
                         P("affiliate:1:pending", -1000 - i, "USD"),
                     ],
                 )
-                ids.append(str(posted.transaction.id))
+                ids.append(str(posted.id))
             if i + 1 in seal_at:
                 async with db.sessionmaker() as s, s.begin():
                     await set_tenant(s, tid)
@@ -232,7 +232,7 @@ async def _commission(
             P(f"affiliate:{affiliate_id}:pending", -amount, "USD"),
         ],
     )
-    return posted.transaction.id
+    return posted.id
 
 
 async def test_affiliates_see_their_own_accounts_statements_and_receipts(

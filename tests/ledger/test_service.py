@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls, libpq
-from bitnexus.ledger import service, tree
+from bitnexus.ledger import repository, service
 from bitnexus.ledger.errors import (
     AccountConflict,
     IdempotencyConflict,
@@ -25,6 +25,7 @@ from bitnexus.ledger.errors import (
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from bitnexus.tenants import service as tenants
+from tests.ledger.support import SALE, balance, integrate, ledger_tenant, post, seqs
 
 
 @pytest.fixture(scope="module")
@@ -34,89 +35,36 @@ async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def _tenant(db: Database) -> uuid.UUID:
-    async with db.sessionmaker() as s, s.begin():
-        tenant = await tenants.create(s, name="Ledger Org", slug=f"ledger-{uuid.uuid4().hex[:10]}")
-        for code, kind, neg in [
-            ("vendor:1:receivable", AccountKind.asset, True),
-            ("affiliate:1:pending", AccountKind.liability, True),
-            ("affiliate:1:available", AccountKind.liability, False),
-            ("platform:fees", AccountKind.revenue, True),
-        ]:
-            await service.open_account(
-                s, tenant.id, code=code, kind=kind, currency="USD", may_go_negative=neg
-            )
-        await service.open_account(
-            s, tenant.id, code="vendor:1:eur", kind=AccountKind.asset, currency="EUR"
-        )
-        return tenant.id
-
-
-async def _post(
-    db: Database, tid: uuid.UUID, key: str, postings: list[P], **kw: object
-) -> service.Posted:
-    async with db.sessionmaker() as s, s.begin():
-        await set_tenant(s, tid)
-        return await service.post_transaction(s, tid, idempotency_key=key, postings=postings, **kw)  # type: ignore[arg-type]
-
-
-async def _integrate(db: Database, tid: uuid.UUID) -> int:
-    async with db.sessionmaker() as s, s.begin():
-        await set_tenant(s, tid)
-        return await tree.integrate(s, tid)
-
-
-async def _seqs(owner_engine: Engine, tid: uuid.UUID) -> list[int | None]:
-    with owner_engine.connect() as conn:
-        return list(
-            conn.execute(
-                text("SELECT seq FROM ledger_transactions WHERE tenant_id = :t ORDER BY seq"),
-                {"t": tid},
-            ).scalars()
-        )
-
-
-async def _balance(db: Database, tid: uuid.UUID, code: str) -> int:
-    async with db.sessionmaker() as s, s.begin():
-        await set_tenant(s, tid)
-        return await service.balance(s, code)
-
-
-SALE = [
-    P("vendor:1:receivable", 1000, "USD"),
-    P("affiliate:1:pending", -900, "USD"),
-    P("platform:fees", -100, "USD"),
-]
-
-
 async def test_balanced_transaction_moves_balances_then_gets_its_sequence_and_leaf(
     db: Database,
 ) -> None:
-    tid = await _tenant(db)
+    tid = await ledger_tenant(db)
 
-    posted = await _post(db, tid, "sale-1", SALE, metadata={"order": "A-1"})
+    posted = await post(db, tid, "sale-1", SALE, metadata={"order": "A-1"})
 
     assert posted.created
-    assert posted.transaction.seq is None  # the integrator numbers it, off the write path
+    assert posted.seq is None  # the integrator numbers it, off the write path
     balances = {
         "vendor:1:receivable": 1000,
         "affiliate:1:pending": 900,  # a liability: owed to the affiliate
         "platform:fees": 100,
     }
     for code, amount in balances.items():  # posted balances include unsequenced postings
-        assert await _balance(db, tid, code) == amount
+        assert await balance(db, tid, code) == amount
 
-    assert await _integrate(db, tid) == 1
+    assert await integrate(db, tid) == 1
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
         again = await service.post_transaction(
             s, tid, idempotency_key="sale-1", postings=SALE, metadata={"order": "A-1"}
         )
-    assert again.transaction.seq == 0
-    assert again.transaction.leaf is not None
-    assert b'"amount":-900' in again.transaction.leaf
+        stored = await repository.transaction(s, again.id)
+    assert (again.id, again.seq, again.created) == (posted.id, 0, False)
+    assert stored is not None
+    assert stored.leaf is not None
+    assert b'"amount":-900' in stored.leaf
     for code, amount in balances.items():  # now rolled up, not counted twice
-        assert await _balance(db, tid, code) == amount
+        assert await balance(db, tid, code) == amount
 
 
 @pytest.mark.parametrize(
@@ -175,21 +123,21 @@ async def test_balanced_transaction_moves_balances_then_gets_its_sequence_and_le
 async def test_invalid_transactions_are_refused_and_nothing_is_written(
     db: Database, postings: list[P], error: type[Exception], field: str
 ) -> None:
-    tid = await _tenant(db)
+    tid = await ledger_tenant(db)
 
     with pytest.raises(error) as caught:
-        await _post(db, tid, "bad", postings)
+        await post(db, tid, "bad", postings)
 
     assert caught.value.errors[0].field == field  # type: ignore[attr-defined]
-    assert await _balance(db, tid, "vendor:1:receivable") == 0
-    await _post(db, tid, "after", SALE)
-    assert await _integrate(db, tid) == 1  # nothing else was written
+    assert await balance(db, tid, "vendor:1:receivable") == 0
+    await post(db, tid, "after", SALE)
+    assert await integrate(db, tid) == 1  # nothing else was written
 
 
 async def test_imbalance_is_named_per_currency(db: Database) -> None:
-    tid = await _tenant(db)
+    tid = await ledger_tenant(db)
     with pytest.raises(UnbalancedTransaction) as caught:
-        await _post(
+        await post(
             db,
             tid,
             "x",
@@ -204,64 +152,64 @@ async def test_imbalance_is_named_per_currency(db: Database) -> None:
 
 
 async def test_same_key_same_content_returns_the_original(db: Database) -> None:
-    tid = await _tenant(db)
-    first = await _post(db, tid, "k", SALE, metadata={"a": 1})
-    again = await _post(db, tid, "k", SALE, metadata={"a": 1})
+    tid = await ledger_tenant(db)
+    first = await post(db, tid, "k", SALE, metadata={"a": 1})
+    again = await post(db, tid, "k", SALE, metadata={"a": 1})
     assert not again.created
-    assert again.transaction.id == first.transaction.id
-    assert await _balance(db, tid, "vendor:1:receivable") == 1000
+    assert again.id == first.id
+    assert await balance(db, tid, "vendor:1:receivable") == 1000
 
 
 async def test_same_key_different_content_is_409_with_both_digests(db: Database) -> None:
-    tid = await _tenant(db)
-    await _post(db, tid, "k", SALE)
+    tid = await ledger_tenant(db)
+    await post(db, tid, "k", SALE)
     changed = [P("vendor:1:receivable", 2000, "USD"), P("affiliate:1:pending", -2000, "USD")]
     with pytest.raises(IdempotencyConflict) as caught:
-        await _post(db, tid, "k", changed)
+        await post(db, tid, "k", changed)
     assert caught.value.status == 409
     assert caught.value.extra["original_digest"] != caught.value.extra["attempted_digest"]
 
 
 async def test_account_that_may_not_go_negative(db: Database) -> None:
-    tid = await _tenant(db)
-    await _post(
+    tid = await ledger_tenant(db)
+    await post(
         db,
         tid,
         "mature",
         [P("affiliate:1:pending", 500, "USD"), P("affiliate:1:available", -500, "USD")],
     )
     with pytest.raises(InsufficientBalance):  # paying out 600 of the 500 available
-        await _post(
+        await post(
             db,
             tid,
             "overdraw",
             [P("affiliate:1:available", 600, "USD"), P("vendor:1:receivable", -600, "USD")],
         )
-    assert await _balance(db, tid, "affiliate:1:available") == 500
-    await _post(
+    assert await balance(db, tid, "affiliate:1:available") == 500
+    await post(
         db,
         tid,
         "pay",
         [P("affiliate:1:available", 500, "USD"), P("vendor:1:receivable", -500, "USD")],
     )
-    assert await _balance(db, tid, "affiliate:1:available") == 0
+    assert await balance(db, tid, "affiliate:1:available") == 0
 
 
 async def test_concurrent_payouts_never_overdraw_an_account(db: Database) -> None:
-    tid = await _tenant(db)
+    tid = await ledger_tenant(db)
     for i in range(5):  # 500 available: 100 at a time, some of it rolled up, some not yet
-        await _post(
+        await post(
             db,
             tid,
             f"mature-{i}",
             [P("affiliate:1:pending", 100, "USD"), P("affiliate:1:available", -100, "USD")],
         )
         if i == 2:
-            await _integrate(db, tid)
+            await integrate(db, tid)
 
     async def payout(i: int) -> bool:
         try:
-            await _post(
+            await post(
                 db,
                 tid,
                 f"payout-{i}",
@@ -274,17 +222,17 @@ async def test_concurrent_payouts_never_overdraw_an_account(db: Database) -> Non
     results = await asyncio.gather(*(payout(i) for i in range(12)))
 
     assert sum(results) == 5
-    assert await _balance(db, tid, "affiliate:1:available") == 0
-    await _integrate(db, tid)
-    assert await _balance(db, tid, "affiliate:1:available") == 0
+    assert await balance(db, tid, "affiliate:1:available") == 0
+    await integrate(db, tid)
+    assert await balance(db, tid, "affiliate:1:available") == 0
 
 
 async def test_only_the_integrator_numbers_transactions(
     db: Database, app_engine: Engine, owner_engine: Engine
 ) -> None:
-    tid = await _tenant(db)
-    await _post(db, tid, "a", SALE)
-    await _post(db, tid, "b", SALE)
+    tid = await ledger_tenant(db)
+    await post(db, tid, "a", SALE)
+    await post(db, tid, "b", SALE)
     with owner_engine.connect() as conn:
         ids = list(
             conn.execute(
@@ -307,33 +255,33 @@ async def test_only_the_integrator_numbers_transactions(
         attempt(sequence, first=0, ids=ids, leaves=[b"x"])
     with pytest.raises(DBAPIError, match="no tenant"), app_engine.begin() as conn:
         conn.execute(text(sequence), {"first": 0, "ids": ids[:1], "leaves": [b"x"]})
-    other = await _tenant(db)  # another tenant's transaction is not there to number
+    other = await ledger_tenant(db)  # another tenant's transaction is not there to number
     with pytest.raises(DBAPIError, match="0 of 1"), app_engine.begin() as conn:
         conn.execute(text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": str(other)})
         conn.execute(text(sequence), {"first": 0, "ids": ids[:1], "leaves": [b"x"]})
 
-    assert await _integrate(db, tid) == 2
+    assert await integrate(db, tid) == 2
     with pytest.raises(DBAPIError, match="batch starts at 0, the log at 2"):  # numbered once
         attempt(sequence, first=0, ids=ids[:1], leaves=[b"x"])
-    assert await _seqs(owner_engine, tid) == [0, 1]
+    assert await seqs(owner_engine, tid) == [0, 1]
 
 
 async def test_reversal_references_and_cancels_the_original(db: Database) -> None:
-    tid = await _tenant(db)
-    original = await _post(db, tid, "sale", SALE)
+    tid = await ledger_tenant(db)
+    original = await post(db, tid, "sale", SALE)
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
-        reversal = await service.reverse_transaction(
-            s, tid, original.transaction.id, idempotency_key="refund"
-        )
-    assert reversal.transaction.reverses_id == original.transaction.id
-    assert await _integrate(db, tid) == 2
+        reversal = await service.reverse_transaction(s, tid, original.id, idempotency_key="refund")
+        stored = await repository.transaction(s, reversal.id)
+    assert stored is not None
+    assert stored.reverses_id == original.id
+    assert await integrate(db, tid) == 2
     for code in ("vendor:1:receivable", "affiliate:1:pending", "platform:fees"):
-        assert await _balance(db, tid, code) == 0
+        assert await balance(db, tid, code) == 0
 
 
 async def test_opening_an_account_twice_is_idempotent_but_terms_must_match(db: Database) -> None:
-    tid = await _tenant(db)
+    tid = await ledger_tenant(db)
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
         a = await service.open_account(
@@ -349,19 +297,19 @@ async def test_opening_an_account_twice_is_idempotent_but_terms_must_match(db: D
 async def test_concurrent_appends_and_retries_are_gapless_and_exact(
     db: Database, owner_engine: Engine
 ) -> None:
-    tid = await _tenant(db)
+    tid = await ledger_tenant(db)
     keys = [f"order-{i % 30}" for i in range(60)]  # every request sent twice, concurrently
 
     async def attempt(key: str) -> service.Posted:
-        return await _post(db, tid, key, SALE)
+        return await post(db, tid, key, SALE)
 
     results = await asyncio.gather(*(attempt(k) for k in keys))
 
     assert sum(r.created for r in results) == 30
-    assert len({r.transaction.id for r in results}) == 30
-    await _integrate(db, tid)
-    assert await _seqs(owner_engine, tid) == list(range(30))
-    assert await _balance(db, tid, "vendor:1:receivable") == 30 * 1000
+    assert len({r.id for r in results}) == 30
+    await integrate(db, tid)
+    assert await seqs(owner_engine, tid) == list(range(30))
+    assert await balance(db, tid, "vendor:1:receivable") == 30 * 1000
 
 
 def _worker(url: str, tenant_id: str, keys: list[str], integrates: bool) -> None:
@@ -374,9 +322,9 @@ def _worker(url: str, tenant_id: str, keys: list[str], integrates: bool) -> None
         tid = uuid.UUID(tenant_id)
         for key in keys:
             for _ in range(2):  # retry every request once, as a client after a timeout would
-                await _post(database, tid, key, SALE)
+                await post(database, tid, key, SALE)
             if integrates:
-                await _integrate(database, tid)
+                await integrate(database, tid)
         await database.dispose()
 
     asyncio.run(main())
@@ -385,7 +333,7 @@ def _worker(url: str, tenant_id: str, keys: list[str], integrates: bool) -> None
 async def test_many_processes_appending_at_once(
     db: Database, db_urls: DatabaseUrls, owner_engine: Engine
 ) -> None:
-    tid = await _tenant(db)
+    tid = await ledger_tenant(db)
     url = db_urls.app.render_as_string(hide_password=False)
     ctx = multiprocessing.get_context("spawn")
     procs = [
@@ -400,8 +348,8 @@ async def test_many_processes_appending_at_once(
     for p in procs:
         await asyncio.to_thread(p.join, 120)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
-    await _integrate(db, tid)
-    seqs = await _seqs(owner_engine, tid)
+    await integrate(db, tid)
+    numbers = await seqs(owner_engine, tid)
     with owner_engine.connect() as conn:
         keys = conn.execute(
             text(
@@ -409,25 +357,25 @@ async def test_many_processes_appending_at_once(
             ),
             {"t": tid},
         ).scalar()
-    assert seqs == list(range(len(seqs)))
-    assert keys == len(seqs)
-    assert await _balance(db, tid, "vendor:1:receivable") == len(seqs) * 1000
+    assert numbers == list(range(len(numbers)))
+    assert keys == len(numbers)
+    assert await balance(db, tid, "vendor:1:receivable") == len(numbers) * 1000
 
 
 async def test_running_balances_equal_the_sum_of_postings(
     db: Database, owner_engine: Engine
 ) -> None:
-    tid = await _tenant(db)
+    tid = await ledger_tenant(db)
     for i in range(10):
-        await _post(
+        await post(
             db,
             tid,
             f"s{i}",
             [P("vendor:1:receivable", 100 + i, "USD"), P("platform:fees", -(100 + i), "USD")],
         )
         if i % 4 == 3:
-            await _integrate(db, tid)
-    await _integrate(db, tid)
+            await integrate(db, tid)
+    await integrate(db, tid)
     with owner_engine.connect() as conn:
         rows = conn.execute(
             text(
@@ -446,8 +394,8 @@ async def test_running_balances_equal_the_sum_of_postings(
 async def test_ledger_rows_are_append_only(
     db: Database, db_urls: DatabaseUrls, app_engine: Engine
 ) -> None:
-    tid = await _tenant(db)
-    await _post(db, tid, "sale", SALE)
+    tid = await ledger_tenant(db)
+    await post(db, tid, "sale", SALE)
     for sql in (
         "UPDATE ledger_postings SET amount = amount + 1",
         "DELETE FROM ledger_transactions",
@@ -482,12 +430,12 @@ async def test_ledger_rows_are_append_only(
                     su.execute(sql)
         finally:
             su.execute("REVOKE ledger_tamperer FROM bitnexus_app")
-    assert await _balance(db, tid, "vendor:1:receivable") == 1000
+    assert await balance(db, tid, "vendor:1:receivable") == 1000
 
 
 async def test_tenants_do_not_see_each_others_ledger(db: Database, app_engine: Engine) -> None:
-    a, b = await _tenant(db), await _tenant(db)
-    await _post(db, a, "sale", SALE)
+    a, b = await ledger_tenant(db), await ledger_tenant(db)
+    await post(db, a, "sale", SALE)
     with app_engine.begin() as conn:
         conn.execute(text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": str(b)})
         for table in ("ledger_transactions", "ledger_postings"):
@@ -506,7 +454,7 @@ async def test_an_account_cannot_belong_to_another_tenants_user(db: Database) ->
     from bitnexus.accounts.models import Role
     from bitnexus.accounts.service.registration import create_user
 
-    other = await _tenant(db)
+    other = await ledger_tenant(db)
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, other)
         outsider = await create_user(
@@ -517,7 +465,7 @@ async def test_an_account_cannot_belong_to_another_tenants_user(db: Database) ->
             password="quartz-lagoon-ember-93",
             role=Role.affiliate,
         )
-    tid = await _tenant(db)
+    tid = await ledger_tenant(db)
     with pytest.raises(IntegrityError, match="fk_ledger_accounts_owner_user"):
         async with db.sessionmaker() as s, s.begin():
             await set_tenant(s, tid)

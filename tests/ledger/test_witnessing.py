@@ -111,7 +111,7 @@ async def test_cosignatures_are_collected_and_shipped_in_receipts(
             await service.post_transaction(
                 s, tid, idempotency_key="k0", postings=[P("a", 10, "USD"), P("b", -10, "USD")]
             )
-        ).transaction.id
+        ).id
         text = await explorer.receipt(s, txn_id, None)  # as a tenant admin
     got, checkpoint = receipt.verify(text, keys.identity_for(settings, slug).signer.verifier)
     cosig = next(

@@ -11,7 +11,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, text
+from sqlalchemy import DateTime, MetaData
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -65,7 +65,7 @@ class Database:
 
 async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """Scope the current transaction to one tenant; RLS does the rest."""
-    await session.execute(
-        text("SELECT set_config('bitnexus.tenant_id', :tenant_id, true)"),
-        {"tenant_id": str(tenant_id)},
+    connection = await session.connection()  # Core, not the ORM: every request passes here
+    await connection.exec_driver_sql(
+        "SELECT set_config('bitnexus.tenant_id', $1, true)", (str(tenant_id),)
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import uuid
 from collections.abc import Collection, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, Uuid, bindparam, func, select, text
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.ledger.models import (
@@ -19,6 +22,35 @@ from bitnexus.ledger.models import (
     LedgerTransaction,
     normal_sign,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class NewTransaction:
+    """What an append writes; the integrator adds the sequence number and leaf later."""
+
+    id: uuid.UUID
+    idempotency_key: str
+    request_digest: bytes
+    description: str
+    metadata: dict[str, Any]
+    reverses_id: uuid.UUID | None
+    created_at: dt.datetime
+    postings: Sequence[tuple[str, int, str]]  # (account code, amount, currency)
+
+
+class AppendedPosting(NamedTuple):
+    """One posting as an append resolved it (account columns are NULL when it is unknown)."""
+
+    item: int  # its transaction's index in the batch
+    position: int
+    code: str
+    amount: int
+    currency: str
+    account_id: uuid.UUID | None
+    kind: str | None
+    account_currency: str | None
+    may_go_negative: bool | None
+    inserted: bool  # False: nothing was written for this posting's transaction
 
 
 async def accounts_by_code(session: AsyncSession, codes: Sequence[str]) -> dict[str, LedgerAccount]:
@@ -84,83 +116,107 @@ async def postings_of(session: AsyncSession, transaction_id: uuid.UUID) -> list[
 
 async def append(
     session: AsyncSession,
+    tenant_id: uuid.UUID,
+    transactions: Sequence[NewTransaction],
     *,
-    transaction: LedgerTransaction,
-    postings: Sequence[tuple[str, int, str]],
     guarded: bool,
-) -> list[Any]:
-    """Insert a transaction and its postings in one statement, resolving account codes.
+) -> list[list[AppendedPosting]]:
+    """Insert transactions and their postings in one statement, resolving account codes.
 
-    Nothing is written when an account is unknown or in another currency, when the idempotency
-    key is taken (committed, or committing: the insert waits for it), or, unless `guarded`, when
-    the postings would lower an account that may not go negative (its balance must be checked
-    under a lock first). One row per posting comes back, with its account (NULLs when unknown)
-    and `inserted`: the transaction id, or NULL when nothing was written.
+    Nothing is written for a transaction when one of its accounts is unknown or in another
+    currency, when its idempotency key is taken (committed, or committing: the insert waits for
+    it), or, unless `guarded`, when it would lower an account that may not go negative (whose
+    balance must be checked under a lock first); the others in the batch are written all the
+    same. Keys are claimed in key order, so two batches never wait on each other in a cycle.
+    Returns each transaction's postings as resolved, with `inserted`.
+
+    This is the ledger's hot path, so it runs as a prepared statement on the session's own
+    asyncpg connection, inside the session's transaction (which `set_tenant` began).
     """
-    codes, amounts, currencies = (list(column) for column in zip(*postings, strict=True))
-    connection = await session.connection()  # Core, not the ORM: this is the hot path
-    return list(
-        (
-            await connection.execute(
-                _APPEND,
-                {
-                    "id": transaction.id,
-                    "tenant": transaction.tenant_id,
-                    "key": transaction.idempotency_key,
-                    "digest": transaction.request_digest,
-                    "description": transaction.description,
-                    "metadata": transaction.metadata_,
-                    "reverses": transaction.reverses_id,
-                    "created_at": transaction.created_at,
-                    "codes": codes,
-                    "amounts": amounts,
-                    "currencies": currencies,
-                    "guarded": guarded,
-                },
-            )
-        ).all()
+    driver = await _driver(session)
+    items, positions, codes, amounts, currencies = [], [], [], [], []
+    for item, t in enumerate(transactions):
+        for position, (code, amount, currency) in enumerate(t.postings):
+            items.append(item)
+            positions.append(position)
+            codes.append(code)
+            amounts.append(amount)
+            currencies.append(currency)
+    rows = await driver.fetch(
+        _APPEND,
+        tenant_id,
+        [t.id for t in transactions],
+        [t.idempotency_key for t in transactions],
+        [t.request_digest for t in transactions],
+        [t.description for t in transactions],
+        [json.dumps(t.metadata) for t in transactions],
+        [t.reverses_id for t in transactions],
+        [t.created_at for t in transactions],
+        guarded,
+        items,
+        positions,
+        codes,
+        amounts,
+        currencies,
     )
+    out: list[list[AppendedPosting]] = [[] for _ in transactions]
+    for row in rows:
+        out[row[0]].append(AppendedPosting(*row))
+    return out
 
 
-_APPEND = text(
-    """
-    WITH resolved AS (
-        SELECT w.ord - 1 AS position, w.code, w.amount, w.currency, a.id AS account_id,
-               a.kind, a.currency AS account_currency, a.may_go_negative
-        FROM unnest(CAST(:codes AS text[]), CAST(:amounts AS bigint[]),
-                    CAST(:currencies AS text[])) WITH ORDINALITY AS w(code, amount, currency, ord)
-        LEFT JOIN ledger_accounts a ON a.tenant_id = CAST(:tenant AS uuid) AND a.code = w.code
-    ), lowered AS (
-        SELECT account_id FROM resolved WHERE NOT may_go_negative GROUP BY account_id
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session, which must be in its transaction already."""
+    connection = (await session.connection()).sync_connection
+    driver = connection.connection.driver_connection if connection else None
+    if driver is None or not driver.is_in_transaction():
+        raise RuntimeError("ledger appends run in a transaction scoped with set_tenant()")
+    return driver
+
+
+_APPEND = """
+    WITH t AS (
+        SELECT t.ord - 1 AS item, t.id, t.key, t.digest, t.description, t.metadata, t.reverses,
+               t.created_at
+        FROM unnest($2::uuid[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::uuid[],
+                    $8::timestamptz[])
+             WITH ORDINALITY AS t(id, key, digest, description, metadata, reverses, created_at,
+                                  ord)
+    ), resolved AS (
+        SELECT w.item, w.position, w.code, w.amount, w.currency, a.id AS account_id, a.kind,
+               a.currency AS account_currency, a.may_go_negative
+        FROM unnest($10::int[], $11::int[], $12::text[], $13::bigint[], $14::text[])
+             AS w(item, position, code, amount, currency)
+        LEFT JOIN ledger_accounts a ON a.tenant_id = $1::uuid AND a.code = w.code
+    ), lowers AS (
+        SELECT DISTINCT item FROM resolved WHERE NOT may_go_negative
+        GROUP BY item, account_id
         HAVING sum(amount * CASE WHEN kind IN ('asset', 'expense') THEN 1 ELSE -1 END) < 0
-    ), go AS (
-        SELECT bool_and(account_id IS NOT NULL AND account_currency = currency)
-               AND (CAST(:guarded AS boolean) OR NOT EXISTS (SELECT 1 FROM lowered)) AS ok
-        FROM resolved
+    ), ok AS (
+        SELECT item FROM resolved GROUP BY item
+        HAVING bool_and(account_id IS NOT NULL AND account_currency = currency)
+        EXCEPT
+        SELECT item FROM lowers WHERE NOT $9::boolean
     ), txn AS (
         INSERT INTO ledger_transactions (id, tenant_id, idempotency_key, request_digest,
                                          description, metadata, reverses_id, created_at)
-        SELECT CAST(:id AS uuid), CAST(:tenant AS uuid), CAST(:key AS text),
-               CAST(:digest AS bytea), CAST(:description AS text), CAST(:metadata AS jsonb),
-               CAST(:reverses AS uuid), CAST(:created_at AS timestamptz)
-        FROM go WHERE go.ok
+        SELECT t.id, $1::uuid, t.key, t.digest, t.description, t.metadata::jsonb, t.reverses,
+               t.created_at
+        FROM t JOIN ok USING (item)
+        ORDER BY t.key
         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
         RETURNING id
     ), posted AS (
         INSERT INTO ledger_postings (tenant_id, transaction_id, position, account_id, amount,
                                      currency)
-        SELECT CAST(:tenant AS uuid), txn.id, r.position, r.account_id, r.amount, r.currency
-        FROM txn CROSS JOIN resolved r
+        SELECT $1::uuid, txn.id, r.position, r.account_id, r.amount, r.currency
+        FROM txn JOIN t ON t.id = txn.id JOIN resolved r ON r.item = t.item
     )
-    SELECT r.position, r.code, r.amount, r.currency, r.account_id, r.kind, r.account_currency,
-           r.may_go_negative, (SELECT id FROM txn) AS inserted
-    FROM resolved r ORDER BY r.position
-    """
-).bindparams(
-    bindparam("metadata", type_=JSONB),
-    bindparam("guarded", type_=Boolean),
-    bindparam("reverses", type_=Uuid),
-)
+    SELECT r.item, r.position, r.code, r.amount, r.currency, r.account_id, r.kind,
+           r.account_currency, r.may_go_negative,
+           EXISTS (SELECT 1 FROM txn JOIN t ON t.id = txn.id WHERE t.item = r.item) AS inserted
+    FROM resolved r ORDER BY r.item, r.position
+"""
 
 
 async def lock_balances(session: AsyncSession, account_ids: Collection[uuid.UUID]) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import utcnow
-from bitnexus.core.errors import FieldError
+from bitnexus.core.errors import BitnexusError, FieldError
 from bitnexus.core.money import is_currency
 from bitnexus.ledger import leaf, repository
 from bitnexus.ledger.errors import (
@@ -32,8 +32,6 @@ from bitnexus.ledger.errors import (
 from bitnexus.ledger.models import (
     AccountKind,
     LedgerAccount,
-    LedgerPosting,
-    LedgerTransaction,
     normal_sign,
 )
 
@@ -48,10 +46,23 @@ class PostingSpec:
     currency: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class TransactionSpec:
+    """A balanced transaction to post; its idempotency key makes a retry return the original."""
+
+    idempotency_key: str
+    postings: Sequence[PostingSpec]
+    description: str = ""
+    metadata: dict[str, Any] | None = None
+    reverses: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Posted:
-    transaction: LedgerTransaction
-    postings: list[LedgerPosting]
+    """An appended transaction, or the original one for a repeated idempotency key."""
+
+    id: uuid.UUID
+    seq: int | None  # None until the integrator numbers it
     created: bool
 
 
@@ -124,65 +135,103 @@ async def post_transaction(
     The transaction is posted (balances include it) when this commits; the integrator gives it
     its sequence number and leaf moments later.
     """
-    if not 1 <= len(idempotency_key) <= 200:
+    spec = TransactionSpec(idempotency_key, postings, description, metadata, reverses)
+    outcome = (await post_transactions(session, tenant_id, [spec]))[0]
+    if isinstance(outcome, BitnexusError):
+        raise outcome
+    return outcome
+
+
+async def post_transactions(
+    session: AsyncSession, tenant_id: uuid.UUID, specs: Sequence[TransactionSpec]
+) -> list[Posted | BitnexusError]:
+    """Append many balanced transactions in one statement: one outcome per spec, in order.
+
+    An outcome is what `post_transaction` would return, or the error it would raise; nothing is
+    written for a refused spec, and the others are posted all the same.
+    """
+    outcomes: list[Posted | BitnexusError] = []
+    prepared: list[tuple[int, repository.NewTransaction]] = []
+    for i, spec in enumerate(specs):
+        try:
+            txn = await _prepare(session, spec)
+        except BitnexusError as refused:
+            outcomes.append(refused)
+        else:
+            outcomes.append(Posted(txn.id, None, created=True))
+            prepared.append((i, txn))
+    if not prepared:
+        return outcomes
+    appended = await repository.append(
+        session, tenant_id, [txn for _, txn in prepared], guarded=False
+    )
+    for (i, txn), rows in zip(prepared, appended, strict=True):
+        if not rows[0].inserted:
+            try:
+                outcomes[i] = await _append_refused(session, tenant_id, txn, rows)
+            except BitnexusError as refused:
+                outcomes[i] = refused
+    return outcomes
+
+
+def check(spec: TransactionSpec) -> None:
+    """Refuse what no database state could make right: a bad key, amounts, or an imbalance."""
+    if not 1 <= len(spec.idempotency_key) <= 200:
         raise InvalidPostings(errors=[FieldError("idempotency_key", "1 to 200 characters.")])
-    _validate(postings)
+    _validate(spec.postings)
+
+
+async def _prepare(session: AsyncSession, spec: TransactionSpec) -> repository.NewTransaction:
+    check(spec)
+    metadata = spec.metadata or {}
     content = leaf.request_content(
-        [{"account": p.account, "amount": p.amount, "currency": p.currency} for p in postings],
-        description,
-        metadata or {},
-        reverses,
+        [{"account": p.account, "amount": p.amount, "currency": p.currency} for p in spec.postings],
+        spec.description,
+        metadata,
+        spec.reverses,
     )
-    if reverses is not None and await repository.transaction(session, reverses) is None:
+    if spec.reverses is not None and await repository.transaction(session, spec.reverses) is None:
         raise InvalidPostings(errors=[FieldError("reverses", "No such transaction.")])
-    txn = LedgerTransaction(
+    return repository.NewTransaction(
         id=uuid.uuid4(),
-        tenant_id=tenant_id,
-        seq=None,
-        idempotency_key=idempotency_key,
+        idempotency_key=spec.idempotency_key,
         request_digest=leaf.request_digest(content),
-        description=description,
-        metadata_=metadata or {},
-        reverses_id=reverses,
+        description=spec.description,
+        metadata=metadata,
+        reverses_id=spec.reverses,
         created_at=utcnow(),
-        leaf=None,
+        postings=[(p.account, p.amount, p.currency) for p in spec.postings],
     )
-    specs = [(p.account, p.amount, p.currency) for p in postings]
-
-    rows = await repository.append(session, transaction=txn, postings=specs, guarded=False)
-    if rows[0].inserted is None:
-        replay = await _replay(session, idempotency_key, txn.request_digest)
-        if replay is not None:
-            return replay
-        _check_accounts(rows)
-        # It lowers an account that may not go negative: check that under the account's lock.
-        lowered = _lowered(rows)
-        await repository.lock_balances(session, lowered)
-        now = await repository.balances(session, lowered)
-        for account_id, change in lowered.items():
-            if now[account_id] + change < 0:
-                code = next(r.code for r in rows if r.account_id == account_id)
-                raise InsufficientBalance(f"Account {code} may not go negative.")
-        rows = await repository.append(session, transaction=txn, postings=specs, guarded=True)
-        if rows[0].inserted is None:  # a twin committed while this waited for the lock
-            replay = await _replay(session, idempotency_key, txn.request_digest)
-            assert replay is not None
-            return replay
-    postings_ = [
-        LedgerPosting(
-            tenant_id=tenant_id,
-            transaction_id=txn.id,
-            position=r.position,
-            account_id=r.account_id,
-            amount=p.amount,
-            currency=p.currency,
-        )
-        for r, p in zip(rows, postings, strict=True)
-    ]
-    return Posted(txn, postings_, created=True)
 
 
-def _check_accounts(rows: Sequence[Any]) -> None:
+async def _append_refused(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    txn: repository.NewTransaction,
+    rows: Sequence[repository.AppendedPosting],
+) -> Posted:
+    """Why the append wrote nothing: a repeated key, a bad account, or a guarded account."""
+    replay = await _replay(session, txn.idempotency_key, txn.request_digest)
+    if replay is not None:
+        return replay
+    _check_accounts(rows)
+    # It lowers an account that may not go negative: check that under the account's lock.
+    lowered = _lowered(rows)
+    await repository.lock_balances(session, lowered)
+    now = await repository.balances(session, lowered)
+    for account_id, change in lowered.items():
+        if now[account_id] + change < 0:
+            code = next(r.code for r in rows if r.account_id == account_id)
+            raise InsufficientBalance(f"Account {code} may not go negative.")
+    [rows] = await repository.append(session, tenant_id, [txn], guarded=True)
+    if not rows[0].inserted:  # a twin committed while this waited for the lock
+        replay = await _replay(session, txn.idempotency_key, txn.request_digest)
+        assert replay is not None
+        return replay
+    return Posted(txn.id, None, created=True)
+
+
+def _check_accounts(rows: Sequence[repository.AppendedPosting]) -> None:
     for r in rows:
         if r.account_id is None:
             raise AccountNotFound(
@@ -201,11 +250,11 @@ def _check_accounts(rows: Sequence[Any]) -> None:
             )
 
 
-def _lowered(rows: Sequence[Any]) -> dict[uuid.UUID, int]:
+def _lowered(rows: Sequence[repository.AppendedPosting]) -> dict[uuid.UUID, int]:
     """Net change, on the normal side, to each account that may not go negative and drops."""
     change: dict[uuid.UUID, int] = defaultdict(int)
     for r in rows:
-        if not r.may_go_negative:
+        if r.account_id is not None and r.kind is not None and not r.may_go_negative:
             change[r.account_id] += r.amount * normal_sign(r.kind)
     return {account_id: c for account_id, c in change.items() if c < 0}
 
@@ -216,7 +265,7 @@ async def _replay(session: AsyncSession, key: str, digest: bytes) -> Posted | No
         return None
     if existing.request_digest != digest:
         raise IdempotencyConflict(key, existing.request_digest, digest)
-    return Posted(existing, await repository.postings_of(session, existing.id), created=False)
+    return Posted(existing.id, existing.seq, created=False)
 
 
 async def reverse_transaction(
