@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from bitnexus import __version__
 from bitnexus.accounts import api as accounts_api
 from bitnexus.apikeys import api as apikeys_api
+from bitnexus.catalog import api as catalog_api
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
@@ -47,6 +48,10 @@ def api_router() -> APIRouter:
         ledger_api.router,
         ledger_api.mirror_router,
         apikeys_api.router,
+        catalog_api.router,
+        catalog_api.market_router,
+        catalog_api.vetting_router,
+        catalog_api.public_router,
         ops_api.dev_router,
     ):
         router.include_router(sub)

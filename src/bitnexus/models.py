@@ -8,6 +8,7 @@ from bitnexus.accounts.models import (
     User,
 )
 from bitnexus.apikeys.models import ApiKey
+from bitnexus.catalog.models import Product, ProductImage, ProductReview
 from bitnexus.core.db import Base
 from bitnexus.ledger.models import (
     LedgerAccount,
@@ -41,6 +42,9 @@ __all__ = [
     "LedgerTreeState",
     "PasswordResetToken",
     "PlatformAuditEntry",
+    "Product",
+    "ProductImage",
+    "ProductReview",
     "RefreshToken",
     "Tenant",
     "TenantLogo",

@@ -6,8 +6,8 @@ import base64
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
-from typing import Annotated, Protocol, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -66,3 +66,40 @@ def split_page(rows: Sequence[K], limit: int) -> tuple[list[K], str | None]:
     if len(rows) <= limit or not page:
         return page, None
     return page, Cursor(created_at=page[-1].created_at, id=page[-1].id).encode()
+
+
+KeyValue = dt.datetime | int | uuid.UUID
+
+
+def encode_keys(*values: KeyValue) -> str:
+    """An opaque cursor for keyset paging on any sort: the sort keys of the last row shown."""
+    tagged = [
+        ["t", v.isoformat()] if isinstance(v, dt.datetime) else ["u", str(v)]
+        if isinstance(v, uuid.UUID) else ["i", v]
+        for v in values
+    ]  # fmt: skip
+    return base64.urlsafe_b64encode(json.dumps(tagged).encode()).decode().rstrip("=")
+
+
+def decode_keys(value: str | None, *, expect: tuple[type, ...]) -> tuple[KeyValue, ...] | None:
+    """The keys of `encode_keys`, checked against the types the current sort expects."""
+    if not value:
+        return None
+    try:
+        padded = value + "=" * (-len(value) % 4)
+        tagged = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        decode: dict[str, Callable[[Any], KeyValue]] = {
+            "t": dt.datetime.fromisoformat,
+            "u": uuid.UUID,
+            "i": int,
+        }
+        keys = tuple(decode[tag](raw) for tag, raw in tagged)
+        if len(keys) != len(expect) or not all(
+            type(k) is t for k, t in zip(keys, expect, strict=True)
+        ):
+            raise ValueError(keys)
+        return keys
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadRequest(
+            "The cursor is not valid.", errors=[FieldError("cursor", "Not a valid cursor.")]
+        ) from exc

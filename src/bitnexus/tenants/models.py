@@ -25,6 +25,9 @@ class Tenant(Base):
         CheckConstraint("default_currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
         CheckConstraint("default_commission_bps BETWEEN 0 AND 10000", name="commission_bps_range"),
         CheckConstraint("default_cookie_days BETWEEN 1 AND 365", name="cookie_days_range"),
+        CheckConstraint(
+            "default_refund_hold_days BETWEEN 0 AND 365", name="refund_hold_days_range"
+        ),
         CheckConstraint("status IN ('active', 'suspended')", name="status_known"),
     )
 
@@ -36,6 +39,7 @@ class Tenant(Base):
     default_currency: Mapped[str] = mapped_column(String(3), server_default="USD")
     default_commission_bps: Mapped[int] = mapped_column(server_default="1000")
     default_cookie_days: Mapped[int] = mapped_column(server_default="30")
+    default_refund_hold_days: Mapped[int] = mapped_column(server_default="30")
     status: Mapped[str] = mapped_column(String(16), server_default=TenantStatus.active.value)
     is_platform: Mapped[bool] = mapped_column(server_default=text("false"))
     logo_sha256: Mapped[str | None] = mapped_column(String(64))

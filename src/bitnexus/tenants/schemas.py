@@ -41,6 +41,7 @@ class TenantSettings(OutputModel):
     default_currency: str
     default_commission_bps: int
     default_cookie_days: int
+    default_refund_hold_days: int
 
 
 class TenantSettingsUpdate(InputModel):
@@ -49,3 +50,4 @@ class TenantSettingsUpdate(InputModel):
     default_currency: Currency | None = None
     default_commission_bps: int | None = Field(None, ge=0, le=10_000)
     default_cookie_days: int | None = Field(None, ge=1, le=365)
+    default_refund_hold_days: int | None = Field(None, ge=0, le=365)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import uuid
 
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import FieldError, InvalidInput
+from bitnexus.core.images import checked_image
 from bitnexus.core.money import is_currency
 from bitnexus.tenants import repository
 from bitnexus.tenants.errors import InvalidLogo, SlugTaken, TenantNotFound, TenantSuspended
@@ -23,7 +21,6 @@ RESERVED_SLUGS = frozenset(
 )
 MAX_LOGO_BYTES = 512 * 1024
 MAX_LOGO_PIXELS = 2048
-LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 
 def logo_url(tenant: Tenant) -> str | None:
@@ -63,6 +60,7 @@ def settings_of(tenant: Tenant) -> TenantSettings:
         default_currency=tenant.default_currency,
         default_commission_bps=tenant.default_commission_bps,
         default_cookie_days=tenant.default_cookie_days,
+        default_refund_hold_days=tenant.default_refund_hold_days,
     )
 
 
@@ -106,6 +104,7 @@ async def create(
         default_currency="USD",
         default_commission_bps=1000,
         default_cookie_days=30,
+        default_refund_hold_days=30,
         status=TenantStatus.active,
         is_platform=is_platform,
     )
@@ -137,52 +136,21 @@ async def update_settings(
     return tenant
 
 
-def _validated_image(data: bytes) -> tuple[str, str]:
-    if len(data) > MAX_LOGO_BYTES:
-        raise InvalidLogo(
-            f"The logo is larger than {MAX_LOGO_BYTES // 1024} KB.",
-            errors=[FieldError("file", "Too large.")],
-        )
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format or ""
-            img.verify()
-            width, height = img.size
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        OSError,
-        SyntaxError,
-        ValueError,
-    ) as exc:
-        raise InvalidLogo(
-            "The file is not a readable image.", errors=[FieldError("file", "Not an image.")]
-        ) from exc
-    if fmt not in LOGO_FORMATS:
-        raise InvalidLogo(
-            "Use a PNG, JPEG or WebP image.", errors=[FieldError("file", f"{fmt} not accepted.")]
-        )
-    if width > MAX_LOGO_PIXELS or height > MAX_LOGO_PIXELS:
-        raise InvalidLogo(
-            f"The logo may be at most {MAX_LOGO_PIXELS}×{MAX_LOGO_PIXELS} pixels.",
-            errors=[FieldError("file", "Too many pixels.")],
-        )
-    return LOGO_FORMATS[fmt], hashlib.sha256(data).hexdigest()
-
-
 async def set_logo(session: AsyncSession, tenant: Tenant, data: bytes) -> Tenant:
-    content_type, digest = _validated_image(data)
+    image = checked_image(
+        data, max_bytes=MAX_LOGO_BYTES, max_pixels=MAX_LOGO_PIXELS, what="logo", error=InvalidLogo
+    )
     await repository.put_logo(
         session,
         TenantLogo(
             tenant_id=tenant.id,
-            content_type=content_type,
+            content_type=image.content_type,
             data=data,
-            sha256=digest,
+            sha256=image.sha256,
             updated_at=utcnow(),
         ),
     )
-    tenant.logo_sha256 = digest
+    tenant.logo_sha256 = image.sha256
     tenant.updated_at = utcnow()
     await session.flush()
     return tenant

@@ -37,6 +37,7 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
       default_currency: v.default_currency,
       default_commission_bps: Number(v.default_commission_bps),
       default_cookie_days: Number(v.default_cookie_days),
+      default_refund_hold_days: Number(v.default_refund_hold_days),
     });
   };
   return (
@@ -53,6 +54,7 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
           <Field label="Default commission (basis points)" name="default_commission_bps" type="number" min={0} max={10000} value={bps}
             onChange={(e) => setBps(e.target.value)} error={save.fieldError("default_commission_bps")} hint={`= ${bpsToPercent(Number(bps) || 0)} of the sale`} />
           <Field label="Cookie window (days)" name="default_cookie_days" type="number" min={1} max={365} defaultValue={settings.default_cookie_days} error={save.fieldError("default_cookie_days")} />
+          <Field label="Refund hold (days)" name="default_refund_hold_days" type="number" min={0} max={365} defaultValue={settings.default_refund_hold_days} error={save.fieldError("default_refund_hold_days")} />
           <Button type="submit" busy={save.isPending}>Save settings</Button>
           {save.isSuccess && <p className="text-sm text-green-700" role="status">Settings saved.</p>}
         </form>

@@ -1,0 +1,185 @@
+"""Every query on the catalog tables (RLS scopes them to the transaction's tenant)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts.models import User
+from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
+
+
+@dataclass(frozen=True)
+class MarketFilter:
+    category: str | None = None
+    currency: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    min_commission: int | None = None  # per sale, minor units
+    grades: Sequence[str] = ()
+    query: str | None = None
+
+
+def per_sale(default_bps: int) -> ColumnElement[int]:
+    """What one sale at the list price earns the affiliate: fixed, or the percentage, rounded
+    down; a product without a rule earns the tenant's default percentage."""
+    return func.coalesce(
+        Product.commission_fixed_minor,
+        Product.price_minor * func.coalesce(Product.commission_bps, literal(default_bps)) / 10_000,
+    )
+
+
+async def get(
+    session: AsyncSession, product_id: uuid.UUID, *, lock: bool = False
+) -> Product | None:
+    stmt = select(Product).where(Product.id == product_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add(session: AsyncSession, row: object) -> None:
+    session.add(row)
+    await session.flush()
+
+
+async def vendor_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    rows = await session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+    return {r.id: r.name for r in rows}
+
+
+async def images_of(
+    session: AsyncSession, product_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Any]]:
+    """Image metadata (not the bytes) per product, in display order."""
+    rows = await session.execute(
+        select(
+            ProductImage.id,
+            ProductImage.product_id,
+            ProductImage.sha256,
+            ProductImage.width,
+            ProductImage.height,
+        )
+        .where(ProductImage.product_id.in_(product_ids))
+        .order_by(ProductImage.position)
+    )
+    out: dict[uuid.UUID, list[Any]] = {pid: [] for pid in product_ids}
+    for r in rows:
+        out[r.product_id].append(r)
+    return out
+
+
+async def image(session: AsyncSession, image_id: uuid.UUID) -> ProductImage | None:
+    return await session.get(ProductImage, image_id)
+
+
+async def image_count_and_last(session: AsyncSession, product_id: uuid.UUID) -> tuple[int, int]:
+    row = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.max(ProductImage.position), -1)).where(
+                ProductImage.product_id == product_id
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+async def delete(session: AsyncSession, row: object) -> None:
+    await session.delete(row)
+    await session.flush()
+
+
+async def marketplace(
+    session: AsyncSession,
+    *,
+    filters: MarketFilter,
+    sort: str,
+    default_bps: int,
+    after: tuple[Any, ...] | None,
+    limit: int,
+) -> list[tuple[Product, int]]:
+    """Approved products with their per-sale commission, newest or best-paying first."""
+    earns = per_sale(default_bps)
+    stmt = select(Product, earns.label("per_sale")).where(Product.status == ProductStatus.approved)
+    if filters.category:
+        stmt = stmt.where(Product.category == filters.category)
+    if filters.currency:
+        stmt = stmt.where(Product.currency == filters.currency)
+    if filters.min_price is not None:
+        stmt = stmt.where(Product.price_minor >= filters.min_price)
+    if filters.max_price is not None:
+        stmt = stmt.where(Product.price_minor <= filters.max_price)
+    if filters.min_commission is not None:
+        stmt = stmt.where(earns >= filters.min_commission)
+    if filters.grades:
+        stmt = stmt.where(Product.grade.in_(filters.grades))
+    if filters.query:
+        pattern = (
+            "%" + filters.query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        stmt = stmt.where(Product.title.ilike(pattern) | Product.description.ilike(pattern))
+    keys: list[Any] = (
+        [earns, Product.id] if sort == "commission" else [Product.reviewed_at, Product.id]
+    )
+    if after is not None:  # keyset paging: every key descending
+        stmt = stmt.where(tuple_(*keys) < tuple_(*after))
+    stmt = stmt.order_by(*(k.desc() for k in keys)).limit(limit)
+    return [(row[0], int(row[1])) for row in await session.execute(stmt)]
+
+
+async def categories(session: AsyncSession) -> list[tuple[str, int]]:
+    rows = await session.execute(
+        select(Product.category, func.count())
+        .where(Product.status == ProductStatus.approved)
+        .group_by(Product.category)
+        .order_by(Product.category)
+    )
+    return [(r[0], int(r[1])) for r in rows]
+
+
+async def of_vendor(
+    session: AsyncSession,
+    vendor_id: uuid.UUID | None,
+    *,
+    status: str | None,
+    after: tuple[Any, ...] | None,
+    limit: int,
+) -> list[Product]:
+    """A vendor's products (every vendor's, for `None`), newest first."""
+    stmt = select(Product)
+    if vendor_id is not None:
+        stmt = stmt.where(Product.vendor_id == vendor_id)
+    if status:
+        stmt = stmt.where(Product.status == status)
+    keys = [Product.created_at, Product.id]
+    if after is not None:  # keyset paging: every key descending
+        stmt = stmt.where(tuple_(*keys) < tuple_(*after))
+    stmt = stmt.order_by(*(k.desc() for k in keys)).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def queue(
+    session: AsyncSession, *, after: tuple[Any, ...] | None, limit: int
+) -> list[Product]:
+    """Products waiting for review, the longest waiting first."""
+    keys = [Product.submitted_at, Product.id]
+    stmt = select(Product).where(Product.status == ProductStatus.pending)
+    if after is not None:
+        stmt = stmt.where(tuple_(*keys) > tuple_(*after))
+    stmt = stmt.order_by(*keys).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def reviews(session: AsyncSession, product_id: uuid.UUID) -> list[tuple[ProductReview, str]]:
+    rows = await session.execute(
+        select(ProductReview, User.name)
+        .join(User, User.id == ProductReview.reviewer_id)
+        .where(ProductReview.product_id == product_id)
+        .order_by(ProductReview.created_at.desc(), ProductReview.id)
+    )
+    return [(r[0], r[1]) for r in rows]

@@ -1,0 +1,138 @@
+"""Request and response shapes of the catalog API (money in integer minor units)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import AnyHttpUrl, Field, StringConstraints, field_validator, model_validator
+
+from bitnexus.catalog.models import Decision, Grade, ProductStatus
+from bitnexus.core.schemas import InputModel, OutputModel
+
+Title = Annotated[str, StringConstraints(min_length=3, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=5000)]
+Category = Annotated[str, StringConstraints(min_length=2, max_length=60)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=30, to_lower=True)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
+MAX_AMOUNT = 10**12  # minor units: ten billion in a two-decimal currency
+
+
+class CommissionRule(InputModel):
+    """A percentage in basis points, or a fixed amount per sale; neither: the tenant default."""
+
+    bps: int | None = Field(None, ge=0, le=10_000)
+    fixed_minor: int | None = Field(None, ge=0, le=MAX_AMOUNT)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> CommissionRule:
+        if self.bps is not None and self.fixed_minor is not None:
+            raise ValueError("Give a percentage or a fixed amount, not both.")
+        return self
+
+
+class ProductFields(InputModel):
+    title: Title
+    description: Description = ""
+    category: Category
+    tags: list[Tag] = Field(default_factory=list, max_length=10)
+    price_minor: int = Field(gt=0, le=MAX_AMOUNT)
+    currency: Currency
+    landing_url: AnyHttpUrl
+    commission: CommissionRule = Field(default_factory=CommissionRule)
+    cookie_days: int | None = Field(None, ge=1, le=365)
+    refund_hold_days: int | None = Field(None, ge=0, le=365)
+
+    @field_validator("landing_url")
+    @classmethod
+    def _https_or_local(cls, url: AnyHttpUrl) -> AnyHttpUrl:
+        if len(str(url)) > 2000:
+            raise ValueError("At most 2000 characters.")
+        if url.scheme != "https" and url.host not in {"localhost", "127.0.0.1"}:
+            raise ValueError("Use an https:// address.")
+        return url
+
+    @field_validator("tags")
+    @classmethod
+    def _distinct(cls, tags: list[str]) -> list[str]:
+        return list(dict.fromkeys(tags))
+
+
+class ProductCreate(ProductFields):
+    pass
+
+
+class ProductUpdate(ProductFields):
+    """The whole product again: an edit sends it back to the vetting queue."""
+
+
+class Review(InputModel):
+    decision: Decision
+    grade: Grade | None = None
+    notes: Annotated[str, StringConstraints(max_length=2000)] = ""
+    reason: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> Review:
+        if self.decision is Decision.approved and self.grade is None:
+            raise ValueError("An approval needs a grade (S, A, B, C, D or F).")
+        if self.decision is Decision.rejected and not self.reason:
+            raise ValueError("A rejection needs a reason the vendor can act on.")
+        return self
+
+
+class CommissionRead(OutputModel):
+    kind: Literal["percent", "fixed"]
+    bps: int | None
+    fixed_minor: int | None
+    per_sale_minor: int  # what one sale at the list price earns, rounded down
+    is_default: bool
+
+
+class ImageRead(OutputModel):
+    id: uuid.UUID
+    url: str
+    width: int
+    height: int
+
+
+class ProductRead(OutputModel):
+    id: uuid.UUID
+    vendor_id: uuid.UUID
+    vendor_name: str
+    title: str
+    description: str
+    category: str
+    tags: list[str]
+    price_minor: int
+    currency: str
+    landing_url: str
+    commission: CommissionRead
+    cookie_days: int
+    refund_hold_days: int
+    status: ProductStatus
+    grade: Grade | None
+    review_notes: str | None  # shown to its vendor and admins only
+    rejection_reason: str
+    images: list[ImageRead]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    submitted_at: dt.datetime
+    reviewed_at: dt.datetime | None
+
+
+class ProductPage(OutputModel):
+    items: list[ProductRead]
+    next_cursor: str | None
+
+
+class ReviewRead(OutputModel):
+    id: uuid.UUID
+    reviewer_id: uuid.UUID
+    reviewer_name: str
+    decision: Decision
+    grade: Grade | None
+    notes: str
+    reason: str
+    created_at: dt.datetime
