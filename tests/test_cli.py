@@ -67,6 +67,22 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
             " FROM tenants t WHERE slug = 'acme'"
         ).fetchone()
     assert counts == (2, 1)
+    # the demo's catalog, once: products in several grades, one waiting, one rejected
+    with psycopg.connect(libpq(db_urls.owner)) as conn:
+        catalog = conn.execute(
+            "SELECT p.status, p.grade, (SELECT count(*) FROM product_images i WHERE i.product_id = p.id)"
+            " FROM products p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = 'acme'"
+            " ORDER BY p.created_at"
+        ).fetchall()
+    assert [(status, grade) for status, grade, _ in catalog] == [
+        ("approved", "S"),
+        ("approved", "A"),
+        ("approved", "B"),
+        ("approved", "C"),
+        ("pending", None),
+        ("rejected", "F"),
+    ]
+    assert {images for _, _, images in catalog} == {1}
     verified = _run(settings, "ledger", "verify", "--tenant", "acme")
     assert verified.returncode == 0, verified.stderr
 

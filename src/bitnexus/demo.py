@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import io
+import uuid
 from dataclasses import dataclass
 
+from PIL import Image, ImageDraw
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts import repository as accounts_repository
 from bitnexus.accounts.models import Role, User
 from bitnexus.accounts.service.registration import create_user
+from bitnexus.catalog import repository as catalog_repository
+from bitnexus.catalog.models import Product, ProductImage, ProductReview
 from bitnexus.core.config import Settings
-from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.ledger import keys, tree
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.models import AccountKind
@@ -139,9 +146,101 @@ async def seed(db: Database, settings: Settings | None = None) -> list[DemoLogin
                     role=login.role,
                     referred_by=made.get(login.referred_by) if login.referred_by else None,
                 )
+    await seed_catalog(db)
     if settings is not None:
         await seed_ledger(db, settings)
     return DEMO_LOGINS
+
+
+# (vendor, title, category, price in cents, commission bps or None, fixed cents, status, grade)
+DEMO_PRODUCTS = [
+    ("vendor1", "Python for Data Science", "Courses", 4_900, 3_000, None, "approved", "S"),
+    ("vendor1", "SQL in Ten Evenings", "Courses", 2_900, None, None, "approved", "A"),
+    ("vendor2", "Invoice Robot (yearly plan)", "Software", 12_000, None, 2_500, "approved", "B"),
+    ("vendor2", "The Freelancer's Tax Guide", "Ebooks", 1_500, 4_000, None, "approved", "C"),
+    ("vendor1", "Kubernetes Bootcamp", "Courses", 19_900, 2_000, None, "pending", None),
+    ("vendor2", "Crypto Riches Overnight", "Ebooks", 990, 7_500, None, "rejected", "F"),
+]
+DEMO_COLOURS = [(79, 70, 229), (16, 185, 129), (245, 158, 11), (239, 68, 68), (14, 165, 233)]
+
+
+def _cover(colour: tuple[int, int, int]) -> bytes:
+    image = Image.new("RGB", (480, 360), colour)
+    ImageDraw.Draw(image).rectangle((40, 40, 440, 320), outline=(255, 255, 255), width=12)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+async def seed_catalog(db: Database) -> None:
+    """A marketplace in several grades, one product waiting for review and one rejected."""
+    async with db.sessionmaker() as session, session.begin():
+        found = await tenants_repository.lookup_slug(session, DEMO_SLUG)
+        assert found is not None
+        await set_tenant(session, found.id)
+        if await catalog_repository.of_vendor(session, None, status=None, after=None, limit=1):
+            return
+        admin = await accounts_repository.get_user_by_email(session, "admin@acme.example")
+        assert admin is not None
+        now = utcnow()
+        for i, (who, title, category, price, bps, fixed, status, grade) in enumerate(DEMO_PRODUCTS):
+            vendor = await accounts_repository.get_user_by_email(session, f"{who}@acme.example")
+            assert vendor is not None
+            at = now - dt.timedelta(days=len(DEMO_PRODUCTS) - i)
+            product = Product(
+                id=uuid.uuid4(),
+                tenant_id=found.id,
+                vendor_id=vendor.id,
+                title=title,
+                description=f"{title}: a demo product of Acme Academy's marketplace.",
+                category=category,
+                tags=[category.lower()],
+                price_minor=price,
+                currency="USD",
+                landing_url=f"https://{who}.acme.example/{uuid.uuid4().hex[:8]}",
+                commission_bps=bps,
+                commission_fixed_minor=fixed,
+                status=status,
+                grade=grade,
+                review_notes="Clear offer, working checkout." if status == "approved" else "",
+                rejection_reason="Income claims are not allowed." if status == "rejected" else "",
+                created_at=at,
+                updated_at=at,
+                submitted_at=at,
+                reviewed_at=at + dt.timedelta(hours=2) if status != "pending" else None,
+            )
+            session.add(product)
+            await session.flush()
+            colour = DEMO_COLOURS[i % len(DEMO_COLOURS)]
+            data = _cover(colour)
+            session.add(
+                ProductImage(
+                    id=uuid.uuid4(),
+                    tenant_id=found.id,
+                    product_id=product.id,
+                    position=0,
+                    content_type="image/png",
+                    data=data,
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    width=480,
+                    height=360,
+                    created_at=at,
+                )
+            )
+            if status != "pending":
+                session.add(
+                    ProductReview(
+                        id=uuid.uuid4(),
+                        tenant_id=found.id,
+                        product_id=product.id,
+                        reviewer_id=admin.id,
+                        decision=status,
+                        grade=grade,
+                        notes=product.review_notes,
+                        reason=product.rejection_reason,
+                        created_at=at + dt.timedelta(hours=2),
+                    )
+                )
 
 
 async def seed_ledger(db: Database, settings: Settings) -> None:

@@ -120,8 +120,9 @@ async def test_rejection_needs_a_reason_and_editing_sends_a_product_back_to_vett
     product = await program.listed()
     no_reason = await program.review(product["id"], decision="rejected")
     assert no_reason.status_code == 422
+    assert [e["field"] for e in no_reason.json()["errors"]] == ["reason"]
     no_grade = await program.review(product["id"], decision="approved")
-    assert no_grade.status_code == 422
+    assert [e["field"] for e in no_grade.json()["errors"]] == ["grade"]
 
     rejected = await program.review(product["id"], decision="rejected", reason="Landing page 404s")
     assert rejected.json()["status"] == "rejected"
@@ -167,6 +168,7 @@ async def test_commission_rules_fixed_percent_and_the_tenant_default(program: Pr
     )
     assert both.status_code == 422
     assert both.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in both.json()["errors"]] == ["commission.fixed_minor"]
 
 
 @pytest.mark.parametrize(

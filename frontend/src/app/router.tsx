@@ -13,6 +13,11 @@ import {
   SignupPage,
 } from "../features/auth/components/pages";
 import { MailboxPage } from "../features/dev/components/MailboxPage";
+import { MarketplacePage } from "../features/catalog/components/MarketplacePage";
+import { MyProductsPage } from "../features/catalog/components/MyProductsPage";
+import { ProductEditorPage } from "../features/catalog/components/ProductEditorPage";
+import { ProductPage } from "../features/catalog/components/ProductPage";
+import { VettingPage } from "../features/catalog/components/VettingPage";
 import { BlockPage } from "../features/ledger/components/BlockPage";
 import { EarningsProofPage } from "../features/ledger/components/EarningsProofPage";
 import { LedgerPage } from "../features/ledger/components/LedgerPage";
@@ -52,6 +57,12 @@ export const router = createBrowserRouter([
       { path: "/app", element: <HomePage /> },
       { path: "/app/profile", element: <ProfilePage /> },
       { path: "/app/earnings", element: <EarningsProofPage /> },
+      { path: "/app/marketplace", element: <MarketplacePage /> },
+      { path: "/app/products", element: <RequireAuth roles={["vendor", "tenant_admin"]}><MyProductsPage /></RequireAuth> },
+      { path: "/app/products/new", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
+      { path: "/app/products/:id", element: <ProductPage /> },
+      { path: "/app/products/:id/edit", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
+      { path: "/app/vetting", element: <RequireAuth roles={["tenant_admin"]}><VettingPage /></RequireAuth> },
       { path: "/app/ledger", element: <RequireAuth roles={["tenant_admin"]}><LedgerPage /></RequireAuth> },
       { path: "/app/ledger/blocks/:height", element: <RequireAuth roles={["tenant_admin"]}><BlockPage /></RequireAuth> },
       { path: "/app/ledger/transactions/:id", element: <TransactionPage /> },

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, UploadFile
 
@@ -19,6 +19,7 @@ from bitnexus.catalog.errors import (
 from bitnexus.catalog.models import Grade, ProductStatus
 from bitnexus.catalog.repository import MarketFilter
 from bitnexus.catalog.schemas import (
+    CategoryCount,
     ProductCreate,
     ProductPage,
     ProductRead,
@@ -170,7 +171,7 @@ async def marketplace(
 @market_router.get("/categories")
 async def marketplace_categories(
     _principal: CurrentPrincipal, session: SessionDep
-) -> list[dict[str, Any]]:
+) -> list[CategoryCount]:
     """The categories with approved products, and how many each has."""
     return await service.categories(session)
 

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, Field, StringConstraints, field_validator, model_validator
+from pydantic import AnyHttpUrl, Field, StringConstraints, ValidationInfo, field_validator
 
 from bitnexus.catalog.models import Decision, Grade, ProductStatus
 from bitnexus.core.schemas import InputModel, OutputModel
@@ -25,11 +25,12 @@ class CommissionRule(InputModel):
     bps: int | None = Field(None, ge=0, le=10_000)
     fixed_minor: int | None = Field(None, ge=0, le=MAX_AMOUNT)
 
-    @model_validator(mode="after")
-    def _one_rule(self) -> CommissionRule:
-        if self.bps is not None and self.fixed_minor is not None:
+    @field_validator("fixed_minor")
+    @classmethod
+    def _one_rule(cls, fixed: int | None, info: ValidationInfo) -> int | None:
+        if fixed is not None and info.data.get("bps") is not None:
             raise ValueError("Give a percentage or a fixed amount, not both.")
-        return self
+        return fixed
 
 
 class ProductFields(InputModel):
@@ -69,17 +70,23 @@ class ProductUpdate(ProductFields):
 
 class Review(InputModel):
     decision: Decision
-    grade: Grade | None = None
+    grade: Grade | None = Field(None, validate_default=True)
     notes: Annotated[str, StringConstraints(max_length=2000)] = ""
-    reason: Annotated[str, StringConstraints(max_length=2000)] = ""
+    reason: Annotated[str, StringConstraints(max_length=2000)] = Field("", validate_default=True)
 
-    @model_validator(mode="after")
-    def _complete(self) -> Review:
-        if self.decision is Decision.approved and self.grade is None:
+    @field_validator("grade")
+    @classmethod
+    def _graded(cls, grade: Grade | None, info: ValidationInfo) -> Grade | None:
+        if info.data.get("decision") is Decision.approved and grade is None:
             raise ValueError("An approval needs a grade (S, A, B, C, D or F).")
-        if self.decision is Decision.rejected and not self.reason:
+        return grade
+
+    @field_validator("reason")
+    @classmethod
+    def _explained(cls, reason: str, info: ValidationInfo) -> str:
+        if info.data.get("decision") is Decision.rejected and not reason:
             raise ValueError("A rejection needs a reason the vendor can act on.")
-        return self
+        return reason
 
 
 class CommissionRead(OutputModel):
@@ -125,6 +132,11 @@ class ProductRead(OutputModel):
 class ProductPage(OutputModel):
     items: list[ProductRead]
     next_cursor: str | None
+
+
+class CategoryCount(OutputModel):
+    category: str
+    products: int
 
 
 class ReviewRead(OutputModel):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +32,7 @@ from bitnexus.catalog.models import (
 )
 from bitnexus.catalog.repository import MarketFilter
 from bitnexus.catalog.schemas import (
+    CategoryCount,
     CommissionRead,
     ImageRead,
     ProductCreate,
@@ -184,8 +184,8 @@ async def marketplace(
     )
 
 
-async def categories(session: AsyncSession) -> list[dict[str, Any]]:
-    return [{"category": c, "products": n} for c, n in await repository.categories(session)]
+async def categories(session: AsyncSession) -> list[CategoryCount]:
+    return [CategoryCount(category=c, products=n) for c, n in await repository.categories(session)]
 
 
 async def listed(

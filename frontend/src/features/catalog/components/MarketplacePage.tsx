@@ -1,0 +1,91 @@
+// The marketplace: approved products with filters (category, price, commission, grade), sorting
+// and "load more" paging. Prices and commissions are entered in the chosen currency's units.
+import { useQuery } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { useAuth } from "../../../app/auth";
+import { Button, Card, EmptyState, ErrorState, Field, Loading, Select } from "../../../components/ui";
+import { problemOf } from "../../../lib/api/problem";
+import { toMinor } from "../../../lib/format";
+import { formValues } from "../../../lib/forms";
+import { useCursorList } from "../../../lib/useCursorList";
+import { catalogKeys, fetchCategories, fetchMarketplace, GRADES, type Grade, type MarketFilters } from "../api";
+import { ProductCard } from "./parts";
+
+const SORTS = [
+  { value: "newest", label: "Newest" },
+  { value: "commission", label: "Highest commission" },
+];
+
+export function MarketplacePage() {
+  const { me } = useAuth();
+  const currency = me?.tenant.default_currency ?? "USD";
+  const [filters, setFilters] = useState<MarketFilters>({ sort: "newest" });
+  const [grades, setGrades] = useState<Grade[]>([]);
+  const [amountError, setAmountError] = useState<string | null>(null);
+  const categories = useQuery({ queryKey: catalogKeys.categories, queryFn: fetchCategories });
+  const list = useCursorList(catalogKeys.market(filters), (cursor) => fetchMarketplace(filters, cursor));
+
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const v = formValues(e.currentTarget);
+    const amount = (name: string) => (v[name] ? toMinor(v[name], currency) : undefined);
+    const [minPrice, maxPrice, minCommission] = [amount("min_price"), amount("max_price"), amount("min_commission")];
+    if (minPrice === null || maxPrice === null || minCommission === null) {
+      setAmountError(`Enter amounts in ${currency}, e.g. 25 or 19.90.`);
+      return;
+    }
+    setAmountError(null);
+    setFilters({
+      q: v.q || undefined,
+      category: v.category || undefined,
+      currency: minPrice !== undefined || maxPrice !== undefined || minCommission !== undefined ? currency : undefined,
+      min_price: minPrice,
+      max_price: maxPrice,
+      min_commission: minCommission,
+      grade: grades.length ? grades : undefined,
+      sort: (v.sort as MarketFilters["sort"]) ?? "newest",
+    });
+  };
+  const toggle = (g: Grade) => setGrades((gs) => (gs.includes(g) ? gs.filter((x) => x !== g) : [...gs, g]));
+
+  return (
+    <div className="flex flex-col gap-6">
+      <h1 className="text-2xl font-bold">Marketplace</h1>
+      <Card>
+        <form onSubmit={submit} className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" aria-label="Filter products" noValidate>
+          <Field label="Search" name="q" placeholder="Title or description" maxLength={100} />
+          <Select label="Category" name="category" defaultValue=""
+            options={[{ value: "", label: "All categories" }, ...(categories.data ?? []).map((c) => ({ value: c.category, label: `${c.category} (${c.products})` }))]} />
+          <Field label={`Min price (${currency})`} name="min_price" inputMode="decimal" />
+          <Field label={`Max price (${currency})`} name="max_price" inputMode="decimal" />
+          <Field label={`Min commission per sale (${currency})`} name="min_commission" inputMode="decimal" />
+          <fieldset className="flex flex-col gap-1">
+            <legend className="text-sm font-medium text-slate-700">Grade</legend>
+            <div className="flex flex-wrap gap-2">
+              {GRADES.map((g) => (
+                <label key={g} className="flex items-center gap-1 text-sm">
+                  <input type="checkbox" checked={grades.includes(g)} onChange={() => toggle(g)} /> {g}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <Select label="Sort by" name="sort" defaultValue="newest" options={SORTS} />
+          <Button type="submit" className="self-end">Apply filters</Button>
+        </form>
+        {amountError && <p className="mt-2 text-sm text-red-600" role="alert">{amountError}</p>}
+      </Card>
+      {list.isPending ? <Loading /> : list.isError ? <ErrorState problem={problemOf(list.error)} onRetry={() => void list.refetch()} /> : list.rows.length === 0 ? (
+        <EmptyState>No approved products match these filters yet.</EmptyState>
+      ) : (
+        <>
+          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="marketplace">
+            {list.rows.map((p) => <ProductCard key={p.id} product={p} />)}
+          </div>
+          {list.hasNextPage && (
+            <Button variant="secondary" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+// A vendor's products with their vetting status (a tenant admin sees every vendor's).
+import { useState } from "react";
+import { Link } from "react-router";
+import { useAuth } from "../../../app/auth";
+import { Button, Card, EmptyState, ErrorState, Loading, Select } from "../../../components/ui";
+import { problemOf } from "../../../lib/api/problem";
+import { formatDate, formatMoney } from "../../../lib/format";
+import { useCursorList } from "../../../lib/useCursorList";
+import { catalogKeys, fetchMyProducts, type ProductStatus } from "../api";
+import { commissionText, GradeBadge, StatusBadge } from "./parts";
+
+const STATUSES = [
+  { value: "", label: "Any status" },
+  { value: "pending", label: "Waiting for review" },
+  { value: "approved", label: "Approved" },
+  { value: "rejected", label: "Rejected" },
+  { value: "archived", label: "Archived" },
+];
+
+export function MyProductsPage() {
+  const { me } = useAuth();
+  const [status, setStatus] = useState<ProductStatus | "">("");
+  const list = useCursorList(catalogKeys.mine(status), (cursor) => fetchMyProducts(status, cursor));
+  return (
+    <Card title={me?.role === "tenant_admin" ? "All products" : "My products"}
+      actions={me?.role === "vendor" ? <Link to="/app/products/new" className="rounded-md bg-brand px-4 py-2 text-sm font-medium text-white">List a product</Link> : undefined}>
+      <div className="mb-4 max-w-xs">
+        <Select label="Status" hideLabel name="status" value={status} options={STATUSES} onChange={(e) => setStatus(e.target.value as ProductStatus | "")} />
+      </div>
+      {list.isPending ? <Loading /> : list.isError ? <ErrorState problem={problemOf(list.error)} onRetry={() => void list.refetch()} /> : list.rows.length === 0 ? (
+        <EmptyState>{me?.role === "vendor" ? "No products yet: list your first one." : "No products."}</EmptyState>
+      ) : (
+        <ul className="divide-y divide-slate-100" data-testid="my-products">
+          {list.rows.map((p) => (
+            <li key={p.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
+              <div className="flex flex-col">
+                <Link to={`/app/products/${p.id}`} className="font-medium text-brand underline">{p.title}</Link>
+                <span className="text-xs text-slate-500">
+                  {formatMoney(p.price_minor, p.currency)} · {commissionText(p)} · submitted {formatDate(p.submitted_at)}
+                  {me?.role === "tenant_admin" && ` · ${p.vendor_name}`}
+                </span>
+                {p.status === "rejected" && <span className="text-xs text-red-700">Rejected: {p.rejection_reason}</span>}
+              </div>
+              <span className="flex items-center gap-2"><GradeBadge grade={p.grade} /><StatusBadge status={p.status} /></span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {list.hasNextPage && <Button variant="secondary" className="mt-3" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>}
+    </Card>
+  );
+}

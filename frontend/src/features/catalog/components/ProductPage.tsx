@@ -1,0 +1,134 @@
+// One product: what an affiliate needs to decide (price, commission, cookie window, refund
+// hold), and for its vendor and admins its vetting status, history, images and actions.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useNavigate, useParams } from "react-router";
+import { useAuth } from "../../../app/auth";
+import { Button, Card, EmptyState, ErrorState, FormError, Loading } from "../../../components/ui";
+import { problemOf } from "../../../lib/api/problem";
+import { formatDate, formatMoney } from "../../../lib/format";
+import { useApiMutation } from "../../../lib/forms";
+import { archiveProduct, catalogKeys, fetchProduct, fetchReviews, removeImage, uploadImage, type Product } from "../api";
+import { commissionText, GradeBadge, StatusBadge } from "./parts";
+import { ReviewForm } from "./ReviewForm";
+
+export function ProductPage() {
+  const { id = "" } = useParams();
+  const product = useQuery({ queryKey: catalogKeys.product(id), queryFn: () => fetchProduct(id) });
+  if (product.isPending) return <Loading />;
+  if (product.isError) return <ErrorState problem={problemOf(product.error)} onRetry={() => void product.refetch()} />;
+  return <ProductView product={product.data} />;
+}
+
+function ProductView({ product: p }: { product: Product }) {
+  const { me } = useAuth();
+  const isOwner = me?.id === p.vendor_id;
+  const isAdmin = me?.role === "tenant_admin";
+  return (
+    <div className="flex flex-col gap-6">
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="text-2xl font-bold">{p.title}</h1>
+        <GradeBadge grade={p.grade} />
+        {(isOwner || isAdmin) && <StatusBadge status={p.status} />}
+      </div>
+      <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
+        <Card>
+          {p.images.length > 0 && (
+            <div className="mb-4 flex gap-2 overflow-x-auto">
+              {p.images.map((i) => <img key={i.id} src={i.url} alt="" className="h-40 rounded border border-slate-200 object-cover" />)}
+            </div>
+          )}
+          <p className="whitespace-pre-line text-sm text-slate-700">{p.description || "No description."}</p>
+          <p className="mt-3 text-xs text-slate-500">
+            {p.vendor_name} · {p.category}{p.tags.length > 0 && ` · ${p.tags.map((t) => `#${t}`).join(" ")}`}
+          </p>
+        </Card>
+        <Card title="Terms">
+          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+            <dt className="text-slate-500">Price</dt><dd data-testid="price">{formatMoney(p.price_minor, p.currency)}</dd>
+            <dt className="text-slate-500">Commission</dt><dd data-testid="commission">{commissionText(p)}{p.commission.is_default && " — program default"}</dd>
+            <dt className="text-slate-500">Cookie window</dt><dd>{p.cookie_days} days</dd>
+            <dt className="text-slate-500">Refund hold</dt><dd>{p.refund_hold_days} days</dd>
+            <dt className="text-slate-500">Landing page</dt><dd className="break-all"><a className="text-brand underline" href={p.landing_url} target="_blank" rel="noreferrer noopener">{p.landing_url}</a></dd>
+          </dl>
+        </Card>
+      </div>
+      {(isOwner || isAdmin) && <Vetting product={p} isOwner={isOwner} isAdmin={isAdmin} />}
+      {isOwner && p.status !== "archived" && <Images product={p} />}
+    </div>
+  );
+}
+
+function Vetting({ product: p, isOwner, isAdmin }: { product: Product; isOwner: boolean; isAdmin: boolean }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const reviews = useQuery({ queryKey: catalogKeys.reviews(p.id), queryFn: () => fetchReviews(p.id) });
+  const archive = useApiMutation(archiveProduct, {
+    onSuccess: (done) => {
+      queryClient.setQueryData(catalogKeys.product(done.id), done);
+      void queryClient.invalidateQueries({ queryKey: catalogKeys.all });
+    },
+  });
+  return (
+    <div className="grid gap-6 lg:grid-cols-2">
+      <Card title="Vetting" actions={isOwner && p.status !== "archived" ? <Button variant="secondary" onClick={() => void navigate(`/app/products/${p.id}/edit`)}>Edit product</Button> : undefined}>
+        <div className="flex flex-col gap-3 text-sm">
+          <p>Status: <StatusBadge status={p.status} /> {p.reviewed_at && <span className="text-slate-500">· last decided {formatDate(p.reviewed_at)}</span>}</p>
+          {p.status === "rejected" && <p className="rounded-md bg-red-50 p-3 text-red-700" data-testid="rejection-reason">Rejected: {p.rejection_reason}</p>}
+          {p.review_notes && <p className="rounded-md bg-slate-50 p-3" data-testid="review-notes">Reviewer’s notes: {p.review_notes}</p>}
+          {p.status === "pending" && isOwner && <p className="text-slate-500">An admin reviews new and edited products before they appear in the marketplace.</p>}
+          {isAdmin && p.status === "pending" && <ReviewForm product={p} onDone={() => void reviews.refetch()} />}
+          {p.status !== "archived" && (
+            <div>
+              <FormError problem={archive.problem} />
+              <Button variant="danger" busy={archive.isPending} onClick={() => { if (window.confirm("Archive this product for good? Links to it will send visitors to the program's fallback page.")) archive.mutate(p.id); }}>Archive product</Button>
+            </div>
+          )}
+        </div>
+      </Card>
+      <Card title="Review history">
+        {reviews.isPending ? <Loading /> : reviews.isError ? <ErrorState problem={problemOf(reviews.error)} /> : reviews.data.length === 0 ? (
+          <EmptyState>No decisions yet.</EmptyState>
+        ) : (
+          <ol className="flex flex-col gap-3 text-sm" data-testid="review-history">
+            {reviews.data.map((r) => (
+              <li key={r.id} className="rounded-md border border-slate-200 p-3">
+                <p><strong>{r.decision === "approved" ? "Approved" : "Rejected"}</strong>{r.grade && ` · grade ${r.grade}`} · {r.reviewer_name} · {formatDate(r.created_at)}</p>
+                {r.reason && <p className="text-red-700">Reason: {r.reason}</p>}
+                {r.notes && <p className="text-slate-600">Notes: {r.notes}</p>}
+              </li>
+            ))}
+          </ol>
+        )}
+      </Card>
+    </div>
+  );
+}
+
+function Images({ product: p }: { product: Product }) {
+  const queryClient = useQueryClient();
+  const saved = (next: Product) => {
+    queryClient.setQueryData(catalogKeys.product(next.id), next);
+    void queryClient.invalidateQueries({ queryKey: catalogKeys.all });
+  };
+  const upload = useApiMutation(uploadImage, { onSuccess: saved });
+  const remove = useApiMutation(removeImage, { onSuccess: saved });
+  return (
+    <Card title="Images">
+      <div className="flex flex-col gap-3">
+        <FormError problem={upload.problem ?? remove.problem} />
+        <div className="flex flex-wrap gap-3">
+          {p.images.map((i) => (
+            <figure key={i.id} className="flex flex-col items-center gap-1">
+              <img src={i.url} alt="" className="h-24 w-32 rounded border border-slate-200 object-cover" />
+              <Button variant="secondary" busy={remove.isPending && remove.variables?.imageId === i.id} onClick={() => remove.mutate({ id: p.id, imageId: i.id })}>Remove</Button>
+            </figure>
+          ))}
+        </div>
+        <label className="text-sm font-medium text-slate-700" htmlFor="product-image">Add an image (PNG, JPEG or WebP, up to 2 MB; up to 8 per product)</label>
+        <input id="product-image" type="file" accept="image/png,image/jpeg,image/webp" disabled={upload.isPending}
+          onChange={(e) => { const f = e.target.files?.[0]; if (f) upload.mutate({ id: p.id, file: f }); e.target.value = ""; }} />
+        <p className="text-xs text-slate-500">A changed image sends the product back for review. <Link className="underline" to="/app/products">Back to my products</Link></p>
+      </div>
+    </Card>
+  );
+}

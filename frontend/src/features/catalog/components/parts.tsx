@@ -1,0 +1,50 @@
+// Pieces shared by the catalog pages: a product's card, its status and grade, its commission.
+import { Link } from "react-router";
+import { Badge } from "../../../components/ui";
+import { bpsToPercent, formatMoney } from "../../../lib/format";
+import type { Grade, Product, ProductStatus } from "../api";
+
+const STATUS_TONE = { approved: "green", pending: "amber", rejected: "red", archived: "slate" } as const;
+const STATUS_LABEL = { approved: "Approved", pending: "Waiting for review", rejected: "Rejected", archived: "Archived" } as const;
+
+export function StatusBadge({ status }: { status: ProductStatus }) {
+  return <Badge tone={STATUS_TONE[status]}>{STATUS_LABEL[status]}</Badge>;
+}
+
+export function GradeBadge({ grade }: { grade: Grade | null }) {
+  if (!grade) return null;
+  return (
+    <span title={`Grade ${grade} (S best, F worst)`} className="inline-flex size-7 items-center justify-center rounded-full bg-slate-900 text-xs font-bold text-white" data-testid="grade">
+      {grade}
+    </span>
+  );
+}
+
+export function commissionText(p: Product): string {
+  const c = p.commission;
+  const per = formatMoney(c.per_sale_minor, p.currency);
+  return c.kind === "fixed" ? `${per} per sale` : `${bpsToPercent(c.bps ?? 0)} (${per} per sale)`;
+}
+
+export function ProductCard({ product }: { product: Product }) {
+  const cover = product.images[0];
+  return (
+    <Link to={`/app/products/${product.id}`} className="flex flex-col overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm hover:shadow-md" data-testid="product-card">
+      {cover ? (
+        <img src={cover.url} alt="" className="aspect-[4/3] w-full bg-slate-100 object-cover" loading="lazy" />
+      ) : (
+        <div className="flex aspect-[4/3] w-full items-center justify-center bg-slate-100 text-sm text-slate-400">{product.category}</div>
+      )}
+      <div className="flex flex-1 flex-col gap-1 p-3">
+        <div className="flex items-start justify-between gap-2">
+          <h3 className="font-semibold leading-tight">{product.title}</h3>
+          <GradeBadge grade={product.grade} />
+        </div>
+        <p className="text-xs text-slate-500">{product.vendor_name} · {product.category}</p>
+        <p className="text-sm">{formatMoney(product.price_minor, product.currency)}</p>
+        <p className="text-sm font-medium text-green-700">Earn {commissionText(product)}</p>
+        {product.status !== "approved" && <span><StatusBadge status={product.status} /></span>}
+      </div>
+    </Link>
+  );
+}
