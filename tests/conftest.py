@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -28,6 +29,9 @@ from bitnexus.core import provision
 from bitnexus.core.config import Environment, Settings
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.logging import configure_logging
+
+if TYPE_CHECKING:
+    from tests.catalog.support import Program
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,3 +178,11 @@ async def platform_admin(make_client: ClientFactory, db_urls: DatabaseUrls) -> o
     r = await login(client, PLATFORM_SLUG, email)
     assert r.status_code == 200, r.text
     return Account(client, r.json()["access_token"], r.json()["user"])
+
+
+@pytest.fixture
+async def program(make_client: ClientFactory) -> Program:
+    """An organisation with its admin, a vendor and an affiliate (see tests/catalog/support)."""
+    from tests.catalog.support import new_program
+
+    return await new_program(make_client)

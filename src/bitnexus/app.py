@@ -29,6 +29,7 @@ from bitnexus.ledger import jobs as ledger_jobs
 from bitnexus.ops import api as ops_api
 from bitnexus.platform import api as platform_api
 from bitnexus.tenants import api as tenants_api
+from bitnexus.tracking import api as tracking_api
 
 API_PREFIX = "/api/v1"
 
@@ -52,6 +53,7 @@ def api_router() -> APIRouter:
         catalog_api.market_router,
         catalog_api.vetting_router,
         catalog_api.public_router,
+        tracking_api.router,
         ops_api.dev_router,
     ):
         router.include_router(sub)

@@ -24,6 +24,7 @@ from bitnexus.ledger.models import (
 from bitnexus.ops.models import DevMail
 from bitnexus.platform.models import PlatformAuditEntry
 from bitnexus.tenants.models import Tenant, TenantLogo
+from bitnexus.tracking.models import Link
 
 __all__ = [
     "ApiKey",
@@ -40,6 +41,7 @@ __all__ = [
     "LedgerTransaction",
     "LedgerTreeNode",
     "LedgerTreeState",
+    "Link",
     "PasswordResetToken",
     "PlatformAuditEntry",
     "Product",

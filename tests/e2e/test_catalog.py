@@ -18,7 +18,7 @@ from tests.accounts.factories import (
     signup_affiliate,
     signup_org,
 )
-from tests.catalog.test_api import _png
+from tests.catalog.support import png as _png
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]

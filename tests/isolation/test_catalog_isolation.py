@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tests.accounts.factories import invite_and_accept, signup_affiliate, signup_org
-from tests.catalog.test_api import _png, _product
+from tests.catalog.support import png as _png
+from tests.catalog.support import product as _product
 from tests.conftest import ClientFactory
 
 
@@ -26,6 +27,12 @@ async def test_no_tenant_sees_or_touches_another_tenants_catalog(
         headers=b.headers,
     )
 
+    b_affiliate = await signup_affiliate(make_client(), b.slug)
+    r = await b_affiliate.client.post(
+        "/api/v1/links", json={"product_id": product["id"]}, headers=b_affiliate.headers
+    )
+    link = r.json()
+
     a = await signup_org(make_client())
     a_vendor = await invite_and_accept(a, make_client(), role="vendor")
     a_affiliate = await signup_affiliate(make_client(), a.slug)
@@ -40,6 +47,15 @@ async def test_no_tenant_sees_or_touches_another_tenants_catalog(
         assert (await c.delete(f"{url}/images/{image['id']}", headers=h)).status_code == 404
         assert (await c.get("/api/v1/marketplace", headers=h)).json()["items"] == []
         assert (await c.get("/api/v1/marketplace/categories", headers=h)).json() == []
+        link_url = f"/api/v1/links/{link['id']}"
+        assert (await c.get(link_url, headers=h)).status_code == 404
+        r = await c.patch(link_url, json={"status": "paused"}, headers=h)
+        assert r.status_code == 404
+        assert (await c.delete(link_url, headers=h)).status_code == 404
+        assert (await c.get(f"{link_url}/qr", headers=h)).status_code == 404
+        assert (await c.get("/api/v1/links", headers=h)).json()["items"] == []
+        r = await c.post("/api/v1/links", json={"product_id": product["id"]}, headers=h)
+        assert r.status_code in (403, 404)  # not an affiliate there, or no such product
     assert (await a.client.get("/api/v1/products", headers=a.headers)).json()["items"] == []
     assert (await a.client.get("/api/v1/vetting", headers=a.headers)).json()["items"] == []
     r = await a.client.post(
@@ -53,3 +69,7 @@ async def test_no_tenant_sees_or_touches_another_tenants_catalog(
     # B's product is untouched
     seen = (await b.client.get(url, headers=b.headers)).json()
     assert (seen["status"], seen["title"], len(seen["images"])) == ("approved", product["title"], 1)
+    still = (
+        await b_affiliate.client.get(f"/api/v1/links/{link['id']}", headers=b_affiliate.headers)
+    ).json()
+    assert still["status"] == "active"

@@ -13,6 +13,7 @@ const NAV: NavItem[] = [
   { to: "/app/marketplace", label: "Marketplace", roles: ["tenant_admin", "vendor", "affiliate"] },
   { to: "/app/products", label: "Products", roles: ["tenant_admin", "vendor"] },
   { to: "/app/vetting", label: "Vetting", roles: ["tenant_admin"] },
+  { to: "/app/links", label: "Links", roles: ["affiliate", "tenant_admin"] },
   { to: "/app/users", label: "Users", roles: ["tenant_admin"] },
   { to: "/app/ledger", label: "Ledger", roles: ["tenant_admin"] },
   { to: "/app/earnings", label: "Earnings proof", roles: ["vendor", "affiliate"] },

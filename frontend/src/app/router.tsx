@@ -18,6 +18,7 @@ import { MyProductsPage } from "../features/catalog/components/MyProductsPage";
 import { ProductEditorPage } from "../features/catalog/components/ProductEditorPage";
 import { ProductPage } from "../features/catalog/components/ProductPage";
 import { VettingPage } from "../features/catalog/components/VettingPage";
+import { LinksPage } from "../features/links/components/LinksPage";
 import { BlockPage } from "../features/ledger/components/BlockPage";
 import { EarningsProofPage } from "../features/ledger/components/EarningsProofPage";
 import { LedgerPage } from "../features/ledger/components/LedgerPage";
@@ -63,6 +64,7 @@ export const router = createBrowserRouter([
       { path: "/app/products/:id", element: <ProductPage /> },
       { path: "/app/products/:id/edit", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/vetting", element: <RequireAuth roles={["tenant_admin"]}><VettingPage /></RequireAuth> },
+      { path: "/app/links", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><LinksPage /></RequireAuth> },
       { path: "/app/ledger", element: <RequireAuth roles={["tenant_admin"]}><LedgerPage /></RequireAuth> },
       { path: "/app/ledger/blocks/:height", element: <RequireAuth roles={["tenant_admin"]}><BlockPage /></RequireAuth> },
       { path: "/app/ledger/transactions/:id", element: <TransactionPage /> },

@@ -40,6 +40,7 @@ class Tenant(Base):
     default_commission_bps: Mapped[int] = mapped_column(server_default="1000")
     default_cookie_days: Mapped[int] = mapped_column(server_default="30")
     default_refund_hold_days: Mapped[int] = mapped_column(server_default="30")
+    fallback_url: Mapped[str | None] = mapped_column(String(2000))  # paused/dead links land here
     status: Mapped[str] = mapped_column(String(16), server_default=TenantStatus.active.value)
     is_platform: Mapped[bool] = mapped_column(server_default=text("false"))
     logo_sha256: Mapped[str | None] = mapped_column(String(64))

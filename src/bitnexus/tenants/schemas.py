@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AnyHttpUrl, Field, StringConstraints, field_validator
 
 from bitnexus.core.schemas import InputModel, Name, OutputModel
 
@@ -42,6 +42,7 @@ class TenantSettings(OutputModel):
     default_commission_bps: int
     default_cookie_days: int
     default_refund_hold_days: int
+    fallback_url: str | None
 
 
 class TenantSettingsUpdate(InputModel):
@@ -51,3 +52,11 @@ class TenantSettingsUpdate(InputModel):
     default_commission_bps: int | None = Field(None, ge=0, le=10_000)
     default_cookie_days: int | None = Field(None, ge=1, le=365)
     default_refund_hold_days: int | None = Field(None, ge=0, le=365)
+    fallback_url: AnyHttpUrl | Literal[""] | None = None
+
+    @field_validator("fallback_url")
+    @classmethod
+    def _short_https(cls, url: AnyHttpUrl | str | None) -> AnyHttpUrl | str | None:
+        if isinstance(url, AnyHttpUrl) and (url.scheme != "https" or len(str(url)) > 2000):
+            raise ValueError("An https:// address of at most 2000 characters.")
+        return url

@@ -61,6 +61,7 @@ def settings_of(tenant: Tenant) -> TenantSettings:
         default_commission_bps=tenant.default_commission_bps,
         default_cookie_days=tenant.default_cookie_days,
         default_refund_hold_days=tenant.default_refund_hold_days,
+        fallback_url=tenant.fallback_url,
     )
 
 
@@ -127,6 +128,9 @@ async def update_settings(
     currency = data.get("default_currency")
     if currency is not None and not is_currency(currency):
         raise InvalidInput("default_currency", "Not an ISO 4217 currency code.")
+    if "fallback_url" in data:  # "" clears it: dead links then land on the built-in page
+        url = data.pop("fallback_url")
+        tenant.fallback_url = str(url) if url else None
     for field, value in data.items():
         if value is None:
             raise InvalidInput(field, "May not be null.")

@@ -9,6 +9,7 @@ import { formatDate, formatMoney } from "../../../lib/format";
 import { useApiMutation } from "../../../lib/forms";
 import { archiveProduct, catalogKeys, fetchProduct, fetchReviews, removeImage, uploadImage, type Product } from "../api";
 import { commissionText, GradeBadge, StatusBadge } from "./parts";
+import { GetLinkCard } from "../../links/components/GetLinkCard";
 import { ReviewForm } from "./ReviewForm";
 
 export function ProductPage() {
@@ -52,6 +53,7 @@ function ProductView({ product: p }: { product: Product }) {
           </dl>
         </Card>
       </div>
+      {me?.role === "affiliate" && p.status === "approved" && <GetLinkCard product={p} />}
       {(isOwner || isAdmin) && <Vetting product={p} isOwner={isOwner} isAdmin={isAdmin} />}
       {isOwner && p.status !== "archived" && <Images product={p} />}
     </div>

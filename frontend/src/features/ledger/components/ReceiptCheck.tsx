@@ -2,18 +2,14 @@
 import { useState } from "react";
 import { Button } from "../../../components/ui";
 import { problemOf } from "../../../lib/api/problem";
+import { downloadBlob } from "../../../lib/download";
 import { ReceiptError, verifyReceipt, type VerifiedReceipt } from "../../../lib/receiptVerify";
 import { fetchReceipt, fetchVerifierKey } from "../api";
 
 export type Check = { state: "working" } | { state: "ok"; result: VerifiedReceipt } | { state: "failed"; reason: string };
 
 export function downloadText(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/plain" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  a.click();
-  URL.revokeObjectURL(url);
+  downloadBlob(name, new Blob([text], { type: "text/plain" }));
 }
 
 export function reasonOf(e: unknown): string {

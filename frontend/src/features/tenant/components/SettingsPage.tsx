@@ -38,6 +38,7 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
       default_commission_bps: Number(v.default_commission_bps),
       default_cookie_days: Number(v.default_cookie_days),
       default_refund_hold_days: Number(v.default_refund_hold_days),
+      fallback_url: v.fallback_url ?? "",
     });
   };
   return (
@@ -55,6 +56,8 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
             onChange={(e) => setBps(e.target.value)} error={save.fieldError("default_commission_bps")} hint={`= ${bpsToPercent(Number(bps) || 0)} of the sale`} />
           <Field label="Cookie window (days)" name="default_cookie_days" type="number" min={1} max={365} defaultValue={settings.default_cookie_days} error={save.fieldError("default_cookie_days")} />
           <Field label="Refund hold (days)" name="default_refund_hold_days" type="number" min={0} max={365} defaultValue={settings.default_refund_hold_days} error={save.fieldError("default_refund_hold_days")} />
+          <Field label="Fallback page" name="fallback_url" type="url" placeholder="https://" defaultValue={settings.fallback_url ?? ""} error={save.fieldError("fallback_url")}
+            hint="Where paused or deleted links, and links to withdrawn products, send visitors. Empty: a built-in page with your branding." />
           <Button type="submit" busy={save.isPending}>Save settings</Button>
           {save.isSuccess && <p className="text-sm text-green-700" role="status">Settings saved.</p>}
         </form>

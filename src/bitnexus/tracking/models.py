@@ -1,0 +1,76 @@
+"""Tracked links (an affiliate's short code for a product); tenant-owned like everything else."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bitnexus.core.db import Base
+
+
+class LinkStatus(StrEnum):
+    active = "active"
+    paused = "paused"  # redirects to the tenant's fallback page until resumed
+    deleted = "deleted"  # for good; redirects to the fallback page
+
+
+class Link(Base):
+    """`code` is random and unique across all tenants (so `/r/{code}` needs no tenant); an
+    alias is the affiliate's own word, unique within the tenant (`/r/{slug}/{alias}`)."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("code"),
+        ForeignKeyConstraint(["tenant_id", "affiliate_id"], ["users.tenant_id", "users.id"]),
+        ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
+        CheckConstraint("status IN ('active', 'paused', 'deleted')", name="status_known"),
+        CheckConstraint("code ~ '^[A-Za-z0-9]{10,16}$'", name="code_format"),
+        CheckConstraint("alias ~ '^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$'", name="alias_format"),
+        Index(
+            "ix_links_tenant_id_alias",
+            "tenant_id",
+            "alias",
+            unique=True,
+            postgresql_where=text("alias IS NOT NULL"),
+        ),
+        Index(
+            "ix_links_tenant_id_affiliate_id_created_at_id",
+            "tenant_id",
+            "affiliate_id",
+            "created_at",
+            "id",
+        ),
+        Index("ix_links_tenant_id_product_id", "tenant_id", "product_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    affiliate_id: Mapped[uuid.UUID] = mapped_column()
+    product_id: Mapped[uuid.UUID] = mapped_column()
+    code: Mapped[str] = mapped_column(String(16))
+    alias: Mapped[str | None] = mapped_column(String(40))
+    destination: Mapped[str] = mapped_column(String(2000))
+    utm_source: Mapped[str | None] = mapped_column(String(100))
+    utm_medium: Mapped[str | None] = mapped_column(String(100))
+    utm_campaign: Mapped[str | None] = mapped_column(String(100))
+    utm_content: Mapped[str | None] = mapped_column(String(100))
+    utm_term: Mapped[str | None] = mapped_column(String(100))
+    sub_ids: Mapped[list[str]] = mapped_column(ARRAY(String(100)), server_default="{}")
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())

@@ -1,0 +1,1 @@
+"""Tracking: links (and, next, the redirect and its clicks)."""
