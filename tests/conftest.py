@@ -52,6 +52,7 @@ def settings(data_dir: Path) -> Settings:
         BITNEXUS_FRONTEND_DIST=ROOT / "frontend" / "dist",
         BITNEXUS_LOG_FORMAT="json",
         BITNEXUS_LEDGER_SEAL_SECONDS=0,  # tests seal explicitly; test_jobs runs the sealer itself
+        BITNEXUS_LINK_CACHE_SECONDS=0,  # a paused link stops at once (test_redirect tests the cache)
     )
 
 
@@ -113,10 +114,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def server_url(settings: Settings, db_urls: DatabaseUrls) -> Iterator[str]:
-    index = settings.frontend_dist / "index.html"
-    assert index.is_file(), "the SPA is not built: run `make test` (it builds frontend/dist)"
+def launch_server(settings: Settings, **extra_env: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`bitnexus serve` in its own process on a free port, against the test database."""
     port = free_port()
     env = {
         **os.environ,
@@ -126,6 +125,8 @@ def server_url(settings: Settings, db_urls: DatabaseUrls) -> Iterator[str]:
         "BITNEXUS_FRONTEND_DIST": str(settings.frontend_dist),
         "BITNEXUS_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BITNEXUS_LEDGER_SEAL_SECONDS": "0",
+        "BITNEXUS_LINK_CACHE_SECONDS": "0",
+        **extra_env,
     }
     proc = subprocess.Popen(
         [
@@ -144,13 +145,21 @@ def server_url(settings: Settings, db_urls: DatabaseUrls) -> Iterator[str]:
     while True:
         try:
             if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                break
+                return proc, url
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
             err = proc.stderr.read().decode() if proc.stderr else ""
             raise RuntimeError(f"server did not start: {err[-2000:]}")
         time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def server_url(settings: Settings, db_urls: DatabaseUrls) -> Iterator[str]:
+    index = settings.frontend_dist / "index.html"
+    assert index.is_file(), "the SPA is not built: run `make test` (it builds frontend/dist)"
+    proc, url = launch_server(settings)
     yield url
     proc.terminate()
     proc.wait(timeout=30)

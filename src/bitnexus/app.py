@@ -30,6 +30,8 @@ from bitnexus.ops import api as ops_api
 from bitnexus.platform import api as platform_api
 from bitnexus.tenants import api as tenants_api
 from bitnexus.tracking import api as tracking_api
+from bitnexus.tracking.service.clicks import ClickRecorder
+from bitnexus.tracking.service.redirect import LinkResolver
 
 API_PREFIX = "/api/v1"
 
@@ -64,6 +66,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(urls.app, pool_size=settings.db_pool_size)
+        app.state.links = LinkResolver(app.state.db, settings)
+        app.state.clicks = ClickRecorder(app.state.db)
         app.state.migration_head = ScriptDirectory.from_config(
             alembic_config(urls)
         ).get_current_head()
@@ -79,6 +83,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
                 sealer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sealer
+            await app.state.clicks.close()
             await app.state.db.dispose()
 
     app = FastAPI(
@@ -94,6 +99,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(ops_api.health_router)
+    app.include_router(tracking_api.redirect_router)
     app.include_router(api_router())
     _mount_docs(app)
     _mount_spa(app, settings.frontend_dist)

@@ -24,12 +24,14 @@ from bitnexus.ledger.models import (
 from bitnexus.ops.models import DevMail
 from bitnexus.platform.models import PlatformAuditEntry
 from bitnexus.tenants.models import Tenant, TenantLogo
-from bitnexus.tracking.models import Link
+from bitnexus.tracking.models import Click, ClickSalt, Link
 
 __all__ = [
     "ApiKey",
     "AuthThrottle",
     "Base",
+    "Click",
+    "ClickSalt",
     "DevMail",
     "Invitation",
     "LedgerAccount",

@@ -3,7 +3,9 @@ QR code, and pauses, resumes and deletes it from "My links"."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -75,3 +77,58 @@ async def test_an_affiliate_gets_a_link_and_manages_it(
     page.once("dialog", lambda d: d.accept())
     await row.get_by_role("button", name="Delete").click()
     await expect(page.get_by_text("No links yet")).to_be_visible()
+
+
+@pytest.fixture
+def vendor_site() -> Iterator[str]:
+    """A vendor's site on this machine: every page shows the address it was asked for."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = f"<html><body><h1>Vendor page</h1><p id='asked'>{self.path}</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+async def test_a_visitor_follows_a_link_to_the_vendor_and_the_click_counts(
+    new_context: NewContext, live_program: Program, vendor_site: str
+) -> None:
+    offer = await live_program.approved(landing_url=f"{vendor_site}/landing")
+    a = live_program.affiliate
+    r = await a.client.post(
+        "/api/v1/links",
+        json={"product_id": offer["id"], "utm_campaign": "launch"},
+        headers=a.headers,
+    )
+    link = r.json()
+
+    # headless Chromium says so in its User-Agent, which the bot rules count out: be a desktop one
+    desktop = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0 Safari/537.36"
+    visitor = await (await new_context(user_agent=desktop)).new_page()
+    await visitor.goto(link["short_url"])
+    await expect(visitor.get_by_role("heading", name="Vendor page")).to_be_visible()
+    asked = await visitor.locator("#asked").inner_text()
+    assert asked.startswith("/landing?")
+    assert "utm_campaign=launch" in asked
+    assert "bnx_cid=" in asked
+
+    page = await _login(await new_context(), a)
+    await page.get_by_role("link", name="Links", exact=True).click()
+    await expect(page.get_by_test_id("link-clicks")).to_contain_text("1 clicks · 1 unique")
+
+    await page.get_by_role("button", name="Pause").click()
+    await expect(page.get_by_text("paused")).to_be_visible()
+    await visitor.goto(link["short_url"])
+    await expect(visitor.get_by_test_id("offer-unavailable")).to_be_visible()
+    await visitor.goto(link["short_url"].replace(link["code"], "NoSuchLink00"))
+    await expect(visitor.get_by_test_id("link-not-found")).to_be_visible()

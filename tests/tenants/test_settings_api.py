@@ -123,3 +123,22 @@ async def test_unknown_public_tenant_is_404(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/v1/public/tenants/no-such-org-here")
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_fallback_page_is_https_and_can_be_cleared(make_client: ClientFactory) -> None:
+    admin = await signup_org(make_client())
+    url, h = "/api/v1/tenant/settings", admin.headers
+    assert (await admin.client.get(url, headers=h)).json()["fallback_url"] is None
+    r = await admin.client.patch(
+        url, json={"fallback_url": "https://acme.example/offers"}, headers=h
+    )
+    assert r.json()["fallback_url"] == "https://acme.example/offers"
+    for bad in ("http://acme.example/", "not a url", "javascript:alert(1)"):
+        r = await admin.client.patch(url, json={"fallback_url": bad}, headers=h)
+        assert r.status_code == 422, bad
+        assert r.json()["errors"][0]["field"] == "fallback_url"
+    assert (await admin.client.get(url, headers=h)).json()[
+        "fallback_url"
+    ] == "https://acme.example/offers"
+    r = await admin.client.patch(url, json={"fallback_url": ""}, headers=h)
+    assert r.json()["fallback_url"] is None

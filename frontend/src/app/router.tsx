@@ -19,6 +19,7 @@ import { ProductEditorPage } from "../features/catalog/components/ProductEditorP
 import { ProductPage } from "../features/catalog/components/ProductPage";
 import { VettingPage } from "../features/catalog/components/VettingPage";
 import { LinksPage } from "../features/links/components/LinksPage";
+import { LinkNotFoundPage, OfferUnavailablePage } from "../features/links/components/VisitorPages";
 import { BlockPage } from "../features/ledger/components/BlockPage";
 import { EarningsProofPage } from "../features/ledger/components/EarningsProofPage";
 import { LedgerPage } from "../features/ledger/components/LedgerPage";
@@ -45,6 +46,8 @@ export const router = createBrowserRouter([
       { path: "/login", element: <LoginPage /> },
       { path: "/logout", element: <LogoutPage /> },
       { path: "/t/:slug/join", element: <AffiliateJoinPage /> },
+      { path: "/t/:slug/unavailable", element: <OfferUnavailablePage /> },
+      { path: "/link-not-found", element: <LinkNotFoundPage /> },
       { path: "/invite/:token", element: <AcceptInvitePage /> },
       { path: "/forgot-password", element: <ForgotPasswordPage /> },
       { path: "/reset-password", element: <ResetPasswordPage /> },

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # Witnesses that cosign every checkpoint: a JSON list of "<url> <verifier key>" strings.
     witnesses: list[str] = Field(default_factory=list, alias="BITNEXUS_WITNESSES")
     frontend_dist: Path = Field(Path("frontend/dist"), alias="BITNEXUS_FRONTEND_DIST")
+    # The redirect: how long a process trusts what it read about a link (a paused link stops
+    # redirecting to its product within this time), and the header a trusted proxy in front
+    # puts the visitor's country in (ISO 3166 alpha-2, e.g. CF-IPCountry); unset, none is kept.
+    link_cache_seconds: float = Field(5.0, alias="BITNEXUS_LINK_CACHE_SECONDS", ge=0, le=300)
+    country_header: str | None = Field(None, alias="BITNEXUS_COUNTRY_HEADER")
 
     @property
     def is_development(self) -> bool:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import AnyHttpUrl, Field, StringConstraints, field_validator
+from pydantic import AnyHttpUrl, Field, StringConstraints, TypeAdapter, field_validator
 
 from bitnexus.core.schemas import InputModel, Name, OutputModel
 
@@ -13,6 +13,7 @@ BrandColor = Annotated[
     str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$", to_lower=True, max_length=7)
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
+_URL = TypeAdapter(AnyHttpUrl)
 
 
 class TenantBrief(OutputModel):
@@ -52,11 +53,14 @@ class TenantSettingsUpdate(InputModel):
     default_commission_bps: int | None = Field(None, ge=0, le=10_000)
     default_cookie_days: int | None = Field(None, ge=1, le=365)
     default_refund_hold_days: int | None = Field(None, ge=0, le=365)
-    fallback_url: AnyHttpUrl | Literal[""] | None = None
+    fallback_url: str | None = Field(None, max_length=2000)  # "" clears it
 
     @field_validator("fallback_url")
     @classmethod
-    def _short_https(cls, url: AnyHttpUrl | str | None) -> AnyHttpUrl | str | None:
-        if isinstance(url, AnyHttpUrl) and (url.scheme != "https" or len(str(url)) > 2000):
-            raise ValueError("An https:// address of at most 2000 characters.")
-        return url
+    def _https(cls, url: str | None) -> str | None:
+        if not url:
+            return url
+        parsed = _URL.validate_python(url)
+        if parsed.scheme != "https":
+            raise ValueError("Use an https:// address.")
+        return str(parsed)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
 
 from bitnexus.accounts.deps import CurrentPrincipal
 from bitnexus.catalog.errors import ProductNotFound
@@ -13,9 +14,10 @@ from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, errors_for
 from bitnexus.tracking.errors import AliasTaken, LinkDeleted, LinkNotFound
 from bitnexus.tracking.schemas import LinkCreate, LinkPage, LinkRead, LinkUpdate
-from bitnexus.tracking.service import links
+from bitnexus.tracking.service import links, redirect
 
 router = APIRouter(prefix="/links", tags=["links"])
+redirect_router = APIRouter(tags=["redirect"])
 
 
 @router.post(
@@ -101,4 +103,37 @@ async def link_qr(
         data,
         media_type="image/svg+xml" if format == "svg" else "image/png",
         headers={"Content-Disposition": f'attachment; filename="link-{link_id}.{format}"'},
+    )
+
+
+_REDIRECT: dict[int | str, dict[str, Any]] = {
+    302: {"description": "To the destination (with `bnx_cid`), or the fallback page"}
+}
+
+
+def _follow(request: Request, *key: str) -> Any:
+    state = request.app.state
+    return redirect.follow(
+        request, key, resolver=state.links, recorder=state.clicks, settings=state.settings
+    )
+
+
+async def follow_code(code: str, request: Request) -> RedirectResponse:
+    """Follow a tracked link: the click is recorded (committed) before this answers."""
+    response: RedirectResponse = await _follow(request, code)
+    return response
+
+
+async def follow_alias(slug: str, alias: str, request: Request) -> RedirectResponse:
+    """Follow a tracked link by its organisation's slug and the affiliate's alias."""
+    response: RedirectResponse = await _follow(request, slug.lower(), alias.lower())
+    return response
+
+
+for _path, _endpoint in (("/r/{code}", follow_code), ("/r/{slug}/{alias}", follow_alias)):
+    redirect_router.add_api_route(
+        _path, _endpoint, methods=["GET"], response_class=RedirectResponse, responses=_REDIRECT
+    )
+    redirect_router.add_api_route(  # link checkers ask with HEAD: answered (and flagged) alike
+        _path, _endpoint, methods=["HEAD"], response_class=RedirectResponse, include_in_schema=False
     )

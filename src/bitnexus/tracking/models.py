@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    LargeBinary,
     String,
     UniqueConstraint,
     func,
@@ -74,3 +75,55 @@ class Link(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class Click(Base):
+    """One visit through a link, kept whatever it was (raw); `is_bot` marks what the filtered
+    counts leave out and `bot_reason` says which rule did. No raw IP: `ip_hash` is a keyed hash
+    with a salt that changes daily (and is then deleted)."""
+
+    __tablename__ = "clicks"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "link_id"], ["links.tenant_id", "links.id"]),
+        CheckConstraint(
+            "bot_reason IN ('user_agent', 'no_user_agent', 'head', 'prefetch', 'rate')",
+            name="bot_reason_known",
+        ),
+        CheckConstraint("is_bot = (bot_reason IS NOT NULL)", name="bot_has_reason"),
+        Index("ix_clicks_tenant_id_link_id_created_at", "tenant_id", "link_id", "created_at"),
+        Index(
+            "ix_clicks_tenant_id_affiliate_id_created_at", "tenant_id", "affiliate_id", "created_at"
+        ),
+        Index(
+            "ix_clicks_tenant_id_link_id_visitor_hash_created_at",
+            "tenant_id",
+            "link_id",
+            "visitor_hash",
+            "created_at",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the `bnx_cid` handed to the vendor
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    link_id: Mapped[uuid.UUID] = mapped_column()
+    affiliate_id: Mapped[uuid.UUID] = mapped_column()
+    product_id: Mapped[uuid.UUID] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column()
+    ip_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    visitor_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    user_agent: Mapped[str] = mapped_column(String(512))
+    referrer: Mapped[str | None] = mapped_column(String(2000))
+    country: Mapped[str | None] = mapped_column(String(2))
+    is_bot: Mapped[bool] = mapped_column()
+    bot_reason: Mapped[str | None] = mapped_column(String(16))
+    is_unique: Mapped[bool] = mapped_column()
+
+
+class ClickSalt(Base):
+    """The day's secret salt for hashing visitor IPs; salts older than two days are deleted,
+    after which that day's hashes can no longer be linked to an address."""
+
+    __tablename__ = "click_salts"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary)

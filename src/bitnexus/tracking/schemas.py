@@ -41,6 +41,12 @@ class LinkUpdate(InputModel):
     status: Literal[LinkStatus.active, LinkStatus.paused]
 
 
+class ClickCounts(OutputModel):
+    raw: int = 0  # every visit
+    filtered: int = 0  # without bots and prefetches
+    unique: int = 0  # filtered, and the visitor's first on this link in 24 hours
+
+
 class LinkRead(OutputModel):
     id: uuid.UUID
     affiliate_id: uuid.UUID
@@ -59,6 +65,7 @@ class LinkRead(OutputModel):
     utm_term: str | None
     sub_ids: list[str]
     status: LinkStatus
+    clicks: ClickCounts
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -1131,6 +1131,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/r/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow Code
+         * @description Follow a tracked link: the click is recorded (committed) before this answers.
+         */
+        get: operations["follow_code_r__code__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/r/{slug}/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow Alias
+         * @description Follow a tracked link by its organisation's slug and the affiliate's alias.
+         */
+        get: operations["follow_alias_r__slug___alias__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -1349,6 +1389,24 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /** ClickCounts */
+        ClickCounts: {
+            /**
+             * Filtered
+             * @default 0
+             */
+            filtered: number;
+            /**
+             * Raw
+             * @default 0
+             */
+            raw: number;
+            /**
+             * Unique
+             * @default 0
+             */
+            unique: number;
+        };
         /** CommissionRead */
         CommissionRead: {
             /** Bps */
@@ -1544,6 +1602,7 @@ export interface components {
             alias: string | null;
             /** Alias Url */
             alias_url: string | null;
+            clicks: components["schemas"]["ClickCounts"];
             /** Code */
             code: string;
             /**
@@ -2057,7 +2116,7 @@ export interface components {
             /** Display Name */
             display_name?: string | null;
             /** Fallback Url */
-            fallback_url?: string | "" | null;
+            fallback_url?: string | null;
         };
         /** TokenResponse */
         TokenResponse: {
@@ -5192,6 +5251,79 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    follow_code_r__code__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the destination (with `bnx_cid`), or the fallback page */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    follow_alias_r__slug___alias__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                alias: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the destination (with `bnx_cid`), or the fallback page */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -29,9 +29,10 @@ from bitnexus.catalog.models import Product, ProductStatus
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import FieldError, Forbidden, InvalidInput
 from bitnexus.core.schemas import decode_keys, encode_keys
+from bitnexus.tracking import repository
 from bitnexus.tracking.errors import AliasTaken, LinkDeleted, LinkNotFound
 from bitnexus.tracking.models import Link, LinkStatus
-from bitnexus.tracking.schemas import LinkCreate, LinkPage, LinkRead, LinkUpdate
+from bitnexus.tracking.schemas import ClickCounts, LinkCreate, LinkPage, LinkRead, LinkUpdate
 
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 12
@@ -172,8 +173,12 @@ async def listed(
     rows = [(r[0], r[1]) for r in await session.execute(stmt)]
     page = rows[:limit]
     next_cursor = encode_keys(page[-1][0].created_at, page[-1][0].id) if len(rows) > limit else None
+    counts = await repository.link_counts(session, [link.id for link, _ in page])
     return LinkPage(
-        items=[_read(principal, link, product, base_url) for link, product in page],
+        items=[
+            _read(principal, link, product, base_url, counts.get(link.id, (0, 0, 0)))
+            for link, product in page
+        ],
         next_cursor=next_cursor,
     )
 
@@ -201,10 +206,17 @@ async def _read_one(
     product = await products.get(session, link.product_id)
     if product is None:
         raise LinkNotFound()
-    return _read(principal, link, product, base_url)
+    counts = await repository.link_counts(session, [link.id])
+    return _read(principal, link, product, base_url, counts.get(link.id, (0, 0, 0)))
 
 
-def _read(principal: Principal, link: Link, product: Product, base_url: str) -> LinkRead:
+def _read(
+    principal: Principal,
+    link: Link,
+    product: Product,
+    base_url: str,
+    counts: tuple[int, int, int] = (0, 0, 0),
+) -> LinkRead:
     slug = principal.tenant.slug
     return LinkRead(
         id=link.id,
@@ -224,6 +236,7 @@ def _read(principal: Principal, link: Link, product: Product, base_url: str) -> 
         utm_term=link.utm_term,
         sub_ids=list(link.sub_ids),
         status=LinkStatus(link.status),
+        clicks=ClickCounts(raw=counts[0], filtered=counts[1], unique=counts[2]),
         created_at=link.created_at,
         updated_at=link.updated_at,
     )

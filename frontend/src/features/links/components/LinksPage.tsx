@@ -26,6 +26,10 @@ export function LinksPage() {
                 </span>
                 <LinkStatusBadge status={l.status} />
               </div>
+              <p className="text-sm" data-testid="link-clicks">
+                <strong>{l.clicks.filtered}</strong> clicks · <strong>{l.clicks.unique}</strong> unique
+                <span className="text-slate-500"> · {l.clicks.raw} raw, including {l.clicks.raw - l.clicks.filtered} from bots and prefetches</span>
+              </p>
               <ShortUrl link={l} />
               <p className="break-all text-xs text-slate-500">Sends visitors to {l.destination}</p>
               <LinkActions link={l} />

@@ -1,0 +1,140 @@
+"""Queries of the redirect's hot path: resolving a code, recording clicks, the daily salt."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.catalog.models import Product
+from bitnexus.tenants.models import Tenant
+from bitnexus.tracking.models import Click, ClickSalt, Link
+
+if TYPE_CHECKING:
+    from bitnexus.tracking.service.clicks import Visit
+
+
+async def tenant_of_code(session: AsyncSession, code: str) -> uuid.UUID | None:
+    """The one lookup across tenants: which tenant a link code belongs to."""
+    found: uuid.UUID | None = (
+        await session.execute(text("SELECT bitnexus_link_tenant(:code)"), {"code": code})
+    ).scalar_one_or_none()
+    return found
+
+
+async def link_target(
+    session: AsyncSession, *, code: str | None = None, alias: str | None = None
+) -> tuple[Link, Product, Tenant] | None:
+    """A link of the transaction's tenant with its product and tenant, by code or alias."""
+    stmt = (
+        select(Link, Product, Tenant)
+        .join(Product, Product.id == Link.product_id)
+        .join(Tenant, Tenant.id == Link.tenant_id)
+    )
+    stmt = stmt.where(Link.code == code) if code is not None else stmt.where(Link.alias == alias)
+    row = (await session.execute(stmt)).one_or_none()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+async def salt_for(
+    session: AsyncSession, day: dt.date, candidate: bytes, *, forget_before: dt.date
+) -> bytes:
+    """The day's salt (the first process to ask sets it); older salts are deleted for good."""
+    await session.execute(
+        insert(ClickSalt).values(day=day, salt=candidate).on_conflict_do_nothing()
+    )
+    await session.execute(delete(ClickSalt).where(ClickSalt.day < forget_before))
+    salt: bytes = (
+        await session.execute(select(ClickSalt.salt).where(ClickSalt.day == day))
+    ).scalar_one()
+    return salt
+
+
+async def insert_clicks(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    rows: Sequence[tuple[Visit, bytes, bytes]],
+    *,
+    rate_limit: int,
+    rate_window: dt.timedelta,
+) -> None:
+    """Insert one tenant's clicks in one statement, deciding `rate` bots and unique clicks
+    against the clicks already stored and those earlier in the same batch."""
+    connection = (await session.connection()).sync_connection
+    driver: Any = connection.connection.driver_connection if connection else None
+    if driver is None or not driver.is_in_transaction():
+        raise RuntimeError("clicks are recorded in a transaction scoped with set_tenant()")
+    visits = [r[0] for r in rows]
+    await driver.execute(
+        _INSERT,
+        tenant_id,
+        [v.id for v in visits],
+        [v.link_id for v in visits],
+        [v.at for v in visits],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [v.user_agent[:512] for v in visits],
+        [v.referrer[:2000] if v.referrer else None for v in visits],
+        [v.country for v in visits],
+        [v.bot_reason for v in visits],
+        rate_limit,
+        rate_window,
+    )
+
+
+_INSERT = """
+    WITH c AS (
+        SELECT c.*,
+               count(*) OVER (PARTITION BY c.link_id, c.ip_hash ORDER BY c.at, c.id) - 1
+                   AS earlier_by_address,
+               row_number() OVER (PARTITION BY c.link_id, c.visitor ORDER BY c.at, c.id)
+                   AS nth_by_visitor,
+               row_number() OVER (PARTITION BY c.link_id, c.ip_hash, c.user_agent
+                                  ORDER BY c.at, c.id) AS nth_by_browser
+        FROM unnest($2::uuid[], $3::uuid[], $4::timestamptz[], $5::bytea[], $6::bytea[],
+                    $7::text[], $8::text[], $9::text[], $10::text[])
+             AS c(id, link_id, at, ip_hash, visitor, user_agent, referrer, country, bot_reason)
+    ), judged AS (
+        SELECT c.*, coalesce(c.bot_reason, CASE WHEN c.earlier_by_address + (
+                   SELECT count(*) FROM clicks p
+                   WHERE p.tenant_id = $1::uuid AND p.link_id = c.link_id
+                     AND p.ip_hash = c.ip_hash AND p.created_at > c.at - $12::interval
+               ) >= $11::int THEN 'rate' END) AS reason,
+               c.nth_by_visitor = 1 AND c.nth_by_browser = 1 AND NOT EXISTS (
+                   SELECT 1 FROM clicks p
+                   WHERE p.tenant_id = $1::uuid AND p.link_id = c.link_id
+                     AND p.created_at > c.at - interval '24 hours'
+                     AND (p.visitor_hash = c.visitor
+                          OR (p.ip_hash = c.ip_hash AND p.user_agent = c.user_agent))
+               ) AS is_unique
+        FROM c
+    )
+    INSERT INTO clicks (id, tenant_id, link_id, affiliate_id, product_id, created_at, ip_hash,
+                        visitor_hash, user_agent, referrer, country, is_bot, bot_reason, is_unique)
+    SELECT j.id, $1::uuid, j.link_id, l.affiliate_id, l.product_id, j.at, j.ip_hash, j.visitor,
+           j.user_agent, j.referrer, j.country, j.reason IS NOT NULL, j.reason, j.is_unique
+    FROM judged j JOIN links l ON l.tenant_id = $1::uuid AND l.id = j.link_id
+    ON CONFLICT (id) DO NOTHING
+"""
+
+
+async def link_counts(
+    session: AsyncSession, link_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, int, int]]:
+    """Per link: (raw clicks, filtered clicks (no bots), unique human clicks)."""
+    rows = await session.execute(
+        select(
+            Click.link_id,
+            func.count(),
+            func.count().filter(Click.is_bot.is_(False)),
+            func.count().filter(Click.is_bot.is_(False), Click.is_unique.is_(True)),
+        )
+        .where(Click.link_id.in_(link_ids))
+        .group_by(Click.link_id)
+    )
+    return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}

@@ -1,0 +1,184 @@
+"""`/r/{code}` and `/r/{slug}/{alias}`: where a link sends its visitor, and the click it leaves.
+
+A live link (active, to an approved or re-vetted product) answers 302 to its destination with
+the click id (`bnx_cid`), the link's UTMs (unless the destination already has them) and its
+sub-IDs (`bnx_sub1`…) added, once the click is committed. A paused or deleted link, or one to
+a rejected or archived product, answers 302 to the tenant's fallback page; an unknown code, to
+the app's "link not found" page. Never an error page for a visitor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import pycountry
+import structlog
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+
+from bitnexus.catalog.models import ProductStatus
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database, set_tenant, utcnow
+from bitnexus.tenants import repository as tenants
+from bitnexus.tracking import repository
+from bitnexus.tracking.models import LinkStatus
+from bitnexus.tracking.service.clicks import ClickRecorder, Visit, bot_reason
+
+log = structlog.get_logger(__name__)
+
+VISITOR_COOKIE = "bnx_vid"
+CLICK_COOKIE = "bnx_cid"
+NOT_FOUND_PAGE = "/link-not-found"
+LIVE_PRODUCT = {ProductStatus.approved, ProductStatus.pending}  # pending: an edit being vetted
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    tenant_id: uuid.UUID
+    link_id: uuid.UUID
+    live: bool
+    destination: str  # with UTMs and sub-IDs, without the click id
+    fallback: str
+    cookie_days: int
+
+
+class LinkResolver:
+    """What a link code or alias leads to, remembered for `link_cache_seconds`."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self._db = db
+        self._ttl = settings.link_cache_seconds
+        self._cache: dict[tuple[str, ...], tuple[float, Target | None]] = {}
+
+    async def resolve(self, *key: str) -> Target | None:
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        target = await self._load(key)
+        if self._ttl > 0:
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache[key] = (now + self._ttl, target)
+        return target
+
+    async def _load(self, key: tuple[str, ...]) -> Target | None:
+        async with self._db.sessionmaker() as session, session.begin():
+            if len(key) == 1:
+                tenant_id = await repository.tenant_of_code(session, key[0])
+                if tenant_id is None:
+                    return None
+                await set_tenant(session, tenant_id)
+                found = await repository.link_target(session, code=key[0])
+            else:
+                slug = await tenants.lookup_slug(session, key[0])
+                if slug is None:
+                    return None
+                await set_tenant(session, slug.id)
+                found = await repository.link_target(session, alias=key[1])
+        if found is None:
+            return None
+        link, product, tenant = found
+        return Target(
+            tenant_id=tenant.id,
+            link_id=link.id,
+            live=link.status == LinkStatus.active and product.status in LIVE_PRODUCT,
+            destination=_with_params(
+                link.destination,
+                {
+                    **{
+                        f"utm_{k}": v
+                        for k, v in (
+                            ("source", link.utm_source),
+                            ("medium", link.utm_medium),
+                            ("campaign", link.utm_campaign),
+                            ("content", link.utm_content),
+                            ("term", link.utm_term),
+                        )
+                        if v
+                    },
+                    **{f"bnx_sub{i}": s for i, s in enumerate(link.sub_ids, start=1)},
+                },
+            ),
+            fallback=tenant.fallback_url or f"/t/{tenant.slug}/unavailable",
+            cookie_days=product.cookie_days or tenant.default_cookie_days,
+        )
+
+
+def _with_params(url: str, params: dict[str, str]) -> str:
+    """`url` with `params` added to its query, keeping any the URL already sets."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    present = {k for k, _ in query}
+    query += [(k, v) for k, v in params.items() if k not in present]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _country(request: Request, header: str | None) -> str | None:
+    if header is None:
+        return None
+    code = request.headers.get(header, "").strip().upper()
+    return code if len(code) == 2 and pycountry.countries.get(alpha_2=code) else None
+
+
+async def follow(
+    request: Request,
+    key: tuple[str, ...],
+    *,
+    resolver: LinkResolver,
+    recorder: ClickRecorder,
+    settings: Settings,
+) -> RedirectResponse:
+    target = await resolver.resolve(*key)
+    if target is None:
+        return RedirectResponse(NOT_FOUND_PAGE, status_code=302)
+    if not target.live:
+        return RedirectResponse(target.fallback, status_code=302)
+    click_id = uuid.uuid4()
+    known = request.cookies.get(VISITOR_COOKIE, "")
+    visitor = known if 16 <= len(known) <= 64 and known.isalnum() else secrets.token_hex(16)
+    visit = Visit(
+        id=click_id,
+        tenant_id=target.tenant_id,
+        link_id=target.link_id,
+        at=utcnow(),
+        ip=request.client.host if request.client else "",
+        visitor_id=visitor,
+        user_agent=request.headers.get("user-agent", ""),
+        referrer=request.headers.get("referer"),
+        country=_country(request, settings.country_header),
+        bot_reason=bot_reason(request.method, request.headers),
+    )
+    try:
+        await recorder.record(visit)
+    except Exception:  # the visitor still gets where they were going; the loss is logged
+        log.error("click.lost", link_id=str(target.link_id), click_id=str(click_id))
+    response = RedirectResponse(
+        _with_params(target.destination, {"bnx_cid": click_id.hex}), status_code=302
+    )
+    secure = settings.base_url.startswith("https://")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer-when-downgrade"
+    if visitor != known:
+        response.set_cookie(
+            VISITOR_COOKIE,
+            visitor,
+            max_age=int(dt.timedelta(days=365).total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+        )
+    response.set_cookie(
+        CLICK_COOKIE,
+        click_id.hex,
+        max_age=target.cookie_days * 86_400,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+    return response

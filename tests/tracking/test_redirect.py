@@ -1,0 +1,266 @@
+"""The redirect and its clicks: destinations, fallbacks, bots, uniques, hashed addresses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from starlette.requests import Request
+
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.tracking.service import clicks, redirect
+from tests.catalog.support import Program
+from tests.conftest import ClientFactory
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/150 Safari/537.36"
+
+
+async def _live_link(program: Program, **body: Any) -> dict[str, Any]:
+    product = await program.approved(landing_url="https://shop.example/course?ref=list")
+    r = await program.affiliate.client.post(
+        "/api/v1/links",
+        json={"product_id": product["id"], **body},
+        headers=program.affiliate.headers,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def _visit(client: httpx.AsyncClient, path: str, **headers: str) -> httpx.Response:
+    return await client.get(path, headers={"user-agent": BROWSER, **headers})
+
+
+def _clicks(owner_engine: Engine, link_id: str) -> list[Any]:
+    with owner_engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT id, ip_hash, visitor_hash, user_agent, referrer, is_bot, bot_reason,"
+                    " is_unique, affiliate_id, product_id FROM clicks WHERE link_id = :l"
+                    " ORDER BY created_at, id"
+                ),
+                {"l": link_id},
+            )
+        )
+
+
+async def test_a_click_is_recorded_then_redirected_with_its_id_and_utms(
+    program: Program, make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    link = await _live_link(program, utm_source="mail", utm_campaign="spring", sub_ids=["a1"])
+    visitor = make_client()
+    r = await _visit(visitor, f"/r/{link['code']}", referer="https://blog.example/post")
+    assert r.status_code == 302
+    target = urlsplit(r.headers["location"])
+    params = parse_qs(target.query)
+    assert (target.scheme, target.netloc, target.path) == ("https", "shop.example", "/course")
+    assert params["ref"] == ["list"]
+    assert params["utm_source"] == ["mail"]
+    assert params["utm_campaign"] == ["spring"]
+    assert params["bnx_sub1"] == ["a1"]
+    click_id = params["bnx_cid"][0]
+    assert r.headers["cache-control"] == "no-store"
+    assert visitor.cookies["bnx_cid"] == click_id
+    assert visitor.cookies["bnx_vid"]
+
+    [row] = _clicks(owner_engine, link["id"])
+    assert row.id == uuid.UUID(click_id)
+    assert (row.is_bot, row.bot_reason, row.is_unique) == (False, None, True)
+    assert str(row.affiliate_id) == program.affiliate.id
+    assert row.referrer == "https://blog.example/post"
+    assert len(bytes(row.ip_hash)) == 16
+    with owner_engine.connect() as conn:  # no raw address anywhere in the row
+        raw = conn.execute(text("SELECT c::text FROM clicks c WHERE id = :i"), {"i": row.id})
+        assert "10." not in raw.scalar_one()
+
+
+async def test_aliases_and_unknown_codes(program: Program, make_client: ClientFactory) -> None:
+    link = await _live_link(program, alias="launch")
+    visitor = make_client()
+    r = await _visit(visitor, f"/r/{program.admin.slug}/LAUNCH")
+    assert r.status_code == 302
+    assert r.headers["location"].startswith("https://shop.example/course")
+    for path in ("/r/NoSuchCode12", f"/r/{program.admin.slug}/nope", "/r/no-such-org/launch"):
+        r = await _visit(visitor, path)
+        assert (r.status_code, r.headers["location"]) == (302, "/link-not-found"), path
+    assert link["alias"] == "launch"
+
+
+async def test_paused_deleted_and_withdrawn_links_land_on_the_fallback_page(
+    program: Program, make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    link = await _live_link(program)
+    a, url = program.affiliate, f"/api/v1/links/{link['id']}"
+    visitor = make_client()
+    fallback = f"/t/{program.admin.slug}/unavailable"
+
+    await a.client.patch(url, json={"status": "paused"}, headers=a.headers)
+    assert (await _visit(visitor, f"/r/{link['code']}")).headers["location"] == fallback
+    await program.admin.client.patch(
+        "/api/v1/tenant/settings",
+        json={"fallback_url": "https://acme.example/offers"},
+        headers=program.admin.headers,
+    )
+    assert (await _visit(visitor, f"/r/{link['code']}")).headers["location"] == (
+        "https://acme.example/offers"
+    )
+    await a.client.patch(url, json={"status": "active"}, headers=a.headers)
+    assert (
+        (await _visit(visitor, f"/r/{link['code']}"))
+        .headers["location"]
+        .startswith("https://shop.example/")
+    )
+    await program.vendor.client.delete(
+        f"/api/v1/products/{link['product_id']}", headers=program.vendor.headers
+    )  # archived
+    assert (await _visit(visitor, f"/r/{link['code']}")).headers["location"] == (
+        "https://acme.example/offers"
+    )
+    assert len(_clicks(owner_engine, link["id"])) == 1  # only the live visit left a click
+
+
+async def test_bots_and_prefetches_are_kept_but_flagged(
+    program: Program, make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    link = await _live_link(program)
+    path = f"/r/{link['code']}"
+    await make_client().get(path, headers={"user-agent": "Mozilla/5.0 (compatible; Googlebot/2.1)"})
+    await make_client().get(path, headers={"user-agent": ""})
+    await make_client().head(path, headers={"user-agent": BROWSER})
+    await make_client().get(path, headers={"user-agent": BROWSER, "sec-purpose": "prefetch"})
+    await make_client().get(path, headers={"user-agent": "curl/8.5"})
+    await _visit(make_client(), path)
+
+    reasons = [row.bot_reason for row in _clicks(owner_engine, link["id"])]
+    assert reasons == ["user_agent", "no_user_agent", "head", "prefetch", "user_agent", None]
+    listed = (
+        await program.affiliate.client.get(
+            f"/api/v1/links/{link['id']}", headers=program.affiliate.headers
+        )
+    ).json()
+    assert listed["clicks"] == {"raw": 6, "filtered": 1, "unique": 1}
+
+
+async def test_impossible_rates_from_one_address_are_flagged(
+    program: Program, make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    link = await _live_link(program)
+    hammer = make_client()
+    for _ in range(13):
+        hammer.cookies.clear()
+        await _visit(hammer, f"/r/{link['code']}")
+    reasons = [row.bot_reason for row in _clicks(owner_engine, link["id"])]
+    assert reasons == [None] * 10 + ["rate"] * 3
+
+
+async def test_a_visitor_is_unique_once_per_link_and_day(
+    program: Program, make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    link = await _live_link(program)
+    other = await _live_link(program)
+    fan = make_client()
+    await _visit(fan, f"/r/{link['code']}")
+    await _visit(fan, f"/r/{link['code']}")  # the same cookie
+    fan.cookies.clear()
+    await _visit(fan, f"/r/{link['code']}")  # no cookie: the same address and browser
+    await _visit(fan, f"/r/{other['code']}")  # another link
+    await _visit(make_client(), f"/r/{link['code']}")  # someone else
+    assert [r.is_unique for r in _clicks(owner_engine, link["id"])] == [True, False, False, True]
+    assert [r.is_unique for r in _clicks(owner_engine, other["id"])] == [True]
+
+
+async def test_concurrent_clicks_share_commits_and_none_is_lost(
+    program: Program, make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    import asyncio
+
+    link = await _live_link(program)
+    answers = await asyncio.gather(
+        *(_visit(make_client(), f"/r/{link['code']}") for _ in range(60))
+    )
+    ids = {parse_qs(urlsplit(r.headers["location"]).query)["bnx_cid"][0] for r in answers}
+    rows = _clicks(owner_engine, link["id"])
+    assert {r.id.hex for r in rows} == ids
+    with owner_engine.connect() as conn:
+        commits = conn.execute(
+            text("SELECT count(DISTINCT xmin::text) FROM clicks WHERE link_id = :l"),
+            {"l": link["id"]},
+        ).scalar_one()
+    assert commits < 60  # group commit
+
+
+async def test_address_hashes_change_with_the_daily_salt_and_old_salts_are_deleted(
+    db_urls: DatabaseUrls, owner_engine: Engine
+) -> None:
+    visit = clicks.Visit(
+        id=uuid.uuid4(),
+        tenant_id=uuid.uuid4(),
+        link_id=uuid.uuid4(),
+        at=dt.datetime.now(dt.UTC),
+        ip="203.0.113.9",
+        visitor_id="0123456789abcdef0123",
+        user_agent=BROWSER,
+        referrer=None,
+        country=None,
+        bot_reason=None,
+    )
+    assert clicks.hashes(visit, b"a" * 32)[0] != clicks.hashes(visit, b"b" * 32)[0]
+    old_day = dt.date(2020, 1, 1)
+    with owner_engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO click_salts (day, salt) VALUES (:d, :s) ON CONFLICT DO NOTHING"),
+            {"d": old_day, "s": b"x" * 32},
+        )
+    db = Database(db_urls.app, pool_size=1)
+    try:
+        salts = clicks.Salts(db)
+        now = dt.datetime.now(dt.UTC)
+        first = await salts.today(now)
+        assert await clicks.Salts(db).today(now) == first  # every process agrees
+    finally:
+        await db.dispose()
+    with owner_engine.connect() as conn:
+        days = conn.execute(text("SELECT day FROM click_salts")).scalars().all()
+    assert old_day not in days
+
+
+async def test_cached_links_follow_a_pause_within_the_cache_time(
+    program: Program, db_urls: DatabaseUrls, settings: Settings
+) -> None:
+    link = await _live_link(program)
+    db = Database(db_urls.app, pool_size=1)
+    try:
+        cached = redirect.LinkResolver(db, settings.model_copy(update={"link_cache_seconds": 60}))
+        fresh = redirect.LinkResolver(db, settings)  # 0: reads every time
+        first = await cached.resolve(link["code"])
+        assert first is not None
+        assert first.live
+        a = program.affiliate
+        await a.client.patch(
+            f"/api/v1/links/{link['id']}", json={"status": "paused"}, headers=a.headers
+        )
+        again = await cached.resolve(link["code"])
+        now = await fresh.resolve(link["code"])
+        assert again is not None
+        assert again.live  # still within its 60 s
+        assert now is not None
+        assert not now.live
+    finally:
+        await db.dispose()
+
+
+def test_country_comes_only_from_the_configured_proxy_header() -> None:
+    def request(**headers: str) -> Request:
+        raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        return Request({"type": "http", "method": "GET", "path": "/", "headers": raw})
+
+    assert redirect._country(request(**{"CF-IPCountry": "se"}), "CF-IPCountry") == "SE"
+    assert redirect._country(request(**{"CF-IPCountry": "XX"}), "CF-IPCountry") is None
+    assert redirect._country(request(**{"CF-IPCountry": "SE"}), None) is None
