@@ -8,7 +8,7 @@ import platform
 import subprocess
 from pathlib import Path
 
-from bench import ledger, me_endpoint
+from bench import ledger, me_endpoint, redirect
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ def _commit() -> str:
 
 
 def main() -> None:
-    sections = [me_endpoint.run(), ledger.run()]
+    sections = [me_endpoint.run(), redirect.run(), ledger.run()]
     header = (
         "# Benchmark results\n\n"
         "Written by `make bench`; each figure is compared with a baseline measured in the same run.\n\n"

@@ -54,7 +54,8 @@ def _ms(value: str) -> float:
     return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n
 
 
-def wrk(url: str, token: str) -> WrkResult:
+def wrk(url: str, token: str | None = None, headers: dict[str, str] | None = None) -> WrkResult:
+    sent = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
     out = subprocess.run(
         [
             "wrk",
@@ -62,8 +63,7 @@ def wrk(url: str, token: str) -> WrkResult:
             f"-c{CONNECTIONS}",
             f"-d{DURATION}",
             "--latency",
-            "-H",
-            f"Authorization: Bearer {token}",
+            *(arg for name, value in sent.items() for arg in ("-H", f"{name}: {value}")),
             url,
         ],
         capture_output=True,

@@ -72,6 +72,12 @@ def upgrade(app_role: str = "bitnexus_app") -> None:
         unique=False,
     )
     op.create_index(
+        "ix_clicks_tenant_id_link_id_ip_hash_created_at",
+        "clicks",
+        ["tenant_id", "link_id", "ip_hash", "created_at"],
+        unique=False,
+    )
+    op.create_index(
         "ix_clicks_tenant_id_link_id_visitor_hash_created_at",
         "clicks",
         ["tenant_id", "link_id", "visitor_hash", "created_at"],

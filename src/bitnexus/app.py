@@ -94,12 +94,14 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        # no OpenTelemetry exporter is configured: skip the per-request provider lookups
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(ops_api.health_router)
-    app.include_router(tracking_api.redirect_router)
+    app.router.routes.extend(tracking_api.REDIRECT_ROUTES)
     app.include_router(api_router())
     _mount_docs(app)
     _mount_spa(app, settings.frontend_dist)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import RedirectResponse
+from starlette.routing import Route
 
 from bitnexus.accounts.deps import CurrentPrincipal
 from bitnexus.catalog.errors import ProductNotFound
@@ -17,7 +17,6 @@ from bitnexus.tracking.schemas import LinkCreate, LinkPage, LinkRead, LinkUpdate
 from bitnexus.tracking.service import links, redirect
 
 router = APIRouter(prefix="/links", tags=["links"])
-redirect_router = APIRouter(tags=["redirect"])
 
 
 @router.post(
@@ -106,34 +105,26 @@ async def link_qr(
     )
 
 
-_REDIRECT: dict[int | str, dict[str, Any]] = {
-    302: {"description": "To the destination (with `bnx_cid`), or the fallback page"}
-}
+async def follow_code(request: Request) -> Response:
+    """`/r/{code}`: follow a tracked link; the click is committed before this answers."""
+    return await _follow(request, request.path_params["code"])
 
 
-def _follow(request: Request, *key: str) -> Any:
+async def follow_alias(request: Request) -> Response:
+    """`/r/{slug}/{alias}`: follow a tracked link by organisation and the affiliate's alias."""
+    params = request.path_params
+    return await _follow(request, params["slug"].lower(), params["alias"].lower())
+
+
+async def _follow(request: Request, *key: str) -> Response:
     state = request.app.state
-    return redirect.follow(
+    return await redirect.follow(
         request, key, resolver=state.links, recorder=state.clicks, settings=state.settings
     )
 
 
-async def follow_code(code: str, request: Request) -> RedirectResponse:
-    """Follow a tracked link: the click is recorded (committed) before this answers."""
-    response: RedirectResponse = await _follow(request, code)
-    return response
-
-
-async def follow_alias(slug: str, alias: str, request: Request) -> RedirectResponse:
-    """Follow a tracked link by its organisation's slug and the affiliate's alias."""
-    response: RedirectResponse = await _follow(request, slug.lower(), alias.lower())
-    return response
-
-
-for _path, _endpoint in (("/r/{code}", follow_code), ("/r/{slug}/{alias}", follow_alias)):
-    redirect_router.add_api_route(
-        _path, _endpoint, methods=["GET"], response_class=RedirectResponse, responses=_REDIRECT
-    )
-    redirect_router.add_api_route(  # link checkers ask with HEAD: answered (and flagged) alike
-        _path, _endpoint, methods=["HEAD"], response_class=RedirectResponse, include_in_schema=False
-    )
+# Plain Starlette routes, not API operations: the hot path skips FastAPI's request parsing.
+REDIRECT_ROUTES = [
+    Route("/r/{code}", follow_code, methods=["GET", "HEAD"]),
+    Route("/r/{slug}/{alias}", follow_alias, methods=["GET", "HEAD"]),
+]

@@ -95,6 +95,13 @@ class Click(Base):
             "ix_clicks_tenant_id_affiliate_id_created_at", "tenant_id", "affiliate_id", "created_at"
         ),
         Index(
+            "ix_clicks_tenant_id_link_id_ip_hash_created_at",
+            "tenant_id",
+            "link_id",
+            "ip_hash",
+            "created_at",
+        ),
+        Index(
             "ix_clicks_tenant_id_link_id_visitor_hash_created_at",
             "tenant_id",
             "link_id",

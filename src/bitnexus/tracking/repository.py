@@ -101,9 +101,12 @@ _INSERT = """
              AS c(id, link_id, at, ip_hash, visitor, user_agent, referrer, country, bot_reason)
     ), judged AS (
         SELECT c.*, coalesce(c.bot_reason, CASE WHEN c.earlier_by_address + (
-                   SELECT count(*) FROM clicks p
-                   WHERE p.tenant_id = $1::uuid AND p.link_id = c.link_id
-                     AND p.ip_hash = c.ip_hash AND p.created_at > c.at - $12::interval
+                   SELECT count(*) FROM (  -- at most the limit: enough to decide, cheap to count
+                       SELECT 1 FROM clicks p
+                       WHERE p.tenant_id = $1::uuid AND p.link_id = c.link_id
+                         AND p.ip_hash = c.ip_hash AND p.created_at > c.at - $12::interval
+                       LIMIT $11::int
+                   ) recent
                ) >= $11::int THEN 'rate' END) AS reason,
                c.nth_by_visitor = 1 AND c.nth_by_browser = 1 AND NOT EXISTS (
                    SELECT 1 FROM clicks p

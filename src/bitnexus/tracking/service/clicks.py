@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
@@ -60,9 +61,14 @@ def bot_reason(method: str, headers: Mapping[str, str]) -> str | None:
         return "prefetch"
     if not agent.strip():
         return "no_user_agent"
-    if BOT_AGENTS.search(agent):
+    if _bot_agent(agent):
         return "user_agent"
     return None
+
+
+@functools.lru_cache(maxsize=4096)  # browsers send few distinct User-Agents
+def _bot_agent(agent: str) -> bool:
+    return BOT_AGENTS.search(agent) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,36 +118,37 @@ _Waiting = tuple[Visit, "asyncio.Future[None]"]
 
 
 class ClickRecorder:
-    """Group commit for clicks: `record` returns once the click is committed."""
+    """Group commit for clicks: `record` returns once the click is committed. Up to `in_flight`
+    batches commit at once; clicks arriving meanwhile fill the next one."""
 
-    def __init__(self, db: Database, *, max_batch: int = 2000) -> None:
+    def __init__(self, db: Database, *, max_batch: int = 2000, in_flight: int = 3) -> None:
         self._db = db
         self._salts = Salts(db)
         self._max_batch = max_batch
+        self._in_flight = in_flight
         self._queue: list[_Waiting] = []
-        self._flushing: asyncio.Task[None] | None = None
+        self._flushing: set[asyncio.Task[None]] = set()
 
     async def record(self, visit: Visit) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((visit, done))
-        if self._flushing is None:
-            self._flushing = asyncio.create_task(self._flush())
+        if len(self._flushing) < self._in_flight:
+            task = asyncio.create_task(self._flush())
+            self._flushing.add(task)
+            task.add_done_callback(self._flushing.discard)
         await done
 
     async def close(self) -> None:
-        while self._flushing is not None:
-            await asyncio.shield(self._flushing)
+        while self._flushing:
+            await asyncio.gather(*self._flushing, return_exceptions=True)
 
     async def _flush(self) -> None:
-        try:
-            while self._queue:
-                batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
-                by_tenant: dict[uuid.UUID, list[_Waiting]] = defaultdict(list)
-                for waiting in batch:
-                    by_tenant[waiting[0].tenant_id].append(waiting)
-                await asyncio.gather(*(self._write(t, w) for t, w in by_tenant.items()))
-        finally:
-            self._flushing = None
+        while self._queue:
+            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            by_tenant: dict[uuid.UUID, list[_Waiting]] = defaultdict(list)
+            for waiting in batch:
+                by_tenant[waiting[0].tenant_id].append(waiting)
+            await asyncio.gather(*(self._write(t, w) for t, w in by_tenant.items()))
 
     async def _write(self, tenant_id: uuid.UUID, waiting: Sequence[_Waiting]) -> None:
         try:

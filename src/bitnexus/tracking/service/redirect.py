@@ -9,7 +9,6 @@ the app's "link not found" page. Never an error page for a visitor.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import time
 import uuid
@@ -19,7 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pycountry
 import structlog
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import Response
 
 from bitnexus.catalog.models import ProductStatus
 from bitnexus.core.config import Settings
@@ -32,6 +31,7 @@ from bitnexus.tracking.service.clicks import ClickRecorder, Visit, bot_reason
 log = structlog.get_logger(__name__)
 
 VISITOR_COOKIE = "bnx_vid"
+VISITOR_COOKIE_SECONDS = 365 * 86_400
 CLICK_COOKIE = "bnx_cid"
 NOT_FOUND_PAGE = "/link-not-found"
 LIVE_PRODUCT = {ProductStatus.approved, ProductStatus.pending}  # pending: an edit being vetted
@@ -126,6 +126,30 @@ def _country(request: Request, header: str | None) -> str | None:
     return code if len(code) == 2 and pycountry.countries.get(alpha_2=code) else None
 
 
+def _cookie(name: str, value: str, max_age: int, secure: bool) -> tuple[bytes, bytes]:
+    flags = "; Secure" if secure else ""
+    return b"set-cookie", (
+        f"{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=lax{flags}".encode()
+    )
+
+
+def _redirect(location: str, *cookies: tuple[bytes, bytes]) -> Response:
+    response = Response(status_code=302)
+    response.raw_headers += [
+        (b"location", location.encode()),
+        (b"cache-control", b"no-store"),
+        (b"referrer-policy", b"no-referrer-when-downgrade"),
+        *cookies,
+    ]
+    return response
+
+
+def _with_click(destination: str, click: str) -> str:
+    """The destination with `bnx_cid` added to its query (before any #fragment)."""
+    base, hash_, fragment = destination.partition("#")
+    return f"{base}{'&' if '?' in base else '?'}bnx_cid={click}{hash_}{fragment}"
+
+
 async def follow(
     request: Request,
     key: tuple[str, ...],
@@ -133,15 +157,16 @@ async def follow(
     resolver: LinkResolver,
     recorder: ClickRecorder,
     settings: Settings,
-) -> RedirectResponse:
+) -> Response:
     target = await resolver.resolve(*key)
     if target is None:
-        return RedirectResponse(NOT_FOUND_PAGE, status_code=302)
+        return _redirect(NOT_FOUND_PAGE)
     if not target.live:
-        return RedirectResponse(target.fallback, status_code=302)
+        return _redirect(target.fallback)
     click_id = uuid.uuid4()
     known = request.cookies.get(VISITOR_COOKIE, "")
     visitor = known if 16 <= len(known) <= 64 and known.isalnum() else secrets.token_hex(16)
+    headers = request.headers
     visit = Visit(
         id=click_id,
         tenant_id=target.tenant_id,
@@ -149,36 +174,17 @@ async def follow(
         at=utcnow(),
         ip=request.client.host if request.client else "",
         visitor_id=visitor,
-        user_agent=request.headers.get("user-agent", ""),
-        referrer=request.headers.get("referer"),
+        user_agent=headers.get("user-agent", ""),
+        referrer=headers.get("referer"),
         country=_country(request, settings.country_header),
-        bot_reason=bot_reason(request.method, request.headers),
+        bot_reason=bot_reason(request.method, headers),
     )
     try:
         await recorder.record(visit)
     except Exception:  # the visitor still gets where they were going; the loss is logged
         log.error("click.lost", link_id=str(target.link_id), click_id=str(click_id))
-    response = RedirectResponse(
-        _with_params(target.destination, {"bnx_cid": click_id.hex}), status_code=302
-    )
     secure = settings.base_url.startswith("https://")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer-when-downgrade"
+    cookies = [_cookie(CLICK_COOKIE, click_id.hex, target.cookie_days * 86_400, secure)]
     if visitor != known:
-        response.set_cookie(
-            VISITOR_COOKIE,
-            visitor,
-            max_age=int(dt.timedelta(days=365).total_seconds()),
-            httponly=True,
-            samesite="lax",
-            secure=secure,
-        )
-    response.set_cookie(
-        CLICK_COOKIE,
-        click_id.hex,
-        max_age=target.cookie_days * 86_400,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-    )
-    return response
+        cookies.append(_cookie(VISITOR_COOKIE, visitor, VISITOR_COOKIE_SECONDS, secure))
+    return _redirect(_with_click(target.destination, click_id.hex), *cookies)

@@ -1,0 +1,189 @@
+"""`GET /r/{code}` through the full stack (link lookup, click committed before the answer) vs
+a bare Starlette app answering a fixed 302, both single uvicorn processes under the same `wrk`
+load. Target: at least 0.5x the bare app's requests per second (stretch 0.7x).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from bench.me_endpoint import WrkResult, _free_port, wrk
+from bitnexus.accounts.models import Role
+from bitnexus.accounts.service.registration import create_user
+from bitnexus.catalog.models import Product
+from bitnexus.core import provision
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database, utcnow
+from bitnexus.core.dburl import libpq
+from bitnexus.tenants import service as tenants
+from bitnexus.tracking.models import Link
+from bitnexus.tracking.service.links import new_code
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0"
+
+
+async def _seed(settings: Settings) -> str:
+    """A tenant with an approved product and one affiliate link; returns the link's code."""
+    urls = provision.migrate(settings)
+    db = Database(urls.app, pool_size=1)
+    try:
+        async with db.sessionmaker() as session, session.begin():
+            tenant = await tenants.create(session, name="Bench", slug=f"br-{uuid.uuid4().hex[:8]}")
+            vendor, affiliate = [
+                await create_user(
+                    session,
+                    tenant,
+                    email=f"{role}@bench.example",
+                    name=role.title(),
+                    password="bench-marigold-anvil-39",
+                    role=role,
+                )
+                for role in (Role.vendor, Role.affiliate)
+            ]
+            now = utcnow()
+            product = Product(
+                id=uuid.uuid4(),
+                tenant_id=tenant.id,
+                vendor_id=vendor.id,
+                title="Bench product",
+                description="",
+                category="Bench",
+                tags=[],
+                price_minor=10_000,
+                currency="USD",
+                landing_url="https://shop.example/landing",
+                status="approved",
+                grade="A",
+                review_notes="",
+                rejection_reason="",
+                created_at=now,
+                updated_at=now,
+                submitted_at=now,
+                reviewed_at=now,
+            )
+            session.add(product)
+            await session.flush()
+            code = new_code()
+            session.add(
+                Link(
+                    id=uuid.uuid4(),
+                    tenant_id=tenant.id,
+                    affiliate_id=affiliate.id,
+                    product_id=product.id,
+                    code=code,
+                    destination=product.landing_url,
+                    sub_ids=[],
+                    status="active",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            return code
+    finally:
+        await db.dispose()
+
+
+async def _clicks(dsn: str, code: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        n: int = await conn.fetchval(
+            "SELECT count(*) FROM clicks c JOIN links l ON l.id = c.link_id WHERE l.code = $1",
+            code,
+        )
+        return n
+    finally:
+        await conn.close()
+
+
+def _ready(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 302:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not become ready")
+
+
+def run() -> str:
+    with tempfile.TemporaryDirectory(prefix="bitnexus-bench-redirect-") as tmp:
+        env = {
+            **os.environ,
+            "BITNEXUS_DATA_DIR": tmp,
+            "BITNEXUS_SECRET_KEY": uuid.uuid4().hex * 2,
+            "BITNEXUS_LOG_LEVEL": "WARNING",
+            "BITNEXUS_LEDGER_SEAL_SECONDS": "0",
+            "BITNEXUS_LOG_FORMAT": "json",
+        }
+        os.environ.update(env)
+        settings = Settings()
+        code = asyncio.run(_seed(settings))
+        owner = libpq(provision.database_urls(settings).owner)
+        full_port, bare_port = _free_port(), _free_port()
+        bindir = Path(sys.executable).parent
+        full = subprocess.Popen(
+            [str(bindir / "bitnexus"), "serve", "--no-migrate", "--port", str(full_port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        bare = subprocess.Popen(
+            [str(bindir / "uvicorn"), "bench.bare_redirect:app", "--port", str(bare_port),
+             "--log-level", "warning", "--no-access-log"],
+            env=env,
+            cwd=Path(__file__).resolve().parents[1],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            full_url = f"http://127.0.0.1:{full_port}/r/{code}"
+            bare_url = f"http://127.0.0.1:{bare_port}/r/{code}"
+            _ready(full_url, full)
+            _ready(bare_url, bare)
+            headers = {"User-Agent": BROWSER}
+            wrk(bare_url, headers=headers)  # warm-up both
+            wrk(full_url, headers=headers)
+            before = asyncio.run(_clicks(owner, code))
+            bare_result = wrk(bare_url, headers=headers)
+            full_result = wrk(full_url, headers=headers)
+            recorded = asyncio.run(_clicks(owner, code)) - before
+        finally:
+            for proc in (full, bare):
+                proc.terminate()
+                proc.wait(timeout=30)
+    return _report(full_result, bare_result, recorded)
+
+
+def _report(full: WrkResult, bare: WrkResult, recorded: int) -> str:
+    ratio = full.rps / bare.rps
+    verdict = "meets" if ratio >= 0.5 else "misses"
+    stretch = "meets" if ratio >= 0.7 else "misses"
+    return (
+        "## Redirect — GET /r/{code} vs bare Starlette 302\n\n"
+        "wrk, 2 threads, 32 connections, 10s per run, one uvicorn process each, a desktop "
+        "User-Agent, all from one address (so after the tenth click a minute every click is "
+        "flagged `rate`: the bot rules and unique checks run on every request).\n\n"
+        "| app | req/s | p50 ms | p99 ms | non-2xx/3xx |\n|---|---:|---:|---:|---:|\n"
+        f"| bare Starlette, fixed 302, nothing recorded | {bare.rps:,.0f} | {bare.p50_ms:.2f} | "
+        f"{bare.p99_ms:.2f} | {bare.non_2xx} |\n"
+        f"| BitNexus (link lookup, click committed before the 302) | {full.rps:,.0f} | "
+        f"{full.p50_ms:.2f} | {full.p99_ms:.2f} | {full.non_2xx} |\n\n"
+        f"**Ratio: {ratio:.2f}x** (target ≥ 0.5x: {verdict}; stretch 0.7x: {stretch}). "
+        f"Clicks committed during the measured run: {recorded:,} (wrk counted about "
+        f"{full.rps * 10:,.0f} answers). Durability is group commit: each redirect waits for the "
+        "commit of the batch its click joined, so the p99 includes a commit.\n"
+    )
