@@ -83,6 +83,15 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
         ("rejected", "F"),
     ]
     assert {images for _, _, images in catalog} == {1}
+    # and affiliate1's links with clicks recorded as the redirect records them, once
+    with psycopg.connect(libpq(db_urls.owner)) as conn:
+        links, clicks, bots = conn.execute(
+            "SELECT (SELECT count(*) FROM links l WHERE l.tenant_id = t.id),"
+            " (SELECT count(*) FROM clicks c WHERE c.tenant_id = t.id),"
+            " (SELECT count(*) FROM clicks c WHERE c.tenant_id = t.id AND c.is_bot)"
+            " FROM tenants t WHERE slug = 'acme'"
+        ).fetchone() or (0, 0, 0)
+    assert (links, clicks, bots) == (2, 14, 3)
     verified = _run(settings, "ledger", "verify", "--tenant", "acme")
     assert verified.returncode == 0, verified.stderr
 

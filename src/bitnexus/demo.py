@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
@@ -16,6 +17,7 @@ from bitnexus.accounts.models import Role, User
 from bitnexus.accounts.service.registration import create_user
 from bitnexus.catalog import repository as catalog_repository
 from bitnexus.catalog.models import Product, ProductImage, ProductReview
+from bitnexus.catalog.repository import MarketFilter
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.ledger import keys, tree
@@ -25,6 +27,10 @@ from bitnexus.ledger.service import PostingSpec
 from bitnexus.tenants import repository as tenants_repository
 from bitnexus.tenants import service as tenants
 from bitnexus.tenants.models import Tenant
+from bitnexus.tracking import repository as tracking_repository
+from bitnexus.tracking.models import Link
+from bitnexus.tracking.service.clicks import ClickRecorder, Visit, bot_reason
+from bitnexus.tracking.service.links import new_code
 
 DEMO_SLUG = "acme"
 PLATFORM_SLUG = "platform"
@@ -147,6 +153,7 @@ async def seed(db: Database, settings: Settings | None = None) -> list[DemoLogin
                     referred_by=made.get(login.referred_by) if login.referred_by else None,
                 )
     await seed_catalog(db)
+    await seed_links(db)
     if settings is not None:
         await seed_ledger(db, settings)
     return DEMO_LOGINS
@@ -170,6 +177,73 @@ def _cover(colour: tuple[int, int, int]) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+DEMO_AGENTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/150.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 19_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 15_1) AppleWebKit/605.1.15 Version/19.0 Safari/605",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+]
+
+
+async def seed_links(db: Database) -> None:
+    """affiliate1's links to two approved products, with clicks recorded the way the redirect
+    records them (some from the same visitor, one from a crawler)."""
+    async with db.sessionmaker() as session, session.begin():
+        found = await tenants_repository.lookup_slug(session, DEMO_SLUG)
+        assert found is not None
+        await set_tenant(session, found.id)
+        affiliate = await accounts_repository.get_user_by_email(session, "affiliate1@acme.example")
+        assert affiliate is not None
+        if await tracking_repository.has_links(session, affiliate.id):
+            return
+        offers = await catalog_repository.marketplace(
+            session,
+            filters=MarketFilter(),
+            sort="commission",
+            default_bps=(await tenants.current(session, found.id)).default_commission_bps,
+            after=None,
+            limit=2,
+        )
+        now = utcnow()
+        links = []
+        for (product, _), alias in zip(offers, ("python-ds", None), strict=False):
+            link = Link(
+                id=uuid.uuid4(),
+                tenant_id=found.id,
+                affiliate_id=affiliate.id,
+                product_id=product.id,
+                code=new_code(),
+                alias=alias,
+                destination=product.landing_url,
+                utm_source="newsletter",
+                utm_campaign="demo",
+                sub_ids=[],
+                status="active",
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(link)
+            links.append(link)
+    recorder = ClickRecorder(db)
+    visits = [
+        Visit(
+            id=uuid.uuid4(),
+            tenant_id=found.id,
+            link_id=links[i % len(links)].id,
+            at=utcnow(),
+            ip=f"198.51.100.{i % 5}",
+            visitor_id=f"demovisitor{i % 5:08d}",
+            user_agent=DEMO_AGENTS[i % len(DEMO_AGENTS)],
+            referrer="https://newsletter.example/issue-12",
+            country=None,
+            bot_reason=bot_reason("GET", {"user-agent": DEMO_AGENTS[i % len(DEMO_AGENTS)]}),
+        )
+        for i in range(14)
+    ]
+    await asyncio.gather(*(recorder.record(v) for v in visits))
+    await recorder.close()
 
 
 async def seed_catalog(db: Database) -> None:

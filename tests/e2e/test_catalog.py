@@ -3,56 +3,27 @@ approves it from the vetting queue, an affiliate finds it in the marketplace wit
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, expect
 
-from tests.accounts.factories import (
-    PASSWORD,
-    Account,
-    invite_and_accept,
-    signup_affiliate,
-    signup_org,
-)
+from tests.catalog.support import Program
 from tests.catalog.support import png as _png
+from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
 
 
-@pytest.fixture
-async def people(server_url: str) -> AsyncIterator[tuple[Account, Account, Account]]:
-    async with (
-        httpx.AsyncClient(base_url=server_url, timeout=20) as a,
-        httpx.AsyncClient(base_url=server_url, timeout=20) as v,
-        httpx.AsyncClient(base_url=server_url, timeout=20) as f,
-    ):
-        admin = await signup_org(a)
-        yield admin, await invite_and_accept(admin, v), await signup_affiliate(f, admin.slug)
-
-
-async def _login(context: BrowserContext, who: Account) -> Page:
-    page = await context.new_page()
-    await page.goto("/login")
-    await page.get_by_label("Organisation").fill(who.slug)
-    await page.get_by_label("Email").fill(who.email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Log in").click()
-    await expect(page).to_have_url(re.compile(r"/app$"))
-    return page
-
-
 async def test_a_product_goes_from_vendor_through_vetting_to_the_marketplace(
-    new_context: NewContext, people: tuple[Account, Account, Account], tmp_path: Path
+    new_context: NewContext, live_program: Program, tmp_path: Path
 ) -> None:
-    admin, vendor, affiliate = people
+    admin, vendor, affiliate = live_program.admin, live_program.vendor, live_program.affiliate
 
     # the vendor lists a product; a wrong price is caught before anything is sent
-    page = await _login(await new_context(), vendor)
+    page = await login(await new_context(), vendor)
     await page.get_by_role("link", name="Products").click()
     await expect(page.get_by_text("No products yet")).to_be_visible()
     await page.get_by_role("link", name="List a product").click()
@@ -77,12 +48,12 @@ async def test_a_product_goes_from_vendor_through_vetting_to_the_marketplace(
     await expect(page.get_by_role("button", name="Remove")).to_be_visible()
 
     # nothing in the marketplace yet
-    shopper = await _login(await new_context(), affiliate)
+    shopper = await login(await new_context(), affiliate)
     await shopper.get_by_role("link", name="Marketplace").click()
     await expect(shopper.get_by_text("No approved products match")).to_be_visible()
 
     # the admin grades and approves it from the queue
-    desk = await _login(await new_context(), admin)
+    desk = await login(await new_context(), admin)
     await desk.get_by_role("link", name="Vetting").click()
     item = desk.get_by_test_id("queue-item")
     await expect(item).to_contain_text("Rust for Pythonistas")
@@ -117,9 +88,9 @@ async def test_a_product_goes_from_vendor_through_vetting_to_the_marketplace(
 
 
 async def test_a_rejected_product_shows_its_reason_to_its_vendor_at_phone_width(
-    new_context: NewContext, people: tuple[Account, Account, Account]
+    new_context: NewContext, live_program: Program
 ) -> None:
-    admin, vendor, _ = people
+    admin, vendor = live_program.admin, live_program.vendor
     r = await vendor.client.post(
         "/api/v1/products",
         json={
@@ -132,7 +103,7 @@ async def test_a_rejected_product_shows_its_reason_to_its_vendor_at_phone_width(
         headers=vendor.headers,
     )
     assert r.status_code == 201
-    desk = await _login(await new_context(), admin)
+    desk = await login(await new_context(), admin)
     await desk.goto("/app/vetting")
     item = desk.get_by_test_id("queue-item")
     await item.get_by_label("Reject").check()
@@ -142,7 +113,7 @@ async def test_a_rejected_product_shows_its_reason_to_its_vendor_at_phone_width(
     await item.get_by_role("button", name="Reject").click()
     await expect(desk.get_by_text("Nothing is waiting for review")).to_be_visible()
 
-    page = await _login(await new_context(viewport={"width": 390, "height": 844}), vendor)
+    page = await login(await new_context(viewport={"width": 390, "height": 844}), vendor)
     await page.get_by_role("button", name="Menu").click()
     await page.get_by_role("link", name="Products").click()
     row = page.get_by_test_id("my-products")

@@ -4,32 +4,17 @@ QR code, and pauses, resumes and deletes it from "My links"."""
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 from playwright.async_api import BrowserContext, expect
 
-from tests.accounts.factories import invite_and_accept, signup_affiliate, signup_org
 from tests.catalog.support import Program
-from tests.e2e.test_catalog import _login
+from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
-
-
-@pytest.fixture
-async def live_program(server_url: str) -> AsyncIterator[Program]:
-    async with (
-        httpx.AsyncClient(base_url=server_url, timeout=20) as a,
-        httpx.AsyncClient(base_url=server_url, timeout=20) as v,
-        httpx.AsyncClient(base_url=server_url, timeout=20) as f,
-    ):
-        admin = await signup_org(a)
-        yield Program(
-            admin, await invite_and_accept(admin, v), await signup_affiliate(f, admin.slug)
-        )
 
 
 async def test_an_affiliate_gets_a_link_and_manages_it(
@@ -39,7 +24,7 @@ async def test_an_affiliate_gets_a_link_and_manages_it(
         title="Rust for Pythonistas", landing_url="https://shop.example/rust"
     )
     assert offer["status"] == "approved"
-    page = await _login(await new_context(accept_downloads=True), live_program.affiliate)
+    page = await login(await new_context(accept_downloads=True), live_program.affiliate)
     await page.get_by_role("link", name="Marketplace").click()
     await page.get_by_test_id("product-card").filter(has_text="Rust for Pythonistas").click()
 
@@ -122,7 +107,7 @@ async def test_a_visitor_follows_a_link_to_the_vendor_and_the_click_counts(
     assert "utm_campaign=launch" in asked
     assert "bnx_cid=" in asked
 
-    page = await _login(await new_context(), a)
+    page = await login(await new_context(), a)
     await page.get_by_role("link", name="Links", exact=True).click()
     await expect(page.get_by_test_id("link-clicks")).to_contain_text("1 clicks · 1 unique")
 

@@ -27,6 +27,11 @@ async def tenant_of_code(session: AsyncSession, code: str) -> uuid.UUID | None:
     return found
 
 
+async def has_links(session: AsyncSession, affiliate_id: uuid.UUID) -> bool:
+    found = await session.execute(select(Link.id).where(Link.affiliate_id == affiliate_id).limit(1))
+    return found.first() is not None
+
+
 async def link_target(
     session: AsyncSession, *, code: str | None = None, alias: str | None = None
 ) -> tuple[Link, Product, Tenant] | None:
