@@ -59,14 +59,15 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
     assert second.returncode == 0, second.stderr
     assert "admin@acme.example" in second.stderr
     assert "Acme" not in second.stdout
-    # the demo's ledger: two commissions for affiliate1 in one signed block, once, and it verifies
+    # the demo's ledger, once, in one signed block (it verifies): five attributed sales, two
+    # maturings, three refunds
     with psycopg.connect(libpq(db_urls.owner)) as conn:
         counts = conn.execute(
             "SELECT (SELECT count(*) FROM ledger_transactions WHERE tenant_id = t.id),"
             " (SELECT count(*) FROM ledger_blocks WHERE tenant_id = t.id)"
             " FROM tenants t WHERE slug = 'acme'"
         ).fetchone()
-    assert counts == (2, 1)
+    assert counts == (10, 1)
     # the demo's catalog, once: products in several grades, one waiting, one rejected
     with psycopg.connect(libpq(db_urls.owner)) as conn:
         catalog = conn.execute(
@@ -92,6 +93,25 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
             " FROM tenants t WHERE slug = 'acme'"
         ).fetchone() or (0, 0, 0)
     assert (links, clicks, bots) == (2, 14, 3)
+    # and sales in every state, their money on the ledger
+    with psycopg.connect(libpq(db_urls.owner)) as conn:
+        sales = conn.execute(
+            "SELECT c.order_id, c.state, c.refunded_minor > 0, c.attribution FROM conversions c"
+            " JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme' ORDER BY c.order_id"
+        ).fetchall()
+        shares = conn.execute(
+            "SELECT k.state, count(*) FROM commissions k JOIN tenants t ON t.id = k.tenant_id"
+            " WHERE t.slug = 'acme' AND k.kind <> 'platform_fee' GROUP BY k.state ORDER BY 1"
+        ).fetchall()
+    assert sales == [
+        ("A-1001", "pending", False, "click"),
+        ("A-1002", "pending", True, "click"),
+        ("A-1003", "refunded", True, "click"),
+        ("A-1004", "matured", False, "coupon"),
+        ("A-1005", "refunded", True, "coupon"),
+        ("A-1006", "unattributed", False, "none"),
+    ]
+    assert dict(shares) == {"available": 2, "pending": 2, "reversed": 3}
     verified = _run(settings, "ledger", "verify", "--tenant", "acme")
     assert verified.returncode == 0, verified.stderr
 

@@ -18,6 +18,8 @@ from bitnexus import __version__
 from bitnexus.accounts import api as accounts_api
 from bitnexus.apikeys import api as apikeys_api
 from bitnexus.catalog import api as catalog_api
+from bitnexus.commissions import api as commissions_api
+from bitnexus.commissions import jobs as commissions_jobs
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
@@ -56,6 +58,10 @@ def api_router() -> APIRouter:
         catalog_api.vetting_router,
         catalog_api.public_router,
         tracking_api.router,
+        commissions_api.router,
+        commissions_api.commissions_router,
+        commissions_api.coupons_router,
+        commissions_api.sdk_router,
         ops_api.dev_router,
     ):
         router.include_router(sub)
@@ -76,13 +82,21 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             if settings.ledger_seal_seconds > 0
             else None
         )
+        maturer = (
+            asyncio.create_task(
+                commissions_jobs.run_maturer(app.state.db, settings.commission_mature_seconds)
+            )
+            if settings.commission_mature_seconds > 0
+            else None
+        )
         try:
             yield
         finally:
-            if sealer is not None:
-                sealer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sealer
+            for job in (sealer, maturer):
+                if job is not None:
+                    job.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await job
             await app.state.clicks.close()
             await app.state.db.dispose()
 
@@ -102,6 +116,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(ops_api.health_router)
     app.router.routes.extend(tracking_api.REDIRECT_ROUTES)
+    app.router.routes.extend(commissions_api.SDK_ROUTES)
     app.include_router(api_router())
     _mount_docs(app)
     _mount_spa(app, settings.frontend_dist)

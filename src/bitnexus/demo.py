@@ -18,12 +18,15 @@ from bitnexus.accounts.service.registration import create_user
 from bitnexus.catalog import repository as catalog_repository
 from bitnexus.catalog.models import Product, ProductImage, ProductReview
 from bitnexus.catalog.repository import MarketFilter
+from bitnexus.commissions import repository as commissions_repository
+from bitnexus.commissions.models import Coupon
+from bitnexus.commissions.schemas import ConversionCreate, RefundCreate
+from bitnexus.commissions.service import conversions, refunds
+from bitnexus.commissions.service.conversions import Reporter
+from bitnexus.commissions.service.maturation import mature_due
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.ledger import keys, tree
-from bitnexus.ledger import service as ledger
-from bitnexus.ledger.models import AccountKind
-from bitnexus.ledger.service import PostingSpec
 from bitnexus.tenants import repository as tenants_repository
 from bitnexus.tenants import service as tenants
 from bitnexus.tenants.models import Tenant
@@ -155,7 +158,7 @@ async def seed(db: Database, settings: Settings | None = None) -> list[DemoLogin
     await seed_catalog(db)
     await seed_links(db)
     if settings is not None:
-        await seed_ledger(db, settings)
+        await seed_sales(db, settings)
     return DEMO_LOGINS
 
 
@@ -317,54 +320,91 @@ async def seed_catalog(db: Database) -> None:
                 )
 
 
-async def seed_ledger(db: Database, settings: Settings) -> None:
-    """Two demo commissions for affiliate1 (until the marketplace posts real ones), sealed, so
-    its earnings proof verifies from the first start."""
+@dataclass(frozen=True)
+class DemoSale:
+    order_id: str
+    via: str  # "click" (affiliate1's links), "coupon" (affiliate2's code) or "none"
+    days_ago: int
+    refund_percent: int = 0
+
+
+DEMO_COUPON = "BOB10"
+DEMO_SALES = [
+    DemoSale("A-1001", "click", 0),  # pending
+    DemoSale("A-1002", "click", 0, refund_percent=30),  # pending, partly refunded
+    DemoSale("A-1003", "click", 0, refund_percent=100),  # refunded inside the hold: reversed
+    DemoSale("A-1004", "coupon", 40),  # matured: available (and an override for affiliate1)
+    DemoSale("A-1005", "coupon", 50, refund_percent=100),  # refunded after the hold: clawed back
+    DemoSale("A-1006", "none", 3),  # no click or coupon: kept, earns nothing
+]
+
+
+async def seed_sales(db: Database, settings: Settings) -> None:
+    """Sales in every state, reported and refunded the way vendors do it, then the commissions
+    past their hold matured and the ledger sealed (so earnings proofs verify from the start)."""
     async with db.sessionmaker() as session, session.begin():
         found = await tenants_repository.lookup_slug(session, DEMO_SLUG)
         assert found is not None
         await set_tenant(session, found.id)
-        vendor = await accounts_repository.get_user_by_email(session, "vendor1@acme.example")
-        affiliate = await accounts_repository.get_user_by_email(session, "affiliate1@acme.example")
+        if await commissions_repository.any_conversion(session):
+            return
+        tenant = await tenants.current(session, found.id)
+        tenant.platform_fee_bps, tenant.override_bps = 1_000, [1_000, 500]
+        affiliate1 = await accounts_repository.get_user_by_email(session, "affiliate1@acme.example")
+        affiliate2 = await accounts_repository.get_user_by_email(session, "affiliate2@acme.example")
+        assert affiliate1 is not None
+        assert affiliate2 is not None
+        clicks = await tracking_repository.human_clicks_of(session, affiliate1.id)
+        product = await catalog_repository.get(session, clicks[0].product_id)
+        assert product is not None
+        vendor = await accounts_repository.get_user(session, product.vendor_id)
         assert vendor is not None
-        assert affiliate is not None
-        receivable, pending = f"vendor:{vendor.id}:receivable", f"affiliate:{affiliate.id}:pending"
-        await ledger.open_account(
-            session,
-            found.id,
-            code=receivable,
-            kind=AccountKind.asset,
-            currency="USD",
-            owner_user_id=vendor.id,
-        )
-        await ledger.open_account(
-            session,
-            found.id,
-            code=pending,
-            kind=AccountKind.liability,
-            currency="USD",
-            owner_user_id=affiliate.id,
-        )
-        await ledger.open_account(
-            session, found.id, code="platform:fees", kind=AccountKind.revenue, currency="USD"
-        )
-        for key, amount, fee, what in (
-            ("demo-sale-1", 2_500, 300, "Commission: Python course, order A-1001"),
-            ("demo-sale-2", 1_200, 150, "Commission: SQL course, order A-1002"),
-        ):
-            await ledger.post_transaction(
-                session,
-                found.id,
-                idempotency_key=key,
-                description=what,
-                postings=[
-                    PostingSpec(receivable, amount + fee, "USD"),
-                    PostingSpec(pending, -amount, "USD"),
-                    PostingSpec("platform:fees", -fee, "USD"),
-                ],
+        session.add(
+            Coupon(
+                id=uuid.uuid4(),
+                tenant_id=tenant.id,
+                code=DEMO_COUPON,
+                affiliate_id=affiliate2.id,
+                product_id=product.id,
+                created_at=utcnow(),
             )
-        await tree.integrate(session, found.id)
-        await tree.seal(session, found.id, keys.identity_for(settings, DEMO_SLUG))
+        )
+        await session.flush()
+        reporter = Reporter(tenant, vendor, "api")
+        now = utcnow()
+        recorded = []
+        for n, sale in enumerate(DEMO_SALES):
+            own = [c for c in clicks if c.product_id == product.id]
+            read, _ = await conversions.record(
+                session,
+                reporter,
+                ConversionCreate(
+                    order_id=sale.order_id,
+                    amount_minor=product.price_minor,
+                    currency=product.currency,
+                    click_id=own[n % len(own)].id if sale.via == "click" else None,
+                    coupon=DEMO_COUPON if sale.via == "coupon" else None,
+                    product_id=product.id if sale.via == "none" else None,
+                ),
+                now=now - dt.timedelta(days=sale.days_ago),
+            )
+            recorded.append((sale, read))
+        await mature_due(session, tenant.id, now=now)
+        for sale, read in recorded:
+            if sale.refund_percent:
+                await refunds.refund(
+                    session,
+                    reporter,
+                    read.id,
+                    RefundCreate(
+                        refund_id=f"RF-{sale.order_id}",
+                        amount_minor=read.amount_minor * sale.refund_percent // 100,
+                        reason="Customer changed their mind",
+                    ),
+                    now=now,
+                )
+        await tree.integrate(session, tenant.id)
+        await tree.seal(session, tenant.id, keys.identity_for(settings, DEMO_SLUG))
 
 
 async def create_platform_admin(db: Database, *, email: str, name: str, password: str) -> User:

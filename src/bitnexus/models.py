@@ -9,6 +9,7 @@ from bitnexus.accounts.models import (
 )
 from bitnexus.apikeys.models import ApiKey
 from bitnexus.catalog.models import Product, ProductImage, ProductReview
+from bitnexus.commissions.models import Commission, Conversion, Coupon, Refund
 from bitnexus.core.db import Base
 from bitnexus.ledger.models import (
     LedgerAccount,
@@ -32,6 +33,9 @@ __all__ = [
     "Base",
     "Click",
     "ClickSalt",
+    "Commission",
+    "Conversion",
+    "Coupon",
     "DevMail",
     "Invitation",
     "LedgerAccount",
@@ -50,6 +54,7 @@ __all__ = [
     "ProductImage",
     "ProductReview",
     "RefreshToken",
+    "Refund",
     "Tenant",
     "TenantLogo",
     "User",

@@ -19,6 +19,8 @@ import { ProductEditorPage } from "../features/catalog/components/ProductEditorP
 import { ProductPage } from "../features/catalog/components/ProductPage";
 import { VettingPage } from "../features/catalog/components/VettingPage";
 import { LinksPage } from "../features/links/components/LinksPage";
+import { CommissionsPage } from "../features/commissions/components/CommissionsPage";
+import { SalesPage } from "../features/commissions/components/SalesPage";
 import { LinkNotFoundPage, OfferUnavailablePage } from "../features/links/components/VisitorPages";
 import { BlockPage } from "../features/ledger/components/BlockPage";
 import { EarningsProofPage } from "../features/ledger/components/EarningsProofPage";
@@ -68,6 +70,8 @@ export const router = createBrowserRouter([
       { path: "/app/products/:id/edit", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/vetting", element: <RequireAuth roles={["tenant_admin"]}><VettingPage /></RequireAuth> },
       { path: "/app/links", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><LinksPage /></RequireAuth> },
+      { path: "/app/sales", element: <RequireAuth roles={["vendor", "tenant_admin"]}><SalesPage /></RequireAuth> },
+      { path: "/app/commissions", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><CommissionsPage /></RequireAuth> },
       { path: "/app/ledger", element: <RequireAuth roles={["tenant_admin"]}><LedgerPage /></RequireAuth> },
       { path: "/app/ledger/blocks/:height", element: <RequireAuth roles={["tenant_admin"]}><BlockPage /></RequireAuth> },
       { path: "/app/ledger/transactions/:id", element: <TransactionPage /> },

@@ -24,6 +24,8 @@ class Scope(StrEnum):
     """What a key may do. Each scope is granted to the roles in `service.SCOPES_BY_ROLE`."""
 
     ledger_read = "ledger:read"
+    conversions_write = "conversions:write"  # vendors' servers report sales and refunds
+    conversions_browser = "conversions:browser"  # the snippet on a vendor's own site: sales only
 
 
 class Mode(StrEnum):

@@ -29,6 +29,7 @@ log = structlog.get_logger(__name__)
 
 SCOPES_BY_ROLE: dict[Role, frozenset[Scope]] = {
     Role.tenant_admin: frozenset({Scope.ledger_read}),
+    Role.vendor: frozenset({Scope.conversions_write, Scope.conversions_browser}),
 }
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 

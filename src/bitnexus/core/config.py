@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # are pending, or when the oldest pending one has waited this long. 0 seconds: no sealer.
     ledger_seal_seconds: float = Field(5.0, alias="BITNEXUS_LEDGER_SEAL_SECONDS", ge=0)
     ledger_seal_leaves: int = Field(1000, alias="BITNEXUS_LEDGER_SEAL_LEAVES", ge=1)
+    # how often the maturer moves commissions past their refund hold to available (0: never)
+    commission_mature_seconds: float = Field(60.0, alias="BITNEXUS_COMMISSION_MATURE_SECONDS", ge=0)
     # Witnesses that cosign every checkpoint: a JSON list of "<url> <verifier key>" strings.
     witnesses: list[str] = Field(default_factory=list, alias="BITNEXUS_WITNESSES")
     frontend_dist: Path = Field(Path("frontend/dist"), alias="BITNEXUS_FRONTEND_DIST")

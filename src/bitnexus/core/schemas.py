@@ -9,15 +9,33 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 
 from bitnexus.core.errors import BadRequest, FieldError
 
 
 class InputModel(BaseModel):
-    """Request bodies: unknown fields are errors, strings are stripped."""
+    """Request bodies: unknown fields are errors, strings are stripped, NUL characters (which
+    PostgreSQL cannot store in text) are refused in any field, however deeply nested."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("NUL characters are not allowed.")
+        return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class OutputModel(BaseModel):

@@ -98,6 +98,35 @@ async def open_account(
     return account
 
 
+@dataclass(frozen=True, slots=True)
+class AccountSpec:
+    """The terms of an account to open on first use (see `open_accounts`)."""
+
+    code: str
+    kind: AccountKind
+    currency: str
+    owner: uuid.UUID | None = None
+    may_go_negative: bool = True
+
+
+async def open_accounts(
+    session: AsyncSession, tenant_id: uuid.UUID, specs: Sequence[AccountSpec]
+) -> None:
+    """Make sure every account of `specs` exists (one query when they all do already)."""
+    found = await repository.accounts_by_code(session, [s.code for s in specs])
+    for spec in specs:
+        if spec.code not in found:
+            await open_account(
+                session,
+                tenant_id,
+                code=spec.code,
+                kind=spec.kind,
+                currency=spec.currency,
+                may_go_negative=spec.may_go_negative,
+                owner_user_id=spec.owner,
+            )
+
+
 def _validate(postings: Sequence[PostingSpec]) -> None:
     if not 2 <= len(postings) <= MAX_POSTINGS:
         raise InvalidPostings(

@@ -6,7 +6,8 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bitnexus.core.db import Base
@@ -29,6 +30,9 @@ class Tenant(Base):
             "default_refund_hold_days BETWEEN 0 AND 365", name="refund_hold_days_range"
         ),
         CheckConstraint("status IN ('active', 'suspended')", name="status_known"),
+        CheckConstraint("platform_fee_bps BETWEEN 0 AND 10000", name="platform_fee_bps_range"),
+        CheckConstraint("cardinality(override_bps) <= 3", name="override_levels_at_most_3"),
+        CheckConstraint("attribution IN ('last_click', 'first_click')", name="attribution_known"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -41,6 +45,9 @@ class Tenant(Base):
     default_cookie_days: Mapped[int] = mapped_column(server_default="30")
     default_refund_hold_days: Mapped[int] = mapped_column(server_default="30")
     fallback_url: Mapped[str | None] = mapped_column(String(2000))  # paused/dead links land here
+    platform_fee_bps: Mapped[int] = mapped_column(server_default="0")  # of each commission pool
+    override_bps: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default="{}")
+    attribution: Mapped[str] = mapped_column(String(16), server_default="last_click")
     status: Mapped[str] = mapped_column(String(16), server_default=TenantStatus.active.value)
     is_platform: Mapped[bool] = mapped_column(server_default=text("false"))
     logo_sha256: Mapped[str | None] = mapped_column(String(64))

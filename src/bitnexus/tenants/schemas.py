@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, Field, StringConstraints, TypeAdapter, field_validator
 
@@ -44,6 +44,9 @@ class TenantSettings(OutputModel):
     default_cookie_days: int
     default_refund_hold_days: int
     fallback_url: str | None
+    platform_fee_bps: int
+    override_bps: list[int]
+    attribution: Literal["last_click", "first_click"]
 
 
 class TenantSettingsUpdate(InputModel):
@@ -54,6 +57,10 @@ class TenantSettingsUpdate(InputModel):
     default_cookie_days: int | None = Field(None, ge=1, le=365)
     default_refund_hold_days: int | None = Field(None, ge=0, le=365)
     fallback_url: str | None = Field(None, max_length=2000)  # "" clears it
+    # the platform's share of each commission pool, and the referral override rates by level
+    platform_fee_bps: int | None = Field(None, ge=0, le=10_000)
+    override_bps: list[Annotated[int, Field(ge=0, le=10_000)]] | None = Field(None, max_length=3)
+    attribution: Literal["last_click", "first_click"] | None = None
 
     @field_validator("fallback_url")
     @classmethod

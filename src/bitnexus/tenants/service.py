@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bitnexus.commissions import split
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import FieldError, InvalidInput
 from bitnexus.core.images import checked_image
@@ -62,6 +63,9 @@ def settings_of(tenant: Tenant) -> TenantSettings:
         default_cookie_days=tenant.default_cookie_days,
         default_refund_hold_days=tenant.default_refund_hold_days,
         fallback_url=tenant.fallback_url,
+        platform_fee_bps=tenant.platform_fee_bps,
+        override_bps=list(tenant.override_bps),
+        attribution=tenant.attribution,
     )
 
 
@@ -128,6 +132,13 @@ async def update_settings(
     currency = data.get("default_currency")
     if currency is not None and not is_currency(currency):
         raise InvalidInput("default_currency", "Not an ISO 4217 currency code.")
+    fee = data.get("platform_fee_bps", tenant.platform_fee_bps)
+    levels = data.get("override_bps", tenant.override_bps)
+    if fee is not None and levels is not None and fee + sum(levels) > split.BPS:
+        field = "override_bps" if "override_bps" in data else "platform_fee_bps"
+        raise InvalidInput(
+            field, "The platform fee and the overrides together may not exceed 100% of the pool."
+        )
     if "fallback_url" in data:  # "" clears it: dead links then land on the built-in page
         url = data.pop("fallback_url")
         tenant.fallback_url = str(url) if url else None

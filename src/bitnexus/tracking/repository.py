@@ -32,6 +32,16 @@ async def has_links(session: AsyncSession, affiliate_id: uuid.UUID) -> bool:
     return found.first() is not None
 
 
+async def human_clicks_of(session: AsyncSession, affiliate_id: uuid.UUID) -> list[Click]:
+    """An affiliate's clicks that no bot rule counted out, oldest first."""
+    rows = await session.execute(
+        select(Click)
+        .where(Click.affiliate_id == affiliate_id, Click.is_bot.is_(False))
+        .order_by(Click.created_at, Click.id)
+    )
+    return list(rows.scalars())
+
+
 async def link_target(
     session: AsyncSession, *, code: str | None = None, alias: str | None = None
 ) -> tuple[Link, Product, Tenant] | None:

@@ -168,6 +168,153 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/commissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Commissions
+         * @description Your commissions and referral overrides, newest first (admins: everyone's).
+         */
+        get: operations["list_commissions_api_v1_commissions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/commissions/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Balances
+         * @description Your earnings by state and currency, from your ledger accounts.
+         */
+        get: operations["my_balances_api_v1_commissions_balances_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Conversions
+         * @description Your sales with their commission and state, newest first (admins: every vendor's).
+         */
+        get: operations["list_conversions_api_v1_conversions_get"];
+        put?: never;
+        /**
+         * Report Conversion
+         * @description Report a sale (vendors). Safe to retry: the same order with the same content returns the
+         *     original with 200; other content for the same order is a 409 with both digests.
+         */
+        post: operations["report_conversion_api_v1_conversions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversions/{conversion_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Conversion */
+        get: operations["get_conversion_api_v1_conversions__conversion_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversions/{conversion_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund Conversion
+         * @description Refund part or all of a sale (its vendor, or an admin in the app). Inside the refund
+         *     hold the commission is reversed; after it, clawed back from available earnings.
+         */
+        post: operations["refund_conversion_api_v1_conversions__conversion_id__refunds_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Coupons
+         * @description Your products' coupons (vendors), your own (affiliates), every one (admins).
+         */
+        get: operations["list_coupons_api_v1_coupons_get"];
+        put?: never;
+        /**
+         * Create Coupon
+         * @description Assign a coupon code to an affiliate for one of your products (vendors, admins).
+         */
+        post: operations["create_coupon_api_v1_coupons_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coupons/{coupon_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Coupon
+         * @description Stop a coupon code from attributing sales (kept for the record).
+         */
+        delete: operations["revoke_coupon_api_v1_coupons__coupon_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dev/mailbox": {
         parameters: {
             query?: never;
@@ -999,6 +1146,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sdk/conversions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report From Browser
+         * @description A sale reported by `/sdk/bnx.js` from the vendor's thank-you page: a browser key
+         *     (scope conversions:browser), accepted only from a page on one of the vendor's products'
+         *     sites. Sent as text/plain so that browsers send it without a preflight.
+         */
+        post: operations["report_from_browser_api_v1_sdk_conversions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenant/logo": {
         parameters: {
             query?: never;
@@ -1272,6 +1441,11 @@ export interface components {
             user_id: string;
         };
         /**
+         * Attribution
+         * @enum {string}
+         */
+        Attribution: "click" | "coupon" | "none";
+        /**
          * BlockDetail
          * @description A block with the range of transactions it sealed and its witnesses' cosignatures.
          */
@@ -1393,6 +1567,57 @@ export interface components {
             /** Fixed Minor */
             fixed_minor?: number | null;
         };
+        /**
+         * CommissionShare
+         * @description One of your shares of a sale.
+         */
+        CommissionShare: {
+            /** Amount Minor */
+            amount_minor: number;
+            /**
+             * Conversion Id
+             * Format: uuid
+             */
+            conversion_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ShareKind"];
+            /** Level */
+            level: number;
+            /** Matures At */
+            matures_at: string | null;
+            /** Product Id */
+            product_id: string | null;
+            /** Product Title */
+            product_title: string | null;
+            /** Reversed Minor */
+            reversed_minor: number;
+            /** Sale Minor */
+            sale_minor: number;
+            state: components["schemas"]["CommissionState"];
+        };
+        /** CommissionSharePage */
+        CommissionSharePage: {
+            /** Items */
+            items: components["schemas"]["CommissionShare"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /**
+         * CommissionState
+         * @enum {string}
+         */
+        CommissionState: "pending" | "available" | "reversed";
         /** ConsistencyProofRead */
         ConsistencyProofRead: {
             /** From Size */
@@ -1403,10 +1628,146 @@ export interface components {
             to_size: number;
         };
         /**
+         * ConversionCreate
+         * @description A sale: the click id from the `bnx_cid` parameter or cookie, or a coupon code; the
+         *     order id makes a retry safe (same order, same content: the original comes back).
+         */
+        ConversionCreate: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Click Id */
+            click_id?: string | null;
+            /** Coupon */
+            coupon?: string | null;
+            /** Currency */
+            currency: string;
+            /** Customer Ref */
+            customer_ref?: string | null;
+            /** Order Id */
+            order_id: string;
+            /** Product Id */
+            product_id?: string | null;
+        };
+        /** ConversionPage */
+        ConversionPage: {
+            /** Items */
+            items: components["schemas"]["ConversionRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** ConversionRead */
+        ConversionRead: {
+            /** Affiliate Id */
+            affiliate_id: string | null;
+            /** Amount Minor */
+            amount_minor: number;
+            attribution: components["schemas"]["Attribution"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Ledger Transaction Id */
+            ledger_transaction_id: string | null;
+            /** Matures At */
+            matures_at: string | null;
+            /** Order Id */
+            order_id: string;
+            /** Pool Minor */
+            pool_minor: number;
+            /** Product Id */
+            product_id: string | null;
+            /** Product Title */
+            product_title: string | null;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /** Shares */
+            shares: components["schemas"]["ShareRead"][];
+            state: components["schemas"]["ConversionState"];
+            /**
+             * Test
+             * @default false
+             */
+            test: boolean;
+            unattributed_reason: components["schemas"]["Unattributed"] | null;
+        };
+        /**
+         * ConversionState
+         * @enum {string}
+         */
+        ConversionState: "pending" | "matured" | "refunded" | "unattributed";
+        /**
+         * CouponCreate
+         * @description `affiliate_code` is the affiliate's referral code (the code they share anyway).
+         */
+        CouponCreate: {
+            /** Affiliate Code */
+            affiliate_code: string;
+            /** Code */
+            code: string;
+            /**
+             * Product Id
+             * Format: uuid
+             */
+            product_id: string;
+        };
+        /** CouponRead */
+        CouponRead: {
+            /**
+             * Affiliate Id
+             * Format: uuid
+             */
+            affiliate_id: string;
+            /** Affiliate Name */
+            affiliate_name: string;
+            /** Code */
+            code: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Product Id
+             * Format: uuid
+             */
+            product_id: string;
+            /** Product Title */
+            product_title: string;
+            /** Revoked At */
+            revoked_at: string | null;
+        };
+        /**
          * Decision
          * @enum {string}
          */
         Decision: "approved" | "rejected";
+        /**
+         * Earnings
+         * @description Your balances by state, per currency, read from the ledger.
+         */
+        Earnings: {
+            /** Available Minor */
+            available_minor: number;
+            /** Currency */
+            currency: string;
+            /** Paid Minor */
+            paid_minor: number;
+            /** Pending Minor */
+            pending_minor: number;
+        };
         /**
          * Grade
          * @enum {string}
@@ -1918,6 +2279,49 @@ export interface components {
             /** Slug */
             slug: string;
         };
+        /**
+         * RefundCreate
+         * @description Part or all of a sale given back; `refund_id` (yours) makes a retry safe.
+         */
+        RefundCreate: {
+            /** Amount Minor */
+            amount_minor: number;
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+            /** Refund Id */
+            refund_id: string;
+        };
+        /** RefundRead */
+        RefundRead: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Clawback */
+            clawback: boolean;
+            /**
+             * Conversion Id
+             * Format: uuid
+             */
+            conversion_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Ledger Transaction Id */
+            ledger_transaction_id: string | null;
+            /** Reason */
+            reason: string;
+            /** Refund Id */
+            refund_id: string;
+        };
         /** Review */
         Review: {
             decision: components["schemas"]["Decision"];
@@ -1969,7 +2373,25 @@ export interface components {
          * @description What a key may do. Each scope is granted to the roles in `service.SCOPES_BY_ROLE`.
          * @enum {string}
          */
-        Scope: "ledger:read";
+        Scope: "ledger:read" | "conversions:write" | "conversions:browser";
+        /**
+         * ShareKind
+         * @enum {string}
+         */
+        ShareKind: "affiliate" | "override" | "platform_fee";
+        /** ShareRead */
+        ShareRead: {
+            /** Amount Minor */
+            amount_minor: number;
+            /** Beneficiary Id */
+            beneficiary_id: string | null;
+            kind: components["schemas"]["ShareKind"];
+            /** Level */
+            level: number;
+            /** Reversed Minor */
+            reversed_minor: number;
+            state: components["schemas"]["CommissionState"];
+        };
         /** SignupRequest */
         SignupRequest: {
             /**
@@ -2040,6 +2462,11 @@ export interface components {
         };
         /** TenantSettings */
         TenantSettings: {
+            /**
+             * Attribution
+             * @enum {string}
+             */
+            attribution: "last_click" | "first_click";
             /** Brand Color */
             brand_color: string;
             /** Default Commission Bps */
@@ -2058,11 +2485,17 @@ export interface components {
             logo_url: string | null;
             /** Name */
             name: string;
+            /** Override Bps */
+            override_bps: number[];
+            /** Platform Fee Bps */
+            platform_fee_bps: number;
             /** Slug */
             slug: string;
         };
         /** TenantSettingsUpdate */
         TenantSettingsUpdate: {
+            /** Attribution */
+            attribution?: ("last_click" | "first_click") | null;
             /** Brand Color */
             brand_color?: string | null;
             /** Default Commission Bps */
@@ -2077,6 +2510,10 @@ export interface components {
             display_name?: string | null;
             /** Fallback Url */
             fallback_url?: string | null;
+            /** Override Bps */
+            override_bps?: number[] | null;
+            /** Platform Fee Bps */
+            platform_fee_bps?: number | null;
         };
         /** TokenResponse */
         TokenResponse: {
@@ -2150,6 +2587,12 @@ export interface components {
             /** Seq */
             seq: number;
         };
+        /**
+         * Unattributed
+         * @description Why a conversion earned nothing.
+         * @enum {string}
+         */
+        Unattributed: "no_click" | "unknown_click" | "expired_click" | "other_vendor" | "unknown_coupon";
         /** UserPage */
         UserPage: {
             /** Items */
@@ -2573,6 +3016,419 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Problem"];
                     "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    list_commissions_api_v1_commissions_get: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["CommissionState"] | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionSharePage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_balances_api_v1_commissions_balances_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Earnings"][];
+                };
+            };
+        };
+    };
+    list_conversions_api_v1_conversions_get: {
+        parameters: {
+            query?: {
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionPage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_conversion_api_v1_conversions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversionCreate"];
+            };
+        };
+        responses: {
+            /** @description This order was reported before: the original conversion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Order already reported with other content */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_conversion_api_v1_conversions__conversion_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionRead"];
+                };
+            };
+            /** @description Conversion not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    refund_conversion_api_v1_conversions__conversion_id__refunds_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundCreate"];
+            };
+        };
+        responses: {
+            /** @description This refund id was used before: the original refund */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundRead"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Conversion not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Refund id already used with another amount */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    list_coupons_api_v1_coupons_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponRead"][];
+                };
+            };
+        };
+    };
+    create_coupon_api_v1_coupons_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CouponCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponRead"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Coupon code already used */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    revoke_coupon_api_v1_coupons__coupon_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                coupon_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Coupon not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4812,6 +5668,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_from_browser_api_v1_sdk_conversions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/plain": {
+                    /** Amount Minor */
+                    amount_minor: number;
+                    /** Click Id */
+                    click_id?: string | null;
+                    /** Coupon */
+                    coupon?: string | null;
+                    /** Currency */
+                    currency: string;
+                    /** Customer Ref */
+                    customer_ref?: string | null;
+                    /** Key */
+                    key: string;
+                    /** Order Id */
+                    order_id: string;
+                    /** Product Id */
+                    product_id?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description This order was reported before: the original conversion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionRead"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Order already reported with other content */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
                 };
             };
         };

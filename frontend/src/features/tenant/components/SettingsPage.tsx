@@ -2,7 +2,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { meQueryKey } from "../../../app/auth";
-import { Button, Card, ErrorState, Field, FormError, Loading } from "../../../components/ui";
+import { Button, Card, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { problemOf } from "../../../lib/api/problem";
 import { bpsToPercent } from "../../../lib/format";
@@ -78,6 +78,51 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
           )}
         </div>
       </Card>
+      <CommissionSettingsCard settings={settings} onSaved={saved} />
     </div>
+  );
+}
+
+const ATTRIBUTION = [
+  { value: "last_click", label: "Last click (the most recent affiliate gets the sale)" },
+  { value: "first_click", label: "First click (the first affiliate within the window)" },
+];
+
+function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["TenantSettings"]; onSaved: (data: Schemas["TenantSettings"]) => void }) {
+  const save = useApiMutation(updateSettings, { onSuccess: onSaved });
+  const [fee, setFee] = useState(String(settings.platform_fee_bps));
+  const [levels, setLevels] = useState([0, 1, 2].map((i) => String(settings.override_bps[i] ?? "")));
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const v = formValues(e.currentTarget);
+    // levels end at the first empty one: level 2 needs level 1
+    const cut = levels.findIndex((l) => l.trim() === "");
+    const used = (cut === -1 ? levels : levels.slice(0, cut)).map(Number);
+    save.mutate({ platform_fee_bps: Number(fee), override_bps: used, attribution: v.attribution as Schemas["TenantSettings"]["attribution"] });
+  };
+  const pool = 10000 - (Number(fee) || 0) - levels.reduce((t, l) => t + (Number(l) || 0), 0);
+  return (
+    <Card title="Commission policy">
+      <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
+        <p className="text-sm text-slate-600">
+          A sale's commission (the product's rate) is the pool the vendor pays. The platform fee and each upline's referral override are
+          shares of that pool, rounded down; the selling affiliate gets the rest (now at least {bpsToPercent(Math.max(pool, 0))} of it).
+        </p>
+        <FormError problem={save.problem && Object.keys(save.problem.fieldErrors).length === 0 ? save.problem : null} />
+        <Field label="Platform fee (basis points of the pool)" name="platform_fee_bps" type="number" min={0} max={10000} value={fee}
+          onChange={(e) => setFee(e.target.value)} error={save.fieldError("platform_fee_bps")} hint={`= ${bpsToPercent(Number(fee) || 0)}`} />
+        <fieldset className="grid gap-3 sm:grid-cols-3">
+          <legend className="mb-1 text-sm font-medium text-slate-700">Referral overrides (basis points of the pool, by level; empty ends the list)</legend>
+          {levels.map((l, i) => (
+            <Field key={i} label={`Level ${i + 1}`} name={`level_${i + 1}`} type="number" min={0} max={10000} value={l}
+              onChange={(e) => setLevels(levels.map((x, j) => (j === i ? e.target.value : x)))} />
+          ))}
+        </fieldset>
+        {save.fieldError("override_bps") && <p className="text-xs text-red-600" role="alert">{save.fieldError("override_bps")}</p>}
+        <Select label="Attribution" name="attribution" defaultValue={settings.attribution} options={ATTRIBUTION} error={save.fieldError("attribution")} />
+        <Button type="submit" busy={save.isPending}>Save commission policy</Button>
+        {save.isSuccess && <p className="text-sm text-green-700" role="status">Commission policy saved.</p>}
+      </form>
+    </Card>
   );
 }

@@ -1,0 +1,177 @@
+// A vendor's sales: every reported conversion with its attribution, the commission owed and
+// its state; refunds (full or partial); the API keys that report sales; coupon codes.
+// Tenant admins see every vendor's sales and may refund them.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Link as RouterLink } from "react-router";
+import { useAuth } from "../../../app/auth";
+import { Button, Card, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
+import { problemOf } from "../../../lib/api/problem";
+import { formatDate, formatMoney, fromMinor, toMinor } from "../../../lib/format";
+import { formValues, useApiMutation } from "../../../lib/forms";
+import { useCursorList } from "../../../lib/useCursorList";
+import { ApiKeysCard } from "../../apikeys/components/ApiKeysCard";
+import { fetchMyProducts } from "../../catalog/api";
+import { commissionKeys, createCoupon, fetchConversions, fetchCoupons, refundConversion, revokeCoupon, type Conversion } from "../api";
+import { ConversionStateBadge, UNATTRIBUTED } from "./parts";
+
+export function SalesPage() {
+  const { me } = useAuth();
+  const vendor = me?.role === "vendor";
+  return (
+    <div className="flex flex-col gap-6">
+      <SalesCard admin={!vendor} />
+      {vendor && (
+        <ApiKeysCard title="Sales reporting keys" scope="conversions:write" usage={(secret) => <ReportExample secret={secret} />}>
+          <p className="mb-4 text-sm text-slate-600">
+            Your server reports each sale to <code>POST /api/v1/conversions</code> with one of these keys, passing the <code>bnx_cid</code> the
+            link added to your landing page address (or the coupon code used). Test keys check and split a sale without storing it.
+          </p>
+        </ApiKeysCard>
+      )}
+      {vendor && (
+        <ApiKeysCard title="Browser snippet keys" scope="conversions:browser" usage={(secret) => <SnippetExample secret={secret} />}>
+          <p className="mb-4 text-sm text-slate-600">
+            No server integration? Put <code>/sdk/bnx.js</code> on your site with a browser key: it remembers the click on the landing page
+            and reports the sale from your thank-you page. A browser key can only report sales, and only from your products' sites.
+          </p>
+        </ApiKeysCard>
+      )}
+      <CouponsCard />
+    </div>
+  );
+}
+
+function ReportExample({ secret }: { secret: string }) {
+  const body = JSON.stringify({ order_id: "1001", amount_minor: 4900, currency: "USD", click_id: "<bnx_cid>" });
+  return (
+    <pre className="mt-3 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
+      {`curl -X POST ${window.location.origin}/api/v1/conversions \\\n  -H "Authorization: Bearer ${secret}" \\\n  -H "Content-Type: application/json" \\\n  -d '${body}'`}
+    </pre>
+  );
+}
+
+function SnippetExample({ secret }: { secret: string }) {
+  const origin = window.location.origin;
+  return (
+    <pre className="mt-3 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
+      {`<!-- every page -->\n<script src="${origin}/sdk/bnx.js" data-key="${secret}" async></script>\n\n<!-- thank-you page -->\n<script>\n  window.bnx = window.bnx || { q: [] };\n  bnx.q.push(["convert", { orderId: "1001", amountMinor: 4900, currency: "USD" }]);\n</script>`}
+    </pre>
+  );
+}
+
+function SalesCard({ admin }: { admin: boolean }) {
+  const list = useCursorList(commissionKeys.conversions, fetchConversions);
+  return (
+    <Card title={admin ? "All sales" : "My sales"}>
+      {list.isPending ? <Loading /> : list.isError ? <ErrorState problem={problemOf(list.error)} onRetry={() => void list.refetch()} /> : list.rows.length === 0 ? (
+        <EmptyState>No sales reported yet.</EmptyState>
+      ) : (
+        <ul className="divide-y divide-slate-100" data-testid="sales">
+          {list.rows.map((c) => <SaleRow key={c.id} sale={c} />)}
+        </ul>
+      )}
+      {list.hasNextPage && <Button variant="secondary" className="mt-3" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>}
+    </Card>
+  );
+}
+
+function SaleRow({ sale }: { sale: Conversion }) {
+  const [refunding, setRefunding] = useState(false);
+  const left = sale.amount_minor - sale.refunded_minor;
+  return (
+    <li className="flex flex-col gap-2 py-3 text-sm" data-testid="sale-row">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <span>
+          <strong>Order {sale.order_id}</strong> · {formatMoney(sale.amount_minor, sale.currency)}
+          {sale.product_id && <> · <RouterLink className="underline" to={`/app/products/${sale.product_id}`}>{sale.product_title}</RouterLink></>}
+        </span>
+        <ConversionStateBadge state={sale.state} />
+      </div>
+      <p className="text-slate-600">
+        {sale.attribution === "none"
+          ? <>Not attributed: {sale.unattributed_reason ? UNATTRIBUTED[sale.unattributed_reason] : "—"}. No commission.</>
+          : <>Through a {sale.attribution} · commission owed <strong data-testid="sale-commission">{formatMoney(sale.pool_minor, sale.currency)}</strong>
+              {sale.state === "pending" && sale.matures_at && <> · refund hold ends {formatDate(sale.matures_at)}</>}</>}
+      </p>
+      <p className="text-xs text-slate-500">
+        reported {formatDate(sale.created_at)}
+        {sale.refunded_minor > 0 && <> · refunded {formatMoney(sale.refunded_minor, sale.currency)}</>}
+        {sale.ledger_transaction_id && <> · <RouterLink className="underline" to={`/app/ledger/transactions/${sale.ledger_transaction_id}`}>ledger entry</RouterLink></>}
+      </p>
+      {left > 0 && (refunding ? <RefundForm sale={sale} left={left} onDone={() => setRefunding(false)} /> : (
+        <div><Button variant="secondary" onClick={() => setRefunding(true)}>Refund…</Button></div>
+      ))}
+    </li>
+  );
+}
+
+function RefundForm({ sale, left, onDone }: { sale: Conversion; left: number; onDone: () => void }) {
+  const queryClient = useQueryClient();
+  const [localError, setLocalError] = useState<string | null>(null);
+  const refund = useApiMutation(refundConversion, {
+    onSuccess: () => { void queryClient.invalidateQueries({ queryKey: commissionKeys.conversions }); onDone(); },
+  });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const v = formValues(e.currentTarget);
+    const amount = toMinor(v.amount ?? "", sale.currency);
+    if (amount === null || amount <= 0) { setLocalError("Enter an amount, e.g. 12.50."); return; }
+    setLocalError(null);
+    refund.mutate({ id: sale.id, body: { refund_id: `app-${crypto.randomUUID()}`, amount_minor: amount, reason: v.reason ?? "" } });
+  };
+  return (
+    <form onSubmit={submit} className="grid gap-3 rounded-md bg-slate-50 p-3 sm:grid-cols-[10rem_1fr_auto_auto] sm:items-start" noValidate data-testid="refund-form">
+      <Field label={`Amount (${sale.currency})`} name="amount" inputMode="decimal" defaultValue={fromMinor(left, sale.currency)}
+        error={localError ?? refund.fieldError("amount_minor")} hint={`Up to ${formatMoney(left, sale.currency)}`} />
+      <Field label="Reason" name="reason" maxLength={500} error={refund.fieldError("reason")} />
+      <Button type="submit" busy={refund.isPending} className="sm:mt-6">Refund</Button>
+      <Button type="button" variant="secondary" className="sm:mt-6" onClick={onDone}>Cancel</Button>
+      <div className="sm:col-span-4"><FormError problem={refund.problem && Object.keys(refund.problem.fieldErrors).length === 0 ? refund.problem : null} /></div>
+    </form>
+  );
+}
+
+function CouponsCard() {
+  const queryClient = useQueryClient();
+  const coupons = useQuery({ queryKey: commissionKeys.coupons, queryFn: fetchCoupons });
+  const products = useQuery({ queryKey: ["coupon-products"], queryFn: () => fetchMyProducts("approved", null) });
+  const offers = [{ value: "", label: "Choose a product" }, ...(products.data?.items ?? []).map((p) => ({ value: p.id, label: p.title }))];
+  const refresh = () => void queryClient.invalidateQueries({ queryKey: commissionKeys.coupons });
+  const create = useApiMutation(createCoupon, { onSuccess: refresh });
+  const revoke = useApiMutation(revokeCoupon, { onSuccess: refresh });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const v = formValues(form);
+    create.mutate({ code: v.code ?? "", affiliate_code: v.affiliate_code ?? "", product_id: v.product_id ?? "" }, { onSuccess: () => form.reset() });
+  };
+  return (
+    <Card title="Coupon codes">
+      <p className="mb-4 text-sm text-slate-600">A sale reported with a coupon code is credited to its affiliate, click or no click. Ask the affiliate for their referral code.</p>
+      <form onSubmit={submit} className="grid gap-3 sm:grid-cols-3 sm:items-start" noValidate>
+        <Field label="Coupon code" name="code" maxLength={40} error={create.fieldError("code")} />
+        <Field label="Affiliate's referral code" name="affiliate_code" maxLength={16} error={create.fieldError("affiliate_code")} />
+        <Select label="Product" name="product_id" options={offers} error={create.fieldError("product_id")} />
+        <div className="sm:col-span-3"><Button type="submit" busy={create.isPending}>Assign coupon</Button></div>
+        <div className="sm:col-span-3"><FormError problem={create.problem && Object.keys(create.problem.fieldErrors).length === 0 ? create.problem : null} /></div>
+      </form>
+      <div className="mt-4">
+        {coupons.isPending ? <Loading /> : coupons.isError ? <ErrorState problem={problemOf(coupons.error)} onRetry={() => void coupons.refetch()} /> : coupons.data.length === 0 ? (
+          <EmptyState>No coupon codes yet.</EmptyState>
+        ) : (
+          <ul className="divide-y divide-slate-100 text-sm" data-testid="coupons">
+            {coupons.data.map((c) => (
+              <li key={c.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+                <span><code className="font-semibold">{c.code}</code> · {c.affiliate_name} · {c.product_title}</span>
+                {c.revoked_at ? <span className="text-xs text-red-600">revoked</span> : (
+                  <Button variant="danger" busy={revoke.isPending && revoke.variables === c.id} onClick={() => revoke.mutate(c.id)}>Revoke</Button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,1 @@
+"""Conversions, commissions and their money on the ledger."""

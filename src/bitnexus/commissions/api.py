@@ -1,0 +1,229 @@
+"""Conversions (vendors' servers and the app), refunds, commissions and earnings, coupons."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import ValidationError
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import Response as StarletteResponse
+from starlette.routing import Route
+
+from bitnexus.accounts.deps import CurrentPrincipal
+from bitnexus.apikeys import service as apikeys
+from bitnexus.apikeys.models import Mode, Scope
+from bitnexus.commissions.deps import SaleReporter
+from bitnexus.commissions.errors import (
+    ConversionConflict,
+    ConversionNotFound,
+    CouponNotFound,
+    CouponTaken,
+    InvalidReport,
+    RefundConflict,
+)
+from bitnexus.commissions.models import CommissionState
+from bitnexus.commissions.schemas import (
+    BrowserConversion,
+    CommissionSharePage,
+    ConversionCreate,
+    ConversionPage,
+    ConversionRead,
+    CouponCreate,
+    CouponRead,
+    Earnings,
+    RefundCreate,
+    RefundRead,
+)
+from bitnexus.commissions.service import conversions, coupons, earnings, refunds
+from bitnexus.commissions.service.conversions import Reporter
+from bitnexus.core.deps import SessionDep
+from bitnexus.core.errors import (
+    BadRequest,
+    BitnexusError,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    Unauthorized,
+    errors_for,
+)
+
+router = APIRouter(prefix="/conversions", tags=["conversions"])
+commissions_router = APIRouter(prefix="/commissions", tags=["conversions"])
+coupons_router = APIRouter(prefix="/coupons", tags=["conversions"])
+sdk_router = APIRouter(prefix="/sdk", tags=["conversions"])
+
+PageLimit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        200: {"description": "This order was reported before: the original conversion"},
+        **errors_for(Unauthorized, Forbidden, InvalidInput, ConversionConflict),
+    },
+)
+async def report_conversion(
+    body: ConversionCreate, reporter: SaleReporter, session: SessionDep, response: Response
+) -> ConversionRead:
+    """Report a sale (vendors). Safe to retry: the same order with the same content returns the
+    original with 200; other content for the same order is a 409 with both digests."""
+    read, created = await conversions.record(session, reporter, body)
+    if not created:
+        response.status_code = 200
+    return read
+
+
+@router.get("", responses=errors_for(Forbidden, BadRequest))
+async def list_conversions(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    cursor: str | None = None,
+    limit: PageLimit = 50,
+) -> ConversionPage:
+    """Your sales with their commission and state, newest first (admins: every vendor's)."""
+    return await conversions.listed(session, principal.user, cursor=cursor, limit=limit)
+
+
+@router.get("/{conversion_id}", responses=errors_for(ConversionNotFound))
+async def get_conversion(
+    conversion_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> ConversionRead:
+    return await conversions.get(session, principal.user, conversion_id)
+
+
+@router.post(
+    "/{conversion_id}/refunds",
+    status_code=201,
+    responses={
+        200: {"description": "This refund id was used before: the original refund"},
+        **errors_for(ConversionNotFound, InvalidInput, RefundConflict, Forbidden),
+    },
+)
+async def refund_conversion(
+    conversion_id: uuid.UUID,
+    body: RefundCreate,
+    reporter: SaleReporter,
+    session: SessionDep,
+    response: Response,
+) -> RefundRead:
+    """Refund part or all of a sale (its vendor, or an admin in the app). Inside the refund
+    hold the commission is reversed; after it, clawed back from available earnings."""
+    read, created = await refunds.refund(session, reporter, conversion_id, body)
+    if not created:
+        response.status_code = 200
+    return read
+
+
+@commissions_router.get("", responses=errors_for(BadRequest))
+async def list_commissions(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    state: CommissionState | None = None,
+    cursor: str | None = None,
+    limit: PageLimit = 50,
+) -> CommissionSharePage:
+    """Your commissions and referral overrides, newest first (admins: everyone's)."""
+    return await earnings.commissions(
+        session, principal.user, state=state, cursor=cursor, limit=limit
+    )
+
+
+@commissions_router.get("/balances")
+async def my_balances(principal: CurrentPrincipal, session: SessionDep) -> list[Earnings]:
+    """Your earnings by state and currency, from your ledger accounts."""
+    return await earnings.balances(session, principal.user, principal.tenant.default_currency)
+
+
+@coupons_router.post(
+    "", status_code=201, responses=errors_for(Forbidden, InvalidInput, CouponTaken)
+)
+async def create_coupon(
+    body: CouponCreate, principal: CurrentPrincipal, session: SessionDep
+) -> CouponRead:
+    """Assign a coupon code to an affiliate for one of your products (vendors, admins)."""
+    return await coupons.create(session, principal.user, body)
+
+
+@coupons_router.get("")
+async def list_coupons(principal: CurrentPrincipal, session: SessionDep) -> list[CouponRead]:
+    """Your products' coupons (vendors), your own (affiliates), every one (admins)."""
+    return await coupons.listed(session, principal.user)
+
+
+@coupons_router.delete("/{coupon_id}", status_code=204, responses=errors_for(CouponNotFound))
+async def revoke_coupon(
+    coupon_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> None:
+    """Stop a coupon code from attributing sales (kept for the record)."""
+    await coupons.revoke(session, principal.user, coupon_id)
+
+
+MAX_REPORT_BYTES = 4096
+SDK_SCRIPT = (Path(__file__).parent / "sdk" / "bnx.js").read_bytes()
+
+
+@sdk_router.post(
+    "/conversions",
+    status_code=201,
+    responses={
+        200: {"description": "This order was reported before: the original conversion"},
+        **errors_for(Unauthorized, Forbidden, InvalidReport, ConversionConflict),
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/plain": {"schema": BrowserConversion.model_json_schema()}},
+        }
+    },
+)
+async def report_from_browser(
+    request: Request, session: SessionDep, response: Response
+) -> ConversionRead:
+    """A sale reported by `/sdk/bnx.js` from the vendor's thank-you page: a browser key
+    (scope conversions:browser), accepted only from a page on one of the vendor's products'
+    sites. Sent as text/plain so that browsers send it without a preflight."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
+    try:
+        raw = await request.body()
+        if len(raw) > MAX_REPORT_BYTES:
+            raise InvalidReport(errors=[FieldError("body", "At most 4 KB.")])
+        try:
+            body = BrowserConversion.model_validate_json(raw)
+        except ValidationError as exc:
+            raise InvalidReport(
+                "The report has invalid fields.",
+                errors=[
+                    FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"])
+                    for e in exc.errors()
+                ],
+            ) from exc
+        caller = await apikeys.authenticate(session, body.key, Scope.conversions_browser)
+        await conversions.check_origin(session, caller.user, origin)
+        reporter = Reporter(
+            caller.tenant, caller.user, "browser", test=caller.key.mode == Mode.test
+        )
+        sale = ConversionCreate.model_validate(body.model_dump(exclude={"key"}))
+        read, created = await conversions.record(session, reporter, sale)
+    except BitnexusError as exc:
+        exc.headers.update(cors)
+        raise
+    response.headers.update(cors)
+    if not created:
+        response.status_code = 200
+    return read
+
+
+async def sdk_script(request: StarletteRequest) -> StarletteResponse:
+    return StarletteResponse(
+        SDK_SCRIPT,
+        media_type="text/javascript",
+        headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"},
+    )
+
+
+SDK_ROUTES = [Route("/sdk/bnx.js", sdk_script, methods=["GET", "HEAD"])]

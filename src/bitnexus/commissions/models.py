@@ -1,0 +1,226 @@
+"""Coupons, conversions (sales a vendor reports), the commissions they earn and their refunds.
+
+The ledger holds the money; these rows say why it moved and what state each share is in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bitnexus.core.db import Base
+
+
+class Attribution(StrEnum):
+    click = "click"
+    coupon = "coupon"
+    none = "none"  # recorded for the vendor's figures; earns no commission
+
+
+class Unattributed(StrEnum):
+    """Why a conversion earned nothing."""
+
+    no_click = "no_click"  # neither a click id nor a coupon was given
+    unknown_click = "unknown_click"  # no such click in this tenant
+    expired_click = "expired_click"  # the click is older than the product's cookie window
+    other_vendor = "other_vendor"  # the click or coupon is for another vendor's product
+    unknown_coupon = "unknown_coupon"
+
+
+class ConversionState(StrEnum):
+    pending = "pending"  # commissions pending until the refund hold ends
+    matured = "matured"  # commissions available
+    refunded = "refunded"  # refunded in full
+    unattributed = "unattributed"
+
+
+class ShareKind(StrEnum):
+    affiliate = "affiliate"
+    override = "override"  # an upline's referral override
+    platform_fee = "platform_fee"
+
+
+class CommissionState(StrEnum):
+    pending = "pending"
+    available = "available"
+    reversed = "reversed"  # refunded in full
+
+
+class Coupon(Base):
+    """A coupon code a vendor's shop accepts, assigned to an affiliate for one product."""
+
+    __tablename__ = "coupons"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        ForeignKeyConstraint(["tenant_id", "affiliate_id"], ["users.tenant_id", "users.id"]),
+        ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
+        CheckConstraint("code ~ '^[A-Z0-9][A-Z0-9_-]{2,39}$'", name="code_format"),
+        Index("ix_coupons_tenant_id_affiliate_id", "tenant_id", "affiliate_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    code: Mapped[str] = mapped_column(String(40))  # stored upper-case; matched case-insensitively
+    affiliate_id: Mapped[uuid.UUID] = mapped_column()
+    product_id: Mapped[uuid.UUID] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Conversion(Base):
+    """A sale a vendor reported, once per (vendor, order id); `digest` is what a retry must
+    repeat. The rates it was split at are kept, so refunds use the same ones."""
+
+    __tablename__ = "conversions"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "vendor_id", "order_id"),
+        ForeignKeyConstraint(["tenant_id", "vendor_id"], ["users.tenant_id", "users.id"]),
+        ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
+        ForeignKeyConstraint(["tenant_id", "affiliate_id"], ["users.tenant_id", "users.id"]),
+        ForeignKeyConstraint(["click_id"], ["clicks.id"]),
+        ForeignKeyConstraint(
+            ["tenant_id", "ledger_transaction_id"],
+            ["ledger_transactions.tenant_id", "ledger_transactions.id"],
+        ),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("refunded_minor BETWEEN 0 AND amount_minor", name="refunded_within_amount"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
+        CheckConstraint("attribution IN ('click', 'coupon', 'none')", name="attribution_known"),
+        CheckConstraint(
+            "state IN ('pending', 'matured', 'refunded', 'unattributed')", name="state_known"
+        ),
+        CheckConstraint(
+            "(attribution = 'none') = (affiliate_id IS NULL)", name="attributed_has_affiliate"
+        ),
+        Index(
+            "ix_conversions_tenant_id_vendor_id_created_at_id",
+            "tenant_id",
+            "vendor_id",
+            "created_at",
+            "id",
+        ),
+        Index(
+            "ix_conversions_tenant_id_affiliate_id_created_at",
+            "tenant_id",
+            "affiliate_id",
+            "created_at",
+        ),
+        Index(
+            "ix_conversions_due",
+            "matures_at",
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    vendor_id: Mapped[uuid.UUID] = mapped_column()
+    order_id: Mapped[str] = mapped_column(String(100))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    customer_ref: Mapped[str | None] = mapped_column(String(200))
+    product_id: Mapped[uuid.UUID | None] = mapped_column()
+    click_id: Mapped[uuid.UUID | None] = mapped_column()
+    coupon_code: Mapped[str | None] = mapped_column(String(40))
+    affiliate_id: Mapped[uuid.UUID | None] = mapped_column()
+    attribution: Mapped[str] = mapped_column(String(8))
+    unattributed_reason: Mapped[str | None] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(8))  # "api" or "browser"
+    digest: Mapped[bytes] = mapped_column(LargeBinary)
+    commission_bps: Mapped[int | None] = mapped_column()
+    commission_fixed_minor: Mapped[int | None] = mapped_column(BigInteger)
+    tier_bonus_bps: Mapped[int] = mapped_column(server_default="0")
+    fee_bps: Mapped[int] = mapped_column(server_default="0")
+    override_bps: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default="{}")
+    pool_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    refunded_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    ledger_transaction_id: Mapped[uuid.UUID | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column()
+    matures_at: Mapped[dt.datetime | None] = mapped_column()
+    matured_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Commission(Base):
+    """One party's share of a conversion's pool (the platform's fee has no beneficiary)."""
+
+    __tablename__ = "commissions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "conversion_id"], ["conversions.tenant_id", "conversions.id"]
+        ),
+        ForeignKeyConstraint(["tenant_id", "beneficiary_id"], ["users.tenant_id", "users.id"]),
+        UniqueConstraint("tenant_id", "conversion_id", "kind", "level"),
+        CheckConstraint("kind IN ('affiliate', 'override', 'platform_fee')", name="kind_known"),
+        CheckConstraint("state IN ('pending', 'available', 'reversed')", name="state_known"),
+        CheckConstraint("level BETWEEN 0 AND 3", name="level_range"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("reversed_minor BETWEEN 0 AND amount_minor", name="reversed_within_amount"),
+        CheckConstraint(
+            "(kind = 'platform_fee') = (beneficiary_id IS NULL)", name="fee_has_no_beneficiary"
+        ),
+        Index(
+            "ix_commissions_tenant_id_beneficiary_id_created_at",
+            "tenant_id",
+            "beneficiary_id",
+            "created_at",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    conversion_id: Mapped[uuid.UUID] = mapped_column()
+    beneficiary_id: Mapped[uuid.UUID | None] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column()  # 0 for the affiliate and the fee, 1..3 for uplines
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    reversed_minor: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column()
+
+
+class Refund(Base):
+    """A refund of part or all of a conversion, once per (conversion, vendor's refund id).
+    After the refund hold it claws back from available earnings (`clawback`)."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "conversion_id"], ["conversions.tenant_id", "conversions.id"]
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "ledger_transaction_id"],
+            ["ledger_transactions.tenant_id", "ledger_transactions.id"],
+        ),
+        UniqueConstraint("tenant_id", "conversion_id", "refund_ref"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    conversion_id: Mapped[uuid.UUID] = mapped_column()
+    refund_ref: Mapped[str] = mapped_column(String(100))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(500), server_default="")
+    clawback: Mapped[bool] = mapped_column()
+    ledger_transaction_id: Mapped[uuid.UUID | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column()

@@ -1,0 +1,230 @@
+"""Every query on coupons, conversions, commissions and refunds (RLS scopes them to the
+transaction's tenant)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts.models import User
+from bitnexus.catalog.models import Product
+from bitnexus.commissions.models import Commission, Conversion, Coupon, Refund
+from bitnexus.tracking.models import Click
+
+
+@dataclass(frozen=True)
+class Upline:
+    id: uuid.UUID
+    level: int
+    payable: bool  # an active affiliate (others' levels are skipped)
+
+
+async def click(session: AsyncSession, click_id: uuid.UUID) -> Click | None:
+    return await session.get(Click, click_id)
+
+
+async def first_click(
+    session: AsyncSession, visitor_hash: bytes, product_id: uuid.UUID, since: dt.datetime
+) -> Click | None:
+    """The visitor's earliest click through any link to the product since `since`."""
+    stmt = (
+        select(Click)
+        .where(
+            Click.visitor_hash == visitor_hash,
+            Click.product_id == product_id,
+            Click.created_at >= since,
+        )
+        .order_by(Click.created_at, Click.id)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def coupon(session: AsyncSession, code: str) -> Coupon | None:
+    found = await session.execute(
+        select(Coupon).where(Coupon.code == code, Coupon.revoked_at.is_(None))
+    )
+    return found.scalar_one_or_none()
+
+
+async def coupon_by_id(session: AsyncSession, coupon_id: uuid.UUID) -> Coupon | None:
+    return await session.get(Coupon, coupon_id, with_for_update=True)
+
+
+async def coupon_code_taken(session: AsyncSession, code: str) -> bool:
+    found = await session.execute(select(Coupon.id).where(Coupon.code == code))
+    return found.first() is not None
+
+
+async def coupons(
+    session: AsyncSession, *, vendor_id: uuid.UUID | None, affiliate_id: uuid.UUID | None
+) -> Sequence[tuple[Coupon, str, str]]:
+    """Coupons with their affiliate's name and product's title, newest first."""
+    stmt = (
+        select(Coupon, User.name, Product.title)
+        .join(User, User.id == Coupon.affiliate_id)
+        .join(Product, Product.id == Coupon.product_id)
+        .order_by(Coupon.created_at.desc(), Coupon.id)
+    )
+    if vendor_id is not None:
+        stmt = stmt.where(Product.vendor_id == vendor_id)
+    if affiliate_id is not None:
+        stmt = stmt.where(Coupon.affiliate_id == affiliate_id)
+    return [(c, name, title) for c, name, title in (await session.execute(stmt)).all()]
+
+
+async def uplines(session: AsyncSession, affiliate_id: uuid.UUID, levels: int) -> list[Upline]:
+    """The affiliate's referrer (level 1), theirs (level 2)… up to `levels`."""
+    if levels == 0:
+        return []
+    rows = await session.execute(
+        text(
+            """
+            WITH RECURSIVE chain(id, referred_by_id, role, status, level) AS (
+                SELECT id, referred_by_id, role, status, 0 FROM users WHERE id = :affiliate
+                UNION ALL
+                SELECT u.id, u.referred_by_id, u.role, u.status, c.level + 1
+                FROM users u JOIN chain c ON u.id = c.referred_by_id
+                WHERE c.level < :levels
+            )
+            SELECT id, level, role = 'affiliate' AND status = 'active' AS payable
+            FROM chain WHERE level > 0 ORDER BY level
+            """
+        ),
+        {"affiliate": affiliate_id, "levels": levels},
+    )
+    return [Upline(r.id, r.level, r.payable) for r in rows]
+
+
+async def insert_conversion(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert unless the vendor already reported this order (then wait for that one to commit
+    and insert nothing); True when this call inserted it."""
+    stmt = (
+        insert(Conversion)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["tenant_id", "vendor_id", "order_id"])
+        .returning(Conversion.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none() is not None
+
+
+async def any_conversion(session: AsyncSession) -> bool:
+    return (await session.execute(select(Conversion.id).limit(1))).first() is not None
+
+
+async def conversion_by_order(
+    session: AsyncSession, vendor_id: uuid.UUID, order_id: str
+) -> Conversion | None:
+    found = await session.execute(
+        select(Conversion).where(Conversion.vendor_id == vendor_id, Conversion.order_id == order_id)
+    )
+    return found.scalar_one_or_none()
+
+
+async def conversion(
+    session: AsyncSession, conversion_id: uuid.UUID, *, lock: bool = False
+) -> Conversion | None:
+    return await session.get(
+        Conversion, conversion_id, with_for_update=lock, populate_existing=lock
+    )
+
+
+async def conversions(
+    session: AsyncSession,
+    *,
+    vendor_id: uuid.UUID | None,
+    after: tuple[dt.datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[Conversion]:
+    stmt = select(Conversion).order_by(Conversion.created_at.desc(), Conversion.id.desc())
+    if vendor_id is not None:
+        stmt = stmt.where(Conversion.vendor_id == vendor_id)
+    if after is not None:
+        stmt = stmt.where(tuple_(Conversion.created_at, Conversion.id) < after)
+    return (await session.execute(stmt.limit(limit))).scalars().all()
+
+
+async def shares_of(
+    session: AsyncSession, conversion_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Commission]]:
+    rows = await session.execute(
+        select(Commission)
+        .where(Commission.conversion_id.in_(conversion_ids))
+        .order_by(Commission.kind, Commission.level)
+    )
+    out: dict[uuid.UUID, list[Commission]] = {i: [] for i in conversion_ids}
+    for share in rows.scalars():
+        out[share.conversion_id].append(share)
+    return out
+
+
+async def titles(session: AsyncSession, product_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not product_ids:
+        return {}
+    rows = await session.execute(
+        select(Product.id, Product.title).where(Product.id.in_(product_ids))
+    )
+    return {r.id: r.title for r in rows}
+
+
+async def commissions_of(
+    session: AsyncSession,
+    *,
+    beneficiary_id: uuid.UUID | None,
+    state: str | None,
+    after: tuple[dt.datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[tuple[Commission, Conversion]]:
+    stmt = (
+        select(Commission, Conversion)
+        .join(Conversion, Conversion.id == Commission.conversion_id)
+        .where(Commission.kind != "platform_fee")
+        .order_by(Commission.created_at.desc(), Commission.id.desc())
+    )
+    if beneficiary_id is not None:
+        stmt = stmt.where(Commission.beneficiary_id == beneficiary_id)
+    if state is not None:
+        stmt = stmt.where(Commission.state == state)
+    if after is not None:
+        stmt = stmt.where(tuple_(Commission.created_at, Commission.id) < after)
+    return [(c, v) for c, v in (await session.execute(stmt.limit(limit))).all()]
+
+
+async def refund_by_ref(
+    session: AsyncSession, conversion_id: uuid.UUID, refund_ref: str
+) -> Refund | None:
+    found = await session.execute(
+        select(Refund).where(Refund.conversion_id == conversion_id, Refund.refund_ref == refund_ref)
+    )
+    return found.scalar_one_or_none()
+
+
+async def due(session: AsyncSession, now: dt.datetime, limit: int) -> Sequence[Conversion]:
+    """Conversions whose refund hold has ended, locked; ones another worker holds are skipped."""
+    stmt = (
+        select(Conversion)
+        .where(Conversion.state == "pending", Conversion.matures_at <= now)
+        .order_by(Conversion.matures_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def landing_pages(session: AsyncSession, vendor_id: uuid.UUID) -> list[str]:
+    rows = await session.execute(
+        select(Product.landing_url).where(Product.vendor_id == vendor_id).distinct()
+    )
+    return list(rows.scalars())
+
+
+async def tenants_due(session: AsyncSession, now: dt.datetime) -> list[uuid.UUID]:
+    rows = await session.execute(text("SELECT bitnexus_commissions_due(:now)"), {"now": now})
+    return [r[0] for r in rows]

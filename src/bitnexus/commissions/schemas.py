@@ -1,0 +1,152 @@
+"""Request and response shapes of conversions, commissions, refunds and coupons (money in
+integer minor units)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from bitnexus.commissions.models import (
+    Attribution,
+    CommissionState,
+    ConversionState,
+    ShareKind,
+    Unattributed,
+)
+from bitnexus.core.schemas import InputModel, OutputModel
+
+MAX_AMOUNT = 10**12  # minor units
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
+Reference = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+CouponCode = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$", to_upper=True)
+]
+
+
+class ConversionCreate(InputModel):
+    """A sale: the click id from the `bnx_cid` parameter or cookie, or a coupon code; the
+    order id makes a retry safe (same order, same content: the original comes back)."""
+
+    order_id: Reference
+    amount_minor: int = Field(gt=0, le=MAX_AMOUNT)
+    currency: Currency
+    click_id: uuid.UUID | None = None
+    coupon: CouponCode | None = None
+    product_id: uuid.UUID | None = None  # needed only when neither click nor coupon names it
+    customer_ref: str | None = Field(None, max_length=200)
+
+
+class BrowserConversion(ConversionCreate):
+    """What `/sdk/bnx.js` sends from the vendor's thank-you page: a sale and a browser key."""
+
+    key: str = Field(max_length=200)
+
+
+class ShareRead(OutputModel):
+    kind: ShareKind
+    level: int
+    beneficiary_id: uuid.UUID | None
+    amount_minor: int
+    reversed_minor: int
+    state: CommissionState
+
+
+class ConversionRead(OutputModel):
+    id: uuid.UUID
+    order_id: str
+    amount_minor: int
+    currency: str
+    refunded_minor: int
+    product_id: uuid.UUID | None
+    product_title: str | None
+    affiliate_id: uuid.UUID | None
+    attribution: Attribution
+    unattributed_reason: Unattributed | None
+    state: ConversionState
+    pool_minor: int  # the commission the vendor owes for it (before refunds)
+    shares: list[ShareRead]
+    ledger_transaction_id: uuid.UUID | None
+    created_at: dt.datetime
+    matures_at: dt.datetime | None
+    test: bool = False  # reported with a test key: checked and split, nothing stored
+
+
+class ConversionPage(OutputModel):
+    items: list[ConversionRead]
+    next_cursor: str | None
+
+
+class RefundCreate(InputModel):
+    """Part or all of a sale given back; `refund_id` (yours) makes a retry safe."""
+
+    refund_id: Reference
+    amount_minor: int = Field(gt=0, le=MAX_AMOUNT)
+    reason: str = Field("", max_length=500)
+
+
+class RefundRead(OutputModel):
+    id: uuid.UUID
+    conversion_id: uuid.UUID
+    refund_id: str
+    amount_minor: int
+    reason: str
+    clawback: bool  # after the refund hold: taken back from available earnings
+    ledger_transaction_id: uuid.UUID | None
+    created_at: dt.datetime
+
+
+class CommissionShare(OutputModel):
+    """One of your shares of a sale."""
+
+    id: uuid.UUID
+    conversion_id: uuid.UUID
+    kind: ShareKind
+    level: int
+    amount_minor: int
+    reversed_minor: int
+    currency: str
+    state: CommissionState
+    product_id: uuid.UUID | None
+    product_title: str | None
+    sale_minor: int
+    created_at: dt.datetime
+    matures_at: dt.datetime | None
+
+
+class CommissionSharePage(OutputModel):
+    items: list[CommissionShare]
+    next_cursor: str | None
+
+
+class Earnings(OutputModel):
+    """Your balances by state, per currency, read from the ledger."""
+
+    currency: str
+    pending_minor: int
+    available_minor: int
+    paid_minor: int
+
+
+class CouponCreate(InputModel):
+    """`affiliate_code` is the affiliate's referral code (the code they share anyway)."""
+
+    code: CouponCode
+    affiliate_code: Annotated[str, StringConstraints(min_length=4, max_length=16, to_upper=True)]
+    product_id: uuid.UUID
+
+
+class CouponRead(OutputModel):
+    id: uuid.UUID
+    code: str
+    affiliate_id: uuid.UUID
+    affiliate_name: str
+    product_id: uuid.UUID
+    product_title: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+AttributionModel = Literal["last_click", "first_click"]

@@ -1,0 +1,1 @@
+"""Commissions services: conversions (attribution and split), refunds, maturation, coupons."""

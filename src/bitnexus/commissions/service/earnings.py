@@ -1,0 +1,88 @@
+"""What a member has earned: their shares of sales, and their balances by state (read from
+the ledger, so the figures are the ledger's)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts.models import Role, User
+from bitnexus.commissions import repository
+from bitnexus.commissions.accounts import Earning
+from bitnexus.commissions.models import CommissionState, ShareKind
+from bitnexus.commissions.schemas import CommissionShare, CommissionSharePage, Earnings
+from bitnexus.core.schemas import decode_keys, encode_keys
+from bitnexus.ledger import repository as ledger_repository
+
+
+async def commissions(
+    session: AsyncSession,
+    user: User,
+    *,
+    state: CommissionState | None,
+    cursor: str | None,
+    limit: int,
+) -> CommissionSharePage:
+    """Your shares of sales (your own and your referrals' overrides), newest first; tenant
+    admins see everyone's."""
+    keys = decode_keys(cursor, expect=(dt.datetime, uuid.UUID))
+    rows = await repository.commissions_of(
+        session,
+        beneficiary_id=None if user.role == Role.tenant_admin else user.id,
+        state=state,
+        after=(keys[0], keys[1]) if keys else None,  # type: ignore[arg-type]
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    titles = await repository.titles(session, {v.product_id for _, v in page if v.product_id})
+    items = [
+        CommissionShare(
+            id=share.id,
+            conversion_id=sale.id,
+            kind=ShareKind(share.kind),
+            level=share.level,
+            amount_minor=share.amount_minor,
+            reversed_minor=share.reversed_minor,
+            currency=share.currency,
+            state=CommissionState(share.state),
+            product_id=sale.product_id,
+            product_title=titles.get(sale.product_id) if sale.product_id else None,
+            sale_minor=sale.amount_minor,
+            created_at=share.created_at,
+            matures_at=sale.matures_at,
+        )
+        for share, sale in page
+    ]
+    more = len(rows) > limit and page
+    last = page[-1][0] if page else None
+    return CommissionSharePage(
+        items=items,
+        next_cursor=encode_keys(last.created_at, last.id) if more and last else None,
+    )
+
+
+async def balances(session: AsyncSession, user: User, default_currency: str) -> list[Earnings]:
+    """Pending, available and paid, per currency, from the user's ledger accounts (the
+    program's currency always, at zero before the first sale)."""
+    owned = [
+        a
+        for a in await ledger_repository.accounts_owned_by(session, user.id)
+        if a.code.startswith(f"affiliate:{user.id}:")
+    ]
+    amounts = await ledger_repository.balances(session, [a.id for a in owned])
+    by_currency: dict[str, dict[str, int]] = defaultdict(dict, {default_currency: {}})
+    for account in owned:
+        state = account.code.split(":")[2]
+        by_currency[account.currency][state] = amounts.get(account.id, 0)
+    return [
+        Earnings(
+            currency=currency,
+            pending_minor=states.get(Earning.pending, 0),
+            available_minor=states.get(Earning.available, 0),
+            paid_minor=states.get(Earning.paid, 0),
+        )
+        for currency, states in sorted(by_currency.items())
+    ]

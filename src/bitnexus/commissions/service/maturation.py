@@ -1,0 +1,70 @@
+"""Maturing: when a conversion's refund hold ends, its pending shares become available.
+
+One balanced transaction per conversion moves what is left of each share (after partial
+refunds) from the beneficiary's pending account to their available one. The platform's fee was
+revenue from the start; its share is only marked available.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.commissions import repository
+from bitnexus.commissions.accounts import Earning
+from bitnexus.commissions.models import CommissionState, ConversionState
+from bitnexus.commissions.service.conversions import share_account
+from bitnexus.core.errors import BitnexusError
+from bitnexus.ledger import service as ledger
+from bitnexus.ledger.service import PostingSpec, TransactionSpec
+
+BATCH = 200
+
+
+async def mature_due(session: AsyncSession, tenant_id: uuid.UUID, *, now: dt.datetime) -> int:
+    """Mature up to `BATCH` of the tenant's conversions whose hold ended by `now` (others'
+    workers skip the ones this one holds); returns how many."""
+    due = await repository.due(session, now, BATCH)
+    if not due:
+        return 0
+    shares = await repository.shares_of(session, [c.id for c in due])
+    specs: list[TransactionSpec] = []
+    opened: dict[str, ledger.AccountSpec] = {}
+    for conversion in due:
+        postings: list[PostingSpec] = []
+        for share in shares[conversion.id]:
+            if share.state != CommissionState.pending:
+                continue
+            share.state = CommissionState.available
+            share.updated_at = now
+            left = share.amount_minor - share.reversed_minor
+            if share.beneficiary_id is None or left == 0:
+                continue
+            source, target = (
+                share_account(share, Earning.pending),
+                share_account(share, Earning.available),
+            )
+            opened[target.code] = target
+            postings += [
+                PostingSpec(source.code, left, share.currency),
+                PostingSpec(target.code, -left, share.currency),
+            ]
+        conversion.state = ConversionState.matured
+        conversion.matured_at = now
+        if postings:
+            specs.append(
+                TransactionSpec(
+                    idempotency_key=f"mature:{conversion.id}",
+                    postings=postings,
+                    description=f"Matured: order {conversion.order_id}",
+                    metadata={"conversion_id": str(conversion.id)},
+                )
+            )
+    await ledger.open_accounts(session, tenant_id, list(opened.values()))
+    for outcome in await ledger.post_transactions(session, tenant_id, specs):
+        if isinstance(outcome, BitnexusError):
+            raise outcome
+    await session.flush()
+    return len(due)

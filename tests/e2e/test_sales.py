@@ -1,0 +1,167 @@
+"""Sales in a real Chromium: a visitor follows an affiliate's link to a vendor's site whose
+`/sdk/bnx.js` snippet reports the sale from the thank-you page; the affiliate and their upline
+see their pending commissions, the vendor refunds part of the sale, and what is left matures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from playwright.async_api import BrowserContext, expect
+
+from bitnexus.commissions import jobs
+from bitnexus.core.db import Database
+from bitnexus.core.dburl import DatabaseUrls
+from tests.accounts.factories import signup_affiliate
+from tests.catalog.support import Program
+from tests.commissions.support import api_key, settings
+from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.e2e
+NewContext = Callable[..., Awaitable[BrowserContext]]
+DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0 Safari/537.36"
+
+
+class Shop:
+    """A vendor's site on `localhost` (another host than the server's 127.0.0.1, so the cookie
+    the snippet keeps is the shop's own): a landing page and a thank-you page."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url, self.key = server_url, ""
+        shop = self
+
+        class Page(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                snippet = f'<script src="{shop.server_url}/sdk/bnx.js" data-key="{shop.key}"'
+                if self.path.startswith("/thanks"):
+                    body = (
+                        f"<h1>Thank you</h1><p id='result'>reporting…</p>{snippet} onload=\"bnx.convert("
+                        "{orderId: 'E2E-1', amountMinor: 4900, currency: 'USD'}).then("
+                        "r => document.getElementById('result').textContent = 'recorded ' + r.state,"
+                        " e => document.getElementById('result').textContent = 'refused ' + e.message)\"></script>"
+                    )
+                else:
+                    body = (
+                        f"<h1>Python course</h1><a href='/thanks'>Buy</a>{snippet} async></script>"
+                    )
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(f"<html><body>{body}</body></html>".encode())
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        self.url = f"http://localhost:{self.server.server_address[1]}"
+
+
+@pytest.fixture
+def shop(server_url: str) -> Iterator[Shop]:
+    made = Shop(server_url)
+    threading.Thread(target=made.server.serve_forever, daemon=True).start()
+    yield made
+    made.server.shutdown()
+
+
+async def test_a_sale_reported_by_the_snippet_pays_the_affiliate_and_the_upline(
+    new_context: NewContext,
+    live_program: Program,
+    shop: Shop,
+    server_url: str,
+    db_urls: DatabaseUrls,
+) -> None:
+    program, upline = live_program, live_program.affiliate
+    assert (
+        await settings(program.admin, platform_fee_bps=1_000, override_bps=[1_000])
+    ).status_code == 200
+    async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
+        seller = await signup_affiliate(
+            c, program.admin.slug, referral_code=upline.user["referral_code"]
+        )
+        offer = await program.approved(
+            title="Python course",
+            landing_url=f"{shop.url}/landing",
+            commission={"bps": 2_000},
+            refund_hold_days=7,
+        )
+        link = (
+            await c.post("/api/v1/links", json={"product_id": offer["id"]}, headers=seller.headers)
+        ).json()
+        shop.key = await api_key(program.vendor, scope="conversions:browser")
+
+        visitor = await (await new_context(user_agent=DESKTOP)).new_page()
+        await visitor.goto(link["short_url"])
+        await expect(visitor.get_by_role("heading", name="Python course")).to_be_visible()
+        await visitor.wait_for_function("document.cookie.includes('bnx_cid=')")
+        await visitor.get_by_role("link", name="Buy").click()
+        await expect(visitor.locator("#result")).to_have_text("recorded pending")
+
+        # pool 20% of 49.00 = 9.80: fee 0.98, upline 0.98, seller 7.84
+        page = await login(await new_context(), seller)
+        await page.get_by_role("link", name="Commissions").click()
+        await expect(page.get_by_test_id("balance-pending")).to_have_text("$7.84")
+        row = page.get_by_test_id("commission-row")
+        await expect(row).to_contain_text("Python course")
+        await expect(row).to_contain_text("pending")
+        up = await login(await new_context(), upline)
+        await up.get_by_role("link", name="Commissions").click()
+        await expect(up.get_by_test_id("balance-pending")).to_have_text("$0.98")
+        await expect(up.get_by_test_id("commission-row")).to_contain_text(
+            "Referral override, level 1"
+        )
+
+        # the vendor refunds 10.00 of it: every share shrinks to 39/49 of itself
+        vendor = await login(await new_context(), program.vendor)
+        await vendor.get_by_role("link", name="Sales").click()
+        sale = vendor.get_by_test_id("sale-row").filter(has_text="Order E2E-1")
+        await expect(sale.get_by_test_id("sale-commission")).to_have_text("$9.80")
+        await sale.get_by_role("button", name="Refund…").click()
+        form = sale.get_by_test_id("refund-form")
+        await form.get_by_label("Amount (USD)").fill("abc")
+        await form.get_by_role("button", name="Refund").click()
+        await expect(form.get_by_role("alert")).to_contain_text("Enter an amount")
+        await form.get_by_label("Amount (USD)").fill("10.00")
+        await form.get_by_label("Reason").fill("one module returned")
+        await form.get_by_role("button", name="Refund").click()
+        await expect(sale).to_contain_text("refunded $10.00")
+        await page.reload()
+        await expect(page.get_by_test_id("balance-pending")).to_have_text("$6.24")
+
+        # the refund hold ends: what is left becomes available
+        db = Database(db_urls.app)
+        try:
+            await jobs.mature(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
+        finally:
+            await db.dispose()
+        await page.reload()
+        await expect(page.get_by_test_id("balance-available")).to_have_text("$6.24")
+        await expect(page.get_by_test_id("balance-pending")).to_have_text("$0.00")
+        await expect(page.get_by_test_id("commission-row")).to_contain_text("available")
+
+
+async def test_an_admin_sets_the_commission_policy(
+    new_context: NewContext, live_program: Program
+) -> None:
+    page = await login(await new_context(), live_program.admin)
+    await page.get_by_role("link", name="Settings").click()
+    await page.get_by_label("Platform fee (basis points of the pool)").fill("6000")
+    await page.get_by_label("Level 1").fill("5000")
+    await page.get_by_role("button", name="Save commission policy").click()
+    await expect(page.get_by_role("alert").filter(has_text="may not exceed 100%")).to_be_visible()
+    await page.get_by_label("Platform fee (basis points of the pool)").fill("500")
+    await page.get_by_label("Level 2").fill("250")
+    await page.get_by_label("Level 1").fill("1000")
+    await page.get_by_label("Attribution").select_option("first_click")
+    await page.get_by_role("button", name="Save commission policy").click()
+    await expect(page.get_by_text("Commission policy saved.")).to_be_visible()
+    async with httpx.AsyncClient(base_url=str(page.url).split("/app")[0], timeout=20) as c:
+        got = await c.get("/api/v1/tenant/settings", headers=live_program.admin.headers)
+    assert (got.json()["platform_fee_bps"], got.json()["override_bps"]) == (500, [1_000, 250])
+    assert got.json()["attribution"] == "first_click"
+    await page.get_by_role("link", name="Sales").click()
+    await expect(page.get_by_text("No sales reported yet.")).to_be_visible()
