@@ -59,7 +59,7 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
     assert second.returncode == 0, second.stderr
     assert "admin@acme.example" in second.stderr
     assert "Acme" not in second.stdout
-    # the demo's ledger, once, in one signed block (it verifies): five attributed sales, two
+    # the demo's ledger, once, in one signed block (it verifies): six attributed sales, two
     # maturings, three refunds
     with psycopg.connect(libpq(db_urls.owner)) as conn:
         counts = conn.execute(
@@ -67,7 +67,7 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
             " (SELECT count(*) FROM ledger_blocks WHERE tenant_id = t.id)"
             " FROM tenants t WHERE slug = 'acme'"
         ).fetchone()
-    assert counts == (10, 1)
+    assert counts == (11, 1)
     # the demo's catalog, once: products in several grades, one waiting, one rejected
     with psycopg.connect(libpq(db_urls.owner)) as conn:
         catalog = conn.execute(
@@ -110,8 +110,9 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
         ("A-1004", "matured", False, "coupon"),
         ("A-1005", "refunded", True, "coupon"),
         ("A-1006", "unattributed", False, "none"),
+        ("A-1007", "held", False, "click"),
     ]
-    assert dict(shares) == {"available": 2, "pending": 2, "reversed": 3}
+    assert dict(shares) == {"available": 2, "held": 1, "pending": 2, "reversed": 3}
     verified = _run(settings, "ledger", "verify", "--tenant", "acme")
     assert verified.returncode == 0, verified.stderr
 

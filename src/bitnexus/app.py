@@ -62,6 +62,7 @@ def api_router() -> APIRouter:
         commissions_api.commissions_router,
         commissions_api.coupons_router,
         commissions_api.sdk_router,
+        commissions_api.holds_router,
         ops_api.dev_router,
     ):
         router.include_router(sub)

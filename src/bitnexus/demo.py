@@ -235,7 +235,7 @@ async def seed_links(db: Database) -> None:
             id=uuid.uuid4(),
             tenant_id=found.id,
             link_id=links[i % len(links)].id,
-            at=utcnow(),
+            at=utcnow() - dt.timedelta(hours=3, minutes=i),  # well before the sales
             ip=f"198.51.100.{i % 5}",
             visitor_id=f"demovisitor{i % 5:08d}",
             user_agent=DEMO_AGENTS[i % len(DEMO_AGENTS)],
@@ -326,6 +326,7 @@ class DemoSale:
     via: str  # "click" (affiliate1's links), "coupon" (affiliate2's code) or "none"
     days_ago: int
     refund_percent: int = 0
+    customer: str | None = None
 
 
 DEMO_COUPON = "BOB10"
@@ -336,6 +337,7 @@ DEMO_SALES = [
     DemoSale("A-1004", "coupon", 40),  # matured: available (and an override for affiliate1)
     DemoSale("A-1005", "coupon", 50, refund_percent=100),  # refunded after the hold: clawed back
     DemoSale("A-1006", "none", 3),  # no click or coupon: kept, earns nothing
+    DemoSale("A-1007", "click", 0, customer="affiliate1@acme.example"),  # held: self-referral
 ]
 
 
@@ -350,6 +352,7 @@ async def seed_sales(db: Database, settings: Settings) -> None:
             return
         tenant = await tenants.current(session, found.id)
         tenant.platform_fee_bps, tenant.override_bps = 1_000, [1_000, 500]
+        tenant.fraud_hold_coupon_without_click = False  # affiliate2's coupon is for a podcast
         affiliate1 = await accounts_repository.get_user_by_email(session, "affiliate1@acme.example")
         affiliate2 = await accounts_repository.get_user_by_email(session, "affiliate2@acme.example")
         assert affiliate1 is not None
@@ -385,6 +388,7 @@ async def seed_sales(db: Database, settings: Settings) -> None:
                     click_id=own[n % len(own)].id if sale.via == "click" else None,
                     coupon=DEMO_COUPON if sale.via == "coupon" else None,
                     product_id=product.id if sale.via == "none" else None,
+                    customer_ref=sale.customer,
                 ),
                 now=now - dt.timedelta(days=sale.days_ago),
             )

@@ -9,7 +9,15 @@ from bitnexus.accounts.models import (
 )
 from bitnexus.apikeys.models import ApiKey
 from bitnexus.catalog.models import Product, ProductImage, ProductReview
-from bitnexus.commissions.models import Commission, Conversion, Coupon, Refund
+from bitnexus.commissions.models import (
+    Commission,
+    Conversion,
+    Coupon,
+    FraudHold,
+    FraudHoldEvent,
+    MemberAddress,
+    Refund,
+)
 from bitnexus.core.db import Base
 from bitnexus.ledger.models import (
     LedgerAccount,
@@ -37,6 +45,8 @@ __all__ = [
     "Conversion",
     "Coupon",
     "DevMail",
+    "FraudHold",
+    "FraudHoldEvent",
     "Invitation",
     "LedgerAccount",
     "LedgerAlarm",
@@ -48,6 +58,7 @@ __all__ = [
     "LedgerTreeNode",
     "LedgerTreeState",
     "Link",
+    "MemberAddress",
     "PasswordResetToken",
     "PlatformAuditEntry",
     "Product",

@@ -79,9 +79,16 @@ async def open_shop(
     levels: list[int] | None = None,
     **product: Any,
 ) -> Shop:
-    """Program settings: a 10% platform fee and a 10% level-1 override, unless told otherwise;
-    the product pays 20% unless told otherwise."""
-    r = await settings(program.admin, platform_fee_bps=fee_bps, override_bps=levels or [1_000])
+    """Program settings: a 10% platform fee and a 10% level-1 override, unless told otherwise,
+    and only the self-referral and shared-address fraud rules on (tests click and buy at once,
+    and sell by coupon without clicks); the product pays 20% unless told otherwise."""
+    r = await settings(
+        program.admin,
+        platform_fee_bps=fee_bps,
+        override_bps=levels or [1_000],
+        fraud_min_click_seconds=0,
+        fraud_hold_coupon_without_click=False,
+    )
     assert r.status_code == 200, r.text
     upline = program.affiliate
     affiliate = await signup_affiliate(

@@ -47,8 +47,18 @@ async def test_a_sale_through_a_click_pays_affiliate_upline_and_platform_on_the_
     assert shares[("override", 1)]["amount_minor"] == 199
     assert shares[("override", 1)]["beneficiary_id"] == shop.upline.id
     assert shares[("platform_fee", 0)]["amount_minor"] == 199
-    assert await shop.balances(shop.affiliate) == {"pending": 1_601, "available": 0, "paid": 0}
-    assert await shop.balances(shop.upline) == {"pending": 199, "available": 0, "paid": 0}
+    assert await shop.balances(shop.affiliate) == {
+        "held": 0,
+        "pending": 1_601,
+        "available": 0,
+        "paid": 0,
+    }
+    assert await shop.balances(shop.upline) == {
+        "held": 0,
+        "pending": 199,
+        "available": 0,
+        "paid": 0,
+    }
 
     with owner_engine.connect() as conn:  # one balanced transaction, its split in its metadata
         postings = conn.execute(
@@ -99,7 +109,12 @@ async def test_a_retried_order_returns_the_original_and_other_content_is_refused
     assert other.status_code == 409
     body = other.json()
     assert body["stored_digest"] != body["given_digest"]
-    assert await shop.balances(shop.affiliate) == {"pending": 1_600, "available": 0, "paid": 0}
+    assert await shop.balances(shop.affiliate) == {
+        "held": 0,
+        "pending": 1_600,
+        "available": 0,
+        "paid": 0,
+    }
 
 
 async def test_sales_that_cannot_be_attributed_are_kept_and_earn_nothing(
@@ -126,7 +141,12 @@ async def test_sales_that_cannot_be_attributed_are_kept_and_earn_nothing(
         sale = r.json()
         assert (sale["attribution"], sale["unattributed_reason"]) == ("none", reason)
         assert (sale["state"], sale["pool_minor"], sale["shares"]) == ("unattributed", 0, [])
-    assert await shop.balances(shop.affiliate) == {"pending": 0, "available": 0, "paid": 0}
+    assert await shop.balances(shop.affiliate) == {
+        "held": 0,
+        "pending": 0,
+        "available": 0,
+        "paid": 0,
+    }
 
     # another vendor's click is not this vendor's sale
     other_vendor = await new_program(make_client)  # (different tenant: its clicks are unknown)
@@ -215,7 +235,12 @@ async def test_refunds_inside_the_hold_reverse_and_after_it_claw_back(
     shop = await open_shop(program, make_client, refund_hold_days=14)
     first = (await shop.report(click_id=await shop.click(make_client()))).json()
     second = (await shop.report(order_id="A-2", click_id=await shop.click(make_client()))).json()
-    assert await shop.balances(shop.affiliate) == {"pending": 3_200, "available": 0, "paid": 0}
+    assert await shop.balances(shop.affiliate) == {
+        "held": 0,
+        "pending": 3_200,
+        "available": 0,
+        "paid": 0,
+    }
 
     # inside the hold: a partial refund cuts every share in proportion, then the rest
     r = await shop.refund(first["id"], amount_minor=2_500, reason="one seat returned")
@@ -239,11 +264,26 @@ async def test_refunds_inside_the_hold_reverse_and_after_it_claw_back(
     # the hold ends: what is left matures; a refund then claws back from available
     assert await _mature(db_urls, 13) == 0
     assert await _mature(db_urls, 15) >= 1
-    assert await shop.balances(shop.affiliate) == {"pending": 0, "available": 1_600, "paid": 0}
-    assert await shop.balances(shop.upline) == {"pending": 0, "available": 200, "paid": 0}
+    assert await shop.balances(shop.affiliate) == {
+        "held": 0,
+        "pending": 0,
+        "available": 1_600,
+        "paid": 0,
+    }
+    assert await shop.balances(shop.upline) == {
+        "held": 0,
+        "pending": 0,
+        "available": 200,
+        "paid": 0,
+    }
     r = await shop.refund(second["id"], refund_id="R-9", amount_minor=10_000)
     assert (r.status_code, r.json()["clawback"]) == (201, True)
-    assert await shop.balances(shop.affiliate) == {"pending": 0, "available": 0, "paid": 0}
+    assert await shop.balances(shop.affiliate) == {
+        "held": 0,
+        "pending": 0,
+        "available": 0,
+        "paid": 0,
+    }
 
 
 async def test_coupons_attribute_sales_without_a_click(

@@ -76,9 +76,8 @@ async def test_a_sale_reported_by_the_snippet_pays_the_affiliate_and_the_upline(
     db_urls: DatabaseUrls,
 ) -> None:
     program, upline = live_program, live_program.affiliate
-    assert (
-        await settings(program.admin, platform_fee_bps=1_000, override_bps=[1_000])
-    ).status_code == 200
+    policy = {"platform_fee_bps": 1_000, "override_bps": [1_000], "fraud_min_click_seconds": 0}
+    assert (await settings(program.admin, **policy)).status_code == 200
     async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
         seller = await signup_affiliate(
             c, program.admin.slug, referral_code=upline.user["referral_code"]
@@ -165,3 +164,53 @@ async def test_an_admin_sets_the_commission_policy(
     assert got.json()["attribution"] == "first_click"
     await page.get_by_role("link", name="Sales").click()
     await expect(page.get_by_text("No sales reported yet.")).to_be_visible()
+
+
+async def test_a_held_sale_is_appealed_and_approved_in_the_fraud_queue(
+    new_context: NewContext, live_program: Program, server_url: str
+) -> None:
+    program = live_program
+    async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
+        offer = await program.approved(title="Held course", commission={"bps": 1_000})
+        link = (
+            await c.post(
+                "/api/v1/links", json={"product_id": offer["id"]}, headers=program.affiliate.headers
+            )
+        ).json()
+        visit = await c.get(f"/r/{link['code']}", headers={"user-agent": DESKTOP})
+        click = visit.headers["location"].split("bnx_cid=")[1][:32]
+        key = await api_key(program.vendor)
+        r = await c.post(
+            "/api/v1/conversions",
+            json={
+                "order_id": "F-1",
+                "amount_minor": 4_900,
+                "currency": "USD",
+                "click_id": click,
+                "customer_ref": program.affiliate.user["email"],
+            },
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert r.json()["state"] == "held", r.text
+
+    page = await login(await new_context(), program.affiliate)
+    await page.get_by_role("link", name="Commissions").click()
+    await expect(page.get_by_test_id("balance-held")).to_have_text("$4.90")
+    held = page.get_by_test_id("my-hold")
+    await expect(held).to_contain_text("The buyer looks like you")
+    await held.get_by_label("Your appeal").fill("My partner bought it for our team.")
+    await held.get_by_role("button", name="Send appeal").click()
+    await expect(held.get_by_test_id("hold-history")).to_contain_text("Appealed")
+
+    admin = await login(await new_context(), program.admin)
+    await admin.get_by_role("link", name="Fraud queue").click()
+    row = admin.get_by_test_id("hold-row").filter(has_text="Held course")
+    await expect(row).to_contain_text("My partner bought it for our team.")
+    await row.get_by_label("Note (the affiliate sees it)").fill("Team purchase confirmed.")
+    await row.get_by_role("button", name="Approve").click()
+    await expect(admin.get_by_text("Nothing is waiting: no sale is held.")).to_be_visible()
+
+    await page.reload()
+    await expect(page.get_by_test_id("balance-pending")).to_have_text("$4.90")
+    await expect(page.get_by_test_id("balance-held")).to_have_text("$0.00")
+    await expect(page.get_by_test_id("my-hold")).to_contain_text("Team purchase confirmed.")

@@ -108,10 +108,17 @@ async def login(
 
 @auth_router.post("/refresh", responses=errors_for(SessionExpired, UserSuspended, TenantSuspended))
 async def refresh(
-    session: SessionDep, settings: SettingsDep, response: Response, token: RefreshCookie = None
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    token: RefreshCookie = None,
 ) -> TokenResponse:
     """Exchange the refresh cookie for a new access token (the cookie rotates)."""
-    return _with_cookie(response, settings, await sessions.refresh(session, settings, token))
+    client_ip = request.client.host if request.client else ""
+    return _with_cookie(
+        response, settings, await sessions.refresh(session, settings, token, client_ip)
+    )
 
 
 @auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -2,6 +2,7 @@
 
 `vendor:{id}:receivable:{CUR}` what a vendor owes for commissions (asset)
 `affiliate:{id}:pending:{CUR}` earned, inside the refund hold (liability)
+`affiliate:{id}:held:{CUR}` earned, held by a fraud rule until an admin decides
 `affiliate:{id}:available:{CUR}` matured, ready to pay out; negative after a clawback
 `affiliate:{id}:paid:{CUR}` paid out
 `platform:fees:{CUR}` the platform's share of each pool (revenue)
@@ -18,6 +19,7 @@ from bitnexus.ledger.service import AccountSpec
 
 class Earning(StrEnum):
     pending = "pending"
+    held = "held"
     available = "available"
     paid = "paid"
 

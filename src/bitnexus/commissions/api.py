@@ -21,11 +21,14 @@ from bitnexus.commissions.errors import (
     ConversionNotFound,
     CouponNotFound,
     CouponTaken,
+    HoldClosed,
+    HoldNotFound,
     InvalidReport,
     RefundConflict,
 )
-from bitnexus.commissions.models import CommissionState
+from bitnexus.commissions.models import CommissionState, HoldStatus
 from bitnexus.commissions.schemas import (
+    Appeal,
     BrowserConversion,
     CommissionSharePage,
     ConversionCreate,
@@ -34,10 +37,13 @@ from bitnexus.commissions.schemas import (
     CouponCreate,
     CouponRead,
     Earnings,
+    HoldDecision,
+    HoldPage,
+    HoldRead,
     RefundCreate,
     RefundRead,
 )
-from bitnexus.commissions.service import conversions, coupons, earnings, refunds
+from bitnexus.commissions.service import conversions, coupons, earnings, fraud, refunds
 from bitnexus.commissions.service.conversions import Reporter
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import (
@@ -54,6 +60,7 @@ router = APIRouter(prefix="/conversions", tags=["conversions"])
 commissions_router = APIRouter(prefix="/commissions", tags=["conversions"])
 coupons_router = APIRouter(prefix="/coupons", tags=["conversions"])
 sdk_router = APIRouter(prefix="/sdk", tags=["conversions"])
+holds_router = APIRouter(prefix="/fraud-holds", tags=["conversions"])
 
 PageLimit = Annotated[int, Query(ge=1, le=100)]
 
@@ -138,6 +145,34 @@ async def my_balances(principal: CurrentPrincipal, session: SessionDep) -> list[
     return await earnings.balances(session, principal.user, principal.tenant.default_currency)
 
 
+@holds_router.get("", responses=errors_for(Forbidden, BadRequest))
+async def list_holds(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    status: HoldStatus | None = None,
+    cursor: str | None = None,
+    limit: PageLimit = 50,
+) -> HoldPage:
+    """The fraud queue (admins: every hold; affiliates: their own), newest first."""
+    return await fraud.listed(session, principal.user, status=status, cursor=cursor, limit=limit)
+
+
+@holds_router.post("/{hold_id}/appeal", responses=errors_for(HoldNotFound, HoldClosed))
+async def appeal_hold(
+    hold_id: uuid.UUID, body: Appeal, principal: CurrentPrincipal, session: SessionDep
+) -> HoldRead:
+    """Explain a held sale (the affiliate it is held for, once, while it is open)."""
+    return await fraud.appeal(session, principal.user, hold_id, body)
+
+
+@holds_router.post("/{hold_id}/decision", responses=errors_for(Forbidden, HoldNotFound, HoldClosed))
+async def decide_hold(
+    hold_id: uuid.UUID, body: HoldDecision, principal: CurrentPrincipal, session: SessionDep
+) -> HoldRead:
+    """Approve (the commission goes to pending) or reject (back to the vendor); admins."""
+    return await fraud.decide(session, principal.user, hold_id, body)
+
+
 @coupons_router.post(
     "", status_code=201, responses=errors_for(Forbidden, InvalidInput, CouponTaken)
 )
@@ -205,7 +240,11 @@ async def report_from_browser(
         caller = await apikeys.authenticate(session, body.key, Scope.conversions_browser)
         await conversions.check_origin(session, caller.user, origin)
         reporter = Reporter(
-            caller.tenant, caller.user, "browser", test=caller.key.mode == Mode.test
+            caller.tenant,
+            caller.user,
+            "browser",
+            test=caller.key.mode == Mode.test,
+            ip=request.client.host if request.client else None,
         )
         sale = ConversionCreate.model_validate(body.model_dump(exclude={"key"}))
         read, created = await conversions.record(session, reporter, sale)

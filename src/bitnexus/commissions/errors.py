@@ -38,3 +38,11 @@ class InvalidReport(BitnexusError):
 
     status = 422
     title = "Invalid input"
+
+
+class HoldNotFound(NotFound):
+    title = "Hold not found"
+
+
+class HoldClosed(Conflict):
+    title = "Hold already decided or appealed"

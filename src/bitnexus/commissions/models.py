@@ -45,8 +45,10 @@ class Unattributed(StrEnum):
 
 class ConversionState(StrEnum):
     pending = "pending"  # commissions pending until the refund hold ends
+    held = "held"  # a fraud rule matched: waiting for an admin's decision
     matured = "matured"  # commissions available
     refunded = "refunded"  # refunded in full
+    rejected = "rejected"  # held, then rejected: the commission went back to the vendor
     unattributed = "unattributed"
 
 
@@ -58,8 +60,25 @@ class ShareKind(StrEnum):
 
 class CommissionState(StrEnum):
     pending = "pending"
+    held = "held"
     available = "available"
     reversed = "reversed"  # refunded in full
+    rejected = "rejected"
+
+
+class HoldReason(StrEnum):
+    """The fraud rules; each holds a commission for an admin's review (see docs/marketplace.md)."""
+
+    self_referral = "self_referral"  # the affiliate's own account or address bought
+    too_fast = "too_fast"  # bought impossibly soon after the click
+    shared_address = "shared_address"  # too many sales from one address in a day
+    no_click = "no_click"  # a coupon sale with no recorded click by its affiliate
+
+
+class HoldStatus(StrEnum):
+    open = "open"
+    approved = "approved"
+    rejected = "rejected"
 
 
 class Coupon(Base):
@@ -104,7 +123,8 @@ class Conversion(Base):
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
         CheckConstraint("attribution IN ('click', 'coupon', 'none')", name="attribution_known"),
         CheckConstraint(
-            "state IN ('pending', 'matured', 'refunded', 'unattributed')", name="state_known"
+            "state IN ('pending', 'held', 'matured', 'refunded', 'rejected', 'unattributed')",
+            name="state_known",
         ),
         CheckConstraint(
             "(attribution = 'none') = (affiliate_id IS NULL)", name="attributed_has_affiliate"
@@ -145,6 +165,7 @@ class Conversion(Base):
     state: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(8))  # "api" or "browser"
     digest: Mapped[bytes] = mapped_column(LargeBinary)
+    ip_hash: Mapped[bytes | None] = mapped_column(LargeBinary)  # the buyer's, keyed like clicks'
     commission_bps: Mapped[int | None] = mapped_column()
     commission_fixed_minor: Mapped[int | None] = mapped_column(BigInteger)
     tier_bonus_bps: Mapped[int] = mapped_column(server_default="0")
@@ -169,7 +190,9 @@ class Commission(Base):
         ForeignKeyConstraint(["tenant_id", "beneficiary_id"], ["users.tenant_id", "users.id"]),
         UniqueConstraint("tenant_id", "conversion_id", "kind", "level"),
         CheckConstraint("kind IN ('affiliate', 'override', 'platform_fee')", name="kind_known"),
-        CheckConstraint("state IN ('pending', 'available', 'reversed')", name="state_known"),
+        CheckConstraint(
+            "state IN ('pending', 'held', 'available', 'reversed', 'rejected')", name="state_known"
+        ),
         CheckConstraint("level BETWEEN 0 AND 3", name="level_range"),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint("reversed_minor BETWEEN 0 AND amount_minor", name="reversed_within_amount"),
@@ -224,3 +247,75 @@ class Refund(Base):
     clawback: Mapped[bool] = mapped_column()
     ledger_transaction_id: Mapped[uuid.UUID | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column()
+
+
+class FraudHold(Base):
+    """A conversion held by the fraud rules, and what became of it."""
+
+    __tablename__ = "fraud_holds"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "conversion_id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "conversion_id"], ["conversions.tenant_id", "conversions.id"]
+        ),
+        ForeignKeyConstraint(["tenant_id", "affiliate_id"], ["users.tenant_id", "users.id"]),
+        ForeignKeyConstraint(["tenant_id", "decided_by"], ["users.tenant_id", "users.id"]),
+        CheckConstraint("status IN ('open', 'approved', 'rejected')", name="status_known"),
+        CheckConstraint("cardinality(reasons) > 0", name="has_reasons"),
+        Index("ix_fraud_holds_tenant_id_status_created_at", "tenant_id", "status", "created_at"),
+        Index("ix_fraud_holds_tenant_id_affiliate_id", "tenant_id", "affiliate_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    conversion_id: Mapped[uuid.UUID] = mapped_column()
+    affiliate_id: Mapped[uuid.UUID] = mapped_column()
+    reasons: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
+    status: Mapped[str] = mapped_column(String(8))
+    appeal: Mapped[str | None] = mapped_column(String(2000))
+    appealed_at: Mapped[dt.datetime | None] = mapped_column()
+    decided_by: Mapped[uuid.UUID | None] = mapped_column()
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    note: Mapped[str] = mapped_column(String(2000), server_default="")
+    created_at: Mapped[dt.datetime] = mapped_column()
+
+
+class FraudHoldEvent(Base):
+    """Every step of a hold (held, appealed, approved, rejected), never rewritten."""
+
+    __tablename__ = "fraud_hold_events"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "hold_id"], ["fraud_holds.tenant_id", "fraud_holds.id"]),
+        ForeignKeyConstraint(["tenant_id", "actor_id"], ["users.tenant_id", "users.id"]),
+        CheckConstraint("kind IN ('held', 'appealed', 'approved', 'rejected')", name="kind_known"),
+        Index(
+            "ix_fraud_hold_events_tenant_id_hold_id_created_at",
+            "tenant_id",
+            "hold_id",
+            "created_at",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    hold_id: Mapped[uuid.UUID] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(8))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column()  # None: the rules themselves
+    message: Mapped[str] = mapped_column(String(2000), server_default="")
+    created_at: Mapped[dt.datetime] = mapped_column()
+
+
+class MemberAddress(Base):
+    """An address (hashed with the day's click salt) a member signed in from: the
+    self-referral rule compares buyers' addresses with their affiliate's. Kept two days."""
+
+    __tablename__ = "member_addresses"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    ip_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)

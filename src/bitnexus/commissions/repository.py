@@ -9,13 +9,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import delete, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import User
 from bitnexus.catalog.models import Product
-from bitnexus.commissions.models import Commission, Conversion, Coupon, Refund
+from bitnexus.commissions.models import (
+    Commission,
+    Conversion,
+    Coupon,
+    FraudHold,
+    FraudHoldEvent,
+    MemberAddress,
+    Refund,
+)
 from bitnexus.tracking.models import Click
 
 
@@ -228,3 +236,116 @@ async def landing_pages(session: AsyncSession, vendor_id: uuid.UUID) -> list[str
 async def tenants_due(session: AsyncSession, now: dt.datetime) -> list[uuid.UUID]:
     rows = await session.execute(text("SELECT bitnexus_commissions_due(:now)"), {"now": now})
     return [r[0] for r in rows]
+
+
+async def remember_address(
+    session: AsyncSession, address: MemberAddress, *, forget_before: dt.date
+) -> None:
+    await session.execute(
+        delete(MemberAddress).where(
+            MemberAddress.user_id == address.user_id, MemberAddress.day < forget_before
+        )
+    )
+    await session.execute(
+        insert(MemberAddress)
+        .values(
+            tenant_id=address.tenant_id,
+            user_id=address.user_id,
+            day=address.day,
+            ip_hash=address.ip_hash,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+async def signed_in_from(
+    session: AsyncSession, user_id: uuid.UUID, ip_hash: bytes, day: dt.date
+) -> bool:
+    found = await session.execute(
+        select(MemberAddress.user_id).where(
+            MemberAddress.user_id == user_id,
+            MemberAddress.day == day,
+            MemberAddress.ip_hash == ip_hash,
+        )
+    )
+    return found.first() is not None
+
+
+async def sales_from_address(session: AsyncSession, ip_hash: bytes, since: dt.datetime) -> int:
+    found = await session.execute(
+        select(func.count())
+        .select_from(Conversion)
+        .where(Conversion.ip_hash == ip_hash, Conversion.created_at >= since)
+    )
+    return int(found.scalar_one())
+
+
+async def has_click(
+    session: AsyncSession, affiliate_id: uuid.UUID, product_id: uuid.UUID, since: dt.datetime
+) -> bool:
+    found = await session.execute(
+        select(Click.id)
+        .where(
+            Click.affiliate_id == affiliate_id,
+            Click.product_id == product_id,
+            Click.created_at >= since,
+            Click.is_bot.is_(False),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+async def hold(
+    session: AsyncSession, hold_id: uuid.UUID, *, lock: bool = False
+) -> FraudHold | None:
+    return await session.get(FraudHold, hold_id, with_for_update=lock, populate_existing=lock)
+
+
+async def holds_of(
+    session: AsyncSession, conversion_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, FraudHold]:
+    rows = await session.execute(
+        select(FraudHold).where(FraudHold.conversion_id.in_(conversion_ids))
+    )
+    return {h.conversion_id: h for h in rows.scalars()}
+
+
+async def holds(
+    session: AsyncSession,
+    *,
+    affiliate_id: uuid.UUID | None,
+    status: str | None,
+    after: tuple[dt.datetime, uuid.UUID] | None,
+    limit: int,
+) -> Sequence[FraudHold]:
+    stmt = select(FraudHold).order_by(FraudHold.created_at.desc(), FraudHold.id.desc())
+    if affiliate_id is not None:
+        stmt = stmt.where(FraudHold.affiliate_id == affiliate_id)
+    if status is not None:
+        stmt = stmt.where(FraudHold.status == status)
+    if after is not None:
+        stmt = stmt.where(tuple_(FraudHold.created_at, FraudHold.id) < after)
+    return (await session.execute(stmt.limit(limit))).scalars().all()
+
+
+async def hold_details(
+    session: AsyncSession, hold_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[Conversion, str, str | None, list[FraudHoldEvent]]]:
+    """Each hold's sale, affiliate name, product title and history, oldest step first."""
+    rows = await session.execute(
+        select(FraudHold.id, Conversion, User.name, Product.title)
+        .join(Conversion, Conversion.id == FraudHold.conversion_id)
+        .join(User, User.id == FraudHold.affiliate_id)
+        .outerjoin(Product, Product.id == Conversion.product_id)
+        .where(FraudHold.id.in_(hold_ids))
+    )
+    events = await session.execute(
+        select(FraudHoldEvent)
+        .where(FraudHoldEvent.hold_id.in_(hold_ids))
+        .order_by(FraudHoldEvent.created_at, FraudHoldEvent.id)
+    )
+    history: dict[uuid.UUID, list[FraudHoldEvent]] = {i: [] for i in hold_ids}
+    for event in events.scalars():
+        history[event.hold_id].append(event)
+    return {r[0]: (r[1], r[2], r[3], history[r[0]]) for r in rows}

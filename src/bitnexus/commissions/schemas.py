@@ -13,6 +13,8 @@ from bitnexus.commissions.models import (
     Attribution,
     CommissionState,
     ConversionState,
+    HoldReason,
+    HoldStatus,
     ShareKind,
     Unattributed,
 )
@@ -71,6 +73,7 @@ class ConversionRead(OutputModel):
     ledger_transaction_id: uuid.UUID | None
     created_at: dt.datetime
     matures_at: dt.datetime | None
+    hold_reasons: list[HoldReason] = Field(default_factory=list)  # why it is held, if it is
     test: bool = False  # reported with a test key: checked and split, nothing stored
 
 
@@ -114,6 +117,9 @@ class CommissionShare(OutputModel):
     sale_minor: int
     created_at: dt.datetime
     matures_at: dt.datetime | None
+    hold_id: uuid.UUID | None
+    hold_reasons: list[HoldReason]
+    hold_status: HoldStatus | None
 
 
 class CommissionSharePage(OutputModel):
@@ -126,6 +132,7 @@ class Earnings(OutputModel):
 
     currency: str
     pending_minor: int
+    held_minor: int
     available_minor: int
     paid_minor: int
 
@@ -150,3 +157,44 @@ class CouponRead(OutputModel):
 
 
 AttributionModel = Literal["last_click", "first_click"]
+
+
+class Appeal(InputModel):
+    message: str = Field(min_length=1, max_length=2000)
+
+
+class HoldDecision(InputModel):
+    decision: Literal["approve", "reject"]
+    note: str = Field("", max_length=2000)
+
+
+class HoldEventRead(OutputModel):
+    kind: Literal["held", "appealed", "approved", "rejected"]
+    actor_id: uuid.UUID | None
+    message: str
+    created_at: dt.datetime
+
+
+class HoldRead(OutputModel):
+    id: uuid.UUID
+    conversion_id: uuid.UUID
+    affiliate_id: uuid.UUID
+    affiliate_name: str
+    product_title: str | None
+    sale_minor: int
+    pool_minor: int
+    currency: str
+    reasons: list[HoldReason]
+    explained: list[str]  # each reason in words, as the affiliate sees it
+    status: HoldStatus
+    appeal: str | None
+    appealed_at: dt.datetime | None
+    note: str
+    decided_at: dt.datetime | None
+    created_at: dt.datetime
+    events: list[HoldEventRead]
+
+
+class HoldPage(OutputModel):
+    items: list[HoldRead]
+    next_cursor: str | None

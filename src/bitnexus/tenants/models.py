@@ -33,6 +33,13 @@ class Tenant(Base):
         CheckConstraint("platform_fee_bps BETWEEN 0 AND 10000", name="platform_fee_bps_range"),
         CheckConstraint("cardinality(override_bps) <= 3", name="override_levels_at_most_3"),
         CheckConstraint("attribution IN ('last_click', 'first_click')", name="attribution_known"),
+        CheckConstraint(
+            "fraud_min_click_seconds BETWEEN 0 AND 86400", name="fraud_min_click_seconds_range"
+        ),
+        CheckConstraint(
+            "fraud_max_sales_per_address BETWEEN 0 AND 1000",
+            name="fraud_max_sales_per_address_range",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -48,6 +55,12 @@ class Tenant(Base):
     platform_fee_bps: Mapped[int] = mapped_column(server_default="0")  # of each commission pool
     override_bps: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default="{}")
     attribution: Mapped[str] = mapped_column(String(16), server_default="last_click")
+    # fraud rules: a sale sooner than this after its click is held (0: off)
+    fraud_min_click_seconds: Mapped[int] = mapped_column(server_default="10")
+    # more sales than this from one address in 24 hours are held (0: off)
+    fraud_max_sales_per_address: Mapped[int] = mapped_column(server_default="3")
+    # a coupon sale whose affiliate has no click on the product in the window is held
+    fraud_hold_coupon_without_click: Mapped[bool] = mapped_column(server_default=text("true"))
     status: Mapped[str] = mapped_column(String(16), server_default=TenantStatus.active.value)
     is_platform: Mapped[bool] = mapped_column(server_default=text("false"))
     logo_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -47,6 +47,9 @@ class TenantSettings(OutputModel):
     platform_fee_bps: int
     override_bps: list[int]
     attribution: Literal["last_click", "first_click"]
+    fraud_min_click_seconds: int
+    fraud_max_sales_per_address: int
+    fraud_hold_coupon_without_click: bool
 
 
 class TenantSettingsUpdate(InputModel):
@@ -61,6 +64,10 @@ class TenantSettingsUpdate(InputModel):
     platform_fee_bps: int | None = Field(None, ge=0, le=10_000)
     override_bps: list[Annotated[int, Field(ge=0, le=10_000)]] | None = Field(None, max_length=3)
     attribution: Literal["last_click", "first_click"] | None = None
+    # fraud rules (0 turns a threshold off)
+    fraud_min_click_seconds: int | None = Field(None, ge=0, le=86_400)
+    fraud_max_sales_per_address: int | None = Field(None, ge=0, le=1_000)
+    fraud_hold_coupon_without_click: bool | None = None
 
     @field_validator("fallback_url")
     @classmethod

@@ -66,6 +66,9 @@ def settings_of(tenant: Tenant) -> TenantSettings:
         platform_fee_bps=tenant.platform_fee_bps,
         override_bps=list(tenant.override_bps),
         attribution=tenant.attribution,
+        fraud_min_click_seconds=tenant.fraud_min_click_seconds,
+        fraud_max_sales_per_address=tenant.fraud_max_sales_per_address,
+        fraud_hold_coupon_without_click=tenant.fraud_hold_coupon_without_click,
     )
 
 

@@ -335,6 +335,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fraud-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Holds
+         * @description The fraud queue (admins: every hold; affiliates: their own), newest first.
+         */
+        get: operations["list_holds_api_v1_fraud_holds_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fraud-holds/{hold_id}/appeal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Appeal Hold
+         * @description Explain a held sale (the affiliate it is held for, once, while it is open).
+         */
+        post: operations["appeal_hold_api_v1_fraud_holds__hold_id__appeal_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fraud-holds/{hold_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Hold
+         * @description Approve (the commission goes to pending) or reject (back to the vendor); admins.
+         */
+        post: operations["decide_hold_api_v1_fraud_holds__hold_id__decision_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/invitations": {
         parameters: {
             query?: never;
@@ -1440,6 +1500,11 @@ export interface components {
              */
             user_id: string;
         };
+        /** Appeal */
+        Appeal: {
+            /** Message */
+            message: string;
+        };
         /**
          * Attribution
          * @enum {string}
@@ -1586,6 +1651,11 @@ export interface components {
             created_at: string;
             /** Currency */
             currency: string;
+            /** Hold Id */
+            hold_id: string | null;
+            /** Hold Reasons */
+            hold_reasons: components["schemas"]["HoldReason"][];
+            hold_status: components["schemas"]["HoldStatus"] | null;
             /**
              * Id
              * Format: uuid
@@ -1617,7 +1687,7 @@ export interface components {
          * CommissionState
          * @enum {string}
          */
-        CommissionState: "pending" | "available" | "reversed";
+        CommissionState: "pending" | "held" | "available" | "reversed" | "rejected";
         /** ConsistencyProofRead */
         ConsistencyProofRead: {
             /** From Size */
@@ -1669,6 +1739,8 @@ export interface components {
             created_at: string;
             /** Currency */
             currency: string;
+            /** Hold Reasons */
+            hold_reasons?: components["schemas"]["HoldReason"][];
             /**
              * Id
              * Format: uuid
@@ -1702,7 +1774,7 @@ export interface components {
          * ConversionState
          * @enum {string}
          */
-        ConversionState: "pending" | "matured" | "refunded" | "unattributed";
+        ConversionState: "pending" | "held" | "matured" | "refunded" | "rejected" | "unattributed";
         /**
          * CouponCreate
          * @description `affiliate_code` is the affiliate's referral code (the code they share anyway).
@@ -1763,6 +1835,8 @@ export interface components {
             available_minor: number;
             /** Currency */
             currency: string;
+            /** Held Minor */
+            held_minor: number;
             /** Paid Minor */
             paid_minor: number;
             /** Pending Minor */
@@ -1790,6 +1864,102 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** HoldDecision */
+        HoldDecision: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "reject";
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** HoldEventRead */
+        HoldEventRead: {
+            /** Actor Id */
+            actor_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "held" | "appealed" | "approved" | "rejected";
+            /** Message */
+            message: string;
+        };
+        /** HoldPage */
+        HoldPage: {
+            /** Items */
+            items: components["schemas"]["HoldRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** HoldRead */
+        HoldRead: {
+            /**
+             * Affiliate Id
+             * Format: uuid
+             */
+            affiliate_id: string;
+            /** Affiliate Name */
+            affiliate_name: string;
+            /** Appeal */
+            appeal: string | null;
+            /** Appealed At */
+            appealed_at: string | null;
+            /**
+             * Conversion Id
+             * Format: uuid
+             */
+            conversion_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Events */
+            events: components["schemas"]["HoldEventRead"][];
+            /** Explained */
+            explained: string[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Note */
+            note: string;
+            /** Pool Minor */
+            pool_minor: number;
+            /** Product Title */
+            product_title: string | null;
+            /** Reasons */
+            reasons: components["schemas"]["HoldReason"][];
+            /** Sale Minor */
+            sale_minor: number;
+            status: components["schemas"]["HoldStatus"];
+        };
+        /**
+         * HoldReason
+         * @description The fraud rules; each holds a commission for an admin's review (see docs/marketplace.md).
+         * @enum {string}
+         */
+        HoldReason: "self_referral" | "too_fast" | "shared_address" | "no_click";
+        /**
+         * HoldStatus
+         * @enum {string}
+         */
+        HoldStatus: "open" | "approved" | "rejected";
         /** ImageRead */
         ImageRead: {
             /** Height */
@@ -2481,6 +2651,12 @@ export interface components {
             display_name: string;
             /** Fallback Url */
             fallback_url: string | null;
+            /** Fraud Hold Coupon Without Click */
+            fraud_hold_coupon_without_click: boolean;
+            /** Fraud Max Sales Per Address */
+            fraud_max_sales_per_address: number;
+            /** Fraud Min Click Seconds */
+            fraud_min_click_seconds: number;
             /** Logo Url */
             logo_url: string | null;
             /** Name */
@@ -2510,6 +2686,12 @@ export interface components {
             display_name?: string | null;
             /** Fallback Url */
             fallback_url?: string | null;
+            /** Fraud Hold Coupon Without Click */
+            fraud_hold_coupon_without_click?: boolean | null;
+            /** Fraud Max Sales Per Address */
+            fraud_max_sales_per_address?: number | null;
+            /** Fraud Min Click Seconds */
+            fraud_min_click_seconds?: number | null;
             /** Override Bps */
             override_bps?: number[] | null;
             /** Platform Fee Bps */
@@ -3459,6 +3641,179 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Problem"];
                     "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    list_holds_api_v1_fraud_holds_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["HoldStatus"] | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldPage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    appeal_hold_api_v1_fraud_holds__hold_id__appeal_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hold_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Appeal"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldRead"];
+                };
+            };
+            /** @description Hold not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Hold already decided or appealed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    decide_hold_api_v1_fraud_holds__hold_id__decision_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hold_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HoldDecision"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoldRead"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Hold not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Hold already decided or appealed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

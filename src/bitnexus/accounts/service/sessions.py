@@ -15,6 +15,7 @@ from bitnexus.accounts import repository
 from bitnexus.accounts.errors import InvalidCredentials, SessionExpired, UserSuspended
 from bitnexus.accounts.models import RefreshToken, Role, User, UserStatus
 from bitnexus.accounts.schemas import LoginRequest, MeRead, TokenResponse
+from bitnexus.commissions.service import fraud
 from bitnexus.core.config import Settings
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import RateLimited
@@ -168,11 +169,14 @@ async def login(
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(request.password)
     user.last_login_at = now
+    await fraud.remember_address(session, user, client_ip)
     log.info("auth.login", user_id=str(user.id), tenant_id=str(tenant.id))
     return await issue_session(session, settings, user, tenant)
 
 
-async def refresh(session: AsyncSession, settings: Settings, raw: str | None) -> IssuedSession:
+async def refresh(
+    session: AsyncSession, settings: Settings, raw: str | None, client_ip: str = ""
+) -> IssuedSession:
     """Rotate a refresh token. Presenting an already-rotated token revokes its whole family."""
     token = parse_token(raw)
     if token is None:
@@ -196,6 +200,7 @@ async def refresh(session: AsyncSession, settings: Settings, raw: str | None) ->
     user, tenant = found
     ensure_active(user, tenant)
     row.used_at = now
+    await fraud.remember_address(session, user, client_ip)
     return await issue_session(session, settings, user, tenant, family_id=row.family_id)
 
 

@@ -15,10 +15,12 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bitnexus.accounts import repository as accounts_repository
 from bitnexus.accounts.models import Role, User
 from bitnexus.catalog import repository as catalog_repository
 from bitnexus.catalog.models import Product
@@ -31,10 +33,12 @@ from bitnexus.commissions.models import (
     CommissionState,
     Conversion,
     ConversionState,
+    HoldReason,
     ShareKind,
     Unattributed,
 )
 from bitnexus.commissions.schemas import ConversionCreate, ConversionPage, ConversionRead, ShareRead
+from bitnexus.commissions.service import fraud
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
 from bitnexus.core.money import is_currency
@@ -42,6 +46,7 @@ from bitnexus.core.schemas import decode_keys, encode_keys
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec
 from bitnexus.tenants.models import Tenant
+from bitnexus.tracking.models import Click
 from bitnexus.tracking.service.links import on_site
 
 
@@ -54,6 +59,7 @@ class Reporter:
     user: User
     source: str  # "api", "browser" or "app"
     test: bool = False
+    ip: str | None = None  # the buyer's browser (browser reports only)
 
     @property
     def is_admin(self) -> bool:
@@ -64,7 +70,7 @@ class Reporter:
 class Attributed:
     product: Product | None
     affiliate_id: uuid.UUID | None
-    click_id: uuid.UUID | None
+    click: Click | None
     coupon_code: str | None
     kind: Attribution
     reason: Unattributed | None
@@ -127,9 +133,7 @@ async def attribute(
                         session, click.visitor_hash, product.id, now - window
                     )
                     click = first or click
-                return Attributed(
-                    product, click.affiliate_id, click.id, None, Attribution.click, None
-                )
+                return Attributed(product, click.affiliate_id, click, None, Attribution.click, None)
     if body.coupon is not None:
         coupon = await repository.coupon(session, body.coupon)
         product = (
@@ -182,7 +186,11 @@ async def plan(
 
 
 def _share_rows(
-    conversion: Conversion, plan: Plan, affiliate_id: uuid.UUID, now: dt.datetime
+    conversion: Conversion,
+    plan: Plan,
+    affiliate_id: uuid.UUID,
+    state: CommissionState,
+    now: dt.datetime,
 ) -> list[Commission]:
     parties: list[tuple[ShareKind, int, uuid.UUID | None, int]] = [
         (ShareKind.affiliate, 0, affiliate_id, plan.shares.affiliate),
@@ -203,7 +211,7 @@ def _share_rows(
             amount_minor=amount,
             reversed_minor=0,
             currency=conversion.currency,
-            state=CommissionState.pending,
+            state=state,
             created_at=now,
             updated_at=now,
         )
@@ -212,10 +220,20 @@ def _share_rows(
     ]
 
 
-def share_account(share: Commission, state: Earning) -> ledger.AccountSpec:
+EARNING_OF = {
+    CommissionState.pending: Earning.pending,
+    CommissionState.held: Earning.held,
+    CommissionState.available: Earning.available,
+}
+
+
+def share_account(share: Commission, state: Earning | None = None) -> ledger.AccountSpec:
+    """Where a share's money is: the platform's fees, or the beneficiary's account for `state`
+    (by default the share's own state)."""
     if share.beneficiary_id is None:
         return accounts.fees(share.currency)
-    return accounts.earnings(share.beneficiary_id, state, share.currency)
+    earning = state or EARNING_OF[CommissionState(share.state)]
+    return accounts.earnings(share.beneficiary_id, earning, share.currency)
 
 
 async def _post(
@@ -223,7 +241,7 @@ async def _post(
 ) -> uuid.UUID:
     currency = conversion.currency
     receivable = accounts.receivable(conversion.vendor_id, currency)
-    credited = [(share_account(s, Earning.pending), s) for s in shares]
+    credited = [(share_account(s), s) for s in shares]
     await ledger.open_accounts(
         session, conversion.tenant_id, [receivable, *(account for account, _ in credited)]
     )
@@ -276,8 +294,26 @@ async def record(
     if product is not None and product.currency != body.currency:
         raise InvalidInput("currency", f"This product sells in {product.currency}.")
     made = None
+    held: list[HoldReason] = []
+    click = found.click
+    ip_hash, ip_day = await fraud.buyer_address(session, click, reporter.ip, now)
     if found.affiliate_id is not None and product is not None:
         made = await plan(session, tenant, product, found.affiliate_id, body.amount_minor)
+        affiliate = await accounts_repository.get_user(session, found.affiliate_id)
+        assert affiliate is not None
+        evidence = fraud.Evidence(
+            affiliate=affiliate,
+            product_id=product.id,
+            attribution=found.kind,
+            click=click,
+            ip_hash=ip_hash,
+            ip_day=ip_day,
+            customer_ref=body.customer_ref,
+            window=cookie_window(product, tenant),
+            now=now,
+        )
+        held = await fraud.reasons(session, tenant, evidence)
+    state = ConversionState.held if held else ConversionState.pending
     conversion = Conversion(
         id=uuid.uuid4(),
         tenant_id=tenant.id,
@@ -287,14 +323,15 @@ async def record(
         currency=body.currency,
         customer_ref=body.customer_ref,
         product_id=product.id if product else None,
-        click_id=found.click_id,
+        click_id=click.id if click else None,
         coupon_code=found.coupon_code,
         affiliate_id=found.affiliate_id,
         attribution=found.kind,
         unattributed_reason=found.reason,
-        state=ConversionState.pending if made else ConversionState.unattributed,
+        state=state if made else ConversionState.unattributed,
         source=reporter.source,
         digest=given,
+        ip_hash=ip_hash,
         commission_bps=made.rule.bps if made else None,
         commission_fixed_minor=made.rule.fixed if made else None,
         tier_bonus_bps=made.rule.bonus_bps if made else 0,
@@ -307,14 +344,15 @@ async def record(
         matures_at=now + refund_hold(product, tenant) if made and product else None,
         matured_at=None,
     )
+    share_state = CommissionState.held if held else CommissionState.pending
     shares = (
-        _share_rows(conversion, made, found.affiliate_id, now)
+        _share_rows(conversion, made, found.affiliate_id, share_state, now)
         if made and found.affiliate_id
         else []
     )
     title = product.title if product else None
     if reporter.test:
-        return _read(conversion, shares, title, test=True), False
+        return _read(conversion, shares, title, held, test=True), False
     values = {c.key: getattr(conversion, c.key) for c in Conversion.__table__.columns}
     if not await repository.insert_conversion(session, values):
         earlier = await repository.conversion_by_order(session, vendor.id, body.order_id)
@@ -327,8 +365,10 @@ async def record(
         conversion.ledger_transaction_id = await _post(
             session, conversion, made, shares, product.title
         )
+    if held:
+        await fraud.open_hold(session, conversion, held, now)
     await session.flush()
-    return _read(conversion, shares, title), True
+    return _read(conversion, shares, title, held), True
 
 
 async def _replay(session: AsyncSession, earlier: Conversion, given: bytes) -> ConversionRead:
@@ -338,7 +378,12 @@ async def _replay(session: AsyncSession, earlier: Conversion, given: bytes) -> C
 
 
 def _read(
-    conversion: Conversion, shares: list[Commission], title: str | None, *, test: bool = False
+    conversion: Conversion,
+    shares: list[Commission],
+    title: str | None,
+    held: Sequence[HoldReason] = (),
+    *,
+    test: bool = False,
 ) -> ConversionRead:
     return ConversionRead(
         id=conversion.id,
@@ -359,6 +404,7 @@ def _read(
         ledger_transaction_id=conversion.ledger_transaction_id,
         created_at=conversion.created_at,
         matures_at=conversion.matures_at,
+        hold_reasons=list(held),
         test=test,
     )
 
@@ -366,9 +412,15 @@ def _read(
 async def reads(session: AsyncSession, conversions: list[Conversion]) -> list[ConversionRead]:
     ids = [c.id for c in conversions]
     shares = await repository.shares_of(session, ids)
+    holds = await repository.holds_of(session, ids)
     titles = await repository.titles(session, {c.product_id for c in conversions if c.product_id})
     return [
-        _read(c, shares[c.id], titles.get(c.product_id) if c.product_id else None)
+        _read(
+            c,
+            shares[c.id],
+            titles.get(c.product_id) if c.product_id else None,
+            [HoldReason(r) for r in holds[c.id].reasons] if c.id in holds else (),
+        )
         for c in conversions
     ]
 

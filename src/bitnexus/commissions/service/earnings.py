@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.accounts.models import Role, User
 from bitnexus.commissions import repository
 from bitnexus.commissions.accounts import Earning
-from bitnexus.commissions.models import CommissionState, ShareKind
+from bitnexus.commissions.models import CommissionState, HoldReason, HoldStatus, ShareKind
 from bitnexus.commissions.schemas import CommissionShare, CommissionSharePage, Earnings
 from bitnexus.core.schemas import decode_keys, encode_keys
 from bitnexus.ledger import repository as ledger_repository
@@ -38,6 +38,7 @@ async def commissions(
     )
     page = rows[:limit]
     titles = await repository.titles(session, {v.product_id for _, v in page if v.product_id})
+    holds = await repository.holds_of(session, [sale.id for _, sale in page])
     items = [
         CommissionShare(
             id=share.id,
@@ -53,6 +54,11 @@ async def commissions(
             sale_minor=sale.amount_minor,
             created_at=share.created_at,
             matures_at=sale.matures_at,
+            hold_id=holds[sale.id].id if sale.id in holds else None,
+            hold_reasons=[HoldReason(r) for r in holds[sale.id].reasons]
+            if sale.id in holds
+            else [],
+            hold_status=HoldStatus(holds[sale.id].status) if sale.id in holds else None,
         )
         for share, sale in page
     ]
@@ -81,6 +87,7 @@ async def balances(session: AsyncSession, user: User, default_currency: str) -> 
         Earnings(
             currency=currency,
             pending_minor=states.get(Earning.pending, 0),
+            held_minor=states.get(Earning.held, 0),
             available_minor=states.get(Earning.available, 0),
             paid_minor=states.get(Earning.paid, 0),
         )

@@ -14,7 +14,6 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.commissions import accounts, repository, split
-from bitnexus.commissions.accounts import Earning
 from bitnexus.commissions.errors import RefundConflict
 from bitnexus.commissions.models import CommissionState, Conversion, ConversionState, Refund
 from bitnexus.commissions.schemas import RefundCreate, RefundRead
@@ -96,12 +95,13 @@ async def _give_back(
     opened: list[ledger.AccountSpec] = []
     total = 0
     for share in shares:
+        if share.state == CommissionState.rejected:  # its money went back when it was rejected
+            continue
         kept = split.scaled_share(share.amount_minor, net, conversion.amount_minor)
         back = share.amount_minor - share.reversed_minor - kept
         if back <= 0:
             continue
-        state = Earning.available if share.state == CommissionState.available else Earning.pending
-        account = share_account(share, state)
+        account = share_account(share)
         opened.append(account)
         postings.append(PostingSpec(account.code, back, share.currency))
         share.reversed_minor += back

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.tracking import repository
@@ -107,11 +108,24 @@ class Salts:
         return self._salt
 
 
+def keyed(ip: str, salt: bytes) -> bytes:
+    """An address's hash under a day's salt, 16 bytes: no raw address is kept anywhere."""
+    return hmac.new(salt, ip.encode(), hashlib.sha256).digest()[:16]
+
+
 def hashes(visit: Visit, salt: bytes) -> tuple[bytes, bytes]:
-    """(address hash, visitor hash): keyed with the day's salt, 16 bytes; no raw address kept."""
-    ip_hash = hmac.new(salt, visit.ip.encode(), hashlib.sha256).digest()[:16]
+    """(address hash, visitor hash) of a click."""
     visitor = hashlib.sha256(b"vid\n" + visit.visitor_id.encode()).digest()[:16]
-    return ip_hash, visitor
+    return keyed(visit.ip, salt), visitor
+
+
+async def address_hash(session: AsyncSession, ip: str, at: dt.datetime) -> bytes:
+    """`ip` hashed as a click at `at` would hash it (the salt of that UTC day)."""
+    day = at.astimezone(dt.UTC).date()
+    salt = await repository.salt_for(
+        session, day, secrets.token_bytes(32), forget_before=day - dt.timedelta(days=SALT_DAYS_KEPT)
+    )
+    return keyed(ip, salt)
 
 
 _Waiting = tuple[Visit, "asyncio.Future[None]"]

@@ -1,21 +1,24 @@
 // An affiliate's commissions: balances by state (from the ledger), every share with its state,
 // and the coupon codes assigned to them. Tenant admins see everyone's shares.
-import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
 import { Link as RouterLink } from "react-router";
 import { useAuth } from "../../../app/auth";
-import { Button, Card, EmptyState, ErrorState, Loading, Select } from "../../../components/ui";
+import { Button, Card, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
 import { problemOf } from "../../../lib/api/problem";
 import { formatDate, formatMoney } from "../../../lib/format";
+import { formValues, useApiMutation } from "../../../lib/forms";
 import { useCursorList } from "../../../lib/useCursorList";
-import { commissionKeys, fetchBalances, fetchCommissions, fetchCoupons, type CommissionState } from "../api";
-import { CommissionStateBadge, shareLabel } from "./parts";
+import { appealHold, commissionKeys, fetchBalances, fetchCommissions, fetchCoupons, fetchHolds, type CommissionState, type Hold } from "../api";
+import { CommissionStateBadge, HoldHistory, HoldStatusBadge, shareLabel } from "./parts";
 
 const STATES = [
   { value: "", label: "All states" },
   { value: "pending", label: "Pending (refund hold)" },
   { value: "available", label: "Available" },
+  { value: "held", label: "Held for review" },
   { value: "reversed", label: "Reversed (refunded)" },
+  { value: "rejected", label: "Rejected" },
 ];
 
 export function CommissionsPage() {
@@ -25,6 +28,7 @@ export function CommissionsPage() {
     <div className="flex flex-col gap-6">
       {!admin && <BalancesCard />}
       <SharesCard admin={admin} />
+      {!admin && <MyHoldsCard />}
       {!admin && <MyCouponsCard />}
     </div>
   );
@@ -37,8 +41,8 @@ function BalancesCard() {
       {balances.isPending ? <Loading /> : balances.isError ? <ErrorState problem={problemOf(balances.error)} onRetry={() => void balances.refetch()} /> : (
         <div className="flex flex-col gap-4">
           {balances.data.map((b) => (
-            <dl key={b.currency} className="grid grid-cols-1 gap-3 sm:grid-cols-3" data-testid={`balances-${b.currency}`}>
-              {([["Pending", b.pending_minor, "in the refund hold"], ["Available", b.available_minor, "ready for payout"], ["Paid", b.paid_minor, "paid out so far"]] as const).map(([label, amount, hint]) => (
+            <dl key={b.currency} className="grid grid-cols-2 gap-3 sm:grid-cols-4" data-testid={`balances-${b.currency}`}>
+              {([["Pending", b.pending_minor, "in the refund hold"], ["Held", b.held_minor, "under fraud review"], ["Available", b.available_minor, "ready for payout"], ["Paid", b.paid_minor, "paid out so far"]] as const).map(([label, amount, hint]) => (
                 <div key={label} className="rounded-md border border-slate-200 p-3">
                   <dt className="text-xs uppercase tracking-wide text-slate-500">{label}</dt>
                   <dd className="text-2xl font-semibold" data-testid={`balance-${label.toLowerCase()}`}>{formatMoney(amount, b.currency)}</dd>
@@ -111,5 +115,47 @@ function MyCouponsCard() {
         </ul>
       )}
     </Card>
+  );
+}
+
+function MyHoldsCard() {
+  const list = useCursorList(commissionKeys.holds(null), (cursor) => fetchHolds(null, cursor));
+  if (list.isPending || list.isError || list.rows.length === 0) return null;
+  return (
+    <Card title="Held for review">
+      <p className="mb-3 text-sm text-slate-600">A fraud rule held these sales' commissions until an admin looks at them. Tell them what happened: they see your appeal.</p>
+      <ul className="divide-y divide-slate-100" data-testid="my-holds">
+        {list.rows.map((h) => <MyHold key={h.id} hold={h} />)}
+      </ul>
+    </Card>
+  );
+}
+
+function MyHold({ hold }: { hold: Hold }) {
+  const queryClient = useQueryClient();
+  const appeal = useApiMutation(appealHold, {
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: commissionKeys.allHolds }),
+  });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    appeal.mutate({ id: hold.id, message: formValues(e.currentTarget).message ?? "" });
+  };
+  return (
+    <li className="flex flex-col gap-2 py-3 text-sm" data-testid="my-hold">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <span>{hold.product_title ?? "—"} · sale {formatMoney(hold.sale_minor, hold.currency)} · {formatDate(hold.created_at)}</span>
+        <HoldStatusBadge status={hold.status} />
+      </div>
+      <ul className="list-disc pl-5">{hold.explained.map((why, i) => <li key={i}>{why}</li>)}</ul>
+      {hold.note && <p>Admin's note: “{hold.note}”</p>}
+      <HoldHistory hold={hold} />
+      {hold.status === "open" && !hold.appeal && (
+        <form onSubmit={submit} className="grid gap-3 sm:grid-cols-[1fr_auto] sm:items-start" noValidate>
+          <Field label="Your appeal" name="message" maxLength={2000} error={appeal.fieldError("message")} />
+          <Button type="submit" busy={appeal.isPending} className="sm:mt-6">Send appeal</Button>
+          <div className="sm:col-span-2"><FormError problem={appeal.problem && Object.keys(appeal.problem.fieldErrors).length === 0 ? appeal.problem : null} /></div>
+        </form>
+      )}
+    </li>
   );
 }

@@ -1,9 +1,11 @@
 // Shared bits of the sales and commissions pages: state badges and share labels.
 import { Badge } from "../../../components/ui";
-import type { Commission, Conversion } from "../api";
+import { formatDate } from "../../../lib/format";
+import type { Commission, Conversion, Hold } from "../api";
 
-const CONVERSION_TONES = { pending: "amber", matured: "green", refunded: "red", unattributed: "slate" } as const;
-const COMMISSION_TONES = { pending: "amber", available: "green", reversed: "red" } as const;
+const CONVERSION_TONES = { pending: "amber", held: "red", matured: "green", refunded: "red", rejected: "red", unattributed: "slate" } as const;
+const COMMISSION_TONES = { pending: "amber", held: "red", available: "green", reversed: "red", rejected: "red" } as const;
+const HOLD_TONES = { open: "amber", approved: "green", rejected: "red" } as const;
 
 export function ConversionStateBadge({ state }: { state: Conversion["state"] }) {
   return <Badge tone={CONVERSION_TONES[state]}>{state}</Badge>;
@@ -26,3 +28,19 @@ export const UNATTRIBUTED: Record<NonNullable<Conversion["unattributed_reason"]>
   other_vendor: "click or coupon for another vendor's product",
   unknown_coupon: "unknown or revoked coupon",
 };
+
+export function HoldStatusBadge({ status }: { status: Hold["status"] }) {
+  return <Badge tone={HOLD_TONES[status]}>{status === "open" ? "under review" : status}</Badge>;
+}
+
+const EVENT_WORDS = { held: "Held by the rules", appealed: "Appealed", approved: "Approved", rejected: "Rejected" } as const;
+
+export function HoldHistory({ hold }: { hold: Hold }) {
+  return (
+    <ol className="flex flex-col gap-1 text-xs text-slate-600" data-testid="hold-history">
+      {hold.events.map((e, i) => (
+        <li key={i}><strong>{EVENT_WORDS[e.kind]}</strong> {formatDate(e.created_at)}{e.message && <>: “{e.message}”</>}</li>
+      ))}
+    </ol>
+  );
+}

@@ -98,7 +98,14 @@ function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["Tena
     // levels end at the first empty one: level 2 needs level 1
     const cut = levels.findIndex((l) => l.trim() === "");
     const used = (cut === -1 ? levels : levels.slice(0, cut)).map(Number);
-    save.mutate({ platform_fee_bps: Number(fee), override_bps: used, attribution: v.attribution as Schemas["TenantSettings"]["attribution"] });
+    save.mutate({
+      platform_fee_bps: Number(fee),
+      override_bps: used,
+      attribution: v.attribution as Schemas["TenantSettings"]["attribution"],
+      fraud_min_click_seconds: Number(v.fraud_min_click_seconds),
+      fraud_max_sales_per_address: Number(v.fraud_max_sales_per_address),
+      fraud_hold_coupon_without_click: v.fraud_hold_coupon_without_click === "on",
+    });
   };
   const pool = 10000 - (Number(fee) || 0) - levels.reduce((t, l) => t + (Number(l) || 0), 0);
   return (
@@ -120,6 +127,18 @@ function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["Tena
         </fieldset>
         {save.fieldError("override_bps") && <p className="text-xs text-red-600" role="alert">{save.fieldError("override_bps")}</p>}
         <Select label="Attribution" name="attribution" defaultValue={settings.attribution} options={ATTRIBUTION} error={save.fieldError("attribution")} />
+        <fieldset className="flex flex-col gap-3">
+          <legend className="mb-1 text-sm font-medium text-slate-700">Fraud rules: hold a sale's commission for review when…</legend>
+          <Field label="…it comes sooner after the click than (seconds; 0: never)" name="fraud_min_click_seconds" type="number" min={0} max={86400}
+            defaultValue={settings.fraud_min_click_seconds} error={save.fieldError("fraud_min_click_seconds")} />
+          <Field label="…one address made more sales in 24 hours than (0: never)" name="fraud_max_sales_per_address" type="number" min={0} max={1000}
+            defaultValue={settings.fraud_max_sales_per_address} error={save.fieldError("fraud_max_sales_per_address")} />
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" name="fraud_hold_coupon_without_click" defaultChecked={settings.fraud_hold_coupon_without_click} />
+            …it came by coupon and its affiliate has no recorded click on the product
+          </label>
+          <p className="text-xs text-slate-500">Self-referral (the affiliate's own email, id or sign-in address buys) is always held.</p>
+        </fieldset>
         <Button type="submit" busy={save.isPending}>Save commission policy</Button>
         {save.isSuccess && <p className="text-sm text-green-700" role="status">Commission policy saved.</p>}
       </form>

@@ -1,0 +1,74 @@
+// The fraud queue (admins): sales a fraud rule held, with the reasons, the affiliate's appeal
+// and the history; approve (the commission goes to pending) or reject (back to the vendor).
+import { useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Button, Card, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
+import { problemOf } from "../../../lib/api/problem";
+import { formatDate, formatMoney } from "../../../lib/format";
+import { formValues, useApiMutation } from "../../../lib/forms";
+import { useCursorList } from "../../../lib/useCursorList";
+import { commissionKeys, decideHold, fetchHolds, type Hold, type HoldStatus } from "../api";
+import { HoldHistory, HoldStatusBadge } from "./parts";
+
+const STATUSES = [
+  { value: "open", label: "Waiting for a decision" },
+  { value: "approved", label: "Approved" },
+  { value: "rejected", label: "Rejected" },
+  { value: "", label: "All" },
+];
+
+export function FraudQueuePage() {
+  const [status, setStatus] = useState<HoldStatus | null>("open");
+  const list = useCursorList(commissionKeys.holds(status), (cursor) => fetchHolds(status, cursor));
+  return (
+    <Card title="Fraud queue" actions={
+      <Select label="Status" hideLabel name="status" value={status ?? ""} options={STATUSES} onChange={(e) => setStatus((e.target.value || null) as HoldStatus | null)} />
+    }>
+      {list.isPending ? <Loading /> : list.isError ? <ErrorState problem={problemOf(list.error)} onRetry={() => void list.refetch()} /> : list.rows.length === 0 ? (
+        <EmptyState>{status === "open" ? "Nothing is waiting: no sale is held." : "No holds here."}</EmptyState>
+      ) : (
+        <ul className="divide-y divide-slate-100" data-testid="holds">
+          {list.rows.map((h) => <HoldRow key={h.id} hold={h} />)}
+        </ul>
+      )}
+      {list.hasNextPage && <Button variant="secondary" className="mt-3" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>}
+    </Card>
+  );
+}
+
+function HoldRow({ hold }: { hold: Hold }) {
+  const queryClient = useQueryClient();
+  const decide = useApiMutation(decideHold, {
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: commissionKeys.allHolds }),
+  });
+  const [decision, setDecision] = useState<"approve" | "reject">("approve");
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const v = formValues(e.currentTarget);
+    decide.mutate({ id: hold.id, body: { decision, note: v.note ?? "" } });
+  };
+  return (
+    <li className="flex flex-col gap-2 py-4 text-sm" data-testid="hold-row">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <span>
+          <strong>{hold.affiliate_name}</strong> · {hold.product_title ?? "—"} · sale {formatMoney(hold.sale_minor, hold.currency)} ·
+          commission {formatMoney(hold.pool_minor, hold.currency)}
+        </span>
+        <HoldStatusBadge status={hold.status} />
+      </div>
+      <ul className="list-disc pl-5 text-slate-700">
+        {hold.explained.map((why, i) => <li key={i}>{why}</li>)}
+      </ul>
+      {hold.appeal && <p className="rounded bg-slate-50 p-2">Appeal ({hold.appealed_at && formatDate(hold.appealed_at)}): “{hold.appeal}”</p>}
+      <HoldHistory hold={hold} />
+      {hold.status === "open" && (
+        <form onSubmit={submit} className="grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-start" noValidate>
+          <Field label="Note (the affiliate sees it)" name="note" maxLength={2000} error={decide.fieldError("note")} />
+          <Button type="submit" busy={decide.isPending && decision === "approve"} onClick={() => setDecision("approve")} className="sm:mt-6">Approve</Button>
+          <Button type="submit" variant="danger" busy={decide.isPending && decision === "reject"} onClick={() => setDecision("reject")} className="sm:mt-6">Reject</Button>
+          <div className="sm:col-span-3"><FormError problem={decide.problem} /></div>
+        </form>
+      )}
+    </li>
+  );
+}

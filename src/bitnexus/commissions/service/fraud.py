@@ -1,0 +1,308 @@
+"""Fraud holds: rules that hold a sale's commissions for an admin's review, with reasons the
+affiliate sees; affiliates appeal, admins approve or reject, every step is kept.
+
+The rules (each can be tuned or turned off per tenant, see docs/marketplace.md):
+- `self_referral`: the customer reference is the affiliate's own email or id, or the buyer's
+  address (hashed with the day's salt) is one the affiliate signed in from that day;
+- `too_fast`: the sale came sooner after its click than `fraud_min_click_seconds`;
+- `shared_address`: more than `fraud_max_sales_per_address` sales from one address in 24 hours;
+- `no_click`: a coupon sale whose affiliate has no recorded click on the product in the window.
+
+A held sale's shares sit in `affiliate:{id}:held:{CUR}`. Approving moves them to pending (the
+refund hold then runs as usual); rejecting gives the whole commission back to the vendor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts.models import Role, User
+from bitnexus.commissions import accounts, repository
+from bitnexus.commissions.accounts import Earning
+from bitnexus.commissions.errors import HoldClosed, HoldNotFound
+from bitnexus.commissions.models import (
+    Attribution,
+    CommissionState,
+    Conversion,
+    ConversionState,
+    FraudHold,
+    FraudHoldEvent,
+    HoldReason,
+    HoldStatus,
+    MemberAddress,
+)
+from bitnexus.commissions.schemas import Appeal, HoldDecision, HoldEventRead, HoldPage, HoldRead
+from bitnexus.core.db import utcnow
+from bitnexus.core.errors import Forbidden
+from bitnexus.core.schemas import decode_keys, encode_keys
+from bitnexus.ledger import service as ledger
+from bitnexus.ledger.service import PostingSpec
+from bitnexus.tenants.models import Tenant
+from bitnexus.tracking.models import Click
+from bitnexus.tracking.service.clicks import SALT_DAYS_KEPT, address_hash
+
+EXPLAINED = {
+    HoldReason.self_referral: "The buyer looks like you: your own account, email or address.",
+    HoldReason.too_fast: "The sale came too soon after the click for a person to have bought.",
+    HoldReason.shared_address: "Too many sales came from one address within a day.",
+    HoldReason.no_click: "A coupon sale with no recorded click through your links.",
+}
+SHARED_ADDRESS_WINDOW = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the rules look at for one attributed sale."""
+
+    affiliate: User
+    product_id: uuid.UUID
+    attribution: Attribution
+    click: Click | None
+    ip_hash: bytes | None
+    ip_day: dt.date | None
+    customer_ref: str | None
+    window: dt.timedelta
+    now: dt.datetime
+
+
+async def remember_address(session: AsyncSession, user: User, ip: str) -> None:
+    """Note the (hashed) address an affiliate signed in from, for the self-referral rule."""
+    if user.role != Role.affiliate or not ip:
+        return
+    now = utcnow()
+    await repository.remember_address(
+        session,
+        MemberAddress(
+            tenant_id=user.tenant_id,
+            user_id=user.id,
+            day=now.astimezone(dt.UTC).date(),
+            ip_hash=await address_hash(session, ip, now),
+        ),
+        forget_before=now.date() - dt.timedelta(days=SALT_DAYS_KEPT),
+    )
+
+
+async def buyer_address(
+    session: AsyncSession, click: Click | None, ip: str | None, now: dt.datetime
+) -> tuple[bytes | None, dt.date | None]:
+    """The buyer's hashed address: the reporting browser's, else the click's."""
+    if ip:
+        return await address_hash(session, ip, now), now.astimezone(dt.UTC).date()
+    if click is not None:
+        return click.ip_hash, click.created_at.astimezone(dt.UTC).date()
+    return None, None
+
+
+async def reasons(session: AsyncSession, tenant: Tenant, seen: Evidence) -> list[HoldReason]:
+    found: list[HoldReason] = []
+    ref = (seen.customer_ref or "").strip().lower()
+    own = ref in {seen.affiliate.email.lower(), str(seen.affiliate.id)} if ref else False
+    if own or (
+        seen.ip_hash is not None
+        and seen.ip_day is not None
+        and await repository.signed_in_from(session, seen.affiliate.id, seen.ip_hash, seen.ip_day)
+    ):
+        found.append(HoldReason.self_referral)
+    fastest = dt.timedelta(seconds=tenant.fraud_min_click_seconds)
+    if seen.click is not None and fastest and seen.now - seen.click.created_at < fastest:
+        found.append(HoldReason.too_fast)
+    most = tenant.fraud_max_sales_per_address
+    if seen.ip_hash is not None and most:
+        since = seen.now - SHARED_ADDRESS_WINDOW
+        if await repository.sales_from_address(session, seen.ip_hash, since) >= most:
+            found.append(HoldReason.shared_address)
+    if (
+        seen.attribution == Attribution.coupon
+        and tenant.fraud_hold_coupon_without_click
+        and not await repository.has_click(
+            session, seen.affiliate.id, seen.product_id, seen.now - seen.window
+        )
+    ):
+        found.append(HoldReason.no_click)
+    return found
+
+
+async def open_hold(
+    session: AsyncSession, conversion: Conversion, found: list[HoldReason], now: dt.datetime
+) -> None:
+    assert conversion.affiliate_id is not None
+    hold = FraudHold(
+        id=uuid.uuid4(),
+        tenant_id=conversion.tenant_id,
+        conversion_id=conversion.id,
+        affiliate_id=conversion.affiliate_id,
+        reasons=[r.value for r in found],
+        status=HoldStatus.open,
+        note="",
+        created_at=now,
+    )
+    session.add(hold)
+    await session.flush()
+    _event(session, hold, "held", None, ", ".join(found), now)
+
+
+def _event(
+    session: AsyncSession,
+    hold: FraudHold,
+    kind: str,
+    actor: uuid.UUID | None,
+    message: str,
+    now: dt.datetime,
+) -> None:
+    session.add(
+        FraudHoldEvent(
+            id=uuid.uuid4(),
+            tenant_id=hold.tenant_id,
+            hold_id=hold.id,
+            kind=kind,
+            actor_id=actor,
+            message=message,
+            created_at=now,
+        )
+    )
+
+
+async def _mine(session: AsyncSession, user: User, hold_id: uuid.UUID) -> FraudHold:
+    hold = await repository.hold(session, hold_id, lock=True)
+    if hold is None or (user.role != Role.tenant_admin and hold.affiliate_id != user.id):
+        raise HoldNotFound()
+    return hold
+
+
+async def appeal(session: AsyncSession, user: User, hold_id: uuid.UUID, body: Appeal) -> HoldRead:
+    """The held affiliate explains; the admin sees it with the hold."""
+    hold = await _mine(session, user, hold_id)
+    if hold.affiliate_id != user.id:
+        raise HoldNotFound()
+    if hold.status != HoldStatus.open:
+        raise HoldClosed("This hold has been decided.")
+    if hold.appeal is not None:
+        raise HoldClosed("You have appealed this hold already.")
+    now = utcnow()
+    hold.appeal, hold.appealed_at = body.message, now
+    _event(session, hold, "appealed", user.id, body.message, now)
+    await session.flush()
+    return (await reads(session, [hold]))[0]
+
+
+async def decide(
+    session: AsyncSession, admin: User, hold_id: uuid.UUID, body: HoldDecision
+) -> HoldRead:
+    """Approve (held → pending; the refund hold then runs) or reject (the commission goes back
+    to the vendor), in one balanced transaction."""
+    if admin.role != Role.tenant_admin:
+        raise Forbidden("Only admins decide holds.")
+    hold = await _mine(session, admin, hold_id)
+    if hold.status != HoldStatus.open:
+        raise HoldClosed("This hold has been decided.")
+    conversion = await repository.conversion(session, hold.conversion_id, lock=True)
+    assert conversion is not None
+    now = utcnow()
+    approve = body.decision == "approve"
+    hold.status = HoldStatus.approved if approve else HoldStatus.rejected
+    postings: list[PostingSpec] = []
+    opened: list[ledger.AccountSpec] = []
+    back = 0
+    for share in (await repository.shares_of(session, [conversion.id]))[conversion.id]:
+        if share.state != CommissionState.held:
+            continue
+        left = share.amount_minor - share.reversed_minor
+        share.state = CommissionState.pending if approve else CommissionState.rejected
+        share.updated_at = now
+        if left == 0:
+            continue
+        if share.beneficiary_id is None:  # the fee: revenue already; given back on rejection
+            if not approve:
+                fees = accounts.fees(share.currency)
+                postings.append(PostingSpec(fees.code, left, share.currency))
+                back += left
+            continue
+        held = accounts.earnings(share.beneficiary_id, Earning.held, share.currency)
+        postings.append(PostingSpec(held.code, left, share.currency))
+        if approve:
+            pending = accounts.earnings(share.beneficiary_id, Earning.pending, share.currency)
+            opened.append(pending)
+            postings.append(PostingSpec(pending.code, -left, share.currency))
+        else:
+            back += left
+    if back:
+        receivable = accounts.receivable(conversion.vendor_id, conversion.currency)
+        opened.append(receivable)
+        postings.append(PostingSpec(receivable.code, -back, conversion.currency))
+    if postings:
+        await ledger.open_accounts(session, conversion.tenant_id, opened)
+        await ledger.post_transaction(
+            session,
+            conversion.tenant_id,
+            idempotency_key=f"hold:{hold.id}",
+            description=f"Hold {hold.status}: order {conversion.order_id}",
+            postings=postings,
+            metadata={"conversion_id": str(conversion.id), "reasons": list(hold.reasons)},
+            reverses=None if approve else conversion.ledger_transaction_id,
+        )
+    if conversion.state == ConversionState.held:
+        conversion.state = ConversionState.pending if approve else ConversionState.rejected
+    hold.decided_by, hold.decided_at, hold.note = admin.id, now, body.note
+    _event(session, hold, hold.status, admin.id, body.note, now)
+    await session.flush()
+    return (await reads(session, [hold]))[0]
+
+
+async def reads(session: AsyncSession, holds: list[FraudHold]) -> list[HoldRead]:
+    details = await repository.hold_details(session, [h.id for h in holds])
+    out = []
+    for hold in holds:
+        sale, affiliate_name, title, events = details[hold.id]
+        out.append(
+            HoldRead(
+                id=hold.id,
+                conversion_id=hold.conversion_id,
+                affiliate_id=hold.affiliate_id,
+                affiliate_name=affiliate_name,
+                product_title=title,
+                sale_minor=sale.amount_minor,
+                pool_minor=sale.pool_minor,
+                currency=sale.currency,
+                reasons=[HoldReason(r) for r in hold.reasons],
+                explained=[EXPLAINED[HoldReason(r)] for r in hold.reasons],
+                status=HoldStatus(hold.status),
+                appeal=hold.appeal,
+                appealed_at=hold.appealed_at,
+                note=hold.note,
+                decided_at=hold.decided_at,
+                created_at=hold.created_at,
+                events=[HoldEventRead.model_validate(e) for e in events],
+            )
+        )
+    return out
+
+
+async def listed(
+    session: AsyncSession,
+    user: User,
+    *,
+    status: HoldStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> HoldPage:
+    """The fraud queue (admins: every hold; affiliates: their own), newest first."""
+    if user.role not in (Role.tenant_admin, Role.affiliate):
+        raise Forbidden("Only admins and affiliates see holds.")
+    keys = decode_keys(cursor, expect=(dt.datetime, uuid.UUID))
+    rows = await repository.holds(
+        session,
+        affiliate_id=None if user.role == Role.tenant_admin else user.id,
+        status=status,
+        after=(keys[0], keys[1]) if keys else None,  # type: ignore[arg-type]
+        limit=limit + 1,
+    )
+    page = list(rows[:limit])
+    more = len(rows) > limit and page
+    return HoldPage(
+        items=await reads(session, page),
+        next_cursor=encode_keys(page[-1].created_at, page[-1].id) if more else None,
+    )
