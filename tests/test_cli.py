@@ -59,15 +59,15 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
     assert second.returncode == 0, second.stderr
     assert "admin@acme.example" in second.stderr
     assert "Acme" not in second.stdout
-    # the demo's ledger, once, in one signed block (it verifies): six attributed sales, two
-    # maturings, three refunds
+    # the demo's ledger, once, in one signed block (it verifies): seven attributed sales, three
+    # maturings, three refunds, a payout reserved and paid
     with psycopg.connect(libpq(db_urls.owner)) as conn:
         counts = conn.execute(
             "SELECT (SELECT count(*) FROM ledger_transactions WHERE tenant_id = t.id),"
             " (SELECT count(*) FROM ledger_blocks WHERE tenant_id = t.id)"
             " FROM tenants t WHERE slug = 'acme'"
         ).fetchone()
-    assert counts == (11, 1)
+    assert counts == (15, 1)
     # the demo's catalog, once: products in several grades, one waiting, one rejected
     with psycopg.connect(libpq(db_urls.owner)) as conn:
         catalog = conn.execute(
@@ -111,8 +111,14 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
         ("A-1005", "refunded", True, "coupon"),
         ("A-1006", "unattributed", False, "none"),
         ("A-1007", "held", False, "click"),
+        ("A-1008", "matured", False, "coupon"),
     ]
-    assert dict(shares) == {"available": 2, "held": 1, "pending": 2, "reversed": 3}
+    assert dict(shares) == {"available": 4, "held": 1, "pending": 2, "reversed": 3}
+    with psycopg.connect(libpq(db_urls.owner)) as conn:
+        payouts = conn.execute(
+            "SELECT u.email, i.status FROM payout_items i JOIN users u ON u.id = i.affiliate_id"
+        ).fetchall()
+    assert payouts == [("affiliate2@acme.example", "paid")]
     verified = _run(settings, "ledger", "verify", "--tenant", "acme")
     assert verified.returncode == 0, verified.stderr
 

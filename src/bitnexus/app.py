@@ -29,6 +29,7 @@ from bitnexus.core.provision import alembic_config
 from bitnexus.ledger import api as ledger_api
 from bitnexus.ledger import jobs as ledger_jobs
 from bitnexus.ops import api as ops_api
+from bitnexus.payouts import api as payouts_api
 from bitnexus.platform import api as platform_api
 from bitnexus.tenants import api as tenants_api
 from bitnexus.tracking import api as tracking_api
@@ -63,6 +64,8 @@ def api_router() -> APIRouter:
         commissions_api.coupons_router,
         commissions_api.sdk_router,
         commissions_api.holds_router,
+        payouts_api.router,
+        payouts_api.batches_router,
         ops_api.dev_router,
     ):
         router.include_router(sub)

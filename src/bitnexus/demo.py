@@ -27,6 +27,9 @@ from bitnexus.commissions.service.maturation import mature_due
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.ledger import keys, tree
+from bitnexus.payouts.schemas import BatchCreate, ItemSettle, PayoutMethodUpdate, PaypalDetails
+from bitnexus.payouts.service import batches as payout_batches
+from bitnexus.payouts.service import methods as payout_methods
 from bitnexus.tenants import repository as tenants_repository
 from bitnexus.tenants import service as tenants
 from bitnexus.tenants.models import Tenant
@@ -338,6 +341,7 @@ DEMO_SALES = [
     DemoSale("A-1005", "coupon", 50, refund_percent=100),  # refunded after the hold: clawed back
     DemoSale("A-1006", "none", 3),  # no click or coupon: kept, earns nothing
     DemoSale("A-1007", "click", 0, customer="affiliate1@acme.example"),  # held: self-referral
+    DemoSale("A-1008", "coupon", 60),  # matured long ago: paid out (see seed_payouts)
 ]
 
 
@@ -407,8 +411,26 @@ async def seed_sales(db: Database, settings: Settings) -> None:
                     ),
                     now=now,
                 )
+        await seed_payouts(session, tenant, affiliate2)
         await tree.integrate(session, tenant.id)
         await tree.seal(session, tenant.id, keys.identity_for(settings, DEMO_SLUG))
+
+
+async def seed_payouts(session: AsyncSession, tenant: Tenant, paid: User) -> None:
+    """Both affiliates have PayPal; a batch pays their available balances; `paid`'s payout is
+    marked paid, the other's is still in payment."""
+    tenant.payout_threshold_minor = 1_000
+    admin = await accounts_repository.get_user_by_email(session, "admin@acme.example")
+    assert admin is not None
+    for email in ("affiliate1@acme.example", "affiliate2@acme.example"):
+        user = await accounts_repository.get_user_by_email(session, email)
+        assert user is not None
+        details = PaypalDetails(method="paypal", email=f"paypal-{email}")
+        await payout_methods.put(session, user, PayoutMethodUpdate(details=details))
+    batch = await payout_batches.create(session, admin, tenant, BatchCreate())
+    for item in batch.items:
+        if item.affiliate_id == paid.id:
+            await payout_batches.settle(session, admin, item.id, ItemSettle(status="paid"))
 
 
 async def create_platform_admin(db: Database, *, email: str, name: str, password: str) -> User:

@@ -31,6 +31,7 @@ from bitnexus.ledger.models import (
     LedgerTreeState,
 )
 from bitnexus.ops.models import DevMail
+from bitnexus.payouts.models import PayoutBatch, PayoutItem, PayoutMethod
 from bitnexus.platform.models import PlatformAuditEntry
 from bitnexus.tenants.models import Tenant, TenantLogo
 from bitnexus.tracking.models import Click, ClickSalt, Link
@@ -60,6 +61,9 @@ __all__ = [
     "Link",
     "MemberAddress",
     "PasswordResetToken",
+    "PayoutBatch",
+    "PayoutItem",
+    "PayoutMethod",
     "PlatformAuditEntry",
     "Product",
     "ProductImage",

@@ -51,12 +51,14 @@ async def test_a_sale_through_a_click_pays_affiliate_upline_and_platform_on_the_
         "held": 0,
         "pending": 1_601,
         "available": 0,
+        "in_payment": 0,
         "paid": 0,
     }
     assert await shop.balances(shop.upline) == {
         "held": 0,
         "pending": 199,
         "available": 0,
+        "in_payment": 0,
         "paid": 0,
     }
 
@@ -113,6 +115,7 @@ async def test_a_retried_order_returns_the_original_and_other_content_is_refused
         "held": 0,
         "pending": 1_600,
         "available": 0,
+        "in_payment": 0,
         "paid": 0,
     }
 
@@ -145,6 +148,7 @@ async def test_sales_that_cannot_be_attributed_are_kept_and_earn_nothing(
         "held": 0,
         "pending": 0,
         "available": 0,
+        "in_payment": 0,
         "paid": 0,
     }
 
@@ -239,6 +243,7 @@ async def test_refunds_inside_the_hold_reverse_and_after_it_claw_back(
         "held": 0,
         "pending": 3_200,
         "available": 0,
+        "in_payment": 0,
         "paid": 0,
     }
 
@@ -268,12 +273,14 @@ async def test_refunds_inside_the_hold_reverse_and_after_it_claw_back(
         "held": 0,
         "pending": 0,
         "available": 1_600,
+        "in_payment": 0,
         "paid": 0,
     }
     assert await shop.balances(shop.upline) == {
         "held": 0,
         "pending": 0,
         "available": 200,
+        "in_payment": 0,
         "paid": 0,
     }
     r = await shop.refund(second["id"], refund_id="R-9", amount_minor=10_000)
@@ -282,6 +289,7 @@ async def test_refunds_inside_the_hold_reverse_and_after_it_claw_back(
         "held": 0,
         "pending": 0,
         "available": 0,
+        "in_payment": 0,
         "paid": 0,
     }
 

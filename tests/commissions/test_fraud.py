@@ -43,7 +43,7 @@ async def test_a_sale_too_soon_after_its_click_is_held_appealed_and_approved(
     sale = await _held_sale(shop, make_client)
     assert (sale["state"], sale["hold_reasons"]) == ("held", ["too_fast"])
     assert {s["state"] for s in sale["shares"]} == {"held"}
-    held = {"held": 1_600, "pending": 0, "available": 0, "paid": 0}
+    held = {"held": 1_600, "pending": 0, "available": 0, "in_payment": 0, "paid": 0}
     assert await shop.balances(shop.affiliate) == held
     assert (await shop.balances(shop.upline))["held"] == 200
 
@@ -109,6 +109,7 @@ async def test_a_rejected_hold_gives_the_whole_commission_back_to_the_vendor(
         "held": 0,
         "pending": 0,
         "available": 0,
+        "in_payment": 0,
         "paid": 0,
     }
     assert (await shop.balances(shop.upline))["held"] == 0

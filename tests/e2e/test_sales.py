@@ -76,7 +76,12 @@ async def test_a_sale_reported_by_the_snippet_pays_the_affiliate_and_the_upline(
     db_urls: DatabaseUrls,
 ) -> None:
     program, upline = live_program, live_program.affiliate
-    policy = {"platform_fee_bps": 1_000, "override_bps": [1_000], "fraud_min_click_seconds": 0}
+    policy = {
+        "platform_fee_bps": 1_000,
+        "override_bps": [1_000],
+        "fraud_min_click_seconds": 0,
+        "payout_threshold_minor": 500,
+    }
     assert (await settings(program.admin, **policy)).status_code == 200
     async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
         seller = await signup_affiliate(
@@ -141,6 +146,41 @@ async def test_a_sale_reported_by_the_snippet_pays_the_affiliate_and_the_upline(
         await expect(page.get_by_test_id("balance-available")).to_have_text("$6.24")
         await expect(page.get_by_test_id("balance-pending")).to_have_text("$0.00")
         await expect(page.get_by_test_id("commission-row")).to_contain_text("available")
+
+        # the seller says where to be paid; the admin pays a batch and marks it paid
+        await page.get_by_role("link", name="Payouts").click()
+        await page.get_by_label("Method").select_option("bank_transfer")
+        await page.get_by_label("Account holder").fill("Sam Seller")
+        await page.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 01")
+        await page.get_by_role("button", name="Save payout method").click()
+        await expect(page.get_by_role("alert")).to_contain_text("Not a valid IBAN")
+        await page.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 00")
+        await page.get_by_role("button", name="Save payout method").click()
+        await expect(page.get_by_test_id("payout-method")).to_contain_text("IBAN ···· 3000")
+
+        admin = await login(await new_context(accept_downloads=True), program.admin)
+        await admin.get_by_role("link", name="Payouts").click()
+        candidates = admin.get_by_test_id("payout-candidates")
+        await expect(candidates).to_contain_text("$6.24")
+        await expect(candidates).to_contain_text("left out: no payout method")  # the upline
+        await admin.get_by_role("button", name="Make batch ($6.24)").click()
+        item = admin.get_by_test_id("batch-item")
+        await expect(item).to_contain_text("in payment")
+        async with admin.expect_download() as download_info:
+            await admin.get_by_role("button", name="Export CSV").click()
+        exported = (await (await download_info.value).path()).read_text()  # type: ignore[union-attr]
+        assert "DE89370400440532013000" in exported
+        assert ",6.24,USD," in exported
+        await item.get_by_role("button", name="Mark paid").click()
+        await expect(item).to_contain_text("paid")
+        await expect(admin.get_by_test_id("batch-totals")).to_contain_text("closed")
+
+        await page.reload()
+        await expect(page.get_by_test_id("my-payout")).to_contain_text("$6.24")
+        await expect(page.get_by_test_id("my-payout")).to_contain_text("paid")
+        await page.get_by_role("link", name="Commissions").click()
+        await expect(page.get_by_test_id("balance-paid")).to_have_text("$6.24")
+        await expect(page.get_by_test_id("balance-available")).to_have_text("$0.00")
 
 
 async def test_an_admin_sets_the_commission_policy(

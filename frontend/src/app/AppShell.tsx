@@ -16,6 +16,8 @@ const NAV: NavItem[] = [
   { to: "/app/links", label: "Links", roles: ["affiliate", "tenant_admin"] },
   { to: "/app/sales", label: "Sales", roles: ["vendor", "tenant_admin"] },
   { to: "/app/commissions", label: "Commissions", roles: ["affiliate", "tenant_admin"] },
+  { to: "/app/payouts", label: "Payouts", roles: ["affiliate"] },
+  { to: "/app/payout-batches", label: "Payouts", roles: ["tenant_admin"] },
   { to: "/app/fraud", label: "Fraud queue", roles: ["tenant_admin"] },
   { to: "/app/users", label: "Users", roles: ["tenant_admin"] },
   { to: "/app/ledger", label: "Ledger", roles: ["tenant_admin"] },

@@ -22,6 +22,8 @@ import { LinksPage } from "../features/links/components/LinksPage";
 import { CommissionsPage } from "../features/commissions/components/CommissionsPage";
 import { FraudQueuePage } from "../features/commissions/components/FraudQueuePage";
 import { SalesPage } from "../features/commissions/components/SalesPage";
+import { MyPayoutsPage } from "../features/payouts/components/MyPayoutsPage";
+import { PayoutBatchesPage } from "../features/payouts/components/PayoutBatchesPage";
 import { LinkNotFoundPage, OfferUnavailablePage } from "../features/links/components/VisitorPages";
 import { BlockPage } from "../features/ledger/components/BlockPage";
 import { EarningsProofPage } from "../features/ledger/components/EarningsProofPage";
@@ -73,6 +75,8 @@ export const router = createBrowserRouter([
       { path: "/app/links", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><LinksPage /></RequireAuth> },
       { path: "/app/sales", element: <RequireAuth roles={["vendor", "tenant_admin"]}><SalesPage /></RequireAuth> },
       { path: "/app/commissions", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><CommissionsPage /></RequireAuth> },
+      { path: "/app/payouts", element: <RequireAuth roles={["affiliate"]}><MyPayoutsPage /></RequireAuth> },
+      { path: "/app/payout-batches", element: <RequireAuth roles={["tenant_admin"]}><PayoutBatchesPage /></RequireAuth> },
       { path: "/app/fraud", element: <RequireAuth roles={["tenant_admin"]}><FraudQueuePage /></RequireAuth> },
       { path: "/app/ledger", element: <RequireAuth roles={["tenant_admin"]}><LedgerPage /></RequireAuth> },
       { path: "/app/ledger/blocks/:height", element: <RequireAuth roles={["tenant_admin"]}><BlockPage /></RequireAuth> },

@@ -4,6 +4,7 @@
 `affiliate:{id}:pending:{CUR}` earned, inside the refund hold (liability)
 `affiliate:{id}:held:{CUR}` earned, held by a fraud rule until an admin decides
 `affiliate:{id}:available:{CUR}` matured, ready to pay out; negative after a clawback
+`affiliate:{id}:payout:{CUR}` in a payout batch, until it is marked paid or failed
 `affiliate:{id}:paid:{CUR}` paid out
 `platform:fees:{CUR}` the platform's share of each pool (revenue)
 """
@@ -21,6 +22,7 @@ class Earning(StrEnum):
     pending = "pending"
     held = "held"
     available = "available"
+    payout = "payout"
     paid = "paid"
 
 

@@ -134,6 +134,7 @@ class Earnings(OutputModel):
     pending_minor: int
     held_minor: int
     available_minor: int
+    in_payment_minor: int  # in a payout batch, not yet marked paid
     paid_minor: int
 
 

@@ -14,3 +14,28 @@ def known_currencies() -> frozenset[str]:
 
 def is_currency(code: str) -> bool:
     return code in known_currencies()
+
+
+# ISO 4217 minor units where they are not 2
+_ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+_THREE = "BHD IQD JOD KWD LYD OMR TND"
+_DIGITS = {
+    **dict.fromkeys(_ZERO.split(), 0),
+    **dict.fromkeys(_THREE.split(), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+}
+
+
+def minor_digits(code: str) -> int:
+    """How many decimal places the currency's minor unit has (ISO 4217)."""
+    return _DIGITS.get(code, 2)
+
+
+def as_decimal(minor: int, code: str) -> str:
+    """Integer minor units as a plain decimal string, e.g. 4990 USD -> "49.90" (no floats)."""
+    digits = minor_digits(code)
+    sign, value = ("-" if minor < 0 else ""), abs(minor)
+    if digits == 0:
+        return f"{sign}{value}"
+    whole, frac = divmod(value, 10**digits)
+    return f"{sign}{whole}.{frac:0{digits}d}"

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, LargeBinary, String, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +40,10 @@ class Tenant(Base):
             "fraud_max_sales_per_address BETWEEN 0 AND 1000",
             name="fraud_max_sales_per_address_range",
         ),
+        CheckConstraint("payout_threshold_minor >= 0", name="payout_threshold_not_negative"),
+        CheckConstraint(
+            "payout_schedule IN ('weekly', 'monthly', 'manual')", name="payout_schedule_known"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -61,6 +65,8 @@ class Tenant(Base):
     fraud_max_sales_per_address: Mapped[int] = mapped_column(server_default="3")
     # a coupon sale whose affiliate has no click on the product in the window is held
     fraud_hold_coupon_without_click: Mapped[bool] = mapped_column(server_default=text("true"))
+    payout_threshold_minor: Mapped[int] = mapped_column(BigInteger, server_default="5000")
+    payout_schedule: Mapped[str] = mapped_column(String(8), server_default="monthly")
     status: Mapped[str] = mapped_column(String(16), server_default=TenantStatus.active.value)
     is_platform: Mapped[bool] = mapped_column(server_default=text("false"))
     logo_sha256: Mapped[str | None] = mapped_column(String(64))

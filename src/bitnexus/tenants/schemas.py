@@ -50,6 +50,8 @@ class TenantSettings(OutputModel):
     fraud_min_click_seconds: int
     fraud_max_sales_per_address: int
     fraud_hold_coupon_without_click: bool
+    payout_threshold_minor: int
+    payout_schedule: Literal["weekly", "monthly", "manual"]
 
 
 class TenantSettingsUpdate(InputModel):
@@ -68,6 +70,9 @@ class TenantSettingsUpdate(InputModel):
     fraud_min_click_seconds: int | None = Field(None, ge=0, le=86_400)
     fraud_max_sales_per_address: int | None = Field(None, ge=0, le=1_000)
     fraud_hold_coupon_without_click: bool | None = None
+    # payouts: the least available balance a batch pays, and when batches are made
+    payout_threshold_minor: int | None = Field(None, ge=0, le=10**12)
+    payout_schedule: Literal["weekly", "monthly", "manual"] | None = None
 
     @field_validator("fallback_url")
     @classmethod

@@ -69,6 +69,8 @@ def settings_of(tenant: Tenant) -> TenantSettings:
         fraud_min_click_seconds=tenant.fraud_min_click_seconds,
         fraud_max_sales_per_address=tenant.fraud_max_sales_per_address,
         fraud_hold_coupon_without_click=tenant.fraud_hold_coupon_without_click,
+        payout_threshold_minor=tenant.payout_threshold_minor,
+        payout_schedule=tenant.payout_schedule,
     )
 
 

@@ -874,6 +874,169 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payout-batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Batches */
+        get: operations["list_batches_api_v1_payout_batches_get"];
+        put?: never;
+        /**
+         * Create Batch
+         * @description Pay every affiliate at or above the threshold with a payout method their available
+         *     balance (it moves to "in payment" on the ledger until marked paid or failed).
+         */
+        post: operations["create_batch_api_v1_payout_batches_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payout-batches/items/{item_id}/settle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Settle Item
+         * @description Mark a payout paid (available → paid) or failed (the money returns to available).
+         */
+        post: operations["settle_item_api_v1_payout_batches_items__item_id__settle_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payout-batches/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview Batch
+         * @description Who a batch made now would pay, and who it would leave out and why.
+         */
+        get: operations["preview_batch_api_v1_payout_batches_preview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payout-batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Batch */
+        get: operations["get_batch_api_v1_payout_batches__batch_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payout-batches/{batch_id}/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Batch
+         * @description The batch's unsettled payouts as a mass-payout CSV.
+         */
+        get: operations["export_batch_api_v1_payout_batches__batch_id__export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Payouts
+         * @description Your payouts, newest first.
+         */
+        get: operations["my_payouts_api_v1_payouts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payouts/method": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Payout Method
+         * @description Where your payouts go (null until you set it).
+         */
+        get: operations["get_payout_method_api_v1_payouts_method_get"];
+        /**
+         * Set Payout Method
+         * @description Set where your payouts go: PayPal or Wise (an email) or a bank transfer (IBAN).
+         */
+        put: operations["set_payout_method_api_v1_payouts_method_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payouts/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Payout Settings
+         * @description The program's payout threshold and schedule, and the next payout day.
+         */
+        get: operations["payout_settings_api_v1_payouts_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/platform/tenants": {
         parameters: {
             query?: never;
@@ -1510,6 +1673,80 @@ export interface components {
          * @enum {string}
          */
         Attribution: "click" | "coupon" | "none";
+        /** BankDetails */
+        BankDetails: {
+            /** Account Holder */
+            account_holder: string;
+            /** Bic */
+            bic?: string | null;
+            /** Iban */
+            iban: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "bank_transfer";
+        };
+        /** BatchCreate */
+        BatchCreate: {
+            /** Currency */
+            currency?: string | null;
+        };
+        /** BatchRead */
+        BatchRead: {
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Failed Minor */
+            failed_minor: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Items */
+            items: components["schemas"]["ItemRead"][];
+            /** Number */
+            number: number;
+            /** Paid Minor */
+            paid_minor: number;
+            status: components["schemas"]["BatchStatus"];
+            /** Total Minor */
+            total_minor: number;
+        };
+        /**
+         * BatchStatus
+         * @enum {string}
+         */
+        BatchStatus: "open" | "closed";
+        /** BatchSummary */
+        BatchSummary: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Item Count */
+            item_count: number;
+            /** Number */
+            number: number;
+            status: components["schemas"]["BatchStatus"];
+            /** Total Minor */
+            total_minor: number;
+        };
         /**
          * BlockDetail
          * @description A block with the range of transactions it sealed and its witnesses' cosignatures.
@@ -1573,6 +1810,24 @@ export interface components {
         Body_upload_logo_api_v1_tenant_logo_put: {
             /** File */
             file: string;
+        };
+        /**
+         * Candidate
+         * @description An affiliate with an available balance, and whether the batch pays them.
+         */
+        Candidate: {
+            /**
+             * Affiliate Id
+             * Format: uuid
+             */
+            affiliate_id: string;
+            /** Affiliate Name */
+            affiliate_name: string;
+            /** Available Minor */
+            available_minor: number;
+            method: components["schemas"]["Method"] | null;
+            /** Skipped */
+            skipped: ("below_threshold" | "no_payout_method") | null;
         };
         /** CategoryCount */
         CategoryCount: {
@@ -1837,6 +2092,8 @@ export interface components {
             currency: string;
             /** Held Minor */
             held_minor: number;
+            /** In Payment Minor */
+            in_payment_minor: number;
             /** Paid Minor */
             paid_minor: number;
             /** Pending Minor */
@@ -2051,6 +2308,63 @@ export interface components {
          * @enum {string}
          */
         InvitationStatus: "pending" | "accepted" | "revoked" | "expired";
+        /** ItemRead */
+        ItemRead: {
+            /** Account */
+            account: string;
+            /**
+             * Affiliate Id
+             * Format: uuid
+             */
+            affiliate_id: string;
+            /** Affiliate Name */
+            affiliate_name: string;
+            /** Amount Minor */
+            amount_minor: number;
+            /**
+             * Batch Id
+             * Format: uuid
+             */
+            batch_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Failure Reason */
+            failure_reason: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            method: components["schemas"]["Method"];
+            /** Reference */
+            reference: string;
+            /** Settled At */
+            settled_at: string | null;
+            status: components["schemas"]["ItemStatus"];
+        };
+        /** ItemSettle */
+        ItemSettle: {
+            /**
+             * Failure Reason
+             * @default
+             */
+            failure_reason: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "paid" | "failed";
+        };
+        /**
+         * ItemStatus
+         * @enum {string}
+         */
+        ItemStatus: "pending" | "paid" | "failed";
         /** LinkCreate */
         LinkCreate: {
             /** Alias */
@@ -2202,6 +2516,11 @@ export interface components {
             tenant: components["schemas"]["TenantBrief"];
         };
         /**
+         * Method
+         * @enum {string}
+         */
+        Method: "paypal" | "wise" | "bank_transfer";
+        /**
          * MirrorEntries
          * @description Leaves `start`, `start + 1`, … (base64 of the RFC 8785 bytes), for mirrors.
          */
@@ -2232,6 +2551,49 @@ export interface components {
             email: string;
             /** Organisation */
             organisation: string;
+        };
+        /** PayoutMethodRead */
+        PayoutMethodRead: {
+            /** Account */
+            account: string;
+            method: components["schemas"]["Method"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PayoutMethodUpdate */
+        PayoutMethodUpdate: {
+            /** Details */
+            details: components["schemas"]["PaypalDetails"] | components["schemas"]["WiseDetails"] | components["schemas"]["BankDetails"];
+        };
+        /** PayoutSettings */
+        PayoutSettings: {
+            /** Currency */
+            currency: string;
+            /** Next Payout */
+            next_payout: string | null;
+            /**
+             * Schedule
+             * @enum {string}
+             */
+            schedule: "weekly" | "monthly" | "manual";
+            /** Threshold Minor */
+            threshold_minor: number;
+        };
+        /** PaypalDetails */
+        PaypalDetails: {
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "paypal";
         };
         /** PlatformTenant */
         PlatformTenant: {
@@ -2272,6 +2634,20 @@ export interface components {
             amount: number;
             /** Currency */
             currency: string;
+        };
+        /**
+         * Preview
+         * @description Who a batch made now would pay, and who it would leave out (and why).
+         */
+        Preview: {
+            /** Candidates */
+            candidates: components["schemas"]["Candidate"][];
+            /** Currency */
+            currency: string;
+            /** Threshold Minor */
+            threshold_minor: number;
+            /** Total Minor */
+            total_minor: number;
         };
         /**
          * Problem
@@ -2663,6 +3039,13 @@ export interface components {
             name: string;
             /** Override Bps */
             override_bps: number[];
+            /**
+             * Payout Schedule
+             * @enum {string}
+             */
+            payout_schedule: "weekly" | "monthly" | "manual";
+            /** Payout Threshold Minor */
+            payout_threshold_minor: number;
             /** Platform Fee Bps */
             platform_fee_bps: number;
             /** Slug */
@@ -2694,6 +3077,10 @@ export interface components {
             fraud_min_click_seconds?: number | null;
             /** Override Bps */
             override_bps?: number[] | null;
+            /** Payout Schedule */
+            payout_schedule?: ("weekly" | "monthly" | "manual") | null;
+            /** Payout Threshold Minor */
+            payout_threshold_minor?: number | null;
             /** Platform Fee Bps */
             platform_fee_bps?: number | null;
         };
@@ -2830,6 +3217,19 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WiseDetails */
+        WiseDetails: {
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            method: "wise";
         };
     };
     responses: never;
@@ -5067,6 +5467,363 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Problem"];
                     "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    list_batches_api_v1_payout_batches_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchSummary"][];
+                };
+            };
+        };
+    };
+    create_batch_api_v1_payout_batches_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchRead"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Nothing to pay */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    settle_item_api_v1_payout_batches_items__item_id__settle_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemSettle"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemRead"];
+                };
+            };
+            /** @description Payout not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Payout already settled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    preview_batch_api_v1_payout_batches_preview_get: {
+        parameters: {
+            query?: {
+                currency?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    get_batch_api_v1_payout_batches__batch_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchRead"];
+                };
+            };
+            /** @description Payout batch not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_batch_api_v1_payout_batches__batch_id__export_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batch_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Payout batch not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    my_payouts_api_v1_payouts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemRead"][];
+                };
+            };
+        };
+    };
+    get_payout_method_api_v1_payouts_method_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutMethodRead"] | null;
+                };
+            };
+        };
+    };
+    set_payout_method_api_v1_payouts_method_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayoutMethodUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutMethodRead"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    payout_settings_api_v1_payouts_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutSettings"];
                 };
             };
         };

@@ -89,6 +89,7 @@ async def balances(session: AsyncSession, user: User, default_currency: str) -> 
             pending_minor=states.get(Earning.pending, 0),
             held_minor=states.get(Earning.held, 0),
             available_minor=states.get(Earning.available, 0),
+            in_payment_minor=states.get(Earning.payout, 0),
             paid_minor=states.get(Earning.paid, 0),
         )
         for currency, states in sorted(by_currency.items())

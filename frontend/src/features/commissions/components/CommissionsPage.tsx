@@ -41,11 +41,11 @@ function BalancesCard() {
       {balances.isPending ? <Loading /> : balances.isError ? <ErrorState problem={problemOf(balances.error)} onRetry={() => void balances.refetch()} /> : (
         <div className="flex flex-col gap-4">
           {balances.data.map((b) => (
-            <dl key={b.currency} className="grid grid-cols-2 gap-3 sm:grid-cols-4" data-testid={`balances-${b.currency}`}>
-              {([["Pending", b.pending_minor, "in the refund hold"], ["Held", b.held_minor, "under fraud review"], ["Available", b.available_minor, "ready for payout"], ["Paid", b.paid_minor, "paid out so far"]] as const).map(([label, amount, hint]) => (
+            <dl key={b.currency} className="grid grid-cols-2 gap-3 sm:grid-cols-5" data-testid={`balances-${b.currency}`}>
+              {([["Pending", b.pending_minor, "in the refund hold"], ["Held", b.held_minor, "under fraud review"], ["Available", b.available_minor, "ready for payout"], ["In payment", b.in_payment_minor, "in a payout batch"], ["Paid", b.paid_minor, "paid out so far"]] as const).map(([label, amount, hint]) => (
                 <div key={label} className="rounded-md border border-slate-200 p-3">
                   <dt className="text-xs uppercase tracking-wide text-slate-500">{label}</dt>
-                  <dd className="text-2xl font-semibold" data-testid={`balance-${label.toLowerCase()}`}>{formatMoney(amount, b.currency)}</dd>
+                  <dd className="text-2xl font-semibold" data-testid={`balance-${label.toLowerCase().replace(" ", "-")}`}>{formatMoney(amount, b.currency)}</dd>
                   <dd className="text-xs text-slate-500">{hint}</dd>
                 </div>
               ))}

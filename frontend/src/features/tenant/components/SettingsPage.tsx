@@ -5,7 +5,7 @@ import { meQueryKey } from "../../../app/auth";
 import { Button, Card, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { problemOf } from "../../../lib/api/problem";
-import { bpsToPercent } from "../../../lib/format";
+import { bpsToPercent, fromMinor, toMinor } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import { removeLogo, settingsQuery, tenantKeys, updateSettings, uploadLogo } from "../api";
 
@@ -83,6 +83,12 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
   );
 }
 
+const SCHEDULES = [
+  { value: "monthly", label: "Monthly (on the 1st)" },
+  { value: "weekly", label: "Weekly (on Mondays)" },
+  { value: "manual", label: "When an admin decides" },
+];
+
 const ATTRIBUTION = [
   { value: "last_click", label: "Last click (the most recent affiliate gets the sale)" },
   { value: "first_click", label: "First click (the first affiliate within the window)" },
@@ -98,6 +104,7 @@ function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["Tena
     // levels end at the first empty one: level 2 needs level 1
     const cut = levels.findIndex((l) => l.trim() === "");
     const used = (cut === -1 ? levels : levels.slice(0, cut)).map(Number);
+    const threshold = toMinor(v.payout_threshold ?? "", settings.default_currency);
     save.mutate({
       platform_fee_bps: Number(fee),
       override_bps: used,
@@ -105,6 +112,8 @@ function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["Tena
       fraud_min_click_seconds: Number(v.fraud_min_click_seconds),
       fraud_max_sales_per_address: Number(v.fraud_max_sales_per_address),
       fraud_hold_coupon_without_click: v.fraud_hold_coupon_without_click === "on",
+      payout_threshold_minor: threshold ?? -1,
+      payout_schedule: v.payout_schedule as Schemas["TenantSettings"]["payout_schedule"],
     });
   };
   const pool = 10000 - (Number(fee) || 0) - levels.reduce((t, l) => t + (Number(l) || 0), 0);
@@ -138,6 +147,13 @@ function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["Tena
             …it came by coupon and its affiliate has no recorded click on the product
           </label>
           <p className="text-xs text-slate-500">Self-referral (the affiliate's own email, id or sign-in address buys) is always held.</p>
+        </fieldset>
+        <fieldset className="grid gap-3 sm:grid-cols-2">
+          <legend className="mb-1 text-sm font-medium text-slate-700">Payouts</legend>
+          <Field label={`Payout threshold (${settings.default_currency})`} name="payout_threshold" inputMode="decimal"
+            defaultValue={fromMinor(settings.payout_threshold_minor, settings.default_currency)} error={save.fieldError("payout_threshold_minor")}
+            hint="The least available balance a batch pays." />
+          <Select label="Schedule" name="payout_schedule" defaultValue={settings.payout_schedule} options={SCHEDULES} error={save.fieldError("payout_schedule")} />
         </fieldset>
         <Button type="submit" busy={save.isPending}>Save commission policy</Button>
         {save.isSuccess && <p className="text-sm text-green-700" role="status">Commission policy saved.</p>}

@@ -1,0 +1,102 @@
+// An affiliate's payouts: where the money goes (PayPal, Wise or a bank account), the program's
+// threshold and schedule, and every payout with its state.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Button, Card, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
+import type { Schemas } from "../../../lib/api/client";
+import { problemOf } from "../../../lib/api/problem";
+import { formatDate, formatMoney } from "../../../lib/format";
+import { formValues, useApiMutation } from "../../../lib/forms";
+import { fetchMethod, fetchMyPayouts, fetchPayoutSettings, payoutKeys, saveMethod } from "../api";
+import { METHODS, PayoutStatusBadge } from "./parts";
+
+type MethodName = Schemas["PayoutMethodRead"]["method"];
+const OPTIONS = (Object.keys(METHODS) as MethodName[]).map((m) => ({ value: m, label: METHODS[m] }));
+
+export function MyPayoutsPage() {
+  return (
+    <div className="grid gap-6 lg:grid-cols-2">
+      <MethodCard />
+      <ScheduleCard />
+      <div className="lg:col-span-2"><HistoryCard /></div>
+    </div>
+  );
+}
+
+function MethodCard() {
+  const queryClient = useQueryClient();
+  const current = useQuery({ queryKey: payoutKeys.method, queryFn: fetchMethod });
+  const [method, setMethod] = useState<MethodName>("paypal");
+  const save = useApiMutation(saveMethod, { onSuccess: (data) => queryClient.setQueryData(payoutKeys.method, data) });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const v = formValues(e.currentTarget);
+    const details: Schemas["PayoutMethodUpdate"]["details"] = method === "bank_transfer"
+      ? { method, account_holder: v.account_holder ?? "", iban: v.iban ?? "", bic: v.bic || null }
+      : { method, email: v.email ?? "" };
+    save.mutate({ details });
+  };
+  const err = (name: string) => save.fieldError(`details.${method}.${name}`);
+  return (
+    <Card title="Payout method">
+      {current.isPending ? <Loading /> : current.isError ? <ErrorState problem={problemOf(current.error)} onRetry={() => void current.refetch()} /> : (
+        <p className="mb-4 text-sm" data-testid="payout-method">
+          {current.data ? <>Payouts go to <strong>{METHODS[current.data.method]}</strong>: {current.data.account}</> : "No payout method yet: payouts skip you until you set one."}
+        </p>
+      )}
+      <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
+        <Select label="Method" name="method" value={method} options={OPTIONS} onChange={(e) => setMethod(e.target.value as MethodName)} />
+        {method === "bank_transfer" ? (
+          <>
+            <Field label="Account holder" name="account_holder" maxLength={120} error={err("account_holder")} />
+            <Field label="IBAN" name="iban" maxLength={42} error={err("iban")} />
+            <Field label="BIC (optional)" name="bic" maxLength={11} error={err("bic")} />
+          </>
+        ) : (
+          <Field label={`${METHODS[method]} email`} name="email" type="email" error={err("email")} />
+        )}
+        <FormError problem={save.problem && Object.keys(save.problem.fieldErrors).length === 0 ? save.problem : null} />
+        <Button type="submit" busy={save.isPending}>Save payout method</Button>
+        {save.isSuccess && <p className="text-sm text-green-700" role="status">Payout method saved.</p>}
+      </form>
+    </Card>
+  );
+}
+
+function ScheduleCard() {
+  const settings = useQuery({ queryKey: payoutKeys.settings, queryFn: fetchPayoutSettings });
+  return (
+    <Card title="When you are paid">
+      {settings.isPending ? <Loading /> : settings.isError ? <ErrorState problem={problemOf(settings.error)} /> : (
+        <p className="text-sm" data-testid="payout-schedule">
+          Payouts are made {settings.data.schedule === "manual" ? "when the program's admins decide" : settings.data.schedule}
+          {settings.data.next_payout && <> (next: {new Date(settings.data.next_payout).toLocaleDateString()})</>} to everyone with at
+          least {formatMoney(settings.data.threshold_minor, settings.data.currency)} available and a payout method.
+        </p>
+      )}
+    </Card>
+  );
+}
+
+function HistoryCard() {
+  const mine = useQuery({ queryKey: payoutKeys.mine, queryFn: fetchMyPayouts });
+  return (
+    <Card title="My payouts">
+      {mine.isPending ? <Loading /> : mine.isError ? <ErrorState problem={problemOf(mine.error)} onRetry={() => void mine.refetch()} /> : mine.data.length === 0 ? (
+        <EmptyState>No payouts yet.</EmptyState>
+      ) : (
+        <ul className="divide-y divide-slate-100 text-sm" data-testid="my-payouts">
+          {mine.data.map((p) => (
+            <li key={p.id} className="flex flex-wrap items-center justify-between gap-2 py-2" data-testid="my-payout">
+              <span><strong>{formatMoney(p.amount_minor, p.currency)}</strong> · {METHODS[p.method]} {p.account} · {p.reference} · {formatDate(p.created_at)}</span>
+              <span className="flex items-center gap-2">
+                {p.failure_reason && <span className="text-xs text-red-600">{p.failure_reason}</span>}
+                <PayoutStatusBadge status={p.status} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,139 @@
+// Payout batches (admins): who a batch would pay now and who it leaves out; make a batch,
+// export it as a mass-payout CSV, mark each payout paid or failed.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Button, Card, EmptyState, ErrorState, Field, FormError, Loading } from "../../../components/ui";
+import { problemOf } from "../../../lib/api/problem";
+import { downloadBlob } from "../../../lib/download";
+import { formatDate, formatMoney } from "../../../lib/format";
+import { formValues, useApiMutation } from "../../../lib/forms";
+import { createBatch, fetchBatch, fetchBatchCsv, fetchBatches, fetchPreview, payoutKeys, settleItem, type PayoutItem } from "../api";
+import { METHODS, PayoutStatusBadge } from "./parts";
+
+const SKIPPED = { below_threshold: "below the threshold", no_payout_method: "no payout method" } as const;
+
+export function PayoutBatchesPage() {
+  const [open, setOpen] = useState<string | null>(null);
+  return (
+    <div className="flex flex-col gap-6">
+      <NextBatchCard onMade={setOpen} />
+      <BatchesCard open={open} onOpen={setOpen} />
+      {open && <BatchCard id={open} />}
+    </div>
+  );
+}
+
+function NextBatchCard({ onMade }: { onMade: (id: string) => void }) {
+  const queryClient = useQueryClient();
+  const preview = useQuery({ queryKey: payoutKeys.preview, queryFn: fetchPreview });
+  const make = useApiMutation(createBatch, {
+    onSuccess: (batch) => {
+      void queryClient.invalidateQueries({ queryKey: payoutKeys.batches });
+      onMade(batch.id);
+    },
+  });
+  return (
+    <Card title="Next payout batch">
+      {preview.isPending ? <Loading /> : preview.isError ? <ErrorState problem={problemOf(preview.error)} onRetry={() => void preview.refetch()} /> : (
+        <div className="flex flex-col gap-3 text-sm">
+          <p>Pays everyone with at least {formatMoney(preview.data.threshold_minor, preview.data.currency)} available and a payout method their whole available balance.</p>
+          {preview.data.candidates.length === 0 ? <EmptyState>No one has an available balance.</EmptyState> : (
+            <ul className="divide-y divide-slate-100" data-testid="payout-candidates">
+              {preview.data.candidates.map((c) => (
+                <li key={c.affiliate_id} className="flex flex-wrap justify-between gap-2 py-2">
+                  <span>{c.affiliate_name} · {formatMoney(c.available_minor, preview.data.currency)}{c.method && ` · ${METHODS[c.method]}`}</span>
+                  <span className={c.skipped ? "text-slate-500" : "font-medium text-green-700"}>{c.skipped ? `left out: ${SKIPPED[c.skipped]}` : "paid"}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+          <div className="flex items-center gap-3">
+            <Button busy={make.isPending} disabled={preview.data.total_minor === 0} onClick={() => make.mutate()}>
+              Make batch ({formatMoney(preview.data.total_minor, preview.data.currency)})
+            </Button>
+          </div>
+          <FormError problem={make.problem} />
+        </div>
+      )}
+    </Card>
+  );
+}
+
+function BatchesCard({ open, onOpen }: { open: string | null; onOpen: (id: string) => void }) {
+  const batches = useQuery({ queryKey: payoutKeys.batches, queryFn: fetchBatches });
+  return (
+    <Card title="Batches">
+      {batches.isPending ? <Loading /> : batches.isError ? <ErrorState problem={problemOf(batches.error)} onRetry={() => void batches.refetch()} /> : batches.data.length === 0 ? (
+        <EmptyState>No payout batches yet.</EmptyState>
+      ) : (
+        <ul className="divide-y divide-slate-100 text-sm">
+          {batches.data.map((b) => (
+            <li key={b.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+              <span>Batch #{b.number} · {b.item_count} payouts · {formatMoney(b.total_minor, b.currency)} · {formatDate(b.created_at)} · {b.status}</span>
+              <Button variant="secondary" disabled={open === b.id} onClick={() => onOpen(b.id)}>Open</Button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  );
+}
+
+function BatchCard({ id }: { id: string }) {
+  const batch = useQuery({ queryKey: payoutKeys.batch(id), queryFn: () => fetchBatch(id) });
+  const [exporting, setExporting] = useState(false);
+  if (batch.isPending) return <Loading />;
+  if (batch.isError) return <ErrorState problem={problemOf(batch.error)} onRetry={() => void batch.refetch()} />;
+  const b = batch.data;
+  const exportCsv = async () => {
+    setExporting(true);
+    try { downloadBlob(`payouts-batch-${b.number}.csv`, await fetchBatchCsv(b.id)); } finally { setExporting(false); }
+  };
+  return (
+    <Card title={`Batch #${b.number}`} actions={<Button variant="secondary" busy={exporting} onClick={() => void exportCsv()}>Export CSV</Button>}>
+      <p className="mb-3 text-sm" data-testid="batch-totals">
+        {formatMoney(b.total_minor, b.currency)} in {b.items.length} payouts · paid {formatMoney(b.paid_minor, b.currency)} · failed {formatMoney(b.failed_minor, b.currency)} · {b.status}
+      </p>
+      <ul className="divide-y divide-slate-100" data-testid="batch-items">
+        {b.items.map((i) => <ItemRow key={i.id} item={i} />)}
+      </ul>
+    </Card>
+  );
+}
+
+function ItemRow({ item }: { item: PayoutItem }) {
+  const queryClient = useQueryClient();
+  const [failing, setFailing] = useState(false);
+  const settle = useApiMutation(settleItem, {
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: payoutKeys.batches });
+      void queryClient.invalidateQueries({ queryKey: payoutKeys.preview });
+    },
+  });
+  const fail = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    settle.mutate({ id: item.id, body: { status: "failed", failure_reason: formValues(e.currentTarget).failure_reason ?? "" } });
+  };
+  return (
+    <li className="flex flex-col gap-2 py-3 text-sm" data-testid="batch-item">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <span><strong>{item.affiliate_name}</strong> · {formatMoney(item.amount_minor, item.currency)} · {METHODS[item.method]} {item.account} · {item.reference}</span>
+        <PayoutStatusBadge status={item.status} />
+      </div>
+      {item.failure_reason && <p className="text-xs text-red-600">{item.failure_reason}</p>}
+      {item.status === "pending" && (failing ? (
+        <form onSubmit={fail} className="grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-start" noValidate>
+          <Field label="Why it failed" name="failure_reason" maxLength={500} error={settle.fieldError("failure_reason")} />
+          <Button type="submit" variant="danger" busy={settle.isPending} className="sm:mt-6">Mark failed</Button>
+          <Button type="button" variant="secondary" className="sm:mt-6" onClick={() => setFailing(false)}>Cancel</Button>
+        </form>
+      ) : (
+        <div className="flex gap-2">
+          <Button busy={settle.isPending} onClick={() => settle.mutate({ id: item.id, body: { status: "paid", failure_reason: "" } })}>Mark paid</Button>
+          <Button variant="secondary" onClick={() => setFailing(true)}>Failed…</Button>
+        </div>
+      ))}
+      <FormError problem={settle.problem && Object.keys(settle.problem.fieldErrors).length === 0 ? settle.problem : null} />
+    </li>
+  );
+}

@@ -1,0 +1,9 @@
+import { Badge } from "../../../components/ui";
+import type { PayoutItem } from "../api";
+
+const TONES = { pending: "amber", paid: "green", failed: "red" } as const;
+export const METHODS: Record<PayoutItem["method"], string> = { paypal: "PayPal", wise: "Wise", bank_transfer: "Bank transfer" };
+
+export function PayoutStatusBadge({ status }: { status: PayoutItem["status"] }) {
+  return <Badge tone={TONES[status]}>{status === "pending" ? "in payment" : status}</Badge>;
+}

@@ -1,0 +1,1 @@
+"""Payouts: affiliates' payout methods, and batches that pay available balances."""

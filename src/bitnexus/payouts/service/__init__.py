@@ -1,0 +1,1 @@
+"""Payout services: methods (affiliates) and batches (admins)."""
