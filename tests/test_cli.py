@@ -117,6 +117,7 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
     with psycopg.connect(libpq(db_urls.owner)) as conn:
         payouts = conn.execute(
             "SELECT u.email, i.status FROM payout_items i JOIN users u ON u.id = i.affiliate_id"
+            " JOIN tenants t ON t.id = i.tenant_id WHERE t.slug = 'acme'"
         ).fetchall()
     assert payouts == [("affiliate2@acme.example", "paid")]
     verified = _run(settings, "ledger", "verify", "--tenant", "acme")
