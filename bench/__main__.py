@@ -1,4 +1,7 @@
-"""Run every benchmark and write bench/RESULTS.md (machine, date, commit, figures)."""
+"""Run the benchmarks and write bench/RESULTS.md (machine, date, commit, figures).
+
+`python -m bench` runs them all; `python -m bench conversions dashboards` runs those and
+replaces only their sections, keeping the others' figures (with their own dates in git)."""
 
 from __future__ import annotations
 
@@ -6,9 +9,11 @@ import datetime as dt
 import os
 import platform
 import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from bench import ledger, me_endpoint, redirect
+from bench import conversions, dashboards, ledger, me_endpoint, redirect
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,13 +48,44 @@ def _commit() -> str:
         return "unknown"
 
 
+BENCHMARKS: dict[str, Callable[[], str]] = {
+    "me": me_endpoint.run,
+    "redirect": redirect.run,
+    "conversions": conversions.run,
+    "dashboards": dashboards.run,
+    "ledger": ledger.run,
+}
+
+
+def _title(section: str) -> str:
+    return section.split("\n", 1)[0].split(" — ", 1)[0]
+
+
+def _previous() -> dict[str, str]:
+    path = ROOT / "bench" / "RESULTS.md"
+    if not path.exists():
+        return {}
+    parts = path.read_text().split("\n## ")[1:]
+    return {_title("## " + p): "## " + p.rstrip("\n") + "\n" for p in parts}
+
+
 def main() -> None:
-    sections = [me_endpoint.run(), redirect.run(), ledger.run()]
+    chosen = sys.argv[1:] or list(BENCHMARKS)
+    unknown = set(chosen) - set(BENCHMARKS)
+    if unknown:
+        raise SystemExit(f"unknown benchmarks {sorted(unknown)}; choose from {list(BENCHMARKS)}")
+    fresh = {name: BENCHMARKS[name]() for name in chosen}
+    kept = _previous()
+    for section in fresh.values():
+        kept[_title(section)] = section
+    sections = list(kept.values())
+    measured = ", ".join(_title(s).removeprefix("## ") for s in fresh.values())
+    earlier = "" if len(fresh) == len(kept) else " (the other sections are from earlier runs)"
     header = (
         "# Benchmark results\n\n"
         "Written by `make bench`; each figure is compared with a baseline measured in the same run.\n\n"
         f"- Machine: {_machine()}\n"
-        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}\n"
+        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}: {measured}{earlier}\n"
         f"- Commit: {_commit()}\n"
     )
     out = header + "\n" + "\n".join(sections)

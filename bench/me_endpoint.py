@@ -54,7 +54,13 @@ def _ms(value: str) -> float:
     return n / 1000 if unit == "us" else n * 1000 if unit == "s" else n
 
 
-def wrk(url: str, token: str | None = None, headers: dict[str, str] | None = None) -> WrkResult:
+def wrk(
+    url: str,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    script: str | None = None,
+) -> WrkResult:
+    """`wrk` against `url`; `script` is the path of a Lua script that shapes each request."""
     sent = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
     out = subprocess.run(
         [
@@ -64,6 +70,7 @@ def wrk(url: str, token: str | None = None, headers: dict[str, str] | None = Non
             f"-d{DURATION}",
             "--latency",
             *(arg for name, value in sent.items() for arg in ("-H", f"{name}: {value}")),
+            *(("-s", script) if script else ()),
             url,
         ],
         capture_output=True,

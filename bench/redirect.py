@@ -12,13 +12,14 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import httpx
 
 from bench.me_endpoint import WrkResult, _free_port, wrk
-from bitnexus.accounts.models import Role
+from bitnexus.accounts.models import Role, User
 from bitnexus.accounts.service.registration import create_user
 from bitnexus.catalog.models import Product
 from bitnexus.core import provision
@@ -32,63 +33,82 @@ from bitnexus.tracking.service.links import new_code
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0"
 
 
+@dataclass(frozen=True)
+class BenchProgram:
+    tenant_id: uuid.UUID
+    vendor_id: uuid.UUID
+    affiliate_id: uuid.UUID
+    product_id: uuid.UUID
+    link_id: uuid.UUID
+    code: str
+
+
+async def seed_program(db: Database, *, referred: bool = False) -> BenchProgram:
+    """A tenant with a vendor, an affiliate (referred by an upline when `referred`), an
+    approved product paying 20% and one link to it."""
+    async with db.sessionmaker() as session, session.begin():
+        tenant = await tenants.create(session, name="Bench", slug=f"br-{uuid.uuid4().hex[:8]}")
+
+        async def member(role: Role, name: str, referrer: User | None = None) -> User:
+            return await create_user(
+                session,
+                tenant,
+                email=f"{name}@bench.example",
+                name=name.title(),
+                password="bench-marigold-anvil-39",
+                role=role,
+                referred_by=referrer,
+            )
+
+        vendor = await member(Role.vendor, "vendor")
+        upline = await member(Role.affiliate, "upline") if referred else None
+        affiliate = await member(Role.affiliate, "affiliate", upline)
+        now = utcnow()
+        product = Product(
+            id=uuid.uuid4(),
+            tenant_id=tenant.id,
+            vendor_id=vendor.id,
+            title="Bench product",
+            description="",
+            category="Bench",
+            tags=[],
+            price_minor=10_000,
+            currency="USD",
+            landing_url="https://shop.example/landing",
+            commission_bps=2_000,
+            status="approved",
+            grade="A",
+            review_notes="",
+            rejection_reason="",
+            created_at=now,
+            updated_at=now,
+            submitted_at=now,
+            reviewed_at=now,
+        )
+        session.add(product)
+        await session.flush()
+        link = Link(
+            id=uuid.uuid4(),
+            tenant_id=tenant.id,
+            affiliate_id=affiliate.id,
+            product_id=product.id,
+            code=new_code(),
+            destination=product.landing_url,
+            sub_ids=[],
+            status="active",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(link)
+        return BenchProgram(tenant.id, vendor.id, affiliate.id, product.id, link.id, link.code)
+
+
 async def _seed(settings: Settings) -> str:
     """A tenant with an approved product and one affiliate link; returns the link's code."""
     urls = provision.migrate(settings)
     db = Database(urls.app, pool_size=1)
     try:
-        async with db.sessionmaker() as session, session.begin():
-            tenant = await tenants.create(session, name="Bench", slug=f"br-{uuid.uuid4().hex[:8]}")
-            vendor, affiliate = [
-                await create_user(
-                    session,
-                    tenant,
-                    email=f"{role}@bench.example",
-                    name=role.title(),
-                    password="bench-marigold-anvil-39",
-                    role=role,
-                )
-                for role in (Role.vendor, Role.affiliate)
-            ]
-            now = utcnow()
-            product = Product(
-                id=uuid.uuid4(),
-                tenant_id=tenant.id,
-                vendor_id=vendor.id,
-                title="Bench product",
-                description="",
-                category="Bench",
-                tags=[],
-                price_minor=10_000,
-                currency="USD",
-                landing_url="https://shop.example/landing",
-                status="approved",
-                grade="A",
-                review_notes="",
-                rejection_reason="",
-                created_at=now,
-                updated_at=now,
-                submitted_at=now,
-                reviewed_at=now,
-            )
-            session.add(product)
-            await session.flush()
-            code = new_code()
-            session.add(
-                Link(
-                    id=uuid.uuid4(),
-                    tenant_id=tenant.id,
-                    affiliate_id=affiliate.id,
-                    product_id=product.id,
-                    code=code,
-                    destination=product.landing_url,
-                    sub_ids=[],
-                    status="active",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            return code
+        return (await seed_program(db)).code
     finally:
         await db.dispose()
 

@@ -16,6 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from bitnexus import __version__
 from bitnexus.accounts import api as accounts_api
+from bitnexus.analytics import api as analytics_api
 from bitnexus.apikeys import api as apikeys_api
 from bitnexus.catalog import api as catalog_api
 from bitnexus.commissions import api as commissions_api
@@ -66,6 +67,7 @@ def api_router() -> APIRouter:
         commissions_api.holds_router,
         payouts_api.router,
         payouts_api.batches_router,
+        analytics_api.router,
         ops_api.dev_router,
     ):
         router.include_router(sub)

@@ -182,6 +182,30 @@ async def test_a_sale_reported_by_the_snippet_pays_the_affiliate_and_the_upline(
         await expect(page.get_by_test_id("balance-paid")).to_have_text("$6.24")
         await expect(page.get_by_test_id("balance-available")).to_have_text("$0.00")
 
+        # every dashboard agrees with the pages above and with the ledger
+        await page.get_by_role("link", name="Dashboard").click()
+        for tile, value in (
+            ("dash-clicks", "1"),
+            ("dash-conversions", "1"),
+            ("dash-earnings", "$6.24"),
+            ("dash-paid", "$6.24"),
+            ("dash-pending", "$0.00"),
+        ):
+            await expect(page.get_by_test_id(tile)).to_have_text(value)
+        await expect(page.get_by_test_id("links-table")).to_contain_text("$6.24")
+        await expect(page.get_by_test_id("traffic-chart")).to_be_visible()
+        await up.get_by_role("link", name="Dashboard").click()
+        await expect(up.get_by_test_id("dash-earnings")).to_have_text("$0.78")  # 98 cut to 78
+        await expect(up.get_by_test_id("dash-available")).to_have_text("$0.78")
+        await vendor.get_by_role("link", name="Dashboard").click()
+        await expect(vendor.get_by_test_id("dash-sales")).to_have_text("1")
+        await expect(vendor.get_by_test_id("dash-commission")).to_have_text("$7.80")
+        await expect(vendor.get_by_test_id("dash-receivable")).to_have_text("$7.80")
+        await admin.get_by_role("link", name="Dashboard").click()
+        await expect(admin.get_by_test_id("dash-fees")).to_contain_text("$0.78")
+        await expect(admin.get_by_text("$0.78 on the ledger, all time")).to_be_visible()
+        await expect(admin.get_by_test_id("leaders")).to_contain_text("$6.24")
+
 
 async def test_an_admin_sets_the_commission_policy(
     new_context: NewContext, live_program: Program

@@ -10,6 +10,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { to: "/app", label: "Home", roles: ["tenant_admin", "vendor", "affiliate"] },
+  { to: "/app/dashboard", label: "Dashboard", roles: ["tenant_admin", "vendor", "affiliate"] },
   { to: "/app/marketplace", label: "Marketplace", roles: ["tenant_admin", "vendor", "affiliate"] },
   { to: "/app/products", label: "Products", roles: ["tenant_admin", "vendor"] },
   { to: "/app/vetting", label: "Vetting", roles: ["tenant_admin"] },

@@ -22,6 +22,7 @@ import { LinksPage } from "../features/links/components/LinksPage";
 import { CommissionsPage } from "../features/commissions/components/CommissionsPage";
 import { FraudQueuePage } from "../features/commissions/components/FraudQueuePage";
 import { SalesPage } from "../features/commissions/components/SalesPage";
+import { DashboardPage } from "../features/dashboards/components/DashboardPage";
 import { MyPayoutsPage } from "../features/payouts/components/MyPayoutsPage";
 import { PayoutBatchesPage } from "../features/payouts/components/PayoutBatchesPage";
 import { LinkNotFoundPage, OfferUnavailablePage } from "../features/links/components/VisitorPages";
@@ -73,6 +74,7 @@ export const router = createBrowserRouter([
       { path: "/app/products/:id/edit", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/vetting", element: <RequireAuth roles={["tenant_admin"]}><VettingPage /></RequireAuth> },
       { path: "/app/links", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><LinksPage /></RequireAuth> },
+      { path: "/app/dashboard", element: <RequireAuth roles={["affiliate", "vendor", "tenant_admin"]}><DashboardPage /></RequireAuth> },
       { path: "/app/sales", element: <RequireAuth roles={["vendor", "tenant_admin"]}><SalesPage /></RequireAuth> },
       { path: "/app/commissions", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><CommissionsPage /></RequireAuth> },
       { path: "/app/payouts", element: <RequireAuth roles={["affiliate"]}><MyPayoutsPage /></RequireAuth> },

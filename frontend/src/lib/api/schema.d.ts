@@ -315,6 +315,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboards/admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Admin Dashboard
+         * @description Program totals, top affiliates, and the vetting, fraud and payout queues.
+         */
+        get: operations["admin_dashboard_api_v1_dashboards_admin_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/affiliate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Affiliate Dashboard
+         * @description Your clicks (raw, filtered, unique), conversions, conversion rate, earnings and EPC, by
+         *     day, link and product; your balances by state from the ledger.
+         */
+        get: operations["affiliate_dashboard_api_v1_dashboards_affiliate_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboards/vendor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Vendor Dashboard
+         * @description Your sales and the commissions they owe, by day and product.
+         */
+        get: operations["vendor_dashboard_api_v1_dashboards_vendor_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dev/mailbox": {
         parameters: {
             query?: never;
@@ -1567,6 +1628,43 @@ export interface components {
             /** Owner User Id */
             owner_user_id: string | null;
         };
+        /** AdminDashboard */
+        AdminDashboard: {
+            /** Currency */
+            currency: string;
+            /** Days */
+            days: components["schemas"]["Day"][];
+            /** Fees Balance Minor */
+            fees_balance_minor: number;
+            /** Fees Minor */
+            fees_minor: number;
+            /** Fraud Queue */
+            fraud_queue: number;
+            /** Leaders */
+            leaders: components["schemas"]["Leader"][];
+            /** Payouts In Payment */
+            payouts_in_payment: number;
+            range: components["schemas"]["Range"];
+            /** Sales Minor */
+            sales_minor: number;
+            totals: components["schemas"]["Traffic"];
+            /** Vetting Queue */
+            vetting_queue: number;
+        };
+        /** AffiliateDashboard */
+        AffiliateDashboard: {
+            balances: components["schemas"]["Earnings"];
+            /** Currency */
+            currency: string;
+            /** Days */
+            days: components["schemas"]["Day"][];
+            /** Links */
+            links: components["schemas"]["Row"][];
+            /** Products */
+            products: components["schemas"]["Row"][];
+            range: components["schemas"]["Range"];
+            totals: components["schemas"]["Traffic"];
+        };
         /** AffiliateSignupRequest */
         AffiliateSignupRequest: {
             /**
@@ -2076,6 +2174,24 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
         };
+        /** Day */
+        Day: {
+            /** Clicks */
+            clicks: number;
+            /** Clicks Raw */
+            clicks_raw: number;
+            /** Conversions */
+            conversions: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Earnings Minor */
+            earnings_minor: number;
+            /** Unique Clicks */
+            unique_clicks: number;
+        };
         /**
          * Decision
          * @enum {string}
@@ -2365,6 +2481,22 @@ export interface components {
          * @enum {string}
          */
         ItemStatus: "pending" | "paid" | "failed";
+        /** Leader */
+        Leader: {
+            /**
+             * Affiliate Id
+             * Format: uuid
+             */
+            affiliate_id: string;
+            /** Clicks */
+            clicks: number;
+            /** Conversions */
+            conversions: number;
+            /** Earnings Minor */
+            earnings_minor: number;
+            /** Name */
+            name: string;
+        };
         /** LinkCreate */
         LinkCreate: {
             /** Alias */
@@ -2825,6 +2957,19 @@ export interface components {
             /** Slug */
             slug: string;
         };
+        /** Range */
+        Range: {
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+        };
         /**
          * RefundCreate
          * @description Part or all of a sale given back; `refund_id` (yours) makes a retry safe.
@@ -2914,6 +3059,33 @@ export interface components {
          * @enum {string}
          */
         Role: "platform_admin" | "tenant_admin" | "vendor" | "affiliate";
+        /**
+         * Row
+         * @description One link or product of the range.
+         */
+        Row: {
+            /** Clicks */
+            clicks: number;
+            /** Clicks Raw */
+            clicks_raw: number;
+            /** Conversion Rate Bps */
+            conversion_rate_bps: number;
+            /** Conversions */
+            conversions: number;
+            /** Earnings Minor */
+            earnings_minor: number;
+            /** Epc Minor */
+            epc_minor: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Label */
+            label: string;
+            /** Unique Clicks */
+            unique_clicks: number;
+        };
         /**
          * Scope
          * @description What a key may do. Each scope is granted to the roles in `service.SCOPES_BY_ROLE`.
@@ -3098,6 +3270,23 @@ export interface components {
             token_type: "bearer";
             user: components["schemas"]["MeRead"];
         };
+        /** Traffic */
+        Traffic: {
+            /** Clicks */
+            clicks: number;
+            /** Clicks Raw */
+            clicks_raw: number;
+            /** Conversion Rate Bps */
+            conversion_rate_bps: number;
+            /** Conversions */
+            conversions: number;
+            /** Earnings Minor */
+            earnings_minor: number;
+            /** Epc Minor */
+            epc_minor: number;
+            /** Unique Clicks */
+            unique_clicks: number;
+        };
         /** TransactionPage */
         TransactionPage: {
             /** Items */
@@ -3217,6 +3406,60 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** VendorDashboard */
+        VendorDashboard: {
+            /** Commission Minor */
+            commission_minor: number;
+            /** Currency */
+            currency: string;
+            /** Days */
+            days: components["schemas"]["VendorDay"][];
+            /** Products */
+            products: components["schemas"]["VendorProduct"][];
+            range: components["schemas"]["Range"];
+            /** Receivable Minor */
+            receivable_minor: number;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /** Sales */
+            sales: number;
+            /** Sales Minor */
+            sales_minor: number;
+        };
+        /** VendorDay */
+        VendorDay: {
+            /** Commission Minor */
+            commission_minor: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Sales */
+            sales: number;
+            /** Sales Minor */
+            sales_minor: number;
+        };
+        /** VendorProduct */
+        VendorProduct: {
+            /** Clicks */
+            clicks: number;
+            /** Commission Minor */
+            commission_minor: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Refunded Minor */
+            refunded_minor: number;
+            /** Sales */
+            sales: number;
+            /** Sales Minor */
+            sales_minor: number;
+            /** Title */
+            title: string;
         };
         /** WiseDetails */
         WiseDetails: {
@@ -4011,6 +4254,135 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_dashboard_api_v1_dashboards_admin_get: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminDashboard"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    affiliate_dashboard_api_v1_dashboards_affiliate_get: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AffiliateDashboard"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    vendor_dashboard_api_v1_dashboards_vendor_get: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VendorDashboard"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
                 };
             };
         };

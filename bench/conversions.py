@@ -1,0 +1,249 @@
+"""Conversions through the full API (`POST /api/v1/conversions` with a vendor key: key check,
+attribution, fraud rules, commission split with a platform fee and a referral override, one
+balanced ledger transaction) vs raw asyncpg INSERTs of the same rows (the conversion, its
+three shares, the ledger transaction and its four postings), one transaction each.
+Target: at least 0.5x.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from bench.me_endpoint import WrkResult, _free_port, wrk
+from bench.redirect import seed_program
+from bitnexus.apikeys.models import PREFIXES, ApiKey, Mode, Scope
+from bitnexus.core import provision
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database, set_tenant, utcnow
+from bitnexus.core.dburl import libpq
+from bitnexus.core.tokens import new_token
+from bitnexus.tenants import service as tenants
+from bitnexus.tracking.service.clicks import ClickRecorder, Visit
+
+RAW = int(os.environ.get("BENCH_RAW_CONVERSIONS", "3000"))
+RAW_WORKERS = 16
+
+
+@dataclass(frozen=True)
+class Seeded:
+    tenant_id: uuid.UUID
+    click_id: uuid.UUID
+    key: str
+
+
+async def _seed(settings: Settings) -> Seeded:
+    urls = provision.migrate(settings)
+    db = Database(urls.app, pool_size=1)
+    try:
+        program = await seed_program(db, referred=True)
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, program.tenant_id)
+            tenant = await tenants.current(session, program.tenant_id)
+            tenant.platform_fee_bps, tenant.override_bps = 1_000, [1_000]
+            # the fraud rules that would hold repeat sales from one click stay out of the way
+            tenant.fraud_min_click_seconds = tenant.fraud_max_sales_per_address = 0
+            token = new_token(tenant.id, prefix=PREFIXES[Mode.live])
+            session.add(
+                ApiKey(
+                    id=token.id,
+                    tenant_id=tenant.id,
+                    user_id=program.vendor_id,
+                    name="bench",
+                    scope=Scope.conversions_write,
+                    mode=Mode.live,
+                    secret_hash=token.digest,
+                    hint=token.secret[-4:],
+                    created_at=utcnow(),
+                )
+            )
+        recorder = ClickRecorder(db)
+        click = uuid.uuid4()
+        await recorder.record(
+            Visit(
+                id=click,
+                tenant_id=program.tenant_id,
+                link_id=program.link_id,
+                at=utcnow(),
+                ip="203.0.113.9",
+                visitor_id="benchvisitor0000",
+                user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/150.0",
+                referrer=None,
+                country=None,
+                bot_reason=None,
+            )
+        )
+        await recorder.close()
+        return Seeded(program.tenant_id, click, str(token))
+    finally:
+        await db.dispose()
+
+
+LUA = """
+local counter = 0
+local threads = 0
+function setup(thread) thread:set("tid", threads); threads = threads + 1 end
+function request()
+  counter = counter + 1
+  local body = string.format(
+    '{"order_id":"%s-%d-%d","amount_minor":10000,"currency":"USD","click_id":"%s"}',
+    "RUN", tid, counter, "CLICK")
+  return wrk.format("POST", nil, {["Content-Type"] = "application/json",
+                                   ["Authorization"] = "Bearer KEY"}, body)
+end
+"""
+
+
+def _script(folder: Path, run: str, seeded: Seeded) -> str:
+    path = folder / f"{run}.lua"
+    path.write_text(
+        LUA.replace("RUN", run).replace("CLICK", seeded.click_id.hex).replace("KEY", seeded.key)
+    )
+    return str(path)
+
+
+async def _raw(dsn: str, seeded: Seeded) -> float:
+    """The same rows a conversion writes, by hand: one transaction per conversion."""
+    conn = await asyncpg.connect(dsn)
+    ids = await conn.fetchrow(
+        "SELECT v.vendor_id, v.product_id, v.affiliate_id, v.ip_hash,"
+        " (SELECT beneficiary_id FROM commissions WHERE conversion_id = v.id AND kind = 'override')"
+        " AS upline FROM conversions v WHERE v.tenant_id = $1 LIMIT 1",
+        seeded.tenant_id,
+    )
+    accounts = [
+        r["id"]
+        for r in await conn.fetch(
+            "SELECT id FROM ledger_accounts WHERE tenant_id = $1 ORDER BY code", seeded.tenant_id
+        )
+    ][:4]
+    await conn.close()
+    pool = await asyncpg.create_pool(dsn, min_size=RAW_WORKERS, max_size=RAW_WORKERS)
+    digest = hashlib.sha256(b"bench").digest()
+
+    async def worker(w: int) -> None:
+        async with pool.acquire() as c:
+            for i in range(w, RAW, RAW_WORKERS):
+                async with c.transaction():
+                    conv, tx, now = uuid.uuid4(), uuid.uuid4(), utcnow()
+                    await c.execute(
+                        "INSERT INTO conversions (id, tenant_id, vendor_id, order_id, amount_minor,"
+                        " currency, product_id, click_id, affiliate_id, attribution, state, source,"
+                        " digest, ip_hash, commission_bps, fee_bps, override_bps, pool_minor,"
+                        " ledger_transaction_id, created_at, matures_at) VALUES ($1, $2, $3, $4,"
+                        " 10000, 'USD', $5, $6, $7, 'click', 'pending', 'api', $8, $9, 2000, 1000,"
+                        " '{1000}', 2000, NULL, $10, $10)",
+                        conv, seeded.tenant_id, ids["vendor_id"], f"raw-{i}", ids["product_id"],
+                        seeded.click_id, ids["affiliate_id"], digest, ids["ip_hash"], now,
+                    )  # fmt: skip
+                    await c.executemany(
+                        "INSERT INTO commissions (id, tenant_id, conversion_id, beneficiary_id, kind,"
+                        " level, amount_minor, currency, state, created_at, updated_at)"
+                        " VALUES ($1, $2, $3, $4, $5, $6, $7, 'USD', 'pending', $8, $8)",
+                        [
+                            (uuid.uuid4(), seeded.tenant_id, conv, ids["affiliate_id"], "affiliate", 0, 1600, now),
+                            (uuid.uuid4(), seeded.tenant_id, conv, ids["upline"], "override", 1, 200, now),
+                            (uuid.uuid4(), seeded.tenant_id, conv, None, "platform_fee", 0, 200, now),
+                        ],
+                    )  # fmt: skip
+                    await c.execute(
+                        "INSERT INTO ledger_transactions (id, tenant_id, idempotency_key,"
+                        " request_digest, created_at) VALUES ($1, $2, $3, $4, $5)",
+                        tx, seeded.tenant_id, f"raw-conversion-{i}", digest, now,
+                    )  # fmt: skip
+                    await c.executemany(
+                        "INSERT INTO ledger_postings (tenant_id, transaction_id, position,"
+                        " account_id, amount, currency) VALUES ($1, $2, $3, $4, $5, 'USD')",
+                        [
+                            (seeded.tenant_id, tx, n, account, amount)
+                            for n, (account, amount) in enumerate(
+                                zip(accounts, (-1600, -200, -200, 2000), strict=True)
+                            )
+                        ],
+                    )
+                    await c.execute(
+                        "UPDATE conversions SET ledger_transaction_id = $1 WHERE id = $2", tx, conv
+                    )
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(RAW_WORKERS)))
+    rate = RAW / (time.perf_counter() - started)
+    await pool.close()
+    return rate
+
+
+def run() -> str:
+    with tempfile.TemporaryDirectory(prefix="bitnexus-bench-conversions-") as tmp:
+        env = {
+            **os.environ,
+            "BITNEXUS_DATA_DIR": tmp,
+            "BITNEXUS_SECRET_KEY": uuid.uuid4().hex * 2,
+            "BITNEXUS_LOG_LEVEL": "WARNING",
+            "BITNEXUS_LEDGER_SEAL_SECONDS": "0",
+            "BITNEXUS_COMMISSION_MATURE_SECONDS": "0",
+            "BITNEXUS_LOG_FORMAT": "json",
+        }
+        os.environ.update(env)
+        settings = Settings()
+        seeded = asyncio.run(_seed(settings))
+        owner = libpq(provision.database_urls(settings).owner)
+        port = _free_port()
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "bitnexus"), "serve", "--no-migrate", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}/api/v1/conversions"
+        try:
+            _ready(f"http://127.0.0.1:{port}/healthz", server)
+            folder = Path(tmp)
+            wrk(url, script=_script(folder, "warm", seeded))
+            api = wrk(url, script=_script(folder, "run", seeded))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        raw = asyncio.run(_raw(owner, seeded))
+    return _report(api, raw)
+
+
+def _ready(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not become ready")
+
+
+def _report(api: WrkResult, raw: float) -> str:
+    ratio = api.rps / raw
+    return (
+        "## Conversions — POST /api/v1/conversions vs raw inserts of the same rows\n\n"
+        "wrk, 2 threads, 32 connections, 10 s, one uvicorn process; each request a new order "
+        "with the same click id (fraud thresholds off so every sale takes the normal path): key "
+        "check, attribution, the split with a 10% platform fee and one override level, the "
+        "conversion, three shares and one balanced four-posting ledger transaction, all in one "
+        f"unit of work. Baseline: the same rows by raw asyncpg INSERTs, {RAW_WORKERS} "
+        "connections, one transaction per conversion.\n\n"
+        "| path | conversions/s | p50 ms | p99 ms | non-2xx |\n|---|---:|---:|---:|---:|\n"
+        f"| full API | {api.rps:,.0f} | {api.p50_ms:.1f} | {api.p99_ms:.1f} | {api.non_2xx} |\n"
+        f"| raw asyncpg INSERTs (baseline) | {raw:,.0f} | — | — | — |\n\n"
+        f"**Ratio: {ratio:.2f}x** (target ≥ 0.5x: {'meets' if ratio >= 0.5 else 'misses'}).\n"
+    )

@@ -1,0 +1,254 @@
+// Dashboards over a range of days: an affiliate's traffic and earnings, a vendor's sales and
+// commissions owed, an admin's program totals and queues. Charts by Recharts; every money
+// figure also appears (from the same rows, or the ledger) on the commissions and sales pages.
+import { useQuery } from "@tanstack/react-query";
+import { useState, type ReactNode } from "react";
+import { Link as RouterLink } from "react-router";
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useAuth } from "../../../app/auth";
+import { Card, EmptyState, ErrorState, Field, Loading } from "../../../components/ui";
+import type { Schemas } from "../../../lib/api/client";
+import { problemOf } from "../../../lib/api/problem";
+import { bpsToPercent, formatMoney } from "../../../lib/format";
+import { dashboardKeys, fetchAdminDashboard, fetchAffiliateDashboard, fetchVendorDashboard, type Span } from "../api";
+
+const iso = (d: Date) => d.toISOString().slice(0, 10);
+
+function lastDays(n: number): Span {
+  const end = new Date();
+  const start = new Date(end.getTime() - (n - 1) * 86_400_000);
+  return { start: iso(start), end: iso(end) };
+}
+
+export function DashboardPage() {
+  const { me } = useAuth();
+  const [span, setSpan] = useState<Span>(lastDays(30));
+  if (!me) return null;
+  return (
+    <div className="flex flex-col gap-6">
+      <RangePicker span={span} onChange={setSpan} />
+      {me.role === "affiliate" && <AffiliateBoard span={span} />}
+      {me.role === "vendor" && <VendorBoard span={span} />}
+      {me.role === "tenant_admin" && <AdminBoard span={span} />}
+    </div>
+  );
+}
+
+function RangePicker({ span, onChange }: { span: Span; onChange: (s: Span) => void }) {
+  return (
+    <div className="flex flex-wrap items-end gap-3" data-testid="range">
+      <Field label="From" name="start" type="date" value={span.start} onChange={(e) => e.target.value && onChange({ ...span, start: e.target.value })} />
+      <Field label="To" name="end" type="date" value={span.end} onChange={(e) => e.target.value && onChange({ ...span, end: e.target.value })} />
+      {[7, 30, 90].map((n) => (
+        <button key={n} type="button" className="rounded-md border border-slate-300 px-3 py-2 text-sm hover:bg-slate-100" onClick={() => onChange(lastDays(n))}>
+          Last {n} days
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function Tile({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: string; testId?: string }) {
+  return (
+    <div className="rounded-md border border-slate-200 bg-white p-3">
+      <div className="text-xs uppercase tracking-wide text-slate-500">{label}</div>
+      <div className="text-xl font-semibold" data-testid={testId}>{value}</div>
+      {hint && <div className="text-xs text-slate-500">{hint}</div>}
+    </div>
+  );
+}
+
+function Tiles({ children }: { children: ReactNode }) {
+  return <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4">{children}</div>;
+}
+
+function useBoard<T>(role: string, span: Span, fetch: (s: Span) => Promise<T>) {
+  return useQuery({ queryKey: dashboardKeys.of(role, span), queryFn: () => fetch(span) });
+}
+
+function TrafficChart({ days }: { days: Schemas["Day"][] }) {
+  return (
+    <div className="h-64 w-full" data-testid="traffic-chart">
+      <ResponsiveContainer>
+        <LineChart data={days} margin={{ left: 0, right: 8, top: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="day" tick={{ fontSize: 11 }} />
+          <YAxis allowDecimals={false} tick={{ fontSize: 11 }} />
+          <Tooltip />
+          <Legend />
+          <Line type="monotone" dataKey="clicks_raw" name="Raw clicks" stroke="#94a3b8" dot={false} />
+          <Line type="monotone" dataKey="clicks" name="Clicks" stroke="var(--brand, #4f46e5)" dot={false} />
+          <Line type="monotone" dataKey="unique_clicks" name="Unique" stroke="#0ea5e9" dot={false} />
+          <Line type="monotone" dataKey="conversions" name="Conversions" stroke="#16a34a" dot={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+function MoneyChart({ data, currency, bars }: { data: object[]; currency: string; bars: [string, string, string][] }) {
+  return (
+    <div className="h-56 w-full" data-testid="money-chart">
+      <ResponsiveContainer>
+        <BarChart data={data} margin={{ left: 8, right: 8, top: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="day" tick={{ fontSize: 11 }} />
+          <YAxis tick={{ fontSize: 11 }} tickFormatter={(v: number) => formatMoney(v, currency)} width={80} />
+          <Tooltip formatter={(v) => formatMoney(Number(v), currency)} />
+          <Legend />
+          {bars.map(([key, name, color]) => <Bar key={key} dataKey={key} name={name} fill={color} />)}
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+function TrafficTable({ rows, currency, what }: { rows: Schemas["Row"][]; currency: string; what: string }) {
+  if (rows.length === 0) return <EmptyState>No {what} in this range.</EmptyState>;
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full text-left text-sm" data-testid={`${what}-table`}>
+        <thead className="text-xs uppercase text-slate-500">
+          <tr><th className="py-2 pr-3">{what === "links" ? "Link" : "Product"}</th><th className="pr-3 text-right">Clicks</th><th className="pr-3 text-right">Raw</th><th className="pr-3 text-right">Unique</th><th className="pr-3 text-right">Conversions</th><th className="pr-3 text-right">Rate</th><th className="pr-3 text-right">Earnings</th><th className="text-right">EPC</th></tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {rows.map((r) => (
+            <tr key={r.id}>
+              <td className="py-2 pr-3">{r.label}</td>
+              <td className="pr-3 text-right">{r.clicks}</td>
+              <td className="pr-3 text-right">{r.clicks_raw}</td>
+              <td className="pr-3 text-right">{r.unique_clicks}</td>
+              <td className="pr-3 text-right">{r.conversions}</td>
+              <td className="pr-3 text-right">{bpsToPercent(r.conversion_rate_bps)}</td>
+              <td className="pr-3 text-right">{formatMoney(r.earnings_minor, currency)}</td>
+              <td className="text-right">{formatMoney(r.epc_minor, currency)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function AffiliateBoard({ span }: { span: Span }) {
+  const board = useBoard("affiliate", span, fetchAffiliateDashboard);
+  if (board.isPending) return <Loading />;
+  if (board.isError) return <ErrorState problem={problemOf(board.error)} onRetry={() => void board.refetch()} />;
+  const d = board.data;
+  const t = d.totals;
+  const m = (v: number) => formatMoney(v, d.currency);
+  return (
+    <>
+      <Card title="Traffic and earnings">
+        <Tiles>
+          <Tile label="Clicks" value={t.clicks} hint={`${t.clicks_raw} raw, ${t.clicks_raw - t.clicks} from bots`} testId="dash-clicks" />
+          <Tile label="Unique clicks" value={t.unique_clicks} testId="dash-unique" />
+          <Tile label="Conversions" value={t.conversions} hint={`${bpsToPercent(t.conversion_rate_bps)} of clicks`} testId="dash-conversions" />
+          <Tile label="Earnings" value={m(t.earnings_minor)} hint="in this range, net of refunds" testId="dash-earnings" />
+          <Tile label="EPC" value={m(t.epc_minor)} hint="earnings per click" testId="dash-epc" />
+        </Tiles>
+        <div className="mt-4"><TrafficChart days={d.days} /></div>
+        <MoneyChart data={d.days} currency={d.currency} bars={[["earnings_minor", "Earnings", "#16a34a"]]} />
+      </Card>
+      <Card title="Balances (from the ledger, all time)">
+        <Tiles>
+          <Tile label="Pending" value={m(d.balances.pending_minor)} testId="dash-pending" />
+          <Tile label="Held" value={m(d.balances.held_minor)} testId="dash-held" />
+          <Tile label="Available" value={m(d.balances.available_minor)} testId="dash-available" />
+          <Tile label="In payment" value={m(d.balances.in_payment_minor)} testId="dash-in-payment" />
+          <Tile label="Paid" value={m(d.balances.paid_minor)} testId="dash-paid" />
+        </Tiles>
+      </Card>
+      <Card title="By link"><TrafficTable rows={d.links} currency={d.currency} what="links" /></Card>
+      <Card title="By product"><TrafficTable rows={d.products} currency={d.currency} what="products" /></Card>
+    </>
+  );
+}
+
+function VendorBoard({ span }: { span: Span }) {
+  const board = useBoard("vendor", span, fetchVendorDashboard);
+  if (board.isPending) return <Loading />;
+  if (board.isError) return <ErrorState problem={problemOf(board.error)} onRetry={() => void board.refetch()} />;
+  const d = board.data;
+  const m = (v: number) => formatMoney(v, d.currency);
+  return (
+    <>
+      <Card title="Sales and commissions">
+        <Tiles>
+          <Tile label="Sales" value={d.sales} testId="dash-sales" />
+          <Tile label="Revenue" value={m(d.sales_minor)} hint={`${m(d.refunded_minor)} refunded`} testId="dash-revenue" />
+          <Tile label="Commission owed" value={m(d.commission_minor)} hint="for this range's sales" testId="dash-commission" />
+          <Tile label="Receivable" value={m(d.receivable_minor)} hint="all time, from the ledger" testId="dash-receivable" />
+        </Tiles>
+        <div className="mt-4">
+          <MoneyChart data={d.days} currency={d.currency} bars={[["sales_minor", "Revenue", "#4f46e5"], ["commission_minor", "Commission", "#f59e0b"]]} />
+        </div>
+      </Card>
+      <Card title="By product">
+        {d.products.length === 0 ? <EmptyState>No sales or clicks in this range.</EmptyState> : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm" data-testid="vendor-products">
+              <thead className="text-xs uppercase text-slate-500">
+                <tr><th className="py-2 pr-3">Product</th><th className="pr-3 text-right">Clicks</th><th className="pr-3 text-right">Sales</th><th className="pr-3 text-right">Revenue</th><th className="pr-3 text-right">Refunded</th><th className="text-right">Commission owed</th></tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {d.products.map((p) => (
+                  <tr key={p.id}>
+                    <td className="py-2 pr-3"><RouterLink className="underline" to={`/app/products/${p.id}`}>{p.title}</RouterLink></td>
+                    <td className="pr-3 text-right">{p.clicks}</td>
+                    <td className="pr-3 text-right">{p.sales}</td>
+                    <td className="pr-3 text-right">{m(p.sales_minor)}</td>
+                    <td className="pr-3 text-right">{m(p.refunded_minor)}</td>
+                    <td className="text-right">{m(p.commission_minor)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+    </>
+  );
+}
+
+function AdminBoard({ span }: { span: Span }) {
+  const board = useBoard("admin", span, fetchAdminDashboard);
+  if (board.isPending) return <Loading />;
+  if (board.isError) return <ErrorState problem={problemOf(board.error)} onRetry={() => void board.refetch()} />;
+  const d = board.data;
+  const t = d.totals;
+  const m = (v: number) => formatMoney(v, d.currency);
+  return (
+    <>
+      <Card title="Program">
+        <Tiles>
+          <Tile label="Clicks" value={t.clicks} hint={`${t.clicks_raw} raw`} testId="dash-clicks" />
+          <Tile label="Conversions" value={t.conversions} hint={`${bpsToPercent(t.conversion_rate_bps)} of clicks`} testId="dash-conversions" />
+          <Tile label="Sales" value={m(d.sales_minor)} testId="dash-revenue" />
+          <Tile label="Commissions" value={m(t.earnings_minor)} hint="affiliates and uplines" testId="dash-earnings" />
+          <Tile label="Platform fees" value={m(d.fees_minor)} hint={`${m(d.fees_balance_minor)} on the ledger, all time`} testId="dash-fees" />
+        </Tiles>
+        <div className="mt-4"><TrafficChart days={d.days} /></div>
+      </Card>
+      <Card title="Queues">
+        <Tiles>
+          <Tile label="Vetting" value={<RouterLink className="underline" to="/app/vetting">{d.vetting_queue}</RouterLink>} hint="products waiting" testId="dash-vetting" />
+          <Tile label="Fraud" value={<RouterLink className="underline" to="/app/fraud">{d.fraud_queue}</RouterLink>} hint="sales held" testId="dash-fraud" />
+          <Tile label="Payouts" value={<RouterLink className="underline" to="/app/payout-batches">{d.payouts_in_payment}</RouterLink>} hint="in payment" testId="dash-payouts" />
+        </Tiles>
+      </Card>
+      <Card title="Top affiliates">
+        {d.leaders.length === 0 ? <EmptyState>No commissions in this range.</EmptyState> : (
+          <ol className="divide-y divide-slate-100 text-sm" data-testid="leaders">
+            {d.leaders.map((l, i) => (
+              <li key={l.affiliate_id} className="flex justify-between gap-2 py-2">
+                <span>{i + 1}. {l.name} · {l.clicks} clicks · {l.conversions} conversions</span>
+                <strong>{m(l.earnings_minor)}</strong>
+              </li>
+            ))}
+          </ol>
+        )}
+      </Card>
+    </>
+  );
+}

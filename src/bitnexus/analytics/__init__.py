@@ -1,0 +1,1 @@
+"""Dashboards: clicks, conversions and earnings over a date range, for each role."""

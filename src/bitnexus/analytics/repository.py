@@ -1,0 +1,201 @@
+"""Dashboard queries: counts and sums over a time range, grouped by day (UTC), link, product
+or affiliate, or not at all (RLS scopes every one to the transaction's tenant)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Date, Select, cast, func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bitnexus.accounts.models import User
+from bitnexus.catalog.models import Product, ProductStatus
+from bitnexus.commissions.models import Commission, Conversion, FraudHold
+from bitnexus.payouts.models import PayoutItem
+from bitnexus.tracking.models import Click, Link
+
+By = Literal["day", "link", "product", "affiliate", "all"]
+ALL = True  # the key of the one row an "all" grouping gives
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.datetime
+    end: dt.datetime  # exclusive
+
+
+@dataclass
+class Clicks:
+    raw: int = 0
+    clicks: int = 0
+    unique: int = 0
+
+
+@dataclass
+class Sales:
+    count: int = 0
+    amount: int = 0
+    refunded: int = 0
+
+
+def _day(column: Any) -> ColumnElement[dt.date]:
+    return cast(func.timezone("UTC", column), Date)
+
+
+def _grouped(stmt: Any, key: Any) -> Select[Any]:
+    if key is None:
+        grouped: Select[Any] = stmt.add_columns(literal_column("true").label("key"))
+    else:
+        grouped = stmt.add_columns(key.label("key")).group_by(key)
+    return grouped
+
+
+async def clicks(
+    session: AsyncSession,
+    window: Window,
+    by: By,
+    *,
+    affiliate_id: uuid.UUID | None = None,
+    vendor_id: uuid.UUID | None = None,
+) -> dict[Any, Clicks]:
+    keys: dict[By, Any] = {
+        "day": _day(Click.created_at),
+        "link": Click.link_id,
+        "product": Click.product_id,
+        "affiliate": Click.affiliate_id,
+        "all": None,
+    }
+    stmt = select(
+        func.count().label("raw"),
+        func.count().filter(~Click.is_bot).label("clicks"),
+        func.count().filter(Click.is_unique & ~Click.is_bot).label("uniq"),
+    ).where(Click.created_at >= window.start, Click.created_at < window.end)
+    if affiliate_id is not None:
+        stmt = stmt.where(Click.affiliate_id == affiliate_id)
+    if vendor_id is not None:
+        stmt = stmt.where(
+            Click.product_id.in_(select(Product.id).where(Product.vendor_id == vendor_id))
+        )
+    rows = await session.execute(_grouped(stmt, keys[by]))
+    return {r.key: Clicks(r.raw, r.clicks, r.uniq) for r in rows if r.raw}
+
+
+async def sales(
+    session: AsyncSession,
+    window: Window,
+    by: By,
+    *,
+    currency: str,
+    affiliate_id: uuid.UUID | None = None,
+    vendor_id: uuid.UUID | None = None,
+    attributed: bool = True,
+) -> dict[Any, Sales]:
+    """Sales reported in the window (attributed ones unless told otherwise; never rejected)."""
+    through = aliased(Click)
+    keys: dict[By, Any] = {
+        "day": _day(Conversion.created_at),
+        "link": through.link_id,
+        "product": Conversion.product_id,
+        "affiliate": Conversion.affiliate_id,
+        "all": None,
+    }
+    stmt = select(
+        func.count().label("n"),
+        func.coalesce(func.sum(Conversion.amount_minor), 0).label("amount"),
+        func.coalesce(func.sum(Conversion.refunded_minor), 0).label("refunded"),
+    ).where(
+        Conversion.created_at >= window.start,
+        Conversion.created_at < window.end,
+        Conversion.currency == currency,
+        Conversion.state != "rejected",
+    )
+    if by == "link":
+        stmt = stmt.select_from(Conversion).outerjoin(through, through.id == Conversion.click_id)
+    if attributed:
+        stmt = stmt.where(Conversion.affiliate_id.is_not(None))
+    if affiliate_id is not None:
+        stmt = stmt.where(Conversion.affiliate_id == affiliate_id)
+    if vendor_id is not None:
+        stmt = stmt.where(Conversion.vendor_id == vendor_id)
+    rows = await session.execute(_grouped(stmt, keys[by]))
+    return {r.key: Sales(r.n, int(r.amount), int(r.refunded)) for r in rows if r.n}
+
+
+async def earnings(
+    session: AsyncSession,
+    window: Window,
+    by: By,
+    *,
+    currency: str,
+    kinds: Sequence[str] = ("affiliate", "override"),
+    beneficiary_id: uuid.UUID | None = None,
+    vendor_id: uuid.UUID | None = None,
+) -> dict[Any, int]:
+    """Shares credited in the window, net of refunds, rejected ones left out."""
+    through = aliased(Click)
+    keys: dict[By, Any] = {
+        "day": _day(Commission.created_at),
+        "link": through.link_id,
+        "product": Conversion.product_id,
+        "affiliate": Commission.beneficiary_id,
+        "all": None,
+    }
+    stmt = (
+        select(
+            func.count().label("n"),
+            func.coalesce(func.sum(Commission.amount_minor - Commission.reversed_minor), 0).label(
+                "amount"
+            ),
+        )
+        .select_from(Commission)
+        .join(Conversion, Conversion.id == Commission.conversion_id)
+        .where(
+            Commission.created_at >= window.start,
+            Commission.created_at < window.end,
+            Commission.currency == currency,
+            Commission.state != "rejected",
+            Commission.kind.in_(kinds),
+        )
+    )
+    if by == "link":
+        stmt = stmt.outerjoin(through, through.id == Conversion.click_id)
+    if beneficiary_id is not None:
+        stmt = stmt.where(Commission.beneficiary_id == beneficiary_id)
+    if vendor_id is not None:
+        stmt = stmt.where(Conversion.vendor_id == vendor_id)
+    rows = await session.execute(_grouped(stmt, keys[by]))
+    return {r.key: int(r.amount) for r in rows if r.n}
+
+
+async def labels(
+    session: AsyncSession, what: Literal["links", "products", "users"], ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    stmt = {
+        "links": select(Link.id, func.coalesce(Link.alias, Link.code)).where(Link.id.in_(ids)),
+        "products": select(Product.id, Product.title).where(Product.id.in_(ids)),
+        "users": select(User.id, User.name).where(User.id.in_(ids)),
+    }[what]
+    return {row[0]: row[1] for row in await session.execute(stmt)}
+
+
+async def queues(session: AsyncSession) -> tuple[int, int, int]:
+    """(products waiting for vetting, open fraud holds, payouts in payment)."""
+    row = (
+        await session.execute(
+            select(
+                select(func.count())
+                .where(Product.status == ProductStatus.pending)
+                .scalar_subquery(),
+                select(func.count()).where(FraudHold.status == "open").scalar_subquery(),
+                select(func.count()).where(PayoutItem.status == "pending").scalar_subquery(),
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])

@@ -1,0 +1,287 @@
+"""Dashboards for affiliates, vendors and admins over a range of UTC days. Balances come from
+the ledger; everything else from the same tables the API lists, so every figure can be
+checked against the commissions, sales and ledger pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts.models import Role, User
+from bitnexus.analytics import repository
+from bitnexus.analytics.repository import Clicks, Sales, Window
+from bitnexus.analytics.schemas import (
+    AdminDashboard,
+    AffiliateDashboard,
+    Day,
+    Leader,
+    Range,
+    Row,
+    Traffic,
+    VendorDashboard,
+    VendorDay,
+    VendorProduct,
+)
+from bitnexus.commissions import accounts
+from bitnexus.commissions.service import earnings as earnings_service
+from bitnexus.core.db import utcnow
+from bitnexus.core.errors import Forbidden, InvalidInput
+from bitnexus.ledger import repository as ledger_repository
+from bitnexus.tenants.models import Tenant
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+LEADERS = 10
+
+
+def window_of(start: dt.date | None, end: dt.date | None) -> tuple[Range, Window]:
+    """The range asked for (default: the last 30 days, today included)."""
+    end = end or utcnow().date()
+    start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise InvalidInput("start", "The range starts after it ends.")
+    if (end - start).days >= MAX_DAYS:
+        raise InvalidInput("start", f"A range covers at most {MAX_DAYS} days.")
+    begin = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    return Range(start=start, end=end), Window(begin, finish)
+
+
+def traffic(clicks: Clicks, conversions: int, earned: int) -> Traffic:
+    return Traffic(
+        clicks_raw=clicks.raw,
+        clicks=clicks.clicks,
+        unique_clicks=clicks.unique,
+        conversions=conversions,
+        conversion_rate_bps=conversions * 10_000 // clicks.clicks if clicks.clicks else 0,
+        earnings_minor=earned,
+        epc_minor=earned // clicks.clicks if clicks.clicks else 0,
+    )
+
+
+def _days(
+    span: Range, clicks: dict[Any, Clicks], sales: dict[Any, Sales], earned: dict[Any, int]
+) -> list[Day]:
+    out = []
+    day = span.start
+    while day <= span.end:
+        c = clicks.get(day, Clicks())
+        out.append(
+            Day(
+                day=day,
+                clicks_raw=c.raw,
+                clicks=c.clicks,
+                unique_clicks=c.unique,
+                conversions=sales.get(day, Sales()).count,
+                earnings_minor=earned.get(day, 0),
+            )
+        )
+        day += dt.timedelta(days=1)
+    return out
+
+
+def _rows(
+    keys: set[uuid.UUID],
+    labels: dict[uuid.UUID, str],
+    clicks: dict[Any, Clicks],
+    sales: dict[Any, Sales],
+    earned: dict[Any, int],
+) -> list[Row]:
+    rows = [
+        Row(
+            id=key,
+            label=labels.get(key, "—"),
+            **traffic(
+                clicks.get(key, Clicks()), sales.get(key, Sales()).count, earned.get(key, 0)
+            ).model_dump(),
+        )
+        for key in keys
+    ]
+    return sorted(rows, key=lambda r: (-r.earnings_minor, -r.clicks, r.label))
+
+
+async def affiliate(
+    session: AsyncSession, user: User, tenant: Tenant, start: dt.date | None, end: dt.date | None
+) -> AffiliateDashboard:
+    if user.role != Role.affiliate:
+        raise Forbidden("This dashboard is for affiliates.")
+    span, window = window_of(start, end)
+    cur = tenant.default_currency
+    mine: dict[str, Any] = {"affiliate_id": user.id}
+    clicks = {
+        by: await repository.clicks(session, window, by, **mine)
+        for by in ("day", "link", "product", "all")
+    }
+    sales = {
+        by: await repository.sales(session, window, by, currency=cur, **mine)
+        for by in ("day", "link", "product", "all")
+    }
+    earned = {
+        by: await repository.earnings(session, window, by, currency=cur, beneficiary_id=user.id)
+        for by in ("day", "link", "product", "all")
+    }
+    links = set(clicks["link"]) | {k for k in sales["link"] if k} | {k for k in earned["link"] if k}
+    products = (
+        set(clicks["product"])
+        | {k for k in sales["product"] if k}
+        | {k for k in earned["product"] if k}
+    )
+    [balance] = [
+        b for b in await earnings_service.balances(session, user, cur) if b.currency == cur
+    ]
+    return AffiliateDashboard(
+        range=span,
+        currency=cur,
+        totals=traffic(
+            clicks["all"].get(repository.ALL, Clicks()),
+            sales["all"].get(repository.ALL, Sales()).count,
+            earned["all"].get(repository.ALL, 0),
+        ),
+        balances=balance,
+        days=_days(span, clicks["day"], sales["day"], earned["day"]),
+        links=_rows(
+            links,
+            await repository.labels(session, "links", links),
+            clicks["link"],
+            sales["link"],
+            earned["link"],
+        ),
+        products=_rows(
+            products,
+            await repository.labels(session, "products", products),
+            clicks["product"],
+            sales["product"],
+            earned["product"],
+        ),
+    )
+
+
+async def vendor(
+    session: AsyncSession, user: User, tenant: Tenant, start: dt.date | None, end: dt.date | None
+) -> VendorDashboard:
+    if user.role != Role.vendor:
+        raise Forbidden("This dashboard is for vendors.")
+    span, window = window_of(start, end)
+    cur = tenant.default_currency
+    kinds = ("affiliate", "override", "platform_fee")
+    sales = {
+        by: await repository.sales(
+            session, window, by, currency=cur, vendor_id=user.id, attributed=False
+        )
+        for by in ("day", "product", "all")
+    }
+    owed = {
+        by: await repository.earnings(
+            session, window, by, currency=cur, kinds=kinds, vendor_id=user.id
+        )
+        for by in ("day", "product", "all")
+    }
+    clicks = await repository.clicks(session, window, "product", vendor_id=user.id)
+    products = {k for k in sales["product"] if k} | set(clicks)
+    titles = await repository.labels(session, "products", products)
+    receivable = accounts.receivable(user.id, cur).code
+    found = await ledger_repository.accounts_by_code(session, [receivable])
+    balance = (
+        (await ledger_repository.balances(session, [found[receivable].id]))[found[receivable].id]
+        if receivable in found
+        else 0
+    )
+    total = sales["all"].get(repository.ALL, Sales())
+    days = []
+    day = span.start
+    while day <= span.end:
+        s = sales["day"].get(day, Sales())
+        days.append(
+            VendorDay(
+                day=day,
+                sales=s.count,
+                sales_minor=s.amount,
+                commission_minor=owed["day"].get(day, 0),
+            )
+        )
+        day += dt.timedelta(days=1)
+    return VendorDashboard(
+        range=span,
+        currency=cur,
+        sales=total.count,
+        sales_minor=total.amount,
+        refunded_minor=total.refunded,
+        commission_minor=owed["all"].get(repository.ALL, 0),
+        receivable_minor=balance,
+        days=days,
+        products=sorted(
+            (
+                VendorProduct(
+                    id=p,
+                    title=titles.get(p, "—"),
+                    clicks=clicks.get(p, Clicks()).clicks,
+                    sales=sales["product"].get(p, Sales()).count,
+                    sales_minor=sales["product"].get(p, Sales()).amount,
+                    refunded_minor=sales["product"].get(p, Sales()).refunded,
+                    commission_minor=owed["product"].get(p, 0),
+                )
+                for p in products
+            ),
+            key=lambda p: (-p.sales_minor, p.title),
+        ),
+    )
+
+
+async def admin(
+    session: AsyncSession, user: User, tenant: Tenant, start: dt.date | None, end: dt.date | None
+) -> AdminDashboard:
+    if user.role != Role.tenant_admin:
+        raise Forbidden("This dashboard is for admins.")
+    span, window = window_of(start, end)
+    cur = tenant.default_currency
+    clicks = {
+        by: await repository.clicks(session, window, by) for by in ("day", "affiliate", "all")
+    }
+    sales = {
+        by: await repository.sales(session, window, by, currency=cur)
+        for by in ("day", "affiliate", "all")
+    }
+    earned = {
+        by: await repository.earnings(session, window, by, currency=cur)
+        for by in ("day", "affiliate", "all")
+    }
+    fees = await repository.earnings(session, window, "all", currency=cur, kinds=("platform_fee",))
+    ranked = sorted(earned["affiliate"].items(), key=lambda kv: -kv[1])[:LEADERS]
+    names = await repository.labels(session, "users", {k for k, _ in ranked})
+    fee_code = accounts.fees(cur).code
+    found = await ledger_repository.accounts_by_code(session, [fee_code])
+    fees_balance = (
+        (await ledger_repository.balances(session, [found[fee_code].id]))[found[fee_code].id]
+        if fee_code in found
+        else 0
+    )
+    vetting, fraud, paying = await repository.queues(session)
+    return AdminDashboard(
+        range=span,
+        currency=cur,
+        totals=traffic(
+            clicks["all"].get(repository.ALL, Clicks()),
+            sales["all"].get(repository.ALL, Sales()).count,
+            earned["all"].get(repository.ALL, 0),
+        ),
+        sales_minor=sales["all"].get(repository.ALL, Sales()).amount,
+        fees_minor=fees.get(repository.ALL, 0),
+        fees_balance_minor=fees_balance,
+        days=_days(span, clicks["day"], sales["day"], earned["day"]),
+        leaders=[
+            Leader(
+                affiliate_id=who,
+                name=names.get(who, "—"),
+                clicks=clicks["affiliate"].get(who, Clicks()).clicks,
+                conversions=sales["affiliate"].get(who, Sales()).count,
+                earnings_minor=amount,
+            )
+            for who, amount in ranked
+        ],
+        vetting_queue=vetting,
+        fraud_queue=fraud,
+        payouts_in_payment=paying,
+    )
