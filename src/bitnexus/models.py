@@ -17,6 +17,7 @@ from bitnexus.commissions.models import (
     FraudHoldEvent,
     MemberAddress,
     Refund,
+    TierChange,
 )
 from bitnexus.core.db import Base
 from bitnexus.ledger.models import (
@@ -72,5 +73,6 @@ __all__ = [
     "Refund",
     "Tenant",
     "TenantLogo",
+    "TierChange",
     "User",
 ]

@@ -42,8 +42,9 @@ from bitnexus.commissions.schemas import (
     HoldRead,
     RefundCreate,
     RefundRead,
+    TierRead,
 )
-from bitnexus.commissions.service import conversions, coupons, earnings, fraud, refunds
+from bitnexus.commissions.service import conversions, coupons, earnings, fraud, refunds, tiers
 from bitnexus.commissions.service.conversions import Reporter
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import (
@@ -137,6 +138,13 @@ async def list_commissions(
     return await earnings.commissions(
         session, principal.user, state=state, cursor=cursor, limit=limit
     )
+
+
+@commissions_router.get("/tier", responses=errors_for(Forbidden))
+async def my_tier(principal: CurrentPrincipal, session: SessionDep) -> TierRead:
+    """Your tier, the trailing 90-day approved earnings it rests on, the ladder, and your tier
+    changes."""
+    return await tiers.mine(session, principal.user, principal.tenant)
 
 
 @commissions_router.get("/balances")

@@ -142,6 +142,7 @@ class Conversion(Base):
             "affiliate_id",
             "created_at",
         ),
+        Index("ix_conversions_tenant_id_ip_hash_created_at", "tenant_id", "ip_hash", "created_at"),
         Index(
             "ix_conversions_due",
             "matures_at",
@@ -319,3 +320,34 @@ class MemberAddress(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     day: Mapped[dt.date] = mapped_column(primary_key=True)
     ip_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+
+
+class Tier(StrEnum):
+    bronze = "bronze"
+    silver = "silver"
+    gold = "gold"
+    platinum = "platinum"
+
+
+class TierChange(Base):
+    """An affiliate moving between tiers, with the trailing earnings that moved them; the
+    latest row is their tier (none: bronze). Never rewritten."""
+
+    __tablename__ = "tier_changes"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
+        CheckConstraint(
+            "tier IN ('bronze', 'silver', 'gold', 'platinum')"
+            " AND previous IN ('bronze', 'silver', 'gold', 'platinum')",
+            name="tiers_known",
+        ),
+        Index("ix_tier_changes_tenant_id_user_id_created_at", "tenant_id", "user_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    previous: Mapped[str] = mapped_column(String(8))
+    tier: Mapped[str] = mapped_column(String(8))
+    earnings_minor: Mapped[int] = mapped_column(BigInteger)  # trailing 90 days, approved
+    created_at: Mapped[dt.datetime] = mapped_column()

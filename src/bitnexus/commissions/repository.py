@@ -23,6 +23,7 @@ from bitnexus.commissions.models import (
     FraudHoldEvent,
     MemberAddress,
     Refund,
+    TierChange,
 )
 from bitnexus.tracking.models import Click
 
@@ -349,3 +350,40 @@ async def hold_details(
     for event in events.scalars():
         history[event.hold_id].append(event)
     return {r[0]: (r[1], r[2], r[3], history[r[0]]) for r in rows}
+
+
+async def approved_earnings(
+    session: AsyncSession, user_id: uuid.UUID, currency: str, since: dt.datetime
+) -> int:
+    """A member's shares that matured since `since`, net of refunds (rejected ones never
+    matured)."""
+    found = await session.execute(
+        select(func.coalesce(func.sum(Commission.amount_minor - Commission.reversed_minor), 0))
+        .join(Conversion, Conversion.id == Commission.conversion_id)
+        .where(
+            Commission.beneficiary_id == user_id,
+            Commission.currency == currency,
+            Commission.state.in_(("available", "reversed")),
+            Conversion.matured_at >= since,
+        )
+    )
+    return int(found.scalar_one())
+
+
+async def latest_tier(session: AsyncSession, user_id: uuid.UUID) -> TierChange | None:
+    found = await session.execute(
+        select(TierChange)
+        .where(TierChange.user_id == user_id)
+        .order_by(TierChange.created_at.desc(), TierChange.id.desc())
+        .limit(1)
+    )
+    return found.scalar_one_or_none()
+
+
+async def tier_history(session: AsyncSession, user_id: uuid.UUID) -> Sequence[TierChange]:
+    found = await session.execute(
+        select(TierChange)
+        .where(TierChange.user_id == user_id)
+        .order_by(TierChange.created_at.desc(), TierChange.id.desc())
+    )
+    return found.scalars().all()

@@ -16,6 +16,7 @@ from bitnexus.commissions.models import (
     HoldReason,
     HoldStatus,
     ShareKind,
+    Tier,
     Unattributed,
 )
 from bitnexus.core.schemas import InputModel, OutputModel
@@ -199,3 +200,29 @@ class HoldRead(OutputModel):
 class HoldPage(OutputModel):
     items: list[HoldRead]
     next_cursor: str | None
+
+
+class TierChangeRead(OutputModel):
+    previous: Tier
+    tier: Tier
+    earnings_minor: int
+    created_at: dt.datetime
+
+
+class TierStep(OutputModel):
+    tier: Tier
+    threshold_minor: int
+    bonus_bps: int
+
+
+class TierRead(OutputModel):
+    """Your tier, the trailing 90-day approved earnings it rests on, and the way up."""
+
+    tier: Tier
+    bonus_bps: int
+    earnings_minor: int
+    currency: str
+    next_tier: Tier | None
+    next_threshold_minor: int | None
+    ladder: list[TierStep]
+    history: list[TierChangeRead]  # newest first

@@ -42,6 +42,10 @@ class Tenant(Base):
         ),
         CheckConstraint("payout_threshold_minor >= 0", name="payout_threshold_not_negative"),
         CheckConstraint(
+            "cardinality(tier_thresholds) = 3 AND cardinality(tier_bonus_bps) = 3",
+            name="three_tiers_above_bronze",
+        ),
+        CheckConstraint(
             "payout_schedule IN ('weekly', 'monthly', 'manual')", name="payout_schedule_known"
         ),
     )
@@ -67,6 +71,14 @@ class Tenant(Base):
     fraud_hold_coupon_without_click: Mapped[bool] = mapped_column(server_default=text("true"))
     payout_threshold_minor: Mapped[int] = mapped_column(BigInteger, server_default="5000")
     payout_schedule: Mapped[str] = mapped_column(String(8), server_default="monthly")
+    # tiers silver, gold, platinum: trailing 90-day approved earnings that reach each (minor
+    # units) and the commission bonus each gives (basis points of the pool)
+    tier_thresholds: Mapped[list[int]] = mapped_column(
+        ARRAY(BigInteger), server_default="{50000,250000,1000000}"
+    )
+    tier_bonus_bps: Mapped[list[int]] = mapped_column(
+        ARRAY(Integer), server_default="{500,1000,2000}"
+    )
     status: Mapped[str] = mapped_column(String(16), server_default=TenantStatus.active.value)
     is_platform: Mapped[bool] = mapped_column(server_default=text("false"))
     logo_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -52,6 +52,8 @@ class TenantSettings(OutputModel):
     fraud_hold_coupon_without_click: bool
     payout_threshold_minor: int
     payout_schedule: Literal["weekly", "monthly", "manual"]
+    tier_thresholds: list[int]
+    tier_bonus_bps: list[int]
 
 
 class TenantSettingsUpdate(InputModel):
@@ -73,6 +75,13 @@ class TenantSettingsUpdate(InputModel):
     # payouts: the least available balance a batch pays, and when batches are made
     payout_threshold_minor: int | None = Field(None, ge=0, le=10**12)
     payout_schedule: Literal["weekly", "monthly", "manual"] | None = None
+    # Silver, Gold, Platinum: trailing 90-day approved earnings (minor units) and bonus (bps)
+    tier_thresholds: list[Annotated[int, Field(ge=1, le=10**12)]] | None = Field(
+        None, min_length=3, max_length=3
+    )
+    tier_bonus_bps: list[Annotated[int, Field(ge=0, le=10_000)]] | None = Field(
+        None, min_length=3, max_length=3
+    )
 
     @field_validator("fallback_url")
     @classmethod

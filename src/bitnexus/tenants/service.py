@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.commissions import split
+from bitnexus.commissions.service import tiers
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import FieldError, InvalidInput
 from bitnexus.core.images import checked_image
@@ -71,6 +72,8 @@ def settings_of(tenant: Tenant) -> TenantSettings:
         fraud_hold_coupon_without_click=tenant.fraud_hold_coupon_without_click,
         payout_threshold_minor=tenant.payout_threshold_minor,
         payout_schedule=tenant.payout_schedule,
+        tier_thresholds=list(tenant.tier_thresholds),
+        tier_bonus_bps=list(tenant.tier_bonus_bps),
     )
 
 
@@ -144,6 +147,12 @@ async def update_settings(
         raise InvalidInput(
             field, "The platform fee and the overrides together may not exceed 100% of the pool."
         )
+    if "tier_thresholds" in data or "tier_bonus_bps" in data:
+        thresholds = data.get("tier_thresholds") or tenant.tier_thresholds
+        bonuses = data.get("tier_bonus_bps") or tenant.tier_bonus_bps
+        why = tiers.check_ladder(thresholds, bonuses)
+        if why:
+            raise InvalidInput("tier_thresholds", why)
     if "fallback_url" in data:  # "" clears it: dead links then land on the built-in page
         url = data.pop("fallback_url")
         tenant.fallback_url = str(url) if url else None

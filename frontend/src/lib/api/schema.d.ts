@@ -208,6 +208,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/commissions/tier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Tier
+         * @description Your tier, the trailing 90-day approved earnings it rests on, the ladder, and your tier
+         *     changes.
+         */
+        get: operations["my_tier_api_v1_commissions_tier_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversions": {
         parameters: {
             query?: never;
@@ -3222,6 +3243,10 @@ export interface components {
             platform_fee_bps: number;
             /** Slug */
             slug: string;
+            /** Tier Bonus Bps */
+            tier_bonus_bps: number[];
+            /** Tier Thresholds */
+            tier_thresholds: number[];
         };
         /** TenantSettingsUpdate */
         TenantSettingsUpdate: {
@@ -3255,6 +3280,55 @@ export interface components {
             payout_threshold_minor?: number | null;
             /** Platform Fee Bps */
             platform_fee_bps?: number | null;
+            /** Tier Bonus Bps */
+            tier_bonus_bps?: number[] | null;
+            /** Tier Thresholds */
+            tier_thresholds?: number[] | null;
+        };
+        /**
+         * Tier
+         * @enum {string}
+         */
+        Tier: "bronze" | "silver" | "gold" | "platinum";
+        /** TierChangeRead */
+        TierChangeRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Earnings Minor */
+            earnings_minor: number;
+            previous: components["schemas"]["Tier"];
+            tier: components["schemas"]["Tier"];
+        };
+        /**
+         * TierRead
+         * @description Your tier, the trailing 90-day approved earnings it rests on, and the way up.
+         */
+        TierRead: {
+            /** Bonus Bps */
+            bonus_bps: number;
+            /** Currency */
+            currency: string;
+            /** Earnings Minor */
+            earnings_minor: number;
+            /** History */
+            history: components["schemas"]["TierChangeRead"][];
+            /** Ladder */
+            ladder: components["schemas"]["TierStep"][];
+            /** Next Threshold Minor */
+            next_threshold_minor: number | null;
+            next_tier: components["schemas"]["Tier"] | null;
+            tier: components["schemas"]["Tier"];
+        };
+        /** TierStep */
+        TierStep: {
+            /** Bonus Bps */
+            bonus_bps: number;
+            /** Threshold Minor */
+            threshold_minor: number;
+            tier: components["schemas"]["Tier"];
         };
         /** TokenResponse */
         TokenResponse: {
@@ -3904,6 +3978,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Earnings"][];
+                };
+            };
+        };
+    };
+    my_tier_api_v1_commissions_tier_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TierRead"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
                 };
             };
         };

@@ -35,10 +35,11 @@ from bitnexus.commissions.models import (
     ConversionState,
     HoldReason,
     ShareKind,
+    Tier,
     Unattributed,
 )
 from bitnexus.commissions.schemas import ConversionCreate, ConversionPage, ConversionRead, ShareRead
-from bitnexus.commissions.service import fraud
+from bitnexus.commissions.service import fraud, tiers
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
 from bitnexus.core.money import is_currency
@@ -154,11 +155,13 @@ async def attribute(
     return Attributed(fallback, None, None, None, Attribution.none, reason)
 
 
-def rule_of(product: Product, tenant: Tenant) -> split.Rule:
+def rule_of(product: Product, tenant: Tenant, bonus_bps: int = 0) -> split.Rule:
     if product.commission_fixed_minor is not None:
-        return split.Rule(fixed=product.commission_fixed_minor)
+        return split.Rule(fixed=product.commission_fixed_minor, bonus_bps=bonus_bps)
     bps = product.commission_bps
-    return split.Rule(bps=tenant.default_commission_bps if bps is None else bps)
+    return split.Rule(
+        bps=tenant.default_commission_bps if bps is None else bps, bonus_bps=bonus_bps
+    )
 
 
 @dataclass(frozen=True)
@@ -170,19 +173,26 @@ class Plan:
     fee_bps: int
     uplines: list[repository.Upline]  # payable ones, by level
     override_bps: list[int]  # their rates
+    tier: Tier  # the affiliate's, whose bonus is in the rule
 
 
 async def plan(
-    session: AsyncSession, tenant: Tenant, product: Product, affiliate_id: uuid.UUID, amount: int
+    session: AsyncSession,
+    tenant: Tenant,
+    product: Product,
+    affiliate_id: uuid.UUID,
+    amount: int,
+    now: dt.datetime,
 ) -> Plan:
     levels = list(tenant.override_bps)
     uplines = [u for u in await repository.uplines(session, affiliate_id, len(levels)) if u.payable]
     rates = [levels[u.level - 1] for u in uplines]
-    rule = rule_of(product, tenant)
+    tier, _ = await tiers.standing(session, tenant, affiliate_id, now)
+    rule = rule_of(product, tenant, tiers.bonus_of(tier, tenant))
     shares = split.split(
         split.pool(amount, rule), fee_bps=tenant.platform_fee_bps, override_bps=rates
     )
-    return Plan(rule, shares, tenant.platform_fee_bps, uplines, rates)
+    return Plan(rule, shares, tenant.platform_fee_bps, uplines, rates, tier)
 
 
 def _share_rows(
@@ -261,6 +271,7 @@ async def _post(
             "order_id": conversion.order_id,
             "sale_minor": conversion.amount_minor,
             "commission": commission,
+            "tier": plan.tier,
             "tier_bonus_bps": plan.rule.bonus_bps,
             "fee_bps": plan.fee_bps,
             "override_bps": plan.override_bps,
@@ -298,7 +309,7 @@ async def record(
     click = found.click
     ip_hash, ip_day = await fraud.buyer_address(session, click, reporter.ip, now)
     if found.affiliate_id is not None and product is not None:
-        made = await plan(session, tenant, product, found.affiliate_id, body.amount_minor)
+        made = await plan(session, tenant, product, found.affiliate_id, body.amount_minor, now)
         affiliate = await accounts_repository.get_user(session, found.affiliate_id)
         assert affiliate is not None
         evidence = fraud.Evidence(

@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.commissions import repository
 from bitnexus.commissions.accounts import Earning
 from bitnexus.commissions.models import CommissionState, ConversionState
+from bitnexus.commissions.service import tiers
 from bitnexus.commissions.service.conversions import share_account
 from bitnexus.core.errors import BitnexusError
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec, TransactionSpec
+from bitnexus.tenants import service as tenants
 
 BATCH = 200
 
@@ -67,4 +69,7 @@ async def mature_due(session: AsyncSession, tenant_id: uuid.UUID, *, now: dt.dat
         if isinstance(outcome, BitnexusError):
             raise outcome
     await session.flush()
+    tenant = await tenants.current(session, tenant_id)
+    for who in sorted({s.beneficiary_id for c in due for s in shares[c.id] if s.beneficiary_id}):
+        await tiers.standing(session, tenant, who, now)
     return len(due)

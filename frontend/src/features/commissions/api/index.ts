@@ -11,6 +11,7 @@ export const commissionKeys = {
   conversions: ["conversions"] as const,
   commissions: (state: CommissionState | null) => ["commissions", state] as const,
   balances: ["commissions", "balances"] as const,
+  tier: ["commissions", "tier"] as const,
   coupons: ["coupons"] as const,
   holds: (status: HoldStatus | null) => ["fraud-holds", status] as const,
   allHolds: ["fraud-holds"] as const,
@@ -26,6 +27,8 @@ export const fetchCommissions = async (state: CommissionState | null, cursor: st
   unwrap(await api.GET("/api/v1/commissions", { params: { query: { state: state ?? undefined, cursor: cursor ?? undefined, limit: 50 } } }));
 
 export const fetchBalances = async () => unwrap(await api.GET("/api/v1/commissions/balances"));
+
+export const fetchTier = async () => unwrap(await api.GET("/api/v1/commissions/tier"));
 
 export const fetchCoupons = async () => unwrap(await api.GET("/api/v1/coupons"));
 

@@ -6,10 +6,10 @@ import { Link as RouterLink } from "react-router";
 import { useAuth } from "../../../app/auth";
 import { Button, Card, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
 import { problemOf } from "../../../lib/api/problem";
-import { formatDate, formatMoney } from "../../../lib/format";
+import { bpsToPercent, formatDate, formatMoney } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import { useCursorList } from "../../../lib/useCursorList";
-import { appealHold, commissionKeys, fetchBalances, fetchCommissions, fetchCoupons, fetchHolds, type CommissionState, type Hold } from "../api";
+import { appealHold, commissionKeys, fetchBalances, fetchCommissions, fetchCoupons, fetchHolds, fetchTier, type CommissionState, type Hold } from "../api";
 import { CommissionStateBadge, HoldHistory, HoldStatusBadge, shareLabel } from "./parts";
 
 const STATES = [
@@ -27,6 +27,7 @@ export function CommissionsPage() {
   return (
     <div className="flex flex-col gap-6">
       {!admin && <BalancesCard />}
+      {!admin && <TierCard />}
       <SharesCard admin={admin} />
       {!admin && <MyHoldsCard />}
       {!admin && <MyCouponsCard />}
@@ -157,5 +158,47 @@ function MyHold({ hold }: { hold: Hold }) {
         </form>
       )}
     </li>
+  );
+}
+
+const TIER_NAMES = { bronze: "Bronze", silver: "Silver", gold: "Gold", platinum: "Platinum" } as const;
+
+function TierCard() {
+  const tier = useQuery({ queryKey: commissionKeys.tier, queryFn: fetchTier });
+  if (tier.isPending) return <Loading />;
+  if (tier.isError) return <ErrorState problem={problemOf(tier.error)} onRetry={() => void tier.refetch()} />;
+  const t = tier.data;
+  const m = (v: number) => formatMoney(v, t.currency);
+  const progress = t.next_threshold_minor ? Math.min(100, Math.round((t.earnings_minor * 100) / t.next_threshold_minor)) : 100;
+  return (
+    <Card title="My tier">
+      <p className="text-sm" data-testid="tier">
+        <strong className="text-lg">{TIER_NAMES[t.tier]}</strong>
+        {t.bonus_bps > 0 && <> · your commissions are {bpsToPercent(t.bonus_bps)} higher</>}
+        {" "}· {m(t.earnings_minor)} approved in the last 90 days
+      </p>
+      {t.next_tier && t.next_threshold_minor !== null && (
+        <div className="mt-3">
+          <div className="h-2 w-full rounded bg-slate-100" role="progressbar" aria-valuenow={progress} aria-valuemin={0} aria-valuemax={100} aria-label={`Progress to ${TIER_NAMES[t.next_tier]}`}>
+            <div className="h-2 rounded bg-brand" style={{ width: `${progress}%` }} />
+          </div>
+          <p className="mt-1 text-xs text-slate-500">{m(t.next_threshold_minor - t.earnings_minor)} more to reach {TIER_NAMES[t.next_tier]}.</p>
+        </div>
+      )}
+      <ul className="mt-3 grid grid-cols-2 gap-2 text-xs sm:grid-cols-4">
+        {t.ladder.map((step) => (
+          <li key={step.tier} className={`rounded border p-2 ${step.tier === t.tier ? "border-brand" : "border-slate-200"}`}>
+            <strong>{TIER_NAMES[step.tier]}</strong><br />from {m(step.threshold_minor)}<br />+{bpsToPercent(step.bonus_bps)}
+          </li>
+        ))}
+      </ul>
+      {t.history.length > 0 && (
+        <ol className="mt-3 text-xs text-slate-600" data-testid="tier-history">
+          {t.history.map((c, i) => (
+            <li key={i}>{formatDate(c.created_at)}: {TIER_NAMES[c.previous]} → {TIER_NAMES[c.tier]} ({m(c.earnings_minor)} approved)</li>
+          ))}
+        </ol>
+      )}
+    </Card>
   );
 }

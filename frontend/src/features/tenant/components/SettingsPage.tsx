@@ -114,6 +114,8 @@ function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["Tena
       fraud_hold_coupon_without_click: v.fraud_hold_coupon_without_click === "on",
       payout_threshold_minor: threshold ?? -1,
       payout_schedule: v.payout_schedule as Schemas["TenantSettings"]["payout_schedule"],
+      tier_thresholds: [1, 2, 3].map((i) => toMinor(v[`tier_threshold_${i}`] ?? "", settings.default_currency) ?? -1),
+      tier_bonus_bps: [1, 2, 3].map((i) => Number(v[`tier_bonus_${i}`])),
     });
   };
   const pool = 10000 - (Number(fee) || 0) - levels.reduce((t, l) => t + (Number(l) || 0), 0);
@@ -148,6 +150,19 @@ function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["Tena
           </label>
           <p className="text-xs text-slate-500">Self-referral (the affiliate's own email, id or sign-in address buys) is always held.</p>
         </fieldset>
+        <fieldset className="grid gap-3 sm:grid-cols-3">
+          <legend className="mb-1 text-sm font-medium text-slate-700">Tiers: approved earnings over 90 days that reach each, and its commission bonus (basis points)</legend>
+          {["Silver", "Gold", "Platinum"].map((name, i) => (
+            <div key={name} className="flex flex-col gap-2">
+              <Field label={`${name} from (${settings.default_currency})`} name={`tier_threshold_${i + 1}`} inputMode="decimal"
+                defaultValue={fromMinor(settings.tier_thresholds[i] ?? 0, settings.default_currency)} />
+              <Field label={`${name} bonus (bps)`} name={`tier_bonus_${i + 1}`} type="number" min={0} max={10000} defaultValue={settings.tier_bonus_bps[i] ?? 0} />
+            </div>
+          ))}
+        </fieldset>
+        {(save.fieldError("tier_thresholds") ?? save.fieldError("tier_bonus_bps")) && (
+          <p className="text-xs text-red-600" role="alert">{save.fieldError("tier_thresholds") ?? save.fieldError("tier_bonus_bps")}</p>
+        )}
         <fieldset className="grid gap-3 sm:grid-cols-2">
           <legend className="mb-1 text-sm font-medium text-slate-700">Payouts</legend>
           <Field label={`Payout threshold (${settings.default_currency})`} name="payout_threshold" inputMode="decimal"
