@@ -53,6 +53,8 @@ def settings(data_dir: Path) -> Settings:
         BITNEXUS_LOG_FORMAT="json",
         BITNEXUS_LEDGER_SEAL_SECONDS=0,  # tests seal explicitly; test_jobs runs the sealer itself
         BITNEXUS_LINK_CACHE_SECONDS=0,  # a paused link stops at once (test_redirect tests the cache)
+        BITNEXUS_ROLLUP_SECONDS=0,  # tests roll clicks up themselves (tests/analytics)
+        BITNEXUS_COMMISSION_MATURE_SECONDS=0,  # and mature commissions with a clock they set
     )
 
 
@@ -126,6 +128,8 @@ def launch_server(settings: Settings, **extra_env: str) -> tuple[subprocess.Pope
         "BITNEXUS_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BITNEXUS_LEDGER_SEAL_SECONDS": "0",
         "BITNEXUS_LINK_CACHE_SECONDS": "0",
+        "BITNEXUS_ROLLUP_SECONDS": "0",
+        "BITNEXUS_COMMISSION_MATURE_SECONDS": "0",
         **extra_env,
     }
     proc = subprocess.Popen(

@@ -34,6 +34,7 @@ from bitnexus.payouts import api as payouts_api
 from bitnexus.platform import api as platform_api
 from bitnexus.tenants import api as tenants_api
 from bitnexus.tracking import api as tracking_api
+from bitnexus.tracking import rollups as click_rollups
 from bitnexus.tracking.service.clicks import ClickRecorder
 from bitnexus.tracking.service.redirect import LinkResolver
 
@@ -95,10 +96,15 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             if settings.commission_mature_seconds > 0
             else None
         )
+        rollups = (
+            asyncio.create_task(click_rollups.run_rollups(app.state.db, settings.rollup_seconds))
+            if settings.rollup_seconds > 0
+            else None
+        )
         try:
             yield
         finally:
-            for job in (sealer, maturer):
+            for job in (sealer, maturer, rollups):
                 if job is not None:
                     job.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -35,13 +35,15 @@ from bitnexus.ops.models import DevMail
 from bitnexus.payouts.models import PayoutBatch, PayoutItem, PayoutMethod
 from bitnexus.platform.models import PlatformAuditEntry
 from bitnexus.tenants.models import Tenant, TenantLogo
-from bitnexus.tracking.models import Click, ClickSalt, Link
+from bitnexus.tracking.models import Click, ClickHour, ClickRollup, ClickSalt, Link
 
 __all__ = [
     "ApiKey",
     "AuthThrottle",
     "Base",
     "Click",
+    "ClickHour",
+    "ClickRollup",
     "ClickSalt",
     "Commission",
     "Conversion",

@@ -50,6 +50,23 @@ def window_of(start: dt.date | None, end: dt.date | None) -> tuple[Range, Window
     return Range(start=start, end=end), Window(begin, finish)
 
 
+def _clicks_of(days: dict[Any, Clicks]) -> Clicks:
+    """The window's total, from its days (one query fewer per figure)."""
+    return Clicks(
+        sum(c.raw for c in days.values()),
+        sum(c.clicks for c in days.values()),
+        sum(c.unique for c in days.values()),
+    )
+
+
+def _sales_of(days: dict[Any, Sales]) -> Sales:
+    return Sales(
+        sum(s.count for s in days.values()),
+        sum(s.amount for s in days.values()),
+        sum(s.refunded for s in days.values()),
+    )
+
+
 def traffic(clicks: Clicks, conversions: int, earned: int) -> Traffic:
     return Traffic(
         clicks_raw=clicks.raw,
@@ -113,15 +130,15 @@ async def affiliate(
     mine: dict[str, Any] = {"affiliate_id": user.id}
     clicks = {
         by: await repository.clicks(session, window, by, **mine)
-        for by in ("day", "link", "product", "all")
+        for by in ("day", "link", "product")
     }
     sales = {
         by: await repository.sales(session, window, by, currency=cur, **mine)
-        for by in ("day", "link", "product", "all")
+        for by in ("day", "link", "product")
     }
     earned = {
         by: await repository.earnings(session, window, by, currency=cur, beneficiary_id=user.id)
-        for by in ("day", "link", "product", "all")
+        for by in ("day", "link", "product")
     }
     links = set(clicks["link"]) | {k for k in sales["link"] if k} | {k for k in earned["link"] if k}
     products = (
@@ -136,9 +153,9 @@ async def affiliate(
         range=span,
         currency=cur,
         totals=traffic(
-            clicks["all"].get(repository.ALL, Clicks()),
-            sales["all"].get(repository.ALL, Sales()).count,
-            earned["all"].get(repository.ALL, 0),
+            _clicks_of(clicks["day"]),
+            _sales_of(sales["day"]).count,
+            sum(earned["day"].values()),
         ),
         balances=balance,
         days=_days(span, clicks["day"], sales["day"], earned["day"]),
@@ -171,13 +188,13 @@ async def vendor(
         by: await repository.sales(
             session, window, by, currency=cur, vendor_id=user.id, attributed=False
         )
-        for by in ("day", "product", "all")
+        for by in ("day", "product")
     }
     owed = {
         by: await repository.earnings(
             session, window, by, currency=cur, kinds=kinds, vendor_id=user.id
         )
-        for by in ("day", "product", "all")
+        for by in ("day", "product")
     }
     clicks = await repository.clicks(session, window, "product", vendor_id=user.id)
     products = {k for k in sales["product"] if k} | set(clicks)
@@ -189,7 +206,7 @@ async def vendor(
         if receivable in found
         else 0
     )
-    total = sales["all"].get(repository.ALL, Sales())
+    total = _sales_of(sales["day"])
     days = []
     day = span.start
     while day <= span.end:
@@ -209,7 +226,7 @@ async def vendor(
         sales=total.count,
         sales_minor=total.amount,
         refunded_minor=total.refunded,
-        commission_minor=owed["all"].get(repository.ALL, 0),
+        commission_minor=sum(owed["day"].values()),
         receivable_minor=balance,
         days=days,
         products=sorted(
@@ -237,16 +254,13 @@ async def admin(
         raise Forbidden("This dashboard is for admins.")
     span, window = window_of(start, end)
     cur = tenant.default_currency
-    clicks = {
-        by: await repository.clicks(session, window, by) for by in ("day", "affiliate", "all")
-    }
+    clicks = {by: await repository.clicks(session, window, by) for by in ("day", "affiliate")}
     sales = {
-        by: await repository.sales(session, window, by, currency=cur)
-        for by in ("day", "affiliate", "all")
+        by: await repository.sales(session, window, by, currency=cur) for by in ("day", "affiliate")
     }
     earned = {
         by: await repository.earnings(session, window, by, currency=cur)
-        for by in ("day", "affiliate", "all")
+        for by in ("day", "affiliate")
     }
     fees = await repository.earnings(session, window, "all", currency=cur, kinds=("platform_fee",))
     ranked = sorted(earned["affiliate"].items(), key=lambda kv: -kv[1])[:LEADERS]
@@ -263,11 +277,11 @@ async def admin(
         range=span,
         currency=cur,
         totals=traffic(
-            clicks["all"].get(repository.ALL, Clicks()),
-            sales["all"].get(repository.ALL, Sales()).count,
-            earned["all"].get(repository.ALL, 0),
+            _clicks_of(clicks["day"]),
+            _sales_of(sales["day"]).count,
+            sum(earned["day"].values()),
         ),
-        sales_minor=sales["all"].get(repository.ALL, Sales()).amount,
+        sales_minor=_sales_of(sales["day"]).amount,
         fees_minor=fees.get(repository.ALL, 0),
         fees_balance_minor=fees_balance,
         days=_days(span, clicks["day"], sales["day"], earned["day"]),

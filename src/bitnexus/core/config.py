@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     ledger_seal_seconds: float = Field(5.0, alias="BITNEXUS_LEDGER_SEAL_SECONDS", ge=0)
     ledger_seal_leaves: int = Field(1000, alias="BITNEXUS_LEDGER_SEAL_LEAVES", ge=1)
     # how often the maturer moves commissions past their refund hold to available (0: never)
+    # how often settled hours of clicks are rolled up for the dashboards (0: never)
+    rollup_seconds: float = Field(60.0, alias="BITNEXUS_ROLLUP_SECONDS", ge=0)
     commission_mature_seconds: float = Field(60.0, alias="BITNEXUS_COMMISSION_MATURE_SECONDS", ge=0)
     # Witnesses that cosign every checkpoint: a JSON list of "<url> <verifier key>" strings.
     witnesses: list[str] = Field(default_factory=list, alias="BITNEXUS_WITNESSES")

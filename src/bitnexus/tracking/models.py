@@ -134,3 +134,33 @@ class ClickSalt(Base):
 
     day: Mapped[dt.date] = mapped_column(primary_key=True)
     salt: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ClickHour(Base):
+    """Clicks counted per hour (UTC) and link, rolled up from `clicks` by the rollup job once
+    the hour is settled; dashboards read these for settled hours and raw clicks after them."""
+
+    __tablename__ = "click_hours"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "link_id"], ["links.tenant_id", "links.id"]),
+        Index("ix_click_hours_tenant_id_affiliate_id_hour", "tenant_id", "affiliate_id", "hour"),
+        Index("ix_click_hours_tenant_id_product_id_hour", "tenant_id", "product_id", "hour"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    hour: Mapped[dt.datetime] = mapped_column(primary_key=True)
+    link_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    affiliate_id: Mapped[uuid.UUID] = mapped_column()
+    product_id: Mapped[uuid.UUID] = mapped_column()
+    raw: Mapped[int] = mapped_column()
+    clicks: Mapped[int] = mapped_column()  # without bots
+    uniq: Mapped[int] = mapped_column()
+
+
+class ClickRollup(Base):
+    """How far a tenant's clicks are rolled up into `click_hours` (exclusive, on the hour)."""
+
+    __tablename__ = "click_rollups"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    rolled_until: Mapped[dt.datetime | None] = mapped_column()  # None: nothing rolled up yet

@@ -182,12 +182,11 @@ async def plan(
     product: Product,
     affiliate_id: uuid.UUID,
     amount: int,
-    now: dt.datetime,
 ) -> Plan:
     levels = list(tenant.override_bps)
     uplines = [u for u in await repository.uplines(session, affiliate_id, len(levels)) if u.payable]
     rates = [levels[u.level - 1] for u in uplines]
-    tier, _ = await tiers.standing(session, tenant, affiliate_id, now)
+    tier = await tiers.recorded(session, affiliate_id)
     rule = rule_of(product, tenant, tiers.bonus_of(tier, tenant))
     shares = split.split(
         split.pool(amount, rule), fee_bps=tenant.platform_fee_bps, override_bps=rates
@@ -309,7 +308,7 @@ async def record(
     click = found.click
     ip_hash, ip_day = await fraud.buyer_address(session, click, reporter.ip, now)
     if found.affiliate_id is not None and product is not None:
-        made = await plan(session, tenant, product, found.affiliate_id, body.amount_minor, now)
+        made = await plan(session, tenant, product, found.affiliate_id, body.amount_minor)
         affiliate = await accounts_repository.get_user(session, found.affiliate_id)
         assert affiliate is not None
         evidence = fraud.Evidence(

@@ -1,8 +1,9 @@
 """Tiers: Bronze → Silver → Gold → Platinum by an affiliate's approved earnings (their shares
 matured to available, net of refunds) over the trailing 90 days, against the tenant's
 thresholds; each tier above Bronze adds its bonus to the commission pool of the affiliate's
-sales (see `split`). A tier is worked out afresh whenever it matters — at every sale and
-whenever the affiliate's commissions mature — and every change is recorded."""
+sales (see `split`). The tier is worked out afresh whenever the affiliate's commissions mature
+(the only time their approved earnings grow) and when they look at it; every change is
+recorded, and a sale uses the recorded tier (one indexed read, not a sum over earnings)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,11 @@ async def standing(
         )
         await session.flush()
     return tier, earned
+
+
+async def recorded(session: AsyncSession, user_id: uuid.UUID) -> Tier:
+    latest = await repository.latest_tier(session, user_id)
+    return Tier(latest.tier) if latest else Tier.bronze
 
 
 async def mine(session: AsyncSession, user: User, tenant: Tenant) -> TierRead:

@@ -1,0 +1,73 @@
+"""Click rollups: settled hours are counted per link into click_hours; dashboards read them
+before the mark and raw clicks after it, so every figure is the same before and after."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bitnexus.core.db import Database
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.tracking import rollups
+from tests.analytics.test_dashboards import _dashboard, _traffic
+from tests.catalog.support import Program
+from tests.commissions.support import open_shop
+from tests.conftest import ClientFactory
+
+
+def _backdate_clicks(owner_engine: Engine, tenant_id: str, hours: int) -> None:
+    with owner_engine.begin() as conn:  # the owner may move clicks back in time
+        conn.execute(text("ALTER TABLE clicks DISABLE TRIGGER append_only"))
+        conn.execute(
+            text(
+                "UPDATE clicks SET created_at = created_at - make_interval(hours => :h)"
+                " WHERE tenant_id = :t"
+            ),
+            {"h": hours, "t": tenant_id},
+        )
+        conn.execute(text("ALTER TABLE clicks ENABLE TRIGGER append_only"))
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> None:
+    for key in ("totals", "days", "links", "products"):
+        assert a[key] == b[key], key
+
+
+async def test_rolled_up_hours_give_the_same_figures_and_new_clicks_still_count(
+    program: Program, make_client: ClientFactory, owner_engine: Engine, db_urls: DatabaseUrls
+) -> None:
+    shop = await open_shop(program, make_client)
+    await _traffic(shop, make_client)
+    tenant = program.admin.user["tenant"]["id"]
+    _backdate_clicks(owner_engine, tenant, 3)
+    before = await _dashboard(shop.affiliate, "affiliate")
+    admin_before = await _dashboard(program.admin, "admin")
+    vendor_before = await _dashboard(program.vendor, "vendor")
+
+    db = Database(db_urls.app)
+    try:
+        assert await rollups.roll_up(db) >= 1
+        assert await rollups.roll_up(db) == 0  # nothing new is settled
+    finally:
+        await db.dispose()
+    with owner_engine.connect() as conn:
+        rolled = conn.execute(
+            text("SELECT sum(raw), sum(clicks), sum(uniq) FROM click_hours WHERE tenant_id = :t"),
+            {"t": tenant},
+        ).one()
+        mark = conn.execute(
+            text("SELECT rolled_until FROM click_rollups WHERE tenant_id = :t"), {"t": tenant}
+        ).scalar_one()
+    assert tuple(rolled) == (4, 3, 2)
+    settled = rollups.settled(dt.datetime.now(dt.UTC))
+    assert settled - dt.timedelta(hours=1) <= mark <= settled
+
+    _same(before, await _dashboard(shop.affiliate, "affiliate"))
+    assert (await _dashboard(program.admin, "admin"))["totals"] == admin_before["totals"]
+    assert (await _dashboard(program.vendor, "vendor"))["products"] == vendor_before["products"]
+    await shop.click(make_client())  # after the mark: counted from the clicks themselves
+    after = await _dashboard(shop.affiliate, "affiliate")
+    assert after["totals"]["clicks"] == before["totals"]["clicks"] + 1
