@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -19,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-import httpx
 
-from bench.me_endpoint import WrkResult, _free_port, wrk
+from bench.me_endpoint import WrkResult, wrk
 from bench.redirect import seed_program
+from bench.server import bench_env, bitnexus_server
 from bitnexus.apikeys.models import PREFIXES, ApiKey, Mode, Scope
 from bitnexus.core import provision
 from bitnexus.core.config import Settings
@@ -185,51 +183,18 @@ async def _raw(dsn: str, seeded: Seeded) -> float:
 
 def run() -> str:
     with tempfile.TemporaryDirectory(prefix="bitnexus-bench-conversions-") as tmp:
-        env = {
-            **os.environ,
-            "BITNEXUS_DATA_DIR": tmp,
-            "BITNEXUS_SECRET_KEY": uuid.uuid4().hex * 2,
-            "BITNEXUS_LOG_LEVEL": "WARNING",
-            "BITNEXUS_LEDGER_SEAL_SECONDS": "0",
-            "BITNEXUS_COMMISSION_MATURE_SECONDS": "0",
-            "BITNEXUS_LOG_FORMAT": "json",
-        }
+        env = bench_env(tmp)
         os.environ.update(env)
         settings = Settings()
         seeded = asyncio.run(_seed(settings))
         owner = libpq(provision.database_urls(settings).owner)
-        port = _free_port()
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "bitnexus"), "serve", "--no-migrate", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}/api/v1/conversions"
-        try:
-            _ready(f"http://127.0.0.1:{port}/healthz", server)
+        with bitnexus_server(env) as base:
+            url = f"{base}/api/v1/conversions"
             folder = Path(tmp)
             wrk(url, script=_script(folder, "warm", seeded))
             api = wrk(url, script=_script(folder, "run", seeded))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         raw = asyncio.run(_raw(owner, seeded))
     return _report(api, raw)
-
-
-def _ready(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not become ready")
 
 
 def _report(api: WrkResult, raw: float) -> str:

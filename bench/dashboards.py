@@ -8,19 +8,15 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import asyncpg
 import httpx
 
-from bench.conversions import _ready
-from bench.me_endpoint import _free_port
 from bench.redirect import BenchProgram, seed_program
+from bench.server import bench_env, bitnexus_server
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.registration import create_user
 from bitnexus.core import provision
@@ -190,33 +186,14 @@ async def _slug(dsn: str, tenant_id: uuid.UUID) -> str:
 
 def run() -> str:
     with tempfile.TemporaryDirectory(prefix="bitnexus-bench-dashboards-") as tmp:
-        env = {
-            **os.environ,
-            "BITNEXUS_DATA_DIR": tmp,
-            "BITNEXUS_SECRET_KEY": uuid.uuid4().hex * 2,
-            "BITNEXUS_LOG_LEVEL": "WARNING",
-            "BITNEXUS_LEDGER_SEAL_SECONDS": "0",
-            "BITNEXUS_COMMISSION_MATURE_SECONDS": "0",
-            "BITNEXUS_LOG_FORMAT": "json",
-        }
+        env = bench_env(tmp)
         os.environ.update(env)
         settings = Settings()
         program, load_s, rollup_s = asyncio.run(_seed(settings))
         owner = libpq(provision.database_urls(settings).owner)
         slug = asyncio.run(_slug(owner, program.tenant_id))
-        port = _free_port()
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "bitnexus"), "serve", "--no-migrate", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            _ready(f"http://127.0.0.1:{port}/healthz", server)
-            measured = asyncio.run(_measure(f"http://127.0.0.1:{port}", slug))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        with bitnexus_server(env) as base:
+            measured = asyncio.run(_measure(base, slug))
         floor = asyncio.run(_floor(owner, program.tenant_id))
     return _report(measured, floor, load_s, rollup_s)
 

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-import httpx
 
 from bench.me_endpoint import WrkResult, _free_port, wrk
+from bench.server import bench_env, serve_command, start, wait_ready
 from bitnexus.accounts.models import Role, User
 from bitnexus.accounts.service.registration import create_user
 from bitnexus.catalog.models import Product
@@ -125,55 +123,25 @@ async def _clicks(dsn: str, code: str) -> int:
         await conn.close()
 
 
-def _ready(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=2).status_code == 302:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not become ready")
-
-
 def run() -> str:
     with tempfile.TemporaryDirectory(prefix="bitnexus-bench-redirect-") as tmp:
-        env = {
-            **os.environ,
-            "BITNEXUS_DATA_DIR": tmp,
-            "BITNEXUS_SECRET_KEY": uuid.uuid4().hex * 2,
-            "BITNEXUS_LOG_LEVEL": "WARNING",
-            "BITNEXUS_LEDGER_SEAL_SECONDS": "0",
-            "BITNEXUS_LOG_FORMAT": "json",
-        }
+        env = bench_env(tmp)
         os.environ.update(env)
         settings = Settings()
         code = asyncio.run(_seed(settings))
         owner = libpq(provision.database_urls(settings).owner)
         full_port, bare_port = _free_port(), _free_port()
-        bindir = Path(sys.executable).parent
-        full = subprocess.Popen(
-            [str(bindir / "bitnexus"), "serve", "--no-migrate", "--port", str(full_port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        bare = subprocess.Popen(
-            [str(bindir / "uvicorn"), "bench.bare_redirect:app", "--port", str(bare_port),
-             "--log-level", "warning", "--no-access-log"],
-            env=env,
-            cwd=Path(__file__).resolve().parents[1],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        full = start(serve_command(full_port), env)
+        bare = start(
+            [str(Path(sys.executable).parent / "uvicorn"), "bench.bare_redirect:app",
+             "--port", str(bare_port), "--log-level", "warning", "--no-access-log"],
+            env,
         )  # fmt: skip
         try:
             full_url = f"http://127.0.0.1:{full_port}/r/{code}"
             bare_url = f"http://127.0.0.1:{bare_port}/r/{code}"
-            _ready(full_url, full)
-            _ready(bare_url, bare)
+            wait_ready(full_url, full, status=302)
+            wait_ready(bare_url, bare, status=302)
             headers = {"User-Agent": BROWSER}
             wrk(bare_url, headers=headers)  # warm-up both
             wrk(full_url, headers=headers)

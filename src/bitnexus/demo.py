@@ -214,7 +214,7 @@ async def seed_links(db: Database) -> None:
         )
         now = utcnow()
         links = []
-        for (product, _), alias in zip(offers, ("python-ds", None), strict=False):
+        for (product, _, _), alias in zip(offers, ("python-ds", None), strict=False):
             link = Link(
                 id=uuid.uuid4(),
                 tenant_id=found.id,

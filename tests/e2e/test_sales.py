@@ -278,3 +278,29 @@ async def test_a_held_sale_is_appealed_and_approved_in_the_fraud_queue(
     await expect(page.get_by_test_id("balance-pending")).to_have_text("$4.90")
     await expect(page.get_by_test_id("balance-held")).to_have_text("$0.00")
     await expect(page.get_by_test_id("my-hold")).to_contain_text("Team purchase confirmed.")
+
+
+async def test_the_money_pages_fit_a_phone(new_context: NewContext, live_program: Program) -> None:
+    phone = {"viewport": {"width": 390, "height": 844}}
+    for who, pages in (
+        (live_program.affiliate, ("/app/commissions", "/app/dashboard", "/app/payouts")),
+        (
+            live_program.admin,
+            ("/app/sales", "/app/fraud", "/app/payout-batches", "/app/dashboard", "/app/settings"),
+        ),
+        (live_program.vendor, ("/app/sales", "/app/dashboard")),
+    ):
+        page = await login(await new_context(**phone), who)
+        for path in pages:
+            await page.goto(path)
+            await expect(page.get_by_role("button", name="Menu")).to_be_visible()
+            await expect(page.locator("main, #root").first).to_be_visible()
+            await page.wait_for_load_state("networkidle")
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            wide = await page.evaluate(
+                "[...document.querySelectorAll('body *')]"
+                ".filter(e => e.getBoundingClientRect().right > 391)"
+                ".map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40))"
+                ".slice(-3)"
+            )
+            assert width <= 390, (path, width, wide)

@@ -9,7 +9,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Date, Select, cast, func, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    Select,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -210,7 +221,6 @@ async def earnings(
             ),
         )
         .select_from(Commission)
-        .join(Conversion, Conversion.id == Commission.conversion_id)
         .where(
             Commission.created_at >= window.start,
             Commission.created_at < window.end,
@@ -219,6 +229,8 @@ async def earnings(
             Commission.kind.in_(kinds),
         )
     )
+    if by in ("link", "product") or vendor_id is not None:  # only then is the sale needed
+        stmt = stmt.join(Conversion, Conversion.id == Commission.conversion_id)
     if by == "link":
         stmt = stmt.outerjoin(through, through.id == Conversion.click_id)
     if beneficiary_id is not None:
@@ -227,6 +239,12 @@ async def earnings(
         stmt = stmt.where(Conversion.vendor_id == vendor_id)
     rows = await session.execute(_grouped(stmt, keys[by]))
     return {r.key: int(r.amount) for r in rows if r.n}
+
+
+async def prefer_custom_plans(session: AsyncSession) -> None:
+    """Plan this transaction's range queries for their actual dates: a cached generic plan
+    (which prepared statements switch to after five runs) guesses the range's size."""
+    await session.execute(select(func.set_config("plan_cache_mode", "force_custom_plan", True)))
 
 
 async def labels(
@@ -256,3 +274,39 @@ async def queues(session: AsyncSession) -> tuple[int, int, int]:
         )
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
+
+
+def epc_milli(product_id: Any) -> ColumnElement[int]:
+    """A product's earnings per click, all time, in thousandths of a minor unit (-1 before its
+    first click): affiliates' shares and overrides net of refunds, rejected ones left out, per
+    filtered click (rolled-up hours before the tenant's mark, raw clicks after it)."""
+    mark = func.coalesce(
+        select(ClickRollup.rolled_until).scalar_subquery(),
+        literal_column("'-infinity'::timestamptz"),
+    )
+    rolled = (
+        select(func.coalesce(func.sum(ClickHour.clicks), 0))
+        .where(ClickHour.product_id == product_id, ClickHour.hour < mark)
+        .scalar_subquery()
+    )
+    live = (
+        select(func.count())
+        .select_from(Click)
+        .join(Link, Link.id == Click.link_id)
+        .where(Link.product_id == product_id, Click.created_at >= mark, ~Click.is_bot)
+        .scalar_subquery()
+    )
+    earned = (
+        select(func.coalesce(func.sum(Commission.amount_minor - Commission.reversed_minor), 0))
+        .join(Conversion, Conversion.id == Commission.conversion_id)
+        .where(
+            Conversion.product_id == product_id,
+            Commission.kind.in_(("affiliate", "override")),
+            Commission.state != "rejected",
+        )
+        .scalar_subquery()
+    )
+    clicks = rolled + live
+    return case(
+        (clicks > 0, cast(func.floor(earned * 1000 / clicks), BigInteger)), else_=literal(-1)
+    )

@@ -126,6 +126,7 @@ async def affiliate(
     if user.role != Role.affiliate:
         raise Forbidden("This dashboard is for affiliates.")
     span, window = window_of(start, end)
+    await repository.prefer_custom_plans(session)
     cur = tenant.default_currency
     mine: dict[str, Any] = {"affiliate_id": user.id}
     clicks = {
@@ -182,6 +183,7 @@ async def vendor(
     if user.role != Role.vendor:
         raise Forbidden("This dashboard is for vendors.")
     span, window = window_of(start, end)
+    await repository.prefer_custom_plans(session)
     cur = tenant.default_currency
     kinds = ("affiliate", "override", "platform_fee")
     sales = {
@@ -253,6 +255,7 @@ async def admin(
     if user.role != Role.tenant_admin:
         raise Forbidden("This dashboard is for admins.")
     span, window = window_of(start, end)
+    await repository.prefer_custom_plans(session)
     cur = tenant.default_currency
     clicks = {by: await repository.clicks(session, window, by) for by in ("day", "affiliate")}
     sales = {

@@ -148,7 +148,7 @@ async def marketplace(
     min_commission: Amount = None,
     grade: Annotated[list[Grade] | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-    sort: Literal["newest", "commission"] = "newest",
+    sort: Literal["newest", "commission", "epc"] = "newest",
     cursor: str | None = None,
     limit: PageLimit = 24,
 ) -> ProductPage:

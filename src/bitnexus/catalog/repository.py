@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import User
+from bitnexus.analytics.repository import epc_milli
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
 
 
@@ -102,10 +103,14 @@ async def marketplace(
     default_bps: int,
     after: tuple[Any, ...] | None,
     limit: int,
-) -> list[tuple[Product, int]]:
-    """Approved products with their per-sale commission, newest or best-paying first."""
+) -> list[tuple[Product, int, int]]:
+    """Approved products with their per-sale commission and earnings per click (thousandths
+    of a minor unit, -1 before a first click): newest, best-paying or best-earning first."""
     earns = per_sale(default_bps)
-    stmt = select(Product, earns.label("per_sale")).where(Product.status == ProductStatus.approved)
+    epc = epc_milli(Product.id)
+    stmt = select(Product, earns.label("per_sale"), epc.label("epc")).where(
+        Product.status == ProductStatus.approved
+    )
     if filters.category:
         stmt = stmt.where(Product.category == filters.category)
     if filters.currency:
@@ -123,13 +128,12 @@ async def marketplace(
             "%" + filters.query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )
         stmt = stmt.where(Product.title.ilike(pattern) | Product.description.ilike(pattern))
-    keys: list[Any] = (
-        [earns, Product.id] if sort == "commission" else [Product.reviewed_at, Product.id]
-    )
+    first = {"commission": earns, "epc": epc}.get(sort, Product.reviewed_at)
+    keys: list[Any] = [first, Product.id]
     if after is not None:  # keyset paging: every key descending
         stmt = stmt.where(tuple_(*keys) < tuple_(*after))
     stmt = stmt.order_by(*(k.desc() for k in keys)).limit(limit)
-    return [(row[0], int(row[1])) for row in await session.execute(stmt)]
+    return [(row[0], int(row[1]), int(row[2])) for row in await session.execute(stmt)]
 
 
 async def categories(session: AsyncSession) -> list[tuple[str, int]]:

@@ -127,6 +127,8 @@ class ProductRead(OutputModel):
     updated_at: dt.datetime
     submitted_at: dt.datetime
     reviewed_at: dt.datetime | None
+    # in marketplace listings: what affiliates earned per click on it, all time (None: unclicked)
+    epc_minor: int | None = None
 
 
 class ProductPage(OutputModel):

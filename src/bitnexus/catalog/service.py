@@ -52,7 +52,7 @@ from bitnexus.tenants.models import Tenant
 MAX_IMAGES = 8
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_PIXELS = 4096
-SORTS = ("newest", "commission")
+SORTS = ("newest", "commission", "epc")
 
 
 def _vendor_only(principal: Principal) -> None:
@@ -164,7 +164,7 @@ async def marketplace(
     limit: int,
 ) -> ProductPage:
     after = decode_keys(
-        cursor, expect=(int, uuid.UUID) if sort == "commission" else (dt.datetime, uuid.UUID)
+        cursor, expect=(dt.datetime, uuid.UUID) if sort == "newest" else (int, uuid.UUID)
     )
     rows = await repository.marketplace(
         session,
@@ -177,10 +177,16 @@ async def marketplace(
     page = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
-        last, earns = page[-1]
-        next_cursor = encode_keys(earns if sort == "commission" else last.reviewed_at, last.id)  # type: ignore[arg-type]
+        last, earns, epc = page[-1]
+        key = {"commission": earns, "epc": epc}.get(sort, last.reviewed_at)
+        next_cursor = encode_keys(key, last.id)  # type: ignore[arg-type]
+    items = await _read(session, principal, [p for p, _, _ in page])
     return ProductPage(
-        items=await _read(session, principal, [p for p, _ in page]), next_cursor=next_cursor
+        items=[
+            item.model_copy(update={"epc_minor": epc // 1000 if epc >= 0 else None})
+            for item, (_, _, epc) in zip(items, page, strict=True)
+        ],
+        next_cursor=next_cursor,
     )
 
 

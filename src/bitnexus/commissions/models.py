@@ -143,6 +143,7 @@ class Conversion(Base):
             "created_at",
         ),
         Index("ix_conversions_tenant_id_ip_hash_created_at", "tenant_id", "ip_hash", "created_at"),
+        Index("ix_conversions_tenant_id_product_id", "tenant_id", "product_id"),
         Index(
             "ix_conversions_due",
             "matures_at",

@@ -2883,6 +2883,8 @@ export interface components {
             currency: string;
             /** Description */
             description: string;
+            /** Epc Minor */
+            epc_minor?: number | null;
             grade: components["schemas"]["Grade"] | null;
             /**
              * Id
@@ -5762,7 +5764,7 @@ export interface operations {
                 min_commission?: number | null;
                 grade?: components["schemas"]["Grade"][] | null;
                 q?: string | null;
-                sort?: "newest" | "commission";
+                sort?: "newest" | "commission" | "epc";
                 cursor?: string | null;
                 limit?: number;
             };

@@ -16,7 +16,7 @@ export interface MarketFilters {
   max_price?: number;
   min_commission?: number;
   grade?: Grade[];
-  sort?: "newest" | "commission";
+  sort?: "newest" | "commission" | "epc";
 }
 
 export const catalogKeys = {

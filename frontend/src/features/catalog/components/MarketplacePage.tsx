@@ -14,6 +14,7 @@ import { ProductCard } from "./parts";
 const SORTS = [
   { value: "newest", label: "Newest" },
   { value: "commission", label: "Highest commission" },
+  { value: "epc", label: "Best earnings per click" },
 ];
 
 export function MarketplacePage() {

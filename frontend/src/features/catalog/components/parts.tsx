@@ -43,6 +43,7 @@ export function ProductCard({ product }: { product: Product }) {
         <p className="text-xs text-slate-500">{product.vendor_name} · {product.category}</p>
         <p className="text-sm">{formatMoney(product.price_minor, product.currency)}</p>
         <p className="text-sm font-medium text-green-700">Earn {commissionText(product)}</p>
+        {product.epc_minor != null && <p className="text-xs text-slate-500" data-testid="epc">{formatMoney(product.epc_minor, product.currency)} earned per click</p>}
         {product.status !== "approved" && <span><StatusBadge status={product.status} /></span>}
       </div>
     </Link>

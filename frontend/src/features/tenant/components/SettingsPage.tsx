@@ -129,7 +129,7 @@ function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["Tena
         <FormError problem={save.problem && Object.keys(save.problem.fieldErrors).length === 0 ? save.problem : null} />
         <Field label="Platform fee (basis points of the pool)" name="platform_fee_bps" type="number" min={0} max={10000} value={fee}
           onChange={(e) => setFee(e.target.value)} error={save.fieldError("platform_fee_bps")} hint={`= ${bpsToPercent(Number(fee) || 0)}`} />
-        <fieldset className="grid gap-3 sm:grid-cols-3">
+        <fieldset className="min-w-0 grid gap-3 sm:grid-cols-3">
           <legend className="mb-1 text-sm font-medium text-slate-700">Referral overrides (basis points of the pool, by level; empty ends the list)</legend>
           {levels.map((l, i) => (
             <Field key={i} label={`Level ${i + 1}`} name={`level_${i + 1}`} type="number" min={0} max={10000} value={l}
@@ -138,7 +138,7 @@ function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["Tena
         </fieldset>
         {save.fieldError("override_bps") && <p className="text-xs text-red-600" role="alert">{save.fieldError("override_bps")}</p>}
         <Select label="Attribution" name="attribution" defaultValue={settings.attribution} options={ATTRIBUTION} error={save.fieldError("attribution")} />
-        <fieldset className="flex flex-col gap-3">
+        <fieldset className="min-w-0 flex flex-col gap-3">
           <legend className="mb-1 text-sm font-medium text-slate-700">Fraud rules: hold a sale's commission for review when…</legend>
           <Field label="…it comes sooner after the click than (seconds; 0: never)" name="fraud_min_click_seconds" type="number" min={0} max={86400}
             defaultValue={settings.fraud_min_click_seconds} error={save.fieldError("fraud_min_click_seconds")} />
@@ -150,7 +150,7 @@ function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["Tena
           </label>
           <p className="text-xs text-slate-500">Self-referral (the affiliate's own email, id or sign-in address buys) is always held.</p>
         </fieldset>
-        <fieldset className="grid gap-3 sm:grid-cols-3">
+        <fieldset className="min-w-0 grid gap-3 sm:grid-cols-3">
           <legend className="mb-1 text-sm font-medium text-slate-700">Tiers: approved earnings over 90 days that reach each, and its commission bonus (basis points)</legend>
           {["Silver", "Gold", "Platinum"].map((name, i) => (
             <div key={name} className="flex flex-col gap-2">
@@ -163,7 +163,7 @@ function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["Tena
         {(save.fieldError("tier_thresholds") ?? save.fieldError("tier_bonus_bps")) && (
           <p className="text-xs text-red-600" role="alert">{save.fieldError("tier_thresholds") ?? save.fieldError("tier_bonus_bps")}</p>
         )}
-        <fieldset className="grid gap-3 sm:grid-cols-2">
+        <fieldset className="min-w-0 grid gap-3 sm:grid-cols-2">
           <legend className="mb-1 text-sm font-medium text-slate-700">Payouts</legend>
           <Field label={`Payout threshold (${settings.default_currency})`} name="payout_threshold" inputMode="decimal"
             defaultValue={fromMinor(settings.payout_threshold_minor, settings.default_currency)} error={save.fieldError("payout_threshold_minor")}
