@@ -101,11 +101,11 @@ WITH links AS (
     RETURNING id, link_id, affiliate_id, product_id, created_at, ip_hash
 ), sold AS (
     INSERT INTO conversions (id, tenant_id, vendor_id, order_id, amount_minor, currency,
-                             product_id, click_id, affiliate_id, attribution, state, source,
+                             product_id, click_id, link_id, affiliate_id, attribution, state, source,
                              digest, ip_hash, commission_bps, fee_bps, override_bps, pool_minor,
                              created_at, matures_at)
     SELECT gen_random_uuid(), $1, p.vendor_id, 'order-' || row_number() OVER (), 10000, 'USD',
-           m.product_id, m.id, m.affiliate_id, 'click', 'pending', 'api', '\\x00'::bytea,
+           m.product_id, m.id, m.link_id, m.affiliate_id, 'click', 'pending', 'api', '\\x00'::bytea,
            m.ip_hash, 2000, 1000, '{1000}', 2000, m.created_at + interval '5 minutes',
            m.created_at + interval '30 days'
     FROM (SELECT * FROM made ORDER BY id LIMIT $3) m JOIN products p ON p.id = m.product_id

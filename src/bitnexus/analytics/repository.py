@@ -22,7 +22,6 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bitnexus.accounts.models import User
 from bitnexus.catalog.models import Product, ProductStatus
@@ -164,10 +163,9 @@ async def sales(
     attributed: bool = True,
 ) -> dict[Any, Sales]:
     """Sales reported in the window (attributed ones unless told otherwise; never rejected)."""
-    through = aliased(Click)
     keys: dict[By, Any] = {
         "day": _day(Conversion.created_at),
-        "link": through.link_id,
+        "link": Conversion.link_id,
         "product": Conversion.product_id,
         "affiliate": Conversion.affiliate_id,
         "all": None,
@@ -182,8 +180,6 @@ async def sales(
         Conversion.currency == currency,
         Conversion.state != "rejected",
     )
-    if by == "link":
-        stmt = stmt.select_from(Conversion).outerjoin(through, through.id == Conversion.click_id)
     if attributed:
         stmt = stmt.where(Conversion.affiliate_id.is_not(None))
     if affiliate_id is not None:
@@ -205,10 +201,9 @@ async def earnings(
     vendor_id: uuid.UUID | None = None,
 ) -> dict[Any, int]:
     """Shares credited in the window, net of refunds, rejected ones left out."""
-    through = aliased(Click)
     keys: dict[By, Any] = {
         "day": _day(Commission.created_at),
-        "link": through.link_id,
+        "link": Conversion.link_id,
         "product": Conversion.product_id,
         "affiliate": Commission.beneficiary_id,
         "all": None,
@@ -231,8 +226,6 @@ async def earnings(
     )
     if by in ("link", "product") or vendor_id is not None:  # only then is the sale needed
         stmt = stmt.join(Conversion, Conversion.id == Commission.conversion_id)
-    if by == "link":
-        stmt = stmt.outerjoin(through, through.id == Conversion.click_id)
     if beneficiary_id is not None:
         stmt = stmt.where(Commission.beneficiary_id == beneficiary_id)
     if vendor_id is not None:

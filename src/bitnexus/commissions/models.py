@@ -114,6 +114,7 @@ class Conversion(Base):
         ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
         ForeignKeyConstraint(["tenant_id", "affiliate_id"], ["users.tenant_id", "users.id"]),
         ForeignKeyConstraint(["click_id"], ["clicks.id"]),
+        ForeignKeyConstraint(["tenant_id", "link_id"], ["links.tenant_id", "links.id"]),
         ForeignKeyConstraint(
             ["tenant_id", "ledger_transaction_id"],
             ["ledger_transactions.tenant_id", "ledger_transactions.id"],
@@ -160,6 +161,7 @@ class Conversion(Base):
     customer_ref: Mapped[str | None] = mapped_column(String(200))
     product_id: Mapped[uuid.UUID | None] = mapped_column()
     click_id: Mapped[uuid.UUID | None] = mapped_column()
+    link_id: Mapped[uuid.UUID | None] = mapped_column()  # the click's, for per-link figures
     coupon_code: Mapped[str | None] = mapped_column(String(40))
     affiliate_id: Mapped[uuid.UUID | None] = mapped_column()
     attribution: Mapped[str] = mapped_column(String(8))

@@ -334,6 +334,7 @@ async def record(
         customer_ref=body.customer_ref,
         product_id=product.id if product else None,
         click_id=click.id if click else None,
+        link_id=click.link_id if click and made else None,
         coupon_code=found.coupon_code,
         affiliate_id=found.affiliate_id,
         attribution=found.kind,
