@@ -28,6 +28,7 @@ def bench_env(data_dir: str) -> dict[str, str]:
         "BITNEXUS_LEDGER_SEAL_SECONDS": "0",
         "BITNEXUS_COMMISSION_MATURE_SECONDS": "0",
         "BITNEXUS_ROLLUP_SECONDS": "0",
+        "BITNEXUS_PAYOUT_SCHEDULE_SECONDS": "0",
     }
 
 

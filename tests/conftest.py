@@ -55,6 +55,7 @@ def settings(data_dir: Path) -> Settings:
         BITNEXUS_LINK_CACHE_SECONDS=0,  # a paused link stops at once (test_redirect tests the cache)
         BITNEXUS_ROLLUP_SECONDS=0,  # tests roll clicks up themselves (tests/analytics)
         BITNEXUS_COMMISSION_MATURE_SECONDS=0,  # and mature commissions with a clock they set
+        BITNEXUS_PAYOUT_SCHEDULE_SECONDS=0,  # and make scheduled batches when they say
     )
 
 
@@ -130,6 +131,7 @@ def launch_server(settings: Settings, **extra_env: str) -> tuple[subprocess.Pope
         "BITNEXUS_LINK_CACHE_SECONDS": "0",
         "BITNEXUS_ROLLUP_SECONDS": "0",
         "BITNEXUS_COMMISSION_MATURE_SECONDS": "0",
+        "BITNEXUS_PAYOUT_SCHEDULE_SECONDS": "0",
         **extra_env,
     }
     proc = subprocess.Popen(

@@ -31,6 +31,7 @@ from bitnexus.ledger import api as ledger_api
 from bitnexus.ledger import jobs as ledger_jobs
 from bitnexus.ops import api as ops_api
 from bitnexus.payouts import api as payouts_api
+from bitnexus.payouts import jobs as payout_jobs
 from bitnexus.platform import api as platform_api
 from bitnexus.tenants import api as tenants_api
 from bitnexus.tracking import api as tracking_api
@@ -101,10 +102,17 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             if settings.rollup_seconds > 0
             else None
         )
+        payouts = (
+            asyncio.create_task(
+                payout_jobs.run_scheduler(app.state.db, settings.payout_schedule_seconds)
+            )
+            if settings.payout_schedule_seconds > 0
+            else None
+        )
         try:
             yield
         finally:
-            for job in (sealer, maturer, rollups):
+            for job in (sealer, maturer, rollups, payouts):
                 if job is not None:
                     job.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

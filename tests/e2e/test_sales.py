@@ -201,6 +201,10 @@ async def test_a_sale_reported_by_the_snippet_pays_the_affiliate_and_the_upline(
         await expect(vendor.get_by_test_id("dash-sales")).to_have_text("1")
         await expect(vendor.get_by_test_id("dash-commission")).to_have_text("$7.80")
         await expect(vendor.get_by_test_id("dash-receivable")).to_have_text("$7.80")
+        await vendor.get_by_role("link", name="Products").click()
+        await expect(vendor.get_by_test_id("product-stats")).to_contain_text(
+            "1 clicks · 1 sales · $49.00 revenue · $7.80 commission"
+        )
         await admin.get_by_role("link", name="Dashboard").click()
         await expect(admin.get_by_test_id("dash-fees")).to_contain_text("$0.78")
         await expect(admin.get_by_text("$0.78 on the ledger, all time")).to_be_visible()

@@ -31,11 +31,11 @@ async def _method(who: Account, **details: Any) -> httpx.Response:
 
 
 async def _earned(
-    shop: Shop, make_client: ClientFactory, db_urls: DatabaseUrls, sales: int
+    shop: Shop, make_client: ClientFactory, db_urls: DatabaseUrls, sales: int, batch: str = "P"
 ) -> None:
     """`sales` matured sales: the affiliate has 1,600 available for each, the upline 200."""
     for n in range(sales):
-        r = await shop.report(order_id=f"P-{n}", click_id=await shop.click(make_client()))
+        r = await shop.report(order_id=f"{batch}-{n}", click_id=await shop.click(make_client()))
         assert r.status_code == 201, r.text
     db = Database(db_urls.app)
     try:

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # how often the maturer moves commissions past their refund hold to available (0: never)
     # how often settled hours of clicks are rolled up for the dashboards (0: never)
     rollup_seconds: float = Field(60.0, alias="BITNEXUS_ROLLUP_SECONDS", ge=0)
+    # how often the payout schedule is checked (0: batches are only made by admins)
+    payout_schedule_seconds: float = Field(300.0, alias="BITNEXUS_PAYOUT_SCHEDULE_SECONDS", ge=0)
     commission_mature_seconds: float = Field(60.0, alias="BITNEXUS_COMMISSION_MATURE_SECONDS", ge=0)
     # Witnesses that cosign every checkpoint: a JSON list of "<url> <verifier key>" strings.
     witnesses: list[str] = Field(default_factory=list, alias="BITNEXUS_WITNESSES")

@@ -77,7 +77,7 @@ class PayoutBatch(Base):
     number: Mapped[int] = mapped_column()  # 1, 2, … per tenant: references read BNX-{number}-…
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(8))
-    created_by: Mapped[uuid.UUID] = mapped_column()
+    created_by: Mapped[uuid.UUID | None] = mapped_column()  # None: made by the schedule
     created_at: Mapped[dt.datetime] = mapped_column()
     closed_at: Mapped[dt.datetime | None] = mapped_column()
 

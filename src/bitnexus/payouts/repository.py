@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,6 +66,15 @@ async def open_batch(session: AsyncSession, currency: str) -> PayoutBatch | None
         select(PayoutBatch).where(PayoutBatch.status == "open", PayoutBatch.currency == currency)
     )
     return found.scalar_one_or_none()
+
+
+async def batch_since(session: AsyncSession, currency: str, since: dt.datetime) -> bool:
+    found = await session.execute(
+        select(PayoutBatch.id)
+        .where(PayoutBatch.currency == currency, PayoutBatch.created_at >= since)
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def next_number(session: AsyncSession) -> int:

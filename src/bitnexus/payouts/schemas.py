@@ -124,6 +124,7 @@ class BatchRead(OutputModel):
     paid_minor: int
     failed_minor: int
     items: list[ItemRead]
+    scheduled: bool  # made by the tenant's payout schedule, not by an admin
     created_at: dt.datetime
     closed_at: dt.datetime | None
 
@@ -135,6 +136,7 @@ class BatchSummary(OutputModel):
     status: BatchStatus
     item_count: int
     total_minor: int
+    scheduled: bool
     created_at: dt.datetime
 
 

@@ -1835,6 +1835,8 @@ export interface components {
             number: number;
             /** Paid Minor */
             paid_minor: number;
+            /** Scheduled */
+            scheduled: boolean;
             status: components["schemas"]["BatchStatus"];
             /** Total Minor */
             total_minor: number;
@@ -1862,6 +1864,8 @@ export interface components {
             item_count: number;
             /** Number */
             number: number;
+            /** Scheduled */
+            scheduled: boolean;
             status: components["schemas"]["BatchStatus"];
             /** Total Minor */
             total_minor: number;

@@ -75,6 +75,10 @@ async def preview(
     session: AsyncSession, admin: User, tenant: Tenant, currency: str | None
 ) -> Preview:
     _admin(admin)
+    return await _plan(session, tenant, currency)
+
+
+async def _plan(session: AsyncSession, tenant: Tenant, currency: str | None) -> Preview:
     cur = (currency or tenant.default_currency).upper()
     if not is_currency(cur):
         raise InvalidInput("currency", "Not an ISO 4217 currency code.")
@@ -105,12 +109,14 @@ async def preview(
 
 
 async def create(
-    session: AsyncSession, admin: User, tenant: Tenant, body: BatchCreate
+    session: AsyncSession, admin: User | None, tenant: Tenant, body: BatchCreate
 ) -> BatchRead:
-    """Pay every eligible affiliate their whole available balance, in one new batch."""
-    _admin(admin)
+    """Pay every eligible affiliate their whole available balance, in one new batch (made by
+    an admin, or by the schedule when `admin` is None)."""
+    if admin is not None:
+        _admin(admin)
     await repository.lock_payouts(session, tenant.id)
-    plan = await preview(session, admin, tenant, body.currency)
+    plan = await _plan(session, tenant, body.currency)
     if await repository.open_batch(session, plan.currency) is not None:
         raise BatchStillOpen(f"Settle the open {plan.currency} batch before making another.")
     paying = [c for c in plan.candidates if c.skipped is None]
@@ -125,7 +131,7 @@ async def create(
         number=await repository.next_number(session),
         currency=plan.currency,
         status=BatchStatus.open,
-        created_by=admin.id,
+        created_by=admin.id if admin else None,
         created_at=now,
     )
     session.add(batch)
@@ -153,7 +159,11 @@ async def create(
     session.add_all(made)
     await session.flush()
     await _move(session, tenant.id, made, Earning.available, Earning.payout, "reserve")
-    return await read(session, admin, batch.id)
+    return await _read_batch(session, batch.id)
+
+
+async def made_since(session: AsyncSession, currency: str, since: dt.datetime) -> bool:
+    return await repository.batch_since(session, currency, since)
 
 
 async def _move(
@@ -238,6 +248,10 @@ def _item(item: PayoutItem, name: str) -> ItemRead:
 
 async def read(session: AsyncSession, admin: User, batch_id: uuid.UUID) -> BatchRead:
     _admin(admin)
+    return await _read_batch(session, batch_id)
+
+
+async def _read_batch(session: AsyncSession, batch_id: uuid.UUID) -> BatchRead:
     batch = await repository.batch(session, batch_id)
     if batch is None:
         raise BatchNotFound()
@@ -252,6 +266,7 @@ async def read(session: AsyncSession, admin: User, batch_id: uuid.UUID) -> Batch
         paid_minor=sum(i.amount_minor for i in items if i.status == ItemStatus.paid),
         failed_minor=sum(i.amount_minor for i in items if i.status == ItemStatus.failed),
         items=items,
+        scheduled=batch.created_by is None,
         created_at=batch.created_at,
         closed_at=batch.closed_at,
     )
@@ -267,6 +282,7 @@ async def listed(session: AsyncSession, admin: User) -> list[BatchSummary]:
             status=BatchStatus(b.status),
             item_count=n,
             total_minor=total,
+            scheduled=b.created_by is None,
             created_at=b.created_at,
         )
         for b, n, total in await repository.batches(session, 100)

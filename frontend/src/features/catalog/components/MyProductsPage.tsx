@@ -1,4 +1,5 @@
 // A vendor's products with their vetting status (a tenant admin sees every vendor's).
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { useAuth } from "../../../app/auth";
@@ -6,6 +7,7 @@ import { Button, Card, EmptyState, ErrorState, Loading, Select } from "../../../
 import { problemOf } from "../../../lib/api/problem";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { useCursorList } from "../../../lib/useCursorList";
+import { dashboardKeys, fetchVendorDashboard } from "../../dashboards/api";
 import { catalogKeys, fetchMyProducts, type ProductStatus } from "../api";
 import { commissionText, GradeBadge, StatusBadge } from "./parts";
 
@@ -21,6 +23,10 @@ export function MyProductsPage() {
   const { me } = useAuth();
   const [status, setStatus] = useState<ProductStatus | "">("");
   const list = useCursorList(catalogKeys.mine(status), (cursor) => fetchMyProducts(status, cursor));
+  const vendor = me?.role === "vendor";
+  const span = { start: new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10), end: new Date().toISOString().slice(0, 10) };
+  const stats = useQuery({ queryKey: dashboardKeys.of("vendor", span), queryFn: () => fetchVendorDashboard(span), enabled: vendor });
+  const byProduct = new Map((stats.data?.products ?? []).map((s) => [s.id, s]));
   return (
     <Card title={me?.role === "tenant_admin" ? "All products" : "My products"}
       actions={me?.role === "vendor" ? <Link to="/app/products/new" className="rounded-md bg-brand px-4 py-2 text-sm font-medium text-white">List a product</Link> : undefined}>
@@ -40,6 +46,14 @@ export function MyProductsPage() {
                   {me?.role === "tenant_admin" && ` · ${p.vendor_name}`}
                 </span>
                 {p.status === "rejected" && <span className="text-xs text-red-700">Rejected: {p.rejection_reason}</span>}
+                {vendor && byProduct.has(p.id) && (() => {
+                  const s = byProduct.get(p.id)!;
+                  return (
+                    <span className="text-xs text-slate-600" data-testid="product-stats">
+                      Last 30 days: {s.clicks} clicks · {s.sales} sales · {formatMoney(s.sales_minor, p.currency)} revenue · {formatMoney(s.commission_minor, p.currency)} commission
+                    </span>
+                  );
+                })()}
               </div>
               <span className="flex items-center gap-2"><GradeBadge grade={p.grade} /><StatusBadge status={p.status} /></span>
             </li>

@@ -69,7 +69,7 @@ function BatchesCard({ open, onOpen }: { open: string | null; onOpen: (id: strin
         <ul className="divide-y divide-slate-100 text-sm">
           {batches.data.map((b) => (
             <li key={b.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
-              <span>Batch #{b.number} · {b.item_count} payouts · {formatMoney(b.total_minor, b.currency)} · {formatDate(b.created_at)} · {b.status}</span>
+              <span>Batch #{b.number} · {b.item_count} payouts · {formatMoney(b.total_minor, b.currency)} · {formatDate(b.created_at)}{b.scheduled && " · made by the schedule"} · {b.status}</span>
               <Button variant="secondary" disabled={open === b.id} onClick={() => onOpen(b.id)}>Open</Button>
             </li>
           ))}
