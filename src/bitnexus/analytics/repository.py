@@ -94,6 +94,17 @@ async def clicks(
     return out
 
 
+def _click_keys(source: Any, time: Any) -> dict[By, Any]:
+    """The grouping columns of clicks or of their hourly rollups (`all`: none)."""
+    return {
+        "day": _day(time),
+        "link": source.link_id,
+        "product": source.product_id,
+        "affiliate": source.affiliate_id,
+        "all": None,
+    }
+
+
 async def _rolled(
     session: AsyncSession,
     window: Window,
@@ -101,13 +112,7 @@ async def _rolled(
     affiliate_id: uuid.UUID | None,
     vendor_id: uuid.UUID | None,
 ) -> dict[Any, Clicks]:
-    keys: dict[By, Any] = {
-        "day": _day(ClickHour.hour),
-        "link": ClickHour.link_id,
-        "product": ClickHour.product_id,
-        "affiliate": ClickHour.affiliate_id,
-        "all": None,
-    }
+    keys = _click_keys(ClickHour, ClickHour.hour)
     stmt = select(
         func.coalesce(func.sum(ClickHour.raw), 0).label("raw"),
         func.coalesce(func.sum(ClickHour.clicks), 0).label("clicks"),
@@ -130,13 +135,7 @@ async def _raw(
     affiliate_id: uuid.UUID | None,
     vendor_id: uuid.UUID | None,
 ) -> dict[Any, Clicks]:
-    keys: dict[By, Any] = {
-        "day": _day(Click.created_at),
-        "link": Click.link_id,
-        "product": Click.product_id,
-        "affiliate": Click.affiliate_id,
-        "all": None,
-    }
+    keys = _click_keys(Click, Click.created_at)
     stmt = select(
         func.count().label("raw"),
         func.count().filter(~Click.is_bot).label("clicks"),
