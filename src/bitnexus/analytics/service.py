@@ -120,13 +120,21 @@ def _rows(
     return sorted(rows, key=lambda r: (-r.earnings_minor, -r.clicks, r.label))
 
 
+async def _open(
+    session: AsyncSession, user: User, role: Role, start: dt.date | None, end: dt.date | None
+) -> tuple[Range, Window]:
+    """Check the role's dashboard is the caller's and set the transaction up for its range."""
+    if user.role != role:
+        raise Forbidden(f"This dashboard is for the {role.replace('_', ' ')} role.")
+    span, window = window_of(start, end)
+    await repository.prefer_custom_plans(session)
+    return span, window
+
+
 async def affiliate(
     session: AsyncSession, user: User, tenant: Tenant, start: dt.date | None, end: dt.date | None
 ) -> AffiliateDashboard:
-    if user.role != Role.affiliate:
-        raise Forbidden("This dashboard is for affiliates.")
-    span, window = window_of(start, end)
-    await repository.prefer_custom_plans(session)
+    span, window = await _open(session, user, Role.affiliate, start, end)
     cur = tenant.default_currency
     mine: dict[str, Any] = {"affiliate_id": user.id}
     clicks = {
@@ -180,10 +188,7 @@ async def affiliate(
 async def vendor(
     session: AsyncSession, user: User, tenant: Tenant, start: dt.date | None, end: dt.date | None
 ) -> VendorDashboard:
-    if user.role != Role.vendor:
-        raise Forbidden("This dashboard is for vendors.")
-    span, window = window_of(start, end)
-    await repository.prefer_custom_plans(session)
+    span, window = await _open(session, user, Role.vendor, start, end)
     cur = tenant.default_currency
     kinds = ("affiliate", "override", "platform_fee")
     sales = {
@@ -252,10 +257,7 @@ async def vendor(
 async def admin(
     session: AsyncSession, user: User, tenant: Tenant, start: dt.date | None, end: dt.date | None
 ) -> AdminDashboard:
-    if user.role != Role.tenant_admin:
-        raise Forbidden("This dashboard is for admins.")
-    span, window = window_of(start, end)
-    await repository.prefer_custom_plans(session)
+    span, window = await _open(session, user, Role.tenant_admin, start, end)
     cur = tenant.default_currency
     clicks = {by: await repository.clicks(session, window, by) for by in ("day", "affiliate")}
     sales = {

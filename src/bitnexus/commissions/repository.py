@@ -25,6 +25,7 @@ from bitnexus.commissions.models import (
     Refund,
     TierChange,
 )
+from bitnexus.core.schemas import Cursor
 from bitnexus.tracking.models import Click
 
 
@@ -149,14 +150,16 @@ async def conversions(
     session: AsyncSession,
     *,
     vendor_id: uuid.UUID | None,
-    after: tuple[dt.datetime, uuid.UUID] | None,
+    after: Cursor | None,
     limit: int,
 ) -> Sequence[Conversion]:
     stmt = select(Conversion).order_by(Conversion.created_at.desc(), Conversion.id.desc())
     if vendor_id is not None:
         stmt = stmt.where(Conversion.vendor_id == vendor_id)
     if after is not None:
-        stmt = stmt.where(tuple_(Conversion.created_at, Conversion.id) < after)
+        stmt = stmt.where(
+            tuple_(Conversion.created_at, Conversion.id) < (after.created_at, after.id)
+        )
     return (await session.execute(stmt.limit(limit))).scalars().all()
 
 
@@ -188,7 +191,7 @@ async def commissions_of(
     *,
     beneficiary_id: uuid.UUID | None,
     state: str | None,
-    after: tuple[dt.datetime, uuid.UUID] | None,
+    after: Cursor | None,
     limit: int,
 ) -> Sequence[tuple[Commission, Conversion]]:
     stmt = (
@@ -202,7 +205,9 @@ async def commissions_of(
     if state is not None:
         stmt = stmt.where(Commission.state == state)
     if after is not None:
-        stmt = stmt.where(tuple_(Commission.created_at, Commission.id) < after)
+        stmt = stmt.where(
+            tuple_(Commission.created_at, Commission.id) < (after.created_at, after.id)
+        )
     return [(c, v) for c, v in (await session.execute(stmt.limit(limit))).all()]
 
 
@@ -317,7 +322,7 @@ async def holds(
     *,
     affiliate_id: uuid.UUID | None,
     status: str | None,
-    after: tuple[dt.datetime, uuid.UUID] | None,
+    after: Cursor | None,
     limit: int,
 ) -> Sequence[FraudHold]:
     stmt = select(FraudHold).order_by(FraudHold.created_at.desc(), FraudHold.id.desc())
@@ -326,7 +331,9 @@ async def holds(
     if status is not None:
         stmt = stmt.where(FraudHold.status == status)
     if after is not None:
-        stmt = stmt.where(tuple_(FraudHold.created_at, FraudHold.id) < after)
+        stmt = stmt.where(
+            tuple_(FraudHold.created_at, FraudHold.id) < tuple_(after.created_at, after.id)
+        )
     return (await session.execute(stmt.limit(limit))).scalars().all()
 
 

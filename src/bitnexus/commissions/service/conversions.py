@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from bitnexus.accounts import repository as accounts_repository
 from bitnexus.accounts.models import Role, User
@@ -43,7 +44,7 @@ from bitnexus.commissions.service import fraud, tiers
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
 from bitnexus.core.money import is_currency
-from bitnexus.core.schemas import decode_keys, encode_keys
+from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec
 from bitnexus.tenants.models import Tenant
@@ -61,10 +62,6 @@ class Reporter:
     source: str  # "api", "browser" or "app"
     test: bool = False
     ip: str | None = None  # the buyer's browser (browser reports only)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.user.role == Role.tenant_admin
 
 
 @dataclass(frozen=True)
@@ -369,8 +366,8 @@ async def record(
         earlier = await repository.conversion_by_order(session, vendor.id, body.order_id)
         assert earlier is not None  # the insert that won has committed
         return await _replay(session, earlier, given), False
-    conversion = await repository.conversion(session, conversion.id)  # type: ignore[assignment]
-    assert conversion is not None
+    make_transient_to_detached(conversion)  # the row just inserted, without reading it back
+    session.add(conversion)
     if made and shares and product:
         session.add_all(shares)
         conversion.ledger_transaction_id = await _post(
@@ -436,9 +433,11 @@ async def reads(session: AsyncSession, conversions: list[Conversion]) -> list[Co
     ]
 
 
-async def visible(session: AsyncSession, user: User, conversion_id: uuid.UUID) -> Conversion:
+async def visible(
+    session: AsyncSession, user: User, conversion_id: uuid.UUID, *, lock: bool = False
+) -> Conversion:
     """A conversion its vendor (or a tenant admin) may see and refund; 404 to anyone else."""
-    conversion = await repository.conversion(session, conversion_id)
+    conversion = await repository.conversion(session, conversion_id, lock=lock)
     if conversion is None or (user.role != Role.tenant_admin and conversion.vendor_id != user.id):
         raise ConversionNotFound()
     return conversion
@@ -454,20 +453,14 @@ async def listed(
     """The vendor's conversions, newest first (tenant admins: every vendor's)."""
     if user.role not in (Role.vendor, Role.tenant_admin):
         raise Forbidden("Only vendors and admins see conversions.")
-    keys = decode_keys(cursor, expect=(dt.datetime, uuid.UUID))
-    after = (keys[0], keys[1]) if keys else None
     rows = await repository.conversions(
         session,
         vendor_id=None if user.role == Role.tenant_admin else user.id,
-        after=after,  # type: ignore[arg-type]
+        after=Cursor.decode(cursor),
         limit=limit + 1,
     )
-    page = list(rows[:limit])
-    more = len(rows) > limit and page
-    return ConversionPage(
-        items=await reads(session, page),
-        next_cursor=encode_keys(page[-1].created_at, page[-1].id) if more else None,
-    )
+    page, next_cursor = split_page(rows, limit)
+    return ConversionPage(items=await reads(session, page), next_cursor=next_cursor)
 
 
 async def check_origin(session: AsyncSession, vendor: User, origin: str | None) -> None:

@@ -3,8 +3,6 @@ the ledger, so the figures are the ledger's)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections import defaultdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +12,7 @@ from bitnexus.commissions import repository
 from bitnexus.commissions.accounts import Earning
 from bitnexus.commissions.models import CommissionState, HoldReason, HoldStatus, ShareKind
 from bitnexus.commissions.schemas import CommissionShare, CommissionSharePage, Earnings
-from bitnexus.core.schemas import decode_keys, encode_keys
+from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.ledger import repository as ledger_repository
 
 
@@ -28,15 +26,15 @@ async def commissions(
 ) -> CommissionSharePage:
     """Your shares of sales (your own and your referrals' overrides), newest first; tenant
     admins see everyone's."""
-    keys = decode_keys(cursor, expect=(dt.datetime, uuid.UUID))
     rows = await repository.commissions_of(
         session,
         beneficiary_id=None if user.role == Role.tenant_admin else user.id,
         state=state,
-        after=(keys[0], keys[1]) if keys else None,  # type: ignore[arg-type]
+        after=Cursor.decode(cursor),
         limit=limit + 1,
     )
-    page = rows[:limit]
+    shown, next_cursor = split_page([share for share, _ in rows], limit)
+    page = rows[: len(shown)]
     titles = await repository.titles(session, {v.product_id for _, v in page if v.product_id})
     holds = await repository.holds_of(session, [sale.id for _, sale in page])
     items = [
@@ -62,12 +60,7 @@ async def commissions(
         )
         for share, sale in page
     ]
-    more = len(rows) > limit and page
-    last = page[-1][0] if page else None
-    return CommissionSharePage(
-        items=items,
-        next_cursor=encode_keys(last.created_at, last.id) if more and last else None,
-    )
+    return CommissionSharePage(items=items, next_cursor=next_cursor)
 
 
 async def balances(session: AsyncSession, user: User, default_currency: str) -> list[Earnings]:

@@ -38,7 +38,7 @@ from bitnexus.commissions.models import (
 from bitnexus.commissions.schemas import Appeal, HoldDecision, HoldEventRead, HoldPage, HoldRead
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden
-from bitnexus.core.schemas import decode_keys, encode_keys
+from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec
 from bitnexus.tenants.models import Tenant
@@ -292,17 +292,12 @@ async def listed(
     """The fraud queue (admins: every hold; affiliates: their own), newest first."""
     if user.role not in (Role.tenant_admin, Role.affiliate):
         raise Forbidden("Only admins and affiliates see holds.")
-    keys = decode_keys(cursor, expect=(dt.datetime, uuid.UUID))
     rows = await repository.holds(
         session,
         affiliate_id=None if user.role == Role.tenant_admin else user.id,
         status=status,
-        after=(keys[0], keys[1]) if keys else None,  # type: ignore[arg-type]
+        after=Cursor.decode(cursor),
         limit=limit + 1,
     )
-    page = list(rows[:limit])
-    more = len(rows) > limit and page
-    return HoldPage(
-        items=await reads(session, page),
-        next_cursor=encode_keys(page[-1].created_at, page[-1].id) if more else None,
-    )
+    page, next_cursor = split_page(rows, limit)
+    return HoldPage(items=await reads(session, page), next_cursor=next_cursor)

@@ -50,9 +50,7 @@ async def refund(
     if reporter.test:
         raise Forbidden("Test keys cannot refund: their conversions are not stored.")
     now = now or utcnow()
-    await visible(session, reporter.user, conversion_id)
-    conversion = await repository.conversion(session, conversion_id, lock=True)
-    assert conversion is not None
+    conversion = await visible(session, reporter.user, conversion_id, lock=True)
     earlier = await repository.refund_by_ref(session, conversion.id, body.refund_id)
     if earlier is not None:
         if earlier.amount_minor != body.amount_minor:
