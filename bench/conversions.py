@@ -148,12 +148,17 @@ async def _raw(dsn: str, seeded: Seeded) -> float:
                     )  # fmt: skip
                     await c.executemany(
                         "INSERT INTO commissions (id, tenant_id, conversion_id, beneficiary_id, kind,"
-                        " level, amount_minor, currency, state, created_at, updated_at)"
-                        " VALUES ($1, $2, $3, $4, $5, $6, $7, 'USD', 'pending', $8, $8)",
+                        " level, amount_minor, currency, state, created_at, updated_at, vendor_id,"
+                        " product_id, link_id) VALUES ($1, $2, $3, $4, $5, $6, $7, 'USD', 'pending',"
+                        " $8, $8, $9, $10, $11)",
                         [
-                            (uuid.uuid4(), seeded.tenant_id, conv, ids["affiliate_id"], "affiliate", 0, 1600, now),
-                            (uuid.uuid4(), seeded.tenant_id, conv, ids["upline"], "override", 1, 200, now),
-                            (uuid.uuid4(), seeded.tenant_id, conv, None, "platform_fee", 0, 200, now),
+                            (uuid.uuid4(), seeded.tenant_id, conv, who, kind, level, amount, now,
+                             ids["vendor_id"], ids["product_id"], ids["link_id"])
+                            for who, kind, level, amount in (
+                                (ids["affiliate_id"], "affiliate", 0, 1600),
+                                (ids["upline"], "override", 1, 200),
+                                (None, "platform_fee", 0, 200),
+                            )
                         ],
                     )  # fmt: skip
                     await c.execute(

@@ -71,7 +71,8 @@ def test_every_tenant_table_forces_rls_with_the_tenant_policy(owner_engine: Engi
                 "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
                 "  EXISTS (SELECT 1 FROM pg_policies p WHERE p.tablename = c.relname "
                 "          AND p.policyname = 'tenant_isolation' "
-                "          AND p.qual LIKE '%bitnexus.tenant_id%' AND p.with_check LIKE '%bitnexus.tenant_id%') "
+                "          AND p.qual LIKE '%bitnexus.tenant_id%' AND p.with_check LIKE '%bitnexus.tenant_id%'"
+                "          AND p.qual LIKE '%SELECT%' AND p.with_check LIKE '%SELECT%') "
                 "  AS has_policy "
                 "FROM pg_class c WHERE c.relname = ANY(:t) AND c.relkind = 'r'"
             ),

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
+    Row,
     Select,
     case,
     cast,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +33,7 @@ from bitnexus.tracking.models import Click, ClickHour, ClickRollup, Link
 
 By = Literal["day", "link", "product", "affiliate", "all"]
 ALL = True  # the key of the one row an "all" grouping gives
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,44 +56,78 @@ class Sales:
     refunded: int = 0
 
 
+@dataclass
+class Earned:
+    shares: int = 0  # affiliates' and uplines' shares, net of refunds
+    fees: int = 0  # the platform's fees, net of refunds
+
+
+Grouped = dict[By, dict[Any, T]]  # per grouping, each key's figure
+
+
 def _day(column: Any) -> ColumnElement[dt.date]:
-    return cast(func.timezone("UTC", column), Date)
+    # a literal zone: GROUPING SETS and grouping() match expressions, and two bind parameters
+    # for the same 'UTC' would make them different expressions
+    return cast(func.timezone(literal_column("'UTC'"), column), Date)
 
 
-def _grouped(stmt: Any, key: Any) -> Select[Any]:
-    if key is None:
-        grouped: Select[Any] = stmt.add_columns(literal_column("true").label("key"))
-    else:
-        grouped = stmt.add_columns(key.label("key")).group_by(key)
+def _grouped(stmt: Any, keys: dict[By, Any], bys: Sequence[By]) -> Select[Any]:
+    """`stmt` grouped by each of `bys` in one scan (GROUPING SETS); `_split` sorts the rows
+    out. "all" is the empty grouping: one row for the whole window."""
+    keyed = [by for by in bys if by != "all"]
+    grouped: Select[Any] = stmt.add_columns(
+        *(keys[by].label(f"k_{by}") for by in keyed),
+        *(func.grouping(keys[by]).label(f"g_{by}") for by in keyed),
+    )
+    if keyed:
+        sets = [tuple_(keys[by]) for by in keyed] + ([tuple_()] if "all" in bys else [])
+        grouped = grouped.group_by(func.grouping_sets(*sets))
     return grouped
+
+
+def _split(
+    rows: Iterable[Row[Any]], bys: Sequence[By], value: Callable[[Row[Any]], T | None]
+) -> Grouped[T]:
+    """The rows of `_grouped` as {grouping: {key: figure}}, rows whose figure is None left out."""
+    keyed = [by for by in bys if by != "all"]
+    out: Grouped[T] = {by: {} for by in bys}
+    for row in rows:
+        figure = value(row)
+        if figure is None:
+            continue
+        m = row._mapping
+        by: By = next((b for b in keyed if m[f"g_{b}"] == 0), "all")
+        out[by][ALL if by == "all" else m[f"k_{by}"]] = figure
+    return out
 
 
 async def clicks(
     session: AsyncSession,
     window: Window,
-    by: By,
+    bys: Sequence[By],
     *,
     affiliate_id: uuid.UUID | None = None,
     vendor_id: uuid.UUID | None = None,
-) -> dict[Any, Clicks]:
+) -> Grouped[Clicks]:
     """Click counts: settled hours from the rollups (`tracking/rollups.py`), the rest from the
     clicks themselves, so the figures do not depend on when the rollup job last ran."""
     mark = (await session.execute(select(ClickRollup.rolled_until))).scalar_one_or_none()
     split = window.start if mark is None else min(max(mark, window.start), window.end)
-    out: dict[Any, Clicks] = {}
+    out: Grouped[Clicks] = {by: {} for by in bys}
     parts = []
     if split > window.start:
         parts.append(
-            await _rolled(session, Window(window.start, split), by, affiliate_id, vendor_id)
+            await _rolled(session, Window(window.start, split), bys, affiliate_id, vendor_id)
         )
     if split < window.end:
-        parts.append(await _raw(session, Window(split, window.end), by, affiliate_id, vendor_id))
+        parts.append(await _raw(session, Window(split, window.end), bys, affiliate_id, vendor_id))
     for part in parts:
-        for key, counted in part.items():
-            total = out.setdefault(key, Clicks())
-            total.raw += counted.raw
-            total.clicks += counted.clicks
-            total.unique += counted.unique
+        for by, grouped in part.items():
+            for key, counted in grouped.items():
+                total = out[by].setdefault(key, Clicks())
+                total.raw += counted.raw
+                total.clicks += counted.clicks
+                total.unique += counted.unique
     return out
 
 
@@ -101,18 +138,20 @@ def _click_keys(source: Any, time: Any) -> dict[By, Any]:
         "link": source.link_id,
         "product": source.product_id,
         "affiliate": source.affiliate_id,
-        "all": None,
     }
+
+
+def _counted(row: Row[Any]) -> Clicks | None:
+    return Clicks(int(row.raw), int(row.clicks), int(row.uniq)) if row.raw else None
 
 
 async def _rolled(
     session: AsyncSession,
     window: Window,
-    by: By,
+    bys: Sequence[By],
     affiliate_id: uuid.UUID | None,
     vendor_id: uuid.UUID | None,
-) -> dict[Any, Clicks]:
-    keys = _click_keys(ClickHour, ClickHour.hour)
+) -> Grouped[Clicks]:
     stmt = select(
         func.coalesce(func.sum(ClickHour.raw), 0).label("raw"),
         func.coalesce(func.sum(ClickHour.clicks), 0).label("clicks"),
@@ -124,18 +163,17 @@ async def _rolled(
         stmt = stmt.where(
             ClickHour.product_id.in_(select(Product.id).where(Product.vendor_id == vendor_id))
         )
-    rows = await session.execute(_grouped(stmt, keys[by]))
-    return {r.key: Clicks(int(r.raw), int(r.clicks), int(r.uniq)) for r in rows if r.raw}
+    rows = await session.execute(_grouped(stmt, _click_keys(ClickHour, ClickHour.hour), bys))
+    return _split(rows, bys, _counted)
 
 
 async def _raw(
     session: AsyncSession,
     window: Window,
-    by: By,
+    bys: Sequence[By],
     affiliate_id: uuid.UUID | None,
     vendor_id: uuid.UUID | None,
-) -> dict[Any, Clicks]:
-    keys = _click_keys(Click, Click.created_at)
+) -> Grouped[Clicks]:
     stmt = select(
         func.count().label("raw"),
         func.count().filter(~Click.is_bot).label("clicks"),
@@ -147,27 +185,26 @@ async def _raw(
         stmt = stmt.where(
             Click.product_id.in_(select(Product.id).where(Product.vendor_id == vendor_id))
         )
-    rows = await session.execute(_grouped(stmt, keys[by]))
-    return {r.key: Clicks(r.raw, r.clicks, r.uniq) for r in rows if r.raw}
+    rows = await session.execute(_grouped(stmt, _click_keys(Click, Click.created_at), bys))
+    return _split(rows, bys, _counted)
 
 
 async def sales(
     session: AsyncSession,
     window: Window,
-    by: By,
+    bys: Sequence[By],
     *,
     currency: str,
     affiliate_id: uuid.UUID | None = None,
     vendor_id: uuid.UUID | None = None,
     attributed: bool = True,
-) -> dict[Any, Sales]:
+) -> Grouped[Sales]:
     """Sales reported in the window (attributed ones unless told otherwise; never rejected)."""
     keys: dict[By, Any] = {
         "day": _day(Conversion.created_at),
         "link": Conversion.link_id,
         "product": Conversion.product_id,
         "affiliate": Conversion.affiliate_id,
-        "all": None,
     }
     stmt = select(
         func.count().label("n"),
@@ -185,58 +222,57 @@ async def sales(
         stmt = stmt.where(Conversion.affiliate_id == affiliate_id)
     if vendor_id is not None:
         stmt = stmt.where(Conversion.vendor_id == vendor_id)
-    rows = await session.execute(_grouped(stmt, keys[by]))
-    return {r.key: Sales(r.n, int(r.amount), int(r.refunded)) for r in rows if r.n}
+    rows = await session.execute(_grouped(stmt, keys, bys))
+    return _split(rows, bys, lambda r: Sales(r.n, int(r.amount), int(r.refunded)) if r.n else None)
 
 
 async def earnings(
     session: AsyncSession,
     window: Window,
-    by: By,
+    bys: Sequence[By],
     *,
     currency: str,
-    kinds: Sequence[str] = ("affiliate", "override"),
     beneficiary_id: uuid.UUID | None = None,
     vendor_id: uuid.UUID | None = None,
-) -> dict[Any, int]:
-    """Shares credited in the window, net of refunds, rejected ones left out."""
+) -> Grouped[Earned]:
+    """Shares and fees credited in the window, net of refunds, rejected ones left out."""
     keys: dict[By, Any] = {
         "day": _day(Commission.created_at),
-        "link": Conversion.link_id,
-        "product": Conversion.product_id,
+        "link": Commission.link_id,
+        "product": Commission.product_id,
         "affiliate": Commission.beneficiary_id,
-        "all": None,
     }
-    stmt = (
-        select(
-            func.count().label("n"),
-            func.coalesce(func.sum(Commission.amount_minor - Commission.reversed_minor), 0).label(
-                "amount"
-            ),
-        )
-        .select_from(Commission)
-        .where(
-            Commission.created_at >= window.start,
-            Commission.created_at < window.end,
-            Commission.currency == currency,
-            Commission.state != "rejected",
-            Commission.kind.in_(kinds),
-        )
+    net = Commission.amount_minor - Commission.reversed_minor
+    is_fee = Commission.kind == "platform_fee"
+    stmt = select(
+        func.count().label("n"),
+        func.coalesce(func.sum(net).filter(~is_fee), 0).label("shares"),
+        func.coalesce(func.sum(net).filter(is_fee), 0).label("fees"),
+    ).where(
+        Commission.created_at >= window.start,
+        Commission.created_at < window.end,
+        Commission.currency == currency,
+        Commission.state != "rejected",
     )
-    if by in ("link", "product") or vendor_id is not None:  # only then is the sale needed
-        stmt = stmt.join(Conversion, Conversion.id == Commission.conversion_id)
     if beneficiary_id is not None:
         stmt = stmt.where(Commission.beneficiary_id == beneficiary_id)
     if vendor_id is not None:
-        stmt = stmt.where(Conversion.vendor_id == vendor_id)
-    rows = await session.execute(_grouped(stmt, keys[by]))
-    return {r.key: int(r.amount) for r in rows if r.n}
+        stmt = stmt.where(Commission.vendor_id == vendor_id)
+    rows = await session.execute(_grouped(stmt, keys, bys))
+    return _split(rows, bys, lambda r: Earned(int(r.shares), int(r.fees)) if r.n else None)
 
 
-async def prefer_custom_plans(session: AsyncSession) -> None:
+async def prepare_for_ranges(session: AsyncSession) -> None:
     """Plan this transaction's range queries for their actual dates: a cached generic plan
-    (which prepared statements switch to after five runs) guesses the range's size."""
-    await session.execute(select(func.set_config("plan_cache_mode", "force_custom_plan", True)))
+    (which prepared statements switch to after five runs) guesses the range's size. And give
+    them room to hash every grouping of a scan at once: with the default work_mem the planner
+    sorts the rows for one of them when it cannot tell how few groups there are."""
+    await session.execute(
+        select(
+            func.set_config("plan_cache_mode", "force_custom_plan", True),
+            func.set_config("work_mem", "32MB", True),
+        )
+    )
 
 
 async def labels(

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role, User
 from bitnexus.analytics import repository
-from bitnexus.analytics.repository import Clicks, Sales, Window
+from bitnexus.analytics.repository import By, Clicks, Earned, Grouped, Sales, Window
 from bitnexus.analytics.schemas import (
     AdminDashboard,
     AffiliateDashboard,
@@ -57,6 +58,10 @@ def _clicks_of(days: dict[Any, Clicks]) -> Clicks:
         sum(c.clicks for c in days.values()),
         sum(c.unique for c in days.values()),
     )
+
+
+def _figures(grouped: Grouped[Earned], figure: Callable[[Earned], int]) -> Grouped[int]:
+    return {by: {key: figure(e) for key, e in keyed.items()} for by, keyed in grouped.items()}
 
 
 def _sales_of(days: dict[Any, Sales]) -> Sales:
@@ -127,7 +132,7 @@ async def _open(
     if user.role != role:
         raise Forbidden(f"This dashboard is for the {role.replace('_', ' ')} role.")
     span, window = window_of(start, end)
-    await repository.prefer_custom_plans(session)
+    await repository.prepare_for_ranges(session)
     return span, window
 
 
@@ -136,19 +141,13 @@ async def affiliate(
 ) -> AffiliateDashboard:
     span, window = await _open(session, user, Role.affiliate, start, end)
     cur = tenant.default_currency
-    mine: dict[str, Any] = {"affiliate_id": user.id}
-    clicks = {
-        by: await repository.clicks(session, window, by, **mine)
-        for by in ("day", "link", "product")
-    }
-    sales = {
-        by: await repository.sales(session, window, by, currency=cur, **mine)
-        for by in ("day", "link", "product")
-    }
-    earned = {
-        by: await repository.earnings(session, window, by, currency=cur, beneficiary_id=user.id)
-        for by in ("day", "link", "product")
-    }
+    bys: tuple[By, ...] = ("day", "link", "product")
+    clicks = await repository.clicks(session, window, bys, affiliate_id=user.id)
+    sales = await repository.sales(session, window, bys, currency=cur, affiliate_id=user.id)
+    earned = _figures(
+        await repository.earnings(session, window, bys, currency=cur, beneficiary_id=user.id),
+        lambda e: e.shares,
+    )
     links = set(clicks["link"]) | {k for k in sales["link"] if k} | {k for k in earned["link"] if k}
     products = (
         set(clicks["product"])
@@ -190,20 +189,15 @@ async def vendor(
 ) -> VendorDashboard:
     span, window = await _open(session, user, Role.vendor, start, end)
     cur = tenant.default_currency
-    kinds = ("affiliate", "override", "platform_fee")
-    sales = {
-        by: await repository.sales(
-            session, window, by, currency=cur, vendor_id=user.id, attributed=False
-        )
-        for by in ("day", "product")
-    }
-    owed = {
-        by: await repository.earnings(
-            session, window, by, currency=cur, kinds=kinds, vendor_id=user.id
-        )
-        for by in ("day", "product")
-    }
-    clicks = await repository.clicks(session, window, "product", vendor_id=user.id)
+    bys: tuple[By, ...] = ("day", "product")
+    sales = await repository.sales(
+        session, window, bys, currency=cur, vendor_id=user.id, attributed=False
+    )
+    owed = _figures(
+        await repository.earnings(session, window, bys, currency=cur, vendor_id=user.id),
+        lambda e: e.shares + e.fees,
+    )
+    clicks = (await repository.clicks(session, window, ["product"], vendor_id=user.id))["product"]
     products = {k for k in sales["product"] if k} | set(clicks)
     titles = await repository.labels(session, "products", products)
     receivable = accounts.receivable(user.id, cur).code
@@ -259,16 +253,16 @@ async def admin(
 ) -> AdminDashboard:
     span, window = await _open(session, user, Role.tenant_admin, start, end)
     cur = tenant.default_currency
-    clicks = {by: await repository.clicks(session, window, by) for by in ("day", "affiliate")}
-    sales = {
-        by: await repository.sales(session, window, by, currency=cur) for by in ("day", "affiliate")
-    }
-    earned = {
-        by: await repository.earnings(session, window, by, currency=cur)
-        for by in ("day", "affiliate")
-    }
-    fees = await repository.earnings(session, window, "all", currency=cur, kinds=("platform_fee",))
-    ranked = sorted(earned["affiliate"].items(), key=lambda kv: -kv[1])[:LEADERS]
+    bys: tuple[By, ...] = ("day", "affiliate")
+    clicks = await repository.clicks(session, window, bys)
+    sales = await repository.sales(session, window, bys, currency=cur)
+    shares_and_fees = await repository.earnings(session, window, [*bys, "all"], currency=cur)
+    earned = _figures(shares_and_fees, lambda e: e.shares)
+    fees = shares_and_fees["all"].get(repository.ALL, Earned()).fees
+    ranked = sorted(
+        ((who, amount) for who, amount in earned["affiliate"].items() if who is not None),
+        key=lambda kv: -kv[1],
+    )[:LEADERS]
     names = await repository.labels(session, "users", {k for k, _ in ranked})
     fee_code = accounts.fees(cur).code
     found = await ledger_repository.accounts_by_code(session, [fee_code])
@@ -287,7 +281,7 @@ async def admin(
             sum(earned["day"].values()),
         ),
         sales_minor=_sales_of(sales["day"]).amount,
-        fees_minor=fees.get(repository.ALL, 0),
+        fees_minor=fees,
         fees_balance_minor=fees_balance,
         days=_days(span, clicks["day"], sales["day"], earned["day"]),
         leaders=[

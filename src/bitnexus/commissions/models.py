@@ -184,7 +184,9 @@ class Conversion(Base):
 
 
 class Commission(Base):
-    """One party's share of a conversion's pool (the platform's fee has no beneficiary)."""
+    """One party's share of a conversion's pool (the platform's fee has no beneficiary). The
+    sale's vendor, product and link are copied onto each share when it is made (never changed),
+    so sums per product or link need no join with the sales."""
 
     __tablename__ = "commissions"
     __table_args__ = (
@@ -209,12 +211,18 @@ class Commission(Base):
             "beneficiary_id",
             "created_at",
         ),
+        Index(
+            "ix_commissions_tenant_id_vendor_id_created_at", "tenant_id", "vendor_id", "created_at"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     conversion_id: Mapped[uuid.UUID] = mapped_column()
     beneficiary_id: Mapped[uuid.UUID | None] = mapped_column()
+    vendor_id: Mapped[uuid.UUID] = mapped_column()
+    product_id: Mapped[uuid.UUID] = mapped_column()
+    link_id: Mapped[uuid.UUID | None] = mapped_column()
     kind: Mapped[str] = mapped_column(String(16))
     level: Mapped[int] = mapped_column()  # 0 for the affiliate and the fee, 1..3 for uplines
     amount_minor: Mapped[int] = mapped_column(BigInteger)

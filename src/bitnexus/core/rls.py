@@ -9,6 +9,10 @@ functions of the platform path) gets a policy of its own; the runtime role never
 from __future__ import annotations
 
 CURRENT_TENANT = "nullif(current_setting('bitnexus.tenant_id', true), '')::uuid"
+# Policies compare with a scalar subquery: PostgreSQL evaluates it once per query (an InitPlan)
+# instead of calling current_setting() for every row a scan filters, which doubled the cost of
+# scanning a tenant's rows.
+TENANT_ONCE = f"(SELECT {CURRENT_TENANT})"
 
 
 def tenant_rls(
@@ -23,7 +27,7 @@ def tenant_rls(
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"CREATE POLICY tenant_isolation ON {table} "
-        f"USING ({column} = {CURRENT_TENANT}) WITH CHECK ({column} = {CURRENT_TENANT})",
+        f"USING ({column} = {TENANT_ONCE}) WITH CHECK ({column} = {TENANT_ONCE})",
         f"CREATE POLICY owner_all ON {table} TO CURRENT_USER USING (true) WITH CHECK (true)",
         f'GRANT {grants} ON {table} TO "{app_role}"',
     ]

@@ -195,6 +195,7 @@ def _share_rows(
     conversion: Conversion,
     plan: Plan,
     affiliate_id: uuid.UUID,
+    product_id: uuid.UUID,
     state: CommissionState,
     now: dt.datetime,
 ) -> list[Commission]:
@@ -212,6 +213,9 @@ def _share_rows(
             tenant_id=conversion.tenant_id,
             conversion_id=conversion.id,
             beneficiary_id=who,
+            vendor_id=conversion.vendor_id,
+            product_id=product_id,
+            link_id=conversion.link_id,
             kind=kind,
             level=level,
             amount_minor=amount,
@@ -354,8 +358,8 @@ async def record(
     )
     share_state = CommissionState.held if held else CommissionState.pending
     shares = (
-        _share_rows(conversion, made, found.affiliate_id, share_state, now)
-        if made and found.affiliate_id
+        _share_rows(conversion, made, found.affiliate_id, product.id, share_state, now)
+        if made and found.affiliate_id and product
         else []
     )
     title = product.title if product else None
