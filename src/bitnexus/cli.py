@@ -105,7 +105,9 @@ def serve(
             console.print("API docs: /api/docs · press Ctrl-C to stop\n")
         await task
 
-    asyncio.run(run())
+    # uvicorn's own loop choice (uvloop when installed), as `uvicorn.run` would make it
+    with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+        runner.run(run())
 
 
 async def _with_db(urls: DatabaseUrls, fn):  # type: ignore[no-untyped-def]

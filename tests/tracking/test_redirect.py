@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
@@ -264,3 +265,44 @@ def test_country_comes_only_from_the_configured_proxy_header() -> None:
     assert redirect._country(request(**{"CF-IPCountry": "se"}), "CF-IPCountry") == "SE"
     assert redirect._country(request(**{"CF-IPCountry": "XX"}), "CF-IPCountry") is None
     assert redirect._country(request(**{"CF-IPCountry": "SE"}), None) is None
+
+
+async def test_clients_clicking_again_at_once_are_never_left_waiting(
+    program: Program, db_urls: DatabaseUrls, owner_engine: Engine
+) -> None:
+    """Each client records its next click as soon as its last one is committed, coming back
+    after a different number of turns of the event loop, with a single flush slot: every click
+    is written and nobody is left waiting for a flush that never comes."""
+    link = await _live_link(program)
+    with owner_engine.connect() as conn:
+        tenant_id = conn.execute(
+            text("SELECT tenant_id FROM links WHERE id = :l"), {"l": link["id"]}
+        ).scalar_one()
+    db = Database(db_urls.app, pool_size=2)
+    recorder = clicks.ClickRecorder(db, in_flight=1)
+
+    async def client(n: int) -> None:
+        for _ in range(15):
+            for _ in range(n % 4):  # come back after 0-3 turns of the loop: one lands in the gap
+                await asyncio.sleep(0)
+            await recorder.record(
+                clicks.Visit(
+                    id=uuid.uuid4(),
+                    tenant_id=tenant_id,
+                    link_id=uuid.UUID(link["id"]),
+                    at=dt.datetime.now(dt.UTC),
+                    ip=f"198.51.100.{n}",
+                    visitor_id=f"{n:020d}",
+                    user_agent=BROWSER,
+                    referrer=None,
+                    country=None,
+                    bot_reason=None,
+                )
+            )
+
+    try:
+        await asyncio.wait_for(asyncio.gather(*(client(n) for n in range(8))), timeout=30)
+    finally:
+        await recorder.close()
+        await db.dispose()
+    assert len(_clicks(owner_engine, link["id"])) == 8 * 15
