@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bitnexus.core.dburl import DatabaseUrls
-from tests.accounts.factories import Account
+from tests.accounts.factories import Account, invite_and_accept
 from tests.catalog.support import Program, new_program
 from tests.commissions.support import Shop, open_shop
 from tests.conftest import ClientFactory
@@ -174,3 +174,43 @@ async def test_matured_and_paid_money_moves_between_balances_not_earnings(
     board = await _dashboard(shop.affiliate, "affiliate")
     assert board["totals"]["earnings_minor"] == 3_200
     assert (board["balances"]["pending_minor"], board["balances"]["available_minor"]) == (0, 3_200)
+
+
+async def test_money_is_shown_one_currency_at_a_time_with_the_others_listed(
+    program: Program, make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    shop = await open_shop(program, make_client, currency="EUR")  # the program sells in USD
+    click = await shop.click(make_client())
+    r = await shop.report(order_id="E-1", click_id=click, currency="EUR")
+    assert r.status_code == 201, r.text
+    usd = await _dashboard(shop.affiliate, "affiliate")
+    assert (usd["currency"], usd["currencies"]) == ("USD", ["EUR", "USD"])
+    assert (usd["totals"]["conversions"], usd["totals"]["earnings_minor"]) == (0, 0)
+    eur = await _dashboard(shop.affiliate, "affiliate", "?currency=eur")
+    assert eur["currency"] == "EUR"
+    assert (eur["totals"]["conversions"], eur["totals"]["earnings_minor"]) == (1, 1_600)
+    assert (
+        eur["balances"]["pending_minor"]
+        == 1_600
+        == -_ledger(owner_engine, f"affiliate:{shop.affiliate.id}:pending:EUR")
+    )
+    vendor = await _dashboard(program.vendor, "vendor", "?currency=EUR")
+    assert (vendor["sales_minor"], vendor["commission_minor"]) == (10_000, 2_000)
+    assert vendor["receivable_minor"] == _ledger(
+        owner_engine, f"vendor:{program.vendor.id}:receivable:EUR"
+    )
+    assert (await _dashboard(program.vendor, "vendor"))["sales_minor"] == 0
+    admin = await _dashboard(program.admin, "admin", "?currency=EUR")
+    assert (admin["sales_minor"], admin["fees_minor"], admin["totals"]["earnings_minor"]) == (
+        10_000,
+        200,
+        1_800,
+    )
+    # a vendor lists only its own products' currencies; a code that is none is refused
+    stranger = await invite_and_accept(program.admin, make_client(), role="vendor")
+    assert (await _dashboard(stranger, "vendor"))["currencies"] == ["USD"]
+    for bad in ("EURO", "E1R", "XYZ"):
+        r = await program.admin.client.get(
+            f"/api/v1/dashboards/admin?currency={bad}", headers=program.admin.headers
+        )
+        assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "currency"), bad

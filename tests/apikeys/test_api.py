@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import hashlib
 import uuid
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bitnexus.apikeys import repository
+from bitnexus.core.db import Database, set_tenant, utcnow
+from bitnexus.core.dburl import DatabaseUrls
 from tests.accounts.factories import Account, signup_affiliate, signup_org
 from tests.conftest import ClientFactory
 
@@ -128,3 +133,34 @@ async def test_roles_tenants_and_bad_input(make_client: ClientFactory) -> None:
     assert len(listed) == 1
     bad_id = await admin.client.delete("/api/v1/api-keys/not-a-uuid", headers=admin.headers)
     assert bad_id.status_code == 422
+
+
+async def test_requests_with_the_same_key_never_wait_for_each_other(
+    make_client: ClientFactory, db_urls: DatabaseUrls
+) -> None:
+    """Noting a key's use locks its row until the unit of work commits; a second request
+    with the key meanwhile skips the note instead of queueing behind the first."""
+    admin = await signup_org(make_client())
+    created = await _create(admin)
+    key = created["key"]
+    assert isinstance(key, dict)
+    key_id, tenant_id = uuid.UUID(str(key["id"])), uuid.UUID(admin.tenant_id)
+    db = Database(db_urls.app, pool_size=2)
+    long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    try:
+        async with db.sessionmaker() as first, first.begin():
+            await set_tenant(first, tenant_id)
+            await repository.touch(first, key_id, utcnow(), dt.timedelta(0))  # holds the row
+            async with db.sessionmaker() as second, second.begin():
+                await set_tenant(second, tenant_id)
+                await asyncio.wait_for(
+                    repository.touch(second, key_id, utcnow(), dt.timedelta(0)), timeout=5
+                )
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, tenant_id)
+            await repository.touch(session, key_id, long_ago, dt.timedelta(minutes=1))
+            found = await repository.get(session, key_id)
+            assert found is not None
+            assert found.last_used_at != long_ago  # noted less than a minute ago: left alone
+    finally:
+        await db.dispose()

@@ -308,3 +308,40 @@ async def test_the_money_pages_fit_a_phone(new_context: NewContext, live_program
                 ".slice(-3)"
             )
             assert width <= 390, (path, width, wide)
+
+
+async def test_a_dashboard_shows_money_in_the_currency_picked(
+    new_context: NewContext, live_program: Program, server_url: str
+) -> None:
+    """A program selling in USD and EUR: the dashboard opens in USD and offers the other."""
+    assert (await settings(live_program.admin, fraud_min_click_seconds=0)).status_code == 200
+    product = await live_program.approved(
+        landing_url="https://shop.example/eur", commission={"bps": 2_000}, currency="EUR"
+    )
+    affiliate = live_program.affiliate
+    r = await affiliate.client.post(
+        "/api/v1/links", json={"product_id": product["id"]}, headers=affiliate.headers
+    )
+    assert r.status_code == 201, r.text
+    async with httpx.AsyncClient(base_url=server_url, timeout=20) as visitor:
+        answer = await visitor.get(f"/r/{r.json()['code']}", headers={"user-agent": DESKTOP})
+    click = answer.headers["location"].split("bnx_cid=")[1]
+    key = await api_key(live_program.vendor)
+    r = await live_program.vendor.client.post(
+        "/api/v1/conversions",
+        json={"order_id": "EUR-1", "amount_minor": 5_000, "currency": "EUR", "click_id": click},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert r.status_code == 201, r.text
+
+    page = await login(await new_context(), affiliate)
+    await page.get_by_role("link", name="Dashboard").click()
+    picker = page.get_by_test_id("currency-picker").get_by_role("combobox")
+    await expect(picker).to_have_value("USD")
+    await expect(page.get_by_test_id("dash-earnings")).to_have_text("$0.00")
+    await picker.select_option("EUR")
+    await expect(page.get_by_test_id("dash-earnings")).to_have_text("€10.00")  # 20% of €50
+    await expect(page.get_by_test_id("dash-pending")).to_have_text("€10.00")
+    await page.get_by_role("button", name="Last 7 days").click()  # the currency stays
+    await expect(picker).to_have_value("EUR")
+    await expect(page.get_by_test_id("dash-conversions")).to_have_text("1")

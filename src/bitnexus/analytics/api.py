@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from bitnexus.accounts.deps import CurrentPrincipal
 from bitnexus.analytics import service
@@ -13,6 +14,7 @@ from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
 
 router = APIRouter(prefix="/dashboards", tags=["dashboards"])
+CURRENCY = "The money figures' currency (default: the program's); `currencies` lists the others."
 
 
 @router.get("/affiliate", responses=errors_for(Forbidden, InvalidInput))
@@ -21,10 +23,11 @@ async def affiliate_dashboard(
     session: SessionDep,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    currency: Annotated[str | None, Query(description=CURRENCY)] = None,
 ) -> AffiliateDashboard:
     """Your clicks (raw, filtered, unique), conversions, conversion rate, earnings and EPC, by
     day, link and product; your balances by state from the ledger."""
-    return await service.affiliate(session, principal.user, principal.tenant, start, end)
+    return await service.affiliate(session, principal.user, principal.tenant, start, end, currency)
 
 
 @router.get("/vendor", responses=errors_for(Forbidden, InvalidInput))
@@ -33,9 +36,10 @@ async def vendor_dashboard(
     session: SessionDep,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    currency: Annotated[str | None, Query(description=CURRENCY)] = None,
 ) -> VendorDashboard:
     """Your sales and the commissions they owe, by day and product."""
-    return await service.vendor(session, principal.user, principal.tenant, start, end)
+    return await service.vendor(session, principal.user, principal.tenant, start, end, currency)
 
 
 @router.get("/admin", responses=errors_for(Forbidden, InvalidInput))
@@ -44,6 +48,7 @@ async def admin_dashboard(
     session: SessionDep,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    currency: Annotated[str | None, Query(description=CURRENCY)] = None,
 ) -> AdminDashboard:
     """Program totals, top affiliates, and the vetting, fraud and payout queues."""
-    return await service.admin(session, principal.user, principal.tenant, start, end)
+    return await service.admin(session, principal.user, principal.tenant, start, end, currency)

@@ -288,6 +288,15 @@ async def labels(
     return {row[0]: row[1] for row in await session.execute(stmt)}
 
 
+async def currencies(session: AsyncSession, *, vendor_id: uuid.UUID | None = None) -> list[str]:
+    """The currencies the program's products sell in (a vendor's own, when given): a sale is
+    always in its product's currency, so these are the ones a dashboard can have money in."""
+    stmt = select(Product.currency).distinct()
+    if vendor_id is not None:
+        stmt = stmt.where(Product.vendor_id == vendor_id)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def queues(session: AsyncSession) -> tuple[int, int, int]:
     """(products waiting for vetting, open fraud holds, payouts in payment)."""
     row = (

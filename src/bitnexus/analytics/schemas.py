@@ -1,5 +1,5 @@
-"""Dashboard shapes. Money in integer minor units of the program's currency; rates in basis
-points; days in UTC."""
+"""Dashboard shapes. Money in integer minor units of one currency (`currency`: the program's
+unless another was asked for); rates in basis points; days in UTC."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ class Row(Traffic):
 
 class AffiliateDashboard(OutputModel):
     range: Range
-    currency: str
+    currency: str  # of every money figure
+    currencies: list[str]  # the program's (or vendor's) sales can be in; ask with ?currency=
     totals: Traffic
     balances: Earnings  # all time, from the ledger
     days: list[Day]
@@ -70,7 +71,8 @@ class VendorDay(OutputModel):
 
 class VendorDashboard(OutputModel):
     range: Range
-    currency: str
+    currency: str  # of every money figure
+    currencies: list[str]  # the program's (or vendor's) sales can be in; ask with ?currency=
     sales: int
     sales_minor: int
     refunded_minor: int
@@ -90,7 +92,8 @@ class Leader(OutputModel):
 
 class AdminDashboard(OutputModel):
     range: Range
-    currency: str
+    currency: str  # of every money figure
+    currencies: list[str]  # the program's (or vendor's) sales can be in; ask with ?currency=
     totals: Traffic  # the whole program; earnings = every affiliate's and upline's shares
     sales_minor: int
     fees_minor: int  # the platform's share of the range's sales

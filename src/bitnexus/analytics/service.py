@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,7 @@ from bitnexus.commissions import accounts
 from bitnexus.commissions.service import earnings as earnings_service
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
+from bitnexus.core.money import is_currency
 from bitnexus.ledger import repository as ledger_repository
 from bitnexus.tenants.models import Tenant
 
@@ -125,22 +127,45 @@ def _rows(
     return sorted(rows, key=lambda r: (-r.earnings_minor, -r.clicks, r.label))
 
 
+@dataclass(frozen=True)
+class _Board:
+    span: Range
+    window: Window
+    currency: str  # of the money figures
+    currencies: list[str]  # that the caller could ask for instead
+
+
 async def _open(
-    session: AsyncSession, user: User, role: Role, start: dt.date | None, end: dt.date | None
-) -> tuple[Range, Window]:
+    session: AsyncSession,
+    user: User,
+    tenant: Tenant,
+    role: Role,
+    start: dt.date | None,
+    end: dt.date | None,
+    currency: str | None,
+) -> _Board:
     """Check the role's dashboard is the caller's and set the transaction up for its range."""
     if user.role != role:
         raise Forbidden(f"This dashboard is for the {role.replace('_', ' ')} role.")
     span, window = window_of(start, end)
+    cur = (currency or tenant.default_currency).strip().upper()
+    if not is_currency(cur):
+        raise InvalidInput("currency", "Not an ISO 4217 currency code.")
+    sold = await repository.currencies(session, vendor_id=user.id if role == Role.vendor else None)
     await repository.prepare_for_ranges(session)
-    return span, window
+    return _Board(span, window, cur, sorted({*sold, tenant.default_currency, cur}))
 
 
 async def affiliate(
-    session: AsyncSession, user: User, tenant: Tenant, start: dt.date | None, end: dt.date | None
+    session: AsyncSession,
+    user: User,
+    tenant: Tenant,
+    start: dt.date | None,
+    end: dt.date | None,
+    currency: str | None = None,
 ) -> AffiliateDashboard:
-    span, window = await _open(session, user, Role.affiliate, start, end)
-    cur = tenant.default_currency
+    board = await _open(session, user, tenant, Role.affiliate, start, end, currency)
+    span, window, cur = board.span, board.window, board.currency
     bys: tuple[By, ...] = ("day", "link", "product")
     clicks = await repository.clicks(session, window, bys, affiliate_id=user.id)
     sales = await repository.sales(session, window, bys, currency=cur, affiliate_id=user.id)
@@ -160,6 +185,7 @@ async def affiliate(
     return AffiliateDashboard(
         range=span,
         currency=cur,
+        currencies=board.currencies,
         totals=traffic(
             _clicks_of(clicks["day"]),
             _sales_of(sales["day"]).count,
@@ -185,10 +211,15 @@ async def affiliate(
 
 
 async def vendor(
-    session: AsyncSession, user: User, tenant: Tenant, start: dt.date | None, end: dt.date | None
+    session: AsyncSession,
+    user: User,
+    tenant: Tenant,
+    start: dt.date | None,
+    end: dt.date | None,
+    currency: str | None = None,
 ) -> VendorDashboard:
-    span, window = await _open(session, user, Role.vendor, start, end)
-    cur = tenant.default_currency
+    board = await _open(session, user, tenant, Role.vendor, start, end, currency)
+    span, window, cur = board.span, board.window, board.currency
     bys: tuple[By, ...] = ("day", "product")
     sales = await repository.sales(
         session, window, bys, currency=cur, vendor_id=user.id, attributed=False
@@ -224,6 +255,7 @@ async def vendor(
     return VendorDashboard(
         range=span,
         currency=cur,
+        currencies=board.currencies,
         sales=total.count,
         sales_minor=total.amount,
         refunded_minor=total.refunded,
@@ -249,10 +281,15 @@ async def vendor(
 
 
 async def admin(
-    session: AsyncSession, user: User, tenant: Tenant, start: dt.date | None, end: dt.date | None
+    session: AsyncSession,
+    user: User,
+    tenant: Tenant,
+    start: dt.date | None,
+    end: dt.date | None,
+    currency: str | None = None,
 ) -> AdminDashboard:
-    span, window = await _open(session, user, Role.tenant_admin, start, end)
-    cur = tenant.default_currency
+    board = await _open(session, user, tenant, Role.tenant_admin, start, end, currency)
+    span, window, cur = board.span, board.window, board.currency
     bys: tuple[By, ...] = ("day", "affiliate")
     clicks = await repository.clicks(session, window, bys)
     sales = await repository.sales(session, window, bys, currency=cur)
@@ -275,6 +312,7 @@ async def admin(
     return AdminDashboard(
         range=span,
         currency=cur,
+        currencies=board.currencies,
         totals=traffic(
             _clicks_of(clicks["day"]),
             _sales_of(sales["day"]).count,

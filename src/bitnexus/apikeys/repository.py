@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.apikeys.models import ApiKey
@@ -12,6 +13,29 @@ from bitnexus.apikeys.models import ApiKey
 
 async def get(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | None:
     return await session.get(ApiKey, key_id)
+
+
+async def touch(
+    session: AsyncSession, key_id: uuid.UUID, now: dt.datetime, resolution: dt.timedelta
+) -> None:
+    """Note that the key was used, unless it was noted less than `resolution` ago or another
+    transaction is noting it right now: a key's row is never waited for, so requests with the
+    same key never queue behind each other's units of work."""
+    stale = (
+        select(ApiKey.id)
+        .where(
+            ApiKey.id == key_id,
+            (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - resolution),
+        )
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(ApiKey)
+        .where(ApiKey.id == stale)
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def listed(session: AsyncSession, user_id: uuid.UUID | None) -> list[ApiKey]:

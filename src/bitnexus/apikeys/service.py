@@ -121,6 +121,6 @@ async def authenticate(session: AsyncSession, raw: str, scope: Scope) -> KeyPrin
     ensure_active(user, tenant)
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        key.last_used_at = now
+        await repository.touch(session, key.id, now, LAST_USED_RESOLUTION)
     structlog.contextvars.bind_contextvars(tenant_id=str(tenant.id), api_key_id=str(key.id))
     return KeyPrincipal(key, tenant, user)

@@ -1651,6 +1651,8 @@ export interface components {
         };
         /** AdminDashboard */
         AdminDashboard: {
+            /** Currencies */
+            currencies: string[];
             /** Currency */
             currency: string;
             /** Days */
@@ -1675,6 +1677,8 @@ export interface components {
         /** AffiliateDashboard */
         AffiliateDashboard: {
             balances: components["schemas"]["Earnings"];
+            /** Currencies */
+            currencies: string[];
             /** Currency */
             currency: string;
             /** Days */
@@ -3491,6 +3495,8 @@ export interface components {
         VendorDashboard: {
             /** Commission Minor */
             commission_minor: number;
+            /** Currencies */
+            currencies: string[];
             /** Currency */
             currency: string;
             /** Days */
@@ -4373,6 +4379,8 @@ export interface operations {
             query?: {
                 start?: string | null;
                 end?: string | null;
+                /** @description The money figures' currency (default: the program's); `currencies` lists the others. */
+                currency?: string | null;
             };
             header?: never;
             path?: never;
@@ -4416,6 +4424,8 @@ export interface operations {
             query?: {
                 start?: string | null;
                 end?: string | null;
+                /** @description The money figures' currency (default: the program's); `currencies` lists the others. */
+                currency?: string | null;
             };
             header?: never;
             path?: never;
@@ -4459,6 +4469,8 @@ export interface operations {
             query?: {
                 start?: string | null;
                 end?: string | null;
+                /** @description The money figures' currency (default: the program's); `currencies` lists the others. */
+                currency?: string | null;
             };
             header?: never;
             path?: never;

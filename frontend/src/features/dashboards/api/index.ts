@@ -1,10 +1,11 @@
 import { api } from "../../../lib/api/client";
 import { unwrap } from "../../../lib/api/problem";
 
-export interface Span { start: string; end: string }
+// The range of days and, when not the program's, the currency of the money figures.
+export interface Span { start: string; end: string; currency?: string }
 
 export const dashboardKeys = {
-  of: (role: string, span: Span) => ["dashboards", role, span.start, span.end] as const,
+  of: (role: string, span: Span) => ["dashboards", role, span.start, span.end, span.currency ?? ""] as const,
 };
 
 export const fetchAffiliateDashboard = async (span: Span) =>

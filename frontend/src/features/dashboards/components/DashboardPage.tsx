@@ -14,10 +14,10 @@ import { dashboardKeys, fetchAdminDashboard, fetchAffiliateDashboard, fetchVendo
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 
-function lastDays(n: number): Span {
+function lastDays(n: number, currency?: string): Span {
   const end = new Date();
   const start = new Date(end.getTime() - (n - 1) * 86_400_000);
-  return { start: iso(start), end: iso(end) };
+  return { start: iso(start), end: iso(end), currency };
 }
 
 export function DashboardPage() {
@@ -27,9 +27,9 @@ export function DashboardPage() {
   return (
     <div className="flex flex-col gap-6">
       <RangePicker span={span} onChange={setSpan} />
-      {me.role === "affiliate" && <AffiliateBoard span={span} />}
-      {me.role === "vendor" && <VendorBoard span={span} />}
-      {me.role === "tenant_admin" && <AdminBoard span={span} />}
+      {me.role === "affiliate" && <AffiliateBoard span={span} onSpan={setSpan} />}
+      {me.role === "vendor" && <VendorBoard span={span} onSpan={setSpan} />}
+      {me.role === "tenant_admin" && <AdminBoard span={span} onSpan={setSpan} />}
     </div>
   );
 }
@@ -40,13 +40,28 @@ function RangePicker({ span, onChange }: { span: Span; onChange: (s: Span) => vo
       <Field label="From" name="start" type="date" value={span.start} onChange={(e) => e.target.value && onChange({ ...span, start: e.target.value })} />
       <Field label="To" name="end" type="date" value={span.end} onChange={(e) => e.target.value && onChange({ ...span, end: e.target.value })} />
       {[7, 30, 90].map((n) => (
-        <button key={n} type="button" className="rounded-md border border-slate-300 px-3 py-2 text-sm hover:bg-slate-100" onClick={() => onChange(lastDays(n))}>
+        <button key={n} type="button" className="rounded-md border border-slate-300 px-3 py-2 text-sm hover:bg-slate-100" onClick={() => onChange(lastDays(n, span.currency))}>
           Last {n} days
         </button>
       ))}
     </div>
   );
 }
+
+// Money figures are in one currency at a time; the picker appears once sales can be in more.
+function CurrencyPicker({ span, onSpan, shown, currencies }: { span: Span; onSpan: (s: Span) => void; shown: string; currencies: string[] }) {
+  if (currencies.length < 2) return null;
+  return (
+    <label className="flex items-center gap-2 text-sm" data-testid="currency-picker">
+      <span className="text-slate-600">Money in</span>
+      <select name="currency" className="rounded-md border border-slate-300 px-2 py-1" value={shown} onChange={(e) => onSpan({ ...span, currency: e.target.value })}>
+        {currencies.map((c) => <option key={c} value={c}>{c}</option>)}
+      </select>
+    </label>
+  );
+}
+
+type BoardProps = { span: Span; onSpan: (s: Span) => void };
 
 function Tile({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: string; testId?: string }) {
   return (
@@ -130,7 +145,7 @@ function TrafficTable({ rows, currency, what }: { rows: Schemas["Row"][]; curren
   );
 }
 
-function AffiliateBoard({ span }: { span: Span }) {
+function AffiliateBoard({ span, onSpan }: BoardProps) {
   const board = useBoard("affiliate", span, fetchAffiliateDashboard);
   if (board.isPending) return <Loading />;
   if (board.isError) return <ErrorState problem={problemOf(board.error)} onRetry={() => void board.refetch()} />;
@@ -139,6 +154,7 @@ function AffiliateBoard({ span }: { span: Span }) {
   const m = (v: number) => formatMoney(v, d.currency);
   return (
     <>
+      <CurrencyPicker span={span} onSpan={onSpan} shown={d.currency} currencies={d.currencies} />
       <Card title="Traffic and earnings">
         <Tiles>
           <Tile label="Clicks" value={t.clicks} hint={`${t.clicks_raw} raw, ${t.clicks_raw - t.clicks} from bots`} testId="dash-clicks" />
@@ -165,7 +181,7 @@ function AffiliateBoard({ span }: { span: Span }) {
   );
 }
 
-function VendorBoard({ span }: { span: Span }) {
+function VendorBoard({ span, onSpan }: BoardProps) {
   const board = useBoard("vendor", span, fetchVendorDashboard);
   if (board.isPending) return <Loading />;
   if (board.isError) return <ErrorState problem={problemOf(board.error)} onRetry={() => void board.refetch()} />;
@@ -173,6 +189,7 @@ function VendorBoard({ span }: { span: Span }) {
   const m = (v: number) => formatMoney(v, d.currency);
   return (
     <>
+      <CurrencyPicker span={span} onSpan={onSpan} shown={d.currency} currencies={d.currencies} />
       <Card title="Sales and commissions">
         <Tiles>
           <Tile label="Sales" value={d.sales} testId="dash-sales" />
@@ -211,7 +228,7 @@ function VendorBoard({ span }: { span: Span }) {
   );
 }
 
-function AdminBoard({ span }: { span: Span }) {
+function AdminBoard({ span, onSpan }: BoardProps) {
   const board = useBoard("admin", span, fetchAdminDashboard);
   if (board.isPending) return <Loading />;
   if (board.isError) return <ErrorState problem={problemOf(board.error)} onRetry={() => void board.refetch()} />;
@@ -220,6 +237,7 @@ function AdminBoard({ span }: { span: Span }) {
   const m = (v: number) => formatMoney(v, d.currency);
   return (
     <>
+      <CurrencyPicker span={span} onSpan={onSpan} shown={d.currency} currencies={d.currencies} />
       <Card title="Program">
         <Tiles>
           <Tile label="Clicks" value={t.clicks} hint={`${t.clicks_raw} raw`} testId="dash-clicks" />
