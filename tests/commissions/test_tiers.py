@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from bitnexus.commissions import jobs
 from bitnexus.commissions.models import Tier
 from bitnexus.commissions.service import tiers
 from bitnexus.core.db import Database, set_tenant
@@ -95,3 +96,31 @@ async def test_earnings_older_than_ninety_days_stop_counting(
     assert (
         await program.vendor.client.get("/api/v1/commissions/tier", headers=program.vendor.headers)
     ).status_code == 403
+
+
+async def test_tiers_fall_without_a_visit_once_their_earnings_leave_the_window(
+    program: Program, make_client: ClientFactory, db_urls: DatabaseUrls
+) -> None:
+    """The hourly review (`jobs.review_tiers`) lets a tier fall though the affiliate neither
+    matures anything nor looks at the tier page, so their next sale earns no stale bonus."""
+    shop = await open_shop(program, make_client)
+    r = await settings(
+        program.admin, tier_thresholds=[3_000, 6_000, 100_000], tier_bonus_bps=[1_000, 2_000, 5_000]
+    )
+    assert r.status_code == 200, r.text
+    await _earned(shop, make_client, db_urls, 2)  # silver, recorded when they matured
+    db = Database(db_urls.app)
+    try:
+        await jobs.review_tiers(db)  # today: the earnings still count, nothing changes
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, uuid.UUID(program.admin.tenant_id))
+            assert await tiers.recorded(session, uuid.UUID(shop.affiliate.id)) == Tier.silver
+        # matured with the clock set past the hold; 200 days on, they have left the window
+        await jobs.review_tiers(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=200))
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, uuid.UUID(program.admin.tenant_id))
+            assert await tiers.recorded(session, uuid.UUID(shop.affiliate.id)) == Tier.bronze
+    finally:
+        await db.dispose()
+    sale = (await shop.report(order_id="T-9", click_id=await shop.click(make_client()))).json()
+    assert sale["pool_minor"] == 2_000  # 20% of 10,000, no bonus

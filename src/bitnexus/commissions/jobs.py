@@ -1,20 +1,26 @@
-"""The maturer: moves commissions whose refund hold has ended from pending to available.
+"""The maturer: moves commissions whose refund hold has ended from pending to available, and
+once an hour reviews the tiers of every affiliate above Bronze (`tiers.review`).
 
 It runs inside the server process; several processes may run it (each conversion is locked
-and skipped by the others while one matures it)."""
+and skipped by the others while one matures it; a tenant's tiers are reviewed by one at a
+time)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 
 import structlog
 
 from bitnexus.commissions import repository
+from bitnexus.commissions.service import tiers
 from bitnexus.commissions.service.maturation import BATCH, mature_due
 from bitnexus.core.db import Database, set_tenant, utcnow
+from bitnexus.tenants import service as tenants
 
 log = structlog.get_logger(__name__)
+TIER_REVIEW_SECONDS = 3600
 
 
 async def mature(db: Database, *, now: dt.datetime | None = None) -> int:
@@ -36,10 +42,34 @@ async def mature(db: Database, *, now: dt.datetime | None = None) -> int:
     return total
 
 
+async def review_tiers(db: Database, *, now: dt.datetime | None = None) -> int:
+    """Review the tiers of every tenant with an affiliate above Bronze; returns how many
+    affiliates' tiers changed."""
+    now = now or utcnow()
+    async with db.sessionmaker() as session, session.begin():
+        tenant_ids = await repository.tenants_to_review(session)
+    changed = 0
+    for tenant_id in tenant_ids:
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, tenant_id)
+            tenant = await tenants.current(session, tenant_id)
+            changed += await tiers.review(session, tenant, now)
+    if changed:
+        log.info("commissions.tiers_reviewed", changed=changed)
+    return changed
+
+
 async def run_maturer(db: Database, every_seconds: float) -> None:
+    reviewed = -float("inf")
     while True:
         try:
             await mature(db)
         except Exception:
             log.exception("commissions.mature_failed")
+        if time.monotonic() - reviewed >= TIER_REVIEW_SECONDS:
+            try:
+                await review_tiers(db)
+                reviewed = time.monotonic()
+            except Exception:
+                log.exception("commissions.tier_review_failed")
         await asyncio.sleep(every_seconds)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import User
@@ -23,6 +23,7 @@ from bitnexus.commissions.models import (
     FraudHoldEvent,
     MemberAddress,
     Refund,
+    Tier,
     TierChange,
 )
 from bitnexus.core.schemas import Cursor
@@ -113,16 +114,17 @@ async def uplines(session: AsyncSession, affiliate_id: uuid.UUID, levels: int) -
     return [Upline(r.id, r.level, r.payable) for r in rows]
 
 
+_INSERT_CONVERSION = (  # built once: the values come as parameters, so its SQL is cached
+    insert(Conversion)
+    .on_conflict_do_nothing(index_elements=["tenant_id", "vendor_id", "order_id"])
+    .returning(Conversion.id)
+)
+
+
 async def insert_conversion(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert unless the vendor already reported this order (then wait for that one to commit
     and insert nothing); True when this call inserted it."""
-    stmt = (
-        insert(Conversion)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["tenant_id", "vendor_id", "order_id"])
-        .returning(Conversion.id)
-    )
-    return (await session.execute(stmt)).scalar_one_or_none() is not None
+    return (await session.execute(_INSERT_CONVERSION, values)).scalar_one_or_none() is not None
 
 
 async def any_conversion(session: AsyncSession) -> bool:
@@ -385,6 +387,34 @@ async def latest_tier(session: AsyncSession, user_id: uuid.UUID) -> TierChange |
         .limit(1)
     )
     return found.scalar_one_or_none()
+
+
+async def above_bronze(session: AsyncSession) -> list[tuple[uuid.UUID, Tier]]:
+    """Every affiliate whose latest recorded tier is above Bronze, with that tier."""
+    latest = (
+        select(TierChange.user_id, TierChange.tier)
+        .ext(distinct_on(TierChange.user_id))
+        .order_by(TierChange.user_id, TierChange.created_at.desc(), TierChange.id.desc())
+        .subquery()
+    )
+    rows = await session.execute(
+        select(latest.c.user_id, latest.c.tier).where(latest.c.tier != Tier.bronze)
+    )
+    return [(r.user_id, Tier(r.tier)) for r in rows]
+
+
+async def tenants_to_review(session: AsyncSession) -> list[uuid.UUID]:
+    """The tenants with an affiliate above Bronze (across tenants: a platform function)."""
+    rows = await session.execute(text("SELECT bitnexus_tier_reviews()"))
+    return [r[0] for r in rows]
+
+
+async def lock_tier_review(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """One review of a tenant's tiers at a time (held until the transaction ends)."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended('tiers:' || :t, 0))"),
+        {"t": str(tenant_id)},
+    )
 
 
 async def tier_history(session: AsyncSession, user_id: uuid.UUID) -> Sequence[TierChange]:

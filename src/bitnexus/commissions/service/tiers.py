@@ -2,8 +2,10 @@
 matured to available, net of refunds) over the trailing 90 days, against the tenant's
 thresholds; each tier above Bronze adds its bonus to the commission pool of the affiliate's
 sales (see `split`). The tier is worked out afresh whenever the affiliate's commissions mature
-(the only time their approved earnings grow) and when they look at it; every change is
-recorded, and a sale uses the recorded tier (one indexed read, not a sum over earnings)."""
+(the only time their approved earnings grow), when they look at it, and by an hourly review of
+everyone above Bronze (so a tier falls as its earnings leave the window even if the affiliate
+does nothing); every change is recorded, and a sale uses the recorded tier (one indexed read,
+not a sum over earnings)."""
 
 from __future__ import annotations
 
@@ -73,6 +75,17 @@ async def standing(
         )
         await session.flush()
     return tier, earned
+
+
+async def review(session: AsyncSession, tenant: Tenant, now: dt.datetime) -> int:
+    """Work out afresh the tier of every affiliate of `tenant` above Bronze; returns how many
+    changed. Processes reviewing the same tenant take turns."""
+    await repository.lock_tier_review(session, tenant.id)
+    changed = 0
+    for user_id, tier in await repository.above_bronze(session):
+        now_tier, _ = await standing(session, tenant, user_id, now)
+        changed += now_tier != tier
+    return changed
 
 
 async def recorded(session: AsyncSession, user_id: uuid.UUID) -> Tier:
