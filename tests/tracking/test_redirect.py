@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.requests import Request
@@ -257,14 +258,21 @@ async def test_cached_links_follow_a_pause_within_the_cache_time(
         await db.dispose()
 
 
-def test_country_comes_only_from_the_configured_proxy_header() -> None:
+def test_country_comes_from_the_proxy_header_else_from_the_address_offline() -> None:
     def request(**headers: str) -> Request:
         raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
         return Request({"type": "http", "method": "GET", "path": "/", "headers": raw})
 
-    assert redirect._country(request(**{"CF-IPCountry": "se"}), "CF-IPCountry") == "SE"
-    assert redirect._country(request(**{"CF-IPCountry": "XX"}), "CF-IPCountry") is None
-    assert redirect._country(request(**{"CF-IPCountry": "SE"}), None) is None
+    # behind a trusted proxy: its header, whatever the (proxy's) address
+    header = "CF-IPCountry"
+    assert redirect._country(request(**{header: "se"}), header, "81.2.69.142") == "SE"
+    assert redirect._country(request(**{header: "XX"}), header, "81.2.69.142") is None
+    assert redirect._country(request(), header, "81.2.69.142") is None
+    # facing visitors directly: the registry's country of the address, IPv4 or IPv6
+    assert redirect._country(request(**{header: "SE"}), None, "81.2.69.142") == "GB"
+    assert redirect._country(request(), None, "2001:4860:4860::8888") == "US"
+    for unknown in ("127.0.0.1", "10.1.2.3", "", "not-an-address"):
+        assert redirect._country(request(), None, unknown) is None
 
 
 async def test_clients_clicking_again_at_once_are_never_left_waiting(
@@ -306,3 +314,18 @@ async def test_clients_clicking_again_at_once_are_never_left_waiting(
         await recorder.close()
         await db.dispose()
     assert len(_clicks(owner_engine, link["id"])) == 8 * 15
+
+
+async def test_a_click_keeps_the_country_of_its_address_and_not_the_address(
+    program: Program, app: FastAPI, owner_engine: Engine
+) -> None:
+    link = await _live_link(program)
+    transport = httpx.ASGITransport(app=app, client=("81.2.69.142", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as visitor:
+        assert (await _visit(visitor, f"/r/{link['code']}")).status_code == 302
+    with owner_engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT country, ip_hash FROM clicks WHERE link_id = :l"), {"l": link["id"]}
+        ).one()
+    assert row.country == "GB"
+    assert b"81.2.69.142" not in bytes(row.ip_hash)

@@ -65,7 +65,8 @@ class Settings(BaseSettings):
     frontend_dist: Path = Field(Path("frontend/dist"), alias="BITNEXUS_FRONTEND_DIST")
     # The redirect: how long a process trusts what it read about a link (a paused link stops
     # redirecting to its product within this time), and the header a trusted proxy in front
-    # puts the visitor's country in (ISO 3166 alpha-2, e.g. CF-IPCountry); unset, none is kept.
+    # puts the visitor's country in (ISO 3166 alpha-2, e.g. CF-IPCountry); unset, the country
+    # is looked up offline from the visitor's address.
     link_cache_seconds: float = Field(5.0, alias="BITNEXUS_LINK_CACHE_SECONDS", ge=0, le=300)
     country_header: str | None = Field(None, alias="BITNEXUS_COUNTRY_HEADER")
 

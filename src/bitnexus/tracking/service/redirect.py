@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import iptocc
 import pycountry
 import structlog
 from starlette.requests import Request
@@ -119,10 +120,15 @@ def _with_params(url: str, params: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _country(request: Request, header: str | None) -> str | None:
-    if header is None:
-        return None
-    code = request.headers.get(header, "").strip().upper()
+def _country(request: Request, header: str | None, ip: str) -> str | None:
+    """The visitor's country (ISO 3166 alpha-2): from the header of the trusted proxy in front
+    when one is configured (the address is then the proxy's), else looked up offline from the
+    address (the country a Regional Internet Registry assigned its block to, from `iptocc`'s
+    bundled data: no network, no account). None when unknown (private ranges, `XX`, `T1`)."""
+    if header is not None:
+        code = request.headers.get(header, "").strip().upper()
+    else:
+        code = (iptocc.country_code(ip) if ip else None) or ""
     return code if len(code) == 2 and pycountry.countries.get(alpha_2=code) else None
 
 
@@ -167,16 +173,17 @@ async def follow(
     known = request.cookies.get(VISITOR_COOKIE, "")
     visitor = known if 16 <= len(known) <= 64 and known.isalnum() else secrets.token_hex(16)
     headers = request.headers
+    ip = request.client.host if request.client else ""
     visit = Visit(
         id=click_id,
         tenant_id=target.tenant_id,
         link_id=target.link_id,
         at=utcnow(),
-        ip=request.client.host if request.client else "",
+        ip=ip,
         visitor_id=visitor,
         user_agent=headers.get("user-agent", ""),
         referrer=headers.get("referer"),
-        country=_country(request, settings.country_header),
+        country=_country(request, settings.country_header, ip),
         bot_reason=bot_reason(request.method, headers),
     )
     try:
