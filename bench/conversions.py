@@ -120,6 +120,7 @@ async def _raw(dsn: str, seeded: Seeded) -> float:
         " AS upline FROM conversions v WHERE v.tenant_id = $1 LIMIT 1",
         seeded.tenant_id,
     )
+    assert ids is not None, "the API run wrote no conversion to copy"
     accounts = [
         r["id"]
         for r in await conn.fetch(

@@ -133,6 +133,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(tracking_api.RedirectsFirst)  # inside the request context: added first
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(ops_api.health_router)
     app.router.routes.extend(tracking_api.REDIRECT_ROUTES)

@@ -329,3 +329,23 @@ async def test_a_click_keeps_the_country_of_its_address_and_not_the_address(
         ).one()
     assert row.country == "GB"
     assert b"81.2.69.142" not in bytes(row.ip_hash)
+
+
+async def test_redirects_keep_the_request_context_and_other_methods_are_refused(
+    program: Program, make_client: ClientFactory
+) -> None:
+    """Redirects are answered ahead of the API's routing (`RedirectsFirst`), inside the same
+    request context as every other answer."""
+    link = await _live_link(program)
+    client = make_client()
+    r = await _visit(client, f"/r/{link['code']}", **{"x-request-id": "trace-42"})
+    assert r.status_code == 302
+    assert r.headers["x-request-id"] == "trace-42"
+    assert "content-security-policy" in r.headers
+    assert r.headers["x-content-type-options"] == "nosniff"
+    r = await client.post(f"/r/{link['code']}")
+    assert r.status_code == 405
+    assert r.headers["content-type"].startswith("application/problem+json")
+    r = await _visit(client, f"/r/{link['code']}/too/deep")  # no link path: the app's page
+    assert r.status_code == 200
+    assert "text/html" in r.headers["content-type"]

@@ -6,7 +6,8 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bitnexus.accounts.deps import CurrentPrincipal
 from bitnexus.catalog.errors import ProductNotFound
@@ -128,3 +129,23 @@ REDIRECT_ROUTES = [
     Route("/r/{code}", follow_code, methods=["GET", "HEAD"]),
     Route("/r/{slug}/{alias}", follow_alias, methods=["GET", "HEAD"]),
 ]
+
+
+class RedirectsFirst:
+    """Middleware that answers a request one of `REDIRECT_ROUTES` fully matches at once, ahead of
+    FastAPI's exception and routing layers (the app adds it inside `RequestContextMiddleware`,
+    so request ids, security headers and the access log stay). Everything else goes on, a
+    redirect path with another method too (the router answers it 405)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/r/"):
+            for route in REDIRECT_ROUTES:
+                match, child = route.matches(scope)
+                if match is Match.FULL:
+                    scope.update(child, route=route)
+                    await route.handle(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
