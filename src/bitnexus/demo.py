@@ -185,6 +185,8 @@ def _cover(colour: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
+# where the demo's visitors come from (their 198.51.100.x addresses are documentation ones)
+DEMO_COUNTRIES = ("GB", "US", "DE", "US", None)
 DEMO_AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/150.0 Safari/537.36",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 19_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
@@ -243,7 +245,7 @@ async def seed_links(db: Database) -> None:
             visitor_id=f"demovisitor{i % 5:08d}",
             user_agent=DEMO_AGENTS[i % len(DEMO_AGENTS)],
             referrer="https://newsletter.example/issue-12",
-            country=None,
+            country=DEMO_COUNTRIES[i % len(DEMO_COUNTRIES)],
             bot_reason=bot_reason("GET", {"user-agent": DEMO_AGENTS[i % len(DEMO_AGENTS)]}),
         )
         for i in range(14)

@@ -345,3 +345,7 @@ async def test_a_dashboard_shows_money_in_the_currency_picked(
     await page.get_by_role("button", name="Last 7 days").click()  # the currency stays
     await expect(picker).to_have_value("EUR")
     await expect(page.get_by_test_id("dash-conversions")).to_have_text("1")
+    # the click came from this machine's own address: no country to tell
+    countries = page.get_by_test_id("countries-table")
+    await expect(countries.get_by_role("row").nth(1)).to_contain_text("Unknown")
+    await expect(countries.get_by_role("row").nth(1)).to_contain_text("1")

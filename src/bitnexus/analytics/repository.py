@@ -31,7 +31,7 @@ from bitnexus.commissions.models import Commission, Conversion, FraudHold
 from bitnexus.payouts.models import PayoutItem
 from bitnexus.tracking.models import Click, ClickHour, ClickRollup, Link
 
-By = Literal["day", "link", "product", "affiliate", "all"]
+By = Literal["day", "link", "product", "affiliate", "country", "all"]  # country: clicks only
 ALL = True  # the key of the one row an "all" grouping gives
 T = TypeVar("T")
 
@@ -132,12 +132,14 @@ async def clicks(
 
 
 def _click_keys(source: Any, time: Any) -> dict[By, Any]:
-    """The grouping columns of clicks or of their hourly rollups (`all`: none)."""
+    """The grouping columns of clicks or of their hourly rollups (`all`: none); an unknown
+    country is '' in both."""
     return {
         "day": _day(time),
         "link": source.link_id,
         "product": source.product_id,
         "affiliate": source.affiliate_id,
+        "country": func.coalesce(source.country, ""),
     }
 
 

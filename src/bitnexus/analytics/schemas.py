@@ -34,6 +34,15 @@ class Day(OutputModel):
     earnings_minor: int
 
 
+class CountryClicks(OutputModel):
+    """Clicks from one country (ISO 3166 alpha-2; None: unknown) in the range."""
+
+    country: str | None
+    clicks_raw: int
+    clicks: int  # without bots
+    unique_clicks: int
+
+
 class Row(Traffic):
     """One link or product of the range."""
 
@@ -50,6 +59,7 @@ class AffiliateDashboard(OutputModel):
     days: list[Day]
     links: list[Row]
     products: list[Row]
+    countries: list[CountryClicks]  # most clicks first, unknown last
 
 
 class VendorProduct(OutputModel):
@@ -80,6 +90,7 @@ class VendorDashboard(OutputModel):
     receivable_minor: int  # all time, from the ledger: commissions owed to the program
     days: list[VendorDay]
     products: list[VendorProduct]
+    countries: list[CountryClicks]  # clicks on your products, most first, unknown last
 
 
 class Leader(OutputModel):
@@ -100,6 +111,7 @@ class AdminDashboard(OutputModel):
     fees_balance_minor: int  # all time, from the ledger
     days: list[Day]
     leaders: list[Leader]  # top affiliates by earnings in the range
+    countries: list[CountryClicks]  # most clicks first, unknown last
     vetting_queue: int
     fraud_queue: int
     payouts_in_payment: int

@@ -18,6 +18,7 @@ from bitnexus.analytics.repository import By, Clicks, Earned, Grouped, Sales, Wi
 from bitnexus.analytics.schemas import (
     AdminDashboard,
     AffiliateDashboard,
+    CountryClicks,
     Day,
     Leader,
     Range,
@@ -60,6 +61,16 @@ def _clicks_of(days: dict[Any, Clicks]) -> Clicks:
         sum(c.clicks for c in days.values()),
         sum(c.unique for c in days.values()),
     )
+
+
+def _countries(clicks: dict[Any, Clicks]) -> list[CountryClicks]:
+    rows = [
+        CountryClicks(
+            country=code or None, clicks_raw=c.raw, clicks=c.clicks, unique_clicks=c.unique
+        )
+        for code, c in clicks.items()
+    ]
+    return sorted(rows, key=lambda r: (r.country is None, -r.clicks, -r.clicks_raw, r.country))
 
 
 def _figures(grouped: Grouped[Earned], figure: Callable[[Earned], int]) -> Grouped[int]:
@@ -167,7 +178,7 @@ async def affiliate(
     board = await _open(session, user, tenant, Role.affiliate, start, end, currency)
     span, window, cur = board.span, board.window, board.currency
     bys: tuple[By, ...] = ("day", "link", "product")
-    clicks = await repository.clicks(session, window, bys, affiliate_id=user.id)
+    clicks = await repository.clicks(session, window, [*bys, "country"], affiliate_id=user.id)
     sales = await repository.sales(session, window, bys, currency=cur, affiliate_id=user.id)
     earned = _figures(
         await repository.earnings(session, window, bys, currency=cur, beneficiary_id=user.id),
@@ -207,6 +218,7 @@ async def affiliate(
             sales["product"],
             earned["product"],
         ),
+        countries=_countries(clicks["country"]),
     )
 
 
@@ -228,7 +240,8 @@ async def vendor(
         await repository.earnings(session, window, bys, currency=cur, vendor_id=user.id),
         lambda e: e.shares + e.fees,
     )
-    clicks = (await repository.clicks(session, window, ["product"], vendor_id=user.id))["product"]
+    traffic = await repository.clicks(session, window, ["product", "country"], vendor_id=user.id)
+    clicks = traffic["product"]
     products = {k for k in sales["product"] if k} | set(clicks)
     titles = await repository.labels(session, "products", products)
     receivable = accounts.receivable(user.id, cur).code
@@ -277,6 +290,7 @@ async def vendor(
             ),
             key=lambda p: (-p.sales_minor, p.title),
         ),
+        countries=_countries(traffic["country"]),
     )
 
 
@@ -291,7 +305,7 @@ async def admin(
     board = await _open(session, user, tenant, Role.tenant_admin, start, end, currency)
     span, window, cur = board.span, board.window, board.currency
     bys: tuple[By, ...] = ("day", "affiliate")
-    clicks = await repository.clicks(session, window, bys)
+    clicks = await repository.clicks(session, window, [*bys, "country"])
     sales = await repository.sales(session, window, bys, currency=cur)
     shares_and_fees = await repository.earnings(session, window, [*bys, "all"], currency=cur)
     earned = _figures(shares_and_fees, lambda e: e.shares)
@@ -332,6 +346,7 @@ async def admin(
             )
             for who, amount in ranked
         ],
+        countries=_countries(clicks["country"]),
         vetting_queue=vetting,
         fraud_queue=fraud,
         payouts_in_payment=paying,

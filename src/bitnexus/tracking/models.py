@@ -137,8 +137,9 @@ class ClickSalt(Base):
 
 
 class ClickHour(Base):
-    """Clicks counted per hour (UTC) and link, rolled up from `clicks` by the rollup job once
-    the hour is settled; dashboards read these for settled hours and raw clicks after them."""
+    """Clicks counted per hour (UTC), link and country ('' when unknown), rolled up from
+    `clicks` by the rollup job once the hour is settled; dashboards read these for settled hours
+    and raw clicks after them."""
 
     __tablename__ = "click_hours"
     __table_args__ = (
@@ -150,6 +151,7 @@ class ClickHour(Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     hour: Mapped[dt.datetime] = mapped_column(primary_key=True)
     link_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True, server_default="")
     affiliate_id: Mapped[uuid.UUID] = mapped_column()
     product_id: Mapped[uuid.UUID] = mapped_column()
     raw: Mapped[int] = mapped_column()

@@ -1,7 +1,8 @@
 """Click rollups: once an hour is settled (ten minutes after it ends, far longer than any
-click takes to commit), its clicks are counted per link into `click_hours`, and the tenant's
-mark moves to the end of that hour. Dashboards read rollups before the mark and raw clicks
-after it, so a figure is the same whether or not the job has run; the job only makes it fast.
+click takes to commit), its clicks are counted per link and country into `click_hours`, and
+the tenant's mark moves to the end of that hour. Dashboards read rollups before the mark and
+raw clicks after it, so a figure is the same whether or not the job has run; the job only
+makes it fast.
 Several processes may run it: the mark row is locked while a tenant is rolled up."""
 
 from __future__ import annotations
@@ -45,17 +46,18 @@ async def roll_up_tenant(session: AsyncSession, tenant_id: uuid.UUID, until: dt.
     await session.execute(
         text(
             """
-            INSERT INTO click_hours (tenant_id, hour, link_id, affiliate_id, product_id,
-                                     raw, clicks, uniq)
+            INSERT INTO click_hours (tenant_id, hour, link_id, country, affiliate_id,
+                                     product_id, raw, clicks, uniq)
             SELECT tenant_id, date_trunc('hour', created_at, 'UTC'), link_id,
+                   coalesce(country, ''),
                    min(affiliate_id::text)::uuid, min(product_id::text)::uuid, count(*),
                    count(*) FILTER (WHERE NOT is_bot),
                    count(*) FILTER (WHERE is_unique AND NOT is_bot)
             FROM clicks
             WHERE tenant_id = :t AND created_at < :until
               AND created_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
-            GROUP BY tenant_id, 2, link_id
-            ON CONFLICT (tenant_id, hour, link_id) DO UPDATE
+            GROUP BY tenant_id, 2, link_id, 4
+            ON CONFLICT (tenant_id, hour, link_id, country) DO UPDATE
             SET raw = click_hours.raw + excluded.raw,
                 clicks = click_hours.clicks + excluded.clicks,
                 uniq = click_hours.uniq + excluded.uniq

@@ -1651,6 +1651,8 @@ export interface components {
         };
         /** AdminDashboard */
         AdminDashboard: {
+            /** Countries */
+            countries: components["schemas"]["CountryClicks"][];
             /** Currencies */
             currencies: string[];
             /** Currency */
@@ -1677,6 +1679,8 @@ export interface components {
         /** AffiliateDashboard */
         AffiliateDashboard: {
             balances: components["schemas"]["Earnings"];
+            /** Countries */
+            countries: components["schemas"]["CountryClicks"][];
             /** Currencies */
             currencies: string[];
             /** Currency */
@@ -2157,6 +2161,20 @@ export interface components {
          * @enum {string}
          */
         ConversionState: "pending" | "held" | "matured" | "refunded" | "rejected" | "unattributed";
+        /**
+         * CountryClicks
+         * @description Clicks from one country (ISO 3166 alpha-2; None: unknown) in the range.
+         */
+        CountryClicks: {
+            /** Clicks */
+            clicks: number;
+            /** Clicks Raw */
+            clicks_raw: number;
+            /** Country */
+            country: string | null;
+            /** Unique Clicks */
+            unique_clicks: number;
+        };
         /**
          * CouponCreate
          * @description `affiliate_code` is the affiliate's referral code (the code they share anyway).
@@ -3495,6 +3513,8 @@ export interface components {
         VendorDashboard: {
             /** Commission Minor */
             commission_minor: number;
+            /** Countries */
+            countries: components["schemas"]["CountryClicks"][];
             /** Currencies */
             currencies: string[];
             /** Currency */

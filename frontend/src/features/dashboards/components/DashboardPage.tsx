@@ -145,6 +145,32 @@ function TrafficTable({ rows, currency, what }: { rows: Schemas["Row"][]; curren
   );
 }
 
+const REGIONS = new Intl.DisplayNames(["en"], { type: "region" });
+
+// Clicks by the visitor's country (a trusted proxy's header, or the address looked up offline).
+function CountryTable({ rows }: { rows: Schemas["CountryClicks"][] }) {
+  if (rows.length === 0) return <EmptyState>No clicks in this range.</EmptyState>;
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full text-left text-sm" data-testid="countries-table">
+        <thead className="text-xs uppercase text-slate-500">
+          <tr><th className="py-2 pr-3">Country</th><th className="pr-3 text-right">Clicks</th><th className="pr-3 text-right">Raw</th><th className="text-right">Unique</th></tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {rows.map((r) => (
+            <tr key={r.country ?? "unknown"}>
+              <td className="py-2 pr-3">{r.country ? `${REGIONS.of(r.country) ?? r.country} (${r.country})` : "Unknown"}</td>
+              <td className="pr-3 text-right">{r.clicks}</td>
+              <td className="pr-3 text-right">{r.clicks_raw}</td>
+              <td className="text-right">{r.unique_clicks}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function AffiliateBoard({ span, onSpan }: BoardProps) {
   const board = useBoard("affiliate", span, fetchAffiliateDashboard);
   if (board.isPending) return <Loading />;
@@ -177,6 +203,7 @@ function AffiliateBoard({ span, onSpan }: BoardProps) {
       </Card>
       <Card title="By link"><TrafficTable rows={d.links} currency={d.currency} what="links" /></Card>
       <Card title="By product"><TrafficTable rows={d.products} currency={d.currency} what="products" /></Card>
+      <Card title="Clicks by country"><CountryTable rows={d.countries} /></Card>
     </>
   );
 }
@@ -224,6 +251,7 @@ function VendorBoard({ span, onSpan }: BoardProps) {
           </div>
         )}
       </Card>
+      <Card title="Clicks by country"><CountryTable rows={d.countries} /></Card>
     </>
   );
 }
@@ -267,6 +295,7 @@ function AdminBoard({ span, onSpan }: BoardProps) {
           </ol>
         )}
       </Card>
+      <Card title="Clicks by country"><CountryTable rows={d.countries} /></Card>
     </>
   );
 }
