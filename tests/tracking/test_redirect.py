@@ -18,7 +18,7 @@ from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.tracking.service import clicks, redirect
-from tests.catalog.support import Program
+from tests.catalog.support import Program, new_program
 from tests.conftest import ClientFactory
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/150 Safari/537.36"
@@ -349,3 +349,42 @@ async def test_redirects_keep_the_request_context_and_other_methods_are_refused(
     r = await _visit(client, f"/r/{link['code']}/too/deep")  # no link path: the app's page
     assert r.status_code == 200
     assert "text/html" in r.headers["content-type"]
+
+
+async def test_a_batch_of_several_tenants_clicks_writes_each_under_its_own_tenant(
+    program: Program, make_client: ClientFactory, db_urls: DatabaseUrls, owner_engine: Engine
+) -> None:
+    """One connection (a single flush slot) switches its tenant setting between the tenants of
+    a batch; RLS would refuse a click written under another tenant's."""
+    other = await new_program(make_client)
+    links = [await _live_link(program), await _live_link(other)]
+    with owner_engine.connect() as conn:
+        tenants = [
+            conn.execute(
+                text("SELECT tenant_id FROM links WHERE id = :l"), {"l": link["id"]}
+            ).scalar_one()
+            for link in links
+        ]
+    db = Database(db_urls.app, pool_size=2)
+    recorder = clicks.ClickRecorder(db, in_flight=1)
+    visits = [
+        clicks.Visit(
+            id=uuid.uuid4(),
+            tenant_id=tenants[n % 2],
+            link_id=uuid.UUID(links[n % 2]["id"]),
+            at=dt.datetime.now(dt.UTC),
+            ip=f"198.51.100.{n}",
+            visitor_id=f"{n:020d}",
+            user_agent=BROWSER,
+            referrer=None,
+            country=None,
+            bot_reason=None,
+        )
+        for n in range(10)
+    ]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(recorder.record(v) for v in visits)), timeout=30)
+    finally:
+        await recorder.close()
+        await db.dispose()
+    assert [len(_clicks(owner_engine, link["id"])) for link in links] == [5, 5]

@@ -155,7 +155,9 @@ class ClickRecorder:
         self._in_flight = in_flight
         self._queue: list[_Waiting] = []
         self._flushing: set[asyncio.Task[None]] = set()
-        self._idle: list[_Connection] = []  # at most `in_flight`: one per batch being written
+        # at most `in_flight` connections, however many tenants a batch has
+        self._connections = asyncio.Semaphore(in_flight)
+        self._idle: list[_Connection] = []
 
     async def record(self, visit: Visit) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -200,17 +202,18 @@ class ClickRecorder:
         try:
             salt = await self._salts.today(waiting[0][0].at)
             rows = [(visit, *hashes(visit, salt)) for visit, _ in waiting]
-            connection = self._idle.pop() if self._idle else await self._connect()
-            if connection.tenant_id != tenant_id:
-                connection.tenant_id = None  # unknown until the setting is confirmed
-                await connection.raw.execute(
-                    "SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id)
+            async with self._connections:
+                connection = self._idle.pop() if self._idle else await self._connect()
+                if connection.tenant_id != tenant_id:
+                    connection.tenant_id = None  # unknown until the setting is confirmed
+                    await connection.raw.execute(
+                        "SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id)
+                    )
+                    connection.tenant_id = tenant_id
+                await repository.insert_clicks(
+                    connection.raw, tenant_id, rows, rate_limit=RATE_LIMIT, rate_window=RATE_WINDOW
                 )
-                connection.tenant_id = tenant_id
-            await repository.insert_clicks(
-                connection.raw, tenant_id, rows, rate_limit=RATE_LIMIT, rate_window=RATE_WINDOW
-            )
-            self._idle.append(connection)
+                self._idle.append(connection)
         except BaseException as failed:  # cancelled too: no redirect may wait forever
             if connection is not None:  # in an unknown state: never reused
                 connection.raw.terminate()
