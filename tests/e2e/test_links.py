@@ -3,6 +3,7 @@ QR code, and pauses, resumes and deletes it from "My links"."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -114,6 +115,7 @@ async def test_a_visitor_follows_a_link_to_the_vendor_and_the_click_counts(
     await page.get_by_role("button", name="Pause").click()
     await expect(page.get_by_text("paused")).to_be_visible()
     await visitor.goto(link["short_url"])
+    await expect(visitor).to_have_url(re.compile(r"/t/[^/]+/unavailable$"))  # where it landed
     await expect(visitor.get_by_test_id("offer-unavailable")).to_be_visible()
     await visitor.goto(link["short_url"].replace(link["code"], "NoSuchLink00"))
     await expect(visitor.get_by_test_id("link-not-found")).to_be_visible()
