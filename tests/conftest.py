@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -117,8 +118,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def launch_server(settings: Settings, **extra_env: str) -> tuple[subprocess.Popen[bytes], str]:
-    """`bitnexus serve` in its own process on a free port, against the test database."""
+def launch_server(
+    settings: Settings, *args: str, **extra_env: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """`bitnexus serve` (with `args`) in its own process on a free port, against the test
+    database."""
     port = free_port()
     env = {
         **os.environ,
@@ -141,10 +145,12 @@ def launch_server(settings: Settings, **extra_env: str) -> tuple[subprocess.Pope
             "--no-migrate",
             "--port",
             str(port),
+            *args,
         ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,  # its worker processes, if any, can be stopped with it
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -155,7 +161,7 @@ def launch_server(settings: Settings, **extra_env: str) -> tuple[subprocess.Pope
         except httpx.HTTPError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)  # workers too: they hold the stderr pipe
             err = proc.stderr.read().decode() if proc.stderr else ""
             raise RuntimeError(f"server did not start: {err[-2000:]}")
         time.sleep(0.2)

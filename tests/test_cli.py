@@ -7,11 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls, libpq
+from tests.conftest import launch_server
 
 BIN = Path(sys.executable).with_name("bitnexus")
 
@@ -154,3 +156,31 @@ def test_create_platform_admin(settings: Settings, db_urls: DatabaseUrls) -> Non
     )
     assert out.returncode == 0, out.stderr
     assert "created" in out.stderr
+
+
+def _children(pid: int) -> list[str]:
+    """The command lines of `pid`'s child processes."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append((stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def test_serve_shares_its_port_between_worker_processes(
+    settings: Settings, db_urls: DatabaseUrls
+) -> None:
+    proc, url = launch_server(settings, "--workers", "2")
+    try:
+        workers = [c for c in _children(proc.pid) if "spawn_main" in c]
+        assert len(workers) == 2, workers
+        answers = [httpx.get(f"{url}/readyz", timeout=10).status_code for _ in range(20)]
+        assert answers == [200] * 20
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert _children(proc.pid) == []  # the workers stopped with it

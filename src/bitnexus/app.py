@@ -21,12 +21,13 @@ from bitnexus.apikeys import api as apikeys_api
 from bitnexus.catalog import api as catalog_api
 from bitnexus.commissions import api as commissions_api
 from bitnexus.commissions import jobs as commissions_jobs
-from bitnexus.core.config import Settings
+from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.errors import MethodNotAllowed, NotFound
 from bitnexus.core.http import RequestContextMiddleware, install_error_handlers
-from bitnexus.core.provision import alembic_config
+from bitnexus.core.logging import configure_logging
+from bitnexus.core.provision import alembic_config, database_urls
 from bitnexus.ledger import api as ledger_api
 from bitnexus.ledger import jobs as ledger_jobs
 from bitnexus.ops import api as ops_api
@@ -74,6 +75,14 @@ def api_router() -> APIRouter:
     ):
         router.include_router(sub)
     return router
+
+
+def from_environment() -> FastAPI:
+    """The app of one worker process of `bitnexus serve --workers N`: its settings from the
+    environment, the database already migrated (and the embedded server started) by the parent."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings, database_urls(settings))
 
 
 def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:

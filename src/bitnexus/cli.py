@@ -64,6 +64,9 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Seed the demo organisation (idempotent).")] = False,
     host: Annotated[str | None, typer.Option(help="Bind address (default BITNEXUS_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default BITNEXUS_PORT).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes sharing the port (each runs the jobs).")
+    ] = 1,
 ) -> None:
     """Serve the API and the web app (starting the embedded PostgreSQL when needed)."""
     import uvicorn
@@ -81,9 +84,26 @@ def serve(
         from bitnexus.demo import seed
 
         logins = list(asyncio.run(_with_db(urls, lambda db: seed(db, settings))))
-    app = create_app(settings, urls)
+    if workers > 1:
+        # Each worker process builds its own app from the environment (and joins the embedded
+        # server); the jobs and the click recorder are safe to run in every one of them.
+        os.environ |= {"BITNEXUS_HOST": settings.host, "BITNEXUS_PORT": str(settings.port)}
+        if logins:
+            _print_logins(settings, logins)
+        _print_running(settings, workers)
+        uvicorn.run(
+            "bitnexus.app:from_environment",
+            factory=True,
+            workers=workers,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            proxy_headers=False,
+            server_header=False,
+        )
+        return
     config = uvicorn.Config(
-        app,
+        create_app(settings, urls),
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -99,15 +119,20 @@ def serve(
         if server.started:
             if logins:
                 _print_logins(settings, logins)
-            console.print(
-                f"\n[bold green]BitNexus is running at[/] http://{settings.host}:{settings.port}"
-            )
-            console.print("API docs: /api/docs · press Ctrl-C to stop\n")
+            _print_running(settings, workers)
         await task
 
     # uvicorn's own loop choice (uvloop when installed), as `uvicorn.run` would make it
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(run())
+
+
+def _print_running(settings: Settings, workers: int) -> None:
+    processes = f" ({workers} worker processes)" if workers > 1 else ""
+    console.print(
+        f"\n[bold green]BitNexus is running at[/] http://{settings.host}:{settings.port}{processes}"
+    )
+    console.print("API docs: /api/docs · press Ctrl-C to stop\n")
 
 
 async def _with_db(urls: DatabaseUrls, fn):  # type: ignore[no-untyped-def]
