@@ -40,6 +40,22 @@ async def _visit(client: httpx.AsyncClient, path: str, **headers: str) -> httpx.
     return await client.get(path, headers={"user-agent": BROWSER, **headers})
 
 
+def _browser_visit(tenant_id: uuid.UUID, link_id: str, n: int) -> clicks.Visit:
+    """Visitor `n`'s click on a link, now, as the redirect would hand it to the recorder."""
+    return clicks.Visit(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        link_id=uuid.UUID(link_id),
+        at=dt.datetime.now(dt.UTC),
+        ip=f"198.51.100.{n}",
+        visitor_id=f"{n:020d}",
+        user_agent=BROWSER,
+        referrer=None,
+        country=None,
+        bot_reason=None,
+    )
+
+
 def _clicks(owner_engine: Engine, link_id: str) -> list[Any]:
     with owner_engine.connect() as conn:
         return list(
@@ -295,20 +311,7 @@ async def test_clients_clicking_again_at_once_are_never_left_waiting(
         for _ in range(15):
             for _ in range(n % 4):  # come back after 0-3 turns of the loop: one lands in the gap
                 await asyncio.sleep(0)
-            await recorder.record(
-                clicks.Visit(
-                    id=uuid.uuid4(),
-                    tenant_id=tenant_id,
-                    link_id=uuid.UUID(link["id"]),
-                    at=dt.datetime.now(dt.UTC),
-                    ip=f"198.51.100.{n}",
-                    visitor_id=f"{n:020d}",
-                    user_agent=BROWSER,
-                    referrer=None,
-                    country=None,
-                    bot_reason=None,
-                )
-            )
+            await recorder.record(_browser_visit(tenant_id, link["id"], n))
 
     try:
         await asyncio.wait_for(asyncio.gather(*(client(n) for n in range(8))), timeout=30)
@@ -369,21 +372,7 @@ async def test_a_batch_of_several_tenants_clicks_writes_each_under_its_own_tenan
         ]
     db = Database(db_urls.app, pool_size=2)
     recorder = clicks.ClickRecorder(db, in_flight=1)
-    visits = [
-        clicks.Visit(
-            id=uuid.uuid4(),
-            tenant_id=tenants[n % 2],
-            link_id=uuid.UUID(links[n % 2]["id"]),
-            at=dt.datetime.now(dt.UTC),
-            ip=f"198.51.100.{n}",
-            visitor_id=f"{n:020d}",
-            user_agent=BROWSER,
-            referrer=None,
-            country=None,
-            bot_reason=None,
-        )
-        for n in range(10)
-    ]
+    visits = [_browser_visit(tenants[n % 2], links[n % 2]["id"], n) for n in range(10)]
     try:
         await asyncio.wait_for(asyncio.gather(*(recorder.record(v) for v in visits)), timeout=30)
     finally:
