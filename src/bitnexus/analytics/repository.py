@@ -154,19 +154,14 @@ async def _rolled(
     affiliate_id: uuid.UUID | None,
     vendor_id: uuid.UUID | None,
 ) -> Grouped[Clicks]:
-    stmt = select(
-        func.coalesce(func.sum(ClickHour.raw), 0).label("raw"),
-        func.coalesce(func.sum(ClickHour.clicks), 0).label("clicks"),
-        func.coalesce(func.sum(ClickHour.uniq), 0).label("uniq"),
-    ).where(ClickHour.hour >= window.start, ClickHour.hour < window.end)
-    if affiliate_id is not None:
-        stmt = stmt.where(ClickHour.affiliate_id == affiliate_id)
-    if vendor_id is not None:
-        stmt = stmt.where(
-            ClickHour.product_id.in_(select(Product.id).where(Product.vendor_id == vendor_id))
-        )
-    rows = await session.execute(_grouped(stmt, _click_keys(ClickHour, ClickHour.hour), bys))
-    return _split(rows, bys, _counted)
+    counts = [
+        func.coalesce(func.sum(ClickHour.raw), 0),
+        func.coalesce(func.sum(ClickHour.clicks), 0),
+        func.coalesce(func.sum(ClickHour.uniq), 0),
+    ]
+    return await _counts(
+        session, ClickHour, ClickHour.hour, counts, window, bys, affiliate_id, vendor_id
+    )
 
 
 async def _raw(
@@ -176,18 +171,38 @@ async def _raw(
     affiliate_id: uuid.UUID | None,
     vendor_id: uuid.UUID | None,
 ) -> Grouped[Clicks]:
-    stmt = select(
-        func.count().label("raw"),
-        func.count().filter(~Click.is_bot).label("clicks"),
-        func.count().filter(Click.is_unique & ~Click.is_bot).label("uniq"),
-    ).where(Click.created_at >= window.start, Click.created_at < window.end)
+    counts = [
+        func.count(),
+        func.count().filter(~Click.is_bot),
+        func.count().filter(Click.is_unique & ~Click.is_bot),
+    ]
+    return await _counts(
+        session, Click, Click.created_at, counts, window, bys, affiliate_id, vendor_id
+    )
+
+
+async def _counts(
+    session: AsyncSession,
+    source: Any,
+    time: Any,
+    counts: Sequence[Any],  # raw, filtered and unique clicks
+    window: Window,
+    bys: Sequence[By],
+    affiliate_id: uuid.UUID | None,
+    vendor_id: uuid.UUID | None,
+) -> Grouped[Clicks]:
+    """Clicks or their hourly rollups (`source`, timed by `time`) counted in the window."""
+    raw, clicks, uniq = counts
+    stmt = select(raw.label("raw"), clicks.label("clicks"), uniq.label("uniq")).where(
+        time >= window.start, time < window.end
+    )
     if affiliate_id is not None:
-        stmt = stmt.where(Click.affiliate_id == affiliate_id)
+        stmt = stmt.where(source.affiliate_id == affiliate_id)
     if vendor_id is not None:
         stmt = stmt.where(
-            Click.product_id.in_(select(Product.id).where(Product.vendor_id == vendor_id))
+            source.product_id.in_(select(Product.id).where(Product.vendor_id == vendor_id))
         )
-    rows = await session.execute(_grouped(stmt, _click_keys(Click, Click.created_at), bys))
+    rows = await session.execute(_grouped(stmt, _click_keys(source, time), bys))
     return _split(rows, bys, _counted)
 
 
