@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
+import json
 import re
 import uuid
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import psycopg
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -17,7 +21,8 @@ from starlette.requests import Request
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
-from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.core.dburl import DatabaseUrls, libpq
+from bitnexus.tracking import repository
 from bitnexus.tracking.service import clicks, redirect
 from tests.catalog.support import Program, new_program
 from tests.conftest import ClientFactory
@@ -379,3 +384,84 @@ async def test_a_batch_of_several_tenants_clicks_writes_each_under_its_own_tenan
         await recorder.close()
         await db.dispose()
     assert [len(_clicks(owner_engine, link["id"])) for link in links] == [5, 5]
+
+
+async def test_a_new_clicks_probes_read_little_however_many_clicks_its_link_has(
+    program: Program, db_urls: DatabaseUrls, owner_engine: Engine
+) -> None:
+    """The `rate` and unique probes of new clicks read a handful of index entries each, not the
+    link's day of clicks: 30,000 clicks from one address on one link (the table's statistics
+    gathered before the link took off), then 20 more, planned for their own values (as the
+    recorder plans them) and generically."""
+    import asyncpg
+
+    link = await _live_link(program)
+    with owner_engine.connect() as conn:
+        tenant_id = conn.execute(
+            text("SELECT tenant_id FROM links WHERE id = :l"), {"l": link["id"]}
+        ).scalar_one()
+        conn.execute(text("ANALYZE clicks"))  # statistics without this link's clicks
+        conn.commit()
+    salt = b"s" * 32
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=12)
+
+    def batch(first: int, n: int) -> list[tuple[clicks.Visit, bytes, bytes]]:
+        visits = [
+            dataclasses.replace(
+                _browser_visit(tenant_id, link["id"], 7),
+                visitor_id=f"{first + i:020d}",
+                at=start + dt.timedelta(seconds=(first + i) / 1000),
+            )
+            for i in range(n)
+        ]
+        return [(v, *clicks.hashes(v, salt)) for v in visits]
+
+    conn = await asyncpg.connect(libpq(db_urls.app))
+    try:
+        await conn.execute("SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id))
+        args = {"rate_limit": clicks.RATE_LIMIT, "rate_window": clicks.RATE_WINDOW}
+        for first in range(0, 30_000, 3_000):
+            await repository.insert_clicks(conn, tenant_id, batch(first, 3_000), **args)
+    finally:
+        await conn.close()
+    new = repository.insert_clicks_args(tenant_id, batch(30_000, 40), **args)
+    for mode, first in (("force_custom_plan", 0), ("force_generic_plan", 20)):
+        plan = _explained(
+            db_urls,
+            tenant_id,
+            mode,
+            [a[first : first + 20] if isinstance(a, list) else a for a in new],
+        )
+        read = plan["Plan"]["Shared Hit Blocks"] + plan["Plan"]["Shared Read Blocks"]
+        filtered = sum(
+            node.get("Rows Removed by Filter", 0) * node["Actual Loops"]
+            for node in _nodes(plan["Plan"])
+            if node.get("Relation Name") == "clicks"
+        )
+        assert filtered <= 20, json.dumps(plan, indent=1)
+        assert read < 20 * 40, json.dumps(plan, indent=1)
+
+
+def _explained(
+    db_urls: DatabaseUrls, tenant_id: uuid.UUID, mode: str, args: Sequence[Any]
+) -> dict[str, Any]:
+    """EXPLAIN ANALYZE of the click insert as a prepared statement planned in `mode`."""
+    with psycopg.connect(libpq(db_urls.app), autocommit=True) as conn:
+        cur = psycopg.ClientCursor(conn)
+        cur.execute("SELECT set_config('bitnexus.tenant_id', %s, false)", (str(tenant_id),))
+        cur.execute(f"SET plan_cache_mode = {mode}")
+        cur.execute("PREPARE insert_clicks AS " + repository.INSERT_CLICKS)
+        placeholders = ", ".join(["%s"] * len(args))
+        cur.execute(
+            f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE insert_clicks({placeholders})", args
+        )
+        row = cur.fetchone()
+        assert row is not None
+        plan: dict[str, Any] = row[0][0]
+        return plan
+
+
+def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -94,19 +95,15 @@ class Click(Base):
         Index(
             "ix_clicks_tenant_id_affiliate_id_created_at", "tenant_id", "affiliate_id", "created_at"
         ),
+        # the unique and `rate` probes (tracking.repository): keyed so no other index fits them
         Index(
-            "ix_clicks_tenant_id_link_id_ip_hash_created_at",
-            "tenant_id",
-            "link_id",
-            "ip_hash",
-            "created_at",
+            "ix_clicks_tenant_id_visitor_key_created_at", "tenant_id", "visitor_key", "created_at"
         ),
         Index(
-            "ix_clicks_tenant_id_link_id_visitor_hash_created_at",
-            "tenant_id",
-            "link_id",
-            "visitor_hash",
-            "created_at",
+            "ix_clicks_tenant_id_address_key_created_at", "tenant_id", "address_key", "created_at"
+        ),
+        Index(
+            "ix_clicks_tenant_id_visitor_hash_created_at", "tenant_id", "visitor_hash", "created_at"
         ),
     )
 
@@ -118,6 +115,13 @@ class Click(Base):
     created_at: Mapped[dt.datetime] = mapped_column()
     ip_hash: Mapped[bytes] = mapped_column(LargeBinary)
     visitor_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    # the link with the visitor, and with the address: 16 bytes of SHA-256, kept by PostgreSQL
+    visitor_key: Mapped[bytes] = mapped_column(
+        LargeBinary, Computed("bitnexus_click_key(link_id, visitor_hash)", persisted=True)
+    )
+    address_key: Mapped[bytes] = mapped_column(
+        LargeBinary, Computed("bitnexus_click_key(link_id, ip_hash)", persisted=True)
+    )
     user_agent: Mapped[str] = mapped_column(String(512))
     referrer: Mapped[str | None] = mapped_column(String(2000))
     country: Mapped[str | None] = mapped_column(String(2))

@@ -81,9 +81,22 @@ async def insert_clicks(
     """Insert one tenant's clicks in one statement, deciding `rate` bots and unique clicks
     against the clicks already stored and those earlier in the same batch. `connection` must be
     scoped to `tenant_id` (RLS refuses the rows otherwise)."""
-    visits = [r[0] for r in rows]
     await connection.execute(
-        _INSERT,
+        INSERT_CLICKS,
+        *insert_clicks_args(tenant_id, rows, rate_limit=rate_limit, rate_window=rate_window),
+    )
+
+
+def insert_clicks_args(
+    tenant_id: uuid.UUID,
+    rows: Sequence[tuple[Visit, bytes, bytes]],
+    *,
+    rate_limit: int,
+    rate_window: dt.timedelta,
+) -> tuple[Any, ...]:
+    """The parameters of `INSERT_CLICKS` for one tenant's clicks."""
+    visits = [r[0] for r in rows]
+    return (
         tenant_id,
         [v.id for v in visits],
         [v.link_id for v in visits],
@@ -99,9 +112,11 @@ async def insert_clicks(
     )
 
 
-_INSERT = """
+INSERT_CLICKS = """
     WITH c AS (
         SELECT c.*,
+               bitnexus_click_key(c.link_id, c.visitor) AS visitor_key,
+               bitnexus_click_key(c.link_id, c.ip_hash) AS address_key,
                count(*) OVER (PARTITION BY c.link_id, c.ip_hash ORDER BY c.at, c.id) - 1
                    AS earlier_by_address,
                row_number() OVER (PARTITION BY c.link_id, c.visitor ORDER BY c.at, c.id)
@@ -112,24 +127,25 @@ _INSERT = """
                     $7::text[], $8::text[], $9::text[], $10::text[])
              AS c(id, link_id, at, ip_hash, visitor, user_agent, referrer, country, bot_reason)
     ), judged AS MATERIALIZED (  -- once: the final SELECT reads `reason` twice
+        -- Each probe looks up the link's key with the address or the visitor (no other index
+        -- has those columns, so the planner cannot pick one that reads the link's whole day)
+        -- and stops at its first match.
         SELECT c.*, coalesce(c.bot_reason, CASE WHEN c.earlier_by_address + (
                    SELECT count(*) FROM (  -- at most the limit: enough to decide, cheap to count
                        SELECT 1 FROM clicks p
-                       WHERE p.tenant_id = $1::uuid AND p.link_id = c.link_id
-                         AND p.ip_hash = c.ip_hash AND p.created_at > c.at - $12::interval
+                       WHERE p.tenant_id = $1::uuid AND p.address_key = c.address_key
+                         AND p.created_at > c.at - $12::interval
                        LIMIT $11::int
                    ) recent
                ) >= $11::int THEN 'rate' END) AS reason,
-               -- two probes, not one with OR: each stops at its first match in its own index,
-               -- where an OR collects every click of the day from a busy address first
                c.nth_by_visitor = 1 AND c.nth_by_browser = 1 AND NOT EXISTS (
                    SELECT 1 FROM clicks p
-                   WHERE p.tenant_id = $1::uuid AND p.link_id = c.link_id
-                     AND p.visitor_hash = c.visitor AND p.created_at > c.at - interval '24 hours'
+                   WHERE p.tenant_id = $1::uuid AND p.visitor_key = c.visitor_key
+                     AND p.created_at > c.at - interval '24 hours'
                ) AND NOT EXISTS (
                    SELECT 1 FROM clicks p
-                   WHERE p.tenant_id = $1::uuid AND p.link_id = c.link_id
-                     AND p.ip_hash = c.ip_hash AND p.created_at > c.at - interval '24 hours'
+                   WHERE p.tenant_id = $1::uuid AND p.address_key = c.address_key
+                     AND p.created_at > c.at - interval '24 hours'
                      AND p.user_agent = c.user_agent
                ) AS is_unique
         FROM c

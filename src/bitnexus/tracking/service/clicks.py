@@ -178,7 +178,14 @@ class ClickRecorder:
 
     async def _connect(self) -> _Connection:
         raw = await asyncpg.connect(
-            self._dsn, server_settings={"application_name": "bitnexus-clicks"}
+            self._dsn,
+            server_settings={
+                "application_name": "bitnexus-clicks",
+                # Plan each batch for its own rows: a generic plan, made once while the clicks
+                # table was small and kept for the connection's life, went on reading every
+                # click of the day from the address for each new one (4x slower in a minute).
+                "plan_cache_mode": "force_custom_plan",
+            },
         )
         return _Connection(raw)
 
