@@ -66,7 +66,8 @@ async def _seed(settings: Settings) -> Seeded:
                     created_at=utcnow(),
                 )
             )
-        recorder = ClickRecorder(db)
+        spool = tempfile.TemporaryDirectory(prefix="bitnexus-bench-clicks-")
+        recorder = ClickRecorder(db, Path(spool.name))
         click = uuid.uuid4()
         await recorder.record(
             Visit(
@@ -83,6 +84,7 @@ async def _seed(settings: Settings) -> Seeded:
             )
         )
         await recorder.close()
+        spool.cleanup()
         return Seeded(program.tenant_id, click, str(token))
     finally:
         await db.dispose()

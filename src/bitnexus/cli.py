@@ -107,6 +107,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_config=None,
+        access_log=False,  # ours is richer (RequestContextMiddleware)
         proxy_headers=False,
         server_header=False,
     )

@@ -6,8 +6,10 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import tempfile
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageDraw
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -234,7 +236,8 @@ async def seed_links(db: Database) -> None:
             )
             session.add(link)
             links.append(link)
-    recorder = ClickRecorder(db)
+    spool = tempfile.TemporaryDirectory(prefix="bitnexus-demo-clicks-")
+    recorder = ClickRecorder(db, Path(spool.name))
     visits = [
         Visit(
             id=uuid.uuid4(),
@@ -250,8 +253,11 @@ async def seed_links(db: Database) -> None:
         )
         for i in range(14)
     ]
-    await asyncio.gather(*(recorder.record(v) for v in visits))
-    await recorder.close()
+    try:
+        await asyncio.gather(*(recorder.record(v) for v in visits))
+    finally:
+        await recorder.close()
+        spool.cleanup()
 
 
 async def seed_catalog(db: Database) -> None:

@@ -7,15 +7,17 @@ import asyncio
 import datetime as dt
 import uuid
 
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bitnexus.commissions import jobs
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.tracking.service.clicks import Visit, new_click_id
 from tests.accounts.factories import signup_affiliate
 from tests.catalog.support import Program, new_program
-from tests.commissions.support import api_key, bearer, open_shop, settings
+from tests.commissions.support import BROWSER, api_key, bearer, open_shop, settings
 from tests.conftest import ClientFactory
 
 
@@ -426,3 +428,44 @@ async def test_no_one_sees_or_refunds_another_tenants_or_vendors_sales(
     admin = program.admin
     r = await admin.client.get("/api/v1/commissions", headers=admin.headers)
     assert len(r.json()["items"]) == 2
+
+
+async def test_a_sale_reported_before_its_click_reaches_the_database_waits_for_it(
+    program: Program, make_client: ClientFactory, app: FastAPI, owner_engine: Engine
+) -> None:
+    """A redirect is answered once its click is in the recorder's write-ahead file; a sale the
+    vendor reports in the instant before the click reaches PostgreSQL still finds it. A click
+    id that is not a young UUIDv7 is not waited for."""
+    shop = await open_shop(program, make_client)
+    with owner_engine.connect() as conn:
+        tenant_id, link_id = conn.execute(
+            text("SELECT tenant_id, id FROM links WHERE id = :l"), {"l": shop.link["id"]}
+        ).one()
+    click_id = new_click_id()
+
+    async def click_arrives_late() -> None:
+        await asyncio.sleep(0.4)
+        visit = Visit(
+            id=click_id,
+            tenant_id=tenant_id,
+            link_id=link_id,
+            at=dt.datetime.now(dt.UTC),
+            ip="203.0.113.50",
+            visitor_id="latevisitor00000",
+            user_agent=BROWSER,
+            referrer=None,
+            country=None,
+            bot_reason=None,
+        )
+        await app.state.clicks.record(visit)
+
+    r, _ = await asyncio.gather(
+        shop.report(click_id=str(click_id), order_id="EARLY-1"), click_arrives_late()
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["attribution"], r.json()["affiliate_id"]) == ("click", shop.affiliate.id)
+
+    started = asyncio.get_running_loop().time()
+    r = await shop.report(click_id=str(uuid.uuid4()), order_id="EARLY-2")
+    assert r.json()["unattributed_reason"] == "unknown_click"
+    assert asyncio.get_running_loop().time() - started < 1

@@ -9,6 +9,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -299,18 +300,18 @@ def test_country_comes_from_the_proxy_header_else_from_the_address_offline() -> 
 
 
 async def test_clients_clicking_again_at_once_are_never_left_waiting(
-    program: Program, db_urls: DatabaseUrls, owner_engine: Engine
+    program: Program, db_urls: DatabaseUrls, owner_engine: Engine, tmp_path: Path
 ) -> None:
-    """Each client records its next click as soon as its last one is committed, coming back
-    after a different number of turns of the event loop, with a single flush slot: every click
-    is written and nobody is left waiting for a flush that never comes."""
+    """Each client records its next click as soon as its last one is durable, coming back after
+    a different number of turns of the event loop: every click is written and nobody is left
+    waiting for a write that never comes."""
     link = await _live_link(program)
     with owner_engine.connect() as conn:
         tenant_id = conn.execute(
             text("SELECT tenant_id FROM links WHERE id = :l"), {"l": link["id"]}
         ).scalar_one()
     db = Database(db_urls.app, pool_size=2)
-    recorder = clicks.ClickRecorder(db, in_flight=1)
+    recorder = clicks.ClickRecorder(db, tmp_path, in_flight=1)
 
     async def client(n: int) -> None:
         for _ in range(15):
@@ -333,6 +334,7 @@ async def test_a_click_keeps_the_country_of_its_address_and_not_the_address(
     transport = httpx.ASGITransport(app=app, client=("81.2.69.142", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as visitor:
         assert (await _visit(visitor, f"/r/{link['code']}")).status_code == 302
+    await app.state.clicks.settled()
     with owner_engine.connect() as conn:
         row = conn.execute(
             text("SELECT country, ip_hash FROM clicks WHERE link_id = :l"), {"l": link["id"]}
@@ -362,7 +364,11 @@ async def test_redirects_keep_the_request_context_and_other_methods_are_refused(
 
 
 async def test_a_batch_of_several_tenants_clicks_writes_each_under_its_own_tenant(
-    program: Program, make_client: ClientFactory, db_urls: DatabaseUrls, owner_engine: Engine
+    program: Program,
+    make_client: ClientFactory,
+    db_urls: DatabaseUrls,
+    owner_engine: Engine,
+    tmp_path: Path,
 ) -> None:
     """One connection (a single flush slot) switches its tenant setting between the tenants of
     a batch; RLS would refuse a click written under another tenant's."""
@@ -376,7 +382,7 @@ async def test_a_batch_of_several_tenants_clicks_writes_each_under_its_own_tenan
             for link in links
         ]
     db = Database(db_urls.app, pool_size=2)
-    recorder = clicks.ClickRecorder(db, in_flight=1)
+    recorder = clicks.ClickRecorder(db, tmp_path, in_flight=1)
     visits = [_browser_visit(tenants[n % 2], links[n % 2]["id"], n) for n in range(10)]
     try:
         await asyncio.wait_for(asyncio.gather(*(recorder.record(v) for v in visits)), timeout=30)

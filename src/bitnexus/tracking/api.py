@@ -107,7 +107,7 @@ async def link_qr(
 
 
 async def follow_code(request: Request) -> Response:
-    """`/r/{code}`: follow a tracked link; the click is committed before this answers."""
+    """`/r/{code}`: follow a tracked link; the click is durable before this answers."""
     return await _follow(request, request.path_params["code"])
 
 

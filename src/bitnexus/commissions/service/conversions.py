@@ -11,6 +11,7 @@ for the vendor's figures and earns nothing.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -49,7 +50,11 @@ from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec
 from bitnexus.tenants.models import Tenant
 from bitnexus.tracking.models import Click
+from bitnexus.tracking.service.clicks import click_time
 from bitnexus.tracking.service.links import on_site
+
+CLICK_SETTLE = dt.timedelta(seconds=5)  # the longest a conversion waits for its click
+_SKEW = dt.timedelta(seconds=1)  # a click id from another server a little ahead of this one
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,20 @@ def refund_hold(product: Product, tenant: Tenant) -> dt.timedelta:
     return dt.timedelta(days=tenant.default_refund_hold_days if days is None else days)
 
 
+async def _click(session: AsyncSession, click_id: uuid.UUID) -> Click | None:
+    """The click, waiting up to `CLICK_SETTLE` after it was made for one that is not in
+    PostgreSQL yet: a redirect is answered once its click is in the recorder's write-ahead
+    file, and the recorder saves it to PostgreSQL a moment later."""
+    click = await repository.click(session, click_id)
+    made = click_time(click_id)
+    if click is not None or made is None or not utcnow() - CLICK_SETTLE < made < utcnow() + _SKEW:
+        return click
+    while click is None and utcnow() < made + CLICK_SETTLE:
+        await asyncio.sleep(0.02)
+        click = await repository.click(session, click_id)
+    return click
+
+
 async def attribute(
     session: AsyncSession, reporter: Reporter, body: ConversionCreate, now: dt.datetime
 ) -> Attributed:
@@ -114,7 +133,7 @@ async def attribute(
     fallback: Product | None = None
     reason = Unattributed.no_click
     if body.click_id is not None:
-        click = await repository.click(session, body.click_id)
+        click = await _click(session, body.click_id)
         product = None if click is None else await catalog_repository.get(session, click.product_id)
         if click is None or product is None:
             reason = Unattributed.unknown_click

@@ -1,14 +1,17 @@
-"""Recording clicks: who is a bot, how visitors are hashed, and the group commit that makes a
-click durable before its redirect is answered.
+"""Recording clicks: who is a bot, how visitors are hashed, and the write-ahead file that makes
+a click durable before its redirect is answered.
 
-Durability: group commit. The redirect hands its click to the process's `ClickRecorder` and
-waits; the recorder writes every click queued meanwhile in one statement per tenant and commits,
-then releases the waiting redirects. So a redirect is answered only once its click is committed:
-a process killed at any moment loses no answered click (tests/tracking/test_click_durability).
-The recorder keeps a few connections of its own, outside the pool: each batch is then one
-round trip (an INSERT committing by itself) instead of a session's BEGIN, tenant, INSERT and
-COMMIT. Their tenant is a session setting, changed only when a batch is another tenant's, on
-connections nothing else uses.
+Durability: a write-ahead buffer on local disk (`spool`). The redirect hands its click to the
+process's `ClickRecorder` and waits; the recorder appends every click queued meanwhile to its
+spool segment in one write and one fdatasync, then releases the waiting redirects (group commit
+on a local file: a fraction of a millisecond, where a PostgreSQL commit of the batch took
+several). Behind the answers, a drain writes the spooled clicks to PostgreSQL in batches, one
+statement per tenant, on a few connections of the recorder's own (their tenant a session
+setting, changed only when a batch is another tenant's); a segment is deleted once all its
+clicks are there. A process killed at any moment leaves its segments unlocked; any process
+replays them at start and every minute (idempotent on the click id), so no answered click is
+lost (tests/tracking/test_click_durability). Click ids are UUIDv7: a conversion reported in the
+instant between the answer and the drain waits briefly for its click.
 
 Bot and prefetch rules (a click they match is kept, flagged `is_bot` with the rule's name, and
 left out of the filtered counts):
@@ -24,16 +27,21 @@ the same `bnx_vid` cookie, or (a visitor without the cookie) the same address an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import hmac
+import json
+import os
 import re
 import secrets
+import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 import structlog
@@ -42,6 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import libpq
 from bitnexus.tracking import repository
+from bitnexus.tracking.service import spool
 
 log = structlog.get_logger(__name__)
 
@@ -54,6 +63,7 @@ BOT_AGENTS = re.compile(
 RATE_LIMIT = 10  # clicks by one address on one link ...
 RATE_WINDOW = dt.timedelta(seconds=60)  # ... within this window; more are flagged `rate`
 SALT_DAYS_KEPT = 2
+DRAIN_GATHER_SECONDS = 0.02  # what the drain waits for more clicks before a small batch
 
 
 def bot_reason(method: str, headers: Mapping[str, str]) -> str | None:
@@ -134,7 +144,59 @@ async def address_hash(session: AsyncSession, ip: str, at: dt.datetime) -> bytes
     return keyed(ip, salt)
 
 
-_Waiting = tuple[Visit, "asyncio.Future[None]"]
+Row = tuple[Visit, bytes, bytes]  # a click with its address hash and visitor hash
+
+
+def encode(row: Row) -> bytes:
+    """A click as one line of the write-ahead file: a JSON array, the address only hashed."""
+    visit, ip_hash, visitor_hash = row
+    fields = [
+        visit.id.hex,
+        visit.tenant_id.hex,
+        visit.link_id.hex,
+        visit.at.isoformat(),
+        ip_hash.hex(),
+        visitor_hash.hex(),
+        visit.user_agent,
+        visit.referrer,
+        visit.country,
+        visit.bot_reason,
+    ]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def decode(line: bytes) -> Row:
+    click, tenant, link, at, ip_hash, visitor_hash, agent, referrer, country, bot = json.loads(line)
+    visit = Visit(
+        id=uuid.UUID(click),
+        tenant_id=uuid.UUID(tenant),
+        link_id=uuid.UUID(link),
+        at=dt.datetime.fromisoformat(at),
+        ip="",  # never written down: its hash is all that is kept
+        visitor_id="",
+        user_agent=agent,
+        referrer=referrer,
+        country=country,
+        bot_reason=bot,
+    )
+    return visit, bytes.fromhex(ip_hash), bytes.fromhex(visitor_hash)
+
+
+def new_click_id() -> uuid.UUID:
+    """A click id: a UUIDv7 (RFC 9562), its first 48 bits the Unix time in milliseconds and 74
+    random bits after, so a conversion can tell a click too young to be in PostgreSQL yet."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10))
+    return uuid.UUID(int=value & ~(0xF << 76 | 0x3 << 62) | 0x7 << 76 | 0x2 << 62)
+
+
+def click_time(click_id: uuid.UUID) -> dt.datetime | None:
+    """When a click id was made, if it is one of `new_click_id`'s."""
+    if click_id.version != 7:
+        return None
+    return dt.datetime.fromtimestamp((click_id.int >> 80) / 1000, dt.UTC)
+
+
+_Waiting = tuple[Row, "asyncio.Future[None]"]
 
 
 @dataclass(slots=True)
@@ -144,37 +206,181 @@ class _Connection:
 
 
 class ClickRecorder:
-    """Group commit for clicks: `record` returns once the click is committed. Up to `in_flight`
-    batches commit at once; clicks arriving meanwhile fill the next one."""
+    """Write-ahead for clicks: `record` returns once the click is on disk in this process's
+    spool (group commit: one write and fdatasync for every click queued meanwhile); a drain
+    then writes them to PostgreSQL in batches, one statement per tenant, and forgets a segment
+    once all its clicks are there. Segments of dead processes are replayed at start and every
+    `recover_seconds`."""
 
-    def __init__(self, db: Database, *, max_batch: int = 2000, in_flight: int = 3) -> None:
+    def __init__(
+        self,
+        db: Database,
+        spool_dir: Path,
+        *,
+        max_batch: int = 2000,
+        in_flight: int = 3,
+        recover_seconds: float = 60.0,
+    ) -> None:
         self._db = db
         self._dsn = libpq(db.engine.url)
         self._salts = Salts(db)
+        self._spool_dir = spool_dir
         self._max_batch = max_batch
-        self._in_flight = in_flight
-        self._queue: list[_Waiting] = []
-        self._flushing: set[asyncio.Task[None]] = set()
+        self._recover_seconds = recover_seconds
+        self._segment: spool.Segment | None = None
+        self._full: list[spool.Segment] = []  # rotated, waiting for their clicks to be saved
+        self._appending: list[_Waiting] = []
+        self._syncing: asyncio.Task[None] | None = None
+        self._unsaved: deque[tuple[Row, spool.Segment]] = deque()
+        self._draining: asyncio.Task[None] | None = None
+        self._recovering: asyncio.Task[None] | None = None
+        self._settled = asyncio.Event()
+        self._settled.set()
         # at most `in_flight` connections, however many tenants a batch has
         self._connections = asyncio.Semaphore(in_flight)
         self._idle: list[_Connection] = []
 
+    def start(self) -> None:
+        """Replay what dead processes left, now and every `recover_seconds`."""
+        if self._recovering is None:
+            self._recovering = asyncio.create_task(self._recover_forever())
+
     async def record(self, visit: Visit) -> None:
+        salt = await self._salts.today(visit.at)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append((visit, done))
-        self._start_flushing()
+        self._appending.append(((visit, *hashes(visit, salt)), done))
+        self._settled.clear()
+        if self._syncing is None:
+            self._syncing = asyncio.create_task(self._sync())
         await done
 
-    def _start_flushing(self) -> None:
-        if self._queue and len(self._flushing) < self._in_flight:
-            self._flushing.add(asyncio.create_task(self._flush()))
+    async def settled(self) -> None:
+        """Wait until every click recorded so far is in PostgreSQL."""
+        await self._settled.wait()
 
     async def close(self) -> None:
-        while self._flushing:
-            await asyncio.gather(*self._flushing, return_exceptions=True)
+        """Save what is pending (for a while: what cannot be saved stays in the spool for the
+        next start) and let go of the spool."""
+        if self._recovering is not None:
+            self._recovering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovering
+        try:
+            await asyncio.wait_for(self.settled(), timeout=10)
+        except TimeoutError:
+            log.warning("clicks.unsaved_at_close", count=len(self._unsaved))
+        for task in (self._syncing, self._draining):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        for segment in [*self._full, *([self._segment] if self._segment else [])]:
+            if segment.unsaved:
+                segment.release()
+            else:
+                segment.delete()
+        self._full, self._segment = [], None
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.raw.close()
+
+    # -- the write-ahead file ---------------------------------------------------------------
+
+    async def _sync(self) -> None:
+        try:
+            while self._appending:
+                group, self._appending = self._appending, []
+                try:
+                    segment = await self._current_segment()
+                    await asyncio.to_thread(segment.append, b"".join(encode(r) for r, _ in group))
+                except BaseException as failed:  # cancelled too: no redirect may wait forever
+                    log.error("clicks.not_recorded", count=len(group), exc_info=True)
+                    error = failed if isinstance(failed, Exception) else RuntimeError("stopped")
+                    for _, done in group:
+                        if not done.done():
+                            done.set_exception(error)
+                    if not isinstance(failed, Exception):
+                        raise
+                    continue
+                segment.unsaved += len(group)
+                self._unsaved.extend((row, segment) for row, _ in group)
+                for _, done in group:
+                    if not done.done():
+                        done.set_result(None)
+                if self._draining is None:
+                    self._draining = asyncio.create_task(self._drain())
+        finally:
+            self._syncing = None
+            if self._appending:  # queued while this task was ending
+                self._syncing = asyncio.create_task(self._sync())
+            self._note_settled()
+
+    async def _current_segment(self) -> spool.Segment:
+        segment = self._segment
+        if segment is not None and segment.size < spool.ROTATE_BYTES:
+            return segment
+        fresh = await asyncio.to_thread(spool.create, self._spool_dir)
+        if segment is not None:
+            self._full.append(segment)
+        self._segment = fresh
+        return fresh
+
+    # -- into PostgreSQL ----------------------------------------------------------------------
+
+    async def _drain(self) -> None:
+        try:
+            while self._unsaved:
+                if len(self._unsaved) < self._max_batch:
+                    await asyncio.sleep(DRAIN_GATHER_SECONDS)  # let a bigger batch gather
+                batch = [self._unsaved[i] for i in range(min(len(self._unsaved), self._max_batch))]
+                try:
+                    await self._save([row for row, _ in batch])
+                except Exception:  # kept in the spool; tried again
+                    log.warning("clicks.save_failed", count=len(batch), exc_info=True)
+                    await asyncio.sleep(1.0)
+                    continue
+                for _ in batch:
+                    _, segment = self._unsaved.popleft()
+                    segment.unsaved -= 1
+                for segment in [s for s in self._full if s.unsaved == 0]:
+                    self._full.remove(segment)
+                    segment.delete()
+        finally:
+            self._draining = None
+            if self._unsaved and not asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                self._draining = asyncio.create_task(self._drain())
+            self._note_settled()
+
+    def _note_settled(self) -> None:
+        if not (self._appending or self._syncing or self._unsaved or self._draining):
+            self._settled.set()
+
+    async def _save(self, rows: Sequence[Row]) -> None:
+        """Write clicks to PostgreSQL, one statement per tenant (idempotent on the click id)."""
+        by_tenant: dict[uuid.UUID, list[Row]] = defaultdict(list)
+        for row in rows:
+            by_tenant[row[0].tenant_id].append(row)
+        await asyncio.gather(*(self._write(t, r) for t, r in by_tenant.items()))
+
+    async def _write(self, tenant_id: uuid.UUID, rows: Sequence[Row]) -> None:
+        connection = None
+        try:
+            async with self._connections:
+                connection = self._idle.pop() if self._idle else await self._connect()
+                if connection.tenant_id != tenant_id:
+                    connection.tenant_id = None  # unknown until the setting is confirmed
+                    await connection.raw.execute(
+                        "SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id)
+                    )
+                    connection.tenant_id = tenant_id
+                await repository.insert_clicks(
+                    connection.raw, tenant_id, rows, rate_limit=RATE_LIMIT, rate_window=RATE_WINDOW
+                )
+                self._idle.append(connection)
+        except BaseException:
+            if connection is not None:  # in an unknown state: never reused
+                connection.raw.terminate()
+            raise
 
     async def _connect(self) -> _Connection:
         raw = await asyncpg.connect(
@@ -189,51 +395,34 @@ class ClickRecorder:
         )
         return _Connection(raw)
 
-    async def _flush(self) -> None:
-        try:
-            while self._queue:
-                batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
-                by_tenant: dict[uuid.UUID, list[_Waiting]] = defaultdict(list)
-                for waiting in batch:
-                    by_tenant[waiting[0].tenant_id].append(waiting)
-                await asyncio.gather(*(self._write(t, w) for t, w in by_tenant.items()))
-        finally:
-            # Leave the set at once, not in a done-callback: a click queued between this loop's
-            # last look at the queue and such a callback would find every slot taken and could
-            # wait for a flush that never comes.
-            self._flushing.discard(asyncio.current_task())
-            self._start_flushing()
+    # -- what dead processes left -----------------------------------------------------------
 
-    async def _write(self, tenant_id: uuid.UUID, waiting: Sequence[_Waiting]) -> None:
-        connection = None
-        try:
-            salt = await self._salts.today(waiting[0][0].at)
-            rows = [(visit, *hashes(visit, salt)) for visit, _ in waiting]
-            async with self._connections:
-                connection = self._idle.pop() if self._idle else await self._connect()
-                if connection.tenant_id != tenant_id:
-                    connection.tenant_id = None  # unknown until the setting is confirmed
-                    await connection.raw.execute(
-                        "SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id)
-                    )
-                    connection.tenant_id = tenant_id
-                await repository.insert_clicks(
-                    connection.raw, tenant_id, rows, rate_limit=RATE_LIMIT, rate_window=RATE_WINDOW
-                )
-                self._idle.append(connection)
-        except BaseException as failed:  # cancelled too: no redirect may wait forever
-            if connection is not None:  # in an unknown state: never reused
-                connection.raw.terminate()
-            log.error(
-                "clicks.not_recorded", tenant_id=str(tenant_id), count=len(waiting), exc_info=True
-            )
-            error = failed if isinstance(failed, Exception) else RuntimeError("recording stopped")
-            for _, done in waiting:
-                if not done.done():
-                    done.set_exception(error)
-            if not isinstance(failed, Exception):
+    async def _recover_forever(self) -> None:
+        while True:
+            try:
+                await self.recover()
+            except Exception:
+                log.warning("clicks.recovery_failed", exc_info=True)
+            await asyncio.sleep(self._recover_seconds)
+
+    async def recover(self) -> int:
+        """Write the clicks of every segment no live process holds to PostgreSQL, then delete
+        the segment; returns how many clicks were replayed."""
+        replayed = 0
+        for segment in await asyncio.to_thread(lambda: list(spool.orphans(self._spool_dir))):
+            try:
+                rows = []
+                for n, line in enumerate(await asyncio.to_thread(spool.lines, segment.path), 1):
+                    try:
+                        rows.append(decode(line))
+                    except (ValueError, TypeError):  # torn by the crash: never answered
+                        log.warning("clicks.spool_line_skipped", segment=segment.path.name, line=n)
+                for first in range(0, len(rows), self._max_batch):
+                    await self._save(rows[first : first + self._max_batch])
+            except BaseException:
+                segment.release()
                 raise
-            return
-        for _, done in waiting:
-            if not done.done():
-                done.set_result(None)
+            segment.delete()
+            replayed += len(rows)
+            log.info("clicks.replayed", segment=segment.path.name, count=len(rows))
+        return replayed

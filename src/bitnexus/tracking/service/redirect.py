@@ -2,13 +2,15 @@
 
 A live link (active, to an approved or re-vetted product) answers 302 to its destination with
 the click id (`bnx_cid`), the link's UTMs (unless the destination already has them) and its
-sub-IDs (`bnx_sub1`…) added, once the click is committed. A paused or deleted link, or one to
-a rejected or archived product, answers 302 to the tenant's fallback page; an unknown code, to
-the app's "link not found" page. Never an error page for a visitor.
+sub-IDs (`bnx_sub1`…) added, once the click is durable (in the recorder's write-ahead file).
+A paused or deleted link, or one to a rejected or archived product, answers 302 to the
+tenant's fallback page; an unknown code, to the app's "link not found" page. Never an error
+page for a visitor.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 import uuid
@@ -27,7 +29,7 @@ from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.tenants import repository as tenants
 from bitnexus.tracking import repository
 from bitnexus.tracking.models import LinkStatus
-from bitnexus.tracking.service.clicks import ClickRecorder, Visit, bot_reason
+from bitnexus.tracking.service.clicks import ClickRecorder, Visit, bot_reason, new_click_id
 
 log = structlog.get_logger(__name__)
 
@@ -49,23 +51,36 @@ class Target:
 
 
 class LinkResolver:
-    """What a link code or alias leads to, remembered for `link_cache_seconds`."""
+    """What a link code or alias leads to, remembered for `link_cache_seconds`. When that is on,
+    the visits that find a key missing or expired at once share one lookup (a busy link's
+    entry expiring used to send every visit in flight to the database, each on a connection of
+    its own)."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self._db = db
         self._ttl = settings.link_cache_seconds
         self._cache: dict[tuple[str, ...], tuple[float, Target | None]] = {}
+        self._loading: dict[tuple[str, ...], asyncio.Future[Target | None]] = {}
 
     async def resolve(self, *key: str) -> Target | None:
         now = time.monotonic()
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
+        if self._ttl <= 0:
+            return await self._load(key)
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load_and_keep(key, now))
+            self._loading[key] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(key, None))
+        return await asyncio.shield(loading)  # a visitor who leaves cancels no one else's wait
+
+    async def _load_and_keep(self, key: tuple[str, ...], now: float) -> Target | None:
         target = await self._load(key)
-        if self._ttl > 0:
-            if len(self._cache) > 100_000:
-                self._cache.clear()
-            self._cache[key] = (now + self._ttl, target)
+        if len(self._cache) > 100_000:
+            self._cache.clear()
+        self._cache[key] = (now + self._ttl, target)
         return target
 
     async def _load(self, key: tuple[str, ...]) -> Target | None:
@@ -169,7 +184,7 @@ async def follow(
         return _redirect(NOT_FOUND_PAGE)
     if not target.live:
         return _redirect(target.fallback)
-    click_id = uuid.uuid4()
+    click_id = new_click_id()
     known = request.cookies.get(VISITOR_COOKIE, "")
     visitor = known if 16 <= len(known) <= 64 and known.isalnum() else secrets.token_hex(16)
     headers = request.headers

@@ -1,0 +1,86 @@
+"""The clicks' write-ahead file: segments a live process holds are left alone; those of a dead
+one are replayed into PostgreSQL (a torn last line skipped) and deleted."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bitnexus.core.db import Database
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.tracking.service import clicks, spool
+from tests.catalog.support import Program
+from tests.tracking.test_redirect import _browser_visit, _live_link
+
+
+def test_a_held_segment_is_nobodys_orphan_and_a_released_one_is(tmp_path: Path) -> None:
+    held, left = spool.create(tmp_path), spool.create(tmp_path)
+    left.append(b"x\n")
+    left.release()
+    try:
+        [orphan] = list(spool.orphans(tmp_path))
+        assert orphan.path == left.path
+        assert list(spool.orphans(tmp_path)) == []  # this caller holds it now
+        orphan.delete()
+        assert not left.path.exists()
+        assert [p.name for p in tmp_path.iterdir()] == [held.path.name]
+    finally:
+        held.delete()
+
+
+def test_a_click_line_keeps_everything_but_the_address() -> None:
+    visit = _browser_visit(uuid.uuid4(), str(uuid.uuid4()), 9)
+    row = (visit, b"\x01" * 16, b"\x02" * 16)
+    line = clicks.encode(row)
+    assert visit.ip.encode() not in line
+    again, ip_hash, visitor_hash = clicks.decode(line)
+    assert (ip_hash, visitor_hash) == (b"\x01" * 16, b"\x02" * 16)
+    assert (again.id, again.link_id, again.at, again.user_agent) == (
+        visit.id,
+        visit.link_id,
+        visit.at,
+        visit.user_agent,
+    )
+    assert again.ip == ""
+
+
+def test_click_ids_are_time_ordered_uuid7s() -> None:
+    first, second = clicks.new_click_id(), clicks.new_click_id()
+    assert (first.version, first.variant) == (7, uuid.RFC_4122)
+    assert first != second
+    made = clicks.click_time(first)
+    assert made is not None
+    assert clicks.click_time(uuid.uuid4()) is None
+
+
+async def test_a_dead_processs_clicks_are_replayed_once_and_its_segment_deleted(
+    program: Program, db_urls: DatabaseUrls, owner_engine: Engine, tmp_path: Path
+) -> None:
+    link = await _live_link(program)
+    with owner_engine.connect() as conn:
+        tenant_id = conn.execute(
+            text("SELECT tenant_id FROM links WHERE id = :l"), {"l": link["id"]}
+        ).scalar_one()
+    rows = [
+        (_browser_visit(tenant_id, link["id"], n), b"\x03" * 16, bytes([n]) * 16) for n in range(5)
+    ]
+    dead = spool.create(tmp_path)
+    dead.append(b"".join(clicks.encode(r) for r in rows) + b'["torn by the crash')
+    dead.release()
+    db = Database(db_urls.app, pool_size=1)
+    recorder = clicks.ClickRecorder(db, tmp_path)
+    try:
+        assert await recorder.recover() == 5
+        assert await recorder.recover() == 0
+    finally:
+        await recorder.close()
+        await db.dispose()
+    assert list(tmp_path.glob("*.spool")) == []  # noqa: ASYNC240
+    with owner_engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT id FROM clicks WHERE link_id = :l"), {"l": link["id"]}
+        ).scalars()
+        assert set(stored) == {r[0].id for r in rows}
