@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -124,6 +125,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         # long as the process: keep it out of the cyclic collector, whose full passes walked it
         # all and held every request for over 100 ms (the redirect's p99 went 145 -> 20 ms).
         gc.freeze()
+        # The click spool's fdatasync runs in a worker thread, which must take the GIL back
+        # from the busy event loop to hand its result over: at CPython's default of 5 ms per
+        # switch that wait, not the disk, set the redirect's pace (+25% req/s at 0.5 ms).
+        sys.setswitchinterval(0.0005)
         try:
             yield
         finally:
@@ -148,7 +153,6 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(tracking_api.RedirectsFirst)  # inside the request context: added first
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(ops_api.health_router)
     app.router.routes.extend(tracking_api.REDIRECT_ROUTES)
@@ -156,6 +160,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     app.include_router(api_router())
     _mount_docs(app)
     _mount_spa(app, settings.frontend_dist)
+    # Redirects are answered in front of every other layer (tracking.api.RedirectsFirst).
+    app.middleware_stack = tracking_api.RedirectsFirst(app.build_middleware_stack(), app.state)
     return app
 
 

@@ -18,7 +18,6 @@ import psycopg
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from starlette.requests import Request
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
@@ -283,20 +282,21 @@ async def test_cached_links_follow_a_pause_within_the_cache_time(
 
 
 def test_country_comes_from_the_proxy_header_else_from_the_address_offline() -> None:
-    def request(**headers: str) -> Request:
-        raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
-        return Request({"type": "http", "method": "GET", "path": "/", "headers": raw})
+    def headers(**given: str) -> dict[str, str]:
+        raw = [(k.lower().encode(), v.encode()) for k, v in given.items()]
+        scope = {"type": "http", "method": "GET", "path": "/", "headers": raw}
+        return redirect.Arrival.of(scope, header).headers
 
     # behind a trusted proxy: its header, whatever the (proxy's) address
     header = "CF-IPCountry"
-    assert redirect._country(request(**{header: "se"}), header, "81.2.69.142") == "SE"
-    assert redirect._country(request(**{header: "XX"}), header, "81.2.69.142") is None
-    assert redirect._country(request(), header, "81.2.69.142") is None
+    assert redirect._country(headers(**{header: "se"}), header, "81.2.69.142") == "SE"
+    assert redirect._country(headers(**{header: "XX"}), header, "81.2.69.142") is None
+    assert redirect._country(headers(), header, "81.2.69.142") is None
     # facing visitors directly: the registry's country of the address, IPv4 or IPv6
-    assert redirect._country(request(**{header: "SE"}), None, "81.2.69.142") == "GB"
-    assert redirect._country(request(), None, "2001:4860:4860::8888") == "US"
+    assert redirect._country(headers(**{header: "SE"}), None, "81.2.69.142") == "GB"
+    assert redirect._country(headers(), None, "2001:4860:4860::8888") == "US"
     for unknown in ("127.0.0.1", "10.1.2.3", "", "not-an-address"):
-        assert redirect._country(request(), None, unknown) is None
+        assert redirect._country(headers(), None, unknown) is None
 
 
 async def test_clients_clicking_again_at_once_are_never_left_waiting(
@@ -471,3 +471,29 @@ def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield node
     for child in node.get("Plans", []):
         yield from _nodes(child)
+
+
+async def test_a_redirect_that_fails_is_logged_and_answered_500_and_the_router_also_redirects(
+    program: Program, make_client: ClientFactory, app: FastAPI, monkeypatch: Any
+) -> None:
+    link = await _live_link(program)
+
+    async def broken(*key: str) -> None:
+        raise RuntimeError("database unreachable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(app.state.links, "resolve", broken)
+        r = await _visit(make_client(), f"/r/{link['code']}", **{"x-request-id": "trace-500"})
+    assert r.status_code == 500
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.headers["x-request-id"] == "trace-500"
+
+    # the router's own route for the same path (an app without RedirectsFirst in front)
+    async def router_only(scope: Any, receive: Any, send: Any) -> None:
+        await app.router({**scope, "app": app}, receive, send)
+
+    transport = httpx.ASGITransport(app=router_only)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as router:
+        r = await _visit(router, f"/r/{link['code']}")
+    assert r.status_code == 302
+    assert "bnx_cid=" in r.headers["location"]

@@ -24,6 +24,7 @@ CSP = (
 )
 # Swagger UI boots from one inline script; only the docs page gets that allowance.
 DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+_CSP, _DOCS_CSP = CSP.encode(), DOCS_CSP.encode()
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -120,6 +121,36 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unhandled_error)
 
 
+def request_id_of(raw_headers: list[tuple[bytes, bytes]]) -> str:
+    """The caller's `X-Request-ID` (at most 64 characters), else a new one."""
+    for name, value in raw_headers:
+        if name == b"x-request-id":
+            return value.decode("latin-1")[:64] or uuid.uuid4().hex
+    return uuid.uuid4().hex
+
+
+def context_headers(path: str, request_id: str) -> list[tuple[bytes, bytes]]:
+    """The headers every answer carries: security headers, the CSP and the request id."""
+    return [
+        *SECURITY_HEADERS,
+        (b"content-security-policy", _DOCS_CSP if path == "/api/docs" else _CSP),
+        (b"x-request-id", request_id.encode()),
+    ]
+
+
+def log_request(scope: Scope, status: int, started: float) -> None:
+    """The access log line of a request."""
+    route = scope.get("route")
+    log.info(
+        "http.request",
+        method=scope["method"],
+        path=scope["path"],
+        route=getattr(route, "path", None),
+        status=status,
+        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+
+
 class RequestContextMiddleware:
     """Request id, one access log line per request, security headers, and a body size cap."""
 
@@ -133,22 +164,16 @@ class RequestContextMiddleware:
             return
         started = time.perf_counter()
         headers = dict(scope["headers"])
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        request_id = request_id_of(scope["headers"])
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status_holder = {"status": 500}
-        path: str = scope["path"]
-        csp = (DOCS_CSP if path == "/api/docs" else CSP).encode()
+        added = context_headers(scope["path"], request_id)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    *SECURITY_HEADERS,
-                    (b"content-security-policy", csp),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                message["headers"] = [*message.get("headers", []), *added]
             await send(message)
 
         declared = headers.get(b"content-length")
@@ -161,15 +186,7 @@ class RequestContextMiddleware:
             else:
                 await self.app(scope, self._limited(receive), send_wrapper)
         finally:
-            route = scope.get("route")
-            log.info(
-                "http.request",
-                method=scope["method"],
-                path=path,
-                route=getattr(route, "path", None),
-                status=status_holder["status"],
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            )
+            log_request(scope, status_holder["status"], started)
 
     def _limited(self, receive: Receive) -> Receive:
         seen = 0

@@ -14,14 +14,15 @@ import asyncio
 import secrets
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import iptocc
 import pycountry
 import structlog
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.requests import cookie_parser
+from starlette.types import Scope
 
 from bitnexus.catalog.models import ProductStatus
 from bitnexus.core.config import Settings
@@ -135,13 +136,38 @@ def _with_params(url: str, params: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _country(request: Request, header: str | None, ip: str) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """What a redirect reads of its request, taken from the ASGI scope in one pass."""
+
+    method: str
+    ip: str
+    headers: dict[str, str]  # only the ones a redirect reads, names in lower case
+
+    @classmethod
+    def of(cls, scope: Scope, country_header: str | None) -> Arrival:
+        wanted = _WANTED if country_header is None else {*_WANTED, country_header.lower()}
+        headers = {}
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1")
+            if name in wanted:
+                headers[name] = raw_value.decode("latin-1")
+        client = scope.get("client")
+        return cls(scope["method"], client[0] if client else "", headers)
+
+
+_WANTED = frozenset(
+    {"user-agent", "referer", "cookie", "purpose", "sec-purpose", "x-moz", "x-purpose"}
+)
+
+
+def _country(headers: Mapping[str, str], header: str | None, ip: str) -> str | None:
     """The visitor's country (ISO 3166 alpha-2): from the header of the trusted proxy in front
     when one is configured (the address is then the proxy's), else looked up offline from the
     address (the country a Regional Internet Registry assigned its block to, from `iptocc`'s
     bundled data: no network, no account). None when unknown (private ranges, `XX`, `T1`)."""
     if header is not None:
-        code = request.headers.get(header, "").strip().upper()
+        code = headers.get(header.lower(), "").strip().upper()
     else:
         code = (iptocc.country_code(ip) if ip else None) or ""
     return code if len(code) == 2 and pycountry.countries.get(alpha_2=code) else None
@@ -154,15 +180,15 @@ def _cookie(name: str, value: str, max_age: int, secure: bool) -> tuple[bytes, b
     )
 
 
-def _redirect(location: str, *cookies: tuple[bytes, bytes]) -> Response:
-    response = Response(status_code=302)
-    response.raw_headers += [
+def _redirect(location: str, *cookies: tuple[bytes, bytes]) -> list[tuple[bytes, bytes]]:
+    """The headers of a 302 to `location` (setting `cookies`)."""
+    return [
         (b"location", location.encode()),
         (b"cache-control", b"no-store"),
         (b"referrer-policy", b"no-referrer-when-downgrade"),
+        (b"content-length", b"0"),
         *cookies,
     ]
-    return response
 
 
 def _with_click(destination: str, click: str) -> str:
@@ -172,34 +198,34 @@ def _with_click(destination: str, click: str) -> str:
 
 
 async def follow(
-    request: Request,
+    arrival: Arrival,
     key: tuple[str, ...],
     *,
     resolver: LinkResolver,
     recorder: ClickRecorder,
     settings: Settings,
-) -> Response:
+) -> list[tuple[bytes, bytes]]:
+    """Where the link `key` sends this visitor: the headers of the 302 (its click recorded)."""
     target = await resolver.resolve(*key)
     if target is None:
         return _redirect(NOT_FOUND_PAGE)
     if not target.live:
         return _redirect(target.fallback)
     click_id = new_click_id()
-    known = request.cookies.get(VISITOR_COOKIE, "")
+    headers = arrival.headers
+    known = cookie_parser(headers.get("cookie", "")).get(VISITOR_COOKIE, "")
     visitor = known if 16 <= len(known) <= 64 and known.isalnum() else secrets.token_hex(16)
-    headers = request.headers
-    ip = request.client.host if request.client else ""
     visit = Visit(
         id=click_id,
         tenant_id=target.tenant_id,
         link_id=target.link_id,
         at=utcnow(),
-        ip=ip,
+        ip=arrival.ip,
         visitor_id=visitor,
         user_agent=headers.get("user-agent", ""),
         referrer=headers.get("referer"),
-        country=_country(request, settings.country_header, ip),
-        bot_reason=bot_reason(request.method, headers),
+        country=_country(headers, settings.country_header, arrival.ip),
+        bot_reason=bot_reason(arrival.method, headers),
     )
     try:
         await recorder.record(visit)
