@@ -3,9 +3,11 @@ one are replayed into PostgreSQL (a torn last line skipped) and deleted."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -84,3 +86,46 @@ async def test_a_dead_processs_clicks_are_replayed_once_and_its_segment_deleted(
             text("SELECT id FROM clicks WHERE link_id = :l"), {"l": link["id"]}
         ).scalars()
         assert set(stored) == {r[0].id for r in rows}
+
+
+async def test_while_postgresql_is_down_clicks_pile_up_on_disk_not_in_memory(
+    program: Program,
+    db_urls: DatabaseUrls,
+    owner_engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Redirects are still answered; past `max_unsaved` waiting clicks the recorder lets go of
+    their segments (memory stays bounded) and `recover` stores them once PostgreSQL is back."""
+    link = await _live_link(program)
+    with owner_engine.connect() as conn:
+        tenant_id = conn.execute(
+            text("SELECT tenant_id FROM links WHERE id = :l"), {"l": link["id"]}
+        ).scalar_one()
+    db = Database(db_urls.app, pool_size=1)
+    recorder = clicks.ClickRecorder(db, tmp_path, max_unsaved=10, recover_seconds=3600)
+    save, down = recorder._save, True
+
+    async def save_unless_down(rows: list[clicks.Row]) -> None:
+        if down:
+            raise ConnectionError("PostgreSQL is down")
+        await save(rows)
+
+    monkeypatch.setattr(recorder, "_save", save_unless_down)
+    visits = [_browser_visit(tenant_id, link["id"], n) for n in range(40)]
+    try:
+        for first in range(0, 40, 8):  # every redirect answered, PostgreSQL or not
+            await asyncio.wait_for(
+                asyncio.gather(*(recorder.record(v) for v in visits[first : first + 8])), 10
+            )
+        down = False
+        assert await recorder.recover() >= 30  # left on disk, not held in memory
+        await asyncio.wait_for(recorder.settled(), 10)
+    finally:
+        await recorder.close()
+        await db.dispose()
+    with owner_engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT id FROM clicks WHERE link_id = :l"), {"l": link["id"]}
+        ).scalars()
+        assert set(stored) == {v.id for v in visits}

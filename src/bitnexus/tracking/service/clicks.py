@@ -218,6 +218,7 @@ class ClickRecorder:
         spool_dir: Path,
         *,
         max_batch: int = 2000,
+        max_unsaved: int = 200_000,
         in_flight: int = 3,
         recover_seconds: float = 60.0,
     ) -> None:
@@ -226,6 +227,8 @@ class ClickRecorder:
         self._salts = Salts(db)
         self._spool_dir = spool_dir
         self._max_batch = max_batch
+        self._max_unsaved = max_unsaved
+        self._handoffs = 0  # times the waiting clicks were left to `recover`
         self._recover_seconds = recover_seconds
         self._segment: spool.Segment | None = None
         self._full: list[spool.Segment] = []  # rotated, waiting for their clicks to be saved
@@ -304,6 +307,8 @@ class ClickRecorder:
                     continue
                 segment.unsaved += len(group)
                 self._unsaved.extend((row, segment) for row, _ in group)
+                if len(self._unsaved) > self._max_unsaved:
+                    self._hand_off()
                 for _, done in group:
                     if not done.done():
                         done.set_result(None)
@@ -333,12 +338,15 @@ class ClickRecorder:
                 if len(self._unsaved) < self._max_batch:
                     await asyncio.sleep(DRAIN_GATHER_SECONDS)  # let a bigger batch gather
                 batch = [self._unsaved[i] for i in range(min(len(self._unsaved), self._max_batch))]
+                handoffs = self._handoffs
                 try:
                     await self._save([row for row, _ in batch])
                 except Exception:  # kept in the spool; tried again
                     log.warning("clicks.save_failed", count=len(batch), exc_info=True)
                     await asyncio.sleep(1.0)
                     continue
+                if handoffs != self._handoffs:
+                    continue  # the batch was left to `recover` meanwhile (stored twice: harmless)
                 for _ in batch:
                     _, segment = self._unsaved.popleft()
                     segment.unsaved -= 1
@@ -350,6 +358,20 @@ class ClickRecorder:
             if self._unsaved and not asyncio.current_task().cancelling():  # type: ignore[union-attr]
                 self._draining = asyncio.create_task(self._drain())
             self._note_settled()
+
+    def _hand_off(self) -> None:
+        """Too many clicks wait for PostgreSQL (it is down or slow): let go of their segments
+        and forget them, so memory stays bounded; `recover` replays them from disk."""
+        segments = {segment for _, segment in self._unsaved}
+        log.warning("clicks.left_to_recovery", count=len(self._unsaved), segments=len(segments))
+        self._unsaved.clear()
+        self._handoffs += 1
+        for segment in segments:
+            if segment is self._segment:
+                self._segment = None  # the next group starts a new one
+            if segment in self._full:
+                self._full.remove(segment)
+            segment.release()
 
     def _note_settled(self) -> None:
         if not (self._appending or self._syncing or self._unsaved or self._draining):
