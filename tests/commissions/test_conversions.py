@@ -4,6 +4,7 @@ maturing, coupons, API-key auth and isolation."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import uuid
 
@@ -14,11 +15,12 @@ from sqlalchemy.engine import Engine
 from bitnexus.commissions import jobs
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.tracking.service.clicks import Visit, new_click_id
+from bitnexus.tracking.service.clicks import new_click_id
 from tests.accounts.factories import signup_affiliate
 from tests.catalog.support import Program, new_program
-from tests.commissions.support import BROWSER, api_key, bearer, open_shop, settings
+from tests.commissions.support import api_key, bearer, open_shop, settings
 from tests.conftest import ClientFactory
+from tests.tracking.support import browser_visit, tenant_of
 
 
 def _later(days: float) -> dt.datetime:
@@ -437,26 +439,12 @@ async def test_a_sale_reported_before_its_click_reaches_the_database_waits_for_i
     vendor reports in the instant before the click reaches PostgreSQL still finds it. A click
     id that is not a young UUIDv7 is not waited for."""
     shop = await open_shop(program, make_client)
-    with owner_engine.connect() as conn:
-        tenant_id, link_id = conn.execute(
-            text("SELECT tenant_id, id FROM links WHERE id = :l"), {"l": shop.link["id"]}
-        ).one()
+    tenant_id = tenant_of(owner_engine, shop.link)
     click_id = new_click_id()
 
     async def click_arrives_late() -> None:
         await asyncio.sleep(0.4)
-        visit = Visit(
-            id=click_id,
-            tenant_id=tenant_id,
-            link_id=link_id,
-            at=dt.datetime.now(dt.UTC),
-            ip="203.0.113.50",
-            visitor_id="latevisitor00000",
-            user_agent=BROWSER,
-            referrer=None,
-            country=None,
-            bot_reason=None,
-        )
+        visit = dataclasses.replace(browser_visit(tenant_id, shop.link["id"], 50), id=click_id)
         await app.state.clicks.record(visit)
 
     r, _ = await asyncio.gather(

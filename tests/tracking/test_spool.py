@@ -15,7 +15,7 @@ from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.tracking.service import clicks, spool
 from tests.catalog.support import Program
-from tests.tracking.test_redirect import _browser_visit, _live_link
+from tests.tracking.support import browser_visit, live_link, tenant_of
 
 
 def test_a_held_segment_is_nobodys_orphan_and_a_released_one_is(tmp_path: Path) -> None:
@@ -34,7 +34,7 @@ def test_a_held_segment_is_nobodys_orphan_and_a_released_one_is(tmp_path: Path) 
 
 
 def test_a_click_line_keeps_everything_but_the_address() -> None:
-    visit = _browser_visit(uuid.uuid4(), str(uuid.uuid4()), 9)
+    visit = browser_visit(uuid.uuid4(), str(uuid.uuid4()), 9)
     row = (visit, b"\x01" * 16, b"\x02" * 16)
     line = clicks.encode(row)
     assert visit.ip.encode() not in line
@@ -61,13 +61,10 @@ def test_click_ids_are_time_ordered_uuid7s() -> None:
 async def test_a_dead_processs_clicks_are_replayed_once_and_its_segment_deleted(
     program: Program, db_urls: DatabaseUrls, owner_engine: Engine, tmp_path: Path
 ) -> None:
-    link = await _live_link(program)
-    with owner_engine.connect() as conn:
-        tenant_id = conn.execute(
-            text("SELECT tenant_id FROM links WHERE id = :l"), {"l": link["id"]}
-        ).scalar_one()
+    link = await live_link(program)
+    tenant_id = tenant_of(owner_engine, link)
     rows = [
-        (_browser_visit(tenant_id, link["id"], n), b"\x03" * 16, bytes([n]) * 16) for n in range(5)
+        (browser_visit(tenant_id, link["id"], n), b"\x03" * 16, bytes([n]) * 16) for n in range(5)
     ]
     dead = spool.create(tmp_path)
     dead.append(b"".join(clicks.encode(r) for r in rows) + b'["torn by the crash')
@@ -97,11 +94,8 @@ async def test_while_postgresql_is_down_clicks_pile_up_on_disk_not_in_memory(
 ) -> None:
     """Redirects are still answered; past `max_unsaved` waiting clicks the recorder lets go of
     their segments (memory stays bounded) and `recover` stores them once PostgreSQL is back."""
-    link = await _live_link(program)
-    with owner_engine.connect() as conn:
-        tenant_id = conn.execute(
-            text("SELECT tenant_id FROM links WHERE id = :l"), {"l": link["id"]}
-        ).scalar_one()
+    link = await live_link(program)
+    tenant_id = tenant_of(owner_engine, link)
     db = Database(db_urls.app, pool_size=1)
     recorder = clicks.ClickRecorder(db, tmp_path, max_unsaved=10, recover_seconds=3600)
     save, down = recorder._save, True
@@ -112,7 +106,7 @@ async def test_while_postgresql_is_down_clicks_pile_up_on_disk_not_in_memory(
         await save(rows)
 
     monkeypatch.setattr(recorder, "_save", save_unless_down)
-    visits = [_browser_visit(tenant_id, link["id"], n) for n in range(40)]
+    visits = [browser_visit(tenant_id, link["id"], n) for n in range(40)]
     try:
         for first in range(0, 40, 8):  # every redirect answered, PostgreSQL or not
             await asyncio.wait_for(

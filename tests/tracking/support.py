@@ -1,0 +1,50 @@
+"""What the tracking tests share: a live link, a browser's click on it, the link's tenant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bitnexus.tracking.service import clicks
+from tests.catalog.support import Program
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/150 Safari/537.36"
+
+
+async def live_link(program: Program, **body: Any) -> dict[str, Any]:
+    product = await program.approved(landing_url="https://shop.example/course?ref=list")
+    r = await program.affiliate.client.post(
+        "/api/v1/links",
+        json={"product_id": product["id"], **body},
+        headers=program.affiliate.headers,
+    )
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def browser_visit(tenant_id: uuid.UUID, link_id: str, n: int) -> clicks.Visit:
+    """Visitor `n`'s click on a link, now, as the redirect would hand it to the recorder."""
+    return clicks.Visit(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        link_id=uuid.UUID(link_id),
+        at=dt.datetime.now(dt.UTC),
+        ip=f"198.51.100.{n}",
+        visitor_id=f"{n:020d}",
+        user_agent=BROWSER,
+        referrer=None,
+        country=None,
+        bot_reason=None,
+    )
+
+
+def tenant_of(owner_engine: Engine, link: dict[str, Any]) -> uuid.UUID:
+    with owner_engine.connect() as conn:
+        tenant_id: uuid.UUID = conn.execute(
+            text("SELECT tenant_id FROM links WHERE id = :l"), {"l": link["id"]}
+        ).scalar_one()
+    return tenant_id
