@@ -66,25 +66,24 @@ async def _seed(settings: Settings) -> Seeded:
                     created_at=utcnow(),
                 )
             )
-        spool = tempfile.TemporaryDirectory(prefix="bitnexus-bench-clicks-")
-        recorder = ClickRecorder(db, Path(spool.name))
         click = uuid.uuid4()
-        await recorder.record(
-            Visit(
-                id=click,
-                tenant_id=program.tenant_id,
-                link_id=program.link_id,
-                at=utcnow(),
-                ip="203.0.113.9",
-                visitor_id="benchvisitor0000",
-                user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/150.0",
-                referrer=None,
-                country=None,
-                bot_reason=None,
+        with tempfile.TemporaryDirectory(prefix="bitnexus-bench-clicks-") as spool:
+            recorder = ClickRecorder(db, Path(spool))
+            await recorder.record(
+                Visit(
+                    id=click,
+                    tenant_id=program.tenant_id,
+                    link_id=program.link_id,
+                    at=utcnow(),
+                    ip="203.0.113.9",
+                    visitor_id="benchvisitor0000",
+                    user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/150.0",
+                    referrer=None,
+                    country=None,
+                    bot_reason=None,
+                )
             )
-        )
-        await recorder.close()
-        spool.cleanup()
+            await recorder.close()
         return Seeded(program.tenant_id, click, str(token))
     finally:
         await db.dispose()

@@ -8,7 +8,7 @@ import os
 import sys
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -92,25 +92,10 @@ def serve(
             _print_logins(settings, logins)
         _print_running(settings, workers)
         uvicorn.run(
-            "bitnexus.app:from_environment",
-            factory=True,
-            workers=workers,
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            proxy_headers=False,
-            server_header=False,
+            "bitnexus.app:from_environment", factory=True, workers=workers, **_uvicorn(settings)
         )
         return
-    config = uvicorn.Config(
-        create_app(settings, urls),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,  # ours is richer (RequestContextMiddleware)
-        proxy_headers=False,
-        server_header=False,
-    )
+    config = uvicorn.Config(create_app(settings, urls), **_uvicorn(settings))
     server = uvicorn.Server(config)
 
     async def run() -> None:
@@ -126,6 +111,18 @@ def serve(
     # uvicorn's own loop choice (uvloop when installed), as `uvicorn.run` would make it
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(run())
+
+
+def _uvicorn(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves the app, with one worker or several."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,  # ours (configure_logging)
+        "access_log": False,  # ours is richer (core.http)
+        "proxy_headers": False,
+        "server_header": False,
+    }
 
 
 def _print_running(settings: Settings, workers: int) -> None:

@@ -236,8 +236,6 @@ async def seed_links(db: Database) -> None:
             )
             session.add(link)
             links.append(link)
-    spool = tempfile.TemporaryDirectory(prefix="bitnexus-demo-clicks-")
-    recorder = ClickRecorder(db, Path(spool.name))
     visits = [
         Visit(
             id=uuid.uuid4(),
@@ -253,11 +251,12 @@ async def seed_links(db: Database) -> None:
         )
         for i in range(14)
     ]
-    try:
-        await asyncio.gather(*(recorder.record(v) for v in visits))
-    finally:
-        await recorder.close()
-        spool.cleanup()
+    with tempfile.TemporaryDirectory(prefix="bitnexus-demo-clicks-") as spool:
+        recorder = ClickRecorder(db, Path(spool))
+        try:
+            await asyncio.gather(*(recorder.record(v) for v in visits))
+        finally:
+            await recorder.close()
 
 
 async def seed_catalog(db: Database) -> None:

@@ -123,3 +123,35 @@ async def test_while_postgresql_is_down_clicks_pile_up_on_disk_not_in_memory(
             text("SELECT id FROM clicks WHERE link_id = :l"), {"l": link["id"]}
         ).scalars()
         assert set(stored) == {v.id for v in visits}
+
+
+async def test_a_replay_that_fails_leaves_every_dead_segment_for_the_next_try(
+    program: Program,
+    db_urls: DatabaseUrls,
+    owner_engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    link = await live_link(program)
+    tenant_id = tenant_of(owner_engine, link)
+    for first in (0, 3):  # two dead processes' segments, three clicks each
+        dead = spool.create(tmp_path)
+        rows = [browser_visit(tenant_id, link["id"], n) for n in range(first, first + 3)]
+        dead.append(b"".join(clicks.encode((v, b"\x04" * 16, b"\x05" * 16)) for v in rows))
+        dead.release()
+    db = Database(db_urls.app, pool_size=1)
+    recorder = clicks.ClickRecorder(db, tmp_path)
+    save = recorder._save
+
+    async def down(rows: list[clicks.Row]) -> None:
+        raise ConnectionError("PostgreSQL is down")
+
+    try:
+        monkeypatch.setattr(recorder, "_save", down)
+        with pytest.raises(ConnectionError):
+            await recorder.recover()
+        monkeypatch.setattr(recorder, "_save", save)
+        assert await recorder.recover() == 6  # neither segment is still held by the failed try
+    finally:
+        await recorder.close()
+        await db.dispose()

@@ -163,7 +163,7 @@ class RedirectsFirst:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         scope["route"] = REDIRECT_ROUTES[len(key) - 1]  # for the access log
-        status, headers, body = await answer(scope, key, self.state, request_id=request_id)
+        status, headers, body = await answer(scope, key, self.state)
         await send(
             {
                 "type": "http.response.start",
@@ -176,7 +176,7 @@ class RedirectsFirst:
 
 
 async def answer(
-    scope: Scope, key: tuple[str, ...], state: State, *, request_id: str = ""
+    scope: Scope, key: tuple[str, ...], state: State
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """A redirect's status, headers and body; an unexpected error is logged and answered 500."""
     try:
@@ -188,7 +188,7 @@ async def answer(
             settings=state.settings,
         )
     except Exception:
-        log.exception("http.unhandled_error", path=scope["path"], request_id=request_id)
+        log.exception("http.unhandled_error", path=scope["path"])  # the request id: in context
         failed = problem_response(
             500, "Internal server error", "Something went wrong on our side; it has been logged."
         )

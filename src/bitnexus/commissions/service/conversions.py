@@ -114,8 +114,8 @@ async def _click(session: AsyncSession, click_id: uuid.UUID) -> Click | None:
     PostgreSQL yet: a redirect is answered once its click is in the recorder's write-ahead
     file, and the recorder saves it to PostgreSQL a moment later."""
     click = await repository.click(session, click_id)
-    made = click_time(click_id)
-    if click is not None or made is None or not utcnow() - CLICK_SETTLE < made < utcnow() + _SKEW:
+    made, now = click_time(click_id), utcnow()
+    if click is not None or made is None or not now - CLICK_SETTLE < made < now + _SKEW:
         return click
     while click is None and utcnow() < made + CLICK_SETTLE:
         await asyncio.sleep(0.02)

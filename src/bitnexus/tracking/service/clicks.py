@@ -431,8 +431,10 @@ class ClickRecorder:
         """Write the clicks of every segment no live process holds to PostgreSQL, then delete
         the segment; returns how many clicks were replayed."""
         replayed = 0
-        for segment in await asyncio.to_thread(lambda: list(spool.orphans(self._spool_dir))):
-            try:
+        taken = await asyncio.to_thread(lambda: list(spool.orphans(self._spool_dir)))
+        try:
+            while taken:
+                segment = taken[0]
                 rows = []
                 for n, line in enumerate(await asyncio.to_thread(spool.lines, segment.path), 1):
                     try:
@@ -441,10 +443,10 @@ class ClickRecorder:
                         log.warning("clicks.spool_line_skipped", segment=segment.path.name, line=n)
                 for first in range(0, len(rows), self._max_batch):
                     await self._save(rows[first : first + self._max_batch])
-            except BaseException:
+                taken.pop(0).delete()
+                replayed += len(rows)
+                log.info("clicks.replayed", segment=segment.path.name, count=len(rows))
+        finally:
+            for segment in taken:  # not replayed (PostgreSQL failed): left for the next try
                 segment.release()
-                raise
-            segment.delete()
-            replayed += len(rows)
-            log.info("clicks.replayed", segment=segment.path.name, count=len(rows))
         return replayed

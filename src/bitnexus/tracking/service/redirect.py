@@ -11,6 +11,7 @@ page for a visitor.
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 import time
 import uuid
@@ -146,7 +147,7 @@ class Arrival:
 
     @classmethod
     def of(cls, scope: Scope, country_header: str | None) -> Arrival:
-        wanted = _WANTED if country_header is None else {*_WANTED, country_header.lower()}
+        wanted = _wanted(country_header)
         headers = {}
         for raw_name, raw_value in scope["headers"]:
             name = raw_name.decode("latin-1")
@@ -156,9 +157,11 @@ class Arrival:
         return cls(scope["method"], client[0] if client else "", headers)
 
 
-_WANTED = frozenset(
-    {"user-agent", "referer", "cookie", "purpose", "sec-purpose", "x-moz", "x-purpose"}
-)
+@functools.cache
+def _wanted(country_header: str | None) -> frozenset[str]:
+    """The headers a redirect reads: the bot rules', the visitor's, the country's."""
+    read = {"user-agent", "referer", "cookie", "purpose", "sec-purpose", "x-moz", "x-purpose"}
+    return frozenset({*read, country_header.lower()} if country_header else read)
 
 
 def _country(headers: Mapping[str, str], header: str | None, ip: str) -> str | None:

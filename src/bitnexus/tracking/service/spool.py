@@ -14,7 +14,7 @@ import fcntl
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 SUFFIX = ".spool"
@@ -35,7 +35,7 @@ class Segment:
     fd: int
     size: int = 0
     unsaved: int = 0  # clicks written here that PostgreSQL may not have yet
-    closed: bool = field(default=False)
+    closed: bool = False
 
     def append(self, data: bytes) -> None:
         """Write `data` and wait until it is on disk (blocking: run it in a thread)."""
