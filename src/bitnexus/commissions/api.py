@@ -15,7 +15,7 @@ from starlette.routing import Route
 from bitnexus.accounts.deps import CurrentPrincipal
 from bitnexus.apikeys import service as apikeys
 from bitnexus.apikeys.models import Mode, Scope
-from bitnexus.commissions.deps import SaleReporter
+from bitnexus.commissions.deps import SaleCredentials, SaleReporter, report_sale
 from bitnexus.commissions.errors import (
     ConversionConflict,
     ConversionNotFound,
@@ -75,11 +75,11 @@ PageLimit = Annotated[int, Query(ge=1, le=100)]
     },
 )
 async def report_conversion(
-    body: ConversionCreate, reporter: SaleReporter, session: SessionDep, response: Response
+    body: ConversionCreate, credentials: SaleCredentials, request: Request, response: Response
 ) -> ConversionRead:
     """Report a sale (vendors). Safe to retry: the same order with the same content returns the
     original with 200; other content for the same order is a 409 with both digests."""
-    read, created = await conversions.record(session, reporter, body)
+    read, created = await report_sale(request, credentials, body)
     if not created:
         response.status_code = 200
     return read

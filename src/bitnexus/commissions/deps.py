@@ -1,18 +1,21 @@
-"""`SaleReporter`: a vendor's server with a `conversions:write` API key, or a member signed in
-to the app, behind one bearer header."""
+"""`SaleReporter` and `report_sale`: who reports a sale or refund, behind one bearer header:
+a vendor's server with a `conversions:write` API key, or a member signed in to the app."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bitnexus.accounts.deps import current_principal
 from bitnexus.apikeys import service as apikeys
 from bitnexus.apikeys.models import PREFIXES, Mode, Scope
-from bitnexus.commissions.service.conversions import Reporter
-from bitnexus.core.deps import SessionDep, SettingsDep
+from bitnexus.commissions.schemas import ConversionCreate
+from bitnexus.commissions.service import conversions
+from bitnexus.commissions.service.conversions import Recorded, Reporter
+from bitnexus.commissions.service.desk import SaleDesk
+from bitnexus.core.deps import SessionDep, SettingsDep, get_database, get_settings, transaction
 from bitnexus.core.errors import Unauthorized
 
 _bearer = HTTPBearer(
@@ -21,11 +24,11 @@ _bearer = HTTPBearer(
     "or an access token from login",
 )
 
+SaleCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
 
 async def sale_reporter(
-    session: SessionDep,
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: SessionDep, settings: SettingsDep, credentials: SaleCredentials
 ) -> Reporter:
     if credentials is None:
         raise Unauthorized("Send an API key or an access token as a bearer token.")
@@ -39,3 +42,16 @@ async def sale_reporter(
 
 
 SaleReporter = Annotated[Reporter, Depends(sale_reporter)]
+
+
+async def report_sale(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, body: ConversionCreate
+) -> Recorded:
+    """Record a sale: by API key through the process's sale desk (batched with the reports that
+    arrive meanwhile), or by a signed-in member in a unit of work of its own."""
+    if credentials is not None and credentials.credentials.startswith(tuple(PREFIXES.values())):
+        desk: SaleDesk = request.app.state.sales
+        return await desk.report(credentials.credentials, body)
+    async with transaction(get_database(request)) as session:
+        reporter = await sale_reporter(session, await get_settings(request), credentials)
+        return await conversions.record(session, reporter, body)

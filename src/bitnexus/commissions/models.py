@@ -115,9 +115,11 @@ class Conversion(Base):
         ForeignKeyConstraint(["tenant_id", "affiliate_id"], ["users.tenant_id", "users.id"]),
         ForeignKeyConstraint(["click_id"], ["clicks.id"]),
         ForeignKeyConstraint(["tenant_id", "link_id"], ["links.tenant_id", "links.id"]),
-        ForeignKeyConstraint(
+        ForeignKeyConstraint(  # checked at commit: a batch inserts before it posts
             ["tenant_id", "ledger_transaction_id"],
             ["ledger_transactions.tenant_id", "ledger_transactions.id"],
+            deferrable=True,
+            initially="DEFERRED",
         ),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint("refunded_minor BETWEEN 0 AND amount_minor", name="refunded_within_amount"),

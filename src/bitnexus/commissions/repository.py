@@ -7,9 +7,9 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, text, tuple_
+from sqlalchemy import Table, delete, func, select, text, tuple_
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,8 +37,9 @@ class Upline:
     payable: bool  # an active affiliate (others' levels are skipped)
 
 
-async def click(session: AsyncSession, click_id: uuid.UUID) -> Click | None:
-    return await session.get(Click, click_id)
+async def clicks(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Click]:
+    found = await session.execute(select(Click).where(Click.id.in_(ids)))
+    return {c.id: c for c in found.scalars()}
 
 
 async def first_click(
@@ -114,30 +115,46 @@ async def uplines(session: AsyncSession, affiliate_id: uuid.UUID, levels: int) -
     return [Upline(r.id, r.level, r.payable) for r in rows]
 
 
-_INSERT_CONVERSION = (  # built once: the values come as parameters, so its SQL is cached
-    insert(Conversion)
+_CONVERSIONS = cast(Table, Conversion.__table__)
+_INSERT_CONVERSIONS = (  # built once: the values come as parameters, so its SQL is cached
+    insert(_CONVERSIONS)
     .on_conflict_do_nothing(index_elements=["tenant_id", "vendor_id", "order_id"])
-    .returning(Conversion.id)
+    .returning(_CONVERSIONS.c.id)
 )
+_SHARES = cast(Table, Commission.__table__)
+_INSERT_SHARES = insert(_SHARES).returning(_SHARES.c.id)  # RETURNING: one multi-row INSERT
 
 
-async def insert_conversion(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Insert unless the vendor already reported this order (then wait for that one to commit
-    and insert nothing); True when this call inserted it."""
-    return (await session.execute(_INSERT_CONVERSION, values)).scalar_one_or_none() is not None
+async def insert_conversions(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> set[uuid.UUID]:
+    """Insert the conversions in one statement, each unless its vendor already reported its
+    order (then wait for that one to commit and insert nothing); the ids inserted."""
+    if not rows:
+        return set()
+    return set((await session.execute(_INSERT_CONVERSIONS, rows)).scalars())
+
+
+async def insert_shares(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert commission shares in one statement."""
+    if rows:
+        await session.execute(_INSERT_SHARES, rows)
 
 
 async def any_conversion(session: AsyncSession) -> bool:
     return (await session.execute(select(Conversion.id).limit(1))).first() is not None
 
 
-async def conversion_by_order(
-    session: AsyncSession, vendor_id: uuid.UUID, order_id: str
-) -> Conversion | None:
+async def conversions_by_order(
+    session: AsyncSession, orders: set[tuple[uuid.UUID, str]]
+) -> dict[tuple[uuid.UUID, str], Conversion]:
+    """The conversions recorded for these (vendor, order id) pairs."""
+    if not orders:
+        return {}
     found = await session.execute(
-        select(Conversion).where(Conversion.vendor_id == vendor_id, Conversion.order_id == order_id)
+        select(Conversion).where(tuple_(Conversion.vendor_id, Conversion.order_id).in_(orders))
     )
-    return found.scalar_one_or_none()
+    return {(c.vendor_id, c.order_id): c for c in found.scalars()}
 
 
 async def conversion(
@@ -267,25 +284,29 @@ async def remember_address(
 
 
 async def signed_in_from(
-    session: AsyncSession, user_id: uuid.UUID, ip_hash: bytes, day: dt.date
-) -> bool:
+    session: AsyncSession, seen: set[tuple[uuid.UUID, bytes, dt.date]]
+) -> set[tuple[uuid.UUID, bytes, dt.date]]:
+    """Which of the (member, hashed address, day) sign-ins happened."""
+    if not seen:
+        return set()
     found = await session.execute(
-        select(MemberAddress.user_id).where(
-            MemberAddress.user_id == user_id,
-            MemberAddress.day == day,
-            MemberAddress.ip_hash == ip_hash,
+        select(MemberAddress.user_id, MemberAddress.ip_hash, MemberAddress.day).where(
+            tuple_(MemberAddress.user_id, MemberAddress.ip_hash, MemberAddress.day).in_(seen)
         )
     )
-    return found.first() is not None
+    return {(r.user_id, r.ip_hash, r.day) for r in found}
 
 
-async def sales_from_address(session: AsyncSession, ip_hash: bytes, since: dt.datetime) -> int:
+async def sales_from_addresses(
+    session: AsyncSession, ip_hashes: set[bytes], since: dt.datetime
+) -> dict[bytes, int]:
+    """How many sales came from each hashed address since `since`."""
     found = await session.execute(
-        select(func.count())
-        .select_from(Conversion)
-        .where(Conversion.ip_hash == ip_hash, Conversion.created_at >= since)
+        select(Conversion.ip_hash, func.count())
+        .where(Conversion.ip_hash.in_(ip_hashes), Conversion.created_at >= since)
+        .group_by(Conversion.ip_hash)
     )
-    return int(found.scalar_one())
+    return {ip_hash: count for ip_hash, count in found.all() if ip_hash is not None}
 
 
 async def has_click(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import structlog
@@ -17,7 +18,8 @@ from bitnexus.core.uow import take_after_commit
 log = structlog.get_logger(__name__)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # async: FastAPI runs a plain `def` dependency in a worker thread, a thread hop per request
     settings: Settings = request.app.state.settings
     return settings
 
@@ -27,14 +29,14 @@ def get_database(request: Request) -> Database:
     return db
 
 
-async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: commit when the handler returns, roll back when it raises.
+@asynccontextmanager
+async def transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit when the block ends, roll back when it raises.
 
     Errors marked `keep_changes` (a counted login failure, a revoked token family) commit what
     was written before they were raised. Work registered with `after_commit` runs only after a
     successful commit.
     """
-    db = get_database(request)
     async with db.sessionmaker() as session:
         await session.begin()
         try:
@@ -52,6 +54,12 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
             for callback in take_after_commit(session):
                 await callback()
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work (`transaction`)."""
+    async with transaction(get_database(request)) as session:
+        yield session
 
 
 # scope="function": the transaction ends when the handler returns, before the response is sent,

@@ -55,6 +55,7 @@ class TransactionSpec:
     description: str = ""
     metadata: dict[str, Any] | None = None
     reverses: uuid.UUID | None = None
+    id: uuid.UUID | None = None  # when the caller must name the transaction before it is posted
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +223,7 @@ async def _prepare(session: AsyncSession, spec: TransactionSpec) -> repository.N
     if spec.reverses is not None and await repository.transaction(session, spec.reverses) is None:
         raise InvalidPostings(errors=[FieldError("reverses", "No such transaction.")])
     return repository.NewTransaction(
-        id=uuid.uuid4(),
+        id=spec.id or uuid.uuid4(),
         idempotency_key=spec.idempotency_key,
         request_digest=leaf.request_digest(content),
         description=spec.description,

@@ -17,6 +17,7 @@ from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, errors_for
 from bitnexus.core.http import context_headers, log_request, problem_response, request_id_of
+from bitnexus.core.uow import after_commit
 from bitnexus.tracking.errors import AliasTaken, LinkDeleted, LinkNotFound
 from bitnexus.tracking.schemas import LinkCreate, LinkPage, LinkRead, LinkUpdate
 from bitnexus.tracking.service import links, redirect
@@ -72,16 +73,23 @@ async def update_link(
     principal: CurrentPrincipal,
     session: SessionDep,
     settings: SettingsDep,
+    request: Request,
 ) -> LinkRead:
     """Pause a link (visitors land on the fallback page) or resume it."""
+    after_commit(session, request.app.state.links.forget)  # this process's redirects: at once
     return await links.set_status(session, principal, link_id, body, base_url=settings.base_url)
 
 
 @router.delete("/{link_id}", responses=errors_for(LinkNotFound))
 async def delete_link(
-    link_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+    link_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
 ) -> LinkRead:
     """Delete a link for good (it keeps answering, with the fallback page)."""
+    after_commit(session, request.app.state.links.forget)
     return await links.delete(session, principal, link_id, base_url=settings.base_url)
 
 

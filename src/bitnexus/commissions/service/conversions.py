@@ -1,6 +1,8 @@
-"""Recording a sale: attribute it to a click or a coupon, compute the commission pool and its
-shares (`split`), and post them as one balanced ledger transaction, all in the caller's unit
-of work.
+"""Recording sales: attribute each to a click or a coupon, compute its commission pool and
+shares (`split`), and post them as one balanced ledger transaction, in the caller's unit of
+work. Sales are recorded in batches of one tenant's (`record_many`; `record` is a batch of
+one): the reads of a batch are set-based (`attribution.Lookups`, `fraud.records`) and it writes
+one statement per table, and every sale gets the outcome it would have had alone.
 
 A vendor reports each order once: the order id is unique per vendor, and a retry with the same
 content returns the original conversion (with 200, not 201), whoever else retries at once; the
@@ -18,14 +20,11 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
 
-from bitnexus.accounts import repository as accounts_repository
 from bitnexus.accounts.models import Role, User
-from bitnexus.catalog import repository as catalog_repository
-from bitnexus.catalog.models import Product
 from bitnexus.commissions import accounts, repository, split
 from bitnexus.commissions.accounts import Earning
 from bitnexus.commissions.errors import ConversionConflict, ConversionNotFound
@@ -37,24 +36,21 @@ from bitnexus.commissions.models import (
     ConversionState,
     HoldReason,
     ShareKind,
-    Tier,
     Unattributed,
 )
 from bitnexus.commissions.schemas import ConversionCreate, ConversionPage, ConversionRead, ShareRead
-from bitnexus.commissions.service import fraud, tiers
+from bitnexus.commissions.service import attribution, fraud
+from bitnexus.commissions.service.attribution import NOT_YET, Attributed, Lookups, NotYet, Plan
 from bitnexus.core.db import utcnow
-from bitnexus.core.errors import Forbidden, InvalidInput
+from bitnexus.core.errors import BitnexusError, Forbidden, InvalidInput
 from bitnexus.core.money import is_currency
 from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.ledger import service as ledger
-from bitnexus.ledger.service import PostingSpec
+from bitnexus.ledger.service import PostingSpec, TransactionSpec
 from bitnexus.tenants.models import Tenant
-from bitnexus.tracking.models import Click
-from bitnexus.tracking.service.clicks import click_time
 from bitnexus.tracking.service.links import on_site
 
-CLICK_SETTLE = dt.timedelta(seconds=5)  # the longest a conversion waits for its click
-_SKEW = dt.timedelta(seconds=1)  # a click id from another server a little ahead of this one
+CLICK_POLL_SECONDS = 0.02  # how often a sale waiting for its click looks again
 
 
 @dataclass(frozen=True)
@@ -70,13 +66,13 @@ class Reporter:
 
 
 @dataclass(frozen=True)
-class Attributed:
-    product: Product | None
-    affiliate_id: uuid.UUID | None
-    click: Click | None
-    coupon_code: str | None
-    kind: Attribution
-    reason: Unattributed | None
+class Sale:
+    reporter: Reporter
+    body: ConversionCreate
+
+
+Recorded = tuple[ConversionRead, bool]  # the conversion, and whether this call recorded it
+Outcome = Recorded | BitnexusError | NotYet
 
 
 def digest(body: ConversionCreate) -> bytes:
@@ -92,122 +88,29 @@ def digest(body: ConversionCreate) -> bytes:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).digest()
 
 
-async def _product_of_vendor(
-    session: AsyncSession, vendor: User, product_id: uuid.UUID
-) -> Product | None:
-    product = await catalog_repository.get(session, product_id)
-    return product if product is not None and product.vendor_id == vendor.id else None
+@dataclass(frozen=True, slots=True)
+class NewShare:
+    """A share about to be inserted: a `Commission` row as plain data (building ORM objects cost
+    a batch more than its SQL)."""
 
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    conversion_id: uuid.UUID
+    beneficiary_id: uuid.UUID | None
+    vendor_id: uuid.UUID
+    product_id: uuid.UUID
+    link_id: uuid.UUID | None
+    kind: ShareKind
+    level: int
+    amount_minor: int
+    reversed_minor: int
+    currency: str
+    state: CommissionState
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
-def cookie_window(product: Product, tenant: Tenant) -> dt.timedelta:
-    days = product.cookie_days if product.cookie_days is not None else tenant.default_cookie_days
-    return dt.timedelta(days=days)
-
-
-def refund_hold(product: Product, tenant: Tenant) -> dt.timedelta:
-    days = product.refund_hold_days
-    return dt.timedelta(days=tenant.default_refund_hold_days if days is None else days)
-
-
-async def _click(session: AsyncSession, click_id: uuid.UUID) -> Click | None:
-    """The click, waiting up to `CLICK_SETTLE` after it was made for one that is not in
-    PostgreSQL yet: a redirect is answered once its click is in the recorder's write-ahead
-    file, and the recorder saves it to PostgreSQL a moment later."""
-    click = await repository.click(session, click_id)
-    made, now = click_time(click_id), utcnow()
-    if click is not None or made is None or not now - CLICK_SETTLE < made < now + _SKEW:
-        return click
-    while click is None and utcnow() < made + CLICK_SETTLE:
-        await asyncio.sleep(0.02)
-        click = await repository.click(session, click_id)
-    return click
-
-
-async def attribute(
-    session: AsyncSession, reporter: Reporter, body: ConversionCreate, now: dt.datetime
-) -> Attributed:
-    """Which affiliate (if any) the sale is credited to: the click (or, under first-click
-    attribution, the same visitor's first click on the product within the window), else the
-    coupon's affiliate."""
-    vendor, tenant = reporter.user, reporter.tenant
-    fallback: Product | None = None
-    reason = Unattributed.no_click
-    if body.click_id is not None:
-        click = await _click(session, body.click_id)
-        product = None if click is None else await catalog_repository.get(session, click.product_id)
-        if click is None or product is None:
-            reason = Unattributed.unknown_click
-        elif product.vendor_id != vendor.id:
-            reason = Unattributed.other_vendor
-        else:
-            fallback = product
-            window = cookie_window(product, tenant)
-            if now - click.created_at > window:
-                reason = Unattributed.expired_click
-            else:
-                if tenant.attribution == "first_click":
-                    first = await repository.first_click(
-                        session, click.visitor_hash, product.id, now - window
-                    )
-                    click = first or click
-                return Attributed(product, click.affiliate_id, click, None, Attribution.click, None)
-    if body.coupon is not None:
-        coupon = await repository.coupon(session, body.coupon)
-        product = (
-            None if coupon is None else await catalog_repository.get(session, coupon.product_id)
-        )
-        if coupon is None or product is None:
-            reason = Unattributed.unknown_coupon
-        elif product.vendor_id != vendor.id:
-            reason = Unattributed.other_vendor
-        else:
-            return Attributed(
-                product, coupon.affiliate_id, None, coupon.code, Attribution.coupon, None
-            )
-    if body.product_id is not None:
-        fallback = await _product_of_vendor(session, vendor, body.product_id)
-        if fallback is None:
-            raise InvalidInput("product_id", "Not one of your products.")
-    return Attributed(fallback, None, None, None, Attribution.none, reason)
-
-
-def rule_of(product: Product, tenant: Tenant, bonus_bps: int = 0) -> split.Rule:
-    if product.commission_fixed_minor is not None:
-        return split.Rule(fixed=product.commission_fixed_minor, bonus_bps=bonus_bps)
-    bps = product.commission_bps
-    return split.Rule(
-        bps=tenant.default_commission_bps if bps is None else bps, bonus_bps=bonus_bps
-    )
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A conversion's commission before anything is written: its rule, pool and shares."""
-
-    rule: split.Rule
-    shares: split.Split
-    fee_bps: int
-    uplines: list[repository.Upline]  # payable ones, by level
-    override_bps: list[int]  # their rates
-    tier: Tier  # the affiliate's, whose bonus is in the rule
-
-
-async def plan(
-    session: AsyncSession,
-    tenant: Tenant,
-    product: Product,
-    affiliate_id: uuid.UUID,
-    amount: int,
-) -> Plan:
-    levels = list(tenant.override_bps)
-    uplines = [u for u in await repository.uplines(session, affiliate_id, len(levels)) if u.payable]
-    rates = [levels[u.level - 1] for u in uplines]
-    tier = await tiers.recorded(session, affiliate_id)
-    rule = rule_of(product, tenant, tiers.bonus_of(tier, tenant))
-    shares = split.split(
-        split.pool(amount, rule), fee_bps=tenant.platform_fee_bps, override_bps=rates
-    )
-    return Plan(rule, shares, tenant.platform_fee_bps, uplines, rates, tier)
+    def row(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def _share_rows(
@@ -217,7 +120,7 @@ def _share_rows(
     product_id: uuid.UUID,
     state: CommissionState,
     now: dt.datetime,
-) -> list[Commission]:
+) -> list[NewShare]:
     parties: list[tuple[ShareKind, int, uuid.UUID | None, int]] = [
         (ShareKind.affiliate, 0, affiliate_id, plan.shares.affiliate),
         *(
@@ -227,7 +130,7 @@ def _share_rows(
         (ShareKind.platform_fee, 0, None, plan.shares.fee),
     ]
     return [
-        Commission(
+        NewShare(
             id=uuid.uuid4(),
             tenant_id=conversion.tenant_id,
             conversion_id=conversion.id,
@@ -256,7 +159,7 @@ EARNING_OF = {
 }
 
 
-def share_account(share: Commission, state: Earning | None = None) -> ledger.AccountSpec:
+def share_account(share: Commission | NewShare, state: Earning | None = None) -> ledger.AccountSpec:
     """Where a share's money is: the platform's fees, or the beneficiary's account for `state`
     (by default the share's own state)."""
     if share.beneficiary_id is None:
@@ -265,39 +168,66 @@ def share_account(share: Commission, state: Earning | None = None) -> ledger.Acc
     return accounts.earnings(share.beneficiary_id, earning, share.currency)
 
 
-async def _post(
-    session: AsyncSession, conversion: Conversion, plan: Plan, shares: list[Commission], title: str
-) -> uuid.UUID:
-    currency = conversion.currency
-    receivable = accounts.receivable(conversion.vendor_id, currency)
-    credited = [(share_account(s), s) for s in shares]
-    await ledger.open_accounts(
-        session, conversion.tenant_id, [receivable, *(account for account, _ in credited)]
-    )
-    commission: dict[str, int | None] = {"bps": plan.rule.bps, "fixed_minor": plan.rule.fixed}
-    posted = await ledger.post_transaction(
-        session,
-        conversion.tenant_id,
-        idempotency_key=f"conversion:{conversion.id}",
-        description=f"Commission: {title}, order {conversion.order_id}",
-        postings=[
-            PostingSpec(receivable.code, plan.shares.pool, currency),
-            *(PostingSpec(account.code, -s.amount_minor, currency) for account, s in credited),
-        ],
-        metadata={
-            "rule": split.RULE,
-            "conversion_id": str(conversion.id),
-            "order_id": conversion.order_id,
-            "sale_minor": conversion.amount_minor,
-            "commission": commission,
-            "tier": plan.tier,
-            "tier_bonus_bps": plan.rule.bonus_bps,
-            "fee_bps": plan.fee_bps,
-            "override_bps": plan.override_bps,
-            "pool_minor": plan.shares.pool,
-        },
-    )
-    return posted.id
+@dataclass
+class _Draft:
+    """A sale decided and about to be written."""
+
+    index: int  # in the batch
+    sale: Sale
+    conversion: Conversion
+    shares: list[NewShare]
+    plan: Plan | None
+    held: list[HoldReason]
+    title: str | None
+
+    @property
+    def order(self) -> tuple[uuid.UUID, str]:
+        return _order(self.sale)
+
+    def posting(self) -> tuple[list[ledger.AccountSpec], TransactionSpec]:
+        """The accounts the commission moves between, and its balanced transaction."""
+        conversion, plan = self.conversion, self.plan
+        assert plan is not None
+        currency = conversion.currency
+        receivable = accounts.receivable(conversion.vendor_id, currency)
+        credited = [(share_account(s), s) for s in self.shares]
+        commission: dict[str, int | None] = {"bps": plan.rule.bps, "fixed_minor": plan.rule.fixed}
+        spec = TransactionSpec(
+            id=conversion.ledger_transaction_id,
+            idempotency_key=f"conversion:{conversion.id}",
+            description=f"Commission: {self.title}, order {conversion.order_id}",
+            postings=[
+                PostingSpec(receivable.code, plan.shares.pool, currency),
+                *(PostingSpec(account.code, -s.amount_minor, currency) for account, s in credited),
+            ],
+            metadata={
+                "rule": split.RULE,
+                "conversion_id": str(conversion.id),
+                "order_id": conversion.order_id,
+                "sale_minor": conversion.amount_minor,
+                "commission": commission,
+                "tier": plan.tier,
+                "tier_bonus_bps": plan.rule.bonus_bps,
+                "fee_bps": plan.fee_bps,
+                "override_bps": plan.override_bps,
+                "pool_minor": plan.shares.pool,
+            },
+        )
+        return [receivable, *(account for account, _ in credited)], spec
+
+    def read(self, *, test: bool = False) -> ConversionRead:
+        return _read(self.conversion, self.shares, self.title, self.held, test=test)
+
+
+def _order(sale: Sale) -> tuple[uuid.UUID, str]:
+    return sale.reporter.user.id, sale.body.order_id
+
+
+def _check(sale: Sale) -> None:
+    if sale.reporter.user.role != Role.vendor:
+        raise Forbidden("Only vendors report sales.")
+    if not is_currency(sale.body.currency):
+        raise InvalidInput("currency", "Not an ISO 4217 currency code.")
 
 
 async def record(
@@ -306,48 +236,111 @@ async def record(
     body: ConversionCreate,
     *,
     now: dt.datetime | None = None,
-) -> tuple[ConversionRead, bool]:
-    """Record a sale (or return the one recorded for its order before); True when new."""
-    if reporter.user.role != Role.vendor:
-        raise Forbidden("Only vendors report sales.")
-    if not is_currency(body.currency):
-        raise InvalidInput("currency", "Not an ISO 4217 currency code.")
+) -> Recorded:
+    """Record a sale (or return the one recorded for its order before); True when new. A sale
+    whose click is not stored yet waits for it (up to `attribution.CLICK_SETTLE` after the
+    click was made)."""
+    sale = Sale(reporter, body)
+    [outcome] = await record_many(session, [sale], now=now)
+    while isinstance(outcome, NotYet):
+        await asyncio.sleep(CLICK_POLL_SECONDS)
+        [outcome] = await record_many(session, [sale], now=now)
+    if isinstance(outcome, BitnexusError):
+        raise outcome
+    return outcome
+
+
+async def record_many(
+    session: AsyncSession, sales: Sequence[Sale], *, now: dt.datetime | None = None
+) -> list[Outcome]:
+    """Record sales of one tenant, each with the outcome it would have had alone: the new
+    conversion (True), the original one for an order reported before with the same content
+    (False), the error that refuses it (nothing written for it), or `NOT_YET`."""
+    if not sales:
+        return []
     now = now or utcnow()
-    given = digest(body)
-    vendor, tenant = reporter.user, reporter.tenant
-    if not reporter.test:
-        earlier = await repository.conversion_by_order(session, vendor.id, body.order_id)
-        if earlier is not None:
-            return await _replay(session, earlier, given), False
-    found = await attribute(session, reporter, body, now)
-    product = found.product
-    if product is not None and product.currency != body.currency:
-        raise InvalidInput("currency", f"This product sells in {product.currency}.")
-    made = None
-    held: list[HoldReason] = []
-    click = found.click
-    ip_hash, ip_day = await fraud.buyer_address(session, click, reporter.ip, now)
-    if found.affiliate_id is not None and product is not None:
-        made = await plan(session, tenant, product, found.affiliate_id, body.amount_minor)
-        affiliate = await accounts_repository.get_user(session, found.affiliate_id)
-        assert affiliate is not None
-        evidence = fraud.Evidence(
-            affiliate=affiliate,
-            product_id=product.id,
-            attribution=found.kind,
-            click=click,
-            ip_hash=ip_hash,
-            ip_day=ip_day,
-            customer_ref=body.customer_ref,
-            window=cookie_window(product, tenant),
-            now=now,
-        )
-        held = await fraud.reasons(session, tenant, evidence)
+    tenant = sales[0].reporter.tenant
+    assert all(s.reporter.tenant.id == tenant.id for s in sales), "one tenant's sales"
+    given = [digest(s.body) for s in sales]
+    outcomes: list[Outcome | None] = [None] * len(sales)
+    for i, sale in enumerate(sales):
+        try:
+            _check(sale)
+        except BitnexusError as refused:
+            outcomes[i] = refused
+    await _replay_orders(session, sales, given, outcomes)
+    found = Lookups(session, tenant)
+    await found.load_clicks(
+        s.body.click_id
+        for s, o in zip(sales, outcomes, strict=True)
+        if o is None and s.body.click_id is not None
+    )
+    decided: list[tuple[int, Attributed, bytes | None, Plan | None, fraud.Evidence | None]] = []
+    for i, sale in enumerate(sales):
+        if outcomes[i] is not None:
+            continue
+        try:
+            attributed = await attribution.attribute(found, sale.reporter.user, sale.body, now)
+        except BitnexusError as refused:
+            outcomes[i] = refused
+            continue
+        if isinstance(attributed, NotYet):
+            outcomes[i] = attributed
+            continue
+        product = attributed.product
+        if product is not None and product.currency != sale.body.currency:
+            outcomes[i] = InvalidInput("currency", f"This product sells in {product.currency}.")
+            continue
+        click = attributed.click
+        ip_hash, ip_day = await fraud.buyer_address(session, click, sale.reporter.ip, now)
+        made = evidence = None
+        if attributed.affiliate_id is not None and product is not None:
+            affiliate = await found.affiliate(attributed.affiliate_id)
+            made = attribution.plan(tenant, product, affiliate, sale.body.amount_minor)
+            evidence = fraud.Evidence(
+                affiliate=affiliate.user,
+                product_id=product.id,
+                attribution=attributed.kind,
+                click=click,
+                ip_hash=ip_hash,
+                ip_day=ip_day,
+                customer_ref=sale.body.customer_ref,
+                window=attribution.cookie_window(product, tenant),
+                now=now,
+            )
+        decided.append((i, attributed, ip_hash, made, evidence))
+    records = await fraud.records(session, tenant, [e for *_, e in decided if e is not None])
+    drafts: list[_Draft] = []
+    for i, attributed, ip_hash, made, evidence in decided:
+        held = await fraud.reasons(session, tenant, evidence, records) if evidence else []
+        draft = _draft(i, sales[i], given[i], attributed, ip_hash, made, held, now)
+        if sales[i].reporter.test:
+            outcomes[i] = (draft.read(test=True), False)
+        else:
+            records.count_sale(ip_hash)
+            drafts.append(draft)
+    await _write(session, tenant.id, drafts, given, outcomes, now)
+    assert all(o is not None for o in outcomes)
+    return cast(list[Outcome], outcomes)
+
+
+def _draft(
+    index: int,
+    sale: Sale,
+    given: bytes,
+    found: Attributed,
+    ip_hash: bytes | None,
+    made: Plan | None,
+    held: list[HoldReason],
+    now: dt.datetime,
+) -> _Draft:
+    reporter, body, product, click = sale.reporter, sale.body, found.product, found.click
+    tenant = reporter.tenant
     state = ConversionState.held if held else ConversionState.pending
     conversion = Conversion(
         id=uuid.uuid4(),
         tenant_id=tenant.id,
-        vendor_id=vendor.id,
+        vendor_id=reporter.user.id,
         order_id=body.order_id,
         amount_minor=body.amount_minor,
         currency=body.currency,
@@ -372,7 +365,7 @@ async def record(
         refunded_minor=0,
         ledger_transaction_id=None,
         created_at=now,
-        matures_at=now + refund_hold(product, tenant) if made and product else None,
+        matures_at=now + attribution.refund_hold(product, tenant) if made and product else None,
         matured_at=None,
     )
     share_state = CommissionState.held if held else CommissionState.pending
@@ -381,36 +374,95 @@ async def record(
         if made and found.affiliate_id and product
         else []
     )
+    if shares:  # its commission transaction, posted after the conversion is inserted
+        conversion.ledger_transaction_id = uuid.uuid4()
     title = product.title if product else None
-    if reporter.test:
-        return _read(conversion, shares, title, held, test=True), False
-    values = {c.key: getattr(conversion, c.key) for c in Conversion.__table__.columns}
-    if not await repository.insert_conversion(session, values):
-        earlier = await repository.conversion_by_order(session, vendor.id, body.order_id)
-        assert earlier is not None  # the insert that won has committed
-        return await _replay(session, earlier, given), False
-    make_transient_to_detached(conversion)  # the row just inserted, without reading it back
-    session.add(conversion)
-    if made and shares and product:
-        session.add_all(shares)
-        conversion.ledger_transaction_id = await _post(
-            session, conversion, made, shares, product.title
-        )
-    if held:
-        await fraud.open_hold(session, conversion, held, now)
+    return _Draft(index, sale, conversion, shares, made if shares else None, held, title)
+
+
+async def _write(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    drafts: list[_Draft],
+    given: list[bytes],
+    outcomes: list[Outcome | None],
+    now: dt.datetime,
+) -> None:
+    """Insert the conversions (one statement), their shares (one), open the accounts they need
+    (one read when all exist) and post their ledger transactions (one append; each conversion
+    was inserted with its transaction's id). A draft whose order another unit of work recorded
+    meanwhile writes nothing and replays that one."""
+    columns = [c.key for c in Conversion.__table__.columns]
+    inserted = await repository.insert_conversions(
+        session, [{k: getattr(d.conversion, k) for k in columns} for d in drafts]
+    )
+    lost = [d for d in drafts if d.conversion.id not in inserted]
+    if lost:  # the insert that won has committed: its row is visible now
+        earlier = await repository.conversions_by_order(session, {d.order for d in lost})
+        await _replay(session, [(d.index, earlier[d.order]) for d in lost], given, outcomes)
+    kept = [d for d in drafts if d.conversion.id in inserted]
+    await repository.insert_shares(session, [share.row() for d in kept for share in d.shares])
+    paid = [d for d in kept if d.plan is not None]
+    if paid:
+        postings = [d.posting() for d in paid]
+        opened = {spec.code: spec for specs, _ in postings for spec in specs}
+        await ledger.open_accounts(session, tenant_id, list(opened.values()))
+        posted = await ledger.post_transactions(session, tenant_id, [t for _, t in postings])
+        for d, outcome in zip(paid, posted, strict=True):
+            if isinstance(outcome, BitnexusError):
+                raise outcome  # the unit of work fails: nothing of the batch is kept
+            # inserted with the conversion; checked at commit (the foreign key is deferred)
+            assert outcome.id == d.conversion.ledger_transaction_id
+    for d in kept:
+        if d.held:
+            await fraud.open_hold(session, d.conversion, d.held, now)
     await session.flush()
-    return _read(conversion, shares, title, held), True
+    for d in kept:
+        outcomes[d.index] = (d.read(), True)
 
 
-async def _replay(session: AsyncSession, earlier: Conversion, given: bytes) -> ConversionRead:
-    if earlier.digest != given:
-        raise ConversionConflict(earlier.order_id, earlier.digest, given)
-    return (await reads(session, [earlier]))[0]
+async def _replay_orders(
+    session: AsyncSession,
+    sales: Sequence[Sale],
+    given: list[bytes],
+    outcomes: list[Outcome | None],
+) -> None:
+    """Replay the orders reported before; a second sale of one order in the batch is not
+    decided now (the next batch replays the first)."""
+    live = [i for i, o in enumerate(outcomes) if o is None and not sales[i].reporter.test]
+    earlier = await repository.conversions_by_order(session, {_order(sales[i]) for i in live})
+    seen: set[tuple[uuid.UUID, str]] = set()
+    replays: list[tuple[int, Conversion]] = []
+    for i in live:
+        order = _order(sales[i])
+        if order in earlier:
+            replays.append((i, earlier[order]))
+        elif order in seen:
+            outcomes[i] = NOT_YET
+        seen.add(order)
+    await _replay(session, replays, given, outcomes)
+
+
+async def _replay(
+    session: AsyncSession,
+    replays: list[tuple[int, Conversion]],
+    given: list[bytes],
+    outcomes: list[Outcome | None],
+) -> None:
+    same: list[tuple[int, Conversion]] = []
+    for i, earlier in replays:
+        if earlier.digest != given[i]:
+            outcomes[i] = ConversionConflict(earlier.order_id, earlier.digest, given[i])
+        else:
+            same.append((i, earlier))
+    if same:
+        for (i, _), read in zip(same, await reads(session, [c for _, c in same]), strict=True):
+            outcomes[i] = (read, False)
 
 
 def _read(
     conversion: Conversion,
-    shares: list[Commission],
+    shares: Sequence[Commission | NewShare],
     title: str | None,
     held: Sequence[HoldReason] = (),
     *,

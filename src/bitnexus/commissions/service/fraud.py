@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,24 +98,56 @@ async def buyer_address(
     return None, None
 
 
-async def reasons(session: AsyncSession, tenant: Tenant, seen: Evidence) -> list[HoldReason]:
-    found: list[HoldReason] = []
+@dataclass
+class Records:
+    """What the rules read for a batch of sales, each fact once: the (affiliate, address, day)
+    sign-ins among the batch's, and the sales from each of its addresses in the last 24 hours,
+    to which the batch's own sales are added as they are decided (`count_sale`)."""
+
+    signed_in: set[tuple[uuid.UUID, bytes, dt.date]]
+    sales: Counter[bytes]
+
+    def count_sale(self, ip_hash: bytes | None) -> None:
+        if ip_hash is not None:
+            self.sales[ip_hash] += 1
+
+
+async def records(session: AsyncSession, tenant: Tenant, evidence: list[Evidence]) -> Records:
+    addressed = [e for e in evidence if e.ip_hash is not None and e.ip_day is not None]
+    signed_in = await repository.signed_in_from(
+        session,
+        {(e.affiliate.id, e.ip_hash, e.ip_day) for e in addressed},  # type: ignore[misc]
+    )
+    sales: Counter[bytes] = Counter()
+    if tenant.fraud_max_sales_per_address and addressed:
+        since = min(e.now for e in addressed) - SHARED_ADDRESS_WINDOW
+        sales.update(
+            await repository.sales_from_addresses(
+                session, {e.ip_hash for e in addressed if e.ip_hash is not None}, since
+            )
+        )
+    return Records(signed_in, sales)
+
+
+async def reasons(
+    session: AsyncSession, tenant: Tenant, seen: Evidence, found: Records
+) -> list[HoldReason]:
+    """Why the sale is held (none: it is not), from the batch's `records`."""
+    held: list[HoldReason] = []
     ref = (seen.customer_ref or "").strip().lower()
     own = ref in {seen.affiliate.email.lower(), str(seen.affiliate.id)} if ref else False
     if own or (
         seen.ip_hash is not None
         and seen.ip_day is not None
-        and await repository.signed_in_from(session, seen.affiliate.id, seen.ip_hash, seen.ip_day)
+        and (seen.affiliate.id, seen.ip_hash, seen.ip_day) in found.signed_in
     ):
-        found.append(HoldReason.self_referral)
+        held.append(HoldReason.self_referral)
     fastest = dt.timedelta(seconds=tenant.fraud_min_click_seconds)
     if seen.click is not None and fastest and seen.now - seen.click.created_at < fastest:
-        found.append(HoldReason.too_fast)
+        held.append(HoldReason.too_fast)
     most = tenant.fraud_max_sales_per_address
-    if seen.ip_hash is not None and most:
-        since = seen.now - SHARED_ADDRESS_WINDOW
-        if await repository.sales_from_address(session, seen.ip_hash, since) >= most:
-            found.append(HoldReason.shared_address)
+    if seen.ip_hash is not None and most and found.sales[seen.ip_hash] >= most:
+        held.append(HoldReason.shared_address)
     if (
         seen.attribution == Attribution.coupon
         and tenant.fraud_hold_coupon_without_click
@@ -122,8 +155,8 @@ async def reasons(session: AsyncSession, tenant: Tenant, seen: Evidence) -> list
             session, seen.affiliate.id, seen.product_id, seen.now - seen.window
         )
     ):
-        found.append(HoldReason.no_click)
-    return found
+        held.append(HoldReason.no_click)
+    return held
 
 
 async def open_hold(

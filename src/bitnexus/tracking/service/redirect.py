@@ -78,6 +78,11 @@ class LinkResolver:
             loading.add_done_callback(lambda _: self._loading.pop(key, None))
         return await asyncio.shield(loading)  # a visitor who leaves cancels no one else's wait
 
+    async def forget(self) -> None:
+        """Forget every entry: a link changed (paused, resumed, deleted). Other processes see
+        the change when their entries expire."""
+        self._cache.clear()
+
     async def _load_and_keep(self, key: tuple[str, ...], now: float) -> Target | None:
         target = await self._load(key)
         if len(self._cache) > 100_000:

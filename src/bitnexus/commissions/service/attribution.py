@@ -1,0 +1,194 @@
+"""Who a sale is credited to, and its commission plan, for a batch of one tenant's sales.
+
+The reads a batch needs are made once (`Lookups`): its clicks in one query, each product,
+coupon and affiliate (with tier and uplines) once however many sales name it; every sale is
+then decided on its own, exactly as if it were reported alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts import repository as accounts_repository
+from bitnexus.accounts.models import User
+from bitnexus.catalog import repository as catalog_repository
+from bitnexus.catalog.models import Product
+from bitnexus.commissions import repository, split
+from bitnexus.commissions.models import Attribution, Coupon, Tier, Unattributed
+from bitnexus.commissions.schemas import ConversionCreate
+from bitnexus.commissions.service import tiers
+from bitnexus.core.db import utcnow
+from bitnexus.core.errors import InvalidInput
+from bitnexus.tenants.models import Tenant
+from bitnexus.tracking.models import Click
+from bitnexus.tracking.service.clicks import click_time
+
+CLICK_SETTLE = dt.timedelta(seconds=5)  # the longest a sale waits for its click
+_SKEW = dt.timedelta(seconds=1)  # a click id from another server a little ahead of this one
+
+
+class NotYet:
+    """A sale that cannot be decided in this batch: its click is younger than `CLICK_SETTLE`
+    and not in PostgreSQL yet (a redirect is answered once its click is in the recorder's
+    write-ahead file; the recorder saves it a moment later), or an earlier sale of the batch
+    has the same order. Nothing is written for it: report it again in a moment."""
+
+
+NOT_YET = NotYet()
+
+
+@dataclass(frozen=True)
+class Attributed:
+    product: Product | None
+    affiliate_id: uuid.UUID | None
+    click: Click | None
+    coupon_code: str | None
+    kind: Attribution
+    reason: Unattributed | None
+
+
+@dataclass(frozen=True)
+class Affiliate:
+    user: User
+    uplines: list[repository.Upline]  # payable ones, by level
+    tier: Tier
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A conversion's commission before anything is written: its rule, pool and shares."""
+
+    rule: split.Rule
+    shares: split.Split
+    fee_bps: int
+    uplines: list[repository.Upline]  # payable ones, by level
+    override_bps: list[int]  # their rates
+    tier: Tier  # the affiliate's, whose bonus is in the rule
+
+
+class Lookups:
+    """What a batch of one tenant's sales reads, each thing once."""
+
+    def __init__(self, session: AsyncSession, tenant: Tenant) -> None:
+        self.session = session
+        self.tenant = tenant
+        self._clicks: dict[uuid.UUID, Click] = {}
+        self._products: dict[uuid.UUID, Product | None] = {}
+        self._coupons: dict[str, Coupon | None] = {}
+        self._affiliates: dict[uuid.UUID, Affiliate] = {}
+
+    async def load_clicks(self, ids: Iterable[uuid.UUID]) -> None:
+        wanted = set(ids) - self._clicks.keys()
+        if wanted:
+            self._clicks.update(await repository.clicks(self.session, wanted))
+
+    def click(self, click_id: uuid.UUID) -> Click | None:
+        return self._clicks.get(click_id)
+
+    async def product(self, product_id: uuid.UUID) -> Product | None:
+        if product_id not in self._products:
+            self._products[product_id] = await catalog_repository.get(self.session, product_id)
+        return self._products[product_id]
+
+    async def coupon(self, code: str) -> Coupon | None:
+        if code not in self._coupons:
+            self._coupons[code] = await repository.coupon(self.session, code)
+        return self._coupons[code]
+
+    async def affiliate(self, user_id: uuid.UUID) -> Affiliate:
+        if user_id not in self._affiliates:
+            user = await accounts_repository.get_user(self.session, user_id)
+            assert user is not None  # clicks and coupons keep their affiliate
+            levels = len(self.tenant.override_bps)
+            chain = await repository.uplines(self.session, user_id, levels)
+            tier = await tiers.recorded(self.session, user_id)
+            self._affiliates[user_id] = Affiliate(user, [u for u in chain if u.payable], tier)
+        return self._affiliates[user_id]
+
+
+def cookie_window(product: Product, tenant: Tenant) -> dt.timedelta:
+    days = product.cookie_days if product.cookie_days is not None else tenant.default_cookie_days
+    return dt.timedelta(days=days)
+
+
+def refund_hold(product: Product, tenant: Tenant) -> dt.timedelta:
+    days = product.refund_hold_days
+    return dt.timedelta(days=tenant.default_refund_hold_days if days is None else days)
+
+
+def settling(click_id: uuid.UUID) -> bool:
+    """Whether a click not found may still be on its way (made less than `CLICK_SETTLE` ago)."""
+    made, now = click_time(click_id), utcnow()
+    return made is not None and now - CLICK_SETTLE < made < now + _SKEW
+
+
+async def attribute(
+    found: Lookups, vendor: User, body: ConversionCreate, now: dt.datetime
+) -> Attributed | NotYet:
+    """Which affiliate (if any) the sale is credited to: the click (or, under first-click
+    attribution, the same visitor's first click on the product within the window), else the
+    coupon's affiliate. Clicks must have been loaded (`Lookups.load_clicks`)."""
+    tenant = found.tenant
+    fallback: Product | None = None
+    reason = Unattributed.no_click
+    if body.click_id is not None:
+        click = found.click(body.click_id)
+        if click is None and settling(body.click_id):
+            return NOT_YET
+        product = None if click is None else await found.product(click.product_id)
+        if click is None or product is None:
+            reason = Unattributed.unknown_click
+        elif product.vendor_id != vendor.id:
+            reason = Unattributed.other_vendor
+        else:
+            fallback = product
+            window = cookie_window(product, tenant)
+            if now - click.created_at > window:
+                reason = Unattributed.expired_click
+            else:
+                if tenant.attribution == "first_click":
+                    first = await repository.first_click(
+                        found.session, click.visitor_hash, product.id, now - window
+                    )
+                    click = first or click
+                return Attributed(product, click.affiliate_id, click, None, Attribution.click, None)
+    if body.coupon is not None:
+        coupon = await found.coupon(body.coupon)
+        product = None if coupon is None else await found.product(coupon.product_id)
+        if coupon is None or product is None:
+            reason = Unattributed.unknown_coupon
+        elif product.vendor_id != vendor.id:
+            reason = Unattributed.other_vendor
+        else:
+            return Attributed(
+                product, coupon.affiliate_id, None, coupon.code, Attribution.coupon, None
+            )
+    if body.product_id is not None:
+        fallback = await found.product(body.product_id)
+        if fallback is None or fallback.vendor_id != vendor.id:
+            raise InvalidInput("product_id", "Not one of your products.")
+    return Attributed(fallback, None, None, None, Attribution.none, reason)
+
+
+def rule_of(product: Product, tenant: Tenant, bonus_bps: int = 0) -> split.Rule:
+    if product.commission_fixed_minor is not None:
+        return split.Rule(fixed=product.commission_fixed_minor, bonus_bps=bonus_bps)
+    bps = product.commission_bps
+    return split.Rule(
+        bps=tenant.default_commission_bps if bps is None else bps, bonus_bps=bonus_bps
+    )
+
+
+def plan(tenant: Tenant, product: Product, affiliate: Affiliate, amount: int) -> Plan:
+    levels = list(tenant.override_bps)
+    rates = [levels[u.level - 1] for u in affiliate.uplines]
+    rule = rule_of(product, tenant, tiers.bonus_of(affiliate.tier, tenant))
+    shares = split.split(
+        split.pool(amount, rule), fee_bps=tenant.platform_fee_bps, override_bps=rates
+    )
+    return Plan(rule, shares, tenant.platform_fee_bps, affiliate.uplines, rates, affiliate.tier)
