@@ -32,6 +32,7 @@ from bitnexus.tracking.service.clicks import ClickRecorder, Visit
 
 RAW = int(os.environ.get("BENCH_RAW_CONVERSIONS", "3000"))
 RAW_WORKERS = 16
+ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def _script(folder: Path, run: str, seeded: Seeded) -> str:
     return str(path)
 
 
-async def _raw(dsn: str, seeded: Seeded) -> float:
+async def _raw(dsn: str, seeded: Seeded, run: str) -> float:
     """The same rows a conversion writes, by hand: one transaction per conversion."""
     conn = await asyncpg.connect(dsn)
     ids = await conn.fetchrow(
@@ -144,7 +145,7 @@ async def _raw(dsn: str, seeded: Seeded) -> float:
                         " ledger_transaction_id, created_at, matures_at) VALUES ($1, $2, $3, $4,"
                         " 10000, 'USD', $5, $6, $11, $7, 'click', 'pending', 'api', $8, $9, 2000,"
                         " 1000, '{1000}', 2000, NULL, $10, $10)",
-                        conv, seeded.tenant_id, ids["vendor_id"], f"raw-{i}", ids["product_id"],
+                        conv, seeded.tenant_id, ids["vendor_id"], f"raw-{run}-{i}", ids["product_id"],
                         seeded.click_id, ids["affiliate_id"], digest, ids["ip_hash"], now,
                         ids["link_id"],
                     )  # fmt: skip
@@ -166,7 +167,7 @@ async def _raw(dsn: str, seeded: Seeded) -> float:
                     await c.execute(
                         "INSERT INTO ledger_transactions (id, tenant_id, idempotency_key,"
                         " request_digest, created_at) VALUES ($1, $2, $3, $4, $5)",
-                        tx, seeded.tenant_id, f"raw-conversion-{i}", digest, now,
+                        tx, seeded.tenant_id, f"raw-conversion-{run}-{i}", digest, now,
                     )  # fmt: skip
                     await c.executemany(
                         "INSERT INTO ledger_postings (tenant_id, transaction_id, position,"
@@ -196,39 +197,47 @@ def run() -> str:
         settings = Settings()
         seeded = asyncio.run(_seed(settings))
         owner = libpq(provision.database_urls(settings).owner)
+        apis: list[WrkResult] = []
+        raws: list[float] = []
         with bitnexus_server(env) as base:
             url = f"{base}/api/v1/conversions"
             folder = Path(tmp)
             wrk(url, script=_script(folder, "warm", seeded))
-            api = wrk(url, script=_script(folder, "run", seeded))
-        raw = asyncio.run(_raw(owner, seeded))
-    return _report(api, raw)
+            for k in range(ROUNDS):  # alternated, so a noisy minute hits both alike
+                apis.append(wrk(url, script=_script(folder, f"run{k}", seeded)))
+                raws.append(asyncio.run(_raw(owner, seeded, f"round{k}")))
+    return _report(apis, raws)
 
 
-def _report(api: WrkResult, raw: float) -> str:
-    ratio = api.rps / raw
+def _report(apis: list[WrkResult], raws: list[float]) -> str:
+    ratios = sorted(api.rps / raw for api, raw in zip(apis, raws, strict=True))
+    ratio = ratios[len(ratios) // 2]
+    api = sorted(apis, key=lambda r: r.rps)[len(apis) // 2]
+    raw = sorted(raws)[len(raws) // 2]
     return (
         "## Conversions — POST /api/v1/conversions vs raw inserts of the same rows\n\n"
         "wrk, 2 threads, 32 connections, 10 s, one uvicorn process; each request a new order "
         "with the same click id (fraud thresholds off so every sale takes the normal path): key "
         "check, attribution, the split with a 10% platform fee and one override level, the "
-        "conversion, three shares and one balanced four-posting ledger transaction, all in one "
-        f"unit of work. Baseline: the same rows by raw asyncpg INSERTs, {RAW_WORKERS} "
-        "connections, one transaction per conversion.\n\n"
+        "conversion, three shares and one balanced four-posting ledger transaction. Baseline: "
+        f"the same rows by raw asyncpg INSERTs, {RAW_WORKERS} connections, one transaction per "
+        f"conversion. {ROUNDS} rounds, each the API run then the raw inserts, the median shown."
+        "\n\n"
         "| path | conversions/s | p50 ms | p99 ms | non-2xx |\n|---|---:|---:|---:|---:|\n"
         f"| full API | {api.rps:,.0f} | {api.p50_ms:.1f} | {api.p99_ms:.1f} | {api.non_2xx} |\n"
         f"| raw asyncpg INSERTs (baseline) | {raw:,.0f} | — | — | — |\n\n"
-        f"**Ratio: {ratio:.2f}x** (target ≥ 0.5x: {'meets' if ratio >= 0.5 else 'misses'}).\n\n"
-        "**Where the time goes.** A conversion is one unit of work of 14 SQL statements "
-        "(counted in-process): the key's tenant, key and member; the order (for a replay); the "
-        "click, its product, the tier, the uplines and the affiliate; the fraud checks; the "
-        "insert-or-replay of the conversion (not read back); its shares; the accounts; the "
-        "ledger append; the final update. Raw inserts write the same rows in 6 statements with "
-        "no reads. Sampled during the run, the server process is at one full core (PostgreSQL "
-        "at about 40% of another) and its connections wait on nothing in the database: about "
-        "10 ms of Python per conversion, spread over FastAPI's request handling (about 40%) and "
-        "SQLAlchemy's building, compiling and loading of those 14 statements. Levers: write the "
-        "rows of concurrent conversions of a tenant together, as the ledger writer does for "
-        "postings (one statement per table per batch, the reads of a batch set-based too); "
-        "cache key authentication for a few seconds; run several worker processes.\n"
+        f"**Ratio: {ratio:.2f}x**, the median of the rounds' ratios "
+        f"({', '.join(f'{r:.2f}' for r in ratios)}; target ≥ 0.5x: "
+        f"{'meets' if ratio >= 0.5 else 'misses'}).\n\n" + ANALYSIS
     )
+
+
+ANALYSIS = """**How.** Reports with an API key go to the process's sale desk: the reports of one tenant
+that arrive together (within 5 ms, up to 16 a batch, two batches in flight) are recorded in one
+unit of work (`conversions.record_many`): each distinct key checked once, the batch's orders and
+clicks read in one query each, each product, affiliate, tier and upline chain once, one INSERT
+for the conversions, one for their shares, one ledger append, one commit. Every report still
+gets the answer it would have had alone (tested: new, retried, conflicting, the same order twice,
+refused keys, fraud holds counting the batch's own sales). With 32 connections the batches are
+about 16 sales each.
+"""

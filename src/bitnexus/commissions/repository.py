@@ -9,7 +9,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, text, tuple_
+from sqlalchemy import (
+    ARRAY,
+    String,
+    Table,
+    Uuid,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,8 +49,13 @@ class Upline:
     payable: bool  # an active affiliate (others' levels are skipped)
 
 
+# Built once with array parameters: a batch's lookups cost one cached statement, not one bound
+# parameter per row to build and compile.
+_CLICKS = select(Click).where(Click.id == any_(bindparam("ids", type_=ARRAY(Uuid))))
+
+
 async def clicks(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Click]:
-    found = await session.execute(select(Click).where(Click.id.in_(ids)))
+    found = await session.execute(_CLICKS, {"ids": list(ids)})
     return {c.id: c for c in found.scalars()}
 
 
@@ -145,16 +162,22 @@ async def any_conversion(session: AsyncSession) -> bool:
     return (await session.execute(select(Conversion.id).limit(1))).first() is not None
 
 
+_BY_ORDERS = select(Conversion).where(
+    Conversion.vendor_id == any_(bindparam("vendors", type_=ARRAY(Uuid))),
+    Conversion.order_id == any_(bindparam("orders", type_=ARRAY(String))),
+)
+
+
 async def conversions_by_order(
     session: AsyncSession, orders: set[tuple[uuid.UUID, str]]
 ) -> dict[tuple[uuid.UUID, str], Conversion]:
     """The conversions recorded for these (vendor, order id) pairs."""
     if not orders:
         return {}
-    found = await session.execute(
-        select(Conversion).where(tuple_(Conversion.vendor_id, Conversion.order_id).in_(orders))
-    )
-    return {(c.vendor_id, c.order_id): c for c in found.scalars()}
+    vendors, ids = {v for v, _ in orders}, {o for _, o in orders}
+    found = await session.execute(_BY_ORDERS, {"vendors": list(vendors), "orders": list(ids)})
+    by_order = {(c.vendor_id, c.order_id): c for c in found.scalars()}
+    return {order: c for order, c in by_order.items() if order in orders}
 
 
 async def conversion(

@@ -8,12 +8,44 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
 from typing import Any
 
 import rfc8785
 
 LEAF_VERSION = 1
+_SAFE_INTEGER = 2**53 - 1  # RFC 8785 numbers are IEEE doubles
+
+
+def canonical(value: Any) -> bytes:
+    """The RFC 8785 (JCS) bytes of `value`.
+
+    What the ledger hashes is almost always plain: ASCII keys, strings, safe integers, booleans,
+    nulls. For such values the standard library's sorted, compact, non-ASCII-escaping JSON is
+    byte for byte RFC 8785's (same escapes, same key order, integers as written) and about
+    three times faster than the pure-Python `rfc8785` package, which serves everything else
+    (floats, non-ASCII keys, whose UTF-16 order differs) and raises for what JCS cannot encode.
+    """
+    if _plain(value):
+        try:
+            dumped = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            return dumped.encode()
+        except UnicodeEncodeError:  # a lone surrogate: rfc8785 refuses it
+            pass
+    return rfc8785.dumps(value)
+
+
+def _plain(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, str)):
+        return True
+    if isinstance(value, int):
+        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(type(k) is str and k.isascii() and _plain(v) for k, v in value.items())
+    return False
 
 
 def request_content(
@@ -32,7 +64,7 @@ def request_content(
 
 
 def request_digest(content: dict[str, Any]) -> bytes:
-    return hashlib.sha256(rfc8785.dumps(content)).digest()
+    return hashlib.sha256(canonical(content)).digest()
 
 
 def leaf_bytes(
@@ -44,7 +76,7 @@ def leaf_bytes(
     at: dt.datetime,
     content: dict[str, Any],
 ) -> bytes:
-    return rfc8785.dumps(
+    return canonical(
         {
             "v": LEAF_VERSION,
             "tenant": str(tenant),

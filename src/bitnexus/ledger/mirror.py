@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import rfc8785
 import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bitnexus.ledger import merkle, note
+from bitnexus.ledger import leaf, merkle, note
 from bitnexus.ledger.leaf import LEAF_VERSION
 from bitnexus.ledger.models import AlarmKind
 
@@ -159,7 +158,7 @@ def check_entry(index: int, data: bytes, tenant: str | None) -> str | None:
         obj = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError):
         return "is not JSON"
-    if not isinstance(obj, dict) or rfc8785.dumps(obj) != data:
+    if not isinstance(obj, dict) or leaf.canonical(obj) != data:
         return "is not canonical (RFC 8785) JSON"
     if obj.get("v") != LEAF_VERSION:
         return f"has unknown version {obj.get('v')!r}"

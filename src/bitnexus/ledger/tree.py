@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-import rfc8785
 from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -121,7 +120,7 @@ def block_hash(
     height: int, prev_hash: bytes, tree_size: int, root_hash: bytes, checkpoint: str
 ) -> bytes:
     return hashlib.sha256(
-        rfc8785.dumps(
+        leaf.canonical(
             {
                 "height": height,
                 "prev": prev_hash.hex(),

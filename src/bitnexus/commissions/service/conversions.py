@@ -88,6 +88,44 @@ def digest(body: ConversionCreate) -> bytes:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).digest()
 
 
+@dataclass(slots=True)
+class NewConversion:
+    """A conversion about to be inserted: a `Conversion` row as plain data."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    vendor_id: uuid.UUID
+    order_id: str
+    amount_minor: int
+    currency: str
+    customer_ref: str | None
+    product_id: uuid.UUID | None
+    click_id: uuid.UUID | None
+    link_id: uuid.UUID | None
+    coupon_code: str | None
+    affiliate_id: uuid.UUID | None
+    attribution: Attribution
+    unattributed_reason: Unattributed | None
+    state: ConversionState
+    source: str
+    digest: bytes
+    ip_hash: bytes | None
+    commission_bps: int | None
+    commission_fixed_minor: int | None
+    tier_bonus_bps: int
+    fee_bps: int
+    override_bps: list[int]
+    pool_minor: int
+    refunded_minor: int
+    ledger_transaction_id: uuid.UUID | None
+    created_at: dt.datetime
+    matures_at: dt.datetime | None
+    matured_at: dt.datetime | None
+
+    def row(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
 @dataclass(frozen=True, slots=True)
 class NewShare:
     """A share about to be inserted: a `Commission` row as plain data (building ORM objects cost
@@ -114,7 +152,7 @@ class NewShare:
 
 
 def _share_rows(
-    conversion: Conversion,
+    conversion: NewConversion,
     plan: Plan,
     affiliate_id: uuid.UUID,
     product_id: uuid.UUID,
@@ -174,7 +212,7 @@ class _Draft:
 
     index: int  # in the batch
     sale: Sale
-    conversion: Conversion
+    conversion: NewConversion
     shares: list[NewShare]
     plan: Plan | None
     held: list[HoldReason]
@@ -337,7 +375,7 @@ def _draft(
     reporter, body, product, click = sale.reporter, sale.body, found.product, found.click
     tenant = reporter.tenant
     state = ConversionState.held if held else ConversionState.pending
-    conversion = Conversion(
+    conversion = NewConversion(
         id=uuid.uuid4(),
         tenant_id=tenant.id,
         vendor_id=reporter.user.id,
@@ -392,10 +430,7 @@ async def _write(
     (one read when all exist) and post their ledger transactions (one append; each conversion
     was inserted with its transaction's id). A draft whose order another unit of work recorded
     meanwhile writes nothing and replays that one."""
-    columns = [c.key for c in Conversion.__table__.columns]
-    inserted = await repository.insert_conversions(
-        session, [{k: getattr(d.conversion, k) for k in columns} for d in drafts]
-    )
+    inserted = await repository.insert_conversions(session, [d.conversion.row() for d in drafts])
     lost = [d for d in drafts if d.conversion.id not in inserted]
     if lost:  # the insert that won has committed: its row is visible now
         earlier = await repository.conversions_by_order(session, {d.order for d in lost})
@@ -415,7 +450,9 @@ async def _write(
             assert outcome.id == d.conversion.ledger_transaction_id
     for d in kept:
         if d.held:
-            await fraud.open_hold(session, d.conversion, d.held, now)
+            held = d.conversion
+            assert held.affiliate_id is not None  # only attributed sales are held
+            await fraud.open_hold(session, held.tenant_id, held.id, held.affiliate_id, d.held, now)
     await session.flush()
     for d in kept:
         outcomes[d.index] = (d.read(), True)
@@ -461,7 +498,7 @@ async def _replay(
 
 
 def _read(
-    conversion: Conversion,
+    conversion: Conversion | NewConversion,
     shares: Sequence[Commission | NewShare],
     title: str | None,
     held: Sequence[HoldReason] = (),

@@ -28,7 +28,6 @@ from bitnexus.commissions.errors import HoldClosed, HoldNotFound
 from bitnexus.commissions.models import (
     Attribution,
     CommissionState,
-    Conversion,
     ConversionState,
     FraudHold,
     FraudHoldEvent,
@@ -160,14 +159,18 @@ async def reasons(
 
 
 async def open_hold(
-    session: AsyncSession, conversion: Conversion, found: list[HoldReason], now: dt.datetime
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    conversion_id: uuid.UUID,
+    affiliate_id: uuid.UUID,
+    found: list[HoldReason],
+    now: dt.datetime,
 ) -> None:
-    assert conversion.affiliate_id is not None
     hold = FraudHold(
         id=uuid.uuid4(),
-        tenant_id=conversion.tenant_id,
-        conversion_id=conversion.id,
-        affiliate_id=conversion.affiliate_id,
+        tenant_id=tenant_id,
+        conversion_id=conversion_id,
+        affiliate_id=affiliate_id,
         reasons=[r.value for r in found],
         status=HoldStatus.open,
         note="",
