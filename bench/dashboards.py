@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import tempfile
 import time
 import uuid
 
 import asyncpg
 import httpx
 
+from bench.data import bench_dir
 from bench.redirect import BenchProgram, seed_program
 from bench.server import bench_env, bitnexus_server
 from bitnexus.accounts.models import Role
@@ -186,7 +186,7 @@ async def _slug(dsn: str, tenant_id: uuid.UUID) -> str:
 
 
 def run() -> str:
-    with tempfile.TemporaryDirectory(prefix="bitnexus-bench-dashboards-") as tmp:
+    with bench_dir("dashboards") as tmp:
         env = bench_env(tmp)
         os.environ.update(env)
         settings = Settings()

@@ -16,13 +16,13 @@ import hashlib
 import os
 import random
 import statistics
-import tempfile
 import time
 import uuid
 
 import asyncpg
 
 from bench import ledger_verify, loading
+from bench.data import bench_dir
 from bitnexus.core import provision
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
@@ -209,7 +209,7 @@ async def _proofs(
 
 
 def run() -> str:
-    with tempfile.TemporaryDirectory(prefix="bitnexus-bench-ledger-") as tmp:
+    with bench_dir("ledger") as tmp:
         os.environ.update(
             {
                 "BITNEXUS_DATA_DIR": tmp,

@@ -12,7 +12,6 @@ import re
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.data import bench_dir
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.registration import create_user
 from bitnexus.core import provision
@@ -171,7 +171,7 @@ async def _breakdown(settings: Settings, slug: str, user_id: str) -> dict[str, f
 
 
 def run() -> str:
-    with tempfile.TemporaryDirectory(prefix="bitnexus-bench-") as tmp:
+    with bench_dir("me") as tmp:
         env = {
             **os.environ,
             "BITNEXUS_DATA_DIR": tmp,

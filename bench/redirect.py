@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.data import bench_dir
 from bench.me_endpoint import WrkResult, _free_port, wrk
 from bench.server import bench_env, serve_command, start, wait_ready
 from bitnexus.accounts.models import Role, User
@@ -126,7 +126,7 @@ async def _clicks(dsn: str, code: str) -> int:
 
 
 def run() -> str:
-    with tempfile.TemporaryDirectory(prefix="bitnexus-bench-redirect-") as tmp:
+    with bench_dir("redirect") as tmp:
         env = bench_env(tmp)
         os.environ.update(env)
         settings = Settings()

@@ -48,17 +48,7 @@ def make_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
         max_overflow=pool_size,
         pool_pre_ping=False,
         pool_recycle=1800,
-        connect_args={
-            "server_settings": {
-                "application_name": "bitnexus",
-                # Plan every execution for its own parameters. asyncpg prepares and caches each
-                # statement per connection, and after five runs PostgreSQL may switch it to a
-                # generic plan made for "any" values and keep it for the connection's life: the
-                # ledger append and the conversion inserts got slower with every batch (2.3 to
-                # 4.9 ms per sale in four minutes) until each was planned for its own rows.
-                "plan_cache_mode": "force_custom_plan",
-            }
-        },
+        connect_args={"server_settings": {"application_name": "bitnexus"}},
     )
 
 
@@ -73,9 +63,24 @@ class Database:
         await self.engine.dispose()
 
 
-async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
-    """Scope the current transaction to one tenant; RLS does the rest."""
+async def set_tenant(
+    session: AsyncSession, tenant_id: uuid.UUID, *, custom_plans: bool = False
+) -> None:
+    """Scope the current transaction to one tenant; RLS does the rest.
+
+    `custom_plans`: plan every statement of the transaction for its own parameters. asyncpg
+    prepares and caches statements per connection, and after five runs PostgreSQL may switch
+    one to a generic plan made for "any" values and keep it: the sale desk's batches (the ledger
+    append, the conversion inserts) got slower with every batch, 2.3 to 4.9 ms a sale in four
+    minutes, until each was planned for its own rows."""
     connection = await session.connection()  # Core, not the ORM: every request passes here
+    if custom_plans:
+        await connection.exec_driver_sql(
+            "SELECT set_config('bitnexus.tenant_id', $1, true),"
+            " set_config('plan_cache_mode', 'force_custom_plan', true)",
+            (str(tenant_id),),
+        )
+        return
     await connection.exec_driver_sql(
         "SELECT set_config('bitnexus.tenant_id', $1, true)", (str(tenant_id),)
     )

@@ -12,6 +12,7 @@ import json
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 import psutil
 import structlog
@@ -45,13 +46,25 @@ def clear_stale_state(pgdata: Path) -> None:
             handles.write_text(json.dumps(alive))
 
 
-def start(data_dir: Path) -> str:
-    """Start (or join) the embedded server and return a superuser URL over its Unix socket."""
+def _pgserver() -> Any:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (as under root); the fallback is fine.
         warnings.simplefilter("ignore")
         import pgserver  # heavy import: only when the embedded server is wanted
+    return pgserver
 
+
+def stop(data_dir: Path) -> None:
+    """Let go of this process's handle on the server in `data_dir` now (stopping it when that
+    was the last one), e.g. before the directory is deleted."""
+    pgdata = (data_dir / "pg").resolve()
+    if (pgdata / "postmaster.pid").exists():
+        _pgserver().get_server(pgdata, cleanup_mode="stop").cleanup()
+
+
+def start(data_dir: Path) -> str:
+    """Start (or join) the embedded server and return a superuser URL over its Unix socket."""
+    pgserver = _pgserver()
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = (data_dir / "pg").resolve()
     if pgdata.exists():
@@ -59,7 +72,7 @@ def start(data_dir: Path) -> str:
     # Running as root, pgserver runs postgres as its own system user; the data dir chain must be
     # traversable by it.
     os.chmod(data_dir, 0o755)  # noqa: S103 (directory traversal only; files stay 0600)
-    server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
     uri: str = server.get_uri()
     log.info("embedded_postgres.ready", pgdata=str(pgdata))
     return uri

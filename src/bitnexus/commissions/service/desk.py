@@ -61,7 +61,7 @@ class SaleDesk:
     ) -> list[Recorded | BitnexusError | Later]:
         outcomes: list[Recorded | BitnexusError | Later] = []
         async with self._db.sessionmaker() as session, session.begin():
-            await set_tenant(session, tenant_id)
+            await set_tenant(session, tenant_id, custom_plans=True)
             callers: dict[str, KeyPrincipal | BitnexusError] = {}
             for key, _ in reports:
                 if key not in callers:
