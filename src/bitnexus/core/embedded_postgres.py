@@ -55,10 +55,11 @@ def _pgserver() -> Any:
 
 
 def stop(data_dir: Path) -> None:
-    """Let go of this process's handle on the server in `data_dir` now (stopping it when that
-    was the last one), e.g. before the directory is deleted."""
+    """Let go of this process's handle on the server in `data_dir` now, stopping it when no
+    live process holds another, e.g. before the directory is deleted."""
     pgdata = (data_dir / "pg").resolve()
     if (pgdata / "postmaster.pid").exists():
+        clear_stale_state(pgdata)  # handles of processes gone (servers this one ran) too
         _pgserver().get_server(pgdata, cleanup_mode="stop").cleanup()
 
 
