@@ -26,7 +26,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 from bitnexus.app import create_app
-from bitnexus.core import provision
+from bitnexus.core import embedded_postgres, provision
 from bitnexus.core.config import Environment, Settings
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.logging import configure_logging
@@ -41,6 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def data_dir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="bitnexus-test-") as tmp:
         yield Path(tmp)
+        # before the directory goes: the server's own at-exit stop would find its handle file
+        # deleted and leave PostgreSQL running after the tests
+        embedded_postgres.stop(Path(tmp))
 
 
 @pytest.fixture(scope="session")

@@ -313,53 +313,70 @@ async def record_many(
         for s, o in zip(sales, outcomes, strict=True)
         if o is None and s.body.click_id is not None
     )
-    decided: list[tuple[int, Attributed, bytes | None, Plan | None, fraud.Evidence | None]] = []
+    decided: list[tuple[int, _Decided]] = []
     for i, sale in enumerate(sales):
-        if outcomes[i] is not None:
-            continue
-        try:
-            attributed = await attribution.attribute(found, sale.reporter.user, sale.body, now)
-        except BitnexusError as refused:
-            outcomes[i] = refused
-            continue
-        if isinstance(attributed, NotYet):
-            outcomes[i] = attributed
-            continue
-        product = attributed.product
-        if product is not None and product.currency != sale.body.currency:
-            outcomes[i] = InvalidInput("currency", f"This product sells in {product.currency}.")
-            continue
-        click = attributed.click
-        ip_hash, ip_day = await fraud.buyer_address(session, click, sale.reporter.ip, now)
-        made = evidence = None
-        if attributed.affiliate_id is not None and product is not None:
-            affiliate = await found.affiliate(attributed.affiliate_id)
-            made = attribution.plan(tenant, product, affiliate, sale.body.amount_minor)
-            evidence = fraud.Evidence(
-                affiliate=affiliate.user,
-                product_id=product.id,
-                attribution=attributed.kind,
-                click=click,
-                ip_hash=ip_hash,
-                ip_day=ip_day,
-                customer_ref=sale.body.customer_ref,
-                window=attribution.cookie_window(product, tenant),
-                now=now,
-            )
-        decided.append((i, attributed, ip_hash, made, evidence))
-    records = await fraud.records(session, tenant, [e for *_, e in decided if e is not None])
+        if outcomes[i] is None:
+            outcome = await _decide(found, sale, now)
+            if isinstance(outcome, _Decided):
+                decided.append((i, outcome))
+            else:
+                outcomes[i] = outcome
+    records = await fraud.records(session, tenant, [d.evidence for _, d in decided if d.evidence])
     drafts: list[_Draft] = []
-    for i, attributed, ip_hash, made, evidence in decided:
-        held = await fraud.reasons(session, tenant, evidence, records) if evidence else []
-        draft = _draft(i, sales[i], given[i], attributed, ip_hash, made, held, now)
+    for i, d in decided:
+        held = await fraud.reasons(session, tenant, d.evidence, records) if d.evidence else []
+        draft = _draft(i, sales[i], given[i], d.attributed, d.ip_hash, d.plan, held, now)
         if sales[i].reporter.test:
             outcomes[i] = (draft.read(test=True), False)
         else:
-            records.count_sale(ip_hash)
+            records.count_sale(d.ip_hash)
             drafts.append(draft)
     await _write(session, tenant.id, drafts, given, outcomes, now)
     assert all(o is not None for o in outcomes)
     return cast(list[Outcome], outcomes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    """A sale attributed, its buyer's address hashed, its commission planned (if it earns one)
+    and the evidence the fraud rules will judge."""
+
+    attributed: Attributed
+    ip_hash: bytes | None
+    plan: Plan | None
+    evidence: fraud.Evidence | None
+
+
+async def _decide(
+    found: Lookups, sale: Sale, now: dt.datetime
+) -> _Decided | BitnexusError | NotYet:
+    tenant = found.tenant
+    try:
+        attributed = await attribution.attribute(found, sale.reporter.user, sale.body, now)
+    except BitnexusError as refused:
+        return refused
+    if isinstance(attributed, NotYet):
+        return attributed
+    product, click = attributed.product, attributed.click
+    if product is not None and product.currency != sale.body.currency:
+        return InvalidInput("currency", f"This product sells in {product.currency}.")
+    ip_hash, ip_day = await fraud.buyer_address(found.session, click, sale.reporter.ip, now)
+    if attributed.affiliate_id is None or product is None:
+        return _Decided(attributed, ip_hash, None, None)
+    affiliate = await found.affiliate(attributed.affiliate_id)
+    evidence = fraud.Evidence(
+        affiliate=affiliate.user,
+        product_id=product.id,
+        attribution=attributed.kind,
+        click=click,
+        ip_hash=ip_hash,
+        ip_day=ip_day,
+        customer_ref=sale.body.customer_ref,
+        window=attribution.cookie_window(product, tenant),
+        now=now,
+    )
+    made = attribution.plan(tenant, product, affiliate, sale.body.amount_minor)
+    return _Decided(attributed, ip_hash, made, evidence)
 
 
 def _draft(
