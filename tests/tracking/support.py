@@ -48,3 +48,10 @@ def tenant_of(owner_engine: Engine, link: dict[str, Any]) -> uuid.UUID:
             text("SELECT tenant_id FROM links WHERE id = :l"), {"l": link["id"]}
         ).scalar_one()
     return tenant_id
+
+
+def stored_clicks(owner_engine: Engine, link: dict[str, Any]) -> set[uuid.UUID]:
+    """The ids of the link's clicks in PostgreSQL."""
+    with owner_engine.connect() as conn:
+        found = conn.execute(text("SELECT id FROM clicks WHERE link_id = :l"), {"l": link["id"]})
+        return set(found.scalars())

@@ -8,14 +8,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.tracking.service import clicks, spool
 from tests.catalog.support import Program
-from tests.tracking.support import browser_visit, live_link, tenant_of
+from tests.tracking.support import browser_visit, live_link, stored_clicks, tenant_of
 
 
 def test_a_held_segment_is_nobodys_orphan_and_a_released_one_is(tmp_path: Path) -> None:
@@ -78,11 +77,7 @@ async def test_a_dead_processs_clicks_are_replayed_once_and_its_segment_deleted(
         await recorder.close()
         await db.dispose()
     assert list(tmp_path.glob("*.spool")) == []  # noqa: ASYNC240
-    with owner_engine.connect() as conn:
-        stored = conn.execute(
-            text("SELECT id FROM clicks WHERE link_id = :l"), {"l": link["id"]}
-        ).scalars()
-        assert set(stored) == {r[0].id for r in rows}
+    assert stored_clicks(owner_engine, link) == {r[0].id for r in rows}
 
 
 async def test_while_postgresql_is_down_clicks_pile_up_on_disk_not_in_memory(
@@ -118,11 +113,7 @@ async def test_while_postgresql_is_down_clicks_pile_up_on_disk_not_in_memory(
     finally:
         await recorder.close()
         await db.dispose()
-    with owner_engine.connect() as conn:
-        stored = conn.execute(
-            text("SELECT id FROM clicks WHERE link_id = :l"), {"l": link["id"]}
-        ).scalars()
-        assert set(stored) == {v.id for v in visits}
+    assert stored_clicks(owner_engine, link) == {v.id for v in visits}
 
 
 async def test_a_replay_that_fails_leaves_every_dead_segment_for_the_next_try(

@@ -3,7 +3,7 @@ a vendor's server with a `conversions:write` API key, or a member signed in to t
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeGuard
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -24,6 +24,13 @@ _bearer = HTTPBearer(
     "or an access token from login",
 )
 
+
+def _is_api_key(
+    credentials: HTTPAuthorizationCredentials | None,
+) -> TypeGuard[HTTPAuthorizationCredentials]:
+    return credentials is not None and credentials.credentials.startswith(tuple(PREFIXES.values()))
+
+
 SaleCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
@@ -32,7 +39,7 @@ async def sale_reporter(
 ) -> Reporter:
     if credentials is None:
         raise Unauthorized("Send an API key or an access token as a bearer token.")
-    if credentials.credentials.startswith(tuple(PREFIXES.values())):
+    if _is_api_key(credentials):
         caller = await apikeys.authenticate(
             session, credentials.credentials, Scope.conversions_write
         )
@@ -49,7 +56,7 @@ async def report_sale(
 ) -> Recorded:
     """Record a sale: by API key through the process's sale desk (batched with the reports that
     arrive meanwhile), or by a signed-in member in a unit of work of its own."""
-    if credentials is not None and credentials.credentials.startswith(tuple(PREFIXES.values())):
+    if _is_api_key(credentials):
         desk: SaleDesk = request.app.state.sales
         return await desk.report(credentials.credentials, body)
     async with transaction(get_database(request)) as session:
