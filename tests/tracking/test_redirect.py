@@ -15,9 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import psycopg
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
@@ -324,6 +326,8 @@ async def test_redirects_keep_the_request_context_and_other_methods_are_refused(
     assert r.headers["x-request-id"] == "trace-42"
     assert "content-security-policy" in r.headers
     assert r.headers["x-content-type-options"] == "nosniff"
+    # the redirect's own policy, once (the vendor's page sees where the visit came from)
+    assert r.headers.get_list("referrer-policy") == ["no-referrer-when-downgrade"]
     r = await client.post(f"/r/{link['code']}")
     assert r.status_code == 405
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -355,6 +359,33 @@ async def test_a_batch_of_several_tenants_clicks_writes_each_under_its_own_tenan
     assert [len(_clicks(owner_engine, link["id"])) for link in links] == [5, 5]
 
 
+@pytest.mark.parametrize(
+    ("statement", "refused"),
+    [
+        ("DELETE FROM links WHERE id = :link", "permission denied"),
+        ("DELETE FROM tenants WHERE id = :tenant", "permission denied"),
+        ("UPDATE links SET id = gen_random_uuid() WHERE id = :link", "never changes"),
+        ("UPDATE tenants SET id = gen_random_uuid() WHERE id = :tenant", "never changes"),
+    ],
+)
+async def test_a_clicks_link_and_tenant_can_neither_go_nor_change_their_keys(
+    program: Program, app_engine: Engine, owner_engine: Engine, statement: str, refused: str
+) -> None:
+    """Clicks keep their link and tenant without foreign keys (migration 0026): the runtime
+    role deletes neither and changes neither's key; other edits of a link go through."""
+    link = await live_link(program)
+    ids = {"link": link["id"], "tenant": str(tenant_of(owner_engine, link))}
+    with pytest.raises(DBAPIError, match=refused), app_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('bitnexus.tenant_id', :tenant, true)"), ids)
+        conn.execute(text(statement), ids)
+    with app_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('bitnexus.tenant_id', :tenant, true)"), ids)
+        edited = conn.execute(
+            text("UPDATE links SET id = id, utm_term = 'kept' WHERE id = :link"), ids
+        ).rowcount
+    assert edited == 1
+
+
 async def test_a_new_clicks_probes_read_little_however_many_clicks_its_link_has(
     program: Program, db_urls: DatabaseUrls, owner_engine: Engine
 ) -> None:
@@ -372,7 +403,7 @@ async def test_a_new_clicks_probes_read_little_however_many_clicks_its_link_has(
     salt = b"s" * 32
     start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=12)
 
-    def batch(first: int, n: int) -> list[tuple[clicks.Visit, bytes, bytes]]:
+    def batch(first: int, n: int) -> list[bytes]:
         visits = [
             dataclasses.replace(
                 browser_visit(tenant_id, link["id"], 7),
@@ -381,23 +412,21 @@ async def test_a_new_clicks_probes_read_little_however_many_clicks_its_link_has(
             )
             for i in range(n)
         ]
-        return [(v, *clicks.hashes(v, salt)) for v in visits]
+        return [clicks.encode((v, *clicks.hashes(v, salt))) for v in visits]
 
     conn = await asyncpg.connect(libpq(db_urls.app))
     try:
         await conn.execute("SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id))
         args = {"rate_limit": clicks.RATE_LIMIT, "rate_window": clicks.RATE_WINDOW}
         for first in range(0, 30_000, 3_000):
-            await repository.insert_clicks(conn, tenant_id, batch(first, 3_000), **args)
+            await repository.insert_clicks(conn, tenant_id, b"".join(batch(first, 3_000)), **args)
     finally:
         await conn.close()
-    new = repository.insert_clicks_args(tenant_id, batch(30_000, 40), **args)
+    new = batch(30_000, 40)
     for mode, first in (("force_custom_plan", 0), ("force_generic_plan", 20)):
+        lines = b"".join(new[first : first + 20]).decode()
         plan = _explained(
-            db_urls,
-            tenant_id,
-            mode,
-            [a[first : first + 20] if isinstance(a, list) else a for a in new],
+            db_urls, tenant_id, mode, [tenant_id, lines, clicks.RATE_LIMIT, clicks.RATE_WINDOW]
         )
         read = plan["Plan"]["Shared Hit Blocks"] + plan["Plan"]["Shared Read Blocks"]
         filtered = sum(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import time
-import uuid
 from typing import Any
 
 import structlog
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bitnexus.core.errors import PROBLEM_JSON, BitnexusError, FieldError, problem_body
 
 log = structlog.get_logger("bitnexus.http")
+_access_log = logging.getLogger("bitnexus.http")  # what `log` writes through
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -122,11 +124,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def request_id_of(raw_headers: list[tuple[bytes, bytes]]) -> str:
-    """The caller's `X-Request-ID` (at most 64 characters), else a new one."""
+    """The caller's `X-Request-ID` (at most 64 characters), else a new one (128 random bits
+    in hex, as a UUID's hex without building one)."""
     for name, value in raw_headers:
         if name == b"x-request-id":
-            return value.decode("latin-1")[:64] or uuid.uuid4().hex
-    return uuid.uuid4().hex
+            return value.decode("latin-1")[:64] or os.urandom(16).hex()
+    return os.urandom(16).hex()
 
 
 def context_headers(path: str, request_id: str) -> list[tuple[bytes, bytes]]:
@@ -138,8 +141,21 @@ def context_headers(path: str, request_id: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
+def with_context(
+    headers: list[tuple[bytes, bytes]], path: str, request_id: str
+) -> list[tuple[bytes, bytes]]:
+    """An answer's headers and the context headers (`context_headers`) it does not set itself:
+    a redirect's own `referrer-policy` is the one that counts (two would make browsers use the
+    last)."""
+    own = {name for name, _ in headers}
+    return [*headers, *(h for h in context_headers(path, request_id) if h[0] not in own)]
+
+
 def log_request(scope: Scope, status: int, started: float) -> None:
-    """The access log line of a request."""
+    """The access log line of a request (nothing to build when INFO is off: the redirects'
+    benchmarks and busy deployments run at WARNING)."""
+    if not _access_log.isEnabledFor(logging.INFO):
+        return
     route = scope.get("route")
     log.info(
         "http.request",
@@ -168,12 +184,13 @@ class RequestContextMiddleware:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status_holder = {"status": 500}
-        added = context_headers(scope["path"], request_id)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                message["headers"] = [*message.get("headers", []), *added]
+                message["headers"] = with_context(
+                    list(message.get("headers", [])), scope["path"], request_id
+                )
             await send(message)
 
         declared = headers.get(b"content-length")

@@ -16,7 +16,7 @@ from bitnexus.accounts.deps import CurrentPrincipal
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, errors_for
-from bitnexus.core.http import context_headers, log_request, problem_response, request_id_of
+from bitnexus.core.http import log_request, problem_response, request_id_of, with_context
 from bitnexus.core.uow import after_commit
 from bitnexus.tracking.errors import AliasTaken, LinkDeleted, LinkNotFound
 from bitnexus.tracking.schemas import LinkCreate, LinkPage, LinkRead, LinkUpdate
@@ -176,7 +176,7 @@ class RedirectsFirst:
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [*headers, *context_headers(scope["path"], request_id)],
+                "headers": with_context(headers, scope["path"], request_id),
             }
         )
         await send({"type": "http.response.body", "body": body})

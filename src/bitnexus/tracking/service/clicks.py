@@ -32,7 +32,6 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
-import json
 import os
 import re
 import secrets
@@ -40,10 +39,12 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import orjson
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +61,7 @@ BOT_AGENTS = re.compile(
     r"okhttp|libwww|headless|phantomjs|lighthouse|pingdom|uptime|monitor|check_http",
     re.IGNORECASE,
 )
+PREFETCH_HEADERS = ("purpose", "sec-purpose", "x-moz", "x-purpose")
 RATE_LIMIT = 10  # clicks by one address on one link ...
 RATE_WINDOW = dt.timedelta(seconds=60)  # ... within this window; more are flagged `rate`
 SALT_DAYS_KEPT = 2
@@ -71,11 +73,10 @@ def bot_reason(method: str, headers: Mapping[str, str]) -> str | None:
     agent = headers.get("user-agent", "")
     if method == "HEAD":
         return "head"
-    purpose = " ".join(
-        headers.get(h, "") for h in ("purpose", "sec-purpose", "x-moz", "x-purpose")
-    ).lower()
-    if "prefetch" in purpose or "preview" in purpose:
-        return "prefetch"
+    for header in PREFETCH_HEADERS:
+        purpose = headers.get(header)
+        if purpose and ("prefetch" in purpose.lower() or "preview" in purpose.lower()):
+            return "prefetch"
     if not agent.strip():
         return "no_user_agent"
     if _bot_agent(agent):
@@ -88,7 +89,7 @@ def _bot_agent(agent: str) -> bool:
     return BOT_AGENTS.search(agent) is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Visit:
     id: uuid.UUID  # the click id (`bnx_cid`)
     tenant_id: uuid.UUID
@@ -126,7 +127,15 @@ class Salts:
 
 def keyed(ip: str, salt: bytes) -> bytes:
     """An address's hash under a day's salt, 16 bytes: no raw address is kept anywhere."""
-    return hmac.new(salt, ip.encode(), hashlib.sha256).digest()[:16]
+    mac = _keyed_with(salt).copy()
+    mac.update(ip.encode())
+    return mac.digest()[:16]
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed_with(salt: bytes) -> hmac.HMAC:
+    """HMAC-SHA256 keyed with `salt`, to copy (half the cost of keying it again per click)."""
+    return hmac.new(salt, digestmod=hashlib.sha256)
 
 
 def hashes(visit: Visit, salt: bytes) -> tuple[bytes, bytes]:
@@ -148,7 +157,8 @@ Row = tuple[Visit, bytes, bytes]  # a click with its address hash and visitor ha
 
 
 def encode(row: Row) -> bytes:
-    """A click as one line of the write-ahead file: a JSON array, the address only hashed."""
+    """A click as one line of the write-ahead file: a JSON array, the address only hashed.
+    The same line is what the drain hands PostgreSQL (`repository.INSERT_CLICKS` reads it)."""
     visit, ip_hash, visitor_hash = row
     fields = [
         visit.id.hex,
@@ -162,11 +172,13 @@ def encode(row: Row) -> bytes:
         visit.country,
         visit.bot_reason,
     ]
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    return orjson.dumps(fields) + b"\n"
 
 
 def decode(line: bytes) -> Row:
-    click, tenant, link, at, ip_hash, visitor_hash, agent, referrer, country, bot = json.loads(line)
+    click, tenant, link, at, ip_hash, visitor_hash, agent, referrer, country, bot = orjson.loads(
+        line
+    )
     visit = Visit(
         id=uuid.UUID(click),
         tenant_id=uuid.UUID(tenant),
@@ -196,7 +208,8 @@ def click_time(click_id: uuid.UUID) -> dt.datetime | None:
     return dt.datetime.fromtimestamp((click_id.int >> 80) / 1000, dt.UTC)
 
 
-_Waiting = tuple[Row, "asyncio.Future[None]"]
+Line = tuple[uuid.UUID, bytes]  # a click's tenant and its line (`encode`)
+_Waiting = tuple[uuid.UUID, bytes, "asyncio.Future[None]"]
 
 
 @dataclass(slots=True)
@@ -207,10 +220,16 @@ class _Connection:
 
 class ClickRecorder:
     """Write-ahead for clicks: `record` returns once the click is on disk in this process's
-    spool (group commit: one write and fdatasync for every click queued meanwhile); a drain
-    then writes them to PostgreSQL in batches, one statement per tenant, and forgets a segment
-    once all its clicks are there. Segments of dead processes are replayed at start and every
-    `recover_seconds`."""
+    spool (group commit: one write and fdatasync for every click queued meanwhile, with up to
+    `syncs` groups on their way to the disk at once); a drain then writes them to PostgreSQL in
+    batches, one statement per tenant, and forgets a segment once all its clicks are there.
+    Segments of dead processes are replayed at start and every `recover_seconds`.
+
+    Why several groups at once: a redirect waits for its group's fdatasync (0.5-1.5 ms on the
+    disks measured, plus the worker thread's wait for the interpreter lock). With one group at
+    a time every click that arrived meanwhile waited a whole round more, and that round, not
+    the CPU, set the pace (about 15 clicks a round, 3 ms a round). The disk takes concurrent
+    fdatasyncs of one file at once (4 threads: 8,500 a second where one thread made 1,600)."""
 
     def __init__(
         self,
@@ -220,6 +239,7 @@ class ClickRecorder:
         max_batch: int = 2000,
         max_unsaved: int = 200_000,
         in_flight: int = 3,
+        syncs: int = 4,
         recover_seconds: float = 60.0,
     ) -> None:
         self._db = db
@@ -233,8 +253,11 @@ class ClickRecorder:
         self._segment: spool.Segment | None = None
         self._full: list[spool.Segment] = []  # rotated, waiting for their clicks to be saved
         self._appending: list[_Waiting] = []
-        self._syncing: asyncio.Task[None] | None = None
-        self._unsaved: deque[tuple[Row, spool.Segment]] = deque()
+        self._max_syncs = syncs
+        self._syncing: set[asyncio.Task[None]] = set()
+        self._disk = ThreadPoolExecutor(syncs, thread_name_prefix="click-spool")
+        self._rotating = asyncio.Lock()
+        self._unsaved: deque[tuple[uuid.UUID, bytes, spool.Segment]] = deque()
         self._draining: asyncio.Task[None] | None = None
         self._recovering: asyncio.Task[None] | None = None
         self._settled = asyncio.Event()
@@ -251,10 +274,10 @@ class ClickRecorder:
     async def record(self, visit: Visit) -> None:
         salt = await self._salts.today(visit.at)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._appending.append(((visit, *hashes(visit, salt)), done))
+        self._appending.append((visit.tenant_id, encode((visit, *hashes(visit, salt))), done))
         self._settled.clear()
-        if self._syncing is None:
-            self._syncing = asyncio.create_task(self._sync())
+        if len(self._syncing) < self._max_syncs:
+            self._start_sync()
         await done
 
     async def settled(self) -> None:
@@ -272,13 +295,14 @@ class ClickRecorder:
             await asyncio.wait_for(self.settled(), timeout=10)
         except TimeoutError:
             log.warning("clicks.unsaved_at_close", count=len(self._unsaved))
-        for task in (self._syncing, self._draining):
+        for task in (*self._syncing, self._draining):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        self._disk.shutdown(wait=False)  # an append cancelled mid-way finishes on its own
         for segment in [*self._full, *([self._segment] if self._segment else [])]:
-            if segment.unsaved:
+            if segment.unsaved or segment.writing:
                 segment.release()
             else:
                 segment.delete()
@@ -289,46 +313,71 @@ class ClickRecorder:
 
     # -- the write-ahead file ---------------------------------------------------------------
 
+    def _start_sync(self) -> None:
+        task = asyncio.create_task(self._sync())
+        self._syncing.add(task)
+        task.add_done_callback(self._sync_ended)
+
+    def _sync_ended(self, task: asyncio.Task[None]) -> None:
+        self._syncing.discard(task)
+        if self._appending and not self._syncing and not task.cancelled():
+            self._start_sync()  # queued while the last one was ending
+        self._note_settled()
+
     async def _sync(self) -> None:
-        try:
-            while self._appending:
-                group, self._appending = self._appending, []
-                try:
-                    segment = await self._current_segment()
-                    await asyncio.to_thread(segment.append, b"".join(encode(r) for r, _ in group))
-                except BaseException as failed:  # cancelled too: no redirect may wait forever
-                    log.error("clicks.not_recorded", count=len(group), exc_info=True)
-                    error = failed if isinstance(failed, Exception) else RuntimeError("stopped")
-                    for _, done in group:
-                        if not done.done():
-                            done.set_exception(error)
-                    if not isinstance(failed, Exception):
-                        raise
-                    continue
-                segment.unsaved += len(group)
-                self._unsaved.extend((row, segment) for row, _ in group)
+        """Write groups of waiting clicks to the spool until none wait."""
+        while self._appending:
+            group, self._appending = self._appending, []
+            try:
+                segment = await self._current_segment()
+                await self._append(segment, group)
+            except BaseException as failed:  # cancelled too: no redirect may wait forever
+                log.error("clicks.not_recorded", count=len(group), exc_info=True)
+                error = failed if isinstance(failed, Exception) else RuntimeError("stopped")
+                for *_, done in group:
+                    if not done.done():
+                        done.set_exception(error)
+                if not isinstance(failed, Exception):
+                    raise
+                continue
+            if not segment.let_go:  # else left to `recover` meanwhile, these clicks with it
+                self._unsaved.extend((tenant, line, segment) for tenant, line, _ in group)
                 if len(self._unsaved) > self._max_unsaved:
                     self._hand_off()
-                for _, done in group:
-                    if not done.done():
-                        done.set_result(None)
-                if self._draining is None:
-                    self._draining = asyncio.create_task(self._drain())
-        finally:
-            self._syncing = None
-            if self._appending:  # queued while this task was ending
-                self._syncing = asyncio.create_task(self._sync())
-            self._note_settled()
+            for *_, done in group:
+                if not done.done():
+                    done.set_result(None)
+            if self._draining is None and self._unsaved:
+                self._draining = asyncio.create_task(self._drain())
+
+    async def _append(self, segment: spool.Segment, group: list[_Waiting]) -> None:
+        """One group's lines, on disk in `segment` when this returns. The bookkeeping happens
+        here on the event loop; the write and fdatasync in a spool thread."""
+        data = b"".join(line for _, line, _ in group)
+        segment.size += len(data)
+        segment.unsaved += len(group)
+        segment.writing += 1
+        written = asyncio.get_running_loop().run_in_executor(self._disk, segment.append, data)
+        written.add_done_callback(lambda _: segment.appended())  # once the thread is done
+        try:
+            await asyncio.shield(written)
+        except BaseException:
+            segment.unsaved -= len(group)
+            raise
 
     async def _current_segment(self) -> spool.Segment:
         segment = self._segment
         if segment is not None and segment.size < spool.ROTATE_BYTES:
             return segment
-        fresh = await asyncio.to_thread(spool.create, self._spool_dir)
-        if segment is not None:
-            self._full.append(segment)
-        self._segment = fresh
-        return fresh
+        async with self._rotating:  # one new segment, however many groups find this one full
+            segment = self._segment
+            if segment is not None and segment.size < spool.ROTATE_BYTES:
+                return segment
+            fresh = await asyncio.to_thread(spool.create, self._spool_dir)
+            if segment is not None:
+                self._full.append(segment)
+            self._segment = fresh
+            return fresh
 
     # -- into PostgreSQL ----------------------------------------------------------------------
 
@@ -340,7 +389,7 @@ class ClickRecorder:
                 batch = [self._unsaved[i] for i in range(min(len(self._unsaved), self._max_batch))]
                 handoffs = self._handoffs
                 try:
-                    await self._save([row for row, _ in batch])
+                    await self._save([(tenant, line) for tenant, line, _ in batch])
                 except Exception:  # kept in the spool; tried again
                     log.warning("clicks.save_failed", count=len(batch), exc_info=True)
                     await asyncio.sleep(1.0)
@@ -348,7 +397,7 @@ class ClickRecorder:
                 if handoffs != self._handoffs:
                     continue  # the batch was left to `recover` meanwhile (stored twice: harmless)
                 for _ in batch:
-                    _, segment = self._unsaved.popleft()
+                    *_, segment = self._unsaved.popleft()
                     segment.unsaved -= 1
                 for segment in [s for s in self._full if s.unsaved == 0]:
                     self._full.remove(segment)
@@ -362,7 +411,7 @@ class ClickRecorder:
     def _hand_off(self) -> None:
         """Too many clicks wait for PostgreSQL (it is down or slow): let go of their segments
         and forget them, so memory stays bounded; `recover` replays them from disk."""
-        segments = {segment for _, segment in self._unsaved}
+        segments = {segment for *_, segment in self._unsaved}
         log.warning("clicks.left_to_recovery", count=len(self._unsaved), segments=len(segments))
         self._unsaved.clear()
         self._handoffs += 1
@@ -377,14 +426,14 @@ class ClickRecorder:
         if not (self._appending or self._syncing or self._unsaved or self._draining):
             self._settled.set()
 
-    async def _save(self, rows: Sequence[Row]) -> None:
+    async def _save(self, lines: Sequence[Line]) -> None:
         """Write clicks to PostgreSQL, one statement per tenant (idempotent on the click id)."""
-        by_tenant: dict[uuid.UUID, list[Row]] = defaultdict(list)
-        for row in rows:
-            by_tenant[row[0].tenant_id].append(row)
-        await asyncio.gather(*(self._write(t, r) for t, r in by_tenant.items()))
+        by_tenant: dict[uuid.UUID, list[bytes]] = defaultdict(list)
+        for tenant_id, line in lines:
+            by_tenant[tenant_id].append(line)
+        await asyncio.gather(*(self._write(t, b"".join(ls)) for t, ls in by_tenant.items()))
 
-    async def _write(self, tenant_id: uuid.UUID, rows: Sequence[Row]) -> None:
+    async def _write(self, tenant_id: uuid.UUID, lines: bytes) -> None:
         connection = None
         try:
             async with self._connections:
@@ -396,7 +445,7 @@ class ClickRecorder:
                     )
                     connection.tenant_id = tenant_id
                 await repository.insert_clicks(
-                    connection.raw, tenant_id, rows, rate_limit=RATE_LIMIT, rate_window=RATE_WINDOW
+                    connection.raw, tenant_id, lines, rate_limit=RATE_LIMIT, rate_window=RATE_WINDOW
                 )
                 self._idle.append(connection)
         except BaseException:
@@ -435,10 +484,10 @@ class ClickRecorder:
         try:
             while taken:
                 segment = taken[0]
-                rows = []
+                rows: list[Line] = []
                 for n, line in enumerate(await asyncio.to_thread(spool.lines, segment.path), 1):
                     try:
-                        rows.append(decode(line))
+                        rows.append((decode(line)[0].tenant_id, line + b"\n"))
                     except (ValueError, TypeError):  # torn by the crash: never answered
                         log.warning("clicks.spool_line_skipped", segment=segment.path.name, line=n)
                 for first in range(0, len(rows), self._max_batch):

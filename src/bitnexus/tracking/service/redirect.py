@@ -178,7 +178,12 @@ def _country(headers: Mapping[str, str], header: str | None, ip: str) -> str | N
         code = headers.get(header.lower(), "").strip().upper()
     else:
         code = (iptocc.country_code(ip) if ip else None) or ""
-    return code if len(code) == 2 and pycountry.countries.get(alpha_2=code) else None
+    return code if len(code) == 2 and _is_country(code) else None
+
+
+@functools.lru_cache(maxsize=512)  # there are fewer than 300 codes
+def _is_country(code: str) -> bool:
+    return pycountry.countries.get(alpha_2=code) is not None
 
 
 def _cookie(name: str, value: str, max_age: int, secure: bool) -> tuple[bytes, bytes]:
@@ -240,7 +245,8 @@ async def follow(
     except Exception:  # the visitor still gets where they were going; the loss is logged
         log.error("click.lost", link_id=str(target.link_id), click_id=str(click_id))
     secure = settings.base_url.startswith("https://")
-    cookies = [_cookie(CLICK_COOKIE, click_id.hex, target.cookie_days * 86_400, secure)]
+    click = click_id.hex
+    cookies = [_cookie(CLICK_COOKIE, click, target.cookie_days * 86_400, secure)]
     if visitor != known:
         cookies.append(_cookie(VISITOR_COOKIE, visitor, VISITOR_COOKIE_SECONDS, secure))
-    return _redirect(_with_click(target.destination, click_id.hex), *cookies)
+    return _redirect(_with_click(target.destination, click), *cookies)

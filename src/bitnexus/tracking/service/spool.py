@@ -29,22 +29,26 @@ def lines(path: Path) -> list[bytes]:
 
 @dataclass(eq=False)
 class Segment:
-    """One of this process's segment files, locked for as long as it is open."""
+    """One of this process's segment files, locked for as long as it is open. Several appends
+    may be in flight at once (each in a thread of its own); the bookkeeping is the caller's,
+    on its event loop: `size` and `writing` are counted before an append starts."""
 
     path: Path
     fd: int
-    size: int = 0
-    unsaved: int = 0  # clicks written here that PostgreSQL may not have yet
+    size: int = 0  # bytes written or being written
+    unsaved: int = 0  # clicks written (or being written) here that PostgreSQL may not have yet
+    writing: int = 0  # appends in flight
+    let_go: bool = False  # released: closed once no append is in flight
     closed: bool = False
 
     def append(self, data: bytes) -> None:
-        """Write `data` and wait until it is on disk (blocking: run it in a thread)."""
+        """Write `data` and wait until it is on disk (blocking: run it in a thread). Appends
+        in flight together each wait for their own data: O_APPEND places each write whole."""
         view = memoryview(data)
         while view:
             written = os.write(self.fd, view)
             view = view[written:]
         os.fdatasync(self.fd)
-        self.size += len(data)
 
     def delete(self) -> None:
         """Remove the file, then let go of it (in that order, so no other process takes it over
@@ -55,10 +59,18 @@ class Segment:
             self.closed = True
 
     def release(self) -> None:
-        """Let go of the file and keep it: its clicks are replayed by whoever takes it."""
-        if not self.closed:
+        """Let go of the file and keep it: its clicks are replayed by whoever takes it. With
+        appends in flight, the file is closed when the last one is done (`appended`)."""
+        self.let_go = True
+        if not self.closed and not self.writing:
             os.close(self.fd)
             self.closed = True
+
+    def appended(self) -> None:
+        """An append in flight is done (whether or not it succeeded)."""
+        self.writing -= 1
+        if self.let_go:
+            self.release()
 
 
 def create(directory: Path) -> Segment:
