@@ -2,13 +2,14 @@
 a click durable before its redirect is answered.
 
 Durability: a write-ahead buffer on local disk (`spool`). The redirect hands its click to the
-process's `ClickRecorder` and waits; the recorder appends every click queued meanwhile to its
-spool segment in one write and one fdatasync, then releases the waiting redirects (group commit
-on a local file: a fraction of a millisecond, where a PostgreSQL commit of the batch took
-several). Behind the answers, a drain writes the spooled clicks to PostgreSQL in batches, one
-statement per tenant, on a few connections of the recorder's own (their tenant a session
-setting, changed only when a batch is another tenant's); a segment is deleted once all its
-clicks are there. A process killed at any moment leaves its segments unlocked; any process
+process's `ClickRecorder` and waits; the recorder's spool writer (`spool_writer`, a child
+process) writes every click sent to it meanwhile into its segment in one write and one
+fdatasync and says so, and the waiting redirects are released (group commit on a local file: a
+fraction of a millisecond, where a PostgreSQL commit of the batch took several). Behind the
+answers, a drain writes the spooled clicks to PostgreSQL in batches, one statement per tenant,
+on a few connections of the recorder's own (their tenant a session setting, changed only when a
+batch is another tenant's); a segment is deleted once all its clicks are there. A process
+killed at any moment leaves its segments unlocked (its writer exits with it); any process
 replays them at start and every minute (idempotent on the click id), so no answered click is
 lost (tests/tracking/test_click_durability). Click ids are UUIDv7: a conversion reported in the
 instant between the answer and the drain waits briefly for its click.
@@ -35,11 +36,11 @@ import hmac
 import os
 import re
 import secrets
+import sys
 import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -220,16 +221,12 @@ class _Connection:
 
 class ClickRecorder:
     """Write-ahead for clicks: `record` returns once the click is on disk in this process's
-    spool (group commit: one write and fdatasync for every click queued meanwhile, with up to
-    `syncs` groups on their way to the disk at once); a drain then writes them to PostgreSQL in
-    batches, one statement per tenant, and forgets a segment once all its clicks are there.
-    Segments of dead processes are replayed at start and every `recover_seconds`.
-
-    Why several groups at once: a redirect waits for its group's fdatasync (0.5-1.5 ms on the
-    disks measured, plus the worker thread's wait for the interpreter lock). With one group at
-    a time every click that arrived meanwhile waited a whole round more, and that round, not
-    the CPU, set the pace (about 15 clicks a round, 3 ms a round). The disk takes concurrent
-    fdatasyncs of one file at once (4 threads: 8,500 a second where one thread made 1,600)."""
+    spool. The lines go to the spool writer (`spool_writer`), a child process that writes and
+    fdatasyncs whatever has reached it meanwhile and says how much is on disk, in which segment
+    (group commit off the event loop's interpreter lock). A drain then writes the durable clicks
+    to PostgreSQL in batches, one statement per tenant, and has the writer delete a segment once
+    all its clicks are there. Segments of dead processes are replayed at start and every
+    `recover_seconds`. A writer that dies is started again and sent what it had not confirmed."""
 
     def __init__(
         self,
@@ -239,7 +236,6 @@ class ClickRecorder:
         max_batch: int = 2000,
         max_unsaved: int = 200_000,
         in_flight: int = 3,
-        syncs: int = 4,
         recover_seconds: float = 60.0,
     ) -> None:
         self._db = db
@@ -250,14 +246,17 @@ class ClickRecorder:
         self._max_unsaved = max_unsaved
         self._handoffs = 0  # times the waiting clicks were left to `recover`
         self._recover_seconds = recover_seconds
-        self._segment: spool.Segment | None = None
-        self._full: list[spool.Segment] = []  # rotated, waiting for their clicks to be saved
-        self._appending: list[_Waiting] = []
-        self._max_syncs = syncs
-        self._syncing: set[asyncio.Task[None]] = set()
-        self._disk = ThreadPoolExecutor(syncs, thread_name_prefix="click-spool")
-        self._rotating = asyncio.Lock()
-        self._unsaved: deque[tuple[uuid.UUID, bytes, spool.Segment]] = deque()
+        self._queued: list[_Waiting] = []  # recorded since the last flush to the writer
+        self._flushing = False
+        self._sent: deque[_Waiting] = deque()  # with the writer, not confirmed on disk yet
+        self._writer: asyncio.subprocess.Process | None = None
+        self._starting: asyncio.Task[None] | None = None
+        self._confirming: asyncio.Task[None] | None = None
+        self._failed_starts = 0  # writers in a row that died before confirming anything
+        self._closing = False
+        self._segment: str | None = None  # the writer's current segment
+        self._in_segment: dict[str, int] = {}  # its clicks PostgreSQL may not have, per segment
+        self._unsaved: deque[tuple[uuid.UUID, bytes, str]] = deque()
         self._draining: asyncio.Task[None] | None = None
         self._recovering: asyncio.Task[None] | None = None
         self._settled = asyncio.Event()
@@ -274,10 +273,11 @@ class ClickRecorder:
     async def record(self, visit: Visit) -> None:
         salt = await self._salts.today(visit.at)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._appending.append((visit.tenant_id, encode((visit, *hashes(visit, salt))), done))
+        self._queued.append((visit.tenant_id, encode((visit, *hashes(visit, salt))), done))
         self._settled.clear()
-        if len(self._syncing) < self._max_syncs:
-            self._start_sync()
+        if not self._flushing:  # once per turn of the loop: its clicks share one write
+            self._flushing = True
+            asyncio.get_running_loop().call_soon(self._flush)
         await done
 
     async def settled(self) -> None:
@@ -295,89 +295,134 @@ class ClickRecorder:
             await asyncio.wait_for(self.settled(), timeout=10)
         except TimeoutError:
             log.warning("clicks.unsaved_at_close", count=len(self._unsaved))
-        for task in (*self._syncing, self._draining):
+        self._closing = True
+        for task in (self._draining, self._starting):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        self._disk.shutdown(wait=False)  # an append cancelled mid-way finishes on its own
-        for segment in [*self._full, *([self._segment] if self._segment else [])]:
-            if segment.unsaved or segment.writing:
-                segment.release()
-            else:
-                segment.delete()
-        self._full, self._segment = [], None
+        writer = self._writer
+        if writer is not None and writer.stdin is not None:
+            for name, count in self._in_segment.items():
+                if not count:
+                    writer.stdin.write(b"#done %s\n" % name.encode())
+            writer.stdin.close()  # the writer keeps (releases) the rest and exits
+            try:
+                await asyncio.wait_for(writer.wait(), timeout=10)
+            except TimeoutError:
+                writer.kill()
+        if self._confirming is not None:
+            self._confirming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._confirming
+        for *_, done in [*self._sent, *self._queued]:
+            if not done.done():
+                done.set_exception(RuntimeError("the click recorder was closed"))
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.raw.close()
 
     # -- the write-ahead file ---------------------------------------------------------------
 
-    def _start_sync(self) -> None:
-        task = asyncio.create_task(self._sync())
-        self._syncing.add(task)
-        task.add_done_callback(self._sync_ended)
+    def _flush(self) -> None:
+        """Send the writer what was recorded since the last flush (starting it if need be),
+        unless it is still writing what it was sent: it reads nothing meanwhile, and every
+        write to its pipe wakes it (one write per turn of the disk, not per turn of the loop)."""
+        self._flushing = False
+        writer = self._writer
+        if writer is None or writer.stdin is None:
+            if self._starting is None and not self._closing:
+                self._starting = asyncio.create_task(self._start_writer())
+            return  # sent once it has started
+        if self._sent:
+            return  # the writer is at the disk: sent when it has confirmed (`_on_disk`)
+        group, self._queued = self._queued, []
+        self._sent.extend(group)
+        writer.stdin.write(b"".join(line for _, line, _ in group))
 
-    def _sync_ended(self, task: asyncio.Task[None]) -> None:
-        self._syncing.discard(task)
-        if self._appending and not self._syncing and not task.cancelled():
-            self._start_sync()  # queued while the last one was ending
+    async def _start_writer(self) -> None:
+        try:
+            writer = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bitnexus.tracking.service.spool_writer",
+                str(self._spool_dir),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
+        except Exception as failed:  # the visitors are still sent on; their clicks are lost
+            log.error("clicks.writer_not_started", exc_info=True)
+            self._fail_waiting(failed)
+            return
+        finally:
+            self._starting = None
+        assert writer.stdin is not None
+        self._writer = writer
+        self._confirming = asyncio.create_task(self._confirm(writer))
+        if self._sent:  # what the last writer had not confirmed, before anything newer
+            writer.stdin.write(b"".join(line for _, line, _ in self._sent))
+        if self._queued:
+            self._flush()
+
+    async def _confirm(self, writer: asyncio.subprocess.Process) -> None:
+        """Release the redirects whose clicks the writer says are on disk, until it stops."""
+        assert writer.stdout is not None
+        while answer := await writer.stdout.readline():
+            name, size = answer.split()
+            self._on_disk(name.decode(), int(size))
+        self._writer = None
+        self._segment = None  # the dead writer's segments are unlocked: `recover` takes them
+        if self._closing:
+            return
+        self._failed_starts += 1
+        log.error("clicks.writer_died", returncode=await writer.wait(), unconfirmed=len(self._sent))
+        if self._failed_starts > 3:  # it cannot write: no redirect may wait forever
+            self._fail_waiting(RuntimeError("the spool writer keeps dying"))
+        if self._sent or self._queued:
+            self._starting = asyncio.create_task(self._start_writer())
+
+    def _on_disk(self, segment: str, size: int) -> None:
+        """`size` more bytes of what was sent are on disk, in `segment`."""
+        self._failed_starts = 0
+        if segment != self._segment:
+            if self._segment is not None:
+                self._forget_if_saved(self._segment)  # full: the writer has moved on
+            self._segment = segment
+        count = 0
+        while size > 0:
+            tenant, line, done = self._sent.popleft()
+            size -= len(line)
+            count += 1
+            self._unsaved.append((tenant, line, segment))
+            if not done.done():
+                done.set_result(None)
+        self._in_segment[segment] = self._in_segment.get(segment, 0) + count
+        if self._queued and not self._sent:
+            self._flush()
+        if len(self._unsaved) > self._max_unsaved:
+            self._hand_off()
+        if self._draining is None and self._unsaved:
+            self._draining = asyncio.create_task(self._drain())
         self._note_settled()
 
-    async def _sync(self) -> None:
-        """Write groups of waiting clicks to the spool until none wait."""
-        while self._appending:
-            group, self._appending = self._appending, []
-            try:
-                segment = await self._current_segment()
-                await self._append(segment, group)
-            except BaseException as failed:  # cancelled too: no redirect may wait forever
-                log.error("clicks.not_recorded", count=len(group), exc_info=True)
-                error = failed if isinstance(failed, Exception) else RuntimeError("stopped")
-                for *_, done in group:
-                    if not done.done():
-                        done.set_exception(error)
-                if not isinstance(failed, Exception):
-                    raise
-                continue
-            if not segment.let_go:  # else left to `recover` meanwhile, these clicks with it
-                self._unsaved.extend((tenant, line, segment) for tenant, line, _ in group)
-                if len(self._unsaved) > self._max_unsaved:
-                    self._hand_off()
-            for *_, done in group:
-                if not done.done():
-                    done.set_result(None)
-            if self._draining is None and self._unsaved:
-                self._draining = asyncio.create_task(self._drain())
+    def _fail_waiting(self, error: Exception) -> None:
+        waiting, self._sent, self._queued = [*self._sent, *self._queued], deque(), []
+        for *_, done in waiting:
+            if not done.done():
+                done.set_exception(error)
+        self._note_settled()
 
-    async def _append(self, segment: spool.Segment, group: list[_Waiting]) -> None:
-        """One group's lines, on disk in `segment` when this returns. The bookkeeping happens
-        here on the event loop; the write and fdatasync in a spool thread."""
-        data = b"".join(line for _, line, _ in group)
-        segment.size += len(data)
-        segment.unsaved += len(group)
-        segment.writing += 1
-        written = asyncio.get_running_loop().run_in_executor(self._disk, segment.append, data)
-        written.add_done_callback(lambda _: segment.appended())  # once the thread is done
-        try:
-            await asyncio.shield(written)
-        except BaseException:
-            segment.unsaved -= len(group)
-            raise
+    def _forget_if_saved(self, segment: str) -> None:
+        """Have the writer delete a segment it has moved on from once PostgreSQL has all its
+        clicks."""
+        if segment != self._segment and not self._in_segment.get(segment, 1):
+            del self._in_segment[segment]
+            self._tell(b"#done", segment)
 
-    async def _current_segment(self) -> spool.Segment:
-        segment = self._segment
-        if segment is not None and segment.size < spool.ROTATE_BYTES:
-            return segment
-        async with self._rotating:  # one new segment, however many groups find this one full
-            segment = self._segment
-            if segment is not None and segment.size < spool.ROTATE_BYTES:
-                return segment
-            fresh = await asyncio.to_thread(spool.create, self._spool_dir)
-            if segment is not None:
-                self._full.append(segment)
-            self._segment = fresh
-            return fresh
+    def _tell(self, verb: bytes, segment: str) -> None:
+        writer = self._writer
+        if writer is not None and writer.stdin is not None:
+            writer.stdin.write(b"%s %s\n" % (verb, segment.encode()))
 
     # -- into PostgreSQL ----------------------------------------------------------------------
 
@@ -398,10 +443,9 @@ class ClickRecorder:
                     continue  # the batch was left to `recover` meanwhile (stored twice: harmless)
                 for _ in batch:
                     *_, segment = self._unsaved.popleft()
-                    segment.unsaved -= 1
-                for segment in [s for s in self._full if s.unsaved == 0]:
-                    self._full.remove(segment)
-                    segment.delete()
+                    self._in_segment[segment] -= 1
+                for segment in {segment for *_, segment in batch}:
+                    self._forget_if_saved(segment)
         finally:
             self._draining = None
             if self._unsaved and not asyncio.current_task().cancelling():  # type: ignore[union-attr]
@@ -416,14 +460,13 @@ class ClickRecorder:
         self._unsaved.clear()
         self._handoffs += 1
         for segment in segments:
-            if segment is self._segment:
-                self._segment = None  # the next group starts a new one
-            if segment in self._full:
-                self._full.remove(segment)
-            segment.release()
+            del self._in_segment[segment]
+            if segment == self._segment:
+                self._segment = None  # the writer starts a new one
+            self._tell(b"#release", segment)
 
     def _note_settled(self) -> None:
-        if not (self._appending or self._syncing or self._unsaved or self._draining):
+        if not (self._queued or self._sent or self._unsaved or self._draining):
             self._settled.set()
 
     async def _save(self, lines: Sequence[Line]) -> None:

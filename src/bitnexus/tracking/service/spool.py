@@ -1,9 +1,15 @@
 """The clicks' write-ahead file: where an answered click is durable before PostgreSQL has it.
 
-Each process appends to segments of its own in one directory (`<data dir>/clicks-spool`),
+Each process writes to segments of its own in one directory (`<data dir>/clicks-spool`),
 holding an exclusive `flock` on each for as long as it has clicks in it that PostgreSQL may not
 have. A segment nobody holds belongs to a process that died (kill -9, power loss): any process
 takes it over, writes its clicks to PostgreSQL (idempotent on the click id) and deletes it.
+
+A segment is made whole before use: `SEGMENT_BYTES` of zeros, on disk. Groups of clicks are then
+written over the zeros, so the file's size and blocks never change and an fdatasync has only
+the data to flush (no journal commit: 0.19 ms instead of 0.48 ms on the disk measured, and a
+third of the kernel's time), as PostgreSQL does with its WAL segments. Readers split on
+newlines and on runs of zeros: a segment ends in zeros, after a group torn by a crash, if any.
 
 The lines are the recorder's (`clicks.encode`): one click each, never a raw address.
 """
@@ -12,43 +18,49 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 SUFFIX = ".spool"
-ROTATE_BYTES = 8 * 1024 * 1024  # a segment this big is followed by a new one
+SEGMENT_BYTES = 8 * 1024 * 1024
+DRAFT_SECONDS = 60  # a segment still being made after this long was left by a dead process
+_ZEROS = bytes(1024 * 1024)
+_BETWEEN_LINES = re.compile(rb"[\n\0]+")
 
 
 def lines(path: Path) -> list[bytes]:
-    """The lines of a segment, in the order they were written."""
+    """The lines of a segment (a line torn by a crash is one of them: the caller checks)."""
     with path.open("rb") as f:
-        return f.read().splitlines()
+        return [line for line in _BETWEEN_LINES.split(f.read()) if line]
 
 
 @dataclass(eq=False)
 class Segment:
-    """One of this process's segment files, locked for as long as it is open. Several appends
-    may be in flight at once (each in a thread of its own); the bookkeeping is the caller's,
-    on its event loop: `size` and `writing` are counted before an append starts."""
+    """A segment file, locked for as long as it is open; one process writes it
+    (`spool_writer`), from its start."""
 
     path: Path
     fd: int
-    size: int = 0  # bytes written or being written
-    unsaved: int = 0  # clicks written (or being written) here that PostgreSQL may not have yet
-    writing: int = 0  # appends in flight
-    let_go: bool = False  # released: closed once no append is in flight
+    capacity: int
+    size: int = 0  # bytes written
     closed: bool = False
 
+    def room(self, n: int) -> bool:
+        return self.size + n <= self.capacity
+
     def append(self, data: bytes) -> None:
-        """Write `data` and wait until it is on disk (blocking: run it in a thread). Appends
-        in flight together each wait for their own data: O_APPEND places each write whole."""
-        view = memoryview(data)
+        """Write `data` after what is there and wait until it is on disk."""
+        view, offset = memoryview(data), self.size
         while view:
-            written = os.write(self.fd, view)
-            view = view[written:]
+            done = os.pwrite(self.fd, view, offset)
+            view, offset = view[done:], offset + done
         os.fdatasync(self.fd)
+        self.size = offset
 
     def delete(self) -> None:
         """Remove the file, then let go of it (in that order, so no other process takes it over
@@ -59,37 +71,38 @@ class Segment:
             self.closed = True
 
     def release(self) -> None:
-        """Let go of the file and keep it: its clicks are replayed by whoever takes it. With
-        appends in flight, the file is closed when the last one is done (`appended`)."""
-        self.let_go = True
-        if not self.closed and not self.writing:
+        """Let go of the file and keep it: its clicks are replayed by whoever takes it."""
+        if not self.closed:
             os.close(self.fd)
             self.closed = True
 
-    def appended(self) -> None:
-        """An append in flight is done (whether or not it succeeded)."""
-        self.writing -= 1
-        if self.let_go:
-            self.release()
 
-
-def create(directory: Path) -> Segment:
-    """A new segment of this process's, already locked when it gets the name others look for."""
+def create(directory: Path, capacity: int = SEGMENT_BYTES) -> Segment:
+    """A new segment of this process's, whole on disk and locked when it gets the name others
+    look for (blocking: run it in a thread)."""
     directory.mkdir(parents=True, exist_ok=True)
     name = f"clicks-{os.getpid()}-{uuid.uuid4().hex}"
     draft = directory / f".{name}.new"
-    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+    fd = os.open(draft, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    left = capacity
+    while left > 0:
+        left -= os.write(fd, _ZEROS[: min(left, len(_ZEROS))])
+    os.fsync(fd)
     path = directory / f"{name}{SUFFIX}"
     draft.rename(path)
     _sync_directory(directory)
-    return Segment(path, fd)
+    return Segment(path, fd, capacity)
 
 
 def orphans(directory: Path) -> Iterator[Segment]:
     """Segments no live process holds, each locked by this one while the caller replays it."""
     if not directory.is_dir():
         return
+    for draft in directory.glob(".*.new"):  # a segment its process died making: no clicks
+        with _unlocked(draft) as fd:
+            if fd is not None and time.time() - os.fstat(fd).st_mtime > DRAFT_SECONDS:
+                draft.unlink(missing_ok=True)  # (a younger one may not be locked yet)
     for path in sorted(directory.glob(f"*{SUFFIX}")):
         try:
             fd = os.open(path, os.O_RDONLY)
@@ -103,7 +116,29 @@ def orphans(directory: Path) -> Iterator[Segment]:
         if not path.exists():  # replayed and deleted by another process just before
             os.close(fd)
             continue
-        yield Segment(path, fd, size=path.stat().st_size)
+        size = path.stat().st_size
+        yield Segment(path, fd, capacity=size, size=size)
+
+
+@contextmanager
+def _unlocked(path: Path) -> Iterator[int | None]:
+    """`path` opened and locked by this process for the block, or None if another holds it
+    (or it is gone)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        yield None
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        yield None
+        return
+    try:
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def _sync_directory(directory: Path) -> None:
