@@ -16,7 +16,8 @@ delete it) and `#release <segment>` (leave it to `ClickRecorder.recover`: close 
 When the server's end of the pipe closes (it stopped or died), the writer releases every
 segment it still has and exits; what PostgreSQL may not have is replayed from them.
 
-Run as `python -m bitnexus.tracking.service.spool_writer <spool directory>`.
+Run as `python -m bitnexus.tracking.service.spool_writer <spool directory>`; it ignores SIGINT
+and SIGTERM and exits when its standard input closes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -90,4 +92,8 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 if __name__ == "__main__":
+    # Its life is its pipe's: Ctrl-C or a service manager's TERM reaches the whole process
+    # group, and the server, still stopping, may have clicks on their way to it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     serve(Path(sys.argv[1]))
