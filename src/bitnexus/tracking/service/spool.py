@@ -1,9 +1,10 @@
 """The clicks' write-ahead file: where an answered click is durable before PostgreSQL has it.
 
-Each process writes to segments of its own in one directory (`<data dir>/clicks-spool`),
-holding an exclusive `flock` on each for as long as it has clicks in it that PostgreSQL may not
-have. A segment nobody holds belongs to a process that died (kill -9, power loss): any process
-takes it over, writes its clicks to PostgreSQL (idempotent on the click id) and deletes it.
+Each server process's spool writer (`spool_writer`) writes to segments of its own in one
+directory (`<data dir>/clicks-spool`), holding an exclusive `flock` on each for as long as it
+has clicks in it that PostgreSQL may not have. A segment nobody holds belongs to a process that
+died (kill -9, power loss): any server process takes it over, writes its clicks to PostgreSQL
+(idempotent on the click id) and deletes it.
 
 A segment is made whole before use: `SEGMENT_BYTES` of zeros, on disk. Groups of clicks are then
 written over the zeros, so the file's size and blocks never change and an fdatasync has only
@@ -79,7 +80,7 @@ class Segment:
 
 def create(directory: Path, capacity: int = SEGMENT_BYTES) -> Segment:
     """A new segment of this process's, whole on disk and locked when it gets the name others
-    look for (blocking: run it in a thread)."""
+    look for (blocking: 8 MiB written and synced)."""
     directory.mkdir(parents=True, exist_ok=True)
     name = f"clicks-{os.getpid()}-{uuid.uuid4().hex}"
     draft = directory / f".{name}.new"
