@@ -112,8 +112,15 @@ async def test_a_visitor_follows_a_link_to_the_vendor_and_the_click_counts(
     await page.get_by_role("link", name="Links", exact=True).click()
     await expect(page.get_by_test_id("link-clicks")).to_contain_text("1 clicks · 1 unique")
 
-    await page.get_by_role("button", name="Pause").click()
+    async with page.expect_response(
+        lambda r: r.request.method == "PATCH" and f"/api/v1/links/{link['id']}" in r.url
+    ) as paused:
+        await page.get_by_role("button", name="Pause").click()
+    assert (await paused.value).ok
     await expect(page.get_by_text("paused")).to_be_visible()
+    # the server's answer first, then the browser's (a failure says which side kept the old one)
+    answer = await a.client.get(link["short_url"], follow_redirects=False)
+    assert re.search(r"/t/[^/]+/unavailable$", answer.headers["location"]), answer.headers
     await visitor.goto(link["short_url"])
     await expect(visitor).to_have_url(re.compile(r"/t/[^/]+/unavailable$"))  # where it landed
     await expect(visitor.get_by_test_id("offer-unavailable")).to_be_visible()
