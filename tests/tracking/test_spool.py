@@ -221,7 +221,7 @@ async def test_a_writer_that_dies_is_started_again_and_sent_what_it_had_not_conf
         first.kill()
         await asyncio.wait_for(asyncio.gather(*pending), 10)  # every redirect answered
         assert recorder._writer is not first
-        assert await recorder.recover() >= 0  # the dead writer's segment, if any, replayed
+        await recorder.recover()  # the dead writer's segment, if any, replayed
         await asyncio.wait_for(recorder.settled(), 10)
     finally:
         await recorder.close()

@@ -40,7 +40,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,6 +213,12 @@ Line = tuple[uuid.UUID, bytes]  # a click's tenant and its line (`encode`)
 _Waiting = tuple[uuid.UUID, bytes, "asyncio.Future[None]"]
 
 
+def _send(writer: asyncio.subprocess.Process, waiting: Iterable[_Waiting]) -> None:
+    """Hand the spool writer the lines of waiting clicks (one write to its pipe)."""
+    assert writer.stdin is not None
+    writer.stdin.write(b"".join(line for _, line, _ in waiting))
+
+
 @dataclass(slots=True)
 class _Connection:
     raw: asyncpg.Connection
@@ -301,11 +307,11 @@ class ClickRecorder:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        for name, count in self._in_segment.items():
+            if not count:
+                self._tell(b"#done", name)
         writer = self._writer
         if writer is not None and writer.stdin is not None:
-            for name, count in self._in_segment.items():
-                if not count:
-                    writer.stdin.write(b"#done %s\n" % name.encode())
             writer.stdin.close()  # the writer keeps (releases) the rest and exits
             try:
                 await asyncio.wait_for(writer.wait(), timeout=10)
@@ -315,9 +321,7 @@ class ClickRecorder:
             self._confirming.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._confirming
-        for *_, done in [*self._sent, *self._queued]:
-            if not done.done():
-                done.set_exception(RuntimeError("the click recorder was closed"))
+        self._fail_waiting(RuntimeError("the click recorder was closed"))
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.raw.close()
@@ -338,7 +342,7 @@ class ClickRecorder:
             return  # the writer is at the disk: sent when it has confirmed (`_on_disk`)
         group, self._queued = self._queued, []
         self._sent.extend(group)
-        writer.stdin.write(b"".join(line for _, line, _ in group))
+        _send(writer, group)
 
     async def _start_writer(self) -> None:
         try:
@@ -360,7 +364,7 @@ class ClickRecorder:
         self._writer = writer
         self._confirming = asyncio.create_task(self._confirm(writer))
         if self._sent:  # what the last writer had not confirmed, before anything newer
-            writer.stdin.write(b"".join(line for _, line, _ in self._sent))
+            _send(writer, self._sent)
         if self._queued:
             self._flush()
 

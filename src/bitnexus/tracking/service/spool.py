@@ -23,7 +23,6 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,19 +100,17 @@ def orphans(directory: Path) -> Iterator[Segment]:
     if not directory.is_dir():
         return
     for draft in directory.glob(".*.new"):  # a segment its process died making: no clicks
-        with _unlocked(draft) as fd:
-            if fd is not None and time.time() - os.fstat(fd).st_mtime > DRAFT_SECONDS:
-                draft.unlink(missing_ok=True)  # (a younger one may not be locked yet)
+        fd = _take(draft)
+        if fd is not None:
+            try:
+                if time.time() - os.fstat(fd).st_mtime > DRAFT_SECONDS:
+                    draft.unlink(missing_ok=True)  # (a younger one may not be locked yet)
+            finally:
+                os.close(fd)
     for path in sorted(directory.glob(f"*{SUFFIX}")):
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except FileNotFoundError:
-            continue  # replayed and deleted meanwhile
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue  # its process is alive
+        fd = _take(path)
+        if fd is None:
+            continue  # its process is alive, or it was replayed and deleted meanwhile
         if not path.exists():  # replayed and deleted by another process just before
             os.close(fd)
             continue
@@ -121,25 +118,19 @@ def orphans(directory: Path) -> Iterator[Segment]:
         yield Segment(path, fd, capacity=size, size=size)
 
 
-@contextmanager
-def _unlocked(path: Path) -> Iterator[int | None]:
-    """`path` opened and locked by this process for the block, or None if another holds it
-    (or it is gone)."""
+def _take(path: Path) -> int | None:
+    """`path` opened and locked by this process, or None if another holds it (or it is
+    gone)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
-        yield None
-        return
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        yield None
-        return
-    try:
-        yield fd
-    finally:
-        os.close(fd)
+        return None
+    return fd
 
 
 def _sync_directory(directory: Path) -> None:
