@@ -124,10 +124,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         # long as the process: keep it out of the cyclic collector, whose full passes walked it
         # all and held every request for over 100 ms (the redirect's p99 went 145 -> 20 ms).
         gc.freeze()
-        # Work handed to a thread (to_thread, sync dependencies) must take the GIL back from
-        # the busy event loop to hand its result over: at CPython's default of 5 ms per switch
-        # that wait set the pace of the click spool when it was written from a thread (+25%
-        # redirects a second at 0.5 ms); the spool now has a process of its own.
+        # Work handed to a thread (to_thread, sync dependencies, the click spool's syncs) must
+        # take the GIL back from the busy event loop to hand its result over: at CPython's
+        # default of 5 ms per switch that wait set the pace of the click spool when each
+        # answer waited for its sync in a thread (+25% redirects a second at 0.5 ms).
         sys.setswitchinterval(0.0005)
         try:
             yield

@@ -159,6 +159,47 @@ async def test_impossible_rates_from_one_address_are_flagged(
     assert reasons == [None] * 10 + ["rate"] * 3
 
 
+async def test_the_rate_rule_counts_the_clicks_of_every_process(
+    program: Program, db_urls: DatabaseUrls, owner_engine: Engine, tmp_path: Path
+) -> None:
+    """Two server processes see six clicks each from one address: neither has seen enough on
+    its own, and PostgreSQL's probe flags the 11th and 12th."""
+    link = await live_link(program)
+    tenant_id = tenant_of(owner_engine, link)
+    db = Database(db_urls.app, pool_size=2)
+    try:
+        for process in range(2):
+            recorder = clicks.ClickRecorder(db, tmp_path / str(process))
+            try:
+                for n in range(6):
+                    visit = browser_visit(tenant_id, link["id"], 7)  # one address
+                    visit.visitor_id = f"{process}{n:019d}"
+                    await recorder.record(visit)
+                await asyncio.wait_for(recorder.settled(), 10)
+            finally:
+                await recorder.close()
+    finally:
+        await db.dispose()
+    reasons = [row.bot_reason for row in _clicks(owner_engine, link["id"])]
+    assert reasons == [None] * 10 + ["rate"] * 2
+
+
+def test_a_process_flags_an_address_clicking_a_link_too_often_itself() -> None:
+    watch = clicks.RateWatch(limit=3, window=60.0, max_pairs=2)
+    link, other_link = uuid.uuid4(), uuid.uuid4()
+    address, other_address = b"\x01" * 16, b"\x02" * 16
+
+    def clicks_at(*times: float) -> list[bool]:
+        return [watch.too_fast(link, address, t) for t in times]
+
+    assert clicks_at(0.0, 1.0, 2.0, 3.0, 4.0) == [False, False, False, True, True]
+    assert not watch.too_fast(other_link, address, 5.0)  # another link
+    # a third pair in this window is not watched (PostgreSQL's probe decides)
+    assert [watch.too_fast(link, other_address, 6.0) for _ in range(5)] == [False] * 5
+    # a window later (the pairs carried over): the clicks at 2, 3 and 4 s have left it
+    assert clicks_at(64.5, 64.6, 64.7, 64.8) == [False, False, False, True]
+
+
 async def test_a_visitor_is_unique_once_per_link_and_day(
     program: Program, make_client: ClientFactory, owner_engine: Engine
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,14 +14,14 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.tracking.service import clicks, spool, spool_writer
+from bitnexus.tracking.service import clicks, spool
 from tests.catalog.support import Program
 from tests.tracking.support import browser_visit, live_link, stored_clicks, tenant_of
 
 
 def test_a_held_segment_is_nobodys_orphan_and_a_released_one_is(tmp_path: Path) -> None:
     held, left = spool.create(tmp_path), spool.create(tmp_path)
-    left.append(b"x\n")
+    left.write(b"x\n")
     left.release()
     try:
         [orphan] = list(spool.orphans(tmp_path))
@@ -69,7 +68,7 @@ async def test_a_dead_processs_clicks_are_replayed_once_and_its_segment_deleted(
         (browser_visit(tenant_id, link["id"], n), b"\x03" * 16, bytes([n]) * 16) for n in range(5)
     ]
     dead = spool.create(tmp_path)
-    dead.append(b"".join(clicks.encode(r) for r in rows) + b'["torn by the crash')
+    dead.write(b"".join(clicks.encode(r) for r in rows) + b'["torn by the crash')
     dead.release()
     db = Database(db_urls.app, pool_size=1)
     recorder = clicks.ClickRecorder(db, tmp_path)
@@ -131,7 +130,7 @@ async def test_a_replay_that_fails_leaves_every_dead_segment_for_the_next_try(
     for first in (0, 3):  # two dead processes' segments, three clicks each
         dead = spool.create(tmp_path)
         rows = [browser_visit(tenant_id, link["id"], n) for n in range(first, first + 3)]
-        dead.append(b"".join(clicks.encode((v, b"\x04" * 16, b"\x05" * 16)) for v in rows))
+        dead.write(b"".join(clicks.encode((v, b"\x04" * 16, b"\x05" * 16)) for v in rows))
         dead.release()
     db = Database(db_urls.app, pool_size=1)
     recorder = clicks.ClickRecorder(db, tmp_path)
@@ -154,76 +153,77 @@ async def test_a_replay_that_fails_leaves_every_dead_segment_for_the_next_try(
 def test_a_segment_is_read_whole_lines_across_a_torn_group_and_its_zeros(tmp_path: Path) -> None:
     """A segment is zeros past its last group; a crash can tear the last group."""
     segment = spool.create(tmp_path, capacity=4096)
-    segment.append(b'["a"]\n["b"]\n')
-    segment.append(b'["c", "torn')
+    segment.write(b'["a"]\n["b"]\n')
+    segment.write(b'["c", "torn')
     segment.release()
     assert spool.lines(segment.path) == [b'["a"]', b'["b"]', b'["c", "torn']
     assert segment.path.stat().st_size == 4096  # made whole first: only data to sync
 
 
-def test_the_writer_confirms_what_is_on_disk_and_deletes_or_keeps_segments_as_told(
+async def test_an_answered_click_is_in_the_spool_at_once_and_synced_within_the_interval(
+    program: Program,
+    db_urls: DatabaseUrls,
+    owner_engine: Engine,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Clicks are confirmed once on disk, in the segment named; `#done` deletes a segment,
-    `#release` closes it and keeps it; whatever is left when the server's end closes is kept
-    for `recover` (unlocked). A `#` inside a click line is not a control line."""
-    from_server, to_writer = os.pipe()
-    from_writer, to_server = os.pipe()
-    worker = threading.Thread(target=spool_writer.serve, args=(tmp_path, from_server, to_server))
-    worker.start()
-    answers = os.fdopen(from_writer, "rb")
+    """`record` returns once its click is written to the segment (the kernel has it, whatever
+    becomes of the process), and the segment is fdatasynced soon after, off the loop."""
+    link = await live_link(program)
+    tenant_id = tenant_of(owner_engine, link)
+    db = Database(db_urls.app, pool_size=1)
+    recorder = clicks.ClickRecorder(db, tmp_path, sync_seconds=0.05, recover_seconds=3600)
 
-    def send(data: bytes) -> tuple[str, int]:
-        os.write(to_writer, data)
-        name, size = answers.readline().split()
-        return name.decode(), int(size)
+    async def down(rows: Sequence[clicks.Line]) -> None:
+        raise ConnectionError("PostgreSQL is down")
 
-    first, size = send(b'["https://shop.example/#top"]\n["b"]\n')
-    assert size == len(b'["https://shop.example/#top"]\n["b"]\n')
-    assert spool.lines(tmp_path / first) == [b'["https://shop.example/#top"]', b'["b"]']
-    second, _ = send(b"#done " + first.encode() + b'\n["c"]\n')  # deleted, then a new one
-    assert not (tmp_path / first).exists()
-    assert second != first
-    third, _ = send(b"#release " + second.encode() + b'\n["d"]\n')
-    assert spool.lines(tmp_path / second) == [b'["c"]']  # kept, and now nobody's
-    assert _unheld(tmp_path) == [second]
-    os.close(to_writer)
-    worker.join(timeout=10)
-    answers.close()
-    os.close(from_server)
-    os.close(to_server)
-    assert _unheld(tmp_path) == sorted([second, third])
+    synced: list[int] = []
+    fdatasync = os.fdatasync
 
+    def counted(fd: int) -> None:
+        synced.append(fd)
+        fdatasync(fd)
 
-def _unheld(directory: Path) -> list[str]:
-    """The segments no process holds (let go of again at once)."""
-    names = []
-    for segment in spool.orphans(directory):
-        names.append(segment.path.name)
-        segment.release()
-    return sorted(names)
+    monkeypatch.setattr(recorder, "_save", down)
+    monkeypatch.setattr(os, "fdatasync", counted)
+    visits = [browser_visit(tenant_id, link["id"], n) for n in range(5)]
+    try:
+        await asyncio.gather(*(recorder.record(v) for v in visits))
+        current = recorder._segment
+        assert current is not None
+        written = {clicks.decode(line)[0].id for line in spool.lines(current.path)}
+        assert written == {v.id for v in visits}  # before any sync
+        assert current.fd not in synced
+        await asyncio.sleep(0.5)
+        assert current.fd in synced
+    finally:
+        monkeypatch.undo()
+        await recorder.close()
+        await db.dispose()
+    assert stored_clicks(owner_engine, link) == {v.id for v in visits}  # saved at close
 
 
-async def test_a_writer_that_dies_is_started_again_and_sent_what_it_had_not_confirmed(
+async def test_full_segments_are_left_for_new_ones_and_deleted_once_postgresql_has_them(
     program: Program, db_urls: DatabaseUrls, owner_engine: Engine, tmp_path: Path
 ) -> None:
     link = await live_link(program)
     tenant_id = tenant_of(owner_engine, link)
     db = Database(db_urls.app, pool_size=1)
-    recorder = clicks.ClickRecorder(db, tmp_path, recover_seconds=3600)
-    visits = [browser_visit(tenant_id, link["id"], n) for n in range(60)]
+    recorder = clicks.ClickRecorder(db, tmp_path, segment_bytes=4096, recover_seconds=3600)
+    recorder.start()  # the first segment is made ahead
+    visits = [browser_visit(tenant_id, link["id"], n) for n in range(120)]
+    made: set[str] = set()
     try:
-        await recorder.record(visits[0])  # the writer is running
-        first = recorder._writer
-        assert first is not None
-        pending = [asyncio.ensure_future(recorder.record(v)) for v in visits[1:]]
-        await asyncio.sleep(0)  # sent (or queued), not confirmed
-        first.kill()
-        await asyncio.wait_for(asyncio.gather(*pending), 10)  # every redirect answered
-        assert recorder._writer is not first
-        await recorder.recover()  # the dead writer's segment, if any, replayed
+        for first in range(0, 120, 10):  # about 3 KB a turn: a new segment every other one
+            await asyncio.gather(*(recorder.record(v) for v in visits[first : first + 10]))
+            made |= {p.name for p in tmp_path.glob("*.spool")}  # noqa: ASYNC240
+            await asyncio.sleep(0.01)  # the next one is made meanwhile
         await asyncio.wait_for(recorder.settled(), 10)
+        left = {p.name for p in tmp_path.glob("*.spool")}  # noqa: ASYNC240
+        assert len(made) >= 6
+        assert len(left) <= 2  # the one being written and the one made ahead
     finally:
         await recorder.close()
         await db.dispose()
+    assert list(tmp_path.glob("*.spool")) == []  # noqa: ASYNC240
     assert stored_clicks(owner_engine, link) == {v.id for v in visits}

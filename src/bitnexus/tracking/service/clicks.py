@@ -1,17 +1,19 @@
-"""Recording clicks: who is a bot, how visitors are hashed, and the write-ahead file that makes
-a click durable before its redirect is answered.
+"""Recording clicks: who is a bot, how visitors are hashed, and the write-ahead file that keeps
+a click from the moment its redirect is answered.
 
 Durability: a write-ahead buffer on local disk (`spool`). The redirect hands its click to the
-process's `ClickRecorder` and waits; the recorder's spool writer (`spool_writer`, a child
-process) writes every click sent to it meanwhile into its segment in one write and one
-fdatasync and says so, and the waiting redirects are released (group commit on a local file: a
-fraction of a millisecond, where a PostgreSQL commit of the batch took several). Behind the
-answers, a drain writes the spooled clicks to PostgreSQL in batches, one statement per tenant,
-on a few connections of the recorder's own (their tenant a session setting, changed only when a
-batch is another tenant's); a segment is deleted once all its clicks are there. A process
-killed at any moment leaves its segments unlocked (its writer exits with it); any process
-replays them at start and every minute (idempotent on the click id), so no answered click is
-lost (tests/tracking/test_click_durability). Click ids are UUIDv7: a conversion reported in the
+process's `ClickRecorder` and waits; the clicks recorded in one turn of the event loop are
+written to the process's spool segment together, in one `pwrite`, and their redirects are
+released. From then on the kernel has them: a process killed at any moment (kill -9, a crash,
+the OOM killer) loses no answered click. The segment is fdatasynced in a thread every
+`SYNC_SECONDS` (10 ms) while it has unsynced clicks, so a power cut or a kernel crash loses at
+most the clicks of the last 10 ms (PostgreSQL's `synchronous_commit = off`, bounded the same
+way). Behind the answers, a drain writes the spooled clicks to PostgreSQL in batches, one
+statement per tenant, on a few connections of the recorder's own (their tenant a session
+setting, changed only when a batch is another tenant's); a segment is deleted once all its
+clicks are there. A dead process's segments are unlocked; any process replays them at start
+and every minute (idempotent on the click id), so no answered click is lost
+(tests/tracking/test_click_durability). Click ids are UUIDv7: a conversion reported in the
 instant between the answer and the drain waits briefly for its click.
 
 Bot and prefetch rules (a click they match is kept, flagged `is_bot` with the rule's name, and
@@ -33,10 +35,10 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import math
 import os
 import re
 import secrets
-import sys
 import time
 import uuid
 from collections import defaultdict, deque
@@ -67,6 +69,7 @@ RATE_LIMIT = 10  # clicks by one address on one link ...
 RATE_WINDOW = dt.timedelta(seconds=60)  # ... within this window; more are flagged `rate`
 SALT_DAYS_KEPT = 2
 DRAIN_GATHER_SECONDS = 0.02  # what the drain waits for more clicks before a small batch
+SYNC_SECONDS = 0.01  # how long a written click may wait for its fdatasync
 
 
 def bot_reason(method: str, headers: Mapping[str, str]) -> str | None:
@@ -104,6 +107,45 @@ class Visit:
     bot_reason: str | None
 
 
+class RateWatch:
+    """The `rate` rule on the clicks this process records itself: an address that has already
+    clicked a link `limit` times here in the last `window` seconds is flagged at once, and
+    PostgreSQL skips its probe for that click (the probe, which counts every process's clicks,
+    still decides the rest). Remembers the last `limit` times of each (link, address) pair seen
+    in the last two windows, for at most `max_pairs` pairs a window."""
+
+    def __init__(
+        self,
+        limit: int = RATE_LIMIT,
+        window: float = RATE_WINDOW.total_seconds(),
+        max_pairs: int = 100_000,
+    ) -> None:
+        self._limit = limit
+        self._window = window
+        self._max_pairs = max_pairs
+        self._current: dict[tuple[uuid.UUID, bytes], deque[float]] = {}
+        self._previous: dict[tuple[uuid.UUID, bytes], deque[float]] = {}
+        self._turn = -math.inf  # when `current` becomes `previous`
+
+    def too_fast(self, link_id: uuid.UUID, ip_hash: bytes, now: float) -> bool:
+        """Count a click at `now` (monotonic seconds); True when it breaks the rule."""
+        if now >= self._turn:
+            self._previous, self._current = self._current, {}
+            self._turn = now + self._window
+        key = (link_id, ip_hash)
+        times = self._current.get(key)
+        if times is None:
+            times = self._previous.pop(key, None)
+            if times is None:
+                if len(self._current) >= self._max_pairs:
+                    return False  # (PostgreSQL's probe decides)
+                times = deque(maxlen=self._limit)
+            self._current[key] = times
+        fast = len(times) == self._limit and times[0] > now - self._window
+        times.append(now)
+        return fast
+
+
 class Salts:
     """Today's salt for address hashes, shared by every process through the database."""
 
@@ -111,6 +153,10 @@ class Salts:
         self._db = db
         self._day: dt.date | None = None
         self._salt = b""
+
+    def known(self, now: dt.datetime) -> bytes | None:
+        """Today's salt if this process already has it (no waiting: the common case)."""
+        return self._salt if now.astimezone(dt.UTC).date() == self._day else None
 
     async def today(self, now: dt.datetime) -> bytes:
         day = now.astimezone(dt.UTC).date()
@@ -213,12 +259,6 @@ Line = tuple[uuid.UUID, bytes]  # a click's tenant and its line (`encode`)
 _Waiting = tuple[uuid.UUID, bytes, "asyncio.Future[None]"]
 
 
-def _send(writer: asyncio.subprocess.Process, waiting: Iterable[_Waiting]) -> None:
-    """Hand the spool writer the lines of waiting clicks (one write to its pipe)."""
-    assert writer.stdin is not None
-    writer.stdin.write(b"".join(line for _, line, _ in waiting))
-
-
 @dataclass(slots=True)
 class _Connection:
     raw: asyncpg.Connection
@@ -226,13 +266,13 @@ class _Connection:
 
 
 class ClickRecorder:
-    """Write-ahead for clicks: `record` returns once the click is on disk in this process's
-    spool. The lines go to the spool writer (`spool_writer`), a child process that writes and
-    fdatasyncs whatever has reached it meanwhile and says how much is on disk, in which segment
-    (group commit off the event loop's interpreter lock). A drain then writes the durable clicks
-    to PostgreSQL in batches, one statement per tenant, and has the writer delete a segment once
-    all its clicks are there. Segments of dead processes are replayed at start and every
-    `recover_seconds`. A writer that dies is started again and sent what it had not confirmed."""
+    """Write-ahead for clicks: `record` returns once the click is in this process's spool
+    file. The clicks recorded in one turn of the event loop are written together, in one
+    `pwrite` (the kernel then has them: they outlive this process however it dies), and the
+    segment is fdatasynced off the loop every `sync_seconds` while it has unsynced clicks (a
+    power cut loses at most that much). A drain then writes the clicks to PostgreSQL in
+    batches, one statement per tenant, and deletes a segment once all its clicks are there.
+    Segments of dead processes are replayed at start and every `recover_seconds`."""
 
     def __init__(
         self,
@@ -243,26 +283,28 @@ class ClickRecorder:
         max_unsaved: int = 200_000,
         in_flight: int = 3,
         recover_seconds: float = 60.0,
+        sync_seconds: float = SYNC_SECONDS,
+        segment_bytes: int = spool.SEGMENT_BYTES,
     ) -> None:
         self._db = db
         self._dsn = libpq(db.engine.url)
         self._salts = Salts(db)
+        self._rates = RateWatch()
         self._spool_dir = spool_dir
         self._max_batch = max_batch
         self._max_unsaved = max_unsaved
         self._handoffs = 0  # times the waiting clicks were left to `recover`
         self._recover_seconds = recover_seconds
-        self._queued: list[_Waiting] = []  # recorded since the last flush to the writer
+        self._sync_seconds = sync_seconds
+        self._segment_bytes = segment_bytes
+        self._queued: list[_Waiting] = []  # recorded in this turn of the loop, not written
         self._flushing = False
-        self._sent: deque[_Waiting] = deque()  # with the writer, not confirmed on disk yet
-        self._writer: asyncio.subprocess.Process | None = None
-        self._starting: asyncio.Task[None] | None = None
-        self._confirming: asyncio.Task[None] | None = None
-        self._failed_starts = 0  # writers in a row that died before confirming anything
-        self._closing = False
-        self._segment: str | None = None  # the writer's current segment
-        self._in_segment: dict[str, int] = {}  # its clicks PostgreSQL may not have, per segment
-        self._unsaved: deque[tuple[uuid.UUID, bytes, str]] = deque()
+        self._segment: spool.Segment | None = None  # the one being written
+        self._next: asyncio.Future[spool.Segment] | None = None  # the one after, being made
+        self._unsynced: set[spool.Segment] = set()
+        self._syncing: asyncio.Task[None] | None = None
+        self._in_segment: dict[spool.Segment, int] = {}  # its clicks PostgreSQL may not have
+        self._unsaved: deque[tuple[uuid.UUID, bytes, spool.Segment]] = deque()
         self._draining: asyncio.Task[None] | None = None
         self._recovering: asyncio.Task[None] | None = None
         self._settled = asyncio.Event()
@@ -272,14 +314,21 @@ class ClickRecorder:
         self._idle: list[_Connection] = []
 
     def start(self) -> None:
-        """Replay what dead processes left, now and every `recover_seconds`."""
+        """Make the first segment ready; replay what dead processes left, now and every
+        `recover_seconds`."""
+        self._make_next()
         if self._recovering is None:
             self._recovering = asyncio.create_task(self._recover_forever())
 
     async def record(self, visit: Visit) -> None:
-        salt = await self._salts.today(visit.at)
+        """Return once `visit` is in the spool (flagged `rate` first if this process has seen
+        its address click its link too often: `RateWatch`)."""
+        salt = self._salts.known(visit.at) or await self._salts.today(visit.at)
+        ip_hash, visitor_hash = hashes(visit, salt)
+        if self._rates.too_fast(visit.link_id, ip_hash, time.monotonic()) and not visit.bot_reason:
+            visit.bot_reason = "rate"
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queued.append((visit.tenant_id, encode((visit, *hashes(visit, salt))), done))
+        self._queued.append((visit.tenant_id, encode((visit, ip_hash, visitor_hash)), done))
         self._settled.clear()
         if not self._flushing:  # once per turn of the loop: its clicks share one write
             self._flushing = True
@@ -301,27 +350,29 @@ class ClickRecorder:
             await asyncio.wait_for(self.settled(), timeout=10)
         except TimeoutError:
             log.warning("clicks.unsaved_at_close", count=len(self._unsaved))
-        self._closing = True
-        for task in (self._draining, self._starting):
+        for task in (self._draining, self._syncing):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        for name, count in self._in_segment.items():
-            if not count:
-                self._tell(b"#done", name)
-        writer = self._writer
-        if writer is not None and writer.stdin is not None:
-            writer.stdin.close()  # the writer keeps (releases) the rest and exits
-            try:
-                await asyncio.wait_for(writer.wait(), timeout=10)
-            except TimeoutError:
-                writer.kill()
-        if self._confirming is not None:
-            self._confirming.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._confirming
-        self._fail_waiting(RuntimeError("the click recorder was closed"))
+        failed = RuntimeError("the click recorder was closed")
+        for *_, done in self._queued:
+            if not done.done():
+                done.set_exception(failed)
+        self._queued = []
+        current, self._segment = self._segment, None
+        if current is not None and current not in self._in_segment:
+            current.delete()  # nothing was written to it
+        for segment, count in self._in_segment.items():
+            if count:
+                segment.sync()
+                segment.release()  # for `recover`
+            else:
+                segment.delete()
+        self._in_segment.clear()
+        if self._next is not None:
+            with contextlib.suppress(Exception):
+                (await self._next).delete()  # made ahead, never written
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.raw.close()
@@ -329,104 +380,91 @@ class ClickRecorder:
     # -- the write-ahead file ---------------------------------------------------------------
 
     def _flush(self) -> None:
-        """Send the writer what was recorded since the last flush (starting it if need be),
-        unless it is still writing what it was sent: it reads nothing meanwhile, and every
-        write to its pipe wakes it (one write per turn of the disk, not per turn of the loop)."""
+        """Write the clicks recorded in this turn of the loop to the spool, in one write, and
+        release their redirects."""
         self._flushing = False
-        writer = self._writer
-        if writer is None or writer.stdin is None:
-            if self._starting is None and not self._closing:
-                self._starting = asyncio.create_task(self._start_writer())
-            return  # sent once it has started
-        if self._sent:
-            return  # the writer is at the disk: sent when it has confirmed (`_on_disk`)
         group, self._queued = self._queued, []
-        self._sent.extend(group)
-        _send(writer, group)
-
-    async def _start_writer(self) -> None:
+        if not group:
+            return  # (taken by `close`)
+        data = b"".join(line for _, line, _ in group)
         try:
-            writer = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bitnexus.tracking.service.spool_writer",
-                str(self._spool_dir),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-            )
-        except Exception as failed:  # the visitors are still sent on; their clicks are lost
-            log.error("clicks.writer_not_started", exc_info=True)
-            self._fail_waiting(failed)
+            segment = self._room_for(len(data))
+            segment.write(data)
+        except OSError as failed:  # the visitors are still sent on; the loss is logged
+            log.error("clicks.spool_write_failed", count=len(group), exc_info=True)
+            for *_, done in group:
+                if not done.done():
+                    done.set_exception(failed)
+            self._note_settled()
             return
-        finally:
-            self._starting = None
-        assert writer.stdin is not None
-        self._writer = writer
-        self._confirming = asyncio.create_task(self._confirm(writer))
-        if self._sent:  # what the last writer had not confirmed, before anything newer
-            _send(writer, self._sent)
-        if self._queued:
-            self._flush()
-
-    async def _confirm(self, writer: asyncio.subprocess.Process) -> None:
-        """Release the redirects whose clicks the writer says are on disk, until it stops."""
-        assert writer.stdout is not None
-        while answer := await writer.stdout.readline():
-            name, size = answer.split()
-            self._on_disk(name.decode(), int(size))
-        self._writer = None
-        self._segment = None  # the dead writer's segments are unlocked: `recover` takes them
-        if self._closing:
-            return
-        self._failed_starts += 1
-        log.error("clicks.writer_died", returncode=await writer.wait(), unconfirmed=len(self._sent))
-        if self._failed_starts > 3:  # it cannot write: no redirect may wait forever
-            self._fail_waiting(RuntimeError("the spool writer keeps dying"))
-        if self._sent or self._queued:
-            self._starting = asyncio.create_task(self._start_writer())
-
-    def _on_disk(self, segment: str, size: int) -> None:
-        """`size` more bytes of what was sent are on disk, in `segment`."""
-        self._failed_starts = 0
-        if segment != self._segment:
-            if self._segment is not None:
-                self._forget_if_saved(self._segment)  # full: the writer has moved on
-            self._segment = segment
-        count = 0
-        while size > 0:
-            tenant, line, done = self._sent.popleft()
-            size -= len(line)
-            count += 1
+        for tenant, line, done in group:
             self._unsaved.append((tenant, line, segment))
             if not done.done():
                 done.set_result(None)
-        self._in_segment[segment] = self._in_segment.get(segment, 0) + count
-        if self._queued and not self._sent:
-            self._flush()
+        self._in_segment[segment] = self._in_segment.get(segment, 0) + len(group)
+        self._unsynced.add(segment)
+        if self._syncing is None:
+            self._syncing = asyncio.create_task(self._sync_soon())
         if len(self._unsaved) > self._max_unsaved:
             self._hand_off()
         if self._draining is None and self._unsaved:
             self._draining = asyncio.create_task(self._drain())
-        self._note_settled()
 
-    def _fail_waiting(self, error: Exception) -> None:
-        waiting, self._sent, self._queued = [*self._sent, *self._queued], deque(), []
-        for *_, done in waiting:
-            if not done.done():
-                done.set_exception(error)
-        self._note_settled()
+    def _room_for(self, size: int) -> spool.Segment:
+        """The segment to write `size` bytes to: the current one, else the one made ahead
+        (made here and now if it is not ready), and the next one set making."""
+        segment = self._segment
+        if segment is not None and segment.room(size):
+            return segment
+        if segment is not None:
+            self._segment = None
+            self._forget_if_saved(segment)  # full: moved on from
+        segment = self._made_ahead(size) or spool.create(
+            self._spool_dir, max(self._segment_bytes, size)
+        )
+        self._segment = segment
+        self._make_next()
+        return segment
 
-    def _forget_if_saved(self, segment: str) -> None:
-        """Have the writer delete a segment it has moved on from once PostgreSQL has all its
-        clicks."""
-        if segment != self._segment and not self._in_segment.get(segment, 1):
+    def _made_ahead(self, size: int) -> spool.Segment | None:
+        """The segment made ahead, if it is ready (and big enough); one not ready yet stays
+        the next one."""
+        made = self._next
+        if made is None or not made.done():
+            return None
+        self._next = None
+        if made.cancelled() or made.exception() is not None:
+            return None  # (logged)
+        segment = made.result()
+        if segment.room(size):
+            return segment
+        segment.delete()
+        return None
+
+    def _make_next(self) -> None:
+        """Have a thread make the next segment (8 MiB written and synced) before it is needed."""
+        if self._next is None:
+            made = asyncio.to_thread(spool.create, self._spool_dir, self._segment_bytes)
+            self._next = asyncio.ensure_future(made)
+            self._next.add_done_callback(_log_failure)
+
+    async def _sync_soon(self) -> None:
+        """Every `sync_seconds`, fdatasync the segments written since their last sync (in a
+        thread: the loop goes on answering), until none is left."""
+        try:
+            while self._unsynced:
+                await asyncio.sleep(self._sync_seconds)
+                segments, self._unsynced = self._unsynced, set()
+                await asyncio.to_thread(_sync_all, segments)
+        finally:
+            self._syncing = None
+
+    def _forget_if_saved(self, segment: spool.Segment) -> None:
+        """Delete a segment moved on from once PostgreSQL has all its clicks."""
+        if segment is not self._segment and not self._in_segment.get(segment, 1):
             del self._in_segment[segment]
-            self._tell(b"#done", segment)
-
-    def _tell(self, verb: bytes, segment: str) -> None:
-        writer = self._writer
-        if writer is not None and writer.stdin is not None:
-            writer.stdin.write(b"%s %s\n" % (verb, segment.encode()))
+            self._unsynced.discard(segment)
+            segment.delete()
 
     # -- into PostgreSQL ----------------------------------------------------------------------
 
@@ -465,12 +503,14 @@ class ClickRecorder:
         self._handoffs += 1
         for segment in segments:
             del self._in_segment[segment]
-            if segment == self._segment:
-                self._segment = None  # the writer starts a new one
-            self._tell(b"#release", segment)
+            self._unsynced.discard(segment)
+            if segment is self._segment:
+                self._segment = None  # the next write takes another
+            segment.sync()  # (on the loop: rare, and the periodic sync no longer sees it)
+            segment.release()
 
     def _note_settled(self) -> None:
-        if not (self._queued or self._sent or self._unsaved or self._draining):
+        if not (self._queued or self._unsaved or self._draining):
             self._settled.set()
 
     async def _save(self, lines: Sequence[Line]) -> None:
@@ -546,3 +586,17 @@ class ClickRecorder:
             for segment in taken:  # not replayed (PostgreSQL failed): left for the next try
                 segment.release()
         return replayed
+
+
+def _sync_all(segments: Iterable[spool.Segment]) -> None:
+    for segment in segments:
+        try:
+            segment.sync()
+        except OSError:  # one deleted meanwhile is fine; any other failure is not
+            if not segment.closed:
+                log.error("clicks.spool_sync_failed", segment=segment.path.name, exc_info=True)
+
+
+def _log_failure(made: asyncio.Future[spool.Segment]) -> None:
+    if not made.cancelled() and made.exception() is not None:
+        log.error("clicks.segment_not_made", exc_info=made.exception())

@@ -31,7 +31,13 @@ from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.tenants import repository as tenants
 from bitnexus.tracking import repository
 from bitnexus.tracking.models import LinkStatus
-from bitnexus.tracking.service.clicks import ClickRecorder, Visit, bot_reason, new_click_id
+from bitnexus.tracking.service.clicks import (
+    PREFETCH_HEADERS,
+    ClickRecorder,
+    Visit,
+    bot_reason,
+    new_click_id,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -154,19 +160,20 @@ class Arrival:
     def of(cls, scope: Scope, country_header: str | None) -> Arrival:
         wanted = _wanted(country_header)
         headers = {}
-        for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1")
+        for name, value in scope["headers"]:  # (ASGI servers give names in lower case)
             if name in wanted:
-                headers[name] = raw_value.decode("latin-1")
+                headers[name.decode("latin-1")] = value.decode("latin-1")
         client = scope.get("client")
         return cls(scope["method"], client[0] if client else "", headers)
 
 
 @functools.cache
-def _wanted(country_header: str | None) -> frozenset[str]:
+def _wanted(country_header: str | None) -> frozenset[bytes]:
     """The headers a redirect reads: the bot rules', the visitor's, the country's."""
-    read = {"user-agent", "referer", "cookie", "purpose", "sec-purpose", "x-moz", "x-purpose"}
-    return frozenset({*read, country_header.lower()} if country_header else read)
+    read = {b"user-agent", b"referer", b"cookie", *(h.encode() for h in PREFETCH_HEADERS)}
+    if country_header:
+        read.add(country_header.lower().encode("latin-1"))
+    return frozenset(read)
 
 
 def _country(headers: Mapping[str, str], header: str | None, ip: str) -> str | None:

@@ -1,10 +1,10 @@
-"""The clicks' write-ahead file: where an answered click is durable before PostgreSQL has it.
+"""The clicks' write-ahead file: where an answered click is kept until PostgreSQL has it.
 
-Each server process's spool writer (`spool_writer`) writes to segments of its own in one
-directory (`<data dir>/clicks-spool`), holding an exclusive `flock` on each for as long as it
-has clicks in it that PostgreSQL may not have. A segment nobody holds belongs to a process that
-died (kill -9, power loss): any server process takes it over, writes its clicks to PostgreSQL
-(idempotent on the click id) and deletes it.
+Each server process's click recorder (`clicks.ClickRecorder`) writes to segments of its own in
+one directory (`<data dir>/clicks-spool`), holding an exclusive `flock` on each for as long as
+it has clicks in it that PostgreSQL may not have. A segment nobody holds belongs to a process
+that died (kill -9, a crash, power loss): any server process takes it over, writes its clicks
+to PostgreSQL (idempotent on the click id) and deletes it.
 
 A segment is made whole before use: `SEGMENT_BYTES` of zeros, on disk. Groups of clicks are then
 written over the zeros, so the file's size and blocks never change and an fdatasync has only
@@ -41,8 +41,8 @@ def lines(path: Path) -> list[bytes]:
 
 @dataclass(eq=False)
 class Segment:
-    """A segment file, locked for as long as it is open; one process writes it
-    (`spool_writer`), from its start."""
+    """A segment file, locked for as long as it is open; one process writes it, from its
+    start."""
 
     path: Path
     fd: int
@@ -53,14 +53,18 @@ class Segment:
     def room(self, n: int) -> bool:
         return self.size + n <= self.capacity
 
-    def append(self, data: bytes) -> None:
-        """Write `data` after what is there and wait until it is on disk."""
+    def write(self, data: bytes) -> None:
+        """Write `data` after what is there (into the kernel's cache: `sync` puts it on disk)."""
         view, offset = memoryview(data), self.size
         while view:
             done = os.pwrite(self.fd, view, offset)
             view, offset = view[done:], offset + done
-        os.fdatasync(self.fd)
         self.size = offset
+
+    def sync(self) -> None:
+        """Wait until what was written is on disk."""
+        if not self.closed:
+            os.fdatasync(self.fd)
 
     def delete(self) -> None:
         """Remove the file, then let go of it (in that order, so no other process takes it over
