@@ -29,7 +29,7 @@ from bitnexus.tenants import service as tenants
 from bitnexus.tracking.models import Link
 from bitnexus.tracking.service.links import new_code
 
-ROUNDS = 3
+ROUNDS = 5
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0"
 
 
