@@ -227,3 +227,17 @@ async def test_full_segments_are_left_for_new_ones_and_deleted_once_postgresql_h
         await db.dispose()
     assert list(tmp_path.glob("*.spool")) == []  # noqa: ASYNC240
     assert stored_clicks(owner_engine, link) == {v.id for v in visits}
+
+
+async def test_a_closed_recorder_refuses_clicks_and_makes_no_segment(
+    db_urls: DatabaseUrls, tmp_path: Path
+) -> None:
+    db = Database(db_urls.app, pool_size=1)
+    recorder = clicks.ClickRecorder(db, tmp_path, recover_seconds=3600)
+    await recorder.close()
+    try:
+        with pytest.raises(RuntimeError, match="closed"):
+            await recorder.record(browser_visit(uuid.uuid4(), str(uuid.uuid4()), 1))
+    finally:
+        await db.dispose()
+    assert list(tmp_path.glob("*")) == []  # noqa: ASYNC240

@@ -299,6 +299,7 @@ class ClickRecorder:
         self._segment_bytes = segment_bytes
         self._queued: list[_Waiting] = []  # recorded in this turn of the loop, not written
         self._flushing = False
+        self._closed = False
         self._segment: spool.Segment | None = None  # the one being written
         self._next: asyncio.Future[spool.Segment] | None = None  # the one after, being made
         self._unsynced: set[spool.Segment] = set()
@@ -355,11 +356,8 @@ class ClickRecorder:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        failed = RuntimeError("the click recorder was closed")
-        for *_, done in self._queued:
-            if not done.done():
-                done.set_exception(failed)
-        self._queued = []
+        self._closed = True
+        self._flush()  # fails whatever is still queued
         current, self._segment = self._segment, None
         if current is not None and current not in self._in_segment:
             current.delete()  # nothing was written to it
@@ -385,17 +383,17 @@ class ClickRecorder:
         self._flushing = False
         group, self._queued = self._queued, []
         if not group:
-            return  # (taken by `close`)
+            return
+        if self._closed:
+            self._fail(group, RuntimeError("the click recorder was closed"))
+            return
         data = b"".join(line for _, line, _ in group)
         try:
             segment = self._room_for(len(data))
             segment.write(data)
         except OSError as failed:  # the visitors are still sent on; the loss is logged
             log.error("clicks.spool_write_failed", count=len(group), exc_info=True)
-            for *_, done in group:
-                if not done.done():
-                    done.set_exception(failed)
-            self._note_settled()
+            self._fail(group, failed)
             return
         for tenant, line, done in group:
             self._unsaved.append((tenant, line, segment))
@@ -409,6 +407,12 @@ class ClickRecorder:
             self._hand_off()
         if self._draining is None and self._unsaved:
             self._draining = asyncio.create_task(self._drain())
+
+    def _fail(self, group: list[_Waiting], error: Exception) -> None:
+        for *_, done in group:
+            if not done.done():
+                done.set_exception(error)
+        self._note_settled()
 
     def _room_for(self, size: int) -> spool.Segment:
         """The segment to write `size` bytes to: the current one, else the one made ahead
