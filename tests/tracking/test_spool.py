@@ -172,7 +172,7 @@ async def test_an_answered_click_is_in_the_spool_at_once_and_synced_within_the_i
     link = await live_link(program)
     tenant_id = tenant_of(owner_engine, link)
     db = Database(db_urls.app, pool_size=1)
-    recorder = clicks.ClickRecorder(db, tmp_path, sync_seconds=0.05, recover_seconds=3600)
+    recorder = clicks.ClickRecorder(db, tmp_path, sync_seconds=0.5, recover_seconds=3600)
 
     async def down(rows: Sequence[clicks.Line]) -> None:
         raise ConnectionError("PostgreSQL is down")
@@ -184,23 +184,32 @@ async def test_an_answered_click_is_in_the_spool_at_once_and_synced_within_the_i
         synced.append(fd)
         fdatasync(fd)
 
+    async def synced_soon(fd: int) -> bool:
+        for _ in range(100):
+            if fd in synced:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
     monkeypatch.setattr(recorder, "_save", down)
     monkeypatch.setattr(os, "fdatasync", counted)
-    visits = [browser_visit(tenant_id, link["id"], n) for n in range(5)]
+    first, *visits = [browser_visit(tenant_id, link["id"], n) for n in range(6)]
     try:
-        await asyncio.gather(*(recorder.record(v) for v in visits))
+        await recorder.record(first)  # the day's salt is known from now on: no waiting
         current = recorder._segment
         assert current is not None
+        assert await synced_soon(current.fd)
+        synced.clear()
+        await asyncio.gather(*(recorder.record(v) for v in visits))  # one turn, one write
         written = {clicks.decode(line)[0].id for line in spool.lines(current.path)}
-        assert written == {v.id for v in visits}  # before any sync
-        assert current.fd not in synced
-        await asyncio.sleep(0.5)
-        assert current.fd in synced
+        assert written == {v.id for v in [first, *visits]}
+        assert synced == []  # answered before their sync ...
+        assert await synced_soon(current.fd)  # ... which follows within the interval
     finally:
         monkeypatch.undo()
         await recorder.close()
         await db.dispose()
-    assert stored_clicks(owner_engine, link) == {v.id for v in visits}  # saved at close
+    assert stored_clicks(owner_engine, link) == {v.id for v in [first, *visits]}  # at close
 
 
 async def test_full_segments_are_left_for_new_ones_and_deleted_once_postgresql_has_them(
