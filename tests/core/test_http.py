@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from bitnexus.app import create_app
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.core.http import with_context
 from tests.accounts.factories import signup_org
 
 
@@ -74,6 +75,16 @@ async def test_every_response_has_security_headers(client: httpx.AsyncClient) ->
         assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
         assert "default-src 'self'" in r.headers["content-security-policy"]
         assert r.headers["x-request-id"]
+
+
+def test_redirects_carry_the_request_id_but_no_document_policies() -> None:
+    own = [(b"location", b"/next"), (b"referrer-policy", b"no-referrer")]
+    for status in (301, 302, 303, 307, 308):
+        assert with_context(own, "/x", "rid", status) == [*own, (b"x-request-id", b"rid")]
+    page = dict(with_context(own, "/x", "rid", 200))
+    assert page[b"referrer-policy"] == b"no-referrer"  # the answer's own, not replaced
+    assert page[b"x-frame-options"] == b"DENY"
+    assert b"content-security-policy" in page
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:

@@ -359,14 +359,21 @@ async def test_redirects_keep_the_request_context_and_other_methods_are_refused(
     program: Program, make_client: ClientFactory
 ) -> None:
     """Redirects are answered ahead of the API's routing (`RedirectsFirst`), inside the same
-    request context as every other answer."""
+    request context as every other answer: the request id, and no document policies (a
+    browser renders no redirect)."""
     link = await live_link(program)
     client = make_client()
     r = await _visit(client, f"/r/{link['code']}", **{"x-request-id": "trace-42"})
     assert r.status_code == 302
     assert r.headers["x-request-id"] == "trace-42"
-    assert "content-security-policy" in r.headers
-    assert r.headers["x-content-type-options"] == "nosniff"
+    assert set(r.headers) == {
+        "location",
+        "cache-control",
+        "referrer-policy",
+        "content-length",
+        "set-cookie",
+        "x-request-id",
+    }
     # the redirect's own policy, once (the vendor's page sees where the visit came from)
     assert r.headers.get_list("referrer-policy") == ["no-referrer-when-downgrade"]
     r = await client.post(f"/r/{link['code']}")
@@ -375,6 +382,7 @@ async def test_redirects_keep_the_request_context_and_other_methods_are_refused(
     r = await _visit(client, f"/r/{link['code']}/too/deep")  # no link path: the app's page
     assert r.status_code == 200
     assert "text/html" in r.headers["content-type"]
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]  # a document
 
 
 async def test_a_batch_of_several_tenants_clicks_writes_each_under_its_own_tenant(
@@ -519,6 +527,7 @@ async def test_a_redirect_that_fails_is_logged_and_answered_500_and_the_router_a
     assert r.status_code == 500
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.headers["x-request-id"] == "trace-500"
+    assert r.headers["x-content-type-options"] == "nosniff"  # a body: the policies apply
 
     # the router's own route for the same path (an app without RedirectsFirst in front)
     async def router_only(scope: Any, receive: Any, send: Any) -> None:

@@ -149,7 +149,7 @@ def redirect_key(path: str) -> tuple[str, ...] | None:
 
 class RedirectsFirst:
     """The app's outermost layer: answers `GET`/`HEAD /r/…` itself, with the same request id,
-    security headers and access log line as every other answer (`core.http`), and hands all
+    context headers and access log line as every other answer (`core.http`), and hands all
     else to the app. The hot path thus skips FastAPI's and Starlette's layers (about a third
     of a redirect's time in the server). An unexpected error is logged and answered 500."""
 
@@ -176,7 +176,7 @@ class RedirectsFirst:
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": with_context(headers, scope["path"], request_id),
+                "headers": with_context(headers, scope["path"], request_id, status),
             }
         )
         await send({"type": "http.response.body", "body": body})
