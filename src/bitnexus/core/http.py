@@ -139,7 +139,7 @@ def context_headers(path: str, request_id: str, status: int) -> list[tuple[bytes
     """The headers an answer carries: the request id, and for all but a redirect the security
     headers and the CSP. Those govern a document, and a browser renders no redirect: it goes on
     to the next address, whose own answer sets the policies of what it shows. (Sending them
-    cost about a sixth of a redirect's CPU in the server: docs/marketplace.md.)"""
+    cost about a tenth of a redirect's CPU in the server: docs/marketplace.md.)"""
     request = (b"x-request-id", request_id.encode())
     if status in REDIRECTS:
         return [request]
