@@ -19,6 +19,11 @@ from tests.catalog.support import Program
 from tests.tracking.support import browser_visit, live_link, stored_clicks, tenant_of
 
 
+async def _postgresql_down(rows: Sequence[clicks.Line]) -> None:
+    """The recorder's `_save` while PostgreSQL is unreachable."""
+    raise ConnectionError("PostgreSQL is down")
+
+
 def test_a_held_segment_is_nobodys_orphan_and_a_released_one_is(tmp_path: Path) -> None:
     held, left = spool.create(tmp_path), spool.create(tmp_path)
     left.write(b"x\n")
@@ -99,7 +104,7 @@ async def test_while_postgresql_is_down_clicks_pile_up_on_disk_not_in_memory(
 
     async def save_unless_down(rows: Sequence[clicks.Line]) -> None:
         if down:
-            raise ConnectionError("PostgreSQL is down")
+            await _postgresql_down(rows)
         await save(rows)
 
     monkeypatch.setattr(recorder, "_save", save_unless_down)
@@ -136,11 +141,8 @@ async def test_a_replay_that_fails_leaves_every_dead_segment_for_the_next_try(
     recorder = clicks.ClickRecorder(db, tmp_path)
     save = recorder._save
 
-    async def down(rows: Sequence[clicks.Line]) -> None:
-        raise ConnectionError("PostgreSQL is down")
-
     try:
-        monkeypatch.setattr(recorder, "_save", down)
+        monkeypatch.setattr(recorder, "_save", _postgresql_down)
         with pytest.raises(ConnectionError):
             await recorder.recover()
         monkeypatch.setattr(recorder, "_save", save)
@@ -174,9 +176,6 @@ async def test_an_answered_click_is_in_the_spool_at_once_and_synced_within_the_i
     db = Database(db_urls.app, pool_size=1)
     recorder = clicks.ClickRecorder(db, tmp_path, sync_seconds=0.5, recover_seconds=3600)
 
-    async def down(rows: Sequence[clicks.Line]) -> None:
-        raise ConnectionError("PostgreSQL is down")
-
     synced: list[int] = []
     fdatasync = os.fdatasync
 
@@ -191,7 +190,7 @@ async def test_an_answered_click_is_in_the_spool_at_once_and_synced_within_the_i
             await asyncio.sleep(0.05)
         return False
 
-    monkeypatch.setattr(recorder, "_save", down)
+    monkeypatch.setattr(recorder, "_save", _postgresql_down)
     monkeypatch.setattr(os, "fdatasync", counted)
     first, *visits = [browser_visit(tenant_id, link["id"], n) for n in range(6)]
     try:
