@@ -1,6 +1,7 @@
 // The typed API client (generated types in schema.d.ts) and the in-memory access token.
 // The refresh token never touches JavaScript: it is an httpOnly cookie scoped to /api/v1/auth.
 import createClient from "openapi-fetch";
+import { apiErrorFrom } from "./problem";
 import type { components, paths } from "./schema";
 
 export type Schemas = components["schemas"];
@@ -11,11 +12,6 @@ let currentToken: string | null = null;
 let refreshing: Promise<TokenResponse | null> | null = null;
 let generation = 0; // bumped by every login and logout
 const listeners = new Set<(session: TokenResponse | null) => void>();
-
-/** The in-memory access token (for the few requests openapi-fetch cannot make, e.g. streams). */
-export function accessToken(): string | null {
-  return currentToken;
-}
 
 export function setSession(session: TokenResponse | null): void {
   currentToken = session?.access_token ?? null;
@@ -74,3 +70,11 @@ async function authedFetch(input: Request): Promise<Response> {
 }
 
 export const api = createClient<paths>({ baseUrl: "", fetch: authedFetch, credentials: "same-origin" });
+
+/** A request whose answer openapi-fetch cannot hand over (a stream): the same token and refresh
+ * as `api`, and a failure raised as the same ApiError, built from the problem+json body. */
+export async function rawRequest(path: string, init: RequestInit = {}): Promise<Response> {
+  const response = await authedFetch(new Request(path, { credentials: "same-origin", ...init }));
+  if (!response.ok) throw await apiErrorFrom(response);
+  return response;
+}

@@ -41,6 +41,12 @@ export function toProblem(error: unknown, response?: Response): Problem {
   };
 }
 
+/** The ApiError of a failed response read without openapi-fetch: its problem+json body, if any. */
+export async function apiErrorFrom(response: Response): Promise<ApiError> {
+  const body: unknown = await response.json().catch(() => undefined);
+  return new ApiError(toProblem(body, response));
+}
+
 /** Unwrap an openapi-fetch result: the data, or throw an ApiError carrying the problem. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.error !== undefined || !result.response.ok) {

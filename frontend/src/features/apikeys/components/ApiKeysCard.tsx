@@ -1,12 +1,12 @@
 // API keys of one scope: create (the secret is shown once), see when each was last used, revoke.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
-import { Badge, Button, Card, CopyButton, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
+import { Badge, Button, Card, CopyButton, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
-import { problemOf } from "../../../lib/api/problem";
 import { formatDate } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import { apiKeyKeys, createApiKey, fetchApiKeys, revokeApiKey } from "../api";
+import { QueryState } from "../../../components/QueryState";
 
 type Scope = Schemas["ApiKeyCreate"]["scope"];
 type Mode = NonNullable<Schemas["ApiKeyCreate"]["mode"]>;
@@ -23,7 +23,7 @@ export function ApiKeysCard({ title, scope, children, usage }: {
   usage?: (secret: string) => ReactNode;
 }) {
   const queryClient = useQueryClient();
-  const keys = useQuery({ queryKey: apiKeyKeys.all, queryFn: fetchApiKeys });
+  const keys = useQuery({ queryKey: apiKeyKeys.all, queryFn: fetchApiKeys, select: (all) => all.filter((k) => k.scope === scope) });
   const [created, setCreated] = useState<Schemas["ApiKeyCreated"] | null>(null);
   const refresh = () => void queryClient.invalidateQueries({ queryKey: apiKeyKeys.all });
   const create = useApiMutation(createApiKey, { onSuccess: (made) => { setCreated(made); refresh(); } });
@@ -34,7 +34,6 @@ export function ApiKeysCard({ title, scope, children, usage }: {
     const v = formValues(form);
     create.mutate({ name: v.name ?? "", scope, mode: (v.mode ?? "live") as Mode }, { onSuccess: () => form.reset() });
   };
-  const rows = (keys.data ?? []).filter((k) => k.scope === scope);
   return (
     <Card title={title}>
       {children}
@@ -55,25 +54,25 @@ export function ApiKeysCard({ title, scope, children, usage }: {
         </div>
       )}
       <div className="mt-4">
-        {keys.isPending ? <Loading /> : keys.isError ? <ErrorState problem={problemOf(keys.error)} onRetry={() => void keys.refetch()} /> : rows.length === 0 ? (
-          <EmptyState>No keys yet.</EmptyState>
-        ) : (
-          <ul className="divide-y divide-slate-100 text-sm">
-            {rows.map((k) => (
-              <li key={k.id} className="flex flex-wrap items-center justify-between gap-2 py-2" data-testid={`api-key-${k.name}`}>
-                <span className="flex flex-col">
-                  <span><strong>{k.name}</strong> <code className="text-xs">{k.display}</code> {k.mode === "test" && <Badge tone="amber">test</Badge>}</span>
-                  <span className="text-xs text-slate-500">
-                    created {formatDate(k.created_at)} · {k.last_used_at ? `last used ${formatDate(k.last_used_at)}` : "never used"}
+        <QueryState query={keys} empty="No keys yet.">
+          {(rows) => (
+            <ul className="divide-y divide-slate-100 text-sm">
+              {rows.map((k) => (
+                <li key={k.id} className="flex flex-wrap items-center justify-between gap-2 py-2" data-testid={`api-key-${k.name}`}>
+                  <span className="flex flex-col">
+                    <span><strong>{k.name}</strong> <code className="text-xs">{k.display}</code> {k.mode === "test" && <Badge tone="amber">test</Badge>}</span>
+                    <span className="text-xs text-slate-500">
+                      created {formatDate(k.created_at)} · {k.last_used_at ? `last used ${formatDate(k.last_used_at)}` : "never used"}
+                    </span>
                   </span>
-                </span>
-                {k.revoked_at ? <Badge tone="red">revoked</Badge> : (
-                  <Button variant="danger" busy={revoke.isPending && revoke.variables === k.id} onClick={() => revoke.mutate(k.id)}>Revoke</Button>
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
+                  {k.revoked_at ? <Badge tone="red">revoked</Badge> : (
+                    <Button variant="danger" busy={revoke.isPending && revoke.variables === k.id} onClick={() => revoke.mutate(k.id)}>Revoke</Button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryState>
         {revoke.problem && <p className="text-xs text-red-600" role="alert">{revoke.problem.detail}</p>}
       </div>
     </Card>

@@ -4,9 +4,8 @@ import { useEffect, useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate, useParams, useSearchParams } from "react-router";
 import { homeFor, useAuth } from "../../../app/auth";
 import { applyBrand } from "../../../app/branding";
-import { Button, Card, ErrorState, Field, FormError, Loading } from "../../../components/ui";
-import type { TokenResponse } from "../../../lib/api/client";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card, Field, FormError, Loading } from "../../../components/ui";
+import type { Schemas, TokenResponse } from "../../../lib/api/client";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import {
   acceptInvitation,
@@ -18,6 +17,7 @@ import {
   signupAffiliate,
   signupOrganisation,
 } from "../api";
+import { QueryState } from "../../../components/QueryState";
 
 function useSignedIn() {
   const { signIn } = useAuth();
@@ -134,23 +134,25 @@ export function LogoutPage() {
 
 export function AffiliateJoinPage() {
   const { slug = "" } = useParams();
-  const [params] = useSearchParams();
-  const done = useSignedIn();
   const tenant = useQuery(publicTenantQuery(slug));
-  const m = useApiMutation((body: Parameters<typeof signupAffiliate>[1]) => signupAffiliate(slug, body), { onSuccess: done });
   useEffect(() => {
     if (tenant.data) applyBrand({ color: tenant.data.brand_color, name: tenant.data.display_name });
   }, [tenant.data]);
-  if (tenant.isPending) return <Loading />;
-  if (tenant.isError) return <ErrorState problem={problemOf(tenant.error)} />;
+  return <QueryState query={tenant} retry={false}>{(t) => <AffiliateJoinForm slug={slug} tenant={t} />}</QueryState>;
+}
+
+function AffiliateJoinForm({ slug, tenant }: { slug: string; tenant: Schemas["PublicTenant"] }) {
+  const [params] = useSearchParams();
+  const done = useSignedIn();
+  const m = useApiMutation((body: Parameters<typeof signupAffiliate>[1]) => signupAffiliate(slug, body), { onSuccess: done });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);
     m.mutate({ name: v.name ?? "", email: v.email ?? "", password: v.password ?? "", referral_code: v.referral_code?.trim() || null });
   };
   return (
-    <AuthCard title={`Join ${tenant.data.display_name} as an affiliate`}>
-      {tenant.data.logo_url && <img src={tenant.data.logo_url} alt={`${tenant.data.display_name} logo`} className="mb-4 h-12" />}
+    <AuthCard title={`Join ${tenant.display_name} as an affiliate`}>
+      {tenant.logo_url && <img src={tenant.logo_url} alt={`${tenant.display_name} logo`} className="mb-4 h-12" />}
       <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
         <FormError problem={m.problem && Object.keys(m.problem.fieldErrors).length === 0 ? m.problem : null} />
         <Field label="Name" name="name" required autoComplete="name" error={m.fieldError("name")} />
@@ -165,20 +167,22 @@ export function AffiliateJoinPage() {
 
 export function AcceptInvitePage() {
   const { token = "" } = useParams();
-  const done = useSignedIn();
   const inv = useQuery(invitationQuery(token));
+  return <QueryState query={inv} retry={false}>{(i) => <AcceptInviteForm token={token} invitation={i} />}</QueryState>;
+}
+
+function AcceptInviteForm({ token, invitation }: { token: string; invitation: Schemas["InvitationPublic"] }) {
+  const done = useSignedIn();
   const m = useApiMutation((body: { name: string; password: string }) => acceptInvitation(token, body), { onSuccess: done });
-  if (inv.isPending) return <Loading />;
-  if (inv.isError) return <ErrorState problem={problemOf(inv.error)} />;
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);
     m.mutate({ name: v.name ?? "", password: v.password ?? "" });
   };
   return (
-    <AuthCard title={`Join ${inv.data.tenant.display_name}`}>
+    <AuthCard title={`Join ${invitation.tenant.display_name}`}>
       <p className="mb-4 text-sm text-slate-600">
-        You were invited as <strong>{inv.data.role.replace("_", " ")}</strong> with the email <strong>{inv.data.email}</strong>.
+        You were invited as <strong>{invitation.role.replace("_", " ")}</strong> with the email <strong>{invitation.email}</strong>.
       </p>
       <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
         <FormError problem={m.problem && Object.keys(m.problem.fieldErrors).length === 0 ? m.problem : null} />

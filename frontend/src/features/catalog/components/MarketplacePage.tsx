@@ -3,13 +3,13 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useAuth } from "../../../app/auth";
-import { Button, Card, EmptyState, ErrorState, Field, Loading, Select } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card, Field, Select } from "../../../components/ui";
 import { toMinor } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
 import { useCursorList } from "../../../lib/useCursorList";
 import { catalogKeys, fetchCategories, fetchMarketplace, GRADES, type Grade, type MarketFilters } from "../api";
 import { ProductCard } from "./parts";
+import { QueryState } from "../../../components/QueryState";
 
 const SORTS = [
   { value: "newest", label: "Newest" },
@@ -75,18 +75,18 @@ export function MarketplacePage() {
         </form>
         {amountError && <p className="mt-2 text-sm text-red-600" role="alert">{amountError}</p>}
       </Card>
-      {list.isPending ? <Loading /> : list.isError ? <ErrorState problem={problemOf(list.error)} onRetry={() => void list.refetch()} /> : list.rows.length === 0 ? (
-        <EmptyState>No approved products match these filters yet.</EmptyState>
-      ) : (
-        <>
-          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="marketplace">
-            {list.rows.map((p) => <ProductCard key={p.id} product={p} />)}
-          </div>
-          {list.hasNextPage && (
-            <Button variant="secondary" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>
-          )}
-        </>
-      )}
+      <QueryState query={list} empty="No approved products match these filters yet.">
+        {(rows) => (
+          <>
+            <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="marketplace">
+              {rows.map((p) => <ProductCard key={p.id} product={p} />)}
+            </div>
+            {list.hasNextPage && (
+              <Button variant="secondary" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>
+            )}
+          </>
+        )}
+      </QueryState>
     </div>
   );
 }

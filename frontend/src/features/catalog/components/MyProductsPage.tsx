@@ -3,13 +3,13 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { useAuth } from "../../../app/auth";
-import { Button, Card, EmptyState, ErrorState, Loading, Select } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card, Select } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { useCursorList } from "../../../lib/useCursorList";
 import { dashboardKeys, fetchVendorDashboard } from "../../dashboards/api";
 import { catalogKeys, fetchMyProducts, type ProductStatus } from "../api";
 import { commissionText, GradeBadge, StatusBadge } from "./parts";
+import { QueryState } from "../../../components/QueryState";
 
 const STATUSES = [
   { value: "", label: "Any status" },
@@ -33,33 +33,33 @@ export function MyProductsPage() {
       <div className="mb-4 max-w-xs">
         <Select label="Status" hideLabel name="status" value={status} options={STATUSES} onChange={(e) => setStatus(e.target.value as ProductStatus | "")} />
       </div>
-      {list.isPending ? <Loading /> : list.isError ? <ErrorState problem={problemOf(list.error)} onRetry={() => void list.refetch()} /> : list.rows.length === 0 ? (
-        <EmptyState>{me?.role === "vendor" ? "No products yet: list your first one." : "No products."}</EmptyState>
-      ) : (
-        <ul className="divide-y divide-slate-100" data-testid="my-products">
-          {list.rows.map((p) => (
-            <li key={p.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
-              <div className="flex flex-col">
-                <Link to={`/app/products/${p.id}`} className="font-medium text-brand underline">{p.title}</Link>
-                <span className="text-xs text-slate-500">
-                  {formatMoney(p.price_minor, p.currency)} · {commissionText(p)} · submitted {formatDate(p.submitted_at)}
-                  {me?.role === "tenant_admin" && ` · ${p.vendor_name}`}
-                </span>
-                {p.status === "rejected" && <span className="text-xs text-red-700">Rejected: {p.rejection_reason}</span>}
-                {vendor && byProduct.has(p.id) && (() => {
-                  const s = byProduct.get(p.id)!;
-                  return (
-                    <span className="text-xs text-slate-600" data-testid="product-stats">
-                      Last 30 days: {s.clicks} clicks · {s.sales} sales · {formatMoney(s.sales_minor, p.currency)} revenue · {formatMoney(s.commission_minor, p.currency)} commission
-                    </span>
-                  );
-                })()}
-              </div>
-              <span className="flex items-center gap-2"><GradeBadge grade={p.grade} /><StatusBadge status={p.status} /></span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryState query={list} empty={<>{me?.role === "vendor" ? "No products yet: list your first one." : "No products."}</>}>
+        {(rows) => (
+          <ul className="divide-y divide-slate-100" data-testid="my-products">
+            {rows.map((p) => (
+              <li key={p.id} className="flex flex-wrap items-center justify-between gap-3 py-3">
+                <div className="flex flex-col">
+                  <Link to={`/app/products/${p.id}`} className="font-medium text-brand underline">{p.title}</Link>
+                  <span className="text-xs text-slate-500">
+                    {formatMoney(p.price_minor, p.currency)} · {commissionText(p)} · submitted {formatDate(p.submitted_at)}
+                    {me?.role === "tenant_admin" && ` · ${p.vendor_name}`}
+                  </span>
+                  {p.status === "rejected" && <span className="text-xs text-red-700">Rejected: {p.rejection_reason}</span>}
+                  {vendor && byProduct.has(p.id) && (() => {
+                    const s = byProduct.get(p.id)!;
+                    return (
+                      <span className="text-xs text-slate-600" data-testid="product-stats">
+                        Last 30 days: {s.clicks} clicks · {s.sales} sales · {formatMoney(s.sales_minor, p.currency)} revenue · {formatMoney(s.commission_minor, p.currency)} commission
+                      </span>
+                    );
+                  })()}
+                </div>
+                <span className="flex items-center gap-2"><GradeBadge grade={p.grade} /><StatusBadge status={p.status} /></span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
       {list.hasNextPage && <Button variant="secondary" className="mt-3" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>}
     </Card>
   );

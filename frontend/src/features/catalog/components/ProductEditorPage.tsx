@@ -3,20 +3,19 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useNavigate, useParams } from "react-router";
 import { useAuth } from "../../../app/auth";
-import { Button, Card, ErrorState, Field, FormError, Loading } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card, Field, FormError } from "../../../components/ui";
 import { bpsToPercent, fromMinor, toMinor } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import { catalogKeys, createProduct, fetchProduct, updateProduct, type Product, type ProductFields } from "../api";
+import { QueryState } from "../../../components/QueryState";
 
 type RuleKind = "default" | "percent" | "fixed";
 
 export function ProductEditorPage() {
   const { id } = useParams();
   const product = useQuery({ queryKey: catalogKeys.product(id ?? ""), queryFn: () => fetchProduct(id ?? ""), enabled: Boolean(id) });
-  if (id && product.isPending) return <Loading />;
-  if (id && product.isError) return <ErrorState problem={problemOf(product.error)} onRetry={() => void product.refetch()} />;
-  return <Editor product={id ? product.data : undefined} />;
+  if (!id) return <Editor />;
+  return <QueryState query={product}>{(p) => <Editor product={p} />}</QueryState>;
 }
 
 function Editor({ product }: { product?: Product }) {

@@ -3,21 +3,19 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
 import { useAuth } from "../../../app/auth";
-import { Button, Card, EmptyState, ErrorState, FormError, Loading } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card, FormError } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { useApiMutation } from "../../../lib/forms";
 import { archiveProduct, catalogKeys, fetchProduct, fetchReviews, removeImage, uploadImage, type Product } from "../api";
 import { commissionText, GradeBadge, StatusBadge } from "./parts";
 import { GetLinkCard } from "../../links/components/GetLinkCard";
 import { ReviewForm } from "./ReviewForm";
+import { QueryState } from "../../../components/QueryState";
 
 export function ProductPage() {
   const { id = "" } = useParams();
   const product = useQuery({ queryKey: catalogKeys.product(id), queryFn: () => fetchProduct(id) });
-  if (product.isPending) return <Loading />;
-  if (product.isError) return <ErrorState problem={problemOf(product.error)} onRetry={() => void product.refetch()} />;
-  return <ProductView product={product.data} />;
+  return <QueryState query={product}>{(p) => <ProductView product={p} />}</QueryState>;
 }
 
 function ProductView({ product: p }: { product: Product }) {
@@ -88,19 +86,19 @@ function Vetting({ product: p, isOwner, isAdmin }: { product: Product; isOwner: 
         </div>
       </Card>
       <Card title="Review history">
-        {reviews.isPending ? <Loading /> : reviews.isError ? <ErrorState problem={problemOf(reviews.error)} /> : reviews.data.length === 0 ? (
-          <EmptyState>No decisions yet.</EmptyState>
-        ) : (
-          <ol className="flex flex-col gap-3 text-sm" data-testid="review-history">
-            {reviews.data.map((r) => (
-              <li key={r.id} className="rounded-md border border-slate-200 p-3">
-                <p><strong>{r.decision === "approved" ? "Approved" : "Rejected"}</strong>{r.grade && ` · grade ${r.grade}`} · {r.reviewer_name} · {formatDate(r.created_at)}</p>
-                {r.reason && <p className="text-red-700">Reason: {r.reason}</p>}
-                {r.notes && <p className="text-slate-600">Notes: {r.notes}</p>}
-              </li>
-            ))}
-          </ol>
-        )}
+        <QueryState query={reviews} retry={false} empty="No decisions yet.">
+          {(rows) => (
+            <ol className="flex flex-col gap-3 text-sm" data-testid="review-history">
+              {rows.map((r) => (
+                <li key={r.id} className="rounded-md border border-slate-200 p-3">
+                  <p><strong>{r.decision === "approved" ? "Approved" : "Rejected"}</strong>{r.grade && ` · grade ${r.grade}`} · {r.reviewer_name} · {formatDate(r.created_at)}</p>
+                  {r.reason && <p className="text-red-700">Reason: {r.reason}</p>}
+                  {r.notes && <p className="text-slate-600">Notes: {r.notes}</p>}
+                </li>
+              ))}
+            </ol>
+          )}
+        </QueryState>
       </Card>
     </div>
   );

@@ -1,37 +1,37 @@
 // The vetting queue: products waiting for an admin's decision, the longest waiting first.
 import { Link } from "react-router";
-import { Button, Card, EmptyState, ErrorState, Loading } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { useCursorList } from "../../../lib/useCursorList";
 import { catalogKeys, fetchQueue } from "../api";
 import { commissionText } from "./parts";
 import { ReviewForm } from "./ReviewForm";
+import { QueryState } from "../../../components/QueryState";
 
 export function VettingPage() {
   const list = useCursorList(catalogKeys.queue, fetchQueue);
   return (
     <div className="flex flex-col gap-4">
       <h1 className="text-2xl font-bold">Vetting queue</h1>
-      {list.isPending ? <Loading /> : list.isError ? <ErrorState problem={problemOf(list.error)} onRetry={() => void list.refetch()} /> : list.rows.length === 0 ? (
-        <EmptyState>Nothing is waiting for review.</EmptyState>
-      ) : (
-        list.rows.map((p) => (
-          <div key={p.id} data-testid="queue-item"><Card title={p.title}>
-            <div className="grid gap-6 lg:grid-cols-2">
-              <div className="flex flex-col gap-2 text-sm">
-                {p.images[0] && <img src={p.images[0].url} alt="" className="h-32 w-48 rounded border border-slate-200 object-cover" />}
-                <p>{p.vendor_name} · {p.category} · submitted {formatDate(p.submitted_at)}</p>
-                <p>{formatMoney(p.price_minor, p.currency)} · {commissionText(p)} · cookie {p.cookie_days} days · hold {p.refund_hold_days} days</p>
-                <p className="break-all">Landing page: <a className="text-brand underline" href={p.landing_url} target="_blank" rel="noreferrer noopener">{p.landing_url}</a></p>
-                <p className="line-clamp-4 whitespace-pre-line text-slate-600">{p.description}</p>
-                <Link to={`/app/products/${p.id}`} className="text-brand underline">Full details and history</Link>
+      <QueryState query={list} empty="Nothing is waiting for review.">
+        {(rows) => (
+          rows.map((p) => (
+            <div key={p.id} data-testid="queue-item"><Card title={p.title}>
+              <div className="grid gap-6 lg:grid-cols-2">
+                <div className="flex flex-col gap-2 text-sm">
+                  {p.images[0] && <img src={p.images[0].url} alt="" className="h-32 w-48 rounded border border-slate-200 object-cover" />}
+                  <p>{p.vendor_name} · {p.category} · submitted {formatDate(p.submitted_at)}</p>
+                  <p>{formatMoney(p.price_minor, p.currency)} · {commissionText(p)} · cookie {p.cookie_days} days · hold {p.refund_hold_days} days</p>
+                  <p className="break-all">Landing page: <a className="text-brand underline" href={p.landing_url} target="_blank" rel="noreferrer noopener">{p.landing_url}</a></p>
+                  <p className="line-clamp-4 whitespace-pre-line text-slate-600">{p.description}</p>
+                  <Link to={`/app/products/${p.id}`} className="text-brand underline">Full details and history</Link>
+                </div>
+                <ReviewForm product={p} onDone={() => void list.refetch()} />
               </div>
-              <ReviewForm product={p} onDone={() => void list.refetch()} />
-            </div>
-          </Card></div>
-        ))
-      )}
+            </Card></div>
+          ))
+        )}
+      </QueryState>
       {list.hasNextPage && <Button variant="secondary" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>}
     </div>
   );

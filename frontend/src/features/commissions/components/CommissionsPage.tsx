@@ -4,13 +4,14 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link as RouterLink } from "react-router";
 import { useAuth } from "../../../app/auth";
-import { Button, Card, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import { bpsToPercent, formatDate, formatMoney } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import { useCursorList } from "../../../lib/useCursorList";
 import { appealHold, commissionKeys, fetchBalances, fetchCommissions, fetchCoupons, fetchHolds, fetchTier, type CommissionState, type Hold } from "../api";
 import { CommissionStateBadge, HoldHistory, HoldStatusBadge, shareLabel } from "./parts";
+import type { Schemas } from "../../../lib/api/client";
+import { QueryState } from "../../../components/QueryState";
 
 const STATES = [
   { value: "", label: "All states" },
@@ -39,22 +40,24 @@ function BalancesCard() {
   const balances = useQuery({ queryKey: commissionKeys.balances, queryFn: fetchBalances });
   return (
     <Card title="My earnings">
-      {balances.isPending ? <Loading /> : balances.isError ? <ErrorState problem={problemOf(balances.error)} onRetry={() => void balances.refetch()} /> : (
-        <div className="flex flex-col gap-4">
-          {balances.data.map((b) => (
-            <dl key={b.currency} className="grid grid-cols-2 gap-3 sm:grid-cols-5" data-testid={`balances-${b.currency}`}>
-              {([["Pending", b.pending_minor, "in the refund hold"], ["Held", b.held_minor, "under fraud review"], ["Available", b.available_minor, "ready for payout"], ["In payment", b.in_payment_minor, "in a payout batch"], ["Paid", b.paid_minor, "paid out so far"]] as const).map(([label, amount, hint]) => (
-                <div key={label} className="rounded-md border border-slate-200 p-3">
-                  <dt className="text-xs uppercase tracking-wide text-slate-500">{label}</dt>
-                  <dd className="text-2xl font-semibold" data-testid={`balance-${label.toLowerCase().replace(" ", "-")}`}>{formatMoney(amount, b.currency)}</dd>
-                  <dd className="text-xs text-slate-500">{hint}</dd>
-                </div>
-              ))}
-            </dl>
-          ))}
-          <p className="text-xs text-slate-500">Read from your ledger accounts. <RouterLink className="underline" to="/app/earnings">Prove them</RouterLink> with a signed receipt.</p>
-        </div>
-      )}
+      <QueryState query={balances}>
+        {(data) => (
+          <div className="flex flex-col gap-4">
+            {data.map((b) => (
+              <dl key={b.currency} className="grid grid-cols-2 gap-3 sm:grid-cols-5" data-testid={`balances-${b.currency}`}>
+                {([["Pending", b.pending_minor, "in the refund hold"], ["Held", b.held_minor, "under fraud review"], ["Available", b.available_minor, "ready for payout"], ["In payment", b.in_payment_minor, "in a payout batch"], ["Paid", b.paid_minor, "paid out so far"]] as const).map(([label, amount, hint]) => (
+                  <div key={label} className="rounded-md border border-slate-200 p-3">
+                    <dt className="text-xs uppercase tracking-wide text-slate-500">{label}</dt>
+                    <dd className="text-2xl font-semibold" data-testid={`balance-${label.toLowerCase().replace(" ", "-")}`}>{formatMoney(amount, b.currency)}</dd>
+                    <dd className="text-xs text-slate-500">{hint}</dd>
+                  </div>
+                ))}
+              </dl>
+            ))}
+            <p className="text-xs text-slate-500">Read from your ledger accounts. <RouterLink className="underline" to="/app/earnings">Prove them</RouterLink> with a signed receipt.</p>
+          </div>
+        )}
+      </QueryState>
     </Card>
   );
 }
@@ -66,33 +69,33 @@ function SharesCard({ admin }: { admin: boolean }) {
     <Card title={admin ? "All commissions" : "My commissions"} actions={
       <Select label="State" hideLabel name="state" value={state ?? ""} options={STATES} onChange={(e) => setState((e.target.value || null) as CommissionState | null)} />
     }>
-      {list.isPending ? <Loading /> : list.isError ? <ErrorState problem={problemOf(list.error)} onRetry={() => void list.refetch()} /> : list.rows.length === 0 ? (
-        <EmptyState>No commissions {state ? `in state ${state}` : "yet"}. They appear here when a sale through your link or coupon is reported.</EmptyState>
-      ) : (
-        <div className="overflow-x-auto">
-          <table className="w-full text-left text-sm" data-testid="commissions">
-            <thead className="text-xs uppercase text-slate-500">
-              <tr><th className="py-2 pr-3">When</th><th className="pr-3">Product</th><th className="pr-3">Kind</th><th className="pr-3 text-right">Sale</th><th className="pr-3 text-right">Share</th><th className="pr-3">State</th><th>Matures</th></tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {list.rows.map((c) => (
-                <tr key={c.id} data-testid="commission-row">
-                  <td className="py-2 pr-3 whitespace-nowrap">{formatDate(c.created_at)}</td>
-                  <td className="pr-3">{c.product_id ? <RouterLink className="underline" to={`/app/products/${c.product_id}`}>{c.product_title}</RouterLink> : "—"}</td>
-                  <td className="pr-3">{shareLabel(c.kind, c.level)}</td>
-                  <td className="pr-3 text-right">{formatMoney(c.sale_minor, c.currency)}</td>
-                  <td className="pr-3 text-right font-medium" data-testid="commission-amount">
-                    {formatMoney(c.amount_minor - c.reversed_minor, c.currency)}
-                    {c.reversed_minor > 0 && <span className="block text-xs text-slate-500">of {formatMoney(c.amount_minor, c.currency)}</span>}
-                  </td>
-                  <td className="pr-3"><CommissionStateBadge state={c.state} /></td>
-                  <td className="whitespace-nowrap text-xs text-slate-500">{c.state === "pending" && c.matures_at ? formatDate(c.matures_at) : "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryState query={list} empty={<>No commissions {state ? `in state ${state}` : "yet"}. They appear here when a sale through your link or coupon is reported.</>}>
+        {(rows) => (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm" data-testid="commissions">
+              <thead className="text-xs uppercase text-slate-500">
+                <tr><th className="py-2 pr-3">When</th><th className="pr-3">Product</th><th className="pr-3">Kind</th><th className="pr-3 text-right">Sale</th><th className="pr-3 text-right">Share</th><th className="pr-3">State</th><th>Matures</th></tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {rows.map((c) => (
+                  <tr key={c.id} data-testid="commission-row">
+                    <td className="py-2 pr-3 whitespace-nowrap">{formatDate(c.created_at)}</td>
+                    <td className="pr-3">{c.product_id ? <RouterLink className="underline" to={`/app/products/${c.product_id}`}>{c.product_title}</RouterLink> : "—"}</td>
+                    <td className="pr-3">{shareLabel(c.kind, c.level)}</td>
+                    <td className="pr-3 text-right">{formatMoney(c.sale_minor, c.currency)}</td>
+                    <td className="pr-3 text-right font-medium" data-testid="commission-amount">
+                      {formatMoney(c.amount_minor - c.reversed_minor, c.currency)}
+                      {c.reversed_minor > 0 && <span className="block text-xs text-slate-500">of {formatMoney(c.amount_minor, c.currency)}</span>}
+                    </td>
+                    <td className="pr-3"><CommissionStateBadge state={c.state} /></td>
+                    <td className="whitespace-nowrap text-xs text-slate-500">{c.state === "pending" && c.matures_at ? formatDate(c.matures_at) : "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
       {list.hasNextPage && <Button variant="secondary" className="mt-3" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>}
     </Card>
   );
@@ -103,30 +106,30 @@ function MyCouponsCard() {
   const { me } = useAuth();
   return (
     <Card title="My coupon codes">
-      {coupons.isPending ? <Loading /> : coupons.isError ? <ErrorState problem={problemOf(coupons.error)} onRetry={() => void coupons.refetch()} /> : coupons.data.length === 0 ? (
-        <EmptyState>No coupon codes yet. Vendors can assign you one with your referral code{me?.referral_code ? <> <code>{me.referral_code}</code></> : null}.</EmptyState>
-      ) : (
-        <ul className="divide-y divide-slate-100 text-sm">
-          {coupons.data.map((c) => (
-            <li key={c.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
-              <span><code className="font-semibold">{c.code}</code> for {c.product_title}</span>
-              {c.revoked_at ? <span className="text-xs text-red-600">revoked {formatDate(c.revoked_at)}</span> : <span className="text-xs text-slate-500">since {formatDate(c.created_at)}</span>}
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryState query={coupons} empty={<>No coupon codes yet. Vendors can assign you one with your referral code{me?.referral_code ? <> <code>{me.referral_code}</code></> : null}.</>}>
+        {(rows) => (
+          <ul className="divide-y divide-slate-100 text-sm">
+            {rows.map((c) => (
+              <li key={c.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+                <span><code className="font-semibold">{c.code}</code> for {c.product_title}</span>
+                {c.revoked_at ? <span className="text-xs text-red-600">revoked {formatDate(c.revoked_at)}</span> : <span className="text-xs text-slate-500">since {formatDate(c.created_at)}</span>}
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
     </Card>
   );
 }
 
 function MyHoldsCard() {
   const list = useCursorList(commissionKeys.holds(null), (cursor) => fetchHolds(null, cursor));
-  if (list.isPending || list.isError || list.rows.length === 0) return null;
+  if (list.isPending || list.isError || list.data.length === 0) return null;
   return (
     <Card title="Held for review">
       <p className="mb-3 text-sm text-slate-600">A fraud rule held these sales' commissions until an admin looks at them. Tell them what happened: they see your appeal.</p>
       <ul className="divide-y divide-slate-100" data-testid="my-holds">
-        {list.rows.map((h) => <MyHold key={h.id} hold={h} />)}
+        {list.data.map((h) => <MyHold key={h.id} hold={h} />)}
       </ul>
     </Card>
   );
@@ -165,9 +168,10 @@ const TIER_NAMES = { bronze: "Bronze", silver: "Silver", gold: "Gold", platinum:
 
 function TierCard() {
   const tier = useQuery({ queryKey: commissionKeys.tier, queryFn: fetchTier });
-  if (tier.isPending) return <Loading />;
-  if (tier.isError) return <ErrorState problem={problemOf(tier.error)} onRetry={() => void tier.refetch()} />;
-  const t = tier.data;
+  return <QueryState query={tier}>{(t) => <Tier tier={t} />}</QueryState>;
+}
+
+function Tier({ tier: t }: { tier: Schemas["TierRead"] }) {
   const m = (v: number) => formatMoney(v, t.currency);
   const progress = t.next_threshold_minor ? Math.min(100, Math.round((t.earnings_minor * 100) / t.next_threshold_minor)) : 100;
   return (

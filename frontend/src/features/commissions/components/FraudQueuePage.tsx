@@ -2,13 +2,13 @@
 // and the history; approve (the commission goes to pending) or reject (back to the vendor).
 import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Button, Card, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import { useCursorList } from "../../../lib/useCursorList";
 import { commissionKeys, decideHold, fetchHolds, type Hold, type HoldStatus } from "../api";
 import { HoldHistory, HoldStatusBadge } from "./parts";
+import { QueryState } from "../../../components/QueryState";
 
 const STATUSES = [
   { value: "open", label: "Waiting for a decision" },
@@ -24,13 +24,13 @@ export function FraudQueuePage() {
     <Card title="Fraud queue" actions={
       <Select label="Status" hideLabel name="status" value={status ?? ""} options={STATUSES} onChange={(e) => setStatus((e.target.value || null) as HoldStatus | null)} />
     }>
-      {list.isPending ? <Loading /> : list.isError ? <ErrorState problem={problemOf(list.error)} onRetry={() => void list.refetch()} /> : list.rows.length === 0 ? (
-        <EmptyState>{status === "open" ? "Nothing is waiting: no sale is held." : "No holds here."}</EmptyState>
-      ) : (
-        <ul className="divide-y divide-slate-100" data-testid="holds">
-          {list.rows.map((h) => <HoldRow key={h.id} hold={h} />)}
-        </ul>
-      )}
+      <QueryState query={list} empty={<>{status === "open" ? "Nothing is waiting: no sale is held." : "No holds here."}</>}>
+        {(rows) => (
+          <ul className="divide-y divide-slate-100" data-testid="holds">
+            {rows.map((h) => <HoldRow key={h.id} hold={h} />)}
+          </ul>
+        )}
+      </QueryState>
       {list.hasNextPage && <Button variant="secondary" className="mt-3" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>}
     </Card>
   );

@@ -5,8 +5,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link as RouterLink } from "react-router";
 import { useAuth } from "../../../app/auth";
-import { Button, Card, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import { formatDate, formatMoney, fromMinor, toMinor } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import { useCursorList } from "../../../lib/useCursorList";
@@ -14,6 +13,7 @@ import { ApiKeysCard } from "../../apikeys/components/ApiKeysCard";
 import { fetchMyProducts } from "../../catalog/api";
 import { commissionKeys, createCoupon, fetchConversions, fetchCoupons, refundConversion, revokeCoupon, type Conversion } from "../api";
 import { ConversionStateBadge, UNATTRIBUTED } from "./parts";
+import { QueryState } from "../../../components/QueryState";
 
 export function SalesPage() {
   const { me } = useAuth();
@@ -64,13 +64,13 @@ function SalesCard({ admin }: { admin: boolean }) {
   const list = useCursorList(commissionKeys.conversions, fetchConversions);
   return (
     <Card title={admin ? "All sales" : "My sales"}>
-      {list.isPending ? <Loading /> : list.isError ? <ErrorState problem={problemOf(list.error)} onRetry={() => void list.refetch()} /> : list.rows.length === 0 ? (
-        <EmptyState>No sales reported yet.</EmptyState>
-      ) : (
-        <ul className="divide-y divide-slate-100" data-testid="sales">
-          {list.rows.map((c) => <SaleRow key={c.id} sale={c} />)}
-        </ul>
-      )}
+      <QueryState query={list} empty="No sales reported yet.">
+        {(rows) => (
+          <ul className="divide-y divide-slate-100" data-testid="sales">
+            {rows.map((c) => <SaleRow key={c.id} sale={c} />)}
+          </ul>
+        )}
+      </QueryState>
       {list.hasNextPage && <Button variant="secondary" className="mt-3" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>}
     </Card>
   );
@@ -157,20 +157,20 @@ function CouponsCard() {
         <div className="sm:col-span-3"><FormError problem={create.problem && Object.keys(create.problem.fieldErrors).length === 0 ? create.problem : null} /></div>
       </form>
       <div className="mt-4">
-        {coupons.isPending ? <Loading /> : coupons.isError ? <ErrorState problem={problemOf(coupons.error)} onRetry={() => void coupons.refetch()} /> : coupons.data.length === 0 ? (
-          <EmptyState>No coupon codes yet.</EmptyState>
-        ) : (
-          <ul className="divide-y divide-slate-100 text-sm" data-testid="coupons">
-            {coupons.data.map((c) => (
-              <li key={c.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
-                <span><code className="font-semibold">{c.code}</code> · {c.affiliate_name} · {c.product_title}</span>
-                {c.revoked_at ? <span className="text-xs text-red-600">revoked</span> : (
-                  <Button variant="danger" busy={revoke.isPending && revoke.variables === c.id} onClick={() => revoke.mutate(c.id)}>Revoke</Button>
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
+        <QueryState query={coupons} empty="No coupon codes yet.">
+          {(rows) => (
+            <ul className="divide-y divide-slate-100 text-sm" data-testid="coupons">
+              {rows.map((c) => (
+                <li key={c.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+                  <span><code className="font-semibold">{c.code}</code> · {c.affiliate_name} · {c.product_title}</span>
+                  {c.revoked_at ? <span className="text-xs text-red-600">revoked</span> : (
+                    <Button variant="danger" busy={revoke.isPending && revoke.variables === c.id} onClick={() => revoke.mutate(c.id)}>Revoke</Button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryState>
       </div>
     </Card>
   );

@@ -6,11 +6,11 @@ import { useState, type ReactNode } from "react";
 import { Link as RouterLink } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useAuth } from "../../../app/auth";
-import { Card, EmptyState, ErrorState, Field, Loading } from "../../../components/ui";
+import { Card, EmptyState, Field } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
-import { problemOf } from "../../../lib/api/problem";
 import { bpsToPercent, formatMoney } from "../../../lib/format";
 import { dashboardKeys, fetchAdminDashboard, fetchAffiliateDashboard, fetchVendorDashboard, type Span } from "../api";
+import { QueryState } from "../../../components/QueryState";
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -173,9 +173,10 @@ function CountryTable({ rows }: { rows: Schemas["CountryClicks"][] }) {
 
 function AffiliateBoard({ span, onSpan }: BoardProps) {
   const board = useBoard("affiliate", span, fetchAffiliateDashboard);
-  if (board.isPending) return <Loading />;
-  if (board.isError) return <ErrorState problem={problemOf(board.error)} onRetry={() => void board.refetch()} />;
-  const d = board.data;
+  return <QueryState query={board}>{(d) => <AffiliateView d={d} span={span} onSpan={onSpan} />}</QueryState>;
+}
+
+function AffiliateView({ d, span, onSpan }: BoardProps & { d: Schemas["AffiliateDashboard"] }) {
   const t = d.totals;
   const m = (v: number) => formatMoney(v, d.currency);
   return (
@@ -210,9 +211,10 @@ function AffiliateBoard({ span, onSpan }: BoardProps) {
 
 function VendorBoard({ span, onSpan }: BoardProps) {
   const board = useBoard("vendor", span, fetchVendorDashboard);
-  if (board.isPending) return <Loading />;
-  if (board.isError) return <ErrorState problem={problemOf(board.error)} onRetry={() => void board.refetch()} />;
-  const d = board.data;
+  return <QueryState query={board}>{(d) => <VendorView d={d} span={span} onSpan={onSpan} />}</QueryState>;
+}
+
+function VendorView({ d, span, onSpan }: BoardProps & { d: Schemas["VendorDashboard"] }) {
   const m = (v: number) => formatMoney(v, d.currency);
   return (
     <>
@@ -258,9 +260,10 @@ function VendorBoard({ span, onSpan }: BoardProps) {
 
 function AdminBoard({ span, onSpan }: BoardProps) {
   const board = useBoard("admin", span, fetchAdminDashboard);
-  if (board.isPending) return <Loading />;
-  if (board.isError) return <ErrorState problem={problemOf(board.error)} onRetry={() => void board.refetch()} />;
-  const d = board.data;
+  return <QueryState query={board}>{(d) => <AdminView d={d} span={span} onSpan={onSpan} />}</QueryState>;
+}
+
+function AdminView({ d, span, onSpan }: BoardProps & { d: Schemas["AdminDashboard"] }) {
   const t = d.totals;
   const m = (v: number) => formatMoney(v, d.currency);
   return (

@@ -1,9 +1,9 @@
 // Development mailbox: mail the server would have sent (development mode only).
 import { useQuery } from "@tanstack/react-query";
-import { Card, EmptyState, ErrorState, Loading } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Card } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
 import { mailboxQuery } from "../api";
+import { QueryState } from "../../../components/QueryState";
 
 function Linkified({ text }: { text: string }) {
   const parts = text.split(/(https?:\/\/\S+)/g);
@@ -21,16 +21,16 @@ export function MailboxPage() {
   return (
     <div className="flex flex-col gap-4">
       <h1 className="text-2xl font-bold">Development mailbox</h1>
-      {mail.isPending ? <Loading /> : mail.isError ? <ErrorState problem={problemOf(mail.error)} /> : mail.data.length === 0 ? (
-        <EmptyState>No mail yet.</EmptyState>
-      ) : (
-        mail.data.map((m, i) => (
-          <Card key={i} title={m.subject}>
-            <p className="mb-2 text-xs text-slate-500">To {m.to} · {formatDate(m.sent_at)}</p>
-            <pre className="whitespace-pre-wrap text-sm"><Linkified text={m.body} /></pre>
-          </Card>
-        ))
-      )}
+      <QueryState query={mail} retry={false} empty="No mail yet.">
+        {(rows) => (
+          rows.map((m, i) => (
+            <Card key={i} title={m.subject}>
+              <p className="mb-2 text-xs text-slate-500">To {m.to} · {formatDate(m.sent_at)}</p>
+              <pre className="whitespace-pre-wrap text-sm"><Linkified text={m.body} /></pre>
+            </Card>
+          ))
+        )}
+      </QueryState>
     </div>
   );
 }

@@ -42,9 +42,8 @@ export async function fetchReceipt(transactionId: string): Promise<string> {
 }
 
 export async function fetchVerifierKey(slug: string): Promise<string> {
-  const r = await fetch(`/api/v1/public/tenants/${encodeURIComponent(slug)}/ledger/verifier-key`);
-  if (!r.ok) throw new Error(`could not load the verifier key (${r.status})`);
-  return (await r.text()).trim();
+  const r = await api.GET("/api/v1/public/tenants/{slug}/ledger/verifier-key", { params: { path: { slug } }, parseAs: "text" });
+  return (unwrap(r) as unknown as string).trim();
 }
 
 export const fetchAlarms = async () => unwrap(await api.GET("/api/v1/ledger/alarms"));

@@ -1,40 +1,42 @@
 // One sealed block: its signed checkpoint, the witnesses' cosignatures and the transactions it sealed.
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
-import { Button, Card, CopyButton, EmptyState, ErrorState, Loading } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card, CopyButton, ErrorState } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
 import { useCursorList } from "../../../lib/useCursorList";
 import { fetchBlock, fetchTransactions, ledgerKeys } from "../api";
+import type { Schemas } from "../../../lib/api/client";
+import { QueryState } from "../../../components/QueryState";
 
 function SealedTransactions({ fromSeq, toSeq }: { fromSeq: number; toSeq: number }) {
   const txns = useCursorList(ledgerKeys.transactions(fromSeq, toSeq), (cursor) => fetchTransactions(fromSeq, toSeq, cursor));
-  if (txns.isPending) return <Loading />;
-  if (txns.isError) return <ErrorState problem={problemOf(txns.error)} onRetry={() => void txns.refetch()} />;
-  if (txns.rows.length === 0) return <EmptyState>This block sealed no new transactions.</EmptyState>;
   return (
-    <>
-      <ul className="divide-y divide-slate-100 text-sm">
-        {txns.rows.map((t) => (
-          <li key={t.id} className="flex flex-wrap justify-between gap-2 py-2">
-            <Link className="text-brand underline" to={`/app/ledger/transactions/${t.id}`}>#{t.seq} {t.description || "(no description)"}</Link>
-            <span className="text-slate-500">{formatDate(t.created_at)}</span>
-          </li>
-        ))}
-      </ul>
-      {txns.hasNextPage && <Button variant="secondary" className="mt-3" onClick={() => void txns.fetchNextPage()}>Load more</Button>}
-    </>
+    <QueryState query={txns} empty="This block sealed no new transactions.">
+      {(rows) => (
+        <>
+          <ul className="divide-y divide-slate-100 text-sm">
+            {rows.map((t) => (
+              <li key={t.id} className="flex flex-wrap justify-between gap-2 py-2">
+                <Link className="text-brand underline" to={`/app/ledger/transactions/${t.id}`}>#{t.seq} {t.description || "(no description)"}</Link>
+                <span className="text-slate-500">{formatDate(t.created_at)}</span>
+              </li>
+            ))}
+          </ul>
+          {txns.hasNextPage && <Button variant="secondary" className="mt-3" onClick={() => void txns.fetchNextPage()}>Load more</Button>}
+        </>
+      )}
+    </QueryState>
   );
 }
 
 export function BlockPage() {
   const height = Number(useParams().height);
   const block = useQuery({ queryKey: ledgerKeys.block(height), queryFn: () => fetchBlock(height), enabled: Number.isInteger(height) });
-  if (!Number.isInteger(height) || block.isError) {
-    return <ErrorState problem={block.isError ? problemOf(block.error) : null} />;
-  }
-  if (block.isPending) return <Loading />;
-  const b = block.data;
+  if (!Number.isInteger(height)) return <ErrorState problem={null} />;
+  return <QueryState query={block} retry={false}>{(b) => <Block block={b} />}</QueryState>;
+}
+
+function Block({ block: b }: { block: Schemas["BlockDetail"] }) {
   return (
     <div className="flex flex-col gap-6">
       <div className="flex flex-wrap items-baseline justify-between gap-2">

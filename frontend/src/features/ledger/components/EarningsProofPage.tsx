@@ -2,11 +2,10 @@
 // verified right here in the browser (WebCrypto), trusting nothing the server says.
 import { useQuery } from "@tanstack/react-query";
 import { useAuth } from "../../../app/auth";
-import { EmptyState, ErrorState, Loading } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
 import { fetchAccounts, ledgerKeys } from "../api";
 import { AccountStatements } from "./Statement";
 import { VerifyReceiptCard } from "./VerifyReceiptCard";
+import { QueryState } from "../../../components/QueryState";
 
 export function EarningsProofPage() {
   const { me } = useAuth();
@@ -19,13 +18,9 @@ export function EarningsProofPage() {
         Every entry is a leaf of {me.tenant.display_name}'s signed ledger. "Verify" downloads its receipt and checks the
         signature and the Merkle proof in your browser, so you do not have to trust this server.
       </p>
-      {accounts.isPending ? <Loading /> : accounts.isError ? (
-        <ErrorState problem={problemOf(accounts.error)} onRetry={() => void accounts.refetch()} />
-      ) : accounts.data.length === 0 ? (
-        <EmptyState>You have no ledger accounts yet; they appear with your first commission.</EmptyState>
-      ) : (
-        <AccountStatements accounts={accounts.data} slug={me.tenant.slug} />
-      )}
+      <QueryState query={accounts} empty="You have no ledger accounts yet; they appear with your first commission.">
+        {(rows) => <AccountStatements accounts={rows} slug={me.tenant.slug} />}
+      </QueryState>
       <VerifyReceiptCard slug={me.tenant.slug} />
     </div>
   );

@@ -4,15 +4,15 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { useAuth } from "../../../app/auth";
-import { Button, Card, EmptyState, ErrorState, Loading } from "../../../components/ui";
-import { accessToken } from "../../../lib/api/client";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card } from "../../../components/ui";
+import { rawRequest } from "../../../lib/api/client";
 import { formatDate } from "../../../lib/format";
 import { useCursorList } from "../../../lib/useCursorList";
 import { fetchAccounts, fetchBlocks, ledgerKeys } from "../api";
 import { AlarmsCard, MirrorsCard } from "./MirrorsCard";
 import { AccountStatements } from "./Statement";
 import { VerifyReceiptCard } from "./VerifyReceiptCard";
+import { QueryState } from "../../../components/QueryState";
 
 /** Read the SSE stream with fetch (EventSource cannot send the bearer token). */
 function useLiveLedger(onEvent: (kind: string) => void): "connecting" | "live" | "offline" {
@@ -21,13 +21,10 @@ function useLiveLedger(onEvent: (kind: string) => void): "connecting" | "live" |
     const abort = new AbortController();
     (async () => {
       try {
-        const r = await fetch("/api/v1/ledger/stream", {
-          headers: { Authorization: `Bearer ${accessToken() ?? ""}` },
-          signal: abort.signal,
-        });
-        if (!r.ok || !r.body) throw new Error(String(r.status));
+        const { body } = await rawRequest("/api/v1/ledger/stream", { signal: abort.signal });
+        if (!body) return setState("offline");
         setState("live");
-        const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+        const reader = body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = "";
         for (;;) {
           const { value, done } = await reader.read();
@@ -68,33 +65,33 @@ export function LedgerPage() {
       <h1 className="text-2xl font-bold">Ledger</h1>
       <AlarmsCard />
       <Card title="Signed blocks" actions={<span className="text-xs text-slate-500" data-testid="live-state">{live === "live" ? `live · ${latestTx} new transactions` : live}</span>}>
-        {blocks.isPending ? <Loading /> : blocks.isError ? <ErrorState problem={problemOf(blocks.error)} /> : blocks.rows.length === 0 ? (
-          <EmptyState>No blocks yet: the first is sealed a few seconds after the first transaction.</EmptyState>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="text-xs uppercase text-slate-500">
-                <tr><th className="p-2">Height</th><th className="p-2">Transactions</th><th className="p-2">Root</th><th className="p-2">Sealed</th></tr>
-              </thead>
-              <tbody>
-                {blocks.rows.map((b) => (
-                  <tr key={b.height} className="border-t border-slate-100" data-testid={`block-row-${b.height}`}>
-                    <td className="p-2"><Link className="text-brand underline" to={`/app/ledger/blocks/${b.height}`}>{b.height}</Link></td>
-                    <td className="p-2">{b.tree_size}</td>
-                    <td className="p-2 font-mono text-xs break-all">{b.root_hash}</td>
-                    <td className="p-2">{formatDate(b.created_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryState query={blocks} retry={false} empty="No blocks yet: the first is sealed a few seconds after the first transaction.">
+          {(rows) => (
+            <div className="overflow-x-auto">
+              <table className="w-full text-left text-sm">
+                <thead className="text-xs uppercase text-slate-500">
+                  <tr><th className="p-2">Height</th><th className="p-2">Transactions</th><th className="p-2">Root</th><th className="p-2">Sealed</th></tr>
+                </thead>
+                <tbody>
+                  {rows.map((b) => (
+                    <tr key={b.height} className="border-t border-slate-100" data-testid={`block-row-${b.height}`}>
+                      <td className="p-2"><Link className="text-brand underline" to={`/app/ledger/blocks/${b.height}`}>{b.height}</Link></td>
+                      <td className="p-2">{b.tree_size}</td>
+                      <td className="p-2 font-mono text-xs break-all">{b.root_hash}</td>
+                      <td className="p-2">{formatDate(b.created_at)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </QueryState>
         {blocks.hasNextPage && <Button variant="secondary" className="mt-3" onClick={() => void blocks.fetchNextPage()}>Load more</Button>}
       </Card>
       <h2 className="text-xl font-semibold">Accounts</h2>
-      {accounts.isPending ? <Loading /> : accounts.isError ? <ErrorState problem={problemOf(accounts.error)} /> : accounts.data.length === 0 ? (
-        <EmptyState>No ledger accounts yet.</EmptyState>
-      ) : me && <AccountStatements accounts={accounts.data} slug={me.tenant.slug} />}
+      <QueryState query={accounts} retry={false} empty="No ledger accounts yet.">
+        {(rows) => me && <AccountStatements accounts={rows} slug={me.tenant.slug} />}
+      </QueryState>
       {me && <VerifyReceiptCard slug={me.tenant.slug} />}
       {me && <MirrorsCard slug={me.tenant.slug} />}
     </div>

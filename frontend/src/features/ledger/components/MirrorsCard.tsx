@@ -1,27 +1,27 @@
 // Independent copies of the ledger: keys for mirrors, how to start one, and the alarms they raise.
 import { useQuery } from "@tanstack/react-query";
 import { ApiKeysCard } from "../../apikeys/components/ApiKeysCard";
-import { Badge, Card, EmptyState, ErrorState, Loading } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Badge, Card } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
 import { fetchAlarms, fetchVerifierKey, ledgerKeys } from "../api";
+import { QueryState } from "../../../components/QueryState";
 
 export function AlarmsCard() {
   const alarms = useQuery({ queryKey: ledgerKeys.alarms, queryFn: fetchAlarms, refetchInterval: 30_000 });
   return (
     <Card title="Mirror alarms">
-      {alarms.isPending ? <Loading /> : alarms.isError ? <ErrorState problem={problemOf(alarms.error)} /> : alarms.data.length === 0 ? (
-        <EmptyState>No mirror has raised an alarm.</EmptyState>
-      ) : (
-        <ul className="divide-y divide-red-100 text-sm" data-testid="alarms">
-          {alarms.data.map((a) => (
-            <li key={a.id} className="flex flex-col gap-1 py-2" role="alert">
-              <span><Badge tone="red">{a.kind.replace("_", " ")}</Badge> <strong>{a.reporter}</strong> · {formatDate(a.created_at)}</span>
-              <span>{a.detail}{a.entry_index != null ? ` (entry #${a.entry_index})` : ""}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryState query={alarms} retry={false} empty="No mirror has raised an alarm.">
+        {(rows) => (
+          <ul className="divide-y divide-red-100 text-sm" data-testid="alarms">
+            {rows.map((a) => (
+              <li key={a.id} className="flex flex-col gap-1 py-2" role="alert">
+                <span><Badge tone="red">{a.kind.replace("_", " ")}</Badge> <strong>{a.reporter}</strong> · {formatDate(a.created_at)}</span>
+                <span>{a.detail}{a.entry_index != null ? ` (entry #${a.entry_index})` : ""}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
     </Card>
   );
 }

@@ -1,42 +1,43 @@
 // An account's postings with running balances; each links to its transaction and can be verified.
 import { useState } from "react";
 import { Link } from "react-router";
-import { Badge, Button, Card, EmptyState, ErrorState, Loading } from "../../../components/ui";
+import { Badge, Button, Card } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
-import { problemOf } from "../../../lib/api/problem";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { useCursorList } from "../../../lib/useCursorList";
 import { fetchStatement, ledgerKeys } from "../api";
 import { ReceiptActions } from "./ReceiptCheck";
+import { QueryState } from "../../../components/QueryState";
 
 export function Statement({ account, slug }: { account: Schemas["AccountRead"]; slug: string }) {
   const lines = useCursorList(ledgerKeys.statement(account.code), (cursor) => fetchStatement(account.code, cursor));
-  if (lines.isPending) return <Loading />;
-  if (lines.isError) return <ErrorState problem={problemOf(lines.error)} onRetry={() => void lines.refetch()} />;
-  if (lines.rows.length === 0) return <EmptyState>No postings yet.</EmptyState>;
   return (
-    <div className="overflow-x-auto">
-      <table className="w-full text-left text-sm">
-        <thead className="text-xs uppercase text-slate-500">
-          <tr><th className="p-2">#</th><th className="p-2">When</th><th className="p-2">What</th><th className="p-2 text-right">Amount</th><th className="p-2 text-right">Balance</th><th className="p-2">Proof</th></tr>
-        </thead>
-        <tbody>
-          {lines.rows.map((line) => (
-            <tr key={line.transaction_id} className="border-t border-slate-100 align-top" data-testid={`statement-row-${line.seq ?? "pending"}`}>
-              <td className="p-2"><Link className="text-brand underline" to={`/app/ledger/transactions/${line.transaction_id}`}>{line.seq === null ? "pending" : `#${line.seq}`}</Link></td>
-              <td className="p-2">{formatDate(line.created_at)}</td>
-              <td className="p-2">{line.description || "—"}</td>
-              <td className="p-2 text-right">{formatMoney(line.amount, account.currency)}</td>
-              <td className="p-2 text-right">{formatMoney(line.balance, account.currency)}</td>
-              <td className="p-2">
-                {line.seq === null ? <span className="text-xs text-slate-500">Being sequenced</span> : <ReceiptActions transactionId={line.transaction_id} seq={line.seq} slug={slug} />}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {lines.hasNextPage && <Button variant="secondary" className="mt-3" onClick={() => void lines.fetchNextPage()}>Load more</Button>}
-    </div>
+    <QueryState query={lines} empty="No postings yet.">
+      {(rows) => (
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm">
+            <thead className="text-xs uppercase text-slate-500">
+              <tr><th className="p-2">#</th><th className="p-2">When</th><th className="p-2">What</th><th className="p-2 text-right">Amount</th><th className="p-2 text-right">Balance</th><th className="p-2">Proof</th></tr>
+            </thead>
+            <tbody>
+              {rows.map((line) => (
+                <tr key={line.transaction_id} className="border-t border-slate-100 align-top" data-testid={`statement-row-${line.seq ?? "pending"}`}>
+                  <td className="p-2"><Link className="text-brand underline" to={`/app/ledger/transactions/${line.transaction_id}`}>{line.seq === null ? "pending" : `#${line.seq}`}</Link></td>
+                  <td className="p-2">{formatDate(line.created_at)}</td>
+                  <td className="p-2">{line.description || "—"}</td>
+                  <td className="p-2 text-right">{formatMoney(line.amount, account.currency)}</td>
+                  <td className="p-2 text-right">{formatMoney(line.balance, account.currency)}</td>
+                  <td className="p-2">
+                    {line.seq === null ? <span className="text-xs text-slate-500">Being sequenced</span> : <ReceiptActions transactionId={line.transaction_id} seq={line.seq} slug={slug} />}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {lines.hasNextPage && <Button variant="secondary" className="mt-3" onClick={() => void lines.fetchNextPage()}>Load more</Button>}
+        </div>
+      )}
+    </QueryState>
   );
 }
 

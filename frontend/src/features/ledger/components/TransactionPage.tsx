@@ -2,11 +2,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { useAuth } from "../../../app/auth";
-import { Card, ErrorState, Loading } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Card } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { fetchTransaction, ledgerKeys } from "../api";
 import { ReceiptActions } from "./ReceiptCheck";
+import type { Me, Schemas } from "../../../lib/api/client";
+import { QueryState } from "../../../components/QueryState";
 
 function decodeLeaf(b64: string): string {
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -18,9 +19,10 @@ export function TransactionPage() {
   const { id = "" } = useParams();
   const txn = useQuery({ queryKey: ledgerKeys.transaction(id), queryFn: () => fetchTransaction(id) });
   if (!me) return null;
-  if (txn.isPending) return <Loading />;
-  if (txn.isError) return <ErrorState problem={problemOf(txn.error)} />;
-  const t = txn.data;
+  return <QueryState query={txn} retry={false}>{(t) => <Transaction transaction={t} me={me} />}</QueryState>;
+}
+
+function Transaction({ transaction: t, me }: { transaction: Schemas["TransactionRead"]; me: Me }) {
   return (
     <div className="flex flex-col gap-6">
       <div className="flex flex-wrap items-baseline justify-between gap-2">

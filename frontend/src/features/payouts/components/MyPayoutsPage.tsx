@@ -2,13 +2,13 @@
 // threshold and schedule, and every payout with its state.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Button, Card, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
+import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
-import { problemOf } from "../../../lib/api/problem";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import { fetchMethod, fetchMyPayouts, fetchPayoutSettings, payoutKeys, saveMethod } from "../api";
 import { METHODS, PayoutStatusBadge } from "./parts";
+import { QueryState } from "../../../components/QueryState";
 
 type MethodName = Schemas["PayoutMethodRead"]["method"];
 const OPTIONS = (Object.keys(METHODS) as MethodName[]).map((m) => ({ value: m, label: METHODS[m] }));
@@ -39,11 +39,13 @@ function MethodCard() {
   const err = (name: string) => save.fieldError(`details.${method}.${name}`);
   return (
     <Card title="Payout method">
-      {current.isPending ? <Loading /> : current.isError ? <ErrorState problem={problemOf(current.error)} onRetry={() => void current.refetch()} /> : (
-        <p className="mb-4 text-sm" data-testid="payout-method">
-          {current.data ? <>Payouts go to <strong>{METHODS[current.data.method]}</strong>: {current.data.account}</> : "No payout method yet: payouts skip you until you set one."}
-        </p>
-      )}
+      <QueryState query={current}>
+        {(data) => (
+          <p className="mb-4 text-sm" data-testid="payout-method">
+            {data ? <>Payouts go to <strong>{METHODS[data.method]}</strong>: {data.account}</> : "No payout method yet: payouts skip you until you set one."}
+          </p>
+        )}
+      </QueryState>
       <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
         <Select label="Method" name="method" value={method} options={OPTIONS} onChange={(e) => setMethod(e.target.value as MethodName)} />
         {method === "bank_transfer" ? (
@@ -67,13 +69,15 @@ function ScheduleCard() {
   const settings = useQuery({ queryKey: payoutKeys.settings, queryFn: fetchPayoutSettings });
   return (
     <Card title="When you are paid">
-      {settings.isPending ? <Loading /> : settings.isError ? <ErrorState problem={problemOf(settings.error)} /> : (
-        <p className="text-sm" data-testid="payout-schedule">
-          Payouts are made {settings.data.schedule === "manual" ? "when the program's admins decide" : settings.data.schedule}
-          {settings.data.next_payout && <> (next: {new Date(settings.data.next_payout).toLocaleDateString()})</>} to everyone with at
-          least {formatMoney(settings.data.threshold_minor, settings.data.currency)} available and a payout method.
-        </p>
-      )}
+      <QueryState query={settings} retry={false}>
+        {(data) => (
+          <p className="text-sm" data-testid="payout-schedule">
+            Payouts are made {data.schedule === "manual" ? "when the program's admins decide" : data.schedule}
+            {data.next_payout && <> (next: {new Date(data.next_payout).toLocaleDateString()})</>} to everyone with at
+            least {formatMoney(data.threshold_minor, data.currency)} available and a payout method.
+          </p>
+        )}
+      </QueryState>
     </Card>
   );
 }
@@ -82,21 +86,21 @@ function HistoryCard() {
   const mine = useQuery({ queryKey: payoutKeys.mine, queryFn: fetchMyPayouts });
   return (
     <Card title="My payouts">
-      {mine.isPending ? <Loading /> : mine.isError ? <ErrorState problem={problemOf(mine.error)} onRetry={() => void mine.refetch()} /> : mine.data.length === 0 ? (
-        <EmptyState>No payouts yet.</EmptyState>
-      ) : (
-        <ul className="divide-y divide-slate-100 text-sm" data-testid="my-payouts">
-          {mine.data.map((p) => (
-            <li key={p.id} className="flex flex-wrap items-center justify-between gap-2 py-2" data-testid="my-payout">
-              <span><strong>{formatMoney(p.amount_minor, p.currency)}</strong> · {METHODS[p.method]} {p.account} · {p.reference} · {formatDate(p.created_at)}</span>
-              <span className="flex items-center gap-2">
-                {p.failure_reason && <span className="text-xs text-red-600">{p.failure_reason}</span>}
-                <PayoutStatusBadge status={p.status} />
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryState query={mine} empty="No payouts yet.">
+        {(rows) => (
+          <ul className="divide-y divide-slate-100 text-sm" data-testid="my-payouts">
+            {rows.map((p) => (
+              <li key={p.id} className="flex flex-wrap items-center justify-between gap-2 py-2" data-testid="my-payout">
+                <span><strong>{formatMoney(p.amount_minor, p.currency)}</strong> · {METHODS[p.method]} {p.account} · {p.reference} · {formatDate(p.created_at)}</span>
+                <span className="flex items-center gap-2">
+                  {p.failure_reason && <span className="text-xs text-red-600">{p.failure_reason}</span>}
+                  <PayoutStatusBadge status={p.status} />
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
     </Card>
   );
 }

@@ -2,13 +2,14 @@
 // export it as a mass-payout CSV, mark each payout paid or failed.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Button, Card, EmptyState, ErrorState, Field, FormError, Loading } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Button, Card, EmptyState, Field, FormError } from "../../../components/ui";
 import { downloadBlob } from "../../../lib/download";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import { createBatch, fetchBatch, fetchBatchCsv, fetchBatches, fetchPreview, payoutKeys, settleItem, type PayoutItem } from "../api";
 import { METHODS, PayoutStatusBadge } from "./parts";
+import type { Schemas } from "../../../lib/api/client";
+import { QueryState } from "../../../components/QueryState";
 
 const SKIPPED = { below_threshold: "below the threshold", no_payout_method: "no payout method" } as const;
 
@@ -34,27 +35,29 @@ function NextBatchCard({ onMade }: { onMade: (id: string) => void }) {
   });
   return (
     <Card title="Next payout batch">
-      {preview.isPending ? <Loading /> : preview.isError ? <ErrorState problem={problemOf(preview.error)} onRetry={() => void preview.refetch()} /> : (
-        <div className="flex flex-col gap-3 text-sm">
-          <p>Pays everyone with at least {formatMoney(preview.data.threshold_minor, preview.data.currency)} available and a payout method their whole available balance.</p>
-          {preview.data.candidates.length === 0 ? <EmptyState>No one has an available balance.</EmptyState> : (
-            <ul className="divide-y divide-slate-100" data-testid="payout-candidates">
-              {preview.data.candidates.map((c) => (
-                <li key={c.affiliate_id} className="flex flex-wrap justify-between gap-2 py-2">
-                  <span>{c.affiliate_name} · {formatMoney(c.available_minor, preview.data.currency)}{c.method && ` · ${METHODS[c.method]}`}</span>
-                  <span className={c.skipped ? "text-slate-500" : "font-medium text-green-700"}>{c.skipped ? `left out: ${SKIPPED[c.skipped]}` : "paid"}</span>
-                </li>
-              ))}
-            </ul>
-          )}
-          <div className="flex items-center gap-3">
-            <Button busy={make.isPending} disabled={preview.data.total_minor === 0} onClick={() => make.mutate()}>
-              Make batch ({formatMoney(preview.data.total_minor, preview.data.currency)})
-            </Button>
+      <QueryState query={preview}>
+        {(data) => (
+          <div className="flex flex-col gap-3 text-sm">
+            <p>Pays everyone with at least {formatMoney(data.threshold_minor, data.currency)} available and a payout method their whole available balance.</p>
+            {data.candidates.length === 0 ? <EmptyState>No one has an available balance.</EmptyState> : (
+              <ul className="divide-y divide-slate-100" data-testid="payout-candidates">
+                {data.candidates.map((c) => (
+                  <li key={c.affiliate_id} className="flex flex-wrap justify-between gap-2 py-2">
+                    <span>{c.affiliate_name} · {formatMoney(c.available_minor, data.currency)}{c.method && ` · ${METHODS[c.method]}`}</span>
+                    <span className={c.skipped ? "text-slate-500" : "font-medium text-green-700"}>{c.skipped ? `left out: ${SKIPPED[c.skipped]}` : "paid"}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <div className="flex items-center gap-3">
+              <Button busy={make.isPending} disabled={data.total_minor === 0} onClick={() => make.mutate()}>
+                Make batch ({formatMoney(data.total_minor, data.currency)})
+              </Button>
+            </div>
+            <FormError problem={make.problem} />
           </div>
-          <FormError problem={make.problem} />
-        </div>
-      )}
+        )}
+      </QueryState>
     </Card>
   );
 }
@@ -63,28 +66,29 @@ function BatchesCard({ open, onOpen }: { open: string | null; onOpen: (id: strin
   const batches = useQuery({ queryKey: payoutKeys.batches, queryFn: fetchBatches });
   return (
     <Card title="Batches">
-      {batches.isPending ? <Loading /> : batches.isError ? <ErrorState problem={problemOf(batches.error)} onRetry={() => void batches.refetch()} /> : batches.data.length === 0 ? (
-        <EmptyState>No payout batches yet.</EmptyState>
-      ) : (
-        <ul className="divide-y divide-slate-100 text-sm">
-          {batches.data.map((b) => (
-            <li key={b.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
-              <span>Batch #{b.number} · {b.item_count} payouts · {formatMoney(b.total_minor, b.currency)} · {formatDate(b.created_at)}{b.scheduled && " · made by the schedule"} · {b.status}</span>
-              <Button variant="secondary" disabled={open === b.id} onClick={() => onOpen(b.id)}>Open</Button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryState query={batches} empty="No payout batches yet.">
+        {(rows) => (
+          <ul className="divide-y divide-slate-100 text-sm">
+            {rows.map((b) => (
+              <li key={b.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+                <span>Batch #{b.number} · {b.item_count} payouts · {formatMoney(b.total_minor, b.currency)} · {formatDate(b.created_at)}{b.scheduled && " · made by the schedule"} · {b.status}</span>
+                <Button variant="secondary" disabled={open === b.id} onClick={() => onOpen(b.id)}>Open</Button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
     </Card>
   );
 }
 
 function BatchCard({ id }: { id: string }) {
   const batch = useQuery({ queryKey: payoutKeys.batch(id), queryFn: () => fetchBatch(id) });
+  return <QueryState query={batch}>{(b) => <Batch batch={b} />}</QueryState>;
+}
+
+function Batch({ batch: b }: { batch: Schemas["BatchRead"] }) {
   const [exporting, setExporting] = useState(false);
-  if (batch.isPending) return <Loading />;
-  if (batch.isError) return <ErrorState problem={problemOf(batch.error)} onRetry={() => void batch.refetch()} />;
-  const b = batch.data;
   const exportCsv = async () => {
     setExporting(true);
     try { downloadBlob(`payouts-batch-${b.number}.csv`, await fetchBatchCsv(b.id)); } finally { setExporting(false); }

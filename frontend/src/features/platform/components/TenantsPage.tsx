@@ -1,49 +1,48 @@
 // Platform admin: every organisation, with suspend / reactivate.
 import { useQueryClient } from "@tanstack/react-query";
-import { Badge, Button, Card, EmptyState, ErrorState, Loading } from "../../../components/ui";
-import { problemOf } from "../../../lib/api/problem";
+import { Badge, Button, Card, ErrorState } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
 import { useApiMutation } from "../../../lib/forms";
 import { useCursorList } from "../../../lib/useCursorList";
 import { fetchTenants, platformKeys, setTenantStatus } from "../api";
+import { QueryState } from "../../../components/QueryState";
 
 export function TenantsPage() {
   const queryClient = useQueryClient();
   const tenants = useCursorList(platformKeys.tenants, fetchTenants);
   const toggle = useApiMutation(setTenantStatus, { onSuccess: () => void queryClient.invalidateQueries({ queryKey: platformKeys.tenants }) });
-  const rows = tenants.rows;
   return (
     <div className="flex flex-col gap-6">
       <h1 className="text-2xl font-bold">Organisations</h1>
       <Card>
-        {tenants.isPending ? <Loading /> : tenants.isError ? <ErrorState problem={problemOf(tenants.error)} onRetry={() => void tenants.refetch()} /> : rows.length === 0 ? (
-          <EmptyState>No organisations yet.</EmptyState>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <thead className="text-xs uppercase text-slate-500">
-                <tr><th className="p-2">Name</th><th className="p-2">Slug</th><th className="p-2">Users</th><th className="p-2">Created</th><th className="p-2">Status</th><th className="p-2" /></tr>
-              </thead>
-              <tbody>
-                {rows.map((t) => (
-                  <tr key={t.id} className="border-t border-slate-100" data-testid={`tenant-row-${t.slug}`}>
-                    <td className="p-2">{t.name}</td>
-                    <td className="p-2">{t.slug}</td>
-                    <td className="p-2">{t.user_count}</td>
-                    <td className="p-2">{formatDate(t.created_at)}</td>
-                    <td className="p-2"><Badge tone={t.status === "active" ? "green" : "red"}>{t.status}</Badge></td>
-                    <td className="p-2 text-right">
-                      <Button variant={t.status === "active" ? "danger" : "secondary"} busy={toggle.isPending && toggle.variables?.id === t.id}
-                        onClick={() => toggle.mutate({ id: t.id, suspend: t.status === "active" })}>
-                        {t.status === "active" ? "Suspend" : "Reactivate"}
-                      </Button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryState query={tenants} empty="No organisations yet.">
+          {(rows) => (
+            <div className="overflow-x-auto">
+              <table className="w-full text-left text-sm">
+                <thead className="text-xs uppercase text-slate-500">
+                  <tr><th className="p-2">Name</th><th className="p-2">Slug</th><th className="p-2">Users</th><th className="p-2">Created</th><th className="p-2">Status</th><th className="p-2" /></tr>
+                </thead>
+                <tbody>
+                  {rows.map((t) => (
+                    <tr key={t.id} className="border-t border-slate-100" data-testid={`tenant-row-${t.slug}`}>
+                      <td className="p-2">{t.name}</td>
+                      <td className="p-2">{t.slug}</td>
+                      <td className="p-2">{t.user_count}</td>
+                      <td className="p-2">{formatDate(t.created_at)}</td>
+                      <td className="p-2"><Badge tone={t.status === "active" ? "green" : "red"}>{t.status}</Badge></td>
+                      <td className="p-2 text-right">
+                        <Button variant={t.status === "active" ? "danger" : "secondary"} busy={toggle.isPending && toggle.variables?.id === t.id}
+                          onClick={() => toggle.mutate({ id: t.id, suspend: t.status === "active" })}>
+                          {t.status === "active" ? "Suspend" : "Reactivate"}
+                        </Button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </QueryState>
         {tenants.hasNextPage && <Button variant="secondary" className="mt-3" onClick={() => void tenants.fetchNextPage()}>Load more</Button>}
         {toggle.problem && <ErrorState problem={toggle.problem} />}
       </Card>

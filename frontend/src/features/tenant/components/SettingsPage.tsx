@@ -2,18 +2,16 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { meQueryKey } from "../../../app/auth";
-import { Button, Card, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
+import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
-import { problemOf } from "../../../lib/api/problem";
 import { bpsToPercent, fromMinor, toMinor } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import { removeLogo, settingsQuery, tenantKeys, updateSettings, uploadLogo } from "../api";
+import { QueryState } from "../../../components/QueryState";
 
 export function SettingsPage() {
   const settings = useQuery(settingsQuery());
-  if (settings.isPending) return <Loading />;
-  if (settings.isError) return <ErrorState problem={problemOf(settings.error)} onRetry={() => void settings.refetch()} />;
-  return <SettingsForm settings={settings.data} />;
+  return <QueryState query={settings}>{(s) => <SettingsForm settings={s} />}</QueryState>;
 }
 
 function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {

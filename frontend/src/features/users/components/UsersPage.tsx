@@ -2,13 +2,13 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useAuth } from "../../../app/auth";
-import { Badge, Button, Card, CopyButton, EmptyState, ErrorState, Field, FormError, Loading, Select } from "../../../components/ui";
+import { Badge, Button, Card, CopyButton, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
-import { problemOf } from "../../../lib/api/problem";
 import { formatDate } from "../../../lib/format";
 import { formValues, useApiMutation } from "../../../lib/forms";
 import { useCursorList } from "../../../lib/useCursorList";
 import { createInvitation, fetchInvitations, fetchUsers, revokeInvitation, updateUser, userKeys } from "../api";
+import { QueryState } from "../../../components/QueryState";
 
 const ROLE_OPTIONS = [
   { value: "tenant_admin", label: "Tenant admin" },
@@ -30,23 +30,22 @@ export function UsersPage() {
 function UsersCard() {
   const [q, setQ] = useState("");
   const users = useCursorList(userKeys.list(q), (cursor) => fetchUsers(q, cursor));
-  const rows = users.rows;
   return (
     <Card title="People" actions={<input aria-label="Search users" placeholder="Search name or email" className="rounded-md border border-slate-300 px-3 py-1.5 text-sm" value={q} onChange={(e) => setQ(e.target.value)} />}>
-      {users.isPending ? <Loading /> : users.isError ? <ErrorState problem={problemOf(users.error)} onRetry={() => void users.refetch()} /> : rows.length === 0 ? (
-        <EmptyState>No users match.</EmptyState>
-      ) : (
-        <div className="overflow-x-auto">
-          <table className="w-full text-left text-sm">
-            <thead className="text-xs uppercase text-slate-500">
-              <tr><th className="p-2">Name</th><th className="p-2">Email</th><th className="p-2">Role</th><th className="p-2">Status</th><th className="p-2" /></tr>
-            </thead>
-            <tbody>
-              {rows.map((u) => <UserRow key={u.id} user={u} />)}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryState query={users} empty="No users match.">
+        {(rows) => (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm">
+              <thead className="text-xs uppercase text-slate-500">
+                <tr><th className="p-2">Name</th><th className="p-2">Email</th><th className="p-2">Role</th><th className="p-2">Status</th><th className="p-2" /></tr>
+              </thead>
+              <tbody>
+                {rows.map((u) => <UserRow key={u.id} user={u} />)}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </QueryState>
       {users.hasNextPage && (
         <Button variant="secondary" className="mt-3" busy={users.isFetchingNextPage} onClick={() => void users.fetchNextPage()}>Load more</Button>
       )}
@@ -126,25 +125,24 @@ function InvitationsCard() {
   const queryClient = useQueryClient();
   const invitations = useCursorList(userKeys.invitations, fetchInvitations);
   const revoke = useApiMutation(revokeInvitation, { onSuccess: () => void queryClient.invalidateQueries({ queryKey: userKeys.invitations }) });
-  const rows = invitations.rows;
   const tone = { pending: "amber", accepted: "green", revoked: "red", expired: "slate" } as const;
   return (
     <Card title="Invitations">
-      {invitations.isPending ? <Loading /> : invitations.isError ? <ErrorState problem={problemOf(invitations.error)} /> : rows.length === 0 ? (
-        <EmptyState>No invitations yet.</EmptyState>
-      ) : (
-        <ul className="divide-y divide-slate-100 text-sm">
-          {rows.map((inv) => (
-            <li key={inv.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
-              <span className="break-all">{inv.email} · {inv.role.replace("_", " ")} · {formatDate(inv.created_at)}</span>
-              <span className="flex items-center gap-2">
-                <Badge tone={tone[inv.status]}>{inv.status}</Badge>
-                {inv.status === "pending" && <Button variant="secondary" busy={revoke.isPending} onClick={() => revoke.mutate(inv.id)}>Revoke</Button>}
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryState query={invitations} retry={false} empty="No invitations yet.">
+        {(rows) => (
+          <ul className="divide-y divide-slate-100 text-sm">
+            {rows.map((inv) => (
+              <li key={inv.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+                <span className="break-all">{inv.email} · {inv.role.replace("_", " ")} · {formatDate(inv.created_at)}</span>
+                <span className="flex items-center gap-2">
+                  <Badge tone={tone[inv.status]}>{inv.status}</Badge>
+                  {inv.status === "pending" && <Button variant="secondary" busy={revoke.isPending} onClick={() => revoke.mutate(inv.id)}>Revoke</Button>}
+                </span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
       {invitations.hasNextPage && <Button variant="secondary" className="mt-3" onClick={() => void invitations.fetchNextPage()}>Load more</Button>}
       {revoke.problem && <FormError problem={revoke.problem} />}
     </Card>
