@@ -1,12 +1,13 @@
 // API keys of one scope: create (the secret is shown once), see when each was last used, revoke.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { Badge, Button, Card, CopyButton, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate } from "../../../lib/format";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import { apiKeyKeys, createApiKey, fetchApiKeys, revokeApiKey } from "../api";
+import { formValues } from "../../../lib/forms";
 import { QueryState } from "../../../components/QueryState";
+import { useCreateApiKey } from "../api/create-api-key";
+import { useApiKeys } from "../api/get-api-keys";
+import { useRevokeApiKey } from "../api/revoke-api-key";
 
 type Scope = Schemas["ApiKeyCreate"]["scope"];
 type Mode = NonNullable<Schemas["ApiKeyCreate"]["mode"]>;
@@ -22,12 +23,10 @@ export function ApiKeysCard({ title, scope, children, usage }: {
   children?: ReactNode;
   usage?: (secret: string) => ReactNode;
 }) {
-  const queryClient = useQueryClient();
-  const keys = useQuery({ queryKey: apiKeyKeys.all, queryFn: fetchApiKeys, select: (all) => all.filter((k) => k.scope === scope) });
+  const keys = useApiKeys(scope);
   const [created, setCreated] = useState<Schemas["ApiKeyCreated"] | null>(null);
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: apiKeyKeys.all });
-  const create = useApiMutation(createApiKey, { onSuccess: (made) => { setCreated(made); refresh(); } });
-  const revoke = useApiMutation(revokeApiKey, { onSuccess: refresh });
+  const create = useCreateApiKey({ onSuccess: (made) => setCreated(made) });
+  const revoke = useRevokeApiKey();
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = e.currentTarget;

@@ -4,8 +4,9 @@ import { type FormEvent } from "react";
 import { meQueryKey, useAuth } from "../../../app/auth";
 import { Badge, Button, Card, CopyButton, Field, FormError } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import { changePassword, updateProfile } from "../api";
+import { formValues } from "../../../lib/forms";
+import { useChangePassword } from "../api/change-password";
+import { useUpdateProfile } from "../api/update-profile";
 
 export function HomePage() {
   const { me } = useAuth();
@@ -36,8 +37,8 @@ export function HomePage() {
 export function ProfilePage() {
   const { me } = useAuth();
   const queryClient = useQueryClient();
-  const profile = useApiMutation(updateProfile, { onSuccess: (data) => queryClient.setQueryData(meQueryKey, data) });
-  const password = useApiMutation(changePassword);
+  const profile = useUpdateProfile({ onSuccess: (data) => queryClient.setQueryData(meQueryKey, data) });
+  const password = useChangePassword();
   if (!me) return null;
   const saveProfile = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();

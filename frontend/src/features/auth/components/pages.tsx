@@ -1,23 +1,20 @@
 // Public pages: landing, signup, login, logout, affiliate join, invitations, password reset.
-import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate, useParams, useSearchParams } from "react-router";
 import { homeFor, useAuth } from "../../../app/auth";
 import { applyBrand } from "../../../app/branding";
 import { Button, Card, Field, FormError, Loading } from "../../../components/ui";
 import type { Schemas, TokenResponse } from "../../../lib/api/client";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import {
-  acceptInvitation,
-  confirmPasswordReset,
-  invitationQuery,
-  login,
-  publicTenantQuery,
-  requestPasswordReset,
-  signupAffiliate,
-  signupOrganisation,
-} from "../api";
+import { formValues } from "../../../lib/forms";
 import { QueryState } from "../../../components/QueryState";
+import { useAcceptInvitation } from "../api/accept-invitation";
+import { useConfirmPasswordReset } from "../api/confirm-password-reset";
+import { useInvitation } from "../api/get-invitation";
+import { usePublicTenant } from "../api/get-public-tenant";
+import { useLogin } from "../api/login";
+import { useRequestPasswordReset } from "../api/request-password-reset";
+import { useSignupAffiliate } from "../api/signup-affiliate";
+import { useSignupOrganisation } from "../api/signup-organisation";
 
 function useSignedIn() {
   const { signIn } = useAuth();
@@ -70,7 +67,7 @@ export function SignupPage() {
   const [name, setName] = useState("");
   const [slug, setSlug] = useState("");
   const [slugEdited, setSlugEdited] = useState(false);
-  const m = useApiMutation(signupOrganisation, { onSuccess: done });
+  const m = useSignupOrganisation({ onSuccess: done });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);
@@ -99,7 +96,7 @@ export function LoginPage() {
   const done = useSignedIn();
   const { me } = useAuth();
   const [params] = useSearchParams();
-  const m = useApiMutation(login, { onSuccess: done });
+  const m = useLogin({ onSuccess: done });
   if (me && !m.isPending) return <Navigate to={homeFor(me)} replace />;
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -134,7 +131,7 @@ export function LogoutPage() {
 
 export function AffiliateJoinPage() {
   const { slug = "" } = useParams();
-  const tenant = useQuery(publicTenantQuery(slug));
+  const tenant = usePublicTenant(slug);
   useEffect(() => {
     if (tenant.data) applyBrand({ color: tenant.data.brand_color, name: tenant.data.display_name });
   }, [tenant.data]);
@@ -144,7 +141,7 @@ export function AffiliateJoinPage() {
 function AffiliateJoinForm({ slug, tenant }: { slug: string; tenant: Schemas["PublicTenant"] }) {
   const [params] = useSearchParams();
   const done = useSignedIn();
-  const m = useApiMutation((body: Parameters<typeof signupAffiliate>[1]) => signupAffiliate(slug, body), { onSuccess: done });
+  const m = useSignupAffiliate(slug, { onSuccess: done });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);
@@ -167,13 +164,13 @@ function AffiliateJoinForm({ slug, tenant }: { slug: string; tenant: Schemas["Pu
 
 export function AcceptInvitePage() {
   const { token = "" } = useParams();
-  const inv = useQuery(invitationQuery(token));
+  const inv = useInvitation(token);
   return <QueryState query={inv} retry={false}>{(i) => <AcceptInviteForm token={token} invitation={i} />}</QueryState>;
 }
 
 function AcceptInviteForm({ token, invitation }: { token: string; invitation: Schemas["InvitationPublic"] }) {
   const done = useSignedIn();
-  const m = useApiMutation((body: { name: string; password: string }) => acceptInvitation(token, body), { onSuccess: done });
+  const m = useAcceptInvitation(token, { onSuccess: done });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);
@@ -195,7 +192,7 @@ function AcceptInviteForm({ token, invitation }: { token: string; invitation: Sc
 }
 
 export function ForgotPasswordPage() {
-  const m = useApiMutation(requestPasswordReset);
+  const m = useRequestPasswordReset();
   if (m.isSuccess) {
     return (
       <AuthCard title="Check your inbox">
@@ -222,7 +219,7 @@ export function ForgotPasswordPage() {
 
 export function ResetPasswordPage() {
   const [params] = useSearchParams();
-  const m = useApiMutation(confirmPasswordReset);
+  const m = useConfirmPasswordReset();
   if (m.isSuccess) {
     return (
       <AuthCard title="Password changed">

@@ -1,15 +1,15 @@
 // The marketplace: approved products with filters (category, price, commission, grade), sorting
 // and "load more" paging. Prices and commissions are entered in the chosen currency's units.
-import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useAuth } from "../../../app/auth";
 import { Button, Card, Field, Select } from "../../../components/ui";
 import { toMinor } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
-import { useCursorList } from "../../../lib/useCursorList";
-import { catalogKeys, fetchCategories, fetchMarketplace, GRADES, type Grade, type MarketFilters } from "../api";
 import { ProductCard } from "./parts";
 import { QueryState } from "../../../components/QueryState";
+import { useCategories } from "../api/get-categories";
+import { useMarketplace } from "../api/get-marketplace";
+import { GRADES, type Grade, type MarketFilters } from "../types";
 
 const SORTS = [
   { value: "newest", label: "Newest" },
@@ -23,8 +23,8 @@ export function MarketplacePage() {
   const [filters, setFilters] = useState<MarketFilters>({ sort: "newest" });
   const [grades, setGrades] = useState<Grade[]>([]);
   const [amountError, setAmountError] = useState<string | null>(null);
-  const categories = useQuery({ queryKey: catalogKeys.categories, queryFn: fetchCategories });
-  const list = useCursorList(catalogKeys.market(filters), (cursor) => fetchMarketplace(filters, cursor));
+  const categories = useCategories();
+  const list = useMarketplace(filters);
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();

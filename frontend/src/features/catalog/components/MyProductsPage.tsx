@@ -1,15 +1,14 @@
 // A vendor's products with their vetting status (a tenant admin sees every vendor's).
-import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { useAuth } from "../../../app/auth";
 import { Button, Card, Select } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
-import { useCursorList } from "../../../lib/useCursorList";
-import { dashboardKeys, fetchVendorDashboard } from "../../dashboards/api";
-import { catalogKeys, fetchMyProducts, type ProductStatus } from "../api";
 import { commissionText, GradeBadge, StatusBadge } from "./parts";
 import { QueryState } from "../../../components/QueryState";
+import { useProductStats } from "../api/get-product-stats";
+import { useProducts } from "../api/get-products";
+import type { ProductStatus } from "../types";
 
 const STATUSES = [
   { value: "", label: "Any status" },
@@ -22,11 +21,11 @@ const STATUSES = [
 export function MyProductsPage() {
   const { me } = useAuth();
   const [status, setStatus] = useState<ProductStatus | "">("");
-  const list = useCursorList(catalogKeys.mine(status), (cursor) => fetchMyProducts(status, cursor));
+  const list = useProducts(status);
   const vendor = me?.role === "vendor";
   const span = { start: new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10), end: new Date().toISOString().slice(0, 10) };
-  const stats = useQuery({ queryKey: dashboardKeys.of("vendor", span), queryFn: () => fetchVendorDashboard(span), enabled: vendor });
-  const byProduct = new Map((stats.data?.products ?? []).map((s) => [s.id, s]));
+  const stats = useProductStats(span, vendor);
+  const byProduct = new Map((stats.data ?? []).map((s) => [s.id, s]));
   return (
     <Card title={me?.role === "tenant_admin" ? "All products" : "My products"}
       actions={me?.role === "vendor" ? <Link to="/app/products/new" className="rounded-md bg-brand px-4 py-2 text-sm font-medium text-white">List a product</Link> : undefined}>

@@ -1,39 +1,39 @@
 // List a new product or change one (which sends it back to the vetting queue).
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useNavigate, useParams } from "react-router";
 import { useAuth } from "../../../app/auth";
 import { Button, Card, Field, FormError } from "../../../components/ui";
 import { bpsToPercent, fromMinor, toMinor } from "../../../lib/format";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import { catalogKeys, createProduct, fetchProduct, updateProduct, type Product, type ProductFields } from "../api";
+import { formValues } from "../../../lib/forms";
 import { QueryState } from "../../../components/QueryState";
+import { useCreateProduct } from "../api/create-product";
+import { useProduct } from "../api/get-product";
+import { useUpdateProduct } from "../api/update-product";
+import type { Product, ProductFields } from "../types";
 
 type RuleKind = "default" | "percent" | "fixed";
 
 export function ProductEditorPage() {
   const { id } = useParams();
-  const product = useQuery({ queryKey: catalogKeys.product(id ?? ""), queryFn: () => fetchProduct(id ?? ""), enabled: Boolean(id) });
-  if (!id) return <Editor />;
+  return id ? <EditProduct id={id} /> : <Editor />;
+}
+
+function EditProduct({ id }: { id: string }) {
+  const product = useProduct(id);
   return <QueryState query={product}>{(p) => <Editor product={p} />}</QueryState>;
 }
 
 function Editor({ product }: { product?: Product }) {
   const { me } = useAuth();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const [currency, setCurrency] = useState(product?.currency ?? me?.tenant.default_currency ?? "USD");
   const [kind, setKind] = useState<RuleKind>(
     !product || product.commission.is_default ? "default" : product.commission.kind,
   );
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
-  const done = (p: Product) => {
-    queryClient.setQueryData(catalogKeys.product(p.id), p);
-    void queryClient.invalidateQueries({ queryKey: catalogKeys.all });
-    void navigate(`/app/products/${p.id}`);
-  };
-  const create = useApiMutation(createProduct, { onSuccess: done });
-  const update = useApiMutation(updateProduct, { onSuccess: done });
+  const done = (p: Product) => void navigate(`/app/products/${p.id}`);
+  const create = useCreateProduct({ onSuccess: done });
+  const update = useUpdateProduct({ onSuccess: done });
   const save = product ? update : create;
   const fieldError = (name: string) => localErrors[name] ?? save.fieldError(name);
 

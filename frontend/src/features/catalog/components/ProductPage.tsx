@@ -1,20 +1,23 @@
 // One product: what an affiliate needs to decide (price, commission, cookie window, refund
 // hold), and for its vendor and admins its vetting status, history, images and actions.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "react-router";
 import { useAuth } from "../../../app/auth";
 import { Button, Card, FormError } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
-import { useApiMutation } from "../../../lib/forms";
-import { archiveProduct, catalogKeys, fetchProduct, fetchReviews, removeImage, uploadImage, type Product } from "../api";
 import { commissionText, GradeBadge, StatusBadge } from "./parts";
 import { GetLinkCard } from "../../links/components/GetLinkCard";
 import { ReviewForm } from "./ReviewForm";
 import { QueryState } from "../../../components/QueryState";
+import { useArchiveProduct } from "../api/archive-product";
+import { useProduct } from "../api/get-product";
+import { useProductReviews } from "../api/get-product-reviews";
+import { useRemoveProductImage } from "../api/remove-product-image";
+import { useUploadProductImage } from "../api/upload-product-image";
+import type { Product } from "../types";
 
 export function ProductPage() {
   const { id = "" } = useParams();
-  const product = useQuery({ queryKey: catalogKeys.product(id), queryFn: () => fetchProduct(id) });
+  const product = useProduct(id);
   return <QueryState query={product}>{(p) => <ProductView product={p} />}</QueryState>;
 }
 
@@ -59,15 +62,9 @@ function ProductView({ product: p }: { product: Product }) {
 }
 
 function Vetting({ product: p, isOwner, isAdmin }: { product: Product; isOwner: boolean; isAdmin: boolean }) {
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const reviews = useQuery({ queryKey: catalogKeys.reviews(p.id), queryFn: () => fetchReviews(p.id) });
-  const archive = useApiMutation(archiveProduct, {
-    onSuccess: (done) => {
-      queryClient.setQueryData(catalogKeys.product(done.id), done);
-      void queryClient.invalidateQueries({ queryKey: catalogKeys.all });
-    },
-  });
+  const reviews = useProductReviews(p.id);
+  const archive = useArchiveProduct();
   return (
     <div className="grid gap-6 lg:grid-cols-2">
       <Card title="Vetting" actions={isOwner && p.status !== "archived" ? <Button variant="secondary" onClick={() => void navigate(`/app/products/${p.id}/edit`)}>Edit product</Button> : undefined}>
@@ -105,13 +102,8 @@ function Vetting({ product: p, isOwner, isAdmin }: { product: Product; isOwner: 
 }
 
 function Images({ product: p }: { product: Product }) {
-  const queryClient = useQueryClient();
-  const saved = (next: Product) => {
-    queryClient.setQueryData(catalogKeys.product(next.id), next);
-    void queryClient.invalidateQueries({ queryKey: catalogKeys.all });
-  };
-  const upload = useApiMutation(uploadImage, { onSuccess: saved });
-  const remove = useApiMutation(removeImage, { onSuccess: saved });
+  const upload = useUploadProductImage();
+  const remove = useRemoveProductImage();
   return (
     <Card title="Images">
       <div className="flex flex-col gap-3">

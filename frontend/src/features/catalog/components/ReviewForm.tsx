@@ -1,21 +1,14 @@
 // An admin's decision on a product waiting for review: approve with a grade and notes, or
 // reject with a reason the vendor can act on.
-import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button, Field, FormError, Select } from "../../../components/ui";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import { catalogKeys, GRADES, reviewProduct, type Grade, type Product } from "../api";
+import { formValues } from "../../../lib/forms";
+import { useReviewProduct } from "../api/review-product";
+import { GRADES, type Grade, type Product } from "../types";
 
 export function ReviewForm({ product, onDone }: { product: Product; onDone?: (p: Product) => void }) {
-  const queryClient = useQueryClient();
   const [decision, setDecision] = useState<"approved" | "rejected">("approved");
-  const review = useApiMutation(reviewProduct, {
-    onSuccess: (p) => {
-      queryClient.setQueryData(catalogKeys.product(p.id), p);
-      void queryClient.invalidateQueries({ queryKey: catalogKeys.all });
-      onDone?.(p);
-    },
-  });
+  const review = useReviewProduct({ onSuccess: (p) => onDone?.(p) });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);

@@ -2,14 +2,13 @@
 import { Link } from "react-router";
 import { Button, Card } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
-import { useCursorList } from "../../../lib/useCursorList";
-import { catalogKeys, fetchQueue } from "../api";
 import { commissionText } from "./parts";
 import { ReviewForm } from "./ReviewForm";
 import { QueryState } from "../../../components/QueryState";
+import { useVettingQueue } from "../api/get-vetting-queue";
 
 export function VettingPage() {
-  const list = useCursorList(catalogKeys.queue, fetchQueue);
+  const list = useVettingQueue();
   return (
     <div className="flex flex-col gap-4">
       <h1 className="text-2xl font-bold">Vetting queue</h1>

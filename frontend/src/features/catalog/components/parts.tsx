@@ -2,7 +2,7 @@
 import { Link } from "react-router";
 import { Badge } from "../../../components/ui";
 import { bpsToPercent, formatMoney } from "../../../lib/format";
-import type { Grade, Product, ProductStatus } from "../api";
+import type { Grade, Product, ProductStatus } from "../types";
 
 const STATUS_TONE = { approved: "green", pending: "amber", rejected: "red", archived: "slate" } as const;
 const STATUS_LABEL = { approved: "Approved", pending: "Waiting for review", rejected: "Rejected", archived: "Archived" } as const;

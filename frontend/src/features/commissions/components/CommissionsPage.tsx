@@ -1,17 +1,21 @@
 // An affiliate's commissions: balances by state (from the ledger), every share with its state,
 // and the coupon codes assigned to them. Tenant admins see everyone's shares.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link as RouterLink } from "react-router";
 import { useAuth } from "../../../app/auth";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import { bpsToPercent, formatDate, formatMoney } from "../../../lib/format";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import { useCursorList } from "../../../lib/useCursorList";
-import { appealHold, commissionKeys, fetchBalances, fetchCommissions, fetchCoupons, fetchHolds, fetchTier, type CommissionState, type Hold } from "../api";
+import { formValues } from "../../../lib/forms";
 import { CommissionStateBadge, HoldHistory, HoldStatusBadge, shareLabel } from "./parts";
 import type { Schemas } from "../../../lib/api/client";
 import { QueryState } from "../../../components/QueryState";
+import { useAppealHold } from "../api/appeal-hold";
+import { useBalances } from "../api/get-balances";
+import { useCommissions } from "../api/get-commissions";
+import { useCoupons } from "../api/get-coupons";
+import { useFraudHolds } from "../api/get-fraud-holds";
+import { useTier } from "../api/get-tier";
+import type { CommissionState, Hold } from "../types";
 
 const STATES = [
   { value: "", label: "All states" },
@@ -37,7 +41,7 @@ export function CommissionsPage() {
 }
 
 function BalancesCard() {
-  const balances = useQuery({ queryKey: commissionKeys.balances, queryFn: fetchBalances });
+  const balances = useBalances();
   return (
     <Card title="My earnings">
       <QueryState query={balances}>
@@ -64,7 +68,7 @@ function BalancesCard() {
 
 function SharesCard({ admin }: { admin: boolean }) {
   const [state, setState] = useState<CommissionState | null>(null);
-  const list = useCursorList(commissionKeys.commissions(state), (cursor) => fetchCommissions(state, cursor));
+  const list = useCommissions(state);
   return (
     <Card title={admin ? "All commissions" : "My commissions"} actions={
       <Select label="State" hideLabel name="state" value={state ?? ""} options={STATES} onChange={(e) => setState((e.target.value || null) as CommissionState | null)} />
@@ -102,7 +106,7 @@ function SharesCard({ admin }: { admin: boolean }) {
 }
 
 function MyCouponsCard() {
-  const coupons = useQuery({ queryKey: commissionKeys.coupons, queryFn: fetchCoupons });
+  const coupons = useCoupons();
   const { me } = useAuth();
   return (
     <Card title="My coupon codes">
@@ -123,7 +127,7 @@ function MyCouponsCard() {
 }
 
 function MyHoldsCard() {
-  const list = useCursorList(commissionKeys.holds(null), (cursor) => fetchHolds(null, cursor));
+  const list = useFraudHolds(null);
   if (list.isPending || list.isError || list.data.length === 0) return null;
   return (
     <Card title="Held for review">
@@ -136,10 +140,7 @@ function MyHoldsCard() {
 }
 
 function MyHold({ hold }: { hold: Hold }) {
-  const queryClient = useQueryClient();
-  const appeal = useApiMutation(appealHold, {
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: commissionKeys.allHolds }),
-  });
+  const appeal = useAppealHold();
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     appeal.mutate({ id: hold.id, message: formValues(e.currentTarget).message ?? "" });
@@ -167,7 +168,7 @@ function MyHold({ hold }: { hold: Hold }) {
 const TIER_NAMES = { bronze: "Bronze", silver: "Silver", gold: "Gold", platinum: "Platinum" } as const;
 
 function TierCard() {
-  const tier = useQuery({ queryKey: commissionKeys.tier, queryFn: fetchTier });
+  const tier = useTier();
   return <QueryState query={tier}>{(t) => <Tier tier={t} />}</QueryState>;
 }
 

@@ -1,14 +1,14 @@
 // The fraud queue (admins): sales a fraud rule held, with the reasons, the affiliate's appeal
 // and the history; approve (the commission goes to pending) or reject (back to the vendor).
-import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import { useCursorList } from "../../../lib/useCursorList";
-import { commissionKeys, decideHold, fetchHolds, type Hold, type HoldStatus } from "../api";
+import { formValues } from "../../../lib/forms";
 import { HoldHistory, HoldStatusBadge } from "./parts";
 import { QueryState } from "../../../components/QueryState";
+import { useDecideHold } from "../api/decide-hold";
+import { useFraudHolds } from "../api/get-fraud-holds";
+import type { Hold, HoldStatus } from "../types";
 
 const STATUSES = [
   { value: "open", label: "Waiting for a decision" },
@@ -19,7 +19,7 @@ const STATUSES = [
 
 export function FraudQueuePage() {
   const [status, setStatus] = useState<HoldStatus | null>("open");
-  const list = useCursorList(commissionKeys.holds(status), (cursor) => fetchHolds(status, cursor));
+  const list = useFraudHolds(status);
   return (
     <Card title="Fraud queue" actions={
       <Select label="Status" hideLabel name="status" value={status ?? ""} options={STATUSES} onChange={(e) => setStatus((e.target.value || null) as HoldStatus | null)} />
@@ -37,10 +37,7 @@ export function FraudQueuePage() {
 }
 
 function HoldRow({ hold }: { hold: Hold }) {
-  const queryClient = useQueryClient();
-  const decide = useApiMutation(decideHold, {
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: commissionKeys.allHolds }),
-  });
+  const decide = useDecideHold();
   const [decision, setDecision] = useState<"approve" | "reject">("approve");
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();

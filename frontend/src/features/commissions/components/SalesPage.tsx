@@ -1,19 +1,22 @@
 // A vendor's sales: every reported conversion with its attribution, the commission owed and
 // its state; refunds (full or partial); the API keys that report sales; coupon codes.
 // Tenant admins see every vendor's sales and may refund them.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link as RouterLink } from "react-router";
 import { useAuth } from "../../../app/auth";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import { formatDate, formatMoney, fromMinor, toMinor } from "../../../lib/format";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import { useCursorList } from "../../../lib/useCursorList";
+import { formValues } from "../../../lib/forms";
 import { ApiKeysCard } from "../../apikeys/components/ApiKeysCard";
-import { fetchMyProducts } from "../../catalog/api";
-import { commissionKeys, createCoupon, fetchConversions, fetchCoupons, refundConversion, revokeCoupon, type Conversion } from "../api";
 import { ConversionStateBadge, UNATTRIBUTED } from "./parts";
 import { QueryState } from "../../../components/QueryState";
+import { useCreateCoupon } from "../api/create-coupon";
+import { useConversions } from "../api/get-conversions";
+import { useCouponProducts } from "../api/get-coupon-products";
+import { useCoupons } from "../api/get-coupons";
+import { useRefundConversion } from "../api/refund-conversion";
+import { useRevokeCoupon } from "../api/revoke-coupon";
+import type { Conversion } from "../types";
 
 export function SalesPage() {
   const { me } = useAuth();
@@ -61,7 +64,7 @@ function SnippetExample({ secret }: { secret: string }) {
 }
 
 function SalesCard({ admin }: { admin: boolean }) {
-  const list = useCursorList(commissionKeys.conversions, fetchConversions);
+  const list = useConversions();
   return (
     <Card title={admin ? "All sales" : "My sales"}>
       <QueryState query={list} empty="No sales reported yet.">
@@ -107,11 +110,8 @@ function SaleRow({ sale }: { sale: Conversion }) {
 }
 
 function RefundForm({ sale, left, onDone }: { sale: Conversion; left: number; onDone: () => void }) {
-  const queryClient = useQueryClient();
   const [localError, setLocalError] = useState<string | null>(null);
-  const refund = useApiMutation(refundConversion, {
-    onSuccess: () => { void queryClient.invalidateQueries({ queryKey: commissionKeys.conversions }); onDone(); },
-  });
+  const refund = useRefundConversion({ onSuccess: () => onDone() });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);
@@ -133,13 +133,11 @@ function RefundForm({ sale, left, onDone }: { sale: Conversion; left: number; on
 }
 
 function CouponsCard() {
-  const queryClient = useQueryClient();
-  const coupons = useQuery({ queryKey: commissionKeys.coupons, queryFn: fetchCoupons });
-  const products = useQuery({ queryKey: ["coupon-products"], queryFn: () => fetchMyProducts("approved", null) });
+  const coupons = useCoupons();
+  const products = useCouponProducts();
   const offers = [{ value: "", label: "Choose a product" }, ...(products.data?.items ?? []).map((p) => ({ value: p.id, label: p.title }))];
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: commissionKeys.coupons });
-  const create = useApiMutation(createCoupon, { onSuccess: refresh });
-  const revoke = useApiMutation(revokeCoupon, { onSuccess: refresh });
+  const create = useCreateCoupon();
+  const revoke = useRevokeCoupon();
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = e.currentTarget;

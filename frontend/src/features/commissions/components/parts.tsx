@@ -1,7 +1,7 @@
 // Shared bits of the sales and commissions pages: state badges and share labels.
 import { Badge } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
-import type { Commission, Conversion, Hold } from "../api";
+import type { Commission, Conversion, Hold } from "../types";
 
 const CONVERSION_TONES = { pending: "amber", held: "red", matured: "green", refunded: "red", rejected: "red", unattributed: "slate" } as const;
 const COMMISSION_TONES = { pending: "amber", held: "red", available: "green", reversed: "red", rejected: "red" } as const;

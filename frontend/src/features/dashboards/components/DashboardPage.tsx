@@ -1,7 +1,6 @@
 // Dashboards over a range of days: an affiliate's traffic and earnings, a vendor's sales and
 // commissions owed, an admin's program totals and queues. Charts by Recharts; every money
 // figure also appears (from the same rows, or the ledger) on the commissions and sales pages.
-import { useQuery } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
 import { Link as RouterLink } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
@@ -9,8 +8,11 @@ import { useAuth } from "../../../app/auth";
 import { Card, EmptyState, Field } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { bpsToPercent, formatMoney } from "../../../lib/format";
-import { dashboardKeys, fetchAdminDashboard, fetchAffiliateDashboard, fetchVendorDashboard, type Span } from "../api";
 import { QueryState } from "../../../components/QueryState";
+import { useAdminDashboard } from "../api/get-admin-dashboard";
+import { useAffiliateDashboard } from "../api/get-affiliate-dashboard";
+import { useVendorDashboard } from "../api/get-vendor-dashboard";
+import type { Span } from "../types";
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -75,10 +77,6 @@ function Tile({ label, value, hint, testId }: { label: string; value: ReactNode;
 
 function Tiles({ children }: { children: ReactNode }) {
   return <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4">{children}</div>;
-}
-
-function useBoard<T>(role: string, span: Span, fetch: (s: Span) => Promise<T>) {
-  return useQuery({ queryKey: dashboardKeys.of(role, span), queryFn: () => fetch(span) });
 }
 
 function TrafficChart({ days }: { days: Schemas["Day"][] }) {
@@ -172,7 +170,7 @@ function CountryTable({ rows }: { rows: Schemas["CountryClicks"][] }) {
 }
 
 function AffiliateBoard({ span, onSpan }: BoardProps) {
-  const board = useBoard("affiliate", span, fetchAffiliateDashboard);
+  const board = useAffiliateDashboard(span);
   return <QueryState query={board}>{(d) => <AffiliateView d={d} span={span} onSpan={onSpan} />}</QueryState>;
 }
 
@@ -210,7 +208,7 @@ function AffiliateView({ d, span, onSpan }: BoardProps & { d: Schemas["Affiliate
 }
 
 function VendorBoard({ span, onSpan }: BoardProps) {
-  const board = useBoard("vendor", span, fetchVendorDashboard);
+  const board = useVendorDashboard(span);
   return <QueryState query={board}>{(d) => <VendorView d={d} span={span} onSpan={onSpan} />}</QueryState>;
 }
 
@@ -259,7 +257,7 @@ function VendorView({ d, span, onSpan }: BoardProps & { d: Schemas["VendorDashbo
 }
 
 function AdminBoard({ span, onSpan }: BoardProps) {
-  const board = useBoard("admin", span, fetchAdminDashboard);
+  const board = useAdminDashboard(span);
   return <QueryState query={board}>{(d) => <AdminView d={d} span={span} onSpan={onSpan} />}</QueryState>;
 }
 

@@ -1,9 +1,8 @@
 // Development mailbox: mail the server would have sent (development mode only).
-import { useQuery } from "@tanstack/react-query";
 import { Card } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
-import { mailboxQuery } from "../api";
 import { QueryState } from "../../../components/QueryState";
+import { useMailbox } from "../api/get-mailbox";
 
 function Linkified({ text }: { text: string }) {
   const parts = text.split(/(https?:\/\/\S+)/g);
@@ -17,7 +16,7 @@ function Linkified({ text }: { text: string }) {
 }
 
 export function MailboxPage() {
-  const mail = useQuery(mailboxQuery());
+  const mail = useMailbox();
   return (
     <div className="flex flex-col gap-4">
       <h1 className="text-2xl font-bold">Development mailbox</h1>

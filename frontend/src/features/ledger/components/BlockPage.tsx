@@ -1,15 +1,14 @@
 // One sealed block: its signed checkpoint, the witnesses' cosignatures and the transactions it sealed.
-import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { Button, Card, CopyButton, ErrorState } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
-import { useCursorList } from "../../../lib/useCursorList";
-import { fetchBlock, fetchTransactions, ledgerKeys } from "../api";
 import type { Schemas } from "../../../lib/api/client";
 import { QueryState } from "../../../components/QueryState";
+import { useBlock } from "../api/get-block";
+import { useTransactions } from "../api/get-transactions";
 
 function SealedTransactions({ fromSeq, toSeq }: { fromSeq: number; toSeq: number }) {
-  const txns = useCursorList(ledgerKeys.transactions(fromSeq, toSeq), (cursor) => fetchTransactions(fromSeq, toSeq, cursor));
+  const txns = useTransactions(fromSeq, toSeq);
   return (
     <QueryState query={txns} empty="This block sealed no new transactions.">
       {(rows) => (
@@ -31,7 +30,7 @@ function SealedTransactions({ fromSeq, toSeq }: { fromSeq: number; toSeq: number
 
 export function BlockPage() {
   const height = Number(useParams().height);
-  const block = useQuery({ queryKey: ledgerKeys.block(height), queryFn: () => fetchBlock(height), enabled: Number.isInteger(height) });
+  const block = useBlock(height);
   if (!Number.isInteger(height)) return <ErrorState problem={null} />;
   return <QueryState query={block} retry={false}>{(b) => <Block block={b} />}</QueryState>;
 }

@@ -1,15 +1,14 @@
 // "My earnings proof": your ledger accounts and postings; each one's receipt is downloaded and
 // verified right here in the browser (WebCrypto), trusting nothing the server says.
-import { useQuery } from "@tanstack/react-query";
 import { useAuth } from "../../../app/auth";
-import { fetchAccounts, ledgerKeys } from "../api";
 import { AccountStatements } from "./Statement";
 import { VerifyReceiptCard } from "./VerifyReceiptCard";
 import { QueryState } from "../../../components/QueryState";
+import { useLedgerAccounts } from "../api/get-ledger-accounts";
 
 export function EarningsProofPage() {
   const { me } = useAuth();
-  const accounts = useQuery({ queryKey: ledgerKeys.accounts, queryFn: fetchAccounts });
+  const accounts = useLedgerAccounts();
   if (!me) return null;
   return (
     <div className="flex flex-col gap-6">

@@ -1,63 +1,31 @@
 // Tenant admins: the signed blocks of the ledger (updated live over Server-Sent Events) and
 // every account's statement.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { Link } from "react-router";
 import { useAuth } from "../../../app/auth";
 import { Button, Card } from "../../../components/ui";
-import { rawRequest } from "../../../lib/api/client";
 import { formatDate } from "../../../lib/format";
-import { useCursorList } from "../../../lib/useCursorList";
-import { fetchAccounts, fetchBlocks, ledgerKeys } from "../api";
 import { AlarmsCard, MirrorsCard } from "./MirrorsCard";
 import { AccountStatements } from "./Statement";
 import { VerifyReceiptCard } from "./VerifyReceiptCard";
 import { QueryState } from "../../../components/QueryState";
-
-/** Read the SSE stream with fetch (EventSource cannot send the bearer token). */
-function useLiveLedger(onEvent: (kind: string) => void): "connecting" | "live" | "offline" {
-  const [state, setState] = useState<"connecting" | "live" | "offline">("connecting");
-  useEffect(() => {
-    const abort = new AbortController();
-    (async () => {
-      try {
-        const { body } = await rawRequest("/api/v1/ledger/stream", { signal: abort.signal });
-        if (!body) return setState("offline");
-        setState("live");
-        const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = "";
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += value;
-          let end;
-          while ((end = buffer.indexOf("\n\n")) >= 0) {
-            const kind = buffer.slice(0, end).split("\n").find((l) => l.startsWith("event: "))?.slice(7);
-            buffer = buffer.slice(end + 2);
-            if (kind) onEvent(kind);
-          }
-        }
-        setState("offline");
-      } catch {
-        if (!abort.signal.aborted) setState("offline");
-      }
-    })();
-    return () => abort.abort();
-  }, [onEvent]);
-  return state;
-}
+import { useBlocks } from "../api/get-blocks";
+import { useLedgerAccounts } from "../api/get-ledger-accounts";
+import { useLedgerStream } from "../api/get-ledger-stream";
+import { ledgerKeys } from "../api/keys";
 
 export function LedgerPage() {
   const { me } = useAuth();
-  const accounts = useQuery({ queryKey: ledgerKeys.accounts, queryFn: fetchAccounts });
+  const accounts = useLedgerAccounts();
   const queryClient = useQueryClient();
-  const blocks = useCursorList(ledgerKeys.blocks, fetchBlocks);
+  const blocks = useBlocks();
   const [latestTx, setLatestTx] = useState(0);
-  const live = useLiveLedger(useStableCallback((kind: string) => {
+  const live = useLedgerStream(useStableCallback((kind: string) => {
     if (kind === "block") void queryClient.invalidateQueries({ queryKey: ledgerKeys.blocks });
     if (kind === "transaction") {
       setLatestTx((n) => n + 1);
-      void queryClient.invalidateQueries({ queryKey: ["ledger"] });
+      void queryClient.invalidateQueries({ queryKey: ledgerKeys.all });
     }
   }));
   return (

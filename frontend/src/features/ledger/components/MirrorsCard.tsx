@@ -1,13 +1,13 @@
 // Independent copies of the ledger: keys for mirrors, how to start one, and the alarms they raise.
-import { useQuery } from "@tanstack/react-query";
 import { ApiKeysCard } from "../../apikeys/components/ApiKeysCard";
 import { Badge, Card } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
-import { fetchAlarms, fetchVerifierKey, ledgerKeys } from "../api";
 import { QueryState } from "../../../components/QueryState";
+import { useAlarms } from "../api/get-alarms";
+import { useVerifierKey } from "../api/get-verifier-key";
 
 export function AlarmsCard() {
-  const alarms = useQuery({ queryKey: ledgerKeys.alarms, queryFn: fetchAlarms, refetchInterval: 30_000 });
+  const alarms = useAlarms();
   return (
     <Card title="Mirror alarms">
       <QueryState query={alarms} retry={false} empty="No mirror has raised an alarm.">
@@ -27,7 +27,7 @@ export function AlarmsCard() {
 }
 
 export function MirrorsCard({ slug }: { slug: string }) {
-  const vkey = useQuery({ queryKey: ledgerKeys.verifierKey(slug), queryFn: () => fetchVerifierKey(slug) });
+  const vkey = useVerifierKey(slug);
   const command = (secret: string) =>
     `BITNEXUS_MIRROR_KEY=${secret} bitnexus ledger witness --data-dir ./mirror --name mirror.example.org/m1 ` +
     `--log '${vkey.data ?? "<verifier key>"}' --mirror ${window.location.origin}`;

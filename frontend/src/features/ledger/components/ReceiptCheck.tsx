@@ -4,7 +4,8 @@ import { Button } from "../../../components/ui";
 import { problemOf } from "../../../lib/api/problem";
 import { downloadBlob } from "../../../lib/download";
 import { ReceiptError, verifyReceipt, type VerifiedReceipt } from "../../../lib/receiptVerify";
-import { fetchReceipt, fetchVerifierKey } from "../api";
+import { getReceipt } from "../api/get-receipt";
+import { getVerifierKey } from "../api/get-verifier-key";
 
 export type Check = { state: "working" } | { state: "ok"; result: VerifiedReceipt } | { state: "failed"; reason: string };
 
@@ -35,7 +36,7 @@ export function ReceiptActions({ transactionId, seq, slug }: { transactionId: st
   const verify = async () => {
     setCheck({ state: "working" });
     try {
-      const [receipt, vkey] = await Promise.all([fetchReceipt(transactionId), fetchVerifierKey(slug)]);
+      const [receipt, vkey] = await Promise.all([getReceipt(transactionId), getVerifierKey(slug)]);
       setCheck({ state: "ok", result: await verifyReceipt(receipt, vkey) });
     } catch (e) {
       setCheck({ state: "failed", reason: reasonOf(e) });
@@ -43,7 +44,7 @@ export function ReceiptActions({ transactionId, seq, slug }: { transactionId: st
   };
   const save = async () => {
     try {
-      downloadText(`transaction-${seq}.tlog-proof`, await fetchReceipt(transactionId));
+      downloadText(`transaction-${seq}.tlog-proof`, await getReceipt(transactionId));
     } catch (e) {
       setCheck({ state: "failed", reason: reasonOf(e) });
     }

@@ -4,13 +4,12 @@ import { Link } from "react-router";
 import { Badge, Button, Card } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate, formatMoney } from "../../../lib/format";
-import { useCursorList } from "../../../lib/useCursorList";
-import { fetchStatement, ledgerKeys } from "../api";
 import { ReceiptActions } from "./ReceiptCheck";
 import { QueryState } from "../../../components/QueryState";
+import { useStatement } from "../api/get-statement";
 
 export function Statement({ account, slug }: { account: Schemas["AccountRead"]; slug: string }) {
-  const lines = useCursorList(ledgerKeys.statement(account.code), (cursor) => fetchStatement(account.code, cursor));
+  const lines = useStatement(account.code);
   return (
     <QueryState query={lines} empty="No postings yet.">
       {(rows) => (

@@ -1,13 +1,12 @@
 // One ledger transaction: its postings, its leaf (the exact bytes the log commits to) and its receipt.
-import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { useAuth } from "../../../app/auth";
 import { Card } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
-import { fetchTransaction, ledgerKeys } from "../api";
 import { ReceiptActions } from "./ReceiptCheck";
 import type { Me, Schemas } from "../../../lib/api/client";
 import { QueryState } from "../../../components/QueryState";
+import { useTransaction } from "../api/get-transaction";
 
 function decodeLeaf(b64: string): string {
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -17,7 +16,7 @@ function decodeLeaf(b64: string): string {
 export function TransactionPage() {
   const { me } = useAuth();
   const { id = "" } = useParams();
-  const txn = useQuery({ queryKey: ledgerKeys.transaction(id), queryFn: () => fetchTransaction(id) });
+  const txn = useTransaction(id);
   if (!me) return null;
   return <QueryState query={txn} retry={false}>{(t) => <Transaction transaction={t} me={me} />}</QueryState>;
 }

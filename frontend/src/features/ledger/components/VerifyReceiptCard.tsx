@@ -1,14 +1,13 @@
 // Verify any saved receipt against a verifier key you choose: pin a key you got from somewhere
 // other than this server, and the check trusts nothing the server says.
-import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button, Card } from "../../../components/ui";
 import { verifyReceipt } from "../../../lib/receiptVerify";
-import { fetchVerifierKey, ledgerKeys } from "../api";
 import { CheckResult, reasonOf, type Check } from "./ReceiptCheck";
+import { useVerifierKey } from "../api/get-verifier-key";
 
 export function VerifyReceiptCard({ slug }: { slug: string }) {
-  const published = useQuery({ queryKey: ledgerKeys.verifierKey(slug), queryFn: () => fetchVerifierKey(slug) });
+  const published = useVerifierKey(slug);
   const [key, setKey] = useState<string | null>(null);
   const [receipt, setReceipt] = useState("");
   const [check, setCheck] = useState<Check | null>(null);

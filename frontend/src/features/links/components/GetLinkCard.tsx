@@ -1,19 +1,16 @@
 // "Get link" on a product: an affiliate makes a tracked link (alias, deep link, UTMs, sub-IDs).
-import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button, Card, Field, FormError } from "../../../components/ui";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import type { Product } from "../../catalog/api";
-import { createLink, linkKeys, type Link } from "../api";
+import { formValues } from "../../../lib/forms";
+import type { Product } from "../../catalog/types";
 import { ShortUrl } from "./LinkParts";
+import { useCreateLink } from "../api/create-link";
+import type { Link } from "../types";
 
 export function GetLinkCard({ product }: { product: Product }) {
-  const queryClient = useQueryClient();
   const [made, setMade] = useState<Link | null>(null);
   const [more, setMore] = useState(false);
-  const create = useApiMutation(createLink, {
-    onSuccess: (link) => { setMade(link); void queryClient.invalidateQueries({ queryKey: linkKeys.all }); },
-  });
+  const create = useCreateLink({ onSuccess: (link) => setMade(link) });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);

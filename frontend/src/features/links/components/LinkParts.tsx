@@ -1,11 +1,12 @@
 // A link's short address with copy and QR downloads, and its pause/resume/delete actions.
-import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Badge, Button, CopyButton } from "../../../components/ui";
 import { problemOf } from "../../../lib/api/problem";
 import { downloadBlob } from "../../../lib/download";
-import { useApiMutation } from "../../../lib/forms";
-import { deleteLink, fetchQr, linkKeys, setLinkStatus, type Link } from "../api";
+import { useDeleteLink } from "../api/delete-link";
+import { getLinkQr } from "../api/get-link-qr";
+import { useUpdateLinkStatus } from "../api/update-link-status";
+import type { Link } from "../types";
 
 const TONE = { active: "green", paused: "amber", deleted: "slate" } as const;
 
@@ -18,7 +19,7 @@ export function ShortUrl({ link }: { link: Link }) {
   const qr = async (format: "svg" | "png") => {
     setQrError(null);
     try {
-      downloadBlob(`link-${link.code}.${format}`, await fetchQr(link.id, format));
+      downloadBlob(`link-${link.code}.${format}`, await getLinkQr(link.id, format));
     } catch (e) {
       setQrError(problemOf(e)?.detail ?? "The QR code could not be made.");
     }
@@ -45,10 +46,8 @@ export function ShortUrl({ link }: { link: Link }) {
 }
 
 export function LinkActions({ link }: { link: Link }) {
-  const queryClient = useQueryClient();
-  const refresh = () => void queryClient.invalidateQueries({ queryKey: linkKeys.all });
-  const status = useApiMutation(setLinkStatus, { onSuccess: refresh });
-  const remove = useApiMutation(deleteLink, { onSuccess: refresh });
+  const status = useUpdateLinkStatus();
+  const remove = useDeleteLink();
   if (link.status === "deleted") return null;
   return (
     <div className="flex flex-wrap gap-2">

@@ -3,14 +3,13 @@ import { Link as RouterLink } from "react-router";
 import { useAuth } from "../../../app/auth";
 import { Button, Card } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
-import { useCursorList } from "../../../lib/useCursorList";
-import { fetchLinks, linkKeys } from "../api";
 import { LinkActions, LinkStatusBadge, ShortUrl } from "./LinkParts";
 import { QueryState } from "../../../components/QueryState";
+import { useLinks } from "../api/get-links";
 
 export function LinksPage() {
   const { me } = useAuth();
-  const list = useCursorList(linkKeys.list(null), (cursor) => fetchLinks(null, cursor));
+  const list = useLinks(null);
   return (
     <Card title={me?.role === "tenant_admin" ? "All links" : "My links"}>
       <QueryState query={list} empty={<>No links yet. Open a product in the <RouterLink className="underline" to="/app/marketplace">marketplace</RouterLink> and get your link.</>}>

@@ -1,14 +1,13 @@
 // Where visitors land when a link cannot take them to its product: the organisation's page for a
 // paused or withdrawn offer, and a plain page for a link that does not exist. Never an error.
-import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { Link, useParams } from "react-router";
 import { applyBrand } from "../../../app/branding";
-import { publicTenantQuery } from "../../auth/api";
+import { usePublicTenant } from "../../auth/api/get-public-tenant";
 
 export function OfferUnavailablePage() {
   const { slug = "" } = useParams();
-  const tenant = useQuery({ ...publicTenantQuery(slug), retry: false });
+  const tenant = usePublicTenant(slug);
   useEffect(() => {
     if (tenant.data) applyBrand({ color: tenant.data.brand_color, name: tenant.data.display_name });
   }, [tenant.data]);

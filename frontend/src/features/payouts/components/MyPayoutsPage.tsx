@@ -1,14 +1,16 @@
 // An affiliate's payouts: where the money goes (PayPal, Wise or a bank account), the program's
 // threshold and schedule, and every payout with its state.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate, formatMoney } from "../../../lib/format";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import { fetchMethod, fetchMyPayouts, fetchPayoutSettings, payoutKeys, saveMethod } from "../api";
+import { formValues } from "../../../lib/forms";
 import { METHODS, PayoutStatusBadge } from "./parts";
 import { QueryState } from "../../../components/QueryState";
+import { usePayoutMethod } from "../api/get-payout-method";
+import { usePayoutSettings } from "../api/get-payout-settings";
+import { usePayouts } from "../api/get-payouts";
+import { useUpdatePayoutMethod } from "../api/update-payout-method";
 
 type MethodName = Schemas["PayoutMethodRead"]["method"];
 const OPTIONS = (Object.keys(METHODS) as MethodName[]).map((m) => ({ value: m, label: METHODS[m] }));
@@ -24,10 +26,9 @@ export function MyPayoutsPage() {
 }
 
 function MethodCard() {
-  const queryClient = useQueryClient();
-  const current = useQuery({ queryKey: payoutKeys.method, queryFn: fetchMethod });
+  const current = usePayoutMethod();
   const [method, setMethod] = useState<MethodName>("paypal");
-  const save = useApiMutation(saveMethod, { onSuccess: (data) => queryClient.setQueryData(payoutKeys.method, data) });
+  const save = useUpdatePayoutMethod();
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);
@@ -66,7 +67,7 @@ function MethodCard() {
 }
 
 function ScheduleCard() {
-  const settings = useQuery({ queryKey: payoutKeys.settings, queryFn: fetchPayoutSettings });
+  const settings = usePayoutSettings();
   return (
     <Card title="When you are paid">
       <QueryState query={settings} retry={false}>
@@ -83,7 +84,7 @@ function ScheduleCard() {
 }
 
 function HistoryCard() {
-  const mine = useQuery({ queryKey: payoutKeys.mine, queryFn: fetchMyPayouts });
+  const mine = usePayouts();
   return (
     <Card title="My payouts">
       <QueryState query={mine} empty="No payouts yet.">

@@ -1,15 +1,20 @@
 // Payout batches (admins): who a batch would pay now and who it leaves out; make a batch,
 // export it as a mass-payout CSV, mark each payout paid or failed.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button, Card, EmptyState, Field, FormError } from "../../../components/ui";
 import { downloadBlob } from "../../../lib/download";
 import { formatDate, formatMoney } from "../../../lib/format";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import { createBatch, fetchBatch, fetchBatchCsv, fetchBatches, fetchPreview, payoutKeys, settleItem, type PayoutItem } from "../api";
+import { formValues } from "../../../lib/forms";
 import { METHODS, PayoutStatusBadge } from "./parts";
 import type { Schemas } from "../../../lib/api/client";
 import { QueryState } from "../../../components/QueryState";
+import { useCreateBatch } from "../api/create-batch";
+import { useBatch } from "../api/get-batch";
+import { getBatchCsv } from "../api/get-batch-csv";
+import { useBatchPreview } from "../api/get-batch-preview";
+import { useBatches } from "../api/get-batches";
+import { useSettleItem } from "../api/settle-item";
+import type { PayoutItem } from "../types";
 
 const SKIPPED = { below_threshold: "below the threshold", no_payout_method: "no payout method" } as const;
 
@@ -25,14 +30,8 @@ export function PayoutBatchesPage() {
 }
 
 function NextBatchCard({ onMade }: { onMade: (id: string) => void }) {
-  const queryClient = useQueryClient();
-  const preview = useQuery({ queryKey: payoutKeys.preview, queryFn: fetchPreview });
-  const make = useApiMutation(createBatch, {
-    onSuccess: (batch) => {
-      void queryClient.invalidateQueries({ queryKey: payoutKeys.batches });
-      onMade(batch.id);
-    },
-  });
+  const preview = useBatchPreview();
+  const make = useCreateBatch({ onSuccess: (batch) => onMade(batch.id) });
   return (
     <Card title="Next payout batch">
       <QueryState query={preview}>
@@ -63,7 +62,7 @@ function NextBatchCard({ onMade }: { onMade: (id: string) => void }) {
 }
 
 function BatchesCard({ open, onOpen }: { open: string | null; onOpen: (id: string) => void }) {
-  const batches = useQuery({ queryKey: payoutKeys.batches, queryFn: fetchBatches });
+  const batches = useBatches();
   return (
     <Card title="Batches">
       <QueryState query={batches} empty="No payout batches yet.">
@@ -83,7 +82,7 @@ function BatchesCard({ open, onOpen }: { open: string | null; onOpen: (id: strin
 }
 
 function BatchCard({ id }: { id: string }) {
-  const batch = useQuery({ queryKey: payoutKeys.batch(id), queryFn: () => fetchBatch(id) });
+  const batch = useBatch(id);
   return <QueryState query={batch}>{(b) => <Batch batch={b} />}</QueryState>;
 }
 
@@ -91,7 +90,7 @@ function Batch({ batch: b }: { batch: Schemas["BatchRead"] }) {
   const [exporting, setExporting] = useState(false);
   const exportCsv = async () => {
     setExporting(true);
-    try { downloadBlob(`payouts-batch-${b.number}.csv`, await fetchBatchCsv(b.id)); } finally { setExporting(false); }
+    try { downloadBlob(`payouts-batch-${b.number}.csv`, await getBatchCsv(b.id)); } finally { setExporting(false); }
   };
   return (
     <Card title={`Batch #${b.number}`} actions={<Button variant="secondary" busy={exporting} onClick={() => void exportCsv()}>Export CSV</Button>}>
@@ -106,14 +105,8 @@ function Batch({ batch: b }: { batch: Schemas["BatchRead"] }) {
 }
 
 function ItemRow({ item }: { item: PayoutItem }) {
-  const queryClient = useQueryClient();
   const [failing, setFailing] = useState(false);
-  const settle = useApiMutation(settleItem, {
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: payoutKeys.batches });
-      void queryClient.invalidateQueries({ queryKey: payoutKeys.preview });
-    },
-  });
+  const settle = useSettleItem();
   const fail = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     settle.mutate({ id: item.id, body: { status: "failed", failure_reason: formValues(e.currentTarget).failure_reason ?? "" } });

@@ -1,5 +1,5 @@
 import { Badge } from "../../../components/ui";
-import type { PayoutItem } from "../api";
+import type { PayoutItem } from "../types";
 
 const TONES = { pending: "amber", paid: "green", failed: "red" } as const;
 export const METHODS: Record<PayoutItem["method"], string> = { paypal: "PayPal", wise: "Wise", bank_transfer: "Bank transfer" };

@@ -1,16 +1,13 @@
 // Platform admin: every organisation, with suspend / reactivate.
-import { useQueryClient } from "@tanstack/react-query";
 import { Badge, Button, Card, ErrorState } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
-import { useApiMutation } from "../../../lib/forms";
-import { useCursorList } from "../../../lib/useCursorList";
-import { fetchTenants, platformKeys, setTenantStatus } from "../api";
 import { QueryState } from "../../../components/QueryState";
+import { useTenants } from "../api/get-tenants";
+import { useUpdateTenantStatus } from "../api/update-tenant-status";
 
 export function TenantsPage() {
-  const queryClient = useQueryClient();
-  const tenants = useCursorList(platformKeys.tenants, fetchTenants);
-  const toggle = useApiMutation(setTenantStatus, { onSuccess: () => void queryClient.invalidateQueries({ queryKey: platformKeys.tenants }) });
+  const tenants = useTenants();
+  const toggle = useUpdateTenantStatus();
   return (
     <div className="flex flex-col gap-6">
       <h1 className="text-2xl font-bold">Organisations</h1>

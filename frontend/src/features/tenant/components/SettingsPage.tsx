@@ -1,16 +1,20 @@
 // Tenant settings: branding (applied to the whole UI on save), currency and commission defaults.
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { meQueryKey } from "../../../app/auth";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { bpsToPercent, fromMinor, toMinor } from "../../../lib/format";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import { removeLogo, settingsQuery, tenantKeys, updateSettings, uploadLogo } from "../api";
+import { formValues } from "../../../lib/forms";
 import { QueryState } from "../../../components/QueryState";
+import { useSettings } from "../api/get-settings";
+import { tenantKeys } from "../api/keys";
+import { useRemoveLogo } from "../api/remove-logo";
+import { useUpdateSettings } from "../api/update-settings";
+import { useUploadLogo } from "../api/upload-logo";
 
 export function SettingsPage() {
-  const settings = useQuery(settingsQuery());
+  const settings = useSettings();
   return <QueryState query={settings}>{(s) => <SettingsForm settings={s} />}</QueryState>;
 }
 
@@ -22,9 +26,9 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
     queryClient.setQueryData(tenantKeys.settings, data);
     void queryClient.invalidateQueries({ queryKey: meQueryKey });
   };
-  const save = useApiMutation(updateSettings, { onSuccess: saved });
-  const logo = useApiMutation(uploadLogo, { onSuccess: saved });
-  const dropLogo = useApiMutation(removeLogo, { onSuccess: saved });
+  const save = useUpdateSettings({ onSuccess: saved });
+  const logo = useUploadLogo({ onSuccess: saved });
+  const dropLogo = useRemoveLogo({ onSuccess: saved });
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -93,7 +97,7 @@ const ATTRIBUTION = [
 ];
 
 function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["TenantSettings"]; onSaved: (data: Schemas["TenantSettings"]) => void }) {
-  const save = useApiMutation(updateSettings, { onSuccess: onSaved });
+  const save = useUpdateSettings({ onSuccess: onSaved });
   const [fee, setFee] = useState(String(settings.platform_fee_bps));
   const [levels, setLevels] = useState([0, 1, 2].map((i) => String(settings.override_bps[i] ?? "")));
   const submit = (e: FormEvent<HTMLFormElement>) => {

@@ -1,14 +1,16 @@
 // Tenant admins: users (role, suspend/reactivate) and invitations (invite, revoke).
-import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useAuth } from "../../../app/auth";
 import { Badge, Button, Card, CopyButton, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate } from "../../../lib/format";
-import { formValues, useApiMutation } from "../../../lib/forms";
-import { useCursorList } from "../../../lib/useCursorList";
-import { createInvitation, fetchInvitations, fetchUsers, revokeInvitation, updateUser, userKeys } from "../api";
+import { formValues } from "../../../lib/forms";
 import { QueryState } from "../../../components/QueryState";
+import { useCreateInvitation } from "../api/create-invitation";
+import { useInvitations } from "../api/get-invitations";
+import { useUsers } from "../api/get-users";
+import { useRevokeInvitation } from "../api/revoke-invitation";
+import { useUpdateUser } from "../api/update-user";
 
 const ROLE_OPTIONS = [
   { value: "tenant_admin", label: "Tenant admin" },
@@ -29,7 +31,7 @@ export function UsersPage() {
 
 function UsersCard() {
   const [q, setQ] = useState("");
-  const users = useCursorList(userKeys.list(q), (cursor) => fetchUsers(q, cursor));
+  const users = useUsers(q);
   return (
     <Card title="People" actions={<input aria-label="Search users" placeholder="Search name or email" className="rounded-md border border-slate-300 px-3 py-1.5 text-sm" value={q} onChange={(e) => setQ(e.target.value)} />}>
       <QueryState query={users} empty="No users match.">
@@ -55,8 +57,7 @@ function UsersCard() {
 
 function UserRow({ user }: { user: Schemas["UserRead"] }) {
   const { me } = useAuth();
-  const queryClient = useQueryClient();
-  const m = useApiMutation(updateUser, { onSuccess: () => void queryClient.invalidateQueries({ queryKey: userKeys.all }) });
+  const m = useUpdateUser();
   const self = me?.id === user.id;
   const suspended = user.status === "suspended";
   return (
@@ -86,14 +87,8 @@ function UserRow({ user }: { user: Schemas["UserRead"] }) {
 }
 
 function InviteCard() {
-  const queryClient = useQueryClient();
   const [created, setCreated] = useState<Schemas["InvitationRead"] | null>(null);
-  const m = useApiMutation(createInvitation, {
-    onSuccess: (inv) => {
-      setCreated(inv);
-      void queryClient.invalidateQueries({ queryKey: userKeys.invitations });
-    },
-  });
+  const m = useCreateInvitation({ onSuccess: (inv) => setCreated(inv) });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = e.currentTarget;
@@ -122,9 +117,8 @@ function InviteCard() {
 }
 
 function InvitationsCard() {
-  const queryClient = useQueryClient();
-  const invitations = useCursorList(userKeys.invitations, fetchInvitations);
-  const revoke = useApiMutation(revokeInvitation, { onSuccess: () => void queryClient.invalidateQueries({ queryKey: userKeys.invitations }) });
+  const invitations = useInvitations();
+  const revoke = useRevokeInvitation();
   const tone = { pending: "amber", accepted: "green", revoked: "red", expired: "slate" } as const;
   return (
     <Card title="Invitations">

@@ -1,0 +1,2 @@
+// Query keys of API keys.
+export const apiKeyKeys = { all: ["api-keys"] as const };

@@ -1,0 +1,2 @@
+// Query keys of the development tools.
+export const devKeys = { mailbox: ["dev", "mailbox"] as const };

@@ -1,0 +1,2 @@
+// Query keys of the platform admin's pages.
+export const platformKeys = { tenants: ["platform", "tenants"] as const };
