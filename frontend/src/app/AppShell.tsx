@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link, NavLink, Outlet } from "react-router";
-import { useAuth } from "./auth";
+import { useAuth } from "../lib/auth/session";
 
 interface NavItem {
   to: string;

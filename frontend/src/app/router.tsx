@@ -1,6 +1,6 @@
 import { createBrowserRouter, Link } from "react-router";
 import { AppShell, PublicShell } from "./AppShell";
-import { RequireAuth } from "./auth";
+import { RequireAuth } from "./RequireAuth";
 import { HomePage, ProfilePage } from "../features/auth/components/account";
 import {
   AcceptInvitePage,
@@ -12,12 +12,14 @@ import {
   ResetPasswordPage,
   SignupPage,
 } from "../features/auth/components/pages";
+import { ApiKeysCard } from "../features/apikeys/components/ApiKeysCard";
 import { MailboxPage } from "../features/dev/components/MailboxPage";
 import { MarketplacePage } from "../features/catalog/components/MarketplacePage";
 import { MyProductsPage } from "../features/catalog/components/MyProductsPage";
 import { ProductEditorPage } from "../features/catalog/components/ProductEditorPage";
 import { ProductPage } from "../features/catalog/components/ProductPage";
 import { VettingPage } from "../features/catalog/components/VettingPage";
+import { GetLinkCard } from "../features/links/components/GetLinkCard";
 import { LinksPage } from "../features/links/components/LinksPage";
 import { CommissionsPage } from "../features/commissions/components/CommissionsPage";
 import { FraudQueuePage } from "../features/commissions/components/FraudQueuePage";
@@ -70,17 +72,17 @@ export const router = createBrowserRouter([
       { path: "/app/marketplace", element: <MarketplacePage /> },
       { path: "/app/products", element: <RequireAuth roles={["vendor", "tenant_admin"]}><MyProductsPage /></RequireAuth> },
       { path: "/app/products/new", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
-      { path: "/app/products/:id", element: <ProductPage /> },
+      { path: "/app/products/:id", element: <ProductPage LinkCard={GetLinkCard} /> },
       { path: "/app/products/:id/edit", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/vetting", element: <RequireAuth roles={["tenant_admin"]}><VettingPage /></RequireAuth> },
       { path: "/app/links", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><LinksPage /></RequireAuth> },
       { path: "/app/dashboard", element: <RequireAuth roles={["affiliate", "vendor", "tenant_admin"]}><DashboardPage /></RequireAuth> },
-      { path: "/app/sales", element: <RequireAuth roles={["vendor", "tenant_admin"]}><SalesPage /></RequireAuth> },
+      { path: "/app/sales", element: <RequireAuth roles={["vendor", "tenant_admin"]}><SalesPage KeysCard={ApiKeysCard} /></RequireAuth> },
       { path: "/app/commissions", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><CommissionsPage /></RequireAuth> },
       { path: "/app/payouts", element: <RequireAuth roles={["affiliate"]}><MyPayoutsPage /></RequireAuth> },
       { path: "/app/payout-batches", element: <RequireAuth roles={["tenant_admin"]}><PayoutBatchesPage /></RequireAuth> },
       { path: "/app/fraud", element: <RequireAuth roles={["tenant_admin"]}><FraudQueuePage /></RequireAuth> },
-      { path: "/app/ledger", element: <RequireAuth roles={["tenant_admin"]}><LedgerPage /></RequireAuth> },
+      { path: "/app/ledger", element: <RequireAuth roles={["tenant_admin"]}><LedgerPage KeysCard={ApiKeysCard} /></RequireAuth> },
       { path: "/app/ledger/blocks/:height", element: <RequireAuth roles={["tenant_admin"]}><BlockPage /></RequireAuth> },
       { path: "/app/ledger/transactions/:id", element: <TransactionPage /> },
       { path: "/app/settings", element: <RequireAuth roles={["tenant_admin"]}><SettingsPage /></RequireAuth> },

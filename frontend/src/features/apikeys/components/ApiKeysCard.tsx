@@ -1,10 +1,10 @@
 // API keys of one scope: create (the secret is shown once), see when each was last used, revoke.
 import { useState, type FormEvent, type ReactNode } from "react";
+import { QueryState } from "../../../components/QueryState";
 import { Badge, Button, Card, CopyButton, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
-import { QueryState } from "../../../components/QueryState";
 import { useCreateApiKey } from "../api/create-api-key";
 import { useApiKeys } from "../api/get-api-keys";
 import { useRevokeApiKey } from "../api/revoke-api-key";

@@ -1,5 +1,4 @@
-// Query keys of the public sign-up pages.
+// Query keys of the invitation pages.
 export const authKeys = {
   invitation: (token: string) => ["invitation", token] as const,
-  publicTenant: (slug: string) => ["public-tenant", slug] as const,
 };

@@ -1,8 +1,19 @@
-// Change the signed-in user's profile.
+// Change the signed-in user's profile; the session's `me` follows.
+import { useQueryClient } from "@tanstack/react-query";
 import { api, type Schemas } from "../../../lib/api/client";
 import { useApiMutation, type MutationConfig } from "../../../lib/api/mutation";
 import { unwrap } from "../../../lib/api/problem";
+import { sessionKeys } from "../../../lib/auth/get-me";
 
 export const updateProfile = async (body: Schemas["ProfileUpdate"]) => unwrap(await api.PATCH("/api/v1/me", { body }));
 
-export const useUpdateProfile = (config: MutationConfig<typeof updateProfile> = {}) => useApiMutation(updateProfile, config);
+export function useUpdateProfile({ onSuccess, ...config }: MutationConfig<typeof updateProfile> = {}) {
+  const queryClient = useQueryClient();
+  return useApiMutation(updateProfile, {
+    ...config,
+    onSuccess: (me, ...rest) => {
+      queryClient.setQueryData(sessionKeys.me, me);
+      return onSuccess?.(me, ...rest);
+    },
+  });
+}

@@ -1,8 +1,7 @@
 // The signed-in user's own pages: home and profile.
-import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent } from "react";
-import { meQueryKey, useAuth } from "../../../app/auth";
 import { Badge, Button, Card, CopyButton, Field, FormError } from "../../../components/ui";
+import { useAuth } from "../../../lib/auth/session";
 import { formatDate } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
 import { useChangePassword } from "../api/change-password";
@@ -36,8 +35,7 @@ export function HomePage() {
 
 export function ProfilePage() {
   const { me } = useAuth();
-  const queryClient = useQueryClient();
-  const profile = useUpdateProfile({ onSuccess: (data) => queryClient.setQueryData(meQueryKey, data) });
+  const profile = useUpdateProfile();
   const password = useChangePassword();
   if (!me) return null;
   const saveProfile = (e: FormEvent<HTMLFormElement>) => {

@@ -1,16 +1,15 @@
 // Public pages: landing, signup, login, logout, affiliate join, invitations, password reset.
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate, useParams, useSearchParams } from "react-router";
-import { homeFor, useAuth } from "../../../app/auth";
-import { applyBrand } from "../../../app/branding";
+import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Loading } from "../../../components/ui";
 import type { Schemas, TokenResponse } from "../../../lib/api/client";
+import { homeFor, useAuth } from "../../../lib/auth/session";
+import { usePublicTenant } from "../../../lib/branding/get-public-tenant";
 import { formValues } from "../../../lib/forms";
-import { QueryState } from "../../../components/QueryState";
 import { useAcceptInvitation } from "../api/accept-invitation";
 import { useConfirmPasswordReset } from "../api/confirm-password-reset";
 import { useInvitation } from "../api/get-invitation";
-import { usePublicTenant } from "../api/get-public-tenant";
 import { useLogin } from "../api/login";
 import { useRequestPasswordReset } from "../api/request-password-reset";
 import { useSignupAffiliate } from "../api/signup-affiliate";
@@ -132,9 +131,6 @@ export function LogoutPage() {
 export function AffiliateJoinPage() {
   const { slug = "" } = useParams();
   const tenant = usePublicTenant(slug);
-  useEffect(() => {
-    if (tenant.data) applyBrand({ color: tenant.data.brand_color, name: tenant.data.display_name });
-  }, [tenant.data]);
   return <QueryState query={tenant} retry={false}>{(t) => <AffiliateJoinForm slug={slug} tenant={t} />}</QueryState>;
 }
 

@@ -1,15 +1,15 @@
 // The marketplace: approved products with filters (category, price, commission, grade), sorting
 // and "load more" paging. Prices and commissions are entered in the chosen currency's units.
 import { useState, type FormEvent } from "react";
-import { useAuth } from "../../../app/auth";
+import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, Select } from "../../../components/ui";
+import { useAuth } from "../../../lib/auth/session";
 import { toMinor } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
-import { ProductCard } from "./parts";
-import { QueryState } from "../../../components/QueryState";
 import { useCategories } from "../api/get-categories";
 import { useMarketplace } from "../api/get-marketplace";
 import { GRADES, type Grade, type MarketFilters } from "../types";
+import { ProductCard } from "./parts";
 
 const SORTS = [
   { value: "newest", label: "Newest" },

@@ -1,14 +1,14 @@
 // A vendor's products with their vetting status (a tenant admin sees every vendor's).
 import { useState } from "react";
 import { Link } from "react-router";
-import { useAuth } from "../../../app/auth";
-import { Button, Card, Select } from "../../../components/ui";
-import { formatDate, formatMoney } from "../../../lib/format";
-import { commissionText, GradeBadge, StatusBadge } from "./parts";
 import { QueryState } from "../../../components/QueryState";
+import { Button, Card, Select } from "../../../components/ui";
+import { useAuth } from "../../../lib/auth/session";
+import { formatDate, formatMoney } from "../../../lib/format";
 import { useProductStats } from "../api/get-product-stats";
 import { useProducts } from "../api/get-products";
 import type { ProductStatus } from "../types";
+import { commissionText, GradeBadge, StatusBadge } from "./parts";
 
 const STATUSES = [
   { value: "", label: "Any status" },

@@ -1,11 +1,11 @@
 // List a new product or change one (which sends it back to the vetting queue).
 import { useState, type FormEvent } from "react";
 import { useNavigate, useParams } from "react-router";
-import { useAuth } from "../../../app/auth";
+import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError } from "../../../components/ui";
+import { useAuth } from "../../../lib/auth/session";
 import { bpsToPercent, fromMinor, toMinor } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
-import { QueryState } from "../../../components/QueryState";
 import { useCreateProduct } from "../api/create-product";
 import { useProduct } from "../api/get-product";
 import { useUpdateProduct } from "../api/update-product";

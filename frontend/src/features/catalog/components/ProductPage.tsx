@@ -1,27 +1,30 @@
 // One product: what an affiliate needs to decide (price, commission, cookie window, refund
 // hold), and for its vendor and admins its vetting status, history, images and actions.
+import { type ComponentType } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { useAuth } from "../../../app/auth";
-import { Button, Card, FormError } from "../../../components/ui";
-import { formatDate, formatMoney } from "../../../lib/format";
-import { commissionText, GradeBadge, StatusBadge } from "./parts";
-import { GetLinkCard } from "../../links/components/GetLinkCard";
-import { ReviewForm } from "./ReviewForm";
 import { QueryState } from "../../../components/QueryState";
+import { Button, Card, FormError } from "../../../components/ui";
+import { useAuth } from "../../../lib/auth/session";
+import { formatDate, formatMoney } from "../../../lib/format";
 import { useArchiveProduct } from "../api/archive-product";
 import { useProduct } from "../api/get-product";
 import { useProductReviews } from "../api/get-product-reviews";
 import { useRemoveProductImage } from "../api/remove-product-image";
 import { useUploadProductImage } from "../api/upload-product-image";
 import type { Product } from "../types";
+import { commissionText, GradeBadge, StatusBadge } from "./parts";
+import { ReviewForm } from "./ReviewForm";
 
-export function ProductPage() {
+/** What an affiliate uses to make a link to an approved product (the links feature's card). */
+export type LinkCard = ComponentType<{ product: Product }>;
+
+export function ProductPage({ LinkCard }: { LinkCard: LinkCard }) {
   const { id = "" } = useParams();
   const product = useProduct(id);
-  return <QueryState query={product}>{(p) => <ProductView product={p} />}</QueryState>;
+  return <QueryState query={product}>{(p) => <ProductView product={p} LinkCard={LinkCard} />}</QueryState>;
 }
 
-function ProductView({ product: p }: { product: Product }) {
+function ProductView({ product: p, LinkCard }: { product: Product; LinkCard: LinkCard }) {
   const { me } = useAuth();
   const isOwner = me?.id === p.vendor_id;
   const isAdmin = me?.role === "tenant_admin";
@@ -54,7 +57,7 @@ function ProductView({ product: p }: { product: Product }) {
           </dl>
         </Card>
       </div>
-      {me?.role === "affiliate" && p.status === "approved" && <GetLinkCard product={p} />}
+      {me?.role === "affiliate" && p.status === "approved" && <LinkCard product={p} />}
       {(isOwner || isAdmin) && <Vetting product={p} isOwner={isOwner} isAdmin={isAdmin} />}
       {isOwner && p.status !== "archived" && <Images product={p} />}
     </div>

@@ -1,11 +1,11 @@
 // The vetting queue: products waiting for an admin's decision, the longest waiting first.
 import { Link } from "react-router";
+import { QueryState } from "../../../components/QueryState";
 import { Button, Card } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
+import { useVettingQueue } from "../api/get-vetting-queue";
 import { commissionText } from "./parts";
 import { ReviewForm } from "./ReviewForm";
-import { QueryState } from "../../../components/QueryState";
-import { useVettingQueue } from "../api/get-vetting-queue";
 
 export function VettingPage() {
   const list = useVettingQueue();

@@ -2,13 +2,12 @@
 // and the coupon codes assigned to them. Tenant admins see everyone's shares.
 import { useState, type FormEvent } from "react";
 import { Link as RouterLink } from "react-router";
-import { useAuth } from "../../../app/auth";
+import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
+import type { Schemas } from "../../../lib/api/client";
+import { useAuth } from "../../../lib/auth/session";
 import { bpsToPercent, formatDate, formatMoney } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
-import { CommissionStateBadge, HoldHistory, HoldStatusBadge, shareLabel } from "./parts";
-import type { Schemas } from "../../../lib/api/client";
-import { QueryState } from "../../../components/QueryState";
 import { useAppealHold } from "../api/appeal-hold";
 import { useBalances } from "../api/get-balances";
 import { useCommissions } from "../api/get-commissions";
@@ -16,6 +15,7 @@ import { useCoupons } from "../api/get-coupons";
 import { useFraudHolds } from "../api/get-fraud-holds";
 import { useTier } from "../api/get-tier";
 import type { CommissionState, Hold } from "../types";
+import { CommissionStateBadge, HoldHistory, HoldStatusBadge, shareLabel } from "./parts";
 
 const STATES = [
   { value: "", label: "All states" },

@@ -1,14 +1,14 @@
 // The fraud queue (admins): sales a fraud rule held, with the reasons, the affiliate's appeal
 // and the history; approve (the commission goes to pending) or reject (back to the vendor).
 import { useState, type FormEvent } from "react";
+import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
-import { HoldHistory, HoldStatusBadge } from "./parts";
-import { QueryState } from "../../../components/QueryState";
 import { useDecideHold } from "../api/decide-hold";
 import { useFraudHolds } from "../api/get-fraud-holds";
 import type { Hold, HoldStatus } from "../types";
+import { HoldHistory, HoldStatusBadge } from "./parts";
 
 const STATUSES = [
   { value: "open", label: "Waiting for a decision" },

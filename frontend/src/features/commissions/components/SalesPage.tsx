@@ -1,15 +1,14 @@
 // A vendor's sales: every reported conversion with its attribution, the commission owed and
 // its state; refunds (full or partial); the API keys that report sales; coupon codes.
 // Tenant admins see every vendor's sales and may refund them.
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ComponentType, type ReactNode } from "react";
 import { Link as RouterLink } from "react-router";
-import { useAuth } from "../../../app/auth";
+import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
+import type { Schemas } from "../../../lib/api/client";
+import { useAuth } from "../../../lib/auth/session";
 import { formatDate, formatMoney, fromMinor, toMinor } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
-import { ApiKeysCard } from "../../apikeys/components/ApiKeysCard";
-import { ConversionStateBadge, UNATTRIBUTED } from "./parts";
-import { QueryState } from "../../../components/QueryState";
 import { useCreateCoupon } from "../api/create-coupon";
 import { useConversions } from "../api/get-conversions";
 import { useCouponProducts } from "../api/get-coupon-products";
@@ -17,28 +16,37 @@ import { useCoupons } from "../api/get-coupons";
 import { useRefundConversion } from "../api/refund-conversion";
 import { useRevokeCoupon } from "../api/revoke-coupon";
 import type { Conversion } from "../types";
+import { ConversionStateBadge, UNATTRIBUTED } from "./parts";
 
-export function SalesPage() {
+/** The card that makes and lists API keys of one scope (the apikeys feature's). */
+export type KeysCard = ComponentType<{
+  title: string;
+  scope: Schemas["ApiKeyCreate"]["scope"];
+  usage: (secret: string) => ReactNode;
+  children: ReactNode;
+}>;
+
+export function SalesPage({ KeysCard }: { KeysCard: KeysCard }) {
   const { me } = useAuth();
   const vendor = me?.role === "vendor";
   return (
     <div className="flex flex-col gap-6">
       <SalesCard admin={!vendor} />
       {vendor && (
-        <ApiKeysCard title="Sales reporting keys" scope="conversions:write" usage={(secret) => <ReportExample secret={secret} />}>
+        <KeysCard title="Sales reporting keys" scope="conversions:write" usage={(secret) => <ReportExample secret={secret} />}>
           <p className="mb-4 text-sm text-slate-600">
             Your server reports each sale to <code>POST /api/v1/conversions</code> with one of these keys, passing the <code>bnx_cid</code> the
             link added to your landing page address (or the coupon code used). Test keys check and split a sale without storing it.
           </p>
-        </ApiKeysCard>
+        </KeysCard>
       )}
       {vendor && (
-        <ApiKeysCard title="Browser snippet keys" scope="conversions:browser" usage={(secret) => <SnippetExample secret={secret} />}>
+        <KeysCard title="Browser snippet keys" scope="conversions:browser" usage={(secret) => <SnippetExample secret={secret} />}>
           <p className="mb-4 text-sm text-slate-600">
             No server integration? Put <code>/sdk/bnx.js</code> on your site with a browser key: it remembers the click on the landing page
             and reports the sale from your thank-you page. A browser key can only report sales, and only from your products' sites.
           </p>
-        </ApiKeysCard>
+        </KeysCard>
       )}
       <CouponsCard />
     </div>

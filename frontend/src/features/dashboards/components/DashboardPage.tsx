@@ -4,11 +4,11 @@
 import { useState, type ReactNode } from "react";
 import { Link as RouterLink } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { useAuth } from "../../../app/auth";
+import { QueryState } from "../../../components/QueryState";
 import { Card, EmptyState, Field } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
+import { useAuth } from "../../../lib/auth/session";
 import { bpsToPercent, formatMoney } from "../../../lib/format";
-import { QueryState } from "../../../components/QueryState";
 import { useAdminDashboard } from "../api/get-admin-dashboard";
 import { useAffiliateDashboard } from "../api/get-affiliate-dashboard";
 import { useVendorDashboard } from "../api/get-vendor-dashboard";

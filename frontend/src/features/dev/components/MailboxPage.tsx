@@ -1,7 +1,7 @@
 // Development mailbox: mail the server would have sent (development mode only).
+import { QueryState } from "../../../components/QueryState";
 import { Card } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
-import { QueryState } from "../../../components/QueryState";
 import { useMailbox } from "../api/get-mailbox";
 
 function Linkified({ text }: { text: string }) {

@@ -1,9 +1,9 @@
 // One sealed block: its signed checkpoint, the witnesses' cosignatures and the transactions it sealed.
 import { Link, useParams } from "react-router";
-import { Button, Card, CopyButton, ErrorState } from "../../../components/ui";
-import { formatDate } from "../../../lib/format";
-import type { Schemas } from "../../../lib/api/client";
 import { QueryState } from "../../../components/QueryState";
+import { Button, Card, CopyButton, ErrorState } from "../../../components/ui";
+import type { Schemas } from "../../../lib/api/client";
+import { formatDate } from "../../../lib/format";
 import { useBlock } from "../api/get-block";
 import { useTransactions } from "../api/get-transactions";
 

@@ -1,10 +1,10 @@
 // "My earnings proof": your ledger accounts and postings; each one's receipt is downloaded and
 // verified right here in the browser (WebCrypto), trusting nothing the server says.
-import { useAuth } from "../../../app/auth";
+import { QueryState } from "../../../components/QueryState";
+import { useAuth } from "../../../lib/auth/session";
+import { useLedgerAccounts } from "../api/get-ledger-accounts";
 import { AccountStatements } from "./Statement";
 import { VerifyReceiptCard } from "./VerifyReceiptCard";
-import { QueryState } from "../../../components/QueryState";
-import { useLedgerAccounts } from "../api/get-ledger-accounts";
 
 export function EarningsProofPage() {
   const { me } = useAuth();

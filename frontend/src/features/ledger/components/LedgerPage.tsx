@@ -3,19 +3,19 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
-import { useAuth } from "../../../app/auth";
-import { Button, Card } from "../../../components/ui";
-import { formatDate } from "../../../lib/format";
-import { AlarmsCard, MirrorsCard } from "./MirrorsCard";
-import { AccountStatements } from "./Statement";
-import { VerifyReceiptCard } from "./VerifyReceiptCard";
 import { QueryState } from "../../../components/QueryState";
+import { Button, Card } from "../../../components/ui";
+import { useAuth } from "../../../lib/auth/session";
+import { formatDate } from "../../../lib/format";
 import { useBlocks } from "../api/get-blocks";
 import { useLedgerAccounts } from "../api/get-ledger-accounts";
 import { useLedgerStream } from "../api/get-ledger-stream";
 import { ledgerKeys } from "../api/keys";
+import { AlarmsCard, MirrorsCard, type KeysCard } from "./MirrorsCard";
+import { AccountStatements } from "./Statement";
+import { VerifyReceiptCard } from "./VerifyReceiptCard";
 
-export function LedgerPage() {
+export function LedgerPage({ KeysCard }: { KeysCard: KeysCard }) {
   const { me } = useAuth();
   const accounts = useLedgerAccounts();
   const queryClient = useQueryClient();
@@ -61,7 +61,7 @@ export function LedgerPage() {
         {(rows) => me && <AccountStatements accounts={rows} slug={me.tenant.slug} />}
       </QueryState>
       {me && <VerifyReceiptCard slug={me.tenant.slug} />}
-      {me && <MirrorsCard slug={me.tenant.slug} />}
+      {me && <MirrorsCard slug={me.tenant.slug} KeysCard={KeysCard} />}
     </div>
   );
 }

@@ -1,8 +1,9 @@
 // Independent copies of the ledger: keys for mirrors, how to start one, and the alarms they raise.
-import { ApiKeysCard } from "../../apikeys/components/ApiKeysCard";
-import { Badge, Card } from "../../../components/ui";
-import { formatDate } from "../../../lib/format";
+import { type ComponentType, type ReactNode } from "react";
 import { QueryState } from "../../../components/QueryState";
+import { Badge, Card } from "../../../components/ui";
+import type { Schemas } from "../../../lib/api/client";
+import { formatDate } from "../../../lib/format";
 import { useAlarms } from "../api/get-alarms";
 import { useVerifierKey } from "../api/get-verifier-key";
 
@@ -26,19 +27,27 @@ export function AlarmsCard() {
   );
 }
 
-export function MirrorsCard({ slug }: { slug: string }) {
+/** The card that makes and lists API keys of one scope (the apikeys feature's). */
+export type KeysCard = ComponentType<{
+  title: string;
+  scope: Schemas["ApiKeyCreate"]["scope"];
+  usage: (secret: string) => ReactNode;
+  children: ReactNode;
+}>;
+
+export function MirrorsCard({ slug, KeysCard }: { slug: string; KeysCard: KeysCard }) {
   const vkey = useVerifierKey(slug);
   const command = (secret: string) =>
     `BITNEXUS_MIRROR_KEY=${secret} bitnexus ledger witness --data-dir ./mirror --name mirror.example.org/m1 ` +
     `--log '${vkey.data ?? "<verifier key>"}' --mirror ${window.location.origin}`;
   return (
-    <ApiKeysCard title="Mirrors" scope="ledger:read" usage={(secret) => (
+    <KeysCard title="Mirrors" scope="ledger:read" usage={(secret) => (
       <pre className="mt-2 overflow-x-auto whitespace-pre-wrap break-all rounded bg-white p-2 text-xs">{command(secret)}</pre>
     )}>
       <p className="mb-3 text-sm text-slate-600">
         A mirror keeps its own copy of this ledger, re-verifies every entry and every signed root, and raises an alarm
         here if the log is ever rewritten, forked or rolled back. Give each mirror its own read-only key.
       </p>
-    </ApiKeysCard>
+    </KeysCard>
   );
 }

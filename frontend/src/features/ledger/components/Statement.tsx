@@ -1,12 +1,12 @@
 // An account's postings with running balances; each links to its transaction and can be verified.
 import { useState } from "react";
 import { Link } from "react-router";
+import { QueryState } from "../../../components/QueryState";
 import { Badge, Button, Card } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate, formatMoney } from "../../../lib/format";
-import { ReceiptActions } from "./ReceiptCheck";
-import { QueryState } from "../../../components/QueryState";
 import { useStatement } from "../api/get-statement";
+import { ReceiptActions } from "./ReceiptCheck";
 
 export function Statement({ account, slug }: { account: Schemas["AccountRead"]; slug: string }) {
   const lines = useStatement(account.code);

@@ -1,12 +1,12 @@
 // One ledger transaction: its postings, its leaf (the exact bytes the log commits to) and its receipt.
 import { Link, useParams } from "react-router";
-import { useAuth } from "../../../app/auth";
-import { Card } from "../../../components/ui";
-import { formatDate, formatMoney } from "../../../lib/format";
-import { ReceiptActions } from "./ReceiptCheck";
-import type { Me, Schemas } from "../../../lib/api/client";
 import { QueryState } from "../../../components/QueryState";
+import { Card } from "../../../components/ui";
+import type { Me, Schemas } from "../../../lib/api/client";
+import { useAuth } from "../../../lib/auth/session";
+import { formatDate, formatMoney } from "../../../lib/format";
 import { useTransaction } from "../api/get-transaction";
+import { ReceiptActions } from "./ReceiptCheck";
 
 function decodeLeaf(b64: string): string {
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));

@@ -3,8 +3,8 @@
 import { useState, type FormEvent } from "react";
 import { Button, Card } from "../../../components/ui";
 import { verifyReceipt } from "../../../lib/receiptVerify";
-import { CheckResult, reasonOf, type Check } from "./ReceiptCheck";
 import { useVerifierKey } from "../api/get-verifier-key";
+import { CheckResult, reasonOf, type Check } from "./ReceiptCheck";
 
 export function VerifyReceiptCard({ slug }: { slug: string }) {
   const published = useVerifierKey(slug);

@@ -1,13 +1,13 @@
 // "Get link" on a product: an affiliate makes a tracked link (alias, deep link, UTMs, sub-IDs).
 import { useState, type FormEvent } from "react";
 import { Button, Card, Field, FormError } from "../../../components/ui";
+import type { Schemas } from "../../../lib/api/client";
 import { formValues } from "../../../lib/forms";
-import type { Product } from "../../catalog/types";
-import { ShortUrl } from "./LinkParts";
 import { useCreateLink } from "../api/create-link";
 import type { Link } from "../types";
+import { ShortUrl } from "./LinkParts";
 
-export function GetLinkCard({ product }: { product: Product }) {
+export function GetLinkCard({ product }: { product: Pick<Schemas["ProductRead"], "id" | "landing_url"> }) {
   const [made, setMade] = useState<Link | null>(null);
   const [more, setMore] = useState(false);
   const create = useCreateLink({ onSuccess: (link) => setMade(link) });

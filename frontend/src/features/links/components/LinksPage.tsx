@@ -1,11 +1,11 @@
 // My links: each with its address, QR codes and status; pause, resume or delete.
 import { Link as RouterLink } from "react-router";
-import { useAuth } from "../../../app/auth";
-import { Button, Card } from "../../../components/ui";
-import { formatDate } from "../../../lib/format";
-import { LinkActions, LinkStatusBadge, ShortUrl } from "./LinkParts";
 import { QueryState } from "../../../components/QueryState";
+import { Button, Card } from "../../../components/ui";
+import { useAuth } from "../../../lib/auth/session";
+import { formatDate } from "../../../lib/format";
 import { useLinks } from "../api/get-links";
+import { LinkActions, LinkStatusBadge, ShortUrl } from "./LinkParts";
 
 export function LinksPage() {
   const { me } = useAuth();

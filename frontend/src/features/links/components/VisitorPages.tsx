@@ -1,16 +1,11 @@
 // Where visitors land when a link cannot take them to its product: the organisation's page for a
 // paused or withdrawn offer, and a plain page for a link that does not exist. Never an error.
-import { useEffect } from "react";
 import { Link, useParams } from "react-router";
-import { applyBrand } from "../../../app/branding";
-import { usePublicTenant } from "../../auth/api/get-public-tenant";
+import { usePublicTenant } from "../../../lib/branding/get-public-tenant";
 
 export function OfferUnavailablePage() {
   const { slug = "" } = useParams();
   const tenant = usePublicTenant(slug);
-  useEffect(() => {
-    if (tenant.data) applyBrand({ color: tenant.data.brand_color, name: tenant.data.display_name });
-  }, [tenant.data]);
   const name = tenant.data?.display_name;
   return (
     <div className="mx-auto max-w-xl py-16 text-center" data-testid="offer-unavailable">

@@ -1,16 +1,16 @@
 // An affiliate's payouts: where the money goes (PayPal, Wise or a bank account), the program's
 // threshold and schedule, and every payout with its state.
 import { useState, type FormEvent } from "react";
+import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
-import { METHODS, PayoutStatusBadge } from "./parts";
-import { QueryState } from "../../../components/QueryState";
 import { usePayoutMethod } from "../api/get-payout-method";
 import { usePayoutSettings } from "../api/get-payout-settings";
 import { usePayouts } from "../api/get-payouts";
 import { useUpdatePayoutMethod } from "../api/update-payout-method";
+import { METHODS, PayoutStatusBadge } from "./parts";
 
 type MethodName = Schemas["PayoutMethodRead"]["method"];
 const OPTIONS = (Object.keys(METHODS) as MethodName[]).map((m) => ({ value: m, label: METHODS[m] }));

@@ -1,13 +1,12 @@
 // Payout batches (admins): who a batch would pay now and who it leaves out; make a batch,
 // export it as a mass-payout CSV, mark each payout paid or failed.
 import { useState, type FormEvent } from "react";
+import { QueryState } from "../../../components/QueryState";
 import { Button, Card, EmptyState, Field, FormError } from "../../../components/ui";
+import type { Schemas } from "../../../lib/api/client";
 import { downloadBlob } from "../../../lib/download";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
-import { METHODS, PayoutStatusBadge } from "./parts";
-import type { Schemas } from "../../../lib/api/client";
-import { QueryState } from "../../../components/QueryState";
 import { useCreateBatch } from "../api/create-batch";
 import { useBatch } from "../api/get-batch";
 import { getBatchCsv } from "../api/get-batch-csv";
@@ -15,6 +14,7 @@ import { useBatchPreview } from "../api/get-batch-preview";
 import { useBatches } from "../api/get-batches";
 import { useSettleItem } from "../api/settle-item";
 import type { PayoutItem } from "../types";
+import { METHODS, PayoutStatusBadge } from "./parts";
 
 const SKIPPED = { below_threshold: "below the threshold", no_payout_method: "no payout method" } as const;
 

@@ -1,7 +1,7 @@
 // Platform admin: every organisation, with suspend / reactivate.
+import { QueryState } from "../../../components/QueryState";
 import { Badge, Button, Card, ErrorState } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
-import { QueryState } from "../../../components/QueryState";
 import { useTenants } from "../api/get-tenants";
 import { useUpdateTenantStatus } from "../api/update-tenant-status";
 

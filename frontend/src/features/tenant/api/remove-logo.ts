@@ -2,7 +2,11 @@
 import { api } from "../../../lib/api/client";
 import { useApiMutation, type MutationConfig } from "../../../lib/api/mutation";
 import { unwrap } from "../../../lib/api/problem";
+import { useSettingsSaved } from "./settings-saved";
 
 export const removeLogo = async () => unwrap(await api.DELETE("/api/v1/tenant/logo"));
 
-export const useRemoveLogo = (config: MutationConfig<typeof removeLogo> = {}) => useApiMutation(removeLogo, config);
+export function useRemoveLogo({ onSuccess, ...config }: MutationConfig<typeof removeLogo> = {}) {
+  const saved = useSettingsSaved();
+  return useApiMutation(removeLogo, { ...config, onSuccess: (settings, ...rest) => { saved(settings); return onSuccess?.(settings, ...rest); } });
+}

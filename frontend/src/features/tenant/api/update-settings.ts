@@ -2,8 +2,12 @@
 import { api, type Schemas } from "../../../lib/api/client";
 import { useApiMutation, type MutationConfig } from "../../../lib/api/mutation";
 import { unwrap } from "../../../lib/api/problem";
+import { useSettingsSaved } from "./settings-saved";
 
 export const updateSettings = async (body: Schemas["TenantSettingsUpdate"]) =>
   unwrap(await api.PATCH("/api/v1/tenant/settings", { body }));
 
-export const useUpdateSettings = (config: MutationConfig<typeof updateSettings> = {}) => useApiMutation(updateSettings, config);
+export function useUpdateSettings({ onSuccess, ...config }: MutationConfig<typeof updateSettings> = {}) {
+  const saved = useSettingsSaved();
+  return useApiMutation(updateSettings, { ...config, onSuccess: (settings, ...rest) => { saved(settings); return onSuccess?.(settings, ...rest); } });
+}

@@ -2,6 +2,7 @@
 import { api, type Schemas } from "../../../lib/api/client";
 import { useApiMutation, type MutationConfig } from "../../../lib/api/mutation";
 import { unwrap } from "../../../lib/api/problem";
+import { useSettingsSaved } from "./settings-saved";
 
 export async function uploadLogo(file: File) {
   const form = new FormData();
@@ -15,4 +16,7 @@ export async function uploadLogo(file: File) {
   );
 }
 
-export const useUploadLogo = (config: MutationConfig<typeof uploadLogo> = {}) => useApiMutation(uploadLogo, config);
+export function useUploadLogo({ onSuccess, ...config }: MutationConfig<typeof uploadLogo> = {}) {
+  const saved = useSettingsSaved();
+  return useApiMutation(uploadLogo, { ...config, onSuccess: (settings, ...rest) => { saved(settings); return onSuccess?.(settings, ...rest); } });
+}

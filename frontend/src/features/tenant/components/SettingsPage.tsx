@@ -1,14 +1,11 @@
 // Tenant settings: branding (applied to the whole UI on save), currency and commission defaults.
-import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { meQueryKey } from "../../../app/auth";
+import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { bpsToPercent, fromMinor, toMinor } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
-import { QueryState } from "../../../components/QueryState";
 import { useSettings } from "../api/get-settings";
-import { tenantKeys } from "../api/keys";
 import { useRemoveLogo } from "../api/remove-logo";
 import { useUpdateSettings } from "../api/update-settings";
 import { useUploadLogo } from "../api/upload-logo";
@@ -19,16 +16,11 @@ export function SettingsPage() {
 }
 
 function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
-  const queryClient = useQueryClient();
   const [color, setColor] = useState(settings.brand_color);
   const [bps, setBps] = useState(String(settings.default_commission_bps));
-  const saved = (data: Schemas["TenantSettings"]) => {
-    queryClient.setQueryData(tenantKeys.settings, data);
-    void queryClient.invalidateQueries({ queryKey: meQueryKey });
-  };
-  const save = useUpdateSettings({ onSuccess: saved });
-  const logo = useUploadLogo({ onSuccess: saved });
-  const dropLogo = useRemoveLogo({ onSuccess: saved });
+  const save = useUpdateSettings();
+  const logo = useUploadLogo();
+  const dropLogo = useRemoveLogo();
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -80,7 +72,7 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
           )}
         </div>
       </Card>
-      <CommissionSettingsCard settings={settings} onSaved={saved} />
+      <CommissionSettingsCard settings={settings} />
     </div>
   );
 }
@@ -96,8 +88,8 @@ const ATTRIBUTION = [
   { value: "first_click", label: "First click (the first affiliate within the window)" },
 ];
 
-function CommissionSettingsCard({ settings, onSaved }: { settings: Schemas["TenantSettings"]; onSaved: (data: Schemas["TenantSettings"]) => void }) {
-  const save = useUpdateSettings({ onSuccess: onSaved });
+function CommissionSettingsCard({ settings }: { settings: Schemas["TenantSettings"] }) {
+  const save = useUpdateSettings();
   const [fee, setFee] = useState(String(settings.platform_fee_bps));
   const [levels, setLevels] = useState([0, 1, 2].map((i) => String(settings.override_bps[i] ?? "")));
   const submit = (e: FormEvent<HTMLFormElement>) => {

@@ -1,11 +1,11 @@
 // Tenant admins: users (role, suspend/reactivate) and invitations (invite, revoke).
 import { useState, type FormEvent } from "react";
-import { useAuth } from "../../../app/auth";
+import { QueryState } from "../../../components/QueryState";
 import { Badge, Button, Card, CopyButton, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
+import { useAuth } from "../../../lib/auth/session";
 import { formatDate } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
-import { QueryState } from "../../../components/QueryState";
 import { useCreateInvitation } from "../api/create-invitation";
 import { useInvitations } from "../api/get-invitations";
 import { useUsers } from "../api/get-users";

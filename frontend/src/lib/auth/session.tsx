@@ -2,11 +2,9 @@
 // in memory (lib/api/client.ts). `me` is a query so settings changes can refresh branding.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { Navigate, useLocation } from "react-router";
-import { api, endSession, onSessionChange, refreshSession, signInWith, type Me, type TokenResponse } from "../lib/api/client";
-import { unwrap } from "../lib/api/problem";
-import { Loading } from "../components/ui";
-import { applyBrand } from "./branding";
+import { endSession, onSessionChange, refreshSession, signInWith, type Me, type TokenResponse } from "../api/client";
+import { applyBrand } from "../branding/apply-brand";
+import { getMeQueryOptions, sessionKeys } from "./get-me";
 
 type Status = "loading" | "anonymous" | "authenticated";
 
@@ -18,7 +16,6 @@ interface AuthValue {
 }
 
 const AuthContext = createContext<AuthValue | null>(null);
-export const meQueryKey = ["me"] as const;
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
@@ -30,7 +27,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     const off = onSessionChange((session) => {
       if (session) {
         signedIn.current = true;
-        queryClient.setQueryData(meQueryKey, session.user);
+        queryClient.setQueryData(sessionKeys.me, session.user);
         setStatus("authenticated");
       } else {
         // Forget the previous user's data on sign-out; a visitor who never signed in has
@@ -46,11 +43,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     };
   }, [queryClient]);
 
-  const meQuery = useQuery({
-    queryKey: meQueryKey,
-    queryFn: async () => unwrap(await api.GET("/api/v1/me")),
-    enabled: status === "authenticated",
-  });
+  const meQuery = useQuery({ ...getMeQueryOptions(), enabled: status === "authenticated" });
   const me = status === "authenticated" ? (meQuery.data ?? null) : null;
 
   useEffect(() => {
@@ -77,18 +70,4 @@ export function useAuth(): AuthValue {
 
 export function homeFor(me: Me): string {
   return me.role === "platform_admin" ? "/platform/tenants" : "/app";
-}
-
-/** Render children only for a logged-in user with one of `roles` (any role when omitted). */
-export function RequireAuth({ roles, children }: { roles?: Me["role"][]; children: ReactNode }) {
-  const { status, me } = useAuth();
-  const location = useLocation();
-  if (status === "loading" || (status === "authenticated" && !me)) return <Loading />;
-  if (status === "anonymous" || !me) {
-    return <Navigate to={`/login?next=${encodeURIComponent(location.pathname)}`} replace />;
-  }
-  if (roles && !roles.includes(me.role)) {
-    return <p className="p-6 text-sm text-slate-600">Your role ({me.role.replace("_", " ")}) cannot open this page.</p>;
-  }
-  return <>{children}</>;
 }
