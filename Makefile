@@ -65,7 +65,7 @@ fmt: $(VENV)/.dev-installed  ## Format the Python code
 typecheck: $(VENV)/.dev-installed $(FRONTEND)/node_modules/.installed  ## mypy (strict) and tsc
 	$(BIN)/mypy
 	$(BIN)/mypy --strict verifier/bitnexus_verify.py
-	cd $(FRONTEND) && npm run typecheck --silent
+	cd $(FRONTEND) && npm run typecheck --silent && npm run lint --silent
 
 bench: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/wrk  ## Run the benchmarks, write bench/RESULTS.md
 	$(BIN)/python -m bench
