@@ -1,5 +1,6 @@
-// Mutations of API operations: the error as a Problem with per-field messages, and the queries
-// an operation changes refreshed on success, before the caller's own onSuccess.
+// Mutations of API operations: the error as a Problem with per-field messages; on success the
+// operation's own cache work (`updates` writes the answer, `invalidates` refreshes queries)
+// runs before the caller's onSuccess.
 import { useMutation, useQueryClient, type QueryKey, type UseMutationOptions } from "@tanstack/react-query";
 import { problemOf, type Problem } from "./problem";
 
@@ -11,14 +12,18 @@ export type MutationConfig<F extends Operation> = Omit<UseMutationOptions<Awaite
 
 export function useApiMutation<TVars, TData>(
   mutationFn: (vars: TVars) => Promise<TData>,
-  { invalidates = [], onSuccess, ...options }: Omit<UseMutationOptions<TData, Error, TVars>, "mutationFn"> & { invalidates?: QueryKey[] } = {},
+  { updates, invalidates = [], onSuccess, ...options }: Omit<UseMutationOptions<TData, Error, TVars>, "mutationFn"> & {
+    updates?: (data: TData) => void;
+    invalidates?: QueryKey[];
+  } = {},
 ) {
   const queryClient = useQueryClient();
   const mutation = useMutation<TData, Error, TVars>({
     mutationFn,
-    onSuccess: (...args) => {
+    onSuccess: (data, ...rest) => {
+      updates?.(data);
       for (const queryKey of invalidates) void queryClient.invalidateQueries({ queryKey });
-      return onSuccess?.(...args);
+      return onSuccess?.(data, ...rest);
     },
     ...options,
   });

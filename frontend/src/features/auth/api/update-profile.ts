@@ -7,13 +7,7 @@ import { sessionKeys } from "../../../lib/auth/get-me";
 
 export const updateProfile = async (body: Schemas["ProfileUpdate"]) => unwrap(await api.PATCH("/api/v1/me", { body }));
 
-export function useUpdateProfile({ onSuccess, ...config }: MutationConfig<typeof updateProfile> = {}) {
+export function useUpdateProfile(config: MutationConfig<typeof updateProfile> = {}) {
   const queryClient = useQueryClient();
-  return useApiMutation(updateProfile, {
-    ...config,
-    onSuccess: (me, ...rest) => {
-      queryClient.setQueryData(sessionKeys.me, me);
-      return onSuccess?.(me, ...rest);
-    },
-  });
+  return useApiMutation(updateProfile, { ...config, updates: (me) => queryClient.setQueryData(sessionKeys.me, me) });
 }

@@ -7,7 +7,7 @@ import { useProductSaved } from "./product-saved";
 export const archiveProduct = async (id: string) =>
   unwrap(await api.DELETE("/api/v1/products/{product_id}", { params: { path: { product_id: id } } }));
 
-export function useArchiveProduct({ onSuccess, ...config }: MutationConfig<typeof archiveProduct> = {}) {
+export function useArchiveProduct(config: MutationConfig<typeof archiveProduct> = {}) {
   const saved = useProductSaved();
-  return useApiMutation(archiveProduct, { ...config, onSuccess: (product, ...rest) => { saved(product); return onSuccess?.(product, ...rest); } });
+  return useApiMutation(archiveProduct, { ...config, updates: saved });
 }

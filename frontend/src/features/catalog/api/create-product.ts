@@ -7,7 +7,7 @@ import { useProductSaved } from "./product-saved";
 
 export const createProduct = async (body: ProductFields) => unwrap(await api.POST("/api/v1/products", { body }));
 
-export function useCreateProduct({ onSuccess, ...config }: MutationConfig<typeof createProduct> = {}) {
+export function useCreateProduct(config: MutationConfig<typeof createProduct> = {}) {
   const saved = useProductSaved();
-  return useApiMutation(createProduct, { ...config, onSuccess: (product, ...rest) => { saved(product); return onSuccess?.(product, ...rest); } });
+  return useApiMutation(createProduct, { ...config, updates: saved });
 }

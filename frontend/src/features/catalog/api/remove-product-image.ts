@@ -7,7 +7,7 @@ import { useProductSaved } from "./product-saved";
 export const removeProductImage = async ({ id, imageId }: { id: string; imageId: string }) =>
   unwrap(await api.DELETE("/api/v1/products/{product_id}/images/{image_id}", { params: { path: { product_id: id, image_id: imageId } } }));
 
-export function useRemoveProductImage({ onSuccess, ...config }: MutationConfig<typeof removeProductImage> = {}) {
+export function useRemoveProductImage(config: MutationConfig<typeof removeProductImage> = {}) {
   const saved = useProductSaved();
-  return useApiMutation(removeProductImage, { ...config, onSuccess: (product, ...rest) => { saved(product); return onSuccess?.(product, ...rest); } });
+  return useApiMutation(removeProductImage, { ...config, updates: saved });
 }

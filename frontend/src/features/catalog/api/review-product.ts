@@ -7,7 +7,7 @@ import { useProductSaved } from "./product-saved";
 export const reviewProduct = async ({ id, body }: { id: string; body: Schemas["Review"] }) =>
   unwrap(await api.POST("/api/v1/products/{product_id}/review", { params: { path: { product_id: id } }, body }));
 
-export function useReviewProduct({ onSuccess, ...config }: MutationConfig<typeof reviewProduct> = {}) {
+export function useReviewProduct(config: MutationConfig<typeof reviewProduct> = {}) {
   const saved = useProductSaved();
-  return useApiMutation(reviewProduct, { ...config, onSuccess: (product, ...rest) => { saved(product); return onSuccess?.(product, ...rest); } });
+  return useApiMutation(reviewProduct, { ...config, updates: saved });
 }

@@ -8,7 +8,7 @@ import { useProductSaved } from "./product-saved";
 export const updateProduct = async ({ id, body }: { id: string; body: ProductFields }) =>
   unwrap(await api.PUT("/api/v1/products/{product_id}", { params: { path: { product_id: id } }, body }));
 
-export function useUpdateProduct({ onSuccess, ...config }: MutationConfig<typeof updateProduct> = {}) {
+export function useUpdateProduct(config: MutationConfig<typeof updateProduct> = {}) {
   const saved = useProductSaved();
-  return useApiMutation(updateProduct, { ...config, onSuccess: (product, ...rest) => { saved(product); return onSuccess?.(product, ...rest); } });
+  return useApiMutation(updateProduct, { ...config, updates: saved });
 }

@@ -17,7 +17,7 @@ export async function uploadProductImage({ id, file }: { id: string; file: File 
   );
 }
 
-export function useUploadProductImage({ onSuccess, ...config }: MutationConfig<typeof uploadProductImage> = {}) {
+export function useUploadProductImage(config: MutationConfig<typeof uploadProductImage> = {}) {
   const saved = useProductSaved();
-  return useApiMutation(uploadProductImage, { ...config, onSuccess: (product, ...rest) => { saved(product); return onSuccess?.(product, ...rest); } });
+  return useApiMutation(uploadProductImage, { ...config, updates: saved });
 }

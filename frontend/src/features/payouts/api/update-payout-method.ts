@@ -8,13 +8,7 @@ import { payoutKeys } from "./keys";
 export const updatePayoutMethod = async (body: Schemas["PayoutMethodUpdate"]) =>
   unwrap(await api.PUT("/api/v1/payouts/method", { body }));
 
-export function useUpdatePayoutMethod({ onSuccess, ...config }: MutationConfig<typeof updatePayoutMethod> = {}) {
+export function useUpdatePayoutMethod(config: MutationConfig<typeof updatePayoutMethod> = {}) {
   const queryClient = useQueryClient();
-  return useApiMutation(updatePayoutMethod, {
-    ...config,
-    onSuccess: (method, ...rest) => {
-      queryClient.setQueryData(payoutKeys.method, method);
-      return onSuccess?.(method, ...rest);
-    },
-  });
+  return useApiMutation(updatePayoutMethod, { ...config, updates: (method) => queryClient.setQueryData(payoutKeys.method, method) });
 }

@@ -6,7 +6,7 @@ import { useSettingsSaved } from "./settings-saved";
 
 export const removeLogo = async () => unwrap(await api.DELETE("/api/v1/tenant/logo"));
 
-export function useRemoveLogo({ onSuccess, ...config }: MutationConfig<typeof removeLogo> = {}) {
+export function useRemoveLogo(config: MutationConfig<typeof removeLogo> = {}) {
   const saved = useSettingsSaved();
-  return useApiMutation(removeLogo, { ...config, onSuccess: (settings, ...rest) => { saved(settings); return onSuccess?.(settings, ...rest); } });
+  return useApiMutation(removeLogo, { ...config, updates: saved });
 }

@@ -7,7 +7,7 @@ import { useSettingsSaved } from "./settings-saved";
 export const updateSettings = async (body: Schemas["TenantSettingsUpdate"]) =>
   unwrap(await api.PATCH("/api/v1/tenant/settings", { body }));
 
-export function useUpdateSettings({ onSuccess, ...config }: MutationConfig<typeof updateSettings> = {}) {
+export function useUpdateSettings(config: MutationConfig<typeof updateSettings> = {}) {
   const saved = useSettingsSaved();
-  return useApiMutation(updateSettings, { ...config, onSuccess: (settings, ...rest) => { saved(settings); return onSuccess?.(settings, ...rest); } });
+  return useApiMutation(updateSettings, { ...config, updates: saved });
 }

@@ -16,7 +16,7 @@ export async function uploadLogo(file: File) {
   );
 }
 
-export function useUploadLogo({ onSuccess, ...config }: MutationConfig<typeof uploadLogo> = {}) {
+export function useUploadLogo(config: MutationConfig<typeof uploadLogo> = {}) {
   const saved = useSettingsSaved();
-  return useApiMutation(uploadLogo, { ...config, onSuccess: (settings, ...rest) => { saved(settings); return onSuccess?.(settings, ...rest); } });
+  return useApiMutation(uploadLogo, { ...config, updates: saved });
 }
