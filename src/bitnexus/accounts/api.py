@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Query, Request, Response, status
 
-from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
 from bitnexus.accounts.errors import (
     CannotChangeSelf,
     EmailTaken,
@@ -41,6 +40,7 @@ from bitnexus.accounts.schemas import (
     UserUpdate,
 )
 from bitnexus.accounts.service import registration, sessions, users
+from bitnexus.auth import CurrentPrincipal, TenantAdmin
 from bitnexus.core.config import Settings
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, RateLimited, errors_for

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, UploadFile
 
-from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
+from bitnexus.auth import CurrentPrincipal, TenantAdmin
 from bitnexus.catalog import service
 from bitnexus.catalog.errors import (
     ImageNotFound,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, UploadFile
 
-from bitnexus.accounts.deps import TenantAdmin
+from bitnexus.auth import TenantAdmin
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, InvalidInput, PayloadTooLarge, errors_for
 from bitnexus.tenants import service
