@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bitnexus.accounts.models import Role, User
@@ -86,6 +87,11 @@ def _sales_of(days: dict[Any, Sales]) -> Sales:
         sum(s.amount for s in days.values()),
         sum(s.refunded for s in days.values()),
     )
+
+
+def product_epc(product_id: Any) -> ColumnElement[int]:
+    """A product's earnings per click as SQL (`repository.epc_milli`), for the marketplace."""
+    return repository.epc_milli(product_id)
 
 
 def traffic(clicks: Clicks, conversions: int, earned: int) -> Traffic:

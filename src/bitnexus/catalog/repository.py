@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +11,10 @@ from sqlalchemy import ColumnElement, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import User
-from bitnexus.analytics.repository import epc_milli
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
+
+EarningsPerClick = Callable[[Any], ColumnElement[int]]
+"""A product's earnings per click as SQL, given its id column (analytics owns that figure)."""
 
 
 @dataclass(frozen=True)
@@ -101,13 +103,14 @@ async def marketplace(
     filters: MarketFilter,
     sort: str,
     default_bps: int,
+    epc_of: EarningsPerClick,
     after: tuple[Any, ...] | None,
     limit: int,
 ) -> list[tuple[Product, int, int]]:
     """Approved products with their per-sale commission and earnings per click (thousandths
     of a minor unit, -1 before a first click): newest, best-paying or best-earning first."""
     earns = per_sale(default_bps)
-    epc = epc_milli(Product.id)
+    epc = epc_of(Product.id)
     stmt = select(Product, earns.label("per_sale"), epc.label("epc")).where(
         Product.status == ProductStatus.approved
     )

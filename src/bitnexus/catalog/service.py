@@ -30,7 +30,7 @@ from bitnexus.catalog.models import (
     ProductReview,
     ProductStatus,
 )
-from bitnexus.catalog.repository import MarketFilter
+from bitnexus.catalog.repository import EarningsPerClick, MarketFilter
 from bitnexus.catalog.schemas import (
     CategoryCount,
     CommissionRead,
@@ -160,9 +160,11 @@ async def marketplace(
     *,
     filters: MarketFilter,
     sort: str,
+    epc_of: EarningsPerClick,
     cursor: str | None,
     limit: int,
 ) -> ProductPage:
+    """Approved products, filtered and sorted, each with its earnings per click (`epc_of`)."""
     after = decode_keys(
         cursor, expect=(dt.datetime, uuid.UUID) if sort == "newest" else (int, uuid.UUID)
     )
@@ -171,6 +173,7 @@ async def marketplace(
         filters=filters,
         sort=sort,
         default_bps=principal.tenant.default_commission_bps,
+        epc_of=epc_of,
         after=after,
         limit=limit + 1,
     )

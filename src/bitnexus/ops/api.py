@@ -7,11 +7,11 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from bitnexus.core.deps import SessionDep, SettingsDep, get_database
 from bitnexus.core.errors import NotFound, errors_for
-from bitnexus.ops.models import DevMail
+from bitnexus.core.mail import newest_dev_mail
 
 health_router = APIRouter(tags=["ops"])
 dev_router = APIRouter(prefix="/dev", tags=["dev"])
@@ -59,7 +59,7 @@ async def dev_mailbox(session: SessionDep, settings: SettingsDep) -> list[MailMe
     """Mail the app would have sent (development mode only)."""
     if not settings.is_development:
         raise NotFound()
-    rows = (await session.execute(select(DevMail).order_by(DevMail.id.desc()).limit(50))).scalars()
     return [
-        MailMessage(to=m.recipient, subject=m.subject, body=m.body, sent_at=m.sent_at) for m in rows
+        MailMessage(to=m.recipient, subject=m.subject, body=m.body, sent_at=m.sent_at)
+        for m in await newest_dev_mail(session)
     ]
