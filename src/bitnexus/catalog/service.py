@@ -150,6 +150,11 @@ async def archive(
     return (await _read(session, principal, [product]))[0]
 
 
+async def find_product(session: AsyncSession, product_id: uuid.UUID) -> Product | None:
+    """The product with this id in the current tenant, whatever its status, or None."""
+    return await repository.get(session, product_id)
+
+
 async def get(session: AsyncSession, principal: Principal, product_id: uuid.UUID) -> ProductRead:
     return (await _read(session, principal, [await _visible(session, principal, product_id)]))[0]
 

@@ -91,6 +91,16 @@ async def enter_by_slug(
     return tenant
 
 
+async def find_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
+    """The tenant a slug names, whatever its status, with the transaction scoped to it; None
+    (and no scope) for an unknown slug."""
+    found = await repository.lookup_slug(session, slug)
+    if found is None:
+        return None
+    await set_tenant(session, found.id)
+    return await repository.get(session, found.id)
+
+
 async def current(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
     tenant = await repository.get(session, tenant_id)
     if tenant is None:

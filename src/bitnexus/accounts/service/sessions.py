@@ -26,7 +26,6 @@ from bitnexus.core.security import (
     verify_password,
 )
 from bitnexus.core.tokens import matches, new_token, parse_token
-from bitnexus.tenants import repository as tenant_repository
 from bitnexus.tenants import service as tenants
 from bitnexus.tenants.errors import TenantSuspended
 from bitnexus.tenants.models import Tenant, TenantStatus
@@ -143,13 +142,10 @@ async def login(
     if locked_until is not None:
         raise RateLimited(int((locked_until - now).total_seconds()) + 1)
 
-    found = await tenant_repository.lookup_slug(session, request.organisation)
+    tenant = await tenants.find_by_slug(session, request.organisation)
     user: User | None = None
-    tenant: Tenant | None = None
-    if found is not None:
-        await set_tenant(session, found.id)
+    if tenant is not None:
         user = await repository.get_user_by_email(session, request.email)
-        tenant = await tenant_repository.get(session, found.id)
     if not verify_password(user.password_hash if user else None, request.password):
         await repository.throttle_record_failure(
             session,
