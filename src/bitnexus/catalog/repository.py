@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import User
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
+from bitnexus.commissions import split
 
 EarningsPerClick = Callable[[Any], ColumnElement[int]]
 """A product's earnings per click as SQL, given its id column (analytics owns that figure)."""
@@ -29,12 +30,14 @@ class MarketFilter:
 
 
 def per_sale(default_bps: int) -> ColumnElement[int]:
-    """What one sale at the list price earns the affiliate: fixed, or the percentage, rounded
-    down; a product without a rule earns the tenant's default percentage."""
-    return func.coalesce(
-        Product.commission_fixed_minor,
-        Product.price_minor * func.coalesce(Product.commission_bps, literal(default_bps)) / 10_000,
-    )
+    """`split.pool` of one sale at the list price without a tier bonus (rule `split-v1`): the
+    fixed amount or floor(price × bps / 10000), never more than the price; a product without a
+    rule uses the tenant's default percentage. Pinned to `split.pool` by
+    tests/catalog/test_per_sale.py."""
+    bps = func.coalesce(Product.commission_bps, literal(default_bps))
+    # with no bonus, floor(price × bps × BPS / BPS²) is floor(price × bps / BPS): integer division
+    owed = func.coalesce(Product.commission_fixed_minor, Product.price_minor * bps // split.BPS)
+    return func.least(owed, Product.price_minor)
 
 
 async def get(

@@ -42,6 +42,7 @@ from bitnexus.catalog.schemas import (
     Review,
     ReviewRead,
 )
+from bitnexus.commissions import split
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
 from bitnexus.core.images import checked_image
@@ -350,7 +351,9 @@ def commission_of(product: Product, tenant: Tenant) -> CommissionRead:
             kind="fixed",
             bps=None,
             fixed_minor=product.commission_fixed_minor,
-            per_sale_minor=product.commission_fixed_minor,
+            per_sale_minor=split.pool(
+                product.price_minor, split.Rule(fixed=product.commission_fixed_minor)
+            ),
             is_default=False,
         )
     bps = product.commission_bps
@@ -359,7 +362,7 @@ def commission_of(product: Product, tenant: Tenant) -> CommissionRead:
         kind="percent",
         bps=effective,
         fixed_minor=None,
-        per_sale_minor=product.price_minor * effective // 10_000,
+        per_sale_minor=split.pool(product.price_minor, split.Rule(bps=effective)),
         is_default=bps is None,
     )
 
