@@ -53,7 +53,6 @@ from bitnexus.tenants.models import Tenant
 MAX_IMAGES = 8
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_PIXELS = 4096
-SORTS = ("newest", "commission", "epc")
 
 
 def _vendor_only(principal: Principal) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from bitnexus.core.deps import SessionDep, SettingsDep, get_database
 from bitnexus.core.errors import NotFound, errors_for
 from bitnexus.core.mail import newest_dev_mail
+from bitnexus.core.provision import VERSION_QUERY, migration_state
 
 health_router = APIRouter(tags=["ops"])
 dev_router = APIRouter(prefix="/dev", tags=["dev"])
@@ -41,10 +42,9 @@ async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
         async with get_database(request).engine.connect() as conn:
-            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+            version = (await conn.execute(text(VERSION_QUERY))).scalar()
             checks["database"] = "ok"
-            head: str = request.app.state.migration_head
-            checks["migrations"] = "ok" if version == head else f"at {version}, head is {head}"
+            checks["migrations"] = migration_state(version)
     except Exception as exc:  # report any failure as unready instead of crashing the probe
         checks["database"] = f"unreachable: {type(exc).__name__}"
     ok = all(v == "ok" for v in checks.values()) and len(checks) == 2
