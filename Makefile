@@ -54,9 +54,10 @@ test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium  ## S
 	$(BIN)/pytest
 
 # ---- everything else ----
-lint: $(VENV)/.dev-installed  ## ruff (lint + format check)
+lint: $(VENV)/.dev-installed  ## ruff (lint + format check) and the import contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 fmt: $(VENV)/.dev-installed  ## Format the Python code
 	$(BIN)/ruff format .

@@ -23,6 +23,7 @@ import asyncpg
 
 from bench import ledger_verify, loading
 from bench.data import bench_dir
+from bench.ledger_writer import LedgerWriter
 from bitnexus.core import provision
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
@@ -31,7 +32,6 @@ from bitnexus.ledger import merkle, service, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from bitnexus.ledger.service import TransactionSpec
-from bitnexus.ledger.writer import LedgerWriter
 from bitnexus.tenants import service as tenants
 
 APPENDS = int(os.environ.get("BENCH_APPENDS", "2000"))

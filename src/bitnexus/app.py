@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -30,7 +27,7 @@ from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.errors import MethodNotAllowed, NotFound
 from bitnexus.core.http import RequestContextMiddleware, install_error_handlers
 from bitnexus.core.logging import configure_logging
-from bitnexus.core.provision import alembic_config, database_urls
+from bitnexus.core.provision import database_urls, migration_head
 from bitnexus.ledger import api as ledger_api
 from bitnexus.ledger import jobs as ledger_jobs
 from bitnexus.ops import api as ops_api
@@ -93,9 +90,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         app.state.clicks = ClickRecorder(app.state.db, settings.data_dir / "clicks-spool")
         app.state.clicks.start()
         app.state.sales = SaleDesk(app.state.db)
-        app.state.migration_head = ScriptDirectory.from_config(
-            alembic_config(urls)
-        ).get_current_head()
+        migration_head()  # read the migrations directory before the first readiness probe
         sealer = (
             asyncio.create_task(ledger_jobs.run_sealer(app.state.db, settings))
             if settings.ledger_seal_seconds > 0
@@ -120,15 +115,6 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             if settings.payout_schedule_seconds > 0
             else None
         )
-        # What starting made (modules, routes, schemas: most of the process's objects) lives as
-        # long as the process: keep it out of the cyclic collector, whose full passes walked it
-        # all and held every request for over 100 ms (the redirect's p99 went 145 -> 20 ms).
-        gc.freeze()
-        # Work handed to a thread (to_thread, sync dependencies, the click spool's syncs) must
-        # take the GIL back from the busy event loop to hand its result over: at CPython's
-        # default of 5 ms per switch that wait set the pace of the click spool when each
-        # answer waited for its sync in a thread (+25% redirects a second at 0.5 ms).
-        sys.setswitchinterval(0.0005)
         try:
             yield
         finally:

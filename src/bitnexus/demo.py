@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.accounts import repository as accounts_repository
 from bitnexus.accounts.models import Role, User
 from bitnexus.accounts.service.registration import create_user
+from bitnexus.analytics import service as analytics
 from bitnexus.catalog import repository as catalog_repository
 from bitnexus.catalog.models import Product, ProductImage, ProductReview
 from bitnexus.catalog.repository import MarketFilter
@@ -213,6 +214,7 @@ async def seed_links(db: Database) -> None:
             filters=MarketFilter(),
             sort="commission",
             default_bps=(await tenants.current(session, found.id)).default_commission_bps,
+            epc_of=analytics.product_epc,
             after=None,
             limit=2,
         )

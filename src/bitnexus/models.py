@@ -20,6 +20,7 @@ from bitnexus.commissions.models import (
     TierChange,
 )
 from bitnexus.core.db import Base
+from bitnexus.core.mail import DevMail
 from bitnexus.ledger.models import (
     LedgerAccount,
     LedgerAlarm,
@@ -31,7 +32,6 @@ from bitnexus.ledger.models import (
     LedgerTreeNode,
     LedgerTreeState,
 )
-from bitnexus.ops.models import DevMail
 from bitnexus.payouts.models import PayoutBatch, PayoutItem, PayoutMethod
 from bitnexus.platform.models import PlatformAuditEntry
 from bitnexus.tenants.models import Tenant, TenantLogo

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bench.ledger_writer import LedgerWriter
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.errors import BitnexusError
@@ -23,7 +24,6 @@ from bitnexus.ledger.errors import (
 )
 from bitnexus.ledger.service import Posted, TransactionSpec
 from bitnexus.ledger.service import PostingSpec as P
-from bitnexus.ledger.writer import LedgerWriter
 from tests.ledger.support import SALE, balance, integrate, ledger_tenant, seqs
 
 

@@ -105,7 +105,7 @@ def test_cosignature_v1_round_trip_and_binding() -> None:
         note.cosign(cp.body(), note.Signer.generate("log.example"), 1)  # an 0x01 key cannot cosign
     # the line survives a note round trip
     log_key = note.Signer.generate("example.com/behind-the-sofa")
-    signed = note.parse(note.sign(cp.body(), log_key)).with_signature(cosig)
+    signed = note.sign(cp.body(), log_key) + cosig.line()
     reparsed = note.parse(signed)
     assert reparsed.signatures[1] == cosig
     assert str(sig).startswith("witness.example.com/w1+")

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Query, Request, Response, status
 
-from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
 from bitnexus.accounts.errors import (
     CannotChangeSelf,
     EmailTaken,
@@ -41,6 +40,8 @@ from bitnexus.accounts.schemas import (
     UserUpdate,
 )
 from bitnexus.accounts.service import registration, sessions, users
+from bitnexus.auth import CurrentPrincipal, TenantAdmin
+from bitnexus.commissions.service import fraud
 from bitnexus.core.config import Settings
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, RateLimited, errors_for
@@ -101,9 +102,9 @@ async def login(
 ) -> TokenResponse:
     """Log in with organisation, email and password."""
     client_ip = request.client.host if request.client else "unknown"
-    return _with_cookie(
-        response, settings, await sessions.login(session, settings, body, client_ip)
-    )
+    issued = await sessions.login(session, settings, body, client_ip)
+    await fraud.remember_address(session, issued.user, client_ip)
+    return _with_cookie(response, settings, issued)
 
 
 @auth_router.post("/refresh", responses=errors_for(SessionExpired, UserSuspended, TenantSuspended))
@@ -116,9 +117,9 @@ async def refresh(
 ) -> TokenResponse:
     """Exchange the refresh cookie for a new access token (the cookie rotates)."""
     client_ip = request.client.host if request.client else ""
-    return _with_cookie(
-        response, settings, await sessions.refresh(session, settings, token, client_ip)
-    )
+    issued = await sessions.refresh(session, settings, token)
+    await fraud.remember_address(session, issued.user, client_ip)
+    return _with_cookie(response, settings, issued)
 
 
 @auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from bitnexus.accounts.deps import CurrentPrincipal
 from bitnexus.analytics import service
 from bitnexus.analytics.schemas import AdminDashboard, AffiliateDashboard, VendorDashboard
+from bitnexus.auth import CurrentPrincipal
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bitnexus.accounts.models import Role, User
@@ -34,7 +35,7 @@ from bitnexus.commissions.service import earnings as earnings_service
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
 from bitnexus.core.money import is_currency
-from bitnexus.ledger import repository as ledger_repository
+from bitnexus.ledger import service as ledger
 from bitnexus.tenants.models import Tenant
 
 T = TypeVar("T")
@@ -86,6 +87,11 @@ def _sales_of(days: dict[Any, Sales]) -> Sales:
         sum(s.amount for s in days.values()),
         sum(s.refunded for s in days.values()),
     )
+
+
+def product_epc(product_id: Any) -> ColumnElement[int]:
+    """A product's earnings per click as SQL (`repository.epc_milli`), for the marketplace."""
+    return repository.epc_milli(product_id)
 
 
 def traffic(clicks: Clicks, conversions: int, earned: int) -> Traffic:
@@ -281,12 +287,7 @@ async def vendor(
     products = {k for k in sales["product"] if k} | set(clicks)
     titles = await repository.labels(session, "products", products)
     receivable = accounts.receivable(user.id, cur).code
-    found = await ledger_repository.accounts_by_code(session, [receivable])
-    balance = (
-        (await ledger_repository.balances(session, [found[receivable].id]))[found[receivable].id]
-        if receivable in found
-        else 0
-    )
+    balance = await ledger.balance_if_open(session, receivable)
     total = _sales_of(sales["day"])
     days = []
     day = span.start
@@ -364,12 +365,7 @@ async def admin(
     )[:LEADERS]
     names = await repository.labels(session, "users", {k for k, _ in ranked})
     fee_code = accounts.fees(cur).code
-    found = await ledger_repository.accounts_by_code(session, [fee_code])
-    fees_balance = (
-        (await ledger_repository.balances(session, [found[fee_code].id]))[found[fee_code].id]
-        if fee_code in found
-        else 0
-    )
+    fees_balance = await ledger.balance_if_open(session, fee_code)
     vetting, fraud, paying = await repository.queues(session)
     return AdminDashboard(
         range=span,

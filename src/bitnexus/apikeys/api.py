@@ -6,10 +6,10 @@ import uuid
 
 from fastapi import APIRouter
 
-from bitnexus.accounts.deps import CurrentPrincipal
 from bitnexus.apikeys import service
 from bitnexus.apikeys.errors import ApiKeyNotFound
 from bitnexus.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from bitnexus.auth import CurrentPrincipal
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, errors_for
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.accounts import repository as accounts_repository
 from bitnexus.accounts.models import Role, User
+from bitnexus.accounts.service import users
 from bitnexus.accounts.service.sessions import Principal, ensure_active
 from bitnexus.apikeys import repository
 from bitnexus.apikeys.errors import ApiKeyNotFound, InvalidApiKey
@@ -114,7 +114,7 @@ async def authenticate(session: AsyncSession, raw: str, scope: Scope) -> KeyPrin
         raise InvalidApiKey("The API key is unknown or revoked.")
     if key.scope != scope:
         raise Forbidden(f"This key's scope is {key.scope}; this call needs {scope}.")
-    found = await accounts_repository.user_with_tenant(session, key.user_id)
+    found = await users.user_with_tenant(session, key.user_id)
     if found is None:
         raise InvalidApiKey("The API key is unknown or revoked.")
     user, tenant = found

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, UploadFile
 
-from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
+from bitnexus.analytics import service as analytics
+from bitnexus.auth import CurrentPrincipal, TenantAdmin
 from bitnexus.catalog import service
 from bitnexus.catalog.errors import (
     ImageNotFound,
@@ -164,7 +165,13 @@ async def marketplace(
         query=q or None,
     )
     return await service.marketplace(
-        session, principal, filters=filters, sort=sort, cursor=cursor, limit=limit
+        session,
+        principal,
+        filters=filters,
+        sort=sort,
+        epc_of=analytics.product_epc,
+        cursor=cursor,
+        limit=limit,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +11,11 @@ from sqlalchemy import ColumnElement, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import User
-from bitnexus.analytics.repository import epc_milli
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
+from bitnexus.commissions import split
+
+EarningsPerClick = Callable[[Any], ColumnElement[int]]
+"""A product's earnings per click as SQL, given its id column (analytics owns that figure)."""
 
 
 @dataclass(frozen=True)
@@ -27,12 +30,14 @@ class MarketFilter:
 
 
 def per_sale(default_bps: int) -> ColumnElement[int]:
-    """What one sale at the list price earns the affiliate: fixed, or the percentage, rounded
-    down; a product without a rule earns the tenant's default percentage."""
-    return func.coalesce(
-        Product.commission_fixed_minor,
-        Product.price_minor * func.coalesce(Product.commission_bps, literal(default_bps)) / 10_000,
-    )
+    """`split.pool` of one sale at the list price without a tier bonus (rule `split-v1`): the
+    fixed amount or floor(price × bps / 10000), never more than the price; a product without a
+    rule uses the tenant's default percentage. Pinned to `split.pool` by
+    tests/catalog/test_per_sale.py."""
+    bps = func.coalesce(Product.commission_bps, literal(default_bps))
+    # with no bonus, floor(price × bps × BPS / BPS²) is floor(price × bps / BPS): integer division
+    owed = func.coalesce(Product.commission_fixed_minor, Product.price_minor * bps // split.BPS)
+    return func.least(owed, Product.price_minor)
 
 
 async def get(
@@ -101,13 +106,14 @@ async def marketplace(
     filters: MarketFilter,
     sort: str,
     default_bps: int,
+    epc_of: EarningsPerClick,
     after: tuple[Any, ...] | None,
     limit: int,
 ) -> list[tuple[Product, int, int]]:
     """Approved products with their per-sale commission and earnings per click (thousandths
     of a minor unit, -1 before a first click): newest, best-paying or best-earning first."""
     earns = per_sale(default_bps)
-    epc = epc_milli(Product.id)
+    epc = epc_of(Product.id)
     stmt = select(Product, earns.label("per_sale"), epc.label("epc")).where(
         Product.status == ProductStatus.approved
     )

@@ -30,7 +30,7 @@ from bitnexus.catalog.models import (
     ProductReview,
     ProductStatus,
 )
-from bitnexus.catalog.repository import MarketFilter
+from bitnexus.catalog.repository import EarningsPerClick, MarketFilter
 from bitnexus.catalog.schemas import (
     CategoryCount,
     CommissionRead,
@@ -42,6 +42,7 @@ from bitnexus.catalog.schemas import (
     Review,
     ReviewRead,
 )
+from bitnexus.commissions import split
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
 from bitnexus.core.images import checked_image
@@ -52,7 +53,6 @@ from bitnexus.tenants.models import Tenant
 MAX_IMAGES = 8
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_IMAGE_PIXELS = 4096
-SORTS = ("newest", "commission", "epc")
 
 
 def _vendor_only(principal: Principal) -> None:
@@ -150,6 +150,11 @@ async def archive(
     return (await _read(session, principal, [product]))[0]
 
 
+async def find_product(session: AsyncSession, product_id: uuid.UUID) -> Product | None:
+    """The product with this id in the current tenant, whatever its status, or None."""
+    return await repository.get(session, product_id)
+
+
 async def get(session: AsyncSession, principal: Principal, product_id: uuid.UUID) -> ProductRead:
     return (await _read(session, principal, [await _visible(session, principal, product_id)]))[0]
 
@@ -160,9 +165,11 @@ async def marketplace(
     *,
     filters: MarketFilter,
     sort: str,
+    epc_of: EarningsPerClick,
     cursor: str | None,
     limit: int,
 ) -> ProductPage:
+    """Approved products, filtered and sorted, each with its earnings per click (`epc_of`)."""
     after = decode_keys(
         cursor, expect=(dt.datetime, uuid.UUID) if sort == "newest" else (int, uuid.UUID)
     )
@@ -171,6 +178,7 @@ async def marketplace(
         filters=filters,
         sort=sort,
         default_bps=principal.tenant.default_commission_bps,
+        epc_of=epc_of,
         after=after,
         limit=limit + 1,
     )
@@ -342,7 +350,9 @@ def commission_of(product: Product, tenant: Tenant) -> CommissionRead:
             kind="fixed",
             bps=None,
             fixed_minor=product.commission_fixed_minor,
-            per_sale_minor=product.commission_fixed_minor,
+            per_sale_minor=split.pool(
+                product.price_minor, split.Rule(fixed=product.commission_fixed_minor)
+            ),
             is_default=False,
         )
     bps = product.commission_bps
@@ -351,7 +361,7 @@ def commission_of(product: Product, tenant: Tenant) -> CommissionRead:
         kind="percent",
         bps=effective,
         fixed_minor=None,
-        per_sale_minor=product.price_minor * effective // 10_000,
+        per_sale_minor=split.pool(product.price_minor, split.Rule(bps=effective)),
         is_default=bps is None,
     )
 

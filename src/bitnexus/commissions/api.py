@@ -12,9 +12,9 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 
-from bitnexus.accounts.deps import CurrentPrincipal
 from bitnexus.apikeys import service as apikeys
 from bitnexus.apikeys.models import Mode, Scope
+from bitnexus.auth import CurrentPrincipal
 from bitnexus.commissions.deps import SaleCredentials, SaleReporter, report_sale
 from bitnexus.commissions.errors import (
     ConversionConflict,

@@ -8,9 +8,9 @@ from typing import Annotated, TypeGuard
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from bitnexus.accounts.deps import current_principal
 from bitnexus.apikeys import service as apikeys
 from bitnexus.apikeys.models import PREFIXES, Mode, Scope
+from bitnexus.auth import current_principal
 from bitnexus.commissions.schemas import ConversionCreate
 from bitnexus.commissions.service import conversions
 from bitnexus.commissions.service.conversions import Recorded, Reporter

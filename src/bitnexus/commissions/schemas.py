@@ -158,9 +158,6 @@ class CouponRead(OutputModel):
     revoked_at: dt.datetime | None
 
 
-AttributionModel = Literal["last_click", "first_click"]
-
-
 class Appeal(InputModel):
     message: str = Field(min_length=1, max_length=2000)
 

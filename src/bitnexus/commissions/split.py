@@ -55,13 +55,6 @@ class Split:
     overrides: tuple[int, ...]
     fee: int
 
-    def scaled(self, net: int, amount: int) -> Split:
-        """The shares left when a refund leaves `net` of the sale's `amount`."""
-        affiliate = scaled_share(self.affiliate, net, amount)
-        overrides = tuple(scaled_share(o, net, amount) for o in self.overrides)
-        fee = scaled_share(self.fee, net, amount)
-        return Split(affiliate + sum(overrides) + fee, affiliate, overrides, fee)
-
 
 def pool(amount: int, rule: Rule) -> int:
     """What the vendor pays for a sale of `amount`."""

@@ -1,4 +1,4 @@
-"""Outgoing mail: SMTP when SMTP_URL is set, else the development mailbox.
+"""Outgoing mail: SMTP when SMTP_URL is set, else the development mailbox (its table is here).
 
 Mail is handed over only after the transaction that produced it commits, so a rolled-back
 request never sends a link to a token that does not exist.
@@ -7,20 +7,35 @@ request never sends a link to a token that does not exist.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 import structlog
+from sqlalchemy import Identity, String, Text, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
 from bitnexus.core.config import Settings
+from bitnexus.core.db import Base
 from bitnexus.core.uow import after_commit
-from bitnexus.ops.models import DevMail
 
 log = structlog.get_logger(__name__)
 _in_flight: set[asyncio.Task[None]] = set()
+
+
+class DevMail(Base):
+    """The development mailbox: mail that would have been sent, kept only in development mode."""
+
+    __tablename__ = "dev_mailbox"
+
+    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
 
 
 @dataclass(frozen=True)
@@ -71,3 +86,9 @@ async def send(session: AsyncSession, settings: Settings, mail: Mail) -> None:
         log.info("mail.dev_mailbox", to=mail.to, subject=mail.subject, mailbox="/dev/mailbox")
     else:
         log.warning("mail.undeliverable", to=mail.to, subject=mail.subject, reason="no SMTP_URL")
+
+
+async def newest_dev_mail(session: AsyncSession, limit: int = 50) -> list[DevMail]:
+    """The newest mail kept in the development mailbox, newest first."""
+    rows = await session.execute(select(DevMail).order_by(DevMail.id.desc()).limit(limit))
+    return list(rows.scalars())

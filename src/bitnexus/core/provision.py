@@ -8,16 +8,16 @@ the `vector` extension available.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import psycopg
 import structlog
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from psycopg import sql
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from bitnexus.core import embedded_postgres
 from bitnexus.core.config import Settings
@@ -120,9 +120,11 @@ def _check_external(urls: DatabaseUrls, settings: Settings) -> None:
                 ) from exc
 
 
+VERSION_QUERY = "SELECT version_num FROM alembic_version"
+
+
 def alembic_config(urls: DatabaseUrls) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg = _scripts_config()
     cfg.attributes["owner_url"] = urls.owner.set(drivername="postgresql+psycopg")
     cfg.attributes["app_role"] = urls.app.username or APP_ROLE
     return cfg
@@ -140,13 +142,31 @@ def migrate(settings: Settings) -> DatabaseUrls:
     return urls
 
 
+def _scripts_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+@functools.cache
+def migration_head() -> str | None:
+    """The newest migration's revision (read once from the migrations directory)."""
+    return ScriptDirectory.from_config(_scripts_config()).get_current_head()
+
+
+def migration_state(version: str | None) -> str:
+    """ "ok" when `version` (the row of `alembic_version`) is the newest migration, else where the
+    database is."""
+    head = migration_head()
+    return "ok" if version == head else f"at {version}, head is {head}"
+
+
 def pending_migrations(urls: DatabaseUrls) -> bool:
     """True when the database is not at the newest migration."""
-    script = ScriptDirectory.from_config(alembic_config(urls))
     engine = create_engine(urls.owner.set(drivername="postgresql+psycopg"))
     try:
         with engine.connect() as conn:
-            current = set(MigrationContext.configure(conn).get_current_heads())
+            version = conn.execute(text(VERSION_QUERY)).scalar()
     finally:
         engine.dispose()
-    return current != set(script.get_heads())
+    return migration_state(version) != "ok"

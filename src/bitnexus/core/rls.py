@@ -10,8 +10,7 @@ from __future__ import annotations
 
 CURRENT_TENANT = "nullif(current_setting('bitnexus.tenant_id', true), '')::uuid"
 # Policies compare with a scalar subquery: PostgreSQL evaluates it once per query (an InitPlan)
-# instead of calling current_setting() for every row a scan filters, which doubled the cost of
-# scanning a tenant's rows.
+# instead of calling current_setting() for every row a scan filters.
 TENANT_ONCE = f"(SELECT {CURRENT_TENANT})"
 
 

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
-from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
 from bitnexus.apikeys.deps import LedgerReader
+from bitnexus.auth import CurrentPrincipal, TenantAdmin
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, errors_for
 from bitnexus.ledger import explorer, keys, stream

@@ -23,8 +23,8 @@ def canonical(value: Any) -> bytes:
 
     What the ledger hashes is almost always plain: ASCII keys, strings, safe integers, booleans,
     nulls. For such values the standard library's sorted, compact, non-ASCII-escaping JSON is
-    byte for byte RFC 8785's (same escapes, same key order, integers as written) and about
-    three times faster than the pure-Python `rfc8785` package, which serves everything else
+    byte for byte RFC 8785's (same escapes, same key order, integers as written) and faster
+    than the pure-Python `rfc8785` package, which serves everything else
     (floats, non-ASCII keys, whose UTF-16 order differs) and raises for what JCS cannot encode.
     """
     if _plain(value):

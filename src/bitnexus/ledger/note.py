@@ -157,9 +157,6 @@ class Note:
     text: str
     signatures: list[Signature]
 
-    def with_signature(self, signature: Signature) -> str:
-        return self.text + "\n" + "".join(s.line() for s in [*self.signatures, signature])
-
     def __str__(self) -> str:
         return self.text + "\n" + "".join(s.line() for s in self.signatures)
 

@@ -317,6 +317,24 @@ async def reverse_transaction(
     )
 
 
+async def accounts_owned_by(session: AsyncSession, user_id: uuid.UUID) -> list[LedgerAccount]:
+    """The ledger accounts a user owns, by code."""
+    return await repository.accounts_owned_by(session, user_id)
+
+
+async def balances(session: AsyncSession, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The current balance of each account."""
+    return await repository.balances(session, account_ids)
+
+
+async def balance_if_open(session: AsyncSession, code: str) -> int:
+    """The balance of the account `code`, or 0 while it is not opened."""
+    account = (await repository.accounts_by_code(session, [code])).get(code)
+    if account is None:
+        return 0
+    return (await repository.balances(session, [account.id]))[account.id]
+
+
 async def balance(session: AsyncSession, code: str) -> int:
     account = (await repository.accounts_by_code(session, [code])).get(code)
     if account is None:

@@ -7,11 +7,12 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from bitnexus.core.deps import SessionDep, SettingsDep, get_database
 from bitnexus.core.errors import NotFound, errors_for
-from bitnexus.ops.models import DevMail
+from bitnexus.core.mail import newest_dev_mail
+from bitnexus.core.provision import VERSION_QUERY, migration_state
 
 health_router = APIRouter(tags=["ops"])
 dev_router = APIRouter(prefix="/dev", tags=["dev"])
@@ -41,10 +42,9 @@ async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
         async with get_database(request).engine.connect() as conn:
-            version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+            version = (await conn.execute(text(VERSION_QUERY))).scalar()
             checks["database"] = "ok"
-            head: str = request.app.state.migration_head
-            checks["migrations"] = "ok" if version == head else f"at {version}, head is {head}"
+            checks["migrations"] = migration_state(version)
     except Exception as exc:  # report any failure as unready instead of crashing the probe
         checks["database"] = f"unreachable: {type(exc).__name__}"
     ok = all(v == "ok" for v in checks.values()) and len(checks) == 2
@@ -59,7 +59,7 @@ async def dev_mailbox(session: SessionDep, settings: SettingsDep) -> list[MailMe
     """Mail the app would have sent (development mode only)."""
     if not settings.is_development:
         raise NotFound()
-    rows = (await session.execute(select(DevMail).order_by(DevMail.id.desc()).limit(50))).scalars()
     return [
-        MailMessage(to=m.recipient, subject=m.subject, body=m.body, sent_at=m.sent_at) for m in rows
+        MailMessage(to=m.recipient, subject=m.subject, body=m.body, sent_at=m.sent_at)
+        for m in await newest_dev_mail(session)
     ]

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
+from bitnexus.auth import CurrentPrincipal, TenantAdmin
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
 from bitnexus.payouts.errors import (

@@ -11,17 +11,18 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import User
-from bitnexus.ledger import repository as ledger_repository
 from bitnexus.ledger.models import LedgerAccount
 from bitnexus.payouts.models import PayoutBatch, PayoutItem, PayoutMethod
 
 
 @dataclass(frozen=True)
-class Balance:
+class Holder:
+    """A member's available-earnings ledger account in one currency."""
+
+    account_id: uuid.UUID
     user_id: uuid.UUID
     name: str
     email: str
-    amount: int
 
 
 async def method(session: AsyncSession, user_id: uuid.UUID) -> PayoutMethod | None:
@@ -36,21 +37,17 @@ async def methods(
     return {m.user_id: m for m in rows.scalars()}
 
 
-async def available_balances(session: AsyncSession, currency: str) -> list[Balance]:
-    """Every member's available balance in `currency` that is above zero, largest first."""
-    rows = (
-        await session.execute(
-            select(LedgerAccount.id, User.id, User.name, User.email)
-            .join(User, User.id == LedgerAccount.owner_user_id)
-            .where(
-                LedgerAccount.code.like("affiliate:%:available:%"),
-                LedgerAccount.currency == currency,
-            )
+async def available_accounts(session: AsyncSession, currency: str) -> list[Holder]:
+    """Every member's available-earnings account in `currency`."""
+    rows = await session.execute(
+        select(LedgerAccount.id, User.id, User.name, User.email)
+        .join(User, User.id == LedgerAccount.owner_user_id)
+        .where(
+            LedgerAccount.code.like("affiliate:%:available:%"),
+            LedgerAccount.currency == currency,
         )
-    ).all()
-    amounts = await ledger_repository.balances(session, [r[0] for r in rows])
-    found = [Balance(r[1], r[2], r[3], amounts.get(r[0], 0)) for r in rows]
-    return sorted((b for b in found if b.amount > 0), key=lambda b: (-b.amount, b.name))
+    )
+    return [Holder(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 async def lock_payouts(session: AsyncSession, tenant_id: uuid.UUID) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from bitnexus.accounts.deps import PlatformAdmin
+from bitnexus.auth import PlatformAdmin
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import BadRequest, Forbidden, errors_for
 from bitnexus.platform import service

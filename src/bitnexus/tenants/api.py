@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, UploadFile
 
-from bitnexus.accounts.deps import TenantAdmin
+from bitnexus.auth import TenantAdmin
+from bitnexus.commissions.service import policy
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, InvalidInput, PayloadTooLarge, errors_for
 from bitnexus.tenants import service
@@ -26,6 +27,7 @@ async def update_settings(
     body: TenantSettingsUpdate, admin: TenantAdmin, session: SessionDep
 ) -> TenantSettings:
     """Change display name, brand colour, currency or commission defaults."""
+    policy.check(admin.tenant, body)
     return service.settings_of(await service.update_settings(session, admin.tenant, body))
 
 

@@ -7,8 +7,6 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.commissions import split
-from bitnexus.commissions.service import tiers
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import FieldError, InvalidInput
 from bitnexus.core.images import checked_image
@@ -93,6 +91,16 @@ async def enter_by_slug(
     return tenant
 
 
+async def find_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
+    """The tenant a slug names, whatever its status, with the transaction scoped to it; None
+    (and no scope) for an unknown slug."""
+    found = await repository.lookup_slug(session, slug)
+    if found is None:
+        return None
+    await set_tenant(session, found.id)
+    return await repository.get(session, found.id)
+
+
 async def current(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
     tenant = await repository.get(session, tenant_id)
     if tenant is None:
@@ -136,23 +144,11 @@ async def create(
 async def update_settings(
     session: AsyncSession, tenant: Tenant, changes: TenantSettingsUpdate
 ) -> Tenant:
+    """Apply the set fields (the commission policy is checked by `commissions.service.policy`)."""
     data = changes.model_dump(exclude_unset=True)
     currency = data.get("default_currency")
     if currency is not None and not is_currency(currency):
         raise InvalidInput("default_currency", "Not an ISO 4217 currency code.")
-    fee = data.get("platform_fee_bps", tenant.platform_fee_bps)
-    levels = data.get("override_bps", tenant.override_bps)
-    if fee is not None and levels is not None and fee + sum(levels) > split.BPS:
-        field = "override_bps" if "override_bps" in data else "platform_fee_bps"
-        raise InvalidInput(
-            field, "The platform fee and the overrides together may not exceed 100% of the pool."
-        )
-    if "tier_thresholds" in data or "tier_bonus_bps" in data:
-        thresholds = data.get("tier_thresholds") or tenant.tier_thresholds
-        bonuses = data.get("tier_bonus_bps") or tenant.tier_bonus_bps
-        why = tiers.check_ladder(thresholds, bonuses)
-        if why:
-            raise InvalidInput("tier_thresholds", why)
     if "fallback_url" in data:  # "" clears it: dead links then land on the built-in page
         url = data.pop("fallback_url")
         tenant.fallback_url = str(url) if url else None

@@ -12,7 +12,7 @@ from starlette.datastructures import State
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bitnexus.accounts.deps import CurrentPrincipal
+from bitnexus.auth import CurrentPrincipal
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, errors_for

@@ -15,7 +15,6 @@ from bitnexus.accounts import repository
 from bitnexus.accounts.errors import InvalidCredentials, SessionExpired, UserSuspended
 from bitnexus.accounts.models import RefreshToken, Role, User, UserStatus
 from bitnexus.accounts.schemas import LoginRequest, MeRead, TokenResponse
-from bitnexus.commissions.service import fraud
 from bitnexus.core.config import Settings
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import RateLimited
@@ -27,7 +26,6 @@ from bitnexus.core.security import (
     verify_password,
 )
 from bitnexus.core.tokens import matches, new_token, parse_token
-from bitnexus.tenants import repository as tenant_repository
 from bitnexus.tenants import service as tenants
 from bitnexus.tenants.errors import TenantSuspended
 from bitnexus.tenants.models import Tenant, TenantStatus
@@ -58,6 +56,7 @@ class Principal:
 class IssuedSession:
     """What a successful login/refresh hands out: the body and the refresh cookie value."""
 
+    user: User
     response: TokenResponse
     refresh_token: str
     refresh_expires_at: dt.datetime
@@ -107,6 +106,7 @@ async def issue_session(
         ),
     )
     return IssuedSession(
+        user=user,
         response=TokenResponse(
             access_token=access,
             expires_in=settings.access_token_minutes * 60,
@@ -142,13 +142,10 @@ async def login(
     if locked_until is not None:
         raise RateLimited(int((locked_until - now).total_seconds()) + 1)
 
-    found = await tenant_repository.lookup_slug(session, request.organisation)
+    tenant = await tenants.find_by_slug(session, request.organisation)
     user: User | None = None
-    tenant: Tenant | None = None
-    if found is not None:
-        await set_tenant(session, found.id)
+    if tenant is not None:
         user = await repository.get_user_by_email(session, request.email)
-        tenant = await tenant_repository.get(session, found.id)
     if not verify_password(user.password_hash if user else None, request.password):
         await repository.throttle_record_failure(
             session,
@@ -169,14 +166,11 @@ async def login(
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(request.password)
     user.last_login_at = now
-    await fraud.remember_address(session, user, client_ip)
     log.info("auth.login", user_id=str(user.id), tenant_id=str(tenant.id))
     return await issue_session(session, settings, user, tenant)
 
 
-async def refresh(
-    session: AsyncSession, settings: Settings, raw: str | None, client_ip: str = ""
-) -> IssuedSession:
+async def refresh(session: AsyncSession, settings: Settings, raw: str | None) -> IssuedSession:
     """Rotate a refresh token. Presenting an already-rotated token revokes its whole family."""
     token = parse_token(raw)
     if token is None:
@@ -200,7 +194,6 @@ async def refresh(
     user, tenant = found
     ensure_active(user, tenant)
     row.used_at = now
-    await fraud.remember_address(session, user, client_ip)
     return await issue_session(session, settings, user, tenant, family_id=row.family_id)
 
 

@@ -34,8 +34,8 @@ from bitnexus.core.errors import FieldError
 from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.core.security import check_password_rules, hash_password, verify_password
 from bitnexus.core.tokens import matches, new_token, parse_token
-from bitnexus.tenants import repository as tenant_repository
 from bitnexus.tenants import service as tenants
+from bitnexus.tenants.models import Tenant
 
 log = structlog.get_logger(__name__)
 RESET_TTL = dt.timedelta(hours=1)
@@ -76,19 +76,18 @@ async def request_password_reset(
     session: AsyncSession, settings: Settings, request: PasswordResetRequest
 ) -> None:
     """Mail a single-use reset link if the account exists; answer the same either way."""
-    found = await tenant_repository.lookup_slug(session, request.organisation)
-    if found is None:
+    tenant = await tenants.find_by_slug(session, request.organisation)
+    if tenant is None:
         return
-    await set_tenant(session, found.id)
     user = await repository.get_user_by_email(session, request.email)
     if user is None or user.status != UserStatus.active:
         return
-    token = new_token(found.id)
+    token = new_token(tenant.id)
     await repository.add(
         session,
         PasswordResetToken(
             id=token.id,
-            tenant_id=found.id,
+            tenant_id=tenant.id,
             user_id=user.id,
             token_hash=token.digest,
             expires_at=utcnow() + RESET_TTL,
@@ -142,6 +141,21 @@ async def list_users(
     )
     page, next_cursor = split_page(rows, limit)
     return UserPage(items=[user_read(u) for u in page], next_cursor=next_cursor)
+
+
+async def find_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    """The user with this id in the current tenant, or None."""
+    return await repository.get_user(session, user_id)
+
+
+async def user_by_referral_code(session: AsyncSession, code: str) -> User | None:
+    """The user whose referral code this is, or None."""
+    return await repository.get_user_by_referral_code(session, code)
+
+
+async def user_with_tenant(session: AsyncSession, user_id: uuid.UUID) -> tuple[User, Tenant] | None:
+    """The user and their tenant, or None."""
+    return await repository.user_with_tenant(session, user_id)
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.accounts import repository as accounts_repository
 from bitnexus.accounts.models import User
-from bitnexus.catalog import repository as catalog_repository
+from bitnexus.accounts.service import users
+from bitnexus.catalog import service as catalog
 from bitnexus.catalog.models import Product
 from bitnexus.commissions import repository, split
 from bitnexus.commissions.models import Attribution, Coupon, Tier, Unattributed
@@ -92,7 +92,7 @@ class Lookups:
 
     async def product(self, product_id: uuid.UUID) -> Product | None:
         if product_id not in self._products:
-            self._products[product_id] = await catalog_repository.get(self.session, product_id)
+            self._products[product_id] = await catalog.find_product(self.session, product_id)
         return self._products[product_id]
 
     async def coupon(self, code: str) -> Coupon | None:
@@ -102,7 +102,7 @@ class Lookups:
 
     async def affiliate(self, user_id: uuid.UUID) -> Affiliate:
         if user_id not in self._affiliates:
-            user = await accounts_repository.get_user(self.session, user_id)
+            user = await users.find_user(self.session, user_id)
             assert user is not None  # clicks and coupons keep their affiliate
             levels = len(self.tenant.override_bps)
             chain = await repository.uplines(self.session, user_id, levels)

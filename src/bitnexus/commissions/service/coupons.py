@@ -7,9 +7,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.accounts import repository as accounts_repository
 from bitnexus.accounts.models import Role, User
-from bitnexus.catalog import repository as catalog_repository
+from bitnexus.accounts.service import users
+from bitnexus.catalog import service as catalog
 from bitnexus.commissions import repository
 from bitnexus.commissions.errors import CouponNotFound, CouponTaken
 from bitnexus.commissions.models import Coupon
@@ -34,10 +34,10 @@ def _read(coupon: Coupon, affiliate_name: str, product_title: str) -> CouponRead
 async def create(session: AsyncSession, user: User, body: CouponCreate) -> CouponRead:
     if user.role not in (Role.vendor, Role.tenant_admin):
         raise Forbidden("Only vendors and admins assign coupons.")
-    product = await catalog_repository.get(session, body.product_id)
+    product = await catalog.find_product(session, body.product_id)
     if product is None or (user.role == Role.vendor and product.vendor_id != user.id):
         raise InvalidInput("product_id", "Not one of your products.")
-    affiliate = await accounts_repository.get_user_by_referral_code(session, body.affiliate_code)
+    affiliate = await users.user_by_referral_code(session, body.affiliate_code)
     if affiliate is None or affiliate.role != Role.affiliate:
         raise InvalidInput("affiliate_code", "No affiliate has this referral code.")
     if await repository.coupon_code_taken(session, body.code):
@@ -70,7 +70,7 @@ async def listed(session: AsyncSession, user: User) -> list[CouponRead]:
 
 async def revoke(session: AsyncSession, user: User, coupon_id: uuid.UUID) -> None:
     coupon = await repository.coupon_by_id(session, coupon_id)
-    product = None if coupon is None else await catalog_repository.get(session, coupon.product_id)
+    product = None if coupon is None else await catalog.find_product(session, coupon.product_id)
     allowed = user.role == Role.tenant_admin or (
         user.role == Role.vendor and product is not None and product.vendor_id == user.id
     )

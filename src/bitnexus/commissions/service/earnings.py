@@ -13,7 +13,7 @@ from bitnexus.commissions.accounts import Earning
 from bitnexus.commissions.models import CommissionState, HoldReason, HoldStatus, ShareKind
 from bitnexus.commissions.schemas import CommissionShare, CommissionSharePage, Earnings
 from bitnexus.core.schemas import Cursor, split_page
-from bitnexus.ledger import repository as ledger_repository
+from bitnexus.ledger import service as ledger
 
 
 async def commissions(
@@ -68,10 +68,10 @@ async def balances(session: AsyncSession, user: User, default_currency: str) -> 
     program's currency always, at zero before the first sale)."""
     owned = [
         a
-        for a in await ledger_repository.accounts_owned_by(session, user.id)
+        for a in await ledger.accounts_owned_by(session, user.id)
         if a.code.startswith(f"affiliate:{user.id}:")
     ]
-    amounts = await ledger_repository.balances(session, [a.id for a in owned])
+    amounts = await ledger.balances(session, [a.id for a in owned])
     by_currency: dict[str, dict[str, int]] = defaultdict(dict, {default_currency: {}})
     for account in owned:
         state = account.code.split(":")[2]

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,11 +79,27 @@ async def preview(
     return await _plan(session, tenant, currency)
 
 
+@dataclass(frozen=True)
+class Balance:
+    user_id: uuid.UUID
+    name: str
+    email: str
+    amount: int
+
+
+async def _available_balances(session: AsyncSession, currency: str) -> list[Balance]:
+    """Every member's available balance in `currency` that is above zero, largest first."""
+    holders = await repository.available_accounts(session, currency)
+    amounts = await ledger.balances(session, [h.account_id for h in holders])
+    found = [Balance(h.user_id, h.name, h.email, amounts.get(h.account_id, 0)) for h in holders]
+    return sorted((b for b in found if b.amount > 0), key=lambda b: (-b.amount, b.name))
+
+
 async def _plan(session: AsyncSession, tenant: Tenant, currency: str | None) -> Preview:
     cur = (currency or tenant.default_currency).upper()
     if not is_currency(cur):
         raise InvalidInput("currency", "Not an ISO 4217 currency code.")
-    balances = await repository.available_balances(session, cur)
+    balances = await _available_balances(session, cur)
     methods = await repository.methods(session, [b.user_id for b in balances])
     candidates = [
         Candidate(

@@ -1,5 +1,5 @@
-"""Group commit of ledger posts (see `core.groupcommit`): concurrent posts from one process
-share a unit of work per tenant.
+"""Group commit of ledger posts (see `core.groupcommit`) for the ledger benchmark: concurrent
+posts from one process share a unit of work per tenant.
 
 A caller that posts a transaction on its own (not as part of a larger unit of work) awaits
 `LedgerWriter.post`; its batch goes out in one statement and one commit, and it gets the

@@ -1,0 +1,23 @@
+"""Who is calling: the principal and role dependencies every router uses.
+
+Routers sit above the domains they compose, so this package may read accounts (the user and
+tenant behind a token) while `tenants`, `catalog` and the rest depend on it only from `api`.
+"""
+
+from bitnexus.accounts.service.sessions import Principal
+from bitnexus.auth.deps import (
+    CurrentPrincipal,
+    PlatformAdmin,
+    TenantAdmin,
+    current_principal,
+    require_role,
+)
+
+__all__ = [
+    "CurrentPrincipal",
+    "PlatformAdmin",
+    "Principal",
+    "TenantAdmin",
+    "current_principal",
+    "require_role",
+]
