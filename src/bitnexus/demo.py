@@ -37,8 +37,10 @@ from bitnexus.tenants import service as tenants
 from bitnexus.tenants.models import Tenant
 from bitnexus.tracking import repository as tracking_repository
 from bitnexus.tracking.models import Link
-from bitnexus.tracking.service.clicks import ClickRecorder, Visit, bot_reason
+from bitnexus.tracking.recorder import ClickRecorder
+from bitnexus.tracking.rules import bot_reason
 from bitnexus.tracking.service.links import new_code
+from bitnexus.tracking.visitors import Visit
 
 DEMO_SLUG = "acme"
 PLATFORM_SLUG = "platform"

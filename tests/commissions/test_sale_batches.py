@@ -22,7 +22,7 @@ from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.errors import BitnexusError, Forbidden, InvalidInput
 from bitnexus.core.groupcommit import Later
-from bitnexus.tracking.service.clicks import new_click_id
+from bitnexus.core.ids import uuid7
 from tests.catalog.support import Program
 from tests.commissions.support import api_key, open_shop, settings
 from tests.conftest import ClientFactory
@@ -172,7 +172,7 @@ async def test_a_sale_waiting_for_its_click_does_not_hold_up_the_batch(
 ) -> None:
     shop = await open_shop(program, make_client)
     click = await shop.click(make_client())
-    young = new_click_id()  # made now, not stored yet
+    young = uuid7()  # made now, not stored yet
     waiting = asyncio.ensure_future(desk.report(shop.key, sale("YOUNG", click_id=str(young))))
     started = asyncio.get_running_loop().time()
     read, created = await desk.report(shop.key, sale("READY", click_id=click))
