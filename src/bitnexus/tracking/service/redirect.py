@@ -30,7 +30,7 @@ from bitnexus.catalog.models import ProductStatus
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.ids import uuid7
-from bitnexus.tenants import repository as tenants
+from bitnexus.tenants import service as tenants
 from bitnexus.tracking import repository
 from bitnexus.tracking.models import LinkStatus
 from bitnexus.tracking.rules import PREFETCH_HEADERS, bot_reason
@@ -107,10 +107,10 @@ class LinkResolver:
                 await set_tenant(session, tenant_id)
                 found = await repository.link_target(session, code=key[0])
             else:
-                slug = await tenants.lookup_slug(session, key[0])
-                if slug is None:
+                tenant_id = await tenants.id_of_slug(session, key[0])
+                if tenant_id is None:
                     return None
-                await set_tenant(session, slug.id)
+                await set_tenant(session, tenant_id)
                 found = await repository.link_target(session, alias=key[1])
         if found is None:
             return None
