@@ -24,6 +24,7 @@ from bitnexus.commissions import repository as commissions_repository
 from bitnexus.commissions.models import Coupon
 from bitnexus.commissions.schemas import ConversionCreate, RefundCreate
 from bitnexus.commissions.service import conversions, refunds
+from bitnexus.commissions.service.attribution import NotYet
 from bitnexus.commissions.service.conversions import Reporter
 from bitnexus.commissions.service.maturation import mature_due
 from bitnexus.core.config import Settings
@@ -391,7 +392,7 @@ async def seed_sales(db: Database, settings: Settings) -> None:
         recorded = []
         for n, sale in enumerate(DEMO_SALES):
             own = [c for c in clicks if c.product_id == product.id]
-            read, _ = await conversions.record(
+            outcome = await conversions.record(
                 session,
                 reporter,
                 ConversionCreate(
@@ -405,7 +406,8 @@ async def seed_sales(db: Database, settings: Settings) -> None:
                 ),
                 now=now - dt.timedelta(days=sale.days_ago),
             )
-            recorded.append((sale, read))
+            assert not isinstance(outcome, NotYet)  # the demo's clicks are stored already
+            recorded.append((sale, outcome[0]))
         await mature_due(session, tenant.id, now=now)
         for sale, read in recorded:
             if sale.refund_percent:
