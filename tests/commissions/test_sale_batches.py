@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.apikeys.errors import InvalidApiKey
 from bitnexus.commissions.errors import ConversionConflict
@@ -36,11 +37,11 @@ class CountingDesk(SaleDesk):
         super().__init__(db, gather_seconds=0.1)
         self.batches: list[int] = []
 
-    async def _write(
-        self, tenant_id: uuid.UUID, reports: Sequence[tuple[str, ConversionCreate]]
+    async def _record(
+        self, session: AsyncSession, reports: Sequence[tuple[str, ConversionCreate]]
     ) -> list[Recorded | BitnexusError | Later]:
         self.batches.append(len(reports))
-        return await super()._write(tenant_id, reports)
+        return await super()._record(session, reports)
 
 
 def sale(order: str, **fields: object) -> ConversionCreate:
