@@ -149,7 +149,9 @@ pinned by ::test_a_new_clicks_probes_read_little_however_many_clicks_its_link_ha
 async def link_counts(
     session: AsyncSession, link_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[int, int, int]]:
-    """Per link: (raw clicks, filtered clicks (no bots), unique human clicks)."""
+    """Per link: (raw clicks, filtered clicks (no bot rule matched), unique human clicks:
+    `rules.UNIQUE`), pinned by tests/tracking/test_redirect.py::
+    test_bots_and_prefetches_are_kept_but_flagged."""
     rows = await session.execute(
         select(
             Click.link_id,

@@ -34,8 +34,8 @@ _SKEW = dt.timedelta(seconds=1)  # a click id from another server a little ahead
 
 class NotYet:
     """A sale that cannot be decided in this batch: its click is younger than `CLICK_SETTLE`
-    and not in PostgreSQL yet (a redirect is answered once its click is in the recorder's
-    write-ahead file; the recorder saves it a moment later), or an earlier sale of the batch
+    and not in PostgreSQL yet (a redirect is answered once its click is durable; it reaches
+    PostgreSQL a moment later), or an earlier sale of the batch
     has the same order. Nothing is written for it: report it again in a moment."""
 
 

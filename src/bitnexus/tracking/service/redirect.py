@@ -2,7 +2,7 @@
 
 A live link (active, to an approved or re-vetted product) answers 302 to its destination with
 the click id (`bnx_cid`), the link's UTMs (unless the destination already has them) and its
-sub-IDs (`bnx_sub1`…) added, once the click is durable (in the recorder's write-ahead file).
+sub-IDs (`bnx_sub1`…) added, once the recorder has the click durably (`Recorder.record`).
 A paused or deleted link, or one to a rejected or archived product, answers 302 to the
 tenant's fallback page; an unknown code, to the app's "link not found" page. Never an error
 page for a visitor.
