@@ -29,7 +29,8 @@ from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.dburl import libpq
 from bitnexus.core.tokens import new_token
 from bitnexus.tenants import service as tenants
-from bitnexus.tracking.service.clicks import ClickRecorder, Visit
+from bitnexus.tracking.recorder import ClickRecorder
+from bitnexus.tracking.visitors import Visit
 
 RAW = int(os.environ.get("BENCH_RAW_CONVERSIONS", "3000"))
 RAW_WORKERS = 16

@@ -37,7 +37,7 @@ from bitnexus.platform import api as platform_api
 from bitnexus.tenants import api as tenants_api
 from bitnexus.tracking import api as tracking_api
 from bitnexus.tracking import rollups as click_rollups
-from bitnexus.tracking.service.clicks import ClickRecorder
+from bitnexus.tracking.recorder import ClickRecorder
 from bitnexus.tracking.service.redirect import LinkResolver
 
 API_PREFIX = "/api/v1"

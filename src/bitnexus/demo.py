@@ -25,6 +25,7 @@ from bitnexus.commissions import repository as commissions_repository
 from bitnexus.commissions.models import Coupon
 from bitnexus.commissions.schemas import ConversionCreate, RefundCreate
 from bitnexus.commissions.service import conversions, refunds
+from bitnexus.commissions.service.attribution import NotYet
 from bitnexus.commissions.service.conversions import Reporter
 from bitnexus.commissions.service.maturation import mature_due
 from bitnexus.core.config import Settings
@@ -38,8 +39,10 @@ from bitnexus.tenants import service as tenants
 from bitnexus.tenants.models import Tenant
 from bitnexus.tracking import repository as tracking_repository
 from bitnexus.tracking.models import Link
-from bitnexus.tracking.service.clicks import ClickRecorder, Visit, bot_reason
+from bitnexus.tracking.recorder import ClickRecorder
+from bitnexus.tracking.rules import bot_reason
 from bitnexus.tracking.service.links import new_code
+from bitnexus.tracking.visitors import Visit
 
 DEMO_SLUG = "acme"
 PLATFORM_SLUG = "platform"
@@ -391,7 +394,7 @@ async def seed_sales(db: Database, settings: Settings) -> None:
         recorded = []
         for n, sale in enumerate(DEMO_SALES):
             own = [c for c in clicks if c.product_id == product.id]
-            read, _ = await conversions.record(
+            outcome = await conversions.record(
                 session,
                 reporter,
                 ConversionCreate(
@@ -405,7 +408,8 @@ async def seed_sales(db: Database, settings: Settings) -> None:
                 ),
                 now=now - dt.timedelta(days=sale.days_ago),
             )
-            recorded.append((sale, read))
+            assert not isinstance(outcome, NotYet)  # the demo's clicks are stored already
+            recorded.append((sale, outcome[0]))
         await mature_due(session, tenant.id, now=now)
         for sale, read in recorded:
             if sale.refund_percent:

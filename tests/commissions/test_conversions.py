@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from bitnexus.commissions import jobs
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.tracking.service.clicks import new_click_id
+from bitnexus.core.ids import uuid7
 from tests.accounts.factories import signup_affiliate
 from tests.catalog.support import Program, new_program
 from tests.commissions.support import api_key, bearer, open_shop, settings
@@ -440,7 +440,7 @@ async def test_a_sale_reported_before_its_click_reaches_the_database_waits_for_i
     id that is not a young UUIDv7 is not waited for."""
     shop = await open_shop(program, make_client)
     tenant_id = tenant_of(owner_engine, shop.link)
-    click_id = new_click_id()
+    click_id = uuid7()
 
     async def click_arrives_late() -> None:
         await asyncio.sleep(0.4)

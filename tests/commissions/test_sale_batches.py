@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.apikeys.errors import InvalidApiKey
 from bitnexus.commissions.errors import ConversionConflict
@@ -22,7 +23,7 @@ from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.errors import BitnexusError, Forbidden, InvalidInput
 from bitnexus.core.groupcommit import Later
-from bitnexus.tracking.service.clicks import new_click_id
+from bitnexus.core.ids import uuid7
 from tests.catalog.support import Program
 from tests.commissions.support import api_key, open_shop, settings
 from tests.conftest import ClientFactory
@@ -36,11 +37,11 @@ class CountingDesk(SaleDesk):
         super().__init__(db, gather_seconds=0.1)
         self.batches: list[int] = []
 
-    async def _write(
-        self, tenant_id: uuid.UUID, reports: Sequence[tuple[str, ConversionCreate]]
+    async def _record(
+        self, session: AsyncSession, reports: Sequence[tuple[str, ConversionCreate]]
     ) -> list[Recorded | BitnexusError | Later]:
         self.batches.append(len(reports))
-        return await super()._write(tenant_id, reports)
+        return await super()._record(session, reports)
 
 
 def sale(order: str, **fields: object) -> ConversionCreate:
@@ -172,7 +173,7 @@ async def test_a_sale_waiting_for_its_click_does_not_hold_up_the_batch(
 ) -> None:
     shop = await open_shop(program, make_client)
     click = await shop.click(make_client())
-    young = new_click_id()  # made now, not stored yet
+    young = uuid7()  # made now, not stored yet
     waiting = asyncio.ensure_future(desk.report(shop.key, sale("YOUNG", click_id=str(young))))
     started = asyncio.get_running_loop().time()
     read, created = await desk.report(shop.key, sale("READY", click_id=click))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bitnexus.tracking.service import clicks
+from bitnexus.tracking.visitors import Visit
 from tests.catalog.support import Program
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/150 Safari/537.36"
@@ -26,9 +26,9 @@ async def live_link(program: Program, **body: Any) -> dict[str, Any]:
     return r.json()  # type: ignore[no-any-return]
 
 
-def browser_visit(tenant_id: uuid.UUID, link_id: str, n: int) -> clicks.Visit:
+def browser_visit(tenant_id: uuid.UUID, link_id: str, n: int) -> Visit:
     """Visitor `n`'s click on a link, now, as the redirect would hand it to the recorder."""
-    return clicks.Visit(
+    return Visit(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
         link_id=uuid.UUID(link_id),

@@ -25,7 +25,10 @@ from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls, libpq
 from bitnexus.tracking import repository
-from bitnexus.tracking.service import clicks, redirect
+from bitnexus.tracking.recorder import ClickRecorder, codec
+from bitnexus.tracking.rules import RATE, UNIQUE, RateRule, RateWatch
+from bitnexus.tracking.service import redirect
+from bitnexus.tracking.visitors import Salts, Visit, hashes
 from tests.catalog.support import Program, new_program
 from tests.conftest import ClientFactory
 from tests.tracking.support import BROWSER, browser_visit, live_link, tenant_of
@@ -169,7 +172,7 @@ async def test_the_rate_rule_counts_the_clicks_of_every_process(
     db = Database(db_urls.app, pool_size=2)
     try:
         for process in range(2):
-            recorder = clicks.ClickRecorder(db, tmp_path / str(process))
+            recorder = ClickRecorder(db, tmp_path / str(process))
             try:
                 for n in range(6):
                     visit = browser_visit(tenant_id, link["id"], 7)  # one address
@@ -185,7 +188,7 @@ async def test_the_rate_rule_counts_the_clicks_of_every_process(
 
 
 def test_a_process_flags_an_address_clicking_a_link_too_often_itself() -> None:
-    watch = clicks.RateWatch(limit=3, window=60.0, max_pairs=2)
+    watch = RateWatch(RateRule(limit=3, window=dt.timedelta(seconds=60)), max_pairs=2)
     link, other_link = uuid.uuid4(), uuid.uuid4()
     address, other_address = b"\x01" * 16, b"\x02" * 16
 
@@ -239,7 +242,7 @@ async def test_concurrent_clicks_share_commits_and_none_is_lost(
 async def test_address_hashes_change_with_the_daily_salt_and_old_salts_are_deleted(
     db_urls: DatabaseUrls, owner_engine: Engine
 ) -> None:
-    visit = clicks.Visit(
+    visit = Visit(
         id=uuid.uuid4(),
         tenant_id=uuid.uuid4(),
         link_id=uuid.uuid4(),
@@ -251,7 +254,7 @@ async def test_address_hashes_change_with_the_daily_salt_and_old_salts_are_delet
         country=None,
         bot_reason=None,
     )
-    assert clicks.hashes(visit, b"a" * 32)[0] != clicks.hashes(visit, b"b" * 32)[0]
+    assert hashes(visit, b"a" * 32)[0] != hashes(visit, b"b" * 32)[0]
     old_day = dt.date(2020, 1, 1)
     with owner_engine.begin() as conn:
         conn.execute(
@@ -260,10 +263,10 @@ async def test_address_hashes_change_with_the_daily_salt_and_old_salts_are_delet
         )
     db = Database(db_urls.app, pool_size=1)
     try:
-        salts = clicks.Salts(db)
+        salts = Salts(db)
         now = dt.datetime.now(dt.UTC)
         first = await salts.today(now)
-        assert await clicks.Salts(db).today(now) == first  # every process agrees
+        assert await Salts(db).today(now) == first  # every process agrees
     finally:
         await db.dispose()
     with owner_engine.connect() as conn:
@@ -323,7 +326,7 @@ async def test_clients_clicking_again_at_once_are_never_left_waiting(
     link = await live_link(program)
     tenant_id = tenant_of(owner_engine, link)
     db = Database(db_urls.app, pool_size=2)
-    recorder = clicks.ClickRecorder(db, tmp_path, in_flight=1)
+    recorder = ClickRecorder(db, tmp_path, in_flight=1)
 
     async def client(n: int) -> None:
         for _ in range(15):
@@ -398,7 +401,7 @@ async def test_a_batch_of_several_tenants_clicks_writes_each_under_its_own_tenan
     links = [await live_link(program), await live_link(other)]
     tenants = [tenant_of(owner_engine, link) for link in links]
     db = Database(db_urls.app, pool_size=2)
-    recorder = clicks.ClickRecorder(db, tmp_path, in_flight=1)
+    recorder = ClickRecorder(db, tmp_path, in_flight=1)
     visits = [browser_visit(tenants[n % 2], links[n % 2]["id"], n) for n in range(10)]
     try:
         await asyncio.wait_for(asyncio.gather(*(recorder.record(v) for v in visits)), timeout=30)
@@ -461,12 +464,12 @@ async def test_a_new_clicks_probes_read_little_however_many_clicks_its_link_has(
             )
             for i in range(n)
         ]
-        return [clicks.encode((v, *clicks.hashes(v, salt))) for v in visits]
+        return [codec.encode((v, *hashes(v, salt))) for v in visits]
 
     conn = await asyncpg.connect(libpq(db_urls.app))
     try:
         await conn.execute("SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id))
-        args = {"rate_limit": clicks.RATE_LIMIT, "rate_window": clicks.RATE_WINDOW}
+        args = {"rate": RATE, "unique": UNIQUE}
         for first in range(0, 30_000, 3_000):
             await repository.insert_clicks(conn, tenant_id, b"".join(batch(first, 3_000)), **args)
     finally:
@@ -475,7 +478,7 @@ async def test_a_new_clicks_probes_read_little_however_many_clicks_its_link_has(
     for mode, first in (("force_custom_plan", 0), ("force_generic_plan", 20)):
         lines = b"".join(new[first : first + 20]).decode()
         plan = _explained(
-            db_urls, tenant_id, mode, [tenant_id, lines, clicks.RATE_LIMIT, clicks.RATE_WINDOW]
+            db_urls, tenant_id, mode, [tenant_id, lines, RATE.limit, RATE.window, UNIQUE.window]
         )
         read = plan["Plan"]["Shared Hit Blocks"] + plan["Plan"]["Shared Read Blocks"]
         filtered = sum(

@@ -14,12 +14,13 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.tracking.service import clicks, spool
+from bitnexus.core.ids import uuid7, uuid7_time
+from bitnexus.tracking.recorder import ClickRecorder, codec, spool
 from tests.catalog.support import Program
 from tests.tracking.support import browser_visit, live_link, stored_clicks, tenant_of
 
 
-async def _postgresql_down(rows: Sequence[clicks.Line]) -> None:
+async def _postgresql_down(rows: Sequence[codec.Line]) -> None:
     """The recorder's `_save` while PostgreSQL is unreachable."""
     raise ConnectionError("PostgreSQL is down")
 
@@ -42,9 +43,9 @@ def test_a_held_segment_is_nobodys_orphan_and_a_released_one_is(tmp_path: Path) 
 def test_a_click_line_keeps_everything_but_the_address() -> None:
     visit = browser_visit(uuid.uuid4(), str(uuid.uuid4()), 9)
     row = (visit, b"\x01" * 16, b"\x02" * 16)
-    line = clicks.encode(row)
+    line = codec.encode(row)
     assert visit.ip.encode() not in line
-    again, ip_hash, visitor_hash = clicks.decode(line)
+    again, ip_hash, visitor_hash = codec.decode(line)
     assert (ip_hash, visitor_hash) == (b"\x01" * 16, b"\x02" * 16)
     assert (again.id, again.link_id, again.at, again.user_agent) == (
         visit.id,
@@ -56,12 +57,12 @@ def test_a_click_line_keeps_everything_but_the_address() -> None:
 
 
 def test_click_ids_are_time_ordered_uuid7s() -> None:
-    first, second = clicks.new_click_id(), clicks.new_click_id()
+    first, second = uuid7(), uuid7()
     assert (first.version, first.variant) == (7, uuid.RFC_4122)
     assert first != second
-    made = clicks.click_time(first)
+    made = uuid7_time(first)
     assert made is not None
-    assert clicks.click_time(uuid.uuid4()) is None
+    assert uuid7_time(uuid.uuid4()) is None
 
 
 async def test_a_dead_processs_clicks_are_replayed_once_and_its_segment_deleted(
@@ -73,10 +74,10 @@ async def test_a_dead_processs_clicks_are_replayed_once_and_its_segment_deleted(
         (browser_visit(tenant_id, link["id"], n), b"\x03" * 16, bytes([n]) * 16) for n in range(5)
     ]
     dead = spool.create(tmp_path)
-    dead.write(b"".join(clicks.encode(r) for r in rows) + b'["torn by the crash')
+    dead.write(b"".join(codec.encode(r) for r in rows) + b'["torn by the crash')
     dead.release()
     db = Database(db_urls.app, pool_size=1)
-    recorder = clicks.ClickRecorder(db, tmp_path)
+    recorder = ClickRecorder(db, tmp_path)
     try:
         assert await recorder.recover() == 5
         assert await recorder.recover() == 0
@@ -99,10 +100,10 @@ async def test_while_postgresql_is_down_clicks_pile_up_on_disk_not_in_memory(
     link = await live_link(program)
     tenant_id = tenant_of(owner_engine, link)
     db = Database(db_urls.app, pool_size=1)
-    recorder = clicks.ClickRecorder(db, tmp_path, max_unsaved=10, recover_seconds=3600)
+    recorder = ClickRecorder(db, tmp_path, max_unsaved=10, recover_seconds=3600)
     save, down = recorder._save, True
 
-    async def save_unless_down(rows: Sequence[clicks.Line]) -> None:
+    async def save_unless_down(rows: Sequence[codec.Line]) -> None:
         if down:
             await _postgresql_down(rows)
         await save(rows)
@@ -135,10 +136,10 @@ async def test_a_replay_that_fails_leaves_every_dead_segment_for_the_next_try(
     for first in (0, 3):  # two dead processes' segments, three clicks each
         dead = spool.create(tmp_path)
         rows = [browser_visit(tenant_id, link["id"], n) for n in range(first, first + 3)]
-        dead.write(b"".join(clicks.encode((v, b"\x04" * 16, b"\x05" * 16)) for v in rows))
+        dead.write(b"".join(codec.encode((v, b"\x04" * 16, b"\x05" * 16)) for v in rows))
         dead.release()
     db = Database(db_urls.app, pool_size=1)
-    recorder = clicks.ClickRecorder(db, tmp_path)
+    recorder = ClickRecorder(db, tmp_path)
     save = recorder._save
 
     try:
@@ -174,7 +175,7 @@ async def test_an_answered_click_is_in_the_spool_at_once_and_synced_within_the_i
     link = await live_link(program)
     tenant_id = tenant_of(owner_engine, link)
     db = Database(db_urls.app, pool_size=1)
-    recorder = clicks.ClickRecorder(db, tmp_path, sync_seconds=0.5, recover_seconds=3600)
+    recorder = ClickRecorder(db, tmp_path, sync_seconds=0.5, recover_seconds=3600)
 
     synced: list[int] = []
     fdatasync = os.fdatasync
@@ -200,7 +201,7 @@ async def test_an_answered_click_is_in_the_spool_at_once_and_synced_within_the_i
         assert await synced_soon(current.fd)
         synced.clear()
         await asyncio.gather(*(recorder.record(v) for v in visits))  # one turn, one write
-        written = {clicks.decode(line)[0].id for line in spool.lines(current.path)}
+        written = {codec.decode(line)[0].id for line in spool.lines(current.path)}
         assert written == {v.id for v in [first, *visits]}
         assert synced == []  # answered before their sync ...
         assert await synced_soon(current.fd)  # ... which follows within the interval
@@ -217,7 +218,7 @@ async def test_full_segments_are_left_for_new_ones_and_deleted_once_postgresql_h
     link = await live_link(program)
     tenant_id = tenant_of(owner_engine, link)
     db = Database(db_urls.app, pool_size=1)
-    recorder = clicks.ClickRecorder(db, tmp_path, segment_bytes=4096, recover_seconds=3600)
+    recorder = ClickRecorder(db, tmp_path, segment_bytes=4096, recover_seconds=3600)
     recorder.start()  # the first segment is made ahead
     visits = [browser_visit(tenant_id, link["id"], n) for n in range(120)]
     made: set[str] = set()
@@ -241,7 +242,7 @@ async def test_a_closed_recorder_refuses_clicks_and_makes_no_segment(
     db_urls: DatabaseUrls, tmp_path: Path
 ) -> None:
     db = Database(db_urls.app, pool_size=1)
-    recorder = clicks.ClickRecorder(db, tmp_path, recover_seconds=3600)
+    recorder = ClickRecorder(db, tmp_path, recover_seconds=3600)
     await recorder.close()
     try:
         with pytest.raises(RuntimeError, match="closed"):

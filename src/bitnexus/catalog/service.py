@@ -410,3 +410,8 @@ async def _read(
         )
         for p in products
     ]
+
+
+async def product(session: AsyncSession, product_id: uuid.UUID) -> Product | None:
+    """A product of the transaction's tenant, whatever its status."""
+    return await repository.get(session, product_id)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
@@ -15,7 +16,7 @@ from starlette.routing import Route
 from bitnexus.apikeys import service as apikeys
 from bitnexus.apikeys.models import Mode, Scope
 from bitnexus.auth import CurrentPrincipal
-from bitnexus.commissions.deps import SaleCredentials, SaleReporter, report_sale
+from bitnexus.commissions.deps import SaleCredentials, SaleReporter, record_sale, report_sale
 from bitnexus.commissions.errors import (
     ConversionConflict,
     ConversionNotFound,
@@ -46,7 +47,7 @@ from bitnexus.commissions.schemas import (
 )
 from bitnexus.commissions.service import conversions, coupons, earnings, fraud, refunds, tiers
 from bitnexus.commissions.service.conversions import Reporter
-from bitnexus.core.deps import SessionDep
+from bitnexus.core.deps import SessionDep, get_database
 from bitnexus.core.errors import (
     BadRequest,
     BitnexusError,
@@ -223,9 +224,7 @@ SDK_SCRIPT = (Path(__file__).parent / "sdk" / "bnx.js").read_bytes()
         }
     },
 )
-async def report_from_browser(
-    request: Request, session: SessionDep, response: Response
-) -> ConversionRead:
+async def report_from_browser(request: Request, response: Response) -> ConversionRead:
     """A sale reported by `/sdk/bnx.js` from the vendor's thank-you page: a browser key
     (scope conversions:browser), accepted only from a page on one of the vendor's products'
     sites. Sent as text/plain so that browsers send it without a preflight."""
@@ -245,17 +244,21 @@ async def report_from_browser(
                     for e in exc.errors()
                 ],
             ) from exc
-        caller = await apikeys.authenticate(session, body.key, Scope.conversions_browser)
-        await conversions.check_origin(session, caller.user, origin)
-        reporter = Reporter(
-            caller.tenant,
-            caller.user,
-            "browser",
-            test=caller.key.mode == Mode.test,
-            ip=request.client.host if request.client else None,
-        )
+        key = body.key
+
+        async def reporter_of(session: AsyncSession) -> Reporter:
+            caller = await apikeys.authenticate(session, key, Scope.conversions_browser)
+            await conversions.check_origin(session, caller.user, origin)
+            return Reporter(
+                caller.tenant,
+                caller.user,
+                "browser",
+                test=caller.key.mode == Mode.test,
+                ip=request.client.host if request.client else None,
+            )
+
         sale = ConversionCreate.model_validate(body.model_dump(exclude={"key"}))
-        read, created = await conversions.record(session, reporter, sale)
+        read, created = await record_sale(get_database(request), reporter_of, sale)
     except BitnexusError as exc:
         exc.headers.update(cors)
         raise

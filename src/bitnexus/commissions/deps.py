@@ -3,18 +3,23 @@ a vendor's server with a `conversions:write` API key, or a member signed in to t
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeGuard
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.apikeys import service as apikeys
 from bitnexus.apikeys.models import PREFIXES, Mode, Scope
 from bitnexus.auth import current_principal
 from bitnexus.commissions.schemas import ConversionCreate
 from bitnexus.commissions.service import conversions
+from bitnexus.commissions.service.attribution import NotYet
 from bitnexus.commissions.service.conversions import Recorded, Reporter
 from bitnexus.commissions.service.desk import SaleDesk
+from bitnexus.core.db import Database
 from bitnexus.core.deps import SessionDep, SettingsDep, get_database, get_settings, transaction
 from bitnexus.core.errors import Unauthorized
 
@@ -59,6 +64,23 @@ async def report_sale(
     if _is_api_key(credentials):
         desk: SaleDesk = request.app.state.sales
         return await desk.report(credentials.credentials, body)
-    async with transaction(get_database(request)) as session:
-        reporter = await sale_reporter(session, await get_settings(request), credentials)
-        return await conversions.record(session, reporter, body)
+    settings = await get_settings(request)
+
+    async def reporter_of(session: AsyncSession) -> Reporter:
+        return await sale_reporter(session, settings, credentials)
+
+    return await record_sale(get_database(request), reporter_of, body)
+
+
+async def record_sale(
+    db: Database, reporter_of: Callable[[AsyncSession], Awaitable[Reporter]], body: ConversionCreate
+) -> Recorded:
+    """Record one sale in a unit of work of its own, its reporter found in it (`reporter_of`).
+    A sale whose click is not stored yet is tried again in a new unit of work: the wait between
+    holds no transaction open."""
+    while True:
+        async with transaction(db) as session:
+            outcome = await conversions.record(session, await reporter_of(session), body)
+        if not isinstance(outcome, NotYet):
+            return outcome
+        await asyncio.sleep(conversions.CLICK_POLL_SECONDS)

@@ -10,7 +10,8 @@ be decided in this batch and is submitted again after `later_seconds`. A failed 
 its neighbours; `write` must make a retry safe (idempotency keys, unique constraints).
 
 A batch is one process's: many processes each run their own, and the database keeps them
-apart.
+apart. `TenantUnits` is group commit over the database: each batch is one unit of work scoped
+to its tenant.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.errors import BitnexusError
 
 log = structlog.get_logger(__name__)
@@ -138,3 +141,38 @@ class GroupCommit(Generic[Item, Result]):
             done.set_exception(outcome)
         else:
             done.set_result(outcome)
+
+
+class TenantUnits(GroupCommit[Item, Result]):
+    """Group commit in the database: `write(session, items)` records a batch of one tenant's
+    items in a unit of work scoped to that tenant, each statement planned for its own
+    parameters (`set_tenant(custom_plans=True)`), committed before any caller has its outcome."""
+
+    def __init__(
+        self,
+        db: Database,
+        write: Callable[
+            [AsyncSession, Sequence[Item]], Awaitable[Sequence[Result | BitnexusError | Later]]
+        ],
+        *,
+        max_batch: int = 500,
+        in_flight: int = 2,
+        later_seconds: float = 0.02,
+        gather_seconds: float = 0.0,
+    ) -> None:
+        super().__init__(
+            self._in_unit,
+            max_batch=max_batch,
+            in_flight=in_flight,
+            later_seconds=later_seconds,
+            gather_seconds=gather_seconds,
+        )
+        self._db = db
+        self._write_in_unit = write
+
+    async def _in_unit(
+        self, tenant_id: uuid.UUID, items: Sequence[Item]
+    ) -> Sequence[Result | BitnexusError | Later]:
+        async with self._db.sessionmaker() as session, session.begin():
+            await set_tenant(session, tenant_id, custom_plans=True)
+            return await self._write_in_unit(session, items)

@@ -194,3 +194,10 @@ async def logo(session: AsyncSession, tenant: Tenant) -> TenantLogo:
     if found is None:
         raise TenantNotFound("This organisation has no logo.")
     return found
+
+
+async def id_of_slug(session: AsyncSession, slug: str) -> uuid.UUID | None:
+    """The id of the tenant a public slug names (whatever its status), before any tenant
+    context exists."""
+    found = await repository.lookup_slug(session, slug)
+    return None if found is None else found.id

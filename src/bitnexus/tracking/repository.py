@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.catalog.models import Product
 from bitnexus.tenants.models import Tenant
 from bitnexus.tracking.models import Click, ClickSalt, Link
+from bitnexus.tracking.rules import RateRule, UniqueRule
 
 
 async def tenant_of_code(session: AsyncSession, code: str) -> uuid.UUID | None:
@@ -72,15 +73,17 @@ async def insert_clicks(
     tenant_id: uuid.UUID,
     lines: bytes,
     *,
-    rate_limit: int,
-    rate_window: dt.timedelta,
+    rate: RateRule,
+    unique: UniqueRule,
 ) -> None:
     """Insert one tenant's clicks in one statement, deciding `rate` bots and unique clicks
     against the clicks already stored and those earlier in the same batch. `lines` are the
-    clicks as the write-ahead file holds them (`clicks.encode`, one JSON array a line):
-    PostgreSQL takes them apart, which cost the server's event loop more than the SQL did.
-    `connection` must be scoped to `tenant_id` (RLS refuses the rows otherwise)."""
-    await connection.execute(INSERT_CLICKS, tenant_id, lines.decode(), rate_limit, rate_window)
+    clicks as the write-ahead file holds them (`codec.encode`, one JSON array a line), taken
+    apart by PostgreSQL rather than on the server's event loop. `connection` must be scoped to
+    `tenant_id` (RLS refuses the rows otherwise)."""
+    await connection.execute(
+        INSERT_CLICKS, tenant_id, lines.decode(), rate.limit, rate.window, unique.window
+    )
 
 
 INSERT_CLICKS = """
@@ -117,11 +120,11 @@ INSERT_CLICKS = """
                c.nth_by_visitor = 1 AND c.nth_by_browser = 1 AND NOT EXISTS (
                    SELECT 1 FROM clicks p
                    WHERE p.tenant_id = $1::uuid AND p.visitor_key = c.visitor_key
-                     AND p.created_at > c.at - interval '24 hours'
+                     AND p.created_at > c.at - $5::interval
                ) AND NOT EXISTS (
                    SELECT 1 FROM clicks p
                    WHERE p.tenant_id = $1::uuid AND p.address_key = c.address_key
-                     AND p.created_at > c.at - interval '24 hours'
+                     AND p.created_at > c.at - $5::interval
                      AND p.user_agent = c.user_agent
                ) AS is_unique
         FROM c
@@ -133,12 +136,22 @@ INSERT_CLICKS = """
     FROM judged j JOIN links l ON l.tenant_id = $1::uuid AND l.id = j.link_id
     ON CONFLICT (id) DO NOTHING
 """
+"""One tenant's clicks ($1: the tenant, $2: the lines), judged by two rules given as parameters:
+`rules.RATE` ($3: its limit, $4: its window: a click is `rate` when its address has clicked the
+link `limit` times within the window, pinned by
+tests/tracking/test_redirect.py::test_impossible_rates_from_one_address_are_flagged and
+::test_the_rate_rule_counts_the_clicks_of_every_process) and `rules.UNIQUE` ($5: its window: a
+click is unique when neither its visitor nor its address and browser clicked the link within
+the window, pinned by ::test_a_visitor_is_unique_once_per_link_and_day). The probes' cost is
+pinned by ::test_a_new_clicks_probes_read_little_however_many_clicks_its_link_has."""
 
 
 async def link_counts(
     session: AsyncSession, link_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[int, int, int]]:
-    """Per link: (raw clicks, filtered clicks (no bots), unique human clicks)."""
+    """Per link: (raw clicks, filtered clicks (no bot rule matched), unique human clicks:
+    `rules.UNIQUE`), pinned by tests/tracking/test_redirect.py::
+    test_bots_and_prefetches_are_kept_but_flagged."""
     rows = await session.execute(
         select(
             Click.link_id,

@@ -24,9 +24,9 @@ from bitnexus.commissions.schemas import ConversionCreate
 from bitnexus.commissions.service import tiers
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import InvalidInput
+from bitnexus.core.ids import uuid7_time
 from bitnexus.tenants.models import Tenant
 from bitnexus.tracking.models import Click
-from bitnexus.tracking.service.clicks import click_time
 
 CLICK_SETTLE = dt.timedelta(seconds=5)  # the longest a sale waits for its click
 _SKEW = dt.timedelta(seconds=1)  # a click id from another server a little ahead of this one
@@ -34,8 +34,8 @@ _SKEW = dt.timedelta(seconds=1)  # a click id from another server a little ahead
 
 class NotYet:
     """A sale that cannot be decided in this batch: its click is younger than `CLICK_SETTLE`
-    and not in PostgreSQL yet (a redirect is answered once its click is in the recorder's
-    write-ahead file; the recorder saves it a moment later), or an earlier sale of the batch
+    and not in PostgreSQL yet (a redirect is answered once its click is durable; it reaches
+    PostgreSQL a moment later), or an earlier sale of the batch
     has the same order. Nothing is written for it: report it again in a moment."""
 
 
@@ -123,7 +123,7 @@ def refund_hold(product: Product, tenant: Tenant) -> dt.timedelta:
 
 def settling(click_id: uuid.UUID) -> bool:
     """Whether a click not found may still be on its way (made less than `CLICK_SETTLE` ago)."""
-    made, now = click_time(click_id), utcnow()
+    made, now = uuid7_time(click_id), utcnow()  # click ids are UUIDv7s
     return made is not None and now - CLICK_SETTLE < made < now + _SKEW
 
 

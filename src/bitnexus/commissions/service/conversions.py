@@ -13,44 +13,43 @@ for the vendor's figures and earns nothing.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role, User
-from bitnexus.commissions import accounts, repository, split
-from bitnexus.commissions.accounts import Earning
+from bitnexus.commissions import repository
 from bitnexus.commissions.errors import ConversionConflict, ConversionNotFound
 from bitnexus.commissions.models import (
-    Attribution,
-    Commission,
     CommissionState,
     Conversion,
     ConversionState,
     HoldReason,
-    ShareKind,
-    Unattributed,
 )
-from bitnexus.commissions.schemas import ConversionCreate, ConversionPage, ConversionRead, ShareRead
+from bitnexus.commissions.schemas import ConversionCreate, ConversionPage, ConversionRead
 from bitnexus.commissions.service import attribution, fraud
 from bitnexus.commissions.service.attribution import NOT_YET, Attributed, Lookups, NotYet, Plan
+from bitnexus.commissions.service.drafts import (
+    Draft,
+    NewConversion,
+    conversion_read,
+    share_rows,
+)
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import BitnexusError, Forbidden, InvalidInput
 from bitnexus.core.money import is_currency
 from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.ledger import service as ledger
-from bitnexus.ledger.service import PostingSpec, TransactionSpec
 from bitnexus.tenants.models import Tenant
 from bitnexus.tracking.service.links import on_site
 
-CLICK_POLL_SECONDS = 0.02  # how often a sale waiting for its click looks again
+# a sale whose click is not stored yet is tried again this much later, in a new unit of work
+CLICK_POLL_SECONDS = 0.02
 
 
 @dataclass(frozen=True)
@@ -88,184 +87,11 @@ def digest(body: ConversionCreate) -> bytes:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).digest()
 
 
-@dataclass(slots=True)
-class NewConversion:
-    """A conversion about to be inserted: a `Conversion` row as plain data."""
-
-    id: uuid.UUID
-    tenant_id: uuid.UUID
-    vendor_id: uuid.UUID
-    order_id: str
-    amount_minor: int
-    currency: str
-    customer_ref: str | None
-    product_id: uuid.UUID | None
-    click_id: uuid.UUID | None
-    link_id: uuid.UUID | None
-    coupon_code: str | None
-    affiliate_id: uuid.UUID | None
-    attribution: Attribution
-    unattributed_reason: Unattributed | None
-    state: ConversionState
-    source: str
-    digest: bytes
-    ip_hash: bytes | None
-    commission_bps: int | None
-    commission_fixed_minor: int | None
-    tier_bonus_bps: int
-    fee_bps: int
-    override_bps: list[int]
-    pool_minor: int
-    refunded_minor: int
-    ledger_transaction_id: uuid.UUID | None
-    created_at: dt.datetime
-    matures_at: dt.datetime | None
-    matured_at: dt.datetime | None
-
-    def row(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
-@dataclass(frozen=True, slots=True)
-class NewShare:
-    """A share about to be inserted: a `Commission` row as plain data (building ORM objects cost
-    a batch more than its SQL)."""
-
-    id: uuid.UUID
-    tenant_id: uuid.UUID
-    conversion_id: uuid.UUID
-    beneficiary_id: uuid.UUID | None
-    vendor_id: uuid.UUID
-    product_id: uuid.UUID
-    link_id: uuid.UUID | None
-    kind: ShareKind
-    level: int
-    amount_minor: int
-    reversed_minor: int
-    currency: str
-    state: CommissionState
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-    def row(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
-def _share_rows(
-    conversion: NewConversion,
-    plan: Plan,
-    affiliate_id: uuid.UUID,
-    product_id: uuid.UUID,
-    state: CommissionState,
-    now: dt.datetime,
-) -> list[NewShare]:
-    parties: list[tuple[ShareKind, int, uuid.UUID | None, int]] = [
-        (ShareKind.affiliate, 0, affiliate_id, plan.shares.affiliate),
-        *(
-            (ShareKind.override, u.level, u.id, amount)
-            for u, amount in zip(plan.uplines, plan.shares.overrides, strict=True)
-        ),
-        (ShareKind.platform_fee, 0, None, plan.shares.fee),
-    ]
-    return [
-        NewShare(
-            id=uuid.uuid4(),
-            tenant_id=conversion.tenant_id,
-            conversion_id=conversion.id,
-            beneficiary_id=who,
-            vendor_id=conversion.vendor_id,
-            product_id=product_id,
-            link_id=conversion.link_id,
-            kind=kind,
-            level=level,
-            amount_minor=amount,
-            reversed_minor=0,
-            currency=conversion.currency,
-            state=state,
-            created_at=now,
-            updated_at=now,
-        )
-        for kind, level, who, amount in parties
-        if amount > 0
-    ]
-
-
-EARNING_OF = {
-    CommissionState.pending: Earning.pending,
-    CommissionState.held: Earning.held,
-    CommissionState.available: Earning.available,
-}
-
-
-def share_account(share: Commission | NewShare, state: Earning | None = None) -> ledger.AccountSpec:
-    """Where a share's money is: the platform's fees, or the beneficiary's account for `state`
-    (by default the share's own state)."""
-    if share.beneficiary_id is None:
-        return accounts.fees(share.currency)
-    earning = state or EARNING_OF[CommissionState(share.state)]
-    return accounts.earnings(share.beneficiary_id, earning, share.currency)
-
-
-@dataclass
-class _Draft:
-    """A sale decided and about to be written."""
-
-    index: int  # in the batch
-    sale: Sale
-    conversion: NewConversion
-    shares: list[NewShare]
-    plan: Plan | None
-    held: list[HoldReason]
-    title: str | None
-
-    @property
-    def order(self) -> tuple[uuid.UUID, str]:
-        return _order(self.sale)
-
-    def posting(self) -> tuple[list[ledger.AccountSpec], TransactionSpec]:
-        """The accounts the commission moves between, and its balanced transaction."""
-        conversion, plan = self.conversion, self.plan
-        assert plan is not None
-        currency = conversion.currency
-        receivable = accounts.receivable(conversion.vendor_id, currency)
-        credited = [(share_account(s), s) for s in self.shares]
-        commission: dict[str, int | None] = {"bps": plan.rule.bps, "fixed_minor": plan.rule.fixed}
-        spec = TransactionSpec(
-            id=conversion.ledger_transaction_id,
-            idempotency_key=f"conversion:{conversion.id}",
-            description=f"Commission: {self.title}, order {conversion.order_id}",
-            postings=[
-                PostingSpec(receivable.code, plan.shares.pool, currency),
-                *(PostingSpec(account.code, -s.amount_minor, currency) for account, s in credited),
-            ],
-            metadata={
-                "rule": split.RULE,
-                "conversion_id": str(conversion.id),
-                "order_id": conversion.order_id,
-                "sale_minor": conversion.amount_minor,
-                "commission": commission,
-                "tier": plan.tier,
-                "tier_bonus_bps": plan.rule.bonus_bps,
-                "fee_bps": plan.fee_bps,
-                "override_bps": plan.override_bps,
-                "pool_minor": plan.shares.pool,
-            },
-        )
-        return [receivable, *(account for account, _ in credited)], spec
-
-    def read(self, *, test: bool = False) -> ConversionRead:
-        return _read(self.conversion, self.shares, self.title, self.held, test=test)
+Settled = dict[int, Outcome]  # the outcomes of some of a batch's sales, by index in the batch
 
 
 def _order(sale: Sale) -> tuple[uuid.UUID, str]:
     return sale.reporter.user.id, sale.body.order_id
-
-
-def _check(sale: Sale) -> None:
-    if sale.reporter.user.role != Role.vendor:
-        raise Forbidden("Only vendors report sales.")
-    if not is_currency(sale.body.currency):
-        raise InvalidInput("currency", "Not an ISO 4217 currency code.")
 
 
 async def record(
@@ -274,15 +100,12 @@ async def record(
     body: ConversionCreate,
     *,
     now: dt.datetime | None = None,
-) -> Recorded:
-    """Record a sale (or return the one recorded for its order before); True when new. A sale
-    whose click is not stored yet waits for it (up to `attribution.CLICK_SETTLE` after the
-    click was made)."""
-    sale = Sale(reporter, body)
-    [outcome] = await record_many(session, [sale], now=now)
-    while isinstance(outcome, NotYet):
-        await asyncio.sleep(CLICK_POLL_SECONDS)
-        [outcome] = await record_many(session, [sale], now=now)
+) -> Recorded | NotYet:
+    """Record a sale (or return the one recorded for its order before); True when new.
+    `NOT_YET` when its click is not stored yet: nothing was written, and the caller tries again
+    in a new unit of work after `CLICK_POLL_SECONDS` (until `attribution.CLICK_SETTLE` after
+    the click was made, when an unknown click is no longer waited for)."""
+    [outcome] = await record_many(session, [Sale(reporter, body)], now=now)
     if isinstance(outcome, BitnexusError):
         raise outcome
     return outcome
@@ -300,40 +123,102 @@ async def record_many(
     tenant = sales[0].reporter.tenant
     assert all(s.reporter.tenant.id == tenant.id for s in sales), "one tenant's sales"
     given = [digest(s.body) for s in sales]
-    outcomes: list[Outcome | None] = [None] * len(sales)
+    refused, live = _check(sales)
+    replayed, new = await _replay_orders(session, sales, given, live)
+    undecided, drafts = await _decide(session, tenant, sales, given, new, now)
+    written = await _write(session, tenant.id, drafts, given, now)
+    return _merge(len(sales), refused, replayed, undecided, written)
+
+
+def _check(sales: Sequence[Sale]) -> tuple[Settled, list[int]]:
+    """Refuse the sales their reporter may not report as given; the indices of the rest."""
+    refused: Settled = {}
     for i, sale in enumerate(sales):
-        try:
-            _check(sale)
-        except BitnexusError as refused:
-            outcomes[i] = refused
-    await _replay_orders(session, sales, given, outcomes)
+        if sale.reporter.user.role != Role.vendor:
+            refused[i] = Forbidden("Only vendors report sales.")
+        elif not is_currency(sale.body.currency):
+            refused[i] = InvalidInput("currency", "Not an ISO 4217 currency code.")
+    return refused, [i for i in range(len(sales)) if i not in refused]
+
+
+async def _replay_orders(
+    session: AsyncSession, sales: Sequence[Sale], given: list[bytes], live: list[int]
+) -> tuple[Settled, list[int]]:
+    """Replay the orders reported before; a second sale of one order in the batch is not
+    decided now (the next batch replays the first). The indices of the sales still new."""
+    stored = [i for i in live if not sales[i].reporter.test]
+    earlier = await repository.conversions_by_order(session, {_order(sales[i]) for i in stored})
+    settled: Settled = {}
+    seen: set[tuple[uuid.UUID, str]] = set()
+    replays: list[tuple[int, Conversion]] = []
+    for i in stored:
+        order = _order(sales[i])
+        if order in earlier:
+            replays.append((i, earlier[order]))
+        elif order in seen:
+            settled[i] = NOT_YET
+        seen.add(order)
+    settled.update(await _replay(session, replays, given))
+    return settled, [i for i in live if i not in settled]
+
+
+async def _replay(
+    session: AsyncSession, replays: list[tuple[int, Conversion]], given: list[bytes]
+) -> Settled:
+    """The original conversion of each order reported before with the same content, or the
+    conflict when the content differs."""
+    settled: Settled = {}
+    same: list[tuple[int, Conversion]] = []
+    for i, earlier in replays:
+        if earlier.digest != given[i]:
+            settled[i] = ConversionConflict(earlier.order_id, earlier.digest, given[i])
+        else:
+            same.append((i, earlier))
+    if same:
+        for (i, _), read in zip(same, await reads(session, [c for _, c in same]), strict=True):
+            settled[i] = (read, False)
+    return settled
+
+
+async def _decide(
+    session: AsyncSession,
+    tenant: Tenant,
+    sales: Sequence[Sale],
+    given: list[bytes],
+    new: list[int],
+    now: dt.datetime,
+) -> tuple[Settled, list[Draft]]:
+    """Attribute and plan the new sales and judge them by the fraud rules: the drafts to write,
+    and the outcomes of the rest (refused, not decidable yet, or a test key's, never stored)."""
     found = Lookups(session, tenant)
-    await found.load_clicks(
-        s.body.click_id
-        for s, o in zip(sales, outcomes, strict=True)
-        if o is None and s.body.click_id is not None
-    )
+    await found.load_clicks(click for i in new if (click := sales[i].body.click_id) is not None)
+    settled: Settled = {}
     decided: list[tuple[int, _Decided]] = []
-    for i, sale in enumerate(sales):
-        if outcomes[i] is None:
-            outcome = await _decide(found, sale, now)
-            if isinstance(outcome, _Decided):
-                decided.append((i, outcome))
-            else:
-                outcomes[i] = outcome
+    for i in new:
+        outcome = await _decide_one(found, sales[i], now)
+        if isinstance(outcome, _Decided):
+            decided.append((i, outcome))
+        else:
+            settled[i] = outcome
     records = await fraud.records(session, tenant, [d.evidence for _, d in decided if d.evidence])
-    drafts: list[_Draft] = []
+    drafts: list[Draft] = []
     for i, d in decided:
         held = await fraud.reasons(session, tenant, d.evidence, records) if d.evidence else []
         draft = _draft(i, sales[i], given[i], d.attributed, d.ip_hash, d.plan, held, now)
         if sales[i].reporter.test:
-            outcomes[i] = (draft.read(test=True), False)
+            settled[i] = (draft.read(test=True), False)
         else:
             records.count_sale(d.ip_hash)
             drafts.append(draft)
-    await _write(session, tenant.id, drafts, given, outcomes, now)
-    assert all(o is not None for o in outcomes)
-    return cast(list[Outcome], outcomes)
+    return settled, drafts
+
+
+def _merge(count: int, *parts: Settled) -> list[Outcome]:
+    """The outcomes of a batch of `count` sales, in its order, from the steps that settled them."""
+    merged: Settled = {}
+    for part in parts:
+        merged.update(part)
+    return [merged[i] for i in range(count)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +232,7 @@ class _Decided:
     evidence: fraud.Evidence | None
 
 
-async def _decide(
+async def _decide_one(
     found: Lookups, sale: Sale, now: dt.datetime
 ) -> _Decided | BitnexusError | NotYet:
     tenant = found.tenant
@@ -388,7 +273,7 @@ def _draft(
     made: Plan | None,
     held: list[HoldReason],
     now: dt.datetime,
-) -> _Draft:
+) -> Draft:
     reporter, body, product, click = sale.reporter, sale.body, found.product, found.click
     tenant = reporter.tenant
     state = ConversionState.held if held else ConversionState.pending
@@ -425,33 +310,33 @@ def _draft(
     )
     share_state = CommissionState.held if held else CommissionState.pending
     shares = (
-        _share_rows(conversion, made, found.affiliate_id, product.id, share_state, now)
+        share_rows(conversion, made, found.affiliate_id, product.id, share_state, now)
         if made and found.affiliate_id and product
         else []
     )
     if shares:  # its commission transaction, posted after the conversion is inserted
         conversion.ledger_transaction_id = uuid.uuid4()
     title = product.title if product else None
-    return _Draft(index, sale, conversion, shares, made if shares else None, held, title)
+    return Draft(index, _order(sale), conversion, shares, made if shares else None, held, title)
 
 
 async def _write(
     session: AsyncSession,
     tenant_id: uuid.UUID,
-    drafts: list[_Draft],
+    drafts: list[Draft],
     given: list[bytes],
-    outcomes: list[Outcome | None],
     now: dt.datetime,
-) -> None:
+) -> Settled:
     """Insert the conversions (one statement), their shares (one), open the accounts they need
     (one read when all exist) and post their ledger transactions (one append; each conversion
     was inserted with its transaction's id). A draft whose order another unit of work recorded
     meanwhile writes nothing and replays that one."""
     inserted = await repository.insert_conversions(session, [d.conversion.row() for d in drafts])
     lost = [d for d in drafts if d.conversion.id not in inserted]
+    settled: Settled = {}
     if lost:  # the insert that won has committed: its row is visible now
         earlier = await repository.conversions_by_order(session, {d.order for d in lost})
-        await _replay(session, [(d.index, earlier[d.order]) for d in lost], given, outcomes)
+        settled = await _replay(session, [(d.index, earlier[d.order]) for d in lost], given)
     kept = [d for d in drafts if d.conversion.id in inserted]
     await repository.insert_shares(session, [share.row() for d in kept for share in d.shares])
     paid = [d for d in kept if d.plan is not None]
@@ -471,79 +356,8 @@ async def _write(
             assert held.affiliate_id is not None  # only attributed sales are held
             await fraud.open_hold(session, held.tenant_id, held.id, held.affiliate_id, d.held, now)
     await session.flush()
-    for d in kept:
-        outcomes[d.index] = (d.read(), True)
-
-
-async def _replay_orders(
-    session: AsyncSession,
-    sales: Sequence[Sale],
-    given: list[bytes],
-    outcomes: list[Outcome | None],
-) -> None:
-    """Replay the orders reported before; a second sale of one order in the batch is not
-    decided now (the next batch replays the first)."""
-    live = [i for i, o in enumerate(outcomes) if o is None and not sales[i].reporter.test]
-    earlier = await repository.conversions_by_order(session, {_order(sales[i]) for i in live})
-    seen: set[tuple[uuid.UUID, str]] = set()
-    replays: list[tuple[int, Conversion]] = []
-    for i in live:
-        order = _order(sales[i])
-        if order in earlier:
-            replays.append((i, earlier[order]))
-        elif order in seen:
-            outcomes[i] = NOT_YET
-        seen.add(order)
-    await _replay(session, replays, given, outcomes)
-
-
-async def _replay(
-    session: AsyncSession,
-    replays: list[tuple[int, Conversion]],
-    given: list[bytes],
-    outcomes: list[Outcome | None],
-) -> None:
-    same: list[tuple[int, Conversion]] = []
-    for i, earlier in replays:
-        if earlier.digest != given[i]:
-            outcomes[i] = ConversionConflict(earlier.order_id, earlier.digest, given[i])
-        else:
-            same.append((i, earlier))
-    if same:
-        for (i, _), read in zip(same, await reads(session, [c for _, c in same]), strict=True):
-            outcomes[i] = (read, False)
-
-
-def _read(
-    conversion: Conversion | NewConversion,
-    shares: Sequence[Commission | NewShare],
-    title: str | None,
-    held: Sequence[HoldReason] = (),
-    *,
-    test: bool = False,
-) -> ConversionRead:
-    return ConversionRead(
-        id=conversion.id,
-        order_id=conversion.order_id,
-        amount_minor=conversion.amount_minor,
-        currency=conversion.currency,
-        refunded_minor=conversion.refunded_minor,
-        product_id=conversion.product_id,
-        product_title=title,
-        affiliate_id=conversion.affiliate_id,
-        attribution=Attribution(conversion.attribution),
-        unattributed_reason=(
-            Unattributed(conversion.unattributed_reason) if conversion.unattributed_reason else None
-        ),
-        state=ConversionState(conversion.state),
-        pool_minor=conversion.pool_minor,
-        shares=[ShareRead.model_validate(s) for s in shares],
-        ledger_transaction_id=conversion.ledger_transaction_id,
-        created_at=conversion.created_at,
-        matures_at=conversion.matures_at,
-        hold_reasons=list(held),
-        test=test,
-    )
+    settled.update({d.index: (d.read(), True) for d in kept})
+    return settled
 
 
 async def reads(session: AsyncSession, conversions: list[Conversion]) -> list[ConversionRead]:
@@ -552,7 +366,7 @@ async def reads(session: AsyncSession, conversions: list[Conversion]) -> list[Co
     holds = await repository.holds_of(session, ids)
     titles = await repository.titles(session, {c.product_id for c in conversions if c.product_id})
     return [
-        _read(
+        conversion_read(
             c,
             shares[c.id],
             titles.get(c.product_id) if c.product_id else None,

@@ -43,7 +43,7 @@ from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec
 from bitnexus.tenants.models import Tenant
 from bitnexus.tracking.models import Click
-from bitnexus.tracking.service.clicks import SALT_DAYS_KEPT, address_hash
+from bitnexus.tracking.visitors import SALT_DAYS_KEPT, address_hash
 
 EXPLAINED = {
     HoldReason.self_referral: "The buyer looks like you: your own account, email or address.",

@@ -16,7 +16,7 @@ from bitnexus.commissions import repository
 from bitnexus.commissions.accounts import Earning
 from bitnexus.commissions.models import CommissionState, ConversionState
 from bitnexus.commissions.service import tiers
-from bitnexus.commissions.service.conversions import share_account
+from bitnexus.commissions.service.drafts import share_account
 from bitnexus.core.errors import BitnexusError
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec, TransactionSpec

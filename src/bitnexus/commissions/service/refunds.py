@@ -17,7 +17,8 @@ from bitnexus.commissions import accounts, repository, split
 from bitnexus.commissions.errors import RefundConflict
 from bitnexus.commissions.models import CommissionState, Conversion, ConversionState, Refund
 from bitnexus.commissions.schemas import RefundCreate, RefundRead
-from bitnexus.commissions.service.conversions import Reporter, share_account, visible
+from bitnexus.commissions.service.conversions import Reporter, visible
+from bitnexus.commissions.service.drafts import share_account
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
 from bitnexus.ledger import service as ledger

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
-from bitnexus.catalog import repository as products
+from bitnexus.catalog import service as catalog
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.catalog.models import Product, ProductStatus
 from bitnexus.core.db import utcnow
@@ -53,7 +53,7 @@ async def create(
 ) -> LinkRead:
     if principal.role is not Role.affiliate:
         raise Forbidden("Only affiliates make tracked links.")
-    product = await products.get(session, body.product_id)
+    product = await catalog.product(session, body.product_id)
     if product is None or product.status != ProductStatus.approved:
         raise ProductNotFound(errors=[FieldError("product_id", "No approved product.")])
     destination = str(body.deep_link) if body.deep_link else product.landing_url
@@ -203,7 +203,7 @@ async def qr(
 async def _read_one(
     session: AsyncSession, principal: Principal, link: Link, base_url: str
 ) -> LinkRead:
-    product = await products.get(session, link.product_id)
+    product = await catalog.product(session, link.product_id)
     if product is None:
         raise LinkNotFound()
     counts = await repository.link_counts(session, [link.id])

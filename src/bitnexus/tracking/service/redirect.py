@@ -2,7 +2,7 @@
 
 A live link (active, to an approved or re-vetted product) answers 302 to its destination with
 the click id (`bnx_cid`), the link's UTMs (unless the destination already has them) and its
-sub-IDs (`bnx_sub1`…) added, once the click is durable (in the recorder's write-ahead file).
+sub-IDs (`bnx_sub1`…) added, once the recorder has the click durably (`Recorder.record`).
 A paused or deleted link, or one to a rejected or archived product, answers 302 to the
 tenant's fallback page; an unknown code, to the app's "link not found" page. Never an error
 page for a visitor.
@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import iptocc
@@ -28,16 +29,12 @@ from starlette.types import Scope
 from bitnexus.catalog.models import ProductStatus
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
-from bitnexus.tenants import repository as tenants
+from bitnexus.core.ids import uuid7
+from bitnexus.tenants import service as tenants
 from bitnexus.tracking import repository
 from bitnexus.tracking.models import LinkStatus
-from bitnexus.tracking.service.clicks import (
-    PREFETCH_HEADERS,
-    ClickRecorder,
-    Visit,
-    bot_reason,
-    new_click_id,
-)
+from bitnexus.tracking.rules import PREFETCH_HEADERS, bot_reason
+from bitnexus.tracking.visitors import Visit
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +43,12 @@ VISITOR_COOKIE_SECONDS = 365 * 86_400
 CLICK_COOKIE = "bnx_cid"
 NOT_FOUND_PAGE = "/link-not-found"
 LIVE_PRODUCT = {ProductStatus.approved, ProductStatus.pending}  # pending: an edit being vetted
+
+
+class Recorder(Protocol):
+    """Where a redirect hands its click: `record` returns once the click is durable."""
+
+    async def record(self, visit: Visit) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +63,8 @@ class Target:
 
 class LinkResolver:
     """What a link code or alias leads to, remembered for `link_cache_seconds`. When that is on,
-    the visits that find a key missing or expired at once share one lookup (a busy link's
-    entry expiring used to send every visit in flight to the database, each on a connection of
-    its own)."""
+    the visits that find a key missing or expired at once share one lookup, so a busy link's
+    entry expiring sends one query to the database, not one per visit in flight."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self._db = db
@@ -105,10 +107,10 @@ class LinkResolver:
                 await set_tenant(session, tenant_id)
                 found = await repository.link_target(session, code=key[0])
             else:
-                slug = await tenants.lookup_slug(session, key[0])
-                if slug is None:
+                tenant_id = await tenants.id_of_slug(session, key[0])
+                if tenant_id is None:
                     return None
-                await set_tenant(session, slug.id)
+                await set_tenant(session, tenant_id)
                 found = await repository.link_target(session, alias=key[1])
         if found is None:
             return None
@@ -222,7 +224,7 @@ async def follow(
     key: tuple[str, ...],
     *,
     resolver: LinkResolver,
-    recorder: ClickRecorder,
+    recorder: Recorder,
     settings: Settings,
 ) -> list[tuple[bytes, bytes]]:
     """Where the link `key` sends this visitor: the headers of the 302 (its click recorded)."""
@@ -231,7 +233,7 @@ async def follow(
         return _redirect(NOT_FOUND_PAGE)
     if not target.live:
         return _redirect(target.fallback)
-    click_id = new_click_id()
+    click_id = uuid7()  # time-ordered: a sale can tell a click too young to be stored yet
     headers = arrival.headers
     known = cookie_parser(headers.get("cookie", "")).get(VISITOR_COOKIE, "")
     visitor = known if 16 <= len(known) <= 64 and known.isalnum() else secrets.token_hex(16)

@@ -1,261 +1,46 @@
-"""Recording clicks: who is a bot, how visitors are hashed, and the write-ahead file that keeps
-a click from the moment its redirect is answered.
+"""The click recorder: `record(visit)` returns once the click is durable, and the click reaches
+PostgreSQL a moment later.
 
-Durability: a write-ahead buffer on local disk (`spool`). The redirect hands its click to the
-process's `ClickRecorder` and waits; the clicks recorded in one turn of the event loop are
-written to the process's spool segment together, in one `pwrite`, and their redirects are
-released. From then on the kernel has them: a process killed at any moment (kill -9, a crash,
-the OOM killer) loses no answered click. The segment is fdatasynced in a thread every
-`SYNC_SECONDS` (10 ms) while it has unsynced clicks, so a power cut or a kernel crash loses at
-most the clicks of the last 10 ms (PostgreSQL's `synchronous_commit = off`, bounded the same
-way). Behind the answers, a drain writes the spooled clicks to PostgreSQL in batches, one
-statement per tenant, on a few connections of the recorder's own (their tenant a session
-setting, changed only when a batch is another tenant's); a segment is deleted once all its
-clicks are there. A dead process's segments are unlocked; any process replays them at start
-and every minute (idempotent on the click id), so no answered click is lost
-(tests/tracking/test_click_durability). Click ids are UUIDv7: a conversion reported in the
-instant between the answer and the drain waits briefly for its click.
-
-Bot and prefetch rules (a click they match is kept, flagged `is_bot` with the rule's name, and
-left out of the filtered counts):
-- `user_agent`: the User-Agent names a crawler, bot, link previewer, monitor or HTTP library;
-- `no_user_agent`: there is none;
-- `head`: a HEAD request (link checkers; browsers send GET);
-- `prefetch`: `Purpose`/`Sec-Purpose: prefetch`, `X-Moz: prefetch` or `X-Purpose: preview`;
-- `rate`: the same address has already clicked the same link 10 times in the last 60 seconds.
-A click is unique when the same visitor has not clicked the same link in the previous 24 hours:
-the same `bnx_vid` cookie, or (a visitor without the cookie) the same address and User-Agent.
+Durability: a write-ahead file on local disk (`spool`). The clicks recorded in one turn of the
+event loop are written to the process's spool segment together, in one `pwrite`, and their
+callers released: from then on the kernel has them, and a process killed at any moment (kill
+-9, a crash, the OOM killer) loses no recorded click. The segment is fdatasynced in a thread
+every `SYNC_SECONDS` while it has unsynced clicks, so a power cut or a kernel crash loses at most
+the clicks of that last interval (as PostgreSQL's `synchronous_commit = off` is bounded). A
+drain writes the spooled clicks to PostgreSQL in batches, one statement per tenant, on a few
+connections of the recorder's own (their tenant a session setting, changed only when a batch is
+another tenant's); a segment is deleted once all its clicks are there. A dead process's
+segments are unlocked; any process replays them at start and every minute (idempotent on the
+click id; tests/tracking/test_click_durability.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
-import functools
-import hashlib
-import hmac
-import math
-import os
-import re
-import secrets
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-import orjson
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import libpq
 from bitnexus.tracking import repository
-from bitnexus.tracking.service import spool
+from bitnexus.tracking.recorder import spool
+from bitnexus.tracking.recorder.codec import Line, decode, encode
+from bitnexus.tracking.rules import RATE, UNIQUE, RateWatch
+from bitnexus.tracking.visitors import Salts, Visit, hashes
 
 log = structlog.get_logger(__name__)
 
-BOT_AGENTS = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|scrap|facebookexternalhit|embedly|preview|whatsapp|"
-    r"telegram|skype|slack|discord|curl|wget|python-|httpx|aiohttp|go-http-client|java/|"
-    r"okhttp|libwww|headless|phantomjs|lighthouse|pingdom|uptime|monitor|check_http",
-    re.IGNORECASE,
-)
-PREFETCH_HEADERS = ("purpose", "sec-purpose", "x-moz", "x-purpose")
-RATE_LIMIT = 10  # clicks by one address on one link ...
-RATE_WINDOW = dt.timedelta(seconds=60)  # ... within this window; more are flagged `rate`
-SALT_DAYS_KEPT = 2
 DRAIN_GATHER_SECONDS = 0.02  # what the drain waits for more clicks before a small batch
 SYNC_SECONDS = 0.01  # how long a written click may wait for its fdatasync
 
-
-def bot_reason(method: str, headers: Mapping[str, str]) -> str | None:
-    """Which stated rule (all but `rate`, which needs history) marks this request as no human."""
-    agent = headers.get("user-agent", "")
-    if method == "HEAD":
-        return "head"
-    for header in PREFETCH_HEADERS:
-        purpose = headers.get(header)
-        if purpose and ("prefetch" in purpose.lower() or "preview" in purpose.lower()):
-            return "prefetch"
-    if not agent.strip():
-        return "no_user_agent"
-    if _bot_agent(agent):
-        return "user_agent"
-    return None
-
-
-@functools.lru_cache(maxsize=4096)  # browsers send few distinct User-Agents
-def _bot_agent(agent: str) -> bool:
-    return BOT_AGENTS.search(agent) is not None
-
-
-@dataclass(slots=True)
-class Visit:
-    id: uuid.UUID  # the click id (`bnx_cid`)
-    tenant_id: uuid.UUID
-    link_id: uuid.UUID
-    at: dt.datetime
-    ip: str
-    visitor_id: str  # the `bnx_vid` cookie: the browser's, or the one this answer sets
-    user_agent: str
-    referrer: str | None
-    country: str | None
-    bot_reason: str | None
-
-
-class RateWatch:
-    """The `rate` rule on the clicks this process records itself: an address that has already
-    clicked a link `limit` times here in the last `window` seconds is flagged at once, and
-    PostgreSQL skips its probe for that click (the probe, which counts every process's clicks,
-    still decides the rest). Remembers the last `limit` times of each (link, address) pair seen
-    in the last two windows, for at most `max_pairs` pairs a window."""
-
-    def __init__(
-        self,
-        limit: int = RATE_LIMIT,
-        window: float = RATE_WINDOW.total_seconds(),
-        max_pairs: int = 100_000,
-    ) -> None:
-        self._limit = limit
-        self._window = window
-        self._max_pairs = max_pairs
-        self._current: dict[tuple[uuid.UUID, bytes], deque[float]] = {}
-        self._previous: dict[tuple[uuid.UUID, bytes], deque[float]] = {}
-        self._turn = -math.inf  # when `current` becomes `previous`
-
-    def too_fast(self, link_id: uuid.UUID, ip_hash: bytes, now: float) -> bool:
-        """Count a click at `now` (monotonic seconds); True when it breaks the rule."""
-        if now >= self._turn:
-            self._previous, self._current = self._current, {}
-            self._turn = now + self._window
-        key = (link_id, ip_hash)
-        times = self._current.get(key)
-        if times is None:
-            times = self._previous.pop(key, None)
-            if times is None:
-                if len(self._current) >= self._max_pairs:
-                    return False  # (PostgreSQL's probe decides)
-                times = deque(maxlen=self._limit)
-            self._current[key] = times
-        fast = len(times) == self._limit and times[0] > now - self._window
-        times.append(now)
-        return fast
-
-
-class Salts:
-    """Today's salt for address hashes, shared by every process through the database."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        self._day: dt.date | None = None
-        self._salt = b""
-
-    def known(self, now: dt.datetime) -> bytes | None:
-        """Today's salt if this process already has it (no waiting: the common case)."""
-        return self._salt if now.astimezone(dt.UTC).date() == self._day else None
-
-    async def today(self, now: dt.datetime) -> bytes:
-        day = now.astimezone(dt.UTC).date()
-        if day != self._day:
-            async with self._db.sessionmaker() as session, session.begin():
-                self._salt = await repository.salt_for(
-                    session,
-                    day,
-                    secrets.token_bytes(32),
-                    forget_before=day - dt.timedelta(days=SALT_DAYS_KEPT),
-                )
-            self._day = day
-        return self._salt
-
-
-def keyed(ip: str, salt: bytes) -> bytes:
-    """An address's hash under a day's salt, 16 bytes: no raw address is kept anywhere."""
-    mac = _keyed_with(salt).copy()
-    mac.update(ip.encode())
-    return mac.digest()[:16]
-
-
-@functools.lru_cache(maxsize=4)
-def _keyed_with(salt: bytes) -> hmac.HMAC:
-    """HMAC-SHA256 keyed with `salt`, to copy (half the cost of keying it again per click)."""
-    return hmac.new(salt, digestmod=hashlib.sha256)
-
-
-def hashes(visit: Visit, salt: bytes) -> tuple[bytes, bytes]:
-    """(address hash, visitor hash) of a click."""
-    visitor = hashlib.sha256(b"vid\n" + visit.visitor_id.encode()).digest()[:16]
-    return keyed(visit.ip, salt), visitor
-
-
-async def address_hash(session: AsyncSession, ip: str, at: dt.datetime) -> bytes:
-    """`ip` hashed as a click at `at` would hash it (the salt of that UTC day)."""
-    day = at.astimezone(dt.UTC).date()
-    salt = await repository.salt_for(
-        session, day, secrets.token_bytes(32), forget_before=day - dt.timedelta(days=SALT_DAYS_KEPT)
-    )
-    return keyed(ip, salt)
-
-
-Row = tuple[Visit, bytes, bytes]  # a click with its address hash and visitor hash
-
-
-def encode(row: Row) -> bytes:
-    """A click as one line of the write-ahead file: a JSON array, the address only hashed.
-    The same line is what the drain hands PostgreSQL (`repository.INSERT_CLICKS` reads it)."""
-    visit, ip_hash, visitor_hash = row
-    fields = [
-        visit.id.hex,
-        visit.tenant_id.hex,
-        visit.link_id.hex,
-        visit.at.isoformat(),
-        ip_hash.hex(),
-        visitor_hash.hex(),
-        visit.user_agent,
-        visit.referrer,
-        visit.country,
-        visit.bot_reason,
-    ]
-    return orjson.dumps(fields) + b"\n"
-
-
-def decode(line: bytes) -> Row:
-    click, tenant, link, at, ip_hash, visitor_hash, agent, referrer, country, bot = orjson.loads(
-        line
-    )
-    visit = Visit(
-        id=uuid.UUID(click),
-        tenant_id=uuid.UUID(tenant),
-        link_id=uuid.UUID(link),
-        at=dt.datetime.fromisoformat(at),
-        ip="",  # never written down: its hash is all that is kept
-        visitor_id="",
-        user_agent=agent,
-        referrer=referrer,
-        country=country,
-        bot_reason=bot,
-    )
-    return visit, bytes.fromhex(ip_hash), bytes.fromhex(visitor_hash)
-
-
-def new_click_id() -> uuid.UUID:
-    """A click id: a UUIDv7 (RFC 9562), its first 48 bits the Unix time in milliseconds and 74
-    random bits after, so a conversion can tell a click too young to be in PostgreSQL yet."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10))
-    return uuid.UUID(int=value & ~(0xF << 76 | 0x3 << 62) | 0x7 << 76 | 0x2 << 62)
-
-
-def click_time(click_id: uuid.UUID) -> dt.datetime | None:
-    """When a click id was made, if it is one of `new_click_id`'s."""
-    if click_id.version != 7:
-        return None
-    return dt.datetime.fromtimestamp((click_id.int >> 80) / 1000, dt.UTC)
-
-
-Line = tuple[uuid.UUID, bytes]  # a click's tenant and its line (`encode`)
 _Waiting = tuple[uuid.UUID, bytes, "asyncio.Future[None]"]
 
 
@@ -289,7 +74,7 @@ class ClickRecorder:
         self._db = db
         self._dsn = libpq(db.engine.url)
         self._salts = Salts(db)
-        self._rates = RateWatch()
+        self._rates = RateWatch(RATE)
         self._spool_dir = spool_dir
         self._max_batch = max_batch
         self._max_unsaved = max_unsaved
@@ -536,7 +321,7 @@ class ClickRecorder:
                     )
                     connection.tenant_id = tenant_id
                 await repository.insert_clicks(
-                    connection.raw, tenant_id, lines, rate_limit=RATE_LIMIT, rate_window=RATE_WINDOW
+                    connection.raw, tenant_id, lines, rate=RATE, unique=UNIQUE
                 )
                 self._idle.append(connection)
         except BaseException:
@@ -549,9 +334,8 @@ class ClickRecorder:
             self._dsn,
             server_settings={
                 "application_name": "bitnexus-clicks",
-                # Plan each batch for its own rows: a generic plan, made once while the clicks
-                # table was small and kept for the connection's life, went on reading every
-                # click of the day from the address for each new one (4x slower in a minute).
+                # plan each batch for its own rows: a generic plan, made while the table was
+                # small and kept for the connection's life, scans a day of clicks per click
                 "plan_cache_mode": "force_custom_plan",
             },
         )
