@@ -1,0 +1,110 @@
+"""The tenant of a transaction: set with its BEGIN in one round trip, and transaction-local."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from asyncpg.connection import LoggedQuery
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.core.db import Database, TenantConnection, set_tenant
+from bitnexus.core.dburl import DatabaseUrls
+
+
+@pytest.fixture
+async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
+    """One pooled connection, so consecutive transactions share it."""
+    database = Database(db_urls.app, pool_size=1)
+    yield database
+    await database.dispose()
+
+
+async def _driver(session: AsyncSession) -> TenantConnection:
+    raw = await (await session.connection()).get_raw_connection()
+    assert isinstance(raw.driver_connection, TenantConnection)
+    return raw.driver_connection
+
+
+async def _tenant_setting(session: AsyncSession) -> str | None:
+    found = await session.scalar(text("SELECT current_setting('bitnexus.tenant_id', true)"))
+    return found or None
+
+
+async def test_a_new_transaction_and_its_tenant_take_one_round_trip(db: Database) -> None:
+    # given
+    tenant = uuid.uuid4()
+    sent: list[str] = []
+    async with db.sessionmaker() as session, session.begin():
+        driver = await _driver(session)
+
+        def log(record: LoggedQuery) -> None:
+            sent.append(record.query)
+
+        driver.add_query_logger(log)
+
+        # when
+        await set_tenant(session, tenant)
+        await asyncio.sleep(0)  # asyncpg calls its query loggers soon, not at once
+        driver.remove_query_logger(log)
+
+        # then
+        assert len(sent) == 1
+        assert sent[0].startswith("BEGIN")
+        assert f"set_config('bitnexus.tenant_id', '{tenant}', true)" in sent[0]
+        assert driver.is_in_transaction()
+        assert await _tenant_setting(session) == str(tenant)
+
+
+async def test_the_tenant_ends_with_its_transaction(db: Database) -> None:
+    async with db.sessionmaker() as session, session.begin():
+        await set_tenant(session, uuid.uuid4())
+
+    async with db.sessionmaker() as session, session.begin():
+        assert await _tenant_setting(session) is None
+
+
+async def test_a_rolled_back_transaction_keeps_none_of_its_work(db: Database) -> None:
+    # given
+    tenant = uuid.uuid4()
+    async with db.sessionmaker() as session:
+        await session.begin()
+        await set_tenant(session, tenant)
+        await session.execute(text("CREATE TEMP TABLE scratch (n int)"))
+
+        # when
+        await session.rollback()
+
+    # then
+    async with db.sessionmaker() as session, session.begin():
+        exists = await session.scalar(text("SELECT to_regclass('pg_temp.scratch') IS NOT NULL"))
+        assert exists is False
+        assert await _tenant_setting(session) is None
+
+
+async def test_a_tenant_set_mid_transaction_applies_from_there(db: Database) -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    async with db.sessionmaker() as session, session.begin():
+        await session.execute(text("SELECT 1"))
+        await set_tenant(session, first)
+        assert await _tenant_setting(session) == str(first)
+
+        await set_tenant(session, second)
+        assert await _tenant_setting(session) == str(second)
+
+
+async def test_custom_plans_ride_on_the_same_begin(db: Database) -> None:
+    async with db.sessionmaker() as session, session.begin():
+        await set_tenant(session, uuid.uuid4(), custom_plans=True)
+
+        mode = await session.scalar(text("SELECT current_setting('plan_cache_mode')"))
+        assert mode == "force_custom_plan"
+
+
+async def test_a_tenant_that_is_not_a_uuid_is_refused_before_sending(db: Database) -> None:
+    async with db.sessionmaker() as session, session.begin():
+        with pytest.raises(ValueError, match="hexadecimal UUID"):
+            await set_tenant(session, "x'); SELECT 1; --")  # type: ignore[arg-type]
