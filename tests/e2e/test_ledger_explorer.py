@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +22,7 @@ from bitnexus.ledger import keys, service, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from tests.accounts.factories import PASSWORD, unique_email, unique_slug
+from tests.e2e.conftest import api_client
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
@@ -72,7 +72,7 @@ async def program(
     server_url: str, db_urls: DatabaseUrls, settings: Settings
 ) -> AsyncIterator[Program]:
     slug, admin_email, affiliate_email = unique_slug("ledger"), unique_email(), unique_email()
-    async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
+    async with api_client(server_url) as c:
         org = await c.post(
             "/api/v1/auth/signup",
             json={
@@ -232,7 +232,7 @@ async def test_admin_gives_a_mirror_a_key_and_sees_its_alarms(
     await expect(page.get_by_test_id("api-key-Auditor")).to_contain_text("never used")
 
     # the mirror reports an alarm with its key; the admin sees it
-    async with httpx.AsyncClient(base_url=server_url) as c:
+    async with api_client(server_url) as c:
         reported = await c.post(
             "/api/v1/ledger/mirror/alarms",
             json={
@@ -254,7 +254,7 @@ async def test_admin_gives_a_mirror_a_key_and_sees_its_alarms(
     # revoked, the key stops working at once
     await page.get_by_test_id("api-key-Auditor").get_by_role("button", name="Revoke").click()
     await expect(page.get_by_test_id("api-key-Auditor")).to_contain_text("revoked")
-    async with httpx.AsyncClient(base_url=server_url) as c:
+    async with api_client(server_url) as c:
         refused = await c.get(
             "/api/v1/ledger/mirror/entries", headers={"Authorization": f"Bearer {secret}"}
         )

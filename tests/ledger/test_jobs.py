@@ -17,6 +17,7 @@ from bitnexus.ledger import jobs, repository, service
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from bitnexus.tenants import service as tenants
+from tests.waiting import eventually
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +51,10 @@ async def _blocks(db: Database, tid: uuid.UUID) -> int:
         return -1 if latest is None else latest.height
 
 
+async def _sealed(db: Database, tid: uuid.UUID) -> bool:
+    return await _blocks(db, tid) >= 0
+
+
 async def _sequenced(db: Database, tid: uuid.UUID) -> int:
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
@@ -75,12 +80,11 @@ async def test_waits_for_age_or_count(db: Database, settings: Settings) -> None:
 async def test_the_background_sealer_runs_until_cancelled(db: Database, settings: Settings) -> None:
     tid, _ = await _tenant_with(db, 2)
     quick = settings.model_copy(update={"ledger_seal_seconds": 0.2})
+
     task = asyncio.create_task(jobs.run_sealer(db, quick))
     try:
-        for _ in range(50):
-            if await _blocks(db, tid) >= 0:
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: _sealed(db, tid), "the sealer sealed the pending transactions")
     finally:
         task.cancel()
+
     assert await _blocks(db, tid) == 0

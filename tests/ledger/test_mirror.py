@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from bitnexus.ledger.models import AccountKind, AlarmKind
 from bitnexus.ledger.service import PostingSpec as P
 from tests.accounts.factories import PASSWORD, unique_email, unique_slug
 from tests.conftest import free_port
+from tests.waiting import wait_until
 
 REPORTER = "mirror.test/m1"
 
@@ -343,16 +343,16 @@ async def test_a_serving_mirror_follows_the_log_and_shows_its_status(
 
 
 def _wait_for_size(port: int, size: int) -> dict[str, object]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def status_at_size() -> dict[str, object] | None:
         try:
-            status = httpx.get(f"http://127.0.0.1:{port}/mirror", timeout=2).json()
-            if status["size"] == size:
-                return status  # type: ignore[no-any-return]
+            status: dict[str, object] = httpx.get(
+                f"http://127.0.0.1:{port}/mirror", timeout=2
+            ).json()
         except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the mirror did not reach size {size}")
+            return None  # not serving yet
+        return status if status["size"] == size else None
+
+    return wait_until(status_at_size, f"the mirror reached size {size}", within=60)
 
 
 def _serve_mirror(
