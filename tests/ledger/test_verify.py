@@ -129,9 +129,9 @@ def test_tampering_is_detected_and_named(
 ) -> None:
     tenant_id, slug = sealed_tenant
     statements, expected = TAMPERING[kind]
-    with owner_engine.begin() as conn:
-        for sql in statements:
-            assert conn.execute(text(sql), {"t": tenant_id}).rowcount >= 1, sql
+    with owner_engine.begin() as conn:  # in order: each statement must change a row
+        changed = {sql: conn.execute(text(sql), {"t": tenant_id}).rowcount for sql in statements}
+        assert all(rows >= 1 for rows in changed.values()), changed
 
     problems = _problems(owner_engine, settings, slug)
 

@@ -55,25 +55,29 @@ def test_it_installs_on_its_own(tmp_path: Path) -> None:
     assert (target / "bitnexus_verify.py").exists()
 
 
-def test_rfc6962_vectors(bv: ModuleType) -> None:
-    for leaf, size, proof in v.INCLUSION:
-        root = bv.root_from_inclusion(
-            leaf - 1, size, bv.leaf_hash(H(v.LEAVES[leaf - 1])), [H(p) for p in proof]
-        )
-        assert root == H(v.ROOTS[size - 1])
-    for size1, size2, proof in v.CONSISTENCY:
-        bv.verify_consistency(
-            size1, size2, H(v.ROOTS[size1 - 1]), H(v.ROOTS[size2 - 1]), [H(p) for p in proof]
-        )
-        if proof:
-            with pytest.raises(bv.VerifyError):
-                bv.verify_consistency(
-                    size1,
-                    size2,
-                    H(v.ROOTS[size2 - 1]),
-                    H(v.ROOTS[size1 - 1]),
-                    [H(p) for p in proof],
-                )
+@pytest.mark.parametrize(
+    ("leaf", "size", "proof"), v.INCLUSION, ids=[f"{a}-of-{b}" for a, b, _ in v.INCLUSION]
+)
+def test_rfc6962_inclusion_vectors(bv: ModuleType, leaf: int, size: int, proof: list[str]) -> None:
+    root = bv.root_from_inclusion(
+        leaf - 1, size, bv.leaf_hash(H(v.LEAVES[leaf - 1])), [H(p) for p in proof]
+    )
+
+    assert root == H(v.ROOTS[size - 1])
+
+
+@pytest.mark.parametrize(
+    ("size1", "size2", "proof"), v.CONSISTENCY, ids=[f"{a}-to-{b}" for a, b, _ in v.CONSISTENCY]
+)
+def test_rfc6962_consistency_vectors(
+    bv: ModuleType, size1: int, size2: int, proof: list[str]
+) -> None:
+    old, new, hashes = H(v.ROOTS[size1 - 1]), H(v.ROOTS[size2 - 1]), [H(p) for p in proof]
+
+    bv.verify_consistency(size1, size2, old, new, hashes)
+    if proof:  # the roots swapped do not verify (an empty proof has nothing to check)
+        with pytest.raises(bv.VerifyError):
+            bv.verify_consistency(size1, size2, new, old, hashes)
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
