@@ -6,38 +6,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
-from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import jobs, repository, service
-from bitnexus.ledger.models import AccountKind
-from bitnexus.ledger.service import PostingSpec as P
-from bitnexus.tenants import service as tenants
+from bitnexus.ledger import jobs, repository
+from tests.ledger.support import sell, two_account_tenant
 from tests.waiting import eventually
 
 
-@pytest.fixture(scope="module")
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=3)
-    yield database
-    await database.dispose()
-
-
 async def _tenant_with(db: Database, n: int) -> tuple[uuid.UUID, str]:
-    slug = f"jobs-{uuid.uuid4().hex[:10]}"
-    async with db.sessionmaker() as s, s.begin():
-        t = await tenants.create(s, name="Jobs Org", slug=slug)
-        await service.open_account(s, t.id, code="a", kind=AccountKind.asset, currency="EUR")
-        await service.open_account(s, t.id, code="b", kind=AccountKind.revenue, currency="EUR")
-        for i in range(n):
-            await service.post_transaction(
-                s, t.id, idempotency_key=f"k{i}", postings=[P("a", 5, "EUR"), P("b", -5, "EUR")]
-            )
-    return t.id, slug
+    tid, slug = await two_account_tenant(db, "jobs", currency="EUR")
+    await sell(db, tid, range(n), currency="EUR")
+    return tid, slug
 
 
 def _slugs(sealed: list[tuple[uuid.UUID, str]]) -> list[str]:

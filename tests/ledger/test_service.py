@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -26,13 +25,6 @@ from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from bitnexus.tenants import service as tenants
 from tests.ledger.support import SALE, balance, integrate, ledger_tenant, post, seqs
-
-
-@pytest.fixture(scope="module")
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=5)
-    yield database
-    await database.dispose()
 
 
 async def test_balanced_transaction_moves_balances_then_gets_its_sequence_and_leaf(
