@@ -10,7 +10,7 @@ from bitnexus.app import create_app
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.http import with_context
-from tests.accounts.factories import signup_org
+from tests.factories import signup_org
 
 
 def _is_problem(r: httpx.Response, status: int) -> dict[str, object]:

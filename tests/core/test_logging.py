@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from bitnexus.core.logging import redact_secrets
-from tests.accounts.factories import PASSWORD, login, signup_org
 from tests.conftest import ClientFactory
+from tests.factories import PASSWORD, login, signup_org
 
 
 class _Capture(logging.Handler):

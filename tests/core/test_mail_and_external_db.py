@@ -15,7 +15,7 @@ from bitnexus.app import create_app
 from bitnexus.core import provision
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls, libpq
-from tests.accounts.factories import signup_org
+from tests.factories import signup_org
 from tests.waiting import eventually
 
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from bitnexus.core.config import Settings
 from bitnexus.core.security import decode_access_token, issue_access_token
 from bitnexus.core.tokens import new_token, parse_token
-from tests.accounts.factories import Account, signup_org
+from tests.factories import Account, signup_org
 
 SECRET = "unit-test-secret-that-is-long-enough-for-hs256"
 

@@ -11,14 +11,14 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from tests.accounts.factories import (
+from tests.factories import (
     PASSWORD,
     Account,
+    Program,
     invite_and_accept,
     signup_affiliate,
     signup_org,
 )
-from tests.catalog.support import Program
 
 # Ceilings, not waits: a step goes on as soon as its condition holds. They allow for a machine
 # several times slower than an idle one (a loaded CI runner, `stress-ng --cpu 2` beside the suite),

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
-from tests.accounts.factories import PASSWORD, unique_email, unique_slug
+from tests.factories import PASSWORD, unique_email, unique_slug
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
@@ -175,7 +175,7 @@ async def test_password_reset_through_the_dev_mailbox(new_context: NewContext) -
 async def test_platform_admin_suspends_an_organisation(
     new_context: NewContext, platform_admin: object
 ) -> None:
-    from tests.accounts.factories import Account
+    from tests.factories import Account
 
     assert isinstance(platform_admin, Account)
     org_page = await (await new_context()).new_page()

@@ -13,8 +13,8 @@ from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.ledger import keys, service, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
-from tests.accounts.factories import PASSWORD, unique_email, unique_slug
 from tests.e2e.conftest import api_client
+from tests.factories import signup_affiliate, signup_org, unique_slug
 
 Event = tuple[str, str, dict[str, object]]
 
@@ -48,17 +48,8 @@ async def test_new_transactions_and_blocks_stream_and_resume(
 ) -> None:
     slug = unique_slug("sse")
     async with api_client(server_url) as c:
-        r = await c.post(
-            "/api/v1/auth/signup",
-            json={
-                "organisation_name": "SSE Org",
-                "slug": slug,
-                "name": "Ada",
-                "email": unique_email(),
-                "password": PASSWORD,
-            },
-        )
-        token, tid = r.json()["access_token"], uuid.UUID(r.json()["user"]["tenant"]["id"])
+        admin = await signup_org(c, organisation_name="SSE Org", slug=slug, name="Ada")
+        token, tid = admin.token, uuid.UUID(admin.tenant_id)
         headers = {"Authorization": f"Bearer {token}"}
         db = Database(db_urls.app, pool_size=2)
 
@@ -111,25 +102,9 @@ async def test_new_transactions_and_blocks_stream_and_resume(
 
 async def test_the_stream_is_for_tenant_admins(server_url: str) -> None:
     async with api_client(server_url) as c:
-        slug = unique_slug("sse")
-        await c.post(
-            "/api/v1/auth/signup",
-            json={
-                "organisation_name": "X",
-                "slug": slug,
-                "name": "A",
-                "email": unique_email(),
-                "password": PASSWORD,
-            },
-        )
-        aff = await c.post(
-            f"/api/v1/public/tenants/{slug}/affiliates",
-            json={"name": "F", "email": unique_email(), "password": PASSWORD},
-        )
-        r = await c.get(
-            "/api/v1/ledger/stream",
-            headers={"Authorization": f"Bearer {aff.json()['access_token']}"},
-        )
+        admin = await signup_org(c)
+        affiliate = await signup_affiliate(c, admin.slug)
+        r = await c.get("/api/v1/ledger/stream", headers=affiliate.headers)
         anon = await c.get("/api/v1/ledger/stream")
     assert r.status_code == 403
     assert anon.status_code == 401

@@ -15,10 +15,9 @@ from playwright.async_api import BrowserContext, expect
 from bitnexus.commissions import jobs
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
-from tests.accounts.factories import signup_affiliate
-from tests.catalog.support import Program
 from tests.commissions.support import api_key, settings
 from tests.e2e.conftest import api_client, login
+from tests.factories import Program, signup_affiliate
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.accounts.factories import Account, invite_and_accept, signup_affiliate, signup_org
 from tests.conftest import ClientFactory
+from tests.factories import Account, invite_and_accept, signup_affiliate, signup_org
 
 
 @pytest.fixture

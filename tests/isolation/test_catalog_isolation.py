@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.accounts.factories import Account, invite_and_accept, signup_affiliate, signup_org
-from tests.catalog.support import png as _png
-from tests.catalog.support import product as _product
 from tests.conftest import ClientFactory
+from tests.factories import Account, invite_and_accept, signup_affiliate, signup_org
+from tests.factories import png as _png
+from tests.factories import product as _product
 
 
 @dataclass

@@ -9,8 +9,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
-from tests.accounts.factories import Account, signup_affiliate, signup_org
 from tests.conftest import ClientFactory
+from tests.factories import Account, signup_affiliate, signup_org
 
 TENANT_TABLES = [
     "tenants",

@@ -26,8 +26,8 @@ from bitnexus.ledger import keys, merkle, note, service, tree
 from bitnexus.ledger.mirror import Mirror, MirrorStore, check_entry
 from bitnexus.ledger.models import AccountKind, AlarmKind
 from bitnexus.ledger.service import PostingSpec as P
-from tests.accounts.factories import PASSWORD, unique_email, unique_slug
 from tests.conftest import free_port
+from tests.factories import signup_org, unique_slug
 from tests.waiting import wait_until
 
 REPORTER = "mirror.test/m1"
@@ -76,28 +76,17 @@ class Log:
 
 @pytest.fixture
 async def log(server_url: str, db_urls: DatabaseUrls, settings: Settings) -> AsyncIterator[Log]:
-    slug = unique_slug("mirror")
-    async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
-        r = await c.post(
-            "/api/v1/auth/signup",
-            json={
-                "organisation_name": "Mirrored",
-                "slug": slug,
-                "name": "Ada",
-                "email": unique_email(),
-                "password": PASSWORD,
-            },
-        )
-        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    async with httpx.AsyncClient(base_url=server_url, timeout=60) as c:
+        admin = await signup_org(c, organisation_name="Mirrored", slug=unique_slug("mirror"))
         key = await c.post(
-            "/api/v1/api-keys", json={"name": "m1", "scope": "ledger:read"}, headers=headers
+            "/api/v1/api-keys", json={"name": "m1", "scope": "ledger:read"}, headers=admin.headers
         )
     db = Database(db_urls.app, pool_size=2)
     result = Log(
         server_url,
-        slug,
-        uuid.UUID(r.json()["user"]["tenant"]["id"]),
-        headers,
+        admin.slug,
+        uuid.UUID(admin.tenant_id),
+        admin.headers,
         key.json()["secret"],
         db,
         settings,

@@ -15,10 +15,9 @@ import pytest
 
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
-from tests.accounts.factories import signup_org
 from tests.conftest import ClientFactory
+from tests.factories import make_ledger, signup_org
 from tests.ledger import rfc6962_vectors as v
-from tests.ledger.test_api import _ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "verifier" / "bitnexus_verify.py"
@@ -95,7 +94,7 @@ async def test_cli_checks_a_real_receipt_and_checkpoints(
     make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings, tmp_path: Path
 ) -> None:
     admin = await signup_org(make_client())
-    ids = await _ledger(db_urls, settings, admin, 6, seal_at=(2, 6))
+    ids = await make_ledger(db_urls, settings, admin, 6, seal_at=(2, 6))
     c, h = admin.client, admin.headers
     vkey = (await c.get(f"/api/v1/public/tenants/{admin.slug}/ledger/verifier-key")).text.strip()
     receipt = (await c.get(f"/api/v1/ledger/transactions/{ids[4]}/receipt", headers=h)).text
