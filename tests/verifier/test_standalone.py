@@ -93,6 +93,8 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 async def test_cli_checks_a_real_receipt_and_checkpoints(
     make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings, tmp_path: Path
 ) -> None:
+    # given a receipt for sale 4, the two blocks' checkpoints and the proof between them, as
+    # files a user downloaded
     admin = await signup_org(make_client())
     ids = await make_ledger(db_urls, settings, admin, 6, seal_at=(2, 6))
     c, h = admin.client, admin.headers
@@ -108,6 +110,7 @@ async def test_cli_checks_a_real_receipt_and_checkpoints(
     (tmp_path / "new").write_text(new)
     (tmp_path / "proof").write_text("\n".join(proof))
 
+    # when the standalone CLI checks them, the checkpoints swapped, a forged leaf, a wrong key
     ok = _run("receipt", str(tmp_path / "r.tlog-proof"), "--key", vkey)
     grows = _run(
         "consistency",
@@ -135,6 +138,7 @@ async def test_cli_checks_a_real_receipt_and_checkpoints(
         "receipt", str(tmp_path / "r.tlog-proof"), "--key", vkey.replace(admin.slug, "another-org")
     )
 
+    # then only the genuine receipt and the growing log pass
     assert ok.returncode == 0, ok.stderr
     assert "OK: transaction #4" in ok.stdout
     assert "vendor:1:receivable: 1004 USD" in ok.stdout
