@@ -17,7 +17,6 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -30,9 +29,7 @@ from bitnexus.core import embedded_postgres, provision
 from bitnexus.core.config import Environment, Settings
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.logging import configure_logging
-
-if TYPE_CHECKING:
-    from tests.catalog.support import Program
+from tests.factories import PASSWORD, Account, Program, login, new_program, unique_email
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -202,7 +199,6 @@ async def platform_admin(make_client: ClientFactory, db_urls: DatabaseUrls) -> o
     """A fresh platform admin (created like `bitnexus create-platform-admin` does)."""
     from bitnexus.core.db import Database
     from bitnexus.demo import PLATFORM_SLUG, create_platform_admin
-    from tests.accounts.factories import PASSWORD, Account, login, unique_email
 
     email = unique_email("root")
     db = Database(db_urls.app, pool_size=1)
@@ -218,7 +214,5 @@ async def platform_admin(make_client: ClientFactory, db_urls: DatabaseUrls) -> o
 
 @pytest.fixture
 async def program(make_client: ClientFactory) -> Program:
-    """An organisation with its admin, a vendor and an affiliate (see tests/catalog/support)."""
-    from tests.catalog.support import new_program
-
+    """An organisation with its admin, a vendor and an affiliate (see tests/factories)."""
     return await new_program(make_client)

@@ -54,29 +54,57 @@ def test_db_url_prints_a_working_owner_url(settings: Settings, db_urls: Database
     assert row == ("bitnexus_owner", "bitnexus")
 
 
-def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
-    first = _run(settings, "demo")
-    second = _run(settings, "demo")
+Ran = subprocess.CompletedProcess[str]
+
+
+@pytest.fixture(scope="module")
+def demo_twice(settings: Settings, db_urls: DatabaseUrls) -> tuple[Ran, Ran]:
+    """`bitnexus demo`, run twice: the second run must find everything in place."""
+    return _run(settings, "demo"), _run(settings, "demo")
+
+
+def _acme(db_urls: DatabaseUrls, sql: str) -> list[tuple[object, ...]]:
+    """Rows of `sql` (about the demo's organisation, slug 'acme') as the owner role."""
+    with psycopg.connect(libpq(db_urls.owner)) as conn:
+        return conn.execute(sql).fetchall()  # type: ignore[arg-type]
+
+
+def test_demo_is_idempotent(demo_twice: tuple[Ran, Ran]) -> None:
+    first, second = demo_twice
+
     assert first.returncode == 0, first.stderr
     assert second.returncode == 0, second.stderr
     assert "admin@acme.example" in second.stderr
     assert "Acme" not in second.stdout
-    # the demo's ledger, once, in one signed block (it verifies): seven attributed sales, three
-    # maturings, three refunds, a payout reserved and paid
-    with psycopg.connect(libpq(db_urls.owner)) as conn:
-        counts = conn.execute(
-            "SELECT (SELECT count(*) FROM ledger_transactions WHERE tenant_id = t.id),"
-            " (SELECT count(*) FROM ledger_blocks WHERE tenant_id = t.id)"
-            " FROM tenants t WHERE slug = 'acme'"
-        ).fetchone()
-    assert counts == (15, 1)
-    # the demo's catalog, once: products in several grades, one waiting, one rejected
-    with psycopg.connect(libpq(db_urls.owner)) as conn:
-        catalog = conn.execute(
-            "SELECT p.status, p.grade, (SELECT count(*) FROM product_images i WHERE i.product_id = p.id)"
-            " FROM products p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = 'acme'"
-            " ORDER BY p.created_at"
-        ).fetchall()
+
+
+def test_the_demo_ledger_is_written_once_in_one_signed_block(
+    demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls, settings: Settings
+) -> None:
+    # seven attributed sales, three maturings, three refunds, a payout reserved and paid
+    counts = _acme(
+        db_urls,
+        "SELECT (SELECT count(*) FROM ledger_transactions WHERE tenant_id = t.id),"
+        " (SELECT count(*) FROM ledger_blocks WHERE tenant_id = t.id)"
+        " FROM tenants t WHERE slug = 'acme'",
+    )
+    verified = _run(settings, "ledger", "verify", "--tenant", "acme")
+
+    assert counts == [(15, 1)]
+    assert verified.returncode == 0, verified.stderr
+
+
+def test_the_demo_catalog_is_written_once(
+    demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls
+) -> None:
+    catalog = _acme(
+        db_urls,
+        "SELECT p.status, p.grade, (SELECT count(*) FROM product_images i WHERE i.product_id = p.id)"
+        " FROM products p JOIN tenants t ON t.id = p.tenant_id WHERE t.slug = 'acme'"
+        " ORDER BY p.created_at",
+    )
+
+    # products in several grades, one waiting, one rejected, each with its image
     assert [(status, grade) for status, grade, _ in catalog] == [
         ("approved", "S"),
         ("approved", "A"),
@@ -86,25 +114,42 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
         ("rejected", "F"),
     ]
     assert {images for _, _, images in catalog} == {1}
-    # and affiliate1's links with clicks recorded as the redirect records them, once
-    with psycopg.connect(libpq(db_urls.owner)) as conn:
-        links, clicks, bots = conn.execute(
-            "SELECT (SELECT count(*) FROM links l WHERE l.tenant_id = t.id),"
-            " (SELECT count(*) FROM clicks c WHERE c.tenant_id = t.id),"
-            " (SELECT count(*) FROM clicks c WHERE c.tenant_id = t.id AND c.is_bot)"
-            " FROM tenants t WHERE slug = 'acme'"
-        ).fetchone() or (0, 0, 0)
-    assert (links, clicks, bots) == (2, 14, 3)
-    # and sales in every state, their money on the ledger
-    with psycopg.connect(libpq(db_urls.owner)) as conn:
-        sales = conn.execute(
-            "SELECT c.order_id, c.state, c.refunded_minor > 0, c.attribution FROM conversions c"
-            " JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme' ORDER BY c.order_id"
-        ).fetchall()
-        shares = conn.execute(
-            "SELECT k.state, count(*) FROM commissions k JOIN tenants t ON t.id = k.tenant_id"
-            " WHERE t.slug = 'acme' AND k.kind <> 'platform_fee' GROUP BY k.state ORDER BY 1"
-        ).fetchall()
+
+
+def test_the_demo_clicks_are_recorded_once(
+    demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls
+) -> None:
+    counts = _acme(
+        db_urls,
+        "SELECT (SELECT count(*) FROM links l WHERE l.tenant_id = t.id),"
+        " (SELECT count(*) FROM clicks c WHERE c.tenant_id = t.id),"
+        " (SELECT count(*) FROM clicks c WHERE c.tenant_id = t.id AND c.is_bot)"
+        " FROM tenants t WHERE slug = 'acme'",
+    )
+
+    # affiliate1's two links, with clicks recorded as the redirect records them
+    assert counts == [(2, 14, 3)]  # links, clicks, of which bots
+
+
+def test_the_demo_has_sales_in_every_state_with_their_money_on_the_ledger(
+    demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls
+) -> None:
+    sales = _acme(
+        db_urls,
+        "SELECT c.order_id, c.state, c.refunded_minor > 0, c.attribution FROM conversions c"
+        " JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme' ORDER BY c.order_id",
+    )
+    shares = _acme(
+        db_urls,
+        "SELECT k.state, count(*) FROM commissions k JOIN tenants t ON t.id = k.tenant_id"
+        " WHERE t.slug = 'acme' AND k.kind <> 'platform_fee' GROUP BY k.state ORDER BY 1",
+    )
+    payouts = _acme(
+        db_urls,
+        "SELECT u.email, i.status FROM payout_items i JOIN users u ON u.id = i.affiliate_id"
+        " JOIN tenants t ON t.id = i.tenant_id WHERE t.slug = 'acme'",
+    )
+
     assert sales == [
         ("A-1001", "pending", False, "click"),
         ("A-1002", "pending", True, "click"),
@@ -115,15 +160,8 @@ def test_demo_is_idempotent(settings: Settings, db_urls: DatabaseUrls) -> None:
         ("A-1007", "held", False, "click"),
         ("A-1008", "matured", False, "coupon"),
     ]
-    assert dict(shares) == {"available": 4, "held": 1, "pending": 2, "reversed": 3}
-    with psycopg.connect(libpq(db_urls.owner)) as conn:
-        payouts = conn.execute(
-            "SELECT u.email, i.status FROM payout_items i JOIN users u ON u.id = i.affiliate_id"
-            " JOIN tenants t ON t.id = i.tenant_id WHERE t.slug = 'acme'"
-        ).fetchall()
+    assert dict(shares) == {"available": 4, "held": 1, "pending": 2, "reversed": 3}  # type: ignore[arg-type]
     assert payouts == [("affiliate2@acme.example", "paid")]
-    verified = _run(settings, "ledger", "verify", "--tenant", "acme")
-    assert verified.returncode == 0, verified.stderr
 
 
 def test_create_platform_admin_refuses_weak_password(

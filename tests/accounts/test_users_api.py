@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from tests.accounts.factories import (
+from tests.conftest import ClientFactory
+from tests.factories import (
     PASSWORD,
     invite_and_accept,
     login,
@@ -12,7 +14,6 @@ from tests.accounts.factories import (
     signup_org,
     unique_email,
 )
-from tests.conftest import ClientFactory
 
 
 async def test_affiliate_signup_gets_referral_code_and_records_referrer(
@@ -114,20 +115,30 @@ async def test_invitation_preview_and_revoke(make_client: ClientFactory) -> None
     assert (await anon.get("/api/v1/public/invitations/bnxt_garbage")).status_code == 404
 
 
-async def test_only_tenant_admins_manage_users(make_client: ClientFactory) -> None:
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/users"),
+        ("POST", "/api/v1/invitations"),
+        ("PATCH", "/api/v1/users/{admin}"),
+        ("GET", "/api/v1/tenant/settings"),
+    ],
+    ids=["list-users", "invite", "change-a-user", "read-settings"],
+)
+async def test_only_tenant_admins_manage_users(
+    make_client: ClientFactory, method: str, path: str
+) -> None:
     admin = await signup_org(make_client())
     aff = await signup_affiliate(make_client(), admin.slug)
 
-    for method, path in [
-        ("GET", "/api/v1/users"),
-        ("POST", "/api/v1/invitations"),
-        ("PATCH", f"/api/v1/users/{admin.id}"),
-        ("GET", "/api/v1/tenant/settings"),
-    ]:
-        r = await aff.client.request(
-            method, path, headers=aff.headers, json={"email": unique_email(), "role": "vendor"}
-        )
-        assert r.status_code == 403, (method, path, r.text)
+    r = await aff.client.request(
+        method,
+        path.format(admin=admin.id),
+        headers=aff.headers,
+        json={"email": unique_email(), "role": "vendor"},
+    )
+
+    assert r.status_code == 403, r.text
 
 
 async def test_list_users_paginates_with_cursor_and_searches(make_client: ClientFactory) -> None:

@@ -14,10 +14,10 @@ from sqlalchemy.engine import Engine
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.tracking import rollups
-from tests.analytics.test_dashboards import _dashboard, _traffic
-from tests.catalog.support import Program
+from tests.analytics.support import dashboard, traffic
 from tests.commissions.support import open_shop
 from tests.conftest import ClientFactory
+from tests.factories import Program
 
 
 def _backdate_clicks(owner_engine: Engine, tenant_id: str, hours: int) -> None:
@@ -43,12 +43,12 @@ async def test_rolled_up_hours_give_the_same_figures_and_new_clicks_still_count(
     program: Program, make_client: ClientFactory, owner_engine: Engine, db_urls: DatabaseUrls
 ) -> None:
     shop = await open_shop(program, make_client)
-    await _traffic(shop, make_client)
+    await traffic(shop, make_client)
     tenant = program.admin.user["tenant"]["id"]
     _backdate_clicks(owner_engine, tenant, 3)
-    before = await _dashboard(shop.affiliate, "affiliate")
-    admin_before = await _dashboard(program.admin, "admin")
-    vendor_before = await _dashboard(program.vendor, "vendor")
+    before = await dashboard(shop.affiliate, "affiliate")
+    admin_before = await dashboard(program.admin, "admin")
+    vendor_before = await dashboard(program.vendor, "vendor")
 
     db = Database(db_urls.app)
     try:
@@ -68,11 +68,11 @@ async def test_rolled_up_hours_give_the_same_figures_and_new_clicks_still_count(
     settled = rollups.settled(dt.datetime.now(dt.UTC))
     assert settled - dt.timedelta(hours=1) <= mark <= settled
 
-    _same(before, await _dashboard(shop.affiliate, "affiliate"))
-    assert (await _dashboard(program.admin, "admin"))["totals"] == admin_before["totals"]
-    assert (await _dashboard(program.vendor, "vendor"))["products"] == vendor_before["products"]
+    _same(before, await dashboard(shop.affiliate, "affiliate"))
+    assert (await dashboard(program.admin, "admin"))["totals"] == admin_before["totals"]
+    assert (await dashboard(program.vendor, "vendor"))["products"] == vendor_before["products"]
     await shop.click(make_client())  # after the mark: counted from the clicks themselves
-    after = await _dashboard(shop.affiliate, "affiliate")
+    after = await dashboard(shop.affiliate, "affiliate")
     assert after["totals"]["clicks"] == before["totals"]["clicks"] + 1
 
 
@@ -91,7 +91,7 @@ async def test_clicks_are_counted_by_country_the_same_before_and_after_the_rollu
     await shop.click(make_client())  # a private address: no country
     _backdate_clicks(owner_engine, program.admin.user["tenant"]["id"], 3)
     boards = [(shop.affiliate, "affiliate"), (program.vendor, "vendor"), (program.admin, "admin")]
-    before = [await _dashboard(who, role) for who, role in boards]
+    before = [await dashboard(who, role) for who, role in boards]
     assert [(c["country"], c["clicks_raw"]) for c in before[0]["countries"]] == [
         ("GB", 2),
         ("US", 1),
@@ -110,4 +110,4 @@ async def test_clicks_are_counted_by_country_the_same_before_and_after_the_rollu
         ).all()
     assert [tuple(r) for r in rolled] == [("", 1), ("US", 1), ("GB", 2)]
     for (who, role), earlier in zip(boards, before, strict=True):
-        _same(await _dashboard(who, role), earlier)
+        _same(await dashboard(who, role), earlier)

@@ -6,15 +6,17 @@ import asyncio
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Callable
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bitnexus.apikeys import repository
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.dburl import DatabaseUrls
-from tests.accounts.factories import Account, signup_affiliate, signup_org
 from tests.conftest import ClientFactory
+from tests.factories import Account, signup_affiliate, signup_org
 
 
 async def _create(admin: Account, **body: object) -> dict[str, object]:
@@ -79,27 +81,64 @@ async def test_keys_authenticate_until_revoked(make_client: ClientFactory) -> No
     assert after.headers["content-type"] == "application/problem+json"
 
 
-async def test_forged_and_misused_keys_are_refused(make_client: ClientFactory) -> None:
+FORGERIES: dict[str, Callable[[str, Account, Account], str]] = {
+    # the secret is bnx_live_<tenant id, 32 hex><the key's own part>
+    "test-prefix": lambda secret, a, b: "bnx_test_" + secret.removeprefix("bnx_live_"),
+    "other-tenant": lambda secret, a, b: (
+        "bnx_live_" + uuid.UUID(b.tenant_id).hex + secret.removeprefix("bnx_live_")[32:]
+    ),
+    "one-char-off": lambda secret, a, b: secret[:-1] + ("A" if secret[-1] != "A" else "B"),
+    "nonsense": lambda secret, a, b: "bnx_live_nonsense",
+    "access-token": lambda secret, a, b: a.token,  # a user's access token is not an API key
+}
+
+
+@pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
+async def test_forged_and_misused_keys_are_refused(
+    make_client: ClientFactory, forge: Callable[[str, Account, Account], str]
+) -> None:
     a = await signup_org(make_client())
     b = await signup_org(make_client())
     secret = str((await _create(a))["secret"])
-    body = secret.removeprefix("bnx_live_")
-    other_tenant = "bnx_live_" + uuid.UUID(b.tenant_id).hex + body[32:]
+
+    r = await make_client().get(
+        "/api/v1/ledger/mirror/entries", headers={"Authorization": f"Bearer {forge(secret, a, b)}"}
+    )
+
+    assert r.status_code == 401
+
+
+async def test_no_key_or_a_key_as_a_session_is_refused(make_client: ClientFactory) -> None:
+    a = await signup_org(make_client())
+    secret = str((await _create(a))["secret"])
     anon = make_client()
-    for bad in (
-        "bnx_test_" + body,  # right secret, wrong prefix for the key's mode
-        other_tenant,  # the key moved to another tenant
-        secret[:-1] + ("A" if secret[-1] != "A" else "B"),  # one character off
-        "bnx_live_nonsense",
-        a.token,  # a user's access token is not an API key
-    ):
-        r = await anon.get(
-            "/api/v1/ledger/mirror/entries", headers={"Authorization": f"Bearer {bad}"}
-        )
-        assert r.status_code == 401, bad
+
     assert (await anon.get("/api/v1/ledger/mirror/entries")).status_code == 401
     # and an API key is not a user session
     assert (await anon.get("/api/v1/me", headers=_bearer(secret))).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x", "scope": "everything"}, "scope"),
+        ({"name": "x", "scope": "ledger:read", "mode": "prod"}, "mode"),
+        ({"name": "", "scope": "ledger:read"}, "name"),
+        ({"name": "x" * 121, "scope": "ledger:read"}, "name"),
+        ({"name": "x", "scope": "ledger:read", "admin": True}, "admin"),
+    ],
+    ids=["unknown-scope", "unknown-mode", "empty-name", "long-name", "unknown-field"],
+)
+async def test_a_bad_key_request_is_refused_naming_the_field(
+    make_client: ClientFactory, body: dict[str, object], field: str
+) -> None:
+    admin = await signup_org(make_client())
+
+    r = await admin.client.post("/api/v1/api-keys", json=body, headers=admin.headers)
+
+    assert r.status_code == 422, body
+    assert r.json()["errors"][0]["field"] == field, r.json()
+    assert (await admin.client.get("/api/v1/api-keys", headers=admin.headers)).json() == []
 
 
 async def test_roles_tenants_and_bad_input(make_client: ClientFactory) -> None:
@@ -114,21 +153,15 @@ async def test_roles_tenants_and_bad_input(make_client: ClientFactory) -> None:
     assert denied.status_code == 403
     assert denied.json()["errors"][0]["field"] == "scope"
     assert (await affiliate.client.get("/api/v1/api-keys", headers=affiliate.headers)).json() == []
-    for who in (affiliate, other):
-        gone = await who.client.delete(f"/api/v1/api-keys/{key_id}", headers=who.headers)
-        assert gone.status_code == 404
+    deleted = {
+        who: (await account.client.delete(f"/api/v1/api-keys/{key_id}", headers=account.headers))
+        for who, account in (("affiliate", affiliate), ("other tenant's admin", other))
+    }
+    assert {who: r.status_code for who, r in deleted.items()} == {
+        "affiliate": 404,
+        "other tenant's admin": 404,
+    }
     assert (await other.client.get("/api/v1/api-keys", headers=other.headers)).json() == []
-
-    for body, field in (
-        ({"name": "x", "scope": "everything"}, "scope"),
-        ({"name": "x", "scope": "ledger:read", "mode": "prod"}, "mode"),
-        ({"name": "", "scope": "ledger:read"}, "name"),
-        ({"name": "x" * 121, "scope": "ledger:read"}, "name"),
-        ({"name": "x", "scope": "ledger:read", "admin": True}, "admin"),
-    ):
-        r = await admin.client.post("/api/v1/api-keys", json=body, headers=admin.headers)
-        assert r.status_code == 422, body
-        assert r.json()["errors"][0]["field"] == field, r.json()
     listed = (await admin.client.get("/api/v1/api-keys", headers=admin.headers)).json()
     assert len(listed) == 1
     bad_id = await admin.client.delete("/api/v1/api-keys/not-a-uuid", headers=admin.headers)

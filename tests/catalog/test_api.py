@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 
-from tests.accounts.factories import invite_and_accept
-from tests.catalog.support import Program
-from tests.catalog.support import png as _png
-from tests.catalog.support import product as _product
 from tests.conftest import ClientFactory
+from tests.factories import Program, invite_and_accept
+from tests.factories import png as _png
+from tests.factories import product as _product
 
 
 async def test_a_listed_product_waits_for_vetting_then_reaches_the_marketplace(
@@ -213,6 +212,7 @@ async def test_images_are_validated_served_and_count_as_an_edit(program: Program
 
 
 async def test_marketplace_filters_sorts_and_pages(program: Program) -> None:
+    # given three approved products (grades B, S, C) and one waiting for vetting
     cheap = await program.approved("B", title="Cheap course", price_minor=1_000, category="Courses")
     rich = await program.approved(
         "S",
@@ -229,22 +229,25 @@ async def test_marketplace_filters_sorts_and_pages(program: Program) -> None:
         commission={"fixed_minor": 900},
     )
     await program.listed(title="Still pending")
+    named = {"cheap": cheap["id"], "rich": rich["id"], "flat": flat["id"]}
+    expected = {
+        "": ["flat", "rich", "cheap"],  # newest first
+        "?sort=commission": ["rich", "flat", "cheap"],  # 15000, 900, 100 per sale
+        "?category=Software": ["rich"],
+        "?min_price=1500&max_price=60000": ["flat", "rich"],
+        "?min_commission=500&sort=commission": ["rich", "flat"],
+        "?grade=S&grade=B": ["rich", "cheap"],
+        "?q=ebook": ["flat"],
+    }
 
     def ids(page: dict[str, Any]) -> list[str]:
         return [p["id"] for p in page["items"]]
 
-    assert ids(await program.market()) == [flat["id"], rich["id"], cheap["id"]]  # newest first
-    by_pay = await program.market("?sort=commission")
-    assert ids(by_pay) == [rich["id"], flat["id"], cheap["id"]]  # 15000, 900, 100 per sale
-    assert ids(await program.market("?category=Software")) == [rich["id"]]
-    assert ids(await program.market("?min_price=1500&max_price=60000")) == [flat["id"], rich["id"]]
-    assert ids(await program.market("?min_commission=500&sort=commission")) == [
-        rich["id"],
-        flat["id"],
-    ]
-    assert ids(await program.market("?grade=S&grade=B")) == [rich["id"], cheap["id"]]
-    assert ids(await program.market("?q=ebook")) == [flat["id"]]
+    # when the affiliate filters and sorts, then each query lists just its products, in order
+    found = {query: ids(await program.market(query)) for query in expected}
+    assert found == {query: [named[n] for n in names] for query, names in expected.items()}
 
+    # when the affiliate pages, then the pages follow on and a cursor belongs to its sort
     first = await program.market("?sort=commission&limit=2")
     assert ids(first) == [rich["id"], flat["id"]]
     rest = await program.market(f"?sort=commission&limit=2&cursor={first['next_cursor']}")
@@ -260,6 +263,8 @@ async def test_marketplace_filters_sorts_and_pages(program: Program) -> None:
         "/api/v1/marketplace?cursor=!!", headers=program.affiliate.headers
     )
     assert garbage.status_code == 400
+
+    # and the categories count only what is on the market
     categories = (
         await program.affiliate.client.get(
             "/api/v1/marketplace/categories", headers=program.affiliate.headers

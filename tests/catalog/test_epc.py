@@ -3,9 +3,9 @@ shares and overrides, net of refunds) per filtered click, best first; unclicked 
 
 from __future__ import annotations
 
-from tests.catalog.support import Program
 from tests.commissions.support import open_shop
 from tests.conftest import ClientFactory
+from tests.factories import Program
 
 
 async def test_products_sort_by_earnings_per_click(

@@ -6,10 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
+
+from tests.waiting import wait_until
 
 BIN = Path(sys.executable).with_name("bitnexus")
 
@@ -54,9 +55,7 @@ def test_server_stops_on_exit_and_recovers_from_kill_9(tmp_path: Path) -> None:
     os.kill(pid, signal.SIGKILL)
     holder.kill()
     holder.wait()
-    deadline = time.monotonic() + 10
-    while psutil.pid_exists(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: not psutil.pid_exists(pid), "the killed PostgreSQL exited")
     assert (pgdata / "postmaster.pid").exists()  # the stale lock a crash leaves behind
 
     again = _db_url(data)

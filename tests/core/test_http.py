@@ -10,7 +10,7 @@ from bitnexus.app import create_app
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.http import with_context
-from tests.accounts.factories import signup_org
+from tests.factories import signup_org
 
 
 def _is_problem(r: httpx.Response, status: int) -> dict[str, object]:
@@ -64,24 +64,33 @@ async def test_wrong_types_and_huge_strings_are_422(client: httpx.AsyncClient) -
     _is_problem(r, 422)
 
 
-async def test_every_response_has_security_headers(client: httpx.AsyncClient) -> None:
-    for r in (
-        await client.get("/healthz"),
-        await client.get("/api/v1/nope"),
-        await client.get("/"),
-    ):
-        assert r.headers["x-content-type-options"] == "nosniff"
-        assert r.headers["x-frame-options"] == "DENY"
-        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
-        assert "default-src 'self'" in r.headers["content-security-policy"]
-        assert r.headers["x-request-id"]
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/api/v1/nope", "/"], ids=["health", "api-error", "spa-page"]
+)
+async def test_every_response_has_security_headers(client: httpx.AsyncClient, path: str) -> None:
+    r = await client.get(path)
+
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-request-id"]
 
 
-def test_redirects_carry_the_request_id_but_no_document_policies() -> None:
-    own = [(b"location", b"/next"), (b"referrer-policy", b"no-referrer")]
-    for status in (301, 302, 303, 307, 308):
-        assert with_context(own, "/x", "rid", status) == [*own, (b"x-request-id", b"rid")]
-    page = dict(with_context(own, "/x", "rid", 200))
+OWN_HEADERS = [(b"location", b"/next"), (b"referrer-policy", b"no-referrer")]
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirects_carry_the_request_id_but_no_document_policies(status: int) -> None:
+    assert with_context(OWN_HEADERS, "/x", "rid", status) == [
+        *OWN_HEADERS,
+        (b"x-request-id", b"rid"),
+    ]
+
+
+def test_pages_carry_the_document_policies_beside_their_own_headers() -> None:
+    page = dict(with_context(OWN_HEADERS, "/x", "rid", 200))
+
     assert page[b"referrer-policy"] == b"no-referrer"  # the answer's own, not replaced
     assert page[b"x-frame-options"] == b"DENY"
     assert b"content-security-policy" in page
@@ -105,11 +114,17 @@ async def test_openapi_and_offline_docs(client: httpx.AsyncClient) -> None:
     assert len(js.content) > 100_000
 
 
-async def test_spa_fallback_serves_index_for_client_routes(client: httpx.AsyncClient) -> None:
-    for path in ("/", "/login", "/app/users", "/t/acme/join?ref=X"):
-        r = await client.get(path)
-        assert r.status_code == 200
-        assert '<div id="root">' in r.text
+@pytest.mark.parametrize("path", ["/", "/login", "/app/users", "/t/acme/join?ref=X"])
+async def test_spa_fallback_serves_index_for_client_routes(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    r = await client.get(path)
+
+    assert r.status_code == 200
+    assert '<div id="root">' in r.text
+
+
+async def test_spa_fallback_serves_nothing_outside_the_build(client: httpx.AsyncClient) -> None:
     assert (await client.get("/../pyproject.toml")).status_code in (200, 404)
     assert "[project]" not in (await client.get("/..%2Fpyproject.toml")).text
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from bitnexus.core.logging import redact_secrets
-from tests.accounts.factories import PASSWORD, login, signup_org
 from tests.conftest import ClientFactory
+from tests.factories import PASSWORD, login, signup_org
 
 
 class _Capture(logging.Handler):
@@ -42,19 +42,18 @@ async def test_requests_log_context_and_never_secrets(
     await login(c, admin.slug, admin.email, "a-wrong-password-xyz")
     refresh = await c.post("/api/v1/auth/refresh")
     await c.get("/api/v1/me", headers=admin.headers)
-    secrets = [
-        PASSWORD,
-        "a-wrong-password-xyz",
-        admin.token,
-        refresh.json()["access_token"],
-        c.cookies["bnx_refresh"],
-    ]
+    secrets = {
+        "password": PASSWORD,
+        "wrong password": "a-wrong-password-xyz",
+        "access token": admin.token,
+        "refreshed access token": refresh.json()["access_token"],
+        "refresh cookie": c.cookies["bnx_refresh"],
+    }
 
     text = "\n".join(captured)
     records = [json.loads(line) for line in captured]
 
-    for secret in secrets:
-        assert secret not in text
+    assert [name for name, secret in secrets.items() if secret in text] == []
     me_line = next(r for r in records if r.get("path") == "/api/v1/me")
     assert me_line["status"] == 200
     assert me_line["tenant_id"] == admin.tenant_id

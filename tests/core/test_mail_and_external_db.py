@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import Iterator
 from email import message_from_bytes
@@ -16,7 +15,8 @@ from bitnexus.app import create_app
 from bitnexus.core import provision
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls, libpq
-from tests.accounts.factories import signup_org
+from tests.factories import signup_org
+from tests.waiting import eventually
 
 
 class _Inbox:
@@ -26,6 +26,9 @@ class _Inbox:
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
         self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))  # type: ignore[attr-defined]
         return "250 OK"
+
+    async def received(self) -> bool:
+        return bool(self.messages)
 
 
 @pytest.fixture
@@ -57,10 +60,7 @@ async def test_password_reset_mail_goes_out_over_smtp_after_commit(
             json={"organisation": admin.slug, "email": admin.email},
         )
         assert r.status_code == 202
-        for _ in range(50):
-            if inbox.messages:
-                break
-            await asyncio.sleep(0.1)
+        await eventually(inbox.received, "the reset mail reached the SMTP server")
         dev_mailbox = (await c.get("/api/v1/dev/mailbox")).json()
 
     assert len(inbox.messages) == 1

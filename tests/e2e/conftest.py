@@ -11,14 +11,23 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from tests.accounts.factories import (
+from tests.factories import (
     PASSWORD,
     Account,
+    Program,
     invite_and_accept,
     signup_affiliate,
     signup_org,
 )
-from tests.catalog.support import Program
+
+# Ceilings, not waits: a step goes on as soon as its condition holds. They allow for a machine
+# several times slower than an idle one (a loaded CI runner, `stress-ng --cpu 2` beside the suite),
+# where Playwright's own defaults (5 s for `expect`) fail pages that are merely slow.
+ACTION_TIMEOUT_MS = 30_000  # a click, a fill: waits for the element to be visible and enabled
+NAVIGATION_TIMEOUT_MS = 60_000  # goto, reload: the page's load event
+EXPECT_TIMEOUT_MS = 30_000  # expect(...): retried until it holds
+HTTP_TIMEOUT_S = 60.0  # the tests' own API calls (a signup hashes a password)
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -47,7 +56,8 @@ async def new_context(browser: Browser, server_url: str) -> AsyncIterator[object
 
     async def make(**kwargs: object) -> BrowserContext:
         ctx = await browser.new_context(base_url=server_url, **kwargs)  # type: ignore[arg-type]
-        ctx.set_default_timeout(15_000)
+        ctx.set_default_timeout(ACTION_TIMEOUT_MS)
+        ctx.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         contexts.append(ctx)
         return ctx
 
@@ -56,13 +66,18 @@ async def new_context(browser: Browser, server_url: str) -> AsyncIterator[object
         await ctx.close()
 
 
+def api_client(server_url: str) -> httpx.AsyncClient:
+    """A client of the real server's API, patient enough for a loaded machine."""
+    return httpx.AsyncClient(base_url=server_url, timeout=HTTP_TIMEOUT_S)
+
+
 @pytest.fixture
 async def live_program(server_url: str) -> AsyncIterator[Program]:
     """An organisation on the real server with its admin, a vendor and an affiliate."""
     async with (
-        httpx.AsyncClient(base_url=server_url, timeout=20) as a,
-        httpx.AsyncClient(base_url=server_url, timeout=20) as v,
-        httpx.AsyncClient(base_url=server_url, timeout=20) as f,
+        api_client(server_url) as a,
+        api_client(server_url) as v,
+        api_client(server_url) as f,
     ):
         admin = await signup_org(a)
         yield Program(

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import BrowserContext, expect
 
-from tests.catalog.support import Program
-from tests.catalog.support import png as _png
 from tests.e2e.conftest import login
+from tests.factories import Program
+from tests.factories import png as _png
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
-from tests.accounts.factories import PASSWORD, unique_email, unique_slug
+from tests.factories import PASSWORD, unique_email, unique_slug
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
@@ -38,14 +38,13 @@ async def test_signup_branding_invite_and_referral(new_context: NewContext) -> N
     await admin.get_by_role("button", name="Save settings").click()
     await expect(admin.get_by_role("status")).to_contain_text("Settings saved")
     await expect(admin.get_by_test_id("brand")).to_contain_text("Lumen Academy")
-    brand = await admin.evaluate(
-        "getComputedStyle(document.documentElement).getPropertyValue('--brand')"
+    await admin.wait_for_function(  # the colour applies once the saved settings are read back
+        "getComputedStyle(document.documentElement).getPropertyValue('--brand').trim()"
+        " === '#0f766e'"
     )
-    assert brand.strip() == "#0f766e"
-    save_bg = await admin.get_by_role("button", name="Save settings").evaluate(
-        "b => getComputedStyle(b).backgroundColor"
+    await expect(admin.get_by_role("button", name="Save settings")).to_have_css(
+        "background-color", "rgb(15, 118, 110)"
     )
-    assert save_bg == "rgb(15, 118, 110)"
 
     # invite a vendor, who accepts in their own browser
     await admin.get_by_role("link", name="Users").click()
@@ -175,7 +174,7 @@ async def test_password_reset_through_the_dev_mailbox(new_context: NewContext) -
 async def test_platform_admin_suspends_an_organisation(
     new_context: NewContext, platform_admin: object
 ) -> None:
-    from tests.accounts.factories import Account
+    from tests.factories import Account
 
     assert isinstance(platform_admin, Account)
     org_page = await (await new_context()).new_page()

@@ -11,9 +11,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import httpx
 import pytest
-from playwright.async_api import BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.config import Settings
@@ -22,7 +21,8 @@ from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.ledger import keys, service, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
-from tests.accounts.factories import PASSWORD, unique_email, unique_slug
+from tests.e2e.conftest import api_client, login
+from tests.factories import Account, signup_affiliate, signup_org, unique_slug
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
@@ -37,9 +37,8 @@ class Program:
     settings: Settings
     slug: str
     tenant_id: uuid.UUID
-    admin_email: str
-    affiliate_email: str
-    affiliate_token: str
+    admin: Account
+    affiliate: Account
     pending: str
 
     @asynccontextmanager
@@ -71,34 +70,20 @@ class Program:
 async def program(
     server_url: str, db_urls: DatabaseUrls, settings: Settings
 ) -> AsyncIterator[Program]:
-    slug, admin_email, affiliate_email = unique_slug("ledger"), unique_email(), unique_email()
-    async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
-        org = await c.post(
-            "/api/v1/auth/signup",
-            json={
-                "organisation_name": "Proof Org",
-                "slug": slug,
-                "name": "Ada Admin",
-                "email": admin_email,
-                "password": PASSWORD,
-            },
+    async with api_client(server_url) as c:
+        admin = await signup_org(
+            c, organisation_name="Proof Org", slug=unique_slug("ledger"), name="Ada Admin"
         )
-        aff = await c.post(
-            f"/api/v1/public/tenants/{slug}/affiliates",
-            json={"name": "Fay Affiliate", "email": affiliate_email, "password": PASSWORD},
-        )
-    assert org.status_code == aff.status_code == 201
-    affiliate_id = aff.json()["user"]["id"]
+        affiliate = await signup_affiliate(c, admin.slug, name="Fay Affiliate")
     db = Database(db_urls.app, pool_size=2)
     p = Program(
         db,
         settings,
-        slug,
-        uuid.UUID(org.json()["user"]["tenant"]["id"]),
-        admin_email,
-        affiliate_email,
-        aff.json()["access_token"],
-        f"affiliate:{affiliate_id}:pending",
+        admin.slug,
+        uuid.UUID(admin.tenant_id),
+        admin,
+        affiliate,
+        f"affiliate:{affiliate.id}:pending",
     )
     async with p.session() as s:
         await service.open_account(
@@ -110,7 +95,7 @@ async def program(
             code=p.pending,
             kind=AccountKind.liability,
             currency="USD",
-            owner_user_id=uuid.UUID(affiliate_id),
+            owner_user_id=uuid.UUID(affiliate.id),
         )
     await p.sell(range(3))
     await p.seal()
@@ -118,20 +103,10 @@ async def program(
     await db.dispose()
 
 
-async def _login(page: Page, slug: str, email: str) -> None:
-    await page.goto("/login")
-    await page.get_by_label("Organisation").fill(slug)
-    await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Log in").click()
-    await expect(page).to_have_url(re.compile(r"/app$"))
-
-
 async def test_affiliate_verifies_earnings_in_the_browser(
     new_context: NewContext, program: Program
 ) -> None:
-    page = await (await new_context(accept_downloads=True)).new_page()
-    await _login(page, program.slug, program.affiliate_email)
+    page = await login(await new_context(accept_downloads=True), program.affiliate)
     await page.get_by_role("link", name="Earnings proof").click()
     await expect(page.get_by_role("heading", name="My earnings proof")).to_be_visible()
 
@@ -182,8 +157,7 @@ async def test_affiliate_verifies_earnings_in_the_browser(
 async def test_admin_explores_blocks_and_watches_them_arrive(
     new_context: NewContext, program: Program
 ) -> None:
-    page = await (await new_context()).new_page()
-    await _login(page, program.slug, program.admin_email)
+    page = await login(await new_context(), program.admin)
     await page.get_by_role("link", name="Ledger", exact=True).click()
     await expect(page.get_by_test_id("live-state")).to_contain_text("live")
     await expect(page.get_by_test_id("block-row-0")).to_contain_text("3")
@@ -217,8 +191,7 @@ async def test_admin_explores_blocks_and_watches_them_arrive(
 async def test_admin_gives_a_mirror_a_key_and_sees_its_alarms(
     new_context: NewContext, program: Program, server_url: str
 ) -> None:
-    page = await (await new_context()).new_page()
-    await _login(page, program.slug, program.admin_email)
+    page = await login(await new_context(), program.admin)
     await page.get_by_role("link", name="Ledger", exact=True).click()
     await expect(page.get_by_text("No mirror has raised an alarm.")).to_be_visible()
 
@@ -232,7 +205,7 @@ async def test_admin_gives_a_mirror_a_key_and_sees_its_alarms(
     await expect(page.get_by_test_id("api-key-Auditor")).to_contain_text("never used")
 
     # the mirror reports an alarm with its key; the admin sees it
-    async with httpx.AsyncClient(base_url=server_url) as c:
+    async with api_client(server_url) as c:
         reported = await c.post(
             "/api/v1/ledger/mirror/alarms",
             json={
@@ -254,7 +227,7 @@ async def test_admin_gives_a_mirror_a_key_and_sees_its_alarms(
     # revoked, the key stops working at once
     await page.get_by_test_id("api-key-Auditor").get_by_role("button", name="Revoke").click()
     await expect(page.get_by_test_id("api-key-Auditor")).to_contain_text("revoked")
-    async with httpx.AsyncClient(base_url=server_url) as c:
+    async with api_client(server_url) as c:
         refused = await c.get(
             "/api/v1/ledger/mirror/entries", headers={"Authorization": f"Bearer {secret}"}
         )

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-
-import httpx
+from collections.abc import AsyncIterator
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
@@ -14,15 +13,25 @@ from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.ledger import keys, service, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
-from tests.accounts.factories import PASSWORD, unique_email, unique_slug
+from tests.e2e.conftest import api_client
+from tests.factories import signup_affiliate, signup_org, unique_slug
+
+Event = tuple[str, str, dict[str, object]]
 
 
-async def _read_events(
-    response: httpx.Response, want: int
-) -> list[tuple[str, str, dict[str, object]]]:
-    events: list[tuple[str, str, dict[str, object]]] = []
+async def _subscribed(lines: AsyncIterator[str]) -> None:
+    """Return once the stream has begun (its `retry:` line): the server has fixed where this
+    subscriber starts, so what is written from now on reaches it."""
+    async for line in lines:
+        if line.startswith("retry: "):
+            return
+    raise AssertionError("the stream ended before it began")
+
+
+async def _read_events(lines: AsyncIterator[str], want: int) -> list[Event]:
+    events: list[Event] = []
     event_id = kind = ""
-    async for line in response.aiter_lines():
+    async for line in lines:
         if line.startswith("id: "):
             event_id = line[4:]
         elif line.startswith("event: "):
@@ -38,23 +47,13 @@ async def test_new_transactions_and_blocks_stream_and_resume(
     server_url: str, db_urls: DatabaseUrls, settings: Settings
 ) -> None:
     slug = unique_slug("sse")
-    async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
-        r = await c.post(
-            "/api/v1/auth/signup",
-            json={
-                "organisation_name": "SSE Org",
-                "slug": slug,
-                "name": "Ada",
-                "email": unique_email(),
-                "password": PASSWORD,
-            },
-        )
-        token, tid = r.json()["access_token"], uuid.UUID(r.json()["user"]["tenant"]["id"])
+    async with api_client(server_url) as c:
+        admin = await signup_org(c, organisation_name="SSE Org", slug=slug, name="Ada")
+        token, tid = admin.token, uuid.UUID(admin.tenant_id)
         headers = {"Authorization": f"Bearer {token}"}
         db = Database(db_urls.app, pool_size=2)
 
         async def write() -> None:
-            await asyncio.sleep(1.0)  # let the subscriber connect first
             async with db.sessionmaker() as s, s.begin():
                 await set_tenant(s, tid)
                 await service.open_account(s, tid, code="a", kind=AccountKind.asset, currency="USD")
@@ -75,16 +74,17 @@ async def test_new_transactions_and_blocks_stream_and_resume(
                 await tree.seal(s, tid, keys.identity_for(settings, slug))
 
         try:
-            writer = asyncio.create_task(write())
             async with c.stream("GET", "/api/v1/ledger/stream", headers=headers) as response:
                 assert response.status_code == 200
                 assert response.headers["content-type"].startswith("text/event-stream")
-                events = await asyncio.wait_for(_read_events(response, 3), timeout=15)
-            await writer
+                lines = response.aiter_lines()
+                await asyncio.wait_for(_subscribed(lines), timeout=30)
+                await write()
+                events = await asyncio.wait_for(_read_events(lines, 3), timeout=30)
             async with c.stream(
                 "GET", "/api/v1/ledger/stream", headers={**headers, "Last-Event-ID": "h-1-s0"}
             ) as again:
-                resumed = await asyncio.wait_for(_read_events(again, 2), timeout=15)
+                resumed = await asyncio.wait_for(_read_events(again.aiter_lines(), 2), timeout=30)
         finally:
             await db.dispose()
 
@@ -101,26 +101,10 @@ async def test_new_transactions_and_blocks_stream_and_resume(
 
 
 async def test_the_stream_is_for_tenant_admins(server_url: str) -> None:
-    async with httpx.AsyncClient(base_url=server_url, timeout=10) as c:
-        slug = unique_slug("sse")
-        await c.post(
-            "/api/v1/auth/signup",
-            json={
-                "organisation_name": "X",
-                "slug": slug,
-                "name": "A",
-                "email": unique_email(),
-                "password": PASSWORD,
-            },
-        )
-        aff = await c.post(
-            f"/api/v1/public/tenants/{slug}/affiliates",
-            json={"name": "F", "email": unique_email(), "password": PASSWORD},
-        )
-        r = await c.get(
-            "/api/v1/ledger/stream",
-            headers={"Authorization": f"Bearer {aff.json()['access_token']}"},
-        )
+    async with api_client(server_url) as c:
+        admin = await signup_org(c)
+        affiliate = await signup_affiliate(c, admin.slug)
+        r = await c.get("/api/v1/ledger/stream", headers=affiliate.headers)
         anon = await c.get("/api/v1/ledger/stream")
     assert r.status_code == 403
     assert anon.status_code == 401

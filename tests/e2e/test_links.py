@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.async_api import BrowserContext, expect
 
-from tests.catalog.support import Program
 from tests.e2e.conftest import login
+from tests.factories import Program
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]

@@ -9,8 +9,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
-from tests.accounts.factories import Account, signup_affiliate, signup_org
 from tests.conftest import ClientFactory
+from tests.factories import Account, signup_affiliate, signup_org
 
 TENANT_TABLES = [
     "tenants",
@@ -103,8 +103,11 @@ async def test_no_tenant_set_means_no_rows(
     app_engine: Engine, pair: tuple[Account, Account, Account]
 ) -> None:
     with app_engine.begin() as conn:
-        for table in TENANT_TABLES:
-            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
+        counts = {
+            t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in TENANT_TABLES
+        }
+
+    assert counts == dict.fromkeys(TENANT_TABLES, 0)
 
 
 async def test_insert_with_another_tenants_id_is_refused(

@@ -1,14 +1,16 @@
-"""Set-up shared by the ledger's database tests: a tenant with a few accounts, and shortcuts."""
+"""Set-up shared by the ledger's database tests: tenants with a few accounts, sales, seals."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
-from bitnexus.ledger import service, tree
+from bitnexus.ledger import keys, service, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from bitnexus.tenants import service as tenants
@@ -66,3 +68,45 @@ async def balance(db: Database, tid: uuid.UUID, code: str) -> int:
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
         return await service.balance(s, code)
+
+
+async def two_account_tenant(
+    db: Database, prefix: str = "ledger", *, currency: str = "USD"
+) -> tuple[uuid.UUID, str]:
+    """A tenant with an asset account `a` and a revenue account `b`: its id and slug."""
+    slug = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    async with db.sessionmaker() as s, s.begin():
+        t = await tenants.create(s, name=f"{prefix.title()} Org", slug=slug)
+        await service.open_account(s, t.id, code="a", kind=AccountKind.asset, currency=currency)
+        await service.open_account(s, t.id, code="b", kind=AccountKind.revenue, currency=currency)
+    return t.id, slug
+
+
+async def sell(
+    db: Database,
+    tid: uuid.UUID,
+    numbers: Iterable[int],
+    *,
+    base: int = 100,
+    currency: str = "USD",
+    key: str = "s",
+) -> None:
+    """Sale `i` for each of `numbers`, committed one by one: `a` gains base + i from `b`, under
+    the idempotency key `{key}{i}`."""
+    for i in numbers:
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, tid)
+            await service.post_transaction(
+                s,
+                tid,
+                idempotency_key=f"{key}{i}",
+                postings=[P("a", base + i, currency), P("b", -base - i, currency)],
+            )
+
+
+async def seal(db: Database, settings: Settings, tid: uuid.UUID, slug: str) -> None:
+    """Number what is pending and seal it into a signed block."""
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        await tree.integrate(s, tid)
+        await tree.seal(s, tid, keys.identity_for(settings, slug))

@@ -16,59 +16,15 @@ from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.ledger import keys, merkle, note, receipt, service, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
-from tests.accounts.factories import Account, signup_affiliate, signup_org
 from tests.conftest import ClientFactory
-
-
-async def _ledger(
-    db_urls: DatabaseUrls,
-    settings: Settings,
-    admin: Account,
-    sales: int,
-    *,
-    seal_at: tuple[int, ...],
-) -> list[str]:
-    db = Database(db_urls.app, pool_size=2)
-    tid = uuid.UUID(admin.tenant_id)
-    ids: list[str] = []
-    try:
-        async with db.sessionmaker() as s, s.begin():
-            await set_tenant(s, tid)
-            await service.open_account(
-                s, tid, code="vendor:1:receivable", kind=AccountKind.asset, currency="USD"
-            )
-            await service.open_account(
-                s, tid, code="affiliate:1:pending", kind=AccountKind.liability, currency="USD"
-            )
-        for i in range(sales):
-            async with db.sessionmaker() as s, s.begin():
-                await set_tenant(s, tid)
-                posted = await service.post_transaction(
-                    s,
-                    tid,
-                    idempotency_key=f"sale-{i}",
-                    description=f"Sale {i}",
-                    postings=[
-                        P("vendor:1:receivable", 1000 + i, "USD"),
-                        P("affiliate:1:pending", -1000 - i, "USD"),
-                    ],
-                )
-                ids.append(str(posted.id))
-            if i + 1 in seal_at:
-                async with db.sessionmaker() as s, s.begin():
-                    await set_tenant(s, tid)
-                    await tree.integrate(s, tid)
-                    await tree.seal(s, tid, keys.identity_for(settings, admin.slug))
-    finally:
-        await db.dispose()
-    return ids
+from tests.factories import Account, make_ledger, signup_affiliate, signup_org
 
 
 async def test_receipt_verifies_offline_and_tampering_fails(
     make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings
 ) -> None:
     admin = await signup_org(make_client())
-    ids = await _ledger(db_urls, settings, admin, 7, seal_at=(4, 7))
+    ids = await make_ledger(db_urls, settings, admin, 7, seal_at=(4, 7))
     anon = make_client()
 
     vkey = (await anon.get(f"/api/v1/public/tenants/{admin.slug}/ledger/verifier-key")).text.strip()
@@ -93,11 +49,31 @@ async def test_receipt_verifies_offline_and_tampering_fails(
         receipt.verify(r.text, note.parse_verifier(other_key))
 
 
-async def test_transactions_blocks_and_proofs(
+@pytest.fixture
+async def ledger(
     make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings
-) -> None:
+) -> tuple[Account, list[str]]:
+    """An organisation's admin and nine sales: block 0 seals sales 0-2, block 1 sales 3-7, and
+    the ninth is posted but not yet numbered."""
     admin = await signup_org(make_client())
-    ids = await _ledger(db_urls, settings, admin, 9, seal_at=(3, 8))
+    return admin, await make_ledger(db_urls, settings, admin, 9, seal_at=(3, 8))
+
+
+async def _integrate(db_urls: DatabaseUrls, admin: Account) -> int:
+    """Number the pending transactions, as the server's integrator does."""
+    db = Database(db_urls.app, pool_size=1)
+    try:
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, uuid.UUID(admin.tenant_id))
+            return await tree.integrate(s, uuid.UUID(admin.tenant_id))
+    finally:
+        await db.dispose()
+
+
+async def test_a_transaction_is_proven_in_its_block_and_blocks_are_consistent(
+    ledger: tuple[Account, list[str]],
+) -> None:
+    admin, ids = ledger
     c, h = admin.client, admin.headers
 
     txn = (await c.get(f"/api/v1/ledger/transactions/{ids[1]}", headers=h)).json()
@@ -135,13 +111,18 @@ async def test_transactions_blocks_and_proofs(
         [b64(p) for p in cons["proof"]],
     )
 
-    # block 1 sealed sales 3..7; the transaction list pages through exactly those
+
+async def test_a_block_lists_the_transactions_it_sealed(
+    ledger: tuple[Account, list[str]],
+) -> None:
+    admin, _ = ledger
+    c, h = admin.client, admin.headers
+
+    block0 = (await c.get("/api/v1/ledger/blocks/0", headers=h)).json()
     block1 = (await c.get("/api/v1/ledger/blocks/1", headers=h)).json()
-    assert (block0["first_seq"], block1["first_seq"], block1["tree_size"]) == (0, 3, 8)
-    assert block1["cosignatures"] == []
     sealed: list[int] = []
     url = "/api/v1/ledger/transactions?from_seq=3&to_seq=8&limit=2"
-    while url:
+    while url:  # page through block 1's range two at a time
         page = (await c.get(url, headers=h)).json()
         sealed += [t["seq"] for t in page["items"]]
         cursor = page["next_cursor"]
@@ -150,43 +131,59 @@ async def test_transactions_blocks_and_proofs(
             if cursor
             else ""
         )
-    assert sealed == [7, 6, 5, 4, 3]
     everything = (await c.get("/api/v1/ledger/transactions", headers=h)).json()
+
+    # block 1 sealed sales 3..7; the transaction list pages through exactly those
+    assert (block0["first_seq"], block1["first_seq"], block1["tree_size"]) == (0, 3, 8)
+    assert block1["cosignatures"] == []
+    assert sealed == [7, 6, 5, 4, 3]
     assert [t["seq"] for t in everything["items"]] == list(range(7, -1, -1))
 
-    # the ninth sale is posted but waits for its sequence number, then for a block
+
+async def test_a_posted_transaction_waits_for_its_sequence_number_then_its_block(
+    ledger: tuple[Account, list[str]], db_urls: DatabaseUrls
+) -> None:
+    # given the ninth sale, posted but not numbered
+    admin, ids = ledger
+    c, h = admin.client, admin.headers
     ninth = (await c.get(f"/api/v1/ledger/transactions/{ids[8]}", headers=h)).json()
     assert (ninth["seq"], ninth["leaf"], ninth["leaf_index"]) == (None, None, None)
     waiting = await c.get(f"/api/v1/ledger/transactions/{ids[8]}/receipt", headers=h)
     assert waiting.status_code == 409
     assert "sequence number" in waiting.json()["detail"]
-    db = Database(db_urls.app, pool_size=1)
-    try:
-        async with db.sessionmaker() as s, s.begin():
-            await set_tenant(s, uuid.UUID(admin.tenant_id))
-            assert await tree.integrate(s, uuid.UUID(admin.tenant_id)) == 9
-    finally:
-        await db.dispose()
+
+    # when the integrator numbers it
+    assert await _integrate(db_urls, admin) == 9
+
+    # then it heads the list, and its receipt waits for a signed checkpoint
     everything = (await c.get("/api/v1/ledger/transactions", headers=h)).json()
     assert everything["items"][0] == {**everything["items"][0], "seq": 8, "id": ids[8]}
-
-    # unsealed, unknown sizes and ids are clear errors
     unsealed = await c.get(f"/api/v1/ledger/transactions/{ids[8]}/receipt", headers=h)
+    assert unsealed.status_code == 409
     assert "signed checkpoint" in unsealed.json()["detail"]
+
+
+async def test_unknown_sizes_ids_and_cursors_are_clear_errors(
+    ledger: tuple[Account, list[str]],
+) -> None:
+    admin, ids = ledger
+    c, h = admin.client, admin.headers
+
     bad_size = await c.get(f"/api/v1/ledger/transactions/{ids[1]}/inclusion?tree_size=5", headers=h)
     unknown = await c.get(f"/api/v1/ledger/transactions/{uuid.uuid4()}", headers=h)
     bad_cursor = await c.get("/api/v1/ledger/blocks?cursor=x", headers=h)
-    assert unsealed.status_code == 409
+    negative = await c.get("/api/v1/ledger/transactions?from_seq=-1", headers=h)
+    tx_cursor = await c.get("/api/v1/ledger/transactions?cursor=abc", headers=h)
+    no_block = await c.get("/api/v1/ledger/blocks/9", headers=h)
+
     assert bad_size.status_code == 404
     assert bad_size.json()["errors"][0]["field"] == "tree_size"
     assert unknown.status_code == 404
     assert bad_cursor.status_code == 400
-    negative = await c.get("/api/v1/ledger/transactions?from_seq=-1", headers=h)
     assert negative.status_code == 422
     assert negative.json()["errors"][0]["field"] == "from_seq"
-    tx_cursor = await c.get("/api/v1/ledger/transactions?cursor=abc", headers=h)
     assert tx_cursor.status_code == 400
-    assert (await c.get("/api/v1/ledger/blocks/9", headers=h)).status_code == 404
+    assert no_block.status_code == 404
 
 
 async def test_no_tenant_sees_another_tenants_ledger(
@@ -194,20 +191,23 @@ async def test_no_tenant_sees_another_tenants_ledger(
 ) -> None:
     a = await signup_org(make_client())
     b = await signup_org(make_client())
-    ids = await _ledger(db_urls, settings, a, 2, seal_at=(2,))
+    ids = await make_ledger(db_urls, settings, a, 2, seal_at=(2,))
     aff = await signup_affiliate(make_client(), a.slug)
 
-    for path in (
+    paths = [
         f"/api/v1/ledger/transactions/{ids[0]}",
         f"/api/v1/ledger/transactions/{ids[0]}/receipt",
         f"/api/v1/ledger/transactions/{ids[0]}/inclusion",
         "/api/v1/ledger/blocks/0",
         "/api/v1/ledger/accounts/vendor:1:receivable/statement",
-    ):
-        assert (await b.client.get(path, headers=b.headers)).status_code == 404, path
-        # an affiliate of A owns none of these accounts: the transactions do not exist for them
-        expected = 403 if "blocks" in path else 404
-        assert (await aff.client.get(path, headers=aff.headers)).status_code == expected, path
+    ]
+
+    by_b = {path: (await b.client.get(path, headers=b.headers)).status_code for path in paths}
+    by_aff = {path: (await aff.client.get(path, headers=aff.headers)).status_code for path in paths}
+
+    assert by_b == dict.fromkeys(paths, 404)
+    # an affiliate of A owns none of these accounts: the transactions do not exist for them
+    assert by_aff == {path: 403 if "blocks" in path else 404 for path in paths}
     assert (await aff.client.get("/api/v1/ledger/accounts", headers=aff.headers)).json() == []
     assert (await b.client.get("/api/v1/ledger/blocks", headers=b.headers)).json()["items"] == []
     listed = await b.client.get("/api/v1/ledger/transactions", headers=b.headers)
@@ -238,6 +238,7 @@ async def _commission(
 async def test_affiliates_see_their_own_accounts_statements_and_receipts(
     make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings
 ) -> None:
+    # given sealed commissions to Alice (7.00, 2.50) and Bob (3.00)
     admin = await signup_org(make_client())
     alice = await signup_affiliate(make_client(), admin.slug)
     bob = await signup_affiliate(make_client(), admin.slug)
@@ -267,6 +268,7 @@ async def test_affiliates_see_their_own_accounts_statements_and_receipts(
         await db.dispose()
     a, h = alice.client, alice.headers
 
+    # when Alice reads the ledger
     accounts = (await a.get("/api/v1/ledger/accounts", headers=h)).json()
     statement = (
         await a.get(f"/api/v1/ledger/accounts/affiliate:{alice.id}:pending/statement", headers=h)
@@ -278,6 +280,7 @@ async def test_affiliates_see_their_own_accounts_statements_and_receipts(
     )
     everything = (await admin.client.get("/api/v1/ledger/accounts", headers=admin.headers)).json()
 
+    # then she sees her own account, statement and receipts, none of Bob's; the admin sees all
     assert [x["code"] for x in accounts] == [f"affiliate:{alice.id}:pending"]
     assert accounts[0]["balance"] == 950
     assert [(x["amount"], x["balance"]) for x in statement["items"]] == [(250, 950), (700, 700)]
@@ -288,7 +291,7 @@ async def test_affiliates_see_their_own_accounts_statements_and_receipts(
     assert len(everything) == 3
     receipt.verify(own_receipt.text, keys.identity_for(settings, admin.slug).signer.verifier)
 
-    # two more commissions, posted but not yet sequenced: in the balance and atop the statement
+    # when two more commissions are posted but not yet sequenced
     db = Database(db_urls.app, pool_size=1)
     try:
         async with db.sessionmaker() as s, s.begin():
@@ -300,6 +303,8 @@ async def test_affiliates_see_their_own_accounts_statements_and_receipts(
     url = f"/api/v1/ledger/accounts/affiliate:{alice.id}:pending/statement?limit=1"
     first = (await a.get(url, headers=h)).json()
     rest = (await a.get(f"{url}&cursor={first['next_cursor']}", headers=h)).json()
+
+    # then they count in the balance and head the statement's first page
     assert first["account"]["balance"] == 1000
     assert [(x["seq"], x["amount"], x["balance"]) for x in first["items"]] == [
         (None, 10, 1000),
@@ -310,7 +315,39 @@ async def test_affiliates_see_their_own_accounts_statements_and_receipts(
     assert rest["next_cursor"] is None
 
 
-async def test_mirror_alarms_are_validated_recorded_and_private(
+GOOD_ALARM = {"reporter": "m.example/1", "kind": "fork", "detail": "two roots at size 3"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kind": "mystery"}, "kind"),
+        ({"detail": "x" * 2001}, "detail"),
+        ({"reporter": ""}, "reporter"),
+        ({"tree_size": -1}, "tree_size"),
+        ({"entry_index": "one"}, "entry_index"),
+    ],
+    ids=["unknown-kind", "detail-too-long", "no-reporter", "negative-size", "index-not-a-number"],
+)
+async def test_a_mirror_alarm_with_a_bad_field_is_refused_naming_it(
+    make_client: ClientFactory, change: dict[str, object], field: str
+) -> None:
+    a = await signup_org(make_client())
+    made = await a.client.post(
+        "/api/v1/api-keys", json={"name": "m", "scope": "ledger:read"}, headers=a.headers
+    )
+    key = {"Authorization": f"Bearer {made.json()['secret']}"}
+
+    r = await make_client().post(
+        "/api/v1/ledger/mirror/alarms", json={**GOOD_ALARM, **change}, headers=key
+    )
+
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == field
+    assert (await a.client.get("/api/v1/ledger/alarms", headers=a.headers)).json() == []
+
+
+async def test_mirror_alarms_are_recorded_and_private(
     make_client: ClientFactory, owner_engine: Engine
 ) -> None:
     a = await signup_org(make_client())
@@ -321,20 +358,9 @@ async def test_mirror_alarms_are_validated_recorded_and_private(
     )
     key = {"Authorization": f"Bearer {made.json()['secret']}"}
     mirror = make_client()
-    good = {"reporter": "m.example/1", "kind": "fork", "detail": "two roots at size 3"}
 
-    for body, field in (
-        ({**good, "kind": "mystery"}, "kind"),
-        ({**good, "detail": "x" * 2001}, "detail"),
-        ({**good, "reporter": ""}, "reporter"),
-        ({**good, "tree_size": -1}, "tree_size"),
-        ({**good, "entry_index": "one"}, "entry_index"),
-    ):
-        r = await mirror.post("/api/v1/ledger/mirror/alarms", json=body, headers=key)
-        assert r.status_code == 422, body
-        assert r.json()["errors"][0]["field"] == field
-    created = await mirror.post("/api/v1/ledger/mirror/alarms", json=good, headers=key)
-    anonymous = await mirror.post("/api/v1/ledger/mirror/alarms", json=good)
+    created = await mirror.post("/api/v1/ledger/mirror/alarms", json=GOOD_ALARM, headers=key)
+    anonymous = await mirror.post("/api/v1/ledger/mirror/alarms", json=GOOD_ALARM)
 
     assert created.status_code == 201, created.text
     assert anonymous.status_code == 401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import text
@@ -12,7 +12,6 @@ from sqlalchemy.engine import Engine
 
 from bench.ledger_writer import LedgerWriter
 from bitnexus.core.db import Database, set_tenant
-from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.errors import BitnexusError
 from bitnexus.ledger import service
 from bitnexus.ledger.errors import (
@@ -25,13 +24,6 @@ from bitnexus.ledger.errors import (
 from bitnexus.ledger.service import Posted, TransactionSpec
 from bitnexus.ledger.service import PostingSpec as P
 from tests.ledger.support import SALE, balance, integrate, ledger_tenant, seqs
-
-
-@pytest.fixture(scope="module")
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=5)
-    yield database
-    await database.dispose()
 
 
 def _sale(key: str, amount: int = 1000) -> TransactionSpec:

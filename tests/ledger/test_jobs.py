@@ -6,37 +6,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
-from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import jobs, repository, service
-from bitnexus.ledger.models import AccountKind
-from bitnexus.ledger.service import PostingSpec as P
-from bitnexus.tenants import service as tenants
-
-
-@pytest.fixture(scope="module")
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=3)
-    yield database
-    await database.dispose()
+from bitnexus.ledger import jobs, repository
+from tests.ledger.support import sell, two_account_tenant
+from tests.waiting import eventually
 
 
 async def _tenant_with(db: Database, n: int) -> tuple[uuid.UUID, str]:
-    slug = f"jobs-{uuid.uuid4().hex[:10]}"
-    async with db.sessionmaker() as s, s.begin():
-        t = await tenants.create(s, name="Jobs Org", slug=slug)
-        await service.open_account(s, t.id, code="a", kind=AccountKind.asset, currency="EUR")
-        await service.open_account(s, t.id, code="b", kind=AccountKind.revenue, currency="EUR")
-        for i in range(n):
-            await service.post_transaction(
-                s, t.id, idempotency_key=f"k{i}", postings=[P("a", 5, "EUR"), P("b", -5, "EUR")]
-            )
-    return t.id, slug
+    tid, slug = await two_account_tenant(db, "jobs", currency="EUR")
+    await sell(db, tid, range(n), currency="EUR")
+    return tid, slug
 
 
 def _slugs(sealed: list[tuple[uuid.UUID, str]]) -> list[str]:
@@ -48,6 +29,10 @@ async def _blocks(db: Database, tid: uuid.UUID) -> int:
         await set_tenant(s, tid)
         latest = await repository.latest_block(s)
         return -1 if latest is None else latest.height
+
+
+async def _sealed(db: Database, tid: uuid.UUID) -> bool:
+    return await _blocks(db, tid) >= 0
 
 
 async def _sequenced(db: Database, tid: uuid.UUID) -> int:
@@ -75,12 +60,11 @@ async def test_waits_for_age_or_count(db: Database, settings: Settings) -> None:
 async def test_the_background_sealer_runs_until_cancelled(db: Database, settings: Settings) -> None:
     tid, _ = await _tenant_with(db, 2)
     quick = settings.model_copy(update={"ledger_seal_seconds": 0.2})
+
     task = asyncio.create_task(jobs.run_sealer(db, quick))
     try:
-        for _ in range(50):
-            if await _blocks(db, tid) >= 0:
-                break
-            await asyncio.sleep(0.1)
+        await eventually(lambda: _sealed(db, tid), "the sealer sealed the pending transactions")
     finally:
         task.cancel()
+
     assert await _blocks(db, tid) == 0

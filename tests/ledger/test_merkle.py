@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -50,18 +51,26 @@ def _mth(leaves: list[bytes]) -> bytes:
 # ---- the published vectors ----
 
 
-def test_empty_root_and_roots_of_every_size() -> None:
-    tree = _vector_tree()
-    assert tree.root(0) == EMPTY_ROOT == H(v.EMPTY_ROOT)
-    for size, expected in enumerate(v.ROOTS, start=1):
-        assert tree.root(size) == H(expected), size
+def test_empty_root() -> None:
+    assert _vector_tree().root(0) == EMPTY_ROOT == H(v.EMPTY_ROOT)
 
 
-def test_every_stored_node_matches() -> None:
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    list(enumerate(v.ROOTS, start=1)),
+    ids=[f"size-{n}" for n in range(1, len(v.ROOTS) + 1)],
+)
+def test_roots_of_every_size(size: int, expected: str) -> None:
+    assert _vector_tree().root(size) == H(expected)
+
+
+@pytest.mark.parametrize("level", range(len(v.NODES)), ids=lambda level: f"level-{level}")
+def test_every_stored_node_matches(level: int) -> None:
     tree = _vector_tree()
-    for level, row in enumerate(v.NODES):
-        for index, expected in enumerate(row):
-            assert tree.read(level, index) == H(expected), (level, index)
+
+    stored = [tree.read(level, index) for index in range(len(v.NODES[level]))]
+
+    assert stored == [H(expected) for expected in v.NODES[level]]
 
 
 @pytest.mark.parametrize(
@@ -117,9 +126,15 @@ def _inclusion_probes(index: int, size: int, proof: list[bytes], root: bytes, le
 def test_corrupted_inclusion_proofs_fail(leaf: int, size: int, proof: list[str]) -> None:
     good = [H(p) for p in proof]
     lh = leaf_hash(H(v.LEAVES[leaf - 1]))
-    for probe in _inclusion_probes(leaf - 1, size, good, H(v.ROOTS[size - 1]), lh):
-        with pytest.raises(ProofError):
-            verify_inclusion(probe[0], probe[1], probe[4], probe[2], probe[3])
+    probes = list(_inclusion_probes(leaf - 1, size, good, H(v.ROOTS[size - 1]), lh))
+
+    accepted = [
+        n
+        for n, (index, tree_size, proof_, root, leaf_) in enumerate(probes)
+        if _accepts(verify_inclusion, index, tree_size, leaf_, proof_, root)
+    ]
+
+    assert accepted == []  # the numbers of the probes, in _inclusion_probes' order
 
 
 def _consistency_probes(s1: int, s2: int, r1: bytes, r2: bytes, proof: list[bytes]):  # type: ignore[no-untyped-def]
@@ -153,11 +168,22 @@ def _consistency_probes(s1: int, s2: int, r1: bytes, r2: bytes, proof: list[byte
 )
 def test_corrupted_consistency_proofs_fail(size1: int, size2: int, proof: list[str]) -> None:
     good = [H(p) for p in proof]
-    for s1, s2, r1, r2, bad in _consistency_probes(
-        size1, size2, H(v.ROOTS[size1 - 1]), H(v.ROOTS[size2 - 1]), good
-    ):
-        with pytest.raises(ProofError):
-            verify_consistency(s1, s2, r1, r2, bad)
+    probes = list(
+        _consistency_probes(size1, size2, H(v.ROOTS[size1 - 1]), H(v.ROOTS[size2 - 1]), good)
+    )
+
+    accepted = [n for n, probe in enumerate(probes) if _accepts(verify_consistency, *probe)]
+
+    assert accepted == []  # the numbers of the probes, in _consistency_probes' order
+
+
+def _accepts(verify: Callable[..., object], *args: object) -> bool:
+    """Whether `verify` takes the (corrupted) proof instead of raising ProofError."""
+    try:
+        verify(*args)
+    except ProofError:
+        return False
+    return True
 
 
 @pytest.mark.parametrize(
@@ -185,10 +211,17 @@ def test_consistency_edge_cases(
             verify_consistency(size1, size2, root1, root2, proof)
 
 
-def test_inclusion_in_empty_or_out_of_range_is_refused() -> None:
-    for index, size in [(0, 0), (1, 0), (2, 1), (1, 1)]:
-        with pytest.raises(ProofError):
-            root_from_inclusion(index, size, SOME, [])
+@pytest.mark.parametrize(
+    ("index", "size"),
+    [(0, 0), (1, 0), (2, 1), (1, 1)],
+    ids=["0-of-0", "1-of-0", "2-of-1", "1-of-1"],
+)
+def test_inclusion_in_empty_or_out_of_range_is_refused(index: int, size: int) -> None:
+    with pytest.raises(ProofError):
+        root_from_inclusion(index, size, SOME, [])
+
+
+def test_a_proof_for_a_leaf_outside_the_tree_is_not_made() -> None:
     with pytest.raises(ValueError, match="not in a tree"):
         inclusion_proof(3, 3, lambda level, index: SOME)
 
@@ -196,18 +229,26 @@ def test_inclusion_in_empty_or_out_of_range_is_refused() -> None:
 # ---- every size 0…70 (powers of two included), every index and every prefix ----
 
 
-def test_all_sizes_against_the_reference() -> None:
-    data = [i.to_bytes(4, "big") * (i % 3) for i in range(70)]
+DATA = [i.to_bytes(4, "big") * (i % 3) for i in range(70)]
+
+
+def test_the_empty_tree_has_the_reference_root() -> None:
+    assert MemoryTree().root() == _mth([])
+
+
+@pytest.mark.parametrize("n", range(1, len(DATA) + 1), ids=lambda n: f"size-{n}")
+def test_all_sizes_against_the_reference(n: int) -> None:
     tree = MemoryTree()
-    assert tree.root() == _mth([])
-    for n in range(1, len(data) + 1):
-        tree.append(data[n - 1])
-        root = tree.root()
-        assert root == _mth(data[:n]), n
-        for i in range(n):
-            verify_inclusion(i, n, leaf_hash(data[i]), tree.inclusion_proof(i), root)
-        for m in range(0, n + 1):
-            verify_consistency(m, n, _mth(data[:m]), root, tree.consistency_proof(m))
+    for leaf in DATA[:n]:
+        tree.append(leaf)
+
+    root = tree.root()
+
+    assert root == _mth(DATA[:n])
+    for i in range(n):  # every index of this size; a bad proof raises, naming no other size
+        verify_inclusion(i, n, leaf_hash(DATA[i]), tree.inclusion_proof(i), root)
+    for m in range(0, n + 1):
+        verify_consistency(m, n, _mth(DATA[:m]), root, tree.consistency_proof(m))
 
 
 @settings(max_examples=60, deadline=None)
@@ -232,21 +273,41 @@ def test_random_trees_prove_and_refuse(leaves: list[bytes], data: st.DataObject)
         verify_consistency(m, n, forked, root, cproof)
 
 
-def test_proofs_read_o_log_n_nodes_at_a_million_leaves() -> None:
-    reads: list[tuple[int, int]] = []
+MILLION = 1_000_000
 
-    def reader(level: int, index: int) -> bytes:
-        reads.append((level, index))
+
+class _CountingReader:
+    """A tree of a million made-up nodes that counts the nodes read."""
+
+    def __init__(self) -> None:
+        self.reads: list[tuple[int, int]] = []
+
+    def __call__(self, level: int, index: int) -> bytes:
+        self.reads.append((level, index))
         return hashlib.sha256(f"{level}/{index}".encode()).digest()
 
-    size = 1_000_000
-    for index in (0, 1, 524_287, 999_999):
-        reads.clear()
-        assert len(inclusion_proof(index, size, reader)) <= 20
-        assert len(reads) <= 2 * 20
-    reads.clear()
-    consistency_proof(765_432, size, reader)
-    assert len(reads) <= 2 * 20
-    reads.clear()
-    root_hash(size, reader)
-    assert len(reads) <= 20
+
+@pytest.mark.parametrize("index", [0, 1, 524_287, 999_999])
+def test_inclusion_proofs_read_o_log_n_nodes_at_a_million_leaves(index: int) -> None:
+    reader = _CountingReader()
+
+    proof = inclusion_proof(index, MILLION, reader)
+
+    assert len(proof) <= 20
+    assert len(reader.reads) <= 2 * 20
+
+
+def test_consistency_proofs_read_o_log_n_nodes_at_a_million_leaves() -> None:
+    reader = _CountingReader()
+
+    consistency_proof(765_432, MILLION, reader)
+
+    assert len(reader.reads) <= 2 * 20
+
+
+def test_the_root_reads_o_log_n_nodes_at_a_million_leaves() -> None:
+    reader = _CountingReader()
+
+    root_hash(MILLION, reader)
+
+    assert len(reader.reads) <= 20

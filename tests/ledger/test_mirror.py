@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,8 +26,9 @@ from bitnexus.ledger import keys, merkle, note, service, tree
 from bitnexus.ledger.mirror import Mirror, MirrorStore, check_entry
 from bitnexus.ledger.models import AccountKind, AlarmKind
 from bitnexus.ledger.service import PostingSpec as P
-from tests.accounts.factories import PASSWORD, unique_email, unique_slug
 from tests.conftest import free_port
+from tests.factories import signup_org, unique_slug
+from tests.waiting import wait_until
 
 REPORTER = "mirror.test/m1"
 
@@ -76,28 +76,17 @@ class Log:
 
 @pytest.fixture
 async def log(server_url: str, db_urls: DatabaseUrls, settings: Settings) -> AsyncIterator[Log]:
-    slug = unique_slug("mirror")
-    async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
-        r = await c.post(
-            "/api/v1/auth/signup",
-            json={
-                "organisation_name": "Mirrored",
-                "slug": slug,
-                "name": "Ada",
-                "email": unique_email(),
-                "password": PASSWORD,
-            },
-        )
-        headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    async with httpx.AsyncClient(base_url=server_url, timeout=60) as c:
+        admin = await signup_org(c, organisation_name="Mirrored", slug=unique_slug("mirror"))
         key = await c.post(
-            "/api/v1/api-keys", json={"name": "m1", "scope": "ledger:read"}, headers=headers
+            "/api/v1/api-keys", json={"name": "m1", "scope": "ledger:read"}, headers=admin.headers
         )
     db = Database(db_urls.app, pool_size=2)
     result = Log(
         server_url,
-        slug,
-        uuid.UUID(r.json()["user"]["tenant"]["id"]),
-        headers,
+        admin.slug,
+        uuid.UUID(admin.tenant_id),
+        admin.headers,
         key.json()["secret"],
         db,
         settings,
@@ -343,16 +332,16 @@ async def test_a_serving_mirror_follows_the_log_and_shows_its_status(
 
 
 def _wait_for_size(port: int, size: int) -> dict[str, object]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def status_at_size() -> dict[str, object] | None:
         try:
-            status = httpx.get(f"http://127.0.0.1:{port}/mirror", timeout=2).json()
-            if status["size"] == size:
-                return status  # type: ignore[no-any-return]
+            status: dict[str, object] = httpx.get(
+                f"http://127.0.0.1:{port}/mirror", timeout=2
+            ).json()
         except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the mirror did not reach size {size}")
+            return None  # not serving yet
+        return status if status["size"] == size else None
+
+    return wait_until(status_at_size, f"the mirror reached size {size}", within=60)
 
 
 def _serve_mirror(

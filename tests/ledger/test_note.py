@@ -80,15 +80,22 @@ def test_checkpoint_round_trip_and_signature() -> None:
 
     assert parsed == cp
     assert opened.text.splitlines()[1] == "5"
-    for bad in [
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
         "",
         "origin\n5\n",
         "origin\n05\nAAAA\n",
         "origin\n5\nnot-base64!\n",
         "origin\n-1\n" + "A" * 44 + "\n",
-    ]:
-        with pytest.raises(note.NoteError):
-            note.parse_checkpoint(bad)
+    ],
+    ids=["empty", "no-root", "leading-zero", "root-not-base64", "negative-size"],
+)
+def test_a_malformed_checkpoint_is_refused(bad: str) -> None:
+    with pytest.raises(note.NoteError):
+        note.parse_checkpoint(bad)
 
 
 def test_cosignature_v1_round_trip_and_binding() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -28,13 +27,6 @@ from bitnexus.tenants import service as tenants
 from tests.ledger.support import SALE, balance, integrate, ledger_tenant, post, seqs
 
 
-@pytest.fixture(scope="module")
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=5)
-    yield database
-    await database.dispose()
-
-
 async def test_balanced_transaction_moves_balances_then_gets_its_sequence_and_leaf(
     db: Database,
 ) -> None:
@@ -49,8 +41,8 @@ async def test_balanced_transaction_moves_balances_then_gets_its_sequence_and_le
         "affiliate:1:pending": 900,  # a liability: owed to the affiliate
         "platform:fees": 100,
     }
-    for code, amount in balances.items():  # posted balances include unsequenced postings
-        assert await balance(db, tid, code) == amount
+    # posted balances include unsequenced postings
+    assert {code: await balance(db, tid, code) for code in balances} == balances
 
     assert await integrate(db, tid) == 1
     async with db.sessionmaker() as s, s.begin():
@@ -63,8 +55,8 @@ async def test_balanced_transaction_moves_balances_then_gets_its_sequence_and_le
     assert stored is not None
     assert stored.leaf is not None
     assert b'"amount":-900' in stored.leaf
-    for code, amount in balances.items():  # now rolled up, not counted twice
-        assert await balance(db, tid, code) == amount
+    # now rolled up, not counted twice
+    assert {code: await balance(db, tid, code) for code in balances} == balances
 
 
 @pytest.mark.parametrize(
@@ -276,8 +268,8 @@ async def test_reversal_references_and_cancels_the_original(db: Database) -> Non
     assert stored is not None
     assert stored.reverses_id == original.id
     assert await integrate(db, tid) == 2
-    for code in ("vendor:1:receivable", "affiliate:1:pending", "platform:fees"):
-        assert await balance(db, tid, code) == 0
+    codes = ("vendor:1:receivable", "affiliate:1:pending", "platform:fees")
+    assert {code: await balance(db, tid, code) for code in codes} == dict.fromkeys(codes, 0)
 
 
 async def test_opening_an_account_twice_is_idempotent_but_terms_must_match(db: Database) -> None:
@@ -391,21 +383,42 @@ async def test_running_balances_equal_the_sum_of_postings(
     assert all(r.balance == r.total for r in rows)
 
 
-async def test_ledger_rows_are_append_only(
-    db: Database, db_urls: DatabaseUrls, app_engine: Engine
-) -> None:
-    tid = await ledger_tenant(db)
-    await post(db, tid, "sale", SALE)
-    for sql in (
+@pytest.mark.parametrize(
+    "sql",
+    [
         "UPDATE ledger_postings SET amount = amount + 1",
         "DELETE FROM ledger_transactions",
         "TRUNCATE ledger_postings",
         "UPDATE ledger_accounts SET code = 'x'",
-    ):
-        with pytest.raises(DBAPIError, match="permission denied"), app_engine.begin() as conn:
-            conn.execute(text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": str(tid)})
-            conn.execute(text(sql))
-    # Even a role that was granted UPDATE/DELETE (not the owner) is stopped by the trigger.
+    ],
+    ids=["update-postings", "delete-transactions", "truncate-postings", "rename-accounts"],
+)
+async def test_ledger_rows_are_append_only(db: Database, app_engine: Engine, sql: str) -> None:
+    tid = await ledger_tenant(db)
+    await post(db, tid, "sale", SALE)
+
+    with pytest.raises(DBAPIError, match="permission denied"), app_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": str(tid)})
+        conn.execute(text(sql))
+
+    assert await balance(db, tid, "vendor:1:receivable") == 1000
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE ledger_postings SET amount = amount + 1",
+        "DELETE FROM ledger_postings",
+        "TRUNCATE ledger_postings",
+    ],
+    ids=["update", "delete", "truncate"],
+)
+async def test_even_a_role_granted_changes_is_stopped_by_the_trigger(
+    db: Database, db_urls: DatabaseUrls, sql: str
+) -> None:
+    """A role granted UPDATE/DELETE (not the owner) still cannot change the ledger."""
+    tid = await ledger_tenant(db)
+    await post(db, tid, "sale", SALE)
     assert db_urls.superuser is not None
     import psycopg
 
@@ -419,15 +432,10 @@ async def test_ledger_rows_are_append_only(
         )
         su.execute("GRANT ledger_tamperer TO bitnexus_app")
         try:
-            for sql in (
-                "UPDATE ledger_postings SET amount = amount + 1",
-                "DELETE FROM ledger_postings",
-                "TRUNCATE ledger_postings",
-            ):
-                with pytest.raises(psycopg.Error, match="append-only"), su.transaction():
-                    su.execute("SET LOCAL ROLE ledger_tamperer")
-                    su.execute("SELECT set_config('bitnexus.tenant_id', %s, true)", (str(tid),))
-                    su.execute(sql)
+            with pytest.raises(psycopg.Error, match="append-only"), su.transaction():
+                su.execute("SET LOCAL ROLE ledger_tamperer")
+                su.execute("SELECT set_config('bitnexus.tenant_id', %s, true)", (str(tid),))
+                su.execute(sql)
         finally:
             su.execute("REVOKE ledger_tamperer FROM bitnexus_app")
     assert await balance(db, tid, "vendor:1:receivable") == 1000
@@ -438,14 +446,19 @@ async def test_tenants_do_not_see_each_others_ledger(db: Database, app_engine: E
     await post(db, a, "sale", SALE)
     with app_engine.begin() as conn:
         conn.execute(text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": str(b)})
-        for table in ("ledger_transactions", "ledger_postings"):
-            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
-        assert (
-            conn.execute(
-                text("SELECT count(*) FROM ledger_accounts WHERE tenant_id = :a"), {"a": str(a)}
-            ).scalar()
-            == 0
-        )
+        seen = {
+            table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+            for table in ("ledger_transactions", "ledger_postings")
+        }
+        seen["ledger_accounts of the other tenant"] = conn.execute(
+            text("SELECT count(*) FROM ledger_accounts WHERE tenant_id = :a"), {"a": str(a)}
+        ).scalar()
+
+    assert seen == {
+        "ledger_transactions": 0,
+        "ledger_postings": 0,
+        "ledger_accounts of the other tenant": 0,
+    }
 
 
 async def test_an_account_cannot_belong_to_another_tenants_user(db: Database) -> None:

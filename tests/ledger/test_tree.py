@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -11,40 +10,14 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
-from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import keys, merkle, note, service, tree
-from bitnexus.ledger.models import AccountKind
-from bitnexus.ledger.service import PostingSpec as P
-from bitnexus.tenants import service as tenants
-
-
-@pytest.fixture(scope="module")
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=3)
-    yield database
-    await database.dispose()
+from bitnexus.ledger import keys, merkle, note, tree
+from tests.ledger.support import sell, two_account_tenant
 
 
 async def _tenant_with_sales(db: Database, n: int) -> tuple[uuid.UUID, str]:
-    slug = f"tree-{uuid.uuid4().hex[:10]}"
-    async with db.sessionmaker() as s, s.begin():
-        t = await tenants.create(s, name="Tree Org", slug=slug)
-        await service.open_account(s, t.id, code="a", kind=AccountKind.asset, currency="USD")
-        await service.open_account(s, t.id, code="b", kind=AccountKind.revenue, currency="USD")
-    await _sales(db, t.id, 0, n)
-    return t.id, slug
-
-
-async def _sales(db: Database, tid: uuid.UUID, start: int, end: int) -> None:
-    for i in range(start, end):
-        async with db.sessionmaker() as s, s.begin():
-            await set_tenant(s, tid)
-            await service.post_transaction(
-                s,
-                tid,
-                idempotency_key=f"s{i}",
-                postings=[P("a", 100 + i, "USD"), P("b", -100 - i, "USD")],
-            )
+    tid, slug = await two_account_tenant(db, "tree")
+    await sell(db, tid, range(n))
+    return tid, slug
 
 
 async def _leaves(db: Database, tid: uuid.UUID) -> list[bytes]:
@@ -77,7 +50,7 @@ async def test_integrate_seal_and_prove(db: Database, settings: Settings) -> Non
         reference.root(),
     )
 
-    await _sales(db, tid, 13, 21)
+    await sell(db, tid, range(13, 21))
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
         await tree.integrate(s, tid)
@@ -87,10 +60,9 @@ async def test_integrate_seal_and_prove(db: Database, settings: Settings) -> Non
         await set_tenant(s, tid)
         second = await tree.seal(s, tid, identity)
         assert second is not None
-        for i in (0, 7, 12, 20):
-            proof = await tree.inclusion_proof(s, i, 21)
-            assert proof == reference.inclusion_proof(i, 21)
+        proofs = {i: await tree.inclusion_proof(s, i, 21) for i in (0, 7, 12, 20)}
         cproof = await tree.consistency_proof(s, 13, 21)
+    assert proofs == {i: reference.inclusion_proof(i, 21) for i in proofs}
     assert second.prev_hash == first.block_hash
     assert second.height == first.height + 1
     merkle.verify_consistency(13, 21, first.root_hash, second.root_hash, cproof)
@@ -114,7 +86,7 @@ async def test_the_log_refuses_to_sign_a_rewritten_history(
             ),
             {"t": tid},
         )
-    await _sales(db, tid, 6, 9)
+    await sell(db, tid, range(6, 9))
     with pytest.raises(tree.InconsistentLog):
         async with db.sessionmaker() as s, s.begin():
             await set_tenant(s, tid)

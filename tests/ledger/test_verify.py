@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,45 +13,19 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
-from bitnexus.core.db import Database, set_tenant
-from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import keys, service, tree
-from bitnexus.ledger.models import AccountKind
-from bitnexus.ledger.service import PostingSpec as P
+from bitnexus.core.db import Database
 from bitnexus.ledger.verify import verify
-from bitnexus.tenants import service as tenants
-
-
-@pytest.fixture(scope="module")
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=3)
-    yield database
-    await database.dispose()
+from tests.ledger.support import seal, sell, two_account_tenant
 
 
 @pytest.fixture
 async def sealed_tenant(db: Database, settings: Settings) -> tuple[uuid.UUID, str]:
     """A tenant with 8 sales, integrated and sealed into two blocks."""
-    slug = f"verify-{uuid.uuid4().hex[:10]}"
-    async with db.sessionmaker() as s, s.begin():
-        t = await tenants.create(s, name="Verify Org", slug=slug)
-        await service.open_account(s, t.id, code="a", kind=AccountKind.asset, currency="USD")
-        await service.open_account(s, t.id, code="b", kind=AccountKind.revenue, currency="USD")
+    tid, slug = await two_account_tenant(db, "verify")
     for batch in (range(0, 5), range(5, 8)):
-        for i in batch:
-            async with db.sessionmaker() as s, s.begin():
-                await set_tenant(s, t.id)
-                await service.post_transaction(
-                    s,
-                    t.id,
-                    idempotency_key=f"s{i}",
-                    postings=[P("a", 100 + i, "USD"), P("b", -100 - i, "USD")],
-                )
-        async with db.sessionmaker() as s, s.begin():
-            await set_tenant(s, t.id)
-            await tree.integrate(s, t.id)
-            await tree.seal(s, t.id, keys.identity_for(settings, slug))
-    return t.id, slug
+        await sell(db, tid, batch)
+        await seal(db, settings, tid, slug)
+    return tid, slug
 
 
 def _problems(owner_engine: Engine, settings: Settings, slug: str) -> list[str]:
@@ -129,9 +102,9 @@ def test_tampering_is_detected_and_named(
 ) -> None:
     tenant_id, slug = sealed_tenant
     statements, expected = TAMPERING[kind]
-    with owner_engine.begin() as conn:
-        for sql in statements:
-            assert conn.execute(text(sql), {"t": tenant_id}).rowcount >= 1, sql
+    with owner_engine.begin() as conn:  # in order: each statement must change a row
+        changed = {sql: conn.execute(text(sql), {"t": tenant_id}).rowcount for sql in statements}
+        assert all(rows >= 1 for rows in changed.values()), changed
 
     problems = _problems(owner_engine, settings, slug)
 

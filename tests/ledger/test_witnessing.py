@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -14,7 +13,6 @@ from starlette.routing import Route
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
-from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.ledger import (
     explorer,
     jobs,
@@ -23,47 +21,18 @@ from bitnexus.ledger import (
     receipt,
     repository,
     service,
-    tree,
     witnessing,
 )
-from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from bitnexus.ledger.witness import Witness, WitnessState, load_or_create_key
-from bitnexus.tenants import service as tenants
-
-
-@pytest.fixture(scope="module")
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=3)
-    yield database
-    await database.dispose()
-
-
-async def _tenant(db: Database) -> tuple[uuid.UUID, str]:
-    slug = f"wit-{uuid.uuid4().hex[:10]}"
-    async with db.sessionmaker() as s, s.begin():
-        t = await tenants.create(s, name="Witnessed Org", slug=slug)
-        await service.open_account(s, t.id, code="a", kind=AccountKind.asset, currency="USD")
-        await service.open_account(s, t.id, code="b", kind=AccountKind.revenue, currency="USD")
-    return t.id, slug
+from tests.ledger.support import seal, sell, two_account_tenant
 
 
 async def _sell_and_seal(
     db: Database, settings: Settings, tid: uuid.UUID, slug: str, keys_: range
 ) -> None:
-    async with db.sessionmaker() as s, s.begin():
-        await set_tenant(s, tid)
-        for i in keys_:
-            await service.post_transaction(
-                s,
-                tid,
-                idempotency_key=f"k{i}",
-                postings=[P("a", 10 + i, "USD"), P("b", -10 - i, "USD")],
-            )
-    async with db.sessionmaker() as s, s.begin():
-        await set_tenant(s, tid)
-        await tree.integrate(s, tid)
-        await tree.seal(s, tid, keys.identity_for(settings, slug))
+    await sell(db, tid, keys_, base=10, key="k")
+    await seal(db, settings, tid, slug)
 
 
 def _witness(tmp_path: Path, name: str, settings: Settings, slug: str) -> Witness:
@@ -92,7 +61,7 @@ async def _push(
 async def test_cosignatures_are_collected_and_shipped_in_receipts(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
-    tid, slug = await _tenant(db)
+    tid, slug = await two_account_tenant(db, "wit")
     w = _witness(tmp_path, "witness.example/w1", settings, slug)
     config = witnessing.WitnessConfig("http://witness.test", w.signer.verifier)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=w.app()))
@@ -124,7 +93,7 @@ async def test_cosignatures_are_collected_and_shipped_in_receipts(
 async def test_a_witness_that_knows_more_is_caught_up_after_its_409(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
-    tid, slug = await _tenant(db)
+    tid, slug = await two_account_tenant(db, "wit")
     w = _witness(tmp_path, "witness.example/w2", settings, slug)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=w.app()))
     config = witnessing.WitnessConfig("http://witness.test", w.signer.verifier)
@@ -144,7 +113,7 @@ async def test_a_witness_that_knows_more_is_caught_up_after_its_409(
 async def test_down_or_lying_witnesses_never_block_and_are_not_trusted(
     db: Database, settings: Settings
 ) -> None:
-    tid, slug = await _tenant(db)
+    tid, slug = await two_account_tenant(db, "wit")
     await _sell_and_seal(db, settings, tid, slug, range(2))
     liar_key = note.Signer.generate("liar.example/w", note.COSIGNATURE_V1)
 
@@ -185,7 +154,7 @@ async def test_down_or_lying_witnesses_never_block_and_are_not_trusted(
 async def test_witness_round_forgets_fully_cosigned_tenants(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
-    tid, slug = await _tenant(db)
+    tid, slug = await two_account_tenant(db, "wit")
     w = _witness(tmp_path, "witness.example/w3", settings, slug)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=w.app()))
     await _sell_and_seal(db, settings, tid, slug, range(2))
@@ -215,8 +184,8 @@ async def test_a_restarted_sealer_finds_every_signed_tenant(
 ) -> None:
     """On start the sealer queues every tenant with a block, so a witness configured since then
     is asked to cosign current blocks (across tenants, through one SECURITY DEFINER function)."""
-    tid, slug = await _tenant(db)
-    unsigned, _ = await _tenant(db)
+    tid, slug = await two_account_tenant(db, "wit")
+    unsigned, _ = await two_account_tenant(db, "wit")
     await _sell_and_seal(db, settings, tid, slug, range(1))
 
     found = await jobs.signed_tenants(db)

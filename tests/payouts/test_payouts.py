@@ -5,43 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import datetime as dt
 import io
 from typing import Any
 
 import httpx
+import pytest
 
-from bitnexus.commissions import jobs
-from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.money import as_decimal
 from bitnexus.payouts.schemas import iban_ok
-from tests.accounts.factories import Account
-from tests.catalog.support import Program, new_program
-from tests.commissions.support import Shop, open_shop, settings
+from tests.commissions.support import open_shop, settings
 from tests.conftest import ClientFactory
+from tests.factories import Account, Program, earn, new_program, set_payout_method
 
 IBAN = "DE89 3704 0044 0532 0130 00"
 
-
-async def _method(who: Account, **details: Any) -> httpx.Response:
-    return await who.client.put(
-        "/api/v1/payouts/method", json={"details": details}, headers=who.headers
-    )
-
-
-async def _earned(
-    shop: Shop, make_client: ClientFactory, db_urls: DatabaseUrls, sales: int, batch: str = "P"
-) -> None:
-    """`sales` matured sales: the affiliate has 1,600 available for each, the upline 200."""
-    for n in range(sales):
-        r = await shop.report(order_id=f"{batch}-{n}", click_id=await shop.click(make_client()))
-        assert r.status_code == 201, r.text
-    db = Database(db_urls.app)
-    try:
-        await jobs.mature(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=31))
-    finally:
-        await db.dispose()
+# tests/commissions/test_tiers.py imports the factory by its old name from here
+_earned = earn
 
 
 async def _batch(admin: Account, **body: Any) -> httpx.Response:
@@ -60,42 +40,58 @@ def test_ibans_are_checked_by_their_check_digits() -> None:
     assert as_decimal(1_234, "KWD") == "1.234"
 
 
-async def test_affiliates_set_a_payout_method_and_bad_details_name_the_field(
-    program: Program,
-) -> None:
-    a = program.affiliate
-    assert (await a.client.get("/api/v1/payouts/method", headers=a.headers)).json() is None
-    for details, field in [
+@pytest.mark.parametrize(
+    ("details", "field"),
+    [
         ({"method": "paypal", "email": "not-an-email"}, "details.paypal.email"),
         (
             {"method": "bank_transfer", "account_holder": "A B", "iban": "DE00123"},
             "details.bank_transfer.iban",
         ),
         ({"method": "carrier_pigeon"}, "details"),
-    ]:
-        r = await _method(a, **details)
-        assert r.status_code == 422, r.text
-        assert r.json()["errors"][0]["field"].startswith(field), r.text
-    r = await _method(
+    ],
+    ids=["paypal-bad-email", "bank-bad-iban", "unknown-method"],
+)
+async def test_bad_payout_details_name_the_field(
+    program: Program, details: dict[str, str], field: str
+) -> None:
+    a = program.affiliate
+
+    r = await set_payout_method(a, **details)
+
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"].startswith(field), r.text
+    assert (await a.client.get("/api/v1/payouts/method", headers=a.headers)).json() is None
+
+
+async def test_affiliates_set_a_payout_method(program: Program) -> None:
+    a = program.affiliate
+    assert (await a.client.get("/api/v1/payouts/method", headers=a.headers)).json() is None
+
+    r = await set_payout_method(
         a, method="bank_transfer", account_holder="Aff Iliate", iban=IBAN, bic="cobadeffxxx"
     )
     assert r.status_code == 200, r.text
     assert r.json()["account"] == "Aff Iliate, IBAN ···· 3000"
-    r = await _method(a, method="paypal", email="aff@pay.example")
+    r = await set_payout_method(a, method="paypal", email="aff@pay.example")
     assert (r.json()["method"], r.json()["account"]) == ("paypal", "aff@pay.example")
-    assert (await _method(program.vendor, method="paypal", email="v@x.example")).status_code == 403
+    assert (
+        await set_payout_method(program.vendor, method="paypal", email="v@x.example")
+    ).status_code == 403
 
 
 async def test_a_batch_pays_available_balances_over_the_threshold(
     program: Program, make_client: ClientFactory, db_urls: DatabaseUrls
 ) -> None:
+    # given a 30.00 threshold, two matured sales and, at first, no payout methods
     shop = await open_shop(program, make_client)
     assert (await settings(program.admin, payout_threshold_minor=3_000)).status_code == 200
-    await _earned(shop, make_client, db_urls, 2)  # affiliate 3,200; upline 400 (below)
+    await earn(shop, make_client, db_urls, 2)  # affiliate 3,200; upline 400 (below)
     assert (await _batch(program.admin)).status_code == 409  # nobody has a payout method yet
-    await _method(shop.affiliate, method="paypal", email="seller@pay.example")
-    await _method(shop.upline, method="wise", email="upline@pay.example")
+    await set_payout_method(shop.affiliate, method="paypal", email="seller@pay.example")
+    await set_payout_method(shop.upline, method="wise", email="upline@pay.example")
 
+    # when the admin previews, then only the affiliate over the threshold is in it
     preview = (
         await program.admin.client.get(
             "/api/v1/payout-batches/preview", headers=program.admin.headers
@@ -106,6 +102,7 @@ async def test_a_batch_pays_available_balances_over_the_threshold(
     assert by_id[shop.upline.id]["skipped"] == "below_threshold"
     assert preview["total_minor"] == 3_200
 
+    # when the admin makes the batch, then the money moves to "in payment", one batch at a time
     r = await _batch(program.admin)
     assert r.status_code == 201, r.text
     batch = r.json()
@@ -121,6 +118,7 @@ async def test_a_batch_pays_available_balances_over_the_threshold(
     }
     assert (await _batch(program.admin)).status_code == 409  # one open batch at a time
 
+    # and the export lists the item for the payment provider
     csv_r = await program.admin.client.get(
         f"/api/v1/payout-batches/{batch['id']}/export.csv", headers=program.admin.headers
     )
@@ -142,6 +140,7 @@ async def test_a_batch_pays_available_balances_over_the_threshold(
         }
     ]
 
+    # when the item is marked paid, then it is final, paid, closed and out of the export
     settle = f"/api/v1/payout-batches/items/{item['id']}/settle"
     r = await program.admin.client.post(
         settle, json={"status": "paid"}, headers=program.admin.headers
@@ -178,17 +177,23 @@ async def test_a_batch_pays_available_balances_over_the_threshold(
 async def test_a_failed_payout_returns_the_money_to_available(
     program: Program, make_client: ClientFactory, db_urls: DatabaseUrls
 ) -> None:
+    # given a batch paying the affiliate (whose name looks like a spreadsheet formula) and
+    # the upline
     shop = await open_shop(program, make_client)
     assert (await settings(program.admin, payout_threshold_minor=100)).status_code == 200
-    await _earned(shop, make_client, db_urls, 1)
-    await _method(shop.affiliate, method="bank_transfer", account_holder="=HYPERLINK(1)", iban=IBAN)
-    await _method(shop.upline, method="paypal", email="up@pay.example")
+    await earn(shop, make_client, db_urls, 1)
+    await set_payout_method(
+        shop.affiliate, method="bank_transfer", account_holder="=HYPERLINK(1)", iban=IBAN
+    )
+    await set_payout_method(shop.upline, method="paypal", email="up@pay.example")
     batch = (await _batch(program.admin)).json()
     assert len(batch["items"]) == 2
     csv_r = await program.admin.client.get(
         f"/api/v1/payout-batches/{batch['id']}/export.csv", headers=program.admin.headers
     )
     assert "'=HYPERLINK(1)" in csv_r.text  # no formula reaches a spreadsheet
+
+    # when the affiliate's item fails (a reason is required)
     item = next(i for i in batch["items"] if i["affiliate_id"] == shop.affiliate.id)
     settle = f"/api/v1/payout-batches/items/{item['id']}/settle"
     r = await program.admin.client.post(
@@ -201,6 +206,8 @@ async def test_a_failed_payout_returns_the_money_to_available(
         headers=program.admin.headers,
     )
     assert (r.status_code, r.json()["failure_reason"]) == (200, "Account closed")
+
+    # then the money is available again and the batch stays open for the upline
     assert await shop.balances(shop.affiliate) == {
         "held": 0,
         "pending": 0,
@@ -221,8 +228,8 @@ async def test_concurrent_batches_pay_each_balance_once(
 ) -> None:
     shop = await open_shop(program, make_client)
     assert (await settings(program.admin, payout_threshold_minor=100)).status_code == 200
-    await _earned(shop, make_client, db_urls, 1)
-    await _method(shop.affiliate, method="paypal", email="s@pay.example")
+    await earn(shop, make_client, db_urls, 1)
+    await set_payout_method(shop.affiliate, method="paypal", email="s@pay.example")
     results = await asyncio.gather(*(_batch(program.admin) for _ in range(4)))
     assert sorted(r.status_code for r in results) == [201, 409, 409, 409]
     assert (await shop.balances(shop.affiliate))["in_payment"] == 1_600
@@ -233,13 +240,19 @@ async def test_payouts_are_for_admins_and_stay_in_their_tenant(
 ) -> None:
     shop = await open_shop(program, make_client)
     assert (await settings(program.admin, payout_threshold_minor=100)).status_code == 200
-    await _earned(shop, make_client, db_urls, 1)
-    await _method(shop.affiliate, method="paypal", email="s@pay.example")
+    await earn(shop, make_client, db_urls, 1)
+    await set_payout_method(shop.affiliate, method="paypal", email="s@pay.example")
     batch = (await _batch(program.admin)).json()
-    for who in (shop.affiliate, program.vendor):
-        assert (await _batch(who)).status_code == 403
-        r = await who.client.get(f"/api/v1/payout-batches/{batch['id']}", headers=who.headers)
-        assert r.status_code == 403
+    refused = {
+        role: (
+            (await _batch(who)).status_code,
+            (
+                await who.client.get(f"/api/v1/payout-batches/{batch['id']}", headers=who.headers)
+            ).status_code,
+        )
+        for role, who in (("affiliate", shop.affiliate), ("vendor", program.vendor))
+    }
+    assert refused == {"affiliate": (403, 403), "vendor": (403, 403)}  # (make one, read one)
     stranger = await new_program(make_client)
     a = stranger.admin
     assert (

@@ -7,10 +7,9 @@ import datetime as dt
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.payouts import jobs
-from tests.catalog.support import Program
 from tests.commissions.support import open_shop, settings
 from tests.conftest import ClientFactory
-from tests.payouts.test_payouts import _earned, _method
+from tests.factories import Program, earn, set_payout_method
 
 
 def test_periods_start_on_mondays_and_firsts() -> None:
@@ -31,8 +30,8 @@ async def test_the_schedule_makes_one_batch_per_period(
     shop = await open_shop(program, make_client)
     r = await settings(program.admin, payout_threshold_minor=100, payout_schedule="manual")
     assert r.status_code == 200, r.text
-    await _earned(shop, make_client, db_urls, 1)
-    await _method(shop.affiliate, method="paypal", email="s@pay.example")
+    await earn(shop, make_client, db_urls, 1)
+    await set_payout_method(shop.affiliate, method="paypal", email="s@pay.example")
     db = Database(db_urls.app)
     try:
         await jobs.pay_on_schedule(db)
@@ -52,7 +51,7 @@ async def test_the_schedule_makes_one_batch_per_period(
             headers=program.admin.headers,
         )
         assert r.status_code == 200, r.text
-        await _earned(shop, make_client, db_urls, 1, batch="Q")
+        await earn(shop, make_client, db_urls, 1, batch="Q")
         await jobs.pay_on_schedule(db)
         assert len(await _batches(program)) == 1
         # next week's first run pays the new balance

@@ -15,10 +15,9 @@ import pytest
 
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
-from tests.accounts.factories import signup_org
 from tests.conftest import ClientFactory
+from tests.factories import make_ledger, signup_org
 from tests.ledger import rfc6962_vectors as v
-from tests.ledger.test_api import _ledger
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "verifier" / "bitnexus_verify.py"
@@ -55,25 +54,29 @@ def test_it_installs_on_its_own(tmp_path: Path) -> None:
     assert (target / "bitnexus_verify.py").exists()
 
 
-def test_rfc6962_vectors(bv: ModuleType) -> None:
-    for leaf, size, proof in v.INCLUSION:
-        root = bv.root_from_inclusion(
-            leaf - 1, size, bv.leaf_hash(H(v.LEAVES[leaf - 1])), [H(p) for p in proof]
-        )
-        assert root == H(v.ROOTS[size - 1])
-    for size1, size2, proof in v.CONSISTENCY:
-        bv.verify_consistency(
-            size1, size2, H(v.ROOTS[size1 - 1]), H(v.ROOTS[size2 - 1]), [H(p) for p in proof]
-        )
-        if proof:
-            with pytest.raises(bv.VerifyError):
-                bv.verify_consistency(
-                    size1,
-                    size2,
-                    H(v.ROOTS[size2 - 1]),
-                    H(v.ROOTS[size1 - 1]),
-                    [H(p) for p in proof],
-                )
+@pytest.mark.parametrize(
+    ("leaf", "size", "proof"), v.INCLUSION, ids=[f"{a}-of-{b}" for a, b, _ in v.INCLUSION]
+)
+def test_rfc6962_inclusion_vectors(bv: ModuleType, leaf: int, size: int, proof: list[str]) -> None:
+    root = bv.root_from_inclusion(
+        leaf - 1, size, bv.leaf_hash(H(v.LEAVES[leaf - 1])), [H(p) for p in proof]
+    )
+
+    assert root == H(v.ROOTS[size - 1])
+
+
+@pytest.mark.parametrize(
+    ("size1", "size2", "proof"), v.CONSISTENCY, ids=[f"{a}-to-{b}" for a, b, _ in v.CONSISTENCY]
+)
+def test_rfc6962_consistency_vectors(
+    bv: ModuleType, size1: int, size2: int, proof: list[str]
+) -> None:
+    old, new, hashes = H(v.ROOTS[size1 - 1]), H(v.ROOTS[size2 - 1]), [H(p) for p in proof]
+
+    bv.verify_consistency(size1, size2, old, new, hashes)
+    if proof:  # the roots swapped do not verify (an empty proof has nothing to check)
+        with pytest.raises(bv.VerifyError):
+            bv.verify_consistency(size1, size2, new, old, hashes)
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -90,8 +93,10 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 async def test_cli_checks_a_real_receipt_and_checkpoints(
     make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings, tmp_path: Path
 ) -> None:
+    # given a receipt for sale 4, the two blocks' checkpoints and the proof between them, as
+    # files a user downloaded
     admin = await signup_org(make_client())
-    ids = await _ledger(db_urls, settings, admin, 6, seal_at=(2, 6))
+    ids = await make_ledger(db_urls, settings, admin, 6, seal_at=(2, 6))
     c, h = admin.client, admin.headers
     vkey = (await c.get(f"/api/v1/public/tenants/{admin.slug}/ledger/verifier-key")).text.strip()
     receipt = (await c.get(f"/api/v1/ledger/transactions/{ids[4]}/receipt", headers=h)).text
@@ -105,6 +110,7 @@ async def test_cli_checks_a_real_receipt_and_checkpoints(
     (tmp_path / "new").write_text(new)
     (tmp_path / "proof").write_text("\n".join(proof))
 
+    # when the standalone CLI checks them, the checkpoints swapped, a forged leaf, a wrong key
     ok = _run("receipt", str(tmp_path / "r.tlog-proof"), "--key", vkey)
     grows = _run(
         "consistency",
@@ -132,6 +138,7 @@ async def test_cli_checks_a_real_receipt_and_checkpoints(
         "receipt", str(tmp_path / "r.tlog-proof"), "--key", vkey.replace(admin.slug, "another-org")
     )
 
+    # then only the genuine receipt and the growing log pass
     assert ok.returncode == 0, ok.stderr
     assert "OK: transaction #4" in ok.stdout
     assert "vendor:1:receivable: 1004 USD" in ok.stdout

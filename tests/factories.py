@@ -1,0 +1,268 @@
+"""Factories shared by every domain's tests: organisations, users, products and ledgers made as
+real users (through the public API) or the server (through its services) make them.
+
+Each is a small async function: `admin = await signup_org(client)`,
+`product = await program.approved(price_minor=1_999)`. A helper one domain alone uses stays in that
+domain's `support.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from PIL import Image
+
+from bitnexus.commissions import jobs
+from bitnexus.core.config import Settings
+from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.ledger import keys, service, tree
+from bitnexus.ledger.models import AccountKind
+from bitnexus.ledger.service import PostingSpec as P
+
+if TYPE_CHECKING:
+    from tests.commissions.support import Shop
+    from tests.conftest import ClientFactory
+
+PASSWORD = "quartz-lagoon-ember-93"
+
+
+# ---- organisations and users ----
+
+
+@dataclass
+class Account:
+    """A logged-in user: their client carries the refresh cookie, `headers` the access token."""
+
+    client: httpx.AsyncClient
+    token: str
+    user: dict[str, Any]
+    password: str = PASSWORD
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def id(self) -> str:
+        return str(self.user["id"])
+
+    @property
+    def email(self) -> str:
+        return str(self.user["email"])
+
+    @property
+    def slug(self) -> str:
+        return str(self.user["tenant"]["slug"])
+
+    @property
+    def tenant_id(self) -> str:
+        return str(self.user["tenant"]["id"])
+
+
+def unique_slug(prefix: str = "org") -> str:
+    return f"{prefix}-{secrets.token_hex(5)}"
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+async def signup_org(client: httpx.AsyncClient, **overrides: Any) -> Account:
+    """A new organisation, signed up by its admin (returned, logged in)."""
+    body = {
+        "organisation_name": "Test Org",
+        "slug": unique_slug(),
+        "name": "Org Admin",
+        "email": unique_email("admin"),
+        "password": PASSWORD,
+        **overrides,
+    }
+    r = await client.post("/api/v1/auth/signup", json=body)
+    assert r.status_code == 201, r.text
+    data = r.json()
+    return Account(client, data["access_token"], data["user"])
+
+
+async def signup_affiliate(
+    client: httpx.AsyncClient, slug: str, *, referral_code: str | None = None, **overrides: Any
+) -> Account:
+    """An affiliate who joined organisation `slug` on its public page."""
+    body = {
+        "name": "Aff Iliate",
+        "email": unique_email("aff"),
+        "password": PASSWORD,
+        "referral_code": referral_code,
+        **overrides,
+    }
+    r = await client.post(f"/api/v1/public/tenants/{slug}/affiliates", json=body)
+    assert r.status_code == 201, r.text
+    data = r.json()
+    return Account(client, data["access_token"], data["user"])
+
+
+async def invite_and_accept(
+    admin: Account, client: httpx.AsyncClient, role: str = "vendor", name: str = "Ven Dor"
+) -> Account:
+    """A user `admin` invited with `role`, who accepted in `client`."""
+    r = await admin.client.post(
+        "/api/v1/invitations",
+        json={"email": unique_email(role), "role": role},
+        headers=admin.headers,
+    )
+    assert r.status_code == 201, r.text
+    token = r.json()["accept_url"].rsplit("/", 1)[1]
+    r = await client.post(
+        f"/api/v1/public/invitations/{token}/accept", json={"name": name, "password": PASSWORD}
+    )
+    assert r.status_code == 201, r.text
+    data = r.json()
+    return Account(client, data["access_token"], data["user"], extra={"invite_token": token})
+
+
+async def login(
+    client: httpx.AsyncClient, slug: str, email: str, password: str = PASSWORD
+) -> httpx.Response:
+    return await client.post(
+        "/api/v1/auth/login", json={"organisation": slug, "email": email, "password": password}
+    )
+
+
+# ---- a program: an organisation with a vendor's products and an affiliate ----
+
+
+def product(**overrides: Any) -> dict[str, Any]:
+    """The body of a product a vendor lists."""
+    return {
+        "title": "Python for Data Science",
+        "description": "A course.",
+        "category": "Courses",
+        "tags": ["python", "Data"],
+        "price_minor": 4_900,
+        "currency": "USD",
+        "landing_url": "https://vendor.example/courses/python",
+        **overrides,
+    }
+
+
+def png(width: int = 64, height: int = 48) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 90)).save(out, "PNG")
+    return out.getvalue()
+
+
+class Program:
+    def __init__(self, admin: Account, vendor: Account, affiliate: Account) -> None:
+        self.admin, self.vendor, self.affiliate = admin, vendor, affiliate
+
+    async def listed(self, **overrides: Any) -> dict[str, Any]:
+        r = await self.vendor.client.post(
+            "/api/v1/products", json=product(**overrides), headers=self.vendor.headers
+        )
+        assert r.status_code == 201, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    async def review(self, product_id: str, **body: Any) -> Any:
+        return await self.admin.client.post(
+            f"/api/v1/products/{product_id}/review", json=body, headers=self.admin.headers
+        )
+
+    async def approved(self, grade: str = "A", **overrides: Any) -> dict[str, Any]:
+        product = await self.listed(**overrides)
+        r = await self.review(product["id"], decision="approved", grade=grade)
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    async def market(self, query: str = "") -> dict[str, Any]:
+        r = await self.affiliate.client.get(
+            f"/api/v1/marketplace{query}", headers=self.affiliate.headers
+        )
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+
+async def new_program(make_client: ClientFactory) -> Program:
+    """An organisation with its admin, a vendor and an affiliate, each logged in."""
+    admin = await signup_org(make_client())
+    vendor = await invite_and_accept(admin, make_client(), role="vendor")
+    affiliate = await signup_affiliate(make_client(), admin.slug)
+    return Program(admin, vendor, affiliate)
+
+
+# ---- money earned and paid out ----
+
+
+async def earn(
+    shop: Shop, make_client: ClientFactory, db_urls: DatabaseUrls, sales: int, batch: str = "P"
+) -> None:
+    """`sales` matured sales: the affiliate has 1,600 available for each, the upline 200."""
+    for n in range(sales):
+        r = await shop.report(order_id=f"{batch}-{n}", click_id=await shop.click(make_client()))
+        assert r.status_code == 201, r.text
+    db = Database(db_urls.app)
+    try:
+        await jobs.mature(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=31))
+    finally:
+        await db.dispose()
+
+
+async def set_payout_method(who: Account, **details: Any) -> httpx.Response:
+    return await who.client.put(
+        "/api/v1/payouts/method", json={"details": details}, headers=who.headers
+    )
+
+
+# ---- a ledger written straight through the ledger's service ----
+
+
+async def make_ledger(
+    db_urls: DatabaseUrls,
+    settings: Settings,
+    admin: Account,
+    sales: int,
+    *,
+    seal_at: tuple[int, ...],
+) -> list[str]:
+    """`sales` sales on `admin`'s organisation's ledger (vendor:1:receivable to
+    affiliate:1:pending, 1000 + n), sealed after each count in `seal_at`; their ids."""
+    db = Database(db_urls.app, pool_size=2)
+    tid = uuid.UUID(admin.tenant_id)
+    ids: list[str] = []
+    try:
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, tid)
+            await service.open_account(
+                s, tid, code="vendor:1:receivable", kind=AccountKind.asset, currency="USD"
+            )
+            await service.open_account(
+                s, tid, code="affiliate:1:pending", kind=AccountKind.liability, currency="USD"
+            )
+        for i in range(sales):
+            async with db.sessionmaker() as s, s.begin():
+                await set_tenant(s, tid)
+                posted = await service.post_transaction(
+                    s,
+                    tid,
+                    idempotency_key=f"sale-{i}",
+                    description=f"Sale {i}",
+                    postings=[
+                        P("vendor:1:receivable", 1000 + i, "USD"),
+                        P("affiliate:1:pending", -1000 - i, "USD"),
+                    ],
+                )
+                ids.append(str(posted.id))
+            if i + 1 in seal_at:
+                async with db.sessionmaker() as s, s.begin():
+                    await set_tenant(s, tid)
+                    await tree.integrate(s, tid)
+                    await tree.seal(s, tid, keys.identity_for(settings, admin.slug))
+    finally:
+        await db.dispose()
+    return ids
