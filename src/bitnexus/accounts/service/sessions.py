@@ -54,7 +54,8 @@ class Principal:
 
 @dataclass(frozen=True)
 class IssuedSession:
-    """What a successful login/refresh hands out: the body and the refresh cookie value."""
+    """What a successful login/refresh hands out: whose session, the body and the refresh
+    cookie value."""
 
     user: User
     response: TokenResponse
