@@ -1,1 +1,2 @@
-"""Commissions services: conversions (attribution and split), refunds, maturation, coupons."""
+"""Commissions services: conversions (attribution, drafts and split), the sale desk, refunds,
+maturation, coupons."""

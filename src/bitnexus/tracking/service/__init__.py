@@ -1,1 +1,1 @@
-"""Tracking: links (and, next, the redirect and its clicks)."""
+"""Tracking services: links, and the redirect that turns a visit into a recorded click."""
