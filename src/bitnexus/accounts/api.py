@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Query, Request, Response, status
 
-from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
+from bitnexus.accounts.deps import CurrentPrincipal, PrincipalSnapshot, TenantAdmin
 from bitnexus.accounts.errors import (
     CannotChangeSelf,
     EmailTaken,
@@ -148,7 +148,7 @@ async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep
 
 # ---- me ----
 @me_router.get("", responses=errors_for(SessionExpired, UserSuspended, TenantSuspended))
-async def get_me(principal: CurrentPrincipal) -> MeRead:
+async def get_me(principal: PrincipalSnapshot) -> MeRead:
     """The caller's profile and organisation."""
     return sessions.me(principal.user, principal.tenant)
 

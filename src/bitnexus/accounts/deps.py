@@ -8,14 +8,28 @@ import structlog
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from bitnexus.accounts import repository
 from bitnexus.accounts.errors import SessionExpired
 from bitnexus.accounts.models import Role
-from bitnexus.accounts.service.sessions import Principal, authenticate
+from bitnexus.accounts.service.sessions import Principal, authenticate, ensure_active
+from bitnexus.core.config import Settings
+from bitnexus.core.db import set_tenant
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import Forbidden, Unauthorized
-from bitnexus.core.security import decode_access_token
+from bitnexus.core.security import AccessClaims, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from login or refresh")
+
+
+def verified_claims(
+    settings: Settings, credentials: HTTPAuthorizationCredentials | None
+) -> AccessClaims:
+    if credentials is None:
+        raise Unauthorized("Log in first: no access token was sent.")
+    claims = decode_access_token(settings.secret, credentials.credentials)
+    if claims is None:
+        raise SessionExpired("The access token is invalid or expired.")
+    return claims
 
 
 async def current_principal(
@@ -23,12 +37,7 @@ async def current_principal(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is None:
-        raise Unauthorized("Log in first: no access token was sent.")
-    claims = decode_access_token(settings.secret, credentials.credentials)
-    if claims is None:
-        raise SessionExpired("The access token is invalid or expired.")
-    principal = await authenticate(session, claims)
+    principal = await authenticate(session, verified_claims(settings, credentials))
     structlog.contextvars.bind_contextvars(
         tenant_id=str(principal.tenant.id), user_id=str(principal.user.id)
     )
@@ -36,6 +45,29 @@ async def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def principal_snapshot(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller of a request that reads only what the principal holds: the same checks as
+    `current_principal`, its user and tenant untracked snapshots (`principal_snapshot`)."""
+    claims = verified_claims(settings, credentials)
+    await set_tenant(session, claims.tenant_id)
+    found = await repository.principal_snapshot(session, claims.user_id)
+    if found is None:
+        raise SessionExpired("Unknown user.")
+    user, tenant = found
+    ensure_active(user, tenant)
+    if claims.issued_at < int(user.password_changed_at.timestamp()):
+        raise SessionExpired("Your password changed; log in again.")
+    structlog.contextvars.bind_contextvars(tenant_id=str(tenant.id), user_id=str(user.id))
+    return Principal(user=user, tenant=tenant, claims=claims)
+
+
+PrincipalSnapshot = Annotated[Principal, Depends(principal_snapshot)]
 
 
 def require_role(*roles: Role) -> object:
