@@ -13,8 +13,7 @@ from bitnexus.accounts.errors import SessionExpired
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal, authenticate, ensure_active
 from bitnexus.core.config import Settings
-from bitnexus.core.db import set_tenant
-from bitnexus.core.deps import SessionDep, SettingsDep
+from bitnexus.core.deps import DatabaseDep, SessionDep, SettingsDep
 from bitnexus.core.errors import Forbidden, Unauthorized
 from bitnexus.core.security import AccessClaims, decode_access_token
 
@@ -48,15 +47,17 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 async def principal_snapshot(
-    session: SessionDep,
+    db: DatabaseDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The caller of a request that reads only what the principal holds: the same checks as
-    `current_principal`, its user and tenant untracked snapshots (`principal_snapshot`)."""
+    """The caller of a request that reads nothing but what the principal holds: the same checks
+    as `current_principal`, its user and tenant untracked snapshots read in the request's one
+    transaction, a read-only one of the token's tenant without a session. A route that takes
+    this takes no session (that would be a second transaction)."""
     claims = verified_claims(settings, credentials)
-    await set_tenant(session, claims.tenant_id)
-    found = await repository.principal_snapshot(session, claims.user_id)
+    async with db.tenant_reads(claims.tenant_id) as connection:
+        found = await repository.principal_snapshot(connection, claims.user_id)
     if found is None:
         raise SessionExpired("Unknown user.")
     user, tenant = found

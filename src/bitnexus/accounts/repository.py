@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import asyncpg
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,19 +41,16 @@ _PRINCIPAL = """
 
 
 async def principal_snapshot(
-    session: AsyncSession, user_id: uuid.UUID
+    connection: asyncpg.Connection, user_id: uuid.UUID
 ) -> tuple[User, Tenant] | None:
     """The user and their tenant as they are now, with only what a principal and the caller's
-    profile show (RLS limits both to the current tenant).
+    profile show (RLS limits both to the transaction's tenant: `Database.tenant_reads`).
 
-    One prepared statement on the transaction's connection, the rows turned into transient
-    objects that the session does not track: for requests that change neither, it costs a
-    fraction of loading the two entities (`user_with_tenant`). Columns not read here are None.
+    One prepared statement, the row turned into transient objects that no session tracks: for
+    requests that change neither, it costs a fraction of a session loading the two entities
+    (`user_with_tenant`). Columns not read here are None.
     """
-    driver = (await (await session.connection()).get_raw_connection()).driver_connection
-    if driver is None or not driver.is_in_transaction():
-        raise RuntimeError("the principal is read in a transaction scoped with set_tenant()")
-    row = await driver.fetchrow(_PRINCIPAL, user_id)
+    row = await connection.fetchrow(_PRINCIPAL, user_id)
     if row is None:
         return None
     tenant = Tenant(
