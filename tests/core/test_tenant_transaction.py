@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from asyncpg.connection import LoggedQuery
 from sqlalchemy import text
@@ -108,3 +109,36 @@ async def test_a_tenant_that_is_not_a_uuid_is_refused_before_sending(db: Databas
     async with db.sessionmaker() as session, session.begin():
         with pytest.raises(ValueError, match="hexadecimal UUID"):
             await set_tenant(session, "x'); SELECT 1; --")  # type: ignore[arg-type]
+
+
+async def test_tenant_reads_are_read_only_and_scoped_to_the_tenant(db: Database) -> None:
+    tenant = uuid.uuid4()
+
+    async with db.tenant_reads(tenant) as connection:
+        setting = await connection.fetchval("SELECT current_setting('bitnexus.tenant_id')")
+        read_only = await connection.fetchval("SELECT current_setting('transaction_read_only')")
+
+    assert setting == str(tenant)
+    assert read_only == "on"
+
+
+async def test_tenant_reads_refuse_writes(db: Database) -> None:
+    with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+        async with db.tenant_reads(uuid.uuid4()) as connection:
+            await connection.execute("CREATE TEMP TABLE scratch (n int)")
+
+
+async def test_tenant_reads_leave_the_connection_clean(db: Database) -> None:
+    # given: one pooled connection, a read that failed and one that ended
+    with pytest.raises(RuntimeError, match="the handler failed"):
+        async with db.tenant_reads(uuid.uuid4()) as connection:
+            await connection.fetchval("SELECT 1")
+            raise RuntimeError("the handler failed")
+    async with db.tenant_reads(uuid.uuid4()):
+        pass
+
+    # when: the next unit of work takes the same connection
+    async with db.sessionmaker() as session, session.begin():
+        # then: no transaction or tenant carried over
+        assert await _tenant_setting(session) is None
+        assert (await _driver(session)).is_in_transaction()

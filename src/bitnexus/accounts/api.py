@@ -40,7 +40,7 @@ from bitnexus.accounts.schemas import (
     UserUpdate,
 )
 from bitnexus.accounts.service import registration, sessions, users
-from bitnexus.auth import CurrentPrincipal, TenantAdmin
+from bitnexus.auth import CurrentPrincipal, PrincipalSnapshot, TenantAdmin
 from bitnexus.commissions.service import fraud
 from bitnexus.core.config import Settings
 from bitnexus.core.deps import SessionDep, SettingsDep
@@ -149,7 +149,7 @@ async def confirm_password_reset(body: PasswordResetConfirm, session: SessionDep
 
 # ---- me ----
 @me_router.get("", responses=errors_for(SessionExpired, UserSuspended, TenantSuspended))
-async def get_me(principal: CurrentPrincipal) -> MeRead:
+async def get_me(principal: PrincipalSnapshot) -> MeRead:
     """The caller's profile and organisation."""
     return sessions.me(principal.user, principal.tenant)
 

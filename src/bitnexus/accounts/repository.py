@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import asyncpg
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,53 @@ async def user_with_tenant(session: AsyncSession, user_id: uuid.UUID) -> tuple[U
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+_PRINCIPAL = """
+    SELECT u.email, u.name, u.role, u.status, u.referral_code, u.referred_by_id, u.created_at,
+           u.password_changed_at, t.id, t.slug, t.name, t.display_name, t.brand_color,
+           t.logo_sha256, t.default_currency, t.status
+    FROM users u JOIN tenants t ON t.id = u.tenant_id
+    WHERE u.id = $1
+"""
+
+
+async def principal_snapshot(
+    connection: asyncpg.Connection, user_id: uuid.UUID
+) -> tuple[User, Tenant] | None:
+    """The user and their tenant as they are now, with only what a principal and the caller's
+    profile show (RLS limits both to the transaction's tenant: `Database.tenant_reads`).
+
+    One prepared statement, the row turned into transient objects that no session tracks: for
+    requests that change neither, it costs a fraction of a session loading the two entities
+    (`user_with_tenant`). Columns not read here are None.
+    """
+    row = await connection.fetchrow(_PRINCIPAL, user_id)
+    if row is None:
+        return None
+    tenant = Tenant(
+        id=row[8],
+        slug=row[9],
+        name=row[10],
+        display_name=row[11],
+        brand_color=row[12],
+        logo_sha256=row[13],
+        default_currency=row[14],
+        status=row[15],
+    )
+    user = User(
+        id=user_id,
+        tenant_id=tenant.id,
+        email=row[0],
+        name=row[1],
+        role=row[2],
+        status=row[3],
+        referral_code=row[4],
+        referred_by_id=row[5],
+        created_at=row[6],
+        password_changed_at=row[7],
+    )
+    return user, tenant
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:

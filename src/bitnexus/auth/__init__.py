@@ -8,6 +8,7 @@ from bitnexus.accounts.service.sessions import Principal
 from bitnexus.auth.deps import (
     CurrentPrincipal,
     PlatformAdmin,
+    PrincipalSnapshot,
     TenantAdmin,
     current_principal,
     require_role,
@@ -17,6 +18,7 @@ __all__ = [
     "CurrentPrincipal",
     "PlatformAdmin",
     "Principal",
+    "PrincipalSnapshot",
     "TenantAdmin",
     "current_principal",
     "require_role",

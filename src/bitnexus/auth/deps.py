@@ -10,12 +10,24 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bitnexus.accounts.errors import SessionExpired
 from bitnexus.accounts.models import Role
-from bitnexus.accounts.service.sessions import Principal, authenticate
-from bitnexus.core.deps import SessionDep, SettingsDep
+from bitnexus.accounts.service.sessions import Principal, authenticate, authenticate_snapshot
+from bitnexus.core.config import Settings
+from bitnexus.core.deps import DatabaseDep, SessionDep, SettingsDep
 from bitnexus.core.errors import Forbidden, Unauthorized
-from bitnexus.core.security import decode_access_token
+from bitnexus.core.security import AccessClaims, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from login or refresh")
+
+
+def verified_claims(
+    settings: Settings, credentials: HTTPAuthorizationCredentials | None
+) -> AccessClaims:
+    if credentials is None:
+        raise Unauthorized("Log in first: no access token was sent.")
+    claims = decode_access_token(settings.secret, credentials.credentials)
+    if claims is None:
+        raise SessionExpired("The access token is invalid or expired.")
+    return claims
 
 
 async def current_principal(
@@ -23,12 +35,7 @@ async def current_principal(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is None:
-        raise Unauthorized("Log in first: no access token was sent.")
-    claims = decode_access_token(settings.secret, credentials.credentials)
-    if claims is None:
-        raise SessionExpired("The access token is invalid or expired.")
-    principal = await authenticate(session, claims)
+    principal = await authenticate(session, verified_claims(settings, credentials))
     structlog.contextvars.bind_contextvars(
         tenant_id=str(principal.tenant.id), user_id=str(principal.user.id)
     )
@@ -36,6 +43,27 @@ async def current_principal(
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+async def principal_snapshot(
+    db: DatabaseDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller of a request that reads nothing but what the principal holds: the same checks
+    as `current_principal`, its user and tenant untracked snapshots read in the request's one
+    transaction, a read-only one of the token's tenant without a session. A route that takes
+    this takes no session (that would be a second transaction)."""
+    claims = verified_claims(settings, credentials)
+    async with db.tenant_reads(claims.tenant_id) as connection:
+        principal = await authenticate_snapshot(connection, claims)
+    structlog.contextvars.bind_contextvars(
+        tenant_id=str(principal.tenant.id), user_id=str(principal.user.id)
+    )
+    return principal
+
+
+PrincipalSnapshot = Annotated[Principal, Depends(principal_snapshot)]
 
 
 def require_role(*roles: Role) -> object:

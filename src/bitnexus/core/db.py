@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -42,7 +44,7 @@ def utcnow() -> dt.datetime:
 
 class TenantConnection(asyncpg.Connection):
     """An asyncpg connection whose BEGIN can carry the transaction's first statement, so that
-    a transaction and its tenant cost one round trip (`set_tenant`)."""
+    a transaction and its tenant cost one round trip (`set_tenant`, `Database.tenant_reads`)."""
 
     __slots__ = ("_with_begin",)
 
@@ -72,6 +74,14 @@ class TenantConnection(asyncpg.Connection):
             self._with_begin = ""
 
 
+def tenant_statement(tenant_id: uuid.UUID, *, custom_plans: bool = False) -> str:
+    """The parameterless statement that scopes a transaction to a tenant. A UUID's text has no
+    quote to escape, and the id is parsed first: nothing else can reach the SQL."""
+    tenant = str(uuid.UUID(str(tenant_id)))
+    plans = ", set_config('plan_cache_mode', 'force_custom_plan', true)" if custom_plans else ""
+    return f"SELECT set_config('bitnexus.tenant_id', '{tenant}', true){plans}"
+
+
 def make_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
     """The runtime's async engine. It speaks asyncpg, whatever driver the URL names (psycopg
     serves the synchronous tools): per transaction, asyncpg costs a third less CPU."""
@@ -98,6 +108,31 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
+    @asynccontextmanager
+    async def tenant_reads(self, tenant_id: uuid.UUID) -> AsyncIterator[asyncpg.Connection]:
+        """A read-only transaction of one tenant on a pooled connection, without a session:
+        the unit of work of a request whose only reads are prepared statements (the caller's
+        principal). `BEGIN READ ONLY` and the tenant go in one round trip; the block's end
+        commits, an error rolls back."""
+        async with self.engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert isinstance(driver, TenantConnection)
+            transaction = driver.transaction(readonly=True)
+            driver._with_begin = tenant_statement(tenant_id)
+            try:
+                await transaction.start()
+            except BaseException:
+                await connection.invalidate()  # a BEGIN that failed half-way stays open
+                raise
+            finally:
+                driver._with_begin = ""
+            try:
+                yield driver
+            except BaseException:
+                await transaction.rollback()
+                raise
+            await transaction.commit()
+
 
 async def set_tenant(
     session: AsyncSession, tenant_id: uuid.UUID, *, custom_plans: bool = False
@@ -120,10 +155,7 @@ async def set_tenant(
         and not driver.is_in_transaction()
         and getattr(raw.dbapi_connection, "_transaction", True) is None
     ):
-        # A UUID's text has no quote to escape: the literal is safe in a parameterless statement.
-        tenant = str(uuid.UUID(str(tenant_id)))
-        plans = ", set_config('plan_cache_mode', 'force_custom_plan', true)" if custom_plans else ""
-        statement = f"SELECT set_config('bitnexus.tenant_id', '{tenant}', true){plans}"
+        statement = tenant_statement(tenant_id, custom_plans=custom_plans)
         await driver.begin_with(raw.dbapi_connection, statement)
         return
     if custom_plans:

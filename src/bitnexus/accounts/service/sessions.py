@@ -8,6 +8,7 @@ import hmac
 import uuid
 from dataclasses import dataclass
 
+import asyncpg
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -211,7 +212,17 @@ async def logout(session: AsyncSession, raw: str | None) -> None:
 async def authenticate(session: AsyncSession, claims: AccessClaims) -> Principal:
     """Load the caller behind verified claims, refusing suspended users and tenants."""
     await set_tenant(session, claims.tenant_id)
-    found = await repository.user_with_tenant(session, claims.user_id)
+    return _checked(await repository.user_with_tenant(session, claims.user_id), claims)
+
+
+async def authenticate_snapshot(connection: asyncpg.Connection, claims: AccessClaims) -> Principal:
+    """`authenticate` for a request that reads nothing but its caller: the user and tenant as
+    untracked snapshots, read on a connection already in the tenant's transaction
+    (`Database.tenant_reads`), with the same checks."""
+    return _checked(await repository.principal_snapshot(connection, claims.user_id), claims)
+
+
+def _checked(found: tuple[User, Tenant] | None, claims: AccessClaims) -> Principal:
     if found is None:
         raise SessionExpired("Unknown user.")
     user, tenant = found
