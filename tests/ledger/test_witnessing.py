@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -111,8 +112,11 @@ async def test_a_witness_that_knows_more_is_caught_up_after_its_409(
 
 
 async def test_down_or_lying_witnesses_never_block_and_are_not_trusted(
-    db: Database, settings: Settings
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the back-off's clock stands still: its first delay (1 s) must not run out while a loaded
+    # machine gets through the two pushes
+    monkeypatch.setattr(witnessing, "time", SimpleNamespace(monotonic=lambda: 1_000.0))
     tid, slug = await two_account_tenant(db, "wit")
     await _sell_and_seal(db, settings, tid, slug, range(2))
     liar_key = note.Signer.generate("liar.example/w", note.COSIGNATURE_V1)
