@@ -15,10 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bitnexus.core import embedded_postgres, provision
+from bitnexus.core import embedded_postgres, limits, provision
 from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls, libpq
+from bitnexus.core.limits import LimitedHttpToolsProtocol
 from bitnexus.core.logging import configure_logging
 
 cli = typer.Typer(
@@ -139,6 +140,7 @@ def _serve(
 
 def _uvicorn(settings: Settings) -> dict[str, Any]:
     """How uvicorn serves the app, with one worker or several."""
+    limits.configure(settings)
     return {
         "host": settings.host,
         "port": settings.port,
@@ -146,6 +148,13 @@ def _uvicorn(settings: Settings) -> dict[str, Any]:
         "access_log": False,  # ours is richer (core.http)
         "proxy_headers": False,
         "server_header": False,
+        # limits (docs/architecture.md, "Server limits"); the head's in core.limits
+        "http": LimitedHttpToolsProtocol,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "limit_concurrency": settings.max_concurrency,
+        "backlog": settings.backlog,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "timeout_graceful_shutdown": settings.shutdown_seconds,
     }
 
 
