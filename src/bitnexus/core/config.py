@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     backlog: int = Field(2048, alias="BITNEXUS_BACKLOG", ge=1)
     keep_alive_seconds: int = Field(5, alias="BITNEXUS_KEEP_ALIVE_SECONDS", ge=1)
     shutdown_seconds: int = Field(10, alias="BITNEXUS_SHUTDOWN_SECONDS", ge=0)
+    # how often a long-lived stream (SSE) re-checks its caller between the events it sends
+    stream_recheck_seconds: float = Field(
+        15.0, alias="BITNEXUS_STREAM_RECHECK_SECONDS", gt=0, le=15
+    )
     # Failed-login throttling: failures allowed inside the window before a lockout.
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20

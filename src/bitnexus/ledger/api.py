@@ -9,9 +9,12 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from bitnexus.accounts.deps import CurrentPrincipal, TenantAdmin
+from bitnexus.accounts.models import Role
+from bitnexus.accounts.service.sessions import authenticate
 from bitnexus.apikeys.deps import LedgerReader
 from bitnexus.core.deps import SessionDep, SettingsDep
-from bitnexus.core.errors import BadRequest, Forbidden, errors_for
+from bitnexus.core.errors import BadRequest, BitnexusError, Forbidden, errors_for
+from bitnexus.core.security import decode_access_token
 from bitnexus.ledger import explorer, keys, stream
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
 from bitnexus.ledger.schemas import (
@@ -56,6 +59,7 @@ async def get_verifier_key(slug: str, session: SessionDep, settings: SettingsDep
 async def stream_ledger(
     admin: TenantAdmin,
     request: Request,
+    settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Server-Sent Events of new transactions and blocks (resumes from Last-Event-ID)."""
@@ -63,9 +67,29 @@ async def stream_ledger(
     if last_event_id is None:  # a new subscriber starts from now, not from the beginning
         latest = await explorer.position(request.app.state.db, admin.tenant.id)
         last_height, last_seq = latest
+    db, token = request.app.state.db, request.headers["authorization"].partition(" ")[2]
+
+    async def still_admin() -> bool:
+        """The token's caller could open this stream now (the checks of every request)."""
+        claims = decode_access_token(settings.secret, token)
+        if claims is None:
+            return False
+        try:
+            async with db.sessionmaker() as session, session.begin():
+                principal = await authenticate(session, claims)
+        except BitnexusError:
+            return False
+        return principal.user.role == Role.tenant_admin
+
     return StreamingResponse(
         stream.events(
-            request.app.state.db, admin.tenant.id, last_height, last_seq, request.is_disconnected
+            db,
+            admin.tenant.id,
+            last_height,
+            last_seq,
+            request.is_disconnected,
+            still_admin,
+            settings.stream_recheck_seconds,
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
