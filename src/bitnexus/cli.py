@@ -6,6 +6,7 @@ import asyncio
 import gc
 import json
 import os
+import signal
 import sys
 import uuid
 from pathlib import Path
@@ -15,10 +16,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bitnexus.core import provision
+from bitnexus.core import embedded_postgres, limits, provision
 from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls, libpq
+from bitnexus.core.limits import LimitedHttpToolsProtocol
 from bitnexus.core.logging import configure_logging
 
 if TYPE_CHECKING:
@@ -95,11 +97,32 @@ def serve(
     ] = 1,
 ) -> None:
     """Serve the API and the web app (starting the embedded PostgreSQL when needed)."""
+    settings = _setup()
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it; by default that ends the
+    # process before any at-exit handler, so make it an exit that unwinds through `finally`
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        _serve(settings, migrate, demo, host, port, workers)
+    except KeyboardInterrupt:
+        raise typer.Exit(code=128 + signal.SIGINT) from None
+    finally:
+        # the embedded server this command started stops with it, whatever the way out
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        embedded_postgres.release()
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _serve(
+    settings: Settings, migrate: bool, demo: bool, host: str | None, port: int | None, workers: int
+) -> None:
     import uvicorn
 
     from bitnexus.app import create_app
 
-    settings = _setup()
     if host:
         settings.host = host
     if port:
@@ -136,10 +159,13 @@ def serve(
     # uvicorn's own loop choice (uvloop when installed), as `uvicorn.run` would make it
     with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
         runner.run(run())
+    if not server.started:
+        raise typer.Exit(code=3)  # the app failed to start (uvicorn's own exit code for it)
 
 
 def _uvicorn(settings: Settings) -> dict[str, Any]:
     """How uvicorn serves the app, with one worker or several."""
+    limits.configure(settings)
     return {
         "host": settings.host,
         "port": settings.port,
@@ -147,6 +173,13 @@ def _uvicorn(settings: Settings) -> dict[str, Any]:
         "access_log": False,  # ours is richer (core.http)
         "proxy_headers": False,
         "server_header": False,
+        # limits (docs/architecture.md, "Server limits"); the head's in core.limits
+        "http": LimitedHttpToolsProtocol,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "limit_concurrency": settings.max_concurrency,
+        "backlog": settings.backlog,
+        "timeout_keep_alive": settings.keep_alive_seconds,
+        "timeout_graceful_shutdown": settings.shutdown_seconds,
     }
 
 

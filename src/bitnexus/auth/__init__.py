@@ -12,6 +12,7 @@ from bitnexus.auth.deps import (
     TenantAdmin,
     current_principal,
     require_role,
+    still_allowed,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "TenantAdmin",
     "current_principal",
     "require_role",
+    "still_allowed",
 ]

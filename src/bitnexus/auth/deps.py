@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import structlog
@@ -12,8 +13,9 @@ from bitnexus.accounts.errors import SessionExpired
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal, authenticate, authenticate_snapshot
 from bitnexus.core.config import Settings
+from bitnexus.core.db import Database
 from bitnexus.core.deps import DatabaseDep, SessionDep, SettingsDep
-from bitnexus.core.errors import Forbidden, Unauthorized
+from bitnexus.core.errors import BitnexusError, Forbidden, Unauthorized
 from bitnexus.core.security import AccessClaims, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from login or refresh")
@@ -77,3 +79,24 @@ def require_role(*roles: Role) -> object:
 
 TenantAdmin = Annotated[Principal, require_role(Role.tenant_admin)]
 PlatformAdmin = Annotated[Principal, require_role(Role.platform_admin)]
+
+
+def still_allowed(
+    db: Database, settings: Settings, token: str, *roles: Role
+) -> Callable[[], Awaitable[bool]]:
+    """For a long-lived connection (a stream): whether the caller of `token` could open it now,
+    by the checks of every request (expiry, suspension of user or tenant, password change) and,
+    when given, one of `roles`. Each call reads the caller in a unit of work of its own."""
+
+    async def check() -> bool:
+        claims = decode_access_token(settings.secret, token)
+        if claims is None:
+            return False
+        try:
+            async with db.sessionmaker() as session, session.begin():
+                principal = await authenticate(session, claims)
+        except BitnexusError:
+            return False
+        return not roles or principal.role in roles
+
+    return check

@@ -42,6 +42,20 @@ class Settings(BaseSettings):
     mail_from: str = Field("BitNexus <no-reply@bitnexus.local>", alias="BITNEXUS_MAIL_FROM")
     db_pool_size: int = Field(10, alias="BITNEXUS_DB_POOL_SIZE", ge=1)
     max_body_bytes: int = Field(1_048_576, alias="BITNEXUS_MAX_BODY_BYTES", ge=1024)
+    # Server limits: the request head (request line and headers, 431 beyond) and its number of
+    # headers; requests and connections served at once per process (503 beyond) and the listen
+    # backlog; how long an idle keep-alive connection stays open; how long a stop waits for
+    # requests in flight before cancelling them.
+    max_header_bytes: int = Field(32_768, alias="BITNEXUS_MAX_HEADER_BYTES", ge=1024)
+    max_headers: int = Field(100, alias="BITNEXUS_MAX_HEADERS", ge=10)
+    max_concurrency: int = Field(1000, alias="BITNEXUS_MAX_CONCURRENCY", ge=1)
+    backlog: int = Field(2048, alias="BITNEXUS_BACKLOG", ge=1)
+    keep_alive_seconds: int = Field(5, alias="BITNEXUS_KEEP_ALIVE_SECONDS", ge=1)
+    shutdown_seconds: int = Field(10, alias="BITNEXUS_SHUTDOWN_SECONDS", ge=0)
+    # how often a long-lived stream (SSE) re-checks its caller between the events it sends
+    stream_recheck_seconds: float = Field(
+        15.0, alias="BITNEXUS_STREAM_RECHECK_SECONDS", gt=0, le=15
+    )
     # Failed-login throttling: failures allowed inside the window before a lockout.
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20

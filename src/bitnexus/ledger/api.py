@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from bitnexus.apikeys.deps import LedgerReader
-from bitnexus.auth import CurrentPrincipal, TenantAdmin
+from bitnexus.auth import CurrentPrincipal, TenantAdmin, still_allowed
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, errors_for
 from bitnexus.ledger import explorer, keys, stream
@@ -56,6 +56,7 @@ async def get_verifier_key(slug: str, session: SessionDep, settings: SettingsDep
 async def stream_ledger(
     admin: TenantAdmin,
     request: Request,
+    settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Server-Sent Events of new transactions and blocks (resumes from Last-Event-ID)."""
@@ -63,9 +64,17 @@ async def stream_ledger(
     if last_event_id is None:  # a new subscriber starts from now, not from the beginning
         latest = await explorer.position(request.app.state.db, admin.tenant.id)
         last_height, last_seq = latest
+    db, token = request.app.state.db, request.headers["authorization"].partition(" ")[2]
+    still_admin = still_allowed(db, settings, token, admin.role)
     return StreamingResponse(
         stream.events(
-            request.app.state.db, admin.tenant.id, last_height, last_seq, request.is_disconnected
+            db,
+            admin.tenant.id,
+            last_height,
+            last_seq,
+            request.is_disconnected,
+            still_admin,
+            settings.stream_recheck_seconds,
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

@@ -1,7 +1,10 @@
 """Server-Sent Events: new blocks and transactions of the caller's tenant, as they land.
 
 Each poll runs in its own short transaction (the request's own transaction ended when the handler
-returned), so a long-lived stream never holds a database connection between polls.
+returned), so a long-lived stream never holds a database connection between polls. The caller is
+checked again before every batch of events and at least every `recheck_seconds`: the stream ends
+once they may no longer read it (token expired, user or tenant suspended, role or password
+changed).
 """
 
 from __future__ import annotations
@@ -43,9 +46,11 @@ async def events(
     last_height: int,
     last_seq: int,
     disconnected: Callable[[], Awaitable[bool]],
+    allowed: Callable[[], Awaitable[bool]],
+    recheck_seconds: float,
 ) -> AsyncIterator[str]:
     yield "retry: 3000\n\n"
-    idle = 0.0
+    idle = unchecked = 0.0
     while not await disconnected():
         async with db.sessionmaker() as session, session.begin():
             await set_tenant(session, tenant_id)
@@ -73,6 +78,10 @@ async def events(
                 .scalars()
                 .all()
             )
+        if txns or blocks or unchecked >= recheck_seconds:
+            if not await allowed():
+                return
+            unchecked = 0.0
         for t in txns:
             assert t.seq is not None  # selected by seq
             last_seq = t.seq
@@ -94,8 +103,10 @@ async def events(
         if txns or blocks:
             idle = 0.0
             continue
-        await asyncio.sleep(POLL_SECONDS)
-        idle += POLL_SECONDS
+        pause = min(POLL_SECONDS, recheck_seconds)
+        await asyncio.sleep(pause)
+        idle += pause
+        unchecked += pause
         if idle >= HEARTBEAT_SECONDS:
             idle = 0.0
             yield ": keep-alive\n\n"

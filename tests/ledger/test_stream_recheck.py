@@ -1,0 +1,71 @@
+"""A long-lived ledger stream re-checks its caller and ends once they may no longer read it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bitnexus.core.config import Settings
+from bitnexus.core.dburl import DatabaseUrls
+from tests.accounts.factories import PASSWORD, unique_email, unique_slug
+from tests.conftest import launch_server
+
+RECHECK_SECONDS = 1
+
+
+@pytest.fixture(scope="module")
+def server_url(settings: Settings, db_urls: DatabaseUrls) -> Iterator[str]:
+    proc, url = launch_server(settings, BITNEXUS_STREAM_RECHECK_SECONDS=str(RECHECK_SECONDS))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("change", ["suspend_user", "suspend_tenant", "demote"])
+async def test_a_stream_closes_once_its_admin_is_suspended_or_demoted(
+    server_url: str, owner_engine: Engine, change: str
+) -> None:
+    async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
+        # given: a tenant admin reading the ledger stream
+        r = await c.post(
+            "/api/v1/auth/signup",
+            json={
+                "organisation_name": "Stream Org",
+                "slug": unique_slug("sse"),
+                "name": "Ada",
+                "email": unique_email(),
+                "password": PASSWORD,
+            },
+        )
+        assert r.status_code == 201, r.text
+        token, user = r.json()["access_token"], r.json()["user"]
+        headers = {"Authorization": f"Bearer {token}"}
+        async with c.stream("GET", "/api/v1/ledger/stream", headers=headers) as response:
+            assert response.status_code == 200
+            lines = response.aiter_lines()
+            assert (await anext(lines)).startswith("retry:")
+
+            # when
+            statement = {
+                "suspend_user": "UPDATE users SET status = 'suspended' WHERE id = :u",
+                "suspend_tenant": "UPDATE tenants SET status = 'suspended'"
+                " WHERE id = (SELECT tenant_id FROM users WHERE id = :u)",
+                "demote": "UPDATE users SET role = 'vendor' WHERE id = :u",
+            }[change]
+            with owner_engine.begin() as conn:
+                conn.execute(text(statement), {"u": user["id"]})
+            changed = time.monotonic()
+
+            # then: the server ends the stream within the interval (plus a poll and load)
+            async def drain() -> None:
+                async for _ in lines:
+                    pass
+
+            await asyncio.wait_for(drain(), timeout=RECHECK_SECONDS + 10)
+        assert time.monotonic() - changed < RECHECK_SECONDS + 10
