@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.core.security import issue_access_token
-from tests.accounts.factories import Account, signup_org
 from tests.conftest import ClientFactory
+from tests.factories import Account, signup_org
 
 ME = "/api/v1/me"
 

@@ -9,9 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from tests.accounts.factories import Account, signup_affiliate
-from tests.catalog.support import Program
 from tests.conftest import ClientFactory
+from tests.factories import Account, Program, signup_affiliate
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/150 Safari/537.36"
 

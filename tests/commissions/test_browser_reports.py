@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from tests.catalog.support import Program
 from tests.commissions.support import api_key, open_shop
 from tests.conftest import ClientFactory
+from tests.factories import Program
 
 
 async def _report(client: httpx.AsyncClient, origin: str | None, **body: Any) -> httpx.Response:

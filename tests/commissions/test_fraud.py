@@ -9,10 +9,9 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from tests.accounts.factories import Account
-from tests.catalog.support import Program, new_program
 from tests.commissions.support import Shop, open_shop, settings
 from tests.conftest import ClientFactory
+from tests.factories import Account, Program, new_program
 
 
 async def _holds(who: Account, query: str = "") -> list[dict[str, Any]]:

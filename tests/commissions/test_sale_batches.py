@@ -24,9 +24,9 @@ from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.errors import BitnexusError, Forbidden, InvalidInput
 from bitnexus.core.groupcommit import Later
 from bitnexus.core.ids import uuid7
-from tests.catalog.support import Program
 from tests.commissions.support import api_key, open_shop, settings
 from tests.conftest import ClientFactory
+from tests.factories import Program
 from tests.tracking.support import browser_visit, tenant_of
 
 

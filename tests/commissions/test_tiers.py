@@ -12,10 +12,9 @@ from bitnexus.commissions.service import tiers
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.tenants import service as tenant_service
-from tests.catalog.support import Program
 from tests.commissions.support import open_shop, settings
 from tests.conftest import ClientFactory
-from tests.payouts.test_payouts import _earned
+from tests.factories import Program, earn
 
 
 def test_the_ladder_is_climbed_by_thresholds() -> None:
@@ -54,7 +53,7 @@ async def test_approved_earnings_raise_the_tier_and_its_bonus_pays_on_the_next_s
         0,
         "silver",
     )
-    await _earned(shop, make_client, db_urls, 2)  # 3,200 approved: silver
+    await earn(shop, make_client, db_urls, 2)  # 3,200 approved: silver
     now = (await me.client.get("/api/v1/commissions/tier", headers=me.headers)).json()
     assert (now["tier"], now["bonus_bps"], now["earnings_minor"]) == ("silver", 1_000, 3_200)
     assert (now["next_tier"], now["next_threshold_minor"]) == ("gold", 6_000)
@@ -71,7 +70,7 @@ async def test_earnings_older_than_ninety_days_stop_counting(
 ) -> None:
     shop = await open_shop(program, make_client)
     await settings(program.admin, tier_thresholds=[3_000, 6_000, 100_000])
-    await _earned(shop, make_client, db_urls, 2)
+    await earn(shop, make_client, db_urls, 2)
     db = Database(db_urls.app)
     try:
         async with db.sessionmaker() as session, session.begin():
@@ -108,7 +107,7 @@ async def test_tiers_fall_without_a_visit_once_their_earnings_leave_the_window(
         program.admin, tier_thresholds=[3_000, 6_000, 100_000], tier_bonus_bps=[1_000, 2_000, 5_000]
     )
     assert r.status_code == 200, r.text
-    await _earned(shop, make_client, db_urls, 2)  # silver, recorded when they matured
+    await earn(shop, make_client, db_urls, 2)  # silver, recorded when they matured
     db = Database(db_urls.app)
     try:
         await jobs.review_tiers(db)  # today: the earnings still count, nothing changes

@@ -10,9 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from tests.catalog.support import new_program
 from tests.commissions.support import open_shop
 from tests.conftest import ClientFactory
+from tests.factories import new_program
 
 # every foreign key whose two tables have a `tenant_id`, with the referenced column each
 # `tenant_id` of the referencing table is paired with (NULL: not in the key)

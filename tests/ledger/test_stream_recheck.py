@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
-from tests.accounts.factories import PASSWORD, unique_email, unique_slug
 from tests.conftest import launch_server
+from tests.factories import PASSWORD, unique_email, unique_slug
 
 RECHECK_SECONDS = 1
 

@@ -21,7 +21,6 @@ from tests.factories import Account, Program, earn, new_program, set_payout_meth
 IBAN = "DE89 3704 0044 0532 0130 00"
 
 # tests/commissions/test_tiers.py imports the factory by its old name from here
-_earned = earn
 
 
 async def _batch(admin: Account, **body: Any) -> httpx.Response:

@@ -22,8 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
-from tests.catalog.support import Program
 from tests.conftest import launch_server
+from tests.factories import Program
 
 
 def _postgres(settings: Settings) -> list[psutil.Process]:

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.accounts.factories import Account, signup_affiliate
-from tests.catalog.support import Program, new_program
 from tests.conftest import ClientFactory
+from tests.factories import Account, Program, new_program, signup_affiliate
 
 
 async def _link(affiliate: Account, product_id: str, **body: Any) -> Any:

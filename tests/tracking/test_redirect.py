@@ -29,8 +29,8 @@ from bitnexus.tracking.recorder import ClickRecorder, codec
 from bitnexus.tracking.rules import RATE, UNIQUE, RateRule, RateWatch
 from bitnexus.tracking.service import redirect
 from bitnexus.tracking.visitors import Salts, Visit, hashes
-from tests.catalog.support import Program, new_program
 from tests.conftest import ClientFactory
+from tests.factories import Program, new_program
 from tests.tracking.support import BROWSER, browser_visit, live_link, tenant_of
 
 

@@ -16,7 +16,7 @@ from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.ids import uuid7, uuid7_time
 from bitnexus.tracking.recorder import ClickRecorder, codec, spool
-from tests.catalog.support import Program
+from tests.factories import Program
 from tests.tracking.support import browser_visit, live_link, stored_clicks, tenant_of
 
 
