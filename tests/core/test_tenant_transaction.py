@@ -6,7 +6,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 from asyncpg.connection import LoggedQuery
 from sqlalchemy import text
@@ -111,31 +110,29 @@ async def test_a_tenant_that_is_not_a_uuid_is_refused_before_sending(db: Databas
             await set_tenant(session, "x'); SELECT 1; --")  # type: ignore[arg-type]
 
 
-async def test_tenant_reads_are_read_only_and_scoped_to_the_tenant(db: Database) -> None:
-    tenant = uuid.uuid4()
+async def test_statements_run_each_in_a_transaction_of_its_own(db: Database) -> None:
+    tenant = str(uuid.uuid4())
 
-    async with db.tenant_reads(tenant) as connection:
-        setting = await connection.fetchval("SELECT current_setting('bitnexus.tenant_id')")
-        read_only = await connection.fetchval("SELECT current_setting('transaction_read_only')")
+    async with db.statements() as connection:
+        in_transaction = connection.is_in_transaction()
+        scoped = await connection.fetchval(
+            "SELECT set_config('bitnexus.tenant_id', $1, true)", tenant
+        )
+        after = await connection.fetchval("SELECT current_setting('bitnexus.tenant_id', true)")
 
-    assert setting == str(tenant)
-    assert read_only == "on"
-
-
-async def test_tenant_reads_refuse_writes(db: Database) -> None:
-    with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
-        async with db.tenant_reads(uuid.uuid4()) as connection:
-            await connection.execute("CREATE TEMP TABLE scratch (n int)")
+    assert not in_transaction
+    assert scoped == tenant
+    assert not after  # the statement's tenant ended with it
 
 
-async def test_tenant_reads_leave_the_connection_clean(db: Database) -> None:
-    # given: one pooled connection, a read that failed and one that ended
+async def test_statements_leave_the_connection_clean(db: Database) -> None:
+    # given: one pooled connection, statements that scoped themselves, one block that failed
     with pytest.raises(RuntimeError, match="the handler failed"):
-        async with db.tenant_reads(uuid.uuid4()) as connection:
-            await connection.fetchval("SELECT 1")
+        async with db.statements() as connection:
+            await connection.fetchval("SELECT set_config('bitnexus.tenant_id', $1, true)", "x")
             raise RuntimeError("the handler failed")
-    async with db.tenant_reads(uuid.uuid4()):
-        pass
+    async with db.statements() as connection:
+        await connection.fetchval("SELECT 1")
 
     # when: the next unit of work takes the same connection
     async with db.sessionmaker() as session, session.begin():

@@ -31,26 +31,16 @@ async def user_with_tenant(session: AsyncSession, user_id: uuid.UUID) -> tuple[U
     return (row[0], row[1]) if row else None
 
 
-_PRINCIPAL = """
-    SELECT u.email, u.name, u.role, u.status, u.referral_code, u.referred_by_id, u.created_at,
-           u.password_changed_at, t.id, t.slug, t.name, t.display_name, t.brand_color,
-           t.logo_sha256, t.default_currency, t.status
-    FROM users u JOIN tenants t ON t.id = u.tenant_id
-    WHERE u.id = $1
-"""
-
-
 async def principal_snapshot(
-    connection: asyncpg.Connection, user_id: uuid.UUID
+    connection: asyncpg.Connection, tenant_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[User, Tenant] | None:
     """The user and their tenant as they are now, with only what a principal and the caller's
-    profile show (RLS limits both to the transaction's tenant: `Database.tenant_reads`).
-
-    One prepared statement, the row turned into transient objects that no session tracks: for
-    requests that change neither, it costs a fraction of a session loading the two entities
-    (`user_with_tenant`). Columns not read here are None.
+    profile show, read by `bitnexus_principal` (migration 0028): one statement that scopes its
+    own transaction to `tenant_id`, so RLS hides another tenant's user. Run it outside any
+    transaction (`Database.statements`). The row becomes transient objects that no session
+    tracks; columns not read here are None.
     """
-    row = await connection.fetchrow(_PRINCIPAL, user_id)
+    row = await connection.fetchrow("SELECT * FROM bitnexus_principal($1, $2)", tenant_id, user_id)
     if row is None:
         return None
     tenant = Tenant(

@@ -53,11 +53,11 @@ async def principal_snapshot(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller of a request that reads nothing but what the principal holds: the same checks
-    as `current_principal`, its user and tenant untracked snapshots read in the request's one
-    transaction, a read-only one of the token's tenant without a session. A route that takes
-    this takes no session (that would be a second transaction)."""
+    as `current_principal`, its user and tenant untracked snapshots read by one statement that
+    is the request's one transaction, scoped to the token's tenant, without a session. A route
+    that takes this takes no session (that would be a second transaction)."""
     claims = verified_claims(settings, credentials)
-    async with db.tenant_reads(claims.tenant_id) as connection:
+    async with db.statements() as connection:
         principal = await authenticate_snapshot(connection, claims)
     structlog.contextvars.bind_contextvars(
         tenant_id=str(principal.tenant.id), user_id=str(principal.user.id)

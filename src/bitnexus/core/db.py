@@ -44,7 +44,7 @@ def utcnow() -> dt.datetime:
 
 class TenantConnection(asyncpg.Connection):
     """An asyncpg connection whose BEGIN can carry the transaction's first statement, so that
-    a transaction and its tenant cost one round trip (`set_tenant`, `Database.tenant_reads`)."""
+    a transaction and its tenant cost one round trip (`set_tenant`)."""
 
     __slots__ = ("_with_begin",)
 
@@ -109,29 +109,14 @@ class Database:
         await self.engine.dispose()
 
     @asynccontextmanager
-    async def tenant_reads(self, tenant_id: uuid.UUID) -> AsyncIterator[asyncpg.Connection]:
-        """A read-only transaction of one tenant on a pooled connection, without a session:
-        the unit of work of a request whose only reads are prepared statements (the caller's
-        principal). `BEGIN READ ONLY` and the tenant go in one round trip; the block's end
-        commits, an error rolls back."""
+    async def statements(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection outside any transaction: each statement run on it is a unit of
+        work of its own. Only for a statement that scopes itself to its tenant before it reads
+        (`bitnexus_principal`); everything else runs in a session's transaction."""
         async with self.engine.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
-            assert isinstance(driver, TenantConnection)
-            transaction = driver.transaction(readonly=True)
-            driver._with_begin = tenant_statement(tenant_id)
-            try:
-                await transaction.start()
-            except BaseException:
-                await connection.invalidate()  # a BEGIN that failed half-way stays open
-                raise
-            finally:
-                driver._with_begin = ""
-            try:
-                yield driver
-            except BaseException:
-                await transaction.rollback()
-                raise
-            await transaction.commit()
+            assert isinstance(driver, asyncpg.Connection)
+            yield driver
 
 
 async def set_tenant(

@@ -71,6 +71,6 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
 # so a failed commit becomes an error response instead of a lost write behind a 200.
 SessionDep = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-# The database itself, for a dependency that opens its own unit of work (Database.tenant_reads)
+# The database itself, for a dependency that opens its own unit of work (Database.statements)
 # instead of the request's session.
 DatabaseDep = Annotated[Database, Depends(database)]

@@ -217,9 +217,10 @@ async def authenticate(session: AsyncSession, claims: AccessClaims) -> Principal
 
 async def authenticate_snapshot(connection: asyncpg.Connection, claims: AccessClaims) -> Principal:
     """`authenticate` for a request that reads nothing but its caller: the user and tenant as
-    untracked snapshots, read on a connection already in the tenant's transaction
-    (`Database.tenant_reads`), with the same checks."""
-    return _checked(await repository.principal_snapshot(connection, claims.user_id), claims)
+    untracked snapshots, read by one statement scoped to the token's tenant
+    (`Database.statements`), with the same checks."""
+    found = await repository.principal_snapshot(connection, claims.tenant_id, claims.user_id)
+    return _checked(found, claims)
 
 
 def _checked(found: tuple[User, Tenant] | None, claims: AccessClaims) -> Principal:
