@@ -314,16 +314,14 @@ def _cpu_note(bare_cpu: float, full_cpu: float, ratio: float) -> str:
     return (
         f"\nIn the median round our server spent {full_cpu:.2f} ms of CPU per request against the "
         f"bare app's {bare_cpu:.2f} ms (a CPU ratio of {bare_cpu / full_cpu:.2f}x against a "
-        f"request-rate ratio of {ratio:.2f}x). A request holds one of the pool's "
-        "connections for three round trips to PostgreSQL where the bare app's needs one, so "
-        "when PostgreSQL's backends wait for a core (other work on the machine) our rate falls "
-        "further than the CPU we spend. Levers left, in order of size: a round trip instead of "
-        "three (a SQL function that sets the tenant and reads the principal in one statement, "
-        "its own implicit transaction: a migration), a SQLAlchemy session that other routes "
-        "open only when they run a statement, a compiled JWT check, and more worker processes "
-        "(both apps here are single-process). A principal cached across requests is not one: "
-        "every revocation path (suspension, password change, role change) would have to reach "
-        "every process's cache.\n"
+        f"request-rate ratio of {ratio:.2f}x). Both make one round trip to PostgreSQL per "
+        "request now; the gap is Python: FastAPI's routing and dependency resolution, the "
+        "SQLAlchemy pool checkout, the JWT check and the profile's serialisation. Levers left, "
+        "in order of size: more worker processes (both apps here are single-process), a "
+        "SQLAlchemy session that other routes open only when they run a statement, and a "
+        "compiled JWT check. A principal cached across requests is not one: every revocation "
+        "path (suspension, password change, role change) would have to reach every process's "
+        "cache.\n"
     )
 
 
@@ -332,20 +330,18 @@ def _analysis(b: dict[str, float]) -> str:
     floor = b["ASGI /healthz (framework + middleware floor)"]
     jwt = b["JWT verification (signature, issuer, expiry, claims)"]
     session = b["session unit of work (other routes): BEGIN + tenant, COMMIT"]
-    uow = b["/me's unit of work: pooled connection, BEGIN READ ONLY + tenant, COMMIT"]
-    read = b["the same + the principal snapshot (one prepared statement)"]
+    read = b["/me's unit of work: pooled connection, one statement (tenant + principal)"]
     raw = b["raw psycopg: one SELECT"]
     rest = max(full - floor - read - jwt, 0.0)
     return (
         "\n**Analysis.** The bare app pays one database round trip (~"
-        f"{raw:.2f} ms) and no checks. Ours pays a transaction per request so that RLS is scoped "
-        "by a transaction-local `set_config`: three round trips (BEGIN READ ONLY with the "
-        f"tenant, the principal, COMMIT) cost {read:.2f} ms ({read / full:.0%} of the request), "
-        f"of which the transaction on a pooled connection is {uow:.2f} ms (a SQLAlchemy "
-        f"session's, as other routes open, {session:.2f} ms) and the principal's read "
-        f"{max(read - uow, 0.0):.2f} ms. Verifying the JWT costs {jwt:.2f} ms. The "
-        f"FastAPI/Starlette floor with our middleware is {floor:.2f} ms; the remaining "
-        f"{rest:.2f} ms is FastAPI's dependency resolution (the principal needs the database, "
-        "the settings and the bearer scheme), building and validating the profile, and the "
-        "test client's own share of each call.\n"
+        f"{raw:.2f} ms) and no checks. Ours pays one too: `bitnexus_principal` sets the tenant "
+        "transaction-locally and reads the principal under RLS in one statement, its own "
+        f"implicit transaction, which costs {read:.2f} ms on a pooled connection "
+        f"({read / full:.0%} of the request; a SQLAlchemy session's BEGIN with the tenant and "
+        f"COMMIT, as other routes open, is {session:.2f} ms). Verifying the JWT costs "
+        f"{jwt:.2f} ms. The FastAPI/Starlette floor with our middleware is {floor:.2f} ms; the "
+        f"remaining {rest:.2f} ms is FastAPI's dependency resolution (the principal needs the "
+        "database, the settings and the bearer scheme), building and validating the profile, "
+        "and the test client's own share of each call.\n"
     )
