@@ -139,3 +139,41 @@ async def test_statements_leave_the_connection_clean(db: Database) -> None:
         # then: no transaction or tenant carried over
         assert await _tenant_setting(session) is None
         assert (await _driver(session)).is_in_transaction()
+
+
+async def _unit_of_work(db: Database) -> tuple[int, str | None]:
+    """A unit of work with no tenant: its transaction id and the tenant it sees."""
+    async with db.sessionmaker() as session, session.begin():
+        xid = await session.scalar(text("SELECT txid_current()"))
+        return int(xid), await _tenant_setting(session)
+
+
+@pytest.mark.parametrize("turns", range(8))
+async def test_a_begin_interrupted_leaves_no_transaction_open(db: Database, turns: int) -> None:
+    """A request cancelled while its BEGIN is in flight (a client that left) must not leave the
+    pooled connection inside a transaction nobody tracks: the next units of work would run in
+    it, never committed, and see the tenant it set."""
+
+    # given a pooled connection, and a unit of work on it cancelled after `turns` turns of the
+    # event loop
+    await _unit_of_work(db)
+
+    async def interrupted() -> None:
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, uuid.uuid4())
+            await session.execute(text("SELECT pg_sleep(1)"))
+
+    task = asyncio.create_task(interrupted())
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    # when two units of work follow on the pool's one connection
+    first, tenant_seen = await _unit_of_work(db)
+    second, _ = await _unit_of_work(db)
+
+    # then each is a transaction of its own, scoped to no tenant
+    assert first != second
+    assert tenant_seen is None

@@ -141,7 +141,17 @@ async def set_tenant(
         and getattr(raw.dbapi_connection, "_transaction", True) is None
     ):
         statement = tenant_statement(tenant_id, custom_plans=custom_plans)
-        await driver.begin_with(raw.dbapi_connection, statement)
+        try:
+            await driver.begin_with(raw.dbapi_connection, statement)
+        except BaseException:
+            # Interrupted (a cancelled request, a stream whose client left) or failed, the BEGIN
+            # may have reached the server after all, leaving an open transaction that neither
+            # asyncpg nor SQLAlchemy tracks: a pooled connection in it would run every later
+            # unit of work inside it, uncommitted. Drop the connection, as SQLAlchemy does for
+            # a statement of its own interrupted; the pool opens a fresh one.
+            assert connection.sync_connection is not None
+            connection.sync_connection.invalidate()
+            raise
         return
     if custom_plans:
         await connection.exec_driver_sql(
