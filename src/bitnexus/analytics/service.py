@@ -34,7 +34,7 @@ from bitnexus.commissions import accounts
 from bitnexus.commissions.service import earnings as earnings_service
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
-from bitnexus.core.money import is_currency
+from bitnexus.core.money import BPS, is_currency
 from bitnexus.ledger import service as ledger
 from bitnexus.tenants.models import Tenant
 
@@ -100,7 +100,7 @@ def traffic(clicks: Clicks, conversions: int, earned: int) -> Traffic:
         clicks=clicks.clicks,
         unique_clicks=clicks.unique,
         conversions=conversions,
-        conversion_rate_bps=conversions * 10_000 // clicks.clicks if clicks.clicks else 0,
+        conversion_rate_bps=conversions * BPS // clicks.clicks if clicks.clicks else 0,
         earnings_minor=earned,
         epc_minor=earned // clicks.clicks if clicks.clicks else 0,
     )

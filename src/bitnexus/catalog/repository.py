@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import User
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
-from bitnexus.commissions import split
+from bitnexus.core.money import BPS
 
 EarningsPerClick = Callable[[Any], ColumnElement[int]]
 """A product's earnings per click as SQL, given its id column (analytics owns that figure)."""
@@ -36,7 +36,7 @@ def per_sale(default_bps: int) -> ColumnElement[int]:
     tests/catalog/test_per_sale.py."""
     bps = func.coalesce(Product.commission_bps, literal(default_bps))
     # with no bonus, floor(price × bps × BPS / BPS²) is floor(price × bps / BPS): integer division
-    owed = func.coalesce(Product.commission_fixed_minor, Product.price_minor * bps // split.BPS)
+    owed = func.coalesce(Product.commission_fixed_minor, Product.price_minor * bps // BPS)
     return func.least(owed, Product.price_minor)
 
 

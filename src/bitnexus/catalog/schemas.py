@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, Field, StringConstraints, ValidationInfo, field_validator
 
 from bitnexus.catalog.models import Decision, Grade, ProductStatus
-from bitnexus.commissions import split
+from bitnexus.core.money import BPS
 from bitnexus.core.schemas import InputModel, OutputModel
 
 Title = Annotated[str, StringConstraints(min_length=3, max_length=200)]
@@ -23,7 +23,7 @@ MAX_AMOUNT = 10**12  # minor units: ten billion in a two-decimal currency
 class CommissionRule(InputModel):
     """A percentage in basis points, or a fixed amount per sale; neither: the tenant default."""
 
-    bps: int | None = Field(None, ge=0, le=split.BPS)
+    bps: int | None = Field(None, ge=0, le=BPS)
     fixed_minor: int | None = Field(None, ge=0, le=MAX_AMOUNT)
 
     @field_validator("fixed_minor")

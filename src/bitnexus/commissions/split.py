@@ -22,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bitnexus.core.money import BPS
+
 RULE = "split-v1"
-BPS = 10_000
 MAX_LEVELS = 3
 
 

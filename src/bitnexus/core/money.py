@@ -6,6 +6,8 @@ from functools import cache
 
 import pycountry
 
+BPS = 10_000  # basis points in a whole: rates are integers, 250 bps = 2.5%
+
 
 @cache
 def known_currencies() -> frozenset[str]:

@@ -9,9 +9,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from bitnexus.core.errors import BadRequest, FieldError
+from bitnexus.core.money import BPS
 
 
 class InputModel(BaseModel):
@@ -42,6 +43,8 @@ class OutputModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+# a rate, 0 to 100% in hundredths of a percent
+BasisPoints = Annotated[int, Field(ge=0, le=BPS)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256, strip_whitespace=False)]
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, Field, StringConstraints, TypeAdapter, field_validator
 
-from bitnexus.core.schemas import InputModel, Name, OutputModel
+from bitnexus.core.schemas import BasisPoints, InputModel, Name, OutputModel
 
 BrandColor = Annotated[
     str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$", to_lower=True, max_length=7)
@@ -60,13 +60,13 @@ class TenantSettingsUpdate(InputModel):
     display_name: Name | None = None
     brand_color: BrandColor | None = None
     default_currency: Currency | None = None
-    default_commission_bps: int | None = Field(None, ge=0, le=10_000)
+    default_commission_bps: BasisPoints | None = None
     default_cookie_days: int | None = Field(None, ge=1, le=365)
     default_refund_hold_days: int | None = Field(None, ge=0, le=365)
     fallback_url: str | None = Field(None, max_length=2000)  # "" clears it
     # the platform's share of each commission pool, and the referral override rates by level
-    platform_fee_bps: int | None = Field(None, ge=0, le=10_000)
-    override_bps: list[Annotated[int, Field(ge=0, le=10_000)]] | None = Field(None, max_length=3)
+    platform_fee_bps: BasisPoints | None = None
+    override_bps: list[BasisPoints] | None = Field(None, max_length=3)
     attribution: Literal["last_click", "first_click"] | None = None
     # fraud rules (0 turns a threshold off)
     fraud_min_click_seconds: int | None = Field(None, ge=0, le=86_400)
@@ -79,9 +79,7 @@ class TenantSettingsUpdate(InputModel):
     tier_thresholds: list[Annotated[int, Field(ge=1, le=10**12)]] | None = Field(
         None, min_length=3, max_length=3
     )
-    tier_bonus_bps: list[Annotated[int, Field(ge=0, le=10_000)]] | None = Field(
-        None, min_length=3, max_length=3
-    )
+    tier_bonus_bps: list[BasisPoints] | None = Field(None, min_length=3, max_length=3)
 
     @field_validator("fallback_url")
     @classmethod

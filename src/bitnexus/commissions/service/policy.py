@@ -3,9 +3,9 @@ pool, and the tier ladder climbs."""
 
 from __future__ import annotations
 
-from bitnexus.commissions import split
 from bitnexus.commissions.service import tiers
 from bitnexus.core.errors import InvalidInput
+from bitnexus.core.money import BPS
 from bitnexus.tenants.models import Tenant
 from bitnexus.tenants.schemas import TenantSettingsUpdate
 
@@ -15,7 +15,7 @@ def check(tenant: Tenant, changes: TenantSettingsUpdate) -> None:
     data = changes.model_dump(exclude_unset=True)
     fee = data.get("platform_fee_bps", tenant.platform_fee_bps)
     levels = data.get("override_bps", tenant.override_bps)
-    if fee is not None and levels is not None and fee + sum(levels) > split.BPS:
+    if fee is not None and levels is not None and fee + sum(levels) > BPS:
         field = "override_bps" if "override_bps" in data else "platform_fee_bps"
         raise InvalidInput(
             field, "The platform fee and the overrides together may not exceed 100% of the pool."

@@ -22,6 +22,7 @@ from bitnexus.commissions.models import Tier, TierChange
 from bitnexus.commissions.schemas import TierChangeRead, TierRead
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden
+from bitnexus.core.money import BPS
 from bitnexus.tenants.models import Tenant
 
 LADDER = (Tier.bronze, Tier.silver, Tier.gold, Tier.platinum)
@@ -46,8 +47,8 @@ def check_ladder(thresholds: Sequence[int], bonuses: Sequence[int]) -> str | Non
         return "Give Silver, Gold and Platinum, in that order."
     if thresholds[0] <= 0 or any(b <= a for a, b in pairwise(thresholds)):
         return "Each tier needs more earnings than the one below it."
-    if any(not 0 <= b <= 10_000 for b in bonuses):
-        return "Bonuses are 0 to 10000 basis points."
+    if any(not 0 <= b <= BPS for b in bonuses):
+        return f"Bonuses are 0 to {BPS} basis points."
     return None
 
 
