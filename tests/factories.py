@@ -31,6 +31,12 @@ if TYPE_CHECKING:
     from tests.conftest import ClientFactory
 
 PASSWORD = "quartz-lagoon-ember-93"
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/150 Safari/537.36"
+
+
+def bearer(secret: str) -> dict[str, str]:
+    """The Authorization header of an access token or an API key."""
+    return {"Authorization": f"Bearer {secret}"}
 
 
 # ---- organisations and users ----

@@ -16,7 +16,7 @@ from bitnexus.apikeys import repository
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.dburl import DatabaseUrls
 from tests.conftest import ClientFactory
-from tests.factories import Account, signup_affiliate, signup_org
+from tests.factories import Account, bearer, signup_affiliate, signup_org
 
 
 async def _create(admin: Account, **body: object) -> dict[str, object]:
@@ -27,10 +27,6 @@ async def _create(admin: Account, **body: object) -> dict[str, object]:
     )
     assert r.status_code == 201, r.text
     return r.json()  # type: ignore[no-any-return]
-
-
-def _bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
 
 
 async def test_a_key_is_shown_once_and_stored_hashed(
@@ -61,20 +57,20 @@ async def test_keys_authenticate_until_revoked(make_client: ClientFactory) -> No
     secret, key_id = str(created["secret"]), created["key"]["id"]  # type: ignore[index]
     anon = make_client()
 
-    ok = await anon.get("/api/v1/ledger/mirror/entries", headers=_bearer(secret))
+    ok = await anon.get("/api/v1/ledger/mirror/entries", headers=bearer(secret))
     assert secret.startswith("bnx_test_")
     assert ok.status_code == 200, ok.text
     assert ok.json() == {"start": 0, "entries": []}
     # nothing signed yet: the checkpoint is a clear 404
     assert (
-        await anon.get("/api/v1/ledger/mirror/checkpoint", headers=_bearer(secret))
+        await anon.get("/api/v1/ledger/mirror/checkpoint", headers=bearer(secret))
     ).status_code == 404
     used = (await admin.client.get("/api/v1/api-keys", headers=admin.headers)).json()[0]
     assert used["last_used_at"] is not None
 
     revoked = await admin.client.delete(f"/api/v1/api-keys/{key_id}", headers=admin.headers)
     again = await admin.client.delete(f"/api/v1/api-keys/{key_id}", headers=admin.headers)
-    after = await anon.get("/api/v1/ledger/mirror/entries", headers=_bearer(secret))
+    after = await anon.get("/api/v1/ledger/mirror/entries", headers=bearer(secret))
     assert revoked.status_code == again.status_code == 200
     assert revoked.json()["revoked_at"] == again.json()["revoked_at"] is not None
     assert after.status_code == 401
@@ -115,7 +111,7 @@ async def test_no_key_or_a_key_as_a_session_is_refused(make_client: ClientFactor
 
     assert (await anon.get("/api/v1/ledger/mirror/entries")).status_code == 401
     # and an API key is not a user session
-    assert (await anon.get("/api/v1/me", headers=_bearer(secret))).status_code == 401
+    assert (await anon.get("/api/v1/me", headers=bearer(secret))).status_code == 401
 
 
 @pytest.mark.parametrize(

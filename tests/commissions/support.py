@@ -10,13 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from tests.conftest import ClientFactory
-from tests.factories import Account, Program, signup_affiliate
-
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/150 Safari/537.36"
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
+from tests.factories import BROWSER, Account, Program, bearer, signup_affiliate
 
 
 async def api_key(account: Account, scope: str = "conversions:write", mode: str = "live") -> str:

@@ -16,9 +16,9 @@ from bitnexus.commissions import jobs
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.ids import uuid7
-from tests.commissions.support import api_key, bearer, open_shop, settings
+from tests.commissions.support import api_key, open_shop, settings
 from tests.conftest import ClientFactory
-from tests.factories import Program, new_program, signup_affiliate
+from tests.factories import Program, bearer, new_program, signup_affiliate
 from tests.tracking.support import browser_visit, tenant_of
 
 

@@ -10,9 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bitnexus.tracking.visitors import Visit
-from tests.factories import Program
-
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/150 Safari/537.36"
+from tests.factories import BROWSER, Program
 
 
 async def live_link(program: Program, **body: Any) -> dict[str, Any]:

@@ -30,8 +30,8 @@ from bitnexus.tracking.rules import RATE, UNIQUE, RateRule, RateWatch
 from bitnexus.tracking.service import redirect
 from bitnexus.tracking.visitors import Salts, Visit, hashes
 from tests.conftest import ClientFactory
-from tests.factories import Program, new_program
-from tests.tracking.support import BROWSER, browser_visit, live_link, tenant_of
+from tests.factories import BROWSER, Program, new_program
+from tests.tracking.support import browser_visit, live_link, tenant_of
 
 
 async def _visit(client: httpx.AsyncClient, path: str, **headers: str) -> httpx.Response:
