@@ -176,3 +176,31 @@ async def test_dev_mailbox_is_hidden_outside_development(
         httpx.AsyncClient(transport=transport, base_url="http://t") as c,
     ):
         _is_problem(await c.get("/api/v1/dev/mailbox"), 404)
+
+
+@pytest.mark.parametrize(
+    ("public_url", "hsts"),
+    [
+        pytest.param("https://bitnexus.example", True, id="https"),
+        pytest.param("HTTPS://bitnexus.example:8443/", True, id="https-port"),
+        pytest.param("http://bitnexus.example", False, id="http"),
+        pytest.param(None, False, id="unset"),
+    ],
+)
+async def test_hsts_on_every_answer_when_the_public_url_is_https(
+    settings: Settings, db_urls: DatabaseUrls, public_url: str | None, hsts: bool
+) -> None:
+    # given an app whose public URL is `public_url`
+    app = create_app(settings.model_copy(update={"public_url": public_url}), db_urls)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as c,
+    ):
+        # when a page, an API answer, an error and a redirect are asked for
+        answers = [await c.get(path) for path in ("/", "/healthz", "/api/v1/nope", "/r/nosuchcode")]
+
+    # then each carries Strict-Transport-Security exactly when the public URL is https
+    assert [r.headers.get("strict-transport-security") for r in answers] == [
+        "max-age=31536000" if hsts else None
+    ] * len(answers)

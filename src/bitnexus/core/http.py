@@ -44,6 +44,9 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 
+# One year, this host only: a browser that saw it over https never tries plain http again.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
 
 def problem_response(
     status: int,
@@ -265,6 +268,26 @@ class RequestContextMiddleware:
             instance=scope["path"],
         )
         await response(scope, _empty_receive, send)
+
+
+class StrictTransportSecurity:
+    """The app's outermost layer when the public URL is https: `Strict-Transport-Security` on
+    every answer, redirects and errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_hsts(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), HSTS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_hsts)
 
 
 async def _empty_receive() -> Message:
