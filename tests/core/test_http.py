@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from bitnexus.app import create_app
 from bitnexus.core.config import Settings
@@ -148,6 +150,37 @@ async def test_unhandled_error_is_500_problem_without_trace(
     assert "secret internal detail" not in r.text
     assert "Traceback" not in r.text
     assert body["detail"]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(IntegrityError("INSERT", {}, Exception("duplicate key")), id="integrity"),
+        pytest.param(asyncpg.UniqueViolationError("duplicate key"), id="asyncpg-unique"),
+        pytest.param(ConnectionRefusedError("smtp refused"), id="another-service-refused"),
+    ],
+)
+async def test_a_database_error_other_than_an_outage_stays_a_500(
+    settings: Settings, db_urls: DatabaseUrls, error: Exception
+) -> None:
+    # given a route failing with an error that does not mean the database is unreachable
+    app: FastAPI = create_app(settings, db_urls)
+
+    @app.get("/api/v1/boom")
+    async def boom() -> None:
+        raise error
+
+    # when it is asked for
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as c,
+    ):
+        r = await c.get("/api/v1/boom")
+
+    # then it is the 500 problem, not the outage's 503
+    _is_problem(r, 500)
+    assert "retry-after" not in r.headers
 
 
 @pytest.mark.parametrize(
