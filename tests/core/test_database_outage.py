@@ -9,6 +9,7 @@ import logging
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,7 +19,8 @@ from bitnexus.app import create_app
 from bitnexus.core import embedded_postgres, provision
 from bitnexus.core.config import Settings
 from bitnexus.core.errors import PROBLEM_JSON
-from tests.factories import Account, signup_org
+from tests.commissions.support import api_key, bearer
+from tests.factories import new_program
 
 REQUESTS_PER_ROUTE = 4
 
@@ -59,10 +61,18 @@ async def own_app(own_settings: Settings) -> AsyncIterator[FastAPI]:
         yield application
 
 
-def _routes(admin: Account) -> dict[str, tuple[str, dict[str, str]]]:
+async def _routes(
+    client: httpx.AsyncClient,
+) -> dict[str, tuple[str, str, dict[str, str], dict[str, Any] | None]]:
+    """An authenticated route, a public one and a sale reported with a vendor's API key (the
+    sale desk's batches)."""
+    program = await new_program(lambda: client)
+    key = await api_key(program.vendor)
+    sale = {"order_id": "OUTAGE-1", "amount_minor": 10_000, "currency": "USD"}
     return {
-        "authenticated": ("/api/v1/me", admin.headers),
-        "public": (f"/api/v1/public/tenants/{admin.slug}", {}),
+        "authenticated": ("GET", "/api/v1/me", program.admin.headers, None),
+        "public": ("GET", f"/api/v1/public/tenants/{program.admin.slug}", {}, None),
+        "api-key": ("POST", "/api/v1/conversions", bearer(key), sale),
     }
 
 
@@ -72,17 +82,20 @@ async def test_outage_answers_503_logs_once_and_recovers(
     transport = httpx.ASGITransport(app=own_app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         # given an organisation whose routes answer, then PostgreSQL stopped
-        admin = await signup_org(c)
-        routes = _routes(admin)
-        for path, headers in routes.values():
-            assert (await c.get(path, headers=headers)).status_code == 200
+        routes = await _routes(c)
+        for method, path, headers, body in routes.values():
+            r = await c.request(method, path, headers=headers, json=body)
+            assert r.status_code in (200, 201), r.text
         embedded_postgres.stop(own_settings.data_dir)
         captured.clear()
 
         # when the authenticated and the public route are asked several times
         answers = {
-            name: [(await c.get(path, headers=headers)) for _ in range(REQUESTS_PER_ROUTE)]
-            for name, (path, headers) in routes.items()
+            name: [
+                await c.request(method, path, headers=headers, json=body)
+                for _ in range(REQUESTS_PER_ROUTE)
+            ]
+            for name, (method, path, headers, body) in routes.items()
         }
         ready = await c.get("/readyz")
 
@@ -108,8 +121,8 @@ async def test_outage_answers_503_logs_once_and_recovers(
         # when PostgreSQL is back
         embedded_postgres.start(own_settings.data_dir)
 
-        # then the same requests succeed at once
-        for path, headers in routes.values():
-            r = await c.get(path, headers=headers)
+        # then the same requests succeed at once (the sale: the one reported before)
+        for method, path, headers, body in routes.values():
+            r = await c.request(method, path, headers=headers, json=body)
             assert r.status_code == 200, r.text
         assert (await c.get("/readyz")).status_code == 200
