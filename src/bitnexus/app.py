@@ -25,7 +25,11 @@ from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.errors import MethodNotAllowed, NotFound
-from bitnexus.core.http import RequestContextMiddleware, install_error_handlers
+from bitnexus.core.http import (
+    RequestContextMiddleware,
+    StrictTransportSecurity,
+    install_error_handlers,
+)
 from bitnexus.core.logging import configure_logging
 from bitnexus.core.provision import database_urls, migration_head
 from bitnexus.ledger import api as ledger_api
@@ -150,6 +154,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     _mount_spa(app, settings.frontend_dist)
     # Redirects are answered in front of every other layer (tracking.api.RedirectsFirst).
     app.middleware_stack = tracking_api.RedirectsFirst(app.build_middleware_stack(), app.state)
+    if settings.base_url.lower().startswith("https://"):
+        app.middleware_stack = StrictTransportSecurity(app.middleware_stack)
     return app
 
 

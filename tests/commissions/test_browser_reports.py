@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.commissions.support import api_key, open_shop
 from tests.conftest import ClientFactory
@@ -44,8 +45,7 @@ async def test_a_browser_key_reports_from_the_vendors_site_only(
     for origin in ("https://evil.example", "https://shop.example.evil.example", None):
         r = await _report(browser, origin, key=key, order_id="W-2", click_id=click)
         assert r.status_code == 403, (origin, r.text)
-        if origin:
-            assert r.headers["access-control-allow-origin"] == origin  # the page can read why
+        assert "access-control-allow-origin" not in r.headers  # never another site's
 
     # a server key is not a browser key, and a browser key cannot refund or report by API
     r = await _report(browser, "https://shop.example", key=shop.key, order_id="W-3")
@@ -66,7 +66,7 @@ async def test_bad_browser_reports_name_the_field(
         headers={"content-type": "text/plain", "origin": "https://shop.example"},
     )
     assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "body")
-    assert r.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "access-control-allow-origin" not in r.headers  # no key: no origin is known good
     r = await _report(browser, "https://shop.example", key=key, amount_minor=-5)
     assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "amount_minor")
     r = await _report(browser, "https://shop.example", key="bnx_live_nope")
@@ -78,3 +78,40 @@ async def test_bad_browser_reports_name_the_field(
     )
     assert r.status_code == 422
     assert shop.product["landing_url"].startswith("https://shop.example")
+
+
+@pytest.mark.parametrize(
+    ("origin", "accepted"),
+    [
+        pytest.param("https://shop.example", True, id="the-products-origin"),
+        pytest.param("https://checkout.shop.example", True, id="a-subdomain"),
+        pytest.param("http://shop.example", False, id="same-host-other-scheme"),
+        pytest.param("https://shop.example:8443", False, id="same-host-other-port"),
+        pytest.param("null", False, id="null"),
+        pytest.param("https://evil.example", False, id="another-site"),
+    ],
+)
+async def test_only_an_accepted_origin_is_named_in_the_cors_answer(
+    program: Program, make_client: ClientFactory, origin: str, accepted: bool
+) -> None:
+    # given a product on https://shop.example and its vendor's browser key
+    shop = await open_shop(program, make_client)
+    key = await api_key(program.vendor, scope="conversions:browser")
+    click = await shop.click(make_client())
+    browser = make_client()
+
+    # when a page of `origin` reports a sale, then the same order with other content
+    first = await _report(browser, origin, key=key, click_id=click)
+    clash = await _report(browser, origin, key=key, click_id=click, amount_minor=20_000)
+
+    # then an accepted origin's page may read both answers (the refusal included), and any
+    # other origin is refused without being named
+    assert first.headers["vary"] == "Origin"
+    if accepted:
+        assert (first.status_code, clash.status_code) == (201, 409), clash.text
+        for r in (first, clash):
+            assert r.headers["access-control-allow-origin"] == origin
+    else:
+        assert (first.status_code, clash.status_code) == (403, 403)
+        for r in (first, clash):
+            assert "access-control-allow-origin" not in r.headers

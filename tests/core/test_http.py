@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
 
 from bitnexus.app import create_app
 from bitnexus.core.config import Settings
@@ -151,6 +153,37 @@ async def test_unhandled_error_is_500_problem_without_trace(
 
 
 @pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(IntegrityError("INSERT", {}, Exception("duplicate key")), id="integrity"),
+        pytest.param(asyncpg.UniqueViolationError("duplicate key"), id="asyncpg-unique"),
+        pytest.param(ConnectionRefusedError("smtp refused"), id="another-service-refused"),
+    ],
+)
+async def test_a_database_error_other_than_an_outage_stays_a_500(
+    settings: Settings, db_urls: DatabaseUrls, error: Exception
+) -> None:
+    # given a route failing with an error that does not mean the database is unreachable
+    app: FastAPI = create_app(settings, db_urls)
+
+    @app.get("/api/v1/boom")
+    async def boom() -> None:
+        raise error
+
+    # when it is asked for
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as c,
+    ):
+        r = await c.get("/api/v1/boom")
+
+    # then it is the 500 problem, not the outage's 503
+    _is_problem(r, 500)
+    assert "retry-after" not in r.headers
+
+
+@pytest.mark.parametrize(
     "path",
     [
         "/api/v1/me",
@@ -176,3 +209,31 @@ async def test_dev_mailbox_is_hidden_outside_development(
         httpx.AsyncClient(transport=transport, base_url="http://t") as c,
     ):
         _is_problem(await c.get("/api/v1/dev/mailbox"), 404)
+
+
+@pytest.mark.parametrize(
+    ("public_url", "hsts"),
+    [
+        pytest.param("https://bitnexus.example", True, id="https"),
+        pytest.param("HTTPS://bitnexus.example:8443/", True, id="https-port"),
+        pytest.param("http://bitnexus.example", False, id="http"),
+        pytest.param(None, False, id="unset"),
+    ],
+)
+async def test_hsts_on_every_answer_when_the_public_url_is_https(
+    settings: Settings, db_urls: DatabaseUrls, public_url: str | None, hsts: bool
+) -> None:
+    # given an app whose public URL is `public_url`
+    app = create_app(settings.model_copy(update={"public_url": public_url}), db_urls)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as c,
+    ):
+        # when a page, an API answer, an error and a redirect are asked for
+        answers = [await c.get(path) for path in ("/", "/healthz", "/api/v1/nope", "/r/nosuchcode")]
+
+    # then each carries Strict-Transport-Security exactly when the public URL is https
+    assert [r.headers.get("strict-transport-security") for r in answers] == [
+        "max-age=31536000" if hsts else None
+    ] * len(answers)

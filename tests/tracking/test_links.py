@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bitnexus.tracking.service.links import on_site
 from tests.conftest import ClientFactory
 from tests.factories import Account, Program, new_program, signup_affiliate
 
@@ -67,10 +68,41 @@ async def test_deep_links_stay_on_the_products_site(program: Program) -> None:
         "https://evil.example/",
         "https://shop.example.evil.example/",
         "https://notshop.example/",
+        "http://shop.example/course",
+        "https://shop.example:8443/course",
     ):
         r = await _link(program.affiliate, product["id"], deep_link=away)
         assert r.status_code == 422, away
         assert r.json()["errors"][0]["field"] == "deep_link"
+
+
+@pytest.mark.parametrize(
+    ("url", "landing", "on"),
+    [
+        pytest.param("https://shop.example/x", "https://shop.example/course", True, id="same"),
+        pytest.param("https://blog.shop.example/", "https://shop.example/", True, id="subdomain"),
+        pytest.param("HTTPS://SHOP.example/", "https://shop.example/", True, id="case"),
+        pytest.param("https://shop.example:443/", "https://shop.example/", True, id="https-443"),
+        pytest.param("http://shop.example:80/", "http://shop.example/", True, id="http-80"),
+        pytest.param(
+            "http://shop.example:8080/", "http://shop.example:8080/", True, id="same-port"
+        ),
+        pytest.param("http://shop.example/", "https://shop.example/", False, id="other-scheme"),
+        pytest.param("https://shop.example/", "http://shop.example/", False, id="scheme-down"),
+        pytest.param("https://shop.example:8443/", "https://shop.example/", False, id="other-port"),
+        pytest.param("http://shop.example/", "http://shop.example:8080/", False, id="no-port"),
+        pytest.param("https://shop.example:443/", "http://shop.example:443/", False, id="443"),
+        pytest.param("null", "https://shop.example/", False, id="null"),
+        pytest.param(
+            "https://shop.example.evil.example/", "https://shop.example/", False, id="lookalike"
+        ),
+        pytest.param("https://evilshop.example/", "https://shop.example/", False, id="suffix"),
+        pytest.param("ftp://shop.example/", "https://shop.example/", False, id="ftp"),
+        pytest.param("https://shop.example:99999/", "https://shop.example/", False, id="bad-port"),
+    ],
+)
+def test_on_site_compares_scheme_host_and_port(url: str, landing: str, on: bool) -> None:
+    assert on_site(url, landing) is on
 
 
 @pytest.mark.parametrize(

@@ -228,8 +228,11 @@ async def report_from_browser(request: Request, response: Response) -> Conversio
     """A sale reported by `/sdk/bnx.js` from the vendor's thank-you page: a browser key
     (scope conversions:browser), accepted only from a page on one of the vendor's products'
     sites. Sent as text/plain so that browsers send it without a preflight."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    cors = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
+    origin = request.headers.get("origin")
+    page = origin or request.headers.get("referer")  # an Origin of "null" stays "null"
+    # The page may read the answer only once its origin is known to be on the key's vendor's
+    # site: an error before that (a bad body, a bad key, another site, `null`) names no origin.
+    cors = {"Vary": "Origin"}
     try:
         raw = await request.body()
         if len(raw) > MAX_REPORT_BYTES:
@@ -248,7 +251,9 @@ async def report_from_browser(request: Request, response: Response) -> Conversio
 
         async def reporter_of(session: AsyncSession) -> Reporter:
             caller = await apikeys.authenticate(session, key, Scope.conversions_browser)
-            await conversions.check_origin(session, caller.user, origin)
+            await conversions.check_origin(session, caller.user, page)
+            if origin:
+                cors["Access-Control-Allow-Origin"] = origin
             return Reporter(
                 caller.tenant,
                 caller.user,

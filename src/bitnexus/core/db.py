@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+from bitnexus.core.outage import DatabaseUnreachable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -89,7 +91,7 @@ def make_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
     # for one (each unit of work is short). Overflow connections would be opened and closed by
     # the request under a burst, a PostgreSQL backend forked for each: under 32 concurrent
     # readers of GET /me that churn cost over half the throughput.
-    return create_async_engine(
+    engine = create_async_engine(
         url.set(drivername="postgresql+asyncpg"),
         pool_size=pool_size,
         max_overflow=0,
@@ -100,6 +102,17 @@ def make_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
             "connection_class": TenantConnection,
         },
     )
+    event.listen(engine.sync_engine, "do_connect", _connect_or_unreachable)
+    return engine
+
+
+def _connect_or_unreachable(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """Connect as the dialect does; a socket that fails (refused, reset, no Unix socket, timed
+    out) raises `DatabaseUnreachable`, which a bare `OSError` could not say (any file's could)."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except OSError as exc:
+        raise DatabaseUnreachable(str(exc)) from exc
 
 
 class Database:
@@ -120,7 +133,14 @@ class Database:
         async with self.engine.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             assert isinstance(driver, asyncpg.Connection)
-            yield driver
+            try:
+                yield driver
+            except BaseException:
+                # SQLAlchemy never sees a raw statement fail: a connection lost under one is
+                # dropped here, or the pool would hand it out again after the server is back
+                if driver.is_closed():
+                    await connection.invalidate()
+                raise
 
 
 async def set_tenant(

@@ -115,6 +115,19 @@ class RateLimited(BitnexusError):
         )
 
 
+class DatabaseUnavailable(BitnexusError):
+    """PostgreSQL cannot be reached right now (`core.outage`): try again after `Retry-After`."""
+
+    status = 503
+    title = "Database unavailable"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "The database cannot be reached right now; try again shortly.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
 class ProblemFieldError(BaseModel):
     field: str
     pointer: str

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.errors import BitnexusError
+from bitnexus.core.outage import unavailable_cause
 
 log = structlog.get_logger(__name__)
 
@@ -103,7 +104,14 @@ class GroupCommit(Generic[Item, Result]):
                     self._queued[tenant_id] = rest + self._queued.get(tenant_id, [])
                 try:
                     outcomes = await self._write(tenant_id, [item for item, _ in batch])
-                except Exception:
+                except Exception as failed:
+                    if unavailable_cause(failed) is not None:
+                        # the database is out of reach: one by one would fail alike; each
+                        # caller answers 503 and the outage log counts them (core.outage)
+                        for _, done in batch:
+                            if not done.done():
+                                done.set_exception(failed)
+                        continue
                     log.warning("groupcommit.batch_failed", size=len(batch), exc_info=True)
                     for waiting in batch:
                         await self._write_alone(tenant_id, waiting)

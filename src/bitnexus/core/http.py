@@ -7,14 +7,23 @@ import os
 import time
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bitnexus.core.errors import PROBLEM_JSON, BitnexusError, FieldError, problem_body
+from bitnexus.core.errors import (
+    PROBLEM_JSON,
+    BitnexusError,
+    DatabaseUnavailable,
+    FieldError,
+    problem_body,
+)
+from bitnexus.core.outage import RETRY_AFTER_SECONDS, OutageLog, unavailable_cause
 
 log = structlog.get_logger("bitnexus.http")
 _access_log = logging.getLogger("bitnexus.http")  # what `log` writes through
@@ -34,6 +43,9 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+
+# One year, this host only: a browser that saw it over https never tries plain http again.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
 def problem_response(
@@ -106,6 +118,21 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# the errors a lost database surfaces as (`core.outage` tells which of them mean that)
+DATABASE_ERRORS = (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError)
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """503 with Retry-After when the database cannot be reached, counted into the outage log
+    instead of a traceback per request; any other database error goes on to the 500 handler."""
+    cause = unavailable_cause(exc)
+    if cause is None:
+        raise exc
+    outage: OutageLog = request.app.state.database_outage
+    outage.refused(cause)
+    return await _bitnexus_error(request, DatabaseUnavailable(RETRY_AFTER_SECONDS))
+
+
 async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("http.unhandled_error", path=request.url.path)
     return problem_response(
@@ -120,6 +147,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(BitnexusError, _bitnexus_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.state.database_outage = OutageLog()
+    for error in DATABASE_ERRORS:
+        app.add_exception_handler(error, _database_error)
     app.add_exception_handler(Exception, _unhandled_error)
 
 
@@ -238,6 +268,26 @@ class RequestContextMiddleware:
             instance=scope["path"],
         )
         await response(scope, _empty_receive, send)
+
+
+class StrictTransportSecurity:
+    """The app's outermost layer when the public URL is https: `Strict-Transport-Security` on
+    every answer, redirects and errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_hsts(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), HSTS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_hsts)
 
 
 async def _empty_receive() -> Message:

@@ -3,7 +3,7 @@
 A link's code is 12 random base62 characters (about 71 bits), unique across all tenants, so
 `/r/{code}` needs no tenant in the address; an alias is unique within the tenant and lives at
 `/r/{slug}/{alias}`. A deep link may point anywhere on the product's site: the landing page's
-host or one of its subdomains.
+scheme and port, on its host or one of its subdomains.
 """
 
 from __future__ import annotations
@@ -42,10 +42,32 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def web_origin(url: str) -> tuple[str, str, int] | None:
+    """A URL's origin (RFC 6454): scheme, host and port, the scheme's default port filled in;
+    None for what has none (`null`, no host, a scheme other than http(s), a bad port)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), parts.hostname
+    if scheme not in DEFAULT_PORTS or not host:
+        return None
+    return scheme, host, DEFAULT_PORTS[scheme] if port is None else port
+
+
 def on_site(url: str, landing: str) -> bool:
-    """Whether `url` is on the product's site: the landing page's host or a subdomain of it."""
-    host, home = urlsplit(url).hostname or "", urlsplit(landing).hostname or ""
-    return bool(home) and (host == home or host.endswith("." + home))
+    """Whether `url` is on the product's site: the landing page's scheme and port, on its host
+    or a subdomain of it (an `http://` page is not on an `https://` product's site)."""
+    here, home = web_origin(url), web_origin(landing)
+    if here is None or home is None:
+        return False
+    (scheme, host, port), (home_scheme, home_host, home_port) = here, home
+    same_host = host == home_host or host.endswith("." + home_host)
+    return scheme == home_scheme and port == home_port and same_host
 
 
 async def create(
