@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import DateTime, MetaData
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -163,3 +164,29 @@ async def set_tenant(
     await connection.exec_driver_sql(
         "SELECT set_config('bitnexus.tenant_id', $1, true)", (str(tenant_id),)
     )
+
+
+# What PostgreSQL or the way to it says when it cannot serve at all (as opposed to refusing a
+# statement): shutting down, starting up, crashed, the connection lost or never made.
+_UNREACHABLE = (
+    OSError,  # no server at the address or socket, the network down, connecting timed out
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    sa_exc.TimeoutError,  # no pooled connection free within the pool's timeout
+)
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether `error` means the database cannot be reached just now (a connection refused,
+    lost or timed out, the server stopping or starting, the pool exhausted), as opposed to a
+    statement it refused."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, _UNREACHABLE):
+            return True
+        if isinstance(seen, sa_exc.DBAPIError) and seen.connection_invalidated:
+            return True
+        seen = seen.__cause__  # SQLAlchemy and its asyncpg adapter raise `from` the original
+    return False
