@@ -51,13 +51,18 @@ class OwnPostgres:
         self.socket_dir = Path((self.pgdata / "postmaster.pid").read_text().splitlines()[4])
 
     def pg_ctl(self, *args: str) -> None:
-        subprocess.run(
-            [str(_commands.POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.pgdata), "-w", *args],
-            user="pgserver" if os.geteuid() == 0 else None,  # the embedded server's own user
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        # to a file, not a pipe: the server pg_ctl starts could hold a pipe open (pgserver's note)
+        with tempfile.TemporaryFile() as out:
+            done = subprocess.run(
+                [str(_commands.POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(self.pgdata), "-w", *args],
+                user="pgserver" if os.geteuid() == 0 else None,  # the embedded server's own user
+                stdout=out,
+                stderr=out,
+                timeout=60,
+                check=False,
+            )
+            out.seek(0)
+            assert done.returncode == 0, out.read().decode()
 
     def stop(self) -> None:
         self.pg_ctl("stop", "-m", "fast")  # sessions ended, as in a crash or a failover
