@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     # is looked up offline from the visitor's address.
     link_cache_seconds: float = Field(5.0, alias="BITNEXUS_LINK_CACHE_SECONDS", ge=0, le=300)
     country_header: str | None = Field(None, alias="BITNEXUS_COUNTRY_HEADER")
+    # While the database cannot be reached, a link answers with the target its process last
+    # read, if read at most this long ago, for at most this many links (least recently
+    # clicked go first; 0: none).
+    link_outage_seconds: float = Field(86_400.0, alias="BITNEXUS_LINK_OUTAGE_SECONDS", ge=0)
+    link_outage_links: int = Field(20_000, alias="BITNEXUS_LINK_OUTAGE_LINKS", ge=0)
 
     @property
     def is_development(self) -> bool:

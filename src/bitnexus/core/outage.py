@@ -57,6 +57,12 @@ def unavailable_cause(exc: BaseException) -> BaseException | None:
     return None
 
 
+def unreachable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached just now, as opposed to a statement it
+    refused or a bug (`unavailable_cause`)."""
+    return unavailable_cause(exc) is not None
+
+
 def _describe(exc: BaseException) -> str:
     # a DBAPIError's own text carries the statement and its parameters: say the driver's only
     shown = exc.orig if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None else exc

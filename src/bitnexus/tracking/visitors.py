@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import Database
+from bitnexus.core.outage import unreachable
 from bitnexus.tracking import repository
 
 SALT_DAYS_KEPT = 2
@@ -35,12 +36,15 @@ class Visit:
 
 
 class Salts:
-    """Today's salt for address hashes, shared by every process through the database."""
+    """Today's salt for address hashes, shared by every process through the database. The next
+    day's is read with it, so that clicks go on being hashed (and recorded) past midnight while
+    the database cannot be reached."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._day: dt.date | None = None
         self._salt = b""
+        self._ahead: tuple[dt.date, bytes] | None = None  # the next day's
 
     def known(self, now: dt.datetime) -> bytes | None:
         """Today's salt if this process already has it (no waiting: the common case)."""
@@ -49,9 +53,17 @@ class Salts:
     async def today(self, now: dt.datetime) -> bytes:
         day = now.astimezone(dt.UTC).date()
         if day != self._day:
-            async with self._db.sessionmaker() as session, session.begin():
-                self._salt = await _salt_of(session, day)
-            self._day = day
+            tomorrow = day + dt.timedelta(days=1)
+            ahead: tuple[dt.date, bytes] | None
+            try:
+                async with self._db.sessionmaker() as session, session.begin():
+                    salt = await _salt_of(session, day)
+                    ahead = (tomorrow, await _salt_of(session, tomorrow, today=day))
+            except Exception as error:
+                if not (unreachable(error) and self._ahead and self._ahead[0] == day):
+                    raise
+                salt, ahead = self._ahead[1], None  # read the day before
+            self._day, self._salt, self._ahead = day, salt, ahead
         return self._salt
 
 
@@ -79,11 +91,12 @@ async def address_hash(session: AsyncSession, ip: str, at: dt.datetime) -> bytes
     return keyed(ip, await _salt_of(session, at.astimezone(dt.UTC).date()))
 
 
-async def _salt_of(session: AsyncSession, day: dt.date) -> bytes:
-    """The day's salt (the first process to ask sets it); salts past retention are deleted."""
+async def _salt_of(session: AsyncSession, day: dt.date, *, today: dt.date | None = None) -> bytes:
+    """The day's salt (the first process to ask sets it); salts past retention (counted from
+    `today`, by default `day`) are deleted."""
     return await repository.salt_for(
         session,
         day,
         secrets.token_bytes(32),
-        forget_before=day - dt.timedelta(days=SALT_DAYS_KEPT),
+        forget_before=(today or day) - dt.timedelta(days=SALT_DAYS_KEPT),
     )

@@ -5,7 +5,8 @@ the click id (`bnx_cid`), the link's UTMs (unless the destination already has th
 sub-IDs (`bnx_sub1`…) added, once the recorder has the click durably (`Recorder.record`).
 A paused or deleted link, or one to a rejected or archived product, answers 302 to the
 tenant's fallback page; an unknown code, to the app's "link not found" page. Never an error
-page for a visitor.
+page for a visitor: while the database cannot be reached, a link answers with the target its
+process last read (`LinkResolver`), and its clicks wait in the recorder's spool.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from bitnexus.catalog.models import ProductStatus
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.ids import uuid7
+from bitnexus.core.lastknown import LastKnown
+from bitnexus.core.outage import unreachable
 from bitnexus.tenants import service as tenants
 from bitnexus.tracking import repository
 from bitnexus.tracking.models import LinkStatus
@@ -64,13 +67,23 @@ class Target:
 class LinkResolver:
     """What a link code or alias leads to, remembered for `link_cache_seconds`. When that is on,
     the visits that find a key missing or expired at once share one lookup, so a busy link's
-    entry expiring sends one query to the database, not one per visit in flight."""
+    entry expiring sends one query to the database, not one per visit in flight.
+
+    While the database cannot be reached (`core.outage.unreachable`), a link answers with the
+    target this process last read for it, if read within `link_outage_seconds`, kept for the
+    `link_outage_links` most recently clicked links; a key with none answers as an unknown code
+    does. What a failed lookup answered is remembered like a read one, so an outage costs one
+    attempt per key and cache time, not one per visit."""
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self._db = db
         self._ttl = settings.link_cache_seconds
         self._cache: dict[tuple[str, ...], tuple[float, Target | None]] = {}
         self._loading: dict[tuple[str, ...], asyncio.Future[Target | None]] = {}
+        self._last_known: LastKnown[tuple[str, ...], Target] = LastKnown(
+            max_entries=settings.link_outage_links, max_age=settings.link_outage_seconds
+        )
+        self._down_since: float | None = None  # when a lookup first found the database gone
 
     async def resolve(self, *key: str) -> Target | None:
         now = time.monotonic()
@@ -78,7 +91,7 @@ class LinkResolver:
         if hit is not None and hit[0] > now:
             return hit[1]
         if self._ttl <= 0:
-            return await self._load(key)
+            return await self._read(key)
         loading = self._loading.get(key)
         if loading is None:
             loading = asyncio.ensure_future(self._load_and_keep(key, now))
@@ -92,10 +105,31 @@ class LinkResolver:
         self._cache.clear()
 
     async def _load_and_keep(self, key: tuple[str, ...], now: float) -> Target | None:
-        target = await self._load(key)
+        target = await self._read(key)
         if len(self._cache) > 100_000:
             self._cache.clear()
         self._cache[key] = (now + self._ttl, target)
+        return target
+
+    async def _read(self, key: tuple[str, ...]) -> Target | None:
+        """`key`'s target as the database has it, else (it cannot be reached) as last read."""
+        try:
+            target = await self._load(key)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            if self._down_since is None:  # once per outage, not once per visit
+                self._down_since = time.monotonic()
+                log.warning("links.database_unreachable", error=repr(error))
+            return self._last_known.get(key)
+        if self._down_since is not None:
+            down = time.monotonic() - self._down_since
+            self._down_since = None
+            log.warning("links.database_reachable", after_seconds=round(down, 1))
+        if target is None:
+            self._last_known.drop(key)
+        else:
+            self._last_known.keep(key, target)
         return target
 
     async def _load(self, key: tuple[str, ...]) -> Target | None:
