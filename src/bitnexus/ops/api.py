@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -23,6 +24,18 @@ class Health(BaseModel):
     checks: dict[str, str] = {}
 
 
+class ClickQuarantine(BaseModel):
+    """Clicks PostgreSQL refused for their data, kept aside for an operator to mend and hand
+    back (docs/marketplace.md, Clicks): how many, and the files (under the data directory)."""
+
+    quarantined_lines: int
+    quarantine_files: list[str]
+
+
+class Readiness(Health):
+    clicks: ClickQuarantine | None = None
+
+
 class MailMessage(BaseModel):
     to: str
     subject: str
@@ -36,9 +49,10 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@health_router.get("/readyz", responses={503: {"model": Health}})
-async def readyz(request: Request) -> JSONResponse:
-    """The database answers and its schema is at the newest migration."""
+@health_router.get("/readyz", responses={200: {"model": Readiness}, 503: {"model": Readiness}})
+async def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
+    """The database answers and its schema is at the newest migration; with the count of
+    clicks kept aside because PostgreSQL refused them (they do not make the process unready)."""
     checks: dict[str, str] = {}
     try:
         async with get_database(request).engine.connect() as conn:
@@ -48,10 +62,24 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception as exc:  # report any failure as unready instead of crashing the probe
         checks["database"] = f"unreachable: {type(exc).__name__}"
     ok = all(v == "ok" for v in checks.values()) and len(checks) == 2
-    return JSONResponse(
-        Health(status="ok" if ok else "unavailable", checks=checks).model_dump(),
-        status_code=200 if ok else 503,
-    )
+    answer = Readiness(status="ok" if ok else "unavailable", checks=checks)
+    clicks = getattr(request.app.state, "clicks", None)
+    if clicks is not None:
+        kept = await clicks.quarantined()
+        answer.clicks = ClickQuarantine(
+            quarantined_lines=kept.lines,
+            quarantine_files=[_shown(path, settings.data_dir) for path in kept.files],
+        )
+    return JSONResponse(answer.model_dump(), status_code=200 if ok else 503)
+
+
+def _shown(path: Path, data_dir: Path) -> str:
+    """`path` as an operator finds it under the data directory (the answer is public: no
+    absolute paths)."""
+    try:
+        return str(path.resolve().relative_to(data_dir.resolve()))
+    except ValueError:
+        return path.name
 
 
 @dev_router.get("/mailbox", responses=errors_for(NotFound))

@@ -1614,7 +1614,8 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description The database answers and its schema is at the newest migration.
+         * @description The database answers and its schema is at the newest migration; with the count of
+         *     clicks kept aside because PostgreSQL refused them (they do not make the process unready).
          */
         get: operations["readyz_readyz_get"];
         put?: never;
@@ -1991,6 +1992,17 @@ export interface components {
              * @default 0
              */
             unique: number;
+        };
+        /**
+         * ClickQuarantine
+         * @description Clicks PostgreSQL refused for their data, kept aside for an operator to mend and hand
+         *     back (docs/marketplace.md, Clicks): how many, and the files (under the data directory).
+         */
+        ClickQuarantine: {
+            /** Quarantine Files */
+            quarantine_files: string[];
+            /** Quarantined Lines */
+            quarantined_lines: number;
         };
         /** CommissionRead */
         CommissionRead: {
@@ -3018,6 +3030,19 @@ export interface components {
              * Format: date
              */
             start: string;
+        };
+        /** Readiness */
+        Readiness: {
+            /**
+             * Checks
+             * @default {}
+             */
+            checks: {
+                [key: string]: string;
+            };
+            clicks?: components["schemas"]["ClickQuarantine"] | null;
+            /** Status */
+            status: string;
         };
         /**
          * RefundCreate
@@ -7800,7 +7825,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Service Unavailable */
@@ -7809,7 +7834,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
         };
