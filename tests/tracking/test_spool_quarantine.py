@@ -30,7 +30,7 @@ from bitnexus.tracking.models import Click, max_chars
 from bitnexus.tracking.recorder import ClickRecorder, codec, quarantine, spool
 from bitnexus.tracking.visitors import Visit
 from tests.conftest import free_port
-from tests.factories import Program
+from tests.factories import Account, Program
 from tests.tracking.support import BROWSER, browser_visit, live_link, stored_clicks, tenant_of
 from tests.waiting import eventually
 
@@ -313,8 +313,9 @@ async def test_a_bot_reason_the_table_does_not_know_is_refused_and_never_spooled
     assert list(tmp_path.glob("*.spool")) == []  # noqa: ASYNC240
 
 
-async def test_quarantined_clicks_are_counted_in_the_readiness_detail(
+async def test_quarantined_clicks_are_counted_in_the_readiness_detail_and_the_admins_view(
     program: Program,
+    platform_admin: Account,
     app: FastAPI,
     client: httpx.AsyncClient,
     settings: Settings,
@@ -351,10 +352,27 @@ async def test_quarantined_clicks_are_counted_in_the_readiness_detail(
         shown = f"clicks-spool/{quarantine.DIRECTORY}/{kept.name}"
         assert shown in clicks["quarantine_files"]
         assert stored_clicks(owner_engine, link) == {visit.id}
+        # and so does the platform admin
+        seen = await platform_admin.client.get(
+            "/api/v1/ops/clicks-quarantine", headers=platform_admin.headers
+        )
+        assert seen.status_code == 200
+        assert seen.json() == clicks
     finally:
         kept.unlink(missing_ok=True)
     after = await kept_aside()
     assert after["quarantined_lines"] == before["quarantined_lines"]  # handled: gone
+
+
+async def test_only_a_platform_admin_sees_the_quarantine(
+    program: Program, client: httpx.AsyncClient
+) -> None:
+    path = "/api/v1/ops/clicks-quarantine"
+    assert (await client.get(path)).status_code == 401
+    for account in (program.admin, program.affiliate):
+        answer = await account.client.get(path, headers=account.headers)
+        assert answer.status_code == 403
+        assert answer.headers["content-type"].startswith("application/problem+json")
 
 
 @pytest.mark.parametrize(

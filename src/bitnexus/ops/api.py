@@ -1,4 +1,4 @@
-"""Health checks and the development mailbox."""
+"""Health checks, the platform admin's view of the click spool, and the development mailbox."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from bitnexus.auth import PlatformAdmin
+from bitnexus.core.config import Settings
 from bitnexus.core.deps import SessionDep, SettingsDep, get_database
-from bitnexus.core.errors import NotFound, errors_for
+from bitnexus.core.errors import Forbidden, NotFound, Unauthorized, errors_for
 from bitnexus.core.mail import newest_dev_mail
 from bitnexus.core.provision import VERSION_QUERY, migration_state
 
 health_router = APIRouter(tags=["ops"])
+router = APIRouter(prefix="/ops", tags=["ops"])
 dev_router = APIRouter(prefix="/dev", tags=["dev"])
 
 
@@ -63,14 +66,25 @@ async def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
         checks["database"] = f"unreachable: {type(exc).__name__}"
     ok = all(v == "ok" for v in checks.values()) and len(checks) == 2
     answer = Readiness(status="ok" if ok else "unavailable", checks=checks)
-    clicks = getattr(request.app.state, "clicks", None)
-    if clicks is not None:
-        kept = await clicks.quarantined()
-        answer.clicks = ClickQuarantine(
-            quarantined_lines=kept.lines,
-            quarantine_files=[_shown(path, settings.data_dir) for path in kept.files],
-        )
+    if getattr(request.app.state, "clicks", None) is not None:
+        answer.clicks = await _click_quarantine(request, settings)
     return JSONResponse(answer.model_dump(), status_code=200 if ok else 503)
+
+
+@router.get("/clicks-quarantine", responses=errors_for(Unauthorized, Forbidden))
+async def get_click_quarantine(
+    admin: PlatformAdmin, request: Request, settings: SettingsDep
+) -> ClickQuarantine:
+    """Clicks PostgreSQL refused, kept aside in the spool for an operator to mend."""
+    return await _click_quarantine(request, settings)
+
+
+async def _click_quarantine(request: Request, settings: Settings) -> ClickQuarantine:
+    kept = await request.app.state.clicks.quarantined()
+    return ClickQuarantine(
+        quarantined_lines=kept.lines,
+        quarantine_files=[_shown(path, settings.data_dir) for path in kept.files],
+    )
 
 
 def _shown(path: Path, data_dir: Path) -> str:
