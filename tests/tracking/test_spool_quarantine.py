@@ -351,6 +351,7 @@ async def test_quarantined_clicks_are_counted_in_the_readiness_detail_and_the_ad
         clicks = await eventually(counted, "the quarantined line counted")
         shown = f"clicks-spool/{quarantine.DIRECTORY}/{kept.name}"
         assert shown in clicks["quarantine_files"]
+        assert clicks["file_count"] == before["file_count"] + 1
         assert stored_clicks(owner_engine, link) == {visit.id}
         # and so does the platform admin
         seen = await platform_admin.client.get(

@@ -27,12 +27,17 @@ class Health(BaseModel):
     checks: dict[str, str] = {}
 
 
+SHOWN_FILES = 50  # a quarantine file per spool segment: an answer names the first ones only
+
+
 class ClickQuarantine(BaseModel):
     """Clicks PostgreSQL refused for their data, kept aside for an operator to mend and hand
-    back (docs/marketplace.md, Clicks): how many, and the files (under the data directory)."""
+    back (docs/marketplace.md, Clicks): how many, and the files (under the data directory; the
+    first `SHOWN_FILES` of `file_count`)."""
 
     quarantined_lines: int
     quarantine_files: list[str]
+    file_count: int
 
 
 class Readiness(Health):
@@ -83,7 +88,8 @@ async def _click_quarantine(request: Request, settings: Settings) -> ClickQuaran
     kept = await request.app.state.clicks.quarantined()
     return ClickQuarantine(
         quarantined_lines=kept.lines,
-        quarantine_files=[_shown(path, settings.data_dir) for path in kept.files],
+        quarantine_files=[_shown(path, settings.data_dir) for path in kept.files[:SHOWN_FILES]],
+        file_count=len(kept.files),
     )
 
 

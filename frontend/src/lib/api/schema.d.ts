@@ -2016,9 +2016,12 @@ export interface components {
         /**
          * ClickQuarantine
          * @description Clicks PostgreSQL refused for their data, kept aside for an operator to mend and hand
-         *     back (docs/marketplace.md, Clicks): how many, and the files (under the data directory).
+         *     back (docs/marketplace.md, Clicks): how many, and the files (under the data directory; the
+         *     first `SHOWN_FILES` of `file_count`).
          */
         ClickQuarantine: {
+            /** File Count */
+            file_count: number;
             /** Quarantine Files */
             quarantine_files: string[];
             /** Quarantined Lines */

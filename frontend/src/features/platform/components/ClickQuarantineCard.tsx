@@ -23,6 +23,9 @@ export function ClickQuarantineCard() {
               <ul className="list-inside list-disc font-mono text-xs text-slate-700">
                 {kept.quarantine_files.map((file) => <li key={file}>{file}</li>)}
               </ul>
+              {kept.file_count > kept.quarantine_files.length && (
+                <p className="text-xs text-slate-500">and {kept.file_count - kept.quarantine_files.length} more files</p>
+              )}
             </div>
           )
         }
