@@ -192,8 +192,8 @@ async def _terminate_idle_connection(recorder: ClickRecorder, app_engine: Engine
     await eventually(gone, "the recorder's connection ended")
 
 
-@pytest.mark.parametrize("failure", ["connection-lost", "connection-refused"])
-async def test_a_database_out_of_reach_keeps_the_whole_batch_and_quarantines_nothing(
+@pytest.mark.parametrize("failure", ["connection-lost", "connection-refused", "permission-denied"])
+async def test_a_failure_not_the_lines_keeps_the_whole_batch_and_quarantines_nothing(
     program: Program,
     db_urls: DatabaseUrls,
     owner_engine: Engine,
@@ -202,6 +202,7 @@ async def test_a_database_out_of_reach_keeps_the_whole_batch_and_quarantines_not
     failure: str,
 ) -> None:
     # given: a dead segment with a refused line among good ones, and PostgreSQL out of reach
+    # (or refusing every line alike: a grant missing, a schema the code does not match)
     link = await live_link(program)
     tenant_id = tenant_of(owner_engine, link)
     visits = [browser_visit(tenant_id, link["id"], n) for n in range(5)]
@@ -211,8 +212,13 @@ async def test_a_database_out_of_reach_keeps_the_whole_batch_and_quarantines_not
     recorder = ClickRecorder(db, tmp_path, recover_seconds=3600)
     nowhere = Database(db_urls.app.set(port=free_port()), pool_size=1)  # nobody listens there
     unreachable = ClickRecorder(nowhere, tmp_path, recover_seconds=3600)
+    grant = f'INSERT ON clicks {{}} "{db_urls.app.username}"'
     try:
-        if failure == "connection-lost":
+        if failure == "permission-denied":
+            with owner_engine.begin() as conn:
+                conn.execute(text("REVOKE " + grant.format("FROM")))
+            replaying = recorder
+        elif failure == "connection-lost":
             await recorder.record(warm)  # the recorder now has a connection ...
             await asyncio.wait_for(recorder.settled(), 30)
             await _terminate_idle_connection(recorder, app_engine)  # ... that dies idle
@@ -228,12 +234,16 @@ async def test_a_database_out_of_reach_keeps_the_whole_batch_and_quarantines_not
         assert segment.exists()
         assert not stored_clicks(owner_engine, link) & {v.id for v in visits}
 
-        # when: PostgreSQL is there again
+        # when: PostgreSQL is there again (and takes clicks)
+        with owner_engine.begin() as conn:
+            conn.execute(text("GRANT " + grant.format("TO")))
         assert await recorder.recover() == 5
         # then: the good clicks are stored and the refused one is kept aside
         assert stored_clicks(owner_engine, link) - {warm.id} == {v.id for v in visits}
         assert len(_kept(quarantine.path_for(tmp_path, segment.name))) == 1
     finally:
+        with owner_engine.begin() as conn:  # (granted twice is harmless)
+            conn.execute(text("GRANT " + grant.format("TO")))
         await unreachable.close()
         await recorder.close()
         await nowhere.dispose()

@@ -280,8 +280,8 @@ class ClickRecorder:
                         of = {line: segment.path.name for _, line, segment in batch}
                         for name in dict.fromkeys(of[r.line] for r in refused):
                             await self._quarantine(name, [r for r in refused if of[r.line] == name])
-                except Exception:  # kept in the spool; tried again
-                    log.warning("clicks.save_failed", count=len(batch), exc_info=True)
+                except Exception as error:  # kept in the spool; tried again
+                    _store_failed("clicks.save_failed", error, count=len(batch))
                     await asyncio.sleep(1.0)
                     continue
                 if handoffs != self._handoffs:
@@ -406,8 +406,8 @@ class ClickRecorder:
         while True:
             try:
                 await self.recover()
-            except Exception:
-                log.warning("clicks.recovery_failed", exc_info=True)
+            except Exception as error:
+                _store_failed("clicks.recovery_failed", error)
             await asyncio.sleep(self._recover_seconds)
 
     async def recover(self) -> int:
@@ -433,6 +433,15 @@ class ClickRecorder:
             for segment in taken:  # not replayed (PostgreSQL failed): left for the next try
                 segment.release()
         return replayed
+
+
+def _store_failed(event: str, error: Exception, **fields: object) -> None:
+    """Log a failed store: a warning while PostgreSQL is out of reach (it comes back), an
+    error otherwise (the code or the schema is wrong: the clicks wait for a person)."""
+    if quarantine.unavailable(error):
+        log.warning(event, exc_info=error, **fields)
+    else:
+        log.error(event, exc_info=error, **fields)
 
 
 def _readable(segment: str, lines: list[bytes]) -> tuple[list[Line], list[Refusal]]:
