@@ -17,7 +17,7 @@ from bitnexus.tracking.visitors import Visit
 AGENT_CHARS = max_chars(Click.__table__.c.user_agent)
 REFERRER_CHARS = max_chars(Click.__table__.c.referrer)
 COUNTRY_CHARS = max_chars(Click.__table__.c.country)
-BOT_REASONS = frozenset(BotReason)
+BOT_REASONS = frozenset(reason.value for reason in BotReason)
 
 Row = tuple[Visit, bytes, bytes]  # a click with its address hash and visitor hash
 Line = tuple[uuid.UUID, bytes]  # a click's tenant and its line (`encode`)
