@@ -74,6 +74,7 @@ API_ROUTERS = (
     payouts_api.router,
     payouts_api.batches_router,
     analytics_api.router,
+    ops_api.router,
     ops_api.dev_router,
 )
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.ids import uuid7, uuid7_time
-from bitnexus.tracking.recorder import ClickRecorder, codec, spool
+from bitnexus.tracking.recorder import ClickRecorder, codec, quarantine, spool
 from tests.factories import Program
 from tests.tracking.support import browser_visit, live_link, stored_clicks, tenant_of
 
@@ -103,10 +103,10 @@ async def test_while_postgresql_is_down_clicks_pile_up_on_disk_not_in_memory(
     recorder = ClickRecorder(db, tmp_path, max_unsaved=10, recover_seconds=3600)
     save, down = recorder._save, True
 
-    async def save_unless_down(rows: Sequence[codec.Line]) -> None:
+    async def save_unless_down(rows: Sequence[codec.Line]) -> list[quarantine.Refusal]:
         if down:
             await _postgresql_down(rows)
-        await save(rows)
+        return await save(rows)
 
     monkeypatch.setattr(recorder, "_save", save_unless_down)
     visits = [browser_visit(tenant_id, link["id"], n) for n in range(40)]

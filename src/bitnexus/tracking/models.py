@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     Computed,
     ForeignKey,
     ForeignKeyConstraint,
@@ -28,6 +30,16 @@ class LinkStatus(StrEnum):
     active = "active"
     paused = "paused"  # redirects to the tenant's fallback page until resumed
     deleted = "deleted"  # for good; redirects to the fallback page
+
+
+class BotReason(StrEnum):
+    """The bot rules a stored click may name (`rules.py` says what each means)."""
+
+    user_agent = "user_agent"
+    no_user_agent = "no_user_agent"
+    head = "head"
+    prefetch = "prefetch"
+    rate = "rate"
 
 
 class Link(Base):
@@ -89,7 +101,7 @@ class Click(Base):
     # is ever deleted, their keys never change, and the insert joins the link.
     __table_args__ = (
         CheckConstraint(
-            "bot_reason IN ('user_agent', 'no_user_agent', 'head', 'prefetch', 'rate')",
+            f"bot_reason IN ({', '.join(repr(r.value) for r in BotReason)})",
             name="bot_reason_known",
         ),
         CheckConstraint("is_bot = (bot_reason IS NOT NULL)", name="bot_has_reason"),
@@ -130,6 +142,15 @@ class Click(Base):
     is_bot: Mapped[bool] = mapped_column()
     bot_reason: Mapped[str | None] = mapped_column(String(16))
     is_unique: Mapped[bool] = mapped_column()
+
+
+def max_chars(column: ColumnElement[Any]) -> int:
+    """The most characters a `String(n)` column holds: what a click's text is cut to before it
+    is spooled (`recorder.codec.fit`) and again where it is stored (`repository.INSERT_CLICKS`)."""
+    kind = column.type
+    if not isinstance(kind, String) or kind.length is None:
+        raise TypeError(f"{column} has no length")
+    return kind.length
 
 
 class ClickSalt(Base):

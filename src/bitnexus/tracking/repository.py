@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.catalog.models import Product
 from bitnexus.tenants.models import Tenant
-from bitnexus.tracking.models import Click, ClickSalt, Link
+from bitnexus.tracking.models import Click, ClickSalt, Link, max_chars
 from bitnexus.tracking.rules import RateRule, UniqueRule
 
 
@@ -68,6 +68,11 @@ async def salt_for(
     return salt
 
 
+# what the columns hold: lines spooled now are cut to it already (`recorder.codec.fit`)
+_AGENT_CHARS = max_chars(Click.__table__.c.user_agent)
+_REFERRER_CHARS = max_chars(Click.__table__.c.referrer)
+
+
 async def insert_clicks(
     connection: Any,  # an asyncpg connection
     tenant_id: uuid.UUID,
@@ -86,7 +91,7 @@ async def insert_clicks(
     )
 
 
-INSERT_CLICKS = """
+INSERT_CLICKS = f"""
     WITH c AS (
         SELECT c.*,
                bitnexus_click_key(c.link_id, c.visitor) AS visitor_key,
@@ -100,7 +105,8 @@ INSERT_CLICKS = """
         FROM (
             SELECT (j->>0)::uuid AS id, (j->>2)::uuid AS link_id, (j->>3)::timestamptz AS at,
                    decode(j->>4, 'hex') AS ip_hash, decode(j->>5, 'hex') AS visitor,
-                   left(j->>6, 512) AS user_agent, left(j->>7, 2000) AS referrer,
+                   left(j->>6, {_AGENT_CHARS}) AS user_agent,
+                   left(j->>7, {_REFERRER_CHARS}) AS referrer,
                    j->>8 AS country, j->>9 AS bot_reason
             FROM (SELECT line::jsonb FROM string_to_table(rtrim($2::text, E'\\n'), E'\\n') AS line)
                  AS lines(j)
@@ -135,10 +141,10 @@ INSERT_CLICKS = """
            j.user_agent, j.referrer, j.country, j.reason IS NOT NULL, j.reason, j.is_unique
     FROM judged j JOIN links l ON l.tenant_id = $1::uuid AND l.id = j.link_id
     ON CONFLICT (id) DO NOTHING
-"""
-"""One tenant's clicks ($1: the tenant, $2: the lines), judged by two rules given as parameters:
-`rules.RATE` ($3: its limit, $4: its window: a click is `rate` when its address has clicked the
-link `limit` times within the window, pinned by
+"""  # noqa: S608 (what is put in: the columns' lengths, integers)
+"""One tenant's clicks ($1: the tenant, $2: the lines, their texts cut to the columns' lengths),
+judged by two rules given as parameters: `rules.RATE` ($3: its limit, $4: its window: a click
+is `rate` when its address has clicked the link `limit` times within the window, pinned by
 tests/tracking/test_redirect.py::test_impossible_rates_from_one_address_are_flagged and
 ::test_the_rate_rule_counts_the_clicks_of_every_process) and `rules.UNIQUE` ($5: its window: a
 click is unique when neither its visitor nor its address and browser clicked the link within

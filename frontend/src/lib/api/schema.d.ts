@@ -956,6 +956,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ops/clicks-quarantine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Click Quarantine
+         * @description Clicks PostgreSQL refused, kept aside in the spool for an operator to mend.
+         */
+        get: operations["get_click_quarantine_api_v1_ops_clicks_quarantine_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/payout-batches": {
         parameters: {
             query?: never;
@@ -1614,7 +1634,8 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description The database answers and its schema is at the newest migration.
+         * @description The database answers and its schema is at the newest migration; with the count of
+         *     clicks kept aside because PostgreSQL refused them (they do not make the process unready).
          */
         get: operations["readyz_readyz_get"];
         put?: never;
@@ -1991,6 +2012,20 @@ export interface components {
              * @default 0
              */
             unique: number;
+        };
+        /**
+         * ClickQuarantine
+         * @description Clicks PostgreSQL refused for their data, kept aside for an operator to mend and hand
+         *     back (docs/marketplace.md, Clicks): how many, and the files (under the data directory; the
+         *     first `SHOWN_FILES` of `file_count`).
+         */
+        ClickQuarantine: {
+            /** File Count */
+            file_count: number;
+            /** Quarantine Files */
+            quarantine_files: string[];
+            /** Quarantined Lines */
+            quarantined_lines: number;
         };
         /** CommissionRead */
         CommissionRead: {
@@ -3018,6 +3053,19 @@ export interface components {
              * Format: date
              */
             start: string;
+        };
+        /** Readiness */
+        Readiness: {
+            /**
+             * Checks
+             * @default {}
+             */
+            checks: {
+                [key: string]: string;
+            };
+            clicks?: components["schemas"]["ClickQuarantine"] | null;
+            /** Status */
+            status: string;
         };
         /**
          * RefundCreate
@@ -5985,6 +6033,46 @@ export interface operations {
             };
         };
     };
+    get_click_quarantine_api_v1_ops_clicks_quarantine_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClickQuarantine"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     list_batches_api_v1_payout_batches_get: {
         parameters: {
             query?: never;
@@ -7800,7 +7888,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Service Unavailable */
@@ -7809,7 +7897,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Health"];
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
         };

@@ -11,13 +11,16 @@ drain writes the spooled clicks to PostgreSQL in batches, one statement per tena
 connections of the recorder's own (their tenant a session setting, changed only when a batch is
 another tenant's); a segment is deleted once all its clicks are there. A dead process's
 segments are unlocked; any process replays them at start and every minute (idempotent on the
-click id; tests/tracking/test_click_durability.py).
+click id; tests/tracking/test_click_durability.py). A line PostgreSQL refuses for its data is
+moved to the quarantine (`quarantine`) and the others stored: one bad click never holds back the
+rest (tests/tracking/test_spool_quarantine.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import time
 import uuid
 from collections import defaultdict, deque
@@ -31,8 +34,9 @@ import structlog
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import libpq
 from bitnexus.tracking import repository
-from bitnexus.tracking.recorder import spool
-from bitnexus.tracking.recorder.codec import Line, decode, encode
+from bitnexus.tracking.recorder import quarantine, spool
+from bitnexus.tracking.recorder.codec import Line, decode, encode, fit
+from bitnexus.tracking.recorder.quarantine import Refusal
 from bitnexus.tracking.rules import RATE, UNIQUE, RateWatch
 from bitnexus.tracking.visitors import Salts, Visit, hashes
 
@@ -108,7 +112,9 @@ class ClickRecorder:
 
     async def record(self, visit: Visit) -> None:
         """Return once `visit` is in the spool (flagged `rate` first if this process has seen
-        its address click its link too often: `RateWatch`)."""
+        its address click its link too often: `RateWatch`), as the table takes it (`fit`:
+        ValueError for what it cannot mend)."""
+        visit = fit(visit)
         salt = self._salts.known(visit.at) or await self._salts.today(visit.at)
         ip_hash, visitor_hash = hashes(visit, salt)
         if self._rates.too_fast(visit.link_id, ip_hash, time.monotonic()) and not visit.bot_reason:
@@ -120,6 +126,10 @@ class ClickRecorder:
             self._flushing = True
             asyncio.get_running_loop().call_soon(self._flush)
         await done
+
+    async def quarantined(self) -> quarantine.Summary:
+        """The clicks PostgreSQL refused, kept for an operator in the spool's quarantine."""
+        return await asyncio.to_thread(quarantine.summary, self._spool_dir)
 
     async def settled(self) -> None:
         """Wait until every click recorded so far is in PostgreSQL."""
@@ -265,9 +275,13 @@ class ClickRecorder:
                 batch = [self._unsaved[i] for i in range(min(len(self._unsaved), self._max_batch))]
                 handoffs = self._handoffs
                 try:
-                    await self._save([(tenant, line) for tenant, line, _ in batch])
-                except Exception:  # kept in the spool; tried again
-                    log.warning("clicks.save_failed", count=len(batch), exc_info=True)
+                    refused = await self._save([(tenant, line) for tenant, line, _ in batch])
+                    if refused:
+                        of = {line: segment.path.name for _, line, segment in batch}
+                        for name in dict.fromkeys(of[r.line] for r in refused):
+                            await self._quarantine(name, [r for r in refused if of[r.line] == name])
+                except Exception as error:  # kept in the spool; tried again
+                    _store_failed("clicks.save_failed", error, count=len(batch))
                     await asyncio.sleep(1.0)
                     continue
                 if handoffs != self._handoffs:
@@ -302,12 +316,53 @@ class ClickRecorder:
         if not (self._queued or self._unsaved or self._draining):
             self._settled.set()
 
-    async def _save(self, lines: Sequence[Line]) -> None:
-        """Write clicks to PostgreSQL, one statement per tenant (idempotent on the click id)."""
+    async def _save(self, lines: Sequence[Line]) -> list[Refusal]:
+        """Write clicks to PostgreSQL, one statement per tenant (idempotent on the click id);
+        returns the lines refused for their data, the only ones not stored. Raises when
+        PostgreSQL cannot be asked (`quarantine.unavailable`): the lines are then to be tried
+        again, all of them."""
         by_tenant: dict[uuid.UUID, list[bytes]] = defaultdict(list)
         for tenant_id, line in lines:
             by_tenant[tenant_id].append(line)
-        await asyncio.gather(*(self._write(t, b"".join(ls)) for t, ls in by_tenant.items()))
+        refused = await asyncio.gather(*(self._store(t, ls) for t, ls in by_tenant.items()))
+        return [r for rs in refused for r in rs]
+
+    async def _store(self, tenant_id: uuid.UUID, lines: list[bytes]) -> list[Refusal]:
+        """Write one tenant's lines in one statement; if PostgreSQL refuses it (and was there
+        to refuse it), write each half on its own, down to single lines: a line refused alone
+        for its data is returned, unwritten. (Halves stored before are stored again harmlessly:
+        the click id decides.)"""
+        try:
+            await self._write(tenant_id, b"".join(lines))
+        except Exception as error:
+            if quarantine.unavailable(error):
+                raise
+            if len(lines) == 1:
+                refused = quarantine.refusal(lines[0], error)
+                if refused is None:  # not the line's fault: the batch waits, like any failure
+                    raise
+                return [refused]
+            half = len(lines) // 2
+            return [
+                *await self._store(tenant_id, lines[:half]),
+                *await self._store(tenant_id, lines[half:]),
+            ]
+        return []
+
+    async def _quarantine(self, segment: str, refused: list[Refusal]) -> None:
+        """Move the refused lines of `segment` to its quarantine file, and say so at ERROR."""
+        now = dt.datetime.now(dt.UTC)
+        path, added = await asyncio.to_thread(
+            quarantine.add, self._spool_dir, segment, refused, now
+        )
+        if added:
+            log.error(
+                "clicks.quarantined",
+                count=added,
+                file=str(path),
+                segment=segment,
+                reasons=sorted({r.reason for r in refused})[:5],
+            )
 
     async def _write(self, tenant_id: uuid.UUID, lines: bytes) -> None:
         connection = None
@@ -324,8 +379,12 @@ class ClickRecorder:
                     connection.raw, tenant_id, lines, rate=RATE, unique=UNIQUE
                 )
                 self._idle.append(connection)
-        except BaseException:
-            if connection is not None:  # in an unknown state: never reused
+        except BaseException as error:
+            if connection is None:
+                pass
+            elif quarantine.for_its_data(error):
+                self._idle.append(connection)  # a statement refused: the session is as it was
+            else:  # in an unknown state: never reused
                 connection.raw.terminate()
             raise
 
@@ -347,8 +406,8 @@ class ClickRecorder:
         while True:
             try:
                 await self.recover()
-            except Exception:
-                log.warning("clicks.recovery_failed", exc_info=True)
+            except Exception as error:
+                _store_failed("clicks.recovery_failed", error)
             await asyncio.sleep(self._recover_seconds)
 
     async def recover(self) -> int:
@@ -359,21 +418,46 @@ class ClickRecorder:
         try:
             while taken:
                 segment = taken[0]
-                rows: list[Line] = []
-                for n, line in enumerate(await asyncio.to_thread(spool.lines, segment.path), 1):
-                    try:
-                        rows.append((decode(line)[0].tenant_id, line + b"\n"))
-                    except (ValueError, TypeError):  # torn by the crash: never answered
-                        log.warning("clicks.spool_line_skipped", segment=segment.path.name, line=n)
+                lines = await asyncio.to_thread(spool.lines, segment.path)
+                rows, unreadable = _readable(segment.path.name, lines)
+                refused = list(unreadable)
                 for first in range(0, len(rows), self._max_batch):
-                    await self._save(rows[first : first + self._max_batch])
+                    refused += await self._save(rows[first : first + self._max_batch])
+                if refused:
+                    await self._quarantine(segment.path.name, refused)
                 taken.pop(0).delete()
-                replayed += len(rows)
-                log.info("clicks.replayed", segment=segment.path.name, count=len(rows))
+                stored = len(rows) + len(unreadable) - len(refused)
+                replayed += stored
+                log.info("clicks.replayed", segment=segment.path.name, count=stored)
         finally:
             for segment in taken:  # not replayed (PostgreSQL failed): left for the next try
                 segment.release()
         return replayed
+
+
+def _store_failed(event: str, error: Exception, **fields: object) -> None:
+    """Log a failed store: a warning while PostgreSQL is out of reach (it comes back), an
+    error otherwise (the code or the schema is wrong: the clicks wait for a person)."""
+    if quarantine.unavailable(error):
+        log.warning(event, exc_info=error, **fields)
+    else:
+        log.error(event, exc_info=error, **fields)
+
+
+def _readable(segment: str, lines: list[bytes]) -> tuple[list[Line], list[Refusal]]:
+    """A dead process's lines with their tenants, and those that cannot be read: its last line,
+    torn by the crash, is skipped (that click was never answered); any other is refused."""
+    rows: list[Line] = []
+    unreadable: list[Refusal] = []
+    for n, line in enumerate(lines, 1):
+        try:
+            rows.append((decode(line)[0].tenant_id, line + b"\n"))
+        except (ValueError, TypeError) as error:
+            if n == len(lines):
+                log.warning("clicks.spool_line_skipped", segment=segment, line=n)
+            else:
+                unreadable.append(Refusal(line, f"unreadable: {error}"))
+    return rows, unreadable
 
 
 def _sync_all(segments: Iterable[spool.Segment]) -> None:

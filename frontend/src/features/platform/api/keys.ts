@@ -1,2 +1,5 @@
 // Query keys of the platform admin's pages.
-export const platformKeys = { tenants: ["platform", "tenants"] as const };
+export const platformKeys = {
+  tenants: ["platform", "tenants"] as const,
+  clickQuarantine: ["platform", "click-quarantine"] as const,
+};

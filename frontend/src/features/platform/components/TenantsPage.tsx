@@ -4,6 +4,7 @@ import { Badge, Button, Card, ErrorState } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
 import { useTenants } from "../api/get-tenants";
 import { useUpdateTenantStatus } from "../api/update-tenant-status";
+import { ClickQuarantineCard } from "./ClickQuarantineCard";
 
 export function TenantsPage() {
   const tenants = useTenants();
@@ -11,6 +12,7 @@ export function TenantsPage() {
   return (
     <div className="flex flex-col gap-6">
       <h1 className="text-2xl font-bold">Organisations</h1>
+      <ClickQuarantineCard />
       <Card>
         <QueryState query={tenants} empty="No organisations yet.">
           {(rows) => (
