@@ -175,6 +175,17 @@ async def change_password(
     await users.change_password(session, principal, body)
 
 
+@me_router.delete(
+    "/sessions", status_code=status.HTTP_204_NO_CONTENT, responses=errors_for(SessionExpired)
+)
+async def end_my_sessions(
+    principal: CurrentPrincipal, session: SessionDep, response: Response
+) -> None:
+    """Log out everywhere: every access and refresh token of the caller ends, this one too."""
+    await sessions.end_every_session(session, principal.user)
+    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_PATH)
+
+
 # ---- public (no token) ----
 @public_router.post(
     "/tenants/{slug}/affiliates",

@@ -26,7 +26,7 @@ from bitnexus.accounts.schemas import (
     UserUpdate,
 )
 from bitnexus.accounts.service.registration import new_referral_code
-from bitnexus.accounts.service.sessions import Principal
+from bitnexus.accounts.service.sessions import Principal, end_every_session
 from bitnexus.core import mail
 from bitnexus.core.config import Settings
 from bitnexus.core.db import set_tenant, utcnow
@@ -52,11 +52,9 @@ async def update_profile(session: AsyncSession, user: User, changes: ProfileUpda
 async def _set_password(session: AsyncSession, user: User, password: str, field: str) -> None:
     tenant = await tenants.current(session, user.tenant_id)
     check_password_rules(password, field=field, user_inputs=[user.email, user.name, tenant.name])
-    now = utcnow()
     user.password_hash = hash_password(password)
-    user.password_changed_at = now
-    user.updated_at = now
-    await repository.revoke_user_sessions(session, user.id, now)
+    user.password_changed_at = utcnow()
+    await end_every_session(session, user)
 
 
 async def change_password(
