@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import ClientFactory
-from tests.factories import PASSWORD, signup_org, unique_email, unique_slug
+from tests.factories import PASSWORD, Account, signup_org, unique_email, unique_slug
 from tests.factories import login as do_login
 
 REFRESH = "/api/v1/auth/refresh"
@@ -248,9 +248,10 @@ async def test_change_password_ends_old_tokens(make_client: ClientFactory) -> No
     assert (await c.post(REFRESH)).status_code == 401
 
 
-async def _reset_link(client: httpx.AsyncClient, email: str) -> str:
-    mails = (await client.get("/api/v1/dev/mailbox")).json()
-    body = next(m["body"] for m in mails if m["to"] == email and "Reset" in m["subject"])
+async def _reset_link(admin: Account) -> str:
+    """The reset link mailed to `admin`, read from the development mailbox as that admin."""
+    mails = (await admin.client.get("/api/v1/dev/mailbox", headers=admin.headers)).json()
+    body = next(m["body"] for m in mails if m["to"] == admin.email and "Reset" in m["subject"])
     match = re.search(r"token=(bnxt_[\w-]+)", body)
     assert match
     return match.group(1)
@@ -266,7 +267,7 @@ async def test_password_reset_is_single_use(make_client: ClientFactory) -> None:
         json={"organisation": admin.slug, "email": admin.email},
     )
     assert r.status_code == 202
-    token = await _reset_link(c, admin.email)
+    token = await _reset_link(admin)
 
     first = await c.post(
         "/api/v1/auth/password-reset/confirm", json={"token": token, "password": new}
@@ -299,7 +300,7 @@ async def test_expired_reset_token_is_refused(
         "/api/v1/auth/password-reset/request",
         json={"organisation": admin.slug, "email": admin.email},
     )
-    token = await _reset_link(client, admin.email)
+    token = await _reset_link(admin)
     with owner_engine.begin() as conn:
         conn.execute(
             text(

@@ -59,7 +59,8 @@ export const router = createBrowserRouter([
       { path: "/invite/:token", element: <AcceptInvitePage /> },
       { path: "/forgot-password", element: <ForgotPasswordPage /> },
       { path: "/reset-password", element: <ResetPasswordPage /> },
-      { path: "/dev/mailbox", element: <MailboxPage /> },
+      // an admin's own organisation's mail (every organisation's for a platform admin)
+      { path: "/dev/mailbox", element: <RequireAuth roles={["tenant_admin", "platform_admin"]}><MailboxPage /></RequireAuth> },
       { path: "*", element: <NotFound /> },
     ],
   },

@@ -406,7 +406,8 @@ export interface paths {
         };
         /**
          * Dev Mailbox
-         * @description Mail the app would have sent (development mode only).
+         * @description Mail the app would have sent: a tenant admin's organisation's, every organisation's for
+         *     a platform admin (development mode on loopback only).
          */
         get: operations["dev_mailbox_api_v1_dev_mailbox_get"];
         put?: never;
@@ -4567,8 +4568,18 @@ export interface operations {
                     "application/json": components["schemas"]["MailMessage"][];
                 };
             };
-            /** @description Not found */
-            404: {
+            /** @description Session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
