@@ -26,10 +26,31 @@ async def _signup_org(page: Page, name: str, slug: str, email: str) -> None:
     await expect(page.get_by_role("heading", name="Welcome, Founding Admin")).to_be_visible()
 
 
+async def _mailed_link(admin: Page, email: str) -> str:
+    """The link in the newest mail to `email`, read by an admin in the development mailbox."""
+    await admin.goto("/dev/mailbox")
+    mail = admin.locator("section").filter(has_text=email).first
+    link = await mail.get_by_role("link").first.get_attribute("href")
+    assert link
+    return link
+
+
+async def _join(page: Page, admin: Page, name: str, email: str) -> None:
+    """Sign up as an affiliate on the open join page, then finish from the mailed link."""
+    await page.get_by_label("Name").fill(name)
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_role("button", name="Sign up").click()
+    await expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    await page.goto(await _mailed_link(admin, email))
+    await expect(page.get_by_text(email)).to_be_visible()
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create account").click()
+
+
 async def test_signup_branding_invite_and_referral(new_context: NewContext) -> None:
     admin = await (await new_context()).new_page()
-    slug = unique_slug("e2e")
-    await _signup_org(admin, "Lumen Learning", slug, unique_email("founder"))
+    slug, founder = unique_slug("e2e"), unique_email("founder")
+    await _signup_org(admin, "Lumen Learning", slug, founder)
 
     # branding: change colour and name, and see it applied everywhere at once
     await admin.get_by_role("link", name="Settings").click()
@@ -68,10 +89,7 @@ async def test_signup_branding_invite_and_referral(new_context: NewContext) -> N
     await expect(
         first.get_by_role("heading", name="Join Lumen Academy as an affiliate")
     ).to_be_visible()
-    await first.get_by_label("Name").fill("Ariel Affiliate")
-    await first.get_by_label("Email").fill(unique_email("ariel"))
-    await first.get_by_label("Password").fill(PASSWORD)
-    await first.get_by_role("button", name="Sign up").click()
+    await _join(first, admin, "Ariel Affiliate", unique_email("ariel"))
     link = await first.get_by_test_id("referral-link").inner_text()
     code = await first.get_by_test_id("referral-code").inner_text()
     assert link.endswith(f"/t/{slug}/join?ref={code}")
@@ -79,15 +97,26 @@ async def test_signup_branding_invite_and_referral(new_context: NewContext) -> N
     second = await (await new_context()).new_page()
     await second.goto(link)
     await expect(second.get_by_label("Referral code")).to_have_value(code)
-    await second.get_by_label("Name").fill("Benny Referred")
     second_email = unique_email("benny")
-    await second.get_by_label("Email").fill(second_email)
-    await second.get_by_label("Password").fill(PASSWORD)
-    await second.get_by_role("button", name="Sign up").click()
+    await _join(second, admin, "Benny Referred", second_email)
     await expect(second.get_by_role("heading", name="Welcome, Benny Referred")).to_be_visible()
 
+    # someone signs up with the admin's own address: the same answer, and a warning by mail
+    intruder = await (await new_context()).new_page()
+    await intruder.goto(f"/t/{slug}/join")
+    await intruder.get_by_label("Name").fill("Ivy Intruder")
+    await intruder.get_by_label("Email").fill(founder)
+    await intruder.get_by_role("button", name="Sign up").click()
+    await expect(intruder.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    await admin.goto("/dev/mailbox")
+    await expect(
+        admin.get_by_role(
+            "heading", name="Someone tried to sign up to Lumen Academy with your address"
+        )
+    ).to_be_visible()
+
     # the admin sees everyone, and suspends the vendor
-    await admin.reload()
+    await admin.goto("/app/users")
     row = admin.get_by_test_id(f"user-row-{vendor_email}")
     await expect(row).to_be_visible()
     await expect(admin.get_by_test_id(f"user-row-{second_email}")).to_be_visible()
@@ -216,3 +245,14 @@ async def test_platform_admin_suspends_an_organisation(
     await org_page.get_by_label("Password").fill(PASSWORD)
     await org_page.get_by_role("button", name="Log in").click()
     await expect(org_page.get_by_role("alert")).to_contain_text("suspended")
+
+
+async def test_the_platform_organisation_shows_its_sign_up_is_closed(
+    new_context: NewContext, platform_admin: object
+) -> None:
+    page = await (await new_context()).new_page()
+    await page.goto("/t/platform/join")
+    await page.get_by_label("Name").fill("Mallory")
+    await page.get_by_label("Email").fill(unique_email("mallory"))
+    await page.get_by_role("button", name="Sign up").click()
+    await expect(page.get_by_role("alert")).to_contain_text("takes no sign-ups")

@@ -5,6 +5,7 @@ import { HomePage, ProfilePage } from "../features/auth/components/account";
 import {
   AcceptInvitePage,
   AffiliateJoinPage,
+  ConfirmSignupPage,
   ForgotPasswordPage,
   LandingPage,
   LoginPage,
@@ -54,6 +55,7 @@ export const router = createBrowserRouter([
       { path: "/login", element: <LoginPage /> },
       { path: "/logout", element: <LogoutPage /> },
       { path: "/t/:slug/join", element: <AffiliateJoinPage /> },
+      { path: "/join/confirm", element: <ConfirmSignupPage /> },
       { path: "/t/:slug/unavailable", element: <OfferUnavailablePage /> },
       { path: "/link-not-found", element: <LinkNotFoundPage /> },
       { path: "/invite/:token", element: <AcceptInvitePage /> },

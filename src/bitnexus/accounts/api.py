@@ -12,9 +12,11 @@ from bitnexus.accounts.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidResetToken,
+    InvalidSignupLink,
     InvitationNotFound,
     InvitationUnusable,
     SessionExpired,
+    SignupLinkUsed,
     UnknownReferralCode,
     UserNotFound,
     UserSuspended,
@@ -33,6 +35,10 @@ from bitnexus.accounts.schemas import (
     PasswordResetConfirm,
     PasswordResetRequest,
     ProfileUpdate,
+    SignupAccepted,
+    SignupConfirm,
+    SignupPreviewRequest,
+    SignupPublic,
     SignupRequest,
     TokenResponse,
     UserPage,
@@ -45,7 +51,7 @@ from bitnexus.commissions.service import fraud
 from bitnexus.core.config import Settings
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, RateLimited, errors_for
-from bitnexus.tenants.errors import SlugTaken, TenantNotFound, TenantSuspended
+from bitnexus.tenants.errors import SignupClosed, SlugTaken, TenantNotFound, TenantSuspended
 
 REFRESH_COOKIE = "bnx_refresh"
 REFRESH_PATH = "/api/v1/auth"
@@ -189,20 +195,39 @@ async def end_my_sessions(
 # ---- public (no token) ----
 @public_router.post(
     "/tenants/{slug}/affiliates",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     responses=errors_for(
-        TenantNotFound, TenantSuspended, EmailTaken, UnknownReferralCode, InvalidInput
+        TenantNotFound, TenantSuspended, SignupClosed, UnknownReferralCode, InvalidInput
     ),
 )
 async def signup_affiliate(
-    slug: str,
-    body: AffiliateSignupRequest,
-    session: SessionDep,
-    settings: SettingsDep,
-    response: Response,
+    slug: str, body: AffiliateSignupRequest, session: SessionDep, settings: SettingsDep
+) -> SignupAccepted:
+    """Ask to join an organisation as an affiliate: a link to finish arrives by mail (the
+    answer is the same whether or not the address has an account)."""
+    return await registration.signup_affiliate(session, settings, slug.lower(), body)
+
+
+@public_router.post(
+    "/signups/preview", responses=errors_for(InvalidSignupLink, TenantSuspended, InvalidInput)
+)
+async def preview_signup(
+    body: SignupPreviewRequest, session: SessionDep, settings: SettingsDep
+) -> SignupPublic:
+    """What a mailed sign-up link offers: organisation, email and name."""
+    return await registration.preview_signup(session, settings, body.token)
+
+
+@public_router.post(
+    "/signups/confirm",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors_for(InvalidSignupLink, SignupLinkUsed, TenantSuspended, InvalidInput),
+)
+async def confirm_signup(
+    body: SignupConfirm, session: SessionDep, settings: SettingsDep, response: Response
 ) -> TokenResponse:
-    """Join an organisation as an affiliate (optionally referred by another affiliate)."""
-    issued = await registration.signup_affiliate(session, settings, slug.lower(), body)
+    """Finish an affiliate sign-up from its mailed link with a password, and log in."""
+    issued = await registration.confirm_signup(session, settings, body)
     return _with_cookie(response, settings, issued)
 
 

@@ -1372,6 +1372,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/signups/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Signup
+         * @description Finish an affiliate sign-up from its mailed link with a password, and log in.
+         */
+        post: operations["confirm_signup_api_v1_public_signups_confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/signups/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Signup
+         * @description What a mailed sign-up link offers: organisation, email and name.
+         */
+        post: operations["preview_signup_api_v1_public_signups_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/tenants/{slug}": {
         parameters: {
             query?: never;
@@ -1403,7 +1443,8 @@ export interface paths {
         put?: never;
         /**
          * Signup Affiliate
-         * @description Join an organisation as an affiliate (optionally referred by another affiliate).
+         * @description Ask to join an organisation as an affiliate: a link to finish arrives by mail (the
+         *     answer is the same whether or not the address has an account).
          */
         post: operations["signup_affiliate_api_v1_public_tenants__slug__affiliates_post"];
         delete?: never;
@@ -1724,8 +1765,6 @@ export interface components {
             email: string;
             /** Name */
             name: string;
-            /** Password */
-            password: string;
             /** Referral Code */
             referral_code?: string | null;
         };
@@ -3179,6 +3218,39 @@ export interface components {
             /** Reversed Minor */
             reversed_minor: number;
             state: components["schemas"]["CommissionState"];
+        };
+        /**
+         * SignupAccepted
+         * @description The same answer whether or not the address has an account: the mail tells its owner.
+         */
+        SignupAccepted: {
+            /** Detail */
+            detail: string;
+            /** Email */
+            email: string;
+        };
+        /** SignupConfirm */
+        SignupConfirm: {
+            /** Password */
+            password: string;
+            /** Token */
+            token: string;
+        };
+        /** SignupPreviewRequest */
+        SignupPreviewRequest: {
+            /** Token */
+            token: string;
+        };
+        /**
+         * SignupPublic
+         * @description What a sign-up link offers: the organisation, the address and the name given.
+         */
+        SignupPublic: {
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            tenant: components["schemas"]["PublicTenant"];
         };
         /** SignupRequest */
         SignupRequest: {
@@ -7112,6 +7184,124 @@ export interface operations {
             };
         };
     };
+    confirm_signup_api_v1_public_signups_confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Invalid or expired sign-up link */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Organisation suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Sign-up link already used */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    preview_signup_api_v1_public_signups_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupPublic"];
+                };
+            };
+            /** @description Invalid or expired sign-up link */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Organisation suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     get_public_tenant_api_v1_public_tenants__slug__get: {
         parameters: {
             query?: never;
@@ -7179,15 +7369,15 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenResponse"];
+                    "application/json": components["schemas"]["SignupAccepted"];
                 };
             };
-            /** @description Organisation suspended */
+            /** @description Sign-up closed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7199,16 +7389,6 @@ export interface operations {
             };
             /** @description Organisation not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Email already registered */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
