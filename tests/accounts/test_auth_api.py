@@ -220,6 +220,7 @@ async def test_repeated_failures_from_one_ip_are_throttled(make_client: ClientFa
 async def test_change_password_ends_old_tokens(make_client: ClientFactory) -> None:
     c = make_client()
     admin = await signup_org(c)
+    old_cookie = c.cookies["bnx_refresh"]
     new = "tundra-sapphire-kettle-48"
 
     wrong = await c.post(
@@ -242,10 +243,17 @@ async def test_change_password_ends_old_tokens(make_client: ClientFactory) -> No
     assert wrong.json()["errors"][0]["field"] == "current_password"
     assert weak.status_code == 422
     assert weak.json()["errors"][0]["field"] == "new_password"
-    assert ok.status_code == 204
+    assert ok.status_code == 200
     assert (await do_login(make_client(), admin.slug, admin.email, new)).status_code == 200
     assert (await do_login(make_client(), admin.slug, admin.email, PASSWORD)).status_code == 401
-    assert (await c.post(REFRESH)).status_code == 401
+    # every earlier token ends; the caller goes on with the new session it was handed
+    assert (await c.get("/api/v1/me", headers=admin.headers)).status_code == 401
+    replay = make_client()
+    replay.cookies.set("bnx_refresh", old_cookie, path="/api/v1/auth")
+    assert (await replay.post(REFRESH)).status_code == 401
+    fresh = {"Authorization": f"Bearer {ok.json()['access_token']}"}
+    assert (await c.get("/api/v1/me", headers=fresh)).status_code == 200
+    assert (await c.post(REFRESH)).status_code == 200
 
 
 async def _reset_link(admin: Account) -> str:

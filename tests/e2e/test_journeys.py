@@ -256,3 +256,37 @@ async def test_the_platform_organisation_shows_its_sign_up_is_closed(
     await page.get_by_label("Email").fill(unique_email("mallory"))
     await page.get_by_role("button", name="Sign up").click()
     await expect(page.get_by_role("alert")).to_contain_text("takes no sign-ups")
+
+
+async def test_password_change_keeps_this_session_and_sign_out_everywhere_ends_it(
+    new_context: NewContext,
+) -> None:
+    # given: the same admin signed in in two browsers
+    page = await (await new_context()).new_page()
+    slug, email = unique_slug("sess"), unique_email("sess")
+    await _signup_org(page, "Session Org", slug, email)
+    other = await (await new_context()).new_page()
+    await other.goto(f"/login?org={slug}")
+    await other.get_by_label("Email").fill(email)
+    await other.get_by_label("Password").fill(PASSWORD)
+    await other.get_by_role("button", name="Log in").click()
+    await expect(other).to_have_url(re.compile(r"/app$"))
+
+    # when: the password changes in the first browser
+    await page.goto("/app/profile")
+    await page.get_by_label("Current password").fill(PASSWORD)
+    await page.get_by_label("New password").fill("lantern-mosaic-pebble-31")
+    await page.get_by_role("button", name="Change password").click()
+    await expect(page.get_by_role("status")).to_contain_text("Password changed")
+
+    # then: this browser goes on (after a reload too), the other one is signed out
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Sessions")).to_be_visible()
+    await other.goto("/app/profile")
+    await expect(other).to_have_url(re.compile(r"/login"))
+
+    # when / then: signing out everywhere ends this browser's session as well
+    await page.get_by_role("button", name="Sign out everywhere").click()
+    await expect(page).to_have_url(re.compile(r"/login"))
+    await page.goto("/app/profile")
+    await expect(page).to_have_url(re.compile(r"/login"))

@@ -169,16 +169,17 @@ async def update_me(
     return sessions.me(user, principal.tenant)
 
 
-@me_router.post(
-    "/password",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=errors_for(WrongCurrentPassword, InvalidInput),
-)
+@me_router.post("/password", responses=errors_for(WrongCurrentPassword, InvalidInput))
 async def change_password(
-    body: ChangePasswordRequest, principal: CurrentPrincipal, session: SessionDep
-) -> None:
-    """Change the caller's password; other sessions end."""
-    await users.change_password(session, principal, body)
+    body: ChangePasswordRequest,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> TokenResponse:
+    """Change the caller's password: every session ends, and this caller gets a new one."""
+    issued = await users.change_password(session, settings, principal, body)
+    return _with_cookie(response, settings, issued)
 
 
 @me_router.delete(

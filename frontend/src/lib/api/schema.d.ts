@@ -948,7 +948,7 @@ export interface paths {
         put?: never;
         /**
          * Change Password
-         * @description Change the caller's password; other sessions end.
+         * @description Change the caller's password: every session ends, and this caller gets a new one.
          */
         post: operations["change_password_api_v1_me_password_post"];
         delete?: never;
@@ -6060,11 +6060,13 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
             };
             /** @description Current password is wrong */
             400: {
