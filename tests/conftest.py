@@ -29,7 +29,15 @@ from bitnexus.core import embedded_postgres, provision
 from bitnexus.core.config import Environment, Settings
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.logging import configure_logging
-from tests.factories import PASSWORD, Account, Program, login, new_program, unique_email
+from tests.factories import (
+    PASSWORD,
+    Account,
+    Program,
+    login,
+    new_program,
+    read_mail_from,
+    unique_email,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +71,9 @@ def settings(data_dir: Path) -> Settings:
 @pytest.fixture(scope="session")
 def db_urls(settings: Settings) -> DatabaseUrls:
     configure_logging("INFO", "json")
-    return provision.migrate(settings)
+    urls = provision.migrate(settings)
+    read_mail_from(urls)
+    return urls
 
 
 @pytest.fixture(scope="session")

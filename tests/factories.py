@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from PIL import Image
+from sqlalchemy import Engine, create_engine, text
 
 from bitnexus.commissions import jobs
 from bitnexus.core.config import Settings
@@ -97,18 +99,51 @@ async def signup_org(client: httpx.AsyncClient, **overrides: Any) -> Account:
     return Account(client, data["access_token"], data["user"])
 
 
+_mailbox: list[Engine] = []
+
+
+def read_mail_from(urls: DatabaseUrls) -> None:
+    """Where factories read the development mailbox (as the database owner) when no admin of
+    the organisation is at hand: set once by the `db_urls` fixture."""
+    if not _mailbox:
+        _mailbox.append(create_engine(urls.owner, pool_size=1))
+
+
+def last_mail(to: str) -> str:
+    """The body of the newest mail the server sent to `to`."""
+    with _mailbox[0].connect() as conn:
+        return str(
+            conn.execute(
+                text("SELECT body FROM dev_mailbox WHERE recipient = :to ORDER BY id DESC LIMIT 1"),
+                {"to": to.lower()},
+            ).scalar_one()
+        )
+
+
+def signup_link_token(body: str) -> str:
+    match = re.search(r"/join/confirm\?token=(\S+)", body)
+    assert match, body
+    return match.group(1)
+
+
 async def signup_affiliate(
     client: httpx.AsyncClient, slug: str, *, referral_code: str | None = None, **overrides: Any
 ) -> Account:
-    """An affiliate who joined organisation `slug` on its public page."""
+    """An affiliate who joined organisation `slug` on its public page and finished with the
+    link mailed to them."""
+    password = overrides.pop("password", PASSWORD)
     body = {
         "name": "Aff Iliate",
         "email": unique_email("aff"),
-        "password": PASSWORD,
         "referral_code": referral_code,
         **overrides,
     }
     r = await client.post(f"/api/v1/public/tenants/{slug}/affiliates", json=body)
+    assert r.status_code == 202, r.text
+    token = signup_link_token(last_mail(body["email"]))
+    r = await client.post(
+        "/api/v1/public/signups/confirm", json={"token": token, "password": password}
+    )
     assert r.status_code == 201, r.text
     data = r.json()
     return Account(client, data["access_token"], data["user"])

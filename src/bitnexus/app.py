@@ -75,7 +75,6 @@ API_ROUTERS = (
     payouts_api.batches_router,
     analytics_api.router,
     ops_api.router,
-    ops_api.dev_router,
 )
 
 
@@ -151,6 +150,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     app.router.routes.extend(commissions_api.SDK_ROUTES)
     for router in API_ROUTERS:  # each straight under the app: nesting multiplies matching work
         app.include_router(router, prefix=API_PREFIX)
+    if ops_api.serves_dev_mailbox(settings):
+        app.include_router(ops_api.dev_router, prefix=API_PREFIX)
     _mount_docs(app)
     _mount_spa(app, settings.frontend_dist)
     # Redirects are answered in front of every other layer (tracking.api.RedirectsFirst).

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import ClientFactory
-from tests.factories import PASSWORD, signup_org, unique_email, unique_slug
+from tests.factories import PASSWORD, Account, signup_org, unique_email, unique_slug
 from tests.factories import login as do_login
 
 REFRESH = "/api/v1/auth/refresh"
@@ -220,6 +220,7 @@ async def test_repeated_failures_from_one_ip_are_throttled(make_client: ClientFa
 async def test_change_password_ends_old_tokens(make_client: ClientFactory) -> None:
     c = make_client()
     admin = await signup_org(c)
+    old_cookie = c.cookies["bnx_refresh"]
     new = "tundra-sapphire-kettle-48"
 
     wrong = await c.post(
@@ -242,15 +243,23 @@ async def test_change_password_ends_old_tokens(make_client: ClientFactory) -> No
     assert wrong.json()["errors"][0]["field"] == "current_password"
     assert weak.status_code == 422
     assert weak.json()["errors"][0]["field"] == "new_password"
-    assert ok.status_code == 204
+    assert ok.status_code == 200
     assert (await do_login(make_client(), admin.slug, admin.email, new)).status_code == 200
     assert (await do_login(make_client(), admin.slug, admin.email, PASSWORD)).status_code == 401
-    assert (await c.post(REFRESH)).status_code == 401
+    # every earlier token ends; the caller goes on with the new session it was handed
+    assert (await c.get("/api/v1/me", headers=admin.headers)).status_code == 401
+    replay = make_client()
+    replay.cookies.set("bnx_refresh", old_cookie, path="/api/v1/auth")
+    assert (await replay.post(REFRESH)).status_code == 401
+    fresh = {"Authorization": f"Bearer {ok.json()['access_token']}"}
+    assert (await c.get("/api/v1/me", headers=fresh)).status_code == 200
+    assert (await c.post(REFRESH)).status_code == 200
 
 
-async def _reset_link(client: httpx.AsyncClient, email: str) -> str:
-    mails = (await client.get("/api/v1/dev/mailbox")).json()
-    body = next(m["body"] for m in mails if m["to"] == email and "Reset" in m["subject"])
+async def _reset_link(admin: Account) -> str:
+    """The reset link mailed to `admin`, read from the development mailbox as that admin."""
+    mails = (await admin.client.get("/api/v1/dev/mailbox", headers=admin.headers)).json()
+    body = next(m["body"] for m in mails if m["to"] == admin.email and "Reset" in m["subject"])
     match = re.search(r"token=(bnxt_[\w-]+)", body)
     assert match
     return match.group(1)
@@ -266,7 +275,7 @@ async def test_password_reset_is_single_use(make_client: ClientFactory) -> None:
         json={"organisation": admin.slug, "email": admin.email},
     )
     assert r.status_code == 202
-    token = await _reset_link(c, admin.email)
+    token = await _reset_link(admin)
 
     first = await c.post(
         "/api/v1/auth/password-reset/confirm", json={"token": token, "password": new}
@@ -299,7 +308,7 @@ async def test_expired_reset_token_is_refused(
         "/api/v1/auth/password-reset/request",
         json={"organisation": admin.slug, "email": admin.email},
     )
-    token = await _reset_link(client, admin.email)
+    token = await _reset_link(admin)
     with owner_engine.begin() as conn:
         conn.execute(
             text(

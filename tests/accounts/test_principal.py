@@ -42,6 +42,7 @@ def _token(settings: Settings, *, user_id: str, tenant_id: str, ttl_seconds: int
         tenant_id=uuid.UUID(tenant_id),
         role="tenant_admin",
         ttl_seconds=ttl_seconds,
+        credential_version=0,
     )
     return token
 
@@ -108,10 +109,10 @@ async def test_an_expired_token_is_refused(
             id="tenant suspended",
         ),
         pytest.param(
-            "UPDATE users SET password_changed_at = now() + interval '1 minute' WHERE id = :user",
+            "UPDATE users SET credential_version = credential_version + 1 WHERE id = :user",
             401,
             "session-expired",
-            id="password changed since the token",
+            id="credentials changed since the token",
         ),
     ],
 )

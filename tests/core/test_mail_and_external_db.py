@@ -61,7 +61,7 @@ async def test_password_reset_mail_goes_out_over_smtp_after_commit(
         )
         assert r.status_code == 202
         await eventually(inbox.received, "the reset mail reached the SMTP server")
-        dev_mailbox = (await c.get("/api/v1/dev/mailbox")).json()
+        dev_mailbox = (await c.get("/api/v1/dev/mailbox", headers=admin.headers)).json()
 
     assert len(inbox.messages) == 1
     mail_from, rcpt, content = inbox.messages[0]

@@ -36,6 +36,7 @@ def _claims(**over: object) -> dict[str, object]:
         "iat": now,
         "exp": now + 60,
         "jti": "x",
+        "ver": 0,
         **over,
     }
 
@@ -43,11 +44,12 @@ def _claims(**over: object) -> dict[str, object]:
 def test_round_trip() -> None:
     user, tenant = uuid.uuid4(), uuid.uuid4()
     token, _ = issue_access_token(
-        SECRET, user_id=user, tenant_id=tenant, role="vendor", ttl_seconds=60
+        SECRET, user_id=user, tenant_id=tenant, role="vendor", ttl_seconds=60, credential_version=3
     )
     claims = decode_access_token(SECRET, token)
     assert claims is not None
     assert (claims.user_id, claims.tenant_id, claims.role) == (user, tenant, "vendor")
+    assert claims.credential_version == 3
 
 
 def test_alg_none_is_refused() -> None:
@@ -72,6 +74,7 @@ def test_hs_rs_confusion_is_refused() -> None:
         pytest.param({k: v for k, v in _claims().items() if k != "tenant_id"}, id="no-tenant"),
         pytest.param(_claims(iss="someone-else"), id="wrong-issuer"),
         pytest.param(_claims(sub="not-a-uuid"), id="bad-sub"),
+        pytest.param({k: v for k, v in _claims().items() if k != "ver"}, id="no-version"),
     ],
 )
 def test_bad_claims_are_refused(claims: dict[str, object]) -> None:
@@ -121,6 +124,7 @@ def _expired(admin: Account, settings: Settings) -> str:
         tenant_id=uuid.UUID(admin.tenant_id),
         role="tenant_admin",
         ttl_seconds=-10,
+        credential_version=0,
     )
     return token
 

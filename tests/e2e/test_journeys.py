@@ -26,10 +26,31 @@ async def _signup_org(page: Page, name: str, slug: str, email: str) -> None:
     await expect(page.get_by_role("heading", name="Welcome, Founding Admin")).to_be_visible()
 
 
+async def _mailed_link(admin: Page, email: str) -> str:
+    """The link in the newest mail to `email`, read by an admin in the development mailbox."""
+    await admin.goto("/dev/mailbox")
+    mail = admin.locator("section").filter(has_text=email).first
+    link = await mail.get_by_role("link").first.get_attribute("href")
+    assert link
+    return link
+
+
+async def _join(page: Page, admin: Page, name: str, email: str) -> None:
+    """Sign up as an affiliate on the open join page, then finish from the mailed link."""
+    await page.get_by_label("Name").fill(name)
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_role("button", name="Sign up").click()
+    await expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    await page.goto(await _mailed_link(admin, email))
+    await expect(page.get_by_text(email)).to_be_visible()
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create account").click()
+
+
 async def test_signup_branding_invite_and_referral(new_context: NewContext) -> None:
     admin = await (await new_context()).new_page()
-    slug = unique_slug("e2e")
-    await _signup_org(admin, "Lumen Learning", slug, unique_email("founder"))
+    slug, founder = unique_slug("e2e"), unique_email("founder")
+    await _signup_org(admin, "Lumen Learning", slug, founder)
 
     # branding: change colour and name, and see it applied everywhere at once
     await admin.get_by_role("link", name="Settings").click()
@@ -68,10 +89,7 @@ async def test_signup_branding_invite_and_referral(new_context: NewContext) -> N
     await expect(
         first.get_by_role("heading", name="Join Lumen Academy as an affiliate")
     ).to_be_visible()
-    await first.get_by_label("Name").fill("Ariel Affiliate")
-    await first.get_by_label("Email").fill(unique_email("ariel"))
-    await first.get_by_label("Password").fill(PASSWORD)
-    await first.get_by_role("button", name="Sign up").click()
+    await _join(first, admin, "Ariel Affiliate", unique_email("ariel"))
     link = await first.get_by_test_id("referral-link").inner_text()
     code = await first.get_by_test_id("referral-code").inner_text()
     assert link.endswith(f"/t/{slug}/join?ref={code}")
@@ -79,15 +97,26 @@ async def test_signup_branding_invite_and_referral(new_context: NewContext) -> N
     second = await (await new_context()).new_page()
     await second.goto(link)
     await expect(second.get_by_label("Referral code")).to_have_value(code)
-    await second.get_by_label("Name").fill("Benny Referred")
     second_email = unique_email("benny")
-    await second.get_by_label("Email").fill(second_email)
-    await second.get_by_label("Password").fill(PASSWORD)
-    await second.get_by_role("button", name="Sign up").click()
+    await _join(second, admin, "Benny Referred", second_email)
     await expect(second.get_by_role("heading", name="Welcome, Benny Referred")).to_be_visible()
 
+    # someone signs up with the admin's own address: the same answer, and a warning by mail
+    intruder = await (await new_context()).new_page()
+    await intruder.goto(f"/t/{slug}/join")
+    await intruder.get_by_label("Name").fill("Ivy Intruder")
+    await intruder.get_by_label("Email").fill(founder)
+    await intruder.get_by_role("button", name="Sign up").click()
+    await expect(intruder.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    await admin.goto("/dev/mailbox")
+    await expect(
+        admin.get_by_role(
+            "heading", name="Someone tried to sign up to Lumen Academy with your address"
+        )
+    ).to_be_visible()
+
     # the admin sees everyone, and suspends the vendor
-    await admin.reload()
+    await admin.goto("/app/users")
     row = admin.get_by_test_id(f"user-row-{vendor_email}")
     await expect(row).to_be_visible()
     await expect(admin.get_by_test_id(f"user-row-{second_email}")).to_be_visible()
@@ -146,7 +175,12 @@ async def test_session_survives_reload_via_refresh_cookie(new_context: NewContex
     )
 
 
-async def test_password_reset_through_the_dev_mailbox(new_context: NewContext) -> None:
+async def test_password_reset_through_the_dev_mailbox(
+    new_context: NewContext, platform_admin: object
+) -> None:
+    from tests.factories import Account
+
+    assert isinstance(platform_admin, Account)
     page = await (await new_context()).new_page()
     slug, email = unique_slug("reset"), unique_email("reset")
     await _signup_org(page, "Reset Org", slug, email)
@@ -157,9 +191,22 @@ async def test_password_reset_through_the_dev_mailbox(new_context: NewContext) -
     await page.get_by_role("button", name="Send reset link").click()
     await expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
 
+    # the mailbox is an admin's: anonymous visitors are sent to log in; the platform admin,
+    # who reads every organisation's mail, hands the link over
     await page.goto("/dev/mailbox")
-    mail = page.locator("section").filter(has_text=email).first
-    await mail.get_by_role("link").first.click()
+    await expect(page).to_have_url(re.compile(r"/login"))
+    ops = await (await new_context()).new_page()
+    await ops.goto("/login?org=platform")
+    await ops.get_by_label("Email").fill(platform_admin.email)
+    await ops.get_by_label("Password").fill(PASSWORD)
+    await ops.get_by_role("button", name="Log in").click()
+    await expect(ops).to_have_url(re.compile(r"/platform/tenants$"))
+    await ops.goto("/dev/mailbox")
+    mail = ops.locator("section").filter(has_text=email).first
+    link = await mail.get_by_role("link").first.get_attribute("href")
+    assert link
+
+    await page.goto(link)
     await page.get_by_label("New password").fill("pelican-cobalt-thimble-82")
     await page.get_by_role("button", name="Set password").click()
     await expect(page.get_by_role("heading", name="Password changed")).to_be_visible()
@@ -198,3 +245,48 @@ async def test_platform_admin_suspends_an_organisation(
     await org_page.get_by_label("Password").fill(PASSWORD)
     await org_page.get_by_role("button", name="Log in").click()
     await expect(org_page.get_by_role("alert")).to_contain_text("suspended")
+
+
+async def test_the_platform_organisation_shows_its_sign_up_is_closed(
+    new_context: NewContext, platform_admin: object
+) -> None:
+    page = await (await new_context()).new_page()
+    await page.goto("/t/platform/join")
+    await page.get_by_label("Name").fill("Mallory")
+    await page.get_by_label("Email").fill(unique_email("mallory"))
+    await page.get_by_role("button", name="Sign up").click()
+    await expect(page.get_by_role("alert")).to_contain_text("takes no sign-ups")
+
+
+async def test_password_change_keeps_this_session_and_sign_out_everywhere_ends_it(
+    new_context: NewContext,
+) -> None:
+    # given: the same admin signed in in two browsers
+    page = await (await new_context()).new_page()
+    slug, email = unique_slug("sess"), unique_email("sess")
+    await _signup_org(page, "Session Org", slug, email)
+    other = await (await new_context()).new_page()
+    await other.goto(f"/login?org={slug}")
+    await other.get_by_label("Email").fill(email)
+    await other.get_by_label("Password").fill(PASSWORD)
+    await other.get_by_role("button", name="Log in").click()
+    await expect(other).to_have_url(re.compile(r"/app$"))
+
+    # when: the password changes in the first browser
+    await page.goto("/app/profile")
+    await page.get_by_label("Current password").fill(PASSWORD)
+    await page.get_by_label("New password").fill("lantern-mosaic-pebble-31")
+    await page.get_by_role("button", name="Change password").click()
+    await expect(page.get_by_role("status")).to_contain_text("Password changed")
+
+    # then: this browser goes on (after a reload too), the other one is signed out
+    await page.reload()
+    await expect(page.get_by_role("heading", name="Sessions")).to_be_visible()
+    await other.goto("/app/profile")
+    await expect(other).to_have_url(re.compile(r"/login"))
+
+    # when / then: signing out everywhere ends this browser's session as well
+    await page.get_by_role("button", name="Sign out everywhere").click()
+    await expect(page).to_have_url(re.compile(r"/login"))
+    await page.goto("/app/profile")
+    await expect(page).to_have_url(re.compile(r"/login"))

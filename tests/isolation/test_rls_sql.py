@@ -19,6 +19,7 @@ TENANT_TABLES = [
     "refresh_tokens",
     "password_reset_tokens",
     "invitations",
+    "dev_mailbox",
 ]
 
 

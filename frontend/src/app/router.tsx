@@ -5,6 +5,7 @@ import { HomePage, ProfilePage } from "../features/auth/components/account";
 import {
   AcceptInvitePage,
   AffiliateJoinPage,
+  ConfirmSignupPage,
   ForgotPasswordPage,
   LandingPage,
   LoginPage,
@@ -54,12 +55,14 @@ export const router = createBrowserRouter([
       { path: "/login", element: <LoginPage /> },
       { path: "/logout", element: <LogoutPage /> },
       { path: "/t/:slug/join", element: <AffiliateJoinPage /> },
+      { path: "/join/confirm", element: <ConfirmSignupPage /> },
       { path: "/t/:slug/unavailable", element: <OfferUnavailablePage /> },
       { path: "/link-not-found", element: <LinkNotFoundPage /> },
       { path: "/invite/:token", element: <AcceptInvitePage /> },
       { path: "/forgot-password", element: <ForgotPasswordPage /> },
       { path: "/reset-password", element: <ResetPasswordPage /> },
-      { path: "/dev/mailbox", element: <MailboxPage /> },
+      // an admin's own organisation's mail (every organisation's for a platform admin)
+      { path: "/dev/mailbox", element: <RequireAuth roles={["tenant_admin", "platform_admin"]}><MailboxPage /></RequireAuth> },
       { path: "*", element: <NotFound /> },
     ],
   },

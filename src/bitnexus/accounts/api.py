@@ -12,9 +12,11 @@ from bitnexus.accounts.errors import (
     EmailTaken,
     InvalidCredentials,
     InvalidResetToken,
+    InvalidSignupLink,
     InvitationNotFound,
     InvitationUnusable,
     SessionExpired,
+    SignupLinkUsed,
     UnknownReferralCode,
     UserNotFound,
     UserSuspended,
@@ -33,6 +35,10 @@ from bitnexus.accounts.schemas import (
     PasswordResetConfirm,
     PasswordResetRequest,
     ProfileUpdate,
+    SignupAccepted,
+    SignupConfirm,
+    SignupPreviewRequest,
+    SignupPublic,
     SignupRequest,
     TokenResponse,
     UserPage,
@@ -45,7 +51,7 @@ from bitnexus.commissions.service import fraud
 from bitnexus.core.config import Settings
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, RateLimited, errors_for
-from bitnexus.tenants.errors import SlugTaken, TenantNotFound, TenantSuspended
+from bitnexus.tenants.errors import SignupClosed, SlugTaken, TenantNotFound, TenantSuspended
 
 REFRESH_COOKIE = "bnx_refresh"
 REFRESH_PATH = "/api/v1/auth"
@@ -163,35 +169,66 @@ async def update_me(
     return sessions.me(user, principal.tenant)
 
 
-@me_router.post(
-    "/password",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=errors_for(WrongCurrentPassword, InvalidInput),
-)
+@me_router.post("/password", responses=errors_for(WrongCurrentPassword, InvalidInput))
 async def change_password(
-    body: ChangePasswordRequest, principal: CurrentPrincipal, session: SessionDep
+    body: ChangePasswordRequest,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+) -> TokenResponse:
+    """Change the caller's password: every session ends, and this caller gets a new one."""
+    issued = await users.change_password(session, settings, principal, body)
+    return _with_cookie(response, settings, issued)
+
+
+@me_router.delete(
+    "/sessions", status_code=status.HTTP_204_NO_CONTENT, responses=errors_for(SessionExpired)
+)
+async def end_my_sessions(
+    principal: CurrentPrincipal, session: SessionDep, response: Response
 ) -> None:
-    """Change the caller's password; other sessions end."""
-    await users.change_password(session, principal, body)
+    """Log out everywhere: every access and refresh token of the caller ends, this one too."""
+    await sessions.end_every_session(session, principal.user)
+    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_PATH)
 
 
 # ---- public (no token) ----
 @public_router.post(
     "/tenants/{slug}/affiliates",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     responses=errors_for(
-        TenantNotFound, TenantSuspended, EmailTaken, UnknownReferralCode, InvalidInput
+        TenantNotFound, TenantSuspended, SignupClosed, UnknownReferralCode, InvalidInput
     ),
 )
 async def signup_affiliate(
-    slug: str,
-    body: AffiliateSignupRequest,
-    session: SessionDep,
-    settings: SettingsDep,
-    response: Response,
+    slug: str, body: AffiliateSignupRequest, session: SessionDep, settings: SettingsDep
+) -> SignupAccepted:
+    """Ask to join an organisation as an affiliate: a link to finish arrives by mail (the
+    answer is the same whether or not the address has an account)."""
+    return await registration.signup_affiliate(session, settings, slug.lower(), body)
+
+
+@public_router.post(
+    "/signups/preview", responses=errors_for(InvalidSignupLink, TenantSuspended, InvalidInput)
+)
+async def preview_signup(
+    body: SignupPreviewRequest, session: SessionDep, settings: SettingsDep
+) -> SignupPublic:
+    """What a mailed sign-up link offers: organisation, email and name."""
+    return await registration.preview_signup(session, settings, body.token)
+
+
+@public_router.post(
+    "/signups/confirm",
+    status_code=status.HTTP_201_CREATED,
+    responses=errors_for(InvalidSignupLink, SignupLinkUsed, TenantSuspended, InvalidInput),
+)
+async def confirm_signup(
+    body: SignupConfirm, session: SessionDep, settings: SettingsDep, response: Response
 ) -> TokenResponse:
-    """Join an organisation as an affiliate (optionally referred by another affiliate)."""
-    issued = await registration.signup_affiliate(session, settings, slug.lower(), body)
+    """Finish an affiliate sign-up from its mailed link with a password, and log in."""
+    issued = await registration.confirm_signup(session, settings, body)
     return _with_cookie(response, settings, issued)
 
 

@@ -39,6 +39,14 @@ class InvitationUnusable(Conflict):
     title = "Invitation can no longer be used"
 
 
+class InvalidSignupLink(BadRequest):
+    title = "Invalid or expired sign-up link"
+
+
+class SignupLinkUsed(Conflict):
+    title = "Sign-up link already used"
+
+
 class InvalidResetToken(BadRequest):
     title = "Invalid or expired reset link"
 

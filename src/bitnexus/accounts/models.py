@@ -69,6 +69,9 @@ class User(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
     last_login_at: Mapped[dt.datetime | None] = mapped_column()
     password_changed_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
+    # Bumped by a password change or reset and by "log out everywhere": every token carries the
+    # version it was issued under, and one issued under an older version is refused.
+    credential_version: Mapped[int] = mapped_column(server_default=text("0"))
 
 
 class RefreshToken(Base):
@@ -92,6 +95,8 @@ class RefreshToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column()
     used_at: Mapped[dt.datetime | None] = mapped_column()
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    # the user's credential version when the family's first token was issued
+    credential_version: Mapped[int] = mapped_column(server_default=text("0"))
 
 
 class PasswordResetToken(Base):

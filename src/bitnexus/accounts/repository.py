@@ -35,7 +35,7 @@ async def principal_snapshot(
     connection: asyncpg.Connection, tenant_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[User, Tenant] | None:
     """The user and their tenant as they are now, with only what a principal and the caller's
-    profile show, read by `bitnexus_principal` (migration 0028): one statement that scopes its
+    profile show, read by `bitnexus_principal` (migration 0029): one statement that scopes its
     own transaction to `tenant_id`, so RLS hides another tenant's user. Run it outside any
     transaction (`Database.statements`). The row becomes transient objects that no session
     tracks; columns not read here are None.
@@ -64,6 +64,7 @@ async def principal_snapshot(
         referred_by_id=row[5],
         created_at=row[6],
         password_changed_at=row[7],
+        credential_version=row[16],
     )
     return user, tenant
 

@@ -71,8 +71,34 @@ class LoginRequest(InputModel):
 class AffiliateSignupRequest(InputModel):
     name: Name
     email: EmailStr
-    password: Password
     referral_code: ReferralCode | None = None
+
+
+class SignupAccepted(OutputModel):
+    """The same answer whether or not the address has an account: the mail tells its owner."""
+
+    email: str
+    detail: str
+
+
+SignupToken = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class SignupPreviewRequest(InputModel):
+    token: SignupToken
+
+
+class SignupConfirm(InputModel):
+    token: SignupToken
+    password: Password
+
+
+class SignupPublic(OutputModel):
+    """What a sign-up link offers: the organisation, the address and the name given."""
+
+    email: str
+    name: str
+    tenant: PublicTenant
 
 
 class AcceptInvitationRequest(InputModel):

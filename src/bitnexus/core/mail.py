@@ -1,7 +1,8 @@
 """Outgoing mail: SMTP when SMTP_URL is set, else the development mailbox (its table is here).
 
 Mail is handed over only after the transaction that produced it commits, so a rolled-back
-request never sends a link to a token that does not exist.
+request never sends a link to a token that does not exist. The development mailbox files each
+mail under the tenant of the transaction that sent it (row security keeps tenants apart).
 """
 
 from __future__ import annotations
@@ -9,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import smtplib
+import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 import structlog
-from sqlalchemy import Identity, String, Text, select, text
+from sqlalchemy import ForeignKey, Identity, Index, String, Text, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Base
+from bitnexus.core.rls import CURRENT_TENANT
 from bitnexus.core.uow import after_commit
 
 log = structlog.get_logger(__name__)
@@ -30,8 +33,13 @@ class DevMail(Base):
     """The development mailbox: mail that would have been sent, kept only in development mode."""
 
     __tablename__ = "dev_mailbox"
+    __table_args__ = (Index("ix_dev_mailbox_tenant_id_id", "tenant_id", "id"),)
 
     id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    # the tenant of the transaction that sent it (migration 0030)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id"), server_default=text(CURRENT_TENANT)
+    )
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
@@ -89,6 +97,18 @@ async def send(session: AsyncSession, settings: Settings, mail: Mail) -> None:
 
 
 async def newest_dev_mail(session: AsyncSession, limit: int = 50) -> list[DevMail]:
-    """The newest mail kept in the development mailbox, newest first."""
+    """The newest mail of the session's tenant in the development mailbox, newest first."""
     rows = await session.execute(select(DevMail).order_by(DevMail.id.desc()).limit(limit))
     return list(rows.scalars())
+
+
+async def newest_dev_mail_of_every_tenant(
+    session: AsyncSession, platform_admin_id: uuid.UUID, limit: int = 50
+) -> list[DevMail]:
+    """The newest mail of every tenant, for a platform admin (checked and audited in SQL by
+    `bitnexus_dev_mailbox`, migration 0030), newest first."""
+    rows = await session.execute(
+        text("SELECT * FROM bitnexus_dev_mailbox(:actor, :limit)"),
+        {"actor": platform_admin_id, "limit": limit},
+    )
+    return [DevMail(**row) for row in rows.mappings()]

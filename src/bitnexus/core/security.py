@@ -62,13 +62,23 @@ class AccessClaims:
     jti: str
     issued_at: int
     expires_at: int
+    # the user's credential version the token was issued under (claim `ver`)
+    credential_version: int
 
 
 def issue_access_token(
-    secret: str, *, user_id: uuid.UUID, tenant_id: uuid.UUID, role: str, ttl_seconds: int
+    secret: str,
+    *,
+    user_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    role: str,
+    ttl_seconds: int,
+    credential_version: int,
 ) -> tuple[str, AccessClaims]:
     now = int(time.time())
-    claims = AccessClaims(user_id, tenant_id, role, uuid.uuid4().hex, now, now + ttl_seconds)
+    claims = AccessClaims(
+        user_id, tenant_id, role, uuid.uuid4().hex, now, now + ttl_seconds, credential_version
+    )
     payload: dict[str, Any] = {
         "iss": ISSUER,
         "sub": str(user_id),
@@ -77,6 +87,7 @@ def issue_access_token(
         "iat": claims.issued_at,
         "exp": claims.expires_at,
         "jti": claims.jti,
+        "ver": claims.credential_version,
     }
     return jwt.encode(payload, secret, algorithm=JWT_ALGORITHM), claims
 
@@ -90,7 +101,7 @@ def decode_access_token(secret: str, token: str) -> AccessClaims | None:
             secret,
             algorithms=[JWT_ALGORITHM],
             issuer=ISSUER,
-            options={"require": ["sub", "tenant_id", "role", "iat", "exp", "jti"]},
+            options={"require": ["sub", "tenant_id", "role", "iat", "exp", "jti", "ver"]},
         )
         return AccessClaims(
             user_id=uuid.UUID(payload["sub"]),
@@ -99,6 +110,7 @@ def decode_access_token(secret: str, token: str) -> AccessClaims | None:
             jti=str(payload["jti"]),
             issued_at=int(payload["iat"]),
             expires_at=int(payload["exp"]),
+            credential_version=int(payload["ver"]),
         )
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         return None

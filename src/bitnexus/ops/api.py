@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -10,11 +11,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from bitnexus.auth import PlatformAdmin
+from bitnexus.accounts.errors import SessionExpired
+from bitnexus.accounts.models import Role
+from bitnexus.auth import CurrentPrincipal, PlatformAdmin
 from bitnexus.core.config import Settings
 from bitnexus.core.deps import SessionDep, SettingsDep, get_database
-from bitnexus.core.errors import Forbidden, NotFound, Unauthorized, errors_for
-from bitnexus.core.mail import newest_dev_mail
+from bitnexus.core.errors import Forbidden, Unauthorized, errors_for
+from bitnexus.core.mail import newest_dev_mail, newest_dev_mail_of_every_tenant
 from bitnexus.core.provision import VERSION_QUERY, migration_state
 
 health_router = APIRouter(tags=["ops"])
@@ -102,12 +105,30 @@ def _shown(path: Path, data_dir: Path) -> str:
         return path.name
 
 
-@dev_router.get("/mailbox", responses=errors_for(NotFound))
-async def dev_mailbox(session: SessionDep, settings: SettingsDep) -> list[MailMessage]:
-    """Mail the app would have sent (development mode only)."""
+def serves_dev_mailbox(settings: Settings) -> bool:
+    """Whether the app has the development mailbox: in development, and only while it listens
+    on loopback, so no one but this machine's user can reach it."""
     if not settings.is_development:
-        raise NotFound()
+        return False
+    if settings.host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(settings.host).is_loopback
+    except ValueError:
+        return False
+
+
+@dev_router.get("/mailbox", responses=errors_for(Unauthorized, SessionExpired, Forbidden))
+async def dev_mailbox(principal: CurrentPrincipal, session: SessionDep) -> list[MailMessage]:
+    """Mail the app would have sent: a tenant admin's organisation's, every organisation's for
+    a platform admin (development mode on loopback only)."""
+    if principal.role is Role.platform_admin:
+        mails = await newest_dev_mail_of_every_tenant(session, principal.user.id)
+    elif principal.role is Role.tenant_admin:
+        mails = await newest_dev_mail(session)
+    else:
+        raise Forbidden("Only admins read the development mailbox.")
     return [
         MailMessage(to=m.recipient, subject=m.subject, body=m.body, sent_at=m.sent_at)
-        for m in await newest_dev_mail(session)
+        for m in mails
     ]

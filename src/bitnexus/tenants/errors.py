@@ -11,6 +11,10 @@ class TenantSuspended(Forbidden):
     title = "Organisation suspended"
 
 
+class SignupClosed(Forbidden):
+    title = "Sign-up closed"
+
+
 class SlugTaken(Conflict):
     title = "Slug already taken"
 

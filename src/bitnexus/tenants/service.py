@@ -12,7 +12,13 @@ from bitnexus.core.errors import FieldError, InvalidInput
 from bitnexus.core.images import checked_image
 from bitnexus.core.money import is_currency
 from bitnexus.tenants import repository
-from bitnexus.tenants.errors import InvalidLogo, SlugTaken, TenantNotFound, TenantSuspended
+from bitnexus.tenants.errors import (
+    InvalidLogo,
+    SignupClosed,
+    SlugTaken,
+    TenantNotFound,
+    TenantSuspended,
+)
 from bitnexus.tenants.models import Tenant, TenantLogo, TenantStatus
 from bitnexus.tenants.schemas import PublicTenant, TenantBrief, TenantSettings, TenantSettingsUpdate
 
@@ -88,6 +94,18 @@ async def enter_by_slug(
     tenant = await repository.get(session, found.id)
     if tenant is None:  # pragma: no cover - the function and the policy disagree
         raise TenantNotFound()
+    return tenant
+
+
+async def enter_for_signup(session: AsyncSession, slug: str) -> Tenant:
+    """`enter_by_slug` for a public sign-up: the reserved platform organisation takes none
+    (its members are made by `bitnexus create-platform-admin` only)."""
+    tenant = await enter_by_slug(session, slug)
+    if tenant.is_platform:
+        raise SignupClosed(
+            "This organisation takes no sign-ups.",
+            errors=[FieldError("slug", "Not open for sign-up.")],
+        )
     return tenant
 
 

@@ -406,7 +406,8 @@ export interface paths {
         };
         /**
          * Dev Mailbox
-         * @description Mail the app would have sent (development mode only).
+         * @description Mail the app would have sent: a tenant admin's organisation's, every organisation's for
+         *     a platform admin (development mode on loopback only).
          */
         get: operations["dev_mailbox_api_v1_dev_mailbox_get"];
         put?: never;
@@ -947,10 +948,30 @@ export interface paths {
         put?: never;
         /**
          * Change Password
-         * @description Change the caller's password; other sessions end.
+         * @description Change the caller's password: every session ends, and this caller gets a new one.
          */
         post: operations["change_password_api_v1_me_password_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End My Sessions
+         * @description Log out everywhere: every access and refresh token of the caller ends, this one too.
+         */
+        delete: operations["end_my_sessions_api_v1_me_sessions_delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1371,6 +1392,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/signups/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm Signup
+         * @description Finish an affiliate sign-up from its mailed link with a password, and log in.
+         */
+        post: operations["confirm_signup_api_v1_public_signups_confirm_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/signups/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Signup
+         * @description What a mailed sign-up link offers: organisation, email and name.
+         */
+        post: operations["preview_signup_api_v1_public_signups_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/tenants/{slug}": {
         parameters: {
             query?: never;
@@ -1402,7 +1463,8 @@ export interface paths {
         put?: never;
         /**
          * Signup Affiliate
-         * @description Join an organisation as an affiliate (optionally referred by another affiliate).
+         * @description Ask to join an organisation as an affiliate: a link to finish arrives by mail (the
+         *     answer is the same whether or not the address has an account).
          */
         post: operations["signup_affiliate_api_v1_public_tenants__slug__affiliates_post"];
         delete?: never;
@@ -1724,8 +1786,6 @@ export interface components {
             email: string;
             /** Name */
             name: string;
-            /** Password */
-            password: string;
             /** Referral Code */
             referral_code?: string | null;
         };
@@ -3207,6 +3267,39 @@ export interface components {
             reversed_minor: number;
             state: components["schemas"]["CommissionState"];
         };
+        /**
+         * SignupAccepted
+         * @description The same answer whether or not the address has an account: the mail tells its owner.
+         */
+        SignupAccepted: {
+            /** Detail */
+            detail: string;
+            /** Email */
+            email: string;
+        };
+        /** SignupConfirm */
+        SignupConfirm: {
+            /** Password */
+            password: string;
+            /** Token */
+            token: string;
+        };
+        /** SignupPreviewRequest */
+        SignupPreviewRequest: {
+            /** Token */
+            token: string;
+        };
+        /**
+         * SignupPublic
+         * @description What a sign-up link offers: the organisation, the address and the name given.
+         */
+        SignupPublic: {
+            /** Email */
+            email: string;
+            /** Name */
+            name: string;
+            tenant: components["schemas"]["PublicTenant"];
+        };
         /** SignupRequest */
         SignupRequest: {
             /**
@@ -4595,8 +4688,18 @@ export interface operations {
                     "application/json": components["schemas"]["MailMessage"][];
                 };
             };
-            /** @description Not found */
-            404: {
+            /** @description Session expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6005,11 +6108,13 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
             };
             /** @description Current password is wrong */
             400: {
@@ -6023,6 +6128,34 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    end_my_sessions_api_v1_me_sessions_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Session expired */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7141,6 +7274,124 @@ export interface operations {
             };
         };
     };
+    confirm_signup_api_v1_public_signups_confirm_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupConfirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Invalid or expired sign-up link */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Organisation suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Sign-up link already used */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
+    preview_signup_api_v1_public_signups_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupPublic"];
+                };
+            };
+            /** @description Invalid or expired sign-up link */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Organisation suspended */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": unknown;
+                };
+            };
+        };
+    };
     get_public_tenant_api_v1_public_tenants__slug__get: {
         parameters: {
             query?: never;
@@ -7208,15 +7459,15 @@ export interface operations {
         };
         responses: {
             /** @description Successful Response */
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenResponse"];
+                    "application/json": components["schemas"]["SignupAccepted"];
                 };
             };
-            /** @description Organisation suspended */
+            /** @description Sign-up closed */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7228,16 +7479,6 @@ export interface operations {
             };
             /** @description Organisation not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                    "application/problem+json": unknown;
-                };
-            };
-            /** @description Email already registered */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,19 +1,23 @@
-"""Creating accounts: organisation signup, affiliate signup, invitations."""
+"""Creating accounts: organisation signup, affiliate signup (confirmed by mail), invitations."""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
 import uuid
+from typing import Any
 
+import jwt
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts import repository
 from bitnexus.accounts.errors import (
     EmailTaken,
+    InvalidSignupLink,
     InvitationNotFound,
     InvitationUnusable,
+    SignupLinkUsed,
     UnknownReferralCode,
 )
 from bitnexus.accounts.models import Invitation, InvitationStatus, Role, User, UserStatus
@@ -24,6 +28,9 @@ from bitnexus.accounts.schemas import (
     InvitationPage,
     InvitationPublic,
     InvitationRead,
+    SignupAccepted,
+    SignupConfirm,
+    SignupPublic,
     SignupRequest,
 )
 from bitnexus.accounts.service.sessions import IssuedSession, Principal, issue_session
@@ -32,12 +39,17 @@ from bitnexus.core.config import Settings
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import FieldError
 from bitnexus.core.schemas import Cursor, split_page
-from bitnexus.core.security import check_password_rules, hash_password
+from bitnexus.core.security import ISSUER, JWT_ALGORITHM, check_password_rules, hash_password
 from bitnexus.core.tokens import matches, new_token, parse_token
 from bitnexus.tenants import service as tenants
+from bitnexus.tenants.errors import TenantSuspended
 from bitnexus.tenants.models import Tenant, TenantStatus
 
 INVITATION_TTL = dt.timedelta(days=7)
+SIGNUP_TTL = dt.timedelta(hours=24)
+# the audience of a sign-up link: it is signed with the access tokens' secret, and neither kind
+# of token is accepted as the other (access tokens carry no audience and need other claims)
+_SIGNUP_AUDIENCE = "bitnexus:affiliate-signup"
 # No 0/O or 1/I/L: codes are read aloud and typed from print.
 _REFERRAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -108,26 +120,121 @@ async def signup_organisation(
 
 async def signup_affiliate(
     session: AsyncSession, settings: Settings, slug: str, request: AffiliateSignupRequest
-) -> IssuedSession:
-    """An affiliate joins a tenant through its public page, optionally with a referral code."""
-    tenant = await tenants.enter_by_slug(session, slug)
-    referrer: User | None = None
-    if request.referral_code:
-        referrer = await repository.get_user_by_referral_code(session, request.referral_code)
-        if referrer is None or referrer.status != UserStatus.active:
-            raise UnknownReferralCode(
-                "No active affiliate has this referral code.",
-                errors=[FieldError("referral_code", "Unknown referral code.")],
-            )
-    user = await create_user(
-        session,
-        tenant,
-        email=request.email,
-        name=request.name,
-        password=request.password,
-        role=Role.affiliate,
-        referred_by=referrer,
+) -> SignupAccepted:
+    """Someone asks to join a tenant as an affiliate through its public page. The answer is the
+    same whether or not the address has an account here; the mail differs: a link to confirm
+    the address and choose a password, or, to an existing account, a note that someone tried."""
+    tenant = await tenants.enter_for_signup(session, slug)
+    referrer = await _referrer(session, request.referral_code)
+    email = request.email.lower()
+    org = tenant.display_name
+    if await repository.get_user_by_email(session, email) is not None:
+        body = (
+            f"Someone (perhaps you) tried to sign up to {org} as an affiliate with {email}, "
+            "which already has an account there. Nothing was changed.\n\n"
+            f"If it was you, log in: {settings.base_url}/login?org={tenant.slug}\n"
+            f"Forgot your password? Reset it: {settings.base_url}/forgot-password\n\n"
+            "If it was not you, ignore this message.\n"
+        )
+        subject = f"Someone tried to sign up to {org} with your address"
+    else:
+        token = _signup_token(settings, tenant, email, request.name, referrer)
+        body = (
+            f"Someone (we hope you) asked to join {org} as an affiliate with {email}.\n\n"
+            "Confirm your address and choose your password within 24 hours: "
+            f"{settings.base_url}/join/confirm?token={token}\n\n"
+            "If it was not you, ignore this message: no account is made without it.\n"
+        )
+        subject = f"Confirm your sign-up to {org}"
+    await mail.send(session, settings, mail.Mail(to=email, subject=subject, body=body))
+    return SignupAccepted(
+        email=email, detail="Check your inbox: we sent a link to finish signing up."
     )
+
+
+async def _referrer(session: AsyncSession, code: str | None) -> User | None:
+    if not code:
+        return None
+    referrer = await repository.get_user_by_referral_code(session, code)
+    if referrer is None or referrer.status != UserStatus.active:
+        raise UnknownReferralCode(
+            "No active affiliate has this referral code.",
+            errors=[FieldError("referral_code", "Unknown referral code.")],
+        )
+    return referrer
+
+
+def _signup_token(
+    settings: Settings, tenant: Tenant, email: str, name: str, referrer: User | None
+) -> str:
+    """A signed, self-contained sign-up link: nothing is stored until it is confirmed, so an
+    address that is not confirmed leaves no trace (and no account to find)."""
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "aud": _SIGNUP_AUDIENCE,
+        "tenant_id": str(tenant.id),
+        "email": email,
+        "name": name,
+        "ref": str(referrer.id) if referrer else None,
+        "exp": utcnow() + SIGNUP_TTL,
+    }
+    return jwt.encode(claims, settings.secret, algorithm=JWT_ALGORITHM)
+
+
+async def _signup_claims(
+    session: AsyncSession, settings: Settings, raw: str
+) -> tuple[dict[str, Any], Tenant]:
+    invalid = InvalidSignupLink(
+        "This sign-up link is invalid or expired; sign up again.",
+        errors=[FieldError("token", "Invalid or expired.")],
+    )
+    try:
+        claims = jwt.decode(
+            raw,
+            settings.secret,
+            algorithms=[JWT_ALGORITHM],
+            issuer=ISSUER,
+            audience=_SIGNUP_AUDIENCE,
+            options={"require": ["tenant_id", "email", "name", "exp"]},
+        )
+        tenant_id = uuid.UUID(claims["tenant_id"])
+    except (jwt.PyJWTError, ValueError, TypeError):
+        raise invalid from None
+    await set_tenant(session, tenant_id)
+    tenant = await tenants.current(session, tenant_id)
+    if tenant.status == TenantStatus.suspended:
+        raise TenantSuspended("This organisation is suspended.")
+    return claims, tenant
+
+
+async def preview_signup(session: AsyncSession, settings: Settings, raw: str) -> SignupPublic:
+    """What a sign-up link offers, for the page that confirms it."""
+    claims, tenant = await _signup_claims(session, settings, raw)
+    return SignupPublic(email=claims["email"], name=claims["name"], tenant=tenants.public(tenant))
+
+
+async def confirm_signup(
+    session: AsyncSession, settings: Settings, request: SignupConfirm
+) -> IssuedSession:
+    """Make the affiliate a confirmed sign-up link describes, with the password chosen now,
+    and log them in. A link works once: after that the address has an account."""
+    claims, tenant = await _signup_claims(session, settings, request.token)
+    referrer = None
+    if claims.get("ref"):
+        found = await repository.get_user(session, uuid.UUID(claims["ref"]))
+        referrer = found if found is not None and found.status == UserStatus.active else None
+    try:
+        user = await create_user(
+            session,
+            tenant,
+            email=claims["email"],
+            name=claims["name"],
+            password=request.password,
+            role=Role.affiliate,
+            referred_by=referrer,
+        )
+    except EmailTaken as exc:
+        raise SignupLinkUsed("This sign-up link was already used: log in instead.") from exc
     user.last_login_at = utcnow()
     return await issue_session(session, settings, user, tenant)
 

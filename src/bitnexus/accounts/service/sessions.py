@@ -93,6 +93,7 @@ async def issue_session(
         tenant_id=tenant.id,
         role=user.role,
         ttl_seconds=settings.access_token_minutes * 60,
+        credential_version=user.credential_version,
     )
     token = new_token(tenant.id)
     expires_at = utcnow() + dt.timedelta(days=settings.refresh_token_days)
@@ -105,6 +106,7 @@ async def issue_session(
             family_id=family_id or token.id,
             token_hash=token.digest,
             expires_at=expires_at,
+            credential_version=user.credential_version,
         ),
     )
     return IssuedSession(
@@ -195,8 +197,19 @@ async def refresh(session: AsyncSession, settings: Settings, raw: str | None) ->
         raise SessionExpired()
     user, tenant = found
     ensure_active(user, tenant)
+    if row.credential_version != user.credential_version:
+        # issued before a password change or "log out everywhere" (even one that committed
+        # while this family was being rotated, which the revocation of its rows cannot see)
+        raise SessionExpired("This session was ended; log in again.")
     row.used_at = now
     return await issue_session(session, settings, user, tenant, family_id=row.family_id)
+
+
+async def end_every_session(session: AsyncSession, user: User) -> None:
+    """End every access and refresh token of `user` issued so far ("log out everywhere")."""
+    user.credential_version += 1
+    user.updated_at = utcnow()
+    await repository.revoke_user_sessions(session, user.id, user.updated_at)
 
 
 async def logout(session: AsyncSession, raw: str | None) -> None:
@@ -228,7 +241,7 @@ def _checked(found: tuple[User, Tenant] | None, claims: AccessClaims) -> Princip
         raise SessionExpired("Unknown user.")
     user, tenant = found
     ensure_active(user, tenant)
-    # A password change ends every access token issued before it.
-    if claims.issued_at < int(user.password_changed_at.timestamp()):
-        raise SessionExpired("Your password changed; log in again.")
+    # A password change or "log out everywhere" bumps the version: every earlier token ends.
+    if claims.credential_version != user.credential_version:
+        raise SessionExpired("This session was ended (password change or sign-out); log in again.")
     return Principal(user=user, tenant=tenant, claims=claims)

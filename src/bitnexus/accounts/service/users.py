@@ -26,7 +26,12 @@ from bitnexus.accounts.schemas import (
     UserUpdate,
 )
 from bitnexus.accounts.service.registration import new_referral_code
-from bitnexus.accounts.service.sessions import Principal
+from bitnexus.accounts.service.sessions import (
+    IssuedSession,
+    Principal,
+    end_every_session,
+    issue_session,
+)
 from bitnexus.core import mail
 from bitnexus.core.config import Settings
 from bitnexus.core.db import set_tenant, utcnow
@@ -52,17 +57,18 @@ async def update_profile(session: AsyncSession, user: User, changes: ProfileUpda
 async def _set_password(session: AsyncSession, user: User, password: str, field: str) -> None:
     tenant = await tenants.current(session, user.tenant_id)
     check_password_rules(password, field=field, user_inputs=[user.email, user.name, tenant.name])
-    now = utcnow()
     user.password_hash = hash_password(password)
-    user.password_changed_at = now
-    user.updated_at = now
-    await repository.revoke_user_sessions(session, user.id, now)
+    user.password_changed_at = utcnow()
+    await end_every_session(session, user)
 
 
 async def change_password(
-    session: AsyncSession, principal: Principal, request: ChangePasswordRequest
-) -> None:
-    """Change the caller's password; every other session ends."""
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    request: ChangePasswordRequest,
+) -> IssuedSession:
+    """Change the caller's password: every session ends, and the caller gets a new one."""
     user = principal.user
     if not verify_password(user.password_hash, request.current_password):
         raise WrongCurrentPassword(
@@ -70,6 +76,7 @@ async def change_password(
             errors=[FieldError("current_password", "Wrong password.")],
         )
     await _set_password(session, user, request.new_password, "new_password")
+    return await issue_session(session, settings, user, principal.tenant)
 
 
 async def request_password_reset(

@@ -1,4 +1,4 @@
-// Change the signed-in user's password (other sessions end).
+// Change the signed-in user's password: every session ends; the answer is this one's successor.
 import { api, type Schemas } from "../../../lib/api/client";
 import { useApiMutation, type MutationConfig } from "../../../lib/api/mutation";
 import { unwrap } from "../../../lib/api/problem";

@@ -1,4 +1,5 @@
-// Query keys of the invitation pages.
+// Query keys of the invitation and sign-up pages.
 export const authKeys = {
   invitation: (token: string) => ["invitation", token] as const,
+  signup: (token: string) => ["signup", token] as const,
 };

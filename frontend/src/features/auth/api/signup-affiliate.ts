@@ -1,4 +1,4 @@
-// Join an organisation as an affiliate; the answer is the session.
+// Ask to join an organisation as an affiliate; the answer only says a mail is on its way.
 import { api, type Schemas } from "../../../lib/api/client";
 import { useApiMutation, type MutationConfig } from "../../../lib/api/mutation";
 import { unwrap } from "../../../lib/api/problem";

@@ -1,10 +1,12 @@
 // The signed-in user's own pages: home and profile.
 import { type FormEvent } from "react";
+import { useNavigate } from "react-router";
 import { Badge, Button, Card, CopyButton, Field, FormError } from "../../../components/ui";
 import { useAuth } from "../../../lib/auth/session";
 import { formatDate } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
 import { useChangePassword } from "../api/change-password";
+import { useEndSessions } from "../api/end-sessions";
 import { useUpdateProfile } from "../api/update-profile";
 
 export function HomePage() {
@@ -34,9 +36,11 @@ export function HomePage() {
 }
 
 export function ProfilePage() {
-  const { me } = useAuth();
+  const { me, signIn } = useAuth();
+  const navigate = useNavigate();
   const profile = useUpdateProfile();
   const password = useChangePassword();
+  const everywhere = useEndSessions({ onSuccess: () => navigate("/logout", { replace: true }) });
   if (!me) return null;
   const saveProfile = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -46,7 +50,15 @@ export function ProfilePage() {
     e.preventDefault();
     const form = e.currentTarget;
     const v = formValues(form);
-    password.mutate({ current_password: v.current_password ?? "", new_password: v.new_password ?? "" }, { onSuccess: () => form.reset() });
+    password.mutate(
+      { current_password: v.current_password ?? "", new_password: v.new_password ?? "" },
+      {
+        onSuccess: (session) => {
+          signIn(session); // every earlier token ended: go on with the one handed back
+          form.reset();
+        },
+      },
+    );
   };
   return (
     <div className="grid gap-6 md:grid-cols-2">
@@ -67,6 +79,11 @@ export function ProfilePage() {
           <Button type="submit" busy={password.isPending}>Change password</Button>
           {password.isSuccess && <p className="text-sm text-green-700" role="status">Password changed; other sessions were signed out.</p>}
         </form>
+      </Card>
+      <Card title="Sessions">
+        <p className="mb-3 text-sm text-slate-600">Sign out on every device and browser where you are signed in, this one included.</p>
+        <FormError problem={everywhere.problem} />
+        <Button type="button" busy={everywhere.isPending} onClick={() => everywhere.mutate()}>Sign out everywhere</Button>
       </Card>
     </div>
   );

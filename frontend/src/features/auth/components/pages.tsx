@@ -1,4 +1,5 @@
-// Public pages: landing, signup, login, logout, affiliate join, invitations, password reset.
+// Public pages: landing, signup, login, logout, affiliate join and its mailed confirmation,
+// invitations, password reset.
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate, useParams, useSearchParams } from "react-router";
 import { QueryState } from "../../../components/QueryState";
@@ -9,7 +10,9 @@ import { usePublicTenant } from "../../../lib/branding/get-public-tenant";
 import { formValues } from "../../../lib/forms";
 import { useAcceptInvitation } from "../api/accept-invitation";
 import { useConfirmPasswordReset } from "../api/confirm-password-reset";
+import { useConfirmSignup } from "../api/confirm-signup";
 import { useInvitation } from "../api/get-invitation";
+import { useSignup } from "../api/get-signup";
 import { useLogin } from "../api/login";
 import { useRequestPasswordReset } from "../api/request-password-reset";
 import { useSignupAffiliate } from "../api/signup-affiliate";
@@ -136,23 +139,61 @@ export function AffiliateJoinPage() {
 
 function AffiliateJoinForm({ slug, tenant }: { slug: string; tenant: Schemas["PublicTenant"] }) {
   const [params] = useSearchParams();
-  const done = useSignedIn();
-  const m = useSignupAffiliate(slug, { onSuccess: done });
+  const m = useSignupAffiliate(slug);
+  if (m.isSuccess) {
+    return (
+      <AuthCard title="Check your inbox">
+        <p className="text-sm text-slate-600">
+          We sent a mail to <strong>{m.data.email}</strong>. Open its link within 24 hours to choose your password and finish
+          joining {tenant.display_name}.
+        </p>
+      </AuthCard>
+    );
+  }
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);
-    m.mutate({ name: v.name ?? "", email: v.email ?? "", password: v.password ?? "", referral_code: v.referral_code?.trim() || null });
+    m.mutate({ name: v.name ?? "", email: v.email ?? "", referral_code: v.referral_code?.trim() || null });
   };
+  // a refusal that names no field of this form (a closed organisation names the slug) shows on top
+  const onField = ["name", "email", "referral_code"].some((f) => m.fieldError(f));
   return (
     <AuthCard title={`Join ${tenant.display_name} as an affiliate`}>
       {tenant.logo_url && <img src={tenant.logo_url} alt={`${tenant.display_name} logo`} className="mb-4 h-12" />}
       <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
-        <FormError problem={m.problem && Object.keys(m.problem.fieldErrors).length === 0 ? m.problem : null} />
+        <FormError problem={m.problem && !onField ? m.problem : null} />
         <Field label="Name" name="name" required autoComplete="name" error={m.fieldError("name")} />
         <Field label="Email" name="email" type="email" required autoComplete="email" error={m.fieldError("email")} />
-        <Field label="Password" name="password" type="password" required autoComplete="new-password" error={m.fieldError("password")} />
         <Field label="Referral code" name="referral_code" defaultValue={params.get("ref") ?? ""} error={m.fieldError("referral_code")} hint="Optional: the code of the affiliate who invited you." />
         <Button type="submit" busy={m.isPending}>Sign up</Button>
+      </form>
+    </AuthCard>
+  );
+}
+
+export function ConfirmSignupPage() {
+  const [params] = useSearchParams();
+  const token = params.get("token") ?? "";
+  const signup = useSignup(token);
+  return <QueryState query={signup} retry={false}>{(s) => <ConfirmSignupForm token={token} signup={s} />}</QueryState>;
+}
+
+function ConfirmSignupForm({ token, signup }: { token: string; signup: Schemas["SignupPublic"] }) {
+  const done = useSignedIn();
+  const m = useConfirmSignup({ onSuccess: done });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    m.mutate({ token, password: formValues(e.currentTarget).password ?? "" });
+  };
+  return (
+    <AuthCard title={`Finish joining ${signup.tenant.display_name}`}>
+      <p className="mb-4 text-sm text-slate-600">
+        Welcome, {signup.name}: choose a password for <strong>{signup.email}</strong>.
+      </p>
+      <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
+        <FormError problem={m.problem && !m.fieldError("password") ? m.problem : null} />
+        <Field label="Password" name="password" type="password" required autoComplete="new-password" error={m.fieldError("password")} />
+        <Button type="submit" busy={m.isPending}>Create account</Button>
       </form>
     </AuthCard>
   );

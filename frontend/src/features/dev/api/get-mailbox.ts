@@ -1,4 +1,4 @@
-// Mail the server would have sent (development mode only).
+// Mail the server would have sent (development mode on loopback only; admins, with their token).
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "../../../lib/api/client";
 import { unwrap } from "../../../lib/api/problem";

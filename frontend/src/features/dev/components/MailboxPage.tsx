@@ -20,6 +20,7 @@ export function MailboxPage() {
   return (
     <div className="flex flex-col gap-4">
       <h1 className="text-2xl font-bold">Development mailbox</h1>
+      <p className="text-sm text-slate-600">Mail your organisation would have been sent (every organisation's for a platform admin).</p>
       <QueryState query={mail} retry={false} empty="No mail yet.">
         {(rows) => (
           rows.map((m, i) => (
