@@ -19,8 +19,8 @@ from bitnexus.app import create_app
 from bitnexus.core import embedded_postgres, provision
 from bitnexus.core.config import Settings
 from bitnexus.core.errors import PROBLEM_JSON
-from tests.commissions.support import api_key, bearer
-from tests.factories import new_program
+from tests.commissions.support import api_key
+from tests.factories import bearer, invite_and_accept, signup_org
 
 REQUESTS_PER_ROUTE = 4
 
@@ -66,12 +66,13 @@ async def _routes(
 ) -> dict[str, tuple[str, str, dict[str, str], dict[str, Any] | None]]:
     """An authenticated route, a public one and a sale reported with a vendor's API key (the
     sale desk's batches)."""
-    program = await new_program(lambda: client)
-    key = await api_key(program.vendor)
+    # (no affiliate: the test factories read sign-up mail from the session's shared database)
+    admin = await signup_org(client)
+    key = await api_key(await invite_and_accept(admin, client))
     sale = {"order_id": "OUTAGE-1", "amount_minor": 10_000, "currency": "USD"}
     return {
-        "authenticated": ("GET", "/api/v1/me", program.admin.headers, None),
-        "public": ("GET", f"/api/v1/public/tenants/{program.admin.slug}", {}, None),
+        "authenticated": ("GET", "/api/v1/me", admin.headers, None),
+        "public": ("GET", f"/api/v1/public/tenants/{admin.slug}", {}, None),
         "api-key": ("POST", "/api/v1/conversions", bearer(key), sale),
     }
 
