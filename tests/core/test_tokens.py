@@ -52,6 +52,30 @@ def test_round_trip() -> None:
     assert claims.credential_version == 3
 
 
+def test_a_token_verified_before_is_refused_once_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a token verified while it was valid
+    token, claims = issue_access_token(
+        SECRET,
+        user_id=uuid.uuid4(),
+        tenant_id=uuid.uuid4(),
+        role="vendor",
+        ttl_seconds=60,
+        credential_version=0,
+    )
+    assert decode_access_token(SECRET, token) == claims
+
+    # when it is presented again after its expiry
+    monkeypatch.setattr(time, "time", lambda: claims.expires_at)
+
+    # then it is refused, and its signature still counts only under its own secret
+    assert decode_access_token(SECRET, token) is None
+    monkeypatch.undo()
+    assert decode_access_token(SECRET + "-other", token) is None
+    assert decode_access_token(SECRET, token) == claims
+
+
 def test_alg_none_is_refused() -> None:
     token = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(_claims())}."
     assert decode_access_token(SECRET, token) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -95,22 +96,35 @@ def issue_access_token(
 def decode_access_token(secret: str, token: str) -> AccessClaims | None:
     """Verify signature, algorithm, issuer and expiry; None for any invalid token."""
     try:
-        # Only HS256 is accepted: `alg: none` and HS/RS confusion tokens fail here.
-        payload = jwt.decode(
-            token,
-            secret,
-            algorithms=[JWT_ALGORITHM],
-            issuer=ISSUER,
-            options={"require": ["sub", "tenant_id", "role", "iat", "exp", "jti", "ver"]},
-        )
-        return AccessClaims(
-            user_id=uuid.UUID(payload["sub"]),
-            tenant_id=uuid.UUID(payload["tenant_id"]),
-            role=str(payload["role"]),
-            jti=str(payload["jti"]),
-            issued_at=int(payload["iat"]),
-            expires_at=int(payload["exp"]),
-            credential_version=int(payload["ver"]),
-        )
+        claims = _verified(secret, token)
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         return None
+    if claims.expires_at <= time.time():  # expired since it was first verified
+        return None
+    return claims
+
+
+# A token's signature, issuer and claims verify the same way every time it is presented, so the
+# outcome of a valid one is kept (an invalid one raises, and lru_cache keeps no exception): the
+# web app sends the same token with every request for its lifetime, and verifying it was a tenth
+# of an authenticated read's time. Expiry is checked on every use (`decode_access_token`);
+# revocation never depended on this check (every request reads its user and credential version).
+@lru_cache(maxsize=4096)
+def _verified(secret: str, token: str) -> AccessClaims:
+    # Only HS256 is accepted: `alg: none` and HS/RS confusion tokens fail here.
+    payload = jwt.decode(
+        token,
+        secret,
+        algorithms=[JWT_ALGORITHM],
+        issuer=ISSUER,
+        options={"require": ["sub", "tenant_id", "role", "iat", "exp", "jti", "ver"]},
+    )
+    return AccessClaims(
+        user_id=uuid.UUID(payload["sub"]),
+        tenant_id=uuid.UUID(payload["tenant_id"]),
+        role=str(payload["role"]),
+        jti=str(payload["jti"]),
+        issued_at=int(payload["iat"]),
+        expires_at=int(payload["exp"]),
+        credential_version=int(payload["ver"]),
+    )
