@@ -26,6 +26,7 @@ from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.errors import MethodNotAllowed, NotFound
 from bitnexus.core.http import RequestContextMiddleware, install_error_handlers
+from bitnexus.core.inputs import InputGuard
 from bitnexus.core.logging import configure_logging
 from bitnexus.core.provision import database_urls, migration_head
 from bitnexus.ledger import api as ledger_api
@@ -148,8 +149,11 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     _mount_docs(app)
     _mount_spa(app, settings.frontend_dist)
-    # Redirects are answered in front of every other layer (tracking.api.RedirectsFirst).
-    app.middleware_stack = tracking_api.RedirectsFirst(app.build_middleware_stack(), app.state)
+    # Redirects are answered in front of every other layer (tracking.api.RedirectsFirst), and
+    # only paths and queries free of control characters reach them or anything (core.inputs).
+    app.middleware_stack = InputGuard(
+        tracking_api.RedirectsFirst(app.build_middleware_stack(), app.state), app.router
+    )
     return app
 
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bitnexus.core.errors import PROBLEM_JSON, BitnexusError, FieldError, problem_body
@@ -104,6 +108,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         exc.status_code, title, detail, headers=dict(exc.headers or {}), instance=request.url.path
     )
+
+
+def routes_matching(router: Router, path: str) -> Iterator[tuple[Any, dict[str, str]]]:
+    """The routes (included routers' too, in the router's order) whose path pattern matches
+    `path`, whatever their methods, each with its path parameters."""
+    for route in iter_route_contexts(router.routes):
+        regex: re.Pattern[str] | None = getattr(route, "path_regex", None)
+        found = regex.match(path) if regex is not None else None
+        if found:
+            yield route, found.groupdict()
 
 
 async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
