@@ -21,6 +21,7 @@ from bitnexus.catalog import api as catalog_api
 from bitnexus.commissions import api as commissions_api
 from bitnexus.commissions import jobs as commissions_jobs
 from bitnexus.commissions.service.desk import SaleDesk
+from bitnexus.core import openapi
 from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
@@ -149,6 +150,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     _mount_docs(app)
     _mount_spa(app, settings.frontend_dist)
+    openapi.install(app)
     # Redirects are answered in front of every other layer (tracking.api.RedirectsFirst), and
     # only paths and queries free of control characters reach them or anything (core.inputs).
     app.middleware_stack = InputGuard(

@@ -105,8 +105,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
     title = titles.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else title
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # The router names the methods of the first route of the path it tried; a path served
+        # by several routes (GET, PATCH and DELETE of one link) allows all of theirs.
+        headers["Allow"] = ", ".join(allowed_methods(request.app.router, request.scope["path"]))
     return problem_response(
-        exc.status_code, title, detail, headers=dict(exc.headers or {}), instance=request.url.path
+        exc.status_code, title, detail, headers=headers, instance=request.url.path
     )
 
 
@@ -118,6 +123,13 @@ def routes_matching(router: Router, path: str) -> Iterator[tuple[Any, dict[str, 
         found = regex.match(path) if regex is not None else None
         if found:
             yield route, found.groupdict()
+
+
+def allowed_methods(router: Router, path: str) -> list[str]:
+    methods: set[str] = set()
+    for route, _ in routes_matching(router, path):
+        methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:

@@ -3,6 +3,7 @@ integers routes take from them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from typing import Annotated
@@ -10,6 +11,7 @@ from urllib.parse import parse_qsl
 
 import structlog
 from annotated_types import Interval
+from pydantic import BeforeValidator
 from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,11 +27,21 @@ from bitnexus.core.http import (
 # PostgreSQL's bigint, the widest integer a query parameter can reach the database as.
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
-Int64 = Annotated[int, Interval(ge=INT64_MIN, le=INT64_MAX)]
-"""Any integer a route takes from a path or query: past a bigint it is a 422, not an overflow."""
-
 Natural = Annotated[int, Interval(ge=0, le=INT64_MAX)]
-"""A count, size, height or sequence number from a path or query."""
+"""A count, size, height or sequence number from a path or query: past a bigint it is a 422,
+not an overflow in the database."""
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("Use a date as YYYY-MM-DD.")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+"""A date from a path or query, as the schema's `format: date` says (not a Unix time)."""
 
 # C0 controls (NUL, which PostgreSQL cannot store in text, among them) and DEL: no name, slug,
 # code or search term has them, and in logs and terminals they only do harm.
@@ -37,8 +49,6 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_DETAIL = "Control characters (U+0000 to U+001F and U+007F) are not allowed."
 # The same in a raw query string: percent-encoded or, from a lenient client, as they are.
 _QUERY_CONTROL = re.compile(rb"%[01][0-9A-Fa-f]|%7[Ff]|[\x00-\x1f\x7f]")
-
-log = structlog.get_logger("bitnexus.http")
 
 
 def odd_parameters(scope: Scope, router: Router) -> list[FieldError]:

@@ -15,11 +15,24 @@ from bitnexus.core.errors import BadRequest, FieldError
 from bitnexus.core.inputs import INT64_MAX, INT64_MIN
 
 
+def _no_nul_in_schema(schema: dict[str, Any]) -> None:
+    """State the NUL rule in an input model's JSON schema: each free-text string property (one
+    with no pattern, format or choices of its own) gets a pattern that excludes NUL."""
+    for prop in schema.get("properties", {}).values():
+        for option in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+            if option.get("type") == "string" and not (
+                {"pattern", "format", "enum", "const"} & option.keys()
+            ):
+                option["pattern"] = "^[^\\x00]*$"
+
+
 class InputModel(BaseModel):
     """Request bodies: unknown fields are errors, strings are stripped, NUL characters (which
     PostgreSQL cannot store in text) are refused in any field, however deeply nested."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_no_nul_in_schema
+    )
 
     @field_validator("*", mode="before")
     @classmethod

@@ -47,7 +47,7 @@ def _b64(data: bytes) -> str:
 
 
 def _int_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
+    if not cursor:  # absent or empty: the first page, as for every other cursor
         return None
     # ASCII digits only (`isdigit` takes "²" too), and no longer than a bigint's 19: Python
     # refuses to convert thousands of digits, and the database anything past a bigint.
