@@ -21,6 +21,7 @@ from bitnexus.catalog import api as catalog_api
 from bitnexus.commissions import api as commissions_api
 from bitnexus.commissions import jobs as commissions_jobs
 from bitnexus.commissions.service.desk import SaleDesk
+from bitnexus.core import openapi
 from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
@@ -30,6 +31,7 @@ from bitnexus.core.http import (
     StrictTransportSecurity,
     install_error_handlers,
 )
+from bitnexus.core.inputs import InputGuard
 from bitnexus.core.logging import configure_logging
 from bitnexus.core.provision import database_urls, migration_head
 from bitnexus.ledger import api as ledger_api
@@ -154,8 +156,12 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         app.include_router(ops_api.dev_router, prefix=API_PREFIX)
     _mount_docs(app)
     _mount_spa(app, settings.frontend_dist)
-    # Redirects are answered in front of every other layer (tracking.api.RedirectsFirst).
-    app.middleware_stack = tracking_api.RedirectsFirst(app.build_middleware_stack(), app.state)
+    openapi.install(app)
+    # Redirects are answered in front of every other layer (tracking.api.RedirectsFirst), and
+    # only paths and queries free of control characters reach them or anything (core.inputs).
+    app.middleware_stack = InputGuard(
+        tracking_api.RedirectsFirst(app.build_middleware_stack(), app.state), app.router
+    )
     if settings.base_url.lower().startswith("https://"):
         app.middleware_stack = StrictTransportSecurity(app.middleware_stack)
     return app

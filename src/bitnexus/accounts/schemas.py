@@ -25,7 +25,13 @@ def _check_slug(value: str) -> str:
     return value
 
 
-Slug = Annotated[str, StringConstraints(to_lower=True, max_length=40), AfterValidator(_check_slug)]
+Slug = Annotated[
+    str,
+    StringConstraints(to_lower=True, max_length=40),
+    AfterValidator(_check_slug),
+    # what the check accepts, stated in the schema (the check gives the friendlier message)
+    Field(json_schema_extra={"pattern": r"^[A-Za-z0-9](?:[A-Za-z0-9-]{1,38}[A-Za-z0-9])$"}),
+]
 InvitableRole = Literal["tenant_admin", "vendor", "affiliate"]
 ReferralCode = Annotated[
     str, StringConstraints(min_length=4, max_length=16, pattern=r"^[A-Za-z0-9]+$", to_upper=True)

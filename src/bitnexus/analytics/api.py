@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,6 +11,7 @@ from bitnexus.analytics.schemas import AdminDashboard, AffiliateDashboard, Vendo
 from bitnexus.auth import CurrentPrincipal
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
+from bitnexus.core.inputs import IsoDate
 
 router = APIRouter(prefix="/dashboards", tags=["dashboards"])
 CURRENCY = "The money figures' currency (default: the program's); `currencies` lists the others."
@@ -21,8 +21,8 @@ CURRENCY = "The money figures' currency (default: the program's); `currencies` l
 async def affiliate_dashboard(
     principal: CurrentPrincipal,
     session: SessionDep,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
     currency: Annotated[str | None, Query(description=CURRENCY)] = None,
 ) -> AffiliateDashboard:
     """Your clicks (raw, filtered, unique), conversions, conversion rate, earnings and EPC, by
@@ -34,8 +34,8 @@ async def affiliate_dashboard(
 async def vendor_dashboard(
     principal: CurrentPrincipal,
     session: SessionDep,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
     currency: Annotated[str | None, Query(description=CURRENCY)] = None,
 ) -> VendorDashboard:
     """Your sales and the commissions they owe, by day and product."""
@@ -46,8 +46,8 @@ async def vendor_dashboard(
 async def admin_dashboard(
     principal: CurrentPrincipal,
     session: SessionDep,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
     currency: Annotated[str | None, Query(description=CURRENCY)] = None,
 ) -> AdminDashboard:
     """Program totals, top affiliates, and the vetting, fraud and payout queues."""

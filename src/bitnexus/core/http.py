@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import asyncpg
@@ -12,8 +14,10 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bitnexus.core.errors import (
@@ -113,8 +117,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
     title = titles.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else title
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # The router names the methods of the first route of the path it tried; a path served
+        # by several routes (GET, PATCH and DELETE of one link) allows all of theirs.
+        headers["Allow"] = ", ".join(allowed_methods(request.app.router, request.scope["path"]))
     return problem_response(
-        exc.status_code, title, detail, headers=dict(exc.headers or {}), instance=request.url.path
+        exc.status_code, title, detail, headers=headers, instance=request.url.path
     )
 
 
@@ -131,6 +140,23 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     outage: OutageLog = request.app.state.database_outage
     outage.refused(cause)
     return await _bitnexus_error(request, DatabaseUnavailable(RETRY_AFTER_SECONDS))
+
+
+def routes_matching(router: Router, path: str) -> Iterator[tuple[Any, dict[str, str]]]:
+    """The routes (included routers' too, in the router's order) whose path pattern matches
+    `path`, whatever their methods, each with its path parameters."""
+    for route in iter_route_contexts(router.routes):
+        regex: re.Pattern[str] | None = getattr(route, "path_regex", None)
+        found = regex.match(path) if regex is not None else None
+        if found:
+            yield route, found.groupdict()
+
+
+def allowed_methods(router: Router, path: str) -> list[str]:
+    methods: set[str] = set()
+    for route, _ in routes_matching(router, path):
+        methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:

@@ -12,14 +12,28 @@ from typing import Annotated, Any, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from bitnexus.core.errors import BadRequest, FieldError
+from bitnexus.core.inputs import INT64_MAX, INT64_MIN
 from bitnexus.core.money import BPS
+
+
+def _no_nul_in_schema(schema: dict[str, Any]) -> None:
+    """State the NUL rule in an input model's JSON schema: each free-text string property (one
+    with no pattern, format or choices of its own) gets a pattern that excludes NUL."""
+    for prop in schema.get("properties", {}).values():
+        for option in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+            if option.get("type") == "string" and not (
+                {"pattern", "format", "enum", "const"} & option.keys()
+            ):
+                option["pattern"] = "^[^\\x00]*$"
 
 
 class InputModel(BaseModel):
     """Request bodies: unknown fields are errors, strings are stripped, NUL characters (which
     PostgreSQL cannot store in text) are refused in any field, however deeply nested."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_no_nul_in_schema
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -64,10 +78,9 @@ class Cursor(BaseModel):
         if not value:
             return None
         try:
-            padded = value + "=" * (-len(value) % 4)
-            data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-            return cls(created_at=dt.datetime.fromisoformat(data["c"]), id=uuid.UUID(data["i"]))
-        except (ValueError, KeyError, TypeError) as exc:
+            data = _unwrapped(value)
+            return cls(created_at=_instant(data["c"]), id=_uuid(data["i"]))
+        except _NOT_A_CURSOR as exc:
             raise BadRequest(
                 "The cursor is not valid.", errors=[FieldError("cursor", "Not a valid cursor.")]
             ) from exc
@@ -107,20 +120,45 @@ def decode_keys(value: str | None, *, expect: tuple[type, ...]) -> tuple[KeyValu
     if not value:
         return None
     try:
-        padded = value + "=" * (-len(value) % 4)
-        tagged = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        decode: dict[str, Callable[[Any], KeyValue]] = {
-            "t": dt.datetime.fromisoformat,
-            "u": uuid.UUID,
-            "i": int,
-        }
+        tagged = _unwrapped(value)
+        decode: dict[str, Callable[[Any], KeyValue]] = {"t": _instant, "u": _uuid, "i": _bigint}
         keys = tuple(decode[tag](raw) for tag, raw in tagged)
         if len(keys) != len(expect) or not all(
             type(k) is t for k, t in zip(keys, expect, strict=True)
         ):
             raise ValueError(keys)
         return keys
-    except (ValueError, KeyError, TypeError) as exc:
+    except _NOT_A_CURSOR as exc:
         raise BadRequest(
             "The cursor is not valid.", errors=[FieldError("cursor", "Not a valid cursor.")]
         ) from exc
+
+
+# A cursor comes back from the client: anything may be in it, deep nesting and huge numbers too.
+_NOT_A_CURSOR = (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError)
+
+
+def _unwrapped(value: str) -> Any:
+    padded = value + "=" * (-len(value) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode()))
+
+
+def _instant(raw: Any) -> dt.datetime:
+    """A timestamp key: with its offset, and in UTC (so a date at the end of the calendar
+    overflows here, not in the database driver)."""
+    value = dt.datetime.fromisoformat(raw)
+    if value.tzinfo is None:
+        raise ValueError(raw)
+    return value.astimezone(dt.UTC)
+
+
+def _uuid(raw: Any) -> uuid.UUID:
+    if not isinstance(raw, str):
+        raise TypeError(raw)
+    return uuid.UUID(raw)
+
+
+def _bigint(raw: Any) -> int:
+    if type(raw) is not int or not INT64_MIN <= raw <= INT64_MAX:
+        raise ValueError(raw)
+    return raw

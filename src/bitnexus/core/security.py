@@ -41,6 +41,9 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
+ZXCVBN_MAX_LENGTH = 72
+
+
 def check_password_rules(password: str, *, field: str = "password", user_inputs: list[str]) -> None:
     """Refuse short, overlong and easily guessed passwords (common lists, user's own details)."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -49,7 +52,9 @@ def check_password_rules(password: str, *, field: str = "password", user_inputs:
         raise InvalidInput(field, f"Use at most {MAX_PASSWORD_LENGTH} characters.")
     # zxcvbn matches against common-password and dictionary lists; score < 3 is guessable
     # in under ~10^8 attempts, which an offline attacker with a leaked hash can afford.
-    result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    # zxcvbn refuses more than 72 characters (its matching is quadratic); a longer password is
+    # at least as strong as its first 72.
+    result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=[u for u in user_inputs if u])
     if result["score"] < 3:
         warning = result["feedback"].get("warning") or "This password is too easy to guess."
         raise InvalidInput(field, f"{warning.rstrip('.')}. Choose a less common password.")

@@ -12,6 +12,7 @@ from bitnexus.apikeys.deps import LedgerReader
 from bitnexus.auth import CurrentPrincipal, TenantAdmin, still_allowed
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, errors_for
+from bitnexus.core.inputs import Natural
 from bitnexus.ledger import explorer, keys, stream
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
 from bitnexus.ledger.schemas import (
@@ -93,7 +94,7 @@ async def list_blocks(
 
 
 @router.get("/blocks/{height}", responses=errors_for(Forbidden, BlockNotFound))
-async def get_block(height: int, _admin: TenantAdmin, session: SessionDep) -> BlockDetail:
+async def get_block(height: Natural, _admin: TenantAdmin, session: SessionDep) -> BlockDetail:
     """One block: its signed checkpoint, witness cosignatures and the transactions it sealed
     (`first_seq` up to `tree_size`, listed by `GET /transactions`)."""
     return await explorer.block(session, height)

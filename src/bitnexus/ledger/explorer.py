@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.errors import BadRequest, FieldError
+from bitnexus.core.inputs import INT64_MAX
 from bitnexus.ledger import repository, tree, witnessing
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
 from bitnexus.ledger.models import (
@@ -46,9 +47,11 @@ def _b64(data: bytes) -> str:
 
 
 def _int_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
+    if not cursor:  # absent or empty: the first page, as for every other cursor
         return None
-    if not cursor.isdigit():
+    # ASCII digits only (`isdigit` takes "²" too), and no longer than a bigint's 19: Python
+    # refuses to convert thousands of digits, and the database anything past a bigint.
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 19) or int(cursor) > INT64_MAX:
         raise BadRequest(
             "The cursor is not valid.", errors=[FieldError("cursor", "Not a valid cursor.")]
         )
@@ -235,10 +238,10 @@ async def statement(
     session: AsyncSession, code: str, viewer: uuid.UUID | None, cursor: str | None, limit: int
 ) -> StatementPage:
     """An account's postings, newest first, with the running balance after each."""
+    before = _int_cursor(cursor)
     account = (await repository.accounts_by_code(session, [code])).get(code)
     if account is None or (viewer is not None and account.owner_user_id != viewer):
         raise AccountNotFound(f"No ledger account {code}.")
-    before = _int_cursor(cursor)
     rows = await repository.statement(session, account, before, limit + 1)
     more = sum(r.seq is not None for r in rows) > limit
     page = rows[:-1] if more else rows
