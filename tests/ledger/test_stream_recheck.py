@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.core.security import issue_access_token
 from tests.conftest import launch_server
 from tests.factories import PASSWORD, unique_email, unique_slug
 
@@ -69,3 +71,42 @@ async def test_a_stream_closes_once_its_admin_is_suspended_or_demoted(
 
             await asyncio.wait_for(drain(), timeout=RECHECK_SECONDS + 10)
         assert time.monotonic() - changed < RECHECK_SECONDS + 10
+
+
+async def test_a_stream_closes_once_its_token_expires(server_url: str, settings: Settings) -> None:
+    async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
+        # given: a tenant admin reading the ledger stream with a token that expires in 2 s
+        r = await c.post(
+            "/api/v1/auth/signup",
+            json={
+                "organisation_name": "Stream Org",
+                "slug": unique_slug("sse"),
+                "name": "Ada",
+                "email": unique_email(),
+                "password": PASSWORD,
+            },
+        )
+        assert r.status_code == 201, r.text
+        user = r.json()["user"]
+        token, claims = issue_access_token(
+            settings.secret,
+            user_id=uuid.UUID(user["id"]),
+            tenant_id=uuid.UUID(user["tenant"]["id"]),
+            role=user["role"],
+            ttl_seconds=2,
+            credential_version=0,
+        )
+        headers = {"Authorization": f"Bearer {token}"}
+        async with c.stream("GET", "/api/v1/ledger/stream", headers=headers) as response:
+            assert response.status_code == 200
+            lines = response.aiter_lines()
+            assert (await anext(lines)).startswith("retry:")
+
+            # when the token expires, then the server ends the stream within the interval
+            async def drain() -> None:
+                async for _ in lines:
+                    pass
+
+            await asyncio.wait_for(drain(), timeout=2 + RECHECK_SECONDS + 10)
+        assert time.time() >= claims.expires_at
+        assert (await c.get("/api/v1/me", headers=headers)).status_code == 401
