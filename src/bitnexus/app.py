@@ -49,11 +49,12 @@ from bitnexus.tracking.service.redirect import LinkResolver
 API_PREFIX = "/api/v1"
 
 
-# Machines' hot path first: FastAPI matches a request against each included router in turn.
+# Hot paths first: FastAPI matches a request against each included router in turn. GET /me is
+# read by every page of the web app; sales reported by machines come next.
 API_ROUTERS = (
+    accounts_api.me_router,
     commissions_api.router,
     accounts_api.auth_router,
-    accounts_api.me_router,
     accounts_api.public_router,
     tenants_api.public_router,
     tenants_api.router,
@@ -147,11 +148,12 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.include_router(ops_api.health_router)
-    app.router.routes.extend(tracking_api.REDIRECT_ROUTES)
-    app.router.routes.extend(commissions_api.SDK_ROUTES)
     for router in API_ROUTERS:  # each straight under the app: nesting multiplies matching work
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(ops_api.health_router)
+    # (redirects are answered before the router, by RedirectsFirst: these document them)
+    app.router.routes.extend(tracking_api.REDIRECT_ROUTES)
+    app.router.routes.extend(commissions_api.SDK_ROUTES)
     if ops_api.serves_dev_mailbox(settings):
         app.include_router(ops_api.dev_router, prefix=API_PREFIX)
     _mount_docs(app)

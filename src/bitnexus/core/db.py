@@ -130,17 +130,22 @@ class Database:
         """A pooled connection outside any transaction: each statement run on it is a unit of
         work of its own. Only for a statement that scopes itself to its tenant before it reads
         (`bitnexus_principal`); everything else runs in a session's transaction."""
-        async with self.engine.connect() as connection:
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert isinstance(driver, asyncpg.Connection)
-            try:
-                yield driver
-            except BaseException:
-                # SQLAlchemy never sees a raw statement fail: a connection lost under one is
-                # dropped here, or the pool would hand it out again after the server is back
-                if driver.is_closed():
-                    await connection.invalidate()
-                raise
+        # The pool's connection itself, without a SQLAlchemy Connection around it (two greenlet
+        # hops and an event dispatch fewer: a tenth of GET /me's time). Returning it runs no
+        # statement: the adapter began no transaction on it.
+        raw = await self.engine.raw_connection()
+        driver = raw.driver_connection
+        assert isinstance(driver, asyncpg.Connection)
+        try:
+            yield driver
+        except BaseException:
+            # SQLAlchemy never sees a raw statement fail: a connection lost under one is
+            # dropped here, or the pool would hand it out again after the server is back
+            if driver.is_closed():
+                raw.invalidate()
+            raise
+        finally:
+            raw.close()
 
 
 async def set_tenant(

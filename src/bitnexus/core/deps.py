@@ -29,11 +29,6 @@ def get_database(request: Request) -> Database:
     return db
 
 
-async def database(request: Request) -> Database:
-    # async, as get_settings: the dependency form of get_database
-    return get_database(request)
-
-
 @asynccontextmanager
 async def transaction(db: Database) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit when the block ends, roll back when it raises.
@@ -71,6 +66,3 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
 # so a failed commit becomes an error response instead of a lost write behind a 200.
 SessionDep = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-# The database itself, for a dependency that opens its own unit of work (Database.statements)
-# instead of the request's session.
-DatabaseDep = Annotated[Database, Depends(database)]
