@@ -34,7 +34,7 @@ from bitnexus.tracking.visitors import Visit
 
 RAW = int(os.environ.get("BENCH_RAW_CONVERSIONS", "3000"))
 RAW_WORKERS = 16
-ROUNDS = 3
+ROUNDS = 5
 
 
 @dataclass(frozen=True)
