@@ -5,7 +5,6 @@ PostgreSQL is back. The outage is real: a PostgreSQL of this test's own is stopp
 from __future__ import annotations
 
 import json
-import logging
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,25 +22,6 @@ from tests.commissions.support import api_key
 from tests.factories import bearer, invite_and_accept, signup_org
 
 REQUESTS_PER_ROUTE = 4
-
-
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture
-def captured() -> Iterator[list[str]]:
-    root = logging.getLogger()
-    handler = _Capture()
-    handler.setFormatter(root.handlers[0].formatter)
-    root.addHandler(handler)
-    yield handler.lines
-    root.removeHandler(handler)
 
 
 @pytest.fixture

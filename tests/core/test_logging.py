@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 
 import httpx
-import pytest
 
 from bitnexus.core.logging import redact_secrets
 from tests.conftest import ClientFactory
 from tests.factories import PASSWORD, login, signup_org
-
-
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture
-def captured() -> list[str]:
-    root = logging.getLogger()
-    handler = _Capture()
-    handler.setFormatter(root.handlers[0].formatter)
-    root.addHandler(handler)
-    yield handler.lines
-    root.removeHandler(handler)
 
 
 async def test_requests_log_context_and_never_secrets(

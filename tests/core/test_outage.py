@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 
 import asyncpg
 import pytest
 from sqlalchemy import exc as sa_exc
 
-from bitnexus.core.logging import configure_logging
 from bitnexus.core.outage import DatabaseUnreachable, OutageLog, unavailable_cause
 
 
@@ -62,26 +59,6 @@ def _raised_from(outer: Exception, inner: BaseException) -> Exception:
 )
 def test_classifies_database_unavailable(error: Exception, unavailable: bool) -> None:
     assert (unavailable_cause(error) is not None) is unavailable
-
-
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
-@pytest.fixture
-def captured() -> Iterator[list[str]]:
-    configure_logging("INFO", "json")
-    root = logging.getLogger()
-    handler = _Capture()
-    handler.setFormatter(root.handlers[0].formatter)
-    root.addHandler(handler)
-    yield handler.lines
-    root.removeHandler(handler)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.security import issue_access_token
 from tests.conftest import launch_server
-from tests.factories import PASSWORD, unique_email, unique_slug
+from tests.factories import signup_org, unique_slug
 
 RECHECK_SECONDS = 1
 
@@ -35,18 +35,8 @@ async def test_a_stream_closes_once_its_admin_is_suspended_or_demoted(
 ) -> None:
     async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
         # given: a tenant admin reading the ledger stream
-        r = await c.post(
-            "/api/v1/auth/signup",
-            json={
-                "organisation_name": "Stream Org",
-                "slug": unique_slug("sse"),
-                "name": "Ada",
-                "email": unique_email(),
-                "password": PASSWORD,
-            },
-        )
-        assert r.status_code == 201, r.text
-        token, user = r.json()["access_token"], r.json()["user"]
+        admin = await signup_org(c, organisation_name="Stream Org", slug=unique_slug("sse"))
+        token, user = admin.token, admin.user
         headers = {"Authorization": f"Bearer {token}"}
         async with c.stream("GET", "/api/v1/ledger/stream", headers=headers) as response:
             assert response.status_code == 200
@@ -76,18 +66,7 @@ async def test_a_stream_closes_once_its_admin_is_suspended_or_demoted(
 async def test_a_stream_closes_once_its_token_expires(server_url: str, settings: Settings) -> None:
     async with httpx.AsyncClient(base_url=server_url, timeout=20) as c:
         # given: a tenant admin reading the ledger stream with a token that expires in 2 s
-        r = await c.post(
-            "/api/v1/auth/signup",
-            json={
-                "organisation_name": "Stream Org",
-                "slug": unique_slug("sse"),
-                "name": "Ada",
-                "email": unique_email(),
-                "password": PASSWORD,
-            },
-        )
-        assert r.status_code == 201, r.text
-        user = r.json()["user"]
+        user = (await signup_org(c, organisation_name="Stream Org", slug=unique_slug("sse"))).user
         token, claims = issue_access_token(
             settings.secret,
             user_id=uuid.UUID(user["id"]),

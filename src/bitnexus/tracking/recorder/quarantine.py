@@ -25,6 +25,8 @@ from pathlib import Path
 import asyncpg
 import orjson
 
+from bitnexus.tracking.recorder.spool import sync_directory
+
 DIRECTORY = "quarantine"
 SUFFIX = ".jsonl"
 # PostgreSQL could not be asked: no connection (08), out of resources (53), shutting down or
@@ -111,7 +113,7 @@ def add(
             while data:
                 data = data[os.write(fd, data) :]
             os.fsync(fd)
-            _sync_directory(path.parent)
+            sync_directory(path.parent)
     finally:
         os.close(fd)  # (and the lock with it)
     return path, len(new)
@@ -161,11 +163,3 @@ def _lines_in(path: Path) -> int:
         seen = (stat.st_size, stat.st_mtime_ns, lines)
         _counted[path] = seen
     return seen[2]
-
-
-def _sync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -94,7 +94,7 @@ def create(directory: Path, capacity: int = SEGMENT_BYTES) -> Segment:
     os.fsync(fd)
     path = directory / f"{name}{SUFFIX}"
     draft.rename(path)
-    _sync_directory(directory)
+    sync_directory(directory)
     return Segment(path, fd, capacity)
 
 
@@ -136,7 +136,8 @@ def _take(path: Path) -> int | None:
     return fd
 
 
-def _sync_directory(directory: Path) -> None:
+def sync_directory(directory: Path) -> None:
+    """Make a file created or renamed in `directory` durable (fsync of the directory)."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
