@@ -206,6 +206,16 @@ def context_headers(path: str, request_id: str, status: int) -> list[tuple[bytes
     ]
 
 
+def request_started(scope: Scope) -> tuple[float, str]:
+    """Open a request's log context: when it started and its id, bound to every line it logs
+    (and nothing left of the previous request's)."""
+    started = time.perf_counter()
+    request_id = request_id_of(scope["headers"])
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    return started, request_id
+
+
 def with_context(
     headers: list[tuple[bytes, bytes]], path: str, request_id: str, status: int
 ) -> list[tuple[bytes, bytes]]:
@@ -244,11 +254,8 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        started, request_id = request_started(scope)
         headers = dict(scope["headers"])
-        request_id = request_id_of(scope["headers"])
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
         status_holder = {"status": 500}
 
         async def send_wrapper(message: Message) -> None:

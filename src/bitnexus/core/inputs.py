@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from typing import Annotated
 from urllib.parse import parse_qsl
 
-import structlog
 from annotated_types import Interval
 from pydantic import BeforeValidator
 from starlette.routing import Router
@@ -19,7 +17,7 @@ from bitnexus.core.errors import FieldError
 from bitnexus.core.http import (
     log_request,
     problem_response,
-    request_id_of,
+    request_started,
     routes_matching,
     with_context,
 )
@@ -89,10 +87,7 @@ class InputGuard:
         ):
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        request_id = request_id_of(scope["headers"])
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started, request_id = request_started(scope)
         errors = odd_parameters(scope, self.router)
         if not errors:  # an encoded control character that decodes to none (`%0` alone)
             await self.app(scope, receive, send)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Annotated, Literal
 
@@ -16,7 +15,7 @@ from bitnexus.auth import CurrentPrincipal
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, errors_for
-from bitnexus.core.http import log_request, problem_response, request_id_of, with_context
+from bitnexus.core.http import log_request, problem_response, request_started, with_context
 from bitnexus.core.uow import after_commit
 from bitnexus.tracking.errors import AliasTaken, LinkDeleted, LinkNotFound
 from bitnexus.tracking.schemas import LinkCreate, LinkPage, LinkRead, LinkUpdate
@@ -166,10 +165,7 @@ class RedirectsFirst:
         if key is None:
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
-        request_id = request_id_of(scope["headers"])
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started, request_id = request_started(scope)
         scope["route"] = REDIRECT_ROUTES[len(key) - 1]  # for the access log
         status, headers, body = await answer(scope, key, self.state)
         await send(
