@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from sqlalchemy import select
 
 from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.errors import BadRequest, FieldError
+from bitnexus.core.inputs import INT64_MAX
 from bitnexus.ledger.explorer import block_read
 from bitnexus.ledger.models import LedgerBlock, LedgerTransaction
 
@@ -29,15 +32,23 @@ def _event(kind: str, event_id: str, data: dict[str, object]) -> str:
     return f"id: {event_id}\nevent: {kind}\ndata: {json.dumps(data, default=str)}\n\n"
 
 
+# The ids this stream sends: the last block height and transaction seq it had sent (-1: none).
+_EVENT_ID = re.compile(r"h(-1|[0-9]{1,19})-s(-1|[0-9]{1,19})")
+
+
 def parse_last_event_id(value: str | None) -> tuple[int, int]:
-    """`h<height>-s<seq>` → the last block height and transaction seq the client has seen."""
-    try:
-        if value and value.startswith("h") and "-s" in value:
-            h, s = value[1:].split("-s", 1)
-            return int(h), int(s)
-    except ValueError:
-        pass
-    return -1, -1
+    """`h<height>-s<seq>` → the last block height and transaction seq the client has seen
+    ((-1, -1) without one). A value this stream never sent (malformed, or past a bigint, which
+    would fail the stream's first query after its 200) is refused before the stream starts."""
+    if value is None:
+        return -1, -1
+    found = _EVENT_ID.fullmatch(value)
+    if found is None or max(int(found[1]), int(found[2])) > INT64_MAX:
+        raise BadRequest(
+            "Resume from an event id this stream sent.",
+            errors=[FieldError("Last-Event-ID", "Expected h<height>-s<seq>, as sent.")],
+        )
+    return int(found[1]), int(found[2])
 
 
 async def events(
