@@ -95,3 +95,14 @@ async def login(context: BrowserContext, who: Account) -> Page:
     await page.get_by_role("button", name="Log in").click()
     await expect(page).to_have_url(re.compile(r"/app$"))
     return page
+
+
+async def login_platform(context: BrowserContext, who: Account) -> Page:
+    """A new page in `context`, logged in as the platform admin `who` (the platform's login)."""
+    page = await context.new_page()
+    await page.goto("/login?org=platform")
+    await page.get_by_label("Email").fill(who.email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page).to_have_url(re.compile(r"/platform/tenants$"))
+    return page

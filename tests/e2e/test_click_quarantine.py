@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -12,7 +11,8 @@ from playwright.async_api import BrowserContext, expect
 
 from bitnexus.core.config import Settings
 from bitnexus.tracking.recorder import quarantine
-from tests.factories import PASSWORD, Account
+from tests.e2e.conftest import login_platform
+from tests.factories import Account
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
@@ -29,12 +29,7 @@ async def test_the_platform_admin_sees_the_clicks_kept_aside(
     kept, _ = quarantine.add(settings.data_dir / "clicks-spool", segment, [refused], now)
     try:
         # when: the platform admin logs in
-        page = await (await new_context()).new_page()
-        await page.goto("/login?org=platform")
-        await page.get_by_label("Email").fill(platform_admin.email)
-        await page.get_by_label("Password").fill(PASSWORD)
-        await page.get_by_role("button", name="Log in").click()
-        await expect(page).to_have_url(re.compile(r"/platform/tenants$"))
+        page = await login_platform(await new_context(), platform_admin)
         # then: the page says clicks were refused, and names the file
         card = page.get_by_test_id("click-quarantine")
         await expect(card).to_contain_text("refused by the database")

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
+from tests.e2e.conftest import login_platform
 from tests.factories import PASSWORD, unique_email, unique_slug
 
 pytestmark = pytest.mark.e2e
@@ -195,12 +196,7 @@ async def test_password_reset_through_the_dev_mailbox(
     # who reads every organisation's mail, hands the link over
     await page.goto("/dev/mailbox")
     await expect(page).to_have_url(re.compile(r"/login"))
-    ops = await (await new_context()).new_page()
-    await ops.goto("/login?org=platform")
-    await ops.get_by_label("Email").fill(platform_admin.email)
-    await ops.get_by_label("Password").fill(PASSWORD)
-    await ops.get_by_role("button", name="Log in").click()
-    await expect(ops).to_have_url(re.compile(r"/platform/tenants$"))
+    ops = await login_platform(await new_context(), platform_admin)
     await ops.goto("/dev/mailbox")
     mail = ops.locator("section").filter(has_text=email).first
     link = await mail.get_by_role("link").first.get_attribute("href")
@@ -228,12 +224,7 @@ async def test_platform_admin_suspends_an_organisation(
     slug, admin_email = unique_slug("susp"), unique_email("susp")
     await _signup_org(org_page, "Suspendable Org", slug, admin_email)
 
-    ops = await (await new_context()).new_page()
-    await ops.goto("/login?org=platform")
-    await ops.get_by_label("Email").fill(platform_admin.email)
-    await ops.get_by_label("Password").fill(PASSWORD)
-    await ops.get_by_role("button", name="Log in").click()
-    await expect(ops).to_have_url(re.compile(r"/platform/tenants$"))
+    ops = await login_platform(await new_context(), platform_admin)
     row = ops.get_by_test_id(f"tenant-row-{slug}")
     await row.get_by_role("button", name="Suspend").click()
     await expect(row.get_by_text("suspended")).to_be_visible()
