@@ -38,6 +38,7 @@ from bitnexus.commissions.models import (
     Tier,
     TierChange,
 )
+from bitnexus.core.bulk import BulkInsert
 from bitnexus.core.schemas import Cursor
 from bitnexus.tracking.models import Click
 
@@ -132,14 +133,11 @@ async def uplines(session: AsyncSession, affiliate_id: uuid.UUID, levels: int) -
     return [Upline(r.id, r.level, r.payable) for r in rows]
 
 
-_CONVERSIONS = cast(Table, Conversion.__table__)
-_INSERT_CONVERSIONS = (  # built once: the values come as parameters, so its SQL is cached
-    insert(_CONVERSIONS)
-    .on_conflict_do_nothing(index_elements=["tenant_id", "vendor_id", "order_id"])
-    .returning(_CONVERSIONS.c.id)
+_INSERT_CONVERSIONS = BulkInsert(
+    cast(Table, Conversion.__table__),
+    "ON CONFLICT (tenant_id, vendor_id, order_id) DO NOTHING RETURNING id",
 )
-_SHARES = cast(Table, Commission.__table__)
-_INSERT_SHARES = insert(_SHARES).returning(_SHARES.c.id)  # RETURNING: one multi-row INSERT
+_INSERT_SHARES = BulkInsert(cast(Table, Commission.__table__))
 
 
 async def insert_conversions(
@@ -147,15 +145,12 @@ async def insert_conversions(
 ) -> set[uuid.UUID]:
     """Insert the conversions in one statement, each unless its vendor already reported its
     order (then wait for that one to commit and insert nothing); the ids inserted."""
-    if not rows:
-        return set()
-    return set((await session.execute(_INSERT_CONVERSIONS, rows)).scalars())
+    return {row["id"] for row in await _INSERT_CONVERSIONS.run(session, rows)}
 
 
 async def insert_shares(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Insert commission shares in one statement."""
-    if rows:
-        await session.execute(_INSERT_SHARES, rows)
+    await _INSERT_SHARES.run(session, rows)
 
 
 async def any_conversion(session: AsyncSession) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bitnexus.core import bulk
 from bitnexus.ledger.models import (
     LedgerAccount,
     LedgerAlarm,
@@ -133,7 +134,7 @@ async def append(
     This is the ledger's hot path, so it runs as a prepared statement on the session's own
     asyncpg connection, inside the session's transaction (which `set_tenant` began).
     """
-    driver = await _driver(session)
+    driver = await bulk.driver(session)
     items, positions, codes, amounts, currencies = [], [], [], [], []
     for item, t in enumerate(transactions):
         for position, (code, amount, currency) in enumerate(t.postings):
@@ -163,15 +164,6 @@ async def append(
     for row in rows:
         out[row[0]].append(AppendedPosting(*row))
     return out
-
-
-async def _driver(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session, which must be in its transaction already."""
-    connection = (await session.connection()).sync_connection
-    driver = connection.connection.driver_connection if connection else None
-    if driver is None or not driver.is_in_transaction():
-        raise RuntimeError("ledger appends run in a transaction scoped with set_tenant()")
-    return driver
 
 
 _APPEND = """
