@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from asyncpg.pgproto import pgproto
 from sqlalchemy.engine import Engine
 
 from bitnexus.core.db import Database
@@ -40,20 +41,35 @@ def test_a_held_segment_is_nobodys_orphan_and_a_released_one_is(tmp_path: Path) 
         held.delete()
 
 
-def test_a_click_line_keeps_everything_but_the_address() -> None:
+@pytest.mark.parametrize("ids", [uuid.UUID, pgproto.UUID], ids=["uuid", "asyncpg-uuid"])
+def test_a_click_line_keeps_everything_but_the_address(ids: Callable[[str], uuid.UUID]) -> None:
+    # given a click whose tenant and link ids may come straight from a database row
     visit = browser_visit(uuid.uuid4(), str(uuid.uuid4()), 9)
+    visit.tenant_id, visit.link_id = ids(str(uuid.uuid4())), ids(str(uuid.uuid4()))
     row = (visit, b"\x01" * 16, b"\x02" * 16)
+
+    # when it is written as a line and read back
     line = codec.encode(row)
-    assert visit.ip.encode() not in line
     again, ip_hash, visitor_hash = codec.decode(line)
+
+    # then all but the address is kept
+    assert visit.ip.encode() not in line
     assert (ip_hash, visitor_hash) == (b"\x01" * 16, b"\x02" * 16)
-    assert (again.id, again.link_id, again.at, again.user_agent) == (
+    assert (again.id, again.tenant_id, again.link_id, again.at, again.user_agent) == (
         visit.id,
+        visit.tenant_id,
         visit.link_id,
         visit.at,
         visit.user_agent,
     )
     assert again.ip == ""
+
+
+def test_a_click_line_refuses_what_is_no_part_of_a_click() -> None:
+    visit = browser_visit(uuid.uuid4(), str(uuid.uuid4()), 9)
+    visit.referrer = object()  # type: ignore[assignment]
+    with pytest.raises(TypeError):
+        codec.encode((visit, b"\x01" * 16, b"\x02" * 16))
 
 
 def test_click_ids_are_time_ordered_uuid7s() -> None:

@@ -49,12 +49,14 @@ def _text(value: str, chars: int) -> str:
 
 
 def encode(row: Row) -> bytes:
+    """The line: ids and time as orjson writes them natively (hyphenated UUIDs, RFC 3339),
+    which both `decode` and PostgreSQL read; the hashes in hex."""
     visit, ip_hash, visitor_hash = row
     fields = [
-        visit.id.hex,
-        visit.tenant_id.hex,
-        visit.link_id.hex,
-        visit.at.isoformat(),
+        visit.id,
+        visit.tenant_id,
+        visit.link_id,
+        visit.at,
         ip_hash.hex(),
         visitor_hash.hex(),
         visit.user_agent,
@@ -62,7 +64,14 @@ def encode(row: Row) -> bytes:
         visit.country,
         visit.bot_reason,
     ]
-    return orjson.dumps(fields) + b"\n"
+    return orjson.dumps(fields, default=_text_of, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def _text_of(value: object) -> str:
+    """What orjson does not write itself: asyncpg's own UUID type (ids read from the database)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not part of a click line")
 
 
 def decode(line: bytes) -> Row:
