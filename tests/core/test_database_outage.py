@@ -4,6 +4,7 @@ PostgreSQL is back. The outage is real: a PostgreSQL of this test's own is stopp
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -67,6 +68,10 @@ async def test_outage_answers_503_logs_once_and_recovers(
         for method, path, headers, body in routes.values():
             r = await c.request(method, path, headers=headers, json=body)
             assert r.status_code in (200, 201), r.text
+        # (the pool holds several connections, idle when the server goes away)
+        _, _, me_headers, _ = routes["authenticated"]
+        at_once = await asyncio.gather(*(c.get("/api/v1/me", headers=me_headers) for _ in range(3)))
+        assert [r.status_code for r in at_once] == [200] * 3
         embedded_postgres.stop(own_settings.data_dir)
         captured.clear()
 

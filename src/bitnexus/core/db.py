@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
-from bitnexus.core.outage import DatabaseUnreachable
+from bitnexus.core.outage import DatabaseUnreachable, unreachable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -138,9 +138,18 @@ class Database:
         assert isinstance(driver, asyncpg.Connection)
         try:
             yield driver
-        except BaseException:
+        except Exception as error:
             # SQLAlchemy never sees a raw statement fail: a connection lost under one is
             # dropped here, or the pool would hand it out again after the server is back
+            if not driver.is_closed():
+                raise
+            raw.invalidate()
+            if unreachable(error):
+                raise
+            # asyncpg may report a connection the server closed while it sat idle in the pool
+            # as a protocol error ("another operation is in progress"): it is a lost one
+            raise DatabaseUnreachable(f"the connection was lost: {error}") from error
+        except BaseException:
             if driver.is_closed():
                 raw.invalidate()
             raise
