@@ -21,6 +21,7 @@ from bitnexus.catalog import api as catalog_api
 from bitnexus.commissions import api as commissions_api
 from bitnexus.commissions import jobs as commissions_jobs
 from bitnexus.commissions.service.desk import SaleDesk
+from bitnexus.content import api as content_api
 from bitnexus.core import openapi
 from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.db import Database
@@ -77,6 +78,7 @@ API_ROUTERS = (
     payouts_api.router,
     payouts_api.batches_router,
     analytics_api.router,
+    content_api.router,
     ops_api.router,
 )
 

@@ -19,6 +19,7 @@ from bitnexus.commissions.models import (
     Refund,
     TierChange,
 )
+from bitnexus.content.models import CreditUsage, Generation
 from bitnexus.core.db import Base
 from bitnexus.core.mail import DevMail
 from bitnexus.ledger.models import (
@@ -48,9 +49,11 @@ __all__ = [
     "Commission",
     "Conversion",
     "Coupon",
+    "CreditUsage",
     "DevMail",
     "FraudHold",
     "FraudHoldEvent",
+    "Generation",
     "Invitation",
     "LedgerAccount",
     "LedgerAlarm",

@@ -88,10 +88,34 @@ class Settings(BaseSettings):
     # clicked go first; 0: none).
     link_outage_seconds: float = Field(86_400.0, alias="BITNEXUS_LINK_OUTAGE_SECONDS", ge=0)
     link_outage_links: int = Field(20_000, alias="BITNEXUS_LINK_OUTAGE_LINKS", ge=0)
+    # Marketing content (docs/content.md): the writer ("template": offline, the default unless
+    # GEMINI_API_KEY is set; "openai": any OpenAI-compatible chat completions server; "gemini"),
+    # its address, model and key, and how long one generation may take.
+    content_provider: Literal["template", "openai", "gemini"] | None = Field(
+        None, alias="BITNEXUS_CONTENT_PROVIDER"
+    )
+    content_openai_base_url: str = Field(
+        "https://api.openai.com/v1", alias="BITNEXUS_CONTENT_OPENAI_BASE_URL"
+    )
+    content_openai_model: str = Field("gpt-4o-mini", alias="BITNEXUS_CONTENT_OPENAI_MODEL")
+    content_openai_api_key: SecretStr | None = Field(None, alias="BITNEXUS_CONTENT_OPENAI_API_KEY")
+    gemini_api_key: SecretStr | None = Field(None, alias="GEMINI_API_KEY")
+    content_gemini_model: str = Field("gemini-2.5-flash", alias="BITNEXUS_CONTENT_GEMINI_MODEL")
+    content_gemini_base_url: str | None = Field(None, alias="BITNEXUS_CONTENT_GEMINI_BASE_URL")
+    content_timeout_seconds: float = Field(
+        30.0, alias="BITNEXUS_CONTENT_TIMEOUT_SECONDS", gt=0, le=300
+    )
 
     @property
     def is_development(self) -> bool:
         return self.env != Environment.production
+
+    @property
+    def content_writer(self) -> Literal["template", "openai", "gemini"]:
+        """The content provider in use: as set, else Gemini when its key is set, else template."""
+        if self.content_provider is not None:
+            return self.content_provider
+        return "gemini" if self.gemini_api_key is not None else "template"
 
     @property
     def base_url(self) -> str:

@@ -48,6 +48,13 @@ class Tenant(Base):
         CheckConstraint(
             "payout_schedule IN ('weekly', 'monthly', 'manual')", name="payout_schedule_known"
         ),
+        CheckConstraint(
+            "content_credits_monthly BETWEEN 0 AND 1000000", name="content_credits_monthly_range"
+        ),
+        CheckConstraint(
+            "char_length(btrim(content_disclosure)) BETWEEN 1 AND 40",
+            name="content_disclosure_length",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -79,6 +86,10 @@ class Tenant(Base):
     tier_bonus_bps: Mapped[list[int]] = mapped_column(
         ARRAY(Integer), server_default="{500,1000,2000}"
     )
+    # marketing content: generations allowed per calendar month (UTC), and the advertising
+    # disclosure every generated post carries
+    content_credits_monthly: Mapped[int] = mapped_column(server_default="100")
+    content_disclosure: Mapped[str] = mapped_column(String(40), server_default="#ad")
     status: Mapped[str] = mapped_column(String(16), server_default=TenantStatus.active.value)
     is_platform: Mapped[bool] = mapped_column(server_default=text("false"))
     logo_sha256: Mapped[str | None] = mapped_column(String(64))

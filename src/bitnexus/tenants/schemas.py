@@ -54,6 +54,8 @@ class TenantSettings(OutputModel):
     payout_schedule: Literal["weekly", "monthly", "manual"]
     tier_thresholds: list[int]
     tier_bonus_bps: list[int]
+    content_credits_monthly: int
+    content_disclosure: str
 
 
 class TenantSettingsUpdate(InputModel):
@@ -80,6 +82,9 @@ class TenantSettingsUpdate(InputModel):
         None, min_length=3, max_length=3
     )
     tier_bonus_bps: list[BasisPoints] | None = Field(None, min_length=3, max_length=3)
+    # marketing content: generations per calendar month, and the disclosure on every post
+    content_credits_monthly: int | None = Field(None, ge=0, le=1_000_000)
+    content_disclosure: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
 
     @field_validator("fallback_url")
     @classmethod

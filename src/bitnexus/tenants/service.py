@@ -78,6 +78,8 @@ def settings_of(tenant: Tenant) -> TenantSettings:
         payout_schedule=tenant.payout_schedule,
         tier_thresholds=list(tenant.tier_thresholds),
         tier_bonus_bps=list(tenant.tier_bonus_bps),
+        content_credits_monthly=tenant.content_credits_monthly,
+        content_disclosure=tenant.content_disclosure,
     )
 
 

@@ -229,6 +229,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/content/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Credits
+         * @description The organisation's content credits this month.
+         */
+        get: operations["get_credits_api_v1_content_credits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/generations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Generations
+         * @description Your generated posts, newest first (organisation admins: everyone's).
+         */
+        get: operations["list_generations_api_v1_content_generations_get"];
+        put?: never;
+        /**
+         * Create Generation
+         * @description Write a post for a product on a platform, with your short link (one credit).
+         */
+        post: operations["create_generation_api_v1_content_generations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Content Options
+         * @description Platforms and their limits, tones, lengths, the provider and the disclosure.
+         */
+        get: operations["get_content_options_api_v1_content_options_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversions": {
         parameters: {
             query?: never;
@@ -2178,6 +2242,19 @@ export interface components {
             /** To Size */
             to_size: number;
         };
+        /** ContentOptions */
+        ContentOptions: {
+            /** Disclosure */
+            disclosure: string;
+            /** Lengths */
+            lengths: components["schemas"]["Length"][];
+            /** Platforms */
+            platforms: components["schemas"]["PlatformRead"][];
+            /** Provider */
+            provider: string;
+            /** Tones */
+            tones: components["schemas"]["Tone"][];
+        };
         /**
          * ConversionCreate
          * @description A sale: the click id from the `bnx_cid` parameter or cookie, or a coupon code; the
@@ -2316,6 +2393,27 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
         };
+        /** CreditsRead */
+        CreditsRead: {
+            /** Cost Per Generation */
+            cost_per_generation: number;
+            /**
+             * Month Start
+             * Format: date
+             */
+            month_start: string;
+            /** Monthly */
+            monthly: number;
+            /** Remaining */
+            remaining: number;
+            /**
+             * Resets At
+             * Format: date-time
+             */
+            resets_at: string;
+            /** Used */
+            used: number;
+        };
         /** Day */
         Day: {
             /** Clicks */
@@ -2356,6 +2454,70 @@ export interface components {
             paid_minor: number;
             /** Pending Minor */
             pending_minor: number;
+        };
+        /** GenerationCreate */
+        GenerationCreate: {
+            /** @default medium */
+            length: components["schemas"]["Length"];
+            platform: components["schemas"]["Platform"];
+            /**
+             * Product Id
+             * Format: uuid
+             */
+            product_id: string;
+            /** @default friendly */
+            tone: components["schemas"]["Tone"];
+        };
+        /** GenerationPage */
+        GenerationPage: {
+            /** Items */
+            items: components["schemas"]["GenerationRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** GenerationRead */
+        GenerationRead: {
+            /**
+             * Affiliate Id
+             * Format: uuid
+             */
+            affiliate_id: string;
+            /** Counted Length */
+            counted_length: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Credits */
+            credits: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            length: components["schemas"]["Length"];
+            /** Limit */
+            limit: number;
+            platform: components["schemas"]["Platform"];
+            /**
+             * Product Id
+             * Format: uuid
+             */
+            product_id: string;
+            /** Product Title */
+            product_title: string;
+            /** Provider */
+            provider: string;
+            /** Short Url */
+            short_url: string;
+            /** Subject */
+            subject: string | null;
+            /** Subject Limit */
+            subject_limit: number | null;
+            /** Text */
+            text: string;
+            tone: components["schemas"]["Tone"];
         };
         /**
          * Grade
@@ -2634,6 +2796,11 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * Length
+         * @enum {string}
+         */
+        Length: "short" | "medium" | "long";
         /** LinkCreate */
         LinkCreate: {
             /** Alias */
@@ -2863,6 +3030,25 @@ export interface components {
              * @enum {string}
              */
             method: "paypal";
+        };
+        /**
+         * Platform
+         * @enum {string}
+         */
+        Platform: "x" | "linkedin" | "instagram" | "facebook" | "tiktok" | "youtube" | "email" | "banner";
+        /** PlatformRead */
+        PlatformRead: {
+            /** Counts Urls As */
+            counts_urls_as: number | null;
+            /** Label */
+            label: string;
+            /** Limit */
+            limit: number;
+            /** Max Hashtags */
+            max_hashtags: number | null;
+            platform: components["schemas"]["Platform"];
+            /** Subject Limit */
+            subject_limit: number | null;
         };
         /** PlatformTenant */
         PlatformTenant: {
@@ -3372,6 +3558,10 @@ export interface components {
             attribution: "last_click" | "first_click";
             /** Brand Color */
             brand_color: string;
+            /** Content Credits Monthly */
+            content_credits_monthly: number;
+            /** Content Disclosure */
+            content_disclosure: string;
             /** Default Commission Bps */
             default_commission_bps: number;
             /** Default Cookie Days */
@@ -3418,6 +3608,10 @@ export interface components {
             attribution?: ("last_click" | "first_click") | null;
             /** Brand Color */
             brand_color?: string | null;
+            /** Content Credits Monthly */
+            content_credits_monthly?: number | null;
+            /** Content Disclosure */
+            content_disclosure?: string | null;
             /** Default Commission Bps */
             default_commission_bps?: number | null;
             /** Default Cookie Days */
@@ -3508,6 +3702,11 @@ export interface components {
             token_type: "bearer";
             user: components["schemas"]["MeRead"];
         };
+        /**
+         * Tone
+         * @enum {string}
+         */
+        Tone: "friendly" | "professional" | "enthusiastic" | "informative";
         /** Traffic */
         Traffic: {
             /** Clicks */
@@ -4369,6 +4568,283 @@ export interface operations {
                 };
             };
             /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_credits_api_v1_content_credits_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditsRead"];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: a role that may not do this, or a suspended account or organisation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_generations_api_v1_content_generations_get: {
+        parameters: {
+            query?: {
+                product_id?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationPage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_generation_api_v1_content_generations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GenerationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenerationRead"];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content credits used up */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Product not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Post does not fit the platform */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content provider failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content provider unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content provider timed out */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_content_options_api_v1_content_options_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentOptions"];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: a role that may not do this, or a suspended account or organisation */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,1 @@
+"""AI marketing content: posts for a product on a platform, embedding the affiliate's link."""

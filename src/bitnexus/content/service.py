@@ -1,0 +1,281 @@
+"""Content rules: write a post for a product on a platform, embedding the affiliate's short
+link and the organisation's disclosure, within the platform's limit, for a credit.
+
+A credit is charged only for a post that was written: the provider is asked first (no lock
+is held while it writes), then the charge is one conditional upsert. A failed generation
+charges nothing, and concurrent ones past the quota are refused at the charge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts.models import Role
+from bitnexus.accounts.service.sessions import Principal
+from bitnexus.catalog import service as catalog
+from bitnexus.catalog.errors import ProductNotFound
+from bitnexus.catalog.models import Product, ProductStatus
+from bitnexus.content import repository
+from bitnexus.content.errors import CreditsExhausted, PostDoesNotFit
+from bitnexus.content.models import Generation
+from bitnexus.content.platforms import (
+    RULES,
+    TCO_URL_LENGTH,
+    Length,
+    Platform,
+    Post,
+    Tone,
+    counted,
+)
+from bitnexus.content.platforms import finish as finish_post
+from bitnexus.content.providers import Brief, Facts, Provider
+from bitnexus.content.schemas import (
+    ContentOptions,
+    CreditsRead,
+    GenerationCreate,
+    GenerationPage,
+    GenerationRead,
+    PlatformRead,
+)
+from bitnexus.core.db import utcnow
+from bitnexus.core.errors import FieldError, Forbidden
+from bitnexus.core.money import as_decimal
+from bitnexus.core.schemas import decode_keys, encode_keys
+from bitnexus.tenants import service as tenants
+from bitnexus.tracking.models import LinkStatus
+from bitnexus.tracking.schemas import LinkCreate
+from bitnexus.tracking.service import links
+
+COST = 1  # credits per generation, whatever the platform
+LINK_CODE_LENGTH = 12  # tracking's short codes: `{base}/r/{code}`
+
+
+def month_of(now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+    """The calendar month (UTC) `now` is in: its first day, and when the next one begins."""
+    start = now.astimezone(dt.UTC).date().replace(day=1)
+    following = (start + dt.timedelta(days=32)).replace(day=1)
+    return start, dt.datetime.combine(following, dt.time(), dt.UTC)
+
+
+async def credits(session: AsyncSession, principal: Principal) -> CreditsRead:
+    """The organisation's credits this month."""
+    quota = tenants.settings_of(principal.tenant).content_credits_monthly
+    start, resets = month_of(utcnow())
+    used = await repository.used(session, principal.tenant.id, start)
+    return CreditsRead(
+        monthly=quota,
+        used=used,
+        remaining=max(quota - used, 0),
+        cost_per_generation=COST,
+        month_start=start,
+        resets_at=resets,
+    )
+
+
+def options(principal: Principal, provider: Provider) -> ContentOptions:
+    """Platforms with their limits, tones, lengths, the provider and the disclosure."""
+    return ContentOptions(
+        platforms=[
+            PlatformRead(
+                platform=p,
+                label=r.label,
+                limit=r.limit,
+                subject_limit=r.subject_limit,
+                counts_urls_as=TCO_URL_LENGTH if r.weighted_urls else None,
+                max_hashtags=r.max_hashtags,
+            )
+            for p, r in RULES.items()
+        ],
+        tones=list(Tone),
+        lengths=list(Length),
+        provider=provider.name,
+        disclosure=tenants.settings_of(principal.tenant).content_disclosure,
+    )
+
+
+def facts_of(product: Product, principal: Principal) -> Facts:
+    per_sale = catalog.commission_of(product, principal.tenant).per_sale_minor
+    return Facts(
+        title=product.title,
+        description=product.description,
+        category=product.category,
+        tags=list(product.tags),
+        price=f"{as_decimal(product.price_minor, product.currency)} {product.currency}",
+        commission=f"{as_decimal(per_sale, product.currency)} {product.currency}",
+    )
+
+
+async def generate(
+    session: AsyncSession,
+    principal: Principal,
+    body: GenerationCreate,
+    *,
+    provider: Provider,
+    base_url: str,
+) -> GenerationRead:
+    """Write a post for an approved product and charge its credit (affiliates)."""
+    if principal.role is not Role.affiliate:
+        raise Forbidden("Only affiliates generate marketing content.")
+    product = await catalog.product(session, body.product_id)
+    if product is None or product.status != ProductStatus.approved:
+        raise ProductNotFound(errors=[FieldError("product_id", "No approved product.")])
+    settings = tenants.settings_of(principal.tenant)
+    month, _ = month_of(utcnow())
+    if await repository.used(session, principal.tenant.id, month) + COST > (
+        settings.content_credits_monthly
+    ):
+        raise _exhausted(settings.content_credits_monthly)
+    link = await _existing_link(session, principal, product.id, base_url)
+    url_length = len(link) if link else len(base_url) + len("/r/") + LINK_CODE_LENGTH
+    brief = Brief(
+        facts=facts_of(product, principal),
+        platform=body.platform,
+        tone=body.tone,
+        length=body.length,
+        budget=_budget(body, url_length, settings.content_disclosure),
+    )
+    draft = await provider.write(brief)  # may raise a ProviderError: nothing written, no charge
+    if link is None:
+        made = await links.create(
+            session, principal, LinkCreate(product_id=product.id), base_url=base_url
+        )
+        link = made.short_url
+    post = finish_post(
+        body.platform,
+        draft.body,
+        link=link,
+        disclosure=settings.content_disclosure,
+        hashtags=draft.hashtags,
+        subject=draft.subject,
+    )
+    if post.length > post.limit:
+        raise PostDoesNotFit(
+            f"The link and the disclosure alone pass {RULES[body.platform].label}'s limit "
+            f"of {post.limit} characters.",
+            errors=[FieldError("platform", "Too short for the link and the disclosure.")],
+        )
+    if (
+        await repository.charge(
+            session, principal.tenant.id, month, COST, settings.content_credits_monthly
+        )
+        is None
+    ):
+        raise _exhausted(settings.content_credits_monthly)
+    generation = await repository.add(
+        session,
+        _row(principal, product, body, provider.name, link, post),
+    )
+    return read(generation)
+
+
+def _exhausted(quota: int) -> CreditsExhausted:
+    _, resets = month_of(utcnow())
+    return CreditsExhausted(
+        f"This organisation's {quota} content credits for the month are used up; they renew "
+        f"on {resets.date().isoformat()}.",
+        extra={"credits_monthly": quota, "resets_at": resets.isoformat()},
+    )
+
+
+def _budget(body: GenerationCreate, url_length: int, disclosure: str) -> int:
+    """The room the body aims at: the length option's target less the link and disclosure."""
+    rules = RULES[body.platform]
+    target = rules.targets[list(Length).index(body.length)]
+    link_cost = TCO_URL_LENGTH if rules.weighted_urls else url_length
+    return max(target - link_cost - counted(body.platform, disclosure) - 4, 0)
+
+
+async def _existing_link(
+    session: AsyncSession, principal: Principal, product_id: uuid.UUID, base_url: str
+) -> str | None:
+    """The affiliate's newest active link to the product, if they have one."""
+    page = await links.listed(
+        session,
+        principal,
+        product_id=product_id,
+        include_deleted=False,
+        cursor=None,
+        limit=100,
+        base_url=base_url,
+    )
+    active = [link for link in page.items if link.status == LinkStatus.active]
+    return active[0].short_url if active else None
+
+
+def _row(
+    principal: Principal,
+    product: Product,
+    body: GenerationCreate,
+    provider: str,
+    link: str,
+    post: Post,
+) -> Generation:
+    return Generation(
+        id=uuid.uuid4(),
+        tenant_id=principal.tenant.id,
+        affiliate_id=principal.user.id,
+        product_id=product.id,
+        product_title=product.title,
+        platform=body.platform.value,
+        tone=body.tone.value,
+        length=body.length.value,
+        provider=provider,
+        short_url=link,
+        subject=post.subject,
+        body=post.text,
+        credits=COST,
+        created_at=utcnow(),
+    )
+
+
+def read(generation: Generation) -> GenerationRead:
+    platform = Platform(generation.platform)
+    rules = RULES[platform]
+    return GenerationRead(
+        id=generation.id,
+        affiliate_id=generation.affiliate_id,
+        product_id=generation.product_id,
+        product_title=generation.product_title,
+        platform=platform,
+        tone=Tone(generation.tone),
+        length=Length(generation.length),
+        provider=generation.provider,
+        short_url=generation.short_url,
+        subject=generation.subject,
+        text=generation.body,
+        counted_length=counted(platform, generation.body),
+        limit=rules.limit,
+        subject_limit=rules.subject_limit,
+        credits=generation.credits,
+        created_at=generation.created_at,
+    )
+
+
+async def history(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    product_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> GenerationPage:
+    """Generations newest first: an affiliate's own; a tenant admin sees everyone's."""
+    if principal.role not in (Role.affiliate, Role.tenant_admin):
+        raise Forbidden("Only affiliates and organisation admins see generated content.")
+    after = decode_keys(cursor, expect=(dt.datetime, uuid.UUID))
+    rows = await repository.listed(
+        session,
+        affiliate_id=principal.restricted_to,
+        product_id=product_id,
+        after=after,  # type: ignore[arg-type]
+        limit=limit,
+    )
+    page = rows[:limit]
+    more = len(rows) > limit
+    return GenerationPage(
+        items=[read(g) for g in page],
+        next_cursor=encode_keys(page[-1].created_at, page[-1].id) if more else None,
+    )
