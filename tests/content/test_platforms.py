@@ -3,6 +3,8 @@ disclosure whole."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bitnexus.content.platforms import RULES, Platform, counted, cut, finish, hashtag, strip_links
@@ -48,9 +50,10 @@ def test_a_finished_post_fits_and_keeps_link_and_disclosure(
         subject="S" * 500,
     )
 
-    # then it fits, and the link and the disclosure are whole and last
+    # then it fits, and the link and the disclosure are whole, with only hashtags after them
     assert post.length == counted(platform, post.text) <= RULES[platform].limit
-    assert post.text.endswith(f"{LINK} {disclosure}")
+    _, after = post.text.split(f"{LINK} {disclosure}")
+    assert re.fullmatch(r"(\s+#\w+)*", after), after  # only hashtags after the disclosure
     assert post.text.count(LINK) == 1
     if platform is Platform.email:
         assert post.subject is not None

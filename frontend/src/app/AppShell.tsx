@@ -15,6 +15,7 @@ const NAV: NavItem[] = [
   { to: "/app/products", label: "Products", roles: ["tenant_admin", "vendor"] },
   { to: "/app/vetting", label: "Vetting", roles: ["tenant_admin"] },
   { to: "/app/links", label: "Links", roles: ["affiliate", "tenant_admin"] },
+  { to: "/app/content", label: "Content", roles: ["affiliate", "tenant_admin"] },
   { to: "/app/sales", label: "Sales", roles: ["vendor", "tenant_admin"] },
   { to: "/app/commissions", label: "Commissions", roles: ["affiliate", "tenant_admin"] },
   { to: "/app/payouts", label: "Payouts", roles: ["affiliate"] },

@@ -23,6 +23,7 @@ import { VettingPage } from "../features/catalog/components/VettingPage";
 import { GetLinkCard } from "../features/links/components/GetLinkCard";
 import { LinksPage } from "../features/links/components/LinksPage";
 import { CommissionsPage } from "../features/commissions/components/CommissionsPage";
+import { ContentGeneratorPage } from "../features/content/components/ContentGeneratorPage";
 import { FraudQueuePage } from "../features/commissions/components/FraudQueuePage";
 import { SalesPage } from "../features/commissions/components/SalesPage";
 import { DashboardPage } from "../features/dashboards/components/DashboardPage";
@@ -79,6 +80,7 @@ export const router = createBrowserRouter([
       { path: "/app/products/:id/edit", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/vetting", element: <RequireAuth roles={["tenant_admin"]}><VettingPage /></RequireAuth> },
       { path: "/app/links", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><LinksPage /></RequireAuth> },
+      { path: "/app/content", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><ContentGeneratorPage /></RequireAuth> },
       { path: "/app/dashboard", element: <RequireAuth roles={["affiliate", "vendor", "tenant_admin"]}><DashboardPage /></RequireAuth> },
       { path: "/app/sales", element: <RequireAuth roles={["vendor", "tenant_admin"]}><SalesPage KeysCard={ApiKeysCard} /></RequireAuth> },
       { path: "/app/commissions", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><CommissionsPage /></RequireAuth> },

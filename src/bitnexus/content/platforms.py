@@ -160,8 +160,9 @@ def finish(
 ) -> Post:
     """Put the body, hashtags, link and disclosure together within the platform's limit.
 
-    The link and the disclosure always stay whole: the body is cut to the room they leave, then
-    the hashtags are dropped from the end until the post fits."""
+    The order is body, link, disclosure, hashtags: the disclosure right after the link, not
+    buried in a string of hashtags (the FTC's advice). The link and the disclosure always stay
+    whole: the body is cut to the room they leave, hashtags are dropped from the end first."""
     rules = RULES[platform]
     disclosure = disclosure.strip()
     body = strip_links(body)
@@ -172,13 +173,13 @@ def finish(
     tail = f"{link} {disclosure}"
     while True:
         tag_line = " ".join(tags)
-        fixed = separator.join(p for p in (tag_line, tail) if p)
+        fixed = separator.join(p for p in (tail, tag_line) if p)
         room = rules.limit - counted(platform, separator + fixed)
         if tags and room < min(40, rules.limit // 4):
             tags.pop()  # the body matters more than the last hashtag
             continue
         break
-    text = separator.join(p for p in (cut(platform, body, max(room, 0)), fixed) if p)
+    text = separator.join(p for p in (cut(platform, body, max(room, 0)), tail, tag_line) if p)
     if subject is not None and rules.subject_limit is not None:
         subject = cut(platform, strip_links(subject), rules.subject_limit) or "A recommendation"
     elif rules.subject_limit is not None:

@@ -73,6 +73,7 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
         </div>
       </Card>
       <CommissionSettingsCard settings={settings} />
+      <ContentSettingsCard settings={settings} />
     </div>
   );
 }
@@ -166,6 +167,32 @@ function CommissionSettingsCard({ settings }: { settings: Schemas["TenantSetting
         </fieldset>
         <Button type="submit" busy={save.isPending}>Save commission policy</Button>
         {save.isSuccess && <p className="text-sm text-green-700" role="status">Commission policy saved.</p>}
+      </form>
+    </Card>
+  );
+}
+
+function ContentSettingsCard({ settings }: { settings: Schemas["TenantSettings"] }) {
+  const save = useUpdateSettings();
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const v = formValues(e.currentTarget);
+    save.mutate({
+      content_credits_monthly: v.content_credits_monthly?.trim() === "" ? -1 : Number(v.content_credits_monthly),
+      content_disclosure: v.content_disclosure ?? "",
+    });
+  };
+  return (
+    <Card title="Marketing content">
+      <form aria-label="Marketing content" onSubmit={submit} className="flex flex-col gap-4" noValidate>
+        <FormError problem={save.problem && Object.keys(save.problem.fieldErrors).length === 0 ? save.problem : null} />
+        <Field label="Content credits per month" name="content_credits_monthly" type="number" min={0} max={1000000}
+          defaultValue={settings.content_credits_monthly} error={save.fieldError("content_credits_monthly")}
+          hint="Each generated post costs one credit; credits renew on the 1st of each month (UTC)." />
+        <Field label="Disclosure" name="content_disclosure" maxLength={40} defaultValue={settings.content_disclosure}
+          error={save.fieldError("content_disclosure")} hint="Added to every generated post, after the affiliate's link (advertising rules ask for it)." />
+        <Button type="submit" busy={save.isPending}>Save content settings</Button>
+        {save.isSuccess && <p className="text-sm text-green-700" role="status">Content settings saved.</p>}
       </form>
     </Card>
   );
