@@ -9,7 +9,15 @@ import pytest
 
 from bitnexus.content.platforms import RULES, Length, Platform, Tone, finish
 from bitnexus.content.providers.base import Brief, Facts
-from bitnexus.content.providers.template import CALLS, HOOKS, PRICES, SUBJECTS, TemplateProvider
+from bitnexus.content.providers.template import (
+    CALLS,
+    DETAILS,
+    GREETING,
+    HOOKS,
+    PRICES,
+    SUBJECTS,
+    TemplateProvider,
+)
 
 FACTS = Facts(
     title="Python for Data Science",
@@ -47,13 +55,13 @@ def test_every_word_comes_from_the_product_or_the_fixed_wording(
 ) -> None:
     # given the words the product's data and the template's own phrases contain
     phrases = [*HOOKS[tone], *PRICES, *CALLS[tone], *SUBJECTS, "[Hook] [Show] [Price]"]
-    phrases += ["[Call to action] the link is below. Category:"]
+    phrases += ["[Call to action] the link is below. Category:", DETAILS, GREETING]
     allowed = _words(" ".join([*phrases, FACTS.title, FACTS.description, FACTS.category]))
     allowed |= _words(" ".join([*FACTS.tags, FACTS.price, LINK, "#ad"]))
 
     # when posts are written with several seeds
-    for seed in range(5):
-        text = _post(platform, tone, Length.medium, seed)
+    for seed, length in zip(range(6), list(Length) * 2, strict=True):
+        text = _post(platform, tone, length, seed)
 
         # then no word (a claim, a number) comes from anywhere else
         assert _words(text) <= allowed, _words(text) - allowed

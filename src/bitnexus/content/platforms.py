@@ -179,7 +179,11 @@ def finish(
             tags.pop()  # the body matters more than the last hashtag
             continue
         break
-    text = separator.join(p for p in (cut(platform, body, max(room, 0)), tail, tag_line) if p)
+    body = cut(platform, body, max(room, 0))
+    # a call to action ending in ":" leads straight into the link, on the next line at most
+    lead = " " if separator == " " or not body.endswith(":") else "\n"
+    text = lead.join(p for p in (body, tail) if p)
+    text = separator.join(p for p in (text, tag_line) if p)
     if subject is not None and rules.subject_limit is not None:
         subject = cut(platform, strip_links(subject), rules.subject_limit) or "A recommendation"
     elif rules.subject_limit is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import re
 
-from bitnexus.content.platforms import RULES, Platform, Tone
+from bitnexus.content.platforms import RULES, Length, Platform, Tone
 from bitnexus.content.providers.base import Brief, Draft, Facts
 
 HOOKS: dict[Tone, tuple[str, ...]] = {
@@ -27,6 +27,8 @@ CALLS: dict[Tone, tuple[str, ...]] = {
     Tone.informative: ("Full details:", "Product page:", "Read more:"),
 }
 SUBJECTS = ("{title}", "A look at {title}", "{title} ({category})", "About {title}")
+DETAILS = "Category: {category}. Tags: {tags}."  # the long option's extra line
+GREETING = "Hi,"  # an email's first line
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -64,6 +66,10 @@ class TemplateProvider:
             return Draft(body=body, hashtags=hashtags)
         filler = self._fill(brief.budget - len(hook) - len(price) - len(call) - 3, facts)
         parts = [hook, filler, price, call] if filler else [hook, price, call]
+        if brief.length is Length.long and facts.tags:
+            parts.insert(-1, DETAILS.format(category=facts.category, tags=", ".join(facts.tags)))
+        if brief.platform is Platform.email:
+            parts.insert(0, GREETING)
         joiner = " " if brief.platform is Platform.x else "\n\n"
         subject = pick(SUBJECTS).format(**fill) if brief.platform is Platform.email else None
         return Draft(body=joiner.join(parts), hashtags=hashtags, subject=subject)
