@@ -56,7 +56,12 @@ async def model(app: FastAPI) -> AsyncIterator[FakeModelServer]:
     ],
 )
 async def test_a_provider_failure_is_a_clear_problem_and_costs_nothing(
-    program: Program, model: FakeModelServer, answer: Answer, status: int, title: str
+    program: Program,
+    model: FakeModelServer,
+    answer: Answer,
+    status: int,
+    title: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # given an affiliate with no link yet and a provider that fails
     product = await approved_product(program)
@@ -70,6 +75,8 @@ async def test_a_provider_failure_is_a_clear_problem_and_costs_nothing(
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["title"] == title
     assert "sk-never-shown" not in r.text
+    assert "content.provider_failed" in caplog.text  # operators see the failure
+    assert "sk-never-shown" not in caplog.text  # and never the key
     assert (await credits_of(program.affiliate))["used"] == 0
     assert await history_of(program.affiliate) == []
     assert await links_of(program.affiliate, product["id"]) == []

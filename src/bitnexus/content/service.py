@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role
@@ -19,7 +20,7 @@ from bitnexus.catalog import service as catalog
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.catalog.models import Product, ProductStatus
 from bitnexus.content import repository
-from bitnexus.content.errors import CreditsExhausted, PostDoesNotFit
+from bitnexus.content.errors import CreditsExhausted, PostDoesNotFit, ProviderError
 from bitnexus.content.models import Generation
 from bitnexus.content.platforms import (
     RULES,
@@ -48,6 +49,8 @@ from bitnexus.tenants import service as tenants
 from bitnexus.tracking.models import LinkStatus
 from bitnexus.tracking.schemas import LinkCreate
 from bitnexus.tracking.service import links
+
+log = structlog.get_logger(__name__)
 
 COST = 1  # credits per generation, whatever the platform
 LINK_CODE_LENGTH = 12  # tracking's short codes: `{base}/r/{code}`
@@ -137,7 +140,16 @@ async def generate(
         length=body.length,
         budget=_budget(body, url_length, settings.content_disclosure),
     )
-    draft = await provider.write(brief)  # may raise a ProviderError: nothing written, no charge
+    try:
+        draft = await provider.write(brief)
+    except ProviderError as exc:  # nothing written, nothing charged: the transaction rolls back
+        log.warning(
+            "content.provider_failed",
+            provider=provider.name,
+            problem=exc.type_slug,
+            detail=exc.detail,
+        )
+        raise
     if link is None:
         made = await links.create(
             session, principal, LinkCreate(product_id=product.id), base_url=base_url
