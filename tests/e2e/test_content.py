@@ -20,7 +20,7 @@ async def test_an_affiliate_writes_edits_and_copies_posts_until_credits_run_out(
     new_context: NewContext, live_program: Program
 ) -> None:
     # given an approved product, and an admin who allows two posts a month with a disclosure
-    await live_program.approved(
+    offer = await live_program.approved(
         title="Rust for Pythonistas",
         description="Eight chapters on ownership and borrowing. Exercises in every chapter.",
     )
@@ -32,13 +32,16 @@ async def test_an_affiliate_writes_edits_and_copies_posts_until_credits_run_out(
     await form.get_by_role("button", name="Save content settings").click()
     await expect(form.get_by_role("status")).to_have_text("Content settings saved.")
 
-    # when the affiliate writes an X post
+    # when the affiliate goes from the product's page to write an X post about it
     context = await new_context(permissions=["clipboard-read", "clipboard-write"])
     page = await login(context, live_program.affiliate)
-    await page.get_by_role("link", name="Content", exact=True).click()
+    await expect(page.get_by_role("link", name="Content", exact=True)).to_be_visible()
+    await page.get_by_role("link", name="Marketplace").click()
+    await page.get_by_test_id("product-card").filter(has_text="Rust for Pythonistas").click()
+    await page.get_by_role("link", name="Write a post").click()
     await expect(page.get_by_test_id("credits-left")).to_contain_text("2 of 2 credits left")
     write = page.get_by_role("form", name="Write a post")
-    await write.get_by_label("Product").select_option(label="Rust for Pythonistas")
+    await expect(write.get_by_label("Product")).to_have_value(offer["id"])
     await write.get_by_label("Platform").select_option("x")
     await write.get_by_label("Tone").select_option("enthusiastic")
     await write.get_by_role("button", name="Generate").click()

@@ -1,4 +1,5 @@
 import { createBrowserRouter, Link } from "react-router";
+import type { Schemas } from "../lib/api/client";
 import { AppShell, PublicShell } from "./AppShell";
 import { RequireAuth } from "./RequireAuth";
 import { HomePage, ProfilePage } from "../features/auth/components/account";
@@ -24,6 +25,7 @@ import { GetLinkCard } from "../features/links/components/GetLinkCard";
 import { LinksPage } from "../features/links/components/LinksPage";
 import { CommissionsPage } from "../features/commissions/components/CommissionsPage";
 import { ContentGeneratorPage } from "../features/content/components/ContentGeneratorPage";
+import { WritePostCard } from "../features/content/components/WritePostCard";
 import { FraudQueuePage } from "../features/commissions/components/FraudQueuePage";
 import { SalesPage } from "../features/commissions/components/SalesPage";
 import { DashboardPage } from "../features/dashboards/components/DashboardPage";
@@ -44,6 +46,16 @@ function NotFound() {
       <h1 className="text-2xl font-bold">Page not found</h1>
       <Link to="/" className="mt-4 inline-block text-brand">Go home</Link>
     </div>
+  );
+}
+
+// what an affiliate gets on an approved product's page: their link, and a post about it
+function AffiliateCards({ product }: { product: Schemas["ProductRead"] }) {
+  return (
+    <>
+      <GetLinkCard product={product} />
+      <WritePostCard product={product} />
+    </>
   );
 }
 
@@ -76,7 +88,7 @@ export const router = createBrowserRouter([
       { path: "/app/marketplace", element: <MarketplacePage /> },
       { path: "/app/products", element: <RequireAuth roles={["vendor", "tenant_admin"]}><MyProductsPage /></RequireAuth> },
       { path: "/app/products/new", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
-      { path: "/app/products/:id", element: <ProductPage LinkCard={GetLinkCard} /> },
+      { path: "/app/products/:id", element: <ProductPage LinkCard={AffiliateCards} /> },
       { path: "/app/products/:id/edit", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/vetting", element: <RequireAuth roles={["tenant_admin"]}><VettingPage /></RequireAuth> },
       { path: "/app/links", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><LinksPage /></RequireAuth> },
