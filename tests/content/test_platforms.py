@@ -7,7 +7,9 @@ import re
 
 import pytest
 
+from bitnexus.content.errors import PostDoesNotFit
 from bitnexus.content.platforms import RULES, Platform, counted, cut, finish, hashtag, strip_links
+from bitnexus.content.service import check_fits
 
 LINK = "https://go.example.org/r/AbCdEfGhIjKl"
 LONG_BODY = " ".join(["Learn the basics of data analysis with Python, step by step."] * 2_000)
@@ -115,3 +117,23 @@ def test_cut_shortens_at_a_word_with_an_ellipsis(text: str, budget: int, expecte
 )
 def test_hashtags_keep_letters_and_digits(word: str, expected: str) -> None:
     assert hashtag(word) == expected
+
+
+@pytest.mark.parametrize(
+    ("platform", "url_length", "disclosure", "fits"),
+    [
+        pytest.param(Platform.banner, 38, "#ad", True, id="banner-usual"),
+        pytest.param(Platform.banner, 60, "x" * 29, True, id="banner-exactly-90"),
+        pytest.param(Platform.banner, 60, "x" * 30, False, id="banner-one-over"),
+        pytest.param(Platform.x, 2_000, "x" * 40, True, id="x-counts-any-url-as-23"),
+    ],
+)
+def test_a_platform_too_short_for_link_and_disclosure_is_refused_up_front(
+    platform: Platform, url_length: int, disclosure: str, fits: bool
+) -> None:
+    if fits:
+        check_fits(platform, url_length, disclosure)
+    else:
+        with pytest.raises(PostDoesNotFit) as refused:
+            check_fits(platform, url_length, disclosure)
+        assert refused.value.errors[0].field == "platform"

@@ -133,6 +133,7 @@ async def generate(
         raise _exhausted(settings.content_credits_monthly)
     link = await _existing_link(session, principal, product.id, base_url)
     url_length = len(link) if link else len(base_url) + len("/r/") + LINK_CODE_LENGTH
+    check_fits(body.platform, url_length, settings.content_disclosure)  # before asking anyone
     brief = Brief(
         facts=facts_of(product, principal),
         platform=body.platform,
@@ -163,12 +164,8 @@ async def generate(
         hashtags=draft.hashtags,
         subject=draft.subject,
     )
-    if post.length > post.limit:
-        raise PostDoesNotFit(
-            f"The link and the disclosure alone pass {RULES[body.platform].label}'s limit "
-            f"of {post.limit} characters.",
-            errors=[FieldError("platform", "Too short for the link and the disclosure.")],
-        )
+    if post.length > post.limit:  # pragma: no cover - check_fits refused this before
+        raise _does_not_fit(body.platform)
     if (
         await repository.charge(
             session, principal.tenant.id, month, COST, settings.content_credits_monthly
@@ -189,6 +186,23 @@ def _exhausted(quota: int) -> CreditsExhausted:
         f"This organisation's {quota} content credits for the month are used up; they renew "
         f"on {resets.date().isoformat()}.",
         extra={"credits_monthly": quota, "resets_at": resets.isoformat()},
+    )
+
+
+def check_fits(platform: Platform, url_length: int, disclosure: str) -> None:
+    """Refuse a platform whose limit the link and the disclosure alone pass (a banner's 90
+    characters with a long public address and a long disclosure)."""
+    rules = RULES[platform]
+    link_cost = TCO_URL_LENGTH if rules.weighted_urls else url_length
+    if link_cost + 1 + counted(platform, disclosure.strip()) > rules.limit:
+        raise _does_not_fit(platform)
+
+
+def _does_not_fit(platform: Platform) -> PostDoesNotFit:
+    label, limit = RULES[platform].label, RULES[platform].limit
+    return PostDoesNotFit(
+        f"The link and the disclosure alone pass {label}'s limit of {limit} characters.",
+        errors=[FieldError("platform", "Too short for the link and the disclosure.")],
     )
 
 
