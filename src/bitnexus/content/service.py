@@ -32,7 +32,7 @@ from bitnexus.content.platforms import (
     counted,
 )
 from bitnexus.content.platforms import finish as finish_post
-from bitnexus.content.providers import Brief, Facts, Provider
+from bitnexus.content.providers import Brief, Draft, Facts, Provider
 from bitnexus.content.schemas import (
     ContentOptions,
     CreditsRead,
@@ -122,27 +122,51 @@ async def generate(
     """Write a post for an approved product and charge its credit (affiliates)."""
     if principal.role is not Role.affiliate:
         raise Forbidden("Only affiliates generate marketing content.")
-    product = await catalog.product(session, body.product_id)
-    if product is None or product.status != ProductStatus.approved:
-        raise ProductNotFound(errors=[FieldError("product_id", "No approved product.")])
+    product = await _approved(session, body.product_id)
     settings = tenants.settings_of(principal.tenant)
+    quota, disclosure = settings.content_credits_monthly, settings.content_disclosure
     month, _ = month_of(utcnow())
-    if await repository.used(session, principal.tenant.id, month) + COST > (
-        settings.content_credits_monthly
-    ):
-        raise _exhausted(settings.content_credits_monthly)
+    if await repository.used(session, principal.tenant.id, month) + COST > quota:
+        raise _exhausted(quota)  # early and cheap: the charge below is what decides
     link = await _existing_link(session, principal, product.id, base_url)
     url_length = len(link) if link else len(base_url) + len("/r/") + LINK_CODE_LENGTH
-    check_fits(body.platform, url_length, settings.content_disclosure)  # before asking anyone
+    check_fits(body.platform, url_length, disclosure)  # before asking anyone
     brief = Brief(
         facts=facts_of(product, principal),
         platform=body.platform,
         tone=body.tone,
         length=body.length,
-        budget=_budget(body, url_length, settings.content_disclosure),
+        budget=_budget(body, url_length, disclosure),
     )
+    draft = await _write(provider, brief)
+    link = link or await _new_link(session, principal, product.id, base_url)
+    post = finish_post(
+        body.platform,
+        draft.body,
+        link=link,
+        disclosure=disclosure,
+        hashtags=draft.hashtags,
+        subject=draft.subject,
+    )
+    if post.length > post.limit:  # pragma: no cover - check_fits refused this before
+        raise _does_not_fit(body.platform)
+    if await repository.charge(session, principal.tenant.id, month, COST, quota) is None:
+        raise _exhausted(quota)
+    generation = _row(principal, product, body, provider.name, link, post)
+    return read(await repository.add(session, generation))
+
+
+async def _approved(session: AsyncSession, product_id: uuid.UUID) -> Product:
+    product = await catalog.product(session, product_id)
+    if product is None or product.status != ProductStatus.approved:
+        raise ProductNotFound(errors=[FieldError("product_id", "No approved product.")])
+    return product
+
+
+async def _write(provider: Provider, brief: Brief) -> Draft:
+    """The provider's draft; a failure is logged (never with a key) and raised as it is."""
     try:
-        draft = await provider.write(brief)
+        return await provider.write(brief)
     except ProviderError as exc:  # nothing written, nothing charged: the transaction rolls back
         log.warning(
             "content.provider_failed",
@@ -151,33 +175,16 @@ async def generate(
             detail=exc.detail,
         )
         raise
-    if link is None:
-        made = await links.create(
-            session, principal, LinkCreate(product_id=product.id), base_url=base_url
-        )
-        link = made.short_url
-    post = finish_post(
-        body.platform,
-        draft.body,
-        link=link,
-        disclosure=settings.content_disclosure,
-        hashtags=draft.hashtags,
-        subject=draft.subject,
+
+
+async def _new_link(
+    session: AsyncSession, principal: Principal, product_id: uuid.UUID, base_url: str
+) -> str:
+    """A new tracked link for the affiliate, made the way the links page makes one."""
+    made = await links.create(
+        session, principal, LinkCreate(product_id=product_id), base_url=base_url
     )
-    if post.length > post.limit:  # pragma: no cover - check_fits refused this before
-        raise _does_not_fit(body.platform)
-    if (
-        await repository.charge(
-            session, principal.tenant.id, month, COST, settings.content_credits_monthly
-        )
-        is None
-    ):
-        raise _exhausted(settings.content_credits_monthly)
-    generation = await repository.add(
-        session,
-        _row(principal, product, body, provider.name, link, post),
-    )
-    return read(generation)
+    return made.short_url
 
 
 def _exhausted(quota: int) -> CreditsExhausted:
