@@ -4,6 +4,7 @@ disclosure and the limit."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -11,6 +12,8 @@ import pytest
 from fastapi import FastAPI
 
 from bitnexus.content.providers.openai_compatible import OpenAICompatibleProvider
+from bitnexus.core.db import Database
+from bitnexus.core.dburl import DatabaseUrls
 from tests.content.fakes import Answer, FakeModelServer, chat_completion, error, fake_model_server
 from tests.content.support import (
     approved_product,
@@ -20,6 +23,7 @@ from tests.content.support import (
     links_of,
 )
 from tests.factories import Program
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -105,3 +109,38 @@ async def test_a_remote_reply_is_cut_to_the_limit_with_link_and_disclosure(
     sent = json.dumps(model.seen[0].body)
     assert "Python for Data Science" in sent
     assert "never invent" in sent
+
+
+async def test_no_transaction_is_held_while_the_provider_writes(
+    program: Program, model: FakeModelServer, db_urls: DatabaseUrls
+) -> None:
+    # given a provider that takes its time (it never answers: the client gives up after 1 s)
+    product = await approved_product(program)
+    model.answer(Answer(hang=True))
+
+    # when a post is being written
+    asking = asyncio.create_task(generate(program.affiliate, product["id"]))
+    await eventually(lambda: _asked(model), "the provider is asked")
+
+    # then no connection of the app waits inside a transaction meanwhile (a pool of them
+    # would run dry under slow providers, and every other request with it)
+    assert await _idle_in_transaction(db_urls) == 0
+    assert (await asking).status_code == 504
+
+
+async def _asked(model: FakeModelServer) -> bool:
+    return bool(model.seen)
+
+
+async def _idle_in_transaction(db_urls: DatabaseUrls) -> int:
+    assert db_urls.superuser is not None
+    su = Database(db_urls.superuser, pool_size=1)
+    try:
+        async with su.statements() as connection:
+            idle: int = await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE usename = 'bitnexus_app' AND state = 'idle in transaction'"
+            )
+            return idle
+    finally:
+        await su.dispose()

@@ -1,9 +1,10 @@
 """Content rules: write a post for a product on a platform, embedding the affiliate's short
 link and the organisation's disclosure, within the platform's limit, for a credit.
 
-A credit is charged only for a post that was written: the provider is asked first (no lock
-is held while it writes), then the charge is one conditional upsert. A failed generation
-charges nothing, and concurrent ones past the quota are refused at the charge.
+A credit is charged only for a post that was written: the provider is asked first, between
+two units of work (no transaction and no pooled connection is held while it writes, which may
+take seconds), then the charge is one conditional upsert. A failed generation charges nothing,
+and concurrent ones past the quota are refused at the charge.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from bitnexus.content.schemas import (
     GenerationRead,
     PlatformRead,
 )
-from bitnexus.core.db import utcnow
+from bitnexus.core.db import between_units, utcnow
 from bitnexus.core.errors import FieldError, Forbidden
 from bitnexus.core.money import as_decimal
 from bitnexus.core.schemas import decode_keys, encode_keys
@@ -138,7 +139,8 @@ async def generate(
         length=body.length,
         budget=_budget(body, url_length, disclosure),
     )
-    draft = await _write(provider, brief)
+    async with between_units(session, principal.tenant.id):
+        draft = await _write(provider, brief)
     link = link or await _new_link(session, principal, product.id, base_url)
     post = finish_post(
         body.platform,

@@ -201,3 +201,15 @@ async def set_tenant(
     await connection.exec_driver_sql(
         "SELECT set_config('bitnexus.tenant_id', $1, true)", (str(tenant_id),)
     )
+
+
+@asynccontextmanager
+async def between_units(session: AsyncSession, tenant_id: uuid.UUID) -> AsyncIterator[None]:
+    """Commit what the session wrote so far and give its connection back to the pool for the
+    block (a call to another service, which may take seconds, must hold no connection and no
+    transaction), then begin its next unit of work, scoped to the same tenant."""
+    await session.commit()
+    try:
+        yield
+    finally:
+        await set_tenant(session, tenant_id)
