@@ -22,11 +22,12 @@ from bitnexus.commissions import api as commissions_api
 from bitnexus.commissions import jobs as commissions_jobs
 from bitnexus.commissions.service.desk import SaleDesk
 from bitnexus.content import api as content_api
-from bitnexus.core import openapi
+from bitnexus.core import events, openapi
 from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.db import Database
-from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.core.dburl import DatabaseUrls, libpq
 from bitnexus.core.errors import MethodNotAllowed, NotFound
+from bitnexus.core.events import Dispatcher
 from bitnexus.core.http import (
     RequestContextMiddleware,
     StrictTransportSecurity,
@@ -99,6 +100,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         app.state.clicks = ClickRecorder(app.state.db, settings.data_dir / "clicks-spool")
         app.state.clicks.start()
         app.state.sales = SaleDesk(app.state.db)
+        app.state.events = Dispatcher(libpq(urls.app))
+        await app.state.events.start()
         migration_head()  # read the migrations directory before the first readiness probe
         sealer = (
             asyncio.create_task(ledger_jobs.run_sealer(app.state.db, settings))
@@ -124,15 +127,19 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             if settings.payout_schedule_seconds > 0
             else None
         )
+        pruner = asyncio.create_task(
+            events.run_pruner(app.state.db, settings.outbox_retention_days)
+        )
         try:
             yield
         finally:
-            for job in (sealer, maturer, rollups, payouts):
+            for job in (sealer, maturer, rollups, payouts, pruner):
                 if job is not None:
                     job.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await job
             await app.state.sales.close()
+            await app.state.events.close()
             await app.state.clicks.close()
             await app.state.db.dispose()
 

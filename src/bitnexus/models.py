@@ -22,6 +22,7 @@ from bitnexus.commissions.models import (
 from bitnexus.content.models import CreditUsage, Generation
 from bitnexus.core.db import Base
 from bitnexus.core.mail import DevMail
+from bitnexus.core.outbox import OutboxEvent
 from bitnexus.ledger.models import (
     LedgerAccount,
     LedgerAlarm,
@@ -66,6 +67,7 @@ __all__ = [
     "LedgerTreeState",
     "Link",
     "MemberAddress",
+    "OutboxEvent",
     "PasswordResetToken",
     "PayoutBatch",
     "PayoutItem",

@@ -20,6 +20,7 @@ TENANT_TABLES = [
     "password_reset_tokens",
     "invitations",
     "dev_mailbox",
+    "outbox_events",
 ]
 
 

@@ -32,22 +32,24 @@ async def driver(session: AsyncSession) -> asyncpg.Connection:
 
 
 class BulkInsert:
-    """`INSERT INTO table (every column) SELECT FROM unnest(one array per column) <tail>`.
+    """`INSERT INTO table (columns) SELECT FROM unnest(one array per column) <tail>`: every
+    column of the table, or those named in `only` (the others take their defaults).
 
     Array-typed columns cannot be unnested from a two-dimensional array (unnest flattens it),
     so each of their values goes as its PostgreSQL array literal and is cast back."""
 
-    def __init__(self, table: Table, tail: str = "") -> None:
+    def __init__(self, table: Table, tail: str = "", *, only: Sequence[str] = ()) -> None:
         self._table, self._tail = table, tail
-        self.columns = [c.name for c in table.columns]
-        self._arrays = {c.name for c in table.columns if isinstance(c.type, ARRAY)}
+        self._chosen = [c for c in table.columns if not only or c.name in only]
+        self.columns = [c.name for c in self._chosen]
+        self._arrays = {c.name for c in self._chosen if isinstance(c.type, ARRAY)}
 
     @functools.cached_property
     def sql(self) -> str:
         """Built on first use: a column typed by its foreign key has its type only once the
         referenced table is known. Made from the table's own metadata, never from input."""
         params, picks = [], []
-        for n, column in enumerate(self._table.columns, start=1):
+        for n, column in enumerate(self._chosen, start=1):
             kind = column.type.compile(dialect=_DIALECT)
             if isinstance(column.type, String):  # unbounded: the column's own check refuses
                 kind = "TEXT"  # a value too long, where a cast to VARCHAR(n) cuts it
