@@ -47,6 +47,7 @@ from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
 from bitnexus.core.images import checked_image
 from bitnexus.core.money import is_currency
+from bitnexus.core.outbox import NewEvent, admins_topic, emit, tenant_topic, user_topic
 from bitnexus.core.schemas import decode_keys, encode_keys
 from bitnexus.tenants.models import Tenant
 
@@ -123,6 +124,7 @@ async def create(session: AsyncSession, principal: Principal, body: ProductCreat
     _resubmit(product)
     product.created_at = product.updated_at
     await repository.add(session, product)
+    await emit(session, _product_event(product, "product.submitted"))
     return (await _read(session, principal, [product]))[0]
 
 
@@ -133,6 +135,7 @@ async def update(
     _apply(product, body)
     _resubmit(product)
     await session.flush()
+    await emit(session, _product_event(product, "product.submitted"))
     return (await _read(session, principal, [product]))[0]
 
 
@@ -267,7 +270,26 @@ async def review(
             created_at=now,
         ),
     )
+    await emit(session, _product_event(product, f"product.{product.status}"))
     return (await _read(session, admin, [product]))[0]
+
+
+def _product_event(product: Product, kind: str) -> NewEvent:
+    """A product's event: its vendor hears every one, the admins a submission (the vetting
+    queue grew), the whole organisation an approval (a new product to promote)."""
+    topics = [user_topic(product.vendor_id)]
+    if kind == "product.submitted":
+        topics.append(admins_topic(product.tenant_id))
+    elif kind == "product.approved":
+        topics.append(tenant_topic(product.tenant_id))
+    data = {
+        "product_id": product.id,
+        "vendor_id": product.vendor_id,
+        "title": product.title,
+        "status": product.status,
+        "reason": product.rejection_reason or None,
+    }
+    return NewEvent(product.tenant_id, kind, data, topics)
 
 
 async def reviews(

@@ -7,9 +7,10 @@ is itself transactional: a rolled-back change notifies nobody, and a committed o
 announced even if the process that made it dies the next instant). Each process's
 `core.events.Dispatcher` reads the events back and hands them to its subscribers.
 
-An event names the topics it concerns (`user:{id}`, `tenant:{id}`, `ledger:{tenant}`), which
-decide who may hear it live, and carries its data as JSON. Rows are kept for
-`outbox_retention_days` (for reconnecting clients and for jobs that catch up), then pruned.
+An event names the topics it concerns (`user:{id}`, `tenant:{id}`, `admins:{tenant}`,
+`ledger:{tenant}`), which decide who may hear it live, and carries its data as JSON. Rows
+are kept for `outbox_retention_days` (for reconnecting clients and catching-up jobs), then
+pruned.
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ def tenant_topic(tenant_id: uuid.UUID) -> str:
     return f"tenant:{tenant_id}"
 
 
+def admins_topic(tenant_id: uuid.UUID) -> str:
+    """What only the organisation's admins hear (the vetting and fraud queues growing)."""
+    return f"admins:{tenant_id}"
+
+
 def ledger_topic(tenant_id: uuid.UUID) -> str:
     return f"ledger:{tenant_id}"
 
@@ -88,8 +94,15 @@ async def emit(session: AsyncSession, *events: NewEvent) -> None:
                 "tenant_id": e.tenant_id,
                 "type": e.type,
                 "topics": orjson.dumps(list(e.topics)).decode(),
-                "data": orjson.dumps(e.data).decode(),
+                "data": orjson.dumps(e.data, default=_text_of).decode(),
             }
             for e in events
         ],
     )
+
+
+def _text_of(value: object) -> str:
+    """What orjson does not write itself: asyncpg's own UUID type (ids read from rows)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not part of an event")
