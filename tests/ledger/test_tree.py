@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.ledger import keys, merkle, note, tree
+from tests.events import announced
 from tests.ledger.support import sell, two_account_tenant
 
 
@@ -109,3 +110,25 @@ def test_each_tenant_has_its_own_origin_and_key_id(settings: Settings) -> None:
     assert a.startswith("bitnexus.local/bitnexus/alpha+")
     assert a.split("+")[1] != b.split("+")[1]
     assert note.parse_verifier(a).name == "bitnexus.local/bitnexus/alpha"
+
+
+async def test_a_sealed_block_is_announced_on_the_ledger_topic(
+    db: Database, settings: Settings, owner_engine: Engine
+) -> None:
+    # given integrated transactions
+    tid, slug = await _tenant_with_sales(db, 3)
+    identity = keys.identity_for(settings, slug)
+
+    # when the tree is sealed
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        await tree.integrate(s, tid)
+        block = await tree.seal(s, tid, identity)
+    assert block is not None
+
+    # then the checkpoint is announced to whoever follows the ledger
+    [sealed] = announced(owner_engine, str(tid), "ledger.checkpoint")
+    assert sealed["topics"] == [f"ledger:{tid}"]
+    assert (sealed["data"]["height"], sealed["data"]["tree_size"]) == (block.height, 3)
+    assert sealed["data"]["root_hash"] == block.root_hash.hex()
+    assert sealed["data"]["checkpoint"] == block.checkpoint

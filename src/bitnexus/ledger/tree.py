@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import utcnow
+from bitnexus.core.outbox import NewEvent, emit, ledger_topic
 from bitnexus.ledger import leaf, merkle, note, repository
 from bitnexus.ledger.models import LedgerBlock, LedgerTransaction, LedgerTreeNode, LedgerTreeState
 from bitnexus.ledger.repository import latest_block
@@ -178,6 +179,15 @@ async def seal(
     )
     session.add(block)
     await session.flush()
+    sealed = {
+        "height": height,
+        "tree_size": size,
+        "root_hash": root.hex(),
+        "block_hash": block.block_hash.hex(),
+        "checkpoint": checkpoint,
+    }
+    topics = [ledger_topic(tenant_id)]
+    await emit(session, NewEvent(tenant_id, "ledger.checkpoint", sealed, topics))
     return block
 
 

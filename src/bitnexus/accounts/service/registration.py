@@ -38,6 +38,7 @@ from bitnexus.core import mail
 from bitnexus.core.config import Settings
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import FieldError
+from bitnexus.core.outbox import NewEvent, admins_topic, emit
 from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.core.security import ISSUER, JWT_ALGORITHM, check_password_rules, hash_password
 from bitnexus.core.tokens import matches, new_token, parse_token
@@ -273,6 +274,9 @@ async def invite(
         expires_at=now + INVITATION_TTL,
     )
     await repository.add(session, inv)
+    invited = {"invitation_id": inv.id, "email": inv.email, "role": inv.role}
+    topics = [admins_topic(inv.tenant_id)]  # (never the link: it is the invitee's secret)
+    await emit(session, NewEvent(inv.tenant_id, "user.invited", invited, topics))
     accept_url = f"{settings.base_url}/invite/{token}"
     await mail.send(
         session,

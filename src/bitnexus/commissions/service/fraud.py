@@ -38,6 +38,7 @@ from bitnexus.commissions.models import (
 from bitnexus.commissions.schemas import Appeal, HoldDecision, HoldEventRead, HoldPage, HoldRead
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden
+from bitnexus.core.outbox import NewEvent, admins_topic, emit, user_topic
 from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec
@@ -178,10 +179,19 @@ async def open_hold(
     )
     session.add(hold)
     await session.flush()
-    _event(session, hold, "held", None, ", ".join(found), now)
+    await _event(session, hold, "held", None, ", ".join(found), now)
 
 
-def _event(
+# what each step of a hold is announced as (`core.outbox`)
+_ANNOUNCED = {
+    "held": "commission.held",
+    "appealed": "hold.appealed",
+    HoldStatus.approved: "commission.released",
+    HoldStatus.rejected: "commission.rejected",
+}
+
+
+async def _event(
     session: AsyncSession,
     hold: FraudHold,
     kind: str,
@@ -189,6 +199,8 @@ def _event(
     message: str,
     now: dt.datetime,
 ) -> None:
+    """Record a step of a hold, and announce it: to the admins (the fraud queue) and, but for
+    an appeal (the affiliate's own doing), to the held affiliate."""
     session.add(
         FraudHoldEvent(
             id=uuid.uuid4(),
@@ -200,6 +212,17 @@ def _event(
             created_at=now,
         )
     )
+    topics = [admins_topic(hold.tenant_id)]
+    if kind != "appealed":
+        topics.append(user_topic(hold.affiliate_id))
+    data = {
+        "hold_id": hold.id,
+        "conversion_id": hold.conversion_id,
+        "affiliate_id": hold.affiliate_id,
+        "reasons": list(hold.reasons),
+        "message": message,
+    }
+    await emit(session, NewEvent(hold.tenant_id, _ANNOUNCED[kind], data, topics))
 
 
 async def _mine(session: AsyncSession, user: User, hold_id: uuid.UUID) -> FraudHold:
@@ -220,7 +243,7 @@ async def appeal(session: AsyncSession, user: User, hold_id: uuid.UUID, body: Ap
         raise HoldClosed("You have appealed this hold already.")
     now = utcnow()
     hold.appeal, hold.appealed_at = body.message, now
-    _event(session, hold, "appealed", user.id, body.message, now)
+    await _event(session, hold, "appealed", user.id, body.message, now)
     await session.flush()
     return (await reads(session, [hold]))[0]
 
@@ -283,7 +306,7 @@ async def decide(
     if conversion.state == ConversionState.held:
         conversion.state = ConversionState.pending if approve else ConversionState.rejected
     hold.decided_by, hold.decided_at, hold.note = admin.id, now, body.note
-    _event(session, hold, hold.status, admin.id, body.note, now)
+    await _event(session, hold, hold.status, admin.id, body.note, now)
     await session.flush()
     return (await reads(session, [hold]))[0]
 

@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.commissions import repository
 from bitnexus.commissions.accounts import Earning
-from bitnexus.commissions.models import CommissionState, ConversionState
+from bitnexus.commissions.models import Commission, CommissionState, ConversionState
 from bitnexus.commissions.service import tiers
 from bitnexus.commissions.service.drafts import share_account
 from bitnexus.core.errors import BitnexusError
+from bitnexus.core.outbox import NewEvent, emit, user_topic
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec, TransactionSpec
 from bitnexus.tenants import service as tenants
@@ -34,6 +35,7 @@ async def mature_due(session: AsyncSession, tenant_id: uuid.UUID, *, now: dt.dat
     shares = await repository.shares_of(session, [c.id for c in due])
     specs: list[TransactionSpec] = []
     opened: dict[str, ledger.AccountSpec] = {}
+    matured: list[NewEvent] = []
     for conversion in due:
         postings: list[PostingSpec] = []
         for share in shares[conversion.id]:
@@ -44,6 +46,7 @@ async def mature_due(session: AsyncSession, tenant_id: uuid.UUID, *, now: dt.dat
             left = share.amount_minor - share.reversed_minor
             if share.beneficiary_id is None or left == 0:
                 continue
+            matured.append(_matured(share, left))
             source, target = (
                 share_account(share, Earning.pending),
                 share_account(share, Earning.available),
@@ -64,6 +67,7 @@ async def mature_due(session: AsyncSession, tenant_id: uuid.UUID, *, now: dt.dat
                     metadata={"conversion_id": str(conversion.id)},
                 )
             )
+    await emit(session, *matured)
     await ledger.open_accounts(session, tenant_id, list(opened.values()))
     for outcome in await ledger.post_transactions(session, tenant_id, specs):
         if isinstance(outcome, BitnexusError):
@@ -73,3 +77,17 @@ async def mature_due(session: AsyncSession, tenant_id: uuid.UUID, *, now: dt.dat
     for who in sorted({s.beneficiary_id for c in due for s in shares[c.id] if s.beneficiary_id}):
         await tiers.standing(session, tenant, who, now)
     return len(due)
+
+
+def _matured(share: Commission, amount: int) -> NewEvent:
+    """A commission its beneficiary may now be paid (its refund hold is over)."""
+    assert share.beneficiary_id is not None
+    data = {
+        "commission_id": share.id,
+        "conversion_id": share.conversion_id,
+        "kind": share.kind,
+        "amount_minor": amount,
+        "currency": share.currency,
+    }
+    topics = [user_topic(share.beneficiary_id)]
+    return NewEvent(share.tenant_id, "commission.matured", data, topics)

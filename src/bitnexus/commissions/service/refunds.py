@@ -15,12 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.commissions import accounts, repository, split
 from bitnexus.commissions.errors import RefundConflict
-from bitnexus.commissions.models import CommissionState, Conversion, ConversionState, Refund
+from bitnexus.commissions.models import (
+    Commission,
+    CommissionState,
+    Conversion,
+    ConversionState,
+    Refund,
+)
 from bitnexus.commissions.schemas import RefundCreate, RefundRead
 from bitnexus.commissions.service.conversions import Reporter, visible
 from bitnexus.commissions.service.drafts import share_account
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
+from bitnexus.core.outbox import NewEvent, emit, user_topic
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec
 
@@ -92,6 +99,7 @@ async def _give_back(
     shares = (await repository.shares_of(session, [conversion.id]))[conversion.id]
     postings: list[PostingSpec] = []
     opened: list[ledger.AccountSpec] = []
+    announced: list[NewEvent] = []
     total = 0
     for share in shares:
         if share.state == CommissionState.rejected:  # its money went back when it was rejected
@@ -108,8 +116,11 @@ async def _give_back(
         if share.reversed_minor == share.amount_minor:
             share.state = CommissionState.reversed
         total += back
+        if share.beneficiary_id is not None:
+            announced.append(_cut(share, back, made))
     if total == 0:
         return None
+    await emit(session, *announced)
     receivable = accounts.receivable(conversion.vendor_id, conversion.currency)
     await ledger.open_accounts(session, conversion.tenant_id, [receivable, *opened])
     posted = await ledger.post_transaction(
@@ -132,3 +143,18 @@ async def _give_back(
         reverses=conversion.ledger_transaction_id,
     )
     return posted.id
+
+
+def _cut(share: Commission, back: int, made: Refund) -> NewEvent:
+    """A commission cut by a refund: reversed before it matured, clawed back after."""
+    kind = "commission.clawed_back" if made.clawback else "commission.reversed"
+    data = {
+        "commission_id": share.id,
+        "conversion_id": share.conversion_id,
+        "amount_minor": back,
+        "left_minor": share.amount_minor - share.reversed_minor,
+        "currency": share.currency,
+        "reason": made.reason,
+    }
+    assert share.beneficiary_id is not None
+    return NewEvent(share.tenant_id, kind, data, [user_topic(share.beneficiary_id)])

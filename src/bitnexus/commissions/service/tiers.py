@@ -23,6 +23,7 @@ from bitnexus.commissions.schemas import TierChangeRead, TierRead
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden
 from bitnexus.core.money import BPS
+from bitnexus.core.outbox import NewEvent, emit, user_topic
 from bitnexus.tenants.models import Tenant
 
 LADDER = (Tier.bronze, Tier.silver, Tier.gold, Tier.platinum)
@@ -75,6 +76,8 @@ async def standing(
             )
         )
         await session.flush()
+        data = {"user_id": user_id, "previous": previous, "tier": tier, "earnings_minor": earned}
+        await emit(session, NewEvent(tenant.id, "tier.changed", data, [user_topic(user_id)]))
     return tier, earned
 
 

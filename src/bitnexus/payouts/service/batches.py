@@ -24,6 +24,7 @@ from bitnexus.commissions.accounts import Earning
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import BitnexusError, Forbidden, InvalidInput
 from bitnexus.core.money import as_decimal, is_currency
+from bitnexus.core.outbox import NewEvent, admins_topic, emit, user_topic
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec, TransactionSpec
 from bitnexus.payouts import repository
@@ -176,6 +177,15 @@ async def create(
     session.add_all(made)
     await session.flush()
     await _move(session, tenant.id, made, Earning.available, Earning.payout, "reserve")
+    created = {
+        "batch_id": batch.id,
+        "number": batch.number,
+        "currency": batch.currency,
+        "items": len(made),
+        "total_minor": sum(i.amount_minor for i in made),
+    }
+    topics = [admins_topic(tenant.id)]
+    await emit(session, NewEvent(tenant.id, "payout.batch_created", created, topics))
     return await _read_batch(session, batch.id)
 
 
@@ -233,6 +243,7 @@ async def settle(
     target = Earning.paid if paid else Earning.available
     await _move(session, item.tenant_id, [item], Earning.payout, target, item.status)
     await session.flush()
+    await emit(session, _settled(item))
     if await repository.pending_left(session, item.batch_id) == 0:
         batch = await repository.batch(session, item.batch_id, lock=True)
         assert batch is not None
@@ -243,6 +254,21 @@ async def settle(
         if i.id == item.id
     ]
     return _item(found, name)
+
+
+def _settled(item: PayoutItem) -> NewEvent:
+    """A payout paid or failed: its affiliate hears it, and the admins (the batch moved on)."""
+    data = {
+        "payout_id": item.id,
+        "batch_id": item.batch_id,
+        "affiliate_id": item.affiliate_id,
+        "reference": item.reference,
+        "amount_minor": item.amount_minor,
+        "currency": item.currency,
+        "reason": item.failure_reason or None,
+    }
+    topics = [user_topic(item.affiliate_id), admins_topic(item.tenant_id)]
+    return NewEvent(item.tenant_id, f"payout.{item.status}", data, topics)
 
 
 def _item(item: PayoutItem, name: str) -> ItemRead:
