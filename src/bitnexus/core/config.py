@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     # clicked go first; 0: none).
     link_outage_seconds: float = Field(86_400.0, alias="BITNEXUS_LINK_OUTAGE_SECONDS", ge=0)
     link_outage_links: int = Field(20_000, alias="BITNEXUS_LINK_OUTAGE_LINKS", ge=0)
+    # Search: semantic matching (off: keywords only, the model never loads), how often the
+    # indexer embeds changed products and how many at a time (0 s: never; `bitnexus search
+    # reindex` still does), and the CPU threads the model may use (the rest serve requests).
+    search_semantic: bool = Field(True, alias="BITNEXUS_SEARCH_SEMANTIC")
+    search_index_seconds: float = Field(10.0, alias="BITNEXUS_SEARCH_INDEX_SECONDS", ge=0)
+    search_index_batch: int = Field(64, alias="BITNEXUS_SEARCH_INDEX_BATCH", ge=1, le=1024)
+    embed_threads: int = Field(1, alias="BITNEXUS_EMBED_THREADS", ge=1, le=64)
 
     @property
     def is_development(self) -> bool:

