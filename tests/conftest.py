@@ -29,6 +29,8 @@ from bitnexus.core import embedded_postgres, provision
 from bitnexus.core.config import Environment, Settings
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.logging import configure_logging
+from bitnexus.search import embedder as embedding
+from bitnexus.search.embedder import Embedder
 from tests.factories import (
     PASSWORD,
     Account,
@@ -98,6 +100,15 @@ async def app(settings: Settings, db_urls: DatabaseUrls) -> AsyncIterator[FastAP
     application = create_app(settings, db_urls)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The embedding model, loaded once for the session (the app under test shares it:
+    `embedder.shared` is one per process)."""
+    model = embedding.shared(1)
+    model.encode_now(["warm up"])
+    return model
 
 
 _ips = itertools.count(1)

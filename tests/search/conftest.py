@@ -15,21 +15,12 @@ from fastapi import FastAPI
 
 from bitnexus.catalog.models import Product
 from bitnexus.core.db import Database, set_tenant, utcnow
-from bitnexus.search import embedder as embedding
 from bitnexus.search import jobs
 from bitnexus.search.embedder import Embedder
 from tests.factories import Account, invite_and_accept, signup_affiliate, signup_org
 from tests.search.catalogue import Item, items
 
 _ips = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    """The process's model (the app under test shares it): loaded here, once."""
-    model = embedding.shared(1)
-    model.encode_now(["warm up"])
-    return model
 
 
 @dataclass
