@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from tests.factories import signup_affiliate
 from tests.search.catalogue import relevant
-from tests.search.conftest import Shop, own_client
+from tests.search.conftest import Shop, open_shop, own_client
 
 
 async def test_similar_products_are_about_the_same_thing(shop: Shop) -> None:
@@ -72,3 +72,35 @@ async def test_recommendations_are_for_affiliates(shop: Shop) -> None:
 
     assert r.status_code == 403
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_product_not_indexed_yet_has_no_similar_products(app: FastAPI) -> None:
+    # given a product approved a moment ago, before the indexer's pass
+    shop = await open_shop(app)
+    vendor = shop.vendor
+    r = await vendor.client.post(
+        "/api/v1/products",
+        json={
+            "title": "Origami cranes",
+            "category": "Creative",
+            "price_minor": 900,
+            "currency": "USD",
+            "landing_url": "https://vendor.example/origami",
+        },
+        headers=vendor.headers,
+    )
+    pid = r.json()["id"]
+    await shop.admin.client.post(
+        f"/api/v1/products/{pid}/review",
+        json={"decision": "approved", "grade": "B"},
+        headers=shop.admin.headers,
+    )
+
+    # when its similar products are asked for
+    r = await shop.affiliate.client.get(
+        f"/api/v1/products/{pid}/similar", headers=shop.affiliate.headers
+    )
+
+    # then there are none yet (the request embeds nothing itself)
+    assert r.status_code == 200
+    assert r.json() == []

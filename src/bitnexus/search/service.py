@@ -111,27 +111,13 @@ async def search(
     )
 
 
-async def _vector_of(
-    session: AsyncSession, embedder: Embedder, product_id: uuid.UUID
-) -> list[float] | None:
-    """The product's stored embedding, or one computed now (not stored: the job owns that)."""
-    stored = await repository.vectors_of(session, [product_id])
-    if product_id in stored:
-        return stored[product_id]
-    found = await repository.texts(session, catalog.search_texts([product_id]))
-    return await embedder.encode_one(found[product_id]) if product_id in found else None
-
-
 async def similar(
-    session: AsyncSession,
-    principal: Principal,
-    embedder: Embedder,
-    product_id: uuid.UUID,
-    limit: int,
+    session: AsyncSession, principal: Principal, product_id: uuid.UUID, limit: int
 ) -> list[Recommendation]:
-    """Marketplace products closest in meaning to one the caller may see (404 otherwise)."""
+    """Marketplace products closest in meaning to one the caller may see (404 otherwise);
+    none until the indexer has embedded it (stored vectors only: no model in the request)."""
     await catalog.get(session, principal, product_id)
-    vector = await _vector_of(session, embedder, product_id)
+    vector = (await repository.vectors_of(session, [product_id])).get(product_id)
     if vector is None:
         return []
     ids = await semantic_ids(session, principal, vector, MarketFilter(), limit, [product_id])
