@@ -129,7 +129,8 @@ async def nearest(
     """The embedded products of `among` nearest to `vector` (cosine distance at most
     `max_distance`), nearest first, with their distance."""
     await session.execute(text(ITERATIVE_SCAN))
-    query = literal(to_text(vector)).cast(ProductEmbedding.embedding.type)
+    # a parameter of type vector, parsed once: a text one cast in SQL is parsed for every row
+    query = literal(to_text(vector), ProductEmbedding.embedding.type)
     distance = ProductEmbedding.embedding.op("<=>", return_type=Float)(query)
     stmt = select(ProductEmbedding.product_id, distance.label("distance")).where(
         ProductEmbedding.product_id.in_(among)

@@ -9,6 +9,7 @@ needs no calibration between a text rank and a distance. A product found by only
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,11 +95,17 @@ async def search(
 ) -> SearchResults:
     """Marketplace products matching `query` by words or meaning (`embedder` None: words)."""
     depth = max(CANDIDATES, limit)
-    keyword = await keyword_ids(session, principal, query, filters, depth)
+    # the model embeds the query on its own thread while the database ranks by keywords
+    embedding = asyncio.ensure_future(embedder.encode_one(query)) if embedder else None
+    try:
+        keyword = await keyword_ids(session, principal, query, filters, depth)
+    except BaseException:
+        if embedding is not None:
+            embedding.cancel()
+        raise
     semantic: list[uuid.UUID] = []
-    if embedder is not None:
-        vector = await embedder.encode_one(query)
-        semantic = await semantic_ids(session, principal, vector, filters, depth)
+    if embedding is not None:
+        semantic = await semantic_ids(session, principal, await embedding, filters, depth)
     fused = fuse(keyword, semantic)[:limit]
     products = await catalog.reads(session, principal, [f.product_id for f in fused])
     by_id = {f.product_id: f for f in fused}
