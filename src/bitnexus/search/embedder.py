@@ -19,6 +19,7 @@ from bitnexus.search.models import DIMENSIONS
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 Vectors = list[list[float]]
+QUERY_BATCH = 16  # queries embedded in one model call at most
 
 
 class Embedder:
@@ -31,6 +32,8 @@ class Embedder:
         self._model: Any = None
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
+        self._waiting: list[tuple[str, asyncio.Future[list[float]]]] = []
+        self._flushing = False
 
     @property
     def loaded(self) -> bool:
@@ -71,7 +74,33 @@ class Embedder:
         return await loop.run_in_executor(self._pool, self.encode_now, list(texts))
 
     async def encode_one(self, text: str) -> list[float]:
-        return (await self.encode([text]))[0]
+        """One query's vector. Queries that arrive while the model is busy wait for its next
+        call and share it (a call costs little more for a dozen short texts than for one), so
+        concurrent searches are not queued one model call each. From one event loop."""
+        future: asyncio.Future[list[float]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((text, future))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[:QUERY_BATCH]
+                del self._waiting[:QUERY_BATCH]
+                try:
+                    vectors = await self.encode([text for text, _ in batch])
+                except Exception as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                else:
+                    for (_, future), vector in zip(batch, vectors, strict=True):
+                        if not future.done():  # its request may have gone
+                            future.set_result(vector)
+        finally:
+            self._flushing = False
 
 
 _shared: Embedder | None = None
