@@ -33,7 +33,8 @@ async def _keywords(app: FastAPI, shop: Shop, query: str) -> list[uuid.UUID]:
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, shop.tenant_id)
         tenant = await tenants.current(session, shop.tenant_id)
-        return await catalog.keyword_ranked(session, tenant, MarketFilter(), query, 10)
+        found = await catalog.keyword_ranked(session, tenant, MarketFilter(), query, 10)
+        return [pid for pid, _ in found]
 
 
 async def test_hybrid_beats_keywords_on_recall_and_ndcg(app: FastAPI, shop: Shop) -> None:

@@ -158,10 +158,10 @@ TITLE_SIMILARITY = 0.5
 
 async def keyword_ranked(
     session: AsyncSession, filters: MarketFilter, default_bps: int, words: str, limit: int
-) -> list[uuid.UUID]:
+) -> list[tuple[uuid.UUID, float]]:
     """Marketplace products whose full-text document has any of `words`' stems, or whose
     title nearly spells them, the best ranked first (ts_rank_cd: more words, closer together,
-    in heavier fields; plus the title's trigram word similarity)."""
+    in heavier fields; plus the title's trigram word similarity), with that score."""
     await session.execute(text(f"SET LOCAL pg_trgm.word_similarity_threshold = {TITLE_SIMILARITY}"))
     # plainto_tsquery ANDs the words; any word may match, the rank orders by how many do
     every_word = func.plainto_tsquery(literal("english", REGCONFIG), words)
@@ -171,12 +171,12 @@ async def keyword_ranked(
     )
     found = Product.search_document.bool_op("@@")(query) | Product.title.bool_op("%>")(words)
     stmt = (
-        select(Product.id)
+        select(Product.id, rank)
         .where(*market_conditions(filters, default_bps), found)
         .order_by(rank.desc(), Product.id)
         .limit(limit)
     )
-    return list((await session.execute(stmt)).scalars())
+    return [(r[0], float(r[1])) for r in await session.execute(stmt)]
 
 
 async def marketplace(

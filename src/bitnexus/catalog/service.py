@@ -208,8 +208,9 @@ def market_ids(filters: MarketFilter, tenant: Tenant) -> Select[uuid.UUID]:
 
 async def keyword_ranked(
     session: AsyncSession, tenant: Tenant, filters: MarketFilter, words: str, limit: int
-) -> list[uuid.UUID]:
-    """Full-text search of the marketplace: ids of products with any of `words`, best first."""
+) -> list[tuple[uuid.UUID, float]]:
+    """Full-text search of the marketplace: products with any of `words`, best first, with
+    their score (equal scores: equally good matches)."""
     return await repository.keyword_ranked(
         session, filters, tenant.default_commission_bps, words, limit
     )

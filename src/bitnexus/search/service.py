@@ -42,32 +42,50 @@ class Fused:
     match: Match
 
 
-def fuse(keyword: Sequence[uuid.UUID], semantic: Sequence[uuid.UUID]) -> list[Fused]:
-    """Reciprocal rank fusion of two rankings, best first (ties: the keyword rank first)."""
-    scores: dict[uuid.UUID, float] = {}
-    for ranking in (keyword, semantic):
-        for rank, pid in enumerate(ranking, start=1):
-            scores[pid] = scores.get(pid, 0.0) + 1.0 / (RRF_K + rank)
-    by_words, by_meaning = set(keyword), set(semantic)
-    order = {pid: i for i, pid in enumerate([*keyword, *semantic])}
+def ranks(scored: Sequence[tuple[uuid.UUID, float]]) -> dict[uuid.UUID, int]:
+    """Competition ranks ("1224"), best score first: equal scores share a rank, so products
+    the keywords cannot tell apart are ordered by the other retriever, not by their ids."""
+    out: dict[uuid.UUID, int] = {}
+    previous: float | None = None
+    rank = 0
+    for n, (pid, score) in enumerate(sorted(scored, key=lambda kv: -kv[1]), start=1):
+        if score != previous:
+            rank, previous = n, score
+        out[pid] = rank
+    return out
+
+
+def fuse(keyword: dict[uuid.UUID, int], semantic: Sequence[uuid.UUID]) -> list[Fused]:
+    """Reciprocal rank fusion of keyword ranks and a semantic ranking, best first (ties: the
+    better keyword rank, then the better semantic rank)."""
+    by_meaning = {pid: rank for rank, pid in enumerate(semantic, start=1)}
+    scores = {
+        pid: sum(1.0 / (RRF_K + r[pid]) for r in (keyword, by_meaning) if pid in r)
+        for pid in {*keyword, *by_meaning}
+    }
+    last = len(keyword) + len(by_meaning) + 1
+
+    def order(pid: uuid.UUID) -> tuple[float, int, int, str]:
+        return (-scores[pid], keyword.get(pid, last), by_meaning.get(pid, last), str(pid))
+
     return [
         Fused(
             pid,
-            score,
+            scores[pid],
             Match.both
-            if pid in by_words and pid in by_meaning
+            if pid in keyword and pid in by_meaning
             else Match.keyword
-            if pid in by_words
+            if pid in keyword
             else Match.semantic,
         )
-        for pid, score in sorted(scores.items(), key=lambda kv: (-kv[1], order[kv[0]]))
+        for pid in sorted(scores, key=order)
     ]
 
 
-async def keyword_ids(
+async def keyword_ranks(
     session: AsyncSession, principal: Principal, query: str, filters: MarketFilter, limit: int
-) -> list[uuid.UUID]:
-    return await catalog.keyword_ranked(session, principal.tenant, filters, query, limit)
+) -> dict[uuid.UUID, int]:
+    return ranks(await catalog.keyword_ranked(session, principal.tenant, filters, query, limit))
 
 
 async def semantic_ids(
@@ -98,7 +116,7 @@ async def search(
     # the model embeds the query on its own thread while the database ranks by keywords
     embedding = asyncio.ensure_future(embedder.encode_one(query)) if embedder else None
     try:
-        keyword = await keyword_ids(session, principal, query, filters, depth)
+        keyword = await keyword_ranks(session, principal, query, filters, depth)
     except BaseException:
         if embedding is not None:
             embedding.cancel()
