@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import conversions, dashboards, ledger, me_endpoint, redirect
+from bench import conversions, dashboards, ledger, me_endpoint, redirect, search
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,6 +54,7 @@ BENCHMARKS: dict[str, Callable[[], str]] = {
     "conversions": conversions.run,
     "dashboards": dashboards.run,
     "ledger": ledger.run,
+    "search": search.run,
 }
 
 

@@ -29,6 +29,8 @@ from bitnexus.core import embedded_postgres, provision
 from bitnexus.core.config import Environment, Settings
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.logging import configure_logging
+from bitnexus.search import embedder as embedding
+from bitnexus.search.embedder import Embedder
 from tests.factories import (
     PASSWORD,
     Account,
@@ -65,6 +67,7 @@ def settings(data_dir: Path) -> Settings:
         BITNEXUS_ROLLUP_SECONDS=0,  # tests roll clicks up themselves (tests/analytics)
         BITNEXUS_COMMISSION_MATURE_SECONDS=0,  # and mature commissions with a clock they set
         BITNEXUS_PAYOUT_SCHEDULE_SECONDS=0,  # and make scheduled batches when they say
+        BITNEXUS_SEARCH_INDEX_SECONDS=0,  # and embed products when they need (tests/search)
     )
 
 
@@ -97,6 +100,15 @@ async def app(settings: Settings, db_urls: DatabaseUrls) -> AsyncIterator[FastAP
     application = create_app(settings, db_urls)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The embedding model, loaded once for the session (the app under test shares it:
+    `embedder.shared` is one per process)."""
+    model = embedding.shared(1)
+    model.encode_now(["warm up"])
+    return model
 
 
 _ips = itertools.count(1)
@@ -158,6 +170,8 @@ def launch_server(
         "BITNEXUS_ROLLUP_SECONDS": "0",
         "BITNEXUS_COMMISSION_MATURE_SECONDS": "0",
         "BITNEXUS_PAYOUT_SCHEDULE_SECONDS": "0",
+        # no indexer: a server loads the model (~300 MB, seconds of CPU) only when it searches
+        "BITNEXUS_SEARCH_INDEX_SECONDS": "0",
         **extra_env,
     }
     proc = subprocess.Popen(

@@ -104,8 +104,8 @@ def test_the_demo_catalog_is_written_once(
         " ORDER BY p.created_at",
     )
 
-    # products in several grades, one waiting, one rejected, each with its image
-    assert [(status, grade) for status, grade, _ in catalog] == [
+    # the newest products show every grade, one waiting, one rejected, each with its image
+    assert [(status, grade) for status, grade, _ in catalog[-6:]] == [
         ("approved", "S"),
         ("approved", "A"),
         ("approved", "B"),
@@ -114,6 +114,22 @@ def test_the_demo_catalog_is_written_once(
         ("rejected", "F"),
     ]
     assert {images for _, _, images in catalog} == {1}
+
+
+def test_the_demo_catalogue_spans_organisations_and_categories(
+    demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls
+) -> None:
+    per_org = _acme(
+        db_urls,
+        "SELECT t.slug, count(*), count(DISTINCT p.category) FROM products p"
+        " JOIN tenants t ON t.id = p.tenant_id WHERE t.slug IN ('acme', 'globex')"
+        " AND p.status = 'approved' GROUP BY t.slug ORDER BY t.slug",
+    )
+
+    # enough approved products, in enough categories, for search to show what it does
+    assert [slug for slug, _, _ in per_org] == ["acme", "globex"]
+    assert sum(int(n) for _, n, _ in per_org) >= 60  # type: ignore[call-overload]
+    assert all(int(kinds) >= 8 for _, _, kinds in per_org)  # type: ignore[call-overload]
 
 
 def test_the_demo_clicks_are_recorded_once(

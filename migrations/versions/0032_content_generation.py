@@ -3,7 +3,7 @@ organisation used per calendar month, and two tenant settings: the monthly credi
 advertising disclosure every post carries (default `#ad`)
 
 Revision ID: 0032
-Revises: 0030
+Revises: 0031
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from bitnexus.core.rls import tenant_rls
 
 revision: str = "0032"
-down_revision: str | None = "0030"
+down_revision: str | None = "0031"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -42,6 +42,9 @@ from bitnexus.ops import api as ops_api
 from bitnexus.payouts import api as payouts_api
 from bitnexus.payouts import jobs as payout_jobs
 from bitnexus.platform import api as platform_api
+from bitnexus.search import api as search_api
+from bitnexus.search import embedder as embedding
+from bitnexus.search import jobs as search_jobs
 from bitnexus.tenants import api as tenants_api
 from bitnexus.tracking import api as tracking_api
 from bitnexus.tracking import rollups as click_rollups
@@ -67,6 +70,8 @@ API_ROUTERS = (
     ledger_api.router,
     ledger_api.mirror_router,
     apikeys_api.router,
+    search_api.router,  # before the catalog's: /products/search is not a product id
+    search_api.me_router,
     catalog_api.router,
     catalog_api.market_router,
     catalog_api.vetting_router,
@@ -103,6 +108,22 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         app.state.events = Dispatcher(libpq(urls.app))
         await app.state.events.start()
         migration_head()  # read the migrations directory before the first readiness probe
+        # one model per process, loaded by the first search or the first batch to embed
+        app.state.embedder = (
+            embedding.shared(settings.embed_threads) if settings.search_semantic else None
+        )
+        indexer = (
+            asyncio.create_task(
+                search_jobs.run_indexer(
+                    app.state.db,
+                    app.state.embedder,
+                    settings.search_index_seconds,
+                    settings.search_index_batch,
+                )
+            )
+            if settings.search_semantic and settings.search_index_seconds > 0
+            else None
+        )
         sealer = (
             asyncio.create_task(ledger_jobs.run_sealer(app.state.db, settings))
             if settings.ledger_seal_seconds > 0
@@ -133,7 +154,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         try:
             yield
         finally:
-            for job in (sealer, maturer, rollups, payouts, pruner):
+            for job in (sealer, maturer, rollups, payouts, pruner, indexer):
                 if job is not None:
                     job.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

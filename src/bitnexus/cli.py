@@ -1,4 +1,5 @@
-"""The `bitnexus` command: serve, migrate, demo, create-platform-admin, db-url, openapi."""
+"""The `bitnexus` command: serve, migrate, demo, create-platform-admin, db-url, openapi,
+ledger …, search reindex."""
 
 from __future__ import annotations
 
@@ -288,6 +289,52 @@ def _tenant_slugs(urls: DatabaseUrls, only: str | None) -> list[tuple[object, st
     finally:
         engine.dispose()
     return [(r.id, r.slug) for r in rows]
+
+
+search_cli = typer.Typer(help="Product search: embeddings for semantic matching.")
+cli.add_typer(search_cli, name="search")
+
+
+@search_cli.command("reindex")
+def search_reindex(
+    tenant: Annotated[str | None, typer.Option(help="Tenant slug (default: every tenant).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Embed every product again, changed or not.")
+    ] = False,
+) -> None:
+    """Embed the products whose text changed since they were embedded (all with --force)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from bitnexus.search import embedder, jobs
+
+    settings = _setup()
+    urls = _urls(settings, migrate=True)
+    targets = _tenant_slugs(urls, tenant)
+    if tenant and not targets:
+        raise _fail(f"no tenant {tenant!r}")
+    model = embedder.shared(settings.embed_threads)
+
+    async def go(db: Database) -> list[str]:
+        out: list[str] = []
+        columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, TimeRemainingColumn(), console=console) as bar:
+            for tenant_id, slug in targets:
+                assert isinstance(tenant_id, uuid.UUID)
+                total = await jobs.pending(db, tenant_id, force=force)
+                task = bar.add_task(f"embedding {slug}", total=total)
+                done = await jobs.index_tenant(
+                    db,
+                    model,
+                    tenant_id,
+                    batch=settings.search_index_batch,
+                    force=force,
+                    progress=lambda n, task=task: bar.advance(task, n),  # type: ignore[misc]
+                )
+                out.append(f"{slug}: {done} products embedded")
+        return out
+
+    for line in asyncio.run(_with_db(urls, go)):
+        console.print(line)
 
 
 @ledger_cli.command("seal")

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import json
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -45,7 +46,13 @@ from bitnexus.tracking.service.links import new_code
 from bitnexus.tracking.visitors import Visit
 
 DEMO_SLUG = "acme"
+SECOND_SLUG = "globex"  # a second organisation: its own catalogue, people and search index
 PLATFORM_SLUG = "platform"
+ORGANISATIONS = (
+    (PLATFORM_SLUG, "BitNexus Platform"),
+    (DEMO_SLUG, "Acme Academy"),
+    (SECOND_SLUG, "Globex Guild"),
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,23 @@ DEMO_LOGINS = [
         Role.affiliate,
         "Eve Affiliate",
     ),
+    DemoLogin(
+        SECOND_SLUG,
+        "admin@globex.example",
+        "maple-harbor-violet-27",
+        Role.tenant_admin,
+        "Gil Admin",
+    ),
+    DemoLogin(
+        SECOND_SLUG, "vendor1@globex.example", "copper-meadow-falcon-38", Role.vendor, "Gina Vendor"
+    ),
+    DemoLogin(
+        SECOND_SLUG,
+        "affiliate1@globex.example",
+        "silver-canyon-otter-64",
+        Role.affiliate,
+        "Gus Affiliate",
+    ),
 ]
 
 
@@ -150,7 +174,7 @@ async def ensure_user(
 
 async def seed(db: Database, settings: Settings | None = None) -> list[DemoLogin]:
     """Create whatever of the demo is missing; running it twice changes nothing."""
-    for slug, name in ((PLATFORM_SLUG, "BitNexus Platform"), (DEMO_SLUG, "Acme Academy")):
+    for slug, name in ORGANISATIONS:
         async with db.sessionmaker() as session, session.begin():
             tenant = await ensure_tenant(session, slug, name, is_platform=slug == PLATFORM_SLUG)
             made: dict[str, User] = {}
@@ -164,22 +188,14 @@ async def seed(db: Database, settings: Settings | None = None) -> list[DemoLogin
                     role=login.role,
                     referred_by=made.get(login.referred_by) if login.referred_by else None,
                 )
-    await seed_catalog(db)
+    for slug in (DEMO_SLUG, SECOND_SLUG):
+        await seed_catalog(db, slug)
     await seed_links(db)
     if settings is not None:
         await seed_sales(db, settings)
     return DEMO_LOGINS
 
 
-# (vendor, title, category, price in cents, commission bps or None, fixed cents, status, grade)
-DEMO_PRODUCTS = [
-    ("vendor1", "Python for Data Science", "Courses", 4_900, 3_000, None, "approved", "S"),
-    ("vendor1", "SQL in Ten Evenings", "Courses", 2_900, None, None, "approved", "A"),
-    ("vendor2", "Invoice Robot (yearly plan)", "Software", 12_000, None, 2_500, "approved", "B"),
-    ("vendor2", "The Freelancer's Tax Guide", "Ebooks", 1_500, 4_000, None, "approved", "C"),
-    ("vendor1", "Kubernetes Bootcamp", "Courses", 19_900, 2_000, None, "pending", None),
-    ("vendor2", "Crypto Riches Overnight", "Ebooks", 990, 7_500, None, "rejected", "F"),
-]
 DEMO_COLOURS = [(79, 70, 229), (16, 185, 129), (245, 158, 11), (239, 68, 68), (14, 165, 233)]
 
 
@@ -264,36 +280,59 @@ async def seed_links(db: Database) -> None:
             await recorder.close()
 
 
-async def seed_catalog(db: Database) -> None:
-    """A marketplace in several grades, one product waiting for review and one rejected."""
+def catalogue(slug: str) -> list[DemoProduct]:
+    """The organisation's demo products, oldest first (demo_catalog.json)."""
+    rows = json.loads((Path(__file__).parent / "demo_catalog.json").read_text())[slug]
+    return [DemoProduct(*[*row, len(rows) - i]) for i, row in enumerate(rows)]
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    who: str
+    title: str
+    category: str
+    price: int
+    bps: int | None
+    fixed: int | None
+    status: str
+    grade: str | None
+    tags: list[str]
+    description: str
+    days_ago: int
+
+
+async def seed_catalog(db: Database, slug: str = DEMO_SLUG) -> None:
+    """A marketplace in several grades and categories; in acme, one product waiting for
+    review and one rejected."""
     async with db.sessionmaker() as session, session.begin():
-        found = await tenants_repository.lookup_slug(session, DEMO_SLUG)
+        found = await tenants_repository.lookup_slug(session, slug)
         assert found is not None
         await set_tenant(session, found.id)
         if await catalog_repository.of_vendor(session, None, status=None, after=None, limit=1):
             return
-        admin = await accounts_repository.get_user_by_email(session, "admin@acme.example")
+        admin = await accounts_repository.get_user_by_email(session, f"admin@{slug}.example")
         assert admin is not None
         now = utcnow()
-        for i, (who, title, category, price, bps, fixed, status, grade) in enumerate(DEMO_PRODUCTS):
-            vendor = await accounts_repository.get_user_by_email(session, f"{who}@acme.example")
+        for i, item in enumerate(catalogue(slug)):
+            who, status = item.who, item.status
+            vendor = await accounts_repository.get_user_by_email(session, f"{who}@{slug}.example")
             assert vendor is not None
-            at = now - dt.timedelta(days=len(DEMO_PRODUCTS) - i)
+            at = now - dt.timedelta(days=item.days_ago)
             product = Product(
                 id=uuid.uuid4(),
                 tenant_id=found.id,
                 vendor_id=vendor.id,
-                title=title,
-                description=f"{title}: a demo product of Acme Academy's marketplace.",
-                category=category,
-                tags=[category.lower()],
-                price_minor=price,
+                title=item.title,
+                description=item.description,
+                category=item.category,
+                tags=item.tags,
+                price_minor=item.price,
                 currency="USD",
-                landing_url=f"https://{who}.acme.example/{uuid.uuid4().hex[:8]}",
-                commission_bps=bps,
-                commission_fixed_minor=fixed,
+                landing_url=f"https://{who}.{slug}.example/{uuid.uuid4().hex[:8]}",
+                commission_bps=item.bps,
+                commission_fixed_minor=item.fixed,
                 status=status,
-                grade=grade,
+                grade=item.grade,
                 review_notes="Clear offer, working checkout." if status == "approved" else "",
                 rejection_reason="Income claims are not allowed." if status == "rejected" else "",
                 created_at=at,
@@ -327,7 +366,7 @@ async def seed_catalog(db: Database) -> None:
                         product_id=product.id,
                         reviewer_id=admin.id,
                         decision=status,
-                        grade=grade,
+                        grade=item.grade,
                         notes=product.review_notes,
                         reason=product.rejection_reason,
                         created_at=at + dt.timedelta(hours=2),

@@ -36,6 +36,7 @@ from bitnexus.ledger.models import (
 )
 from bitnexus.payouts.models import PayoutBatch, PayoutItem, PayoutMethod
 from bitnexus.platform.models import PlatformAuditEntry
+from bitnexus.search.models import ProductEmbedding
 from bitnexus.tenants.models import Tenant, TenantLogo
 from bitnexus.tracking.models import Click, ClickHour, ClickRollup, ClickSalt, Link
 
@@ -74,6 +75,7 @@ __all__ = [
     "PayoutMethod",
     "PlatformAuditEntry",
     "Product",
+    "ProductEmbedding",
     "ProductImage",
     "ProductReview",
     "RefreshToken",

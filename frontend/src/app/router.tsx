@@ -29,6 +29,9 @@ import { WritePostCard } from "../features/content/components/WritePostCard";
 import { FraudQueuePage } from "../features/commissions/components/FraudQueuePage";
 import { SalesPage } from "../features/commissions/components/SalesPage";
 import { DashboardPage } from "../features/dashboards/components/DashboardPage";
+import { RecommendedForYou } from "../features/search/components/RecommendedForYou";
+import { SearchResults } from "../features/search/components/SearchResults";
+import { SimilarProducts } from "../features/search/components/SimilarProducts";
 import { MyPayoutsPage } from "../features/payouts/components/MyPayoutsPage";
 import { PayoutBatchesPage } from "../features/payouts/components/PayoutBatchesPage";
 import { LinkNotFoundPage, OfferUnavailablePage } from "../features/links/components/VisitorPages";
@@ -85,15 +88,15 @@ export const router = createBrowserRouter([
       { path: "/app", element: <HomePage /> },
       { path: "/app/profile", element: <ProfilePage /> },
       { path: "/app/earnings", element: <EarningsProofPage /> },
-      { path: "/app/marketplace", element: <MarketplacePage /> },
+      { path: "/app/marketplace", element: <MarketplacePage Search={SearchResults} /> },
       { path: "/app/products", element: <RequireAuth roles={["vendor", "tenant_admin"]}><MyProductsPage /></RequireAuth> },
       { path: "/app/products/new", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
-      { path: "/app/products/:id", element: <ProductPage LinkCard={AffiliateCards} /> },
+      { path: "/app/products/:id", element: <ProductPage LinkCard={AffiliateCards} Similar={SimilarProducts} /> },
       { path: "/app/products/:id/edit", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/vetting", element: <RequireAuth roles={["tenant_admin"]}><VettingPage /></RequireAuth> },
       { path: "/app/links", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><LinksPage /></RequireAuth> },
       { path: "/app/content", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><ContentGeneratorPage /></RequireAuth> },
-      { path: "/app/dashboard", element: <RequireAuth roles={["affiliate", "vendor", "tenant_admin"]}><DashboardPage /></RequireAuth> },
+      { path: "/app/dashboard", element: <RequireAuth roles={["affiliate", "vendor", "tenant_admin"]}><DashboardPage Recommended={RecommendedForYou} /></RequireAuth> },
       { path: "/app/sales", element: <RequireAuth roles={["vendor", "tenant_admin"]}><SalesPage KeysCard={ApiKeysCard} /></RequireAuth> },
       { path: "/app/commissions", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><CommissionsPage /></RequireAuth> },
       { path: "/app/payouts", element: <RequireAuth roles={["affiliate"]}><MyPayoutsPage /></RequireAuth> },

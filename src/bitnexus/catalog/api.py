@@ -63,7 +63,7 @@ async def list_products(
     return await service.listed(session, principal, status=status, cursor=cursor, limit=limit)
 
 
-@router.get("/{product_id}", responses=errors_for(ProductNotFound))
+@router.get("/{product_id:uuid}", responses=errors_for(ProductNotFound))
 async def get_product(
     product_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> ProductRead:
@@ -71,7 +71,9 @@ async def get_product(
     return await service.get(session, principal, product_id)
 
 
-@router.put("/{product_id}", responses=errors_for(ProductNotFound, ProductArchived, InvalidInput))
+@router.put(
+    "/{product_id:uuid}", responses=errors_for(ProductNotFound, ProductArchived, InvalidInput)
+)
 async def update_product(
     product_id: uuid.UUID, body: ProductUpdate, principal: CurrentPrincipal, session: SessionDep
 ) -> ProductRead:
@@ -79,7 +81,7 @@ async def update_product(
     return await service.update(session, principal, product_id, body)
 
 
-@router.delete("/{product_id}", responses=errors_for(ProductNotFound))
+@router.delete("/{product_id:uuid}", responses=errors_for(ProductNotFound))
 async def archive_product(
     product_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> ProductRead:

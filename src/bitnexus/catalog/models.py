@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Computed,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -18,8 +19,8 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from bitnexus.core.db import Base
 
@@ -87,6 +88,13 @@ class Product(Base):
             "submitted_at",
             "id",
         ),
+        Index("ix_products_search_document", "search_document", postgresql_using="gin"),
+        Index(
+            "ix_products_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -111,6 +119,13 @@ class Product(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
     submitted_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column()
+    # full-text search: title (weight A), category and tags (B), description (C); never loaded
+    search_document: Mapped[str] = deferred(
+        mapped_column(
+            TSVECTOR,
+            Computed("bitnexus_search_document(title, description, category, tags)"),
+        )
+    )
 
 
 class ProductImage(Base):

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select, text, tuple_
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import User
@@ -47,6 +48,11 @@ async def get(
     if lock:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def approved(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Product]:
+    stmt = select(Product).where(Product.id.in_(ids), Product.status == ProductStatus.approved)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def add(session: AsyncSession, row: object) -> None:
@@ -100,6 +106,79 @@ async def delete(session: AsyncSession, row: object) -> None:
     await session.flush()
 
 
+def market_conditions(filters: MarketFilter, default_bps: int) -> list[ColumnElement[bool]]:
+    """What puts a product in the marketplace (approved) and through `filters`."""
+    earns = per_sale(default_bps)
+    where: list[ColumnElement[bool]] = [Product.status == ProductStatus.approved]
+    if filters.category:
+        where.append(Product.category == filters.category)
+    if filters.currency:
+        where.append(Product.currency == filters.currency)
+    if filters.min_price is not None:
+        where.append(Product.price_minor >= filters.min_price)
+    if filters.max_price is not None:
+        where.append(Product.price_minor <= filters.max_price)
+    if filters.min_commission is not None:
+        where.append(earns >= filters.min_commission)
+    if filters.grades:
+        where.append(Product.grade.in_(filters.grades))
+    if filters.query:
+        pattern = (
+            "%" + filters.query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        where.append(Product.title.ilike(pattern) | Product.description.ilike(pattern))
+    return where
+
+
+def market_ids(filters: MarketFilter, default_bps: int) -> Select[uuid.UUID]:
+    return select(Product.id).where(*market_conditions(filters, default_bps))
+
+
+SEARCH_TEXT = func.bitnexus_search_text(
+    Product.title, Product.description, Product.category, Product.tags
+)
+"""A product's text as search embeds it: migration 0031's `bitnexus_search_text`, the same
+fields the full-text document is built from."""
+
+
+def search_texts(ids: Sequence[uuid.UUID] | None = None) -> Select[uuid.UUID, str]:
+    """Every product's id and search text but archived ones' (or those of `ids`)."""
+    stmt = select(Product.id, SEARCH_TEXT.label("text")).where(
+        Product.status != ProductStatus.archived
+    )
+    if ids is not None:
+        stmt = stmt.where(Product.id.in_(ids))
+    return stmt
+
+
+# a title word at least this close to the query's words (pg_trgm word_similarity) matches:
+# "machne lerning" finds "Machine learning …" (0.52), a misspelling stemming cannot fix
+TITLE_SIMILARITY = 0.5
+
+
+async def keyword_ranked(
+    session: AsyncSession, filters: MarketFilter, default_bps: int, words: str, limit: int
+) -> list[tuple[uuid.UUID, float]]:
+    """Marketplace products whose full-text document has any of `words`' stems, or whose
+    title nearly spells them, the best ranked first (ts_rank_cd: more words, closer together,
+    in heavier fields; plus the title's trigram word similarity), with that score."""
+    await session.execute(text(f"SET LOCAL pg_trgm.word_similarity_threshold = {TITLE_SIMILARITY}"))
+    # plainto_tsquery ANDs the words; any word may match, the rank orders by how many do
+    every_word = func.plainto_tsquery(literal("english", REGCONFIG), words)
+    query = cast(func.replace(cast(every_word, Text), "&", "|"), TSQUERY)
+    rank = func.ts_rank_cd(Product.search_document, query) + func.word_similarity(
+        words, Product.title
+    )
+    found = Product.search_document.bool_op("@@")(query) | Product.title.bool_op("%>")(words)
+    stmt = (
+        select(Product.id, rank)
+        .where(*market_conditions(filters, default_bps), found)
+        .order_by(rank.desc(), Product.id)
+        .limit(limit)
+    )
+    return [(r[0], float(r[1])) for r in await session.execute(stmt)]
+
+
 async def marketplace(
     session: AsyncSession,
     *,
@@ -115,25 +194,8 @@ async def marketplace(
     earns = per_sale(default_bps)
     epc = epc_of(Product.id)
     stmt = select(Product, earns.label("per_sale"), epc.label("epc")).where(
-        Product.status == ProductStatus.approved
+        *market_conditions(filters, default_bps)
     )
-    if filters.category:
-        stmt = stmt.where(Product.category == filters.category)
-    if filters.currency:
-        stmt = stmt.where(Product.currency == filters.currency)
-    if filters.min_price is not None:
-        stmt = stmt.where(Product.price_minor >= filters.min_price)
-    if filters.max_price is not None:
-        stmt = stmt.where(Product.price_minor <= filters.max_price)
-    if filters.min_commission is not None:
-        stmt = stmt.where(earns >= filters.min_commission)
-    if filters.grades:
-        stmt = stmt.where(Product.grade.in_(filters.grades))
-    if filters.query:
-        pattern = (
-            "%" + filters.query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        stmt = stmt.where(Product.title.ilike(pattern) | Product.description.ilike(pattern))
     first = {"commission": earns, "epc": epc}.get(sort, Product.reviewed_at)
     keys: list[Any] = [first, Product.id]
     if after is not None:  # keyset paging: every key descending

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role
@@ -30,7 +32,8 @@ from bitnexus.catalog.models import (
     ProductReview,
     ProductStatus,
 )
-from bitnexus.catalog.repository import EarningsPerClick, MarketFilter
+from bitnexus.catalog.repository import EarningsPerClick
+from bitnexus.catalog.repository import MarketFilter as MarketFilter  # other domains filter too
 from bitnexus.catalog.schemas import (
     CategoryCount,
     CommissionRead,
@@ -199,6 +202,34 @@ async def marketplace(
         ],
         next_cursor=next_cursor,
     )
+
+
+def market_ids(filters: MarketFilter, tenant: Tenant) -> Select[uuid.UUID]:
+    """The ids of the marketplace's products through `filters`, as SQL another domain ranks."""
+    return repository.market_ids(filters, tenant.default_commission_bps)
+
+
+async def keyword_ranked(
+    session: AsyncSession, tenant: Tenant, filters: MarketFilter, words: str, limit: int
+) -> list[tuple[uuid.UUID, float]]:
+    """Full-text search of the marketplace: products with any of `words`, best first, with
+    their score (equal scores: equally good matches)."""
+    return await repository.keyword_ranked(
+        session, filters, tenant.default_commission_bps, words, limit
+    )
+
+
+def search_texts(ids: Sequence[uuid.UUID] | None = None) -> Select[uuid.UUID, str]:
+    """Ids and search texts (title, category, tags, description) of products not archived."""
+    return repository.search_texts(ids)
+
+
+async def reads(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> list[ProductRead]:
+    """Marketplace products by id, in the order given (ids not in the marketplace: left out)."""
+    found = {p.id: p for p in await repository.approved(session, ids)}
+    return await _read(session, principal, [found[i] for i in ids if i in found])
 
 
 async def categories(session: AsyncSession) -> list[CategoryCount]:

@@ -463,3 +463,19 @@ async def tier_history(session: AsyncSession, user_id: uuid.UUID) -> Sequence[Ti
         .order_by(TierChange.created_at.desc(), TierChange.id.desc())
     )
     return found.scalars().all()
+
+
+async def conversions_by_product(
+    session: AsyncSession, affiliate_id: uuid.UUID
+) -> dict[uuid.UUID, int]:
+    """How many sales an affiliate brought per product (refunded and rejected ones left out)."""
+    rows = await session.execute(
+        select(Conversion.product_id, func.count())
+        .where(
+            Conversion.affiliate_id == affiliate_id,
+            Conversion.product_id.is_not(None),
+            Conversion.state.in_(("pending", "held", "matured")),
+        )
+        .group_by(Conversion.product_id)
+    )
+    return {r[0]: int(r[1]) for r in rows if r[0] is not None}

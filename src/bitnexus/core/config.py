@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     content_timeout_seconds: float = Field(
         30.0, alias="BITNEXUS_CONTENT_TIMEOUT_SECONDS", gt=0, le=300
     )
+    # Search: semantic matching (off: keywords only, the model never loads), how often the
+    # indexer embeds changed products and how many at a time (0 s: never; `bitnexus search
+    # reindex` still does), and the CPU threads the model may use (the rest serve requests).
+    search_semantic: bool = Field(True, alias="BITNEXUS_SEARCH_SEMANTIC")
+    search_index_seconds: float = Field(10.0, alias="BITNEXUS_SEARCH_INDEX_SECONDS", ge=0)
+    search_index_batch: int = Field(64, alias="BITNEXUS_SEARCH_INDEX_BATCH", ge=1, le=1024)
+    embed_threads: int = Field(1, alias="BITNEXUS_EMBED_THREADS", ge=1, le=64)
 
     @property
     def is_development(self) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.catalog.models import Product
 from bitnexus.tenants.models import Tenant
-from bitnexus.tracking.models import Click, ClickSalt, Link, max_chars
+from bitnexus.tracking.models import Click, ClickSalt, Link, LinkStatus, max_chars
 from bitnexus.tracking.rules import RateRule, UniqueRule
 
 
@@ -28,6 +28,15 @@ async def tenant_of_code(session: AsyncSession, code: str) -> uuid.UUID | None:
 async def has_links(session: AsyncSession, affiliate_id: uuid.UUID) -> bool:
     found = await session.execute(select(Link.id).where(Link.affiliate_id == affiliate_id).limit(1))
     return found.first() is not None
+
+
+async def promoted_products(session: AsyncSession, affiliate_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.execute(
+        select(Link.product_id)
+        .where(Link.affiliate_id == affiliate_id, Link.status != LinkStatus.deleted)
+        .distinct()
+    )
+    return list(rows.scalars())
 
 
 async def human_clicks_of(session: AsyncSession, affiliate_id: uuid.UUID) -> list[Click]:

@@ -1021,6 +1021,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Recommendations
+         * @description Products to promote next (affiliates): like those you promote and sell, then the
+         *     organisation's best earners per click; never one you already promote.
+         */
+        get: operations["my_recommendations_api_v1_me_recommendations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/sessions": {
         parameters: {
             query?: never;
@@ -1308,6 +1329,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/products/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search Products
+         * @description Search the marketplace by words and meaning (prices and per-sale commission in minor
+         *     units); each result says whether it matched by keyword, meaning or both.
+         */
+        get: operations["search_products_api_v1_products_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products/{product_id}": {
         parameters: {
             query?: never;
@@ -1408,6 +1450,26 @@ export interface paths {
          * @description Every vetting decision on a product, newest first (its vendor and admins).
          */
         get: operations["product_reviews_api_v1_products__product_id__reviews_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/products/{product_id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Similar Products
+         * @description Marketplace products closest in meaning to this one (none before it is indexed).
+         */
+        get: operations["similar_products_api_v1_products__product_id__similar_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2927,6 +2989,11 @@ export interface components {
             /** To */
             to: string;
         };
+        /**
+         * Match
+         * @enum {string}
+         */
+        Match: "keyword" | "semantic" | "both";
         /** MeRead */
         MeRead: {
             /**
@@ -3309,6 +3376,16 @@ export interface components {
             status: string;
         };
         /**
+         * Reason
+         * @enum {string}
+         */
+        Reason: "similar" | "top_earner";
+        /** Recommendation */
+        Recommendation: {
+            product: components["schemas"]["ProductRead"];
+            reason: components["schemas"]["Reason"];
+        };
+        /**
          * RefundCreate
          * @description Part or all of a sale given back; `refund_id` (yours) makes a retry safe.
          */
@@ -3430,6 +3507,20 @@ export interface components {
          * @enum {string}
          */
         Scope: "ledger:read" | "conversions:write" | "conversions:browser";
+        /** SearchHit */
+        SearchHit: {
+            match: components["schemas"]["Match"];
+            product: components["schemas"]["ProductRead"];
+            /** Score */
+            score: number;
+        };
+        /** SearchResults */
+        SearchResults: {
+            /** Items */
+            items: components["schemas"]["SearchHit"][];
+            /** Semantic */
+            semantic: boolean;
+        };
         /**
          * ShareKind
          * @enum {string}
@@ -7654,6 +7745,64 @@ export interface operations {
             };
         };
     };
+    my_recommendations_api_v1_me_recommendations_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendation"][];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     end_my_sessions_api_v1_me_sessions_delete: {
         parameters: {
             query?: never;
@@ -8684,6 +8833,69 @@ export interface operations {
             };
         };
     };
+    search_products_api_v1_products_search_get: {
+        parameters: {
+            query: {
+                q: string;
+                category?: string | null;
+                min_price?: number | null;
+                max_price?: number | null;
+                min_commission?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResults"];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: a role that may not do this, or a suspended account or organisation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_product_api_v1_products__product_id__get: {
         parameters: {
             query?: never;
@@ -9180,6 +9392,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReviewRead"][];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: a role that may not do this, or a suspended account or organisation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Product not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    similar_products_api_v1_products__product_id__similar_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendation"][];
                 };
             };
             /** @description Bad request: a character not allowed in the path or query, or a bad cursor */

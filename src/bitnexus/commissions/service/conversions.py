@@ -411,3 +411,10 @@ async def check_origin(session: AsyncSession, vendor: User, origin: str | None) 
     pages = await repository.landing_pages(session, vendor.id)
     if not origin or not any(on_site(origin, page) for page in pages):
         raise Forbidden("Browser reports are accepted only from your products' sites.")
+
+
+async def converted_products(
+    session: AsyncSession, affiliate_id: uuid.UUID
+) -> dict[uuid.UUID, int]:
+    """Sales an affiliate brought, per product (refunded and rejected ones left out)."""
+    return await repository.conversions_by_product(session, affiliate_id)

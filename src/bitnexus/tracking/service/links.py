@@ -232,6 +232,11 @@ async def _read_one(
     return _read(principal, link, product, base_url, counts.get(link.id, (0, 0, 0)))
 
 
+async def promoted_products(session: AsyncSession, affiliate_id: uuid.UUID) -> list[uuid.UUID]:
+    """The products an affiliate has a live (active or paused) link to."""
+    return await repository.promoted_products(session, affiliate_id)
+
+
 def _read(
     principal: Principal,
     link: Link,

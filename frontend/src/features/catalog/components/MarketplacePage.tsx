@@ -1,6 +1,6 @@
 // The marketplace: approved products with filters (category, price, commission, grade), sorting
 // and "load more" paging. Prices and commissions are entered in the chosen currency's units.
-import { useState, type FormEvent } from "react";
+import { useState, type ComponentType, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, Select } from "../../../components/ui";
 import { useAuth } from "../../../lib/auth/session";
@@ -8,7 +8,7 @@ import { toMinor } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
 import { useCategories } from "../api/get-categories";
 import { useMarketplace } from "../api/get-marketplace";
-import { GRADES, type Grade, type MarketFilters } from "../types";
+import { GRADES, type Grade, type MarketFilters, type Product } from "../types";
 import { ProductCard } from "./parts";
 
 const SORTS = [
@@ -17,7 +17,14 @@ const SORTS = [
   { value: "epc", label: "Best earnings per click" },
 ];
 
-export function MarketplacePage() {
+/** What shows the results of a typed search (the search feature's hybrid search), given the
+ * filters and the card to show each product with. */
+export type SearchSlot = ComponentType<{
+  filters: { q: string; category?: string; min_price?: number; max_price?: number; min_commission?: number };
+  ProductCard: ComponentType<{ product: Product }>;
+}>;
+
+export function MarketplacePage({ Search }: { Search?: SearchSlot }) {
   const { me } = useAuth();
   const currency = me?.tenant.default_currency ?? "USD";
   const [filters, setFilters] = useState<MarketFilters>({ sort: "newest" });
@@ -54,7 +61,7 @@ export function MarketplacePage() {
       <h1 className="text-2xl font-bold">Marketplace</h1>
       <Card>
         <form onSubmit={submit} className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" aria-label="Filter products" noValidate>
-          <Field label="Search" name="q" placeholder="Title or description" maxLength={100} />
+          <Field label="Search" name="q" placeholder={Search ? "Describe what you look for" : "Title or description"} maxLength={100} />
           <Select label="Category" name="category" defaultValue=""
             options={[{ value: "", label: "All categories" }, ...(categories.data ?? []).map((c) => ({ value: c.category, label: `${c.category} (${c.products})` }))]} />
           <Field label={`Min price (${currency})`} name="min_price" inputMode="decimal" />
@@ -75,18 +82,25 @@ export function MarketplacePage() {
         </form>
         {amountError && <p className="mt-2 text-sm text-red-600" role="alert">{amountError}</p>}
       </Card>
-      <QueryState query={list} empty="No approved products match these filters yet.">
-        {(rows) => (
-          <>
-            <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="marketplace">
-              {rows.map((p) => <ProductCard key={p.id} product={p} />)}
-            </div>
-            {list.hasNextPage && (
-              <Button variant="secondary" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>
-            )}
-          </>
-        )}
-      </QueryState>
+      {Search && filters.q ? (
+        <Search
+          filters={{ q: filters.q, category: filters.category, min_price: filters.min_price, max_price: filters.max_price, min_commission: filters.min_commission }}
+          ProductCard={ProductCard}
+        />
+      ) : (
+        <QueryState query={list} empty="No approved products match these filters yet.">
+          {(rows) => (
+            <>
+              <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="marketplace">
+                {rows.map((p) => <ProductCard key={p.id} product={p} />)}
+              </div>
+              {list.hasNextPage && (
+                <Button variant="secondary" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>Load more</Button>
+              )}
+            </>
+          )}
+        </QueryState>
+      )}
     </div>
   );
 }

@@ -18,10 +18,22 @@ import { ReviewForm } from "./ReviewForm";
 /** What an affiliate uses to make a link to an approved product (the links feature's card). */
 export type LinkCard = ComponentType<{ product: Product }>;
 
-export function ProductPage({ LinkCard }: { LinkCard: LinkCard }) {
+/** What shows products like this one (the search feature's similar products). */
+export type SimilarSlot = ComponentType<{ productId: string }>;
+
+export function ProductPage({ LinkCard, Similar }: { LinkCard: LinkCard; Similar?: SimilarSlot }) {
   const { id = "" } = useParams();
   const product = useProduct(id);
-  return <QueryState query={product}>{(p) => <ProductView product={p} LinkCard={LinkCard} />}</QueryState>;
+  return (
+    <QueryState query={product}>
+      {(p) => (
+        <div className="flex flex-col gap-6">
+          <ProductView product={p} LinkCard={LinkCard} />
+          {Similar && p.status === "approved" && <Similar productId={p.id} />}
+        </div>
+      )}
+    </QueryState>
+  );
 }
 
 function ProductView({ product: p, LinkCard }: { product: Product; LinkCard: LinkCard }) {

@@ -1,7 +1,7 @@
 // Dashboards over a range of days: an affiliate's traffic and earnings, a vendor's sales and
 // commissions owed, an admin's program totals and queues. Charts by Recharts; every money
 // figure also appears (from the same rows, or the ledger) on the commissions and sales pages.
-import { useState, type ReactNode } from "react";
+import { useState, type ComponentType, type ReactNode } from "react";
 import { Link as RouterLink } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { QueryState } from "../../../components/QueryState";
@@ -22,7 +22,10 @@ function lastDays(n: number, currency?: string): Span {
   return { start: iso(start), end: iso(end), currency };
 }
 
-export function DashboardPage() {
+/** What an affiliate's dashboard shows to promote next (the search feature's recommendations). */
+export type RecommendedSlot = ComponentType;
+
+export function DashboardPage({ Recommended }: { Recommended?: RecommendedSlot }) {
   const { me } = useAuth();
   const [span, setSpan] = useState<Span>(lastDays(30));
   if (!me) return null;
@@ -30,6 +33,7 @@ export function DashboardPage() {
     <div className="flex flex-col gap-6">
       <RangePicker span={span} onChange={setSpan} />
       {me.role === "affiliate" && <AffiliateBoard span={span} onSpan={setSpan} />}
+      {me.role === "affiliate" && Recommended && <Recommended />}
       {me.role === "vendor" && <VendorBoard span={span} onSpan={setSpan} />}
       {me.role === "tenant_admin" && <AdminBoard span={span} onSpan={setSpan} />}
     </div>

@@ -1,0 +1,74 @@
+"""Search routes: hybrid product search, similar products, an affiliate's recommendations."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from bitnexus.auth import CurrentPrincipal
+from bitnexus.catalog.errors import ProductNotFound
+from bitnexus.catalog.service import MarketFilter
+from bitnexus.core.deps import SessionDep
+from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
+from bitnexus.search import service
+from bitnexus.search.embedder import Embedder
+from bitnexus.search.schemas import Recommendation, SearchResults
+
+router = APIRouter(prefix="/products", tags=["search"])
+me_router = APIRouter(prefix="/me", tags=["search"])
+
+Amount = Annotated[int | None, Query(ge=0, le=10**12)]
+Limit = Annotated[int, Query(ge=1, le=50)]
+
+
+async def get_embedder(request: Request) -> Embedder | None:
+    embedder: Embedder | None = request.app.state.embedder
+    return embedder
+
+
+EmbedderDep = Annotated[Embedder | None, Depends(get_embedder)]
+
+
+@router.get("/search", responses=errors_for(InvalidInput))
+async def search_products(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    embedder: EmbedderDep,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    category: Annotated[str | None, Query(max_length=60)] = None,
+    min_price: Amount = None,
+    max_price: Amount = None,
+    min_commission: Amount = None,
+    limit: Limit = 20,
+) -> SearchResults:
+    """Search the marketplace by words and meaning (prices and per-sale commission in minor
+    units); each result says whether it matched by keyword, meaning or both."""
+    words = " ".join(q.split())
+    if not words:
+        raise InvalidInput("q", "Type something to search for.")
+    filters = MarketFilter(
+        category=category or None,
+        min_price=min_price,
+        max_price=max_price,
+        min_commission=min_commission,
+    )
+    return await service.search(session, principal, embedder, words, filters, limit)
+
+
+@router.get("/{product_id}/similar", responses=errors_for(ProductNotFound))
+async def similar_products(
+    product_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, limit: Limit = 6
+) -> list[Recommendation]:
+    """Marketplace products closest in meaning to this one (none before it is indexed)."""
+    return await service.similar(session, principal, product_id, limit)
+
+
+@me_router.get("/recommendations", responses=errors_for(Forbidden))
+async def my_recommendations(
+    principal: CurrentPrincipal, session: SessionDep, limit: Limit = 6
+) -> list[Recommendation]:
+    """Products to promote next (affiliates): like those you promote and sell, then the
+    organisation's best earners per click; never one you already promote."""
+    return await service.for_affiliate(session, principal, limit)

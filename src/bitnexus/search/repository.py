@@ -1,0 +1,152 @@
+"""Every query on `product_embeddings` (RLS scopes them to the transaction's tenant).
+
+Products themselves are the catalog's: they reach these queries as SQL the catalog service
+hands over (`market_ids`, `search_texts`), never as its tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Float, Select, delete, func, literal, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.core.vector import to_text
+from bitnexus.search.models import ProductEmbedding
+
+# pgvector ≥ 0.8: when a filter drops most of the nearest rows, the HNSW scan goes on past
+# ef_search until LIMIT rows pass (relaxed order: re-sorted by distance here), up to
+# hnsw.max_scan_tuples rows visited.
+ITERATIVE_SCAN = "SET LOCAL hnsw.iterative_scan = relaxed_order"
+
+
+@dataclass(frozen=True)
+class Stale:
+    product_id: uuid.UUID
+    text: str
+    text_hash: bytes
+
+
+def _hash(column: ColumnElement[str]) -> ColumnElement[bytes]:
+    return func.sha256(func.convert_to(column, literal("UTF8")))
+
+
+async def tenants_due(session: AsyncSession) -> list[uuid.UUID]:
+    """Tenants with a product whose text has no embedding yet (a platform function)."""
+    return list((await session.execute(text("SELECT bitnexus_search_due()"))).scalars())
+
+
+def _stale(texts: Select[uuid.UUID, str], force: bool) -> Select[uuid.UUID, str, bytes]:
+    docs = texts.subquery()
+    digest = _hash(docs.c.text)
+    stmt = select(docs.c.id, docs.c.text, digest.label("digest")).outerjoin(
+        ProductEmbedding, ProductEmbedding.product_id == docs.c.id
+    )
+    if not force:
+        stmt = stmt.where(
+            ProductEmbedding.product_id.is_(None) | (ProductEmbedding.text_hash != digest)
+        )
+    return stmt
+
+
+async def stale(
+    session: AsyncSession,
+    texts: Select[uuid.UUID, str],
+    *,
+    limit: int,
+    after: uuid.UUID | None = None,
+    force: bool = False,
+) -> list[Stale]:
+    """Products (of `texts`) whose text changed since they were embedded, by id; `force`:
+    every product."""
+    stmt = _stale(texts, force)
+    docs_id = stmt.selected_columns[0]
+    if after is not None:
+        stmt = stmt.where(docs_id > after)
+    rows = await session.execute(stmt.order_by(docs_id).limit(limit))
+    return [Stale(r[0], r[1], bytes(r[2])) for r in rows]
+
+
+async def count_stale(
+    session: AsyncSession, texts: Select[uuid.UUID, str], *, force: bool = False
+) -> int:
+    sub = _stale(texts, force).subquery()
+    return int((await session.execute(select(func.count()).select_from(sub))).scalar_one())
+
+
+async def save(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    rows: Sequence[Stale],
+    vectors: Sequence[Sequence[float]],
+) -> None:
+    """Store embeddings with the hash of the text each was computed from (a product edited
+    meanwhile keeps a stale hash, so the next pass embeds it again)."""
+    values = [
+        {
+            "tenant_id": tenant_id,
+            "product_id": row.product_id,
+            "embedding": to_text(vector),
+            "text_hash": row.text_hash,
+        }
+        for row, vector in zip(rows, vectors, strict=True)
+    ]
+    stmt = insert(ProductEmbedding).values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ProductEmbedding.tenant_id, ProductEmbedding.product_id],
+        set_={
+            "embedding": stmt.excluded.embedding,
+            "text_hash": stmt.excluded.text_hash,
+            "embedded_at": func.now(),
+        },
+    )
+    await session.execute(stmt)
+
+
+async def vectors_of(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[float]]:
+    rows = await session.execute(
+        select(ProductEmbedding.product_id, ProductEmbedding.embedding).where(
+            ProductEmbedding.product_id.in_(ids)
+        )
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def nearest(
+    session: AsyncSession,
+    vector: Sequence[float],
+    among: Select[uuid.UUID],
+    *,
+    limit: int,
+    max_distance: float,
+    exclude: Sequence[uuid.UUID] = (),
+) -> list[tuple[uuid.UUID, float]]:
+    """The embedded products of `among` nearest to `vector` (cosine distance at most
+    `max_distance`), nearest first, with their distance."""
+    await session.execute(text(ITERATIVE_SCAN))
+    # a parameter of type vector, parsed once: a text one cast in SQL is parsed for every row
+    query = literal(to_text(vector), ProductEmbedding.embedding.type)
+    distance = ProductEmbedding.embedding.op("<=>", return_type=Float)(query)
+    stmt = select(ProductEmbedding.product_id, distance.label("distance")).where(
+        ProductEmbedding.product_id.in_(among)
+    )
+    if exclude:
+        stmt = stmt.where(ProductEmbedding.product_id.not_in(exclude))
+    rows = await session.execute(stmt.order_by(distance).limit(limit))
+    found = [(r[0], float(r[1])) for r in rows if float(r[1]) <= max_distance]
+    return sorted(found, key=lambda pair: pair[1])
+
+
+async def forget(session: AsyncSession, product_ids: Sequence[uuid.UUID]) -> None:
+    await session.execute(
+        delete(ProductEmbedding).where(ProductEmbedding.product_id.in_(product_ids))
+    )
+
+
+async def texts(session: AsyncSession, texts: Select[uuid.UUID, str]) -> dict[uuid.UUID, str]:
+    return {r[0]: r[1] for r in await session.execute(texts)}

@@ -1,0 +1,201 @@
+"""Hybrid product search and recommendations.
+
+Search runs two retrievers over the marketplace (approved products of the caller's tenant,
+through the marketplace filters): PostgreSQL full-text search (any of the query's stemmed
+words; ts_rank_cd) and nearest neighbours of the query's embedding (pgvector HNSW, cosine).
+Their rankings are fused by reciprocal rank fusion — score = Σ 1 / (RRF_K + rank) — which
+needs no calibration between a text rank and a distance. A product found by only one says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts.models import Role
+from bitnexus.accounts.service.sessions import Principal
+from bitnexus.analytics import service as analytics
+from bitnexus.catalog import service as catalog
+from bitnexus.catalog.service import MarketFilter
+from bitnexus.commissions.service import conversions
+from bitnexus.core.errors import Forbidden
+from bitnexus.search import repository
+from bitnexus.search.embedder import Embedder
+from bitnexus.search.schemas import Match, Reason, Recommendation, SearchHit, SearchResults
+from bitnexus.tracking.service import links
+
+RRF_K = 60  # the constant of Cormack et al. (2009): damps the weight of the very first ranks
+CANDIDATES = 50  # each retriever's depth: fusion reorders within these
+# cosine distance beyond which a product is not "about" the query (similarity below 0.2:
+# all-MiniLM-L6-v2 puts unrelated sentences at 0.0–0.15)
+MAX_DISTANCE = 0.8
+
+
+@dataclass(frozen=True)
+class Fused:
+    product_id: uuid.UUID
+    score: float
+    match: Match
+
+
+def ranks(scored: Sequence[tuple[uuid.UUID, float]]) -> dict[uuid.UUID, int]:
+    """Competition ranks ("1224"), best score first: equal scores share a rank, so products
+    the keywords cannot tell apart are ordered by the other retriever, not by their ids."""
+    out: dict[uuid.UUID, int] = {}
+    previous: float | None = None
+    rank = 0
+    for n, (pid, score) in enumerate(sorted(scored, key=lambda kv: -kv[1]), start=1):
+        if score != previous:
+            rank, previous = n, score
+        out[pid] = rank
+    return out
+
+
+def fuse(keyword: dict[uuid.UUID, int], semantic: Sequence[uuid.UUID]) -> list[Fused]:
+    """Reciprocal rank fusion of keyword ranks and a semantic ranking, best first (ties: the
+    better keyword rank, then the better semantic rank)."""
+    by_meaning = {pid: rank for rank, pid in enumerate(semantic, start=1)}
+    scores = {
+        pid: sum(1.0 / (RRF_K + r[pid]) for r in (keyword, by_meaning) if pid in r)
+        for pid in {*keyword, *by_meaning}
+    }
+    last = len(keyword) + len(by_meaning) + 1
+
+    def order(pid: uuid.UUID) -> tuple[float, int, int, str]:
+        return (-scores[pid], keyword.get(pid, last), by_meaning.get(pid, last), str(pid))
+
+    return [
+        Fused(
+            pid,
+            scores[pid],
+            Match.both
+            if pid in keyword and pid in by_meaning
+            else Match.keyword
+            if pid in keyword
+            else Match.semantic,
+        )
+        for pid in sorted(scores, key=order)
+    ]
+
+
+async def keyword_ranks(
+    session: AsyncSession, principal: Principal, query: str, filters: MarketFilter, limit: int
+) -> dict[uuid.UUID, int]:
+    return ranks(await catalog.keyword_ranked(session, principal.tenant, filters, query, limit))
+
+
+async def semantic_ids(
+    session: AsyncSession,
+    principal: Principal,
+    vector: Sequence[float],
+    filters: MarketFilter,
+    limit: int,
+    exclude: Sequence[uuid.UUID] = (),
+) -> list[uuid.UUID]:
+    among = catalog.market_ids(filters, principal.tenant)
+    found = await repository.nearest(
+        session, vector, among, limit=limit, max_distance=MAX_DISTANCE, exclude=exclude
+    )
+    return [pid for pid, _ in found]
+
+
+async def search(
+    session: AsyncSession,
+    principal: Principal,
+    embedder: Embedder | None,
+    query: str,
+    filters: MarketFilter,
+    limit: int,
+) -> SearchResults:
+    """Marketplace products matching `query` by words or meaning (`embedder` None: words)."""
+    depth = max(CANDIDATES, limit)
+    # the model embeds the query on its own thread while the database ranks by keywords
+    embedding = asyncio.ensure_future(embedder.encode_one(query)) if embedder else None
+    try:
+        keyword = await keyword_ranks(session, principal, query, filters, depth)
+    except BaseException:
+        if embedding is not None:
+            embedding.cancel()
+        raise
+    semantic: list[uuid.UUID] = []
+    if embedding is not None:
+        semantic = await semantic_ids(session, principal, await embedding, filters, depth)
+    fused = fuse(keyword, semantic)[:limit]
+    products = await catalog.reads(session, principal, [f.product_id for f in fused])
+    by_id = {f.product_id: f for f in fused}
+    return SearchResults(
+        items=[
+            SearchHit(product=p, match=by_id[p.id].match, score=round(by_id[p.id].score, 6))
+            for p in products
+        ],
+        semantic=embedder is not None,
+    )
+
+
+async def similar(
+    session: AsyncSession, principal: Principal, product_id: uuid.UUID, limit: int
+) -> list[Recommendation]:
+    """Marketplace products closest in meaning to one the caller may see (404 otherwise);
+    none until the indexer has embedded it (stored vectors only: no model in the request)."""
+    await catalog.get(session, principal, product_id)
+    vector = (await repository.vectors_of(session, [product_id])).get(product_id)
+    if vector is None:
+        return []
+    ids = await semantic_ids(session, principal, vector, MarketFilter(), limit, [product_id])
+    return [
+        Recommendation(product=p, reason=Reason.similar)
+        for p in await catalog.reads(session, principal, ids)
+    ]
+
+
+def interest(
+    vectors: dict[uuid.UUID, list[float]], sales: dict[uuid.UUID, int]
+) -> list[float] | None:
+    """What an affiliate is about: the mean of their products' embeddings, each product
+    weighing 1 + the sales it brought them (unit length again; None without products)."""
+    if not vectors:
+        return None
+    total = [0.0] * len(next(iter(vectors.values())))
+    for pid, vector in vectors.items():
+        weight = 1 + sales.get(pid, 0)
+        total = [t + weight * v for t, v in zip(total, vector, strict=True)]
+    norm = sum(t * t for t in total) ** 0.5
+    return [t / norm for t in total] if norm else None
+
+
+async def for_affiliate(
+    session: AsyncSession, principal: Principal, limit: int
+) -> list[Recommendation]:
+    """Products for an affiliate to promote next, none they already promote: the closest to
+    what they promote and sell, then the tenant's best earners per click."""
+    if principal.role is not Role.affiliate:
+        raise Forbidden("Recommendations are for affiliates.")
+    promoted = await links.promoted_products(session, principal.user.id)
+    sales = await conversions.converted_products(session, principal.user.id)
+    taste = interest(await repository.vectors_of(session, promoted), sales)
+    picked: list[tuple[uuid.UUID, Reason]] = []
+    if taste is not None:
+        ids = await semantic_ids(session, principal, taste, MarketFilter(), limit, promoted)
+        picked = [(pid, Reason.similar) for pid in ids]
+    if len(picked) < limit:
+        skip = {*promoted, *(pid for pid, _ in picked)}
+        page = await catalog.marketplace(
+            session,
+            principal,
+            filters=MarketFilter(),
+            sort="epc",
+            epc_of=analytics.product_epc,
+            cursor=None,
+            limit=min(100, limit + len(skip)),
+        )
+        earners = [p.id for p in page.items if p.id not in skip]
+        picked += [(pid, Reason.top_earner) for pid in earners[: limit - len(picked)]]
+    reasons = dict(picked)
+    return [
+        Recommendation(product=p, reason=reasons[p.id])
+        for p in await catalog.reads(session, principal, [pid for pid, _ in picked])
+    ]

@@ -1,0 +1,88 @@
+"""Search in a real Chromium: the marketplace's search box finds products by words and by
+meaning and says which; a product shows similar ones; the dashboard recommends products.
+
+The server process loads the embedding model on the first typed search (this test's only):
+about 300 MB and a few seconds of CPU, inside the expectation's ceiling."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+import pytest
+from playwright.async_api import BrowserContext, expect
+
+from bitnexus.core.db import Database
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.search import jobs
+from bitnexus.search.embedder import Embedder
+from tests.e2e.conftest import login
+from tests.factories import Program
+from tests.factories import product as _product
+
+pytestmark = pytest.mark.e2e
+NewContext = Callable[..., Awaitable[BrowserContext]]
+
+PRODUCTS = [
+    ("DeFi Trading Masterclass", "Finance", "Liquidity pools, yield farming and wallet safety."),
+    ("Sourdough at Home", "Cooking", "Keep a starter alive and bake crusty loaves."),
+    ("Morning Yoga Flow", "Fitness", "Twenty-minute vinyasa sessions to stretch and breathe."),
+    ("Ethereum Smart Contracts", "Software", "Write and deploy contracts in Solidity."),
+    ("Artisan Bread Baking", "Cooking", "Baguettes, rye and focaccia from your own oven."),
+]
+
+
+async def test_the_search_box_finds_by_words_and_meaning_and_says_which(
+    new_context: NewContext, live_program: Program, db_urls: DatabaseUrls, embedder: Embedder
+) -> None:
+    admin, vendor, affiliate = live_program.admin, live_program.vendor, live_program.affiliate
+    # given approved products, embedded by the indexer
+    for title, category, description in PRODUCTS:
+        body = _product(title=title, category=category, description=description, tags=[])
+        r = await vendor.client.post("/api/v1/products", json=body, headers=vendor.headers)
+        await admin.client.post(
+            f"/api/v1/products/{r.json()['id']}/review",
+            json={"decision": "approved", "grade": "A"},
+            headers=admin.headers,
+        )
+    db = Database(db_urls.app, pool_size=1)
+    try:
+        await jobs.index_tenant(db, embedder, uuid.UUID(admin.tenant_id))
+    finally:
+        await db.dispose()
+
+    # when the affiliate describes what they want in other words
+    page = await login(await new_context(), affiliate)
+    await page.get_by_role("link", name="Marketplace").click()
+    filters = page.get_by_role("form", name="Filter products")
+    await filters.get_by_label("Search").fill("crypto course")
+    await filters.get_by_role("button", name="Apply filters").click()
+
+    # then the crypto products come first, matched by meaning
+    hits = page.get_by_test_id("search-hit")
+    await expect(hits.first).to_be_visible()
+    first_two = hits.filter(has_text="DeFi Trading Masterclass").or_(
+        hits.filter(has_text="Ethereum Smart Contracts")
+    )
+    await expect(first_two).to_have_count(2)
+    defi = hits.filter(has_text="DeFi Trading Masterclass")
+    await expect(defi.get_by_test_id("match-badge")).to_have_attribute("data-match", "semantic")
+    await expect(defi.get_by_test_id("match-badge")).to_have_text("Meaning")
+
+    # when they type a product's own words
+    await filters.get_by_label("Search").fill("sourdough loaves")
+    await filters.get_by_role("button", name="Apply filters").click()
+
+    # then it matches both ways, and its page shows similar products
+    bread = hits.filter(has_text="Sourdough at Home")
+    await expect(bread.get_by_test_id("match-badge")).to_have_text("Words + meaning")
+    await expect(hits.first).to_contain_text("Sourdough at Home")
+    await bread.get_by_test_id("product-card").click()
+    await expect(page.get_by_role("heading", name="Similar products")).to_be_visible()
+    similar = page.get_by_test_id("similar-products").get_by_test_id("product-tile")
+    await expect(similar.first).to_contain_text("Artisan Bread Baking")
+
+    # and the dashboard recommends products to promote
+    await page.goto("/app/dashboard")
+    recs = page.get_by_test_id("recommendations").get_by_test_id("product-tile")
+    await expect(recs).to_have_count(len(PRODUCTS))

@@ -1,0 +1,56 @@
+"""The demo marketplace answers loose descriptions with the right products."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bitnexus import demo
+from bitnexus.search import jobs
+from bitnexus.search.embedder import Embedder
+from tests.factories import login
+from tests.search.conftest import own_client
+
+
+@pytest.fixture(scope="module")
+async def acme_affiliate(
+    app: FastAPI, embedder: Embedder, owner_engine: Engine
+) -> tuple[httpx.AsyncClient, dict[str, str]]:
+    """The demo, seeded and embedded, and its affiliate1 logged in."""
+    await demo.seed(app.state.db)
+    with owner_engine.connect() as conn:
+        ids = conn.execute(text("SELECT id FROM tenants WHERE slug IN ('acme', 'globex')"))
+        tenant_ids = list(ids.scalars())
+    for tenant_id in tenant_ids:
+        await jobs.index_tenant(app.state.db, embedder, tenant_id)
+    client = own_client(app)
+    r = await login(client, "acme", "affiliate1@acme.example", "silver-canyon-otter-64")
+    return client, {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("crypto course", "DeFi Trading Masterclass"),
+        ("help me fall asleep", "Sleep Better Tonight"),
+        ("bake my own bread", "Sourdough at Home"),
+        ("get my website found on search engines", "SEO Audit Checklist"),
+        ("pay off my credit cards", "Debt Snowball Coaching"),
+        ("cook dinner without meat", "Plant-Based Weeknight Dinners"),
+    ],
+)
+async def test_a_loose_description_finds_the_product(
+    acme_affiliate: tuple[httpx.AsyncClient, dict[str, str]], query: str, expected: str
+) -> None:
+    client, headers = acme_affiliate
+
+    # when an affiliate describes what they look for in their own words
+    r = await client.get("/api/v1/products/search", params={"q": query}, headers=headers)
+
+    # then the product is among the first three
+
+    titles = [hit["product"]["title"] for hit in r.json()["items"][:3]]
+    assert expected in titles

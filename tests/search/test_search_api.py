@@ -1,0 +1,128 @@
+"""GET /products/search: why each result matched, the marketplace filters, bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import ClientFactory
+from tests.factories import Account, invite_and_accept, signup_affiliate, signup_org
+from tests.factories import product as _product
+from tests.search.conftest import Shop
+
+SEARCH = "/api/v1/products/search"
+
+
+async def _search(who: Account, **params: Any) -> list[dict[str, Any]]:
+    r = await who.client.get(SEARCH, params=params, headers=who.headers)
+    assert r.status_code == 200, r.text
+    return list(r.json()["items"])
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "match"),
+    [
+        pytest.param(
+            "Sourdough bread masterclass", "Sourdough bread masterclass", "both", id="both"
+        ),
+        pytest.param("a loaf with a crunchy crust", "Artisan loaves", "semantic", id="semantic"),
+    ],
+)
+async def test_each_result_says_why_it_matched(
+    shop: Shop, query: str, title: str, match: str
+) -> None:
+    # when a query matches a product by its words, its meaning, or both
+    hits = await _search(shop.affiliate, q=query)
+
+    # then the product says which (found by keyword alone: see the test below)
+    found = next(h for h in hits if h["product"]["title"].startswith(title))
+    assert found["match"] == match
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        pytest.param({"category": "Health"}, id="category"),
+        pytest.param({"min_price": 15_000, "max_price": 18_000}, id="price-range"),
+        pytest.param({"min_commission": 4_000}, id="commission"),
+        pytest.param({"category": "Cooking", "max_price": 12_000}, id="category-and-price"),
+    ],
+)
+async def test_filters_apply_and_still_fill_the_page(shop: Shop, filters: dict[str, Any]) -> None:
+    # given a query that means something to many products, and a filter few of them pass
+    query = "improve my skills step by step"
+
+    # when searching with the filter
+    hits = await _search(shop.affiliate, q=query, limit=8, **filters)
+
+    # then every result passes it, and the page is full
+    assert len(hits) == 8
+    for hit in hits:
+        p = hit["product"]
+        assert p["category"] == filters.get("category", p["category"])
+        assert filters.get("min_price", 0) <= p["price_minor"] <= filters.get("max_price", 10**12)
+        assert p["commission"]["per_sale_minor"] >= filters.get("min_commission", 0)
+
+
+async def test_products_are_found_by_keyword_before_their_embedding(
+    make_client: ClientFactory,
+) -> None:
+    # given a product approved a moment ago, which the indexer has not embedded yet
+    shop = await _fresh_shop(make_client)
+    body = _product(title="Quokka photography field guide", description="Marsupials at dawn.")
+    r = await shop.vendor.client.post("/api/v1/products", json=body, headers=shop.vendor.headers)
+    pid = r.json()["id"]
+    await shop.admin.client.post(
+        f"/api/v1/products/{pid}/review",
+        json={"decision": "approved", "grade": "A"},
+        headers=shop.admin.headers,
+    )
+
+    # when an affiliate searches its words
+    hits = await _search(shop.affiliate, q="quokka")
+
+    # then it is there, found by keyword
+    assert [(h["product"]["id"], h["match"]) for h in hits] == [(pid, "keyword")]
+
+
+async def _fresh_shop(make_client: ClientFactory) -> Shop:
+    admin = await signup_org(make_client())
+    vendor = await invite_and_accept(admin, make_client(), role="vendor")
+    affiliate = await signup_affiliate(make_client(), admin.slug)
+    return Shop(admin, vendor, affiliate, {})
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        pytest.param({}, "q", id="no-query"),
+        pytest.param({"q": ""}, "q", id="empty"),
+        pytest.param({"q": "   "}, "q", id="blank"),
+        pytest.param({"q": "x" * 201}, "q", id="too-long"),
+        pytest.param({"q": "yoga", "min_price": -1}, "min_price", id="negative-price"),
+        pytest.param({"q": "yoga", "min_price": "cheap"}, "min_price", id="not-a-number"),
+        pytest.param({"q": "yoga", "limit": 0}, "limit", id="limit-zero"),
+        pytest.param({"q": "yoga", "limit": 51}, "limit", id="limit-too-big"),
+        pytest.param({"q": "yoga", "category": "c" * 61}, "category", id="long-category"),
+    ],
+)
+async def test_bad_input_is_a_problem_naming_the_field(
+    make_client: ClientFactory, params: dict[str, Any], field: str
+) -> None:
+    # given an affiliate
+    shop = await _fresh_shop(make_client)
+
+    # when the search is asked something it cannot answer
+    r = await shop.affiliate.client.get(SEARCH, params=params, headers=shop.affiliate.headers)
+
+    # then a problem+json 422 names the parameter
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert field in [e["field"].split(".")[-1] for e in r.json()["errors"]]
+
+
+async def test_search_needs_a_login(make_client: ClientFactory) -> None:
+    r = await make_client().get(SEARCH, params={"q": "yoga"})
+
+    assert r.status_code == 401
