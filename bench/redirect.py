@@ -1,6 +1,7 @@
 """`GET /r/{code}` through the full stack (link lookup, click in the spool before the answer) vs
 a bare Starlette app answering a fixed 302, both single uvicorn processes under the same `wrk`
-load. Target: at least 0.5x the bare app's requests per second (stretch 0.7x).
+load. Target: a median of at least 0.55x the bare app's requests per second over the rounds
+(0.5x with margin for noise; stretch 0.7x).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bitnexus.tracking.models import Link
 from bitnexus.tracking.service.links import new_code
 
 ROUNDS = 5
+TARGET = 0.55  # the median round's ratio
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0"
 
 
@@ -180,7 +182,7 @@ def _report(fulls: list[WrkResult], bares: list[WrkResult], recorded: int) -> st
     full, bare = _median(fulls), _median(bares)
     ratios = sorted(f.rps / b.rps for f, b in zip(fulls, bares, strict=True))
     ratio = ratios[len(ratios) // 2]
-    verdict = "meets" if ratio >= 0.5 else "misses"
+    verdict = "meets" if ratio >= TARGET else "misses"
     stretch = "meets" if ratio >= 0.7 else "misses"
     return (
         "## Redirect — GET /r/{code} vs bare Starlette 302\n\n"
@@ -194,7 +196,7 @@ def _report(fulls: list[WrkResult], bares: list[WrkResult], recorded: int) -> st
         f"| BitNexus (link lookup, click in the spool before the 302) | {full.rps:,.0f} | "
         f"{full.p50_ms:.2f} | {full.p99_ms:.2f} | {full.non_2xx} |\n\n"
         f"**Ratio: {ratio:.2f}x**, the median of the rounds' ratios "
-        f"({', '.join(f'{r:.2f}' for r in ratios)}; target ≥ 0.5x: {verdict}; stretch 0.7x: "
+        f"({', '.join(f'{r:.2f}' for r in ratios)}; target ≥ {TARGET}x: {verdict}; stretch 0.7x: "
         f"{stretch}). Clicks stored from the measured runs: {recorded:,} (wrk counted "
         f"about {sum(f.rps for f in fulls) * 10:,.0f} answers); the bare app's rounds ranged "
         f"from {min(b.rps for b in bares):,.0f} to {max(b.rps for b in bares):,.0f} req/s "
