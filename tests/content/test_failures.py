@@ -12,7 +12,6 @@ import pytest
 from fastapi import FastAPI
 
 from bitnexus.content.providers.openai_compatible import OpenAICompatibleProvider
-from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from tests.content.fakes import Answer, FakeModelServer, chat_completion, error, fake_model_server
 from tests.content.support import (
@@ -23,6 +22,7 @@ from tests.content.support import (
     links_of,
 )
 from tests.factories import Program
+from tests.superuser import superuser_count
 from tests.waiting import eventually
 
 
@@ -133,14 +133,8 @@ async def _asked(model: FakeModelServer) -> bool:
 
 
 async def _idle_in_transaction(db_urls: DatabaseUrls) -> int:
-    assert db_urls.superuser is not None
-    su = Database(db_urls.superuser, pool_size=1)
-    try:
-        async with su.statements() as connection:
-            idle: int = await connection.fetchval(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE usename = 'bitnexus_app' AND state = 'idle in transaction'"
-            )
-            return idle
-    finally:
-        await su.dispose()
+    return await superuser_count(
+        db_urls,
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE usename = 'bitnexus_app' AND state = 'idle in transaction'",
+    )

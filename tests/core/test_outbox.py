@@ -21,6 +21,7 @@ from bitnexus.core.events import Dispatcher, Dropped, Event, Subscription
 from bitnexus.core.outbox import NewEvent, emit, user_topic
 from tests.conftest import ClientFactory
 from tests.factories import signup_org
+from tests.superuser import superuser_count
 from tests.waiting import eventually
 
 
@@ -215,17 +216,11 @@ async def test_events_written_while_the_connection_was_lost_arrive_after_it_is_b
 
 async def _cut_listeners(db_urls: DatabaseUrls) -> int:
     """Terminate every dispatcher's connection, as a restarting server would; how many."""
-    assert db_urls.superuser is not None
-    su = Database(db_urls.superuser, pool_size=1)
-    try:
-        async with su.statements() as connection:
-            cut: int = await connection.fetchval(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE application_name = 'bitnexus-events'"
-            )
-            return cut
-    finally:
-        await su.dispose()
+    return await superuser_count(
+        db_urls,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE application_name = 'bitnexus-events'",
+    )
 
 
 async def _true(value: bool) -> bool:
