@@ -154,6 +154,22 @@ async def test_joining_and_leaving_topics(
     assert got.type == "test.joined"
 
 
+async def test_a_closed_subscription_hears_nothing_more(
+    db: Database, dispatcher: Dispatcher, tenant: uuid.UUID
+) -> None:
+    # given two subscribers to one topic, one of which closes
+    topic = user_topic(uuid.uuid4())
+    closed, open_ = dispatcher.subscribe([topic]), dispatcher.subscribe([topic])
+    closed.close()
+
+    # when an event of that topic is written
+    await _emit(db, tenant, _event(tenant, "test.after_close", topic))
+
+    # then only the open one hears it
+    assert [e.type for e in await _received(open_, 1)] == ["test.after_close"]
+    assert closed._queue.empty()
+
+
 async def test_an_event_made_in_another_process_reaches_this_one(
     dispatcher: Dispatcher, tenant: uuid.UUID, db_urls: DatabaseUrls
 ) -> None:

@@ -19,7 +19,7 @@ import contextlib
 import datetime as dt
 import uuid
 from collections import OrderedDict, defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ import asyncpg
 import orjson
 import structlog
 
+from bitnexus.core import jsontext
 from bitnexus.core.db import Database, utcnow
 from bitnexus.core.outbox import CHANNEL
 
@@ -63,7 +64,7 @@ class Event:
             topics,
             data,
             row["created_at"],
-            orjson.dumps(body, default=str),
+            jsontext.dumps(body),
         )
 
 
@@ -109,10 +110,6 @@ class Subscription:
             raise Dropped("the subscriber fell too far behind")
         return event
 
-    async def __aiter__(self) -> AsyncIterator[Event]:
-        while True:
-            yield await self.next()
-
 
 class Dispatcher:
     def __init__(self, dsn: str, *, retry_seconds: float = 1.0) -> None:
@@ -125,7 +122,6 @@ class Dispatcher:
         self._running: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
         self._lost_at: dt.datetime | None = None  # when the last connection was lost
-        self.last_id = 0
 
     # -- subscribers -------------------------------------------------------------------------
 
@@ -247,7 +243,6 @@ class Dispatcher:
             self._delivered[row["id"]] = None
             if len(self._delivered) > REMEMBERED:
                 self._delivered.popitem(last=False)
-            self.last_id = max(self.last_id, row["id"])
             event = Event.of(row)
             receivers = set(self._everything)
             for topic in event.topics:

@@ -21,12 +21,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import orjson
 from sqlalchemy import BigInteger, ForeignKey, Identity, Index, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bitnexus.core import jsontext
 from bitnexus.core.bulk import BulkInsert
 from bitnexus.core.db import Base
 
@@ -93,16 +93,9 @@ async def emit(session: AsyncSession, *events: NewEvent) -> None:
             {
                 "tenant_id": e.tenant_id,
                 "type": e.type,
-                "topics": orjson.dumps(list(e.topics)).decode(),
-                "data": orjson.dumps(e.data, default=_text_of).decode(),
+                "topics": jsontext.dumps(list(e.topics)).decode(),
+                "data": jsontext.dumps(e.data).decode(),
             }
             for e in events
         ],
     )
-
-
-def _text_of(value: object) -> str:
-    """What orjson does not write itself: asyncpg's own UUID type (ids read from rows)."""
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not part of an event")

@@ -10,6 +10,7 @@ import uuid
 
 import orjson
 
+from bitnexus.core import jsontext
 from bitnexus.tracking.models import BotReason, Click, max_chars
 from bitnexus.tracking.visitors import Visit
 
@@ -64,14 +65,7 @@ def encode(row: Row) -> bytes:
         visit.country,
         visit.bot_reason,
     ]
-    return orjson.dumps(fields, default=_text_of, option=orjson.OPT_APPEND_NEWLINE)
-
-
-def _text_of(value: object) -> str:
-    """What orjson does not write itself: asyncpg's own UUID type (ids read from the database)."""
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not part of a click line")
+    return jsontext.dumps(fields, newline=True)
 
 
 def decode(line: bytes) -> Row:
