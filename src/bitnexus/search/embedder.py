@@ -35,10 +35,6 @@ class Embedder:
         self._waiting: list[tuple[str, asyncio.Future[list[float]]]] = []
         self._flushing = False
 
-    @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Float, Select, delete, func, literal, select, text
+from sqlalchemy import ColumnElement, Float, Select, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -140,13 +140,3 @@ async def nearest(
     rows = await session.execute(stmt.order_by(distance).limit(limit))
     found = [(r[0], float(r[1])) for r in rows if float(r[1]) <= max_distance]
     return sorted(found, key=lambda pair: pair[1])
-
-
-async def forget(session: AsyncSession, product_ids: Sequence[uuid.UUID]) -> None:
-    await session.execute(
-        delete(ProductEmbedding).where(ProductEmbedding.product_id.in_(product_ids))
-    )
-
-
-async def texts(session: AsyncSession, texts: Select[uuid.UUID, str]) -> dict[uuid.UUID, str]:
-    return {r[0]: r[1] for r in await session.execute(texts)}
