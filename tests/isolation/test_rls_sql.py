@@ -57,8 +57,10 @@ def _tenant_tables(engine: Engine) -> set[str]:
         found = set(
             conn.execute(
                 text(
-                    "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
-                    "AND column_name = 'tenant_id' AND table_name <> 'platform_audit_log'"
+                    "SELECT c.table_name FROM information_schema.columns c "
+                    "JOIN information_schema.tables t USING (table_schema, table_name) "
+                    "WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' "
+                    "AND c.column_name = 'tenant_id' AND c.table_name <> 'platform_audit_log'"
                 )
             ).scalars()
         )

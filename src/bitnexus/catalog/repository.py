@@ -7,9 +7,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, literal, select, text, tuple_
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bitnexus.accounts.models import User
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
@@ -30,15 +45,15 @@ class MarketFilter:
     query: str | None = None
 
 
-def per_sale(default_bps: int) -> ColumnElement[int]:
+def per_sale(default_bps: int, p: type[Product] = Product) -> ColumnElement[int]:
     """`split.pool` of one sale at the list price without a tier bonus (rule `split-v1`): the
     fixed amount or floor(price × bps / 10000), never more than the price; a product without a
     rule uses the tenant's default percentage. Pinned to `split.pool` by
     tests/catalog/test_per_sale.py."""
-    bps = func.coalesce(Product.commission_bps, literal(default_bps))
+    bps = func.coalesce(p.commission_bps, literal(default_bps))
     # with no bonus, floor(price × bps × BPS / BPS²) is floor(price × bps / BPS): integer division
-    owed = func.coalesce(Product.commission_fixed_minor, Product.price_minor * bps // BPS)
-    return func.least(owed, Product.price_minor)
+    owed = func.coalesce(p.commission_fixed_minor, p.price_minor * bps // BPS)
+    return func.least(owed, p.price_minor)
 
 
 async def get(
@@ -106,32 +121,48 @@ async def delete(session: AsyncSession, row: object) -> None:
     await session.flush()
 
 
-def market_conditions(filters: MarketFilter, default_bps: int) -> list[ColumnElement[bool]]:
-    """What puts a product in the marketplace (approved) and through `filters`."""
-    earns = per_sale(default_bps)
-    where: list[ColumnElement[bool]] = [Product.status == ProductStatus.approved]
+def market_conditions(
+    filters: MarketFilter, default_bps: int, p: type[Product] = Product
+) -> list[ColumnElement[bool]]:
+    """What puts a product in the marketplace (approved) and through `filters` (`p`: the
+    products, or the `Searchable` view of them)."""
+    earns = per_sale(default_bps, p)
+    where: list[ColumnElement[bool]] = [p.status == ProductStatus.approved]
     if filters.category:
-        where.append(Product.category == filters.category)
+        where.append(p.category == filters.category)
     if filters.currency:
-        where.append(Product.currency == filters.currency)
+        where.append(p.currency == filters.currency)
     if filters.min_price is not None:
-        where.append(Product.price_minor >= filters.min_price)
+        where.append(p.price_minor >= filters.min_price)
     if filters.max_price is not None:
-        where.append(Product.price_minor <= filters.max_price)
+        where.append(p.price_minor <= filters.max_price)
     if filters.min_commission is not None:
         where.append(earns >= filters.min_commission)
     if filters.grades:
-        where.append(Product.grade.in_(filters.grades))
+        where.append(p.grade.in_(filters.grades))
     if filters.query:
         pattern = (
             "%" + filters.query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )
-        where.append(Product.title.ilike(pattern) | Product.description.ilike(pattern))
+        where.append(p.title.ilike(pattern) | p.description.ilike(pattern))
     return where
 
 
+SEARCHABLE = [
+    "id", "tenant_id", "status", "category", "currency", "price_minor", "commission_bps",
+    "commission_fixed_minor", "grade", "title", "description", "search_document",
+]  # fmt: skip
+Searchable = aliased(
+    Product,
+    table("product_search", *(column(n, Product.__table__.c[n].type) for n in SEARCHABLE)),
+    adapt_on_names=True,
+)
+"""The tenant's products as migration 0034's `product_search` view (`core.rls.tenant_view`):
+conditions on it may use the full-text and trigram indexes, which row security forbids."""
+
+
 def market_ids(filters: MarketFilter, default_bps: int) -> Select[uuid.UUID]:
-    return select(Product.id).where(*market_conditions(filters, default_bps))
+    return select(Searchable.id).where(*market_conditions(filters, default_bps, Searchable))
 
 
 SEARCH_TEXT = func.bitnexus_search_text(
@@ -155,28 +186,40 @@ def search_texts(ids: Sequence[uuid.UUID] | None = None) -> Select[uuid.UUID, st
 # "machne lerning" finds "Machine learning …" (0.52), a misspelling stemming cannot fix
 TITLE_SIMILARITY = 0.5
 
+KeywordScore = tuple[bool, float]
+"""(found by the words themselves, score): ts_rank for those, else the title's similarity."""
+
+
+def keyword_query(
+    filters: MarketFilter, default_bps: int, words: str, limit: int
+) -> Select[uuid.UUID, bool, float]:
+    """Marketplace products whose full-text document has any of `words`' stems, best first
+    (ts_rank: more of the words, in heavier fields), then those whose title only nearly spells
+    them, closest first (needs `pg_trgm.word_similarity_threshold` at TITLE_SIMILARITY)."""
+    p = Searchable
+    # plainto_tsquery ANDs the words; any word may match, the rank orders by how many do
+    every_word = func.plainto_tsquery(literal_column("'english'::regconfig"), words)
+    query = cast(func.replace(cast(every_word, Text), "&", "|"), TSQUERY)
+    worded = p.search_document.bool_op("@@")(query)
+    # a misspelling's similarity is computed only for the few products the words miss
+    score = case(
+        (worded, func.ts_rank(p.search_document, query)), else_=func.word_similarity(words, p.title)
+    )
+    return (
+        select(p.id, worded, score)
+        .where(*market_conditions(filters, default_bps, p), worded | p.title.bool_op("%>")(words))
+        .order_by(worded.desc(), score.desc(), p.id)
+        .limit(limit)
+    )
+
 
 async def keyword_ranked(
     session: AsyncSession, filters: MarketFilter, default_bps: int, words: str, limit: int
-) -> list[tuple[uuid.UUID, float]]:
-    """Marketplace products whose full-text document has any of `words`' stems, or whose
-    title nearly spells them, the best ranked first (ts_rank_cd: more words, closer together,
-    in heavier fields; plus the title's trigram word similarity), with that score."""
+) -> list[tuple[uuid.UUID, KeywordScore]]:
+    """`keyword_query`'s products, each with its (found by the words, score) key."""
     await session.execute(text(f"SET LOCAL pg_trgm.word_similarity_threshold = {TITLE_SIMILARITY}"))
-    # plainto_tsquery ANDs the words; any word may match, the rank orders by how many do
-    every_word = func.plainto_tsquery(literal("english", REGCONFIG), words)
-    query = cast(func.replace(cast(every_word, Text), "&", "|"), TSQUERY)
-    rank = func.ts_rank_cd(Product.search_document, query) + func.word_similarity(
-        words, Product.title
-    )
-    found = Product.search_document.bool_op("@@")(query) | Product.title.bool_op("%>")(words)
-    stmt = (
-        select(Product.id, rank)
-        .where(*market_conditions(filters, default_bps), found)
-        .order_by(rank.desc(), Product.id)
-        .limit(limit)
-    )
-    return [(r[0], float(r[1])) for r in await session.execute(stmt)]
+    rows = await session.execute(keyword_query(filters, default_bps, words, limit))
+    return [(r[0], (bool(r[1]), float(r[2]))) for r in rows]
 
 
 async def marketplace(

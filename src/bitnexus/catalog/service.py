@@ -33,6 +33,7 @@ from bitnexus.catalog.models import (
     ProductStatus,
 )
 from bitnexus.catalog.repository import EarningsPerClick
+from bitnexus.catalog.repository import KeywordScore as KeywordScore  # search fuses it
 from bitnexus.catalog.repository import MarketFilter as MarketFilter  # other domains filter too
 from bitnexus.catalog.schemas import (
     CategoryCount,
@@ -211,9 +212,9 @@ def market_ids(filters: MarketFilter, tenant: Tenant) -> Select[uuid.UUID]:
 
 async def keyword_ranked(
     session: AsyncSession, tenant: Tenant, filters: MarketFilter, words: str, limit: int
-) -> list[tuple[uuid.UUID, float]]:
-    """Full-text search of the marketplace: products with any of `words`, best first, with
-    their score (equal scores: equally good matches)."""
+) -> list[tuple[uuid.UUID, KeywordScore]]:
+    """Keyword search of the marketplace: products with any of `words`, then those whose
+    title nearly spells them, best first, with their score (equal: equally good matches)."""
     return await repository.keyword_ranked(
         session, filters, tenant.default_commission_bps, words, limit
     )

@@ -13,6 +13,7 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,7 @@ from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
 from bitnexus.analytics import service as analytics
 from bitnexus.catalog import service as catalog
-from bitnexus.catalog.service import MarketFilter
+from bitnexus.catalog.service import KeywordScore, MarketFilter
 from bitnexus.commissions.service import conversions
 from bitnexus.core.errors import Forbidden
 from bitnexus.search import repository
@@ -42,13 +43,17 @@ class Fused:
     match: Match
 
 
-def ranks(scored: Sequence[tuple[uuid.UUID, float]]) -> dict[uuid.UUID, int]:
+Score = TypeVar("Score", float, KeywordScore)
+
+
+def ranks(scored: Sequence[tuple[uuid.UUID, Score]]) -> dict[uuid.UUID, int]:
     """Competition ranks ("1224"), best score first: equal scores share a rank, so products
     the keywords cannot tell apart are ordered by the other retriever, not by their ids."""
     out: dict[uuid.UUID, int] = {}
-    previous: float | None = None
+    previous: Score | None = None
     rank = 0
-    for n, (pid, score) in enumerate(sorted(scored, key=lambda kv: -kv[1]), start=1):
+    by_score = sorted(scored, key=lambda kv: kv[1], reverse=True)
+    for n, (pid, score) in enumerate(by_score, start=1):
         if score != previous:
             rank, previous = n, score
         out[pid] = rank
