@@ -17,6 +17,35 @@ from tests.events import announced
 from tests.factories import Program, earn
 
 
+async def test_a_sale_is_announced_to_its_vendor_the_admins_and_each_earner(
+    program: Program, make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    # given an affiliate with an upline, selling a product that pays 20%
+    shop = await open_shop(program, make_client)
+    tenant = program.admin.user["tenant"]["id"]
+
+    # when a sale of 10,000 is reported through their link
+    sale = await shop.report(click_id=await shop.click(make_client()))
+    assert sale.status_code == 201, sale.text
+
+    # then the vendor and the admins hear of the sale, each earner of their commission
+    [created] = announced(owner_engine, tenant, "conversion.created")
+    assert sorted(created["topics"]) == sorted([f"user:{program.vendor.id}", f"admins:{tenant}"])
+    assert created["data"]["conversion_id"] == sale.json()["id"]
+    assert (created["data"]["amount_minor"], created["data"]["state"]) == (10_000, "pending")
+    earned = announced(owner_engine, tenant, "commission.created")
+    assert sorted(
+        (e["topics"], e["data"]["kind"], e["data"]["amount_minor"], e["data"]["state"])
+        for e in earned
+    ) == sorted(
+        [
+            ([f"user:{shop.affiliate.id}"], "affiliate", 1_600, "pending"),
+            ([f"user:{shop.upline.id}"], "override", 200, "pending"),
+        ]
+    )
+    assert {e["data"]["conversion_id"] for e in earned} == {sale.json()["id"]}
+
+
 async def test_a_hold_is_announced_to_the_affiliate_and_the_admins_at_each_step(
     program: Program, make_client: ClientFactory, owner_engine: Engine
 ) -> None:

@@ -112,6 +112,28 @@ def test_each_tenant_has_its_own_origin_and_key_id(settings: Settings) -> None:
     assert note.parse_verifier(a).name == "bitnexus.local/bitnexus/alpha"
 
 
+async def test_each_integrated_transaction_is_announced_with_its_sequence_number(
+    db: Database, owner_engine: Engine
+) -> None:
+    # given three sales posted
+    tid, _ = await _tenant_with_sales(db, 3)
+    assert announced(owner_engine, str(tid), "ledger.transaction") == []
+
+    # when they are integrated into the tree
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        await tree.integrate(s, tid)
+        ids = [
+            str(r[0])
+            for r in await s.execute(text("SELECT id FROM ledger_transactions ORDER BY seq"))
+        ]
+
+    # then each is announced once, in sequence, to whoever follows the ledger
+    told = announced(owner_engine, str(tid), "ledger.transaction")
+    assert [(e["data"]["seq"], e["data"]["transaction_id"]) for e in told] == list(enumerate(ids))
+    assert {tuple(e["topics"]) for e in told} == {(f"ledger:{tid}",)}
+
+
 async def test_a_sealed_block_is_announced_on_the_ledger_topic(
     db: Database, settings: Settings, owner_engine: Engine
 ) -> None:

@@ -19,7 +19,6 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
-    text,
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
@@ -217,7 +216,14 @@ async def keyword_ranked(
     session: AsyncSession, filters: MarketFilter, default_bps: int, words: str, limit: int
 ) -> list[tuple[uuid.UUID, KeywordScore]]:
     """`keyword_query`'s products, each with its (found by the words, score) key."""
-    await session.execute(text(f"SET LOCAL pg_trgm.word_similarity_threshold = {TITLE_SIMILARITY}"))
+    await session.execute(
+        select(
+            func.set_config("pg_trgm.word_similarity_threshold", str(TITLE_SIMILARITY), True),
+            # planned for these words each time: a generic plan cannot tell which index suits
+            # them, and read every product of the tenant five times slower
+            func.set_config("plan_cache_mode", "force_custom_plan", True),
+        )
+    )
     rows = await session.execute(keyword_query(filters, default_bps, words, limit))
     return [(r[0], (bool(r[1]), float(r[2]))) for r in rows]
 

@@ -115,6 +115,25 @@ async def _sequence(session: AsyncSession, tenant_id: uuid.UUID, batch: int) -> 
         for i, t in enumerate(pending)
     ]
     await repository.sequence(session, first, [t.id for t in pending], leaves)
+    topics = [ledger_topic(tenant_id)]
+    await emit(
+        session,
+        *(
+            NewEvent(
+                tenant_id,
+                "ledger.transaction",
+                {
+                    "transaction_id": t.id,
+                    "seq": first + i,
+                    "description": t.description,
+                    "reverses_id": t.reverses_id,
+                    "created_at": t.created_at,
+                },
+                topics,
+            )
+            for i, t in enumerate(pending)
+        ),
+    )
 
 
 def block_hash(

@@ -143,15 +143,36 @@ INSERT_CLICKS = f"""
                      AND p.user_agent = c.user_agent
                ) AS is_unique
         FROM c
+    ), stored AS (
+        INSERT INTO clicks (id, tenant_id, link_id, affiliate_id, product_id, created_at, ip_hash,
+                            visitor_hash, user_agent, referrer, country, is_bot, bot_reason,
+                            is_unique)
+        SELECT j.id, $1::uuid, j.link_id, l.affiliate_id, l.product_id, j.at, j.ip_hash,
+               j.visitor, j.user_agent, j.referrer, j.country, j.reason IS NOT NULL, j.reason,
+               j.is_unique
+        FROM judged j JOIN links l ON l.tenant_id = $1::uuid AND l.id = j.link_id
+        ON CONFLICT (id) DO NOTHING
+        RETURNING affiliate_id, link_id, is_bot, is_unique
+    ), per_link AS (
+        SELECT affiliate_id, link_id, count(*) AS clicks,
+               count(*) FILTER (WHERE NOT is_bot) AS human,
+               count(*) FILTER (WHERE is_unique AND NOT is_bot) AS "unique"
+        FROM stored GROUP BY affiliate_id, link_id
     )
-    INSERT INTO clicks (id, tenant_id, link_id, affiliate_id, product_id, created_at, ip_hash,
-                        visitor_hash, user_agent, referrer, country, is_bot, bot_reason, is_unique)
-    SELECT j.id, $1::uuid, j.link_id, l.affiliate_id, l.product_id, j.at, j.ip_hash, j.visitor,
-           j.user_agent, j.referrer, j.country, j.reason IS NOT NULL, j.reason, j.is_unique
-    FROM judged j JOIN links l ON l.tenant_id = $1::uuid AND l.id = j.link_id
-    ON CONFLICT (id) DO NOTHING
+    -- `click.recorded`: the batch's new clicks, one event per affiliate, on the affiliate's
+    -- own topic (`core.outbox.user_topic`)
+    INSERT INTO outbox_events (tenant_id, type, topics, data)
+    SELECT $1::uuid, 'click.recorded', jsonb_build_array('user:' || affiliate_id),
+           jsonb_build_object(
+               'affiliate_id', affiliate_id, 'clicks', sum(clicks), 'human', sum(human),
+               'unique', sum("unique"),
+               'links', jsonb_agg(jsonb_build_object('link_id', link_id, 'clicks', clicks,
+                                                     'human', human, 'unique', "unique")
+                                  ORDER BY link_id))
+    FROM per_link GROUP BY affiliate_id
 """  # noqa: S608 (what is put in: the columns' lengths, integers)
 """One tenant's clicks ($1: the tenant, $2: the lines, their texts cut to the columns' lengths),
+announced per affiliate (`click.recorded`),
 judged by two rules given as parameters: `rules.RATE` ($3: its limit, $4: its window: a click
 is `rate` when its address has clicked the link `limit` times within the window, pinned by
 tests/tracking/test_redirect.py::test_impossible_rates_from_one_address_are_flagged and

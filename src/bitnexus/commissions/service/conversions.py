@@ -43,6 +43,7 @@ from bitnexus.commissions.service.drafts import (
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import BitnexusError, Forbidden, InvalidInput
 from bitnexus.core.money import is_currency
+from bitnexus.core.outbox import emit
 from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.ledger import service as ledger
 from bitnexus.tenants.models import Tenant
@@ -355,6 +356,7 @@ async def _write(
             held = d.conversion
             assert held.affiliate_id is not None  # only attributed sales are held
             await fraud.open_hold(session, held.tenant_id, held.id, held.affiliate_id, d.held, now)
+    await emit(session, *(event for d in kept for event in d.announced()))
     await session.flush()
     settled.update({d.index: (d.read(), True) for d in kept})
     return settled

@@ -23,6 +23,7 @@ from bitnexus.commissions.models import (
 )
 from bitnexus.commissions.schemas import ConversionRead, ShareRead
 from bitnexus.commissions.service.attribution import Plan
+from bitnexus.core.outbox import NewEvent, admins_topic, user_topic
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec, TransactionSpec
 
@@ -190,6 +191,40 @@ class Draft:
 
     def read(self, *, test: bool = False) -> ConversionRead:
         return conversion_read(self.conversion, self.shares, self.title, self.held, test=test)
+
+    def announced(self) -> list[NewEvent]:
+        """The sale to its vendor and the organisation's admins (`conversion.created`), and
+        each share to whoever earns it (`commission.created`, held or pending)."""
+        c = self.conversion
+        sale = {
+            "conversion_id": c.id,
+            "order_id": c.order_id,
+            "product_id": c.product_id,
+            "product_title": self.title,
+            "amount_minor": c.amount_minor,
+            "currency": c.currency,
+            "state": c.state,
+            "affiliate_id": c.affiliate_id,
+            "attribution": c.attribution,
+        }
+        topics = [user_topic(c.vendor_id), admins_topic(c.tenant_id)]
+        events = [NewEvent(c.tenant_id, "conversion.created", sale, topics)]
+        for s in self.shares:
+            if s.beneficiary_id is None:
+                continue
+            earned = {
+                "commission_id": s.id,
+                "conversion_id": c.id,
+                "kind": s.kind,
+                "level": s.level,
+                "product_title": self.title,
+                "amount_minor": s.amount_minor,
+                "currency": s.currency,
+                "state": s.state,
+            }
+            topics = [user_topic(s.beneficiary_id)]
+            events.append(NewEvent(c.tenant_id, "commission.created", earned, topics))
+        return events
 
 
 def conversion_read(
