@@ -26,6 +26,7 @@ const NAV: NavItem[] = [
   { to: "/app/earnings", label: "Earnings proof", roles: ["vendor", "affiliate"] },
   { to: "/app/settings", label: "Settings", roles: ["tenant_admin"] },
   { to: "/platform/tenants", label: "Tenants", roles: ["platform_admin"] },
+  { to: "/platform/activity", label: "Activity", roles: ["platform_admin"] },
   { to: "/app/profile", label: "Profile" },
 ];
 

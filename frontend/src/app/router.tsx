@@ -39,6 +39,7 @@ import { BlockPage } from "../features/ledger/components/BlockPage";
 import { EarningsProofPage } from "../features/ledger/components/EarningsProofPage";
 import { LedgerPage } from "../features/ledger/components/LedgerPage";
 import { TransactionPage } from "../features/ledger/components/TransactionPage";
+import { ActivityPage } from "../features/platform/components/ActivityPage";
 import { TenantsPage } from "../features/platform/components/TenantsPage";
 import { SettingsPage } from "../features/tenant/components/SettingsPage";
 import { UsersPage } from "../features/users/components/UsersPage";
@@ -108,6 +109,7 @@ export const router = createBrowserRouter([
       { path: "/app/settings", element: <RequireAuth roles={["tenant_admin"]}><SettingsPage /></RequireAuth> },
       { path: "/app/users", element: <RequireAuth roles={["tenant_admin"]}><UsersPage /></RequireAuth> },
       { path: "/platform/tenants", element: <RequireAuth roles={["platform_admin"]}><TenantsPage /></RequireAuth> },
+      { path: "/platform/activity", element: <RequireAuth roles={["platform_admin"]}><ActivityPage /></RequireAuth> },
     ],
   },
 ]);

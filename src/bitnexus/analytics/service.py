@@ -32,7 +32,8 @@ from bitnexus.analytics.schemas import (
 )
 from bitnexus.commissions import accounts
 from bitnexus.commissions.service import earnings as earnings_service
-from bitnexus.core.db import set_tenant, utcnow
+from bitnexus.core.days import day_range
+from bitnexus.core.db import set_tenant
 from bitnexus.core.errors import Forbidden, InvalidInput
 from bitnexus.core.money import BPS, is_currency
 from bitnexus.ledger import service as ledger
@@ -40,22 +41,13 @@ from bitnexus.tenants.models import Tenant
 
 T = TypeVar("T")
 
-DEFAULT_DAYS = 30
-MAX_DAYS = 366
 LEADERS = 10
 
 
 def window_of(start: dt.date | None, end: dt.date | None) -> tuple[Range, Window]:
     """The range asked for (default: the last 30 days, today included)."""
-    end = end or utcnow().date()
-    start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
-    if start > end:
-        raise InvalidInput("start", "The range starts after it ends.")
-    if (end - start).days >= MAX_DAYS:
-        raise InvalidInput("start", f"A range covers at most {MAX_DAYS} days.")
-    begin = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
-    finish = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    return Range(start=start, end=end), Window(begin, finish)
+    days = day_range(start, end)
+    return Range(start=days.first, end=days.last), Window(days.begin, days.finish)
 
 
 def _clicks_of(days: dict[Any, Clicks]) -> Clicks:

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 
 from bitnexus.auth import PlatformAdmin
 from bitnexus.core.deps import SessionDep
-from bitnexus.core.errors import BadRequest, Forbidden, errors_for
+from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, errors_for
+from bitnexus.core.inputs import IsoDate
 from bitnexus.platform import service
-from bitnexus.platform.schemas import PlatformTenant, PlatformTenantPage
+from bitnexus.platform.schemas import PlatformActivity, PlatformTenant, PlatformTenantPage
 from bitnexus.tenants.errors import TenantNotFound
 from bitnexus.tenants.models import TenantStatus
 
@@ -43,3 +44,15 @@ async def reactivate_tenant(
 ) -> PlatformTenant:
     """Re-activate a suspended organisation."""
     return await service.set_status(session, admin, tenant_id, TenantStatus.active)
+
+
+@router.get("/activity", responses=errors_for(Forbidden, InvalidInput))
+async def platform_activity(
+    admin: PlatformAdmin,
+    session: SessionDep,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
+) -> PlatformActivity:
+    """Every organisation's size and activity (users, products, clicks, sales, commissions)
+    over a range of UTC days (default: the last 30), with the platform's totals and days."""
+    return await service.activity(session, admin, start, end)

@@ -1,7 +1,9 @@
-"""The cross-tenant queries: only through the SECURITY DEFINER functions of migration 0001."""
+"""The cross-tenant queries: only through the SECURITY DEFINER functions of migrations 0001
+and 0037, which check their caller and audit every call."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy import RowMapping, text
@@ -33,3 +35,23 @@ async def set_tenant_status(
         {"actor": actor_id, "tenant": tenant_id, "status": status},
     )
     return result.mappings().first()
+
+
+async def activity(
+    session: AsyncSession, actor_id: uuid.UUID, begin: dt.datetime, finish: dt.datetime
+) -> list[RowMapping]:
+    result = await session.execute(
+        text("SELECT * FROM bitnexus_platform_activity(:actor, :begin, :finish)"),
+        {"actor": actor_id, "begin": begin, "finish": finish},
+    )
+    return list(result.mappings())
+
+
+async def daily(
+    session: AsyncSession, actor_id: uuid.UUID, begin: dt.datetime, finish: dt.datetime
+) -> list[RowMapping]:
+    result = await session.execute(
+        text("SELECT * FROM bitnexus_platform_daily(:actor, :begin, :finish)"),
+        {"actor": actor_id, "begin": begin, "finish": finish},
+    )
+    return list(result.mappings())

@@ -1245,6 +1245,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/platform/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Platform Activity
+         * @description Every organisation's size and activity (users, products, clicks, sales, commissions)
+         *     over a range of UTC days (default: the last 30), with the platform's totals and days.
+         */
+        get: operations["platform_activity_api_v1_platform_activity_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/platform/tenants": {
         parameters: {
             query?: never;
@@ -3038,6 +3059,60 @@ export interface components {
          * @enum {string}
          */
         Mode: "live" | "test";
+        /**
+         * Money
+         * @description One currency's figures over the range, net of refunds (minor units).
+         */
+        Money: {
+            /** Commissions Minor */
+            commissions_minor: number;
+            /** Currency */
+            currency: string;
+            /** Fees Minor */
+            fees_minor: number;
+            /** Sales Minor */
+            sales_minor: number;
+        };
+        /** OrganisationActivity */
+        OrganisationActivity: {
+            /** Affiliates */
+            affiliates: number;
+            /** Clicks */
+            clicks: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Money */
+            money: components["schemas"]["Money"][];
+            /** Name */
+            name: string;
+            /** New Products */
+            new_products: number;
+            /** New Users */
+            new_users: number;
+            /** Products */
+            products: number;
+            /** Sales */
+            sales: number;
+            /** Slug */
+            slug: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "suspended";
+            /** Users */
+            users: number;
+            /** Vendors */
+            vendors: number;
+        };
         /** PasswordResetConfirm */
         PasswordResetConfirm: {
             /** Password */
@@ -3103,6 +3178,43 @@ export interface components {
          * @enum {string}
          */
         Platform: "x" | "linkedin" | "instagram" | "facebook" | "tiktok" | "youtube" | "email" | "banner";
+        /**
+         * PlatformActivity
+         * @description Every organisation's size and activity over a range of UTC days, and the platform's.
+         */
+        PlatformActivity: {
+            /** Days */
+            days: components["schemas"]["PlatformDay"][];
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /** Organisations */
+            organisations: components["schemas"]["OrganisationActivity"][];
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            totals: components["schemas"]["PlatformTotals"];
+        };
+        /** PlatformDay */
+        PlatformDay: {
+            /** Clicks */
+            clicks: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** New Organisations */
+            new_organisations: number;
+            /** New Users */
+            new_users: number;
+            /** Sales */
+            sales: number;
+        };
         /** PlatformRead */
         PlatformRead: {
             /** Counts Urls As */
@@ -3147,6 +3259,23 @@ export interface components {
             items: components["schemas"]["PlatformTenant"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** PlatformTotals */
+        PlatformTotals: {
+            /** Clicks */
+            clicks: number;
+            /** Money */
+            money: components["schemas"]["Money"][];
+            /** New Users */
+            new_users: number;
+            /** Organisations */
+            organisations: number;
+            /** Products */
+            products: number;
+            /** Sales */
+            sales: number;
+            /** Users */
+            users: number;
         };
         /** PostingRead */
         PostingRead: {
@@ -8502,6 +8631,65 @@ export interface operations {
             };
             /** @description Forbidden: a role that may not do this, or a suspended account or organisation */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    platform_activity_api_v1_platform_activity_get: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformActivity"];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,11 +1,13 @@
 // Dashboards over a range of days: an affiliate's traffic and earnings, a vendor's sales and
 // commissions owed, an admin's program totals and queues. Charts by Recharts; every money
 // figure also appears (from the same rows, or the ledger) on the commissions and sales pages.
-import { useState, type ComponentType, type ReactNode } from "react";
+import { useState, type ComponentType } from "react";
 import { Link as RouterLink } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { QueryState } from "../../../components/QueryState";
-import { Card, EmptyState, Field } from "../../../components/ui";
+import { lastDays, RangePicker } from "../../../components/DayRange";
+import { Tile, Tiles } from "../../../components/Tiles";
+import { Card, EmptyState } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { useAuth } from "../../../lib/auth/session";
 import { bpsToPercent, formatMoney } from "../../../lib/format";
@@ -13,14 +15,6 @@ import { useAdminDashboard } from "../api/get-admin-dashboard";
 import { useAffiliateDashboard } from "../api/get-affiliate-dashboard";
 import { useVendorDashboard } from "../api/get-vendor-dashboard";
 import type { Span } from "../types";
-
-const iso = (d: Date) => d.toISOString().slice(0, 10);
-
-function lastDays(n: number, currency?: string): Span {
-  const end = new Date();
-  const start = new Date(end.getTime() - (n - 1) * 86_400_000);
-  return { start: iso(start), end: iso(end), currency };
-}
 
 /** What an affiliate's dashboard shows to promote next (the search feature's recommendations). */
 export type RecommendedSlot = ComponentType;
@@ -40,20 +34,6 @@ export function DashboardPage({ Recommended }: { Recommended?: RecommendedSlot }
   );
 }
 
-function RangePicker({ span, onChange }: { span: Span; onChange: (s: Span) => void }) {
-  return (
-    <div className="flex flex-wrap items-end gap-3" data-testid="range">
-      <Field label="From" name="start" type="date" value={span.start} onChange={(e) => e.target.value && onChange({ ...span, start: e.target.value })} />
-      <Field label="To" name="end" type="date" value={span.end} onChange={(e) => e.target.value && onChange({ ...span, end: e.target.value })} />
-      {[7, 30, 90].map((n) => (
-        <button key={n} type="button" className="rounded-md border border-slate-300 px-3 py-2 text-sm hover:bg-slate-100" onClick={() => onChange(lastDays(n, span.currency))}>
-          Last {n} days
-        </button>
-      ))}
-    </div>
-  );
-}
-
 // Money figures are in one currency at a time; the picker appears once sales can be in more.
 function CurrencyPicker({ span, onSpan, shown, currencies }: { span: Span; onSpan: (s: Span) => void; shown: string; currencies: string[] }) {
   if (currencies.length < 2) return null;
@@ -68,20 +48,6 @@ function CurrencyPicker({ span, onSpan, shown, currencies }: { span: Span; onSpa
 }
 
 type BoardProps = { span: Span; onSpan: (s: Span) => void };
-
-function Tile({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: string; testId?: string }) {
-  return (
-    <div className="rounded-md border border-slate-200 bg-white p-3">
-      <div className="text-xs uppercase tracking-wide text-slate-500">{label}</div>
-      <div className="text-xl font-semibold" data-testid={testId}>{value}</div>
-      {hint && <div className="text-xs text-slate-500">{hint}</div>}
-    </div>
-  );
-}
-
-function Tiles({ children }: { children: ReactNode }) {
-  return <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-4">{children}</div>;
-}
 
 function TrafficChart({ days }: { days: Schemas["Day"][] }) {
   return (

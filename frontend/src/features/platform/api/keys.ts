@@ -2,4 +2,5 @@
 export const platformKeys = {
   tenants: ["platform", "tenants"] as const,
   clickQuarantine: ["platform", "click-quarantine"] as const,
+  activity: ["platform", "activity"] as const,
 };
