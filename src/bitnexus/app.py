@@ -38,6 +38,7 @@ from bitnexus.core.logging import configure_logging
 from bitnexus.core.provision import database_urls, migration_head
 from bitnexus.ledger import api as ledger_api
 from bitnexus.ledger import jobs as ledger_jobs
+from bitnexus.notifications import api as notifications_api
 from bitnexus.ops import api as ops_api
 from bitnexus.payouts import api as payouts_api
 from bitnexus.payouts import jobs as payout_jobs
@@ -85,6 +86,7 @@ API_ROUTERS = (
     payouts_api.batches_router,
     analytics_api.router,
     content_api.router,
+    notifications_api.router,
     ops_api.router,
 )
 

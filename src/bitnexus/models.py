@@ -34,6 +34,7 @@ from bitnexus.ledger.models import (
     LedgerTreeNode,
     LedgerTreeState,
 )
+from bitnexus.notifications.models import Notification, NotificationPreference
 from bitnexus.payouts.models import PayoutBatch, PayoutItem, PayoutMethod
 from bitnexus.platform.models import PlatformAuditEntry
 from bitnexus.search.models import ProductEmbedding
@@ -68,6 +69,8 @@ __all__ = [
     "LedgerTreeState",
     "Link",
     "MemberAddress",
+    "Notification",
+    "NotificationPreference",
     "OutboxEvent",
     "PasswordResetToken",
     "PayoutBatch",

@@ -39,6 +39,7 @@ import { BlockPage } from "../features/ledger/components/BlockPage";
 import { EarningsProofPage } from "../features/ledger/components/EarningsProofPage";
 import { LedgerPage } from "../features/ledger/components/LedgerPage";
 import { TransactionPage } from "../features/ledger/components/TransactionPage";
+import { NotificationsPage } from "../features/notifications/components/NotificationsPage";
 import { ActivityPage } from "../features/platform/components/ActivityPage";
 import { TenantsPage } from "../features/platform/components/TenantsPage";
 import { SettingsPage } from "../features/tenant/components/SettingsPage";
@@ -87,6 +88,7 @@ export const router = createBrowserRouter([
     element: <RequireAuth><AppShell /></RequireAuth>,
     children: [
       { path: "/app", element: <HomePage /> },
+      { path: "/app/notifications", element: <RequireAuth><NotificationsPage /></RequireAuth> },
       { path: "/app/profile", element: <ProfilePage /> },
       { path: "/app/earnings", element: <EarningsProofPage /> },
       { path: "/app/marketplace", element: <MarketplacePage Search={SearchResults} /> },

@@ -97,6 +97,11 @@ async def list_users(
     return list((await session.execute(stmt)).scalars())
 
 
+async def active_ids_with_role(session: AsyncSession, role: str) -> list[uuid.UUID]:
+    stmt = select(User.id).where(User.role == role, User.status == "active").order_by(User.id)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def add(session: AsyncSession, row: object) -> None:
     session.add(row)
     await session.flush()

@@ -150,6 +150,11 @@ async def list_users(
     return UserPage(items=[user_read(u) for u in page], next_cursor=next_cursor)
 
 
+async def active_admin_ids(session: AsyncSession) -> list[uuid.UUID]:
+    """The organisation's active admins (of the session's tenant)."""
+    return await repository.active_ids_with_role(session, Role.tenant_admin)
+
+
 async def find_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     """The user with this id in the current tenant, or None."""
     return await repository.get_user(session, user_id)

@@ -1,0 +1,95 @@
+"""Every query on the notification tables (RLS scopes them to the transaction's tenant)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.notifications.models import Notification, NotificationPreference
+
+
+async def channels(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], kind: str
+) -> dict[uuid.UUID, str]:
+    """The channel each of these users chose for `kind` (those who chose)."""
+    rows = await session.execute(
+        select(NotificationPreference.user_id, NotificationPreference.channel).where(
+            NotificationPreference.user_id.in_(user_ids), NotificationPreference.kind == kind
+        )
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Add notifications; one made before for the same event and user is left as it is."""
+    if rows:
+        stmt = insert(Notification).values(list(rows))
+        await session.execute(
+            stmt.on_conflict_do_nothing(index_elements=["tenant_id", "user_id", "event_id"])
+        )
+
+
+async def page(
+    session: AsyncSession, user_id: uuid.UUID, *, before: int | None, unread: bool, limit: int
+) -> list[Notification]:
+    stmt = select(Notification).where(Notification.user_id == user_id)
+    if before is not None:
+        stmt = stmt.where(Notification.id < before)
+    if unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    stmt = stmt.order_by(Notification.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:
+    stmt = select(func.count()).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def mark_read(
+    session: AsyncSession, user_id: uuid.UUID, ids: Sequence[int] | None, now: dt.datetime
+) -> int:
+    """Mark these of the user's notifications read (every unread one for `None`)."""
+    stmt = (
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=now)
+    )
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(ids))
+    return (await session.execute(stmt)).rowcount  # type: ignore[attr-defined, no-any-return]
+
+
+async def preferences(session: AsyncSession, user_id: uuid.UUID) -> dict[str, str]:
+    rows = await session.execute(
+        select(NotificationPreference.kind, NotificationPreference.channel).where(
+            NotificationPreference.user_id == user_id
+        )
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def set_preferences(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, chosen: dict[str, str]
+) -> None:
+    if not chosen:
+        return
+    stmt = insert(NotificationPreference).values(
+        [
+            {"tenant_id": tenant_id, "user_id": user_id, "kind": k, "channel": c}
+            for k, c in chosen.items()
+        ]
+    )
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "user_id", "kind"], set_={"channel": stmt.excluded.channel}
+        )
+    )

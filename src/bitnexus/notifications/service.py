@@ -1,0 +1,117 @@
+"""Notifications: each domain event that concerns people (`kinds.KIND_OF`) becomes a
+notification for each of them, unless they turned that kind off; read in the app's
+notification centre, and mailed for kinds on the `mail` channel.
+
+Who is told is what the event's topics say: `user:{id}` that user, `admins:{tenant}` the
+organisation's active admins (`tenant:` announcements are not notifications). An event is
+recorded at most once per user (its outbox id is part of the key), so recording it again —
+a consumer reads events at least once — changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.accounts.service import users as accounts
+from bitnexus.core.db import utcnow
+from bitnexus.core.events import Event
+from bitnexus.notifications import repository
+from bitnexus.notifications.kinds import KIND_OF, SPECS, Channel, Kind
+from bitnexus.notifications.schemas import (
+    NotificationPage,
+    NotificationRead,
+    Preference,
+    UnreadCount,
+)
+
+PAGE = 50
+
+
+async def record(session: AsyncSession, event: Event) -> int:
+    """The notifications `event` makes (in its tenant's transaction); how many are new or
+    were already there."""
+    kind = KIND_OF.get(event.type)
+    if kind is None:
+        return 0
+    spec = SPECS[kind]
+    told = spec.tell(event.type, event.data)
+    users = {uuid.UUID(t.removeprefix("user:")) for t in event.topics if t.startswith("user:")}
+    admins = set()
+    if any(t.startswith("admins:") for t in event.topics):
+        admins = set(await accounts.active_admin_ids(session)) - users
+    everyone = sorted(users | admins)
+    chosen = await repository.channels(session, everyone, kind)
+    rows = []
+    for user_id in everyone:
+        channel = Channel(chosen.get(user_id, spec.default))
+        if channel is Channel.off:
+            continue
+        rows.append(
+            {
+                "tenant_id": event.tenant_id,
+                "user_id": user_id,
+                "event_id": event.id,
+                "kind": kind,
+                "title": told.title[:200],
+                "body": told.body,
+                "link": (spec.admin_link or told.link) if user_id in admins else told.link,
+                "mail": channel is Channel.mail,
+                "created_at": event.created_at,
+            }
+        )
+    await repository.insert_new(session, rows)
+    return len(rows)
+
+
+async def page(
+    session: AsyncSession, user_id: uuid.UUID, *, cursor: str | None, unread: bool, limit: int
+) -> NotificationPage:
+    """The user's notifications, newest first (`cursor`: the last page's `next_cursor`)."""
+    before = int(cursor) if cursor and cursor.isdigit() else None
+    rows = await repository.page(session, user_id, before=before, unread=unread, limit=limit + 1)
+    shown = rows[:limit]
+    return NotificationPage(
+        items=[NotificationRead.model_validate(n) for n in shown],
+        unread=await repository.unread_count(session, user_id),
+        next_cursor=str(shown[-1].id) if len(rows) > limit else None,
+    )
+
+
+async def unread(session: AsyncSession, user_id: uuid.UUID) -> UnreadCount:
+    return UnreadCount(unread=await repository.unread_count(session, user_id))
+
+
+async def mark_read(
+    session: AsyncSession, user_id: uuid.UUID, ids: Sequence[int] | None
+) -> UnreadCount:
+    """Mark the user's notifications read (ids not theirs are ignored); what is left unread."""
+    await repository.mark_read(session, user_id, ids, utcnow())
+    return await unread(session, user_id)
+
+
+async def preferences(session: AsyncSession, user_id: uuid.UUID) -> list[Preference]:
+    chosen = await repository.preferences(session, user_id)
+    return [
+        Preference(
+            kind=kind,
+            label=spec.label,
+            channel=Channel(chosen.get(kind, spec.default)),
+            default=spec.default,
+        )
+        for kind, spec in SPECS.items()
+    ]
+
+
+async def set_preferences(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID,
+    channels: dict[Kind, Channel],
+) -> list[Preference]:
+    await repository.set_preferences(
+        session, tenant_id, user_id, {str(k): str(c) for k, c in channels.items()}
+    )
+    return await preferences(session, user_id)

@@ -1,0 +1,44 @@
+"""What the notification tests share: the outbox's events handed to the notifications, as the
+durable consumer does, and a user's notifications read back through the API."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bitnexus.core.db import set_tenant
+from bitnexus.core.events import Event
+from bitnexus.notifications import service
+from tests.factories import Account
+
+
+def events_of(owner_engine: Engine, tenant_id: str) -> list[Event]:
+    with owner_engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT id, tenant_id, type, topics, data, created_at FROM outbox_events"
+                " WHERE tenant_id = :t ORDER BY id"
+            ),
+            {"t": tenant_id},
+        ).all()
+    return [Event(r[0], r[1], r[2], tuple(r[3]), r[4], r[5], b"") for r in rows]
+
+
+async def deliver(app: FastAPI, owner_engine: Engine, tenant_id: str) -> int:
+    """Record every event of the organisation as notifications; how many were made."""
+    made = 0
+    for event in events_of(owner_engine, tenant_id):
+        async with app.state.db.sessionmaker() as session, session.begin():
+            await set_tenant(session, uuid.UUID(tenant_id))
+            made += await service.record(session, event)
+    return made
+
+
+async def notifications(who: Account, **params: Any) -> Any:
+    r = await who.client.get("/api/v1/notifications", params=params, headers=who.headers)
+    assert r.status_code == 200, r.text
+    return r.json()

@@ -1,0 +1,149 @@
+"""The notification centre: each event that concerns people becomes a notification for each of
+them, once, on the channel they chose; they read it and mark it read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from tests.commissions.support import Shop, open_shop
+from tests.conftest import ClientFactory
+from tests.factories import Account, Program
+from tests.notifications.support import deliver, notifications
+
+
+@pytest.fixture
+async def sold(program: Program, make_client: ClientFactory) -> Shop:
+    """An organisation whose affiliate (with an upline) sold 10,000 through a click."""
+    shop = await open_shop(program, make_client)
+    sale = await shop.report(click_id=await shop.click(make_client()))
+    assert sale.status_code == 201, sale.text
+    return shop
+
+
+def _told(page: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(n["kind"], n["title"]) for n in page["items"]]
+
+
+async def test_a_sale_tells_each_earner_the_vendor_and_the_admins(
+    app: FastAPI, owner_engine: Engine, program: Program, sold: Shop
+) -> None:
+    # when the organisation's events are delivered
+    await deliver(app, owner_engine, program.admin.tenant_id)
+
+    # then each earner hears of their commission, the vendor and the admins of the sale
+    assert _told(await notifications(sold.affiliate)) == [
+        ("commission_created", "New commission: 16.00 USD")
+    ]
+    assert _told(await notifications(sold.upline)) == [
+        ("commission_created", "New commission: 2.00 USD")
+    ]
+    for who in (program.vendor, program.admin):
+        page = await notifications(who)
+        assert ("sale_reported", "New sale: 100.00 USD") in _told(page)
+    affiliate = (await notifications(sold.affiliate))["items"][0]
+    assert affiliate["link"] == "/app/commissions"
+    assert affiliate["read_at"] is None
+
+
+async def test_an_event_delivered_twice_tells_no_one_twice(
+    app: FastAPI, owner_engine: Engine, program: Program, sold: Shop
+) -> None:
+    await deliver(app, owner_engine, program.admin.tenant_id)
+    await deliver(app, owner_engine, program.admin.tenant_id)
+
+    page = await notifications(sold.affiliate)
+
+    assert len(page["items"]) == 1
+    assert page["unread"] == 1
+
+
+@pytest.mark.parametrize(
+    ("channel", "told", "mailed"),
+    [("off", False, None), ("in_app", True, False), ("mail", True, True)],
+)
+async def test_the_channel_a_user_chose_decides(
+    app: FastAPI,
+    owner_engine: Engine,
+    program: Program,
+    make_client: ClientFactory,
+    channel: str,
+    told: bool,
+    mailed: bool | None,
+) -> None:
+    # given an affiliate who chose a channel for new commissions
+    shop = await open_shop(program, make_client)
+    r = await shop.affiliate.client.put(
+        "/api/v1/notifications/preferences",
+        json={"channels": {"commission_created": channel}},
+        headers=shop.affiliate.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert {p["kind"]: p["channel"] for p in r.json()}["commission_created"] == channel
+
+    # when they earn a commission
+    await shop.report(click_id=await shop.click(make_client()))
+    await deliver(app, owner_engine, program.admin.tenant_id)
+
+    # then they are told, or not, and it is to be mailed only on the mail channel
+    page = await notifications(shop.affiliate)
+    assert bool(page["items"]) is told
+    if told:
+        with owner_engine.connect() as conn:
+            mail = conn.execute(
+                text("SELECT mail FROM notifications WHERE user_id = :u"),
+                {"u": shop.affiliate.id},
+            ).scalar_one()
+        assert mail is mailed
+
+
+async def test_reading_marks_one_or_all_and_never_another_users(
+    app: FastAPI, owner_engine: Engine, program: Program, sold: Shop
+) -> None:
+    await deliver(app, owner_engine, program.admin.tenant_id)
+    admin_page = await notifications(program.admin)
+    theirs = admin_page["items"][0]["id"]
+    mine = (await notifications(sold.affiliate))["items"][0]["id"]
+
+    # when the affiliate marks the admin's notification and then their own
+    r = await sold.affiliate.client.post(
+        "/api/v1/notifications/read", json={"ids": [theirs]}, headers=sold.affiliate.headers
+    )
+    assert r.json() == {"unread": 1}
+    r = await sold.affiliate.client.post(
+        "/api/v1/notifications/read", json={"ids": [mine]}, headers=sold.affiliate.headers
+    )
+
+    # then only their own is read, and the admin's is untouched
+    assert r.json() == {"unread": 0}
+    assert (await notifications(sold.affiliate))["items"][0]["read_at"] is not None
+    assert (await notifications(program.admin))["unread"] == admin_page["unread"]
+    # and "all" reads every one of the admin's
+    r = await program.admin.client.post(
+        "/api/v1/notifications/read", json={}, headers=program.admin.headers
+    )
+    assert r.json() == {"unread": 0}
+    assert (await notifications(program.admin, unread="true"))["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param({"channels": {"no_such_kind": "mail"}}, "no_such_kind", id="unknown-kind"),
+        pytest.param({"channels": {"payout": "pigeon"}}, "payout", id="unknown-channel"),
+        pytest.param({"channel": {}}, "channel", id="unknown-field"),
+    ],
+)
+async def test_bad_preferences_are_a_problem_naming_the_field(
+    program: Program, body: dict[str, Any], field: str
+) -> None:
+    who: Account = program.affiliate
+    r = await who.client.put("/api/v1/notifications/preferences", json=body, headers=who.headers)
+
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert field in str(r.json()["errors"]), r.json()
