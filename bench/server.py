@@ -29,6 +29,7 @@ def bench_env(data_dir: str) -> dict[str, str]:
         "BITNEXUS_COMMISSION_MATURE_SECONDS": "0",
         "BITNEXUS_ROLLUP_SECONDS": "0",
         "BITNEXUS_PAYOUT_SCHEDULE_SECONDS": "0",
+        "BITNEXUS_NOTIFY_MAIL_SECONDS": "0",
     }
 
 

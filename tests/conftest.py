@@ -68,6 +68,7 @@ def settings(data_dir: Path) -> Settings:
         BITNEXUS_COMMISSION_MATURE_SECONDS=0,  # and mature commissions with a clock they set
         BITNEXUS_PAYOUT_SCHEDULE_SECONDS=0,  # and make scheduled batches when they say
         BITNEXUS_SEARCH_INDEX_SECONDS=0,  # and embed products when they need (tests/search)
+        BITNEXUS_NOTIFY_MAIL_SECONDS=0,  # and mail notifications when they say
     )
 
 
@@ -172,6 +173,7 @@ def launch_server(
         "BITNEXUS_PAYOUT_SCHEDULE_SECONDS": "0",
         # no indexer: a server loads the model (~300 MB, seconds of CPU) only when it searches
         "BITNEXUS_SEARCH_INDEX_SECONDS": "0",
+        "BITNEXUS_NOTIFY_MAIL_SECONDS": "0",
         **extra_env,
     }
     proc = subprocess.Popen(

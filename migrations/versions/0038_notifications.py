@@ -19,6 +19,18 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# the tenants with notifications to mail now (read across tenants by the mail job)
+DUE = """
+CREATE FUNCTION bitnexus_notifications_due(p_max_attempts integer, p_now timestamptz)
+RETURNS SETOF uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    SELECT DISTINCT n.tenant_id FROM public.notifications n
+    WHERE n.mail AND n.mailed_at IS NULL AND n.mail_attempts < p_max_attempts
+      AND (n.mail_next_at IS NULL OR n.mail_next_at <= p_now)
+$$
+"""
+
+
 def upgrade(app_role: str = "bitnexus_app") -> None:
     op.create_table(
         "notifications",
@@ -32,6 +44,8 @@ def upgrade(app_role: str = "bitnexus_app") -> None:
         sa.Column("link", sa.String(length=200), nullable=False),
         sa.Column("mail", sa.Boolean(), nullable=False),
         sa.Column("mailed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("mail_attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("mail_next_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -61,6 +75,12 @@ def upgrade(app_role: str = "bitnexus_app") -> None:
         ["tenant_id", "user_id"],
         postgresql_where=sa.text("read_at IS NULL"),
     )
+    op.create_index(
+        "ix_notifications_mail_due",
+        "notifications",
+        ["mail_next_at"],
+        postgresql_where=sa.text("mail AND mailed_at IS NULL"),
+    )
     op.create_table(
         "notification_preferences",
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
@@ -83,10 +103,19 @@ def upgrade(app_role: str = "bitnexus_app") -> None:
     for table in ("notifications", "notification_preferences"):
         for statement in tenant_rls(table, app_role):
             op.execute(statement)
+    op.execute(DUE)
+    op.execute(
+        "REVOKE ALL ON FUNCTION bitnexus_notifications_due(integer, timestamptz) FROM PUBLIC"
+    )
+    op.execute(
+        f'GRANT EXECUTE ON FUNCTION bitnexus_notifications_due(integer, timestamptz) TO "{app_role}"'
+    )
 
 
 def downgrade(app_role: str = "bitnexus_app") -> None:
+    op.execute("DROP FUNCTION bitnexus_notifications_due(integer, timestamptz)")
     op.drop_table("notification_preferences")
+    op.drop_index("ix_notifications_mail_due", table_name="notifications")
     op.drop_index("ix_notifications_unread", table_name="notifications")
     op.drop_index("ix_notifications_tenant_id_user_id_id", table_name="notifications")
     op.drop_table("notifications")

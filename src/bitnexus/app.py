@@ -39,6 +39,7 @@ from bitnexus.core.provision import database_urls, migration_head
 from bitnexus.ledger import api as ledger_api
 from bitnexus.ledger import jobs as ledger_jobs
 from bitnexus.notifications import api as notifications_api
+from bitnexus.notifications import mailer as notification_mailer
 from bitnexus.ops import api as ops_api
 from bitnexus.payouts import api as payouts_api
 from bitnexus.payouts import jobs as payout_jobs
@@ -87,6 +88,7 @@ API_ROUTERS = (
     analytics_api.router,
     content_api.router,
     notifications_api.router,
+    notifications_api.public_router,
     ops_api.router,
 )
 
@@ -153,10 +155,17 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         pruner = asyncio.create_task(
             events.run_pruner(app.state.db, settings.outbox_retention_days)
         )
+        mailer = (
+            asyncio.create_task(
+                notification_mailer.run_mailer(app.state.db, settings, settings.notify_mail_seconds)
+            )
+            if settings.notify_mail_seconds > 0
+            else None
+        )
         try:
             yield
         finally:
-            for job in (sealer, maturer, rollups, payouts, pruner, indexer):
+            for job in (sealer, maturer, rollups, payouts, pruner, indexer, mailer):
                 if job is not None:
                     job.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -10,6 +11,9 @@ from fastapi import FastAPI
 from playwright.async_api import BrowserContext, expect
 from sqlalchemy.engine import Engine
 
+from bitnexus.core.config import Settings
+from bitnexus.notifications import unsubscribe
+from bitnexus.notifications.kinds import Kind
 from tests.commissions.support import open_shop
 from tests.conftest import ClientFactory
 from tests.e2e.conftest import login
@@ -44,3 +48,26 @@ async def test_an_affiliate_is_told_of_a_commission_and_reads_it(
     await notification.click()
     await expect(page).to_have_url(re.compile(r"/app/commissions$"))
     await expect(page.get_by_test_id("bell-count")).to_have_count(0)
+
+
+async def test_an_unsubscribe_link_stops_that_mail_and_says_so(
+    new_context: NewContext, settings: Settings, program: Program
+) -> None:
+    # given the unsubscribe link of a payout mail to the affiliate
+    token = unsubscribe.token(
+        settings.secret,
+        unsubscribe.Unsubscribe(
+            uuid.UUID(program.admin.tenant_id), uuid.UUID(program.affiliate.id), Kind.payout
+        ),
+    )
+
+    # when it is opened, logged in or not
+    page = await (await new_context()).new_page()
+    await page.goto(f"/unsubscribe?token={token}")
+
+    # then the page says that mail stopped, and the preference is the app only
+    await expect(page.get_by_test_id("unsubscribed")).to_contain_text("a payout paid or failed")
+    prefs = await program.affiliate.client.get(
+        "/api/v1/notifications/preferences", headers=program.affiliate.headers
+    )
+    assert {p["kind"]: p["channel"] for p in prefs.json()}["payout"] == "in_app"

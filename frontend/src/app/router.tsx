@@ -40,6 +40,7 @@ import { EarningsProofPage } from "../features/ledger/components/EarningsProofPa
 import { LedgerPage } from "../features/ledger/components/LedgerPage";
 import { TransactionPage } from "../features/ledger/components/TransactionPage";
 import { NotificationsPage } from "../features/notifications/components/NotificationsPage";
+import { UnsubscribePage } from "../features/notifications/components/UnsubscribePage";
 import { ActivityPage } from "../features/platform/components/ActivityPage";
 import { TenantsPage } from "../features/platform/components/TenantsPage";
 import { SettingsPage } from "../features/tenant/components/SettingsPage";
@@ -75,6 +76,7 @@ export const router = createBrowserRouter([
       { path: "/t/:slug/join", element: <AffiliateJoinPage /> },
       { path: "/join/confirm", element: <ConfirmSignupPage /> },
       { path: "/t/:slug/unavailable", element: <OfferUnavailablePage /> },
+      { path: "/unsubscribe", element: <UnsubscribePage /> },
       { path: "/link-not-found", element: <LinkNotFoundPage /> },
       { path: "/invite/:token", element: <AcceptInvitePage /> },
       { path: "/forgot-password", element: <ForgotPasswordPage /> },

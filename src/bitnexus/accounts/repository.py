@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
 import asyncpg
 from sqlalchemy import case, func, select, update
@@ -95,6 +96,10 @@ async def list_users(
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(User.email.ilike(pattern) | User.name.ilike(pattern))
     return list((await session.execute(stmt)).scalars())
+
+
+async def users_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[User]:
+    return list((await session.execute(select(User).where(User.id.in_(ids)))).scalars())
 
 
 async def active_ids_with_role(session: AsyncSession, role: str) -> list[uuid.UUID]:

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # how often the payout schedule is checked (0: batches are only made by admins)
     payout_schedule_seconds: float = Field(300.0, alias="BITNEXUS_PAYOUT_SCHEDULE_SECONDS", ge=0)
     commission_mature_seconds: float = Field(60.0, alias="BITNEXUS_COMMISSION_MATURE_SECONDS", ge=0)
+    # how often notifications due by mail are mailed (0: never, by this process)
+    notify_mail_seconds: float = Field(10.0, alias="BITNEXUS_NOTIFY_MAIL_SECONDS", ge=0)
     # how long domain events stay in the outbox for reconnecting clients and catching-up jobs
     outbox_retention_days: float = Field(7.0, alias="BITNEXUS_OUTBOX_RETENTION_DAYS", gt=0)
     # Witnesses that cosign every checkpoint: a JSON list of "<url> <verifier key>" strings.

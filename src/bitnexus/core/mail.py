@@ -11,7 +11,8 @@ import asyncio
 import datetime as dt
 import smtplib
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
@@ -50,7 +51,13 @@ class DevMail(Base):
 class Mail:
     to: str
     subject: str
-    body: str
+    body: str  # plain text
+    html: str | None = None  # the same, as HTML (sent as an alternative to the text)
+    headers: Mapping[str, str] = field(default_factory=dict)  # e.g. List-Unsubscribe
+
+
+class MailFailed(Exception):
+    """The mail server refused or could not be reached: the mail may be tried again."""
 
 
 def _send_smtp(smtp_url: str, sender: str, mail: Mail) -> None:
@@ -66,7 +73,11 @@ def _send_smtp(smtp_url: str, sender: str, mail: Mail) -> None:
         msg["From"] = sender
         msg["To"] = mail.to
         msg["Subject"] = mail.subject
+        for name, value in mail.headers.items():
+            msg[name] = value
         msg.set_content(mail.body)
+        if mail.html is not None:
+            msg.add_alternative(mail.html, subtype="html")
         smtp.send_message(msg)
 
 
@@ -94,6 +105,23 @@ async def send(session: AsyncSession, settings: Settings, mail: Mail) -> None:
         log.info("mail.dev_mailbox", to=mail.to, subject=mail.subject, mailbox="/dev/mailbox")
     else:
         log.warning("mail.undeliverable", to=mail.to, subject=mail.subject, reason="no SMTP_URL")
+
+
+async def send_now(session: AsyncSession, settings: Settings, mail: Mail) -> None:
+    """Deliver `mail` at once, for background jobs that retry: over SMTP (`MailFailed` when the
+    server refuses it or cannot be reached), else into the development mailbox in the
+    session's transaction."""
+    if settings.smtp_url:
+        try:
+            await asyncio.to_thread(_send_smtp, settings.smtp_url, settings.mail_from, mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise MailFailed(str(exc)) from exc
+        log.info("mail.sent", to=mail.to, subject=mail.subject)
+    elif settings.is_development:
+        session.add(DevMail(recipient=mail.to, subject=mail.subject, body=mail.body))
+        await session.flush()
+    else:
+        raise MailFailed("no SMTP_URL is set")
 
 
 async def newest_dev_mail(session: AsyncSession, limit: int = 50) -> list[DevMail]:

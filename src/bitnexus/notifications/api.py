@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from bitnexus.auth import CurrentPrincipal
-from bitnexus.core.deps import SessionDep
+from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import InvalidInput, errors_for
 from bitnexus.notifications import service
 from bitnexus.notifications.schemas import (
@@ -19,6 +19,7 @@ from bitnexus.notifications.schemas import (
 )
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
+public_router = APIRouter(prefix="/public/notifications", tags=["public"])
 
 
 @router.get("", responses=errors_for(InvalidInput))
@@ -61,3 +62,15 @@ async def set_preferences(
     return await service.set_preferences(
         session, principal.tenant.id, principal.user.id, body.channels
     )
+
+
+@public_router.post("/unsubscribe", responses=errors_for(InvalidInput))
+async def unsubscribe(
+    token: Annotated[str, Query(min_length=1, max_length=200)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Preference:
+    """One-click unsubscribe (RFC 8058) from the mail of one kind of notification: the link of
+    every notification mail (`List-Unsubscribe`), no login needed. The notifications stay in
+    the app."""
+    return await service.unsubscribe(session, settings.secret, token)

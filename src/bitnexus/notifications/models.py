@@ -30,6 +30,11 @@ class Notification(Base):
         UniqueConstraint("tenant_id", "user_id", "event_id"),
         Index("ix_notifications_tenant_id_user_id_id", "tenant_id", "user_id", "id"),
         Index(
+            "ix_notifications_mail_due",
+            "mail_next_at",
+            postgresql_where=text("mail AND mailed_at IS NULL"),
+        ),
+        Index(
             "ix_notifications_unread",
             "tenant_id",
             "user_id",
@@ -47,6 +52,8 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(String(200))
     mail: Mapped[bool] = mapped_column()  # also to be mailed
     mailed_at: Mapped[dt.datetime | None] = mapped_column()
+    mail_attempts: Mapped[int] = mapped_column(server_default=text("0"))
+    mail_next_at: Mapped[dt.datetime | None] = mapped_column()  # not before (a retry, a claim)
     created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
     read_at: Mapped[dt.datetime | None] = mapped_column()
 

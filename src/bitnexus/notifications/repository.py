@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,5 +91,62 @@ async def set_preferences(
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=["tenant_id", "user_id", "kind"], set_={"channel": stmt.excluded.channel}
+        )
+    )
+
+
+async def mail_due_tenants(
+    session: AsyncSession, max_attempts: int, now: dt.datetime
+) -> list[uuid.UUID]:
+    """The tenants with notifications to mail at `now` (a platform function)."""
+    rows = await session.execute(
+        text("SELECT bitnexus_notifications_due(:m, :now)"), {"m": max_attempts, "now": now}
+    )
+    return list(rows.scalars())
+
+
+async def claim_mail(
+    session: AsyncSession, now: dt.datetime, until: dt.datetime, limit: int, max_attempts: int
+) -> list[Notification]:
+    """Take up to `limit` notifications due to be mailed, oldest first, for this process until
+    `until` (another process skips them meanwhile; a crash frees them then)."""
+    due = (
+        select(Notification.id)
+        .where(
+            Notification.mail.is_(True),
+            Notification.mailed_at.is_(None),
+            Notification.mail_attempts < max_attempts,
+            (Notification.mail_next_at.is_(None)) | (Notification.mail_next_at <= now),
+        )
+        .order_by(Notification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(Notification)
+        .where(Notification.id.in_(due.scalar_subquery()))
+        .values(mail_next_at=until)
+        .returning(Notification)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def mailed(session: AsyncSession, notification_id: int, now: dt.datetime) -> None:
+    await session.execute(
+        update(Notification).where(Notification.id == notification_id).values(mailed_at=now)
+    )
+
+
+async def mail_failed(
+    session: AsyncSession, notification_id: int, retry_at: dt.datetime | None
+) -> None:
+    """One more failed attempt; tried again at `retry_at` (never for None)."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(
+            mail_attempts=Notification.mail_attempts + 1,
+            mail_next_at=retry_at,
+            mail=retry_at is not None,
         )
     )

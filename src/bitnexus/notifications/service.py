@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.service import users as accounts
-from bitnexus.core.db import utcnow
+from bitnexus.core.db import set_tenant, utcnow
+from bitnexus.core.errors import InvalidInput
 from bitnexus.core.events import Event
 from bitnexus.notifications import repository
+from bitnexus.notifications import unsubscribe as unsubscribe_links
 from bitnexus.notifications.kinds import KIND_OF, SPECS, Channel, Kind
 from bitnexus.notifications.schemas import (
     NotificationPage,
@@ -115,3 +117,21 @@ async def set_preferences(
         session, tenant_id, user_id, {str(k): str(c) for k, c in channels.items()}
     )
     return await preferences(session, user_id)
+
+
+async def unsubscribe(session: AsyncSession, secret: str, raw_token: str) -> Preference:
+    """Stop the mail of the kind a one-click link names (its notifications stay in the app;
+    a kind already off stays off)."""
+    found = unsubscribe_links.read(secret, raw_token)
+    if found is None:
+        raise InvalidInput("token", "This unsubscribe link is not valid.")
+    await set_tenant(session, found.tenant_id)
+    if await accounts.active_users(session, [found.user_id]) == {}:
+        raise InvalidInput("token", "This unsubscribe link is not valid.")
+    current = {p.kind: p for p in await preferences(session, found.user_id)}[found.kind]
+    if current.channel is Channel.mail:
+        await repository.set_preferences(
+            session, found.tenant_id, found.user_id, {found.kind.value: Channel.in_app.value}
+        )
+        current = current.model_copy(update={"channel": Channel.in_app})
+    return current

@@ -1623,6 +1623,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unsubscribe
+         * @description One-click unsubscribe (RFC 8058) from the mail of one kind of notification: the link of
+         *     every notification mail (`List-Unsubscribe`), no login needed. The notifications stay in
+         *     the app.
+         */
+        post: operations["unsubscribe_api_v1_public_notifications_unsubscribe_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/signups/confirm": {
         parameters: {
             query?: never;
@@ -10254,6 +10276,46 @@ export interface operations {
             };
             /** @description Payload too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unsubscribe_api_v1_public_notifications_unsubscribe_post: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preference"];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };

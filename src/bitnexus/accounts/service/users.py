@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -148,6 +149,12 @@ async def list_users(
     )
     page, next_cursor = split_page(rows, limit)
     return UserPage(items=[user_read(u) for u in page], next_cursor=next_cursor)
+
+
+async def active_users(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
+    """Those of these users (of the session's tenant) who are active, by id."""
+    users = await repository.users_by_ids(session, ids)
+    return {u.id: u for u in users if u.status == UserStatus.active}
 
 
 async def active_admin_ids(session: AsyncSession) -> list[uuid.UUID]:
