@@ -44,6 +44,8 @@ from bitnexus.ops import api as ops_api
 from bitnexus.payouts import api as payouts_api
 from bitnexus.payouts import jobs as payout_jobs
 from bitnexus.platform import api as platform_api
+from bitnexus.realtime import api as realtime_api
+from bitnexus.realtime.limits import Sockets
 from bitnexus.search import api as search_api
 from bitnexus.search import embedder as embedding
 from bitnexus.search import jobs as search_jobs
@@ -90,6 +92,7 @@ API_ROUTERS = (
     notifications_api.router,
     notifications_api.public_router,
     ops_api.router,
+    realtime_api.router,
 )
 
 
@@ -111,6 +114,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         app.state.sales = SaleDesk(app.state.db)
         app.state.events = Dispatcher(libpq(urls.app))
         await app.state.events.start()
+        app.state.sockets = Sockets()
         migration_head()  # read the migrations directory before the first readiness probe
         # one model per process, loaded by the first search or the first batch to embed
         app.state.embedder = (

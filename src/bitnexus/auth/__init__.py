@@ -11,6 +11,7 @@ from bitnexus.auth.deps import (
     PrincipalSnapshot,
     TenantAdmin,
     current_principal,
+    principal_of,
     require_role,
     still_allowed,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "PrincipalSnapshot",
     "TenantAdmin",
     "current_principal",
+    "principal_of",
     "require_role",
     "still_allowed",
 ]

@@ -84,21 +84,33 @@ PlatformAdmin = Annotated[Principal, require_role(Role.platform_admin)]
 
 
 def still_allowed(
-    db: Database, settings: Settings, token: str, *roles: Role
+    db: Database,
+    settings: Settings,
+    token: str,
+    *roles: Role,
+    rule: Callable[[Principal], bool] = lambda _principal: True,
 ) -> Callable[[], Awaitable[bool]]:
     """For a long-lived connection (a stream): whether the caller of `token` could open it now,
     by the checks of every request (expiry, suspension of user or tenant, password change) and,
-    when given, one of `roles`. Each call reads the caller in a unit of work of its own."""
+    when given, one of `roles` and the `rule`. Each call reads the caller in a unit of work of
+    its own."""
 
     async def check() -> bool:
-        claims = decode_access_token(settings.secret, token)
-        if claims is None:
-            return False
         try:
-            async with db.sessionmaker() as session, session.begin():
-                principal = await authenticate(session, claims)
+            principal = await principal_of(db, settings, token)
         except BitnexusError:
             return False
-        return not roles or principal.role in roles
+        return (not roles or principal.role in roles) and rule(principal)
 
     return check
+
+
+async def principal_of(db: Database, settings: Settings, token: str) -> Principal:
+    """The caller of `token` as of now, by the checks of every request, read in a unit of work
+    of its own (a long-lived connection's caller, checked again): `SessionExpired` (401) for a
+    token no longer valid, `UserSuspended` or `TenantSuspended` (403)."""
+    claims = decode_access_token(settings.secret, token)
+    if claims is None:
+        raise SessionExpired("The access token is invalid or expired.")
+    async with db.sessionmaker() as session, session.begin():
+        return await authenticate(session, claims)

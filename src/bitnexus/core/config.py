@@ -78,6 +78,18 @@ class Settings(BaseSettings):
     notify_mail_seconds: float = Field(10.0, alias="BITNEXUS_NOTIFY_MAIL_SECONDS", ge=0)
     # how long domain events stay in the outbox for reconnecting clients and catching-up jobs
     outbox_retention_days: float = Field(7.0, alias="BITNEXUS_OUTBOX_RETENTION_DAYS", gt=0)
+    # The WebSocket (docs/realtime.md): how often a socket's caller is checked again; how long
+    # a socket may stay silent (not even a ping) before it is closed; the topics one socket may
+    # join; the sockets one user and one organisation may hold open in one process; the events
+    # queued for one socket before it is dropped as too slow.
+    socket_revalidate_seconds: float = Field(
+        15.0, alias="BITNEXUS_SOCKET_REVALIDATE_SECONDS", gt=0, le=15
+    )
+    socket_idle_seconds: float = Field(60.0, alias="BITNEXUS_SOCKET_IDLE_SECONDS", gt=0, le=3600)
+    socket_max_topics: int = Field(32, alias="BITNEXUS_SOCKET_MAX_TOPICS", ge=1, le=1000)
+    socket_max_per_user: int = Field(8, alias="BITNEXUS_SOCKET_MAX_PER_USER", ge=1)
+    socket_max_per_tenant: int = Field(2000, alias="BITNEXUS_SOCKET_MAX_PER_TENANT", ge=1)
+    socket_queue: int = Field(1000, alias="BITNEXUS_SOCKET_QUEUE", ge=1)
     # Witnesses that cosign every checkpoint: a JSON list of "<url> <verifier key>" strings.
     witnesses: list[str] = Field(default_factory=list, alias="BITNEXUS_WITNESSES")
     frontend_dist: Path = Field(Path("frontend/dist"), alias="BITNEXUS_FRONTEND_DIST")

@@ -21,7 +21,7 @@ import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import orjson
@@ -37,6 +37,12 @@ CATCH_UP_MARGIN = dt.timedelta(seconds=10)  # ids taken before the loss may comm
 REMEMBERED = 20_000  # ids delivered lately, so a catch-up delivers nothing twice
 
 
+class Row(Protocol):
+    """An outbox row as asyncpg or SQLAlchemy returns it."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     id: int
@@ -48,12 +54,14 @@ class Event:
     json: bytes  # what a client is sent, serialised once for every receiver
 
     @classmethod
-    def of(cls, row: asyncpg.Record) -> Event:
+    def of(cls, row: Row) -> Event:
+        """The event of an outbox row whose `topics` and `data` are JSON text."""
         topics, data = tuple(orjson.loads(row["topics"])), orjson.loads(row["data"])
         body = {
             "id": row["id"],
             "type": row["type"],
             "tenant_id": row["tenant_id"],
+            "topics": topics,  # which of a receiver's topics it concerns
             "at": row["created_at"],
             "data": data,
         }

@@ -340,3 +340,10 @@ async def balance(session: AsyncSession, code: str) -> int:
     if account is None:
         raise AccountNotFound(f"No ledger account {code}.")
     return await repository.balance(session, account.id)
+
+
+def may_follow(restricted_to: uuid.UUID | None) -> bool:
+    """Whether a caller may follow the tenant's whole ledger live (its stream of transactions
+    and checkpoints): only a caller who sees every account, which `Principal.restricted_to`
+    says by being None (tenant admins)."""
+    return restricted_to is None
