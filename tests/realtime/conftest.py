@@ -20,7 +20,7 @@ from tests.factories import Account, invite_and_accept, signup_affiliate, signup
 # what every test server here runs with (tests/realtime/support.py reads the limits)
 LIMITS = {
     "BITNEXUS_SOCKET_REVALIDATE_SECONDS": "1",
-    "BITNEXUS_SOCKET_MAX_TOPICS": "4",
+    "BITNEXUS_SOCKET_MAX_TOPICS": "3",
     "BITNEXUS_SOCKET_MAX_PER_USER": "3",
     "BITNEXUS_SOCKET_MAX_PER_TENANT": "5",
     "BITNEXUS_SOCKET_QUEUE": "200",

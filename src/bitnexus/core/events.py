@@ -90,6 +90,7 @@ class Subscription:
         self.topics: set[str] | None = None if topics is None else set(topics)
         self._queue: asyncio.Queue[Event | None] = asyncio.Queue(limit)
         self.dropped = False
+        self._let_go: asyncio.Event | None = None  # made by the first `until_dropped`
 
     def join(self, topic: str) -> None:
         self._dispatcher._join(self, topic)
@@ -109,8 +110,18 @@ class Subscription:
             while not self._queue.empty():  # make room for the wake-up
                 self._queue.get_nowait()
             self._queue.put_nowait(None)
+            if self._let_go is not None:
+                self._let_go.set()
             return False
         return True
+
+    async def until_dropped(self) -> None:
+        """Return once the subscription is let go: for a reader that may be blocked elsewhere
+        (sending to a client that stopped reading) when it happens."""
+        if self._let_go is None:
+            self._let_go = asyncio.Event()
+        if not self.dropped:
+            await self._let_go.wait()
 
     async def next(self) -> Event:
         event = await self._queue.get()

@@ -34,6 +34,7 @@ from bitnexus.realtime.protocol import Auth, BadMessage, Close, Join, Leave, Pin
 log = structlog.get_logger(__name__)
 
 AUTH_SECONDS = 10.0  # the first message (`auth`) must arrive within this, or the idle timeout
+CLOSE_SECONDS = 10.0  # how long a close frame may wait for a client to read what is before it
 RESUME_LIMIT = 1000  # events one join replays at most; beyond, it says `reset` instead
 
 
@@ -113,8 +114,9 @@ async def _principal(services: Services, token: str) -> Principal:
 
 async def _close(websocket: WebSocket, closing: Closing) -> None:
     if websocket.application_state is WebSocketState.CONNECTED:
-        with contextlib.suppress(Exception):  # the client may be gone already
-            await websocket.close(closing.code, closing.reason)
+        # the client may be gone, or reading nothing (the close frame waits behind its events)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(websocket.close(closing.code, closing.reason), CLOSE_SECONDS)
 
 
 class Channel:
@@ -140,6 +142,7 @@ class Channel:
             asyncio.create_task(self._read()),
             asyncio.create_task(self._write()),
             asyncio.create_task(self._watch()),
+            asyncio.create_task(self._fell_behind()),
         ]
         try:
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -189,7 +192,7 @@ class Channel:
     async def _join(self, join: Join) -> None:
         topics.check(self.principal, join.topic, join.ref)
         if join.topic in self.joined:
-            await self._send_text(protocol.reply("joined", join.ref, topic=join.topic))
+            await self._send_text(protocol.reply("joined", join.ref, topic=join.topic, reset=False))
             return
         if len(self.joined) >= self.settings.socket_max_topics:
             limit = self.settings.socket_max_topics
@@ -262,6 +265,12 @@ class Channel:
                 if event.id in self.seen or self.joined.isdisjoint(event.topics):
                     continue  # sent from a backlog, or of a topic left since
                 await self._send_locked(event.json)
+
+    async def _fell_behind(self) -> Closing:
+        """The writer may be blocked sending to a client that stopped reading when its
+        subscription is dropped: the socket closes now all the same."""
+        await self.subscription.until_dropped()
+        return Closing(Close.FELL_BEHIND, "Too slow to take the events; resume.")
 
     async def _send_text(self, text: str) -> None:
         async with self.sending:
