@@ -13,24 +13,15 @@ BIGINT = 2**63 - 1
 
 
 @pytest.mark.parametrize(
-    ("sent", "position"),
-    [
-        (None, (-1, -1)),
-        ("h-1-s-1", (-1, -1)),
-        ("h-1-s7", (-1, 7)),
-        ("h3-s120", (3, 120)),
-        (f"h{BIGINT}-s{BIGINT}", (BIGINT, BIGINT)),
-    ],
+    ("sent", "after"),
+    [(None, None), ("0", 0), ("120", 120), (str(BIGINT), BIGINT)],
 )
-def test_an_id_the_stream_sent_resumes_after_it(
-    sent: str | None, position: tuple[int, int]
-) -> None:
-    assert parse_last_event_id(sent) == position
+def test_an_id_the_stream_sent_resumes_after_it(sent: str | None, after: int | None) -> None:
+    assert parse_last_event_id(sent) == after
 
 
 @pytest.mark.parametrize(
-    "sent",
-    ["", "h3", "s3", "h3-s", "h-2-s1", "h3-s4-", "x3-s4", f"h{BIGINT + 1}-s1", f"h1-s{10**20}"],
+    "sent", ["", "h3-s120", "-1", "1.5", " 7", "0x10", str(BIGINT + 1), str(10**20)]
 )
 def test_any_other_id_is_refused(sent: str) -> None:
     with pytest.raises(BadRequest):
@@ -46,7 +37,7 @@ async def test_a_resume_past_a_bigint_is_a_400_before_the_stream_starts(
     # when they resume the stream from an id no stream sent
     r = await admin.client.get(
         "/api/v1/ledger/stream",
-        headers={**admin.headers, "Last-Event-ID": f"h{10**20}-s{10**20}"},
+        headers={**admin.headers, "Last-Event-ID": str(10**20)},
     )
 
     # then the answer is a problem naming the header, not a stream that fails after its 200

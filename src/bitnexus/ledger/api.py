@@ -9,11 +9,11 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from bitnexus.apikeys.deps import LedgerReader
-from bitnexus.auth import CurrentPrincipal, TenantAdmin, still_allowed
+from bitnexus.auth import CurrentPrincipal, Principal, TenantAdmin, still_allowed
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, errors_for
 from bitnexus.core.inputs import Natural
-from bitnexus.ledger import explorer, keys, stream
+from bitnexus.ledger import explorer, keys, service, stream
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
 from bitnexus.ledger.schemas import (
     AccountRead,
@@ -52,34 +52,38 @@ async def get_verifier_key(slug: str, session: SessionDep, settings: SettingsDep
 @router.get(
     "/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}, **errors_for(Forbidden)},
+    responses={200: {"content": {"text/event-stream": {}}}, **errors_for(Forbidden, BadRequest)},
 )
 async def stream_ledger(
-    admin: TenantAdmin,
+    principal: CurrentPrincipal,
     request: Request,
     settings: SettingsDep,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    """Server-Sent Events of new transactions and blocks (resumes from Last-Event-ID)."""
-    last_height, last_seq = stream.parse_last_event_id(last_event_id)
-    if last_event_id is None:  # a new subscriber starts from now, not from the beginning
-        latest = await explorer.position(request.app.state.db, admin.tenant.id)
-        last_height, last_seq = latest
+    """Server-Sent Events of new blocks and transactions as they are announced (resumes from
+    Last-Event-ID; a new subscriber starts from now)."""
+    if not service.may_follow(principal.restricted_to):
+        raise Forbidden("Your role does not allow this.")
+    after = stream.parse_last_event_id(last_event_id)
     db, token = request.app.state.db, request.headers["authorization"].partition(" ")[2]
-    still_admin = still_allowed(db, settings, token, admin.role)
+    may_follow = still_allowed(db, settings, token, rule=_follows)
     return StreamingResponse(
         stream.events(
+            request.app.state.events,
             db,
-            admin.tenant.id,
-            last_height,
-            last_seq,
+            principal.tenant.id,
+            after,
             request.is_disconnected,
-            still_admin,
+            may_follow,
             settings.stream_recheck_seconds,
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+def _follows(principal: Principal) -> bool:
+    return service.may_follow(principal.restricted_to)
 
 
 @router.get("/blocks", responses=errors_for(Forbidden, BadRequest))

@@ -8,7 +8,7 @@ import uuid
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.core.db import Database, set_tenant, utcnow
+from bitnexus.core.db import utcnow
 from bitnexus.core.errors import BadRequest, FieldError
 from bitnexus.core.inputs import INT64_MAX
 from bitnexus.ledger import repository, tree, witnessing
@@ -318,10 +318,3 @@ async def report_alarm(
 
 async def alarms(session: AsyncSession, limit: int = 100) -> list[AlarmRead]:
     return [alarm_read(a) for a in await repository.alarms(session, limit)]
-
-
-async def position(db: Database, tenant_id: uuid.UUID) -> tuple[int, int]:
-    """The newest block height and transaction seq of a tenant (-1 when none)."""
-    async with db.sessionmaker() as session, session.begin():
-        await set_tenant(session, tenant_id)
-        return await repository.position(session)

@@ -452,9 +452,3 @@ async def touches_accounts_of(
         .limit(1)
     )
     return found.first() is not None
-
-
-async def position(session: AsyncSession) -> tuple[int, int]:
-    """The latest block height and sequence number (-1 when there is none)."""
-    height = (await session.execute(select(func.max(LedgerBlock.height)))).scalar_one_or_none()
-    return (-1 if height is None else height), await next_seq(session) - 1
