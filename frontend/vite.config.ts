@@ -28,6 +28,7 @@ export default defineConfig({
   build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 1200 },
   server: {
     proxy: {
+      "/api/v1/socket": { target: "ws://127.0.0.1:8000", ws: true },
       "/api": "http://127.0.0.1:8000",
       "/healthz": "http://127.0.0.1:8000",
       "/static/swagger": "http://127.0.0.1:8000",

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { Link, NavLink, Outlet } from "react-router";
+import { ConnectionIndicator } from "../components/ConnectionIndicator";
 import { NotificationBell } from "../features/notifications/components/NotificationBell";
 import { useAuth } from "../lib/auth/session";
 
@@ -51,6 +52,7 @@ export function AppShell() {
             <span>{me?.tenant.display_name ?? "BitNexus"}</span>
           </Link>
           {me && me.role !== "platform_admin" && <NotificationBell />}
+          {me && <ConnectionIndicator />}
           <button
             type="button"
             className="rounded-md border border-slate-300 px-3 py-1 text-sm sm:hidden"

@@ -18,6 +18,11 @@ export function setSession(session: TokenResponse | null): void {
   for (const listener of listeners) listener(session);
 }
 
+/** The access token in memory (null when signed out): for the socket's `auth` message. */
+export function accessToken(): string | null {
+  return currentToken;
+}
+
 export function onSessionChange(listener: (session: TokenResponse | null) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);

@@ -3,6 +3,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { api } from "../../../lib/api/client";
 import { cursorListOptions } from "../../../lib/api/cursor";
 import { unwrap } from "../../../lib/api/problem";
+import { pollUnlessLive, useSocketState } from "../../../lib/socket";
 import { catalogKeys } from "./keys";
 
 export const getVettingQueue = async (cursor: string | null) =>
@@ -10,4 +11,8 @@ export const getVettingQueue = async (cursor: string | null) =>
 
 export const getVettingQueueQueryOptions = () => cursorListOptions(catalogKeys.queue, (cursor) => getVettingQueue(cursor));
 
-export const useVettingQueue = () => useInfiniteQuery(getVettingQueueQueryOptions());
+/** The queue, polled only while the socket is not connected (new submissions arrive on it). */
+export const useVettingQueue = () => {
+  const socket = useSocketState();
+  return useInfiniteQuery({ ...getVettingQueueQueryOptions(), refetchInterval: pollUnlessLive(socket) });
+};

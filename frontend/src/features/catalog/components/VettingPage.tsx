@@ -1,14 +1,24 @@
-// The vetting queue: products waiting for an admin's decision, the longest waiting first.
+// The vetting queue: products waiting for an admin's decision, the longest waiting first; a
+// submission appears live (the admins' topic), or within 30 s while the socket is down.
+import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card } from "../../../components/ui";
+import { useAuth } from "../../../lib/auth/session";
 import { formatDate, formatMoney } from "../../../lib/format";
+import { useTopic } from "../../../lib/socket";
 import { useVettingQueue } from "../api/get-vetting-queue";
+import { catalogKeys } from "../api/keys";
 import { commissionText } from "./parts";
 import { ReviewForm } from "./ReviewForm";
 
 export function VettingPage() {
   const list = useVettingQueue();
+  const { me } = useAuth();
+  const queryClient = useQueryClient();
+  useTopic(me ? `admins:${me.tenant.id}` : null, (event) => {
+    if (event.type === "product.submitted") void queryClient.invalidateQueries({ queryKey: catalogKeys.queue });
+  });
   return (
     <div className="flex flex-col gap-4">
       <h1 className="text-2xl font-bold">Vetting queue</h1>
