@@ -52,7 +52,7 @@ async def get_verifier_key(slug: str, session: SessionDep, settings: SettingsDep
 @router.get(
     "/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}, **errors_for(Forbidden, BadRequest)},
+    responses={200: {"content": {"text/event-stream": {}}}, **errors_for(Forbidden)},
 )
 async def stream_ledger(
     principal: CurrentPrincipal,

@@ -776,7 +776,8 @@ export interface paths {
         };
         /**
          * Stream Ledger
-         * @description Server-Sent Events of new transactions and blocks (resumes from Last-Event-ID).
+         * @description Server-Sent Events of new blocks and transactions as they are announced (resumes from
+         *     Last-Event-ID; a new subscriber starts from now).
          */
         get: operations["stream_ledger_api_v1_ledger_stream_get"];
         put?: never;
