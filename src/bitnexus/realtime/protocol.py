@@ -26,6 +26,7 @@ class Close(IntEnum):
     FELL_BEHIND = 4409  # too slow to take its events: reconnect and resume
     IDLE = 4408  # silent for longer than the idle timeout (no message, not even a ping)
     TOO_MANY = 4429  # the user or the organisation holds too many sockets already
+    TRY_AGAIN = 1013  # the caller could not be checked (the database is out of reach)
 
 
 Ref = str | int | None  # the client's own tag for a request, echoed in the reply

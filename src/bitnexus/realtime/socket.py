@@ -108,8 +108,15 @@ async def _principal(services: Services, token: str) -> Principal:
     try:
         return await principal_of(services.db, services.settings, token)
     except BitnexusError as refused:
+        raise _Refused(_refusal(refused)) from None
+
+
+def _refusal(refused: BitnexusError) -> Closing:
+    """Why a caller's check failed: refused (401, 403), or not checked now (the database)."""
+    if refused.status in (401, 403):
         code = Close.SUSPENDED if refused.status == 403 else Close.NOT_AUTHENTICATED
-        raise _Refused(Closing(code, refused.detail[:120])) from None
+        return Closing(code, refused.detail[:120])
+    return Closing(Close.TRY_AGAIN, "Cannot check the session now; reconnect shortly.")
 
 
 async def _close(websocket: WebSocket, closing: Closing) -> None:
@@ -303,8 +310,10 @@ class Channel:
                 try:
                     principal = await principal_of(self.services.db, self.settings, self.token)
                 except BitnexusError as refused:
-                    code = Close.SUSPENDED if refused.status == 403 else Close.NOT_AUTHENTICATED
-                    return Closing(code, refused.detail[:120])
+                    if refused.status in (401, 403):
+                        return _refusal(refused)
+                    log.warning("socket.recheck_failed", error=refused.detail)
+                    continue  # the database is out of reach: check again next time
                 await self._became(principal)
 
     async def _became(self, principal: Principal) -> None:
