@@ -22,6 +22,7 @@ const PING_MS = 20_000; // the server closes a socket silent for 60 s
 const PONG_MS = 10_000; // no answer to a ping within this: the connection is dead
 const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 const OFFLINE_AFTER = 3; // failed attempts in a row before the indicator says offline
+const RENEW_BEFORE_MS = 60_000; // refresh the session this long before the token expires
 const CLOSE = { notAuthenticated: 4401, suspended: 4403, tooMany: 4429 } as const;
 
 class Channels {
@@ -35,6 +36,7 @@ class Channels {
   private retry: ReturnType<typeof setTimeout> | null = null;
   private pinger: ReturnType<typeof setInterval> | null = null;
   private deadline: ReturnType<typeof setTimeout> | null = null;
+  private renewal: ReturnType<typeof setTimeout> | null = null;
   private started = false;
   private wanted = false; // signed in: keep a socket open
   private readonly decoder = new TextDecoder();
@@ -111,6 +113,7 @@ class Channels {
     this.alive();
     if (data instanceof ArrayBuffer) return this.deliver(JSON.parse(this.decoder.decode(data)) as SocketEvent);
     const reply = JSON.parse(String(data)) as { op: string; topic?: string; reset?: boolean };
+    if (reply.op === "authenticated") this.renewBeforeExpiry();
     if (reply.op === "authenticated" && !this.authenticated) {
       this.authenticated = true;
       this.failures = 0;
@@ -129,6 +132,19 @@ class Channels {
     for (const topic of event.topics) {
       for (const handler of this.handlers.get(topic) ?? []) handler(event);
     }
+  }
+
+  /** Refresh the session shortly before the access token expires, so the socket is handed
+   * the new token (`auth`) instead of being closed with 4401 when it lapses. */
+  private renewBeforeExpiry(): void {
+    if (this.renewal) clearTimeout(this.renewal);
+    const expires = expiryOf(accessToken());
+    if (expires === null) return;
+    const wait = Math.max(expires - Date.now() - RENEW_BEFORE_MS, 5_000);
+    this.renewal = setTimeout(() => {
+      this.renewal = null;
+      void refreshSession();
+    }, wait);
   }
 
   private ping(): void {
@@ -186,7 +202,21 @@ class Channels {
   private clearTimers(): void {
     if (this.pinger) clearInterval(this.pinger);
     this.pinger = null;
+    if (this.renewal) clearTimeout(this.renewal);
+    this.renewal = null;
     this.alive();
+  }
+}
+
+/** When a JWT access token expires (ms since the epoch), from its `exp` claim. */
+function expiryOf(token: string | null): number | null {
+  const payload = token?.split(".")[1];
+  if (!payload) return null;
+  try {
+    const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as { exp?: unknown };
+    return typeof claims.exp === "number" ? claims.exp * 1000 : null;
+  } catch {
+    return null;
   }
 }
 
