@@ -1,11 +1,13 @@
 """One client's socket: authentication first, then its joins and leaves, its events, its
 heartbeats, and the checks that close it (docs/realtime.md).
 
-Three tasks share a socket: the reader answers the client's messages, the writer sends the
+Four tasks share a socket: the reader answers the client's messages, the writer sends the
 events of the joined topics as the dispatcher hands them over, the watchdog closes a silent
-socket and checks the caller again. Whichever ends first ends the others. A join that resumes
-holds the send lock while it reads and sends the backlog, so the live events of its topic wait
-behind it and the ones already sent from the backlog are skipped (`core.feed`).
+socket and checks the caller again, and one waits for the subscription to be dropped (the
+writer may be blocked on a client that stopped reading). Whichever ends first ends the others.
+A join that resumes holds the send lock while it reads and sends the backlog, so the live
+events of its topic wait behind it and the ones already sent from the backlog are skipped
+(`core.feed`).
 """
 
 from __future__ import annotations
@@ -63,13 +65,15 @@ async def serve(websocket: WebSocket, services: Services) -> None:
             websocket.receive(), timeout=min(AUTH_SECONDS, settings.socket_idle_seconds)
         )
         auth = _first_auth(first)
-        principal = await _principal(services, auth.token)
     except TimeoutError:
         return await _close(websocket, Closing(Close.NOT_AUTHENTICATED, "Send auth first."))
     except _Gone:
         return
     except _Refused as refused:
         return await _close(websocket, refused.closing)
+    principal = await checked(services, auth.token)
+    if isinstance(principal, Closing):
+        return await _close(websocket, principal)
     user_id, tenant_id = principal.user.id, principal.tenant.id
     if (why := services.sockets.admit(settings, user_id, tenant_id)) is not None:
         return await _close(websocket, Closing(Close.TOO_MANY, why))
@@ -104,19 +108,22 @@ def _first_auth(message: Mapping[str, Any]) -> Auth:
     return parsed
 
 
-async def _principal(services: Services, token: str) -> Principal:
+UNCHECKED = Closing(Close.TRY_AGAIN, "Cannot check the session now; reconnect shortly.")
+
+
+async def checked(services: Services, token: str) -> Principal | Closing:
+    """The caller of `token` as of now, or why not: refused (expired, revoked, suspended), or
+    not checked at all (`UNCHECKED`: the database is out of reach)."""
     try:
         return await principal_of(services.db, services.settings, token)
     except BitnexusError as refused:
-        raise _Refused(_refusal(refused)) from None
-
-
-def _refusal(refused: BitnexusError) -> Closing:
-    """Why a caller's check failed: refused (401, 403), or not checked now (the database)."""
-    if refused.status in (401, 403):
+        if refused.status not in (401, 403):
+            return UNCHECKED
         code = Close.SUSPENDED if refused.status == 403 else Close.NOT_AUTHENTICATED
         return Closing(code, refused.detail[:120])
-    return Closing(Close.TRY_AGAIN, "Cannot check the session now; reconnect shortly.")
+    except Exception as error:  # e.g. the database unreachable (core.outage)
+        log.warning("socket.check_failed", error=str(error))
+        return UNCHECKED
 
 
 async def _close(websocket: WebSocket, closing: Closing) -> None:
@@ -238,10 +245,11 @@ class Channel:
 
     async def _reauthenticate(self, auth: Auth) -> None:
         """A fresh token (after the client refreshed its session) for the same user."""
-        try:
-            principal = await principal_of(self.services.db, self.settings, auth.token)
-        except BitnexusError as refused:
-            raise BadMessage("auth_refused", refused.detail, auth.ref) from None
+        principal = await checked(self.services, auth.token)
+        if principal is UNCHECKED:
+            raise BadMessage("unavailable", "Cannot check the token now; send it again.", auth.ref)
+        if isinstance(principal, Closing):
+            raise BadMessage("auth_refused", principal.reason, auth.ref)
         if principal.user.id != self.principal.user.id:
             raise BadMessage(
                 "auth_refused", "A socket stays with the user it began with.", auth.ref
@@ -298,22 +306,20 @@ class Channel:
 
     async def _watch(self) -> Closing:
         idle, every = self.settings.socket_idle_seconds, self.settings.socket_revalidate_seconds
-        checked = time.monotonic()
+        last_check = time.monotonic()
         while True:
             now = time.monotonic()
-            await asyncio.sleep(max(0.0, min(self.heard + idle, checked + every) - now))
+            await asyncio.sleep(max(0.0, min(self.heard + idle, last_check + every) - now))
             now = time.monotonic()
             if now - self.heard >= idle:
                 return Closing(Close.IDLE, f"Silent for {idle:g} s; ping more often.")
-            if now - checked >= every:
-                checked = now
-                try:
-                    principal = await principal_of(self.services.db, self.settings, self.token)
-                except BitnexusError as refused:
-                    if refused.status in (401, 403):
-                        return _refusal(refused)
-                    log.warning("socket.recheck_failed", error=refused.detail)
+            if now - last_check >= every:
+                last_check = now
+                principal = await checked(self.services, self.token)
+                if principal is UNCHECKED:
                     continue  # the database is out of reach: check again next time
+                if isinstance(principal, Closing):
+                    return principal
                 await self._became(principal)
 
     async def _became(self, principal: Principal) -> None:
