@@ -10,8 +10,9 @@ from typing import Any
 from bitnexus.core.db import Database
 from bitnexus.core.feed import backlog
 from bitnexus.core.outbox import NewEvent, user_topic
+from bitnexus.realtime.socket import RESUME_LIMIT
 from tests.realtime.conftest import Org, write_events
-from tests.realtime.support import authenticated, events, join, receive, send
+from tests.realtime.support import authenticated, events, join, receive, request, send
 
 SWITCHES = 20
 
@@ -96,3 +97,23 @@ async def test_a_topic_joined_without_a_position_starts_from_now(
         assert await join(ws, topic) == []
         await write_events(db, tenant, *_numbered(tenant, topic, 2))
         assert [e["data"]["n"] for e in await events(ws, 1)] == [2]
+
+
+async def test_a_client_too_far_behind_is_told_to_reload_instead_of_replayed(
+    socket_server: str, org: Org, db: Database
+) -> None:
+    # given more events missed than a join replays (1,000)
+    me, tenant = org.affiliate, org.tenant_id
+    topic = user_topic(uuid.UUID(me.id))
+    await write_events(db, tenant, *_numbered(tenant, topic, 0))
+    [last] = await _written(db, tenant, topic)
+    await write_events(db, tenant, *_numbered(tenant, topic, *range(1, RESUME_LIMIT + 2)))
+
+    async with authenticated(socket_server, me.token) as ws:
+        # when the client resumes after the last one it saw
+        reply = await request(ws, op="join", topic=topic, after=last)
+
+        # then nothing is replayed: `reset` says to reload, and live events follow
+        assert reply == {"op": "joined", "topic": topic, "reset": True}
+        await write_events(db, tenant, *_numbered(tenant, topic, -1))
+        assert [e["data"]["n"] for e in await events(ws, 1)] == [-1]

@@ -6,9 +6,12 @@ import uuid
 
 import pytest
 
-from tests.factories import signup_org
+from bitnexus.core.config import Settings
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.core.outbox import ledger_topic
+from tests.factories import make_ledger, signup_org
 from tests.realtime.conftest import Org
-from tests.realtime.support import authenticated, join, request
+from tests.realtime.support import authenticated, events, join, request
 
 # (who joins, the topic, allowed): `own`/`other` name the joiner's or another organisation
 CASES = [
@@ -79,3 +82,19 @@ async def test_a_topic_is_named_exactly_as_events_are_sent_to_it(
     async with authenticated(socket_server, org.affiliate.token) as ws:
         reply = await request(ws, op="join", topic=shouted)
     assert reply["code"] == "unknown_topic"
+
+
+async def test_the_ledger_topic_carries_the_checkpoints_the_sealer_announces(
+    socket_server: str, org: Org, db_urls: DatabaseUrls, settings: Settings
+) -> None:
+    # given an admin following their organisation's ledger
+    async with authenticated(socket_server, org.admin.token) as ws:
+        await join(ws, ledger_topic(org.tenant_id))
+
+        # when a sale is posted and its block sealed
+        await make_ledger(db_urls, settings, org.admin, 1, seal_at=(1,))
+
+        # then the checkpoint arrives (after whatever else the ledger announced)
+        while (event := (await events(ws, 1))[0])["type"] != "ledger.checkpoint":
+            assert event["type"].startswith("ledger."), event
+    assert (event["data"]["height"], event["data"]["tree_size"]) == (0, 1)
