@@ -181,6 +181,8 @@ def _uvicorn(settings: Settings) -> dict[str, Any]:
         "backlog": settings.backlog,
         "timeout_keep_alive": settings.keep_alive_seconds,
         "timeout_graceful_shutdown": settings.shutdown_seconds,
+        # a socket's client sends small JSON messages (realtime.protocol: 8 KiB at most)
+        "ws_max_size": 65_536,
     }
 
 

@@ -142,3 +142,12 @@ async def test_a_refreshed_token_replaces_the_old_one(socket_server: str, org: O
         # but never another user's token
         other = await request(ws, op="auth", token=org.vendor.token)
         assert (other["op"], other["code"]) == ("error", "auth_refused")
+
+
+async def test_a_message_far_too_large_closes_the_socket(socket_server: str, org: Org) -> None:
+    async with authenticated(socket_server, org.affiliate.token) as ws:
+        # when a client sends a message past what the server reads at all (64 KiB)
+        await ws.send('{"op": "ping", "pad": "' + "x" * 100_000 + '"}')
+
+        # then the server closes the socket as sent too large a message (RFC 6455: 1009)
+        assert await closed_with(ws) == 1009
