@@ -22,6 +22,7 @@ const PING_MS = 20_000; // the server closes a socket silent for 60 s
 const PONG_MS = 10_000; // no answer to a ping within this: the connection is dead
 const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 const OFFLINE_AFTER = 3; // failed attempts in a row before the indicator says offline
+const RECENT_IDS = 256;
 const RENEW_BEFORE_MS = 60_000; // refresh the session this long before the token expires
 const CLOSE = { notAuthenticated: 4401, suspended: 4403, tooMany: 4429 } as const;
 
@@ -32,6 +33,7 @@ class Channels {
   private readonly stateListeners = new Set<() => void>();
   private readonly handlers = new Map<string, Set<Handler>>();
   private lastId: number | null = null; // the newest event id this tab received
+  private readonly recent = new Set<number>(); // the ids received lately, oldest first
   private failures = 0;
   private retry: ReturnType<typeof setTimeout> | null = null;
   private pinger: ReturnType<typeof setInterval> | null = null;
@@ -128,6 +130,10 @@ class Channels {
   }
 
   private deliver(event: SocketEvent): void {
+    // a resume on another process may replay an event this tab already had live
+    if (this.recent.has(event.id)) return;
+    this.recent.add(event.id);
+    if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.values().next().value as number);
     if (this.lastId === null || event.id > this.lastId) this.lastId = event.id;
     for (const topic of event.topics) {
       for (const handler of this.handlers.get(topic) ?? []) handler(event);
@@ -189,6 +195,7 @@ class Channels {
   private stop(): void {
     this.wanted = false;
     this.lastId = null;
+    this.recent.clear();
     this.clearTimers();
     if (this.retry) clearTimeout(this.retry);
     this.retry = null;
