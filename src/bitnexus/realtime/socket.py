@@ -151,7 +151,11 @@ class Channel:
 
     async def run(self, ref: protocol.Ref) -> Closing | None:
         """Serve until the client leaves (None) or the server closes the socket (why)."""
-        await self._send_text(self._authenticated(ref))
+        try:
+            await self._send_text(self._authenticated(ref))
+        except _Gone:
+            self.subscription.close()
+            return None
         tasks = [
             asyncio.create_task(self._read()),
             asyncio.create_task(self._write()),
