@@ -41,6 +41,7 @@ class Channels {
   private renewal: ReturnType<typeof setTimeout> | null = null;
   private started = false;
   private wanted = false; // signed in: keep a socket open
+  private userId: string | null = null; // whose token the socket is opened with
   private readonly decoder = new TextDecoder();
 
   start(): void {
@@ -49,8 +50,17 @@ class Channels {
     onSessionChange((session) => {
       if (!session) return this.stop();
       this.wanted = true;
-      if (this.ws && this.authenticated) this.send({ op: "auth", token: session.access_token });
-      else if (!this.ws) this.connect();
+      if (session.user.id !== this.userId) {
+        // another user signed in on this tab: nothing of the previous one's socket carries over
+        this.userId = session.user.id;
+        this.lastId = null;
+        this.recent.clear();
+        this.connect();
+      } else if (this.ws && this.authenticated) {
+        this.send({ op: "auth", token: session.access_token });
+      } else if (!this.ws) {
+        this.connect();
+      }
     });
     window.addEventListener("online", () => this.wanted && !this.ws && this.connect());
     if (accessToken()) {
@@ -114,8 +124,11 @@ class Channels {
   private receive(data: unknown): void {
     this.alive();
     if (data instanceof ArrayBuffer) return this.deliver(JSON.parse(this.decoder.decode(data)) as SocketEvent);
-    const reply = JSON.parse(String(data)) as { op: string; topic?: string; reset?: boolean };
-    if (reply.op === "authenticated") this.renewBeforeExpiry();
+    const reply = JSON.parse(String(data)) as { op: string; user_id?: string; reset?: boolean };
+    if (reply.op === "authenticated") {
+      this.userId = reply.user_id ?? null;
+      this.renewBeforeExpiry();
+    }
     if (reply.op === "authenticated" && !this.authenticated) {
       this.authenticated = true;
       this.failures = 0;
@@ -194,6 +207,7 @@ class Channels {
 
   private stop(): void {
     this.wanted = false;
+    this.userId = null;
     this.lastId = null;
     this.recent.clear();
     this.clearTimers();
