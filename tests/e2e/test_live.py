@@ -1,16 +1,21 @@
 """Live updates in a real Chromium: the app shell says whether its socket is connected, a page
-following a topic updates without reload, and pages still work when the socket cannot connect."""
+following a topic updates without reload, pages still work when the socket cannot connect, and
+the socket takes each refreshed token without reconnecting."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
-from playwright.async_api import BrowserContext, WebSocketRoute, expect
+from playwright.async_api import Browser, BrowserContext, WebSocket, WebSocketRoute, expect
 
-from tests.e2e.conftest import login
-from tests.factories import Program, product
+from bitnexus.core.config import Settings
+from bitnexus.core.dburl import DatabaseUrls
+from tests.conftest import launch_server
+from tests.e2e.conftest import api_client, login
+from tests.factories import PASSWORD, Program, product, signup_org
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
@@ -60,3 +65,56 @@ async def test_pages_work_when_the_socket_cannot_connect(
     indicator = desk.get_by_test_id("connection-indicator")
     await expect(indicator).to_have_attribute("data-state", re.compile("reconnecting|offline"))
     await expect(desk.get_by_text("Nothing is waiting for review.")).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def short_token_server(settings: Settings, db_urls: DatabaseUrls) -> Iterator[str]:
+    """A server whose access tokens last a minute: the SPA renews them every few seconds."""
+    proc, url = launch_server(settings, BITNEXUS_ACCESS_TOKEN_MINUTES="1")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+async def test_the_socket_takes_each_refreshed_token_without_reconnecting(
+    browser: Browser, short_token_server: str
+) -> None:
+    # given an admin signed in where tokens last a minute, and what their tab's sockets say
+    async with api_client(short_token_server) as c:
+        admin = await signup_org(c)
+    context = await browser.new_context(base_url=short_token_server)
+    sockets: list[WebSocket] = []
+    sent: list[str] = []
+    received: list[str] = []
+
+    def opened(ws: WebSocket) -> None:
+        sockets.append(ws)
+        ws.on("framesent", lambda frame: sent.append(str(frame)))
+        ws.on("framereceived", lambda frame: received.append(str(frame)))
+
+    try:
+        page = await context.new_page()
+        page.on("websocket", opened)
+        await page.goto("/login")
+        await page.get_by_label("Organisation").fill(admin.slug)
+        await page.get_by_label("Email").fill(admin.email)
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Log in").click()
+        await expect(page.get_by_test_id("connection-indicator")).to_have_attribute(
+            "data-state", "connected"
+        )
+
+        # when the tab refreshes its session (a minute before expiry: at once, here) twice
+        async def authenticated_thrice() -> bool:
+            return sum('"op":"authenticated"' in r for r in received) >= 3
+
+        await eventually(authenticated_thrice, "two re-authentications on the socket")
+
+        # then each fresh token went over the one socket it had, which stayed connected
+        assert len(sockets) == 1
+        assert sum('"op":"auth"' in frame for frame in sent) >= 3
+        await expect(page.get_by_test_id("connection-indicator")).to_have_attribute(
+            "data-state", "connected"
+        )
+    finally:
+        await context.close()
