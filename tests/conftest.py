@@ -69,6 +69,7 @@ def settings(data_dir: Path) -> Settings:
         BITNEXUS_PAYOUT_SCHEDULE_SECONDS=0,  # and make scheduled batches when they say
         BITNEXUS_SEARCH_INDEX_SECONDS=0,  # and embed products when they need (tests/search)
         BITNEXUS_NOTIFY_MAIL_SECONDS=0,  # and mail notifications when they say
+        BITNEXUS_WEBHOOKS_POLL_SECONDS=0,  # and send due webhooks when they say (tests/webhooks)
     )
 
 
@@ -174,6 +175,7 @@ def launch_server(
         # no indexer: a server loads the model (~300 MB, seconds of CPU) only when it searches
         "BITNEXUS_SEARCH_INDEX_SECONDS": "0",
         "BITNEXUS_NOTIFY_MAIL_SECONDS": "0",
+        "BITNEXUS_WEBHOOKS_POLL_SECONDS": "0",  # tests/webhooks send due webhooks themselves
         **extra_env,
     }
     proc = subprocess.Popen(

@@ -24,6 +24,7 @@ from bitnexus.commissions.service.desk import SaleDesk
 from bitnexus.content import api as content_api
 from bitnexus.core import events, openapi
 from bitnexus.core.config import Settings, get_settings
+from bitnexus.core.consumers import Consumer
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls, libpq
 from bitnexus.core.errors import MethodNotAllowed, NotFound
@@ -54,6 +55,9 @@ from bitnexus.tracking import api as tracking_api
 from bitnexus.tracking import rollups as click_rollups
 from bitnexus.tracking.recorder import ClickRecorder
 from bitnexus.tracking.service.redirect import LinkResolver
+from bitnexus.webhooks import api as webhooks_api
+from bitnexus.webhooks import fanout as webhooks_fanout
+from bitnexus.webhooks import jobs as webhooks_jobs
 
 API_PREFIX = "/api/v1"
 
@@ -93,6 +97,7 @@ API_ROUTERS = (
     notifications_api.public_router,
     ops_api.router,
     realtime_api.router,
+    webhooks_api.router,
 )
 
 
@@ -156,6 +161,19 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             if settings.payout_schedule_seconds > 0
             else None
         )
+        # every event to the webhooks' deliveries (durable: catches up from its watermark)
+        app.state.webhooks = Consumer(
+            webhooks_fanout.CONSUMER,
+            webhooks_fanout.enqueuer(app.state.db),
+            dispatcher=app.state.events,
+            dsn=libpq(urls.app),
+        )
+        await app.state.webhooks.start()
+        deliveries = (
+            asyncio.create_task(webhooks_jobs.run_deliveries(app.state.db, settings))
+            if settings.webhooks_poll_seconds > 0
+            else None
+        )
         pruner = asyncio.create_task(
             events.run_pruner(app.state.db, settings.outbox_retention_days)
         )
@@ -169,11 +187,12 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         try:
             yield
         finally:
-            for job in (sealer, maturer, rollups, payouts, pruner, indexer, mailer):
+            for job in (sealer, maturer, rollups, payouts, pruner, indexer, mailer, deliveries):
                 if job is not None:
                     job.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await job
+            await app.state.webhooks.close()
             await app.state.sales.close()
             await app.state.events.close()
             await app.state.clicks.close()

@@ -20,6 +20,7 @@ from bitnexus.commissions.models import (
     TierChange,
 )
 from bitnexus.content.models import CreditUsage, Generation
+from bitnexus.core.consumers import ConsumerWatermark
 from bitnexus.core.db import Base
 from bitnexus.core.mail import DevMail
 from bitnexus.core.outbox import OutboxEvent
@@ -40,6 +41,7 @@ from bitnexus.platform.models import PlatformAuditEntry
 from bitnexus.search.models import ProductEmbedding
 from bitnexus.tenants.models import Tenant, TenantLogo
 from bitnexus.tracking.models import Click, ClickHour, ClickRollup, ClickSalt, Link
+from bitnexus.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -50,6 +52,7 @@ __all__ = [
     "ClickRollup",
     "ClickSalt",
     "Commission",
+    "ConsumerWatermark",
     "Conversion",
     "Coupon",
     "CreditUsage",
@@ -87,4 +90,7 @@ __all__ = [
     "TenantLogo",
     "TierChange",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -129,6 +129,19 @@ class Settings(BaseSettings):
     search_index_batch: int = Field(64, alias="BITNEXUS_SEARCH_INDEX_BATCH", ge=1, le=1024)
     embed_threads: int = Field(1, alias="BITNEXUS_EMBED_THREADS", ge=1, le=64)
 
+    # Outgoing webhooks (docs/webhooks.md): whether endpoints may resolve to private, loopback
+    # or other non-public addresses (off: refused, against server-side request forgery), how
+    # often due deliveries are sent (0 s: never, tests send them), how long one POST may take,
+    # and when a failing endpoint is disabled: after this many failed attempts in a row, the
+    # first at least this many days ago.
+    webhooks_allow_private: bool = Field(False, alias="BITNEXUS_WEBHOOKS_ALLOW_PRIVATE")
+    webhooks_poll_seconds: float = Field(1.0, alias="BITNEXUS_WEBHOOKS_POLL_SECONDS", ge=0)
+    webhooks_timeout_seconds: float = Field(
+        10.0, alias="BITNEXUS_WEBHOOKS_TIMEOUT_SECONDS", gt=0, le=60
+    )
+    webhooks_disable_failures: int = Field(15, alias="BITNEXUS_WEBHOOKS_DISABLE_FAILURES", ge=1)
+    webhooks_disable_days: float = Field(5.0, alias="BITNEXUS_WEBHOOKS_DISABLE_DAYS", ge=0)
+
     @property
     def is_development(self) -> bool:
         return self.env != Environment.production

@@ -1,0 +1,191 @@
+"""Durable outbox consumers: in-process jobs that must see every domain event once it is
+committed (outgoing webhooks, notifications), across restarts of the process or PostgreSQL.
+
+A consumer is named; its watermark (the time of the newest event it has handled) is a row of
+`consumer_watermarks`. While it runs it is fed live by a dispatcher subscription to every event.
+When it starts, when the dispatcher has reconnected, when its subscription was dropped, and
+every `sweep_seconds`, it also reads the outbox from its watermark minus `margin` (an event's
+time is its transaction's start, so a transaction up to `margin` long that commits after a later
+one is still read) through `bitnexus_outbox_since`.
+
+So an event may be handled more than once (re-read after a restart, or both live and in a
+catch-up): a handler must be idempotent (a unique key on what it writes). Where several
+processes run, one leads: a session advisory lock on the consumer's name, held on a connection
+of its own (which also reads the outbox and moves the watermark), picks the process that
+handles events; the others stand by and take over, catching up from the watermark, when its
+connection goes. Idempotency makes a double handling during such a hand-over harmless.
+
+A new consumer starts from the time it first runs: it does not replay the outbox's history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+import structlog
+from sqlalchemy import BigInteger, String, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bitnexus.core.db import Base
+from bitnexus.core.events import Dispatcher, Dropped, Event, Subscription
+
+log = structlog.get_logger(__name__)
+
+CATCH_UP_MARGIN = dt.timedelta(minutes=5)
+REMEMBERED = 20_000  # ids handled lately, so a catch-up does not hand them over again
+PAGE = 1000
+
+Handler = Callable[[Event], Awaitable[None]]
+
+
+class ConsumerWatermark(Base):
+    """How far a named consumer has read the outbox (migration 0035). Platform-level: it
+    holds consumer names and outbox times, no tenant's data."""
+
+    __tablename__ = "consumer_watermarks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[dt.datetime] = mapped_column()  # time of the newest event handled
+    last_event_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class Consumer:
+    def __init__(
+        self,
+        name: str,
+        handle: Handler,
+        *,
+        dispatcher: Dispatcher,
+        dsn: str,
+        margin: dt.timedelta = CATCH_UP_MARGIN,
+        sweep_seconds: float = 60.0,
+        standby_seconds: float = 5.0,
+        tick_seconds: float = 1.0,
+    ) -> None:
+        self.name = name
+        self._handle = handle
+        self._dispatcher = dispatcher
+        self._dsn = dsn
+        self._margin = margin
+        self._sweep_seconds = sweep_seconds
+        self._standby_seconds = standby_seconds
+        self._tick_seconds = tick_seconds
+        self._handled: OrderedDict[int, None] = OrderedDict()
+        self._running: asyncio.Task[None] | None = None
+        self.leading = asyncio.Event()
+        self.caught_up = 0  # catch-ups completed, for whoever waits on one
+
+    async def start(self) -> None:
+        if self._running is None:
+            self._running = asyncio.create_task(self._run())
+
+    async def close(self) -> None:
+        if self._running is not None:
+            self._running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._running
+            self._running = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._lead()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("consumer.failed", consumer=self.name, error=str(error))
+            except Exception:
+                log.exception("consumer.failed", consumer=self.name)
+            await asyncio.sleep(self._standby_seconds)
+
+    async def _lead(self) -> None:
+        """While this process holds the consumer's lock: catch up, then follow live events."""
+        connection: asyncpg.Connection = await asyncpg.connect(
+            self._dsn, server_settings={"application_name": f"bitnexus-consumer-{self.name}"}
+        )
+        try:
+            if not await connection.fetchval(
+                "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", f"consumer:{self.name}"
+            ):
+                return  # another process leads
+            self.leading.set()
+            subscription = self._dispatcher.subscribe(None)
+            try:
+                await self._start_watermark(connection)
+                await self._catch_up(connection)
+                await self._follow(subscription, connection)
+            finally:
+                subscription.close()
+        finally:
+            self.leading.clear()
+            with contextlib.suppress(Exception):
+                await connection.close(timeout=2)
+
+    async def _follow(self, subscription: Subscription, lock: asyncpg.Connection) -> None:
+        loop = asyncio.get_running_loop()
+        swept, missed = loop.time(), False
+        while not lock.is_closed():
+            try:
+                event = await asyncio.wait_for(subscription.next(), self._tick_seconds)
+            except TimeoutError:
+                pass
+            except Dropped:
+                log.warning("consumer.dropped", consumer=self.name)
+                return  # the next leadership catches up
+            else:
+                await self._take(event, lock)
+                continue
+            missed = missed or not self._dispatcher.listening
+            if (missed and self._dispatcher.listening) or (
+                loop.time() - swept >= self._sweep_seconds
+            ):
+                await self._catch_up(lock)
+                swept, missed = loop.time(), False
+
+    async def _take(self, event: Event, connection: asyncpg.Connection) -> None:
+        if event.id in self._handled:
+            return
+        await self._handle(event)
+        self._handled[event.id] = None
+        if len(self._handled) > REMEMBERED:
+            self._handled.popitem(last=False)
+        await connection.execute(
+            "UPDATE consumer_watermarks SET position = greatest(position, $2),"
+            " last_event_id = greatest(last_event_id, $3), updated_at = now()"
+            " WHERE name = $1",
+            self.name,
+            event.created_at,
+            event.id,
+        )
+
+    async def _start_watermark(self, connection: asyncpg.Connection) -> None:
+        await connection.execute(
+            "INSERT INTO consumer_watermarks (name, position) VALUES ($1, now())"
+            " ON CONFLICT (name) DO NOTHING",
+            self.name,
+        )
+
+    async def _catch_up(self, connection: asyncpg.Connection) -> None:
+        """Hand over every event written since the watermark (minus the margin)."""
+        position = await connection.fetchval(
+            "SELECT position FROM consumer_watermarks WHERE name = $1", self.name
+        )
+        since, after, handed = position - self._margin, 0, 0
+        while True:
+            rows = await connection.fetch(
+                "SELECT * FROM bitnexus_outbox_since($1, $2, $3)", since, after, PAGE
+            )
+            for row in rows:
+                if row["id"] not in self._handled:
+                    handed += 1
+                await self._take(Event.of(row), connection)
+            if len(rows) < PAGE:
+                break
+            after = rows[-1]["id"]
+        self.caught_up += 1
+        if handed:
+            log.info("consumer.caught_up", consumer=self.name, events=handed)

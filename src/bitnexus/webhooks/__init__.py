@@ -1,0 +1,1 @@
+"""Outgoing webhooks: endpoints that organisations and vendors register, signed deliveries."""

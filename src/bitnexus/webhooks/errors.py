@@ -1,0 +1,13 @@
+"""Errors of webhooks."""
+
+from __future__ import annotations
+
+from bitnexus.core.errors import NotFound
+
+
+class EndpointNotFound(NotFound):
+    title = "Webhook endpoint not found"
+
+
+class DeliveryNotFound(NotFound):
+    title = "Webhook delivery not found"

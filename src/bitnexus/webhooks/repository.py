@@ -1,0 +1,102 @@
+"""Every query on the webhook tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+
+async def endpoint(
+    session: AsyncSession, endpoint_id: uuid.UUID, *, lock: bool = False
+) -> WebhookEndpoint | None:
+    stmt = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def endpoints(session: AsyncSession, owner_id: uuid.UUID | None) -> list[WebhookEndpoint]:
+    """Endpoints newest first: one owner's, or the whole tenant's when `owner_id` is None."""
+    stmt = select(WebhookEndpoint).order_by(
+        WebhookEndpoint.created_at.desc(), WebhookEndpoint.id.desc()
+    )
+    if owner_id is not None:
+        stmt = stmt.where(WebhookEndpoint.owner_id == owner_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def subscribed(
+    session: AsyncSession, event_type: str, written_at: dt.datetime
+) -> list[WebhookEndpoint]:
+    """The tenant's enabled endpoints subscribed to `event_type` that existed when the event
+    was written (an endpoint hears nothing from before it was made)."""
+    stmt = select(WebhookEndpoint).where(
+        WebhookEndpoint.enabled,
+        WebhookEndpoint.event_types.contains([event_type]),
+        WebhookEndpoint.created_at <= written_at,
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert deliveries, skipping any (endpoint, event) already enqueued; returns how many
+    were new."""
+    if not rows:
+        return 0
+    stmt = (
+        insert(WebhookDelivery)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["tenant_id", "endpoint_id", "event_id"])
+        .returning(WebhookDelivery.id)
+    )
+    return len((await session.execute(stmt)).all())
+
+
+async def deliveries(
+    session: AsyncSession, endpoint_id: uuid.UUID, limit: int
+) -> list[WebhookDelivery]:
+    stmt = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id)
+        .order_by(WebhookDelivery.id.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def delivery(
+    session: AsyncSession, delivery_id: uuid.UUID, *, lock: bool = False, skip_locked: bool = False
+) -> WebhookDelivery | None:
+    stmt = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=skip_locked)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def attempts(session: AsyncSession, delivery_id: uuid.UUID) -> list[WebhookAttempt]:
+    stmt = (
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id == delivery_id)
+        .order_by(WebhookAttempt.attempted_at.desc(), WebhookAttempt.id.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def due(
+    session: AsyncSession, now: dt.datetime, limit: int
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(tenant, delivery) of deliveries due by `now` in every tenant, oldest due first
+    (`bitnexus_webhooks_due`, migration 0035: the job then reads each in its tenant)."""
+    rows = await session.execute(
+        text("SELECT tenant_id, id FROM bitnexus_webhooks_due(:now, :limit)"),
+        {"now": now, "limit": limit},
+    )
+    return [(r.tenant_id, r.id) for r in rows]

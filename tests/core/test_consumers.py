@@ -1,0 +1,152 @@
+"""Durable outbox consumers: a named consumer sees every event, including those written while
+it was stopped; handled again, an event is enqueued once; one process leads at a time."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bitnexus.core.consumers import Consumer, Handler
+from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.dburl import DatabaseUrls, libpq
+from bitnexus.core.events import Dispatcher, Event
+from bitnexus.core.outbox import NewEvent, emit
+from bitnexus.webhooks import fanout
+from tests.conftest import ClientFactory
+from tests.factories import new_program, signup_org
+from tests.waiting import eventually
+from tests.webhooks.support import register
+
+
+@pytest.fixture
+async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
+    database = Database(db_urls.app, pool_size=3)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def dispatcher(db_urls: DatabaseUrls) -> AsyncIterator[Dispatcher]:
+    running = Dispatcher(libpq(db_urls.app), retry_seconds=0.2)
+    await running.start()
+    yield running
+    await running.close()
+
+
+def _consumer(
+    name: str, handle: Handler, dispatcher: Dispatcher, db_urls: DatabaseUrls
+) -> Consumer:
+    return Consumer(
+        name, handle, dispatcher=dispatcher, dsn=libpq(db_urls.app), standby_seconds=0.1
+    )
+
+
+async def _write(db: Database, tenant_id: str, *marks: str) -> None:
+    async with db.sessionmaker() as session, session.begin():
+        await set_tenant(session, uuid.UUID(tenant_id))
+        await emit(
+            session,
+            *(NewEvent(uuid.UUID(tenant_id), "test.marked", {"mark": m}) for m in marks),
+        )
+
+
+async def test_a_consumer_catches_up_on_events_written_while_it_was_stopped(
+    db: Database, dispatcher: Dispatcher, db_urls: DatabaseUrls, make_client: ClientFactory
+) -> None:
+    # given a consumer that ran once, then stopped
+    tenant = (await signup_org(make_client())).tenant_id
+    seen: list[str] = []
+
+    async def handle(event: Event) -> None:
+        if str(event.tenant_id) == tenant:
+            seen.append(event.data["mark"])
+
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    first = _consumer(name, handle, dispatcher, db_urls)
+    await first.start()
+    await eventually(lambda: _true(first.caught_up), "the first run caught up")
+    await first.close()
+
+    # when events are written while it is stopped, and it starts again
+    await _write(db, tenant, "a", "b")
+    again = _consumer(name, handle, dispatcher, db_urls)
+    await again.start()
+    try:
+        await eventually(lambda: _true({"a", "b"} <= set(seen)), "the missed events handled")
+        # then live events follow too
+        await _write(db, tenant, "c")
+        await eventually(lambda: _true("c" in seen), "the live event handled")
+    finally:
+        await again.close()
+    assert sorted(set(seen)) == ["a", "b", "c"]
+
+
+async def _true(value: object) -> bool:
+    return bool(value)
+
+
+async def test_an_event_read_again_is_never_enqueued_twice(
+    db: Database,
+    dispatcher: Dispatcher,
+    db_urls: DatabaseUrls,
+    make_client: ClientFactory,
+    owner_engine: Engine,
+) -> None:
+    # given an endpoint and two events the server's own consumer has enqueued
+    program = await new_program(make_client)
+    endpoint = (await register(program.admin, "https://93.184.215.14/h", "product.submitted"))[
+        "endpoint"
+    ]
+    await program.listed()
+    await program.listed()
+
+    def count() -> int:
+        with owner_engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text("SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = :e"),
+                    {"e": endpoint["id"]},
+                ).scalar_one()
+            )
+
+    await eventually(lambda: _true(count() == 2), "both events enqueued")
+
+    # when another consumer with the webhooks handler reads them again, twice over
+    for _ in range(2):
+        second = _consumer(
+            f"test-{uuid.uuid4().hex[:10]}", fanout.enqueuer(db), dispatcher, db_urls
+        )
+        await second.start()
+        await eventually(lambda s=second: _true(s.caught_up), "the re-read done")  # type: ignore[misc]
+        await second.close()
+
+    # then each event is still enqueued once
+    assert count() == 2
+
+
+async def test_one_process_leads_and_another_takes_over_when_it_stops(
+    db: Database, dispatcher: Dispatcher, db_urls: DatabaseUrls
+) -> None:
+    # given two consumers of one name (as in two processes)
+    async def ignore(_event: Event) -> None:
+        return None
+
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    one = _consumer(name, ignore, dispatcher, db_urls)
+    two = _consumer(name, ignore, dispatcher, db_urls)
+    await one.start()
+    await eventually(lambda: _true(one.leading.is_set()), "the first leads")
+    await two.start()
+    try:
+        # then only one leads
+        assert not two.leading.is_set()
+        # when the leader stops, the other takes over and catches up
+        await one.close()
+        await eventually(lambda: _true(two.leading.is_set() and two.caught_up), "take-over")
+    finally:
+        await one.close()
+        await two.close()
