@@ -26,6 +26,7 @@ const NAV: NavItem[] = [
   { to: "/app/users", label: "Users", roles: ["tenant_admin"] },
   { to: "/app/ledger", label: "Ledger", roles: ["tenant_admin"] },
   { to: "/app/earnings", label: "Earnings proof", roles: ["vendor", "affiliate"] },
+  { to: "/app/webhooks", label: "Webhooks", roles: ["tenant_admin", "vendor"] },
   { to: "/app/settings", label: "Settings", roles: ["tenant_admin"] },
   { to: "/platform/tenants", label: "Tenants", roles: ["platform_admin"] },
   { to: "/platform/activity", label: "Activity", roles: ["platform_admin"] },

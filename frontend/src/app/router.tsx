@@ -45,6 +45,7 @@ import { ActivityPage } from "../features/platform/components/ActivityPage";
 import { TenantsPage } from "../features/platform/components/TenantsPage";
 import { SettingsPage } from "../features/tenant/components/SettingsPage";
 import { UsersPage } from "../features/users/components/UsersPage";
+import { WebhooksPage } from "../features/webhooks/components/WebhooksPage";
 
 function NotFound() {
   return (
@@ -112,6 +113,7 @@ export const router = createBrowserRouter([
       { path: "/app/ledger/transactions/:id", element: <TransactionPage /> },
       { path: "/app/settings", element: <RequireAuth roles={["tenant_admin"]}><SettingsPage /></RequireAuth> },
       { path: "/app/users", element: <RequireAuth roles={["tenant_admin"]}><UsersPage /></RequireAuth> },
+      { path: "/app/webhooks", element: <RequireAuth roles={["tenant_admin", "vendor"]}><WebhooksPage /></RequireAuth> },
       { path: "/platform/tenants", element: <RequireAuth roles={["platform_admin"]}><TenantsPage /></RequireAuth> },
       { path: "/platform/activity", element: <RequireAuth roles={["platform_admin"]}><ActivityPage /></RequireAuth> },
     ],
