@@ -3,6 +3,7 @@ it was stopped; handled again, an event is enqueued once; one process leads at a
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -13,12 +14,12 @@ from sqlalchemy.engine import Engine
 from bitnexus.core.consumers import Consumer, Handler
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls, libpq
-from bitnexus.core.events import Dispatcher, Event
+from bitnexus.core.events import Dispatcher, Event, Subscription
 from bitnexus.core.outbox import NewEvent, emit
 from bitnexus.webhooks import fanout
 from tests.conftest import ClientFactory
 from tests.factories import new_program, signup_org
-from tests.waiting import eventually
+from tests.waiting import DEADLINE_SECONDS, eventually
 from tests.webhooks.support import register
 
 
@@ -71,8 +72,12 @@ async def test_a_consumer_catches_up_on_events_written_while_it_was_stopped(
     await eventually(lambda: _true(first.caught_up), "the first run caught up")
     await first.close()
 
-    # when events are written while it is stopped, and it starts again
+    # when events are written while it is stopped (and dispatched to nobody else), and it
+    # starts again
+    probe = dispatcher.subscribe(None)
     await _write(db, tenant, "a", "b")
+    await asyncio.wait_for(_marks_pass(probe, tenant, {"a", "b"}), DEADLINE_SECONDS)
+    probe.close()
     again = _consumer(name, handle, dispatcher, db_urls)
     await again.start()
     try:
@@ -83,6 +88,14 @@ async def test_a_consumer_catches_up_on_events_written_while_it_was_stopped(
     finally:
         await again.close()
     assert sorted(set(seen)) == ["a", "b", "c"]
+
+
+async def _marks_pass(probe: Subscription, tenant: str, marks: set[str]) -> None:
+    """Until the dispatcher has handed over every one of `marks` (of `tenant`)."""
+    while marks:
+        event = await probe.next()
+        if str(event.tenant_id) == tenant:
+            marks.discard(event.data["mark"])
 
 
 async def _true(value: object) -> bool:
