@@ -32,7 +32,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
     SELECT d.tenant_id, d.id
     FROM public.webhook_deliveries d
     JOIN public.webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
-    WHERE d.status = 'pending' AND d.next_attempt_at <= p_now AND e.enabled
+    WHERE d.status = 'pending' AND d.next_attempt_at <= p_now
+      AND (e.enabled OR d.event_id IS NULL)  -- a test message goes even to a disabled endpoint
     ORDER BY d.next_attempt_at LIMIT least(greatest(p_limit, 1), 1000)
 $$"""
 

@@ -39,10 +39,11 @@ async def dispatcher(db_urls: DatabaseUrls) -> AsyncIterator[Dispatcher]:
 
 
 def _consumer(
-    name: str, handle: Handler, dispatcher: Dispatcher, db_urls: DatabaseUrls
+    name: str, handle: Handler, dispatcher: Dispatcher, db_urls: DatabaseUrls, queued: int = 1000
 ) -> Consumer:
+    dsn = libpq(db_urls.app)
     return Consumer(
-        name, handle, dispatcher=dispatcher, dsn=libpq(db_urls.app), standby_seconds=0.1
+        name, handle, dispatcher=dispatcher, dsn=dsn, standby_seconds=0.1, queued=queued
     )
 
 
@@ -163,3 +164,30 @@ async def test_one_process_leads_and_another_takes_over_when_it_stops(
     finally:
         await one.close()
         await two.close()
+
+
+async def test_a_consumer_that_falls_behind_reads_the_outbox_instead(
+    db: Database, dispatcher: Dispatcher, db_urls: DatabaseUrls, make_client: ClientFactory
+) -> None:
+    # given a consumer whose handler is stuck on the first event, and room for two more
+    tenant = (await signup_org(make_client())).tenant_id
+    stuck, seen = asyncio.Event(), set[str]()
+
+    async def handle(event: Event) -> None:
+        if str(event.tenant_id) == tenant:
+            await stuck.wait()
+            seen.add(event.data["mark"])
+
+    consumer = _consumer(f"test-{uuid.uuid4().hex[:10]}", handle, dispatcher, db_urls, queued=2)
+    await consumer.start()
+    await eventually(lambda: _true(consumer.caught_up), "the consumer started")
+    try:
+        # when six events arrive one by one (its subscription is dropped), then it is unstuck
+        for mark in "abcdef":
+            await _write(db, tenant, mark)
+        stuck.set()
+
+        # then it handles every one of them all the same
+        await eventually(lambda: _true(seen == set("abcdef")), "every event handled")
+    finally:
+        await consumer.close()

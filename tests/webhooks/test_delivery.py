@@ -247,3 +247,56 @@ async def test_redelivery_sends_a_delivered_message_again_under_the_same_id(
     found = await delivery(program.admin, endpoint["id"], test_id)
     assert found["status"] == "succeeded"
     assert len(found["attempt_log"]) == 2
+
+
+async def test_without_overlap_only_the_new_secret_signs(
+    program: Program,
+    receiver: Receiver,
+    allowing: Settings,
+    db: Database,
+    owner_engine: Engine,
+) -> None:
+    # given an endpoint whose secret was rotated with no overlap
+    made = await register(program.admin, receiver.url, "product.submitted")
+    old, endpoint = made["secret"], made["endpoint"]
+    base = f"/api/v1/webhooks/endpoints/{endpoint['id']}"
+    r = await program.admin.client.post(
+        f"{base}/rotate-secret", json={"overlap_hours": 0}, headers=program.admin.headers
+    )
+    new = r.json()["secret"]
+
+    # when a test message is sent
+    await program.admin.client.post(f"{base}/test", headers=program.admin.headers)
+    park_other_deliveries(owner_engine, program.admin.tenant_id)
+    await send_due(db, allowing)
+
+    # then only the new secret verifies it
+    [got] = receiver.requests()
+    assert Webhook(new).verify(got.body, got.headers)["type"] == "webhook.test"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(got.body, got.headers)
+
+
+async def test_a_test_message_reaches_a_disabled_endpoint_by_its_name(
+    program: Program,
+    receiver: Receiver,
+    allowing: Settings,
+    db: Database,
+    owner_engine: Engine,
+) -> None:
+    # given a disabled endpoint registered under a host name (localhost: ::1 and 127.0.0.1,
+    # the receiver listening on the second only)
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    made = await register(program.admin, url, "product.submitted", enabled=False)
+    base = f"/api/v1/webhooks/endpoints/{made['endpoint']['id']}"
+
+    # when a test is sent
+    r = await program.admin.client.post(f"{base}/test", headers=program.admin.headers)
+    assert r.status_code == 202, r.text
+    park_other_deliveries(owner_engine, program.admin.tenant_id)
+    await send_due(db, allowing)
+
+    # then it arrives, under the name it was registered with
+    [got] = receiver.requests()
+    assert got.headers["host"] == url.split("/")[2]
+    assert Webhook(made["secret"]).verify(got.body, got.headers)["type"] == "webhook.test"

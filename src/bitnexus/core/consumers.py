@@ -3,10 +3,11 @@ committed (outgoing webhooks, notifications), across restarts of the process or 
 
 A consumer is named; its watermark (the time of the newest event it has handled) is a row of
 `consumer_watermarks`. While it runs it is fed live by a dispatcher subscription to every event.
-When it starts, when the dispatcher has reconnected, when its subscription was dropped, and
-every `sweep_seconds`, it also reads the outbox from its watermark minus `margin` (an event's
-time is its transaction's start, so a transaction up to `margin` long that commits after a later
-one is still read) through `bitnexus_outbox_since`.
+When it starts, when the dispatcher has reconnected, when its subscription was dropped (it fell
+`QUEUED` events behind), and every `sweep_seconds`, it also reads the outbox from its watermark
+minus `margin` through `bitnexus_outbox_since` (an event's time is its transaction's start, so a
+transaction up to `margin` long that commits after a later one is still read). Events are kept
+for `BITNEXUS_OUTBOX_RETENTION_DAYS`: a consumer stopped for longer misses the pruned ones.
 
 So an event may be handled more than once (re-read after a restart, or both live and in a
 catch-up): a handler must be idempotent (a unique key on what it writes). Where several
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
@@ -39,6 +41,8 @@ log = structlog.get_logger(__name__)
 CATCH_UP_MARGIN = dt.timedelta(minutes=5)
 REMEMBERED = 20_000  # ids handled lately, so a catch-up does not hand them over again
 PAGE = 1000
+QUEUED = 10_000  # live events a consumer may fall behind by before it reads the outbox instead
+WATERMARK_SECONDS = 1.0
 
 Handler = Callable[[Event], Awaitable[None]]
 
@@ -64,9 +68,10 @@ class Consumer:
         dispatcher: Dispatcher,
         dsn: str,
         margin: dt.timedelta = CATCH_UP_MARGIN,
-        sweep_seconds: float = 60.0,
+        sweep_seconds: float = 300.0,
         standby_seconds: float = 5.0,
         tick_seconds: float = 1.0,
+        queued: int = QUEUED,
     ) -> None:
         self.name = name
         self._handle = handle
@@ -76,7 +81,10 @@ class Consumer:
         self._sweep_seconds = sweep_seconds
         self._standby_seconds = standby_seconds
         self._tick_seconds = tick_seconds
+        self._queued = queued
         self._handled: OrderedDict[int, None] = OrderedDict()
+        self._newest: tuple[dt.datetime, int] | None = None  # handled, not yet in the watermark
+        self._advanced_at = 0.0
         self._running: asyncio.Task[None] | None = None
         self.leading = asyncio.Event()
         self.caught_up = 0  # catch-ups completed, for whoever waits on one
@@ -103,7 +111,8 @@ class Consumer:
             await asyncio.sleep(self._standby_seconds)
 
     async def _lead(self) -> None:
-        """While this process holds the consumer's lock: catch up, then follow live events."""
+        """While this process holds the consumer's lock: catch up, then follow live events
+        (catching up again whenever the live feed may have missed some)."""
         connection: asyncpg.Connection = await asyncpg.connect(
             self._dsn, server_settings={"application_name": f"bitnexus-consumer-{self.name}"}
         )
@@ -113,13 +122,16 @@ class Consumer:
             ):
                 return  # another process leads
             self.leading.set()
-            subscription = self._dispatcher.subscribe(None)
-            try:
-                await self._start_watermark(connection)
-                await self._catch_up(connection)
-                await self._follow(subscription, connection)
-            finally:
-                subscription.close()
+            await self._start_watermark(connection)
+            while not connection.is_closed():
+                subscription = self._dispatcher.subscribe(None, limit=self._queued)
+                try:
+                    await self._catch_up(connection)
+                    await self._follow(subscription, connection)
+                except Dropped:  # fell behind: read the outbox instead
+                    log.warning("consumer.dropped", consumer=self.name)
+                finally:
+                    subscription.close()
         finally:
             self.leading.clear()
             with contextlib.suppress(Exception):
@@ -133,12 +145,10 @@ class Consumer:
                 event = await asyncio.wait_for(subscription.next(), self._tick_seconds)
             except TimeoutError:
                 pass
-            except Dropped:
-                log.warning("consumer.dropped", consumer=self.name)
-                return  # the next leadership catches up
             else:
                 await self._take(event, lock)
                 continue
+            await self._advance(lock)  # idle: the watermark catches up with what was handled
             missed = missed or not self._dispatcher.listening
             if (missed and self._dispatcher.listening) or (
                 loop.time() - swept >= self._sweep_seconds
@@ -153,13 +163,25 @@ class Consumer:
         self._handled[event.id] = None
         if len(self._handled) > REMEMBERED:
             self._handled.popitem(last=False)
+        if self._newest is None or event.created_at > self._newest[0]:
+            self._newest = (event.created_at, event.id)
+        if time.monotonic() - self._advanced_at >= WATERMARK_SECONDS:
+            await self._advance(connection)
+
+    async def _advance(self, connection: asyncpg.Connection) -> None:
+        """Write the watermark (at most once a second while events flow: a restart re-reads
+        from a margin before it anyway)."""
+        if self._newest is None:
+            return
+        (at, event_id), self._newest = self._newest, None
+        self._advanced_at = time.monotonic()
         await connection.execute(
             "UPDATE consumer_watermarks SET position = greatest(position, $2),"
             " last_event_id = greatest(last_event_id, $3), updated_at = now()"
             " WHERE name = $1",
             self.name,
-            event.created_at,
-            event.id,
+            at,
+            event_id,
         )
 
     async def _start_watermark(self, connection: asyncpg.Connection) -> None:
@@ -183,6 +205,7 @@ class Consumer:
                 if row["id"] not in self._handled:
                     handed += 1
                 await self._take(Event.of(row), connection)
+            await self._advance(connection)
             if len(rows) < PAGE:
                 break
             after = rows[-1]["id"]

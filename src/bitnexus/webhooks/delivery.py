@@ -14,6 +14,7 @@ import datetime as dt
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -91,35 +92,50 @@ async def post(settings: Settings, claimed: Claimed) -> Outcome:
         )
     except addresses.Refused as refused:
         return Outcome(error=f"Refused: {refused}"[:500], duration_ms=took())
-    address = found[0]
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    pinned = f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
-    target = parts._replace(netloc=pinned).geturl()
-    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    extensions: dict[str, object] = (
+        {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    )
     headers = {**claimed.headers, "host": parts.netloc}
-    try:
-        async with (
-            httpx.AsyncClient(
-                timeout=settings.webhooks_timeout_seconds, follow_redirects=False, trust_env=False
-            ) as client,
-            client.stream(
-                "POST",
-                target,
-                content=claimed.body.encode(),
-                headers=headers,
-                extensions=extensions,
-            ) as response,
-        ):
-            received = bytearray()
-            async for chunk in response.aiter_bytes():
-                received += chunk
-                if len(received) >= LOGGED_BODY_BYTES:
-                    break
-            kept = dict(list(response.headers.items())[:LOGGED_HEADERS])
-            return Outcome(response.status_code, kept, _truncated(bytes(received)), None, took())
-    except httpx.HTTPError as error:
-        reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        return Outcome(error=reason[:500], duration_ms=took())
+    error: httpx.HTTPError | None = None
+    for address in found:  # each checked address in turn, until one accepts the connection
+        pinned = f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
+        target = parts._replace(netloc=pinned).geturl()
+        try:
+            return await _post_to(settings, target, headers, claimed.body, extensions, took)
+        except httpx.ConnectError as refused:
+            error = refused
+        except httpx.HTTPError as failed:
+            error = failed
+            break
+    assert error is not None
+    reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return Outcome(error=reason[:500], duration_ms=took())
+
+
+async def _post_to(
+    settings: Settings,
+    target: str,
+    headers: dict[str, str],
+    body: str,
+    extensions: dict[str, object],
+    took: Callable[[], int],
+) -> Outcome:
+    async with (
+        httpx.AsyncClient(
+            timeout=settings.webhooks_timeout_seconds, follow_redirects=False, trust_env=False
+        ) as client,
+        client.stream(
+            "POST", target, content=body.encode(), headers=headers, extensions=extensions
+        ) as response,
+    ):
+        received = bytearray()
+        async for chunk in response.aiter_bytes():
+            received += chunk
+            if len(received) >= LOGGED_BODY_BYTES:
+                break
+        kept = dict(list(response.headers.items())[:LOGGED_HEADERS])
+        return Outcome(response.status_code, kept, _truncated(bytes(received)), None, took())
 
 
 async def _claim(
