@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
 from bitnexus.core.schemas import InputModel, OutputModel
+from bitnexus.webhooks import catalogue
 from bitnexus.webhooks.addresses import MAX_URL_LENGTH
 
 Url = Annotated[str, StringConstraints(min_length=1, max_length=MAX_URL_LENGTH)]
 Description = Annotated[str, StringConstraints(max_length=500)]
-EventTypes = Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=50)]
+# the catalogue's types, so the document lists them (a role may subscribe to some only)
+EventType = StrEnum(  # type: ignore[misc]
+    "EventType", {t.replace(".", "_"): t for t in catalogue.EVENT_TYPES}
+)
+EventTypes = Annotated[list[EventType], Field(max_length=len(catalogue.EVENT_TYPES))]
 
 
 class EndpointCreate(InputModel):
@@ -43,7 +49,7 @@ class EndpointRead(OutputModel):
     vendor_scoped: bool
     url: str
     description: str
-    event_types: list[str]
+    event_types: list[EventType]
     enabled: bool
     disabled_reason: str | None
     previous_secret_until: dt.datetime | None
@@ -60,7 +66,7 @@ class EndpointWithSecret(OutputModel):
 
 
 class EventTypeRead(OutputModel):
-    type: str
+    type: EventType
     description: str
 
 

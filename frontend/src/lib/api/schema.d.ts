@@ -2932,7 +2932,7 @@ export interface components {
              */
             enabled: boolean;
             /** Event Types */
-            event_types: string[];
+            event_types: components["schemas"]["EventType"][];
             /** Url */
             url: string;
         };
@@ -2952,7 +2952,7 @@ export interface components {
             /** Enabled */
             enabled: boolean;
             /** Event Types */
-            event_types: string[];
+            event_types: components["schemas"]["EventType"][];
             /** Failing Since */
             failing_since: string | null;
             /**
@@ -2982,7 +2982,7 @@ export interface components {
             /** Enabled */
             enabled?: boolean | null;
             /** Event Types */
-            event_types?: string[] | null;
+            event_types?: components["schemas"]["EventType"][] | null;
             /** Url */
             url?: string | null;
         };
@@ -2995,12 +2995,16 @@ export interface components {
             /** Secret */
             secret: string;
         };
+        /**
+         * EventType
+         * @enum {string}
+         */
+        EventType: "product.submitted" | "product.approved" | "product.rejected" | "conversion.created" | "commission.created" | "commission.approved" | "commission.held" | "commission.released" | "commission.rejected" | "commission.matured" | "commission.reversed" | "commission.clawed_back" | "hold.appealed" | "tier.changed" | "payout.batch_created" | "payout.paid" | "payout.failed" | "user.invited" | "ledger.checkpoint";
         /** EventTypeRead */
         EventTypeRead: {
             /** Description */
             description: string;
-            /** Type */
-            type: string;
+            type: components["schemas"]["EventType"];
         };
         /** GenerationCreate */
         GenerationCreate: {

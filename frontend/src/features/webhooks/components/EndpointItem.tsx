@@ -11,9 +11,10 @@ import { useUpdateEndpoint } from "../api/update-endpoint";
 import { DeliveryLog } from "./DeliveryLog";
 import { EventTypePicker } from "./EventTypePicker";
 import { SecretNotice } from "./SecretNotice";
+import type { EventType } from "../types";
 
 export function EndpointItem({ endpoint }: { endpoint: Schemas["EndpointRead"] }) {
-  const [editing, setEditing] = useState<string[] | null>(null);
+  const [editing, setEditing] = useState<EventType[] | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const update = useUpdateEndpoint({ onSuccess: () => setEditing(null) });
   const rotate = useRotateSecret({ onSuccess: (made) => setSecret(made.secret) });

@@ -1,14 +1,15 @@
 // Check boxes for the event types the caller may subscribe to.
 import { QueryState } from "../../../components/QueryState";
 import { useEventTypes } from "../api/get-event-types";
+import type { EventType } from "../types";
 
 export function EventTypePicker({ selected, onChange, error }: {
-  selected: string[];
-  onChange: (types: string[]) => void;
+  selected: EventType[];
+  onChange: (types: EventType[]) => void;
   error?: string;
 }) {
   const types = useEventTypes();
-  const toggle = (type: string, on: boolean) =>
+  const toggle = (type: EventType, on: boolean) =>
     onChange(on ? [...selected, type] : selected.filter((t) => t !== type));
   return (
     <fieldset>

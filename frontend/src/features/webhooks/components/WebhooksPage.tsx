@@ -9,10 +9,11 @@ import { useEndpoints } from "../api/get-endpoints";
 import { EndpointItem } from "./EndpointItem";
 import { EventTypePicker } from "./EventTypePicker";
 import { SecretNotice } from "./SecretNotice";
+import type { EventType } from "../types";
 
 export function WebhooksPage() {
   const endpoints = useEndpoints();
-  const [types, setTypes] = useState<string[]>([]);
+  const [types, setTypes] = useState<EventType[]>([]);
   const [created, setCreated] = useState<Schemas["EndpointWithSecret"] | null>(null);
   const create = useCreateEndpoint({ onSuccess: (made) => setCreated(made) });
   const submit = (e: FormEvent<HTMLFormElement>) => {
