@@ -31,13 +31,15 @@ class Receiver:
     """Answers each POST with the next of `answers` (then 200), recording every request."""
 
     url: str = ""
-    answers: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    answers: list[tuple[int, dict[str, str], bytes | None]] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def answer(self, *statuses: int, headers: dict[str, str] | None = None) -> None:
+    def answer(
+        self, *statuses: int, headers: dict[str, str] | None = None, body: bytes | None = None
+    ) -> None:
         with self.lock:
-            self.answers.extend((s, headers or {}) for s in statuses)
+            self.answers.extend((s, headers or {}, body) for s in statuses)
 
     def requests(self) -> list[Received]:
         with self.lock:
@@ -52,8 +54,10 @@ def serve(receiver: Receiver) -> Iterator[Receiver]:
                 receiver.received.append(
                     Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
-                status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
-            reply = b'{"ok": true}' if status < 300 else b"receiver says no"
+                status, headers, body = (
+                    receiver.answers.pop(0) if receiver.answers else (200, {}, None)
+                )
+            reply = body or (b'{"ok": true}' if status < 300 else b"receiver says no")
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)

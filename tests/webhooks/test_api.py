@@ -234,3 +234,22 @@ async def test_an_endpoint_can_be_changed_disabled_and_deleted(program: Program)
     assert r.status_code == 204
     r = await program.admin.client.get(base, headers=program.admin.headers)
     assert r.status_code == 404
+
+
+async def test_an_event_reaches_only_its_own_organisations_endpoints(
+    program: Program, make_client: ClientFactory
+) -> None:
+    # given an admin's endpoint in each of two organisations
+    ours = (await register(program.admin, PUBLIC, "product.submitted"))["endpoint"]
+    other = (await new_program(make_client)).admin
+    theirs = (await register(other, PUBLIC, "product.submitted"))["endpoint"]
+
+    # when a product is listed in the first
+    await program.listed()
+
+    # then only the first organisation's endpoint gets it
+    async def ours_heard() -> list[dict[str, Any]]:
+        return await deliveries(program.admin, ours["id"])
+
+    await eventually(ours_heard, "our endpoint hears of the product")
+    assert await deliveries(other, theirs["id"]) == []
