@@ -1,6 +1,7 @@
 """outgoing webhooks and durable outbox consumers: endpoints, deliveries and their attempts
-(tenant tables under row security), a SECURITY DEFINER function that lists the deliveries due
-in every tenant (the delivery job then works in each tenant's own context), and the watermarks
+(tenant tables under row security), SECURITY DEFINER functions that list the deliveries due in
+every tenant (the delivery job then works in each tenant's own context) and prune finished
+deliveries past the log's retention, and the watermarks
 of named outbox consumers (`core.consumers`)
 
 `consumer_watermarks` has no row security: it holds consumer names and outbox times, no
@@ -35,6 +36,21 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
     WHERE d.status = 'pending' AND d.next_attempt_at <= p_now
       AND (e.enabled OR d.event_id IS NULL)  -- a test message goes even to a disabled endpoint
     ORDER BY d.next_attempt_at LIMIT least(greatest(p_limit, 1), 1000)
+$$"""
+
+
+PRUNE = "bitnexus_webhooks_prune(timestamptz, integer)"
+PRUNE_BODY = """
+CREATE FUNCTION bitnexus_webhooks_prune(p_before timestamptz, p_limit integer) RETURNS integer
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    WITH gone AS (
+        DELETE FROM public.webhook_deliveries WHERE id IN (
+            SELECT id FROM public.webhook_deliveries
+            WHERE created_at < p_before AND status <> 'pending'
+            ORDER BY created_at LIMIT least(greatest(p_limit, 1), 10000)
+        ) RETURNING 1
+    )
+    SELECT count(*)::integer FROM gone
 $$"""
 
 
@@ -128,6 +144,8 @@ def upgrade(app_role: str = "bitnexus_app") -> None:
         postgresql_where=sa.text("status = 'pending'"),
     )
 
+    op.create_index("ix_webhook_deliveries_created_at", "webhook_deliveries", ["created_at"])
+
     op.create_table(
         "webhook_attempts",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -161,12 +179,14 @@ def upgrade(app_role: str = "bitnexus_app") -> None:
     for table in ("webhook_endpoints", "webhook_deliveries", "webhook_attempts"):
         for statement in tenant_rls(table, app_role):
             op.execute(statement)
-    op.execute(DUE_BODY)
-    op.execute(f"REVOKE ALL ON FUNCTION {DUE} FROM PUBLIC")
-    op.execute(f'GRANT EXECUTE ON FUNCTION {DUE} TO "{app_role}"')
+    for signature, body in ((DUE, DUE_BODY), (PRUNE, PRUNE_BODY)):
+        op.execute(body)
+        op.execute(f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC")
+        op.execute(f'GRANT EXECUTE ON FUNCTION {signature} TO "{app_role}"')
 
 
 def downgrade(app_role: str = "bitnexus_app") -> None:
+    op.execute(f"DROP FUNCTION {PRUNE}")
     op.execute(f"DROP FUNCTION {DUE}")
     op.drop_table("webhook_attempts")
     op.drop_table("webhook_deliveries")

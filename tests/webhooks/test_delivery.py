@@ -8,11 +8,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
+from bitnexus.webhooks import jobs
 from bitnexus.webhooks.delivery import LOGGED_BODY_BYTES, RETRY_DELAYS
 from tests.factories import Program, last_mail
 from tests.waiting import eventually
@@ -324,3 +326,40 @@ async def test_a_test_message_reaches_a_disabled_endpoint_by_its_name(
     [got] = receiver.requests()
     assert got.headers["host"] == url.split("/")[2]
     assert Webhook(made["secret"]).verify(got.body, got.headers)["type"] == "webhook.test"
+
+
+async def test_finished_deliveries_leave_the_log_after_its_retention(
+    program: Program,
+    receiver: Receiver,
+    allowing: Settings,
+    db: Database,
+    owner_engine: Engine,
+) -> None:
+    # given a delivered test message and a pending one, both made long ago
+    endpoint = (await register(program.admin, receiver.url, "product.submitted"))["endpoint"]
+    base = f"/api/v1/webhooks/endpoints/{endpoint['id']}"
+    sent = (await program.admin.client.post(f"{base}/test", headers=program.admin.headers)).json()
+    park_other_deliveries(owner_engine, program.admin.tenant_id)
+    await send_due(db, allowing)
+    waiting = (
+        await program.admin.client.post(f"{base}/test", headers=program.admin.headers)
+    ).json()
+    with owner_engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE webhook_deliveries SET created_at = now() - interval '31 days'"
+                " WHERE endpoint_id = :e"
+            ),
+            {"e": endpoint["id"]},
+        )
+
+    # when the log is pruned (30 days by default)
+    assert await jobs.prune(db, allowing) >= 1
+
+    # then the delivered one is gone with its attempts, the pending one stays
+    left = await deliveries(program.admin, endpoint["id"])
+    assert [d["id"] for d in left] == [waiting["id"]]
+    r = await program.admin.client.get(
+        f"{base}/deliveries/{sent['id']}", headers=program.admin.headers
+    )
+    assert r.status_code == 404

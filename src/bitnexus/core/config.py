@@ -132,8 +132,8 @@ class Settings(BaseSettings):
     # Outgoing webhooks (docs/webhooks.md): whether endpoints may resolve to private, loopback
     # or other non-public addresses (off: refused, against server-side request forgery), how
     # often due deliveries are sent (0 s: never, tests send them), how long one POST may take,
-    # and when a failing endpoint is disabled: after this many failed attempts in a row, the
-    # first at least this many days ago.
+    # when a failing endpoint is disabled: after this many failed attempts in a row, the
+    # first at least this many days ago; and how long finished deliveries stay in the log.
     webhooks_allow_private: bool = Field(False, alias="BITNEXUS_WEBHOOKS_ALLOW_PRIVATE")
     webhooks_poll_seconds: float = Field(1.0, alias="BITNEXUS_WEBHOOKS_POLL_SECONDS", ge=0)
     webhooks_timeout_seconds: float = Field(
@@ -141,6 +141,7 @@ class Settings(BaseSettings):
     )
     webhooks_disable_failures: int = Field(15, alias="BITNEXUS_WEBHOOKS_DISABLE_FAILURES", ge=1)
     webhooks_disable_days: float = Field(5.0, alias="BITNEXUS_WEBHOOKS_DISABLE_DAYS", ge=0)
+    webhooks_log_days: float = Field(30.0, alias="BITNEXUS_WEBHOOKS_LOG_DAYS", gt=0)
 
     @property
     def is_development(self) -> bool:

@@ -75,6 +75,7 @@ class WebhookDelivery(Base):
         # an event is enqueued for an endpoint at most once, however often it is read
         UniqueConstraint("tenant_id", "endpoint_id", "event_id"),
         Index("ix_webhook_deliveries_tenant_id_endpoint_id_id", "tenant_id", "endpoint_id", "id"),
+        Index("ix_webhook_deliveries_created_at", "created_at"),  # pruning, across tenants
         Index(
             "ix_webhook_deliveries_due",
             "next_attempt_at",

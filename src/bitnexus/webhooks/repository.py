@@ -100,3 +100,12 @@ async def due(
         {"now": now, "limit": limit},
     )
     return [(r.tenant_id, r.id) for r in rows]
+
+
+async def prune(session: AsyncSession, before: dt.datetime, limit: int) -> int:
+    """Delete up to `limit` finished deliveries (and their attempts) made before `before`, in
+    every tenant (`bitnexus_webhooks_prune`, migration 0035); returns how many."""
+    gone = await session.execute(
+        text("SELECT bitnexus_webhooks_prune(:before, :limit)"), {"before": before, "limit": limit}
+    )
+    return int(gone.scalar_one())
