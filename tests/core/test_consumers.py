@@ -19,6 +19,7 @@ from bitnexus.core.outbox import NewEvent, emit
 from bitnexus.webhooks import fanout
 from tests.conftest import ClientFactory
 from tests.factories import new_program, signup_org
+from tests.superuser import superuser_count
 from tests.waiting import DEADLINE_SECONDS, eventually
 from tests.webhooks.support import register
 
@@ -189,5 +190,37 @@ async def test_a_consumer_that_falls_behind_reads_the_outbox_instead(
 
         # then it handles every one of them all the same
         await eventually(lambda: _true(seen == set("abcdef")), "every event handled")
+    finally:
+        await consumer.close()
+
+
+async def test_a_consumer_misses_nothing_when_its_connections_are_cut(
+    db: Database, dispatcher: Dispatcher, db_urls: DatabaseUrls, make_client: ClientFactory
+) -> None:
+    # given a running consumer
+    tenant = (await signup_org(make_client())).tenant_id
+    seen: set[str] = set()
+
+    async def handle(event: Event) -> None:
+        if str(event.tenant_id) == tenant:
+            seen.add(event.data["mark"])
+
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    consumer = _consumer(name, handle, dispatcher, db_urls)
+    await consumer.start()
+    await eventually(lambda: _true(consumer.caught_up), "the consumer started")
+    try:
+        # when its lock's and the dispatcher's connections are cut (as by a restarting
+        # server) and events are written meanwhile
+        cut = await superuser_count(
+            db_urls,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            f" WHERE application_name IN ('bitnexus-events', 'bitnexus-consumer-{name}')",
+        )
+        await _write(db, tenant, "x", "y")
+
+        # then it handles them all the same
+        assert cut >= 2
+        await eventually(lambda: _true(seen == {"x", "y"}), "the events handled")
     finally:
         await consumer.close()
