@@ -131,7 +131,7 @@ class Settings(BaseSettings):
 
     # Outgoing webhooks (docs/webhooks.md): whether endpoints may resolve to private, loopback
     # or other non-public addresses (off: refused, against server-side request forgery), how
-    # often due deliveries are sent (0 s: never, tests send them), how long one POST may take,
+    # often due deliveries are sent (0 s: never, tests send them), how long one POST may take;
     # when a failing endpoint is disabled: after this many failed attempts in a row, the
     # first at least this many days ago; and how long finished deliveries stay in the log.
     webhooks_allow_private: bool = Field(False, alias="BITNEXUS_WEBHOOKS_ALLOW_PRIVATE")

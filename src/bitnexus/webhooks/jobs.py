@@ -32,7 +32,11 @@ async def deliver_due(db: Database, settings: Settings, *, now: dt.datetime | No
 
     async def one(tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> bool:
         async with gate:
-            outcome = await delivery.attempt(db, settings, tenant_id, delivery_id, now)
+            try:
+                outcome = await delivery.attempt(db, settings, tenant_id, delivery_id, now)
+            except Exception:  # one delivery's trouble (its secret unreadable) stops no other
+                log.exception("webhooks.attempt_failed", delivery_id=str(delivery_id))
+                return False
             return outcome is not None
 
     return sum(await asyncio.gather(*(one(t, d) for t, d in due)))

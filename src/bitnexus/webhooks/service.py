@@ -267,8 +267,8 @@ async def delivery(
 ) -> DeliveryDetail:
     """A delivery with what it sends and every attempt (request and response), newest first."""
     found = await _my_delivery(session, principal, endpoint_id, delivery_id)
-    log_ = [AttemptRead.model_validate(a) for a in await repository.attempts(session, found.id)]
-    return DeliveryDetail(**_delivery(found).model_dump(), body=found.body, attempt_log=log_)
+    attempts = [AttemptRead.model_validate(a) for a in await repository.attempts(session, found.id)]
+    return DeliveryDetail(**_delivery(found).model_dump(), body=found.body, attempt_log=attempts)
 
 
 async def redeliver(
