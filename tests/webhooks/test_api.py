@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.webhooks.addresses import MAX_URL_LENGTH
+from bitnexus.webhooks.service import ENDPOINTS_PER_USER
 from tests.conftest import ClientFactory
 from tests.factories import Program, invite_and_accept, new_program
 from tests.waiting import eventually
@@ -253,3 +254,21 @@ async def test_an_event_reaches_only_its_own_organisations_endpoints(
 
     await eventually(ours_heard, "our endpoint hears of the product")
     assert await deliveries(other, theirs["id"]) == []
+
+
+async def test_a_user_may_have_a_bounded_number_of_endpoints(program: Program) -> None:
+    # given a vendor with as many endpoints as one user may have
+    for _ in range(ENDPOINTS_PER_USER):
+        await register(program.vendor, PUBLIC, "product.approved")
+
+    # when they register one more
+    r = await program.vendor.client.post(
+        "/api/v1/webhooks/endpoints",
+        json={"url": PUBLIC, "event_types": ["product.approved"]},
+        headers=program.vendor.headers,
+    )
+
+    # then it is refused, and the admin may still register theirs
+    assert r.status_code == 409, r.text
+    assert r.json()["title"] == "Too many webhook endpoints"
+    await register(program.admin, PUBLIC, "product.approved")

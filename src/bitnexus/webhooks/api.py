@@ -11,7 +11,7 @@ from bitnexus.auth import CurrentPrincipal
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
 from bitnexus.webhooks import service
-from bitnexus.webhooks.errors import DeliveryNotFound, EndpointNotFound
+from bitnexus.webhooks.errors import DeliveryNotFound, EndpointNotFound, TooManyEndpoints
 from bitnexus.webhooks.schemas import (
     DeliveryDetail,
     DeliveryRead,
@@ -32,7 +32,9 @@ async def list_webhook_event_types(principal: CurrentPrincipal) -> list[EventTyp
     return service.event_types(principal)
 
 
-@router.post("/endpoints", status_code=201, responses=errors_for(Forbidden, InvalidInput))
+@router.post(
+    "/endpoints", status_code=201, responses=errors_for(Forbidden, InvalidInput, TooManyEndpoints)
+)
 async def create_webhook_endpoint(
     body: EndpointCreate, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> EndpointWithSecret:

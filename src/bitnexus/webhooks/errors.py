@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bitnexus.core.errors import NotFound
+from bitnexus.core.errors import Conflict, NotFound
 
 
 class EndpointNotFound(NotFound):
@@ -11,3 +11,7 @@ class EndpointNotFound(NotFound):
 
 class DeliveryNotFound(NotFound):
     title = "Webhook delivery not found"
+
+
+class TooManyEndpoints(Conflict):
+    title = "Too many webhook endpoints"

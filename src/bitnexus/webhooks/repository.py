@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +31,12 @@ async def endpoints(session: AsyncSession, owner_id: uuid.UUID | None) -> list[W
     if owner_id is not None:
         stmt = stmt.where(WebhookEndpoint.owner_id == owner_id)
     return list((await session.execute(stmt)).scalars())
+
+
+async def owned(session: AsyncSession, owner_id: uuid.UUID) -> int:
+    """How many endpoints one user has."""
+    stmt = select(func.count()).where(WebhookEndpoint.owner_id == owner_id)
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def subscribed(

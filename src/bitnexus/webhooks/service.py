@@ -20,7 +20,7 @@ from bitnexus.core.errors import Forbidden, InvalidInput
 from bitnexus.core.ids import uuid7
 from bitnexus.core.sealing import SecretBox
 from bitnexus.webhooks import addresses, catalogue, repository, signing
-from bitnexus.webhooks.errors import DeliveryNotFound, EndpointNotFound
+from bitnexus.webhooks.errors import DeliveryNotFound, EndpointNotFound, TooManyEndpoints
 from bitnexus.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from bitnexus.webhooks.schemas import (
     AttemptRead,
@@ -36,6 +36,7 @@ from bitnexus.webhooks.schemas import (
 
 log = structlog.get_logger(__name__)
 DELIVERIES_SHOWN = 100
+ENDPOINTS_PER_USER = 10  # each event costs a delivery per endpoint: fan-out stays bounded
 
 
 @lru_cache(maxsize=4)
@@ -119,6 +120,11 @@ async def create(
     _manager(principal)
     types = _checked_types(principal, body.event_types)
     url = await _checked_url(settings, body.url)
+    if await repository.owned(session, principal.user.id) >= ENDPOINTS_PER_USER:
+        raise TooManyEndpoints(
+            f"You have {ENDPOINTS_PER_USER} endpoints, the most one user may have: delete one"
+            " first, or subscribe an existing one to more event types."
+        )
     endpoint_id, secret, now = uuid.uuid4(), signing.new_secret(), utcnow()
     endpoint = WebhookEndpoint(
         id=endpoint_id,
