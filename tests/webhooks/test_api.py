@@ -32,6 +32,8 @@ PUBLIC = "https://93.184.215.14/hooks"  # a public address: no DNS needed
         "http://0.0.0.0/",
         "http://224.0.0.1/",
         "http://localhost:8080/hooks",
+        "http://2130706433/hooks",
+        "http://100.64.0.1/hooks",
     ],
     ids=[
         "loopback",
@@ -43,6 +45,8 @@ PUBLIC = "https://93.184.215.14/hooks"  # a public address: no DNS needed
         "unspecified",
         "multicast",
         "name-to-loopback",
+        "decimal-loopback",
+        "shared-cgnat",
     ],
 )
 async def test_a_non_public_address_is_refused(program: Program, url: str) -> None:
