@@ -68,6 +68,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Claimed:
+    endpoint_id: uuid.UUID
     url: str
     headers: dict[str, str]
     body: str
@@ -162,7 +163,7 @@ async def _claim(
             int(time.time()),  # the receiver's clock, not the schedule's
             found.body.encode(),
         )
-        return Claimed(endpoint.url, signed, found.body)
+        return Claimed(endpoint.id, endpoint.url, signed, found.body)
 
 
 async def attempt(
@@ -175,11 +176,12 @@ async def attempt(
     outcome = await post(settings, claimed)
     async with transaction(db) as session:
         await set_tenant(session, tenant_id)
+        # the endpoint's row first, then the delivery's: the order a deletion (which cascades
+        # from the endpoint) takes them in
+        endpoint = await repository.endpoint(session, claimed.endpoint_id, lock=True)
         found = await repository.delivery(session, delivery_id, lock=True)
-        if found is None:
+        if endpoint is None or found is None:
             return outcome  # its endpoint was deleted meanwhile
-        endpoint = await repository.endpoint(session, found.endpoint_id, lock=True)
-        assert endpoint is not None
         session.add(
             WebhookAttempt(
                 id=uuid.uuid4(),
