@@ -235,6 +235,9 @@ async def test_an_endpoint_can_be_changed_disabled_and_deleted(program: Program)
     assert r.status_code == 200, r.text
     assert r.json()["event_types"] == ["payout.failed", "payout.paid"]
     assert r.json()["enabled"] is False
+    # (its log goes with it)
+    r = await program.admin.client.post(f"{base}/test", headers=program.admin.headers)
+    assert r.status_code == 202, r.text
     r = await program.admin.client.delete(base, headers=program.admin.headers)
     assert r.status_code == 204
     r = await program.admin.client.get(base, headers=program.admin.headers)
