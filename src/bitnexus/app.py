@@ -41,6 +41,7 @@ from bitnexus.ledger import api as ledger_api
 from bitnexus.ledger import jobs as ledger_jobs
 from bitnexus.notifications import api as notifications_api
 from bitnexus.notifications import mailer as notification_mailer
+from bitnexus.notifications import service as notifications
 from bitnexus.ops import api as ops_api
 from bitnexus.payouts import api as payouts_api
 from bitnexus.payouts import jobs as payout_jobs
@@ -169,6 +170,14 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             dsn=libpq(urls.app),
         )
         await app.state.webhooks.start()
+        # every event that concerns people to their notifications (durable, as the webhooks)
+        app.state.notifications = Consumer(
+            notifications.CONSUMER,
+            notifications.recorder(app.state.db),
+            dispatcher=app.state.events,
+            dsn=libpq(urls.app),
+        )
+        await app.state.notifications.start()
         deliveries = (
             asyncio.create_task(webhooks_jobs.run_deliveries(app.state.db, settings))
             if settings.webhooks_poll_seconds > 0
@@ -193,6 +202,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
                     with contextlib.suppress(asyncio.CancelledError):
                         await job
             await app.state.webhooks.close()
+            await app.state.notifications.close()
             await app.state.sales.close()
             await app.state.events.close()
             await app.state.clicks.close()

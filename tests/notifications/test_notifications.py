@@ -12,8 +12,10 @@ from sqlalchemy.engine import Engine
 
 from tests.commissions.support import Shop, open_shop
 from tests.conftest import ClientFactory
+from tests.events import announced
 from tests.factories import Account, Program
 from tests.notifications.support import deliver, notifications
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -147,3 +149,26 @@ async def test_bad_preferences_are_a_problem_naming_the_field(
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert field in str(r.json()["errors"]), r.json()
+
+
+async def test_the_running_app_records_notifications_and_announces_them(
+    owner_engine: Engine, program: Program, make_client: ClientFactory
+) -> None:
+    # given the app's own notifications consumer (nothing delivered by hand)
+    shop = await open_shop(program, make_client)
+
+    # when a sale is reported
+    sale = await shop.report(click_id=await shop.click(make_client()))
+    assert sale.status_code == 201, sale.text
+
+    # then the affiliate's notification appears, and is announced on their topic for the bell
+    async def told() -> list[Any]:
+        return (await notifications(shop.affiliate))["items"]  # type: ignore[no-any-return]
+
+    [made] = await eventually(told, "the affiliate's notification")
+    assert made["kind"] == "commission_created"
+    told_of = {
+        e["data"]["id"]: e["topics"]
+        for e in announced(owner_engine, program.admin.tenant_id, "notification.created")
+    }
+    assert told_of[made["id"]] == [f"user:{shop.affiliate.id}"]

@@ -1,4 +1,4 @@
-"""A person's notifications and their choice of channel per kind (migration 0038)."""
+"""A person's notifications and their choice of channel per kind (migration 0037)."""
 
 from __future__ import annotations
 

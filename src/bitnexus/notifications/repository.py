@@ -26,13 +26,18 @@ async def channels(
     return {r[0]: r[1] for r in rows}
 
 
-async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Add notifications; one made before for the same event and user is left as it is."""
-    if rows:
-        stmt = insert(Notification).values(list(rows))
-        await session.execute(
-            stmt.on_conflict_do_nothing(index_elements=["tenant_id", "user_id", "event_id"])
-        )
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Notification]:
+    """Add notifications; one made before for the same event and user is left as it is.
+    Returns those added."""
+    if not rows:
+        return []
+    stmt = (
+        insert(Notification)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["tenant_id", "user_id", "event_id"])
+        .returning(Notification)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def page(

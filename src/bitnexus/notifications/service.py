@@ -11,14 +11,15 @@ a consumer reads events at least once — changes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.service import users as accounts
-from bitnexus.core.db import set_tenant, utcnow
+from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.errors import InvalidInput
 from bitnexus.core.events import Event
+from bitnexus.core.outbox import NewEvent, emit, user_topic
 from bitnexus.notifications import repository
 from bitnexus.notifications import unsubscribe as unsubscribe_links
 from bitnexus.notifications.kinds import KIND_OF, SPECS, Channel, Kind
@@ -30,11 +31,12 @@ from bitnexus.notifications.schemas import (
 )
 
 PAGE = 50
+CONSUMER = "notifications"  # the durable outbox consumer that records them (core.consumers)
 
 
 async def record(session: AsyncSession, event: Event) -> int:
-    """The notifications `event` makes (in its tenant's transaction); how many are new or
-    were already there."""
+    """The notifications `event` makes (in its tenant's transaction), each announced to its
+    user (`notification.created`, for the bell); how many are new."""
     kind = KIND_OF.get(event.type)
     if kind is None:
         return 0
@@ -64,8 +66,33 @@ async def record(session: AsyncSession, event: Event) -> int:
                 "created_at": event.created_at,
             }
         )
-    await repository.insert_new(session, rows)
-    return len(rows)
+    added = await repository.insert_new(session, rows)
+    await emit(
+        session,
+        *(
+            NewEvent(
+                n.tenant_id,
+                "notification.created",
+                {"id": n.id, "kind": n.kind, "title": n.title, "link": n.link},
+                [user_topic(n.user_id)],
+            )
+            for n in added
+        ),
+    )
+    return len(added)
+
+
+def recorder(db: Database) -> Callable[[Event], Awaitable[None]]:
+    """The notifications consumer's handler: each event in a unit of work of its tenant."""
+
+    async def handle(event: Event) -> None:
+        if event.type not in KIND_OF:
+            return
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, event.tenant_id)
+            await record(session, event)
+
+    return handle
 
 
 async def page(

@@ -1,5 +1,5 @@
 """The cross-tenant queries: only through the SECURITY DEFINER functions of migrations 0001
-and 0037, which check their caller and audit every call."""
+and 0036, which check their caller and audit every call."""
 
 from __future__ import annotations
 

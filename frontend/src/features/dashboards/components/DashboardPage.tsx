@@ -14,6 +14,7 @@ import { bpsToPercent, formatMoney } from "../../../lib/format";
 import { useAdminDashboard } from "../api/get-admin-dashboard";
 import { useAffiliateDashboard } from "../api/get-affiliate-dashboard";
 import { useVendorDashboard } from "../api/get-vendor-dashboard";
+import { LiveTicker } from "./LiveTicker";
 import type { Span } from "../types";
 
 /** What an affiliate's dashboard shows to promote next (the search feature's recommendations). */
@@ -26,6 +27,7 @@ export function DashboardPage({ Recommended }: { Recommended?: RecommendedSlot }
   return (
     <div className="flex flex-col gap-6">
       <RangePicker span={span} onChange={setSpan} />
+      <LiveTicker />
       {me.role === "affiliate" && <AffiliateBoard span={span} onSpan={setSpan} />}
       {me.role === "affiliate" && Recommended && <Recommended />}
       {me.role === "vendor" && <VendorBoard span={span} onSpan={setSpan} />}

@@ -1,8 +1,18 @@
-// The bell in the header: a link to the notification centre with the unread count.
+// The bell in the header: a link to the notification centre with the unread count, which a
+// new notification raises at once (the user's topic), or within 30 s while the socket is down.
+import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
+import { useAuth } from "../../../lib/auth/session";
+import { useTopic } from "../../../lib/socket";
 import { useUnread } from "../api/get-unread";
+import { notificationKeys } from "../api/keys";
 
 export function NotificationBell() {
+  const { me } = useAuth();
+  const queryClient = useQueryClient();
+  useTopic(me ? `user:${me.id}` : null, (event) => {
+    if (event.type === "notification.created") void queryClient.invalidateQueries({ queryKey: notificationKeys.all });
+  });
   const unread = useUnread().data?.unread ?? 0;
   return (
     <Link

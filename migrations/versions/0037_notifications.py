@@ -1,8 +1,8 @@
 """notifications: what each user was told (one row per outbox event and user, so recording an
 event again changes nothing), and each user's channel per kind of notification
 
-Revision ID: 0038
-Revises: 0037
+Revision ID: 0037
+Revises: 0036
 Create Date: 2026-12-03
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from bitnexus.core.rls import tenant_rls
 
-revision: str = "0038"
-down_revision: str | None = "0037"
+revision: str = "0037"
+down_revision: str | None = "0036"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -8,8 +8,8 @@ matched): hours already rolled up are read from `click_hours`, later ones from `
 dashboards do. Money is per currency: sales, the commissions earned on them (affiliates and
 their uplines), and the platform's fees; what refunds took back is subtracted.
 
-Revision ID: 0037
-Revises: 0034
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-12-03
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0037"
-down_revision: str | None = "0034"
+revision: str = "0036"
+down_revision: str | None = "0035"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
