@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import conversions, dashboards, ledger, me_endpoint, redirect, search
+from bench import conversions, dashboards, fanout, ledger, me_endpoint, redirect, search
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,6 +55,7 @@ BENCHMARKS: dict[str, Callable[[], str]] = {
     "dashboards": dashboards.run,
     "ledger": ledger.run,
     "search": search.run,
+    "fanout": fanout.run,
 }
 
 

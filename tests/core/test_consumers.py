@@ -224,3 +224,32 @@ async def test_a_consumer_misses_nothing_when_its_connections_are_cut(
         await eventually(lambda: _true(seen == {"x", "y"}), "the events handled")
     finally:
         await consumer.close()
+
+
+async def test_an_event_its_handler_cannot_take_is_passed_over_not_retried_for_ever(
+    db: Database, dispatcher: Dispatcher, db_urls: DatabaseUrls, make_client: ClientFactory
+) -> None:
+    # given a consumer whose handler fails on one event's data
+    tenant = (await signup_org(make_client())).tenant_id
+    seen: list[str] = []
+
+    async def handle(event: Event) -> None:
+        if str(event.tenant_id) != tenant:
+            return
+        if event.data["mark"] == "poison":
+            raise KeyError("currency")
+        seen.append(event.data["mark"])
+
+    consumer = _consumer(f"test-{uuid.uuid4().hex[:10]}", handle, dispatcher, db_urls)
+    await consumer.start()
+    try:
+        await eventually(lambda: _true(consumer.caught_up), "the consumer caught up")
+
+        # when that event comes between two good ones
+        await _write(db, tenant, "before", "poison", "after")
+
+        # then the good ones are handled, the bad one is passed over once
+        await eventually(lambda: _true("after" in seen), "the event after the bad one")
+    finally:
+        await consumer.close()
+    assert seen == ["before", "after"]

@@ -162,9 +162,11 @@ async def test_admin_explores_blocks_and_watches_them_arrive(
     await expect(page.get_by_test_id("live-state")).to_contain_text("live")
     await expect(page.get_by_test_id("block-row-0")).to_contain_text("3")
 
-    # a new block arrives over the stream (the outbox's checkpoint event) without a reload
+    # new transactions and a new block arrive over the stream (the outbox's
+    # ledger.transaction and ledger.checkpoint events) without a reload
     await program.sell(range(3, 5))
     await program.seal()
+    await expect(page.get_by_test_id("live-state")).to_contain_text("2 new transactions")
     await expect(page.get_by_test_id("block-row-1")).to_be_visible()
 
     # block 1 sealed orders 3 and 4; walk into one and verify it

@@ -3,6 +3,8 @@ them, once, on the channel they chose; they read it and mark it read."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import Any
 
 import pytest
@@ -10,6 +12,9 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bitnexus.core.db import set_tenant
+from bitnexus.core.events import Event
+from bitnexus.notifications import service
 from tests.commissions.support import Shop, open_shop
 from tests.conftest import ClientFactory
 from tests.events import announced
@@ -172,3 +177,29 @@ async def test_the_running_app_records_notifications_and_announces_them(
         for e in announced(owner_engine, program.admin.tenant_id, "notification.created")
     }
     assert told_of[made["id"]] == [f"user:{shop.affiliate.id}"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param({"amount_minor": 100}, id="no-currency"),
+        pytest.param({"amount_minor": "lots", "currency": "USD"}, id="not-a-number"),
+    ],
+)
+async def test_an_event_without_the_data_its_type_has_tells_no_one(
+    app: FastAPI, program: Program, data: dict[str, Any]
+) -> None:
+    # given a commission.created event written by something else, without its usual data
+    event = Event(
+        10**12 + len(str(data)), uuid.UUID(program.admin.tenant_id), "commission.created",
+        (f"user:{program.affiliate.id}",), data, dt.datetime.now(dt.UTC), b"",
+    )  # fmt: skip
+
+    # when it is recorded
+    async with app.state.db.sessionmaker() as session, session.begin():
+        await set_tenant(session, event.tenant_id)
+        made = await service.record(session, event)
+
+    # then nothing is made, and nothing fails
+    assert made == 0
+    assert (await notifications(program.affiliate))["items"] == []

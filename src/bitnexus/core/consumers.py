@@ -35,6 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bitnexus.core.db import Base
 from bitnexus.core.events import Dispatcher, Dropped, Event, Subscription
+from bitnexus.core.outage import unreachable
 
 log = structlog.get_logger(__name__)
 
@@ -106,8 +107,11 @@ class Consumer:
                 await self._lead()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("consumer.failed", consumer=self.name, error=str(error))
-            except Exception:
-                log.exception("consumer.failed", consumer=self.name)
+            except Exception as error:
+                if unreachable(error):  # the database, through its handler's session
+                    log.warning("consumer.failed", consumer=self.name, error=str(error))
+                else:
+                    log.exception("consumer.failed", consumer=self.name)
             await asyncio.sleep(self._standby_seconds)
 
     async def _lead(self) -> None:
@@ -159,7 +163,16 @@ class Consumer:
     async def _take(self, event: Event, connection: asyncpg.Connection) -> None:
         if event.id in self._handled:
             return
-        await self._handle(event)
+        try:
+            await self._handle(event)
+        except Exception as error:
+            if unreachable(error):
+                raise  # the database: this event and the next are read again once it is back
+            # this event's own fault (data its handler cannot take): said once, and passed
+            # over rather than retried for ever ahead of every later event
+            log.exception(
+                "consumer.event_failed", consumer=self.name, event_id=event.id, type=event.type
+            )
         self._handled[event.id] = None
         if len(self._handled) > REMEMBERED:
             self._handled.popitem(last=False)

@@ -129,6 +129,16 @@ class Subscription:
             raise Dropped("the subscriber fell too far behind")
         return event
 
+    async def batch(self) -> list[Event]:
+        """The next event and every other one already queued (one wake-up for a burst)."""
+        events = [await self.next()]
+        while not self._queue.empty():
+            event = self._queue.get_nowait()
+            if event is None:
+                raise Dropped("the subscriber fell too far behind")
+            events.append(event)
+        return events
+
 
 class Dispatcher:
     def __init__(self, dsn: str, *, retry_seconds: float = 1.0) -> None:

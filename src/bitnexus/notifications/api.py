@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from bitnexus.auth import CurrentPrincipal
 from bitnexus.core.deps import SessionDep, SettingsDep
-from bitnexus.core.errors import InvalidInput, errors_for
+from bitnexus.core.errors import BadRequest, InvalidInput, errors_for
 from bitnexus.notifications import service
 from bitnexus.notifications.schemas import (
     MarkRead,
@@ -22,11 +22,11 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
 public_router = APIRouter(prefix="/public/notifications", tags=["public"])
 
 
-@router.get("", responses=errors_for(InvalidInput))
+@router.get("", responses=errors_for(BadRequest))
 async def list_notifications(
     principal: CurrentPrincipal,
     session: SessionDep,
-    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    cursor: str | None = None,
     unread: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = service.PAGE,
 ) -> NotificationPage:

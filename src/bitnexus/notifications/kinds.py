@@ -66,6 +66,8 @@ class Spec:
     default: Channel
     tell: Callable[[str, Data], Told]  # (event type, its data) → words
     admin_link: str | None = None  # where it leads an organisation's admin, if elsewhere
+    to_user: bool = True  # told to the user its event names (`user:`)
+    to_admins: bool = True  # told to the organisation's admins when its event names them
 
 
 SPECS: dict[Kind, Spec] = {
@@ -138,7 +140,7 @@ SPECS: dict[Kind, Spec] = {
                  + (f": {d['reason']}." if d.get("reason") else ".")),
                 "/app/payouts",
             ),
-            admin_link="/app/payout-batches",
+            to_admins=False,  # they follow payouts on the batches page
         ),
         Spec(
             Kind.sale_reported, "A sale reported", Channel.in_app,
@@ -163,6 +165,7 @@ SPECS: dict[Kind, Spec] = {
             lambda _t, d: Told(
                 "A product to review", f"{_product(d)} waits for review.", "/app/vetting"
             ),
+            to_user=False,  # its vendor submitted it
         ),
         Spec(
             Kind.hold_appealed, "An appeal on a held commission", Channel.in_app,

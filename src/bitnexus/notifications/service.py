@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.service import users as accounts
@@ -20,6 +21,7 @@ from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.errors import InvalidInput
 from bitnexus.core.events import Event
 from bitnexus.core.outbox import NewEvent, emit, user_topic
+from bitnexus.core.schemas import decode_keys, encode_keys
 from bitnexus.notifications import repository
 from bitnexus.notifications import unsubscribe as unsubscribe_links
 from bitnexus.notifications.kinds import KIND_OF, SPECS, Channel, Kind
@@ -29,6 +31,8 @@ from bitnexus.notifications.schemas import (
     Preference,
     UnreadCount,
 )
+
+log = structlog.get_logger(__name__)
 
 PAGE = 50
 CONSUMER = "notifications"  # the durable outbox consumer that records them (core.consumers)
@@ -41,10 +45,15 @@ async def record(session: AsyncSession, event: Event) -> int:
     if kind is None:
         return 0
     spec = SPECS[kind]
-    told = spec.tell(event.type, event.data)
+    try:
+        told = spec.tell(event.type, event.data)
+    except (KeyError, TypeError, ValueError):  # not the data this type is written with
+        log.warning("notifications.unreadable_event", event_id=event.id, type=event.type)
+        return 0
     users = {uuid.UUID(t.removeprefix("user:")) for t in event.topics if t.startswith("user:")}
+    users = users if spec.to_user else set()
     admins = set()
-    if any(t.startswith("admins:") for t in event.topics):
+    if spec.to_admins and any(t.startswith("admins:") for t in event.topics):
         admins = set(await accounts.active_admin_ids(session)) - users
     everyone = sorted(users | admins)
     chosen = await repository.channels(session, everyone, kind)
@@ -99,13 +108,14 @@ async def page(
     session: AsyncSession, user_id: uuid.UUID, *, cursor: str | None, unread: bool, limit: int
 ) -> NotificationPage:
     """The user's notifications, newest first (`cursor`: the last page's `next_cursor`)."""
-    before = int(cursor) if cursor and cursor.isdigit() else None
+    keys = decode_keys(cursor, expect=(int,))
+    before = int(keys[0]) if keys else None  # type: ignore[arg-type]
     rows = await repository.page(session, user_id, before=before, unread=unread, limit=limit + 1)
     shown = rows[:limit]
     return NotificationPage(
         items=[NotificationRead.model_validate(n) for n in shown],
         unread=await repository.unread_count(session, user_id),
-        next_cursor=str(shown[-1].id) if len(rows) > limit else None,
+        next_cursor=encode_keys(shown[-1].id) if len(rows) > limit else None,
     )
 
 

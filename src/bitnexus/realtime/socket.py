@@ -277,13 +277,14 @@ class Channel:
     async def _write(self) -> Closing:
         while True:
             try:
-                event = await self.subscription.next()
+                events = await self.subscription.batch()
             except Dropped:
                 return Closing(Close.FELL_BEHIND, "Too slow to take the events; resume.")
             async with self.sending:
-                if event.id in self.seen or self.joined.isdisjoint(event.topics):
-                    continue  # sent from a backlog, or of a topic left since
-                await self._send_locked(event.json)
+                for event in events:
+                    if event.id in self.seen or self.joined.isdisjoint(event.topics):
+                        continue  # sent from a backlog, or of a topic left since
+                    await self._send_locked(event.json)
 
     async def _fell_behind(self) -> Closing:
         """The writer may be blocked sending to a client that stopped reading when its

@@ -8539,7 +8539,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
-            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            /** @description Bad request */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -3,6 +3,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { api } from "../../../lib/api/client";
 import { cursorListOptions } from "../../../lib/api/cursor";
 import { unwrap } from "../../../lib/api/problem";
+import { pollUnlessLive, useSocketState } from "../../../lib/socket";
 import type { HoldStatus } from "../types";
 import { commissionKeys } from "./keys";
 
@@ -12,4 +13,7 @@ export const getFraudHolds = async (status: HoldStatus | null, cursor: string | 
 export const getFraudHoldsQueryOptions = (status: HoldStatus | null) =>
   cursorListOptions(commissionKeys.holds(status), (cursor) => getFraudHolds(status, cursor));
 
-export const useFraudHolds = (status: HoldStatus | null) => useInfiniteQuery(getFraudHoldsQueryOptions(status));
+export const useFraudHolds = (status: HoldStatus | null) => {
+  const socket = useSocketState();
+  return useInfiniteQuery({ ...getFraudHoldsQueryOptions(status), refetchInterval: pollUnlessLive(socket) });
+};

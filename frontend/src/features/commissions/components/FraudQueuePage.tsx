@@ -1,12 +1,17 @@
 // The fraud queue (admins): sales a fraud rule held, with the reasons, the affiliate's appeal
 // and the history; approve (the commission goes to pending) or reject (back to the vendor).
+// A new hold or appeal appears live (the admins' topic), or within 30 s while the socket is down.
+import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
+import { useAuth } from "../../../lib/auth/session";
 import { formValues } from "../../../lib/forms";
+import { useTopic } from "../../../lib/socket";
 import { useDecideHold } from "../api/decide-hold";
 import { useFraudHolds } from "../api/get-fraud-holds";
+import { commissionKeys } from "../api/keys";
 import type { Hold, HoldStatus } from "../types";
 import { HoldHistory, HoldStatusBadge } from "./parts";
 
@@ -17,9 +22,16 @@ const STATUSES = [
   { value: "", label: "All" },
 ];
 
+const HOLD_EVENTS = new Set(["commission.held", "hold.appealed", "commission.released", "commission.rejected"]);
+
 export function FraudQueuePage() {
   const [status, setStatus] = useState<HoldStatus | null>("open");
   const list = useFraudHolds(status);
+  const { me } = useAuth();
+  const queryClient = useQueryClient();
+  useTopic(me ? `admins:${me.tenant.id}` : null, (event) => {
+    if (HOLD_EVENTS.has(event.type)) void queryClient.invalidateQueries({ queryKey: commissionKeys.allHolds });
+  });
   return (
     <Card title="Fraud queue" actions={
       <Select label="Status" hideLabel name="status" value={status ?? ""} options={STATUSES} onChange={(e) => setStatus((e.target.value || null) as HoldStatus | null)} />
