@@ -2,51 +2,31 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from email import message_from_bytes
 from pathlib import Path
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from bitnexus.app import create_app
 from bitnexus.core import provision
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls, libpq
 from tests.factories import signup_org
+from tests.smtp import Inbox, smtp_server
 from tests.waiting import eventually
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))  # type: ignore[attr-defined]
-        return "250 OK"
-
-    async def received(self) -> bool:
-        return bool(self.messages)
-
-
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[int, _Inbox]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    with smtp_server() as running:
+        yield running
 
 
 async def test_password_reset_mail_goes_out_over_smtp_after_commit(
-    settings: Settings, db_urls: DatabaseUrls, smtp_server: tuple[int, _Inbox]
+    settings: Settings, db_urls: DatabaseUrls, smtp: tuple[int, Inbox]
 ) -> None:
-    port, inbox = smtp_server
+    port, inbox = smtp
     with_smtp = settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{port}"})
     app = create_app(with_smtp, db_urls)
     transport = httpx.ASGITransport(app=app)
@@ -63,13 +43,11 @@ async def test_password_reset_mail_goes_out_over_smtp_after_commit(
         await eventually(inbox.received, "the reset mail reached the SMTP server")
         dev_mailbox = (await c.get("/api/v1/dev/mailbox", headers=admin.headers)).json()
 
-    assert len(inbox.messages) == 1
-    mail_from, rcpt, content = inbox.messages[0]
-    msg = message_from_bytes(content)
-    assert rcpt == [admin.email]
+    [msg] = inbox.messages
+    assert msg["To"] == admin.email
     assert msg["Subject"] == "Reset your BitNexus password"
-    assert "reset-password?token=bnxt_" in msg.get_payload(decode=True).decode()
-    assert "bitnexus" in mail_from.lower()
+    assert "reset-password?token=bnxt_" in msg.get_content()
+    assert "bitnexus" in inbox.senders[0].lower()
     assert all(m["to"] != admin.email for m in dev_mailbox)  # SMTP replaces the dev mailbox
 
 

@@ -5,14 +5,11 @@ tried again when the mail server refuses it."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Iterator
-from email import message_from_bytes, policy
 from email.message import Message
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -23,39 +20,13 @@ from tests.commissions.support import Shop, open_shop
 from tests.conftest import ClientFactory
 from tests.factories import Program
 from tests.notifications.support import deliver
-
-
-class Inbox:
-    """A mail server that refuses the first message to each address in `refuse` (451: try
-    again later). The job mails every organisation's due notifications: tests read their own
-    recipient's."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.refuse: set[str] = set()
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802
-        message = message_from_bytes(envelope.content, policy=policy.default)  # type: ignore[attr-defined]
-        if message["To"] in self.refuse:
-            self.refuse.discard(message["To"])
-            return "451 4.3.0 Try again later"
-        self.messages.append(message)
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if m["To"] == address]
+from tests.smtp import Inbox, smtp_server
 
 
 @pytest.fixture
 def inbox() -> Iterator[tuple[int, Inbox]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    box = Inbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, box
-    controller.stop()
+    with smtp_server() as running:
+        yield running
 
 
 @pytest.fixture
