@@ -5,6 +5,8 @@ and, on `POST /broadcast?events=N`, sends each of them N copies of one pre-seria
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import uuid
 
 import orjson
 from starlette.applications import Starlette
@@ -29,10 +31,11 @@ async def socket(ws: WebSocket) -> None:
 
 
 async def broadcast(request: Request) -> PlainTextResponse:
-    events = int(request.query_params["events"])
-    frames = [
-        orjson.dumps({"id": n, "type": "bench.tick", "data": {"n": n}}) for n in range(events)
-    ]
+    events, tenant = int(request.query_params["events"]), str(uuid.uuid4())
+    # shaped as the outbox's events are (core.events.Event.json)
+    shape = {"type": "bench.tick", "tenant_id": tenant, "topics": [f"tenant:{tenant}"]}
+    now = dt.datetime.now(dt.UTC)
+    frames = [orjson.dumps({"id": n, **shape, "at": now, "data": {"n": n}}) for n in range(events)]
 
     async def send(ws: WebSocket) -> None:
         for frame in frames:

@@ -30,6 +30,7 @@ def bench_env(data_dir: str) -> dict[str, str]:
         "BITNEXUS_ROLLUP_SECONDS": "0",
         "BITNEXUS_PAYOUT_SCHEDULE_SECONDS": "0",
         "BITNEXUS_NOTIFY_MAIL_SECONDS": "0",
+        "BITNEXUS_SEARCH_INDEX_SECONDS": "0",  # the indexer would load the model (seconds of CPU)
     }
 
 

@@ -183,6 +183,9 @@ def _uvicorn(settings: Settings) -> dict[str, Any]:
         "timeout_graceful_shutdown": settings.shutdown_seconds,
         # a socket's client sends small JSON messages (realtime.protocol: 8 KiB at most)
         "ws_max_size": 65_536,
+        # events are small JSON sent alike to many sockets: compressing each copy apart cost
+        # more CPU than the fan-out itself (bench/fanout.py) and saves little on the wire
+        "ws_per_message_deflate": False,
     }
 
 
