@@ -1,5 +1,5 @@
 """A sale reported while the affiliate's dashboard is open appears there live: the ticker,
-the earnings and the bell update without a reload."""
+the earnings, the bell and a toast update without a reload."""
 
 from __future__ import annotations
 
@@ -36,9 +36,12 @@ async def test_a_sale_appears_on_the_open_dashboard_without_reload(
     sale = await shop.report(click_id=await shop.click(make_client()))
     assert sale.status_code == 201, sale.text
 
-    # then the ticker, the earnings and the bell show it, the page never reloaded
+    # then the ticker, the earnings, the bell and a toast show it, the page never reloaded
     await expect(page.get_by_test_id("live-ticker")).to_contain_text(
         "New commission: $16.00", timeout=LIVE_MS
+    )
+    await expect(page.get_by_test_id("toast")).to_have_text(
+        "New commission: 16.00 USD", timeout=LIVE_MS
     )
     await expect(page.get_by_test_id("dash-earnings")).to_have_text("$16.00", timeout=LIVE_MS)
     await expect(page.get_by_test_id("bell-count")).to_have_text("1", timeout=LIVE_MS)

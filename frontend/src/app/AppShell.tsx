@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Link, NavLink, Outlet } from "react-router";
 import { ConnectionIndicator } from "../components/ConnectionIndicator";
 import { NotificationBell } from "../features/notifications/components/NotificationBell";
+import { NotificationToast } from "../features/notifications/components/NotificationToast";
 import { useAuth } from "../lib/auth/session";
 
 interface NavItem {
@@ -80,6 +81,7 @@ export function AppShell() {
       <main className="mx-auto max-w-6xl px-4 py-6">
         <Outlet />
       </main>
+      {me && me.role !== "platform_admin" && <NotificationToast />}
     </div>
   );
 }
