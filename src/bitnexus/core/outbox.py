@@ -68,6 +68,20 @@ def ledger_topic(tenant_id: uuid.UUID) -> str:
     return f"ledger:{tenant_id}"
 
 
+TOPIC_KINDS = ("user", "tenant", "admins", "ledger")
+
+
+def topic_parts(topic: str) -> tuple[str, uuid.UUID] | None:
+    """A topic's kind and id, as the functions above write it; None for any other string
+    (another spelling of the id included: it would match no event)."""
+    kind, _, ident = topic.partition(":")
+    try:
+        parsed = uuid.UUID(ident)
+    except ValueError:
+        return None
+    return (kind, parsed) if kind in TOPIC_KINDS and str(parsed) == ident else None
+
+
 @dataclass(frozen=True, slots=True)
 class NewEvent:
     """An event about to be written: its tenant, type, topics and data (JSON-serialisable:

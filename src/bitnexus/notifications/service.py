@@ -20,7 +20,7 @@ from bitnexus.accounts.service import users as accounts
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.errors import InvalidInput
 from bitnexus.core.events import Event
-from bitnexus.core.outbox import NewEvent, emit, user_topic
+from bitnexus.core.outbox import NewEvent, emit, topic_parts, user_topic
 from bitnexus.core.schemas import decode_keys, encode_keys
 from bitnexus.notifications import repository
 from bitnexus.notifications import unsubscribe as unsubscribe_links
@@ -50,10 +50,10 @@ async def record(session: AsyncSession, event: Event) -> int:
     except (KeyError, TypeError, ValueError):  # not the data this type is written with
         log.warning("notifications.unreadable_event", event_id=event.id, type=event.type)
         return 0
-    users = {uuid.UUID(t.removeprefix("user:")) for t in event.topics if t.startswith("user:")}
-    users = users if spec.to_user else set()
+    named = [parts for parts in map(topic_parts, event.topics) if parts is not None]
+    users = {ident for kind, ident in named if kind == "user"} if spec.to_user else set()
     admins = set()
-    if spec.to_admins and any(t.startswith("admins:") for t in event.topics):
+    if spec.to_admins and any(kind == "admins" for kind, _ in named):
         admins = set(await accounts.active_admin_ids(session)) - users
     everyone = sorted(users | admins)
     chosen = await repository.channels(session, everyone, kind)

@@ -8,21 +8,20 @@ import uuid
 
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
+from bitnexus.core.outbox import topic_parts
 from bitnexus.ledger import service as ledger
 from bitnexus.realtime.protocol import BadMessage, Ref
-
-KINDS = ("user", "tenant", "admins", "ledger")
 
 
 def check(principal: Principal, topic: str, ref: Ref = None) -> None:
     """Nothing if `principal` may hear `topic`; else `BadMessage` (`unknown_topic` for a name
     no event is ever sent to, `forbidden` for one this caller may not see)."""
-    kind, _, ident = topic.partition(":")
-    if kind not in KINDS or not _canonical_uuid(ident):
+    parts = topic_parts(topic)
+    if parts is None:
         raise BadMessage(
             "unknown_topic", "Topics are user:<id>, tenant:<id>, admins:<id> or ledger:<id>.", ref
         )
-    if not allowed(principal, kind, uuid.UUID(ident)):
+    if not allowed(principal, *parts):
         raise BadMessage("forbidden", f"You may not join {topic}.", ref)
 
 
@@ -36,11 +35,3 @@ def allowed(principal: Principal, kind: str, ident: uuid.UUID) -> bool:
     if kind == "ledger":
         return ledger.may_follow(principal.restricted_to)
     return kind == "tenant"
-
-
-def _canonical_uuid(text: str) -> bool:
-    """The form topics are written in (`str(uuid)`): any other spelling would match nothing."""
-    try:
-        return str(uuid.UUID(text)) == text
-    except ValueError:
-        return False
