@@ -81,16 +81,29 @@ def _send_smtp(smtp_url: str, sender: str, mail: Mail) -> None:
         smtp.send_message(msg)
 
 
+async def _over_smtp(settings: Settings, mail: Mail) -> None:
+    """Hand `mail` to the SMTP server (`MailFailed` when it refuses it or cannot be reached)."""
+    assert settings.smtp_url is not None
+    try:
+        await asyncio.to_thread(_send_smtp, settings.smtp_url, settings.mail_from, mail)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailFailed(str(exc)) from exc
+    log.info("mail.sent", to=mail.to, subject=mail.subject)
+
+
+def _to_dev_mailbox(session: AsyncSession, mail: Mail) -> None:
+    session.add(DevMail(recipient=mail.to, subject=mail.subject, body=mail.body))
+    log.info("mail.dev_mailbox", to=mail.to, subject=mail.subject, mailbox="/dev/mailbox")
+
+
 async def send(session: AsyncSession, settings: Settings, mail: Mail) -> None:
     """Queue `mail` for delivery after commit (bodies never go to the log: they hold tokens)."""
     if settings.smtp_url:
-        smtp_url, sender = settings.smtp_url, settings.mail_from
 
         async def deliver() -> None:
             try:
-                await asyncio.to_thread(_send_smtp, smtp_url, sender, mail)
-                log.info("mail.sent", to=mail.to, subject=mail.subject)
-            except (OSError, smtplib.SMTPException) as exc:
+                await _over_smtp(settings, mail)
+            except MailFailed as exc:
                 log.error("mail.failed", to=mail.to, subject=mail.subject, error=str(exc))
 
         async def hand_over() -> None:
@@ -101,8 +114,7 @@ async def send(session: AsyncSession, settings: Settings, mail: Mail) -> None:
 
         after_commit(session, hand_over)
     elif settings.is_development:
-        session.add(DevMail(recipient=mail.to, subject=mail.subject, body=mail.body))
-        log.info("mail.dev_mailbox", to=mail.to, subject=mail.subject, mailbox="/dev/mailbox")
+        _to_dev_mailbox(session, mail)
     else:
         log.warning("mail.undeliverable", to=mail.to, subject=mail.subject, reason="no SMTP_URL")
 
@@ -112,13 +124,9 @@ async def send_now(session: AsyncSession, settings: Settings, mail: Mail) -> Non
     server refuses it or cannot be reached), else into the development mailbox in the
     session's transaction."""
     if settings.smtp_url:
-        try:
-            await asyncio.to_thread(_send_smtp, settings.smtp_url, settings.mail_from, mail)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise MailFailed(str(exc)) from exc
-        log.info("mail.sent", to=mail.to, subject=mail.subject)
+        await _over_smtp(settings, mail)
     elif settings.is_development:
-        session.add(DevMail(recipient=mail.to, subject=mail.subject, body=mail.body))
+        _to_dev_mailbox(session, mail)
         await session.flush()
     else:
         raise MailFailed("no SMTP_URL is set")
