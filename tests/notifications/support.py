@@ -7,25 +7,12 @@ import uuid
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bitnexus.core.db import set_tenant
-from bitnexus.core.events import Event
 from bitnexus.notifications import service
+from tests.events import events_of
 from tests.factories import Account
-
-
-def events_of(owner_engine: Engine, tenant_id: str) -> list[Event]:
-    with owner_engine.connect() as conn:
-        rows = conn.execute(
-            text(
-                "SELECT id, tenant_id, type, topics, data, created_at FROM outbox_events"
-                " WHERE tenant_id = :t ORDER BY id"
-            ),
-            {"t": tenant_id},
-        ).all()
-    return [Event(r[0], r[1], r[2], tuple(r[3]), r[4], r[5], b"") for r in rows]
 
 
 async def deliver(app: FastAPI, owner_engine: Engine, tenant_id: str) -> int:

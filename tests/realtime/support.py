@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+
+from bitnexus.core.security import issue_access_token
 
 WAIT_SECONDS = 30.0  # a ceiling, not a wait: each step goes on as soon as its frame arrives
 
@@ -80,3 +83,17 @@ async def closed_with(ws: ClientConnection) -> int:
             await asyncio.wait_for(ws.recv(), WAIT_SECONDS)
     assert ws.close_code is not None
     return ws.close_code
+
+
+def token_of(secret: str, user: dict[str, Any], ttl_seconds: int) -> str:
+    """An access token for a real user (as `/me` reads them) living `ttl_seconds` from now
+    (negative: expired that long ago)."""
+    token, _ = issue_access_token(
+        secret,
+        user_id=uuid.UUID(user["id"]),
+        tenant_id=uuid.UUID(user["tenant"]["id"]),
+        role=user["role"],
+        ttl_seconds=ttl_seconds,
+        credential_version=0,
+    )
+    return token

@@ -10,7 +10,6 @@ import pytest
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
 from bitnexus.core.outbox import NewEvent, user_topic
-from bitnexus.core.security import issue_access_token
 from bitnexus.realtime.protocol import Close
 from tests.realtime.conftest import Org, write_events
 from tests.realtime.support import (
@@ -22,6 +21,7 @@ from tests.realtime.support import (
     receive,
     request,
     send,
+    token_of,
 )
 
 
@@ -80,15 +80,7 @@ async def test_an_expired_token_is_refused(
     socket_server: str, org: Org, settings: Settings
 ) -> None:
     # given a token of a real user that expired a minute ago
-    user = org.affiliate.user
-    token, _ = issue_access_token(
-        settings.secret,
-        user_id=uuid.UUID(user["id"]),
-        tenant_id=uuid.UUID(user["tenant"]["id"]),
-        role=user["role"],
-        ttl_seconds=-60,
-        credential_version=0,
-    )
+    token = token_of(settings.secret, org.affiliate.user, ttl_seconds=-60)
     async with opened(socket_server) as ws:
         await send(ws, op="auth", token=token)
         assert await closed_with(ws) == Close.NOT_AUTHENTICATED

@@ -3,8 +3,6 @@ closes once they may no longer use it, and leaves the topics a new role no longe
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
 import pytest
 from sqlalchemy import text
@@ -12,10 +10,16 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.core.outbox import admins_topic
-from bitnexus.core.security import issue_access_token
 from bitnexus.realtime.protocol import Close
 from tests.realtime.conftest import Org
-from tests.realtime.support import authenticated, closed_with, join, receive, request
+from tests.realtime.support import (
+    authenticated,
+    closed_with,
+    join,
+    receive,
+    request,
+    token_of,
+)
 
 CHANGES = {
     "user-suspended": "UPDATE users SET status = 'suspended' WHERE id = :u",
@@ -59,15 +63,7 @@ async def test_a_socket_closes_once_its_token_expires(
     socket_server: str, org: Org, settings: Settings
 ) -> None:
     # given a socket authenticated with a token that expires in two seconds
-    user = org.affiliate.user
-    token, _ = issue_access_token(
-        settings.secret,
-        user_id=uuid.UUID(user["id"]),
-        tenant_id=uuid.UUID(user["tenant"]["id"]),
-        role=user["role"],
-        ttl_seconds=2,
-        credential_version=0,
-    )
+    token = token_of(settings.secret, org.affiliate.user, ttl_seconds=2)
     async with authenticated(socket_server, token) as ws:
         # when it expires and no fresh token is sent, then the socket closes
         assert await closed_with(ws) == Close.NOT_AUTHENTICATED
