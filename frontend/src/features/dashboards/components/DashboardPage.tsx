@@ -3,9 +3,10 @@
 // figure also appears (from the same rows, or the ledger) on the commissions and sales pages.
 import { useState, type ComponentType } from "react";
 import { Link as RouterLink } from "react-router";
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { QueryState } from "../../../components/QueryState";
 import { lastDays, RangePicker } from "../../../components/DayRange";
+import { DayLines, type Series } from "../../../components/DayLines";
 import { Tile, Tiles } from "../../../components/Tiles";
 import { Card, EmptyState } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
@@ -51,25 +52,12 @@ function CurrencyPicker({ span, onSpan, shown, currencies }: { span: Span; onSpa
 
 type BoardProps = { span: Span; onSpan: (s: Span) => void };
 
-function TrafficChart({ days }: { days: Schemas["Day"][] }) {
-  return (
-    <div className="h-64 w-full" data-testid="traffic-chart">
-      <ResponsiveContainer>
-        <LineChart data={days} margin={{ left: 0, right: 8, top: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="day" tick={{ fontSize: 11 }} />
-          <YAxis allowDecimals={false} tick={{ fontSize: 11 }} />
-          <Tooltip />
-          <Legend />
-          <Line type="monotone" dataKey="clicks_raw" name="Raw clicks" stroke="#94a3b8" dot={false} />
-          <Line type="monotone" dataKey="clicks" name="Clicks" stroke="var(--brand, #4f46e5)" dot={false} />
-          <Line type="monotone" dataKey="unique_clicks" name="Unique" stroke="#0ea5e9" dot={false} />
-          <Line type="monotone" dataKey="conversions" name="Conversions" stroke="#16a34a" dot={false} />
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
-  );
-}
+const TRAFFIC: Series[] = [
+  ["clicks_raw", "Raw clicks", "#94a3b8"],
+  ["clicks", "Clicks", "var(--brand, #4f46e5)"],
+  ["unique_clicks", "Unique", "#0ea5e9"],
+  ["conversions", "Conversions", "#16a34a"],
+];
 
 function MoneyChart({ data, currency, bars }: { data: object[]; currency: string; bars: [string, string, string][] }) {
   return (
@@ -160,7 +148,7 @@ function AffiliateView({ d, span, onSpan }: BoardProps & { d: Schemas["Affiliate
           <Tile label="Earnings" value={m(t.earnings_minor)} hint="in this range, net of refunds" testId="dash-earnings" />
           <Tile label="EPC" value={m(t.epc_minor)} hint="earnings per click" testId="dash-epc" />
         </Tiles>
-        <div className="mt-4"><TrafficChart days={d.days} /></div>
+        <div className="mt-4"><DayLines days={d.days} series={TRAFFIC} testId="traffic-chart" /></div>
         <MoneyChart data={d.days} currency={d.currency} bars={[["earnings_minor", "Earnings", "#16a34a"]]} />
       </Card>
       <Card title="Balances (from the ledger, all time)">
@@ -247,7 +235,7 @@ function AdminView({ d, span, onSpan }: BoardProps & { d: Schemas["AdminDashboar
           <Tile label="Commissions" value={m(t.earnings_minor)} hint="affiliates and uplines" testId="dash-earnings" />
           <Tile label="Platform fees" value={m(d.fees_minor)} hint={`${m(d.fees_balance_minor)} on the ledger, all time`} testId="dash-fees" />
         </Tiles>
-        <div className="mt-4"><TrafficChart days={d.days} /></div>
+        <div className="mt-4"><DayLines days={d.days} series={TRAFFIC} testId="traffic-chart" /></div>
       </Card>
       <Card title="Queues">
         <Tiles>

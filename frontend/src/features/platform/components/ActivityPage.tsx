@@ -1,7 +1,7 @@
 // Platform admin: every organisation's size and activity over a range of days, the platform's
 // totals and its days. Read through the audited platform path; no organisation's user sees it.
 import { useState } from "react";
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { DayLines, type Series } from "../../../components/DayLines";
 import { lastDays, RangePicker, type DaySpan } from "../../../components/DayRange";
 import { QueryState } from "../../../components/QueryState";
 import { Tile, Tiles } from "../../../components/Tiles";
@@ -36,7 +36,7 @@ export function ActivityPage() {
               <Tile label="Platform fees" value={money(a.totals.money, (m) => m.fees_minor)} />
             </Tiles>
             <Card title="Growth">
-              <GrowthChart days={a.days} />
+              <DayLines days={a.days} series={GROWTH} testId="growth-chart" />
             </Card>
             <Card title="Organisations">
               <OrganisationTable rows={a.organisations} />
@@ -48,25 +48,12 @@ export function ActivityPage() {
   );
 }
 
-function GrowthChart({ days }: { days: Schemas["PlatformDay"][] }) {
-  return (
-    <div className="h-64 w-full" data-testid="growth-chart">
-      <ResponsiveContainer>
-        <LineChart data={days} margin={{ left: 0, right: 8, top: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="day" tick={{ fontSize: 11 }} />
-          <YAxis allowDecimals={false} tick={{ fontSize: 11 }} />
-          <Tooltip />
-          <Legend />
-          <Line type="monotone" dataKey="clicks" name="Clicks" stroke="var(--brand, #4f46e5)" dot={false} />
-          <Line type="monotone" dataKey="sales" name="Sales" stroke="#16a34a" dot={false} />
-          <Line type="monotone" dataKey="new_users" name="New users" stroke="#0ea5e9" dot={false} />
-          <Line type="monotone" dataKey="new_organisations" name="New organisations" stroke="#f59e0b" dot={false} />
-        </LineChart>
-      </ResponsiveContainer>
-    </div>
-  );
-}
+const GROWTH: Series[] = [
+  ["clicks", "Clicks", "var(--brand, #4f46e5)"],
+  ["sales", "Sales", "#16a34a"],
+  ["new_users", "New users", "#0ea5e9"],
+  ["new_organisations", "New organisations", "#f59e0b"],
+];
 
 function OrganisationTable({ rows }: { rows: Schemas["OrganisationActivity"][] }) {
   const sorted = [...rows].sort((a, b) => b.sales - a.sales || b.clicks - a.clicks || a.name.localeCompare(b.name));
