@@ -187,6 +187,9 @@ async def test_password_reset_through_the_dev_mailbox(
     await _signup_org(page, "Reset Org", slug, email)
     await page.goto("/logout")
     await page.get_by_role("link", name="Forgot password?").click()
+    # the router renders the next page in a transition: until it shows, "Organisation" is
+    # still the login form's field
+    await expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
     await page.get_by_label("Organisation").fill(slug)
     await page.get_by_label("Email").fill(email)
     await page.get_by_role("button", name="Send reset link").click()
