@@ -30,7 +30,7 @@ from bitnexus.core.db import Database
 from bitnexus.core.dburl import libpq
 from bitnexus.core.vector import to_text
 from bitnexus.search import jobs
-from bitnexus.search.embedder import Embedder
+from bitnexus.search.embedder import Embedder, encode_here
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SEARCH_SIZES", "10000,100000").split(",")]
 EMBEDDED = int(os.environ.get("BENCH_SEARCH_EMBEDDED", "2000"))  # embedded by the real model
@@ -228,7 +228,7 @@ def _measure_size(size: int, model: Embedder) -> dict[str, float]:
         vectors = []
         for q in QUERIES * 2:
             started = time.perf_counter()
-            vectors.append(to_text(model.encode_now([q])[0]))
+            vectors.append(to_text(encode_here([q])[0]))
             emb_times.append((time.perf_counter() - started) * 1000)
         sql_times, sql_qps, recall = asyncio.run(_sql(libpq(urls.app), tenant_id, vectors))
         slug = asyncio.run(_slug(libpq(urls.owner), tenant_id))
@@ -253,7 +253,7 @@ async def _slug(dsn: str, tenant_id: uuid.UUID) -> str:
 
 def run() -> str:
     model = Embedder(threads=1)
-    model.encode_now(["warm up"])
+    encode_here(["warm up"])
     return _report([_measure_size(size, model) for size in SIZES])
 
 

@@ -105,11 +105,11 @@ async def app(settings: Settings, db_urls: DatabaseUrls) -> AsyncIterator[FastAP
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    """The embedding model, loaded once for the session (the app under test shares it:
-    `embedder.shared` is one per process)."""
+async def embedder() -> Embedder:
+    """The embedding model, loaded once for the session in its child process (the app under
+    test shares it: `embedder.shared` is one per process)."""
     model = embedding.shared(1)
-    model.encode_now(["warm up"])
+    await model.encode(["warm up"])
     return model
 
 

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 
-from bitnexus.search.embedder import Embedder, Vectors
+import pytest
+
+from bitnexus.search.embedder import Embedder, Vectors, encode_here
 
 
 class CountingEmbedder(Embedder):
-    """The real model, counting its calls."""
+    """The session's model (its child process), counting the calls made to it."""
 
-    calls = 0
+    def __init__(self, model: Embedder) -> None:
+        super().__init__(model.threads)
+        self.model = model
+        self.calls = 0
 
-    def encode_now(self, texts: Sequence[str], batch_size: int = 32) -> Vectors:
+    async def encode(self, texts: Sequence[str]) -> Vectors:
         self.calls += 1
-        return super().encode_now(texts, batch_size)
+        return await self.model.encode(texts)
 
 
 async def test_vectors_are_unit_length_and_384_wide(embedder: Embedder) -> None:
@@ -27,8 +33,7 @@ async def test_vectors_are_unit_length_and_384_wide(embedder: Embedder) -> None:
 
 async def test_concurrent_queries_share_model_calls(embedder: Embedder) -> None:
     # given a seam over the already loaded model, and eight searches arriving together
-    seam = CountingEmbedder(1)
-    seam._model = embedder._load()
+    seam = CountingEmbedder(embedder)
     queries = [f"query number {n}" for n in range(8)]
 
     # when each asks for its vector
@@ -36,6 +41,37 @@ async def test_concurrent_queries_share_model_calls(embedder: Embedder) -> None:
 
     # then fewer model calls than queries answered them, each with its own vector
     assert seam.calls < len(queries)
-    alone = embedder.encode_now(queries)
+    alone = await embedder.encode(queries)
     for got, want in zip(vectors, alone, strict=True):
         assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 1e-4
+
+
+async def test_the_child_process_computes_what_the_model_does_here(embedder: Embedder) -> None:
+    # given texts of different lengths, padded together in one batch
+    texts = ["crypto course", "a sourdough baking handbook for busy beginners, step by step", "x"]
+
+    # when the child process embeds them, and the model embeds them in this process
+    there = await embedder.encode(texts)
+    here = encode_here(texts)
+
+    # then both give the same vectors
+    for got, want in zip(there, here, strict=True):
+        assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 1e-5
+
+
+async def test_a_child_that_died_is_started_again(embedder: Embedder) -> None:
+    # given an embedder whose child process was killed (out of memory, say)
+    own = Embedder(1)
+    await own.encode(["warm up"])
+    child = own._executor()
+    for process in list(child._processes.values()):
+        process.kill()
+        process.join()
+
+    # when it is asked again, after the call that finds it dead fails
+    with pytest.raises(BrokenProcessPool):
+        await own.encode(["first"])
+    vectors = await own.encode(["crypto course"])
+
+    # then a new child answers
+    assert len(vectors[0]) == 384

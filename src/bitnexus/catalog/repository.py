@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Select,
     Text,
@@ -20,8 +21,9 @@ from sqlalchemy import (
     select,
     table,
     tuple_,
+    type_coerce,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -74,30 +76,43 @@ async def add(session: AsyncSession, row: object) -> None:
     await session.flush()
 
 
-async def vendor_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    rows = await session.execute(select(User.id, User.name).where(User.id.in_(ids)))
-    return {r.id: r.name for r in rows}
+@dataclass(frozen=True)
+class ImageMeta:
+    """An image's metadata (not its bytes)."""
+
+    id: uuid.UUID
+    sha256: str
+    width: int
+    height: int
 
 
-async def images_of(
-    session: AsyncSession, product_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Any]]:
-    """Image metadata (not the bytes) per product, in display order."""
-    rows = await session.execute(
-        select(
-            ProductImage.id,
-            ProductImage.product_id,
-            ProductImage.sha256,
-            ProductImage.width,
-            ProductImage.height,
-        )
-        .where(ProductImage.product_id.in_(product_ids))
-        .order_by(ProductImage.position)
+async def vendors_and_images(
+    session: AsyncSession, vendor_ids: set[uuid.UUID], product_ids: Sequence[uuid.UUID]
+) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, list[ImageMeta]]]:
+    """What a list of products shows beside their own columns, in one round trip: the
+    vendors' names, and each product's images in display order."""
+    names = (
+        select(func.json_object_agg(User.id, User.name)).where(User.id.in_(vendor_ids))
+    ).scalar_subquery()
+    image = func.json_build_array(
+        ProductImage.product_id,
+        ProductImage.id,
+        ProductImage.sha256,
+        ProductImage.width,
+        ProductImage.height,
     )
-    out: dict[uuid.UUID, list[Any]] = {pid: [] for pid in product_ids}
-    for r in rows:
-        out[r.product_id].append(r)
-    return out
+    images = (
+        select(func.json_agg(aggregate_order_by(image, ProductImage.position))).where(
+            ProductImage.product_id.in_(product_ids)
+        )
+    ).scalar_subquery()
+    row = (await session.execute(select(type_coerce(names, JSON), type_coerce(images, JSON)))).one()
+    by_product: dict[uuid.UUID, list[ImageMeta]] = {pid: [] for pid in product_ids}
+    for product_id, image_id, sha256, width, height in row[1] or []:
+        by_product[uuid.UUID(product_id)].append(
+            ImageMeta(uuid.UUID(image_id), sha256, width, height)
+        )
+    return {uuid.UUID(k): v for k, v in (row[0] or {}).items()}, by_product
 
 
 async def image(session: AsyncSession, image_id: uuid.UUID) -> ProductImage | None:

@@ -426,8 +426,9 @@ async def _read(
     if not products:
         return []
     tenant = principal.tenant
-    names = await repository.vendor_names(session, {p.vendor_id for p in products})
-    images = await repository.images_of(session, [p.id for p in products])
+    names, images = await repository.vendors_and_images(
+        session, {p.vendor_id for p in products}, [p.id for p in products]
+    )
     return [
         ProductRead(
             id=p.id,

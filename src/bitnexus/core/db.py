@@ -84,6 +84,16 @@ def tenant_statement(tenant_id: uuid.UUID, *, custom_plans: bool = False) -> str
     return f"SELECT set_config('bitnexus.tenant_id', '{tenant}', true){plans}"
 
 
+CONNECTION_SETTINGS = {
+    "application_name": "bitnexus",
+    # Every HNSW scan of ours is filtered (tenant, marketplace): with pgvector ≥ 0.8 the scan
+    # goes on past ef_search until LIMIT rows pass the filter (relaxed order: callers sort by
+    # distance). Set per connection, so a search pays no SET round trip for it. Pinned by
+    # tests/search/test_iterative_scan.py.
+    "hnsw.iterative_scan": "relaxed_order",
+}
+
+
 def make_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
     """The runtime's async engine. It speaks asyncpg, whatever driver the URL names (psycopg
     serves the synchronous tools): per transaction, asyncpg costs a third less CPU."""
@@ -98,7 +108,7 @@ def make_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
         pool_pre_ping=False,
         pool_recycle=1800,
         connect_args={
-            "server_settings": {"application_name": "bitnexus"},
+            "server_settings": CONNECTION_SETTINGS,
             "connection_class": TenantConnection,
         },
     )

