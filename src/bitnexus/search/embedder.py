@@ -25,6 +25,7 @@ from bitnexus.search.models import DIMENSIONS
 MODEL_NAME = "all-MiniLM-L6-v2"
 Vectors = list[list[float]]
 QUERY_BATCH = 16  # queries embedded in one model call at most
+BATCH = 32  # texts run through the model together
 
 _model: Any = None  # the model of the process it was loaded in
 _model_lock = threading.Lock()
@@ -48,16 +49,25 @@ def _load(threads: int) -> Any:
 
 def encode_here(texts: Sequence[str], threads: int = 1) -> Vectors:
     """Embed `texts` in this process, on the calling thread (the model's child process; the
-    benchmarks' baseline): the model's mean-pooled token vectors, unit length."""
-    if not texts:
-        return []
+    benchmarks' baseline): the model's mean-pooled token vectors, unit length. Texts of
+    similar length are run together, BATCH at a time, so little of a batch is padding."""
+    model = _load(threads)
+    by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out: Vectors = [[] for _ in texts]
+    for start in range(0, len(by_length), BATCH):
+        chunk = by_length[start : start + BATCH]
+        for i, vector in zip(chunk, _forward(model, [texts[i] for i in chunk]), strict=True):
+            out[i] = vector
+    return out
+
+
+def _forward(model: Any, texts: list[str]) -> Vectors:
+    # sentence-transformers' `encode` without its conversion layers: a query's vector in a
+    # millisecond less
     import torch
 
-    model = _load(threads)
     with torch.inference_mode():
-        # sentence-transformers' `encode`, without its batching and conversion layers: a
-        # query's vector in a millisecond less
-        tokens = model.preprocess(list(texts))
+        tokens = model.preprocess(texts)
         hidden = (
             model[0]
             .auto_model(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"])
