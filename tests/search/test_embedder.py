@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
+import psutil
 import pytest
 
 from bitnexus.search.embedder import Embedder, Vectors, encode_here
+from tests.waiting import wait_until
 
 
 class CountingEmbedder(Embedder):
@@ -75,3 +80,37 @@ async def test_a_child_that_died_is_started_again(embedder: Embedder) -> None:
 
     # then a new child answers
     assert len(vectors[0]) == 384
+
+
+_HOLDER = """
+import asyncio, sys
+from bitnexus.search.embedder import Embedder
+
+async def main():
+    embedder = Embedder(1)
+    await embedder.encode(["warm up"])
+    print(*embedder._executor()._processes, flush=True)
+    await asyncio.sleep(600)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_the_child_ends_when_its_parent_is_killed(tmp_path: Path) -> None:
+    # given a process whose embedder has started its child
+    script = tmp_path / "holder.py"
+    script.write_text(_HOLDER)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        child = psutil.Process(int(parent.stdout.readline()))
+
+        # when the parent is killed outright
+        parent.kill()
+        parent.wait(timeout=30)
+
+        # then the child ends too
+        wait_until(lambda: not child.is_running() or child.status() == "zombie", "child ended")
+    finally:
+        parent.kill()

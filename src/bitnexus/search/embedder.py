@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,6 +27,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 Vectors = list[list[float]]
 QUERY_BATCH = 16  # queries embedded in one model call at most
 BATCH = 32  # texts run through the model together
+PARENT_CHECK_SECONDS = 1.0
 
 _model: Any = None  # the model of the process it was loaded in
 _model_lock = threading.Lock()
@@ -82,7 +84,16 @@ def _forward(model: Any, texts: list[str]) -> Vectors:
 def _start_child(threads: int) -> None:
     # Ctrl-C reaches the whole process group: the parent decides when the child ends
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     _load(threads)
+
+
+def _exit_with(parent: int) -> None:
+    """End the child once its parent is gone: a parent killed outright (kill -9) never tells
+    it, and the pipe it waits on stays open while the child itself holds both ends."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 class Embedder:
