@@ -3,8 +3,13 @@
 Deliberately standalone (it must not trust or import the server's code): RFC 6962 / RFC 9162
 proof verification, C2SP signed-note / checkpoint parsing and Ed25519 verification, in one file.
 
-    bitnexus-verify receipt FILE --key VKEY
-    bitnexus-verify consistency OLD_CHECKPOINT NEW_CHECKPOINT PROOF_FILE --key VKEY
+    bitnexus-verify receipt FILE --key VKEY [--witness WKEY ...] [--min-witnesses N]
+    bitnexus-verify consistency OLD_CHECKPOINT NEW_CHECKPOINT PROOF_FILE --key VKEY [...]
+
+A log's own signature proves only what its operator signed. A witness cosigns each checkpoint
+it has checked to be consistent with every earlier one it saw (C2SP tlog-cosignature/v1): pin
+witness keys obtained independently with --witness, and require N of them with
+--min-witnesses, so a history the operator rewrote and signed again is refused.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import json
+import struct
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +31,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 EM_DASH = "\u2014"
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+ED25519 = 0x01  # a log's note key
+COSIGNATURE_V1 = 0x04  # a witness's key
 
 
 class VerifyError(Exception):
@@ -118,17 +127,28 @@ class Key:
     public_key: bytes
 
 
-def parse_key(vkey: str) -> Key:
+def parse_key(vkey: str, key_type: int = ED25519) -> Key:
+    """A verifier key `name+hexid+base64(type || key)`: a log's (Ed25519, type 0x01) or a
+    witness's (cosignature/v1, type 0x04)."""
     parts = vkey.strip().split("+", 2)
     if len(parts) != 3 or len(parts[1]) != 8:
         raise VerifyError("a verifier key looks like name+hexid+base64key")
     raw = _b64(parts[2])
-    if len(raw) != 33 or raw[0] != 0x01:
-        raise VerifyError("only Ed25519 note keys are supported")
+    if len(raw) != 33 or raw[0] != key_type:
+        kind = "Ed25519 note" if key_type == ED25519 else "cosignature/v1 witness"
+        raise VerifyError(f"not an {kind} key: {parts[0]}")
     key_id = hashlib.sha256(parts[0].encode() + b"\n" + raw).digest()[:4]
     if key_id.hex() != parts[1]:
         raise VerifyError("the key id does not match the key")
     return Key(parts[0], key_id, raw[1:])
+
+
+def _signed_by(key: Key, signature: bytes, message: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(key.public_key).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -136,6 +156,8 @@ class Checkpoint:
     origin: str
     size: int
     root: bytes
+    text: str = ""  # the signed body
+    others: tuple[tuple[str, bytes], ...] = ()  # signature lines not the log's: (name, bytes)
 
 
 def open_checkpoint(signed: str, key: Key) -> Checkpoint:
@@ -144,18 +166,20 @@ def open_checkpoint(signed: str, key: Key) -> Checkpoint:
     if split < 0 or not signed.endswith("\n"):
         raise VerifyError("not a signed note")
     text, sigs = signed[: split + 1], signed[split + 2 :].splitlines()
+    by_log = False
+    others: list[tuple[str, bytes]] = []
     for line in sigs:
         if not line.startswith(EM_DASH + " ") or len(line[2:].split(" ")) != 2:
             raise VerifyError("malformed signature line")
         name, blob = line[2:].split(" ")
         raw = _b64(blob)
         if name == key.name and raw[:4] == key.key_id:
-            try:
-                Ed25519PublicKey.from_public_bytes(key.public_key).verify(raw[4:], text.encode())
-            except (InvalidSignature, ValueError) as exc:
-                raise VerifyError(f"the signature of {name} does not verify") from exc
-            break
-    else:
+            if not _signed_by(key, raw[4:], text.encode()):
+                raise VerifyError(f"the signature of {name} does not verify")
+            by_log = True
+        else:
+            others.append((name, raw))
+    if not by_log:
         raise VerifyError(f"no signature by {key.name}")
     lines = text.split("\n")[:-1]
     if len(lines) < 3 or not lines[1].isdigit():
@@ -165,7 +189,39 @@ def open_checkpoint(signed: str, key: Key) -> Checkpoint:
     root = _b64(lines[2])
     if len(root) != 32:
         raise VerifyError("malformed root hash")
-    return Checkpoint(lines[0], int(lines[1]), root)
+    return Checkpoint(lines[0], int(lines[1]), root, text, tuple(others))
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    cosigned: list[tuple[str, int]]  # pinned witnesses whose cosignature verified, with its time
+    unchecked: list[str]  # other signers: no key pinned for them, nothing claimed
+
+
+def check_witnesses(checkpoint: Checkpoint, witnesses: Sequence[Key], minimum: int) -> Witnessed:
+    """Verify the cosignature/v1 of every pinned witness that signed `checkpoint`. A line that
+    names a pinned witness but does not verify is a forgery and fails the whole check; fewer
+    than `minimum` verified cosignatures fail it too."""
+    cosigned: list[tuple[str, int]] = []
+    unchecked: list[str] = []
+    for name, raw in checkpoint.others:
+        key = next((w for w in witnesses if w.name == name and w.key_id == raw[:4]), None)
+        if key is None:
+            unchecked.append(name)
+            continue
+        if len(raw) != 4 + 8 + 64:
+            raise VerifyError(f"the cosignature of {name} is malformed")
+        (timestamp,) = struct.unpack(">Q", raw[4:12])
+        message = f"cosignature/v1\ntime {timestamp}\n".encode() + checkpoint.text.encode()
+        if not _signed_by(key, raw[12:], message):
+            raise VerifyError(f"the cosignature of {name} does not verify")
+        cosigned.append((name, timestamp))
+    if len(cosigned) < minimum:
+        raise VerifyError(
+            f"{len(cosigned)} of the pinned witnesses cosigned this checkpoint; "
+            f"at least {minimum} required"
+        )
+    return Witnessed(cosigned, unchecked)
 
 
 # ---- receipts (c2sp.org/tlog-proof@v1 with the leaf on the extra line) ----
@@ -176,6 +232,7 @@ class Verified:
     index: int
     leaf: bytes
     checkpoint: Checkpoint
+    witnessed: Witnessed = Witnessed([], [])
 
     @property
     def transaction(self) -> dict[str, object]:
@@ -183,7 +240,9 @@ class Verified:
         return data
 
 
-def verify_receipt(text: str, key: Key) -> Verified:
+def verify_receipt(
+    text: str, key: Key, witnesses: Sequence[Key] = (), min_witnesses: int = 0
+) -> Verified:
     head, sep, signed = text.partition("\n\n")
     lines = head.split("\n")
     if not sep or len(lines) < 3 or lines[0] != PROOF_HEADER:
@@ -198,7 +257,17 @@ def verify_receipt(text: str, key: Key) -> Verified:
     checkpoint = open_checkpoint(signed, key)
     if root_from_inclusion(index, checkpoint.size, leaf_hash(leaf), proof) != checkpoint.root:
         raise VerifyError("the transaction is not in the signed tree")
-    return Verified(index, leaf, checkpoint)
+    return Verified(index, leaf, checkpoint, check_witnesses(checkpoint, witnesses, min_witnesses))
+
+
+def _say_witnessed(witnessed: Witnessed) -> None:
+    for name, timestamp in witnessed.cosigned:
+        when = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        print(f"  cosigned by {name} at {when} UTC")
+    if not witnessed.cosigned:
+        print("  no pinned witness cosigned it: only the log's own key vouches for it")
+    for name in witnessed.unchecked:
+        print(f"  also signed by {name} (no key pinned for it: not checked)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -206,17 +275,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("receipt", help="verify a receipt file against a verifier key")
     r.add_argument("file", type=Path)
-    r.add_argument("--key", required=True, help="the log's verifier key (name+id+key)")
     c = sub.add_parser("consistency", help="verify that NEW extends OLD")
     c.add_argument("old", type=Path)
     c.add_argument("new", type=Path)
     c.add_argument("proof", type=Path, help="consistency proof: one base64 hash per line")
-    c.add_argument("--key", required=True)
+    for command in (r, c):
+        command.add_argument("--key", required=True, help="the log's verifier key (name+id+key)")
+        command.add_argument(
+            "--witness",
+            action="append",
+            default=[],
+            help="a witness's cosignature/v1 key whose cosignatures are checked (repeatable)",
+        )
+        command.add_argument(
+            "--min-witnesses",
+            type=int,
+            default=0,
+            help="refuse a checkpoint fewer than N pinned witnesses cosigned",
+        )
     args = parser.parse_args(argv)
     try:
         key = parse_key(args.key)
+        witnesses = [parse_key(w, COSIGNATURE_V1) for w in args.witness]
+        if args.min_witnesses > len(witnesses):
+            raise VerifyError("--min-witnesses is more than the witness keys given")
         if args.command == "receipt":
-            v = verify_receipt(args.file.read_text(encoding="utf-8"), key)
+            v = verify_receipt(
+                args.file.read_text(encoding="utf-8"), key, witnesses, args.min_witnesses
+            )
             tx = v.transaction
             print(
                 f"OK: transaction #{v.index} ({tx.get('id')}) is in {v.checkpoint.origin} "
@@ -224,12 +310,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             for p in tx.get("postings", []):  # type: ignore[attr-defined]
                 print(f"  {p['account']}: {p['amount']} {p['currency']}")
+            _say_witnessed(v.witnessed)
         else:
             old = open_checkpoint(args.old.read_text(encoding="utf-8"), key)
             new = open_checkpoint(args.new.read_text(encoding="utf-8"), key)
+            witnessed = check_witnesses(new, witnesses, args.min_witnesses)
             proof = [_b64(line) for line in args.proof.read_text(encoding="utf-8").split()]
             verify_consistency(old.size, new.size, old.root, new.root, proof)
             print(f"OK: {new.origin} at {new.size} extends {old.size}")
+            _say_witnessed(witnessed)
     except (VerifyError, OSError, ValueError) as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1

@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import keys, service, tree
+from bitnexus.ledger import keys, note, service, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from tests.e2e.conftest import api_client, login
 from tests.factories import Account, signup_affiliate, signup_org, unique_slug
+from tests.ledger import forgery
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
@@ -152,6 +153,60 @@ async def test_affiliate_verifies_earnings_in_the_browser(
     # an affiliate cannot open the admin explorer
     await page.goto("/app/ledger")
     await expect(page.get_by_role("heading", name="Ledger", exact=True)).to_have_count(0)
+
+
+async def test_the_browser_believes_only_witnesses_it_can_check(
+    new_context: NewContext, program: Program
+) -> None:
+    # given an affiliate's saved receipt, a witness's genuine cosignature on it, and what an
+    # operator holding the log's signing secret could make of it
+    page = await login(await new_context(accept_downloads=True), program.affiliate)
+    await page.get_by_role("link", name="Earnings proof").click()
+    row = page.get_by_test_id("statement-row-1")
+    async with page.expect_download() as download_info:
+        await row.get_by_role("button", name="Download receipt").click()
+    saved = (await (await download_info.value).path()).read_text()  # type: ignore[union-attr]
+    witness = forgery.witness_signer()
+    log = keys.identity_for(program.settings, program.slug).signer
+    cosigned = forgery.cosigned(saved, witness)
+    rewritten = forgery.rewritten(cosigned, log, lambda leaf: leaf.replace(b"1001", b"9001"))
+    made_up = forgery.with_line(
+        saved, note.Signature(forgery.WITNESS, witness.verifier.key_id, bytes(8 + 64))
+    )
+    card = page.locator("form").filter(has_text="Receipt text")
+
+    async def check(receipt: str, witness_keys: str) -> None:
+        await card.get_by_label("Receipt text").fill(receipt)
+        await card.get_by_label("Witness keys").fill(witness_keys)
+        await page.get_by_role("button", name="Verify receipt").click()
+
+    # when the genuine cosigned receipt is checked with the witness's key
+    await check(cosigned, str(witness.verifier))
+    # then the witness is named as having cosigned
+    await expect(card.locator("..").get_by_role("status")).to_contain_text(
+        f"Cosigned by witness {forgery.WITNESS} on"
+    )
+
+    # when a made-up witness line is checked without the witness's key, then nothing is claimed
+    await check(made_up, "")
+    status = card.locator("..").get_by_role("status")
+    await expect(status).to_contain_text("No pinned witness has cosigned this checkpoint")
+    await expect(status).to_contain_text(f"Also signed by {forgery.WITNESS}: no key pinned")
+
+    # when it, or the operator's rewritten history, is checked with the witness's key, then
+    # both are refused
+    for forged in (made_up, rewritten):
+        await check(forged, str(witness.verifier))
+        await expect(page.get_by_role("alert")).to_contain_text(
+            f"Not verified: the cosignature of {forgery.WITNESS} does not verify"
+        )
+
+    # when the witness's key is pinned, then it stays for this browser's next checks
+    await card.get_by_label("Witness keys").fill(str(witness.verifier))
+    await card.get_by_role("button", name="Pin these witness keys").click()
+    await page.reload()
+    await expect(page.get_by_label("Witness keys")).to_have_value(str(witness.verifier))
+    await expect(page.get_by_text("Pinned in this browser.")).to_be_visible()
 
 
 async def test_admin_explores_blocks_and_watches_them_arrive(

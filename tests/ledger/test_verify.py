@@ -14,7 +14,9 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
+from bitnexus.ledger import note
 from bitnexus.ledger.verify import verify
+from tests.ledger import forgery
 from tests.ledger.support import seal, sell, two_account_tenant
 
 
@@ -147,3 +149,88 @@ def test_cli_exit_codes(
     assert "ok" in good.stderr
     assert bad.returncode == 1
     assert "ledger_tree_nodes level=1 index=0" in bad.stderr
+
+
+WITNESS = forgery.witness_signer()
+
+
+def _cosign_block(owner_engine: Engine, tenant_id: uuid.UUID, height: int) -> None:
+    """Store the witness's genuine cosignature on block `height`, as the sealer would."""
+    with owner_engine.begin() as conn:
+        checkpoint = conn.execute(
+            text("SELECT checkpoint FROM ledger_blocks WHERE tenant_id = :t AND height = :h"),
+            {"t": tenant_id, "h": height},
+        ).scalar_one()
+        line = note.cosign(note.parse(checkpoint).text, WITNESS, 1_780_000_000).line()
+        conn.execute(
+            text(
+                "INSERT INTO ledger_cosignatures (tenant_id, height, witness, line)"
+                " VALUES (:t, :h, :w, :line)"
+            ),
+            {"t": tenant_id, "h": height, "w": WITNESS.name, "line": line},
+        )
+
+
+def _witnessed(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={"witnesses": [f"https://witness.example {WITNESS.verifier}"]}
+    )
+
+
+@pytest.mark.parametrize(
+    ("configured", "cosignatures", "unchecked"),
+    [(True, 2, 0), (False, 0, 2)],
+    ids=["witness-configured", "witness-no-longer-configured"],
+)
+def test_stored_cosignatures_are_checked_against_the_witnesses_keys(
+    sealed_tenant: tuple[uuid.UUID, str],
+    owner_engine: Engine,
+    settings: Settings,
+    configured: bool,
+    cosignatures: int,
+    unchecked: int,
+) -> None:
+    # given both blocks cosigned by a witness
+    tenant_id, slug = sealed_tenant
+    for height in (0, 1):
+        _cosign_block(owner_engine, tenant_id, height)
+
+    # when the ledger is verified, with or without the witness's key configured
+    with owner_engine.connect() as conn:
+        (report,) = verify(conn, _witnessed(settings) if configured else settings, slug)
+
+    # then each cosignature is verified, or counted as one no key can check
+    assert report.ok, report.problems
+    assert (report.cosignatures, report.unchecked_cosignatures) == (cosignatures, unchecked)
+
+
+@pytest.mark.parametrize(
+    "tampering",
+    [
+        # another block's cosignature moved onto this one
+        "UPDATE ledger_cosignatures SET line = (SELECT line FROM ledger_cosignatures"
+        " WHERE tenant_id = :t AND height = 0) WHERE tenant_id = :t AND height = 1",
+        # the checkpoint rewritten under a cosignature (signature aside: the log's key is
+        # checked on its own)
+        "UPDATE ledger_blocks SET checkpoint = replace(checkpoint, E'\\n\\n', E'\\nextra\\n\\n')"
+        " WHERE tenant_id = :t AND height = 1",
+    ],
+    ids=["line-moved", "checkpoint-changed"],
+)
+def test_a_cosignature_that_does_not_verify_is_named(
+    sealed_tenant: tuple[uuid.UUID, str], owner_engine: Engine, settings: Settings, tampering: str
+) -> None:
+    # given both blocks cosigned, then one cosignature no longer matching its checkpoint
+    tenant_id, slug = sealed_tenant
+    for height in (0, 1):
+        _cosign_block(owner_engine, tenant_id, height)
+    with owner_engine.begin() as conn:
+        assert conn.execute(text(tampering), {"t": tenant_id}).rowcount == 1
+
+    # when the ledger is verified with the witness's key
+    problems = _problems(owner_engine, _witnessed(settings), slug)
+
+    # then the bad cosignature is named
+    assert any("ledger_cosignatures height=1" in p and "does not verify" in p for p in problems), (
+        problems
+    )

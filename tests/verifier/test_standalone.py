@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -15,8 +16,10 @@ import pytest
 
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.ledger import keys, note
 from tests.conftest import ClientFactory
 from tests.factories import make_ledger, signup_org
+from tests.ledger import forgery
 from tests.ledger import rfc6962_vectors as v
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,3 +150,95 @@ async def test_cli_checks_a_real_receipt_and_checkpoints(
     assert forged.returncode == 1
     assert "not in the signed tree" in forged.stderr
     assert wrong_key.returncode == 1
+
+
+@dataclass(frozen=True)
+class Receipts:
+    folder: Path
+    log_key: str
+    witness_key: str
+
+
+@pytest.fixture
+async def receipts(
+    make_client: ClientFactory, db_urls: DatabaseUrls, settings: Settings, tmp_path: Path
+) -> Receipts:
+    """Sale 1's genuine receipt cosigned by a witness, and what an operator holding the log's
+    signing secret could make of it, as files."""
+    admin = await signup_org(make_client())
+    ids = await make_ledger(db_urls, settings, admin, 3, seal_at=(3,))
+    c, h = admin.client, admin.headers
+    genuine = (await c.get(f"/api/v1/ledger/transactions/{ids[1]}/receipt", headers=h)).text
+    witness = forgery.witness_signer()
+    log = keys.identity_for(settings, admin.slug).signer
+    raise_amount = lambda leaf: leaf.replace(b"1001", b"9001")  # noqa: E731
+    made_up = note.Signature(forgery.WITNESS, witness.verifier.key_id, bytes(8 + 64))
+    files = {
+        "bare": genuine,
+        "cosigned": forgery.cosigned(genuine, witness),
+        "rewritten": forgery.rewritten(forgery.cosigned(genuine, witness), log, raise_amount),
+        "rewritten-alone": forgery.rewritten(genuine, log, raise_amount),
+        "made-up-line": forgery.with_line(genuine, made_up),
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    vkey = (await c.get(f"/api/v1/public/tenants/{admin.slug}/ledger/verifier-key")).text
+    return Receipts(tmp_path, vkey.strip(), str(witness.verifier))
+
+
+@pytest.mark.parametrize(
+    ("receipt", "minimum", "passes", "says"),
+    [
+        ("cosigned", 1, True, f"cosigned by {forgery.WITNESS} at"),
+        ("bare", 0, True, "no pinned witness cosigned it"),
+        ("bare", 1, False, "0 of the pinned witnesses cosigned this checkpoint"),
+        # the perfect forgery: leaf, root and log signature all consistent
+        ("rewritten", 0, False, f"the cosignature of {forgery.WITNESS} does not verify"),
+        ("rewritten-alone", 1, False, "0 of the pinned witnesses cosigned this checkpoint"),
+        ("made-up-line", 0, False, f"the cosignature of {forgery.WITNESS} does not verify"),
+    ],
+)
+async def test_cli_trusts_only_the_cosignatures_of_pinned_witnesses(
+    receipts: Receipts, receipt: str, minimum: int, passes: bool, says: str
+) -> None:
+    # when a receipt is checked with the witness's key pinned
+    out = _run(
+        "receipt",
+        str(receipts.folder / receipt),
+        "--key",
+        receipts.log_key,
+        "--witness",
+        receipts.witness_key,
+        "--min-witnesses",
+        str(minimum),
+    )
+
+    # then only what the witness really cosigned passes, and the answer says why
+    assert (out.returncode == 0) is passes, out.stdout + out.stderr
+    assert says in out.stdout + out.stderr
+
+
+async def test_without_a_pinned_witness_the_perfect_forgery_passes(receipts: Receipts) -> None:
+    # given the forgery of an operator holding the log's key, checked with the log's key alone
+    out = _run("receipt", str(receipts.folder / "rewritten"), "--key", receipts.log_key)
+
+    # then it verifies (why witnesses must be pinned), and the witness line is only reported
+    assert out.returncode == 0, out.stderr
+    assert "9001 USD" in out.stdout
+    assert f"also signed by {forgery.WITNESS} (no key pinned for it: not checked)" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--min-witnesses", "1"], "--min-witnesses is more than the witness keys given"),
+        (["--witness", "not-a-key"], "a verifier key looks like"),
+    ],
+)
+async def test_a_witness_policy_that_cannot_hold_is_refused(
+    receipts: Receipts, args: list[str], says: str
+) -> None:
+    out = _run("receipt", str(receipts.folder / "cosigned"), "--key", receipts.log_key, *args)
+
+    assert out.returncode == 1
+    assert says in out.stderr

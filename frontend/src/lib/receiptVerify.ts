@@ -1,17 +1,30 @@
 // Verify a ledger receipt entirely in the browser: no server trust, only WebCrypto.
 // RFC 6962 hashing and RFC 9162 §2.1.3.2 inclusion verification; C2SP signed-note and checkpoint
-// parsing; Ed25519 signature check of the log's key.
+// parsing; Ed25519 signature check of the log's key; C2SP tlog-cosignature/v1 checks of the
+// witnesses whose keys are pinned. The log's key proves only what its operator signed: a
+// witness's cosignature is what an operator who rewrote history cannot make again.
 
 const EM_DASH = "\u2014";
 const enc = new TextEncoder();
+
+export interface Cosignature {
+  name: string;
+  time: Date;
+}
 
 export interface VerifiedReceipt {
   index: number;
   treeSize: number;
   origin: string;
   transaction: Record<string, unknown>;
-  witnesses: string[];
+  /** Pinned witnesses whose cosignature verified. */
+  witnesses: Cosignature[];
+  /** Other signers of the checkpoint: no key pinned for them, so nothing is claimed. */
+  unchecked: string[];
 }
+
+const ED25519 = 0x01;
+const COSIGNATURE_V1 = 0x04;
 
 export class ReceiptError extends Error {}
 
@@ -76,12 +89,14 @@ interface Key {
   publicKey: Uint8Array;
 }
 
-export async function parseVerifierKey(vkey: string): Promise<Key> {
+export async function parseVerifierKey(vkey: string, type = ED25519): Promise<Key> {
   const parts = vkey.trim().split("+");
   if (parts.length < 3) throw new ReceiptError("a verifier key looks like name+id+key");
   const [name, hexId] = parts;
   const raw = b64(parts.slice(2).join("+"));
-  if (raw.length !== 33 || raw[0] !== 0x01) throw new ReceiptError("not an Ed25519 note key");
+  if (raw.length !== 33 || raw[0] !== type) {
+    throw new ReceiptError(type === ED25519 ? "not an Ed25519 note key" : `not a witness (cosignature/v1) key: ${name ?? ""}`);
+  }
   const id = (await sha256(concat(enc.encode(`${name}\n`), raw))).slice(0, 4);
   const hex = Array.from(id, (b) => b.toString(16).padStart(2, "0")).join("");
   if (hex !== hexId) throw new ReceiptError("the key id does not match the key");
@@ -93,9 +108,22 @@ async function ed25519Verify(publicKey: Uint8Array, signature: Uint8Array, messa
   return crypto.subtle.verify({ name: "Ed25519" }, key, signature as BufferSource, message as BufferSource);
 }
 
-/** Check the receipt's checkpoint signature and that its leaf is in the signed tree. */
-export async function verifyReceipt(receipt: string, vkey: string): Promise<VerifiedReceipt> {
+/** A cosignature/v1 line of a pinned witness: key id (4), timestamp (8, big-endian), signature. */
+async function cosignatureTime(witness: Key, raw: Uint8Array, text: string): Promise<Date> {
+  if (raw.length !== 4 + 8 + 64) throw new ReceiptError(`the cosignature of ${witness.name} is malformed`);
+  const timestamp = new DataView(raw.buffer, raw.byteOffset + 4, 8).getBigUint64(0);
+  const message = enc.encode(`cosignature/v1\ntime ${timestamp}\n${text}`);
+  if (!(await ed25519Verify(witness.publicKey, raw.slice(12), message))) {
+    throw new ReceiptError(`the cosignature of ${witness.name} does not verify`);
+  }
+  return new Date(Number(timestamp) * 1000);
+}
+
+/** Check the receipt's checkpoint signature, that its leaf is in the signed tree, and the
+ * cosignature of every pinned witness that signed it (one that does not verify is a forgery). */
+export async function verifyReceipt(receipt: string, vkey: string, witnessKeys: string[] = []): Promise<VerifiedReceipt> {
   const key = await parseVerifierKey(vkey);
+  const pinned = await Promise.all(witnessKeys.filter((k) => k.trim()).map((k) => parseVerifierKey(k, COSIGNATURE_V1)));
   const split = receipt.indexOf("\n\n");
   if (split < 0) throw new ReceiptError("not a receipt");
   const head = receipt.slice(0, split).split("\n");
@@ -112,16 +140,20 @@ export async function verifyReceipt(receipt: string, vkey: string): Promise<Veri
   const text = signed.slice(0, sigStart + 1);
   const lines = signed.slice(sigStart + 2).split("\n").filter(Boolean);
   let signedByLog = false;
-  const witnesses: string[] = [];
+  const witnesses: Cosignature[] = [];
+  const unchecked: string[] = [];
   for (const line of lines) {
     const [dash, name, blob] = line.split(" ");
     if (dash !== EM_DASH || !name || !blob) throw new ReceiptError("malformed signature line");
     const raw = b64(blob);
+    const witness = pinned.find((w) => w.name === name && equal(raw.slice(0, 4), w.keyId));
     if (name === key.name && equal(raw.slice(0, 4), key.keyId)) {
       signedByLog = await ed25519Verify(key.publicKey, raw.slice(4), enc.encode(text));
       if (!signedByLog) throw new ReceiptError("the log's signature does not verify");
+    } else if (witness) {
+      witnesses.push({ name, time: await cosignatureTime(witness, raw, text) });
     } else {
-      witnesses.push(name);
+      unchecked.push(name);
     }
   }
   if (!signedByLog) throw new ReceiptError(`no signature by ${key.name}`);
@@ -137,5 +169,6 @@ export async function verifyReceipt(receipt: string, vkey: string): Promise<Veri
     origin,
     transaction: JSON.parse(new TextDecoder().decode(leaf)) as Record<string, unknown>,
     witnesses,
+    unchecked,
   };
 }

@@ -1,4 +1,5 @@
-"""Ledger routes: the tenant's verifier key (public), and its ledger for tenant admins."""
+"""Ledger routes: the tenant's verifier and witness keys (public), and its ledger for tenant
+admins."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bitnexus.auth import CurrentPrincipal, Principal, TenantAdmin, still_allowe
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, errors_for
 from bitnexus.core.inputs import Natural
-from bitnexus.ledger import explorer, keys, service, stream
+from bitnexus.ledger import explorer, keys, service, stream, witnessing
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
 from bitnexus.ledger.schemas import (
     AccountRead,
@@ -47,6 +48,18 @@ async def get_verifier_key(slug: str, session: SessionDep, settings: SettingsDep
     """The key that verifies this organisation's ledger checkpoints (C2SP signed-note vkey)."""
     tenant = await tenants.enter_by_slug(session, slug.lower(), allow_suspended=True)
     return keys.verifier_key(settings, tenant.slug) + "\n"
+
+
+@public_router.get(
+    "/{slug}/ledger/witness-keys",
+    response_class=PlainTextResponse,
+    responses=errors_for(TenantNotFound),
+)
+async def get_witness_keys(slug: str, session: SessionDep, settings: SettingsDep) -> str:
+    """The cosignature/v1 keys of the witnesses this organisation's checkpoints are pushed to,
+    one per line (none: empty). Pin keys obtained elsewhere to trust nothing this server says."""
+    await tenants.enter_by_slug(session, slug.lower(), allow_suspended=True)
+    return "".join(f"{key}\n" for key in witnessing.witness_keys(settings))
 
 
 @router.get(

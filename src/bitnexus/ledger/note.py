@@ -161,6 +161,22 @@ class Note:
         return self.text + "\n" + "".join(s.line() for s in self.signatures)
 
 
+def parse_signature(line: str) -> Signature:
+    """One signature line, `— <name> <base64(key id || signature)>` (not verified)."""
+    line = line.removesuffix("\n")
+    if not line.startswith(EM_DASH + " "):
+        raise NoteError("malformed signature line")
+    pieces = line[2:].split(" ")
+    if len(pieces) != 2:
+        raise NoteError("malformed signature line")
+    name, encoded = pieces
+    _check_name(name)
+    raw = _b64decode(encoded)
+    if len(raw) < 5:
+        raise NoteError("signature too short")
+    return Signature(name, int.from_bytes(raw[:4], "big"), raw[4:])
+
+
 def parse(message: str) -> Note:
     """Split a signed note into text and signatures (nothing is verified here)."""
     split = message.rfind("\n\n")
@@ -168,19 +184,7 @@ def parse(message: str) -> Note:
         raise NoteError("a signed note has text, a blank line and signature lines")
     text, block = message[: split + 1], message[split + 2 :]
     _check_text(text)
-    signatures: list[Signature] = []
-    for line in block.splitlines():
-        if not line.startswith(EM_DASH + " "):
-            raise NoteError("malformed signature line")
-        pieces = line[2:].split(" ")
-        if len(pieces) != 2:
-            raise NoteError("malformed signature line")
-        name, encoded = pieces
-        _check_name(name)
-        raw = _b64decode(encoded)
-        if len(raw) < 5:
-            raise NoteError("signature too short")
-        signatures.append(Signature(name, int.from_bytes(raw[:4], "big"), raw[4:]))
+    signatures = [parse_signature(line) for line in block.splitlines()]
     if not signatures or len(signatures) > MAX_SIGNATURES:
         raise NoteError("a signed note needs between 1 and 100 signatures")
     return Note(text, signatures)

@@ -2,7 +2,8 @@
 
 Runs as the owner (an operator's tool), reading each tenant's rows in order: every leaf from its
 postings, every stored subtree from the leaves, every block's root, chain link, hash and
-signature, and every running balance from the postings.
+signature, every stored witness cosignature (against the keys in BITNEXUS_WITNESSES), and every
+running balance from the postings.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from bitnexus.core.config import Settings
-from bitnexus.ledger import keys, leaf, merkle, note, tree
+from bitnexus.ledger import keys, leaf, merkle, note, tree, witnessing
 from bitnexus.ledger.models import normal_sign
 
 
@@ -27,6 +28,8 @@ class Report:
     unsequenced: int = 0
     nodes: int = 0
     blocks: int = 0
+    cosignatures: int = 0  # verified against the configured witnesses' keys
+    unchecked_cosignatures: int = 0  # by witnesses no longer configured: no key to check them
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -185,7 +188,10 @@ def verify_tenant(
         report.blocks += 1
         tick("blocks", 1)
 
-    # 4. rolled-up balances against the sequenced postings
+    # 4. witnesses' cosignatures on the blocks' checkpoints
+    _check_cosignatures(conn, settings, tenant_id, report)
+
+    # 5. rolled-up balances against the sequenced postings
     for r in _rows(
         conn, "SELECT account_id, balance FROM ledger_balances WHERE tenant_id = :t", tenant_id
     ):
@@ -195,6 +201,33 @@ def verify_tenant(
                 f"ledger_balances account={codes[account_id][0]}: balance {balance} != postings {sums.get(account_id, 0)}"
             )
     return report
+
+
+def _check_cosignatures(
+    conn: Connection, settings: Settings, tenant_id: uuid.UUID, report: Report
+) -> None:
+    witnesses = {
+        w.verifier.name: w.verifier for w in witnessing.parse_witnesses(settings.witnesses)
+    }
+    for row in _rows(
+        conn,
+        "SELECT c.height, c.witness, c.line, b.checkpoint FROM ledger_cosignatures c"
+        " JOIN ledger_blocks b ON b.tenant_id = c.tenant_id AND b.height = c.height"
+        " WHERE c.tenant_id = :t ORDER BY c.height, c.witness",
+        tenant_id,
+    ):
+        where = f"ledger_cosignatures height={row.height} witness={row.witness}"
+        verifier = witnesses.get(row.witness)
+        try:
+            signature = note.parse_signature(row.line)
+            if verifier is None or signature.key_id != verifier.key_id:
+                report.unchecked_cosignatures += 1
+                continue
+            note.verify_cosignature(note.parse(row.checkpoint).text, signature, verifier)
+        except note.NoteError as exc:
+            report.fail(f"{where}: {exc}")
+        else:
+            report.cosignatures += 1
 
 
 def _check_postings(

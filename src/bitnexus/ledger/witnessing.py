@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bitnexus.core.config import Settings
 from bitnexus.ledger import note, repository, tree
 from bitnexus.ledger.models import LedgerBlock, LedgerCosignature
 
@@ -36,6 +37,11 @@ def parse_witnesses(entries: list[str]) -> list[WitnessConfig]:
             raise ValueError(f"not '<url> <cosignature/v1 key>': {entry!r}")
         out.append(WitnessConfig(url.rstrip("/"), verifier))
     return out
+
+
+def witness_keys(settings: Settings) -> list[str]:
+    """The verifier keys of the configured witnesses, as published."""
+    return [str(w.verifier) for w in parse_witnesses(settings.witnesses)]
 
 
 @dataclass

@@ -1747,6 +1747,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/tenants/{slug}/ledger/witness-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Witness Keys
+         * @description The cosignature/v1 keys of the witnesses this organisation's checkpoints are pushed to,
+         *     one per line (none: empty). Pin keys obtained elsewhere to trust nothing this server says.
+         */
+        get: operations["get_witness_keys_api_v1_public_tenants__slug__ledger_witness_keys_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/tenants/{slug}/logo": {
         parameters: {
             query?: never;
@@ -10958,6 +10979,55 @@ export interface operations {
         };
     };
     get_verifier_key_api_v1_public_tenants__slug__ledger_verifier_key_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Organisation not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_witness_keys_api_v1_public_tenants__slug__ledger_witness_keys_get: {
         parameters: {
             query?: never;
             header?: never;

@@ -8,5 +8,6 @@ export const ledgerKeys = {
   transactions: (fromSeq: number, toSeq: number) => ["ledger", "transactions", fromSeq, toSeq] as const,
   transaction: (id: string) => ["ledger", "transaction", id] as const,
   verifierKey: (slug: string) => ["ledger", "vkey", slug] as const,
+  witnessKeys: (slug: string) => ["ledger", "witness-keys", slug] as const,
   alarms: ["ledger", "alarms"] as const,
 };

@@ -6,6 +6,7 @@ import { downloadBlob } from "../../../lib/download";
 import { ReceiptError, verifyReceipt, type VerifiedReceipt } from "../../../lib/receiptVerify";
 import { getReceipt } from "../api/get-receipt";
 import { getVerifierKey } from "../api/get-verifier-key";
+import { witnessKeysFor } from "../api/get-witness-keys";
 
 export type Check = { state: "working" } | { state: "ok"; result: VerifiedReceipt } | { state: "failed"; reason: string };
 
@@ -21,10 +22,25 @@ export function CheckResult({ check }: { check: Check | null }) {
   if (check?.state === "ok") {
     const r = check.result;
     return (
-      <p role="status" className="mt-1 text-xs text-green-700">
-        Verified in your browser: transaction #{r.index} is in {r.origin}'s signed log of {r.treeSize} transactions
-        {r.witnesses.length > 0 ? `, cosigned by ${r.witnesses.join(", ")}` : ""}.
-      </p>
+      <div role="status" className="mt-1 text-xs">
+        <p className="text-green-700">
+          Verified in your browser: transaction #{r.index} is in {r.origin}'s signed log of {r.treeSize} transactions.
+        </p>
+        {r.witnesses.length > 0 ? (
+          <ul className="text-green-700">
+            {r.witnesses.map((w) => (
+              <li key={w.name}>Cosigned by witness {w.name} on {w.time.toLocaleString()}.</li>
+            ))}
+          </ul>
+        ) : (
+          <p className="text-amber-700">
+            No pinned witness has cosigned this checkpoint: only the organisation's own key vouches for it.
+          </p>
+        )}
+        {r.unchecked.length > 0 && (
+          <p className="text-slate-500">Also signed by {r.unchecked.join(", ")}: no key pinned for them, not checked.</p>
+        )}
+      </div>
     );
   }
   if (check?.state === "failed") return <p role="alert" className="mt-1 text-xs text-red-700">Not verified: {check.reason}</p>;
@@ -36,8 +52,8 @@ export function ReceiptActions({ transactionId, seq, slug }: { transactionId: st
   const verify = async () => {
     setCheck({ state: "working" });
     try {
-      const [receipt, vkey] = await Promise.all([getReceipt(transactionId), getVerifierKey(slug)]);
-      setCheck({ state: "ok", result: await verifyReceipt(receipt, vkey) });
+      const [receipt, vkey, witnesses] = await Promise.all([getReceipt(transactionId), getVerifierKey(slug), witnessKeysFor(slug)]);
+      setCheck({ state: "ok", result: await verifyReceipt(receipt, vkey, witnesses) });
     } catch (e) {
       setCheck({ state: "failed", reason: reasonOf(e) });
     }

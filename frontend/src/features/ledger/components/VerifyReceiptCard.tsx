@@ -1,14 +1,19 @@
-// Verify any saved receipt against a verifier key you choose: pin a key you got from somewhere
-// other than this server, and the check trusts nothing the server says.
+// Verify any saved receipt against keys you choose: the log's verifier key and the witnesses'
+// keys. Pin keys you got from somewhere other than this server, and the check trusts nothing
+// the server says.
 import { useState, type FormEvent } from "react";
 import { Button, Card } from "../../../components/ui";
 import { verifyReceipt } from "../../../lib/receiptVerify";
 import { useVerifierKey } from "../api/get-verifier-key";
+import { keyLines, useWitnessKeys } from "../api/get-witness-keys";
 import { CheckResult, reasonOf, type Check } from "./ReceiptCheck";
 
 export function VerifyReceiptCard({ slug }: { slug: string }) {
   const published = useVerifierKey(slug);
   const [key, setKey] = useState<string | null>(null);
+  const witnesses = useWitnessKeys(slug);
+  const [witnessText, setWitnessText] = useState<string | null>(null);
+  const witnessKeys = witnessText === null ? witnesses.keys : keyLines(witnessText);
   const [receipt, setReceipt] = useState("");
   const [check, setCheck] = useState<Check | null>(null);
   const vkey = key ?? published.data ?? "";
@@ -16,7 +21,7 @@ export function VerifyReceiptCard({ slug }: { slug: string }) {
     e.preventDefault();
     setCheck({ state: "working" });
     try {
-      setCheck({ state: "ok", result: await verifyReceipt(receipt, vkey) });
+      setCheck({ state: "ok", result: await verifyReceipt(receipt, vkey, witnessKeys) });
     } catch (err) {
       setCheck({ state: "failed", reason: reasonOf(err) });
     }
@@ -41,6 +46,21 @@ export function VerifyReceiptCard({ slug }: { slug: string }) {
             onChange={(e) => setKey(e.target.value)} />
           <span className="text-xs font-normal text-slate-500">
             Pre-filled with the key this server publishes; paste one you obtained independently to trust nothing here.
+          </span>
+        </label>
+        <label className="flex flex-col gap-1 text-sm font-medium">
+          Witness keys
+          <textarea rows={2} className="rounded-md border border-slate-300 p-2 font-mono text-xs"
+            value={witnessText ?? witnesses.keys.join("\n")} onChange={(e) => setWitnessText(e.target.value)} />
+          <span className="text-xs font-normal text-slate-500">
+            One per line. {witnesses.pinned ? "Pinned in this browser." : "Pre-filled with the witnesses this server publishes."}{" "}
+            A witness cosigns only checkpoints consistent with every one it saw before: its cosignature is what an operator who rewrote the log cannot forge.
+          </span>
+          <span className="flex gap-2 text-xs font-normal">
+            <button type="button" className="text-brand underline" onClick={() => witnesses.pin(witnessKeys)}>Pin these witness keys</button>
+            {witnesses.pinned && (
+              <button type="button" className="text-brand underline" onClick={() => { witnesses.unpin(); setWitnessText(null); }}>Forget pinned keys</button>
+            )}
           </span>
         </label>
         <Button type="submit" busy={check?.state === "working"} disabled={!receipt.trim() || !vkey.trim()}>Verify receipt</Button>
