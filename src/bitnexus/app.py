@@ -36,6 +36,7 @@ from bitnexus.core.http import (
 )
 from bitnexus.core.inputs import InputGuard
 from bitnexus.core.logging import configure_logging
+from bitnexus.core.metrics import requests as request_metrics
 from bitnexus.core.provision import database_urls, migration_head
 from bitnexus.ledger import api as ledger_api
 from bitnexus.ledger import jobs as ledger_jobs
@@ -43,6 +44,7 @@ from bitnexus.notifications import api as notifications_api
 from bitnexus.notifications import mailer as notification_mailer
 from bitnexus.notifications import service as notifications
 from bitnexus.ops import api as ops_api
+from bitnexus.ops import metrics as ops_metrics
 from bitnexus.payouts import api as payouts_api
 from bitnexus.payouts import jobs as payout_jobs
 from bitnexus.platform import api as platform_api
@@ -117,6 +119,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         app.state.links = LinkResolver(app.state.db, settings)
         app.state.clicks = ClickRecorder(app.state.db, settings.data_dir / "clicks-spool")
         app.state.clicks.start()
+        app.state.metrics = ops_metrics.exporter(
+            settings, libpq(urls.app), app.state.db, app.state.clicks
+        )
+        sampler = asyncio.create_task(app.state.metrics.sampler.run())
         app.state.sales = SaleDesk(app.state.db)
         app.state.events = Dispatcher(libpq(urls.app))
         await app.state.events.start()
@@ -196,7 +202,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         try:
             yield
         finally:
-            for job in (sealer, maturer, rollups, payouts, pruner, indexer, mailer, deliveries):
+            jobs = (sealer, maturer, rollups, payouts, pruner, indexer, mailer, deliveries, sampler)
+            for job in jobs:
                 if job is not None:
                     job.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -206,6 +213,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             await app.state.sales.close()
             await app.state.events.close()
             await app.state.clicks.close()
+            app.state.metrics.sampler.close()
             await app.state.db.dispose()
 
     app = FastAPI(
@@ -225,12 +233,14 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     for router in API_ROUTERS:  # each straight under the app: nesting multiplies matching work
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(ops_api.health_router)
+    app.include_router(ops_metrics.router)
     # (redirects are answered before the router, by RedirectsFirst: these document them)
     app.router.routes.extend(tracking_api.REDIRECT_ROUTES)
     app.router.routes.extend(commissions_api.SDK_ROUTES)
     if ops_api.serves_dev_mailbox(settings):
         app.include_router(ops_api.dev_router, prefix=API_PREFIX)
     _mount_docs(app)
+    request_metrics.learn_routes(app.router.routes)
     _mount_spa(app, settings.frontend_dist)
     openapi.install(app)
     # Redirects are answered in front of every other layer (tracking.api.RedirectsFirst), and

@@ -123,6 +123,7 @@ def _serve(
     import uvicorn
 
     from bitnexus.app import create_app
+    from bitnexus.core.metrics.exposition import prepare_multiprocess
 
     if host:
         settings.host = host
@@ -138,6 +139,7 @@ def _serve(
         # Each worker process builds its own app from the environment (and joins the embedded
         # server); the jobs and the click recorder are safe to run in every one of them.
         os.environ |= {"BITNEXUS_HOST": settings.host, "BITNEXUS_PORT": str(settings.port)}
+        prepare_multiprocess(settings.data_dir)  # /metrics counts every worker (docs/operations.md)
         if logins:
             _print_logins(settings, logins)
         _print_running(settings, workers)

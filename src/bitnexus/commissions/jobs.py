@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 
 import structlog
 
 from bitnexus.commissions import repository
 from bitnexus.commissions.service import tiers
 from bitnexus.commissions.service.maturation import BATCH, mature_due
+from bitnexus.core import periodic
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.tenants import service as tenants
 
@@ -60,16 +60,19 @@ async def review_tiers(db: Database, *, now: dt.datetime | None = None) -> int:
 
 
 async def run_maturer(db: Database, every_seconds: float) -> None:
-    reviewed = -float("inf")
-    while True:
-        try:
-            await mature(db)
-        except Exception:
-            log.exception("commissions.mature_failed")
-        if time.monotonic() - reviewed >= TIER_REVIEW_SECONDS:
-            try:
-                await review_tiers(db)
-                reviewed = time.monotonic()
-            except Exception:
-                log.exception("commissions.tier_review_failed")
-        await asyncio.sleep(every_seconds)
+    """Mature due commissions every `every_seconds` and review tiers every hour, until
+    cancelled."""
+    await asyncio.gather(
+        periodic.every(
+            "commission_maturer",
+            every_seconds,
+            lambda: mature(db),
+            failed="commissions.mature_failed",
+        ),
+        periodic.every(
+            "tier_review",
+            TIER_REVIEW_SECONDS,
+            lambda: review_tiers(db),
+            failed="commissions.tier_review_failed",
+        ),
+    )

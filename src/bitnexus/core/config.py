@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -142,6 +142,17 @@ class Settings(BaseSettings):
     webhooks_disable_failures: int = Field(15, alias="BITNEXUS_WEBHOOKS_DISABLE_FAILURES", ge=1)
     webhooks_disable_days: float = Field(5.0, alias="BITNEXUS_WEBHOOKS_DISABLE_DAYS", ge=0)
     webhooks_log_days: float = Field(30.0, alias="BITNEXUS_WEBHOOKS_LOG_DAYS", gt=0)
+
+    # `/metrics` (docs/operations.md): the bearer token a scraper sends. Unset, only a
+    # development server listening on loopback answers it; any other answers 404.
+    metrics_token: SecretStr | None = Field(None, alias="BITNEXUS_METRICS_TOKEN")
+    # Where base backups and archived WAL go (docs/backup.md); unset: `<data dir>/backups`.
+    backup_dir: Path = Field(None, alias="BITNEXUS_BACKUP_DIR", validate_default=True)
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _backup_dir_in_data_dir(cls, value: object, info: ValidationInfo) -> object:
+        return value if value not in (None, "") else Path(info.data["data_dir"]) / "backups"
 
     @property
     def is_development(self) -> bool:

@@ -27,7 +27,7 @@ import asyncpg
 import orjson
 import structlog
 
-from bitnexus.core import jsontext
+from bitnexus.core import jsontext, periodic
 from bitnexus.core.db import Database, utcnow
 from bitnexus.core.outbox import CHANNEL
 
@@ -293,10 +293,8 @@ async def prune(db: Database, older_than: dt.timedelta, *, now: dt.datetime | No
 
 
 async def run_pruner(db: Database, retention_days: float, every_seconds: float = 3600) -> None:
-    while True:
-        try:
-            if gone := await prune(db, dt.timedelta(days=retention_days)):
-                log.info("events.pruned", events=gone)
-        except Exception:
-            log.exception("events.prune_failed")
-        await asyncio.sleep(every_seconds)
+    async def one_pass() -> None:
+        if gone := await prune(db, dt.timedelta(days=retention_days)):
+            log.info("events.pruned", events=gone)
+
+    await periodic.every("outbox_pruner", every_seconds, one_pass, failed="events.prune_failed")

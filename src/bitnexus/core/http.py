@@ -27,6 +27,7 @@ from bitnexus.core.errors import (
     FieldError,
     problem_body,
 )
+from bitnexus.core.metrics import requests as request_metrics
 from bitnexus.core.outage import RETRY_AFTER_SECONDS, OutageLog, unavailable_cause
 
 log = structlog.get_logger("bitnexus.http")
@@ -228,8 +229,10 @@ def with_context(
 
 
 def log_request(scope: Scope, status: int, started: float) -> None:
-    """The access log line of a request (nothing to build when INFO is off: the redirects'
-    benchmarks and busy deployments run at WARNING)."""
+    """A request answered: its metrics, and its access log line (nothing to build when INFO is
+    off: the redirects' benchmarks and busy deployments run at WARNING)."""
+    elapsed = time.perf_counter() - started
+    request_metrics.observe(scope, status, elapsed)
     if not _access_log.isEnabledFor(logging.INFO):
         return
     route = scope.get("route")
@@ -239,7 +242,7 @@ def log_request(scope: Scope, status: int, started: float) -> None:
         path=scope["path"],
         route=getattr(route, "path", None),
         status=status,
-        duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        duration_ms=round(elapsed * 1000, 2),
     )
 
 

@@ -6,7 +6,6 @@ only one seal a tenant at a time, and a sealer that finds nothing new signs noth
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 
@@ -14,8 +13,10 @@ import httpx
 import structlog
 from sqlalchemy import text
 
+from bitnexus.core import periodic
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
+from bitnexus.core.metrics.families import WITNESS_FAILURES
 from bitnexus.ledger import keys, repository, tree, witnessing
 
 log = structlog.get_logger(__name__)
@@ -87,17 +88,19 @@ async def run_sealer(db: Database, settings: Settings) -> None:
     backoff = witnessing.Backoff()
     waiting: dict[uuid.UUID, str] = {}
     seeded = not witnesses
+    for w in witnesses:  # each witness's failures counted from 0
+        WITNESS_FAILURES.labels(w.verifier.name)
     async with httpx.AsyncClient() as client:
-        while True:
-            try:
-                if not seeded:
-                    # a witness added since the last start cosigns every current block at once
-                    waiting.update(await signed_tenants(db))
-                    seeded = True
-                for tenant_id, slug in await seal_due(db, settings):
-                    waiting[tenant_id] = slug
-                if witnesses and waiting:
-                    await witness_round(db, waiting, witnesses, client, backoff)
-            except Exception:  # keep going; the error is logged with its trace
-                log.exception("ledger.sealer_failed")
-            await asyncio.sleep(interval)
+
+        async def one_pass() -> None:
+            nonlocal seeded
+            if not seeded:
+                # a witness added since the last start cosigns every current block at once
+                waiting.update(await signed_tenants(db))
+                seeded = True
+            for tenant_id, slug in await seal_due(db, settings):
+                waiting[tenant_id] = slug
+            if witnesses and waiting:
+                await witness_round(db, waiting, witnesses, client, backoff)
+
+        await periodic.every("ledger_sealer", interval, one_pass, failed="ledger.sealer_failed")

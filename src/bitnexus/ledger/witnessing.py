@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.config import Settings
+from bitnexus.core.metrics.families import WITNESS_FAILURES
 from bitnexus.ledger import note, repository, tree
 from bitnexus.ledger.models import LedgerBlock, LedgerCosignature
 
@@ -55,6 +56,8 @@ class Backoff:
         return self.next_try.get(name, 0.0) <= time.monotonic()
 
     def failed(self, name: str) -> None:
+        """A push under the key `name` ("<witness> <tenant id>") failed: wait longer."""
+        WITNESS_FAILURES.labels(name.partition(" ")[0]).inc()
         self.delay[name] = min(self.delay.get(name, 0.5) * 2, 300.0)
         self.next_try[name] = time.monotonic() + self.delay[name]
 

@@ -9,14 +9,13 @@ the notification stays in the app unmailed and the log says so.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 
 import structlog
 
 from bitnexus.accounts.service import users as accounts
-from bitnexus.core import mail
+from bitnexus.core import mail, periodic
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.notifications import repository, unsubscribe
@@ -111,9 +110,9 @@ def _letter(settings: Settings, n: Notification, to: str, name: str) -> Letter:
 
 async def run_mailer(db: Database, settings: Settings, every_seconds: float) -> None:
     """Mail due notifications every `every_seconds` until cancelled."""
-    while True:
-        try:
-            await mail_due(db, settings)
-        except Exception:
-            log.exception("notifications.mailer_failed")
-        await asyncio.sleep(every_seconds)
+    await periodic.every(
+        "notification_mailer",
+        every_seconds,
+        lambda: mail_due(db, settings),
+        failed="notifications.mailer_failed",
+    )

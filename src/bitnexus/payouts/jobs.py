@@ -5,12 +5,12 @@ it and mark each payout, as with the batches they make themselves."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import structlog
 from sqlalchemy import text
 
+from bitnexus.core import periodic
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.payouts.errors import BatchStillOpen, NothingToPay
 from bitnexus.payouts.schemas import BatchCreate
@@ -51,9 +51,9 @@ async def pay_on_schedule(db: Database, *, now: dt.datetime | None = None) -> in
 
 
 async def run_scheduler(db: Database, every_seconds: float) -> None:
-    while True:
-        try:
-            await pay_on_schedule(db)
-        except Exception:
-            log.exception("payouts.schedule_failed")
-        await asyncio.sleep(every_seconds)
+    await periodic.every(
+        "payout_scheduler",
+        every_seconds,
+        lambda: pay_on_schedule(db),
+        failed="payouts.schedule_failed",
+    )

@@ -9,13 +9,13 @@ run it; at worst two embed the same batch."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable
 
 import structlog
 
 from bitnexus.catalog import service as catalog
+from bitnexus.core import periodic
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.search import repository
 from bitnexus.search.embedder import Embedder
@@ -74,9 +74,9 @@ async def index_all(db: Database, embedder: Embedder, *, batch: int = 64) -> int
 
 
 async def run_indexer(db: Database, embedder: Embedder, every_seconds: float, batch: int) -> None:
-    while True:
-        try:
-            await index_all(db, embedder, batch=batch)
-        except Exception:
-            log.exception("search.index_failed")
-        await asyncio.sleep(every_seconds)
+    await periodic.every(
+        "search_indexer",
+        every_seconds,
+        lambda: index_all(db, embedder, batch=batch),
+        failed="search.index_failed",
+    )

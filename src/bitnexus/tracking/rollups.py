@@ -7,7 +7,6 @@ Several processes may run it: the mark row is locked while a tenant is rolled up
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 
@@ -15,6 +14,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bitnexus.core import periodic
 from bitnexus.core.db import Database, set_tenant, utcnow
 
 log = structlog.get_logger(__name__)
@@ -92,9 +92,6 @@ async def roll_up(db: Database, *, now: dt.datetime | None = None) -> int:
 
 
 async def run_rollups(db: Database, every_seconds: float) -> None:
-    while True:
-        try:
-            await roll_up(db)
-        except Exception:
-            log.exception("clicks.rollup_failed")
-        await asyncio.sleep(every_seconds)
+    await periodic.every(
+        "click_rollups", every_seconds, lambda: roll_up(db), failed="clicks.rollup_failed"
+    )

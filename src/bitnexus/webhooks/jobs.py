@@ -12,6 +12,7 @@ import uuid
 
 import structlog
 
+from bitnexus.core import periodic
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, utcnow
 from bitnexus.webhooks import delivery, repository
@@ -57,14 +58,19 @@ async def prune(db: Database, settings: Settings, *, now: dt.datetime | None = N
 async def run_deliveries(db: Database, settings: Settings) -> None:
     """Send what is due every `webhooks_poll_seconds`; prune the log once an hour."""
     pruned_at = 0.0
-    while True:
-        try:
-            while await deliver_due(db, settings) >= BATCH:
-                pass
-            if time.monotonic() - pruned_at >= PRUNE_SECONDS:
-                pruned_at = time.monotonic()
-                if gone := await prune(db, settings):
-                    log.info("webhooks.pruned", deliveries=gone)
-        except Exception:
-            log.exception("webhooks.delivery_failed")
-        await asyncio.sleep(settings.webhooks_poll_seconds)
+
+    async def one_pass() -> None:
+        nonlocal pruned_at
+        while await deliver_due(db, settings) >= BATCH:
+            pass
+        if time.monotonic() - pruned_at >= PRUNE_SECONDS:
+            pruned_at = time.monotonic()
+            if gone := await prune(db, settings):
+                log.info("webhooks.pruned", deliveries=gone)
+
+    await periodic.every(
+        "webhook_deliveries",
+        settings.webhooks_poll_seconds,
+        one_pass,
+        failed="webhooks.delivery_failed",
+    )

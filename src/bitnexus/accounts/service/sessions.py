@@ -19,6 +19,7 @@ from bitnexus.accounts.schemas import LoginRequest, MeRead, TokenResponse
 from bitnexus.core.config import Settings
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import RateLimited
+from bitnexus.core.metrics.families import LOGINS, REFRESH_REUSE
 from bitnexus.core.security import (
     AccessClaims,
     hash_password,
@@ -144,6 +145,7 @@ async def login(
     ip_key = _throttle_key(settings, "ip", client_ip)
     locked_until = await repository.throttle_locked_until(session, [account_key, ip_key], now)
     if locked_until is not None:
+        LOGINS.labels("locked_out").inc()
         raise RateLimited(int((locked_until - now).total_seconds()) + 1)
 
     tenant = await tenants.find_by_slug(session, request.organisation)
@@ -162,6 +164,7 @@ async def login(
             session, ip_key, limit=settings.login_max_failures_per_ip, window=window, now=now
         )
         log.info("auth.login_failed", organisation=request.organisation)
+        LOGINS.labels("failure").inc()
         raise InvalidCredentials("The organisation, email or password is wrong.")
     assert user is not None
     assert tenant is not None
@@ -171,6 +174,7 @@ async def login(
         user.password_hash = hash_password(request.password)
     user.last_login_at = now
     log.info("auth.login", user_id=str(user.id), tenant_id=str(tenant.id))
+    LOGINS.labels("success").inc()
     return await issue_session(session, settings, user, tenant)
 
 
@@ -189,6 +193,7 @@ async def refresh(session: AsyncSession, settings: Settings, raw: str | None) ->
             # A rotated token came back: it was copied. Kill every descendant, stolen or not.
             await repository.revoke_family(session, row.family_id, now)
             log.warning("auth.refresh_reuse_detected", family_id=str(row.family_id))
+            REFRESH_REUSE.inc()
         raise SessionExpired("This session was ended; log in again.")
     if row.expires_at <= now:
         raise SessionExpired("Your session expired; log in again.")

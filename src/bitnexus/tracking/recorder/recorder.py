@@ -131,6 +131,18 @@ class ClickRecorder:
         """The clicks PostgreSQL refused, kept for an operator in the spool's quarantine."""
         return await asyncio.to_thread(quarantine.summary, self._spool_dir)
 
+    @property
+    def spool_dir(self) -> Path:
+        return self._spool_dir
+
+    def backlog(self) -> tuple[int, float]:
+        """Clicks in this process's spool PostgreSQL does not have yet, and the oldest one's age
+        in seconds (0: none waits); for the metrics."""
+        if not self._unsaved:
+            return 0, 0.0
+        oldest = decode(self._unsaved[0][1])[0].at
+        return len(self._unsaved), max(0.0, (dt.datetime.now(dt.UTC) - oldest).total_seconds())
+
     async def settled(self) -> None:
         """Wait until every click recorded so far is in PostgreSQL."""
         await self._settled.wait()

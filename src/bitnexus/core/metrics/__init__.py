@@ -1,0 +1,2 @@
+"""Prometheus metrics: the families every process writes, the scrape-time collector, and the
+exposition at `/metrics` (docs/operations.md)."""
