@@ -42,6 +42,11 @@ $(APT_STAMP):
 /usr/bin/chromium: | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
+/usr/bin/promtool: | $(APT_STAMP)  # checks ops/prometheus/alerts.yml (tests/ops/test_alerts.py)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+	# only promtool is wanted: the package's own server must not stay running
+	systemctl disable --now prometheus >/dev/null 2>&1 || service prometheus stop >/dev/null 2>&1 || true
+
 /usr/bin/wrk: | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 
@@ -49,7 +54,7 @@ $(APT_STAMP):
 run: $(VENV)/.runtime-installed $(FRONTEND)/dist/index.html  ## Set up, migrate, seed the demo and serve on :8000
 	$(BIN)/bitnexus serve --migrate --demo
 
-test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium  ## Set up, lint, type-check and run every test
+test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium /usr/bin/promtool  ## Set up, lint, type-check and run every test
 	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/pytest
 
