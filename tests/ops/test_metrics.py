@@ -12,7 +12,9 @@ from typing import Protocol
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy.exc import ProgrammingError
 
 from bitnexus.app import create_app
 from bitnexus.core import periodic
@@ -189,6 +191,30 @@ async def test_the_ledger_gauges_read_every_organisation(
     assert 0 <= value(text, "bitnexus_ledger_seconds_since_last_block", **labels) < 3600
     assert value(text, "bitnexus_database_up") == 1
     assert value(text, "bitnexus_ready") == 1
+    # and the platform's own figures, read through the same door
+    consumers = label_values(text, "bitnexus_outbox_consumer_lag_seconds", "consumer")
+    assert {"webhooks", "notifications"} <= consumers
+    assert value(text, "bitnexus_webhook_deliveries_pending") >= 0
+    assert value(text, "bitnexus_wal_written_bytes_total") > 0
+
+
+async def test_failed_statements_are_counted_by_sqlstate_class(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    # given
+    before = await _scrape(client)
+
+    # when a statement fails for a missing table (SQLSTATE 42P01)
+    with pytest.raises(ProgrammingError):
+        async with app.state.db.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT * FROM no_such_table")
+    after = await _scrape(client)
+
+    # then
+    moved = value(after, "bitnexus_db_errors_total", kind="42") - value(
+        before, "bitnexus_db_errors_total", kind="42"
+    )
+    assert moved == 1
 
 
 async def test_a_dead_database_is_a_zero_not_a_hanging_scrape(tmp_path: Path) -> None:
