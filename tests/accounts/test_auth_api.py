@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from tests.conftest import ClientFactory
 from tests.factories import PASSWORD, Account, signup_org, unique_email, unique_slug
 from tests.factories import login as do_login
+from tests.ops.metrics_support import counted
 
 REFRESH = "/api/v1/auth/refresh"
 
@@ -142,6 +143,7 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(
 ) -> None:
     admin = await signup_org(client)
     first_cookie = client.cookies["bnx_refresh"]
+    reused_before = await counted(make_client(), "bitnexus_refresh_token_reuse_total")
 
     r1 = await client.post(REFRESH)
     second_cookie = client.cookies["bnx_refresh"]
@@ -155,6 +157,9 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(
     after = await _refresh_with(make_client, second_cookie)
     assert after.status_code == 401
     assert admin.id
+    # ... and is counted as a security event
+    reused = await counted(make_client(), "bitnexus_refresh_token_reuse_total")
+    assert reused - reused_before == 1
 
 
 async def test_refresh_with_garbage_or_no_cookie_is_401(
@@ -213,6 +218,7 @@ async def test_repeated_failures_lock_the_account_with_retry_after(
 ) -> None:
     admin = await signup_org(make_client())
     attacker = make_client()
+    outcomes_before = await _login_outcomes(make_client())
 
     statuses = [
         (await do_login(attacker, admin.slug, admin.email, f"wrong-guess-{i}-xyz")).status_code
@@ -224,6 +230,16 @@ async def test_repeated_failures_lock_the_account_with_retry_after(
     assert locked.status_code == 429
     assert int(locked.headers["retry-after"]) > 0
     assert locked.headers["content-type"] == "application/problem+json"
+    outcomes = await _login_outcomes(make_client())
+    assert outcomes["failure"] - outcomes_before["failure"] == 5
+    assert outcomes["locked_out"] - outcomes_before["locked_out"] == 1
+
+
+async def _login_outcomes(client: httpx.AsyncClient) -> dict[str, float]:
+    return {
+        outcome: await counted(client, "bitnexus_logins_total", outcome=outcome)
+        for outcome in ("failure", "locked_out")
+    }
 
 
 async def test_repeated_failures_from_one_ip_are_throttled(make_client: ClientFactory) -> None:

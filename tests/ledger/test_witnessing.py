@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
@@ -111,6 +112,13 @@ async def test_a_witness_that_knows_more_is_caught_up_after_its_409(
     await client.aclose()
 
 
+def _failures(witness: str) -> float:
+    counted = REGISTRY.get_sample_value(
+        "bitnexus_ledger_witness_failures_total", {"witness": witness}
+    )
+    return counted or 0.0
+
+
 async def test_down_or_lying_witnesses_never_block_and_are_not_trusted(
     db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,6 +140,7 @@ async def test_down_or_lying_witnesses_never_block_and_are_not_trusted(
         )
     )
     backoff = witnessing.Backoff()
+    down_before, liar_before = _failures("down.example/w"), _failures("liar.example/w")
     down = witnessing.WitnessConfig(
         "http://127.0.0.1:9", note.Signer.generate("down.example/w", note.COSIGNATURE_V1).verifier
     )
@@ -150,6 +159,9 @@ async def test_down_or_lying_witnesses_never_block_and_are_not_trusted(
         assert await _push(db, tid, [down], real, backoff) == []
     assert not backoff.due(f"down.example/w {tid}")
     assert not backoff.due(f"liar.example/w {tid}")
+    # each failure counted for its witness (`bitnexus_ledger_witness_failures_total`)
+    assert _failures("down.example/w") - down_before == 1
+    assert _failures("liar.example/w") - liar_before == 1
     # the back-off is per witness and log: the same witness is still asked about other tenants
     assert backoff.due(f"down.example/w {uuid.uuid4()}")
     await liar.aclose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 
@@ -26,3 +27,10 @@ def label_values(text: str, sample: str, label: str) -> set[str]:
 
 def family_names(text: str) -> set[str]:
     return {family.name for family in text_string_to_metric_families(text)}
+
+
+async def counted(client: httpx.AsyncClient, sample: str, **labels: str) -> float:
+    """`value` of a sample in a scrape of the app behind `client` (development, loopback)."""
+    r = await client.get("/metrics")
+    assert r.status_code == 200, r.text
+    return value(r.text, sample, **labels)
