@@ -42,9 +42,10 @@ $(APT_STAMP):
 /usr/bin/chromium: | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-/usr/bin/promtool: | $(APT_STAMP)  # checks ops/prometheus/alerts.yml (tests/ops/test_alerts.py)
+# promtool checks ops/prometheus/alerts.yml (tests/ops/test_alerts.py); only it is wanted from
+# the package, whose own server must not stay running
+/usr/bin/promtool: | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-	# only promtool is wanted: the package's own server must not stay running
 	systemctl disable --now prometheus >/dev/null 2>&1 || service prometheus stop >/dev/null 2>&1 || true
 
 /usr/bin/wrk: | $(APT_STAMP)
