@@ -347,10 +347,10 @@ def search_reindex(
 @ledger_cli.command("seal")
 def ledger_seal(
     tenant: Annotated[str | None, typer.Option(help="Tenant slug (default: every tenant).")] = None,
+    resume: Annotated[bool, typer.Option(help="Lift a halt put by a ledger alarm.")] = False,
 ) -> None:
     """Integrate new transactions into each tenant's Merkle tree and sign a checkpoint."""
-    from bitnexus.core.db import set_tenant
-    from bitnexus.ledger import keys, tree
+    from bitnexus.ledger import jobs, tree
 
     settings = _setup()
     urls = _urls(settings, migrate=True)
@@ -362,10 +362,11 @@ def ledger_seal(
         out: list[str] = []
         for tenant_id, slug in targets:
             assert isinstance(tenant_id, uuid.UUID)
-            async with db.sessionmaker() as s, s.begin():
-                await set_tenant(s, tenant_id)
-                size = await tree.integrate(s, tenant_id)
-                block = await tree.seal(s, tenant_id, keys.identity_for(settings, slug))
+            try:
+                size, block = await jobs.seal_tenant(db, settings, tenant_id, slug, resume=resume)
+            except (tree.SealingHalted, tree.InconsistentLog) as halted:
+                out.append(f"{slug}: not signed, sealing halted ({halted}): see its alarms")
+                continue
             made = f"block {block.height}" if block else "no new block"
             out.append(f"{slug}: {size} leaves, {made}")
         return out

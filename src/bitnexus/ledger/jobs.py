@@ -17,7 +17,8 @@ from bitnexus.core import periodic
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.metrics.families import WITNESS_FAILURES
-from bitnexus.ledger import keys, repository, tree, witnessing
+from bitnexus.ledger import integrity, keys, repository, tree, witnessing
+from bitnexus.ledger.models import LedgerBlock
 
 log = structlog.get_logger(__name__)
 
@@ -37,19 +38,45 @@ async def seal_due(
         if not due and not row.unsequenced:
             continue
         try:
-            async with db.sessionmaker() as session, session.begin():
-                await set_tenant(session, row.tenant_id)
-                size = await tree.integrate(session, row.tenant_id)
-                identity = keys.identity_for(settings, row.slug)
-                block = await tree.seal(session, row.tenant_id, identity) if due else None
-        except tree.InconsistentLog:
-            # Someone rewrote this tenant's history: never sign it, shout, and keep sealing others.
-            log.critical("ledger.inconsistent_log", tenant=row.slug)
-            continue
+            size, block = await seal_tenant(db, settings, row.tenant_id, row.slug, due=due)
+        except (tree.InconsistentLog, tree.SealingHalted):
+            continue  # halted, with its alarm: the other tenants keep sealing
         if block is not None:
             sealed.append((row.tenant_id, row.slug))
             log.info("ledger.sealed", tenant=row.slug, height=block.height, tree_size=size)
     return sealed
+
+
+async def seal_tenant(
+    db: Database,
+    settings: Settings,
+    tenant_id: uuid.UUID,
+    slug: str,
+    *,
+    due: bool = True,
+    resume: bool = False,
+) -> tuple[int, LedgerBlock | None]:
+    """Integrate a tenant's new transactions and, when `due`, seal them: (tree size, new block).
+
+    A log found tampered with is never signed: its alarm is recorded, the tenant's sealing is
+    halted until an operator resumes it, and `InconsistentLog` is raised on. A halted tenant
+    raises `SealingHalted`, unless `resume` (an operator's decision) lifts the halt: the checks
+    run again first, and a log still tampered with stays halted (no second alarm).
+    """
+    try:
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, tenant_id)
+            if resume:
+                await integrity.resume(session, tenant_id)
+            size = await tree.integrate(session, tenant_id)
+            identity = keys.identity_for(settings, slug)
+            return size, await tree.seal(session, tenant_id, identity) if due else None
+    except tree.InconsistentLog as problem:
+        log.critical("ledger.inconsistent_log", tenant=slug, problem=problem.detail)
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, tenant_id)
+            await integrity.halt(session, tenant_id, problem)
+        raise
 
 
 async def witness_round(

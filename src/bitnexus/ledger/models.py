@@ -167,6 +167,9 @@ class LedgerTreeState(Base):
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # Set when the sealer found the log tampered with: nothing more is sequenced or signed for
+    # the tenant until an operator resumes it (`bitnexus ledger resume`).
+    halted_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class LedgerBlock(Base):
@@ -203,17 +206,24 @@ class LedgerCosignature(Base):
 
 
 class AlarmKind(StrEnum):
-    """What a mirror found: each is evidence the log is not the append-only log it claims."""
+    """What a mirror or the sealer found: each is evidence the log is not the append-only log
+    it claims."""
 
     bad_signature = "bad_signature"  # a checkpoint not signed by the log's key
     rollback = "rollback"  # the log now claims fewer entries than were mirrored
     fork = "fork"  # a signed root that the mirrored entries do not produce
     rewrite = "rewrite"  # an entry served differently from the copy taken earlier
     bad_entry = "bad_entry"  # an entry that is not a valid, balanced, in-sequence transaction
+    # raised by the sealer, which then stops sealing the tenant until an operator resumes it
+    tail_deleted = "tail_deleted"  # the newest sequenced transactions are gone from the table
+    missing_entry = "missing_entry"  # a transaction the tree holds is gone, or out of order
+    leaf_mismatch = "leaf_mismatch"  # a stored leaf is not what its transaction and postings say
+    node_mismatch = "node_mismatch"  # a stored tree node is not what its leaves hash to
 
 
 class LedgerAlarm(Base):
-    """An alarm a mirror raised against this tenant's log (append-only evidence)."""
+    """An alarm a mirror (with its API key) or the sealer (without) raised against this
+    tenant's log (append-only evidence)."""
 
     __tablename__ = "ledger_alarms"
     __table_args__ = (
@@ -223,7 +233,7 @@ class LedgerAlarm(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
-    api_key_id: Mapped[uuid.UUID] = mapped_column()
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column()
     reporter: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(String(2000))

@@ -15,16 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import utcnow
 from bitnexus.core.outbox import NewEvent, emit, ledger_topic
-from bitnexus.ledger import leaf, merkle, note, repository
-from bitnexus.ledger.models import LedgerBlock, LedgerTransaction, LedgerTreeNode, LedgerTreeState
+from bitnexus.ledger import integrity, leaf, merkle, note, repository
+from bitnexus.ledger.integrity import InconsistentLog as InconsistentLog  # raised here
+from bitnexus.ledger.integrity import SealingHalted as SealingHalted
+from bitnexus.ledger.models import (
+    AlarmKind,
+    LedgerBlock,
+    LedgerTransaction,
+    LedgerTreeNode,
+    LedgerTreeState,
+)
 from bitnexus.ledger.repository import latest_block
 
 GENESIS_PREV_HASH = bytes(32)
 T = TypeVar("T")
-
-
-class InconsistentLog(RuntimeError):
-    """The stored tree does not extend the last signed checkpoint: refuse to sign."""
 
 
 async def _fetch(
@@ -49,14 +53,18 @@ async def run_on_stored_nodes(
 
 
 async def _lock_state(session: AsyncSession, tenant_id: uuid.UUID) -> LedgerTreeState:
+    """The tenant's tree state, locked; `SealingHalted` while an alarm stops its sealing."""
     await session.execute(
         insert(LedgerTreeState).values(tenant_id=tenant_id, size=0).on_conflict_do_nothing()
     )
-    return (
+    state = (
         await session.execute(
             select(LedgerTreeState).where(LedgerTreeState.tenant_id == tenant_id).with_for_update()
         )
     ).scalar_one()
+    if state.halted_at is not None:
+        raise SealingHalted(f"sealing halted since {state.halted_at.isoformat()}")
+    return state
 
 
 async def integrate(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int = 5000) -> int:
@@ -67,7 +75,7 @@ async def integrate(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int =
     the balances, then appends the leaves to the stored tree. Returns the tree size.
     """
     state = await _lock_state(session, tenant_id)
-    await _sequence(session, tenant_id, batch)
+    await _sequence(session, tenant_id, state.size, batch)
     rows = (
         await session.execute(
             select(LedgerTransaction.seq, LedgerTransaction.leaf)
@@ -83,7 +91,12 @@ async def integrate(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int =
     size = state.size
     for seq, data in rows:
         if seq != size or data is None:  # sequenced rows are gapless: a gap is tampering
-            raise InconsistentLog(f"sequence {seq} where {size} was expected")
+            raise InconsistentLog(
+                AlarmKind.missing_entry,
+                f"transaction {size} is missing from the log (found {seq} next)",
+                tree_size=size,
+                entry_index=size,
+            )
         for level, index, digest in merkle.nodes_completed_by(
             size, merkle.leaf_hash(data), lambda lv, ix: nodes[(lv, ix)]
         ):
@@ -97,11 +110,23 @@ async def integrate(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int =
     return size
 
 
-async def _sequence(session: AsyncSession, tenant_id: uuid.UUID, batch: int) -> None:
+async def _sequence(
+    session: AsyncSession, tenant_id: uuid.UUID, tree_size: int, batch: int
+) -> None:
     pending = await repository.unsequenced(session, batch)
     if not pending:
         return
     first = await repository.next_seq(session)
+    if first < tree_size:
+        # The tree holds leaves whose transactions are gone: someone deleted the newest rows.
+        # Numbering on from `first` would reuse numbers the tree (and signed checkpoints) hold,
+        # and numbering from the tree's size would hide the deletion: refuse, and say so.
+        raise InconsistentLog(
+            AlarmKind.tail_deleted,
+            f"transactions {first}…{tree_size - 1} are in the tree but gone from the log",
+            tree_size=tree_size,
+            entry_index=first,
+        )
     postings = await repository.postings_with_codes(session, [t.id for t in pending])
     leaves = [
         leaf.leaf_bytes(
@@ -165,14 +190,17 @@ async def seal(
 ) -> LedgerBlock | None:
     """Sign the integrated tree as the next block, if it grew (the first block may be empty).
 
-    Before signing, the new head is proven consistent with the last signed one: the log never
-    signs two views of history that contradict each other.
+    Before signing, the range it adds is checked against its transactions (leaves and stored
+    nodes recomputed: `integrity.check_range`) and the new head is proven consistent with the
+    last signed one: the log never signs what it was not given, nor two views of history that
+    contradict each other.
     """
     state = await _lock_state(session, tenant_id)
     last = await latest_block(session)
     size = state.size
     if last is not None and last.tree_size == size:
         return None
+    await integrity.check_range(session, tenant_id, 0 if last is None else last.tree_size, size)
     root = await run_on_stored_nodes(session, lambda read: merkle.root_hash(size, read))
     if last is not None:
         old_size, old_root = last.tree_size, last.root_hash
@@ -182,7 +210,11 @@ async def seal(
         try:
             merkle.verify_consistency(old_size, size, old_root, root, proof)
         except merkle.ProofError as exc:
-            raise InconsistentLog(f"tree at {size} does not extend block {last.height}") from exc
+            raise InconsistentLog(
+                AlarmKind.fork,
+                f"the tree at {size} does not extend block {last.height}",
+                tree_size=size,
+            ) from exc
     height = 0 if last is None else last.height + 1
     prev = GENESIS_PREV_HASH if last is None else last.block_hash
     checkpoint = note.sign(note.Checkpoint(identity.origin, size, root).body(), identity.signer)

@@ -33,6 +33,7 @@ class Kind(StrEnum):
     product_reviewed = "product_reviewed"
     product_submitted = "product_submitted"
     hold_appealed = "hold_appealed"
+    ledger_alarm = "ledger_alarm"
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,16 @@ SPECS: dict[Kind, Spec] = {
                 "/app/fraud",
             ),
         ),
+        Spec(
+            Kind.ledger_alarm, "The ledger found tampering and stopped sealing", Channel.mail,
+            lambda _t, d: Told(
+                "Ledger alarm: sealing stopped",
+                f"{d.get('detail', 'The ledger was tampered with.')} "
+                "Ask your operator to investigate before anything more is signed.",
+                "/app/ledger",
+            ),
+            to_user=False,  # raised by the sealer, about the organisation's log
+        ),
     ]
 }  # fmt: skip
 
@@ -195,4 +206,5 @@ KIND_OF: dict[str, Kind] = {
     "product.rejected": Kind.product_reviewed,
     "product.submitted": Kind.product_submitted,
     "hold.appealed": Kind.hold_appealed,
+    "ledger.alarm": Kind.ledger_alarm,
 }

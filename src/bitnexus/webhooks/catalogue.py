@@ -31,6 +31,7 @@ EVENT_TYPES: dict[str, str] = {
     "payout.failed": "A payout failed.",
     "user.invited": "Someone was invited to the organisation.",
     "ledger.checkpoint": "The ledger sealed a new signed checkpoint.",
+    "ledger.alarm": "The ledger found its log tampered with and stopped sealing.",
 }
 
 VENDOR_TYPES = frozenset(

@@ -2238,10 +2238,11 @@ export interface components {
         };
         /**
          * AlarmKind
-         * @description What a mirror found: each is evidence the log is not the append-only log it claims.
+         * @description What a mirror or the sealer found: each is evidence the log is not the append-only log
+         *     it claims.
          * @enum {string}
          */
-        AlarmKind: "bad_signature" | "rollback" | "fork" | "rewrite" | "bad_entry";
+        AlarmKind: "bad_signature" | "rollback" | "fork" | "rewrite" | "bad_entry" | "tail_deleted" | "missing_entry" | "leaf_mismatch" | "node_mismatch";
         /** AlarmRead */
         AlarmRead: {
             /**
@@ -3020,7 +3021,7 @@ export interface components {
          * EventType
          * @enum {string}
          */
-        EventType: "product.submitted" | "product.approved" | "product.rejected" | "conversion.created" | "commission.created" | "commission.approved" | "commission.held" | "commission.released" | "commission.rejected" | "commission.matured" | "commission.reversed" | "commission.clawed_back" | "hold.appealed" | "tier.changed" | "payout.batch_created" | "payout.paid" | "payout.failed" | "user.invited" | "ledger.checkpoint";
+        EventType: "product.submitted" | "product.approved" | "product.rejected" | "conversion.created" | "commission.created" | "commission.approved" | "commission.held" | "commission.released" | "commission.rejected" | "commission.matured" | "commission.reversed" | "commission.clawed_back" | "hold.appealed" | "tier.changed" | "payout.batch_created" | "payout.paid" | "payout.failed" | "user.invited" | "ledger.checkpoint" | "ledger.alarm";
         /** EventTypeRead */
         EventTypeRead: {
             /** Description */
@@ -3356,7 +3357,7 @@ export interface components {
          * Kind
          * @enum {string}
          */
-        Kind: "commission_created" | "commission_held" | "hold_decided" | "commission_available" | "commission_cut" | "tier_changed" | "payout" | "sale_reported" | "product_reviewed" | "product_submitted" | "hold_appealed";
+        Kind: "commission_created" | "commission_held" | "hold_decided" | "commission_available" | "commission_cut" | "tier_changed" | "payout" | "sale_reported" | "product_reviewed" | "product_submitted" | "hold_appealed" | "ledger_alarm";
         /** Leader */
         Leader: {
             /**
