@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.async_api import BrowserContext, expect
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import keys, note, service, tree
+from bitnexus.ledger import jobs, keys, note, service, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from tests.e2e.conftest import api_client, login
@@ -249,7 +251,7 @@ async def test_admin_gives_a_mirror_a_key_and_sees_its_alarms(
 ) -> None:
     page = await login(await new_context(), program.admin)
     await page.get_by_role("link", name="Ledger", exact=True).click()
-    await expect(page.get_by_text("No mirror has raised an alarm.")).to_be_visible()
+    await expect(page.get_by_text("No mirror or sealer has raised an alarm.")).to_be_visible()
 
     await page.get_by_label("Key name").fill("Auditor")
     await page.get_by_role("button", name="Create key").click()
@@ -288,3 +290,34 @@ async def test_admin_gives_a_mirror_a_key_and_sees_its_alarms(
             "/api/v1/ledger/mirror/entries", headers={"Authorization": f"Bearer {secret}"}
         )
     assert refused.status_code == 401
+
+
+async def test_admin_sees_the_alarm_when_the_sealer_finds_the_tail_deleted(
+    new_context: NewContext, program: Program, owner_engine: Engine
+) -> None:
+    # given three sealed sales, the newest (sequence 2) deleted by the database owner
+    with owner_engine.begin() as conn:
+        for sql in (
+            "DELETE FROM ledger_postings WHERE tenant_id = :t AND transaction_id ="
+            " (SELECT id FROM ledger_transactions WHERE tenant_id = :t AND seq = 2)",
+            "DELETE FROM ledger_transactions WHERE tenant_id = :t AND seq = 2",
+        ):
+            assert conn.execute(text(sql), {"t": program.tenant_id}).rowcount >= 1
+    # when a new sale comes and the sealer runs
+    async with program.session() as s:
+        await service.post_transaction(
+            s,
+            program.tenant_id,
+            idempotency_key="sale-after",
+            postings=[P(RECEIVABLE, 500, "USD"), P(program.pending, -500, "USD")],
+        )
+    with pytest.raises(tree.InconsistentLog):
+        await jobs.seal_tenant(program.db, program.settings, program.tenant_id, program.slug)
+
+    # then the organisation's admin sees the alarm on the ledger page
+    page = await login(await new_context(), program.admin)
+    await page.get_by_role("link", name="Ledger", exact=True).click()
+    alarm = page.get_by_test_id("alarms")
+    await expect(alarm).to_contain_text("tail deleted")
+    await expect(alarm).to_contain_text("sealer")
+    await expect(alarm).to_contain_text("Sealing is halted until an operator resumes it")

@@ -203,3 +203,28 @@ async def test_an_event_without_the_data_its_type_has_tells_no_one(
     # then nothing is made, and nothing fails
     assert made == 0
     assert (await notifications(program.affiliate))["items"] == []
+
+
+async def test_a_ledger_alarm_tells_the_admins_only(app: FastAPI, program: Program) -> None:
+    # given the sealer's alarm event for the organisation (as `ledger.integrity.halt` emits it)
+    tenant = program.admin.tenant_id
+    event = Event(
+        10**12 + 7, uuid.UUID(tenant), "ledger.alarm", (f"ledger:{tenant}", f"admins:{tenant}"),
+        {"kind": "tail_deleted", "detail": "transactions 4…4 are in the tree but gone from the log"},
+        dt.datetime.now(dt.UTC), b"",
+    )  # fmt: skip
+
+    # when it is recorded
+    async with app.state.db.sessionmaker() as session, session.begin():
+        await set_tenant(session, event.tenant_id)
+        await service.record(session, event)
+
+    # then the admins are told, with the detail and a link to the ledger; nobody else is
+    [told] = (await notifications(program.admin))["items"]
+    assert (told["kind"], told["title"], told["link"]) == (
+        "ledger_alarm",
+        "Ledger alarm: sealing stopped",
+        "/app/ledger",
+    )
+    assert "gone from the log" in told["body"]
+    assert (await notifications(program.affiliate))["items"] == []

@@ -1,4 +1,5 @@
-// Independent copies of the ledger: keys for mirrors, how to start one, and the alarms they raise.
+// Independent copies of the ledger: keys for mirrors, how to start one, and the alarms raised by
+// them and by the sealer (which halts sealing on one).
 import { type ComponentType, type ReactNode } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Badge, Card } from "../../../components/ui";
@@ -10,8 +11,8 @@ import { useVerifierKey } from "../api/get-verifier-key";
 export function AlarmsCard() {
   const alarms = useAlarms();
   return (
-    <Card title="Mirror alarms">
-      <QueryState query={alarms} retry={false} empty="No mirror has raised an alarm.">
+    <Card title="Ledger alarms">
+      <QueryState query={alarms} retry={false} empty="No mirror or sealer has raised an alarm.">
         {(rows) => (
           <ul className="divide-y divide-red-100 text-sm" data-testid="alarms">
             {rows.map((a) => (
