@@ -349,7 +349,7 @@ def ledger_seal(
     tenant: Annotated[str | None, typer.Option(help="Tenant slug (default: every tenant).")] = None,
     resume: Annotated[bool, typer.Option(help="Lift a halt put by a ledger alarm.")] = False,
 ) -> None:
-    """Integrate new transactions into each tenant's Merkle tree and sign a checkpoint."""
+    """Integrate new transactions and sign a checkpoint, per tenant (exit 1 if one is halted)."""
     from bitnexus.ledger import jobs, tree
 
     settings = _setup()
@@ -365,14 +365,15 @@ def ledger_seal(
             try:
                 size, block = await jobs.seal_tenant(db, settings, tenant_id, slug, resume=resume)
             except (tree.SealingHalted, tree.InconsistentLog) as halted:
-                out.append(f"{slug}: not signed, sealing halted ({halted}): see its alarms")
+                out.append(f"[red]{slug}: not signed, sealing halted ({halted})[/]: see its alarms")
                 continue
             made = f"block {block.height}" if block else "no new block"
             out.append(f"{slug}: {size} leaves, {made}")
         return out
 
-    for line in asyncio.run(_with_db(urls, go)):
-        console.print(line)
+    console.print("\n".join(lines := asyncio.run(_with_db(urls, go))))
+    if any("sealing halted" in line for line in lines):
+        raise typer.Exit(code=1)
 
 
 @ledger_cli.command("verify")

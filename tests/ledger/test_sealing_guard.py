@@ -5,7 +5,12 @@ resumes it."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -188,3 +193,40 @@ async def test_an_operator_resumes_sealing_once_the_log_is_repaired(
     size, block = await jobs.seal_tenant(db, _eager(settings), tid, slug, resume=True)
     assert (size, block is not None) == (9, True)
     assert await _height(db, tid) == 1
+
+
+async def test_the_operator_sees_the_halt_and_resumes_from_the_command_line(
+    db: Database, settings: Settings, owner_engine: Engine
+) -> None:
+    # given an organisation halted on a rewritten amount in the range to sign
+    tid, slug = await _sealed_tenant(db, settings, 5)
+    await sell(db, tid, range(5, 9))
+    await integrate(db, tid)
+    _tamper(owner_engine, tid, TAMPERING["amount"], 6)
+    await jobs.seal_due(db, _eager(settings))
+    env = {
+        **os.environ,
+        "BITNEXUS_DATA_DIR": str(settings.data_dir),
+        "BITNEXUS_SECRET_KEY": settings.secret,
+    }
+    seal_cmd = [str(Path(sys.executable).with_name("bitnexus")), "ledger", "seal", "--tenant", slug]
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*seal_cmd, *extra], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+
+    # when the operator seals it, then it is refused: exit 1, saying it is halted
+    halted = await asyncio.to_thread(run)
+    # when they resume without repairing, then it stays halted
+    still = await asyncio.to_thread(run, "--resume")
+    # when the amount is put back (from a backup) and they resume, then the block is signed
+    _tamper(owner_engine, tid, "UPDATE ledger_postings SET amount = amount / 2 "
+            "WHERE transaction_id = :x", 6)  # fmt: skip
+    resumed = await asyncio.to_thread(run, "--resume")
+
+    assert (halted.returncode, still.returncode, resumed.returncode) == (1, 1, 0), resumed.stderr
+    assert f"{slug}: not signed, sealing halted" in halted.stderr
+    assert "does not match its postings" in still.stderr
+    assert f"{slug}: 9 leaves, block 1" in resumed.stderr
+    assert await _alarms(db, tid) == [("sealer", "leaf_mismatch", 6)]
