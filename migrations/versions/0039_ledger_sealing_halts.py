@@ -1,7 +1,7 @@
 """ledger: the sequencer never numbers below the tree, and a tampered log halts sealing
 
-Revision ID: 0040
-Revises: 0037
+Revision ID: 0039
+Revises: 0038
 Create Date: 2026-12-04
 
 `bitnexus_ledger_sequence` now also refuses a batch that starts below the tenant's tree size
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0040"
-down_revision: str | None = "0037"
+revision: str = "0039"
+down_revision: str | None = "0038"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
