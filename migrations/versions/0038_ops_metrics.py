@@ -75,9 +75,9 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
            extract(epoch FROM now() - l.last_block_at)::float8
     FROM ledger l WHERE l.last_block_at IS NOT NULL
     UNION ALL
-    SELECT 'bitnexus_ledger_mirror_alarms', a.tenant_id::text, a.n::float8 FROM alarms a
+    SELECT 'bitnexus_ledger_alarms', a.tenant_id::text, a.n::float8 FROM alarms a
     UNION ALL
-    SELECT 'bitnexus_ledger_last_mirror_alarm_timestamp_seconds', a.tenant_id::text,
+    SELECT 'bitnexus_ledger_last_alarm_timestamp_seconds', a.tenant_id::text,
            extract(epoch FROM a.latest)::float8
     FROM alarms a
     UNION ALL

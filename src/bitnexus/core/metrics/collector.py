@@ -41,14 +41,15 @@ DATABASE_FAMILIES: dict[str, tuple[str, str, str | None]] = {
         "Seconds since the organisation's newest signed block.",
         "tenant_id",
     ),
-    "bitnexus_ledger_mirror_alarms": (
+    "bitnexus_ledger_alarms": (
         "counter",
-        "Alarms mirrors raised about the organisation's log (a fork, a rewrite, a bad entry).",
+        "Alarms raised about the organisation's log by its mirrors (a fork, a rewrite, a bad entry)"
+        " or its sealer (a deleted tail, a leaf or node that does not match).",
         "tenant_id",
     ),
-    "bitnexus_ledger_last_mirror_alarm_timestamp_seconds": (
+    "bitnexus_ledger_last_alarm_timestamp_seconds": (
         "gauge",
-        "When a mirror last raised an alarm about the organisation's log (Unix time).",
+        "When the last alarm about the organisation's log was raised (Unix time).",
         "tenant_id",
     ),
     "bitnexus_outbox_backlog_events": (
