@@ -70,6 +70,7 @@ def settings(data_dir: Path) -> Settings:
         BITNEXUS_SEARCH_INDEX_SECONDS=0,  # and embed products when they need (tests/search)
         BITNEXUS_NOTIFY_MAIL_SECONDS=0,  # and mail notifications when they say
         BITNEXUS_WEBHOOKS_POLL_SECONDS=0,  # and send due webhooks when they say (tests/webhooks)
+        BITNEXUS_WAL_ARCHIVE=False,  # no WAL archive but in tests/ops/backup
     )
 
 
@@ -176,6 +177,7 @@ def launch_server(
         "BITNEXUS_SEARCH_INDEX_SECONDS": "0",
         "BITNEXUS_NOTIFY_MAIL_SECONDS": "0",
         "BITNEXUS_WEBHOOKS_POLL_SECONDS": "0",  # tests/webhooks send due webhooks themselves
+        "BITNEXUS_WAL_ARCHIVE": "false",
         **extra_env,
     }
     proc = subprocess.Popen(

@@ -38,7 +38,10 @@ def _run(
     )
 
 
-@pytest.mark.parametrize("command", ["serve", "migrate", "demo", "create-platform-admin", "db-url"])
+@pytest.mark.parametrize(
+    "command",
+    ["serve", "migrate", "demo", "create-platform-admin", "db-url", "backup", "restore"],
+)
 def test_every_command_explains_itself(settings: Settings, command: str) -> None:
     out = _run(settings, command, "--help")
     assert out.returncode == 0

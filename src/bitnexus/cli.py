@@ -1,5 +1,5 @@
 """The `bitnexus` command: serve, migrate, demo, create-platform-admin, db-url, openapi,
-ledger …, search reindex."""
+ledger …, search reindex, backup …, restore."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls, libpq
 from bitnexus.core.limits import LimitedHttpToolsProtocol
 from bitnexus.core.logging import configure_logging
+from bitnexus.ops.backup.commands import backup_cli, restore
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -298,6 +299,9 @@ def _tenant_slugs(urls: DatabaseUrls, only: str | None) -> list[tuple[object, st
     return [(r.id, r.slug) for r in rows]
 
 
+cli.add_typer(backup_cli, name="backup")  # and `restore`: docs/backup.md
+cli.command("restore")(restore)
+
 search_cli = typer.Typer(help="Product search: embeddings for semantic matching.")
 cli.add_typer(search_cli, name="search")
 
@@ -381,39 +385,13 @@ def ledger_verify(
     tenant: Annotated[str | None, typer.Option(help="Tenant slug (default: every tenant).")] = None,
 ) -> None:
     """Recompute every leaf, node, root, signature, chain link and balance; name bad rows."""
-    from rich.progress import Progress
-    from sqlalchemy import create_engine
-
-    from bitnexus.ledger.verify import verify
+    from bitnexus.ledger.report import verify_and_print
 
     settings = _setup()
-    urls = _urls(settings, migrate=False)
-    engine = create_engine(urls.owner)
-    try:
-        with Progress(console=console, transient=True) as bar, engine.connect() as conn:
-            tasks: dict[str, object] = {}
-
-            def tick(what: str, n: int) -> None:
-                if what not in tasks:
-                    tasks[what] = bar.add_task(f"checking {what}", total=None)
-                bar.advance(tasks[what], n)  # type: ignore[arg-type]
-
-            reports = verify(conn, settings, tenant, tick)
-    finally:
-        engine.dispose()
+    reports = verify_and_print(_urls(settings, migrate=False).owner, settings, tenant, console)
     if tenant and not reports:
         raise _fail(f"no tenant {tenant!r}")
-    bad = 0
-    for r in reports:
-        status = "[green]ok[/]" if r.ok else f"[red]{len(r.problems)} problem(s)[/]"
-        counts = f"{r.transactions} transactions, {r.nodes} nodes, {r.blocks} blocks"
-        if r.unsequenced:
-            counts += f" ({r.unsequenced} more waiting for a sequence number)"
-        console.print(f"{r.tenant_slug}: {counts}: {status}")
-        for problem in r.problems[:20]:
-            console.print(f"  [red]✗[/] {problem}")
-        bad += not r.ok
-    if bad:
+    if not all(r.ok for r in reports):
         raise typer.Exit(code=1)
 
 

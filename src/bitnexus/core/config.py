@@ -146,8 +146,19 @@ class Settings(BaseSettings):
     # `/metrics` (docs/operations.md): the bearer token a scraper sends. Unset, only a
     # development server listening on loopback answers it; any other answers 404.
     metrics_token: SecretStr | None = Field(None, alias="BITNEXUS_METRICS_TOKEN")
-    # Where base backups and archived WAL go (docs/backup.md); unset: `<data dir>/backups`.
+    # Backups (docs/backup.md): where base backups and the WAL archive go (unset: <data
+    # dir>/backups), how long base backups are kept, whether the embedded server archives its
+    # WAL and how often at least (the most recent writes a lost disk can take with it), the
+    # `age` recipient base backups are encrypted to (unset: plain), and a second directory
+    # every backup and archived WAL segment is copied to (e.g. a mounted remote disk).
     backup_dir: Path = Field(None, alias="BITNEXUS_BACKUP_DIR", validate_default=True)
+    backup_retention_days: float = Field(30.0, alias="BITNEXUS_BACKUP_RETENTION_DAYS", gt=0)
+    wal_archive: bool = Field(True, alias="BITNEXUS_WAL_ARCHIVE")
+    wal_archive_timeout_seconds: int = Field(
+        60, alias="BITNEXUS_WAL_ARCHIVE_TIMEOUT_SECONDS", ge=1, le=3600
+    )
+    backup_age_recipient: str | None = Field(None, alias="BITNEXUS_BACKUP_AGE_RECIPIENT")
+    backup_copy_to: Path | None = Field(None, alias="BITNEXUS_BACKUP_COPY_TO")
 
     @field_validator("backup_dir", mode="before")
     @classmethod
@@ -164,6 +175,11 @@ class Settings(BaseSettings):
         if self.content_provider is not None:
             return self.content_provider
         return "gemini" if self.gemini_api_key is not None else "template"
+
+    @property
+    def backups(self) -> Path:
+        """The backup directory: base backups in `base/`, the WAL archive in `wal/`."""
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
 
     @property
     def base_url(self) -> str:

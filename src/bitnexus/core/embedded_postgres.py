@@ -5,6 +5,10 @@ it lets go (`release`, or at exit). A server found running that no process of ou
 was started by someone else (`pg_ctl` by hand) and is left running. A crash leaves a stale
 `postmaster.pid` and a stale handle list behind; both are cleaned before start so the next run
 recovers on its own.
+
+Continuous WAL archiving (docs/backup.md) is set in `bitnexus.conf`, an include of
+`postgresql.conf` rewritten at each start; `archive_mode` only changes on a restart, so a server
+this process starts (a first start just made its data directory) is restarted once when it must.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +29,94 @@ log = structlog.get_logger(__name__)
 
 # the servers this process holds a handle on, by data directory
 _held: dict[Path, Any] = {}
+
+# settings files of ours that postgresql.conf includes: archiving, and a restore's recovery
+MANAGED_CONF = "bitnexus.conf"
+RECOVERY_CONF = "bitnexus-recovery.conf"
+WALCOPY = Path(__file__).with_name("walcopy.sh")
+WALCOPY_IN_PGDATA = "bitnexus-walcopy.sh"  # a copy the server's own user can always read
+
+
+@dataclass(frozen=True)
+class Archiving:
+    """Continuous WAL archiving: each finished segment is copied into every directory, and a
+    segment is finished at least every `timeout_seconds` while anything is written."""
+
+    directories: tuple[Path, ...]
+    timeout_seconds: int = 60
+
+
+def archive_command(archiving: Archiving) -> str:
+    """The shell command PostgreSQL runs, from the data directory, for each segment (`%p` its
+    path, `%f` its name)."""
+    words = ["sh", WALCOPY_IN_PGDATA, "%p", "%f", *map(str, archiving.directories)]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def _conf_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def system_user() -> str | None:
+    """The system user the server runs as: `pgserver` when we are root, else ourselves."""
+    return "pgserver" if os.geteuid() == 0 else None
+
+
+def give_to_server(path: Path) -> None:
+    """Make `path` (a file or a directory) the server's own when it runs as another user."""
+    user = system_user()
+    if user is not None:
+        import pwd
+
+        entry = pwd.getpwnam(user)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def _write_owned(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text)
+    give_to_server(temporary)
+    temporary.replace(path)
+
+
+def write_conf(pgdata: Path, name: str, lines: dict[str, str]) -> None:
+    """Write one of our included settings files (and the includes, once)."""
+    main = pgdata / "postgresql.conf"
+    text = main.read_text()
+    includes = [f"include_if_exists = '{n}'" for n in (MANAGED_CONF, RECOVERY_CONF)]
+    if includes[0] not in text:
+        block = "\n".join(["", "# settings BitNexus manages (docs/backup.md)", *includes, ""])
+        main.write_text(text.rstrip("\n") + "\n" + block)
+    if not (pgdata / RECOVERY_CONF).exists():  # present, so the server never logs it missing
+        _write_owned(pgdata / RECOVERY_CONF, "# a restore's recovery settings (none)\n")
+    body = "".join(f"{key} = {value}\n" for key, value in lines.items())
+    _write_owned(pgdata / name, "# written by BitNexus: edits are lost\n" + body)
+
+
+def configure_archiving(pgdata: Path, archiving: Archiving | None) -> None:
+    """Set the server's archiving (takes effect at its next start or reload, `archive_mode`
+    at its next start only)."""
+    if archiving is None:
+        write_conf(pgdata, MANAGED_CONF, {"archive_mode": "off"})
+        return
+    user = system_user()
+    for directory in archiving.directories:
+        directory.mkdir(parents=True, exist_ok=True)
+        if user is not None:
+            from pgserver.utils import ensure_prefix_permissions
+
+            ensure_prefix_permissions(directory)  # the server's user walks down to it
+            give_to_server(directory)
+    _write_owned(pgdata / WALCOPY_IN_PGDATA, WALCOPY.read_text())
+    write_conf(
+        pgdata,
+        MANAGED_CONF,
+        {
+            "archive_mode": "on",
+            "archive_command": _conf_string(archive_command(archiving)),
+            "archive_timeout": str(archiving.timeout_seconds),
+        },
+    )
 
 
 def _postgres_running_for(pid: int, pgdata: Path) -> bool:
@@ -94,8 +188,9 @@ def stop(data_dir: Path) -> None:
         _held.pop(pgdata, None)
 
 
-def start(data_dir: Path) -> str:
-    """Start (or join) the embedded server and return a superuser URL over its Unix socket."""
+def start(data_dir: Path, archiving: Archiving | None = None) -> str:
+    """Start (or join) the embedded server and return a superuser URL over its Unix socket,
+    archiving its WAL as `archiving` says (None: not)."""
     pgserver = _pgserver()
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = (data_dir / "pg").resolve()
@@ -108,8 +203,54 @@ def start(data_dir: Path) -> str:
     os.chmod(data_dir, 0o755)  # noqa: S103 (directory traversal only; files stay 0600)
     pid = _postmaster_pid(pgdata)
     foreign = pid is not None and _postgres_running_for(pid, pgdata) and not held_before
+    made = not (pgdata / "PG_VERSION").exists()
+    if not made and not foreign:
+        configure_archiving(pgdata, archiving)
     server = pgserver.get_server(pgdata, cleanup_mode=None if foreign else "stop")
     _held[pgdata] = server
     uri: str = server.get_uri()
+    if not foreign:
+        if made:
+            configure_archiving(pgdata, archiving)  # initdb made the data dir just now
+        if _reload_needs_restart(uri) and _holders(pgdata) == [os.getpid()]:
+            _restart(server, pgdata)
+            uri = server.get_uri()
     log.info("embedded_postgres.ready", pgdata=str(pgdata))
     return uri
+
+
+def _reload_needs_restart(uri: str) -> bool:
+    """Reload the settings; whether `archive_mode` waits for a restart."""
+    import psycopg
+
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute("SELECT pg_reload_conf()")
+        # pg_file_settings reads the files as they are now, whatever the server has loaded
+        row = conn.execute(
+            "SELECT (SELECT setting FROM pg_file_settings WHERE name = 'archive_mode' "
+            "ORDER BY seqno DESC LIMIT 1) IS DISTINCT FROM current_setting('archive_mode')"
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def _restart(server: Any, pgdata: Path) -> None:
+    """Restart the server this process started, keeping its options (socket, no TCP)."""
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
+    from pgserver.utils import PostmasterInfo
+
+    pg_ctl(["-w", "-l", str(pgdata / "log"), "restart"], pgdata=pgdata, user=server.system_user)
+    # the handle checks (and stops, at the end) the postmaster it knows: the new one
+    server._postmaster_info = PostmasterInfo.read_from_pgdata(pgdata)
+    log.info("embedded_postgres.restarted", reason="archive_mode", pgdata=str(pgdata))
+
+
+def binary(name: str) -> Path:
+    """A PostgreSQL program shipped with the embedded server (pg_basebackup, pg_ctl, …)."""
+    return Path(_pgserver()._commands.POSTGRES_BIN_PATH) / name
+
+
+def running(data_dir: Path) -> bool:
+    """Whether a server runs on the data directory `data_dir`."""
+    pgdata = (data_dir / "pg").resolve()
+    pid = _postmaster_pid(pgdata)
+    return pid is not None and _postgres_running_for(pid, pgdata)

@@ -45,8 +45,20 @@ class DatabaseNotSuitable(RuntimeError):
 def database_urls(settings: Settings) -> DatabaseUrls:
     """Start the embedded server if needed and return the two URLs (no schema changes)."""
     if settings.database_url is None:
-        return resolve(settings, embedded_postgres.start(settings.data_dir))
+        return resolve(settings, embedded_postgres.start(settings.data_dir, archiving(settings)))
     return resolve(settings)
+
+
+def archiving(settings: Settings) -> embedded_postgres.Archiving | None:
+    """How the embedded server archives its WAL (docs/backup.md); None: it does not."""
+    if not settings.wal_archive:
+        return None
+    directories = [settings.backups / "wal"]
+    if settings.backup_copy_to is not None:
+        directories.append(settings.backup_copy_to / "wal")
+    return embedded_postgres.Archiving(
+        tuple(d.resolve() for d in directories), settings.wal_archive_timeout_seconds
+    )
 
 
 def _bootstrap_embedded(urls: DatabaseUrls) -> None:
