@@ -51,11 +51,14 @@ $(APT_STAMP):
 /usr/bin/wrk: | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 
+/usr/bin/age: | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null
+
 # ---- the two commands ----
 run: $(VENV)/.runtime-installed $(FRONTEND)/dist/index.html  ## Set up, migrate, seed the demo and serve on :8000
 	$(BIN)/bitnexus serve --migrate --demo
 
-test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium /usr/bin/promtool  ## Set up, lint, type-check and run every test
+test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium /usr/bin/promtool /usr/bin/age  ## Set up, lint, type-check and run every test
 	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/pytest
 

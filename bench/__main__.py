@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import conversions, dashboards, fanout, ledger, me_endpoint, redirect, search
+from bench import conversions, dashboards, fanout, ledger, me_endpoint, recovery, redirect, search
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,6 +56,7 @@ BENCHMARKS: dict[str, Callable[[], str]] = {
     "ledger": ledger.run,
     "search": search.run,
     "fanout": fanout.run,
+    "recovery": recovery.run,
 }
 
 

@@ -53,7 +53,8 @@ def archive_command(archiving: Archiving) -> str:
     return " ".join(shlex.quote(w) for w in words)
 
 
-def _conf_string(value: str) -> str:
+def conf_string(value: str) -> str:
+    """`value` as a quoted string of a PostgreSQL settings file."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -72,8 +73,17 @@ def give_to_server(path: Path) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+def reachable(path: Path) -> None:
+    """Let the server's user walk down to `path` (when it is another user than ours)."""
+    if system_user() is not None:
+        from pgserver.utils import ensure_prefix_permissions
+
+        ensure_prefix_permissions(path)
+
+
 def _write_owned(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
+    # a name of this process's own: worker processes starting together write the same files
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     temporary.write_text(text)
     give_to_server(temporary)
     temporary.replace(path)
@@ -99,21 +109,17 @@ def configure_archiving(pgdata: Path, archiving: Archiving | None) -> None:
     if archiving is None:
         write_conf(pgdata, MANAGED_CONF, {"archive_mode": "off"})
         return
-    user = system_user()
     for directory in archiving.directories:
         directory.mkdir(parents=True, exist_ok=True)
-        if user is not None:
-            from pgserver.utils import ensure_prefix_permissions
-
-            ensure_prefix_permissions(directory)  # the server's user walks down to it
-            give_to_server(directory)
+        reachable(directory)
+        give_to_server(directory)
     _write_owned(pgdata / WALCOPY_IN_PGDATA, WALCOPY.read_text())
     write_conf(
         pgdata,
         MANAGED_CONF,
         {
             "archive_mode": "on",
-            "archive_command": _conf_string(archive_command(archiving)),
+            "archive_command": conf_string(archive_command(archiving)),
             "archive_timeout": str(archiving.timeout_seconds),
         },
     )

@@ -3,11 +3,13 @@
 #   sh bitnexus-walcopy.sh <segment path> <segment name> <archive dir> [<archive dir> ...]
 #
 # PostgreSQL runs it (as its own system user, from the data directory) for each segment and
-# keeps the segment, retrying, until it exits 0. Each copy goes to a temporary file that is
-# fsynced, then linked to its name (a link fails instead of replacing a file), then the
-# directory is fsynced. A segment already archived with the same bytes (a retry after a crash
-# between the copy and PostgreSQL noting it) counts as archived; different bytes under the
-# same name are never overwritten. POSIX sh and coreutils only: no interpreter to reach.
+# keeps the segment, retrying, until it exits 0. The segment is stored gzipped as <name>.gz (a
+# segment finished early by archive_timeout is mostly zeros: 16 MB shrink to some KB). Each
+# copy goes to a temporary file that is fsynced, then linked to its name (a link fails instead
+# of replacing a file), then the directory is fsynced. A segment already archived with the
+# same bytes (a retry after a crash between the copy and PostgreSQL noting it) counts as
+# archived; different bytes under the same name are never overwritten. POSIX sh, coreutils
+# and gzip only: no interpreter to reach.
 set -eu
 [ "$#" -ge 3 ] || { echo "usage: $0 <segment path> <segment name> <dir>..." >&2; exit 2; }
 src=$1
@@ -19,9 +21,9 @@ esac
 tmp=
 trap '[ -z "$tmp" ] || rm -f "$tmp"' EXIT
 for dir in "$@"; do
-    target=$dir/$name
+    target=$dir/$name.gz
     if [ -e "$target" ]; then
-        if cmp -s "$src" "$target"; then
+        if gzip -n -c "$src" | cmp -s - "$target"; then
             continue
         fi
         echo "walcopy: $target exists with different contents: not overwritten" >&2
@@ -29,7 +31,7 @@ for dir in "$@"; do
     fi
     mkdir -p "$dir"
     tmp=$dir/.$name.$$.tmp
-    cp "$src" "$tmp"
+    gzip -n -c "$src" > "$tmp"
     sync "$tmp"
     ln "$tmp" "$target"
     rm -f "$tmp"

@@ -156,6 +156,7 @@ def restore(
             raise steps.RestoreRefused("give exactly one of --to-time and --latest")
         moment = steps.parse_time(to_time) if to_time is not None else None
         chosen = steps.choose(base_backups(source), moment, source)
+        steps.readable(chosen, identity)
         target = data_dir.resolve()
         steps.prepare(target, force)
         console.print(f"restoring base backup {chosen.path.name} into {target}")

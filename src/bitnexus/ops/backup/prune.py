@@ -45,5 +45,5 @@ def prune(backups: Path, retention_days: float, now: dt.datetime | None = None) 
     before = _segments(wal)
     if before:
         cleanup = embedded_postgres.binary("pg_archivecleanup")
-        run([cleanup, wal, oldest.record.start_wal_file], "pg_archivecleanup")
+        run([cleanup, "-x", ".gz", wal, oldest.record.start_wal_file], "pg_archivecleanup")
     return Pruned([b.path.name for b in removed], len(before - _segments(wal)))

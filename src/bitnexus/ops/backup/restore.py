@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -80,19 +81,28 @@ def _give_tree_to_server(root: Path) -> None:
         embedded_postgres.give_to_server(path)
 
 
+def readable(backup: BaseBackup, identity: Path | None) -> str | None:
+    """Check an encrypted backup can be opened here: the `age` program, or None if plain."""
+    if backup.record.encryption != "age":
+        return None
+    if identity is None:
+        raise RestoreRefused(
+            f"{backup.path.name} is encrypted with age for {backup.record.encrypted_to}: "
+            "give its identity file with --identity"
+        )
+    age = shutil.which("age")
+    if age is None:
+        raise RestoreRefused("the backup is encrypted: install `age` (Debian package `age`)")
+    return age
+
+
 def unpack(backup: BaseBackup, target: Path, identity: Path | None) -> None:
     """Put the backup's database in `target/pg` and its keys in `target`."""
+    age = readable(backup, identity)
     unpacked = target / ".unpacking"
     unpacked.mkdir(mode=0o700)
-    if backup.record.encryption == "age":
-        if identity is None:
-            raise RestoreRefused(
-                f"{backup.path.name} is encrypted with age for {backup.record.encrypted_to}: "
-                "give its identity file with --identity"
-            )
-        age = shutil.which("age")
-        if age is None:
-            raise RestoreRefused("the backup is encrypted: install `age` (Debian package `age`)")
+    if age is not None:
+        assert identity is not None
         dec = subprocess.Popen(
             [age, "-d", "-i", str(identity), str(backup.path / ENCRYPTED)],
             stdout=subprocess.PIPE,
@@ -116,6 +126,7 @@ def unpack(backup: BaseBackup, target: Path, identity: Path | None) -> None:
     os.chmod(target, 0o755)  # noqa: S103 (traversal by the server's user; files stay 0600)
     os.chmod(target / "pg", 0o700)
     _give_tree_to_server(target / "pg")
+    embedded_postgres.reachable(target / "pg")
 
 
 def _pg_ctl(pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -135,18 +146,40 @@ def _log_tail(pgdata: Path, lines: int = 15) -> str:
         return "(no server log)"
 
 
+def restore_command(wal: Path) -> str:
+    """The shell command that hands PostgreSQL an archived segment (stored gzipped)."""
+    archived = shlex.quote(str(wal.resolve())) + "/%f.gz"
+    return f"test -f {archived} && gzip -d -c {archived} > %p"
+
+
+def _archive_readable(wal: Path) -> None:
+    """The server's user reads the archive (its own files, unless copied in by someone else)."""
+    user = embedded_postgres.system_user()
+    if user is None or not wal.is_dir():
+        return
+    import pwd
+
+    uid = pwd.getpwnam(user).pw_uid
+    embedded_postgres.reachable(wal)
+    for path in (wal, *wal.iterdir()):
+        if path.stat().st_uid != uid:
+            embedded_postgres.give_to_server(path)
+
+
 def recover(pgdata: Path, wal: Path, to_time: dt.datetime | None) -> None:
     """Replay the archive in `wal` to `to_time` (None: to its end), promote, and stop."""
+    quoted = embedded_postgres.conf_string
     recovery = {
-        "restore_command": "'cp \"" + str(wal.resolve()) + '/%f" "%p"\'',
-        "recovery_target_action": "'promote'",
-        "recovery_target_timeline": "'latest'",
+        "restore_command": quoted(restore_command(wal)),
+        "recovery_target_action": quoted("promote"),
+        "recovery_target_timeline": quoted("latest"),
     }
     if to_time is not None:
-        recovery["recovery_target_time"] = f"'{to_time.isoformat(sep=' ')}'"
+        recovery["recovery_target_time"] = quoted(to_time.isoformat(sep=" "))
     # the restored server must not write into the archive it reads (a drill, a second copy):
     # `bitnexus serve` on the new data directory archives as its own settings say
     embedded_postgres.configure_archiving(pgdata, None)
+    _archive_readable(wal)
     embedded_postgres.write_conf(pgdata, embedded_postgres.RECOVERY_CONF, recovery)
     signal = pgdata / "recovery.signal"
     signal.touch()
