@@ -76,9 +76,7 @@ def give_to_server(path: Path) -> None:
 def reachable(path: Path) -> None:
     """Let the server's user walk down to `path` (when it is another user than ours)."""
     if system_user() is not None:
-        from pgserver.utils import ensure_prefix_permissions
-
-        ensure_prefix_permissions(path)
+        _pgserver().utils.ensure_prefix_permissions(path)
 
 
 def _write_owned(path: Path, text: str) -> None:

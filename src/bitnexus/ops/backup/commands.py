@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 from pathlib import Path
 from typing import Annotated
 
@@ -172,7 +173,11 @@ def restore(
     console.print(f"recovered to {moment.isoformat() if moment else 'the latest'} in {took:.1f} s")
     restored = settings.model_copy(update={"data_dir": target, "wal_archive": False})
     try:
-        urls = provision.database_urls(restored)
+        try:
+            urls = provision.database_urls(restored)
+        except (OSError, subprocess.SubprocessError) as exc:
+            tail = steps.log_tail(target / "pg")
+            raise _fail(f"the restored server did not start ({exc}):\n{tail}", code=1) from exc
         reports = verify_and_print(urls.owner, restored, None, console)
     finally:
         embedded_postgres.release()

@@ -121,6 +121,13 @@ def unpack(backup: BaseBackup, target: Path, identity: Path | None) -> None:
     for name in SECRETS:
         if (unpacked / "secrets" / name).is_file():
             (unpacked / "secrets" / name).rename(target / name)
+    # the backed-up server's own run-time files, copied as they were: a socket lock naming its
+    # process id (another process may have that id now) and pgserver's list of holders
+    for stale in (
+        *(unpacked / "pgdata").glob(".s.PGSQL.*.lock"),
+        unpacked / "pgdata" / ".handle_pids.json",
+    ):
+        stale.unlink(missing_ok=True)
     (unpacked / "pgdata").rename(target / "pg")
     shutil.rmtree(unpacked)
     os.chmod(target, 0o755)  # noqa: S103 (traversal by the server's user; files stay 0600)
@@ -139,7 +146,7 @@ def _pg_ctl(pgdata: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _log_tail(pgdata: Path, lines: int = 15) -> str:
+def log_tail(pgdata: Path, lines: int = 15) -> str:
     try:
         return "\n".join((pgdata / "log").read_text().splitlines()[-lines:])
     except OSError:
@@ -192,7 +199,7 @@ def recover(pgdata: Path, wal: Path, to_time: dt.datetime | None) -> None:
             "-o", f"-h '' -k {sockets}", "start",
         )  # fmt: skip
         if started.returncode != 0:
-            raise RestoreFailed(f"recovery did not start:\n{_log_tail(pgdata)}")
+            raise RestoreFailed(f"recovery did not start:\n{log_tail(pgdata)}")
         try:
             _await_promotion(pgdata, sockets)
         finally:
@@ -206,7 +213,7 @@ def _await_promotion(pgdata: Path, sockets: Path) -> None:
     """Wait until recovery has ended and the server accepts writes, or has died."""
     while True:
         if _pg_ctl(pgdata, "status").returncode != 0:
-            tail = _log_tail(pgdata)
+            tail = log_tail(pgdata)
             hint = (
                 "\nno write after the target time is in the archive: choose an earlier time, "
                 "or --latest"
