@@ -110,6 +110,10 @@ def archive_everything(settings: Settings, url: str) -> None:
 def workspace() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="bitnexus-backup-test-") as tmp:
         yield Path(tmp)
+        # a server a failed test left running must not outlive its directory
+        for data_dir in Path(tmp).glob("*/data"):
+            if embedded_postgres.running(data_dir):
+                embedded_postgres.stop(data_dir)
 
 
 @pytest.fixture(scope="session")
