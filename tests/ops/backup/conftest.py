@@ -36,9 +36,11 @@ BIN = Path(sys.executable).with_name("bitnexus")
 SECRET = "backup-test-secret-0123456789abcdef"
 
 
-def settings_for(root: Path, *, archive: bool = True) -> Settings:
-    """A BitNexus of its own under `root`: data in `data/`, backups in `backups/`."""
+def settings_for(root: Path, *, archive: bool = True, copy_to: Path | None = None) -> Settings:
+    """A BitNexus of its own under `root`: data in `data/`, backups in `backups/` (and a copy
+    of them in `copy_to`)."""
     return Settings(
+        BITNEXUS_BACKUP_COPY_TO=copy_to,
         BITNEXUS_ENV=Environment.development,
         BITNEXUS_DATA_DIR=root / "data",
         BITNEXUS_BACKUP_DIR=root / "backups",
@@ -67,6 +69,11 @@ def bitnexus(settings: Settings, *args: str, **env: str) -> subprocess.Completed
             "BITNEXUS_SECRET_KEY": SECRET,
             "BITNEXUS_LOG_FORMAT": "json",
             "BITNEXUS_LOG_LEVEL": "WARNING",
+            **(
+                {"BITNEXUS_BACKUP_COPY_TO": str(settings.backup_copy_to)}
+                if settings.backup_copy_to
+                else {}
+            ),
             **env,
         },
         capture_output=True,
@@ -179,7 +186,7 @@ async def _backup(settings: Settings, **env: str) -> None:
 
 @pytest.fixture(scope="session")
 async def disaster(workspace: Path, template: Path, age_key: tuple[Path, str]) -> Disaster:
-    settings = fresh(template, workspace / "primary")
+    settings = fresh(template, workspace / "primary", copy_to=workspace / "offsite")
     identity, recipient = age_key
     url = superuser(settings)  # the template did not archive: this start turns it on
     with psycopg.connect(url) as conn:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from bitnexus.core import embedded_postgres
+from bitnexus.ops.backup.layout import base_backups, wal_dir
 from tests.conftest import launch_server
 from tests.ops.backup.conftest import Disaster, bitnexus, settings_for, snapshot, superuser
 
@@ -52,18 +53,22 @@ def test_restore_to_a_time_brings_back_exactly_what_was_committed_then(
         embedded_postgres.stop(restored.data_dir)
 
 
-def test_an_encrypted_backup_restores_with_its_age_identity(
+def test_an_encrypted_backup_restores_from_the_second_location_with_its_age_identity(
     disaster: Disaster, workspace: Path
 ) -> None:
-    # given: t2 comes after the encrypted base backup, the only one that reaches it
+    # given: t2 comes after the encrypted base backup, the only one that reaches it; the
+    # backup directory is lost too, its copy in the second location is not
     restored = settings_for(workspace / "restored-t2")
     assert disaster.at_t2 != disaster.at_t1
+    second = disaster.settings.backup_copy_to
+    assert second is not None
 
     # when
     code, out = _restore(
         disaster,
         restored.data_dir,
         *("--to-time", disaster.t2.isoformat(), "--identity", str(disaster.identity)),
+        *("--backup-dir", str(second)),
     )
 
     # then
@@ -159,3 +164,17 @@ def test_status_shows_the_newest_backup_the_archive_and_the_retention(disaster: 
     assert "newest base backup: " in disaster.status_text
     assert "encrypted with age" in disaster.status_text
     assert "retention 30 days" in disaster.status_text
+
+
+def test_the_second_location_holds_every_base_backup_and_archived_segment(
+    disaster: Disaster,
+) -> None:
+    # given: backups taken and WAL archived with BITNEXUS_BACKUP_COPY_TO set
+    second = disaster.settings.backup_copy_to
+    assert second is not None
+
+    # then
+    here, there = disaster.settings.backups, second
+    assert [b.path.name for b in base_backups(there)] == [b.path.name for b in base_backups(here)]
+    assert len(base_backups(there)) == 2
+    assert {p.name for p in wal_dir(there).iterdir()} >= {p.name for p in wal_dir(here).iterdir()}
