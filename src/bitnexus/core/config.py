@@ -179,7 +179,7 @@ class Settings(BaseSettings):
     @property
     def backups(self) -> Path:
         """The backup directory: base backups in `base/`, the WAL archive in `wal/`."""
-        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
+        return self.backup_dir  # `<data dir>/backups` when unset (the validator above)
 
     @property
     def base_url(self) -> str:
