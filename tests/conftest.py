@@ -15,8 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -27,10 +28,13 @@ from sqlalchemy.engine import Engine
 from bitnexus.app import create_app
 from bitnexus.core import embedded_postgres, provision
 from bitnexus.core.config import Environment, Settings
-from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.core.db import Database
+from bitnexus.core.dburl import DatabaseUrls, libpq
 from bitnexus.core.logging import configure_logging
+from bitnexus.ops import metrics as ops_metrics
 from bitnexus.search import embedder as embedding
 from bitnexus.search.embedder import Embedder
+from bitnexus.tracking.recorder import ClickRecorder
 from tests.factories import (
     PASSWORD,
     Account,
@@ -246,3 +250,32 @@ async def platform_admin(make_client: ClientFactory, db_urls: DatabaseUrls) -> o
 async def program(make_client: ClientFactory) -> Program:
     """An organisation with its admin, a vendor and an affiliate (see tests/factories)."""
     return await new_program(make_client)
+
+
+class AppWith(Protocol):
+    def __call__(self, **changes: object) -> Awaitable[httpx.AsyncClient]: ...
+
+
+@pytest.fixture
+async def app_with(
+    settings: Settings, db_urls: DatabaseUrls, tmp_path: Path
+) -> AsyncIterator[AppWith]:
+    """A client of an app made with some settings changed: a pool and a metrics exporter of its
+    own, none of the background jobs of a full start."""
+    opened: list[tuple[httpx.AsyncClient, Database]] = []
+
+    async def make(**changes: object) -> httpx.AsyncClient:
+        changed = settings.model_copy(update=changes)
+        app = create_app(changed, db_urls)
+        app.state.db = Database(db_urls.app, pool_size=1)
+        clicks = ClickRecorder(app.state.db, tmp_path / "spool")
+        dsn = libpq(db_urls.app)
+        app.state.metrics = ops_metrics.exporter(changed, dsn, app.state.db, clicks)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+        opened.append((client, app.state.db))
+        return client
+
+    yield make
+    for client, db in opened:
+        await client.aclose()
+        await db.dispose()

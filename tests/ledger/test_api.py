@@ -5,20 +5,18 @@ from __future__ import annotations
 import base64
 import uuid
 
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.app import create_app
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.ledger import keys, merkle, note, receipt, service, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
-from tests.conftest import ClientFactory
+from tests.conftest import AppWith, ClientFactory
 from tests.factories import Account, make_ledger, signup_affiliate, signup_org
 from tests.ledger import forgery
 
@@ -387,24 +385,15 @@ WITNESSES = [forgery.witness_signer("witness.example/w1"), forgery.witness_signe
 
 @pytest.mark.parametrize("configured", [[], WITNESSES[:1], WITNESSES], ids=["none", "one", "two"])
 async def test_witness_keys_are_published_to_anyone(
-    make_client: ClientFactory,
-    db_urls: DatabaseUrls,
-    settings: Settings,
-    configured: list[note.Signer],
+    make_client: ClientFactory, app_with: AppWith, configured: list[note.Signer]
 ) -> None:
     # given an organisation, on a server whose checkpoints go to the configured witnesses
     admin = await signup_org(make_client())
-    entries = [f"https://{w.name}/ {w.verifier}" for w in configured]
-    app = create_app(settings.model_copy(update={"witnesses": entries}), db_urls)
-    app.state.db = Database(db_urls.app, pool_size=1)
-    anon = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-    try:
-        # when anyone asks for its witness keys, or another organisation's that does not exist
-        r = await anon.get(f"/api/v1/public/tenants/{admin.slug}/ledger/witness-keys")
-        missing = await anon.get("/api/v1/public/tenants/no-such-org/ledger/witness-keys")
-    finally:
-        await anon.aclose()
-        await app.state.db.dispose()
+    anon = await app_with(witnesses=[f"https://{w.name}/ {w.verifier}" for w in configured])
+
+    # when anyone asks for its witness keys, or another organisation's that does not exist
+    r = await anon.get(f"/api/v1/public/tenants/{admin.slug}/ledger/witness-keys")
+    missing = await anon.get("/api/v1/public/tenants/no-such-org/ledger/witness-keys")
 
     # then each witness's cosignature/v1 key is a line, and an unknown organisation is a 404
     assert r.status_code == 200, r.text

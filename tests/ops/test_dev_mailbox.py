@@ -3,27 +3,15 @@ every organisation's, nobody else anything; it exists only in development on loo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable
-from typing import Protocol
-
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from bitnexus.app import create_app
-from bitnexus.core.config import Settings
-from bitnexus.core.db import Database
-from bitnexus.core.dburl import DatabaseUrls
-from tests.conftest import ClientFactory
+from tests.conftest import AppWith, ClientFactory
 from tests.factories import Account, Program, invite_and_accept, signup_org
 
 MAILBOX = "/api/v1/dev/mailbox"
-
-
-class AppWith(Protocol):
-    def __call__(self, **changes: object) -> Awaitable[httpx.AsyncClient]: ...
 
 
 async def _ask_reset(who: Account) -> None:
@@ -118,25 +106,6 @@ async def test_the_all_tenants_read_refuses_a_tenant_admin(
             text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": admin.tenant_id}
         )
         conn.execute(text("SELECT * FROM bitnexus_dev_mailbox(:u, 10)"), {"u": admin.id})
-
-
-@pytest.fixture
-async def app_with(settings: Settings, db_urls: DatabaseUrls) -> AsyncIterator[AppWith]:
-    """A client of an app made with some settings changed (its database pool without the
-    background jobs of a full start)."""
-    opened: list[tuple[httpx.AsyncClient, Database]] = []
-
-    async def make(**changes: object) -> httpx.AsyncClient:
-        app = create_app(settings.model_copy(update=changes), db_urls)
-        app.state.db = Database(db_urls.app, pool_size=1)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-        opened.append((client, app.state.db))
-        return client
-
-    yield make
-    for client, db in opened:
-        await client.aclose()
-        await db.dispose()
 
 
 @pytest.mark.parametrize(

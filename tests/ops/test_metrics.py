@@ -6,9 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
-from typing import Protocol
 
 import httpx
 import pytest
@@ -16,16 +14,13 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.exc import ProgrammingError
 
-from bitnexus.app import create_app
 from bitnexus.core import periodic
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
-from bitnexus.core.dburl import DatabaseUrls, libpq
+from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.metrics.collector import Sources, collect, newest_backup
 from bitnexus.core.metrics.sampler import pool_usage
-from bitnexus.ops import metrics as ops_metrics
-from bitnexus.tracking.recorder import ClickRecorder
-from tests.conftest import ClientFactory, free_port
+from tests.conftest import AppWith, ClientFactory, free_port
 from tests.ledger.support import SALE, ledger_tenant, post, seal
 from tests.ops.metrics_support import label_values, value
 from tests.waiting import eventually
@@ -33,35 +28,6 @@ from tests.waiting import eventually
 TOKEN = "scrape-" + uuid.uuid4().hex
 SECRET = SecretStr(TOKEN)
 DURATION_COUNT = "bitnexus_http_request_duration_seconds_count"
-
-
-class AppWith(Protocol):
-    def __call__(self, **changes: object) -> Awaitable[httpx.AsyncClient]: ...
-
-
-@pytest.fixture
-async def app_with(
-    settings: Settings, db_urls: DatabaseUrls, tmp_path: Path
-) -> AsyncIterator[AppWith]:
-    """A client of an app made with some settings changed, its exporter on a pool of its own
-    (no background jobs)."""
-    opened: list[tuple[httpx.AsyncClient, Database]] = []
-
-    async def make(**changes: object) -> httpx.AsyncClient:
-        changed = settings.model_copy(update=changes)
-        app = create_app(changed, db_urls)
-        app.state.db = Database(db_urls.app, pool_size=1)
-        clicks = ClickRecorder(app.state.db, tmp_path / "spool")
-        dsn = libpq(db_urls.app)
-        app.state.metrics = ops_metrics.exporter(changed, dsn, app.state.db, clicks)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-        opened.append((client, app.state.db))
-        return client
-
-    yield make
-    for client, db in opened:
-        await client.aclose()
-        await db.dispose()
 
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
