@@ -69,7 +69,7 @@ def _archive_now(settings: Settings, url: str) -> float:
         conn.execute("INSERT INTO rpo_probe VALUES (0, clock_timestamp())")
         segment = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()[0]  # type: ignore[index]
     switched = time.monotonic()
-    archived = settings.backups / "wal" / f"{segment}.gz"
+    archived = settings.backup_dir / "wal" / f"{segment}.gz"
     while not archived.exists():
         time.sleep(0.1)
     return switched

@@ -177,11 +177,6 @@ class Settings(BaseSettings):
         return "gemini" if self.gemini_api_key is not None else "template"
 
     @property
-    def backups(self) -> Path:
-        """The backup directory: base backups in `base/`, the WAL archive in `wal/`."""
-        return self.backup_dir  # `<data dir>/backups` when unset (the validator above)
-
-    @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 

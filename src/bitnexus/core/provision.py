@@ -53,7 +53,7 @@ def archiving(settings: Settings) -> embedded_postgres.Archiving | None:
     """How the embedded server archives its WAL (docs/backup.md); None: it does not."""
     if not settings.wal_archive:
         return None
-    directories = [settings.backups / "wal"]
+    directories = [settings.backup_dir / "wal"]
     if settings.backup_copy_to is not None:
         directories.append(settings.backup_copy_to / "wal")
     return embedded_postgres.Archiving(

@@ -65,7 +65,7 @@ def bitnexus(settings: Settings, *args: str, **env: str) -> subprocess.Completed
         env={
             **os.environ,
             "BITNEXUS_DATA_DIR": str(settings.data_dir),
-            "BITNEXUS_BACKUP_DIR": str(settings.backups),
+            "BITNEXUS_BACKUP_DIR": str(settings.backup_dir),
             "BITNEXUS_SECRET_KEY": SECRET,
             "BITNEXUS_LOG_FORMAT": "json",
             "BITNEXUS_LOG_LEVEL": "WARNING",
@@ -109,7 +109,7 @@ def archive_everything(settings: Settings, url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
     assert row is not None
-    segment = settings.backups / "wal" / f"{row[0]}.gz"
+    segment = settings.backup_dir / "wal" / f"{row[0]}.gz"
     wait_until(segment.exists, f"segment {row[0]} is archived")
 
 

@@ -83,7 +83,7 @@ def test_a_new_data_directory_archives_from_its_first_start(workspace: Path) -> 
     assert mode == ("on",)
     assert timeout == ("1min",)
     assert segment is not None
-    assert (wal_dir(settings.backups) / f"{segment[0]}.gz").exists()
+    assert (wal_dir(settings.backup_dir) / f"{segment[0]}.gz").exists()
 
 
 def _wal(names: set[str]) -> set[str]:
@@ -116,7 +116,7 @@ def test_retention_removes_old_base_backups_and_the_wal_only_they_needed(
 ) -> None:
     # given: a copy of the drill's backups (two base backups and their WAL archive)
     backups = tmp_path / "backups"
-    subprocess.run(["/bin/cp", "-a", str(disaster.settings.backups), str(backups)], check=True)
+    subprocess.run(["/bin/cp", "-a", str(disaster.settings.backup_dir), str(backups)], check=True)
     names = _age(backups, days)
     segments_before = {p.name for p in wal_dir(backups).iterdir()}
 

@@ -174,7 +174,7 @@ def test_the_second_location_holds_every_base_backup_and_archived_segment(
     assert second is not None
 
     # then
-    here, there = disaster.settings.backups, second
+    here, there = disaster.settings.backup_dir, second
     assert [b.path.name for b in base_backups(there)] == [b.path.name for b in base_backups(here)]
     assert len(base_backups(there)) == 2
     assert {p.name for p in wal_dir(there).iterdir()} >= {p.name for p in wal_dir(here).iterdir()}

@@ -84,10 +84,10 @@ def backup(
             + (", encrypted with age)" if made.record.encryption else ")")
         )
         if second is not None:
-            copy_backup(made, settings.backups, second)
+            copy_backup(made, settings.backup_dir, second)
             console.print(f"copied to {second}")
         if prune:
-            for root in (settings.backups, second):
+            for root in (settings.backup_dir, second):
                 if root is None:
                     continue
                 pruned = apply_retention(root, settings.backup_retention_days)
@@ -151,7 +151,7 @@ def restore(
     from bitnexus.ops.backup.layout import base_backups, wal_dir
 
     settings = _embedded_settings()
-    source = backup_dir or settings.backups
+    source = backup_dir or settings.backup_dir
     try:
         if (to_time is None) == (not latest):
             raise steps.RestoreRefused("give exactly one of --to-time and --latest")

@@ -36,19 +36,19 @@ def _summary(backup: BaseBackup, size: int, now: dt.datetime) -> dict[str, Any]:
 def collect(settings: Settings, superuser_url: str) -> dict[str, Any]:
     """Everything the status shows, as plain data (also `--json`)."""
     now = dt.datetime.now(dt.UTC)
-    found = base_backups(settings.backups)
+    found = base_backups(settings.backup_dir)
     sizes = [size_of(b.path) for b in found]
     backups: dict[str, Any] = {"count": len(found), "size_bytes": sum(sizes), "newest": None}
     if found:
         backups["oldest"] = _summary(found[0], sizes[0], now)
         backups["newest"] = _summary(found[-1], sizes[-1], now)
-    wal = wal_dir(settings.backups)
+    wal = wal_dir(settings.backup_dir)
     segments = [p for p in wal.iterdir() if not p.name.startswith(".")] if wal.is_dir() else []
     with psycopg.connect(superuser_url, autocommit=True) as conn:
         row = conn.execute(ARCHIVER).fetchone()
     assert row is not None
     return {
-        "backup_dir": str(settings.backups),
+        "backup_dir": str(settings.backup_dir),
         "retention_days": settings.backup_retention_days,
         "second_location": str(settings.backup_copy_to) if settings.backup_copy_to else None,
         "base_backups": backups,

@@ -94,7 +94,7 @@ def _new_stamp(root: Path, started: dt.datetime) -> str:
 
 def take(settings: Settings, superuser_url: str) -> BaseBackup:
     """Back the embedded server up into `<backup dir>/base/<UTC stamp>/` and verify it."""
-    root = base_dir(settings.backups)
+    root = base_dir(settings.backup_dir)
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o700)
     started = dt.datetime.now(dt.UTC)
