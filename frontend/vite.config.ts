@@ -1,30 +1,26 @@
-import { copyFileSync, mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import tailwindcss from "@tailwindcss/vite";
 import react from "@vitejs/plugin-react";
-import { defineConfig, type Plugin } from "vite";
+import { defineConfig } from "vite";
+import { compression } from "vite-plugin-compression2";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-// The API docs page (/api/docs) loads Swagger UI from our own origin, never a CDN.
-function swaggerAssets(): Plugin {
-  return {
-    name: "bitnexus-swagger-assets",
-    apply: "build",
-    closeBundle() {
-      const from = resolve(here, "node_modules/swagger-ui-dist");
-      const to = resolve(here, "dist/static/swagger");
-      mkdirSync(to, { recursive: true });
-      for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
-        copyFileSync(resolve(from, file), resolve(to, file));
-      }
-    },
-  };
-}
+// The API docs page (/api/docs) loads Swagger UI from our own origin, never a CDN: its two
+// files are copied into dist/static/swagger and, like every text file the build writes,
+// precompressed with gzip and brotli beside the original (the server picks one per request).
+const swagger = ["swagger-ui-bundle.js", "swagger-ui.css"].map((file) => ({
+  src: resolve(here, "node_modules/swagger-ui-dist", file),
+  replace: (outDir: string, base: string) => join(outDir, "static/swagger", base),
+}));
 
 export default defineConfig({
-  plugins: [react(), tailwindcss(), swaggerAssets()],
+  plugins: [
+    react(),
+    tailwindcss(),
+    compression({ algorithms: ["gzip", "brotliCompress"], threshold: 1024, artifacts: () => swagger }),
+  ],
   build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 1200 },
   server: {
     proxy: {

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
 from bitnexus import __version__
@@ -22,7 +24,7 @@ from bitnexus.commissions import api as commissions_api
 from bitnexus.commissions import jobs as commissions_jobs
 from bitnexus.commissions.service.desk import SaleDesk
 from bitnexus.content import api as content_api
-from bitnexus.core import events, openapi
+from bitnexus.core import events, openapi, static
 from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.consumers import Consumer
 from bitnexus.core.db import Database
@@ -63,6 +65,7 @@ from bitnexus.webhooks import fanout as webhooks_fanout
 from bitnexus.webhooks import jobs as webhooks_jobs
 
 API_PREFIX = "/api/v1"
+OPENAPI_URL = "/api/openapi.json"
 
 
 # Hot paths first: FastAPI matches a request against each included router in turn. GET /me is
@@ -220,7 +223,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         title="BitNexus API",
         version=__version__,
         summary="Multi-tenant affiliate marketplace with a verifiable commission ledger.",
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served by _mount_docs, compressed
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
@@ -254,10 +257,19 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
 
 
 def _mount_docs(app: FastAPI) -> None:
+    document: list[static.GzippedBody] = []  # built on first request, after every route exists
+
+    @app.get(OPENAPI_URL, include_in_schema=False)
+    async def openapi_document(request: Request) -> Response:
+        if not document:
+            body = json.dumps(app.openapi(), separators=(",", ":")).encode()
+            document.append(static.GzippedBody(body, "application/json"))
+        return document[0].response(request.headers.get("accept-encoding", ""))
+
     @app.get("/api/docs", include_in_schema=False)
     async def api_docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url="/api/openapi.json",
+            openapi_url=OPENAPI_URL,
             title="BitNexus API",
             swagger_js_url="/static/swagger/swagger-ui-bundle.js",
             swagger_css_url="/static/swagger/swagger-ui.css",
@@ -286,9 +298,13 @@ def _mount_spa(app: FastAPI, dist: Path) -> None:
         if relative and candidate.is_file() and candidate.is_relative_to(root):
             immutable = relative.startswith("assets/")
             cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
-            response = FileResponse(candidate, headers={"Cache-Control": cache})
+            response = static.file_response(
+                candidate, _accept_encoding(scope), {"Cache-Control": cache}
+            )
         elif (root / "index.html").is_file():
-            response = FileResponse(root / "index.html", headers={"Cache-Control": "no-cache"})
+            response = static.file_response(
+                root / "index.html", _accept_encoding(scope), {"Cache-Control": "no-cache"}
+            )
         else:
             response = HTMLResponse(
                 "<h1>BitNexus</h1><p>The web app is not built; run <code>make run</code>.</p>",
@@ -297,3 +313,7 @@ def _mount_spa(app: FastAPI, dist: Path) -> None:
         await response(scope, receive, send)
 
     app.router.default = spa
+
+
+def _accept_encoding(scope: Scope) -> str:
+    return Headers(scope=scope).get("accept-encoding", "")

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { Suspense, useState } from "react";
 import { Link, NavLink, Outlet } from "react-router";
 import { ConnectionIndicator } from "../components/ConnectionIndicator";
 import { NotificationBell } from "../features/notifications/components/NotificationBell";
@@ -79,7 +79,9 @@ export function AppShell() {
         </div>
       </header>
       <main className="mx-auto max-w-6xl px-4 py-6">
-        <Outlet />
+        <Suspense fallback={<PageLoading />}>
+          <Outlet />
+        </Suspense>
       </main>
       {me && me.role !== "platform_admin" && <NotificationToast />}
     </div>
@@ -101,8 +103,19 @@ export function PublicShell() {
         </div>
       </header>
       <main className="mx-auto max-w-6xl px-4 py-8">
-        <Outlet />
+        <Suspense fallback={<PageLoading />}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
+  );
+}
+
+// shown while a page's chunk loads (pages are split per route: see app/router.tsx)
+function PageLoading() {
+  return (
+    <p role="status" className="py-16 text-center text-sm text-slate-500">
+      Loading…
+    </p>
   );
 }

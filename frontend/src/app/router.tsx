@@ -1,8 +1,8 @@
+import { type ComponentType, type LazyExoticComponent, lazy } from "react";
 import { createBrowserRouter, Link } from "react-router";
 import type { Schemas } from "../lib/api/client";
 import { AppShell, PublicShell } from "./AppShell";
 import { RequireAuth } from "./RequireAuth";
-import { HomePage, ProfilePage } from "../features/auth/components/account";
 import {
   AcceptInvitePage,
   AffiliateJoinPage,
@@ -14,38 +14,52 @@ import {
   ResetPasswordPage,
   SignupPage,
 } from "../features/auth/components/pages";
-import { ApiKeysCard } from "../features/apikeys/components/ApiKeysCard";
-import { MailboxPage } from "../features/dev/components/MailboxPage";
-import { MarketplacePage } from "../features/catalog/components/MarketplacePage";
-import { MyProductsPage } from "../features/catalog/components/MyProductsPage";
-import { ProductEditorPage } from "../features/catalog/components/ProductEditorPage";
-import { ProductPage } from "../features/catalog/components/ProductPage";
-import { VettingPage } from "../features/catalog/components/VettingPage";
-import { GetLinkCard } from "../features/links/components/GetLinkCard";
-import { LinksPage } from "../features/links/components/LinksPage";
-import { CommissionsPage } from "../features/commissions/components/CommissionsPage";
-import { ContentGeneratorPage } from "../features/content/components/ContentGeneratorPage";
-import { WritePostCard } from "../features/content/components/WritePostCard";
-import { FraudQueuePage } from "../features/commissions/components/FraudQueuePage";
-import { SalesPage } from "../features/commissions/components/SalesPage";
-import { DashboardPage } from "../features/dashboards/components/DashboardPage";
-import { RecommendedForYou } from "../features/search/components/RecommendedForYou";
-import { SearchResults } from "../features/search/components/SearchResults";
-import { SimilarProducts } from "../features/search/components/SimilarProducts";
-import { MyPayoutsPage } from "../features/payouts/components/MyPayoutsPage";
-import { PayoutBatchesPage } from "../features/payouts/components/PayoutBatchesPage";
-import { LinkNotFoundPage, OfferUnavailablePage } from "../features/links/components/VisitorPages";
-import { BlockPage } from "../features/ledger/components/BlockPage";
-import { EarningsProofPage } from "../features/ledger/components/EarningsProofPage";
-import { LedgerPage } from "../features/ledger/components/LedgerPage";
-import { TransactionPage } from "../features/ledger/components/TransactionPage";
-import { NotificationsPage } from "../features/notifications/components/NotificationsPage";
-import { UnsubscribePage } from "../features/notifications/components/UnsubscribePage";
-import { ActivityPage } from "../features/platform/components/ActivityPage";
-import { TenantsPage } from "../features/platform/components/TenantsPage";
-import { SettingsPage } from "../features/tenant/components/SettingsPage";
-import { UsersPage } from "../features/users/components/UsersPage";
-import { WebhooksPage } from "../features/webhooks/components/WebhooksPage";
+
+// Every page is its own chunk, loaded when first visited: the first screen downloads only the
+// shell and the page it shows (AppShell/PublicShell wrap pages in <Suspense>).
+// (`any` is React.lazy's own bound on what it can load)
+function page<K extends string, M extends Record<K, ComponentType<any>>>(
+  load: () => Promise<M>,
+  name: K,
+): LazyExoticComponent<M[K]> {
+  return lazy(() => load().then((module) => ({ default: module[name] })));
+}
+
+const HomePage = page(() => import("../features/auth/components/account"), "HomePage");
+const ProfilePage = page(() => import("../features/auth/components/account"), "ProfilePage");
+const ApiKeysCard = page(() => import("../features/apikeys/components/ApiKeysCard"), "ApiKeysCard");
+const MailboxPage = page(() => import("../features/dev/components/MailboxPage"), "MailboxPage");
+const MarketplacePage = page(() => import("../features/catalog/components/MarketplacePage"), "MarketplacePage");
+const MyProductsPage = page(() => import("../features/catalog/components/MyProductsPage"), "MyProductsPage");
+const ProductEditorPage = page(() => import("../features/catalog/components/ProductEditorPage"), "ProductEditorPage");
+const ProductPage = page(() => import("../features/catalog/components/ProductPage"), "ProductPage");
+const VettingPage = page(() => import("../features/catalog/components/VettingPage"), "VettingPage");
+const GetLinkCard = page(() => import("../features/links/components/GetLinkCard"), "GetLinkCard");
+const LinksPage = page(() => import("../features/links/components/LinksPage"), "LinksPage");
+const CommissionsPage = page(() => import("../features/commissions/components/CommissionsPage"), "CommissionsPage");
+const ContentGeneratorPage = page(() => import("../features/content/components/ContentGeneratorPage"), "ContentGeneratorPage");
+const WritePostCard = page(() => import("../features/content/components/WritePostCard"), "WritePostCard");
+const FraudQueuePage = page(() => import("../features/commissions/components/FraudQueuePage"), "FraudQueuePage");
+const SalesPage = page(() => import("../features/commissions/components/SalesPage"), "SalesPage");
+const DashboardPage = page(() => import("../features/dashboards/components/DashboardPage"), "DashboardPage");
+const RecommendedForYou = page(() => import("../features/search/components/RecommendedForYou"), "RecommendedForYou");
+const SearchResults = page(() => import("../features/search/components/SearchResults"), "SearchResults");
+const SimilarProducts = page(() => import("../features/search/components/SimilarProducts"), "SimilarProducts");
+const MyPayoutsPage = page(() => import("../features/payouts/components/MyPayoutsPage"), "MyPayoutsPage");
+const PayoutBatchesPage = page(() => import("../features/payouts/components/PayoutBatchesPage"), "PayoutBatchesPage");
+const LinkNotFoundPage = page(() => import("../features/links/components/VisitorPages"), "LinkNotFoundPage");
+const OfferUnavailablePage = page(() => import("../features/links/components/VisitorPages"), "OfferUnavailablePage");
+const BlockPage = page(() => import("../features/ledger/components/BlockPage"), "BlockPage");
+const EarningsProofPage = page(() => import("../features/ledger/components/EarningsProofPage"), "EarningsProofPage");
+const LedgerPage = page(() => import("../features/ledger/components/LedgerPage"), "LedgerPage");
+const TransactionPage = page(() => import("../features/ledger/components/TransactionPage"), "TransactionPage");
+const NotificationsPage = page(() => import("../features/notifications/components/NotificationsPage"), "NotificationsPage");
+const UnsubscribePage = page(() => import("../features/notifications/components/UnsubscribePage"), "UnsubscribePage");
+const ActivityPage = page(() => import("../features/platform/components/ActivityPage"), "ActivityPage");
+const TenantsPage = page(() => import("../features/platform/components/TenantsPage"), "TenantsPage");
+const SettingsPage = page(() => import("../features/tenant/components/SettingsPage"), "SettingsPage");
+const UsersPage = page(() => import("../features/users/components/UsersPage"), "UsersPage");
+const WebhooksPage = page(() => import("../features/webhooks/components/WebhooksPage"), "WebhooksPage");
 
 function NotFound() {
   return (
