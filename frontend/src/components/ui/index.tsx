@@ -87,12 +87,14 @@ export function Select({ label, error, options, id, hideLabel = false, ...rest }
   );
 }
 
-export function Card({ title, children, actions }: { title?: string; children: ReactNode; actions?: ReactNode }) {
+// `level={1}` when the card is the page itself: its title is then the page's one <h1>
+export function Card({ title, children, actions, level = 2 }: { title?: string; children: ReactNode; actions?: ReactNode; level?: 1 | 2 }) {
+  const Heading = level === 1 ? "h1" : "h2";
   return (
     <section className="min-w-0 rounded-lg border border-slate-200 bg-white p-4 shadow-sm sm:p-6">
       {(title || actions) && (
         <div className="mb-4 flex flex-wrap items-center justify-between gap-2">
-          {title && <h2 className="text-lg font-semibold">{title}</h2>}
+          {title && <Heading className={level === 1 ? "text-xl font-bold" : "text-lg font-semibold"}>{title}</Heading>}
           {actions}
         </div>
       )}
@@ -155,4 +157,9 @@ export function CopyButton({ text, label = "Copy" }: { text: string; label?: str
       {label}
     </Button>
   );
+}
+
+// a page's title: every page has exactly one <h1> (pages that are one card use <Card level={1}>)
+export function PageTitle({ children, className = "" }: { children: ReactNode; className?: string }) {
+  return <h1 className={`text-2xl font-bold ${className}`}>{children}</h1>;
 }

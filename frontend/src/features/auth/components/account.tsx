@@ -1,7 +1,7 @@
 // The signed-in user's own pages: home and profile.
 import { type FormEvent } from "react";
 import { useNavigate } from "react-router";
-import { Badge, Button, Card, CopyButton, Field, FormError } from "../../../components/ui";
+import { Badge, Button, Card, CopyButton, Field, FormError, PageTitle } from "../../../components/ui";
 import { useAuth } from "../../../lib/auth/session";
 import { formatDate } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
@@ -62,6 +62,7 @@ export function ProfilePage() {
   };
   return (
     <div className="grid gap-6 md:grid-cols-2">
+      <PageTitle className="md:col-span-2">Your account</PageTitle>
       <Card title="Profile">
         <form onSubmit={saveProfile} className="flex flex-col gap-4" noValidate>
           <FormError problem={profile.problem && !profile.fieldError("name") ? profile.problem : null} />

@@ -32,7 +32,7 @@ function useSignedIn() {
 function AuthCard({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <div className="mx-auto w-full max-w-md">
-      <Card title={title}>{children}</Card>
+      <Card title={title} level={1}>{children}</Card>
     </div>
   );
 }
@@ -175,6 +175,7 @@ export function ConfirmSignupPage() {
   const [params] = useSearchParams();
   const token = params.get("token") ?? "";
   const signup = useSignup(token);
+  if (signup.isError) return <AuthCard title="Finish joining"><QueryState query={signup} retry={false}>{() => null}</QueryState></AuthCard>;
   return <QueryState query={signup} retry={false}>{(s) => <ConfirmSignupForm token={token} signup={s} />}</QueryState>;
 }
 
@@ -202,6 +203,7 @@ function ConfirmSignupForm({ token, signup }: { token: string; signup: Schemas["
 export function AcceptInvitePage() {
   const { token = "" } = useParams();
   const inv = useInvitation(token);
+  if (inv.isError) return <AuthCard title="Accept an invitation"><QueryState query={inv} retry={false}>{() => null}</QueryState></AuthCard>;
   return <QueryState query={inv} retry={false}>{(i) => <AcceptInviteForm token={token} invitation={i} />}</QueryState>;
 }
 

@@ -27,7 +27,7 @@ export function MyProductsPage() {
   const stats = useProductStats(span, vendor);
   const byProduct = new Map((stats.data ?? []).map((s) => [s.id, s]));
   return (
-    <Card title={me?.role === "tenant_admin" ? "All products" : "My products"}
+    <Card level={1} title={me?.role === "tenant_admin" ? "All products" : "My products"}
       actions={me?.role === "vendor" ? <Link to="/app/products/new" className="rounded-md bg-brand px-4 py-2 text-sm font-medium text-white">List a product</Link> : undefined}>
       <div className="mb-4 max-w-xs">
         <Select label="Status" hideLabel name="status" value={status} options={STATUSES} onChange={(e) => setStatus(e.target.value as ProductStatus | "")} />

@@ -64,7 +64,7 @@ function Editor({ product }: { product?: Product }) {
   };
   const c = product?.commission;
   return (
-    <Card title={product ? `Edit ${product.title}` : "List a product"}>
+    <Card level={1} title={product ? `Edit ${product.title}` : "List a product"}>
       <form onSubmit={submit} className="grid gap-4 sm:grid-cols-2" noValidate aria-label="Product">
         <div className="sm:col-span-2"><FormError problem={save.problem && Object.keys(save.problem.fieldErrors).length === 0 ? save.problem : null} /></div>
         {product && <p className="text-sm text-amber-700 sm:col-span-2">Saving sends the product back to the vetting queue; it leaves the marketplace until an admin approves it again.</p>}

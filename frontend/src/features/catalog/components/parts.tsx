@@ -33,11 +33,11 @@ export function ProductCard({ product }: { product: Product }) {
       {cover ? (
         <img src={cover.url} alt="" className="aspect-[4/3] w-full bg-slate-100 object-cover" loading="lazy" />
       ) : (
-        <div className="flex aspect-[4/3] w-full items-center justify-center bg-slate-100 text-sm text-slate-400">{product.category}</div>
+        <div className="flex aspect-[4/3] w-full items-center justify-center bg-slate-100 text-sm text-slate-600">{product.category}</div>
       )}
       <div className="flex flex-1 flex-col gap-1 p-3">
         <div className="flex items-start justify-between gap-2">
-          <h3 className="font-semibold leading-tight">{product.title}</h3>
+          <h2 className="font-semibold leading-tight">{product.title}</h2>
           <GradeBadge grade={product.grade} />
         </div>
         <p className="text-xs text-slate-500">{product.vendor_name} · {product.category}</p>

@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { Link as RouterLink } from "react-router";
 import { QueryState } from "../../../components/QueryState";
-import { Button, Card, Field, FormError, Select } from "../../../components/ui";
+import { Button, Card, Field, FormError, Select, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { useAuth } from "../../../lib/auth/session";
 import { bpsToPercent, formatDate, formatMoney } from "../../../lib/format";
@@ -31,6 +31,7 @@ export function CommissionsPage() {
   const admin = me?.role === "tenant_admin";
   return (
     <div className="flex flex-col gap-6">
+      <PageTitle>Commissions</PageTitle>
       {!admin && <BalancesCard />}
       {!admin && <TierCard />}
       <SharesCard admin={admin} />

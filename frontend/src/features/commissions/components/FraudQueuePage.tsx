@@ -33,7 +33,7 @@ export function FraudQueuePage() {
     if (HOLD_EVENTS.has(event.type)) void queryClient.invalidateQueries({ queryKey: commissionKeys.allHolds });
   });
   return (
-    <Card title="Fraud queue" actions={
+    <Card level={1} title="Fraud queue" actions={
       <Select label="Status" hideLabel name="status" value={status ?? ""} options={STATUSES} onChange={(e) => setStatus((e.target.value || null) as HoldStatus | null)} />
     }>
       <QueryState query={list} empty={<>{status === "open" ? "Nothing is waiting: no sale is held." : "No holds here."}</>}>

@@ -4,7 +4,7 @@
 import { useState, type FormEvent, type ComponentType, type ReactNode } from "react";
 import { Link as RouterLink } from "react-router";
 import { QueryState } from "../../../components/QueryState";
-import { Button, Card, Field, FormError, Select } from "../../../components/ui";
+import { Button, Card, Field, FormError, Select, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { useAuth } from "../../../lib/auth/session";
 import { formatDate, formatMoney, fromMinor, toMinor } from "../../../lib/format";
@@ -31,6 +31,7 @@ export function SalesPage({ KeysCard }: { KeysCard: KeysCard }) {
   const vendor = me?.role === "vendor";
   return (
     <div className="flex flex-col gap-6">
+      <PageTitle>Sales</PageTitle>
       <SalesCard admin={!vendor} />
       {vendor && (
         <KeysCard title="Sales reporting keys" scope="conversions:write" usage={(secret) => <ReportExample secret={secret} />}>

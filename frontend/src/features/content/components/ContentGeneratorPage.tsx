@@ -26,7 +26,7 @@ export function ContentGeneratorPage() {
   return (
     <div className="grid gap-6 lg:grid-cols-2">
       <div className="flex flex-col gap-6">
-        <Card title="Content generator" actions={<CreditsLeft />}>
+        <Card level={1} title="Content generator" actions={<CreditsLeft />}>
           {me?.role === "affiliate" ? (
             <QueryState query={options}>{(o) => <GenerateForm platforms={o.platforms} tones={o.tones} lengths={o.lengths} onMade={setShown} />}</QueryState>
           ) : (

@@ -8,7 +8,7 @@ import { QueryState } from "../../../components/QueryState";
 import { lastDays, RangePicker } from "../../../components/DayRange";
 import { DayLines, type Series } from "../../../components/DayLines";
 import { Tile, Tiles } from "../../../components/Tiles";
-import { Card, EmptyState } from "../../../components/ui";
+import { Card, EmptyState, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { useAuth } from "../../../lib/auth/session";
 import { bpsToPercent, formatMoney } from "../../../lib/format";
@@ -27,6 +27,7 @@ export function DashboardPage({ Recommended }: { Recommended?: RecommendedSlot }
   if (!me) return null;
   return (
     <div className="flex flex-col gap-6">
+      <PageTitle>Dashboard</PageTitle>
       <RangePicker span={span} onChange={setSpan} />
       <LiveTicker />
       {me.role === "affiliate" && <AffiliateBoard span={span} onSpan={setSpan} />}

@@ -58,7 +58,7 @@ function Transaction({ transaction: t, me }: { transaction: Schemas["Transaction
         ) : (
           <>
             <p className="mb-2 text-sm text-slate-600">The leaf below (RFC 8785 canonical JSON) is what the signed log commits to.</p>
-            <pre className="mb-3 overflow-x-auto rounded bg-slate-50 p-2 text-xs" data-testid="leaf">{decodeLeaf(t.leaf)}</pre>
+            <pre tabIndex={0} aria-label="Leaf data" className="mb-3 overflow-x-auto rounded bg-slate-50 p-2 text-xs" data-testid="leaf">{decodeLeaf(t.leaf)}</pre>
             <ReceiptActions transactionId={t.id} seq={t.seq} slug={me.tenant.slug} />
           </>
         )}

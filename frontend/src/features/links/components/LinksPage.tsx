@@ -11,7 +11,7 @@ export function LinksPage() {
   const { me } = useAuth();
   const list = useLinks(null);
   return (
-    <Card title={me?.role === "tenant_admin" ? "All links" : "My links"}>
+    <Card level={1} title={me?.role === "tenant_admin" ? "All links" : "My links"}>
       <QueryState query={list} empty={<>No links yet. Open a product in the <RouterLink className="underline" to="/app/marketplace">marketplace</RouterLink> and get your link.</>}>
         {(rows) => (
           <ul className="divide-y divide-slate-100" data-testid="links">

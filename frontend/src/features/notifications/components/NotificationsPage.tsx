@@ -42,7 +42,7 @@ export function NotificationsPage() {
                   <button type="button" onClick={() => open(n)} className={`flex w-full flex-col items-start gap-1 p-3 text-left hover:bg-slate-50 ${n.read_at ? "" : "bg-indigo-50"}`} data-testid="notification">
                     <span className="font-medium">{!n.read_at && <span className="mr-2 inline-block size-2 rounded-full bg-brand" aria-label="unread" />}{n.title}</span>
                     <span className="text-sm text-slate-600">{n.body}</span>
-                    <span className="text-xs text-slate-500">{new Date(n.created_at).toLocaleString()}</span>
+                    <span className="text-xs text-slate-600">{new Date(n.created_at).toLocaleString()}</span>
                   </button>
                 </li>
               ))}

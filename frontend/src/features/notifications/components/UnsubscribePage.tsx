@@ -14,7 +14,7 @@ export function UnsubscribePage() {
   }, [token, mutate]);
   return (
     <div className="mx-auto max-w-lg p-6">
-      <Card title="Notification mail">
+      <Card level={1} title="Notification mail">
         {isPending && <Loading />}
         {data && (
           <p data-testid="unsubscribed">

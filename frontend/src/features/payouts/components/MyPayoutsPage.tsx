@@ -2,7 +2,7 @@
 // threshold and schedule, and every payout with its state.
 import { useState, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
-import { Button, Card, Field, FormError, Select } from "../../../components/ui";
+import { Button, Card, Field, FormError, Select, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate, formatMoney } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
@@ -18,6 +18,7 @@ const OPTIONS = (Object.keys(METHODS) as MethodName[]).map((m) => ({ value: m, l
 export function MyPayoutsPage() {
   return (
     <div className="grid gap-6 lg:grid-cols-2">
+      <PageTitle className="lg:col-span-2">Payouts</PageTitle>
       <MethodCard />
       <ScheduleCard />
       <div className="lg:col-span-2"><HistoryCard /></div>

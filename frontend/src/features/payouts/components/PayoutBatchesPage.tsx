@@ -2,7 +2,7 @@
 // export it as a mass-payout CSV, mark each payout paid or failed.
 import { useState, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
-import { Button, Card, EmptyState, Field, FormError } from "../../../components/ui";
+import { Button, Card, EmptyState, Field, FormError, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { downloadBlob } from "../../../lib/download";
 import { formatDate, formatMoney } from "../../../lib/format";
@@ -22,6 +22,7 @@ export function PayoutBatchesPage() {
   const [open, setOpen] = useState<string | null>(null);
   return (
     <div className="flex flex-col gap-6">
+      <PageTitle>Payout batches</PageTitle>
       <NextBatchCard onMade={setOpen} />
       <BatchesCard open={open} onOpen={setOpen} />
       {open && <BatchCard id={open} />}

@@ -19,7 +19,7 @@ export function MatchBadge({ match }: { match: Match }) {
 export function ProductTile({ product }: { product: SearchedProduct }) {
   return (
     <Link to={`/app/products/${product.id}`} className="flex flex-col gap-1 rounded-lg border border-slate-200 bg-white p-3 shadow-sm hover:shadow-md" data-testid="product-tile">
-      <h3 className="font-semibold leading-tight">{product.title}</h3>
+      <h2 className="font-semibold leading-tight">{product.title}</h2>
       <p className="text-xs text-slate-500">{product.category}</p>
       <p className="text-sm">{formatMoney(product.price_minor, product.currency)}</p>
       <p className="text-sm font-medium text-green-700">Earn {formatMoney(product.commission.per_sale_minor, product.currency)} a sale</p>

@@ -37,7 +37,7 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
   };
   return (
     <div className="grid gap-6 lg:grid-cols-2">
-      <Card title="Organisation settings">
+      <Card level={1} title="Organisation settings">
         <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
           <FormError problem={save.problem && Object.keys(save.problem.fieldErrors).length === 0 ? save.problem : null} />
           <Field label="Display name" name="display_name" defaultValue={settings.display_name} error={save.fieldError("display_name")} />

@@ -39,7 +39,7 @@ function UsersCard() {
           <div className="overflow-x-auto">
             <table className="w-full text-left text-sm">
               <thead className="text-xs uppercase text-slate-500">
-                <tr><th className="p-2">Name</th><th className="p-2">Email</th><th className="p-2">Role</th><th className="p-2">Status</th><th className="p-2" /></tr>
+                <tr><th className="p-2">Name</th><th className="p-2">Email</th><th className="p-2">Role</th><th className="p-2">Status</th><th className="p-2"><span className="sr-only">Actions</span></th></tr>
               </thead>
               <tbody>
                 {rows.map((u) => <UserRow key={u.id} user={u} />)}
