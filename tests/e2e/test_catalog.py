@@ -67,7 +67,7 @@ async def test_a_product_goes_from_vendor_through_vetting_to_the_marketplace(
     await shopper.reload()
     card = shopper.get_by_test_id("product-card")
     await expect(card).to_contain_text("Rust for Pythonistas")
-    await expect(card.get_by_test_id("grade")).to_have_text("S")
+    await expect(card.get_by_test_id("grade")).to_have_text("Grade S")
     await expect(card).to_contain_text("Earn 25% ($12.47 per sale)")
     filters = shopper.get_by_role("form", name="Filter products")
     await filters.get_by_label("Min commission per sale (USD)").fill("20")

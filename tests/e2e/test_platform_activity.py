@@ -35,3 +35,9 @@ async def test_the_platform_admin_sees_an_organisations_sales_and_clicks(
     await expect(row.get_by_test_id("activity-sales")).to_have_text("1")
     await expect(row).to_contain_text("$100.00")
     await expect(page.get_by_test_id("growth-chart")).to_be_visible()
+
+    # and its figures are there as a table too, for whoever cannot see the chart
+    await page.get_by_text("Show as a table").click()
+    table = page.get_by_role("table", name="Platform growth by day")
+    await expect(table.get_by_role("columnheader", name="Day")).to_be_visible()
+    assert await table.get_by_role("row").count() > 1

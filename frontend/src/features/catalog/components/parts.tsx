@@ -14,8 +14,9 @@ export function StatusBadge({ status }: { status: ProductStatus }) {
 export function GradeBadge({ grade }: { grade: Grade | null }) {
   if (!grade) return null;
   return (
-    <span title={`Grade ${grade} (S best, F worst)`} className="inline-flex size-7 items-center justify-center rounded-full bg-slate-900 text-xs font-bold text-white" data-testid="grade">
-      {grade}
+    // said in words, not by the letter alone: "Grade A", with the scale on hover
+    <span title="Grades run from S (best) to F (worst)" className="inline-flex items-center whitespace-nowrap rounded-full bg-slate-900 px-2 py-1 text-xs font-bold text-white" data-testid="grade">
+      Grade {grade}
     </span>
   );
 }

@@ -6,6 +6,7 @@ import { Link as RouterLink } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { QueryState } from "../../../components/QueryState";
 import { lastDays, RangePicker } from "../../../components/DayRange";
+import { ChartTable } from "../../../components/ChartTable";
 import { DayLines, type Series } from "../../../components/DayLines";
 import { Tile, Tiles } from "../../../components/Tiles";
 import { Card, EmptyState, PageTitle } from "../../../components/ui";
@@ -62,17 +63,20 @@ const TRAFFIC: Series[] = [
 
 function MoneyChart({ data, currency, bars }: { data: object[]; currency: string; bars: [string, string, string][] }) {
   return (
-    <div className="h-56 w-full" data-testid="money-chart">
-      <ResponsiveContainer>
-        <BarChart data={data} margin={{ left: 8, right: 8, top: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="day" tick={{ fontSize: 11 }} />
-          <YAxis tick={{ fontSize: 11 }} tickFormatter={(v: number) => formatMoney(v, currency)} width={80} />
-          <Tooltip formatter={(v) => formatMoney(Number(v), currency)} />
-          <Legend />
-          {bars.map(([key, name, color]) => <Bar key={key} dataKey={key} name={name} fill={color} />)}
-        </BarChart>
-      </ResponsiveContainer>
+    <div>
+      <div className="h-56 w-full" data-testid="money-chart" role="img" aria-label="Money by day (chart; the figures are in the table below)">
+        <ResponsiveContainer>
+          <BarChart data={data} margin={{ left: 8, right: 8, top: 8 }} accessibilityLayer={false}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis dataKey="day" tick={{ fontSize: 11 }} />
+            <YAxis tick={{ fontSize: 11 }} tickFormatter={(v: number) => formatMoney(v, currency)} width={80} />
+            <Tooltip formatter={(v) => formatMoney(Number(v), currency)} />
+            <Legend />
+            {bars.map(([key, name, color]) => <Bar key={key} dataKey={key} name={name} fill={color} />)}
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <ChartTable caption="Money by day" rows={data} columns={bars.map(([key, name]) => [key, name])} format={(v) => formatMoney(v, currency)} />
     </div>
   );
 }
@@ -149,7 +153,7 @@ function AffiliateView({ d, span, onSpan }: BoardProps & { d: Schemas["Affiliate
           <Tile label="Earnings" value={m(t.earnings_minor)} hint="in this range, net of refunds" testId="dash-earnings" />
           <Tile label="EPC" value={m(t.epc_minor)} hint="earnings per click" testId="dash-epc" />
         </Tiles>
-        <div className="mt-4"><DayLines days={d.days} series={TRAFFIC} testId="traffic-chart" /></div>
+        <div className="mt-4"><DayLines days={d.days} series={TRAFFIC} testId="traffic-chart" caption="Traffic by day" /></div>
         <MoneyChart data={d.days} currency={d.currency} bars={[["earnings_minor", "Earnings", "#16a34a"]]} />
       </Card>
       <Card title="Balances (from the ledger, all time)">
@@ -236,7 +240,7 @@ function AdminView({ d, span, onSpan }: BoardProps & { d: Schemas["AdminDashboar
           <Tile label="Commissions" value={m(t.earnings_minor)} hint="affiliates and uplines" testId="dash-earnings" />
           <Tile label="Platform fees" value={m(d.fees_minor)} hint={`${m(d.fees_balance_minor)} on the ledger, all time`} testId="dash-fees" />
         </Tiles>
-        <div className="mt-4"><DayLines days={d.days} series={TRAFFIC} testId="traffic-chart" /></div>
+        <div className="mt-4"><DayLines days={d.days} series={TRAFFIC} testId="traffic-chart" caption="Traffic by day" /></div>
       </Card>
       <Card title="Queues">
         <Tiles>

@@ -36,7 +36,7 @@ export function ActivityPage() {
               <Tile label="Platform fees" value={money(a.totals.money, (m) => m.fees_minor)} />
             </Tiles>
             <Card title="Growth">
-              <DayLines days={a.days} series={GROWTH} testId="growth-chart" />
+              <DayLines days={a.days} series={GROWTH} testId="growth-chart" caption="Platform growth by day" />
             </Card>
             <Card title="Organisations">
               <OrganisationTable rows={a.organisations} />
