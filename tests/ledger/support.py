@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
-from bitnexus.ledger import keys, service, tree
+from bitnexus.ledger import keys, leaf, merkle, note, service, tree
 from bitnexus.ledger.models import AccountKind
+from bitnexus.ledger.receipt import Receipt
 from bitnexus.ledger.service import PostingSpec as P
 from bitnexus.tenants import service as tenants
 
@@ -110,3 +114,107 @@ async def seal(db: Database, settings: Settings, tid: uuid.UUID, slug: str) -> N
         await set_tenant(s, tid)
         await tree.integrate(s, tid)
         await tree.seal(s, tid, keys.identity_for(settings, slug))
+
+
+@dataclass
+class BulkLog:
+    """A tenant's log loaded in bulk: its leaves, the tree, and a signed block at each size."""
+
+    tenant_id: uuid.UUID
+    slug: str
+    leaves: list[bytes]
+    tree: merkle.MemoryTree
+    checkpoints: dict[int, str]
+
+    def receipt(self, index: int, size: int) -> str:
+        """The receipt of leaf `index` as the checkpoint at `size` signed it."""
+        proof = self.tree.inclusion_proof(index, size)
+        return str(Receipt(self.leaves[index], index, proof, self.checkpoints[size]))
+
+
+async def bulk_log(
+    db: Database,
+    owner_dsn: str,
+    settings: Settings,
+    sizes: Sequence[int],
+    tenant: tuple[uuid.UUID, str] | None = None,
+) -> BulkLog:
+    """A new tenant whose log holds `max(sizes)` sale transactions (leaves as the integrator
+    writes them, descriptions and amounts included) and every stored node, with a block signed
+    at each of `sizes`: written in bulk as the owner, so tens of thousands of leaves take
+    seconds (there are no postings: for the public log, not for `ledger verify`). In `tenant`
+    (id, slug) when given, else in a new one."""
+    if tenant is None:
+        slug = f"tiles-{uuid.uuid4().hex[:10]}"
+        async with db.sessionmaker() as s, s.begin():
+            tid = (await tenants.create(s, name="Tiles Org", slug=slug)).id
+    else:
+        tid, slug = tenant
+    identity = keys.identity_for(settings, slug)
+    memory = merkle.MemoryTree()
+    at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    rows, leaves = [], []
+    for seq in range(max(sizes, default=0)):
+        amount = 1000 + seq
+        content = leaf.request_content(
+            [
+                {"account": "vendor:1:receivable", "amount": amount, "currency": "USD"},
+                {"account": "affiliate:1:pending", "amount": -amount, "currency": "USD"},
+            ],
+            f"Sale {seq}",
+            {},
+            None,
+        )
+        tx_id = uuid.uuid4()
+        data = leaf.leaf_bytes(
+            tenant=tid, transaction_id=tx_id, seq=seq, key=f"sale-{seq}", at=at, content=content
+        )
+        memory.append(data)
+        leaves.append(data)
+        rows.append((tx_id, seq, f"sale-{seq}", leaf.request_digest(content), data))
+    conn = await asyncpg.connect(owner_dsn)
+    try:
+        if rows:
+            await conn.execute(
+                "INSERT INTO ledger_transactions (tenant_id, id, seq, idempotency_key,"
+                " request_digest, leaf, description, created_at) SELECT $1, u.*,"
+                " 'Sale ' || u.seq, $7 FROM unnest($2::uuid[], $3::bigint[], $4::text[],"
+                " $5::bytea[], $6::bytea[]) AS u(id, seq, k, d, l)",
+                tid,
+                *(list(col) for col in zip(*rows, strict=True)),
+                at,
+            )
+            nodes = list(memory.nodes.items())
+            await conn.execute(
+                "INSERT INTO ledger_tree_nodes (tenant_id, level, index, hash) "
+                "SELECT $1, * FROM unnest($2::smallint[], $3::bigint[], $4::bytea[])",
+                tid,
+                [lv for (lv, _), _ in nodes],
+                [ix for (_, ix), _ in nodes],
+                [h for _, h in nodes],
+            )
+        await conn.execute(
+            "INSERT INTO ledger_tree_states (tenant_id, size) VALUES ($1, $2)", tid, memory.size
+        )
+        checkpoints: dict[int, str] = {}
+        prev = tree.GENESIS_PREV_HASH
+        for height, size in enumerate(sorted(sizes)):
+            root = memory.root(size)
+            signed = note.sign(note.Checkpoint(identity.origin, size, root).body(), identity.signer)
+            block = tree.block_hash(height, prev, size, root, signed)
+            await conn.execute(
+                "INSERT INTO ledger_blocks (tenant_id, height, prev_hash, tree_size, root_hash,"
+                " checkpoint, block_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                tid,
+                height,
+                prev,
+                size,
+                root,
+                signed,
+                block,
+                at,
+            )
+            checkpoints[size], prev = signed, block
+    finally:
+        await conn.close()
+    return BulkLog(tid, slug, leaves, memory, checkpoints)

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.apikeys import service
-from bitnexus.apikeys.models import Scope
+from bitnexus.apikeys.models import PREFIXES, Scope
 from bitnexus.apikeys.service import KeyPrincipal
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Unauthorized
@@ -29,3 +30,14 @@ def api_key(scope: Scope) -> object:
 
 
 LedgerReader = Annotated[KeyPrincipal, api_key(Scope.ledger_read)]
+
+
+async def ledger_key_of(
+    session: AsyncSession, credentials: HTTPAuthorizationCredentials | None
+) -> KeyPrincipal | None:
+    """The caller of a `ledger:read` key when the bearer token is an API key (refused as
+    `LedgerReader` refuses it when it is not a good one); None for any other token, such as a
+    member's access token, which the route then checks its own way."""
+    if credentials is None or not credentials.credentials.startswith(tuple(PREFIXES.values())):
+        return None
+    return await service.authenticate(session, credentials.credentials, Scope.ledger_read)

@@ -1,21 +1,28 @@
-"""Ledger routes: the tenant's verifier and witness keys (public), and its ledger for tenant
-admins."""
+"""Ledger routes: the tenant's verifier and witness keys and its tlog-tiles log (public), and
+its ledger for tenant admins."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from bitnexus.apikeys.deps import LedgerReader
-from bitnexus.auth import CurrentPrincipal, Principal, TenantAdmin, still_allowed
+from bitnexus.apikeys.deps import LedgerReader, ledger_key_of
+from bitnexus.auth import CurrentPrincipal, Principal, TenantAdmin, current_principal, still_allowed
 from bitnexus.core.deps import SessionDep, SettingsDep
-from bitnexus.core.errors import BadRequest, Forbidden, errors_for
+from bitnexus.core.errors import BadRequest, Forbidden, Unauthorized, errors_for
 from bitnexus.core.inputs import Natural
-from bitnexus.ledger import explorer, keys, service, stream, witnessing
-from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
+from bitnexus.ledger import explorer, keys, service, stream, tiles, witnessing
+from bitnexus.ledger.errors import (
+    AccountNotFound,
+    BlockNotFound,
+    NotYetSealed,
+    TileNotFound,
+    TransactionNotFound,
+)
 from bitnexus.ledger.schemas import (
     AccountRead,
     AlarmRead,
@@ -31,6 +38,7 @@ from bitnexus.ledger.schemas import (
 )
 from bitnexus.tenants import service as tenants
 from bitnexus.tenants.errors import TenantNotFound
+from bitnexus.tenants.models import Tenant
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 mirror_router = APIRouter(prefix="/ledger/mirror", tags=["ledger mirror"])
@@ -221,3 +229,78 @@ async def mirror_report_alarm(
 ) -> AlarmRead:
     """A mirror reports evidence that the log misbehaved; tenant admins see it at once."""
     return await explorer.report_alarm(session, reader.tenant.id, reader.key.id, report)
+
+
+# ---- the public log, C2SP tlog-tiles: checkpoint and hash tiles for anyone, entries for members
+
+LOG = "/{slug}/ledger/log"
+OCTETS = "application/octet-stream"
+_TILE_ANSWERS = {200: {"content": {OCTETS: {}}}, **errors_for(BadRequest, TileNotFound)}
+# public, static-like resources: any auditor's web page may read them
+_PUBLIC = {"Access-Control-Allow-Origin": "*"}
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A tenant admin's access token, or an API key with scope ledger:read",
+)
+
+
+async def whole_ledger_reader(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Tenant:
+    """The tenant whose every entry the caller may read: a mirror's `ledger:read` API key, or a
+    member who sees the whole ledger (a tenant admin)."""
+    key = await ledger_key_of(session, credentials)
+    if key is not None:
+        return key.tenant
+    principal = await current_principal(session, settings, credentials)
+    if not service.may_follow(principal.restricted_to):
+        raise Forbidden("Your role does not allow reading every entry of the ledger.")
+    return principal.tenant
+
+
+WholeLedgerReader = Annotated[Tenant, Depends(whole_ledger_reader)]
+
+
+@public_router.get(
+    LOG + "/checkpoint",
+    response_class=PlainTextResponse,
+    responses=errors_for(TenantNotFound, TileNotFound),
+)
+async def get_log_checkpoint(slug: str, session: SessionDep) -> PlainTextResponse:
+    """The log's latest signed checkpoint with its witness cosignatures (tlog-tiles)."""
+    await tenants.enter_by_slug(session, slug.lower(), allow_suspended=True)
+    return PlainTextResponse(
+        await tiles.checkpoint(session),
+        headers={"Cache-Control": tiles.CHECKPOINT_CACHE, **_PUBLIC},
+    )
+
+
+@public_router.get(
+    LOG + "/tile/entries/{path:path}",
+    response_class=Response,
+    responses={**_TILE_ANSWERS, **errors_for(TenantNotFound, Unauthorized, Forbidden)},
+)
+async def get_log_entries(
+    slug: str, path: str, reader: WholeLedgerReader, session: SessionDep
+) -> Response:
+    """An entry bundle `<N>[.p/<W>]`: the leaves, each after its big-endian uint16 length
+    (a tenant admin, or an API key with scope ledger:read)."""
+    if reader.slug != slug.lower():
+        raise TenantNotFound(f"No organisation is called '{slug}'.")
+    bundle = await tiles.entry_bundle(session, tiles.parse_index(path, 0))
+    return Response(bundle, media_type=OCTETS, headers={"Cache-Control": tiles.ENTRIES_CACHE})
+
+
+@public_router.get(
+    LOG + "/tile/{level}/{path:path}",
+    response_class=Response,
+    responses={**_TILE_ANSWERS, **errors_for(TenantNotFound)},
+)
+async def get_log_tile(slug: str, level: str, path: str, session: SessionDep) -> Response:
+    """A hash tile `<L>/<N>[.p/<W>]`: up to 256 hashes of tree level 8L (no amounts, public)."""
+    address = tiles.parse_tile(level, path)
+    await tenants.enter_by_slug(session, slug.lower(), allow_suspended=True)
+    tile = await tiles.hash_tile(session, address)
+    return Response(tile, media_type=OCTETS, headers={"Cache-Control": tiles.IMMUTABLE, **_PUBLIC})

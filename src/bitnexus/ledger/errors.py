@@ -56,3 +56,13 @@ class BlockNotFound(NotFound):
 
 class NotYetSealed(Conflict):
     title = "Not yet in a signed checkpoint"
+
+
+class TileNotFound(NotFound):
+    """A tile, entry bundle or checkpoint of the public log that the latest signed checkpoint
+    does not cover (yet). Not cached: it may exist at the next checkpoint."""
+
+    title = "Not in the signed log"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Cache-Control": "no-store"})
