@@ -5,6 +5,12 @@ proof verification, C2SP signed-note / checkpoint parsing and Ed25519 verificati
 
     bitnexus-verify receipt FILE --key VKEY [--witness WKEY ...] [--min-witnesses N]
     bitnexus-verify consistency OLD_CHECKPOINT NEW_CHECKPOINT PROOF_FILE --key VKEY [...]
+    bitnexus-verify consistency SAVED_RECEIPT_OR_CHECKPOINT --tiles URL_OR_DIR --key VKEY [...]
+
+With --tiles, today's checkpoint and the proofs' hashes come from the log's public C2SP
+tlog-tiles (`https://HOST/api/v1/public/tenants/SLUG/ledger/log/` or a directory copy): the saved
+tree must be a prefix of today's, holding the saved receipt's transaction. Exit status: 0 OK,
+1 verification failed, 2 bad usage, 3 the checkpoint or a tile could not be read.
 
 A log's own signature proves only what its operator signed. A witness cosigns each checkpoint
 it has checked to be consistent with every earlier one it saw (C2SP tlog-cosignature/v1): pin
@@ -22,7 +28,9 @@ import hashlib
 import json
 import struct
 import sys
-from collections.abc import Sequence
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -260,6 +268,144 @@ def verify_receipt(
     return Verified(index, leaf, checkpoint, check_witnesses(checkpoint, witnesses, min_witnesses))
 
 
+# ---- proofs from C2SP tlog-tiles (https://c2sp.org/tlog-tiles) ----
+
+Reader = Callable[[int, int], bytes]  # (height, index) -> hash of a complete subtree
+
+
+class Unavailable(Exception):
+    """The checkpoint or a tile could not be read (network, missing file)."""
+
+
+def tile_path(level: int, index: int, width: int) -> str:
+    """`tile/<L>/<N>[.p/<W>]`: N as 3-digit elements, all but the last prefixed with x."""
+    digits = f"{index:03d}"
+    digits = "0" * (-len(digits) % 3) + digits
+    parts = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    name = "/".join([*("x" + p for p in parts[:-1]), parts[-1]])
+    return f"tile/{level}/{name}" + ("" if width == 256 else f".p/{width}")
+
+
+class Tiles:
+    """A log's tiles at a URL prefix or in a directory, read as a tree of `size` leaves."""
+
+    def __init__(self, source: str) -> None:
+        self.source, self.size, self.cache = source, 0, dict[tuple[int, int], bytes]()
+
+    def get(self, path: str) -> bytes | None:
+        """The resource at `path`, None when the source does not have it."""
+        if self.source.startswith(("http://", "https://")):
+            url = self.source.rstrip("/") + "/" + path
+            try:
+                with urllib.request.urlopen(url, timeout=30) as r:  # noqa: S310 (http, https)
+                    return bytes(r.read())
+            except urllib.error.HTTPError as exc:
+                if exc.code == 404:
+                    return None
+                raise Unavailable(f"{url}: HTTP {exc.code}") from exc
+            except OSError as exc:  # URLError too
+                raise Unavailable(f"{url}: {exc}") from exc
+        file = Path(self.source) / path
+        try:
+            return file.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise Unavailable(f"{file}: {exc}") from exc
+
+    def checkpoint(self) -> str:
+        if (text := self.get("checkpoint")) is None:
+            raise Unavailable(f"{self.source} has no checkpoint")
+        return text.decode("utf-8")
+
+    def tile(self, level: int, index: int) -> bytes:
+        """Tile (level, index) as the tree of `size` has it; a full tile stands in for a
+        partial one no longer served (its first hashes are the same)."""
+        if (level, index) not in self.cache:
+            width = min(256, (self.size >> (8 * level)) - index * 256)
+            if width <= 0:
+                raise VerifyError(f"tile {level}/{index} is outside a tree of {self.size}")
+            data = self.get(tile_path(level, index, width))
+            if data is None and width < 256:
+                data = self.get(tile_path(level, index, 256))
+                data = None if data is None or len(data) != 8192 else data[: 32 * width]
+            if data is None:
+                raise Unavailable(f"{self.source} lacks {tile_path(level, index, width)}")
+            if len(data) != 32 * width:
+                raise VerifyError(f"tile {tile_path(level, index, width)} has the wrong length")
+            self.cache[(level, index)] = data
+        return self.cache[(level, index)]
+
+    def read(self, height: int, index: int) -> bytes:
+        """The hash of the complete subtree of 2**height leaves from leaf index * 2**height: a
+        tile at level L holds tree level 8L, the levels between are hashed from it."""
+        level, rest = divmod(height, 8)
+        first = index << rest
+        tile = self.tile(level, first // 256)
+        at = first % 256
+        hashes = [tile[32 * i : 32 * i + 32] for i in range(at, at + (1 << rest))]
+        while len(hashes) > 1:
+            hashes = [_node(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+        return hashes[0]
+
+
+def _split(n: int) -> int:
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+def subtree(start: int, end: int, read: Reader) -> bytes:
+    """MTH(D[start:end]) from complete subtrees (RFC 6962 §2.1)."""
+    n = end - start
+    if n & (n - 1) == 0 and start % n == 0:
+        return read(n.bit_length() - 1, start // n)
+    k = _split(n)
+    return _node(subtree(start, start + k, read), subtree(start + k, end, read))
+
+
+def inclusion_path(index: int, start: int, end: int, read: Reader) -> list[bytes]:
+    """PATH(index, D[start:end]) of RFC 6962 §2.1.1, bottom-up."""
+    if end - start == 1:
+        return []
+    k = _split(end - start)
+    if index < start + k:
+        return [*inclusion_path(index, start, start + k, read), subtree(start + k, end, read)]
+    return [*inclusion_path(index, start + k, end, read), subtree(start, start + k, read)]
+
+
+def consistency_path(m: int, start: int, end: int, read: Reader, whole: bool = True) -> list[bytes]:
+    """SUBPROOF(m, D[start:end], whole) of RFC 6962 §2.1.2 (0 < m <= end - start)."""
+    if m == end - start:
+        return [] if whole else [subtree(start, end, read)]
+    k = _split(end - start)
+    if m <= k:
+        return [*consistency_path(m, start, start + k, read, whole), subtree(start + k, end, read)]
+    return [*consistency_path(m - k, start + k, end, read, False), subtree(start, start + k, read)]
+
+
+def check_against_tiles(
+    saved: str, tiles: Tiles, key: Key
+) -> tuple[Checkpoint, Checkpoint, int | None]:
+    """Today's checkpoint from `tiles` extends the saved receipt's (or checkpoint's) tree, and
+    the receipt's transaction is in today's tree: both proven with hashes read from tiles.
+    Returns the saved checkpoint, today's, and the receipt's transaction index."""
+    receipt = verify_receipt(saved, key) if saved.startswith(PROOF_HEADER) else None
+    old = receipt.checkpoint if receipt else open_checkpoint(saved, key)
+    new = open_checkpoint(tiles.checkpoint(), key)
+    if new.size < old.size:
+        raise VerifyError(
+            f"today's checkpoint has {new.size} entries, fewer than the saved {old.size}: "
+            "the log was rolled back"
+        )
+    tiles.size = new.size
+    proof = consistency_path(old.size, 0, new.size, tiles.read) if 0 < old.size < new.size else []
+    verify_consistency(old.size, new.size, old.root, new.root, proof)
+    if receipt is not None:
+        path = inclusion_path(receipt.index, 0, new.size, tiles.read)
+        if root_from_inclusion(receipt.index, new.size, leaf_hash(receipt.leaf), path) != new.root:
+            raise VerifyError(f"transaction #{receipt.index} is not in today's tree")
+    return old, new, receipt.index if receipt else None
+
+
 def _say_witnessed(witnessed: Witnessed) -> None:
     for name, timestamp in witnessed.cosigned:
         when = dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -275,10 +421,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("receipt", help="verify a receipt file against a verifier key")
     r.add_argument("file", type=Path)
-    c = sub.add_parser("consistency", help="verify that NEW extends OLD")
-    c.add_argument("old", type=Path)
-    c.add_argument("new", type=Path)
-    c.add_argument("proof", type=Path, help="consistency proof: one base64 hash per line")
+    c = sub.add_parser("consistency", help="verify that NEW (or today's tiles) extends OLD")
+    c.add_argument("old", type=Path, help="the old checkpoint; with --tiles, a saved receipt too")
+    c.add_argument("new", type=Path, nargs="?", help="the new checkpoint (not with --tiles)")
+    c.add_argument(
+        "proof", type=Path, nargs="?", help="consistency proof: one base64 hash per line"
+    )
+    c.add_argument(
+        "--tiles",
+        metavar="URL_OR_DIR",
+        help="the log's tlog-tiles (URL prefix ending in /log/, or a directory copy): today's "
+        "checkpoint and the hashes of both proofs are read from there",
+    )
     for command in (r, c):
         command.add_argument("--key", required=True, help="the log's verifier key (name+id+key)")
         command.add_argument(
@@ -294,6 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             help="refuse a checkpoint fewer than N pinned witnesses cosigned",
         )
     args = parser.parse_args(argv)
+    if args.command == "consistency" and (args.new is not None if args.tiles else not args.proof):
+        parser.error("consistency takes OLD NEW PROOF, or OLD --tiles URL_OR_DIR")
     try:
         key = parse_key(args.key)
         witnesses = [parse_key(w, COSIGNATURE_V1) for w in args.witness]
@@ -311,6 +467,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             for p in tx.get("postings", []):  # type: ignore[attr-defined]
                 print(f"  {p['account']}: {p['amount']} {p['currency']}")
             _say_witnessed(v.witnessed)
+        elif args.tiles is not None:
+            saved = args.old.read_text(encoding="utf-8")
+            old, new, index = check_against_tiles(saved, Tiles(args.tiles), key)
+            witnessed = check_witnesses(new, witnesses, args.min_witnesses)
+            print(
+                f"OK: the saved checkpoint (size {old.size}) is consistent with today's "
+                f"checkpoint of {new.origin} (size {new.size})"
+            )
+            if index is not None:
+                print(f"  transaction #{index} is in today's tree")
+            _say_witnessed(witnessed)
         else:
             old = open_checkpoint(args.old.read_text(encoding="utf-8"), key)
             new = open_checkpoint(args.new.read_text(encoding="utf-8"), key)
@@ -319,6 +486,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             verify_consistency(old.size, new.size, old.root, new.root, proof)
             print(f"OK: {new.origin} at {new.size} extends {old.size}")
             _say_witnessed(witnessed)
+    except Unavailable as exc:
+        print(f"UNAVAILABLE: {exc}", file=sys.stderr)
+        return 3
     except (VerifyError, OSError, ValueError) as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1
