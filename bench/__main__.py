@@ -13,7 +13,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import conversions, dashboards, fanout, ledger, me_endpoint, recovery, redirect, search
+from bench import (
+    conversions,
+    dashboards,
+    fanout,
+    ledger,
+    me_endpoint,
+    recovery,
+    redirect,
+    search,
+    tiles,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,6 +67,7 @@ BENCHMARKS: dict[str, Callable[[], str]] = {
     "search": search.run,
     "fanout": fanout.run,
     "recovery": recovery.run,
+    "tiles": tiles.run,
 }
 
 
