@@ -321,3 +321,48 @@ async def test_admin_sees_the_alarm_when_the_sealer_finds_the_tail_deleted(
     await expect(alarm).to_contain_text("tail deleted")
     await expect(alarm).to_contain_text("sealer")
     await expect(alarm).to_contain_text("Sealing is halted until an operator resumes it")
+
+
+async def test_a_saved_receipt_is_checked_against_todays_public_log(
+    new_context: NewContext, program: Program
+) -> None:
+    # given an affiliate (no admin) who verified the receipt of order 1 when the log held 3 sales
+    page = await login(await new_context(), program.affiliate)
+    await page.get_by_role("link", name="Earnings proof").click()
+    row = page.get_by_test_id("statement-row-1")
+    await row.get_by_role("button", name="Verify").click()
+    await expect(row.get_by_role("status")).to_contain_text("Verified in your browser")
+    saved = page.get_by_test_id("saved-receipt")
+    await expect(saved).to_contain_text("Transaction #1, signed at size 3")
+    await expect(saved.get_by_role("status")).to_contain_text(
+        "Consistent with today's checkpoint (size 3)"
+    )
+    # and, kept beside it, the same receipt as an operator holding the signing key rewrote it
+    key = f"bitnexus.saved-receipts.{program.slug}"
+    receipt = await page.evaluate(f"JSON.parse(localStorage.getItem('{key}'))[0].receipt")
+    log = keys.identity_for(program.settings, program.slug).signer
+    forged = forgery.rewritten(receipt, log, lambda leaf: leaf.replace(b"1001", b"9001"))
+    await page.evaluate(
+        """([key, receipt]) => {
+            const all = JSON.parse(localStorage.getItem(key));
+            all.push({ receipt, savedAt: new Date().toISOString() });
+            localStorage.setItem(key, JSON.stringify(all));
+        }""",
+        [key, forged],
+    )
+
+    # when the log grows past a full tile (297 more sales, sealed) and the page is opened again
+    await program.sell(range(3, 300))
+    await program.seal()
+    await page.reload()
+
+    # then the genuine receipt is consistent with today's public checkpoint and tiles, and the
+    # rewritten one is flagged
+    await expect(saved).to_have_count(2)
+    await expect(saved.nth(0).get_by_role("status")).to_contain_text(
+        "Consistent with today's checkpoint (size 300): transaction #1 is still in the log"
+    )
+    await expect(saved.nth(1).get_by_role("alert")).to_contain_text(
+        "Not consistent with today's log: the saved checkpoint (size 3) is not a prefix of"
+        " today's (size 300)"
+    )

@@ -28,7 +28,7 @@ const COSIGNATURE_V1 = 0x04;
 
 export class ReceiptError extends Error {}
 
-function b64(text: string): Uint8Array {
+export function b64(text: string): Uint8Array {
   try {
     const bin = atob(text);
     return Uint8Array.from(bin, (c) => c.charCodeAt(0));
@@ -47,14 +47,14 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-async function sha256(data: Uint8Array): Promise<Uint8Array> {
+export async function sha256(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", data as BufferSource));
 }
 
-const leafHash = (data: Uint8Array) => sha256(concat(new Uint8Array([0]), data));
-const nodeHash = (l: Uint8Array, r: Uint8Array) => sha256(concat(new Uint8Array([1]), l, r));
+export const leafHash = (data: Uint8Array) => sha256(concat(new Uint8Array([0]), data));
+export const nodeHash = (l: Uint8Array, r: Uint8Array) => sha256(concat(new Uint8Array([1]), l, r));
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
+export function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
@@ -103,7 +103,7 @@ export async function parseVerifierKey(vkey: string, type = ED25519): Promise<Ke
   return { name: name ?? "", keyId: id, publicKey: raw.slice(1) };
 }
 
-async function ed25519Verify(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+export async function ed25519Verify(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
   const key = await crypto.subtle.importKey("raw", publicKey as BufferSource, { name: "Ed25519" }, false, ["verify"]);
   return crypto.subtle.verify({ name: "Ed25519" }, key, signature as BufferSource, message as BufferSource);
 }

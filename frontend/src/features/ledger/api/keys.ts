@@ -10,4 +10,6 @@ export const ledgerKeys = {
   verifierKey: (slug: string) => ["ledger", "vkey", slug] as const,
   witnessKeys: (slug: string) => ["ledger", "witness-keys", slug] as const,
   alarms: ["ledger", "alarms"] as const,
+  logCheckpoint: (slug: string) => ["ledger", "log", slug, "checkpoint"] as const,
+  savedCheck: (slug: string, receipt: string, checkpoint: string) => ["ledger", "log", slug, "saved", receipt, checkpoint] as const,
 };

@@ -3,6 +3,7 @@
 import { QueryState } from "../../../components/QueryState";
 import { useAuth } from "../../../lib/auth/session";
 import { useLedgerAccounts } from "../api/get-ledger-accounts";
+import { SavedReceiptsCard } from "./SavedReceiptsCard";
 import { AccountStatements } from "./Statement";
 import { VerifyReceiptCard } from "./VerifyReceiptCard";
 
@@ -21,6 +22,7 @@ export function EarningsProofPage() {
         {(rows) => <AccountStatements accounts={rows} slug={me.tenant.slug} />}
       </QueryState>
       <VerifyReceiptCard slug={me.tenant.slug} />
+      <SavedReceiptsCard slug={me.tenant.slug} />
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { ReceiptError, verifyReceipt, type VerifiedReceipt } from "../../../lib/
 import { getReceipt } from "../api/get-receipt";
 import { getVerifierKey } from "../api/get-verifier-key";
 import { witnessKeysFor } from "../api/get-witness-keys";
+import { saveReceipt } from "../api/saved-receipts";
 
 export type Check = { state: "working" } | { state: "ok"; result: VerifiedReceipt } | { state: "failed"; reason: string };
 
@@ -54,13 +55,16 @@ export function ReceiptActions({ transactionId, seq, slug }: { transactionId: st
     try {
       const [receipt, vkey, witnesses] = await Promise.all([getReceipt(transactionId), getVerifierKey(slug), witnessKeysFor(slug)]);
       setCheck({ state: "ok", result: await verifyReceipt(receipt, vkey, witnesses) });
+      saveReceipt(slug, receipt);
     } catch (e) {
       setCheck({ state: "failed", reason: reasonOf(e) });
     }
   };
   const save = async () => {
     try {
-      downloadText(`transaction-${seq}.tlog-proof`, await getReceipt(transactionId));
+      const receipt = await getReceipt(transactionId);
+      downloadText(`transaction-${seq}.tlog-proof`, receipt);
+      saveReceipt(slug, receipt);
     } catch (e) {
       setCheck({ state: "failed", reason: reasonOf(e) });
     }

@@ -6,6 +6,7 @@ import { Button, Card } from "../../../components/ui";
 import { verifyReceipt } from "../../../lib/receiptVerify";
 import { useVerifierKey } from "../api/get-verifier-key";
 import { keyLines, useWitnessKeys } from "../api/get-witness-keys";
+import { saveReceipt } from "../api/saved-receipts";
 import { CheckResult, reasonOf, type Check } from "./ReceiptCheck";
 
 export function VerifyReceiptCard({ slug }: { slug: string }) {
@@ -22,6 +23,7 @@ export function VerifyReceiptCard({ slug }: { slug: string }) {
     setCheck({ state: "working" });
     try {
       setCheck({ state: "ok", result: await verifyReceipt(receipt, vkey, witnessKeys) });
+      saveReceipt(slug, receipt);
     } catch (err) {
       setCheck({ state: "failed", reason: reasonOf(err) });
     }
