@@ -409,6 +409,13 @@ def ledger_witness(
             "Its API key (scope ledger:read) is read from $BITNEXUS_MIRROR_KEY."
         ),
     ] = None,
+    tiles: Annotated[
+        str | None,
+        typer.Option(
+            help="Mirror: follow the log's public tlog-tiles at this prefix (…/ledger/log/: "
+            "checkpoint and entry bundles) instead of the private mirror API."
+        ),
+    ] = None,
     interval: Annotated[float, typer.Option(help="Seconds between mirror passes.")] = 30.0,
     once: Annotated[
         bool, typer.Option(help="Mirror: one pass, then exit (1 on an alarm); no server.")
@@ -434,13 +441,17 @@ def ledger_witness(
         signer = load_or_create_key(data_dir, name)
     except (note.NoteError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    if once and not mirror:
-        raise _fail("--once needs --mirror")
+    if (once or tiles) and not mirror:
+        raise _fail("--once and --tiles need --mirror")
     api_key = os.environ.get("BITNEXUS_MIRROR_KEY", "")
     if mirror and not api_key:
         raise _fail("--mirror needs an API key with scope ledger:read in $BITNEXUS_MIRROR_KEY")
     with mirroring.opened(data_dir) as store:
-        mirrored = mirroring.Mirror(mirror, api_key, logs, store, name) if mirror else None
+        mirrored = (
+            mirroring.Mirror(mirror, api_key, logs, store, name, tiles_prefix=tiles)
+            if mirror
+            else None
+        )
         if mirrored is not None and once:
             try:
                 result = mirrored.run_once(recheck=recheck)

@@ -420,3 +420,31 @@ async def test_deleted_and_reordered_rows_are_named(
 
     assert result.alarm is not None
     assert (result.alarm.kind, result.alarm.entry_index) == (kind, index)
+
+
+async def test_a_mirror_follows_the_public_tiles(
+    log: Log, tmp_path: Path, owner_engine: Engine
+) -> None:
+    # given a mirror that reads the public checkpoint and entry bundles, not the mirror API
+    prefix = f"{log.url}/api/v1/public/tenants/{log.slug}/ledger/log/"
+    store = MirrorStore(tmp_path / "mirror.sqlite")
+    mirror = Mirror(log.url, log.api_key, [log.verifier], store, REPORTER, tiles_prefix=prefix)
+
+    # when it copies the log, which then grows past a full entry bundle
+    first = mirror.run_once()
+    await log.sell(300)
+    second = mirror.run_once()
+
+    # then it holds and has verified every entry, bundle by bundle
+    assert (first.ok, first.size, first.new_entries) == (True, 5, 5)
+    assert (second.ok, second.size, second.new_entries) == (True, 305, 300)
+    assert [leaf for _i, leaf in store.entries(0, 305)][:3] == [
+        _leaf(owner_engine, log, i) for i in range(3)
+    ]
+
+    # and an entry rewritten since is named by a recheck through the bundles
+    _set_leaf(owner_engine, log, 260, _leaf(owner_engine, log, 260).replace(b'"USD"', b'"EUR"'))
+    recheck = mirror.run_once(recheck=True)
+    assert recheck.alarm is not None
+    assert (recheck.alarm.kind, recheck.alarm.entry_index) == (AlarmKind.rewrite, 260)
+    assert [a["kind"] for a in log.alarms()] == ["rewrite"]

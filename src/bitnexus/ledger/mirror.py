@@ -6,6 +6,8 @@ balanced postings in integer minor units), recomputes the RFC 6962 root from its
 compares it with the signed one. A recheck pass also fetches every entry it already holds and
 compares bytes. Anything wrong is an alarm: a log line, a row in the mirror's own database, a
 report to the log's API (shown to the tenant's admins), and a non-zero exit in one-shot mode.
+Checkpoint and entries come from the private mirror API, or, given the log's public tlog-tiles
+prefix, from its checkpoint and entry bundles (alarms still go to the API).
 
 The copy lives in SQLite (stdlib) in the mirror's data dir: entries, every complete subtree
 (so roots at any size are O(log n) reads) and the last verified head. The head advances only
@@ -32,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bitnexus.ledger import leaf, merkle, note
+from bitnexus.ledger import leaf, merkle, note, tiles
 from bitnexus.ledger.leaf import LEAF_VERSION
 from bitnexus.ledger.models import AlarmKind
 
@@ -190,6 +192,7 @@ class Mirror:
         store: MirrorStore,
         reporter: str,
         transport: httpx.BaseTransport | None = None,
+        tiles_prefix: str | None = None,
     ) -> None:
         self.logs = {v.name: v for v in logs}
         self.store = store
@@ -200,9 +203,45 @@ class Mirror:
             timeout=30,
             transport=transport,
         )
+        self.tiles = None
+        if tiles_prefix is not None:
+            self.tiles = httpx.Client(
+                base_url=tiles_prefix.rstrip("/") + "/",
+                headers={"Authorization": f"Bearer {api_key}"},  # entry bundles need it
+                timeout=30,
+                transport=transport,
+            )
+
+    def _bundled(self, tiled: httpx.Client, start: int, end: int) -> Iterator[tuple[int, bytes]]:
+        """Entries `start` … `end - 1` from the log's entry bundles (c2sp.org/tlog-tiles)."""
+        at = start
+        while at < end:
+            n = at // tiles.TILE_WIDTH
+            width = min(tiles.TILE_WIDTH, end - n * tiles.TILE_WIDTH)
+            r = tiled.get(tiles.tile_path("entries", n, width))
+            if r.status_code == 404 and width < tiles.TILE_WIDTH:  # filled up since: take it whole
+                r = tiled.get(tiles.tile_path("entries", n))
+            if r.status_code == 404:
+                raise _Found(
+                    Alarm(AlarmKind.rollback, f"the log serves no entry {at}, below {end}", end, at)
+                )
+            r.raise_for_status()
+            try:
+                bundle = tiles.split_bundle(r.content)[:width]
+            except ValueError as exc:
+                alarm = Alarm(AlarmKind.bad_entry, f"entry bundle {n}: {exc}", end, at)
+                raise _Found(alarm) from exc
+            if len(bundle) < width:
+                raise _Found(Alarm(AlarmKind.bad_entry, f"entry bundle {n} is short", end, at))
+            for data in bundle[at - n * tiles.TILE_WIDTH :]:
+                yield at, data
+                at += 1
 
     def _entries(self, start: int, end: int) -> Iterator[tuple[int, bytes]]:
         """Entries `start` … `end - 1` as the log serves them now."""
+        if self.tiles is not None:
+            yield from self._bundled(self.tiles, start, end)
+            return
         at = start
         while at < end:
             r = self.http.get("/entries", params={"start": at, "limit": min(PAGE, end - at)})
@@ -227,7 +266,7 @@ class Mirror:
                 at += 1
 
     def _checkpoint(self) -> tuple[note.Checkpoint, str]:
-        r = self.http.get("/checkpoint")
+        r = self.http.get("/checkpoint") if self.tiles is None else self.tiles.get("checkpoint")
         r.raise_for_status()
         text = r.text
         try:

@@ -90,6 +90,30 @@ def parse_tile(level_text: str, path: str) -> TileAddress:
     return parse_index(path, level)
 
 
+def tile_path(level: int | str, index: int, width: int = TILE_WIDTH) -> str:
+    """`tile/<L>/<N>[.p/<W>]` (L "entries" for an entry bundle), the inverse of `parse_tile`."""
+    digits = f"{index:03d}"
+    digits = "0" * (-len(digits) % 3) + digits
+    parts = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    name = "/".join([*(f"x{p}" for p in parts[:-1]), parts[-1]])
+    return f"tile/{level}/{name}" + ("" if width == TILE_WIDTH else f".p/{width}")
+
+
+def split_bundle(data: bytes) -> list[bytes]:
+    """The entries of a bundle (each after its big-endian uint16 length); ValueError when the
+    bundle ends inside an entry."""
+    out, at = [], 0
+    while at < len(data):
+        if at + 2 > len(data):
+            raise ValueError("the bundle ends inside a length prefix")
+        (length,) = struct.unpack_from(">H", data, at)
+        if at + 2 + length > len(data):
+            raise ValueError("the bundle ends inside an entry")
+        out.append(data[at + 2 : at + 2 + length])
+        at += 2 + length
+    return out
+
+
 def width_at(size: int, level: int, index: int) -> int:
     """How many hashes tile (level, index) holds in a tree of `size` leaves: 256 when full,
     fewer at the right edge, 0 past it (`floor(size / 256**level)` hashes at that level)."""
