@@ -216,6 +216,9 @@ async def log300(
         ("tile/64/000", 400),  # L beyond the spec's 63
         ("tile/01/000", 400),  # L with a leading zero
         ("tile/-1/000", 400),
+        ("tile/99999999999999999999/000", 400),
+        ("tile/0/\u0660\u0660\u0661", 400),  # digits, but not ASCII ones
+        ("tile/0/x001/x002/x003/x004/x005/x006/x007/008", 400),  # past any bigint
         ("tile/entries/00", 400),
         ("tile/entries/000.p/0", 400),
         ("tile/0/000.p/5", 404),  # W on a full tile
@@ -225,6 +228,7 @@ async def log300(
         ("tile/1/000", 404),
         ("tile/2/000.p/1", 404),  # an empty tile is never served
         ("tile/0/x001/x234/067", 404),
+        ("tile/0/x999/x999/x999/x999/x999/x999/999", 404),
         ("tile/entries/001", 404),
         ("tile/entries/001.p/45", 404),
         ("tile/0/000", 200),
