@@ -145,6 +145,7 @@ async def test_public_log_needs_no_login_and_reveals_no_amounts(
     assert b'"description":"Sale 4"' in bundle.content
     assert b'"amount":1004' in bundle.content
     assert bundle.headers["cache-control"].startswith("private")
+    assert bundle.headers["content-encoding"] == "gzip"  # as the spec asks of bundles
 
 
 @pytest.mark.parametrize(

@@ -283,14 +283,21 @@ async def get_log_checkpoint(slug: str, session: SessionDep) -> PlainTextRespons
     responses={**_TILE_ANSWERS, **errors_for(TenantNotFound, Unauthorized, Forbidden)},
 )
 async def get_log_entries(
-    slug: str, path: str, reader: WholeLedgerReader, session: SessionDep
+    slug: str,
+    path: str,
+    reader: WholeLedgerReader,
+    session: SessionDep,
+    accept_encoding: Annotated[str | None, Header()] = None,
 ) -> Response:
     """An entry bundle `<N>[.p/<W>]`: the leaves, each after its big-endian uint16 length
-    (a tenant admin, or an API key with scope ledger:read)."""
+    (a tenant admin, or an API key with scope ledger:read); gzip when accepted."""
     if reader.slug != slug.lower():
         raise TenantNotFound(f"No organisation is called '{slug}'.")
     bundle = await tiles.entry_bundle(session, tiles.parse_index(path, 0))
-    return Response(bundle, media_type=OCTETS, headers={"Cache-Control": tiles.ENTRIES_CACHE})
+    body, headers = tiles.gzipped(bundle, accept_encoding)
+    return Response(
+        body, media_type=OCTETS, headers={"Cache-Control": tiles.ENTRIES_CACHE, **headers}
+    )
 
 
 @public_router.get(

@@ -11,6 +11,7 @@ checkpoints in the same tile are served too (each is a prefix of the current one
 
 from __future__ import annotations
 
+import gzip
 import struct
 from dataclasses import dataclass
 
@@ -112,6 +113,19 @@ def split_bundle(data: bytes) -> list[bytes]:
         out.append(data[at + 2 : at + 2 + length])
         at += 2 + length
     return out
+
+
+def gzipped(data: bytes, accept_encoding: str | None) -> tuple[bytes, dict[str, str]]:
+    """`data` gzip-compressed when the client accepts it (the spec asks entry bundles to be
+    compressed at the HTTP layer), with the headers that say so."""
+    accepted = {
+        token.split(";")[0].strip().lower()
+        for token in (accept_encoding or "").split(",")
+        if not token.replace(" ", "").endswith(("q=0", "q=0.0", "q=0.00", "q=0.000"))
+    }
+    if "gzip" not in accepted:
+        return data, {"Vary": "Accept-Encoding"}
+    return gzip.compress(data, 6), {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"}
 
 
 def width_at(size: int, level: int, index: int) -> int:

@@ -1757,7 +1757,7 @@ export interface paths {
         /**
          * Get Log Entries
          * @description An entry bundle `<N>[.p/<W>]`: the leaves, each after its big-endian uint16 length
-         *     (a tenant admin, or an API key with scope ledger:read).
+         *     (a tenant admin, or an API key with scope ledger:read); gzip when accepted.
          */
         get: operations["get_log_entries_api_v1_public_tenants__slug__ledger_log_tile_entries__path__get"];
         put?: never;
@@ -11092,7 +11092,9 @@ export interface operations {
     get_log_entries_api_v1_public_tenants__slug__ledger_log_tile_entries__path__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "accept-encoding"?: string | null;
+            };
             path: {
                 slug: string;
                 path: string;
