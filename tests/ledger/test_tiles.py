@@ -283,3 +283,26 @@ async def test_a_log_with_no_signed_checkpoint_serves_nothing(
     assert (
         checkpoint.json()["detail"] == tile.json()["detail"] == "No checkpoint has been signed yet."
     )
+
+
+async def test_a_tile_missing_a_stored_node_is_not_served_short(
+    client: httpx.AsyncClient,
+    db: Database,
+    db_urls: DatabaseUrls,
+    settings: Settings,
+    owner_engine: Engine,
+) -> None:
+    # given a signed log of 300 leaves whose stored leaf hash 5 the database owner deleted
+    admin, _log = await loaded(client, db, db_urls, settings, 300)
+    with owner_engine.begin() as conn:
+        conn.execute(
+            text("DELETE FROM ledger_tree_nodes WHERE tenant_id = :t AND level = 0 AND index = 5"),
+            {"t": admin.tenant_id},
+        )
+
+    # when the tile holding it is asked for
+    r = await client.get(log_url(admin.slug) + "tile/0/000")
+
+    # then it is a problem, never a tile of 255 hashes
+    assert r.status_code == 404
+    assert r.json()["detail"] == "The log is missing hashes of tile 0/0."

@@ -184,10 +184,11 @@ async def hash_tile(session: AsyncSession, address: TileAddress) -> bytes:
         )
         .order_by(LedgerTreeNode.index)
     )
-    hashes = [h for i, (_index, h) in enumerate(rows) if _index == first + i]
-    if len(hashes) != width:  # the signed tree lacks a stored node: say so, never serve less
+    found = rows.all()
+    if [index for index, _hash in found] != list(range(first, first + width)):
+        # the signed tree lacks a stored node: say so, never serve a shorter tile
         raise TileNotFound(f"The log is missing hashes of tile {address.level}/{address.index}.")
-    return b"".join(hashes)
+    return b"".join(digest for _index, digest in found)
 
 
 async def entry_bundle(session: AsyncSession, address: TileAddress) -> bytes:

@@ -47,7 +47,12 @@ function SavedReceiptRow({ saved, slug, vkey, checkpoint }: { saved: SavedReceip
 export function SavedReceiptsCard({ slug }: { slug: string }) {
   const receipts = useSavedReceipts(slug);
   const vkey = useVerifierKey(slug);
-  const today = useQuery({ queryKey: ledgerKeys.logCheckpoint(slug), queryFn: () => getLogCheckpoint(slug), retry: false });
+  const today = useQuery({
+    queryKey: ledgerKeys.logCheckpoint(slug),
+    queryFn: () => getLogCheckpoint(slug),
+    retry: false,
+    enabled: receipts.length > 0,
+  });
   const client = useQueryClient();
   return (
     <Card
