@@ -35,6 +35,17 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def tile_copy(prefix: str, into: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m bitnexus.ledger.tile_copy PREFIX DIR`."""
+    return subprocess.run(
+        [sys.executable, "-m", "bitnexus.ledger.tile_copy", prefix, str(into)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def copy_tiles(prefix: str, size: int, into: Path) -> None:
     """What a mirror of the public log holds: the checkpoint and every hash tile of `size`."""
     paths = ["checkpoint"]
@@ -154,3 +165,27 @@ async def test_tiles_mode_says_what_went_wrong(
 
     assert done.returncode == status, done.stderr
     assert message in done.stderr
+
+
+async def test_a_copy_made_by_tile_copy_serves_the_check_offline(
+    grown: tuple[BulkLog, str, str], tmp_path: Path
+) -> None:
+    # given the public log copied into a directory, twice (the second copy has nothing to fetch)
+    log, prefix, vkey = grown
+    (tmp_path / "saved.tlog-proof").write_text(log.receipt(2, 3))
+    first = tile_copy(prefix, tmp_path / "copy")
+    again = tile_copy(prefix, tmp_path / "copy")
+
+    # when the saved receipt is checked against the copy
+    done = run(
+        "consistency", str(tmp_path / "saved.tlog-proof"), "--tiles", str(tmp_path / "copy"),
+        "--key", vkey,
+    )  # fmt: skip
+
+    # then the copy holds today's log and the check passes offline
+    assert first.returncode == 0, first.stderr
+    assert "copied the log at size 600" in first.stdout
+    assert "(4 new tiles)" in first.stdout  # 0/000, 0/001, 0/002.p/88, 1/000.p/2
+    assert "(0 new tiles)" in again.stdout
+    assert done.returncode == 0, done.stderr
+    assert "transaction #2 is in today's tree" in done.stdout
