@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.errors import BadRequest, FieldError
+from bitnexus.core.static import accepted_codings
 from bitnexus.ledger import explorer, repository
 from bitnexus.ledger.errors import BlockNotFound, TileNotFound
 from bitnexus.ledger.models import LedgerTransaction, LedgerTreeNode
@@ -118,12 +119,7 @@ def split_bundle(data: bytes) -> list[bytes]:
 def gzipped(data: bytes, accept_encoding: str | None) -> tuple[bytes, dict[str, str]]:
     """`data` gzip-compressed when the client accepts it (the spec asks entry bundles to be
     compressed at the HTTP layer), with the headers that say so."""
-    accepted = {
-        token.split(";")[0].strip().lower()
-        for token in (accept_encoding or "").split(",")
-        if not token.replace(" ", "").endswith(("q=0", "q=0.0", "q=0.00", "q=0.000"))
-    }
-    if "gzip" not in accepted:
+    if "gzip" not in accepted_codings(accept_encoding or ""):
         return data, {"Vary": "Accept-Encoding"}
     return gzip.compress(data, 6), {"Vary": "Accept-Encoding", "Content-Encoding": "gzip"}
 
