@@ -20,7 +20,7 @@ export function ClickQuarantineCard() {
                 {kept.quarantined_lines === 1 ? "click was" : "clicks were"} refused by the database and kept aside
                 for an operator to mend and replay (see docs/marketplace.md, Clicks). Under the data directory:
               </p>
-              <ul className="list-inside list-disc font-mono text-xs text-slate-700">
+              <ul className="list-inside list-disc break-all font-mono text-xs text-slate-700">
                 {kept.quarantine_files.map((file) => <li key={file}>{file}</li>)}
               </ul>
               {kept.file_count > kept.quarantine_files.length && (
