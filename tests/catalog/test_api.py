@@ -285,3 +285,17 @@ async def test_archived_products_leave_the_marketplace_for_good(program: Program
     assert (await program.market())["items"] == []
     r = await program.vendor.client.put(url, json=_product(), headers=program.vendor.headers)
     assert r.status_code == 409
+
+
+async def test_an_approval_without_a_grade_says_so_in_plain_words(program: Program) -> None:
+    # given a product waiting for review
+    product = await program.listed()
+
+    # when the admin approves it without choosing a grade
+    r = await program.review(product["id"], decision="approved")
+
+    # then the grade is at fault, in the rule's own words (no "Value error," of the validator)
+    assert r.status_code == 422, r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == "grade"
+    assert error["detail"] == "An approval needs a grade (S, A, B, C, D or F)."

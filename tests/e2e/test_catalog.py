@@ -58,6 +58,10 @@ async def test_a_product_goes_from_vendor_through_vetting_to_the_marketplace(
     item = desk.get_by_test_id("queue-item")
     await expect(item).to_contain_text("Rust for Pythonistas")
     await expect(item).to_contain_text("25% ($12.47 per sale)")
+    await item.get_by_role("button", name="Approve").click()  # no grade is chosen for them
+    await expect(
+        item.get_by_text("An approval needs a grade (S, A, B, C, D or F).")
+    ).to_be_visible()
     await item.get_by_label("Grade").select_option("S")
     await item.get_by_label("Notes for the vendor").fill("Great landing page")
     await item.get_by_role("button", name="Approve").click()

@@ -25,7 +25,8 @@ async def test_an_affiliate_gets_a_link_and_manages_it(
         title="Rust for Pythonistas", landing_url="https://shop.example/rust"
     )
     assert offer["status"] == "approved"
-    page = await login(await new_context(accept_downloads=True), live_program.affiliate)
+    context = await new_context(accept_downloads=True, permissions=["clipboard-write"])
+    page = await login(context, live_program.affiliate)
     await page.get_by_role("link", name="Marketplace").click()
     await page.get_by_test_id("product-card").filter(has_text="Rust for Pythonistas").click()
 
@@ -43,6 +44,8 @@ async def test_an_affiliate_gets_a_link_and_manages_it(
     ready = page.get_by_role("status").filter(has_text="Your link is ready")
     await expect(ready.get_by_test_id("short-url")).to_contain_text("/r/")
     await expect(ready).to_contain_text(f"/r/{live_program.admin.slug}/rust-launch")
+    await ready.get_by_role("button", name="Copy link", exact=True).click()
+    await expect(ready.get_by_text("Copied", exact=True)).to_be_visible()
     async with page.expect_download() as download_info:
         await ready.get_by_role("button", name="QR code (SVG)").click()
     download = await download_info.value

@@ -100,9 +100,20 @@ async def _bitnexus_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# pydantic prefixes what a validator raised with the exception's kind: the reader wants the rule
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def _message_of(error: Any) -> str:
+    message = str(error.get("msg", "Invalid value."))
+    for prefix in _PYDANTIC_PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [FieldError(_field_of(e), str(e.get("msg", "Invalid value."))) for e in exc.errors()]
+    errors = [FieldError(_field_of(e), _message_of(e)) for e in exc.errors()]
     return problem_response(
         422,
         "Invalid input",

@@ -1,6 +1,6 @@
 // Shared presentational parts. Branded elements use the `brand` colour token.
 import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
-import { useId } from "react";
+import { useEffect, useId, useState } from "react";
 import type { Problem } from "../../lib/api/problem";
 
 export function Spinner({ label = "Loading" }: { label?: string }) {
@@ -151,11 +151,23 @@ export function Badge({ tone = "slate", children }: { tone?: "green" | "red" | "
   return <span className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ${tones[tone]}`}>{children}</span>;
 }
 
+// Copies `text`, then says so for a few seconds (or that the browser refused)
 export function CopyButton({ text, label = "Copy" }: { text: string; label?: string }) {
+  const [said, setSaid] = useState<"Copied" | "Could not copy" | null>(null);
+  useEffect(() => {
+    if (!said) return;
+    const t = setTimeout(() => setSaid(null), 3000);
+    return () => clearTimeout(t);
+  }, [said]);
+  const copy = () => {
+    const writing = navigator.clipboard?.writeText(text) ?? Promise.reject(new Error("no clipboard"));
+    writing.then(() => setSaid("Copied"), () => setSaid("Could not copy"));
+  };
   return (
-    <Button type="button" variant="secondary" onClick={() => void navigator.clipboard?.writeText(text)}>
-      {label}
-    </Button>
+    <span className="inline-flex items-center gap-2">
+      <Button type="button" variant="secondary" onClick={copy}>{label}</Button>
+      <span aria-live="polite" className={`text-xs ${said === "Copied" ? "text-green-700" : "text-red-700"}`}>{said}</span>
+    </span>
   );
 }
 

@@ -24,8 +24,8 @@ export function ReviewForm({ product, onDone }: { product: Product; onDone?: (p:
         <label className="flex items-center gap-1"><input type="radio" name="decision" checked={decision === "approved"} onChange={() => setDecision("approved")} /> Approve</label>
         <label className="flex items-center gap-1"><input type="radio" name="decision" checked={decision === "rejected"} onChange={() => setDecision("rejected")} /> Reject</label>
       </div>
-      <Select label="Grade" name="grade" defaultValue={decision === "approved" ? "B" : ""}
-        error={review.fieldError("grade")} options={[...(decision === "rejected" ? [{ value: "", label: "No grade" }] : []), ...GRADES.map((g) => ({ value: g, label: `${g}${g === "S" ? " (best)" : g === "F" ? " (worst)" : ""}` }))]} />
+      <Select label="Grade" name="grade" defaultValue=""
+        error={review.fieldError("grade")} options={[{ value: "", label: decision === "approved" ? "Choose a grade" : "No grade" }, ...GRADES.map((g) => ({ value: g, label: `${g}${g === "S" ? " (best)" : g === "F" ? " (worst)" : ""}` }))]} />
       <Field label="Notes for the vendor" name="notes" maxLength={2000} />
       {decision === "rejected" && <Field label="Reason for rejecting" name="reason" required maxLength={2000} error={review.fieldError("reason")} />}
       <Button type="submit" variant={decision === "rejected" ? "danger" : "primary"} busy={review.isPending}>
