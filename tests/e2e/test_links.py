@@ -113,7 +113,7 @@ async def test_a_visitor_follows_a_link_to_the_vendor_and_the_click_counts(
 
     page = await login(await new_context(), a)
     await page.get_by_role("link", name="Links", exact=True).click()
-    await expect(page.get_by_test_id("link-clicks")).to_contain_text("1 clicks · 1 unique")
+    await expect(page.get_by_test_id("link-clicks")).to_contain_text("1 click · 1 unique")
 
     async with page.expect_response(
         lambda r: r.request.method == "PATCH" and f"/api/v1/links/{link['id']}" in r.url

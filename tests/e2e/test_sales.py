@@ -205,7 +205,7 @@ async def test_a_sale_reported_by_the_snippet_pays_the_affiliate_and_the_upline(
         await expect(vendor.get_by_test_id("dash-receivable")).to_have_text("$7.80")
         await vendor.get_by_role("link", name="Products").click()
         await expect(vendor.get_by_test_id("product-stats")).to_contain_text(
-            "1 clicks · 1 sales · $49.00 revenue · $7.80 commission"
+            "1 click · 1 sale · $49.00 revenue · $7.80 commission"
         )
         await admin.get_by_role("link", name="Dashboard").click()
         await expect(admin.get_by_test_id("dash-fees")).to_contain_text("$0.78")

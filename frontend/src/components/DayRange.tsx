@@ -1,6 +1,7 @@
 // A range of UTC days (ISO dates, both ends included) and the picker that sets it: two dates,
 // or the last 7, 30 or 90 days. Dashboards and the platform's activity page share it.
 import { Field } from "./ui";
+import { count } from "../lib/format";
 
 export interface DaySpan {
   start: string;
@@ -22,7 +23,7 @@ export function RangePicker<S extends DaySpan>({ span, onChange }: { span: S; on
       <Field label="To" name="end" type="date" value={span.end} onChange={(e) => e.target.value && onChange({ ...span, end: e.target.value })} />
       {[7, 30, 90].map((n) => (
         <button key={n} type="button" className="rounded-md border border-slate-300 px-3 py-2 text-sm hover:bg-slate-100" onClick={() => onChange({ ...span, ...lastDays(n) })}>
-          Last {n} days
+          Last {count(n, "day")}
         </button>
       ))}
     </div>

@@ -6,8 +6,27 @@ export function formatMoney(minor: number, currency: string, locale?: string): s
   return fmt.format(minor / 10 ** digits);
 }
 
-export function formatDate(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+// One format for each kind of figure, from the reader's locale: every page uses these.
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const DAY = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const NUMBER = new Intl.NumberFormat();
+const PLURAL = new Intl.PluralRules("en"); // the app's words are English
+
+export function formatDate(when: string | number | Date): string {
+  return DATE_TIME.format(new Date(when));
+}
+
+export function formatDay(when: string | number | Date): string {
+  return DAY.format(new Date(when));
+}
+
+export function formatNumber(n: number): string {
+  return NUMBER.format(n);
+}
+
+/** "1 click", "2 clicks", "1,200 days": the count in the reader's format, the noun agreeing. */
+export function count(n: number, one: string, other = `${one}s`): string {
+  return `${formatNumber(n)} ${PLURAL.select(n) === "one" ? one : other}`;
 }
 
 export function bpsToPercent(bps: number): string {

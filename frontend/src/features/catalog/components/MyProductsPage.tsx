@@ -4,7 +4,7 @@ import { Link } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Select } from "../../../components/ui";
 import { useAuth } from "../../../lib/auth/session";
-import { formatDate, formatMoney } from "../../../lib/format";
+import { count, formatDate, formatMoney } from "../../../lib/format";
 import { useProductStats } from "../api/get-product-stats";
 import { useProducts } from "../api/get-products";
 import type { ProductStatus } from "../types";
@@ -48,7 +48,7 @@ export function MyProductsPage() {
                     const s = byProduct.get(p.id)!;
                     return (
                       <span className="text-xs text-slate-600" data-testid="product-stats">
-                        Last 30 days: {s.clicks} clicks · {s.sales} sales · {formatMoney(s.sales_minor, p.currency)} revenue · {formatMoney(s.commission_minor, p.currency)} commission
+                        Last 30 days: {count(s.clicks, "click")} · {count(s.sales, "sale")} · {formatMoney(s.sales_minor, p.currency)} revenue · {formatMoney(s.commission_minor, p.currency)} commission
                       </span>
                     );
                   })()}

@@ -5,7 +5,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, FormError } from "../../../components/ui";
 import { useAuth } from "../../../lib/auth/session";
-import { formatDate, formatMoney } from "../../../lib/format";
+import { count, formatDate, formatMoney } from "../../../lib/format";
 import { useArchiveProduct } from "../api/archive-product";
 import { useProduct } from "../api/get-product";
 import { useProductReviews } from "../api/get-product-reviews";
@@ -63,8 +63,8 @@ function ProductView({ product: p, LinkCard }: { product: Product; LinkCard: Lin
           <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
             <dt className="text-slate-500">Price</dt><dd data-testid="price">{formatMoney(p.price_minor, p.currency)}</dd>
             <dt className="text-slate-500">Commission</dt><dd data-testid="commission">{commissionText(p)}{p.commission.is_default && " — program default"}</dd>
-            <dt className="text-slate-500">Cookie window</dt><dd>{p.cookie_days} days</dd>
-            <dt className="text-slate-500">Refund hold</dt><dd>{p.refund_hold_days} days</dd>
+            <dt className="text-slate-500">Cookie window</dt><dd>{count(p.cookie_days, "day")}</dd>
+            <dt className="text-slate-500">Refund hold</dt><dd>{count(p.refund_hold_days, "day")}</dd>
             <dt className="text-slate-500">Landing page</dt><dd className="break-all"><a className="text-brand underline" href={p.landing_url} target="_blank" rel="noreferrer noopener">{p.landing_url}</a></dd>
           </dl>
         </Card>

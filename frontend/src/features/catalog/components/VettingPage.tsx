@@ -5,7 +5,7 @@ import { Link } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card } from "../../../components/ui";
 import { useAuth } from "../../../lib/auth/session";
-import { formatDate, formatMoney } from "../../../lib/format";
+import { count, formatDate, formatMoney } from "../../../lib/format";
 import { useTopic } from "../../../lib/socket";
 import { useVettingQueue } from "../api/get-vetting-queue";
 import { catalogKeys } from "../api/keys";
@@ -30,7 +30,7 @@ export function VettingPage() {
                 <div className="flex flex-col gap-2 text-sm">
                   {p.images[0] && <img src={p.images[0].url} alt="" className="h-32 w-48 rounded border border-slate-200 object-cover" />}
                   <p>{p.vendor_name} · {p.category} · submitted {formatDate(p.submitted_at)}</p>
-                  <p>{formatMoney(p.price_minor, p.currency)} · {commissionText(p)} · cookie {p.cookie_days} days · hold {p.refund_hold_days} days</p>
+                  <p>{formatMoney(p.price_minor, p.currency)} · {commissionText(p)} · cookie {count(p.cookie_days, "day")} · hold {count(p.refund_hold_days, "day")}</p>
                   <p className="break-all">Landing page: <a className="text-brand underline" href={p.landing_url} target="_blank" rel="noreferrer noopener">{p.landing_url}</a></p>
                   <p className="line-clamp-4 whitespace-pre-line text-slate-600">{p.description}</p>
                   <Link to={`/app/products/${p.id}`} className="text-brand underline">Full details and history</Link>

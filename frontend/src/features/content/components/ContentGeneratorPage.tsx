@@ -6,7 +6,7 @@ import { useSearchParams } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Badge, Button, Card, FormError, Select } from "../../../components/ui";
 import { useAuth } from "../../../lib/auth/session";
-import { formatDate } from "../../../lib/format";
+import { count, formatDate, formatNumber } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
 import { useCreateGeneration } from "../api/create-generation";
 import { useContentOptions } from "../api/get-content-options";
@@ -48,7 +48,7 @@ function CreditsLeft() {
   const c = credits.data;
   return (
     <p className="text-sm text-slate-600" data-testid="credits-left">
-      <Badge tone={c.remaining > 0 ? "green" : "red"}>{c.remaining} of {c.monthly} credits left</Badge>
+      <Badge tone={c.remaining > 0 ? "green" : "red"}>{formatNumber(c.remaining)} of {count(c.monthly, "credit")} left</Badge>
       <span className="ml-2 text-xs">renew {formatDate(c.resets_at)}</span>
     </p>
   );
@@ -81,7 +81,7 @@ function GenerateForm({ platforms, tones, lengths, onMade }: {
           <Select label="Product" name="product_id" defaultValue={params.get("product") ?? rows[0]?.id}
             options={rows.map((p) => ({ value: p.id, label: p.title }))} error={generate.fieldError("product_id")} />
           <Select label="Platform" name="platform" defaultValue="x" error={generate.fieldError("platform")}
-            options={platforms.map((p) => ({ value: p.platform, label: `${p.label} (${p.limit.toLocaleString()} characters)` }))} />
+            options={platforms.map((p) => ({ value: p.platform, label: `${p.label} (${count(p.limit, "character")})` }))} />
           <div className="grid gap-4 sm:grid-cols-2">
             <Select label="Tone" name="tone" defaultValue="friendly" options={tones.map((t) => ({ value: t, label: TONES[t] ?? t }))} />
             <Select label="Length" name="length" defaultValue="medium" options={lengths.map((l) => ({ value: l, label: LENGTHS[l] ?? l }))} />
@@ -123,7 +123,7 @@ function Preview({ generation, rules }: { generation: Generation; rules: Platfor
             onChange={(e) => { setText(e.target.value); setCopied(false); }} />
         </label>
         <p className={`text-xs ${over ? "text-red-600" : "text-slate-500"}`} data-testid="post-length">
-          {length.toLocaleString()} / {generation.limit.toLocaleString()} characters
+          {formatNumber(length)} / {count(generation.limit, "character")}
           {rules?.counts_urls_as ? ` (every link counts as ${rules.counts_urls_as})` : ""}
         </p>
         {over && <p role="alert" className="text-xs text-red-600">Too long for {rules?.label ?? "this platform"}: shorten it before you post.</p>}

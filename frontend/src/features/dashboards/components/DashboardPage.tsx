@@ -12,7 +12,7 @@ import { Tile, Tiles } from "../../../components/Tiles";
 import { Card, EmptyState, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { useAuth } from "../../../lib/auth/session";
-import { bpsToPercent, formatMoney } from "../../../lib/format";
+import { bpsToPercent, count, formatMoney } from "../../../lib/format";
 import { useAdminDashboard } from "../api/get-admin-dashboard";
 import { useAffiliateDashboard } from "../api/get-affiliate-dashboard";
 import { useVendorDashboard } from "../api/get-vendor-dashboard";
@@ -254,7 +254,7 @@ function AdminView({ d, span, onSpan }: BoardProps & { d: Schemas["AdminDashboar
           <ol className="divide-y divide-slate-100 text-sm" data-testid="leaders">
             {d.leaders.map((l, i) => (
               <li key={l.affiliate_id} className="flex justify-between gap-2 py-2">
-                <span>{i + 1}. {l.name} · {l.clicks} clicks · {l.conversions} conversions</span>
+                <span>{i + 1}. {l.name} · {count(l.clicks, "click")} · {count(l.conversions, "conversion")}</span>
                 <strong>{m(l.earnings_minor)}</strong>
               </li>
             ))}

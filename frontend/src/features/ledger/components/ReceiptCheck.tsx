@@ -8,6 +8,7 @@ import { getReceipt } from "../api/get-receipt";
 import { getVerifierKey } from "../api/get-verifier-key";
 import { witnessKeysFor } from "../api/get-witness-keys";
 import { saveReceipt } from "../api/saved-receipts";
+import { formatDate } from "../../../lib/format";
 
 export type Check = { state: "working" } | { state: "ok"; result: VerifiedReceipt } | { state: "failed"; reason: string };
 
@@ -30,7 +31,7 @@ export function CheckResult({ check }: { check: Check | null }) {
         {r.witnesses.length > 0 ? (
           <ul className="text-green-700">
             {r.witnesses.map((w) => (
-              <li key={w.name}>Cosigned by witness {w.name} on {w.time.toLocaleString()}.</li>
+              <li key={w.name}>Cosigned by witness {w.name} on {formatDate(w.time)}.</li>
             ))}
           </ul>
         ) : (

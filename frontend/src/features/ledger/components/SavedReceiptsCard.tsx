@@ -9,6 +9,7 @@ import { useVerifierKey } from "../api/get-verifier-key";
 import { ledgerKeys } from "../api/keys";
 import { forgetReceipt, useSavedReceipts, type SavedReceipt } from "../api/saved-receipts";
 import { reasonOf } from "./ReceiptCheck";
+import { formatDate } from "../../../lib/format";
 
 /** "Transaction #4, signed at size 6", read from the receipt text (verified by the check). */
 function label(receipt: string): string {
@@ -28,7 +29,7 @@ function SavedReceiptRow({ saved, slug, vkey, checkpoint }: { saved: SavedReceip
     <li className="flex flex-wrap items-start justify-between gap-2 border-t border-slate-100 py-2 text-sm" data-testid="saved-receipt">
       <div>
         <p className="font-medium">{label(saved.receipt)}</p>
-        <p className="text-xs text-slate-500">Saved {new Date(saved.savedAt).toLocaleString()}</p>
+        <p className="text-xs text-slate-500">Saved {formatDate(saved.savedAt)}</p>
         {check.isPending && <p className="text-xs text-slate-500">Checking against today's checkpoint…</p>}
         {check.data && (
           <p role="status" className="text-xs text-green-700">

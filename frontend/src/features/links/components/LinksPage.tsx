@@ -3,7 +3,7 @@ import { Link as RouterLink } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card } from "../../../components/ui";
 import { useAuth } from "../../../lib/auth/session";
-import { formatDate } from "../../../lib/format";
+import { count, formatDate, formatNumber } from "../../../lib/format";
 import { useLinks } from "../api/get-links";
 import { LinkActions, LinkStatusBadge, ShortUrl } from "./LinkParts";
 
@@ -25,8 +25,8 @@ export function LinksPage() {
                   <LinkStatusBadge status={l.status} />
                 </div>
                 <p className="text-sm" data-testid="link-clicks">
-                  <strong>{l.clicks.filtered}</strong> clicks · <strong>{l.clicks.unique}</strong> unique
-                  <span className="text-slate-500"> · {l.clicks.raw} raw, including {l.clicks.raw - l.clicks.filtered} from bots and prefetches</span>
+                  <strong>{count(l.clicks.filtered, "click")}</strong> · <strong>{formatNumber(l.clicks.unique)}</strong> unique
+                  <span className="text-slate-500"> · {formatNumber(l.clicks.raw)} raw, including {formatNumber(l.clicks.raw - l.clicks.filtered)} from bots and prefetches</span>
                 </p>
                 <ShortUrl link={l} />
                 <p className="break-all text-xs text-slate-500">Sends visitors to {l.destination}</p>

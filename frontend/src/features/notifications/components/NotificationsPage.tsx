@@ -9,6 +9,7 @@ import { usePreferences } from "../api/get-preferences";
 import { useUnread } from "../api/get-unread";
 import { useMarkRead } from "../api/mark-read";
 import { useUpdatePreferences } from "../api/update-preferences";
+import { formatDate } from "../../../lib/format";
 
 const CHANNELS: [Schemas["Channel"], string][] = [
   ["mail", "Mail and app"],
@@ -42,7 +43,7 @@ export function NotificationsPage() {
                   <button type="button" onClick={() => open(n)} className={`flex w-full flex-col items-start gap-1 p-3 text-left hover:bg-slate-50 ${n.read_at ? "" : "bg-indigo-50"}`} data-testid="notification">
                     <span className="font-medium">{!n.read_at && <span className="mr-2 inline-block size-2 rounded-full bg-brand" aria-label="unread" />}{n.title}</span>
                     <span className="text-sm text-slate-600">{n.body}</span>
-                    <span className="text-xs text-slate-600">{new Date(n.created_at).toLocaleString()}</span>
+                    <span className="text-xs text-slate-600">{formatDate(n.created_at)}</span>
                   </button>
                 </li>
               ))}

@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Select, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
-import { formatDate, formatMoney } from "../../../lib/format";
+import { formatDate, formatDay, formatMoney } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
 import { usePayoutMethod } from "../api/get-payout-method";
 import { usePayoutSettings } from "../api/get-payout-settings";
@@ -75,7 +75,7 @@ function ScheduleCard() {
         {(data) => (
           <p className="text-sm" data-testid="payout-schedule">
             Payouts are made {data.schedule === "manual" ? "when the program's admins decide" : data.schedule}
-            {data.next_payout && <> (next: {new Date(data.next_payout).toLocaleDateString()})</>} to everyone with at
+            {data.next_payout && <> (next: {formatDay(data.next_payout)})</>} to everyone with at
             least {formatMoney(data.threshold_minor, data.currency)} available and a payout method.
           </p>
         )}

@@ -5,7 +5,7 @@ import { QueryState } from "../../../components/QueryState";
 import { Button, Card, EmptyState, Field, FormError, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { downloadBlob } from "../../../lib/download";
-import { formatDate, formatMoney } from "../../../lib/format";
+import { count, formatDate, formatMoney } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
 import { useCreateBatch } from "../api/create-batch";
 import { useBatch } from "../api/get-batch";
@@ -71,7 +71,7 @@ function BatchesCard({ open, onOpen }: { open: string | null; onOpen: (id: strin
           <ul className="divide-y divide-slate-100 text-sm">
             {rows.map((b) => (
               <li key={b.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
-                <span>Batch #{b.number} · {b.item_count} payouts · {formatMoney(b.total_minor, b.currency)} · {formatDate(b.created_at)}{b.scheduled && " · made by the schedule"} · {b.status}</span>
+                <span>Batch #{b.number} · {count(b.item_count, "payout")} · {formatMoney(b.total_minor, b.currency)} · {formatDate(b.created_at)}{b.scheduled && " · made by the schedule"} · {b.status}</span>
                 <Button variant="secondary" disabled={open === b.id} onClick={() => onOpen(b.id)}>Open</Button>
               </li>
             ))}
@@ -96,7 +96,7 @@ function Batch({ batch: b }: { batch: Schemas["BatchRead"] }) {
   return (
     <Card title={`Batch #${b.number}`} actions={<Button variant="secondary" busy={exporting} onClick={() => void exportCsv()}>Export CSV</Button>}>
       <p className="mb-3 text-sm" data-testid="batch-totals">
-        {formatMoney(b.total_minor, b.currency)} in {b.items.length} payouts · paid {formatMoney(b.paid_minor, b.currency)} · failed {formatMoney(b.failed_minor, b.currency)} · {b.status}
+        {formatMoney(b.total_minor, b.currency)} in {count(b.items.length, "payout")} · paid {formatMoney(b.paid_minor, b.currency)} · failed {formatMoney(b.failed_minor, b.currency)} · {b.status}
       </p>
       <ul className="divide-y divide-slate-100" data-testid="batch-items">
         {b.items.map((i) => <ItemRow key={i.id} item={i} />)}

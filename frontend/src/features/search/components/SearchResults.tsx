@@ -5,6 +5,7 @@ import { QueryState } from "../../../components/QueryState";
 import { useSearchProducts } from "../api/search-products";
 import type { SearchedProduct, SearchFilters } from "../types";
 import { MatchBadge } from "./parts";
+import { count } from "../../../lib/format";
 
 export type ProductCardLike = ComponentType<{ product: SearchedProduct }>;
 
@@ -17,7 +18,7 @@ export function SearchResults({ filters, ProductCard }: { filters: SearchFilters
       ) : (
         <div className="flex flex-col gap-2">
           <p className="text-sm text-slate-600">
-            {r.items.length} products, most relevant first{r.semantic ? "" : " (matched by words only)"}.
+            {count(r.items.length, "product")}, most relevant first{r.semantic ? "" : " (matched by words only)"}.
           </p>
           <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="search-results">
             {r.items.map((hit) => (

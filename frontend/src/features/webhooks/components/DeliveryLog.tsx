@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Badge, Button } from "../../../components/ui";
-import { formatDate } from "../../../lib/format";
+import { count, formatDate } from "../../../lib/format";
 import { useDeliveries } from "../api/get-deliveries";
 import { useDelivery } from "../api/get-delivery";
 import { useRedeliver } from "../api/redeliver";
@@ -70,7 +70,7 @@ export function DeliveryLog({ endpointId }: { endpointId: string }) {
                   <button type="button" className="text-left" onClick={() => setOpen(open === d.id ? null : d.id)} aria-expanded={open === d.id}>
                     <code>{d.event_type}</code> <Badge tone={tone(d.status)}>{d.status}</Badge>{" "}
                     <span className="text-xs text-slate-500">
-                      {formatDate(d.created_at)} · {d.attempts} failed attempt{d.attempts === 1 ? "" : "s"}
+                      {formatDate(d.created_at)} · {count(d.attempts, "failed attempt")}
                       {d.next_attempt_at && d.status === "pending" ? ` · next ${formatDate(d.next_attempt_at)}` : ""}
                     </span>
                   </button>
