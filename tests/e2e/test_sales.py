@@ -221,15 +221,15 @@ async def test_an_admin_sets_the_commission_policy(
     await page.get_by_role("link", name="Settings").click()
 
     # when shares that add up to more than the pool are saved, then the form says so
-    await page.get_by_label("Platform fee (basis points of the pool)").fill("6000")
-    await page.get_by_label("Level 1").fill("5000")
+    await page.get_by_label("Platform fee (% of the pool)").fill("60")
+    await page.get_by_label("Level 1").fill("50")
     await page.get_by_role("button", name="Save commission policy").click()
     await expect(page.get_by_role("alert").filter(has_text="may not exceed 100%")).to_be_visible()
 
     # when a valid policy is saved
-    await page.get_by_label("Platform fee (basis points of the pool)").fill("500")
-    await page.get_by_label("Level 2").fill("250")
-    await page.get_by_label("Level 1").fill("1000")
+    await page.get_by_label("Platform fee (% of the pool)").fill("5")
+    await page.get_by_label("Level 2").fill("2.5")
+    await page.get_by_label("Level 1").fill("10")
     await page.get_by_label("Attribution").select_option("first_click")
     async with page.expect_response(
         lambda r: r.request.method == "PATCH" and r.url.endswith("/api/v1/tenant/settings")
@@ -377,3 +377,26 @@ async def test_a_dashboard_shows_money_in_the_currency_picked(
     countries = page.get_by_test_id("countries-table")
     await expect(countries.get_by_role("row").nth(1)).to_contain_text("Unknown")
     await expect(countries.get_by_role("row").nth(1)).to_contain_text("1")
+
+
+@pytest.mark.parametrize(("typed", "saved_bps"), [("12.5", 1250), ("12,25", 1225), ("7", 700)])
+async def test_the_default_commission_is_typed_as_a_percentage(
+    new_context: NewContext, live_program: Program, typed: str, saved_bps: int
+) -> None:
+    # given the admin on the settings page
+    page = await login(await new_context(), live_program.admin)
+    await page.get_by_role("link", name="Settings").click()
+
+    # when a percentage with more than two decimals is saved, then the field says so
+    field = page.get_by_label("Default commission (%)")
+    await field.fill("12.555")
+    await page.get_by_role("button", name="Save settings").click()
+    await expect(page.get_by_role("alert").first).to_be_visible()
+
+    # when a percentage is typed the way people write it, it is saved in basis points
+    await field.fill(typed)
+    await page.get_by_role("button", name="Save settings").click()
+    await expect(page.get_by_text("Settings saved.")).to_be_visible()
+    async with api_client(str(page.url).split("/app")[0]) as c:
+        got = await c.get("/api/v1/tenant/settings", headers=live_program.admin.headers)
+    assert got.json()["default_commission_bps"] == saved_bps

@@ -29,6 +29,18 @@ export function count(n: number, one: string, other = `${one}s`): string {
   return `${formatNumber(n)} ${PLURAL.select(n) === "one" ? one : other}`;
 }
 
+/** 1250 basis points → "12.5" (for a percentage input's value). */
+export function bpsToInput(bps: number): string {
+  return String(bps / 100);
+}
+
+/** "12.5" (a percentage typed by a person) → 1250 basis points; -1 when it is no percentage
+ * with at most two decimals (the server then names the field). */
+export function percentToBps(text: string): number {
+  const t = text.trim().replace(",", ".");
+  return /^\d+(\.\d{1,2})?$/.test(t) ? Math.round(Number(t) * 100) : -1;
+}
+
 export function bpsToPercent(bps: number): string {
   return `${(bps / 100).toFixed(2).replace(/\.?0+$/, "")}%`;
 }

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
-import { bpsToPercent, fromMinor, toMinor } from "../../../lib/format";
+import { bpsToInput, bpsToPercent, fromMinor, percentToBps, toMinor } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
 import { useSettings } from "../api/get-settings";
 import { useRemoveLogo } from "../api/remove-logo";
@@ -17,7 +17,7 @@ export function SettingsPage() {
 
 function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
   const [color, setColor] = useState(settings.brand_color);
-  const [bps, setBps] = useState(String(settings.default_commission_bps));
+  const [percent, setPercent] = useState(bpsToInput(settings.default_commission_bps));
   const save = useUpdateSettings();
   const logo = useUploadLogo();
   const dropLogo = useRemoveLogo();
@@ -29,7 +29,7 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
       display_name: v.display_name,
       brand_color: color,
       default_currency: v.default_currency,
-      default_commission_bps: Number(v.default_commission_bps),
+      default_commission_bps: percentToBps(v.default_commission_bps ?? ""),
       default_cookie_days: Number(v.default_cookie_days),
       default_refund_hold_days: Number(v.default_refund_hold_days),
       fallback_url: v.fallback_url ?? "",
@@ -46,8 +46,8 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
             <input type="color" aria-label="Pick brand colour" value={/^#[0-9a-fA-F]{6}$/.test(color) ? color : "#000000"} onChange={(e) => setColor(e.target.value)} className="h-10 w-12 rounded border border-slate-300" />
           </div>
           <Field label="Default currency" name="default_currency" defaultValue={settings.default_currency} maxLength={3} error={save.fieldError("default_currency")} hint="ISO 4217 code, e.g. USD, EUR, SEK." />
-          <Field label="Default commission (basis points)" name="default_commission_bps" type="number" min={0} max={10000} value={bps}
-            onChange={(e) => setBps(e.target.value)} error={save.fieldError("default_commission_bps")} hint={`= ${bpsToPercent(Number(bps) || 0)} of the sale`} />
+          <Field label="Default commission (%)" name="default_commission_bps" inputMode="decimal" value={percent}
+            onChange={(e) => setPercent(e.target.value)} error={save.fieldError("default_commission_bps")} hint="Of the sale's price, e.g. 12.5." />
           <Field label="Cookie window (days)" name="default_cookie_days" type="number" min={1} max={365} defaultValue={settings.default_cookie_days} error={save.fieldError("default_cookie_days")} />
           <Field label="Refund hold (days)" name="default_refund_hold_days" type="number" min={0} max={365} defaultValue={settings.default_refund_hold_days} error={save.fieldError("default_refund_hold_days")} />
           <Field label="Fallback page" name="fallback_url" type="url" placeholder="https://" defaultValue={settings.fallback_url ?? ""} error={save.fieldError("fallback_url")}
@@ -91,17 +91,18 @@ const ATTRIBUTION = [
 
 function CommissionSettingsCard({ settings }: { settings: Schemas["TenantSettings"] }) {
   const save = useUpdateSettings();
-  const [fee, setFee] = useState(String(settings.platform_fee_bps));
-  const [levels, setLevels] = useState([0, 1, 2].map((i) => String(settings.override_bps[i] ?? "")));
+  // shares are typed as percentages and sent as basis points
+  const [fee, setFee] = useState(bpsToInput(settings.platform_fee_bps));
+  const [levels, setLevels] = useState([0, 1, 2].map((i) => (settings.override_bps[i] === undefined ? "" : bpsToInput(settings.override_bps[i]))));
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);
     // levels end at the first empty one: level 2 needs level 1
     const cut = levels.findIndex((l) => l.trim() === "");
-    const used = (cut === -1 ? levels : levels.slice(0, cut)).map(Number);
+    const used = (cut === -1 ? levels : levels.slice(0, cut)).map(percentToBps);
     const threshold = toMinor(v.payout_threshold ?? "", settings.default_currency);
     save.mutate({
-      platform_fee_bps: Number(fee),
+      platform_fee_bps: percentToBps(fee),
       override_bps: used,
       attribution: v.attribution as Schemas["TenantSettings"]["attribution"],
       fraud_min_click_seconds: Number(v.fraud_min_click_seconds),
@@ -110,10 +111,11 @@ function CommissionSettingsCard({ settings }: { settings: Schemas["TenantSetting
       payout_threshold_minor: threshold ?? -1,
       payout_schedule: v.payout_schedule as Schemas["TenantSettings"]["payout_schedule"],
       tier_thresholds: [1, 2, 3].map((i) => toMinor(v[`tier_threshold_${i}`] ?? "", settings.default_currency) ?? -1),
-      tier_bonus_bps: [1, 2, 3].map((i) => Number(v[`tier_bonus_${i}`])),
+      tier_bonus_bps: [1, 2, 3].map((i) => percentToBps(v[`tier_bonus_${i}`] ?? "")),
     });
   };
-  const pool = 10000 - (Number(fee) || 0) - levels.reduce((t, l) => t + (Number(l) || 0), 0);
+  const share = (text: string) => Math.max(percentToBps(text), 0);
+  const pool = 10000 - share(fee) - levels.reduce((t, l) => t + share(l), 0);
   return (
     <Card title="Commission policy">
       <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
@@ -122,12 +124,12 @@ function CommissionSettingsCard({ settings }: { settings: Schemas["TenantSetting
           shares of that pool, rounded down; the selling affiliate gets the rest (now at least {bpsToPercent(Math.max(pool, 0))} of it).
         </p>
         <FormError problem={save.problem && Object.keys(save.problem.fieldErrors).length === 0 ? save.problem : null} />
-        <Field label="Platform fee (basis points of the pool)" name="platform_fee_bps" type="number" min={0} max={10000} value={fee}
-          onChange={(e) => setFee(e.target.value)} error={save.fieldError("platform_fee_bps")} hint={`= ${bpsToPercent(Number(fee) || 0)}`} />
+        <Field label="Platform fee (% of the pool)" name="platform_fee_bps" inputMode="decimal" value={fee}
+          onChange={(e) => setFee(e.target.value)} error={save.fieldError("platform_fee_bps")} />
         <fieldset className="min-w-0 grid gap-3 sm:grid-cols-3">
-          <legend className="mb-1 text-sm font-medium text-slate-700">Referral overrides (basis points of the pool, by level; empty ends the list)</legend>
+          <legend className="mb-1 text-sm font-medium text-slate-700">Referral overrides (% of the pool, by level; empty ends the list)</legend>
           {levels.map((l, i) => (
-            <Field key={i} label={`Level ${i + 1}`} name={`level_${i + 1}`} type="number" min={0} max={10000} value={l}
+            <Field key={i} label={`Level ${i + 1}`} name={`level_${i + 1}`} inputMode="decimal" value={l}
               onChange={(e) => setLevels(levels.map((x, j) => (j === i ? e.target.value : x)))} />
           ))}
         </fieldset>
@@ -146,12 +148,12 @@ function CommissionSettingsCard({ settings }: { settings: Schemas["TenantSetting
           <p className="text-xs text-slate-500">Self-referral (the affiliate's own email, id or sign-in address buys) is always held.</p>
         </fieldset>
         <fieldset className="min-w-0 grid gap-3 sm:grid-cols-3">
-          <legend className="mb-1 text-sm font-medium text-slate-700">Tiers: approved earnings over 90 days that reach each, and its commission bonus (basis points)</legend>
+          <legend className="mb-1 text-sm font-medium text-slate-700">Tiers: approved earnings over 90 days that reach each, and its commission bonus (%)</legend>
           {["Silver", "Gold", "Platinum"].map((name, i) => (
             <div key={name} className="flex flex-col gap-2">
               <Field label={`${name} from (${settings.default_currency})`} name={`tier_threshold_${i + 1}`} inputMode="decimal"
                 defaultValue={fromMinor(settings.tier_thresholds[i] ?? 0, settings.default_currency)} />
-              <Field label={`${name} bonus (bps)`} name={`tier_bonus_${i + 1}`} type="number" min={0} max={10000} defaultValue={settings.tier_bonus_bps[i] ?? 0} />
+              <Field label={`${name} bonus (%)`} name={`tier_bonus_${i + 1}`} inputMode="decimal" defaultValue={bpsToInput(settings.tier_bonus_bps[i] ?? 0)} />
             </div>
           ))}
         </fieldset>
