@@ -77,6 +77,7 @@ API_ROUTERS = (
     accounts_api.public_router,
     tenants_api.public_router,
     tenants_api.router,
+    tenants_api.currencies_router,
     accounts_api.users_router,
     accounts_api.invitations_router,
     platform_api.router,

@@ -128,3 +128,26 @@ async def test_a_rejected_product_shows_its_reason_to_its_vendor_at_phone_width(
     await page.get_by_role("form", name="Product").get_by_label("Title").fill("Vitamin D, 1000 IU")
     await page.get_by_role("button", name="Save and resubmit").click()
     await expect(page.get_by_text("Waiting for review").first).to_be_visible()
+
+
+async def test_currencies_are_chosen_from_the_iso_list(
+    new_context: NewContext, live_program: Program
+) -> None:
+    # given a vendor listing a product
+    page = await login(await new_context(), live_program.vendor)
+    await page.goto("/app/products/new")
+    currency = page.get_by_role("form", name="Product").get_by_label("Currency")
+
+    # then the currency is a choice among ISO 4217's, by code and name, and prices follow it
+    await expect(currency).to_have_value("USD")
+    await expect(currency.locator("option[value='SEK']")).to_have_text("SEK · Swedish Krona")
+    assert await currency.locator("option").count() > 150
+    await currency.select_option("JPY")
+    await expect(page.get_by_label("Price (JPY)")).to_be_visible()
+
+    # and so is the organisation's default currency
+    admin = await login(await new_context(), live_program.admin)
+    await admin.goto("/app/settings")
+    default = admin.get_by_label("Default currency")
+    await expect(default).to_have_value("USD")
+    await expect(default.locator("option[value='EUR']")).to_have_text("EUR · Euro")

@@ -158,3 +158,25 @@ async def test_the_fallback_page_can_be_set_and_cleared(make_client: ClientFacto
     assert r.json()["fallback_url"] == "https://acme.example/offers"
     r = await admin.client.patch(url, json={"fallback_url": ""}, headers=h)
     assert r.json()["fallback_url"] is None
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "digits"),
+    [("USD", "US Dollar", 2), ("JPY", "Yen", 0), ("KWD", "Kuwaiti Dinar", 3), ("EUR", "Euro", 2)],
+)
+async def test_members_read_the_currencies_forms_offer(
+    make_client: ClientFactory, code: str, name: str, digits: int
+) -> None:
+    admin = await signup_org(make_client())
+
+    r = await admin.client.get("/api/v1/currencies", headers=admin.headers)
+
+    assert r.status_code == 200
+    listed = {c["code"]: c for c in r.json()}
+    assert listed[code] == {"code": code, "name": name, "minor_digits": digits}
+    assert [c["code"] for c in r.json()] == sorted(listed)
+    assert "private" in r.headers["cache-control"]
+
+
+async def test_the_currencies_need_a_login(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/v1/currencies")).status_code == 401

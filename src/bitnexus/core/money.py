@@ -18,6 +18,12 @@ def is_currency(code: str) -> bool:
     return code in known_currencies()
 
 
+@cache
+def currency_list() -> tuple[tuple[str, str, int], ...]:
+    """Every ISO 4217 currency as (code, name, minor digits), by code: what forms offer."""
+    return tuple(sorted((c.alpha_3, c.name, minor_digits(c.alpha_3)) for c in pycountry.currencies))
+
+
 # ISO 4217 minor units where they are not 2
 _ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
 _THREE = "BHD IQD JOD KWD LYD OMR TND"

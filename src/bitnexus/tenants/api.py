@@ -1,19 +1,34 @@
-"""Tenant routes: settings and branding (admin), public branding and logo."""
+"""Tenant routes: settings and branding (admin), the currencies they may use, public branding
+and logo."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, UploadFile
 
-from bitnexus.auth import TenantAdmin
+from bitnexus.auth import CurrentPrincipal, TenantAdmin
 from bitnexus.commissions.service import policy
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, InvalidInput, PayloadTooLarge, errors_for
+from bitnexus.core.money import currency_list
 from bitnexus.tenants import service
 from bitnexus.tenants.errors import InvalidLogo, TenantNotFound, TenantSuspended
-from bitnexus.tenants.schemas import PublicTenant, TenantSettings, TenantSettingsUpdate
+from bitnexus.tenants.schemas import (
+    CurrencyRead,
+    PublicTenant,
+    TenantSettings,
+    TenantSettingsUpdate,
+)
 
 router = APIRouter(prefix="/tenant", tags=["tenant"])
 public_router = APIRouter(prefix="/public/tenants", tags=["public"])
+currencies_router = APIRouter(prefix="/currencies", tags=["tenant"])
+
+
+@currencies_router.get("")
+async def list_currencies(_member: CurrentPrincipal, response: Response) -> list[CurrencyRead]:
+    """Every ISO 4217 currency a price or setting may use, by code (the list forms offer)."""
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return [CurrencyRead(code=c, name=n, minor_digits=d) for c, n, d in currency_list()]
 
 
 @router.get("/settings", responses=errors_for(Forbidden))

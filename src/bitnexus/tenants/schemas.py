@@ -95,3 +95,11 @@ class TenantSettingsUpdate(InputModel):
         if parsed.scheme != "https":
             raise ValueError("Use an https:// address.")
         return str(parsed)
+
+
+class CurrencyRead(OutputModel):
+    """An ISO 4217 currency: its code, English name and the decimals of its minor unit."""
+
+    code: str
+    name: str
+    minor_digits: int

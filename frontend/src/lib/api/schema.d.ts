@@ -400,6 +400,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/currencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Currencies
+         * @description Every ISO 4217 currency a price or setting may use, by code (the list forms offer).
+         */
+        get: operations["list_currencies_api_v1_currencies_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboards/admin": {
         parameters: {
             query?: never;
@@ -2896,6 +2916,18 @@ export interface components {
             resets_at: string;
             /** Used */
             used: number;
+        };
+        /**
+         * CurrencyRead
+         * @description An ISO 4217 currency: its code, English name and the decimals of its minor unit.
+         */
+        CurrencyRead: {
+            /** Code */
+            code: string;
+            /** Minor Digits */
+            minor_digits: number;
+            /** Name */
+            name: string;
         };
         /** Day */
         Day: {
@@ -6186,6 +6218,53 @@ export interface operations {
             };
             /** @description Invalid input: the fields at fault are in `errors` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_currencies_api_v1_currencies_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrencyRead"][];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: a role that may not do this, or a suspended account or organisation */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,6 +10,7 @@ import { useCreateProduct } from "../api/create-product";
 import { useProduct } from "../api/get-product";
 import { useUpdateProduct } from "../api/update-product";
 import type { Product, ProductFields } from "../types";
+import { CurrencySelect } from "../../../components/CurrencySelect";
 
 type RuleKind = "default" | "percent" | "fixed";
 
@@ -76,7 +77,7 @@ function Editor({ product }: { product?: Product }) {
         <Field label="Category" name="category" required maxLength={60} defaultValue={product?.category} error={fieldError("category")} />
         <Field label="Tags" name="tags" defaultValue={product?.tags.join(", ")} hint="Comma-separated, up to 10." error={fieldError("tags")} />
         <Field label={`Price (${currency})`} name="price" inputMode="decimal" required defaultValue={product ? fromMinor(product.price_minor, product.currency) : ""} error={fieldError("price_minor")} />
-        <Field label="Currency" name="currency" value={currency} maxLength={3} onChange={(e) => setCurrency(e.target.value.toUpperCase())} error={fieldError("currency")} />
+        <CurrencySelect label="Currency" name="currency" value={currency} onChange={(e) => setCurrency(e.target.value)} error={fieldError("currency")} />
         <Field label="Landing page" name="landing_url" type="url" required placeholder="https://" defaultValue={product?.landing_url} error={fieldError("landing_url")} className="sm:col-span-2" />
         <fieldset className="flex flex-col gap-2 sm:col-span-2">
           <legend className="text-sm font-medium text-slate-700">Commission</legend>

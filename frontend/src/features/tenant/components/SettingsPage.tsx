@@ -9,6 +9,7 @@ import { useSettings } from "../api/get-settings";
 import { useRemoveLogo } from "../api/remove-logo";
 import { useUpdateSettings } from "../api/update-settings";
 import { useUploadLogo } from "../api/upload-logo";
+import { CurrencySelect } from "../../../components/CurrencySelect";
 
 export function SettingsPage() {
   const settings = useSettings();
@@ -45,7 +46,7 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
             <Field label="Brand colour" name="brand_color" value={color} onChange={(e) => setColor(e.target.value)} error={save.fieldError("brand_color")} className="flex-1" />
             <input type="color" aria-label="Pick brand colour" value={/^#[0-9a-fA-F]{6}$/.test(color) ? color : "#000000"} onChange={(e) => setColor(e.target.value)} className="h-10 w-12 rounded border border-slate-300" />
           </div>
-          <Field label="Default currency" name="default_currency" defaultValue={settings.default_currency} maxLength={3} error={save.fieldError("default_currency")} hint="ISO 4217 code, e.g. USD, EUR, SEK." />
+          <CurrencySelect label="Default currency" name="default_currency" defaultValue={settings.default_currency} error={save.fieldError("default_currency")} />
           <Field label="Default commission (%)" name="default_commission_bps" inputMode="decimal" value={percent}
             onChange={(e) => setPercent(e.target.value)} error={save.fieldError("default_commission_bps")} hint="Of the sale's price, e.g. 12.5." />
           <Field label="Cookie window (days)" name="default_cookie_days" type="number" min={1} max={365} defaultValue={settings.default_cookie_days} error={save.fieldError("default_cookie_days")} />
