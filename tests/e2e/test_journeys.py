@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import login_platform
-from tests.factories import PASSWORD, unique_email, unique_slug
+from tests.e2e.conftest import api_client, login, login_platform
+from tests.factories import PASSWORD, Program, unique_email, unique_slug
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
@@ -122,6 +122,10 @@ async def test_signup_branding_invite_and_referral(new_context: NewContext) -> N
     await expect(row).to_be_visible()
     await expect(admin.get_by_test_id(f"user-row-{second_email}")).to_be_visible()
     await row.get_by_role("button", name="Suspend").click()
+    await row.get_by_role("button", name="Cancel").click()  # asked first, and nothing happened
+    await expect(row.get_by_role("button", name="Suspend")).to_be_visible()
+    await row.get_by_role("button", name="Suspend").click()
+    await row.get_by_role("button", name="Suspend user").click()
     await expect(row.get_by_role("button", name="Reactivate")).to_be_visible()
     await vendor.reload()
     await expect(vendor).to_have_url(re.compile(r"/login"))
@@ -230,6 +234,7 @@ async def test_platform_admin_suspends_an_organisation(
     ops = await login_platform(await new_context(), platform_admin)
     row = ops.get_by_test_id(f"tenant-row-{slug}")
     await row.get_by_role("button", name="Suspend").click()
+    await row.get_by_role("button", name="Suspend organisation").click()
     await expect(row.get_by_text("suspended")).to_be_visible()
 
     await org_page.goto("/app/profile")
@@ -284,3 +289,29 @@ async def test_password_change_keeps_this_session_and_sign_out_everywhere_ends_i
     await expect(page).to_have_url(re.compile(r"/login"))
     await page.goto("/app/profile")
     await expect(page).to_have_url(re.compile(r"/login"))
+
+
+async def test_a_role_change_is_asked_before_it_is_made(
+    new_context: NewContext, live_program: Program
+) -> None:
+    # given the admin on the users page, and the vendor's row
+    admin = await login(await new_context(), live_program.admin)
+    await admin.goto("/app/users")
+    email = live_program.vendor.email
+    row = admin.get_by_test_id(f"user-row-{email}")
+    role = row.get_by_label(f"Role of {email}")
+
+    # when another role is picked and the question cancelled, then nothing changed
+    await role.select_option("affiliate")
+    question = row.get_by_role("group", name=f"Change the role of {email}")
+    await expect(question).to_contain_text("an affiliate?")
+    await question.get_by_role("button", name="Cancel").click()
+    await expect(role).to_have_value("vendor")
+
+    # when it is picked and confirmed, then the user has the new role
+    await role.select_option("tenant_admin")
+    await row.get_by_role("button", name="Change role").click()
+    await expect(question).to_be_hidden()
+    async with api_client(str(admin.url).split("/app")[0]) as c:
+        users = (await c.get("/api/v1/users", headers=live_program.admin.headers)).json()
+    assert {u["email"]: u["role"] for u in users["items"]}[email] == "tenant_admin"

@@ -284,6 +284,7 @@ async def test_admin_gives_a_mirror_a_key_and_sees_its_alarms(
 
     # revoked, the key stops working at once
     await page.get_by_test_id("api-key-Auditor").get_by_role("button", name="Revoke").click()
+    await page.get_by_test_id("api-key-Auditor").get_by_role("button", name="Revoke key").click()
     await expect(page.get_by_test_id("api-key-Auditor")).to_contain_text("revoked")
     async with api_client(server_url) as c:
         refused = await c.get(

@@ -176,6 +176,7 @@ async def test_a_sale_reported_by_the_snippet_pays_the_affiliate_and_the_upline(
         assert "DE89370400440532013000" in exported
         assert ",6.24,USD," in exported
         await item.get_by_role("button", name="Mark paid").click()
+        await item.get_by_role("button", name="Yes, it was paid").click()
         await expect(item).to_contain_text("paid")
         await expect(admin.get_by_test_id("batch-totals")).to_contain_text("closed")
 

@@ -175,3 +175,25 @@ export function CopyButton({ text, label = "Copy" }: { text: string; label?: str
 export function PageTitle({ children, className = "" }: { children: ReactNode; className?: string }) {
   return <h1 className={`text-2xl font-bold ${className}`}>{children}</h1>;
 }
+
+// A destructive action asks first: the button opens an inline question with the real action
+// and Cancel (focus moves to the action, Escape cancels), never a browser dialog.
+export function ConfirmButton({ question, action, onConfirm, variant = "danger", busy = false, children }: {
+  question: string;
+  action: string;
+  onConfirm: () => void;
+  variant?: "primary" | "secondary" | "danger";
+  busy?: boolean;
+  children: ReactNode;
+}) {
+  const [asking, setAsking] = useState(false);
+  if (!asking) return <Button type="button" variant={variant} busy={busy} onClick={() => setAsking(true)}>{children}</Button>;
+  return (
+    <span role="group" aria-label={question} className="inline-flex flex-wrap items-center gap-2 text-sm"
+      onKeyDown={(e) => { if (e.key === "Escape") setAsking(false); }}>
+      <span>{question}</span>
+      <Button type="button" variant={variant} busy={busy} autoFocus onClick={() => { setAsking(false); onConfirm(); }}>{action}</Button>
+      <Button type="button" variant="secondary" onClick={() => setAsking(false)}>Cancel</Button>
+    </span>
+  );
+}

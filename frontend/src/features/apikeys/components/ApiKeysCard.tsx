@@ -1,7 +1,7 @@
 // API keys of one scope: create (the secret is shown once), see when each was last used, revoke.
 import { useState, type FormEvent, type ReactNode } from "react";
 import { QueryState } from "../../../components/QueryState";
-import { Badge, Button, Card, CopyButton, Field, FormError, Select } from "../../../components/ui";
+import { Badge, Button, Card, ConfirmButton, CopyButton, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
@@ -65,7 +65,8 @@ export function ApiKeysCard({ title, scope, children, usage }: {
                     </span>
                   </span>
                   {k.revoked_at ? <Badge tone="red">revoked</Badge> : (
-                    <Button variant="danger" busy={revoke.isPending && revoke.variables === k.id} onClick={() => revoke.mutate(k.id)}>Revoke</Button>
+                    <ConfirmButton question={`Revoke ${k.name}? Whatever uses it is refused from now on; this cannot be undone.`} action="Revoke key"
+                      busy={revoke.isPending && revoke.variables === k.id} onConfirm={() => revoke.mutate(k.id)}>Revoke</ConfirmButton>
                   )}
                 </li>
               ))}

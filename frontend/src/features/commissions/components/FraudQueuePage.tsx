@@ -51,6 +51,7 @@ export function FraudQueuePage() {
 function HoldRow({ hold }: { hold: Hold }) {
   const decide = useDecideHold();
   const [decision, setDecision] = useState<"approve" | "reject">("approve");
+  const [rejecting, setRejecting] = useState(false); // a rejection is asked for twice
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const v = formValues(e.currentTarget);
@@ -74,7 +75,15 @@ function HoldRow({ hold }: { hold: Hold }) {
         <form onSubmit={submit} className="grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-start" noValidate>
           <Field label="Note (the affiliate sees it)" name="note" maxLength={2000} error={decide.fieldError("note")} />
           <Button type="submit" busy={decide.isPending && decision === "approve"} onClick={() => setDecision("approve")} className="sm:mt-6">Approve</Button>
-          <Button type="submit" variant="danger" busy={decide.isPending && decision === "reject"} onClick={() => setDecision("reject")} className="sm:mt-6">Reject</Button>
+          {rejecting ? (
+            <span role="group" aria-label="Reject this commission?" className="flex flex-wrap items-center gap-2 sm:col-span-3">
+              Reject this commission? The affiliate is told, with your note.
+              <Button type="submit" variant="danger" autoFocus busy={decide.isPending && decision === "reject"} onClick={() => setDecision("reject")}>Reject commission</Button>
+              <Button type="button" variant="secondary" onClick={() => setRejecting(false)}>Cancel</Button>
+            </span>
+          ) : (
+            <Button type="button" variant="danger" onClick={() => setRejecting(true)} className="sm:mt-6">Reject</Button>
+          )}
           <div className="sm:col-span-3"><FormError problem={decide.problem} /></div>
         </form>
       )}

@@ -4,7 +4,7 @@
 import { useState, type FormEvent, type ComponentType, type ReactNode } from "react";
 import { Link as RouterLink } from "react-router";
 import { QueryState } from "../../../components/QueryState";
-import { Button, Card, Field, FormError, Select, PageTitle } from "../../../components/ui";
+import { Button, Card, ConfirmButton, Field, FormError, PageTitle, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { useAuth } from "../../../lib/auth/session";
 import { formatDate, formatMoney, fromMinor, toMinor } from "../../../lib/format";
@@ -171,7 +171,8 @@ function CouponsCard() {
                 <li key={c.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
                   <span><code className="font-semibold">{c.code}</code> · {c.affiliate_name} · {c.product_title}</span>
                   {c.revoked_at ? <span className="text-xs text-red-600">revoked</span> : (
-                    <Button variant="danger" busy={revoke.isPending && revoke.variables === c.id} onClick={() => revoke.mutate(c.id)}>Revoke</Button>
+                    <ConfirmButton question={`Revoke coupon ${c.code}? Sales using it earn ${c.affiliate_name} nothing from now on.`} action="Revoke coupon"
+                      busy={revoke.isPending && revoke.variables === c.id} onConfirm={() => revoke.mutate(c.id)}>Revoke</ConfirmButton>
                   )}
                 </li>
               ))}

@@ -2,7 +2,7 @@
 // export it as a mass-payout CSV, mark each payout paid or failed.
 import { useState, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
-import { Button, Card, EmptyState, Field, FormError, PageTitle } from "../../../components/ui";
+import { Button, Card, ConfirmButton, EmptyState, Field, FormError, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { downloadBlob } from "../../../lib/download";
 import { count, formatDate, formatMoney } from "../../../lib/format";
@@ -127,7 +127,8 @@ function ItemRow({ item }: { item: PayoutItem }) {
         </form>
       ) : (
         <div className="flex gap-2">
-          <Button busy={settle.isPending} onClick={() => settle.mutate({ id: item.id, body: { status: "paid", failure_reason: "" } })}>Mark paid</Button>
+          <ConfirmButton variant="primary" question="Mark this payout paid? Its money leaves the affiliate's balance for good." action="Yes, it was paid"
+            busy={settle.isPending} onConfirm={() => settle.mutate({ id: item.id, body: { status: "paid", failure_reason: "" } })}>Mark paid</ConfirmButton>
           <Button variant="secondary" onClick={() => setFailing(true)}>Failed…</Button>
         </div>
       ))}

@@ -1,6 +1,6 @@
 // Platform admin: every organisation, with suspend / reactivate.
 import { QueryState } from "../../../components/QueryState";
-import { Badge, Button, Card, ErrorState } from "../../../components/ui";
+import { Badge, Button, Card, ConfirmButton, ErrorState } from "../../../components/ui";
 import { formatDate } from "../../../lib/format";
 import { useTenants } from "../api/get-tenants";
 import { useUpdateTenantStatus } from "../api/update-tenant-status";
@@ -30,10 +30,14 @@ export function TenantsPage() {
                       <td className="p-2">{formatDate(t.created_at)}</td>
                       <td className="p-2"><Badge tone={t.status === "active" ? "green" : "red"}>{t.status}</Badge></td>
                       <td className="p-2 text-right">
-                        <Button variant={t.status === "active" ? "danger" : "secondary"} busy={toggle.isPending && toggle.variables?.id === t.id}
-                          onClick={() => toggle.mutate({ id: t.id, suspend: t.status === "active" })}>
-                          {t.status === "active" ? "Suspend" : "Reactivate"}
-                        </Button>
+                        {t.status === "active" ? (
+                          <ConfirmButton question={`Suspend ${t.name}? Its members are signed out and its links stop until reactivated.`}
+                            action="Suspend organisation" busy={toggle.isPending && toggle.variables?.id === t.id}
+                            onConfirm={() => toggle.mutate({ id: t.id, suspend: true })}>Suspend</ConfirmButton>
+                        ) : (
+                          <Button variant="secondary" busy={toggle.isPending && toggle.variables?.id === t.id}
+                            onClick={() => toggle.mutate({ id: t.id, suspend: false })}>Reactivate</Button>
+                        )}
                       </td>
                     </tr>
                   ))}

@@ -1,7 +1,7 @@
 // Tenant admins: users (role, suspend/reactivate) and invitations (invite, revoke).
 import { useState, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
-import { Badge, Button, Card, CopyButton, Field, FormError, Select } from "../../../components/ui";
+import { Badge, Button, Card, ConfirmButton, CopyButton, Field, FormError, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { useAuth } from "../../../lib/auth/session";
 import { formatDate } from "../../../lib/format";
@@ -60,6 +60,8 @@ function UserRow({ user }: { user: Schemas["UserRead"] }) {
   const m = useUpdateUser();
   const self = me?.id === user.id;
   const suspended = user.status === "suspended";
+  const [role, setRole] = useState<Schemas["UserUpdate"]["role"] | null>(null); // asked, not yet confirmed
+  const roleName = (ROLE_OPTIONS.find((o) => o.value === role)?.label ?? "").toLowerCase();
   return (
     <tr className="border-t border-slate-100" data-testid={`user-row-${user.email}`}>
       <td className="p-2">{user.name}</td>
@@ -68,17 +70,30 @@ function UserRow({ user }: { user: Schemas["UserRead"] }) {
         {user.role === "platform_admin" || self ? (
           <Badge>{user.role.replace("_", " ")}</Badge>
         ) : (
-          <Select label={`Role of ${user.email}`} hideLabel value={user.role} options={ROLE_OPTIONS} disabled={m.isPending}
-            onChange={(e) => m.mutate({ id: user.id, role: e.target.value as Schemas["UserUpdate"]["role"] })} />
+          <div className="flex flex-col gap-1">
+            <Select label={`Role of ${user.email}`} hideLabel value={role ?? user.role} options={ROLE_OPTIONS} disabled={m.isPending}
+              onChange={(e) => setRole(e.target.value === user.role ? null : (e.target.value as Schemas["UserUpdate"]["role"]))} />
+            {role && (
+              <span role="group" aria-label={`Change the role of ${user.email}`} className="flex flex-wrap items-center gap-2 text-xs">
+                Make {user.name} {/^[aeiou]/.test(roleName) ? "an" : "a"} {roleName}?
+                <Button type="button" autoFocus onClick={() => { m.mutate({ id: user.id, role }); setRole(null); }}>Change role</Button>
+                <Button type="button" variant="secondary" onClick={() => setRole(null)}>Cancel</Button>
+              </span>
+            )}
+          </div>
         )}
       </td>
       <td className="p-2"><Badge tone={suspended ? "red" : "green"}>{user.status}</Badge></td>
       <td className="p-2 text-right">
         {!self && (
-          <Button variant={suspended ? "secondary" : "danger"} busy={m.isPending}
-            onClick={() => m.mutate({ id: user.id, status: suspended ? "active" : "suspended" })}>
-            {suspended ? "Reactivate" : "Suspend"}
-          </Button>
+          suspended ? (
+            <Button variant="secondary" busy={m.isPending} onClick={() => m.mutate({ id: user.id, status: "active" })}>Reactivate</Button>
+          ) : (
+            <ConfirmButton question={`Suspend ${user.name}? They are signed out until reactivated.`} action="Suspend user" busy={m.isPending}
+              onConfirm={() => m.mutate({ id: user.id, status: "suspended" })}>
+              Suspend
+            </ConfirmButton>
+          )
         )}
         {m.problem && <p className="text-xs text-red-600" role="alert">{m.problem.detail}</p>}
       </td>
@@ -130,7 +145,10 @@ function InvitationsCard() {
                 <span className="break-all">{inv.email} · {inv.role.replace("_", " ")} · {formatDate(inv.created_at)}</span>
                 <span className="flex items-center gap-2">
                   <Badge tone={tone[inv.status]}>{inv.status}</Badge>
-                  {inv.status === "pending" && <Button variant="secondary" busy={revoke.isPending} onClick={() => revoke.mutate(inv.id)}>Revoke</Button>}
+                  {inv.status === "pending" && (
+                    <ConfirmButton variant="secondary" question={`Revoke the invitation to ${inv.email}? Its link stops working.`} action="Revoke invitation"
+                      busy={revoke.isPending} onConfirm={() => revoke.mutate(inv.id)}>Revoke</ConfirmButton>
+                  )}
                 </span>
               </li>
             ))}
