@@ -45,6 +45,7 @@ from bitnexus.ledger import jobs as ledger_jobs
 from bitnexus.notifications import api as notifications_api
 from bitnexus.notifications import mailer as notification_mailer
 from bitnexus.notifications import service as notifications
+from bitnexus.onboarding import api as onboarding_api
 from bitnexus.ops import api as ops_api
 from bitnexus.ops import metrics as ops_metrics
 from bitnexus.payouts import api as payouts_api
@@ -78,6 +79,7 @@ API_ROUTERS = (
     tenants_api.public_router,
     tenants_api.router,
     tenants_api.currencies_router,
+    onboarding_api.router,
     accounts_api.users_router,
     accounts_api.invitations_router,
     platform_api.router,

@@ -25,6 +25,7 @@ function page<K extends string, M extends Record<K, ComponentType<any>>>(
   return lazy(() => load().then((module) => ({ default: module[name] })));
 }
 
+const OnboardingChecklist = page(() => import("../features/onboarding/components/OnboardingChecklist"), "OnboardingChecklist");
 const HomePage = page(() => import("../features/auth/components/account"), "HomePage");
 const ProfilePage = page(() => import("../features/auth/components/account"), "ProfilePage");
 const ApiKeysCard = page(() => import("../features/apikeys/components/ApiKeysCard"), "ApiKeysCard");
@@ -104,7 +105,7 @@ export const router = createBrowserRouter([
   {
     element: <RequireAuth><AppShell /></RequireAuth>,
     children: [
-      { path: "/app", element: <HomePage /> },
+      { path: "/app", element: <HomePage Checklist={OnboardingChecklist} /> },
       { path: "/app/notifications", element: <RequireAuth><NotificationsPage /></RequireAuth> },
       { path: "/app/profile", element: <ProfilePage /> },
       { path: "/app/earnings", element: <EarningsProofPage /> },

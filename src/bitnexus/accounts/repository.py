@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 
 import asyncpg
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,6 +105,10 @@ async def users_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[
 async def active_ids_with_role(session: AsyncSession, role: str) -> list[uuid.UUID]:
     stmt = select(User.id).where(User.role == role, User.status == "active").order_by(User.id)
     return list((await session.execute(stmt)).scalars())
+
+
+async def has_role(session: AsyncSession, role: str) -> bool:
+    return bool((await session.execute(select(exists().where(User.role == role)))).scalar())
 
 
 async def add(session: AsyncSession, row: object) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.apikeys.models import ApiKey
+from bitnexus.apikeys.models import ApiKey, Mode
 
 
 async def get(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | None:
@@ -44,3 +44,8 @@ async def listed(session: AsyncSession, user_id: uuid.UUID | None) -> list[ApiKe
     if user_id is not None:
         stmt = stmt.where(ApiKey.user_id == user_id)
     return list((await session.execute(stmt)).scalars())
+
+
+async def test_key_used(session: AsyncSession) -> bool:
+    used = exists().where(ApiKey.mode == Mode.test, ApiKey.last_used_at.is_not(None))
+    return bool((await session.execute(select(used))).scalar())

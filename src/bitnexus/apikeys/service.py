@@ -20,7 +20,7 @@ from bitnexus.apikeys import repository
 from bitnexus.apikeys.errors import ApiKeyNotFound, InvalidApiKey
 from bitnexus.apikeys.models import PREFIXES, ApiKey, Mode, Scope
 from bitnexus.apikeys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
-from bitnexus.core.db import set_tenant, utcnow
+from bitnexus.core.db import any_row, set_tenant, utcnow
 from bitnexus.core.errors import FieldError, Forbidden
 from bitnexus.core.tokens import matches, new_token, parse_token
 from bitnexus.tenants.models import Tenant
@@ -124,3 +124,13 @@ async def authenticate(session: AsyncSession, raw: str, scope: Scope) -> KeyPrin
         await repository.touch(session, key.id, now, LAST_USED_RESOLUTION)
     structlog.contextvars.bind_contextvars(tenant_id=str(tenant.id), api_key_id=str(key.id))
     return KeyPrincipal(key, tenant, user)
+
+
+async def test_key_used(session: AsyncSession) -> bool:
+    """Whether a test-mode key was ever used (a test sale is answered, never stored)."""
+    return await repository.test_key_used(session)
+
+
+async def has_keys(session: AsyncSession) -> bool:
+    """Whether the organisation ever made an API key (revoked ones count: it knows how)."""
+    return await any_row(session, ApiKey)

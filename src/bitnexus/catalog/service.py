@@ -47,7 +47,7 @@ from bitnexus.catalog.schemas import (
     ReviewRead,
 )
 from bitnexus.commissions import split
-from bitnexus.core.db import utcnow
+from bitnexus.core.db import any_row, utcnow
 from bitnexus.core.errors import Forbidden, InvalidInput
 from bitnexus.core.images import checked_image
 from bitnexus.core.money import is_currency
@@ -470,3 +470,8 @@ async def _read(
 async def product(session: AsyncSession, product_id: uuid.UUID) -> Product | None:
     """A product of the transaction's tenant, whatever its status."""
     return await repository.get(session, product_id)
+
+
+async def has_products(session: AsyncSession) -> bool:
+    """Whether the organisation has listed any product, in any state."""
+    return await any_row(session, Product)

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, exists, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -38,6 +38,11 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: dict[Any, Any] = {dt.datetime: DateTime(timezone=True)}  # noqa: RUF012
+
+
+async def any_row(session: AsyncSession, model: type[Any]) -> bool:
+    """Whether the table of `model` has a row the session may see (row security applies)."""
+    return bool((await session.execute(select(exists().select_from(model)))).scalar())
 
 
 def utcnow() -> dt.datetime:

@@ -93,6 +93,9 @@ class Tenant(Base):
     status: Mapped[str] = mapped_column(String(16), server_default=TenantStatus.active.value)
     is_platform: Mapped[bool] = mapped_column(server_default=text("false"))
     logo_sha256: Mapped[str | None] = mapped_column(String(64))
+    # getting started: the commission policy's first save, and the checklist put away
+    policy_saved_at: Mapped[dt.datetime | None] = mapped_column()
+    onboarding_dismissed_at: Mapped[dt.datetime | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
 

@@ -161,6 +161,12 @@ async def create(
     return tenant
 
 
+# what the commission policy form saves (its first save ticks the getting-started step)
+POLICY_FIELDS = frozenset(
+    {"platform_fee_bps", "override_bps", "attribution", "payout_schedule", "tier_bonus_bps"}
+)
+
+
 async def update_settings(
     session: AsyncSession, tenant: Tenant, changes: TenantSettingsUpdate
 ) -> Tenant:
@@ -177,8 +183,16 @@ async def update_settings(
             raise InvalidInput(field, "May not be null.")
         setattr(tenant, field, value)
     tenant.updated_at = utcnow()
+    if tenant.policy_saved_at is None and POLICY_FIELDS & data.keys():
+        tenant.policy_saved_at = tenant.updated_at
     await session.flush()
     return tenant
+
+
+async def dismiss_onboarding(session: AsyncSession, tenant: Tenant) -> None:
+    """Put the getting-started checklist away for every admin of the organisation."""
+    tenant.onboarding_dismissed_at = utcnow()
+    await session.flush()
 
 
 async def set_logo(session: AsyncSession, tenant: Tenant, data: bytes) -> Tenant:

@@ -1935,6 +1935,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenant/onboarding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Onboarding
+         * @description The getting-started steps and which are done (read from what the organisation has).
+         */
+        get: operations["get_onboarding_api_v1_tenant_onboarding_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenant/onboarding/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss Onboarding
+         * @description Put the checklist away for every admin of the organisation (it stays readable).
+         */
+        post: operations["dismiss_onboarding_api_v1_tenant_onboarding_dismiss_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenant/settings": {
         parameters: {
             query?: never;
@@ -3694,6 +3734,33 @@ export interface components {
             link: string;
             /** Read At */
             read_at: string | null;
+            /** Title */
+            title: string;
+        };
+        /** Onboarding */
+        Onboarding: {
+            /** Dismissed */
+            dismissed: boolean;
+            /** Done */
+            done: number;
+            /** Join Url */
+            join_url: string;
+            /** Steps */
+            steps: components["schemas"]["OnboardingStep"][];
+        };
+        /** OnboardingStep */
+        OnboardingStep: {
+            /** Detail */
+            detail: string;
+            /** Done */
+            done: boolean;
+            /** Href */
+            href: string;
+            /**
+             * Key
+             * @enum {string}
+             */
+            key: "branding" | "policy" | "product" | "recruit" | "api_key" | "test_sale";
             /** Title */
             title: string;
         };
@@ -11678,6 +11745,98 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["TenantSettings"];
                 };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_onboarding_api_v1_tenant_onboarding_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Onboarding"];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dismiss_onboarding_api_v1_tenant_onboarding_dismiss_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
             400: {

@@ -16,7 +16,7 @@ from bitnexus.accounts.errors import (
     UserNotFound,
     WrongCurrentPassword,
 )
-from bitnexus.accounts.models import PasswordResetToken, Role, User, UserStatus
+from bitnexus.accounts.models import Invitation, PasswordResetToken, Role, User, UserStatus
 from bitnexus.accounts.schemas import (
     ChangePasswordRequest,
     PasswordResetConfirm,
@@ -35,7 +35,7 @@ from bitnexus.accounts.service.sessions import (
 )
 from bitnexus.core import mail
 from bitnexus.core.config import Settings
-from bitnexus.core.db import set_tenant, utcnow
+from bitnexus.core.db import any_row, set_tenant, utcnow
 from bitnexus.core.errors import FieldError
 from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.core.security import check_password_rules, hash_password, verify_password
@@ -206,3 +206,8 @@ async def update_user(
     user.updated_at = now
     await session.flush()
     return user
+
+
+async def has_recruited(session: AsyncSession) -> bool:
+    """Whether the organisation has an affiliate, or has invited anyone."""
+    return await repository.has_role(session, Role.affiliate) or await any_row(session, Invitation)

@@ -40,7 +40,7 @@ from bitnexus.commissions.service.drafts import (
     conversion_read,
     share_rows,
 )
-from bitnexus.core.db import utcnow
+from bitnexus.core.db import any_row, utcnow
 from bitnexus.core.errors import BitnexusError, Forbidden, InvalidInput
 from bitnexus.core.money import is_currency
 from bitnexus.core.outbox import emit
@@ -420,3 +420,8 @@ async def converted_products(
 ) -> dict[uuid.UUID, int]:
     """Sales an affiliate brought, per product (refunded and rejected ones left out)."""
     return await repository.conversions_by_product(session, affiliate_id)
+
+
+async def has_sales(session: AsyncSession) -> bool:
+    """Whether any sale was ever reported to the organisation (a test sale counts)."""
+    return await any_row(session, Conversion)

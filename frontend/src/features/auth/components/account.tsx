@@ -1,5 +1,5 @@
 // The signed-in user's own pages: home and profile.
-import { type FormEvent } from "react";
+import { type ComponentType, type FormEvent } from "react";
 import { useNavigate } from "react-router";
 import { Badge, Button, Card, CopyButton, Field, FormError, PageTitle } from "../../../components/ui";
 import { useAuth } from "../../../lib/auth/session";
@@ -9,13 +9,15 @@ import { useChangePassword } from "../api/change-password";
 import { useEndSessions } from "../api/end-sessions";
 import { useUpdateProfile } from "../api/update-profile";
 
-export function HomePage() {
+// `Checklist`: what a tenant admin sets up next (the onboarding feature's card, given by the router)
+export function HomePage({ Checklist }: { Checklist?: ComponentType }) {
   const { me } = useAuth();
   if (!me) return null;
   const referralLink = me.referral_code ? `${location.origin}/t/${me.tenant.slug}/join?ref=${me.referral_code}` : null;
   return (
     <div className="flex flex-col gap-6">
       <h1 className="text-2xl font-bold">Welcome, {me.name}</h1>
+      {me.role === "tenant_admin" && Checklist && <Checklist />}
       <Card title={me.tenant.display_name}>
         <p className="text-sm text-slate-600">
           You are <Badge>{me.role.replace("_", " ")}</Badge> in this organisation since {formatDate(me.created_at)}.

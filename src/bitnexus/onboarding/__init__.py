@@ -1,0 +1,1 @@
+"""Getting started: the checklist a new organisation's admins land on."""
