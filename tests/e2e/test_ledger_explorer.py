@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from playwright.async_api import BrowserContext, expect
@@ -25,7 +26,7 @@ from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from tests.e2e.conftest import api_client, login
 from tests.factories import Account, signup_affiliate, signup_org, unique_slug
-from tests.ledger import forgery
+from tests.ledger import forgery, refusals
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
@@ -251,7 +252,9 @@ async def test_admin_gives_a_mirror_a_key_and_sees_its_alarms(
 ) -> None:
     page = await login(await new_context(), program.admin)
     await page.get_by_role("link", name="Ledger", exact=True).click()
-    await expect(page.get_by_text("No mirror or sealer has raised an alarm.")).to_be_visible()
+    await expect(
+        page.get_by_text("No mirror, witness or sealer has raised an alarm.")
+    ).to_be_visible()
 
     await page.get_by_label("Key name").fill("Auditor")
     await page.get_by_role("button", name="Create key").click()
@@ -367,3 +370,46 @@ async def test_a_saved_receipt_is_checked_against_todays_public_log(
         "Not consistent with today's log: the saved checkpoint (size 3) is not a prefix of"
         " today's (size 300)"
     )
+
+
+async def test_admin_sees_a_witness_refusal_with_both_checkpoints(
+    new_context: NewContext, program: Program, owner_engine: Engine, tmp_path: Path
+) -> None:
+    # given the organisation's log cosigned by a real witness, then rewritten by someone holding
+    # its signing key and database, grown and sealed: the witness refuses the next checkpoint
+    async def grow() -> None:
+        await program.sell(range(3, 5))
+        await program.seal()
+
+    refused = await refusals.rewritten_after_cosigning(
+        program.db,
+        owner_engine,
+        program.settings,
+        program.tenant_id,
+        program.slug,
+        tmp_path,
+        grow,
+    )
+
+    # when the organisation's admin opens the ledger
+    page = await login(await new_context(), program.admin)
+    await page.get_by_role("link", name="Ledger", exact=True).click()
+
+    # then the refusal is an alarm, reported by the witness
+    alarm = page.get_by_test_id("alarms")
+    await expect(alarm).to_contain_text(f"witness {refusals.WITNESS}")
+    await expect(alarm).to_contain_text("refused checkpoint 5 (block 1)")
+    # and its evidence opens to both checkpoints, the request and the witness's answer
+    evidence = alarm.get_by_test_id("alarm-evidence")
+    await expect(evidence.get_by_test_id("evidence-offered")).not_to_be_visible()
+    await evidence.get_by_text("Evidence: the checkpoint").click()
+    await expect(evidence.get_by_test_id("evidence-offered")).to_have_text(refused.offered)
+    cosigned = evidence.get_by_test_id("evidence-cosigned")
+    await expect(cosigned).to_contain_text("\n3\n")
+    await expect(cosigned).to_contain_text(f"\u2014 {refusals.WITNESS} ")
+    await expect(evidence).to_contain_text("does not verify over this stored checkpoint")
+    await expect(evidence.get_by_test_id("evidence-request")).to_contain_text("old 3")
+    await expect(evidence.get_by_test_id("evidence-answer")).to_contain_text(
+        "consistency proof does not verify"
+    )
+    await expect(evidence.get_by_role("button", name="Copy offered checkpoint")).to_be_visible()

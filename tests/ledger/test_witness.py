@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from bitnexus.ledger import merkle, note
+from bitnexus.ledger import witness as witness_module
 from bitnexus.ledger.witness import Witness, WitnessState, load_or_create_key
 
 ORIGIN = "bitnexus.local/bitnexus/acme"
@@ -165,3 +167,101 @@ def test_key_persists_and_cli_explains_itself(tmp_path: Path) -> None:
     )
     assert out.returncode == 0
     assert "tlog-witness" in out.stdout
+
+
+def _evidence(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "evidence"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("offered_size", "status", "reason"),
+    [
+        (8, 409, "same size, different root: the log forked"),
+        (9, 422, "consistency proof does not verify"),
+    ],
+    ids=["same-size-other-root", "grown-from-a-rewritten-tree"],
+)
+def test_a_conflicting_checkpoint_is_refused_and_kept_as_evidence(
+    witness: Witness,
+    log_key: note.Signer,
+    tmp_path: Path,
+    offered_size: int,
+    status: int,
+    reason: str,
+) -> None:
+    # given a witness that cosigned the honest log at size 8
+    honest = _request(log_key, _tree(8), 0, 8)
+    assert witness.add_checkpoint(honest).status == 200
+    # when the log, rewritten, offers a checkpoint that contradicts it (twice: the log retries)
+    forked = _request(log_key, _tree(9, prefix=b"rewritten"), 8, offered_size)
+    answer = witness.add_checkpoint(forked)
+    again = witness.add_checkpoint(forked)
+
+    # then it is refused, and the answer says where the evidence is
+    [kept] = _evidence(tmp_path)
+    assert answer.status == status
+    assert answer.body.splitlines() == [
+        answer.body.splitlines()[0],
+        f"evidence kept: evidence/{kept.name}",
+    ]
+    assert answer.body.startswith(reason)
+    assert again == answer
+    # and the file holds both signed checkpoints verbatim, the proof and the whole request
+    record = json.loads(kept.read_text())
+    head, _, offered = forked.partition("\n\n")
+    assert record["known"]["checkpoint"] == honest.partition("\n\n")[2]
+    assert record["known"]["size"] == 8
+    assert record["offered"] == {
+        "old": 8,
+        "proof": head.split("\n")[1:],
+        "checkpoint": offered,
+    }
+    assert record["request"] == forked
+    assert record["origin"] == ORIGIN
+    assert record["reason"].startswith(reason)
+    # and the witness still holds the honest head: the honest log is cosigned on
+    assert witness.add_checkpoint(_request(log_key, _tree(10), 8, 10)).status == 200
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        pytest.param(lambda r: r.replace("old 8", "old 3"), id="stale-size"),
+        pytest.param(lambda r: r.replace(ORIGIN, "elsewhere/log"), id="unknown-origin"),
+        pytest.param(
+            lambda r: r.replace("\n\u2014 " + ORIGIN + " ", "\n\u2014 " + ORIGIN + " AAAA"),
+            id="bad-signature",
+        ),
+        pytest.param(lambda r: r, id="consistent"),
+    ],
+)
+def test_refusals_that_are_no_conflict_keep_nothing(
+    witness: Witness, log_key: note.Signer, tmp_path: Path, mangle
+) -> None:  # type: ignore[no-untyped-def]
+    t = _tree(10)
+    assert witness.add_checkpoint(_request(log_key, t, 0, 8)).status == 200
+
+    witness.add_checkpoint(mangle(_request(log_key, t, 8, 10)))
+
+    assert _evidence(tmp_path) == []
+
+
+def test_evidence_files_are_bounded(
+    witness: Witness, log_key: note.Signer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a witness that keeps at most two evidence files, and an honest head at 8
+    monkeypatch.setattr(witness_module, "MAX_EVIDENCE_FILES", 2)
+    assert witness.add_checkpoint(_request(log_key, _tree(8), 0, 8)).status == 200
+
+    # when three different forks are offered
+    answers = [
+        witness.add_checkpoint(_request(log_key, _tree(8, prefix=p), 8, 8))
+        for p in (b"one", b"two", b"three")
+    ]
+
+    # then the first two are kept, the third is refused all the same, saying it was not kept
+    assert [a.status for a in answers] == [409, 409, 409]
+    assert "evidence not kept: evidence/ already holds 2 files" in answers[2].body
+    assert len(_evidence(tmp_path)) == 2
+    assert not list((tmp_path / "evidence").glob("*.tmp"))

@@ -205,13 +205,31 @@ async def test_an_event_without_the_data_its_type_has_tells_no_one(
     assert (await notifications(program.affiliate))["items"] == []
 
 
-async def test_a_ledger_alarm_tells_the_admins_only(app: FastAPI, program: Program) -> None:
-    # given the sealer's alarm event for the organisation (as `ledger.integrity.halt` emits it)
+@pytest.mark.parametrize(
+    ("data", "title", "says"),
+    [
+        (
+            {"kind": "tail_deleted", "detail": "transactions 4…4 are in the tree but gone from the log"},
+            "Ledger alarm: sealing stopped",
+            "gone from the log",
+        ),
+        (
+            {"kind": "fork", "reporter": "witness.example/w1", "halted": False,
+             "detail": "Witness witness.example/w1 refused checkpoint 6 (block 1)"},
+            "Ledger alarm: a witness refused a checkpoint",
+            "Both checkpoints are kept as evidence",
+        ),
+    ],
+    ids=["sealer-halted", "witness-refused"],
+)  # fmt: skip
+async def test_a_ledger_alarm_tells_the_admins_only(
+    app: FastAPI, program: Program, data: dict[str, Any], title: str, says: str
+) -> None:
+    # given an alarm event for the organisation (as `ledger.integrity.raise_alarm` emits it)
     tenant = program.admin.tenant_id
     event = Event(
         10**12 + 7, uuid.UUID(tenant), "ledger.alarm", (f"ledger:{tenant}", f"admins:{tenant}"),
-        {"kind": "tail_deleted", "detail": "transactions 4…4 are in the tree but gone from the log"},
-        dt.datetime.now(dt.UTC), b"",
+        data, dt.datetime.now(dt.UTC), b"",
     )  # fmt: skip
 
     # when it is recorded
@@ -221,10 +239,7 @@ async def test_a_ledger_alarm_tells_the_admins_only(app: FastAPI, program: Progr
 
     # then the admins are told, with the detail and a link to the ledger; nobody else is
     [told] = (await notifications(program.admin))["items"]
-    assert (told["kind"], told["title"], told["link"]) == (
-        "ledger_alarm",
-        "Ledger alarm: sealing stopped",
-        "/app/ledger",
-    )
-    assert "gone from the log" in told["body"]
+    assert (told["kind"], told["title"], told["link"]) == ("ledger_alarm", title, "/app/ledger")
+    assert data["detail"] in told["body"]
+    assert says in told["body"]
     assert (await notifications(program.affiliate))["items"] == []

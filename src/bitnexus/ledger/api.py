@@ -200,7 +200,8 @@ async def get_consistency_proof(
 
 @router.get("/alarms", responses=errors_for(Forbidden))
 async def list_alarms(_admin: TenantAdmin, session: SessionDep) -> list[AlarmRead]:
-    """Alarms raised by the tenant's mirrors (fork, rollback, rewrite, …), newest first."""
+    """Alarms raised about the tenant's log by its mirrors, witnesses (a refused checkpoint,
+    with both checkpoints as evidence) and sealer, newest first."""
     return await explorer.alarms(session)
 
 

@@ -37,6 +37,7 @@ from bitnexus.ledger.schemas import (
     TransactionPage,
     TransactionRead,
     TransactionSummary,
+    WitnessRefusal,
 )
 
 log = structlog.get_logger(__name__)
@@ -285,6 +286,7 @@ def alarm_read(alarm: LedgerAlarm) -> AlarmRead:
         tree_size=alarm.tree_size,
         entry_index=alarm.entry_index,
         created_at=alarm.created_at,
+        evidence=None if alarm.evidence is None else WitnessRefusal.model_validate(alarm.evidence),
     )
 
 

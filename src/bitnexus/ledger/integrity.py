@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import utcnow
 from bitnexus.core.outbox import NewEvent, admins_topic, emit, ledger_topic
-from bitnexus.ledger import leaf, merkle
+from bitnexus.ledger import leaf, merkle, repository
 from bitnexus.ledger.models import (
     AlarmKind,
     LedgerAccount,
@@ -208,19 +208,32 @@ async def halt(session: AsyncSession, tenant_id: uuid.UUID, problem: Inconsisten
         entry_index=problem.entry_index,
         created_at=now,
     )
-    session.add(alarm)
-    await session.flush()
+    data = await raise_alarm(session, alarm, halted=True)
+    log.critical("ledger.sealing_halted", tenant_id=str(tenant_id), **(data or {}))
+    return True
+
+
+async def raise_alarm(
+    session: AsyncSession, alarm: LedgerAlarm, *, halted: bool
+) -> dict[str, Any] | None:
+    """Record `alarm` and tell the tenant's admins: a `ledger.alarm` event (topics `ledger:`
+    and `admins:`) becomes their notification, webhook deliveries and a live update. Returns
+    the event's data, or None when an alarm about the same subject was recorded already (one
+    alarm per finding, however often it is found)."""
+    if not await repository.insert_alarm(session, alarm):
+        return None
     data = {
         "alarm_id": alarm.id,
+        "reporter": alarm.reporter,
         "kind": alarm.kind,
         "detail": alarm.detail,
         "tree_size": alarm.tree_size,
         "entry_index": alarm.entry_index,
+        "halted": halted,
     }
-    topics = [ledger_topic(tenant_id), admins_topic(tenant_id)]
-    await emit(session, NewEvent(tenant_id, "ledger.alarm", data, topics))
-    log.critical("ledger.sealing_halted", tenant_id=str(tenant_id), **data)
-    return True
+    topics = [ledger_topic(alarm.tenant_id), admins_topic(alarm.tenant_id)]
+    await emit(session, NewEvent(alarm.tenant_id, "ledger.alarm", data, topics))
+    return data
 
 
 async def resume(session: AsyncSession, tenant_id: uuid.UUID) -> bool:

@@ -206,12 +206,15 @@ class LedgerCosignature(Base):
 
 
 class AlarmKind(StrEnum):
-    """What a mirror or the sealer found: each is evidence the log is not the append-only log
-    it claims."""
+    """What a mirror, a witness or the sealer found: each is evidence the log is not the
+    append-only log it claims."""
 
     bad_signature = "bad_signature"  # a checkpoint not signed by the log's key
-    rollback = "rollback"  # the log now claims fewer entries than were mirrored
-    fork = "fork"  # a signed root that the mirrored entries do not produce
+    # the log now claims fewer entries than were mirrored, or than a witness cosigned
+    rollback = "rollback"
+    # a signed root that the mirrored entries do not produce, or that a witness refused as not
+    # extending the checkpoint it cosigned
+    fork = "fork"
     rewrite = "rewrite"  # an entry served differently from the copy taken earlier
     bad_entry = "bad_entry"  # an entry that is not a valid, balanced, in-sequence transaction
     # raised by the sealer, which then stops sealing the tenant until an operator resumes it
@@ -222,13 +225,15 @@ class AlarmKind(StrEnum):
 
 
 class LedgerAlarm(Base):
-    """An alarm a mirror (with its API key) or the sealer (without) raised against this
-    tenant's log (append-only evidence)."""
+    """An alarm a mirror (with its API key), a witness's refusal or the sealer (without) raised
+    against this tenant's log (append-only evidence)."""
 
     __tablename__ = "ledger_alarms"
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "api_key_id"], ["api_keys.tenant_id", "api_keys.id"]),
         Index("ix_ledger_alarms_tenant_id_created_at", "tenant_id", "created_at"),
+        # one alarm per finding that can come again (a refused checkpoint pushed again)
+        UniqueConstraint("tenant_id", "subject"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -240,3 +245,6 @@ class LedgerAlarm(Base):
     tree_size: Mapped[int | None] = mapped_column(BigInteger)
     entry_index: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
+    # what the alarm was raised on, kept verbatim (a witness's refusal: `witnessing.Refusal`)
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    subject: Mapped[str | None] = mapped_column(String(300))

@@ -371,6 +371,22 @@ async def alarms(session: AsyncSession, limit: int) -> list[LedgerAlarm]:
     return list(rows.scalars())
 
 
+async def insert_alarm(session: AsyncSession, alarm: LedgerAlarm) -> bool:
+    """Record `alarm`; False (nothing written) when one about the same subject exists."""
+    if alarm.subject is None:
+        session.add(alarm)
+        await session.flush()
+        return True
+    values = {c.name: getattr(alarm, c.name) for c in LedgerAlarm.__table__.columns}
+    inserted = await session.execute(
+        insert(LedgerAlarm)
+        .values({name: value for name, value in values.items() if value is not None})
+        .on_conflict_do_nothing(index_elements=["tenant_id", "subject"])
+        .returning(LedgerAlarm.id)
+    )
+    return inserted.scalar_one_or_none() is not None
+
+
 async def first_block_covering(session: AsyncSession, seq: int) -> LedgerBlock | None:
     """The latest block (its checkpoint includes every earlier one) if it covers `seq`."""
     latest = await latest_block(session)

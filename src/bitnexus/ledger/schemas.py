@@ -118,6 +118,43 @@ class AlarmReport(InputModel):
     entry_index: int | None = Field(default=None, ge=0, le=2**62)
 
 
+class RefusedCheckpoint(OutputModel):
+    """A block's signed checkpoint, verbatim (a signed note, with the log's signature)."""
+
+    height: int
+    tree_size: int
+    checkpoint: str
+
+
+class CosignedCheckpoint(RefusedCheckpoint):
+    """The block the witness last cosigned, by the log's records, with its cosignature line."""
+
+    cosignature: str
+    cosignature_verifies: bool = Field(
+        description="Whether the cosignature verifies over the checkpoint stored now (false: "
+        "the stored checkpoint changed since the witness cosigned it)."
+    )
+
+
+class WitnessAnswer(OutputModel):
+    status: int
+    content_type: str
+    body: str
+
+
+class WitnessRefusal(OutputModel):
+    """Evidence of a witness's refusal, kept verbatim: the checkpoint offered, the one the
+    witness last cosigned (null when the log has no record of one), the request sent (`old N`,
+    the consistency proof, the checkpoint) and the witness's answer."""
+
+    witness: str
+    witness_url: str
+    offered: RefusedCheckpoint
+    cosigned: CosignedCheckpoint | None
+    request: str
+    answer: WitnessAnswer
+
+
 class AlarmRead(OutputModel):
     id: uuid.UUID
     reporter: str
@@ -126,3 +163,6 @@ class AlarmRead(OutputModel):
     tree_size: int | None
     entry_index: int | None
     created_at: dt.datetime
+    evidence: WitnessRefusal | None = Field(
+        default=None, description="What a witness refused, with both checkpoints; null otherwise."
+    )

@@ -1,23 +1,31 @@
 """A witness (C2SP tlog-witness): cosigns a log's checkpoints only if each one extends the last.
 
 Runs as its own process (`bitnexus ledger witness`) with its own key and state: the latest
-cosigned (size, root) per trusted log origin, kept in a JSON file that is checked and replaced
-under an exclusive file lock, so concurrent requests can never roll a log back.
+cosigned (size, root, signed checkpoint) per trusted log origin, kept in a JSON file that is
+checked and replaced under an exclusive file lock, so concurrent requests can never roll a log
+back. A checkpoint that contradicts the cosigned one (another root at the same size, or a
+consistency proof that does not verify) is refused and kept, with the request and what the
+witness knew, in `evidence/` beside the state file: two checkpoints signed by the log's key
+that cannot both be true are proof, to anyone, that the log forked.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -26,8 +34,13 @@ from starlette.routing import Route
 
 from bitnexus.ledger import merkle, note
 
+log = structlog.get_logger(__name__)
+
 MAX_PROOF_LINES = 63
 MAX_BODY = 64 * 1024
+# Evidence files kept at most (each at most about two requests, ~130 KB): the first ones of a
+# fork are what matters, and a log that keeps forking must not fill the witness's disk.
+MAX_EVIDENCE_FILES = 100
 
 
 @dataclass(frozen=True)
@@ -43,7 +56,31 @@ class WitnessState:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock_path = path.with_suffix(".lock")
+        self.evidence_dir = path.parent / "evidence"
         path.parent.mkdir(parents=True, exist_ok=True)
+
+    def keep_evidence(self, origin: str, size: int, record: dict[str, object]) -> str:
+        """Write `record` to a new file in the evidence directory (atomically; called under the
+        lock); says where, or why not. The same request refused again is kept once."""
+        request = str(record["request"]).encode()
+        name = (
+            f"{re.sub(r'[^A-Za-z0-9.-]', '_', origin)[:100]}-{size}-"
+            f"{hashlib.sha256(request).hexdigest()[:16]}.json"
+        )
+        path = self.evidence_dir / name
+        if path.exists():
+            return f"evidence kept: evidence/{name}"
+        self.evidence_dir.mkdir(exist_ok=True)
+        kept = sum(1 for p in self.evidence_dir.iterdir() if p.suffix == ".json")
+        if kept >= MAX_EVIDENCE_FILES:
+            return f"evidence not kept: evidence/ already holds {kept} files"
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w") as f:
+            json.dump(record, f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        return f"evidence kept: evidence/{name}"
 
     @contextmanager
     def locked(self) -> Iterator[dict[str, dict[str, object]]]:
@@ -109,22 +146,57 @@ class Witness:
                 and known_root is not None
                 and known_root != checkpoint.root_hash
             ):
-                return Answer(409, "same size, different root: the log forked\n")
+                return self._conflict(
+                    409, "same size, different root: the log forked", known, body, signed
+                )
             if old > 0 and known_root is not None:
                 try:
                     merkle.verify_consistency(
                         old, checkpoint.size, known_root, checkpoint.root_hash, proof
                     )
                 except merkle.ProofError as exc:
-                    return Answer(422, f"consistency proof does not verify: {exc}\n")
+                    return self._conflict(
+                        422, f"consistency proof does not verify: {exc}", known, body, signed
+                    )
             state[checkpoint.origin] = {
                 "size": checkpoint.size,
                 "root": base64.b64encode(checkpoint.root_hash).decode(),
+                "checkpoint": signed,  # what it cosigned, kept as evidence for a later fork
             }
         cosignature = note.cosign(
             parsed.text, self.signer, int(now if now is not None else time.time())
         )
         return Answer(200, cosignature.line())
+
+    def _conflict(
+        self, status: int, reason: str, known: dict[str, object], body: str, signed: str
+    ) -> Answer:
+        """Refuse a checkpoint that contradicts the cosigned one, keeping both as evidence."""
+        checkpoint = note.parse_checkpoint(note.parse(signed).text)
+        head, _, _ = body.partition("\n\n")
+        old, *proof = head.split("\n")
+        where = self.state.keep_evidence(
+            checkpoint.origin,
+            checkpoint.size,
+            {
+                "at": dt.datetime.now(dt.UTC).isoformat(),
+                "witness": self.signer.name,
+                "origin": checkpoint.origin,
+                "reason": reason,
+                "known": known,  # size, root and the signed checkpoint it cosigned
+                "offered": {"old": int(old[4:]), "proof": proof, "checkpoint": signed},
+                "request": body,
+            },
+        )
+        log.critical(
+            "witness.conflicting_checkpoint",
+            origin=checkpoint.origin,
+            size=checkpoint.size,
+            reason=reason,
+            evidence=where,
+            evidence_dir=str(self.state.evidence_dir),
+        )
+        return Answer(status, f"{reason}\n{where}\n")
 
     def app(self, extra: list[Route] | None = None) -> Starlette:
         async def add_checkpoint(request: Request) -> Response:

@@ -1,23 +1,26 @@
 """The log's side of witnessing: push each new checkpoint to the configured witnesses (C2SP
 tlog-witness), keep their cosignatures, retry with backoff. Never on the write path: a witness
-that is down delays only its own cosignature."""
+that is down delays only its own cosignature. A witness's refusal that shows the log
+contradicting what the witness cosigned is kept as a ledger alarm, with both checkpoints."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass, field
 
 import httpx
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.config import Settings
+from bitnexus.core.db import utcnow
 from bitnexus.core.metrics.families import WITNESS_FAILURES
-from bitnexus.ledger import note, repository, tree
-from bitnexus.ledger.models import LedgerBlock, LedgerCosignature
+from bitnexus.ledger import integrity, note, repository, tree
+from bitnexus.ledger.models import AlarmKind, LedgerAlarm, LedgerBlock, LedgerCosignature
 
 log = structlog.get_logger(__name__)
 
@@ -75,24 +78,138 @@ async def cosignatures_of(session: AsyncSession, height: int) -> list[LedgerCosi
     return list(rows.scalars())
 
 
-async def _last_cosigned_size(session: AsyncSession, witness: str) -> int:
-    height = (
+async def _last_cosigned(
+    session: AsyncSession, witness: str
+) -> tuple[LedgerBlock, LedgerCosignature] | None:
+    """The newest block `witness` cosigned, by our records, with its cosignature."""
+    row = (
         await session.execute(
-            select(func.max(LedgerCosignature.height)).where(LedgerCosignature.witness == witness)
+            select(LedgerBlock, LedgerCosignature)
+            .join(LedgerCosignature, LedgerCosignature.height == LedgerBlock.height)
+            .where(LedgerCosignature.witness == witness)
+            .order_by(LedgerBlock.height.desc())
+            .limit(1)
         )
-    ).scalar_one_or_none()
-    if height is None:
-        return 0
-    block = (
-        await session.execute(select(LedgerBlock).where(LedgerBlock.height == height))
-    ).scalar_one()
-    return block.tree_size
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 async def _request_body(session: AsyncSession, old: int, block: LedgerBlock) -> str:
     proof = await tree.consistency_proof(session, old, block.tree_size) if old else []
     lines = [f"old {old}", *(base64.b64encode(h).decode() for h in proof)]
     return "\n".join(lines) + "\n\n" + block.checkpoint
+
+
+# Which refusals are evidence against the log. A witness checks the log's own signed statements
+# against the checkpoint it cosigned last; when they contradict each other, only the log (or
+# whoever holds its signing key and database) can be at fault:
+#   409 that is not a size hint — same size, another root: the log signed two trees (fork)
+#   422 — the consistency proof from the cosigned checkpoint does not verify: the log no longer
+#         extends what the witness cosigned (fork)
+#   409 size hint above the log's size — the witness cosigned more than the log now signs
+#         (rollback)
+# Everything else says nothing about the log and only backs off: no answer (down, timeout), 5xx,
+# 400 and 413 (our request or a proxy), 403 (the witness trusts another key for this origin:
+# configuration, or a rotated key it was not told of), 404 (it does not witness this origin),
+# and a 200 whose cosignature does not verify (the witness, or the key configured for it).
+_REFUSALS = {409: AlarmKind.fork, 422: AlarmKind.fork}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A witness's refusal that is evidence against the log, as kept with its alarm."""
+
+    kind: AlarmKind
+    reason: str
+
+
+def _refusal(status: int, old: int, block: LedgerBlock) -> Refusal | None:
+    kind = _REFUSALS.get(status)
+    if kind is None:
+        return None
+    if status == 409:
+        return Refusal(kind, f"the log signed another root for the same {block.tree_size} entries")
+    return Refusal(
+        kind,
+        f"the consistency proof from the {old} entries it cosigned to {block.tree_size} does not "
+        "verify: the log no longer extends what the witness cosigned",
+    )
+
+
+async def _raise_refusal(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    w: WitnessConfig,
+    block: LedgerBlock,
+    request: str,
+    response: httpx.Response,
+    refusal: Refusal,
+) -> None:
+    """Keep the refusal as an alarm with both checkpoints, once per witness and checkpoint."""
+    name = w.verifier.name
+    cosigned = await _last_cosigned(session, name)
+    evidence: dict[str, object] = {
+        "witness": name,
+        "witness_url": w.url,
+        "offered": {
+            "height": block.height,
+            "tree_size": block.tree_size,
+            "checkpoint": block.checkpoint,
+        },
+        "cosigned": None if cosigned is None else _cosigned_evidence(w, *cosigned),
+        "request": request,
+        "answer": {
+            "status": response.status_code,
+            "content_type": response.headers.get("content-type", ""),
+            "body": response.text[:2000],
+        },
+    }
+    answer = " ".join(response.text.split())[:300]
+    alarm = LedgerAlarm(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        api_key_id=None,
+        reporter=name,
+        kind=refusal.kind,
+        detail=f"Witness {name} refused checkpoint {block.tree_size} (block {block.height}): "
+        f"{refusal.reason}. Its answer: {response.status_code} {answer}",
+        tree_size=block.tree_size,
+        entry_index=None,
+        created_at=utcnow(),
+        evidence=evidence,
+        subject=f"witness {name} refused "
+        + hashlib.sha256(block.checkpoint.encode()).hexdigest()[:32],
+    )
+    if await integrity.raise_alarm(session, alarm, halted=False) is not None:
+        log.critical(
+            "ledger.witness_refused_checkpoint",
+            tenant_id=str(tenant_id),
+            witness=name,
+            kind=refusal.kind,
+            height=block.height,
+            tree_size=block.tree_size,
+            status=response.status_code,
+        )
+
+
+def _cosigned_evidence(
+    w: WitnessConfig, block: LedgerBlock, cosignature: LedgerCosignature
+) -> dict[str, object]:
+    """The checkpoint the witness last cosigned, by our records, and whether its cosignature
+    still verifies over it (not: the stored checkpoint changed since)."""
+    try:
+        signature = note.parse_signature(cosignature.line)
+        note.verify_cosignature(note.parse(block.checkpoint).text, signature, w.verifier)
+        verifies = True
+    except note.NoteError:
+        verifies = False
+    return {
+        "height": block.height,
+        "tree_size": block.tree_size,
+        "checkpoint": block.checkpoint,
+        "cosignature": cosignature.line,
+        "cosignature_verifies": verifies,
+    }
 
 
 async def push_latest(
@@ -102,7 +219,9 @@ async def push_latest(
     client: httpx.AsyncClient,
     backoff: Backoff,
 ) -> list[str]:
-    """Ask each witness that has not cosigned the latest block to do so; returns who did."""
+    """Ask each witness that has not cosigned the latest block to do so; returns who did.
+    A refusal that is evidence against the log becomes an alarm (once per witness and
+    checkpoint); every failure backs off."""
     block = await repository.latest_block(session)
     if block is None:
         return []
@@ -114,14 +233,12 @@ async def push_latest(
         retry = f"{name} {tenant_id}"  # a witness refusing one log must not delay the others
         if name in have or not backoff.due(retry):
             continue
-        old = await _last_cosigned_size(session, name)
+        last = await _last_cosigned(session, name)
+        old = 0 if last is None else last[0].tree_size
         for _attempt in range(2):  # a 409 tells us the witness's size; try once more from there
+            request = await _request_body(session, old, block)
             try:
-                response = await client.post(
-                    f"{w.url}/add-checkpoint",
-                    content=await _request_body(session, old, block),
-                    timeout=10,
-                )
+                response = await client.post(f"{w.url}/add-checkpoint", content=request, timeout=10)
             except httpx.HTTPError as exc:
                 log.warning("ledger.witness_unreachable", witness=name, error=str(exc))
                 backoff.failed(retry)
@@ -137,6 +254,12 @@ async def push_latest(
                         witness_size=known,
                         size=block.tree_size,
                     )
+                    ahead = Refusal(
+                        AlarmKind.rollback,
+                        f"the witness cosigned {known} entries, the log now signs only "
+                        f"{block.tree_size}",
+                    )
+                    await _raise_refusal(session, tenant_id, w, block, request, response, ahead)
                     backoff.failed(retry)
                     break
                 old = known
@@ -148,6 +271,9 @@ async def push_latest(
                     status=response.status_code,
                     body=response.text[:200],
                 )
+                refusal = _refusal(response.status_code, old, block)
+                if refusal is not None:
+                    await _raise_refusal(session, tenant_id, w, block, request, response, refusal)
                 backoff.failed(retry)
                 break
             line = next(

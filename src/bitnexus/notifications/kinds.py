@@ -177,14 +177,18 @@ SPECS: dict[Kind, Spec] = {
             ),
         ),
         Spec(
-            Kind.ledger_alarm, "The ledger found tampering and stopped sealing", Channel.mail,
+            Kind.ledger_alarm, "The ledger found tampering (a halt or a witness's refusal)",
+            Channel.mail,
             lambda _t, d: Told(
-                "Ledger alarm: sealing stopped",
+                "Ledger alarm: sealing stopped" if d.get("halted", True)
+                else "Ledger alarm: a witness refused a checkpoint",
                 f"{d.get('detail', 'The ledger was tampered with.')} "
-                "Ask your operator to investigate before anything more is signed.",
+                + ("Ask your operator to investigate before anything more is signed."
+                   if d.get("halted", True)
+                   else "Both checkpoints are kept as evidence on the Ledger page."),
                 "/app/ledger",
             ),
-            to_user=False,  # raised by the sealer, about the organisation's log
+            to_user=False,  # raised by the sealer or a witness, about the organisation's log
         ),
     ]
 }  # fmt: skip

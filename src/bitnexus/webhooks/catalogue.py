@@ -31,7 +31,8 @@ EVENT_TYPES: dict[str, str] = {
     "payout.failed": "A payout failed.",
     "user.invited": "Someone was invited to the organisation.",
     "ledger.checkpoint": "The ledger sealed a new signed checkpoint.",
-    "ledger.alarm": "The ledger found its log tampered with and stopped sealing.",
+    "ledger.alarm": "The ledger found its log tampered with and stopped sealing, or a witness"
+    " refused a checkpoint that contradicts one it cosigned.",
 }
 
 VENDOR_TYPES = frozenset(

@@ -655,7 +655,8 @@ export interface paths {
         };
         /**
          * List Alarms
-         * @description Alarms raised by the tenant's mirrors (fork, rollback, rewrite, …), newest first.
+         * @description Alarms raised about the tenant's log by its mirrors, witnesses (a refused checkpoint,
+         *     with both checkpoints as evidence) and sealer, newest first.
          */
         get: operations["list_alarms_api_v1_ledger_alarms_get"];
         put?: never;
@@ -2359,8 +2360,8 @@ export interface components {
         };
         /**
          * AlarmKind
-         * @description What a mirror or the sealer found: each is evidence the log is not the append-only log
-         *     it claims.
+         * @description What a mirror, a witness or the sealer found: each is evidence the log is not the
+         *     append-only log it claims.
          * @enum {string}
          */
         AlarmKind: "bad_signature" | "rollback" | "fork" | "rewrite" | "bad_entry" | "tail_deleted" | "missing_entry" | "leaf_mismatch" | "node_mismatch";
@@ -2375,6 +2376,8 @@ export interface components {
             detail: string;
             /** Entry Index */
             entry_index: number | null;
+            /** @description What a witness refused, with both checkpoints; null otherwise. */
+            evidence?: components["schemas"]["WitnessRefusal"] | null;
             /**
              * Id
              * Format: uuid
@@ -2876,6 +2879,25 @@ export interface components {
          * @enum {string}
          */
         ConversionState: "pending" | "held" | "matured" | "refunded" | "rejected" | "unattributed";
+        /**
+         * CosignedCheckpoint
+         * @description The block the witness last cosigned, by the log's records, with its cosignature line.
+         */
+        CosignedCheckpoint: {
+            /** Checkpoint */
+            checkpoint: string;
+            /** Cosignature */
+            cosignature: string;
+            /**
+             * Cosignature Verifies
+             * @description Whether the cosignature verifies over the checkpoint stored now (false: the stored checkpoint changed since the witness cosigned it).
+             */
+            cosignature_verifies: boolean;
+            /** Height */
+            height: number;
+            /** Tree Size */
+            tree_size: number;
+        };
         /**
          * CountryClicks
          * @description Clicks from one country (ISO 3166 alpha-2; None: unknown) in the range.
@@ -4266,6 +4288,18 @@ export interface components {
             /** Refund Id */
             refund_id: string;
         };
+        /**
+         * RefusedCheckpoint
+         * @description A block's signed checkpoint, verbatim (a signed note, with the log's signature).
+         */
+        RefusedCheckpoint: {
+            /** Checkpoint */
+            checkpoint: string;
+            /** Height */
+            height: number;
+            /** Tree Size */
+            tree_size: number;
+        };
         /** Review */
         Review: {
             decision: components["schemas"]["Decision"];
@@ -4843,6 +4877,32 @@ export interface components {
              * @enum {string}
              */
             method: "wise";
+        };
+        /** WitnessAnswer */
+        WitnessAnswer: {
+            /** Body */
+            body: string;
+            /** Content Type */
+            content_type: string;
+            /** Status */
+            status: number;
+        };
+        /**
+         * WitnessRefusal
+         * @description Evidence of a witness's refusal, kept verbatim: the checkpoint offered, the one the
+         *     witness last cosigned (null when the log has no record of one), the request sent (`old N`,
+         *     the consistency proof, the checkpoint) and the witness's answer.
+         */
+        WitnessRefusal: {
+            answer: components["schemas"]["WitnessAnswer"];
+            cosigned: components["schemas"]["CosignedCheckpoint"] | null;
+            offered: components["schemas"]["RefusedCheckpoint"];
+            /** Request */
+            request: string;
+            /** Witness */
+            witness: string;
+            /** Witness Url */
+            witness_url: string;
         };
     };
     responses: never;

@@ -1,4 +1,4 @@
-// Alarms raised by the ledger's mirrors.
+// Alarms raised about the ledger by its mirrors, witnesses (with their evidence) and sealer.
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "../../../lib/api/client";
 import { unwrap } from "../../../lib/api/problem";

@@ -1,5 +1,6 @@
 // Independent copies of the ledger: keys for mirrors, how to start one, and the alarms raised by
-// them and by the sealer (which halts sealing on one).
+// them, by witnesses that refused a checkpoint (with the evidence) and by the sealer (which
+// halts sealing on one).
 import { type ComponentType, type ReactNode } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Badge, Card } from "../../../components/ui";
@@ -7,18 +8,20 @@ import type { Schemas } from "../../../lib/api/client";
 import { formatDate } from "../../../lib/format";
 import { useAlarms } from "../api/get-alarms";
 import { useVerifierKey } from "../api/get-verifier-key";
+import { AlarmEvidence } from "./AlarmEvidence";
 
 export function AlarmsCard() {
   const alarms = useAlarms();
   return (
     <Card title="Ledger alarms">
-      <QueryState query={alarms} retry={false} empty="No mirror or sealer has raised an alarm.">
+      <QueryState query={alarms} retry={false} empty="No mirror, witness or sealer has raised an alarm.">
         {(rows) => (
           <ul className="divide-y divide-red-100 text-sm" data-testid="alarms">
             {rows.map((a) => (
               <li key={a.id} className="flex flex-col gap-1 py-2" role="alert">
-                <span><Badge tone="red">{a.kind.replace("_", " ")}</Badge> <strong>{a.reporter}</strong> · {formatDate(a.created_at)}</span>
+                <span><Badge tone="red">{a.kind.replace("_", " ")}</Badge> <strong>{a.evidence ? `witness ${a.reporter}` : a.reporter}</strong> · {formatDate(a.created_at)}</span>
                 <span>{a.detail}{a.entry_index != null ? ` (entry #${a.entry_index})` : ""}</span>
+                {a.evidence && <AlarmEvidence evidence={a.evidence} />}
               </li>
             ))}
           </ul>
