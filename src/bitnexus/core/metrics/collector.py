@@ -43,9 +43,9 @@ DATABASE_FAMILIES: dict[str, tuple[str, str, str | None]] = {
     ),
     "bitnexus_ledger_alarms": (
         "counter",
-        "Alarms raised about the organisation's log by its mirrors (a fork, a rewrite, a bad entry),"
-        " its witnesses (a refused checkpoint) or its sealer (a deleted tail, a leaf or node that"
-        " does not match).",
+        "Alarms raised about the organisation's log by its mirrors (a fork, a rewrite, a bad"
+        " entry), its witnesses (a refused checkpoint) or its sealer (a deleted tail, a leaf or"
+        " node that does not match).",
         "tenant_id",
     ),
     "bitnexus_ledger_last_alarm_timestamp_seconds": (
