@@ -468,6 +468,7 @@ def ledger_witness(
         witness = Witness(signer, logs, WitnessState(data_dir / "state.json"))
         console.print(f"witness key: [bold]{signer.verifier}[/]")
         console.print(f"witnessing {len(logs)} log(s) at http://{host}:{port}/add-checkpoint")
+        console.print(f"checkpoints that fork a log are kept in {witness.state.evidence_dir}")
         stopping = threading.Event()
         if mirrored is not None:
             console.print(f"mirroring {mirror} every {interval:g}s; status at /mirror")
