@@ -1,7 +1,7 @@
 """ledger alarms keep their evidence: a witness's refusal of a checkpoint, with both checkpoints
 
 Revision ID: 0041
-Revises: 0039
+Revises: 0040
 Create Date: 2026-12-04
 
 `ledger_alarms.evidence` (JSONB, null for alarms that carry none) keeps what an alarm was raised
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0041"
-down_revision: str | None = "0039"
+down_revision: str | None = "0040"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
