@@ -18,7 +18,7 @@ from bench import loading
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls, libpq
-from bitnexus.ledger import keys, leaf, merkle, service, tree
+from bitnexus.ledger import leaf, merkle, service, signing, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.verify import verify
 from bitnexus.tenants import service as tenants
@@ -131,7 +131,7 @@ def run(settings: Settings, urls: DatabaseUrls) -> str:
             load_s = await _load(libpq(urls.owner), tid, ids)
             async with db.sessionmaker() as s, s.begin():
                 await set_tenant(s, tid)
-                await tree.seal(s, tid, keys.identity_for(settings, slug))
+                await tree.seal(s, tid, await signing.identity_for(s, settings, tid, slug))
             return tid, slug, load_s
         finally:
             await db.dispose()

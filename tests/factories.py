@@ -24,7 +24,7 @@ from bitnexus.commissions import jobs
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import keys, service, tree
+from bitnexus.ledger import service, signing, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 
@@ -318,7 +318,35 @@ async def make_ledger(
                 async with db.sessionmaker() as s, s.begin():
                     await set_tenant(s, tid)
                     await tree.integrate(s, tid)
-                    await tree.seal(s, tid, keys.identity_for(settings, admin.slug))
+                    identity = await signing.identity_for(s, settings, tid, admin.slug)
+                    await tree.seal(s, tid, identity)
     finally:
         await db.dispose()
     return ids
+
+
+async def log_identity_of(
+    db_urls: DatabaseUrls, settings: Settings, admin: Account
+) -> tree.LogIdentity:
+    """The origin and current signing key of `admin`'s organisation's ledger."""
+    db = Database(db_urls.app, pool_size=1)
+    tid = uuid.UUID(admin.tenant_id)
+    try:
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, tid)
+            return await signing.identity_for(s, settings, tid, admin.slug)
+    finally:
+        await db.dispose()
+
+
+async def rotate_key(db_urls: DatabaseUrls, settings: Settings, admin: Account) -> str:
+    """Rotate the signing key of `admin`'s organisation (as `bitnexus ledger rotate-key`
+    does); the new verifier key."""
+    db = Database(db_urls.app, pool_size=1)
+    tid = uuid.UUID(admin.tenant_id)
+    try:
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, tid)
+            return (await signing.rotate(s, settings, tid, admin.slug)).new_key
+    finally:
+        await db.dispose()

@@ -23,6 +23,7 @@ from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls, libpq
 from bitnexus.core.limits import LimitedHttpToolsProtocol
 from bitnexus.core.logging import configure_logging
+from bitnexus.ledger.rotation_cli import rotate_key
 from bitnexus.ops.backup.commands import backup_cli, restore
 
 if TYPE_CHECKING:
@@ -278,6 +279,7 @@ def openapi() -> None:
 
 ledger_cli = typer.Typer(help="The verifiable ledger: seal checkpoints, verify everything.")
 cli.add_typer(ledger_cli, name="ledger")
+ledger_cli.command("rotate-key")(rotate_key)  # docs/ledger.md
 
 
 def _tenant_slugs(urls: DatabaseUrls, only: str | None) -> list[tuple[object, str]]:

@@ -31,7 +31,7 @@ from bitnexus.commissions.service.conversions import Reporter
 from bitnexus.commissions.service.maturation import mature_due
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
-from bitnexus.ledger import keys, tree
+from bitnexus.ledger import signing, tree
 from bitnexus.payouts.schemas import BatchCreate, ItemSettle, PayoutMethodUpdate, PaypalDetails
 from bitnexus.payouts.service import batches as payout_batches
 from bitnexus.payouts.service import methods as payout_methods
@@ -465,7 +465,8 @@ async def seed_sales(db: Database, settings: Settings) -> None:
                 )
         await seed_payouts(session, tenant, affiliate2)
         await tree.integrate(session, tenant.id)
-        await tree.seal(session, tenant.id, keys.identity_for(settings, DEMO_SLUG))
+        identity = await signing.identity_for(session, settings, tenant.id, DEMO_SLUG)
+        await tree.seal(session, tenant.id, identity)
 
 
 async def seed_payouts(session: AsyncSession, tenant: Tenant, paid: User) -> None:

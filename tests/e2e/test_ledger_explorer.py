@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import jobs, keys, note, service, tree
+from bitnexus.ledger import jobs, note, service, signing, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from tests.e2e.conftest import api_client, login
@@ -67,7 +67,10 @@ class Program:
     async def seal(self) -> None:
         async with self.session() as s:
             await tree.integrate(s, self.tenant_id)
-            await tree.seal(s, self.tenant_id, keys.identity_for(self.settings, self.slug))
+            await tree.seal(s, self.tenant_id, await self.identity(s))
+
+    async def identity(self, s: AsyncSession) -> tree.LogIdentity:
+        return await signing.identity_for(s, self.settings, self.tenant_id, self.slug)
 
 
 @pytest.fixture
@@ -119,9 +122,10 @@ async def test_affiliate_verifies_earnings_in_the_browser(
     await expect(row).to_contain_text("Commission on order 1")
     await expect(row).to_contain_text("$20.01")  # balance after 1000 + 1001 cents
     await row.get_by_role("button", name="Verify").click()
+    async with program.session() as s:
+        origin = (await program.identity(s)).origin
     await expect(row.get_by_role("status")).to_contain_text(
-        f"Verified in your browser: transaction #1 is in {keys.origin_for(program.settings, program.slug)}'s"
-        " signed log of 3 transactions"
+        f"Verified in your browser: transaction #1 is in {origin}'s signed log of 3 transactions"
     )
 
     # the receipt downloads as a file
@@ -147,7 +151,7 @@ async def test_affiliate_verifies_earnings_in_the_browser(
         "Not verified: the transaction is not in the signed tree"
     )
 
-    other = keys.verifier_key(program.settings, "some-other-log")
+    other = str(note.Signer.generate("some-other-log").verifier)
     await card.get_by_label("Receipt text").fill(saved)
     await card.get_by_label("Verifier key").fill(other)
     await page.get_by_role("button", name="Verify receipt").click()
@@ -170,7 +174,8 @@ async def test_the_browser_believes_only_witnesses_it_can_check(
         await row.get_by_role("button", name="Download receipt").click()
     saved = (await (await download_info.value).path()).read_text()  # type: ignore[union-attr]
     witness = forgery.witness_signer()
-    log = keys.identity_for(program.settings, program.slug).signer
+    async with program.session() as s:
+        log = (await program.identity(s)).signer
     cosigned = forgery.cosigned(saved, witness)
     rewritten = forgery.rewritten(cosigned, log, lambda leaf: leaf.replace(b"1001", b"9001"))
     made_up = forgery.with_line(

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
-from bitnexus.ledger import keys, leaf, merkle, note, service, tree
+from bitnexus.ledger import leaf, merkle, note, service, signing, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.receipt import Receipt
 from bitnexus.ledger.service import PostingSpec as P
@@ -113,7 +113,16 @@ async def seal(db: Database, settings: Settings, tid: uuid.UUID, slug: str) -> N
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
         await tree.integrate(s, tid)
-        await tree.seal(s, tid, keys.identity_for(settings, slug))
+        await tree.seal(s, tid, await signing.identity_for(s, settings, tid, slug))
+
+
+async def log_identity(
+    db: Database, settings: Settings, tid: uuid.UUID, slug: str
+) -> tree.LogIdentity:
+    """The tenant's log origin and current signing key (registered on first use)."""
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        return await signing.identity_for(s, settings, tid, slug)
 
 
 @dataclass
@@ -150,7 +159,7 @@ async def bulk_log(
             tid = (await tenants.create(s, name="Tiles Org", slug=slug)).id
     else:
         tid, slug = tenant
-    identity = keys.identity_for(settings, slug)
+    identity = await log_identity(db, settings, tid, slug)
     memory = merkle.MemoryTree()
     at = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     rows, leaves = [], []

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import keys, merkle, note, receipt, service, tree
+from bitnexus.ledger import merkle, note, receipt, service, signing, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
 from tests.conftest import AppWith, ClientFactory
@@ -45,9 +45,9 @@ async def test_receipt_verifies_offline_and_tampering_fails(
     )
     with pytest.raises(note.NoteError):
         receipt.verify(forged, note.parse_verifier(vkey))
-    other_key = keys.verifier_key(settings, "someone-else")
+    other_key = note.Signer.generate(note.parse_verifier(vkey).name).verifier
     with pytest.raises(note.NoteError):
-        receipt.verify(r.text, note.parse_verifier(other_key))
+        receipt.verify(r.text, other_key)
 
 
 @pytest.fixture
@@ -264,7 +264,8 @@ async def test_affiliates_see_their_own_accounts_statements_and_receipts(
             for i, (who, amount) in enumerate([(alice, 700), (bob, 300), (alice, 250)]):
                 ids.append(str(await _commission(s, tid, i, who.id, amount)))
             await tree.integrate(s, tid)
-            await tree.seal(s, tid, keys.identity_for(settings, admin.slug))
+            identity = await signing.identity_for(s, settings, tid, admin.slug)
+            await tree.seal(s, tid, identity)
     finally:
         await db.dispose()
     a, h = alice.client, alice.headers
@@ -290,7 +291,7 @@ async def test_affiliates_see_their_own_accounts_statements_and_receipts(
     assert bobs.status_code == 404
     assert bobs_statement.status_code == 404
     assert len(everything) == 3
-    receipt.verify(own_receipt.text, keys.identity_for(settings, admin.slug).signer.verifier)
+    receipt.verify(own_receipt.text, identity.signer.verifier)
 
     # when two more commissions are posted but not yet sequenced
     db = Database(db_urls.app, pool_size=1)

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import keys, merkle, note, service, tree
+from bitnexus.ledger import merkle, note, service, signing, tree
 from bitnexus.ledger.mirror import Mirror, MirrorStore, check_entry
 from bitnexus.ledger.models import AccountKind, AlarmKind
 from bitnexus.ledger.service import PostingSpec as P
@@ -44,9 +44,12 @@ class Log:
     settings: Settings
     sold: int = 0
 
+    identity: tree.LogIdentity | None = None  # the log's origin and key, from its first seal
+
     @property
     def verifier(self) -> note.Verifier:
-        return note.parse_verifier(keys.verifier_key(self.settings, self.slug))
+        assert self.identity is not None
+        return self.identity.signer.verifier
 
     async def sell(self, n: int) -> None:
         async with self.db.sessionmaker() as s, s.begin():
@@ -62,7 +65,8 @@ class Log:
         async with self.db.sessionmaker() as s, s.begin():
             await set_tenant(s, self.tenant_id)
             await tree.integrate(s, self.tenant_id)
-            await tree.seal(s, self.tenant_id, keys.identity_for(self.settings, self.slug))
+            self.identity = await signing.identity_for(s, self.settings, self.tenant_id, self.slug)
+            await tree.seal(s, self.tenant_id, self.identity)
 
     def mirror(self, tmp: Path, verifier: note.Verifier | None = None) -> Mirror:
         store = MirrorStore(tmp / "mirror.sqlite")
@@ -171,7 +175,8 @@ async def test_a_fork_is_alarmed(log: Log, tmp_path: Path, owner_engine: Engine)
     mirror = log.mirror(tmp_path)
     assert mirror.run_once().ok
     await log.sell(2)
-    identity = keys.identity_for(log.settings, log.slug)
+    identity = log.identity
+    assert identity is not None
     forged = note.sign(note.Checkpoint(identity.origin, 7, b"\x07" * 32).body(), identity.signer)
     with owner_engine.begin() as conn:
         conn.execute(
@@ -248,7 +253,7 @@ async def test_one_shot_cli_exits_non_zero_on_an_alarm(
         "--name",
         REPORTER,
         "--log",
-        keys.verifier_key(settings, log.slug),
+        str(log.verifier),
         "--mirror",
         log.url,
         "--once",
@@ -357,7 +362,7 @@ def _serve_mirror(
             "--name",
             REPORTER,
             "--log",
-            keys.verifier_key(settings, log.slug),
+            str(log.verifier),
             "--mirror",
             log.url,
             "--interval",

@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
-from bitnexus.ledger import keys, merkle, note, tree
+from bitnexus.ledger import merkle, note, signing, tree
 from tests.events import announced
-from tests.ledger.support import sell, two_account_tenant
+from tests.ledger.support import log_identity, sell, two_account_tenant
 
 
 async def _tenant_with_sales(db: Database, n: int) -> tuple[uuid.UUID, str]:
@@ -30,7 +30,7 @@ async def _leaves(db: Database, tid: uuid.UUID) -> list[bytes]:
 
 async def test_integrate_seal_and_prove(db: Database, settings: Settings) -> None:
     tid, slug = await _tenant_with_sales(db, 13)
-    identity = keys.identity_for(settings, slug)
+    identity = await log_identity(db, settings, tid, slug)
 
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
@@ -43,10 +43,10 @@ async def test_integrate_seal_and_prove(db: Database, settings: Settings) -> Non
         reference.append(leaf)
     assert first is not None
     assert first.root_hash == reference.root()
-    opened = note.verify(first.checkpoint, note.parse_verifier(keys.verifier_key(settings, slug)))
+    opened = note.verify(first.checkpoint, identity.signer.verifier)
     cp = note.parse_checkpoint(opened.text)
     assert (cp.origin, cp.size, cp.root_hash) == (
-        f"bitnexus.local/bitnexus/{slug}",
+        identity.origin,
         13,
         reference.root(),
     )
@@ -73,7 +73,7 @@ async def test_the_log_refuses_to_sign_a_rewritten_history(
     db: Database, settings: Settings, owner_engine: Engine
 ) -> None:
     tid, slug = await _tenant_with_sales(db, 6)
-    identity = keys.identity_for(settings, slug)
+    identity = await log_identity(db, settings, tid, slug)
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
         await tree.integrate(s, tid)
@@ -99,17 +99,10 @@ async def test_an_empty_log_seals_a_genesis_block(db: Database, settings: Settin
     tid, slug = await _tenant_with_sales(db, 0)
     async with db.sessionmaker() as s, s.begin():
         await set_tenant(s, tid)
-        genesis = await tree.seal(s, tid, keys.identity_for(settings, slug))
+        genesis = await tree.seal(s, tid, await signing.identity_for(s, settings, tid, slug))
     assert genesis is not None
     assert (genesis.height, genesis.tree_size, genesis.root_hash) == (0, 0, merkle.EMPTY_ROOT)
     assert genesis.prev_hash == tree.GENESIS_PREV_HASH
-
-
-def test_each_tenant_has_its_own_origin_and_key_id(settings: Settings) -> None:
-    a, b = keys.verifier_key(settings, "alpha"), keys.verifier_key(settings, "beta")
-    assert a.startswith("bitnexus.local/bitnexus/alpha+")
-    assert a.split("+")[1] != b.split("+")[1]
-    assert note.parse_verifier(a).name == "bitnexus.local/bitnexus/alpha"
 
 
 async def test_each_integrated_transaction_is_announced_with_its_sequence_number(
@@ -139,7 +132,7 @@ async def test_a_sealed_block_is_announced_on_the_ledger_topic(
 ) -> None:
     # given integrated transactions
     tid, slug = await _tenant_with_sales(db, 3)
-    identity = keys.identity_for(settings, slug)
+    identity = await log_identity(db, settings, tid, slug)
 
     # when the tree is sealed
     async with db.sessionmaker() as s, s.begin():

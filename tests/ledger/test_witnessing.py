@@ -18,7 +18,6 @@ from bitnexus.core.db import Database, set_tenant
 from bitnexus.ledger import (
     explorer,
     jobs,
-    keys,
     note,
     receipt,
     repository,
@@ -27,7 +26,7 @@ from bitnexus.ledger import (
 )
 from bitnexus.ledger.service import PostingSpec as P
 from bitnexus.ledger.witness import Witness, WitnessState, load_or_create_key
-from tests.ledger.support import seal, sell, two_account_tenant
+from tests.ledger.support import log_identity, seal, sell, two_account_tenant
 
 
 async def _sell_and_seal(
@@ -37,8 +36,10 @@ async def _sell_and_seal(
     await seal(db, settings, tid, slug)
 
 
-def _witness(tmp_path: Path, name: str, settings: Settings, slug: str) -> Witness:
-    log_key = keys.identity_for(settings, slug).signer.verifier
+async def _witness(
+    tmp_path: Path, name: str, db: Database, settings: Settings, tid: uuid.UUID, slug: str
+) -> Witness:
+    log_key = (await log_identity(db, settings, tid, slug)).signer.verifier
     return Witness(
         load_or_create_key(tmp_path / name.replace("/", "_"), name),
         [log_key],
@@ -64,7 +65,7 @@ async def test_cosignatures_are_collected_and_shipped_in_receipts(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
     tid, slug = await two_account_tenant(db, "wit")
-    w = _witness(tmp_path, "witness.example/w1", settings, slug)
+    w = await _witness(tmp_path, "witness.example/w1", db, settings, tid, slug)
     config = witnessing.WitnessConfig("http://witness.test", w.signer.verifier)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=w.app()))
 
@@ -84,7 +85,8 @@ async def test_cosignatures_are_collected_and_shipped_in_receipts(
             )
         ).id
         text = await explorer.receipt(s, txn_id, None)  # as a tenant admin
-    got, checkpoint = receipt.verify(text, keys.identity_for(settings, slug).signer.verifier)
+    log_key = (await log_identity(db, settings, tid, slug)).signer.verifier
+    got, checkpoint = receipt.verify(text, log_key)
     cosig = next(
         sig for sig in note.parse(got.checkpoint).signatures if sig.name == "witness.example/w1"
     )
@@ -96,7 +98,7 @@ async def test_a_witness_that_knows_more_is_caught_up_after_its_409(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
     tid, slug = await two_account_tenant(db, "wit")
-    w = _witness(tmp_path, "witness.example/w2", settings, slug)
+    w = await _witness(tmp_path, "witness.example/w2", db, settings, tid, slug)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=w.app()))
     config = witnessing.WitnessConfig("http://witness.test", w.signer.verifier)
     await _sell_and_seal(db, settings, tid, slug, range(4))
@@ -171,7 +173,7 @@ async def test_witness_round_forgets_fully_cosigned_tenants(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
     tid, slug = await two_account_tenant(db, "wit")
-    w = _witness(tmp_path, "witness.example/w3", settings, slug)
+    w = await _witness(tmp_path, "witness.example/w3", db, settings, tid, slug)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=w.app()))
     await _sell_and_seal(db, settings, tid, slug, range(2))
     waiting = {tid: slug}

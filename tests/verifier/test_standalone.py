@@ -16,9 +16,9 @@ import pytest
 
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import keys, note
+from bitnexus.ledger import note
 from tests.conftest import ClientFactory
-from tests.factories import make_ledger, signup_org
+from tests.factories import log_identity_of, make_ledger, signup_org
 from tests.ledger import forgery
 from tests.ledger import rfc6962_vectors as v
 
@@ -170,7 +170,7 @@ async def receipts(
     c, h = admin.client, admin.headers
     genuine = (await c.get(f"/api/v1/ledger/transactions/{ids[1]}/receipt", headers=h)).text
     witness = forgery.witness_signer()
-    log = keys.identity_for(settings, admin.slug).signer
+    log = (await log_identity_of(db_urls, settings, admin)).signer
     raise_amount = lambda leaf: leaf.replace(b"1001", b"9001")  # noqa: E731
     made_up = note.Signature(forgery.WITNESS, witness.verifier.key_id, bytes(8 + 64))
     files = {

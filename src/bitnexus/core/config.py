@@ -60,10 +60,13 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20
     login_window_seconds: int = 900
-    # Ledger checkpoints: origin host (origin line = "<host>/bitnexus/<tenant slug>") and the
-    # signing secret (unset: generated once into the data dir).
+    # Ledger checkpoints (docs/ledger.md): origin host (a new log's origin line is
+    # "<host>/<installation id>/<tenant slug>"), a master secret every organisation's signing
+    # key is derived from (unset: one random key file per organisation and key version in the
+    # key directory, by default <data dir>/ledger-keys).
     ledger_origin_host: str = Field("bitnexus.local", alias="BITNEXUS_LEDGER_ORIGIN_HOST")
     ledger_key: SecretStr | None = Field(None, alias="BITNEXUS_LEDGER_KEY")
+    ledger_key_dir: Path = Field(None, alias="BITNEXUS_LEDGER_KEY_DIR", validate_default=True)
     # The in-process sealer: a tenant's new transactions are sealed into a block once this many
     # are pending, or when the oldest pending one has waited this long. 0 seconds: no sealer.
     ledger_seal_seconds: float = Field(5.0, alias="BITNEXUS_LEDGER_SEAL_SECONDS", ge=0)
@@ -164,6 +167,11 @@ class Settings(BaseSettings):
     @classmethod
     def _backup_dir_in_data_dir(cls, value: object, info: ValidationInfo) -> object:
         return value if value not in (None, "") else Path(info.data["data_dir"]) / "backups"
+
+    @field_validator("ledger_key_dir", mode="before")
+    @classmethod
+    def _ledger_key_dir_in_data_dir(cls, value: object, info: ValidationInfo) -> object:
+        return value if value not in (None, "") else Path(info.data["data_dir"]) / "ledger-keys"
 
     @property
     def is_development(self) -> bool:

@@ -15,7 +15,7 @@ from bitnexus.auth import CurrentPrincipal, Principal, TenantAdmin, current_prin
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, Unauthorized, errors_for
 from bitnexus.core.inputs import Natural
-from bitnexus.ledger import explorer, keys, service, stream, tiles, witnessing
+from bitnexus.ledger import explorer, service, signing, stream, tiles, witnessing
 from bitnexus.ledger.errors import (
     AccountNotFound,
     BlockNotFound,
@@ -32,6 +32,7 @@ from bitnexus.ledger.schemas import (
     ConsistencyProofRead,
     InclusionProofRead,
     MirrorEntries,
+    SigningKeyRead,
     StatementPage,
     TransactionPage,
     TransactionRead,
@@ -53,9 +54,11 @@ Size = Annotated[int, Query(ge=0, le=2**62)]
     responses=errors_for(TenantNotFound),
 )
 async def get_verifier_key(slug: str, session: SessionDep, settings: SettingsDep) -> str:
-    """The key that verifies this organisation's ledger checkpoints (C2SP signed-note vkey)."""
+    """The keys that verify this organisation's ledger checkpoints (C2SP signed-note vkeys),
+    one per line: the current key first, then retired keys that signed older checkpoints."""
     tenant = await tenants.enter_by_slug(session, slug.lower(), allow_suspended=True)
-    return keys.verifier_key(settings, tenant.slug) + "\n"
+    found = await signing.verifier_keys(session, settings, tenant.id, tenant.slug)
+    return "".join(f"{key}\n" for key in found)
 
 
 @public_router.get(
@@ -196,6 +199,15 @@ async def get_consistency_proof(
 ) -> ConsistencyProofRead:
     """Consistency proof between two checkpoints."""
     return await explorer.consistency(session, from_size, to_size)
+
+
+@router.get("/signing-keys", responses=errors_for(Forbidden))
+async def list_signing_keys(
+    admin: TenantAdmin, session: SessionDep, settings: SettingsDep
+) -> list[SigningKeyRead]:
+    """The keys that sign (current) and signed (retired) the organisation's checkpoints."""
+    found = await signing.ensure_registered(session, settings, admin.tenant.id, admin.tenant.slug)
+    return [SigningKeyRead.of(key, current=i == 0) for i, key in enumerate(found[1])]
 
 
 @router.get("/alarms", responses=errors_for(Forbidden))

@@ -17,7 +17,7 @@ from bitnexus.core import periodic
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.metrics.families import WITNESS_FAILURES
-from bitnexus.ledger import integrity, keys, repository, tree, witnessing
+from bitnexus.ledger import integrity, keys, repository, signing, tree, witnessing
 from bitnexus.ledger.models import LedgerBlock
 
 log = structlog.get_logger(__name__)
@@ -41,6 +41,9 @@ async def seal_due(
             size, block = await seal_tenant(db, settings, row.tenant_id, row.slug, due=due)
         except (tree.InconsistentLog, tree.SealingHalted):
             continue  # halted, with its alarm: the other tenants keep sealing
+        except keys.KeyUnavailable as missing:
+            log.error("ledger.signing_key_unavailable", tenant=row.slug, problem=str(missing))
+            continue
         if block is not None:
             sealed.append((row.tenant_id, row.slug))
             log.info("ledger.sealed", tenant=row.slug, height=block.height, tree_size=size)
@@ -69,7 +72,7 @@ async def seal_tenant(
             if resume:
                 await integrity.resume(session, tenant_id)
             size = await tree.integrate(session, tenant_id)
-            identity = keys.identity_for(settings, slug)
+            identity = await signing.identity_for(session, settings, tenant_id, slug)
             return size, await tree.seal(session, tenant_id, identity) if due else None
     except tree.InconsistentLog as problem:
         log.critical("ledger.inconsistent_log", tenant=slug, problem=problem.detail)

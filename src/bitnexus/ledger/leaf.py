@@ -15,6 +15,9 @@ from typing import Any
 import rfc8785
 
 LEAF_VERSION = 1
+# A log entry without postings that records a change of the log's signing key; its metadata
+# names the old and the new verifier key (`bitnexus ledger rotate-key`, docs/ledger.md).
+KEY_CHANGE = "signing_key_change"
 _SAFE_INTEGER = 2**53 - 1  # RFC 8785 numbers are IEEE doubles
 
 
@@ -87,3 +90,14 @@ def leaf_bytes(
             **content,
         }
     )
+
+
+def key_change(postings: list[Any], metadata: Any) -> tuple[str, str] | None:
+    """(old, new) verifier key when an entry records a signing key change, else None: only an
+    entry with no postings and key-change metadata is one."""
+    if postings or not isinstance(metadata, dict) or metadata.get("event") != KEY_CHANGE:
+        return None
+    old, new = metadata.get("old_key"), metadata.get("new_key")
+    if not isinstance(old, str) or not isinstance(new, str):
+        return None
+    return old, new

@@ -169,6 +169,8 @@ def check_entry(index: int, data: bytes, tenant: str | None) -> str | None:
     if tenant is not None and obj.get("tenant") != tenant:
         return f"belongs to tenant {obj.get('tenant')!r}, not {tenant}"
     postings = obj.get("postings")
+    if postings == [] and leaf.key_change(postings, obj.get("metadata")) is not None:
+        return None  # a signing key change: it moves no money
     if not isinstance(postings, list) or len(postings) < 2:
         return "does not have two or more postings"
     sums: dict[str, int] = {}
@@ -194,7 +196,9 @@ class Mirror:
         transport: httpx.BaseTransport | None = None,
         tiles_prefix: str | None = None,
     ) -> None:
-        self.logs = {v.name: v for v in logs}
+        self.logs: dict[str, list[note.Verifier]] = {}  # a log's keys: current and retired
+        for v in logs:
+            self.logs.setdefault(v.name, []).append(v)
         self.store = store
         self.reporter = reporter
         self.http = httpx.Client(
@@ -271,10 +275,10 @@ class Mirror:
         text = r.text
         try:
             origin = note.parse_checkpoint(note.parse(text).text).origin
-            verifier = self.logs.get(origin)
-            if verifier is None:
+            verifiers = self.logs.get(origin)
+            if verifiers is None:
                 raise note.NoteError(f"unknown log origin {origin!r}")
-            return note.parse_checkpoint(note.verify(text, verifier).text), text
+            return note.parse_checkpoint(note.verify_any(text, verifiers)[0].text), text
         except (note.NoteError, ValueError) as exc:
             raise _Found(Alarm(AlarmKind.bad_signature, f"checkpoint rejected: {exc}")) from exc
 

@@ -170,6 +170,41 @@ class LedgerTreeState(Base):
     # Set when the sealer found the log tampered with: nothing more is sequenced or signed for
     # the tenant until an operator resumes it (`bitnexus ledger resume`).
     halted_at: Mapped[dt.datetime | None] = mapped_column()
+    # The log's origin line (and signing key name), fixed when its first block is sealed: a
+    # later slug rename or settings change never renames a log.
+    origin: Mapped[str | None] = mapped_column(String(300))
+
+
+class LedgerSigningKey(Base):
+    """A public key that signs (or signed) the tenant's checkpoints; its secret is never here
+    (ledger/keys.py). The current key is the newest not retired; retired keys stay published so
+    old checkpoints keep verifying."""
+
+    __tablename__ = "ledger_signing_keys"
+    __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("kind IN ('legacy', 'tenant')", name="kind_known"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    # legacy: the installation-wide key of logs signed before keys were per organisation
+    kind: Mapped[str] = mapped_column(String(16))
+    verifier_key: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
+    retired_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class LedgerInstallation(Base):
+    """The installation's random id (one row, made by migration 0040): new origins name it, so
+    two installations never share an origin (witnesses key their state by origin)."""
+
+    __tablename__ = "ledger_installation"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    installation_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
 
 
 class LedgerBlock(Base):

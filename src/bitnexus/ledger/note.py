@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
@@ -199,6 +200,28 @@ def verify(message: str, verifier: Verifier) -> Note:
                 raise NoteError(f"the signature of {verifier.name} does not verify")
             return note
     raise NoteError(f"the note carries no signature of {verifier.name}")
+
+
+def verify_any(message: str, verifiers: Sequence[Verifier]) -> tuple[Note, list[Verifier]]:
+    """Parse `message` and require a valid Ed25519 signature by at least one of `verifiers`
+    (a log's published keys, current and retired); returns the note and the keys that signed.
+    A line that names one of them but does not verify is a forgery: it fails the whole note."""
+    note = parse(message)
+    signed: list[Verifier] = []
+    for sig in note.signatures:
+        for verifier in verifiers:
+            if sig.name == verifier.name and sig.key_id == verifier.key_id:
+                if verifier.key_type != ED25519 or not verifier.verify(
+                    note.text.encode(), sig.blob
+                ):
+                    raise NoteError(
+                        f"the signature of {verifier.name} ({verifier.key_id:08x}) does not verify"
+                    )
+                signed.append(verifier)
+    if not signed:
+        names = sorted({v.name for v in verifiers})
+        raise NoteError(f"the note carries no signature of {', '.join(names) or 'a known key'}")
+    return note, signed
 
 
 # ---- checkpoints ----

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bitnexus.ledger import merkle, note
@@ -46,11 +47,16 @@ def parse(text: str) -> Receipt:
     return Receipt(leaf, int(index_text), proof, checkpoint)
 
 
-def verify(text: str, verifier: note.Verifier) -> tuple[Receipt, note.Checkpoint]:
-    """Check the checkpoint's signature and that the leaf is in the tree it signs."""
+def verify(
+    text: str, verifiers: note.Verifier | Sequence[note.Verifier]
+) -> tuple[Receipt, note.Checkpoint]:
+    """Check the checkpoint's signature (by any of the log's published keys) and that the leaf
+    is in the tree it signs."""
     receipt = parse(text)
-    checkpoint = note.parse_checkpoint(note.verify(receipt.checkpoint, verifier).text)
-    if checkpoint.origin != verifier.name:
+    keys = [verifiers] if isinstance(verifiers, note.Verifier) else list(verifiers)
+    opened, signed = note.verify_any(receipt.checkpoint, keys)
+    checkpoint = note.parse_checkpoint(opened.text)
+    if checkpoint.origin != signed[0].name:
         raise note.NoteError("the checkpoint is for another log")
     try:
         merkle.verify_inclusion(

@@ -211,6 +211,23 @@ _APPEND = """
 """
 
 
+async def insert_entry(session: AsyncSession, tenant_id: uuid.UUID, txn: NewTransaction) -> None:
+    """Insert a transaction without postings (a log entry such as a key change)."""
+    session.add(
+        LedgerTransaction(
+            id=txn.id,
+            tenant_id=tenant_id,
+            idempotency_key=txn.idempotency_key,
+            request_digest=txn.request_digest,
+            description=txn.description,
+            metadata_=txn.metadata,
+            reverses_id=None,
+            created_at=txn.created_at,
+        )
+    )
+    await session.flush()
+
+
 async def lock_balances(session: AsyncSession, account_ids: Collection[uuid.UUID]) -> None:
     """Lock balance rows in account order (appends lowering them, and the integrator, queue)."""
     await session.execute(

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from bitnexus.core.schemas import InputModel, OutputModel
-from bitnexus.ledger.models import AlarmKind
+from bitnexus.ledger.models import AlarmKind, LedgerSigningKey
 
 
 class PostingRead(OutputModel):
@@ -166,3 +166,27 @@ class AlarmRead(OutputModel):
     evidence: WitnessRefusal | None = Field(
         default=None, description="What a witness refused, with both checkpoints; null otherwise."
     )
+
+
+class SigningKeyRead(OutputModel):
+    """A key that signs (current) or signed (retired) the organisation's checkpoints."""
+
+    version: int
+    key_id: str = Field(description="The signed-note key id (8 hex digits).")
+    verifier_key: str = Field(description="`<origin>+<key id>+<base64 key>`, as published.")
+    legacy: bool = Field(description="The installation-wide key logs had before per-org keys.")
+    current: bool
+    created_at: dt.datetime
+    retired_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, key: LedgerSigningKey, *, current: bool) -> SigningKeyRead:
+        return cls(
+            version=key.version,
+            key_id=key.verifier_key.split("+")[1],
+            verifier_key=key.verifier_key,
+            legacy=key.kind == "legacy",
+            current=current,
+            created_at=key.created_at,
+            retired_at=key.retired_at,
+        )

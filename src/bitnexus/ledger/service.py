@@ -317,6 +317,33 @@ async def reverse_transaction(
     )
 
 
+async def record_key_change(
+    session: AsyncSession, tenant_id: uuid.UUID, *, version: int, old_key: str, new_key: str
+) -> uuid.UUID:
+    """Append the entry that records a change of the log's signing key to `version` (no
+    postings: it moves no money; sequenced, hashed and signed like every other entry)."""
+    metadata = {
+        "event": leaf.KEY_CHANGE,
+        "version": version,
+        "old_key": old_key,
+        "new_key": new_key,
+    }
+    description = f"Signing key changed to version {version}"
+    content = leaf.request_content([], description, metadata, None)
+    txn = repository.NewTransaction(
+        id=uuid.uuid4(),
+        idempotency_key=f"ledger:signing-key:v{version}",
+        request_digest=leaf.request_digest(content),
+        description=description,
+        metadata=metadata,
+        reverses_id=None,
+        created_at=utcnow(),
+        postings=[],
+    )
+    await repository.insert_entry(session, tenant_id, txn)
+    return txn.id
+
+
 async def accounts_owned_by(session: AsyncSession, user_id: uuid.UUID) -> list[LedgerAccount]:
     """The ledger accounts a user owns, by code."""
     return await repository.accounts_owned_by(session, user_id)

@@ -52,8 +52,11 @@ async def run_on_stored_nodes(
     return compute(lambda level, index: nodes[(level, index)])
 
 
-async def _lock_state(session: AsyncSession, tenant_id: uuid.UUID) -> LedgerTreeState:
-    """The tenant's tree state, locked; `SealingHalted` while an alarm stops its sealing."""
+async def _lock_state(
+    session: AsyncSession, tenant_id: uuid.UUID, *, refuse_halted: bool = True
+) -> LedgerTreeState:
+    """The tenant's tree state, locked; `SealingHalted` while an alarm stops its sealing
+    (unless not `refuse_halted`)."""
     await session.execute(
         insert(LedgerTreeState).values(tenant_id=tenant_id, size=0).on_conflict_do_nothing()
     )
@@ -62,9 +65,12 @@ async def _lock_state(session: AsyncSession, tenant_id: uuid.UUID) -> LedgerTree
             select(LedgerTreeState).where(LedgerTreeState.tenant_id == tenant_id).with_for_update()
         )
     ).scalar_one()
-    if state.halted_at is not None:
+    if refuse_halted and state.halted_at is not None:
         raise SealingHalted(f"sealing halted since {state.halted_at.isoformat()}")
     return state
+
+
+lock_state = _lock_state
 
 
 async def integrate(session: AsyncSession, tenant_id: uuid.UUID, *, batch: int = 5000) -> int:
@@ -179,10 +185,16 @@ def block_hash(
 
 @dataclass(frozen=True)
 class LogIdentity:
-    """Who signs a tenant's checkpoints: the origin line doubles as the key name."""
+    """Who signs a tenant's checkpoints: the origin line doubles as the key name. Normally
+    one key; a key change's handover checkpoint carries the new key's and the old key's."""
 
     origin: str
-    signer: note.Signer
+    signers: tuple[note.Signer, ...]
+
+    @property
+    def signer(self) -> note.Signer:
+        """The current key (the first)."""
+        return self.signers[0]
 
 
 async def seal(
@@ -217,7 +229,7 @@ async def seal(
             ) from exc
     height = 0 if last is None else last.height + 1
     prev = GENESIS_PREV_HASH if last is None else last.block_hash
-    checkpoint = note.sign(note.Checkpoint(identity.origin, size, root).body(), identity.signer)
+    checkpoint = note.sign(note.Checkpoint(identity.origin, size, root).body(), *identity.signers)
     block = LedgerBlock(
         tenant_id=tenant_id,
         height=height,

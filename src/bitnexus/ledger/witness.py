@@ -104,7 +104,9 @@ class Witness:
         if signer.key_type != note.COSIGNATURE_V1:
             raise ValueError("a witness signs with a cosignature/v1 key")
         self.signer = signer
-        self.logs = {v.name: v for v in logs}
+        self.logs: dict[str, list[note.Verifier]] = {}  # a log's keys: current and retired
+        for v in logs:
+            self.logs.setdefault(v.name, []).append(v)
         self.state = state
 
     def add_checkpoint(self, body: str, now: int | None = None) -> Answer:
@@ -123,11 +125,11 @@ class Witness:
             checkpoint = note.parse_checkpoint(parsed.text)
         except (binascii.Error, ValueError):
             return Answer(400, "malformed proof or checkpoint\n")
-        verifier = self.logs.get(checkpoint.origin)
-        if verifier is None:
+        verifiers = self.logs.get(checkpoint.origin)
+        if verifiers is None:
             return Answer(404, "unknown log origin\n")
         try:
-            note.verify(signed, verifier)
+            note.verify_any(signed, verifiers)
         except note.NoteError:
             return Answer(403, "no valid signature from the log's key\n")
         if old > checkpoint.size:

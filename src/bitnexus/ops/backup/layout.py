@@ -21,6 +21,18 @@ ENCRYPTED = "backup.tar.age"
 # the data directory's own secrets a restored database needs beside it: the ledger's signing
 # key above all (checkpoints verify against it), the session secret and the app role password
 SECRETS = ("ledger_key", "secret_key", "db_app_password")
+
+
+def carried_key_dir(data_dir: Path, key_dir: Path) -> Path | None:
+    """The ledger's signing key directory (BITNEXUS_LEDGER_KEY_DIR) relative to the data
+    directory when it lies inside it: base backups carry it under `secrets/` then. One kept
+    elsewhere, away from the data, is the operator's to back up (docs/backup.md)."""
+    try:
+        return key_dir.resolve().relative_to(data_dir.resolve())
+    except ValueError:
+        return None
+
+
 STAMP = "%Y%m%dT%H%M%SZ"
 
 

@@ -121,6 +121,9 @@ def unpack(backup: BaseBackup, target: Path, identity: Path | None) -> None:
     for name in SECRETS:
         if (unpacked / "secrets" / name).is_file():
             (unpacked / "secrets" / name).rename(target / name)
+    for carried in (unpacked / "secrets").iterdir():  # the ledger's key directory
+        if carried.is_dir():
+            carried.rename(target / carried.name)
     # the backed-up server's own run-time files, copied as they were: a socket lock naming its
     # process id (another process may have that id now) and pgserver's list of holders
     for stale in (

@@ -20,6 +20,7 @@ from bitnexus.ops.backup.layout import (
     BaseBackup,
     Record,
     base_dir,
+    carried_key_dir,
     iso,
     read_record,
     size_of,
@@ -123,6 +124,9 @@ def take(settings: Settings, superuser_url: str) -> BaseBackup:
         for name in SECRETS:
             if (settings.data_dir / name).is_file():
                 shutil.copy2(settings.data_dir / name, staging / "secrets" / name)
+        keys = carried_key_dir(settings.data_dir, settings.ledger_key_dir)
+        if keys is not None and (settings.data_dir / keys).is_dir():
+            shutil.copytree(settings.data_dir / keys, staging / "secrets" / keys)
         label = _label(pgdata)
         start_lsn, end_lsn, timeline = _wal_range(pgdata)
         size = size_of(staging)
