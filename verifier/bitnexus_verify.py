@@ -12,6 +12,10 @@ tlog-tiles (`https://HOST/api/v1/public/tenants/SLUG/ledger/log/` or a directory
 tree must be a prefix of today's, holding the saved receipt's transaction. Exit status: 0 OK,
 1 verification failed, 2 bad usage, 3 the checkpoint or a tile could not be read.
 
+A log whose signing key was rotated has several keys (current and retired, all published):
+give each with --key, or a file of them, one per line, with --keys; a checkpoint verifies when
+one of them signed it.
+
 A log's own signature proves only what its operator signed. A witness cosigns each checkpoint
 it has checked to be consistent with every earlier one it saw (C2SP tlog-cosignature/v1): pin
 witness keys obtained independently with --witness, and require N of them with
@@ -166,38 +170,42 @@ class Checkpoint:
     root: bytes
     text: str = ""  # the signed body
     others: tuple[tuple[str, bytes], ...] = ()  # signature lines not the log's: (name, bytes)
+    signed_by: tuple[str, ...] = ()  # the log's keys whose signature verified: "name+hexid"
 
 
-def open_checkpoint(signed: str, key: Key) -> Checkpoint:
-    """Verify the log's signature on a checkpoint note and parse its body."""
+def open_checkpoint(signed: str, keys: Key | Sequence[Key]) -> Checkpoint:
+    """Verify the log's signature on a checkpoint note (by any of its keys) and parse it."""
+    trusted = [keys] if isinstance(keys, Key) else list(keys)
     split = signed.rfind("\n\n")
     if split < 0 or not signed.endswith("\n"):
         raise VerifyError("not a signed note")
     text, sigs = signed[: split + 1], signed[split + 2 :].splitlines()
-    by_log = False
+    by_log: list[Key] = []
     others: list[tuple[str, bytes]] = []
     for line in sigs:
         if not line.startswith(EM_DASH + " ") or len(line[2:].split(" ")) != 2:
             raise VerifyError("malformed signature line")
         name, blob = line[2:].split(" ")
         raw = _b64(blob)
-        if name == key.name and raw[:4] == key.key_id:
+        key = next((k for k in trusted if k.name == name and raw[:4] == k.key_id), None)
+        if key is not None:
             if not _signed_by(key, raw[4:], text.encode()):
-                raise VerifyError(f"the signature of {name} does not verify")
-            by_log = True
+                raise VerifyError(f"the signature of {name} ({key.key_id.hex()}) does not verify")
+            by_log.append(key)
         else:
             others.append((name, raw))
     if not by_log:
-        raise VerifyError(f"no signature by {key.name}")
+        raise VerifyError(f"no signature by {' or '.join(sorted({k.name for k in trusted}))}")
     lines = text.split("\n")[:-1]
     if len(lines) < 3 or not lines[1].isdigit():
         raise VerifyError("malformed checkpoint")
-    if lines[0] != key.name:
+    if lines[0] != by_log[0].name:
         raise VerifyError("the checkpoint belongs to another log")
     root = _b64(lines[2])
     if len(root) != 32:
         raise VerifyError("malformed root hash")
-    return Checkpoint(lines[0], int(lines[1]), root, text, tuple(others))
+    signers = tuple(f"{k.name}+{k.key_id.hex()}" for k in by_log)
+    return Checkpoint(lines[0], int(lines[1]), root, text, tuple(others), signers)
 
 
 @dataclass(frozen=True)
@@ -249,7 +257,7 @@ class Verified:
 
 
 def verify_receipt(
-    text: str, key: Key, witnesses: Sequence[Key] = (), min_witnesses: int = 0
+    text: str, key: Key | Sequence[Key], witnesses: Sequence[Key] = (), min_witnesses: int = 0
 ) -> Verified:
     head, sep, signed = text.partition("\n\n")
     lines = head.split("\n")
@@ -383,7 +391,7 @@ def consistency_path(m: int, start: int, end: int, read: Reader, whole: bool = T
 
 
 def check_against_tiles(
-    saved: str, tiles: Tiles, key: Key
+    saved: str, tiles: Tiles, key: Key | Sequence[Key]
 ) -> tuple[Checkpoint, Checkpoint, int | None]:
     """Today's checkpoint from `tiles` extends the saved receipt's (or checkpoint's) tree, and
     the receipt's transaction is in today's tree: both proven with hashes read from tiles.
@@ -404,6 +412,18 @@ def check_against_tiles(
         if root_from_inclusion(receipt.index, new.size, leaf_hash(receipt.leaf), path) != new.root:
             raise VerifyError(f"transaction #{receipt.index} is not in today's tree")
     return old, new, receipt.index if receipt else None
+
+
+def read_keys(given: Sequence[str], files: Sequence[Path]) -> list[Key]:
+    """The log's keys: each --key, and every line of each --keys file (blank lines and
+    `#` comments skipped), e.g. as saved from the organisation's verifier-key page."""
+    texts = list(given)
+    for path in files:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        texts += [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not texts:
+        raise VerifyError("give the log's verifier key with --key (or a file of keys, --keys)")
+    return [parse_key(text) for text in texts]
 
 
 def _say_witnessed(witnessed: Witnessed) -> None:
@@ -434,7 +454,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "checkpoint and the hashes of both proofs are read from there",
     )
     for command in (r, c):
-        command.add_argument("--key", required=True, help="the log's verifier key (name+id+key)")
+        command.add_argument(
+            "--key",
+            action="append",
+            default=[],
+            help="a verifier key of the log (name+id+key); repeatable: current and retired keys",
+        )
+        command.add_argument(
+            "--keys",
+            action="append",
+            default=[],
+            type=Path,
+            help="a file of the log's verifier keys, one per line",
+        )
         command.add_argument(
             "--witness",
             action="append",
@@ -451,7 +483,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "consistency" and (args.new is not None if args.tiles else not args.proof):
         parser.error("consistency takes OLD NEW PROOF, or OLD --tiles URL_OR_DIR")
     try:
-        key = parse_key(args.key)
+        key = read_keys(args.key, args.keys)
         witnesses = [parse_key(w, COSIGNATURE_V1) for w in args.witness]
         if args.min_witnesses > len(witnesses):
             raise VerifyError("--min-witnesses is more than the witness keys given")
@@ -464,6 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"OK: transaction #{v.index} ({tx.get('id')}) is in {v.checkpoint.origin} "
                 f"at tree size {v.checkpoint.size}"
             )
+            print(f"  signed by key {', '.join(v.checkpoint.signed_by)}")
             for p in tx.get("postings", []):  # type: ignore[attr-defined]
                 print(f"  {p['account']}: {p['amount']} {p['currency']}")
             _say_witnessed(v.witnessed)

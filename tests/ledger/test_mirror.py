@@ -147,6 +147,31 @@ async def test_a_healthy_log_is_copied_followed_and_rechecked(log: Log, tmp_path
     assert mirror.store.alarms() == []
 
 
+async def test_a_mirror_follows_a_key_rotation_with_the_published_keys(
+    log: Log, tmp_path: Path
+) -> None:
+    # given mirrors of a log, one given only its first key
+    old = log.verifier
+    pinned_old = log.mirror(tmp_path / "old")
+    assert pinned_old.run_once().ok
+
+    # when the log's key is rotated (the change is an entry without postings) and it goes on
+    async with log.db.sessionmaker() as s, s.begin():
+        await set_tenant(s, log.tenant_id)
+        await signing.rotate(s, log.settings, log.tenant_id, log.slug)
+    await log.sell(2)
+    new = log.verifier
+    both = Mirror(log.url, log.api_key, [new, old], MirrorStore(tmp_path / "b.sqlite"), REPORTER)
+
+    # then a mirror given every published key copies and verifies it all, the key change
+    # included; one that knows only the retired key cannot verify the new checkpoints
+    followed = both.run_once()
+    assert (followed.ok, followed.size) == (True, 8)
+    stale = pinned_old.run_once()
+    assert stale.alarm is not None
+    assert stale.alarm.kind is AlarmKind.bad_signature
+
+
 async def test_a_rewritten_entry_is_named_by_a_recheck(
     log: Log, tmp_path: Path, owner_engine: Engine
 ) -> None:

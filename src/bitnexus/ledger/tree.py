@@ -141,7 +141,9 @@ async def _sequence(
             seq=first + i,
             key=t.idempotency_key,
             at=t.created_at,
-            content=leaf.request_content(postings[t.id], t.description, t.metadata_, t.reverses_id),
+            content=leaf.request_content(
+                postings.get(t.id, []), t.description, t.metadata_, t.reverses_id
+            ),
         )
         for i, t in enumerate(pending)
     ]
