@@ -217,6 +217,51 @@ async def test_the_browser_believes_only_witnesses_it_can_check(
     await expect(page.get_by_text("Pinned in this browser.")).to_be_visible()
 
 
+async def test_a_receipt_from_before_a_key_rotation_still_verifies(
+    new_context: NewContext, program: Program
+) -> None:
+    # given an affiliate's receipt saved before the organisation rotated its signing key, and
+    # new sales sealed with the new key
+    page = await login(await new_context(accept_downloads=True), program.affiliate)
+    await page.get_by_role("link", name="Earnings proof").click()
+    row = page.get_by_test_id("statement-row-1")
+    async with page.expect_download() as download_info:
+        await row.get_by_role("button", name="Download receipt").click()
+    saved = (await (await download_info.value).path()).read_text()  # type: ignore[union-attr]
+    async with program.session() as s:
+        rotated = await signing.rotate(s, program.settings, program.tenant_id, program.slug)
+    await program.sell(range(3, 5))
+    await program.seal()
+    old_id, new_id = rotated.old_key.split("+")[1], rotated.new_key.split("+")[1]
+
+    # when the saved receipt is checked against the keys the organisation publishes
+    await page.reload()
+    card = page.locator("form").filter(has_text="Receipt text")
+    await expect(card.get_by_label("Verifier keys")).to_have_value(
+        f"{rotated.new_key}\n{rotated.old_key}"
+    )
+    await card.get_by_label("Receipt text").fill(saved)
+    await page.get_by_role("button", name="Verify receipt").click()
+
+    # then it is verified, signed with the retired key
+    status = card.locator("..").get_by_role("status")
+    await expect(status).to_contain_text("Verified in your browser: transaction #1 is in")
+    await expect(status).to_contain_text(
+        f"Signed with key {old_id}, a key the organisation has since retired"
+    )
+    # and the same transaction's receipt today is signed with the new key
+    await row.get_by_role("button", name="Verify").click()
+    await expect(row.get_by_test_id("signed-by")).to_have_text(f"Signed with key {new_id}.")
+
+    # and the organisation's admin sees both keys, the retired one with its dates
+    admin = await login(await new_context(), program.admin)
+    await admin.get_by_role("link", name="Ledger", exact=True).click()
+    await expect(admin.get_by_test_id("signing-key-2")).to_contain_text(f"Key {new_id}")
+    await expect(admin.get_by_test_id("signing-key-2")).to_contain_text("current")
+    await expect(admin.get_by_test_id("signing-key-1")).to_contain_text(f"Key {old_id}")
+    await expect(admin.get_by_test_id("signing-key-1")).to_contain_text("retired")
+
+
 async def test_admin_explores_blocks_and_watches_them_arrive(
     new_context: NewContext, program: Program
 ) -> None:

@@ -1,6 +1,7 @@
 // Verify a ledger receipt entirely in the browser: no server trust, only WebCrypto.
 // RFC 6962 hashing and RFC 9162 §2.1.3.2 inclusion verification; C2SP signed-note and checkpoint
-// parsing; Ed25519 signature check of the log's key; C2SP tlog-cosignature/v1 checks of the
+// parsing; Ed25519 signature check by one of the log's keys (an organisation that rotated its key
+// publishes the retired ones too); C2SP tlog-cosignature/v1 checks of the
 // witnesses whose keys are pinned. The log's key proves only what its operator signed: a
 // witness's cosignature is what an operator who rewrote history cannot make again.
 
@@ -17,6 +18,9 @@ export interface VerifiedReceipt {
   treeSize: number;
   origin: string;
   transaction: Record<string, unknown>;
+  /** The log key whose signature verified (its key id, hex), and its place among the keys given
+   * (0: the first, i.e. the organisation's current key when they come from its published list). */
+  signedBy: { keyId: string; position: number };
   /** Pinned witnesses whose cosignature verified. */
   witnesses: Cosignature[];
   /** Other signers of the checkpoint: no key pinned for them, so nothing is claimed. */
@@ -83,6 +87,8 @@ export async function rootFromInclusion(index: number, size: number, leaf: Uint8
   return r;
 }
 
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
 interface Key {
   name: string;
   keyId: Uint8Array;
@@ -98,8 +104,7 @@ export async function parseVerifierKey(vkey: string, type = ED25519): Promise<Ke
     throw new ReceiptError(type === ED25519 ? "not an Ed25519 note key" : `not a witness (cosignature/v1) key: ${name ?? ""}`);
   }
   const id = (await sha256(concat(enc.encode(`${name}\n`), raw))).slice(0, 4);
-  const hex = Array.from(id, (b) => b.toString(16).padStart(2, "0")).join("");
-  if (hex !== hexId) throw new ReceiptError("the key id does not match the key");
+  if (hex(id) !== hexId) throw new ReceiptError("the key id does not match the key");
   return { name: name ?? "", keyId: id, publicKey: raw.slice(1) };
 }
 
@@ -121,8 +126,10 @@ async function cosignatureTime(witness: Key, raw: Uint8Array, text: string): Pro
 
 /** Check the receipt's checkpoint signature, that its leaf is in the signed tree, and the
  * cosignature of every pinned witness that signed it (one that does not verify is a forgery). */
-export async function verifyReceipt(receipt: string, vkey: string, witnessKeys: string[] = []): Promise<VerifiedReceipt> {
-  const key = await parseVerifierKey(vkey);
+export async function verifyReceipt(receipt: string, vkeys: string | string[], witnessKeys: string[] = []): Promise<VerifiedReceipt> {
+  const given = (typeof vkeys === "string" ? [vkeys] : vkeys).filter((k) => k.trim());
+  if (given.length === 0) throw new ReceiptError("give the log's verifier key");
+  const logKeys = await Promise.all(given.map((k) => parseVerifierKey(k)));
   const pinned = await Promise.all(witnessKeys.filter((k) => k.trim()).map((k) => parseVerifierKey(k, COSIGNATURE_V1)));
   const split = receipt.indexOf("\n\n");
   if (split < 0) throw new ReceiptError("not a receipt");
@@ -139,7 +146,7 @@ export async function verifyReceipt(receipt: string, vkey: string, witnessKeys: 
   if (sigStart < 0) throw new ReceiptError("the checkpoint is not a signed note");
   const text = signed.slice(0, sigStart + 1);
   const lines = signed.slice(sigStart + 2).split("\n").filter(Boolean);
-  let signedByLog = false;
+  let signedBy: Key | undefined;
   const witnesses: Cosignature[] = [];
   const unchecked: string[] = [];
   for (const line of lines) {
@@ -147,18 +154,21 @@ export async function verifyReceipt(receipt: string, vkey: string, witnessKeys: 
     if (dash !== EM_DASH || !name || !blob) throw new ReceiptError("malformed signature line");
     const raw = b64(blob);
     const witness = pinned.find((w) => w.name === name && equal(raw.slice(0, 4), w.keyId));
-    if (name === key.name && equal(raw.slice(0, 4), key.keyId)) {
-      signedByLog = await ed25519Verify(key.publicKey, raw.slice(4), enc.encode(text));
-      if (!signedByLog) throw new ReceiptError("the log's signature does not verify");
+    const logKey = logKeys.find((k) => k.name === name && equal(raw.slice(0, 4), k.keyId));
+    if (logKey) {
+      if (!(await ed25519Verify(logKey.publicKey, raw.slice(4), enc.encode(text)))) {
+        throw new ReceiptError("the log's signature does not verify");
+      }
+      signedBy ??= logKey;
     } else if (witness) {
       witnesses.push({ name, time: await cosignatureTime(witness, raw, text) });
     } else {
       unchecked.push(name);
     }
   }
-  if (!signedByLog) throw new ReceiptError(`no signature by ${key.name}`);
+  if (!signedBy) throw new ReceiptError(`no signature by ${[...new Set(logKeys.map((k) => k.name))].join(" or ")}`);
   const [origin, sizeText, rootText] = text.split("\n");
-  if (origin !== key.name || !sizeText || !/^\d+$/.test(sizeText) || !rootText) {
+  if (origin !== signedBy.name || !sizeText || !/^\d+$/.test(sizeText) || !rootText) {
     throw new ReceiptError("the checkpoint is malformed or belongs to another log");
   }
   const root = await rootFromInclusion(index, Number(sizeText), await leafHash(leaf), proof);
@@ -168,6 +178,7 @@ export async function verifyReceipt(receipt: string, vkey: string, witnessKeys: 
     treeSize: Number(sizeText),
     origin,
     transaction: JSON.parse(new TextDecoder().decode(leaf)) as Record<string, unknown>,
+    signedBy: { keyId: hex(signedBy.keyId), position: logKeys.indexOf(signedBy) },
     witnesses,
     unchecked,
   };

@@ -24,23 +24,28 @@ export interface SignedTree {
   root: Uint8Array;
 }
 
-/** A signed checkpoint note, its log signature verified with `vkey`. */
-export async function openCheckpoint(signed: string, vkey: string): Promise<SignedTree> {
-  const key = await parseVerifierKey(vkey);
+/** A signed checkpoint note, its log signature verified with one of the log's published keys
+ * (current and retired: a key rotation keeps old checkpoints verifiable). */
+export async function openCheckpoint(signed: string, vkeys: string | string[]): Promise<SignedTree> {
+  const keys = await Promise.all((typeof vkeys === "string" ? [vkeys] : vkeys).filter((k) => k.trim()).map((k) => parseVerifierKey(k)));
+  if (keys.length === 0) throw new ReceiptError("give the log's verifier key");
+  let key: (typeof keys)[number] | undefined;
   const split = signed.lastIndexOf("\n\n");
   if (split < 0) throw new ReceiptError("today's checkpoint is not a signed note");
   const text = signed.slice(0, split + 1);
-  let ok = false;
   for (const line of signed.slice(split + 2).split("\n").filter(Boolean)) {
     const [dash, name, blob] = line.split(" ");
     if (dash !== EM_DASH || !name || !blob) throw new ReceiptError("malformed signature line");
     const raw = b64(blob);
-    if (name === key.name && equal(raw.slice(0, 4), key.keyId)) {
-      ok = await ed25519Verify(key.publicKey, raw.slice(4), enc.encode(text));
-      if (!ok) throw new ReceiptError("the signature on today's checkpoint does not verify");
+    const signer = keys.find((k) => name === k.name && equal(raw.slice(0, 4), k.keyId));
+    if (signer && !key) {
+      if (!(await ed25519Verify(signer.publicKey, raw.slice(4), enc.encode(text)))) {
+        throw new ReceiptError("the signature on today's checkpoint does not verify");
+      }
+      key = signer;
     }
   }
-  if (!ok) throw new ReceiptError(`today's checkpoint has no signature by ${key.name}`);
+  if (!key) throw new ReceiptError(`today's checkpoint has no signature by ${keys[0]?.name}`);
   const [origin, sizeText, rootText] = text.split("\n");
   if (origin !== key.name || !sizeText || !/^\d+$/.test(sizeText) || !rootText) {
     throw new ReceiptError("today's checkpoint is malformed or belongs to another log");
@@ -163,11 +168,11 @@ export interface TodayCheck {
 
 /** The saved receipt verifies, today's checkpoint extends its tree, and its transaction is in
  * today's tree; throws a ReceiptError saying which does not hold. */
-export async function checkAgainstToday(receipt: string, vkey: string, todayCheckpoint: string, fetchTile: Fetch): Promise<TodayCheck> {
-  const saved = await verifyReceipt(receipt, vkey);
+export async function checkAgainstToday(receipt: string, vkeys: string[], todayCheckpoint: string, fetchTile: Fetch): Promise<TodayCheck> {
+  const saved = await verifyReceipt(receipt, vkeys);
   const rootLine = receipt.slice(receipt.indexOf("\n\n") + 2).split("\n")[2] ?? "";
   const savedRoot = b64(rootLine);
-  const today = await openCheckpoint(todayCheckpoint, vkey);
+  const today = await openCheckpoint(todayCheckpoint, vkeys);
   if (today.size < saved.treeSize) {
     throw new ReceiptError(`today's checkpoint has ${today.size} transactions, fewer than the ${saved.treeSize} of the saved one: the log was rolled back`);
   }

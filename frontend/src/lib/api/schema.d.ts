@@ -788,6 +788,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ledger/signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Signing Keys
+         * @description The keys that sign (current) and signed (retired) the organisation's checkpoints.
+         */
+        get: operations["list_signing_keys_api_v1_ledger_signing_keys_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ledger/stream": {
         parameters: {
             query?: never;
@@ -1818,7 +1838,8 @@ export interface paths {
         };
         /**
          * Get Verifier Key
-         * @description The key that verifies this organisation's ledger checkpoints (C2SP signed-note vkey).
+         * @description The keys that verify this organisation's ledger checkpoints (C2SP signed-note vkeys),
+         *     one per line: the current key first, then retired keys that signed older checkpoints.
          */
         get: operations["get_verifier_key_api_v1_public_tenants__slug__ledger_verifier_key_get"];
         put?: never;
@@ -4418,6 +4439,38 @@ export interface components {
             /** Reversed Minor */
             reversed_minor: number;
             state: components["schemas"]["CommissionState"];
+        };
+        /**
+         * SigningKeyRead
+         * @description A key that signs (current) or signed (retired) the organisation's checkpoints.
+         */
+        SigningKeyRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current */
+            current: boolean;
+            /**
+             * Key Id
+             * @description The signed-note key id (8 hex digits).
+             */
+            key_id: string;
+            /**
+             * Legacy
+             * @description The installation-wide key logs had before per-org keys.
+             */
+            legacy: boolean;
+            /** Retired At */
+            retired_at: string | null;
+            /**
+             * Verifier Key
+             * @description `<origin>+<key id>+<base64 key>`, as published.
+             */
+            verifier_key: string;
+            /** Version */
+            version: number;
         };
         /**
          * SignupAccepted
@@ -7613,6 +7666,53 @@ export interface operations {
             };
             /** @description Invalid input: the fields at fault are in `errors` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_signing_keys_api_v1_ledger_signing_keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningKeyRead"][];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,4 +12,5 @@ export const ledgerKeys = {
   alarms: ["ledger", "alarms"] as const,
   logCheckpoint: (slug: string) => ["ledger", "log", slug, "checkpoint"] as const,
   savedCheck: (slug: string, receipt: string, checkpoint: string) => ["ledger", "log", slug, "saved", receipt, checkpoint] as const,
+  signingKeys: ["ledger", "signing-keys"] as const,
 };

@@ -12,6 +12,7 @@ import { useLedgerAccounts } from "../api/get-ledger-accounts";
 import { useLedgerStream } from "../api/get-ledger-stream";
 import { ledgerKeys } from "../api/keys";
 import { AlarmsCard, MirrorsCard, type KeysCard } from "./MirrorsCard";
+import { SigningKeysCard } from "./SigningKeysCard";
 import { AccountStatements } from "./Statement";
 import { VerifyReceiptCard } from "./VerifyReceiptCard";
 
@@ -60,6 +61,7 @@ export function LedgerPage({ KeysCard }: { KeysCard: KeysCard }) {
       <QueryState query={accounts} retry={false} empty="No ledger accounts yet.">
         {(rows) => me && <AccountStatements accounts={rows} slug={me.tenant.slug} />}
       </QueryState>
+      <SigningKeysCard />
       {me && <VerifyReceiptCard slug={me.tenant.slug} />}
       {me && <MirrorsCard slug={me.tenant.slug} KeysCard={KeysCard} />}
     </div>

@@ -7,7 +7,7 @@ import { Badge, Card } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate } from "../../../lib/format";
 import { useAlarms } from "../api/get-alarms";
-import { useVerifierKey } from "../api/get-verifier-key";
+import { useVerifierKeys } from "../api/get-verifier-key";
 import { AlarmEvidence } from "./AlarmEvidence";
 
 export function AlarmsCard() {
@@ -40,10 +40,11 @@ export type KeysCard = ComponentType<{
 }>;
 
 export function MirrorsCard({ slug, KeysCard }: { slug: string; KeysCard: KeysCard }) {
-  const vkey = useVerifierKey(slug);
+  const vkeys = useVerifierKeys(slug);
+  const logs = (vkeys.data ?? ["<verifier key>"]).map((k) => `--log '${k}'`).join(" ");
   const command = (secret: string) =>
     `BITNEXUS_MIRROR_KEY=${secret} bitnexus ledger witness --data-dir ./mirror --name mirror.example.org/m1 ` +
-    `--log '${vkey.data ?? "<verifier key>"}' --mirror ${window.location.origin}`;
+    `${logs} --mirror ${window.location.origin}`;
   return (
     <KeysCard title="Mirrors" scope="ledger:read" usage={(secret) => (
       <pre className="mt-2 overflow-x-auto whitespace-pre-wrap break-all rounded bg-white p-2 text-xs">{command(secret)}</pre>

@@ -5,7 +5,7 @@ import { problemOf } from "../../../lib/api/problem";
 import { downloadBlob } from "../../../lib/download";
 import { ReceiptError, verifyReceipt, type VerifiedReceipt } from "../../../lib/receiptVerify";
 import { getReceipt } from "../api/get-receipt";
-import { getVerifierKey } from "../api/get-verifier-key";
+import { getVerifierKeys } from "../api/get-verifier-key";
 import { witnessKeysFor } from "../api/get-witness-keys";
 import { saveReceipt } from "../api/saved-receipts";
 import { formatDate } from "../../../lib/format";
@@ -27,6 +27,10 @@ export function CheckResult({ check }: { check: Check | null }) {
       <div role="status" className="mt-1 text-xs">
         <p className="text-green-700">
           Verified in your browser: transaction #{r.index} is in {r.origin}'s signed log of {r.treeSize} transactions.
+        </p>
+        <p className="text-slate-600" data-testid="signed-by">
+          Signed with key {r.signedBy.keyId}
+          {r.signedBy.position > 0 ? ", a key the organisation has since retired (checkpoints it signed stay valid)." : "."}
         </p>
         {r.witnesses.length > 0 ? (
           <ul className="text-green-700">
@@ -54,8 +58,8 @@ export function ReceiptActions({ transactionId, seq, slug }: { transactionId: st
   const verify = async () => {
     setCheck({ state: "working" });
     try {
-      const [receipt, vkey, witnesses] = await Promise.all([getReceipt(transactionId), getVerifierKey(slug), witnessKeysFor(slug)]);
-      setCheck({ state: "ok", result: await verifyReceipt(receipt, vkey, witnesses) });
+      const [receipt, vkeys, witnesses] = await Promise.all([getReceipt(transactionId), getVerifierKeys(slug), witnessKeysFor(slug)]);
+      setCheck({ state: "ok", result: await verifyReceipt(receipt, vkeys, witnesses) });
       saveReceipt(slug, receipt);
     } catch (e) {
       setCheck({ state: "failed", reason: reasonOf(e) });

@@ -5,7 +5,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Card } from "../../../components/ui";
 import { checkAgainstToday } from "../../../lib/tlogTiles";
 import { getLogCheckpoint, getLogTile } from "../api/get-log";
-import { useVerifierKey } from "../api/get-verifier-key";
+import { useVerifierKeys } from "../api/get-verifier-key";
 import { ledgerKeys } from "../api/keys";
 import { forgetReceipt, useSavedReceipts, type SavedReceipt } from "../api/saved-receipts";
 import { reasonOf } from "./ReceiptCheck";
@@ -18,10 +18,10 @@ function label(receipt: string): string {
   return `Transaction #${index}, signed at size ${size}`;
 }
 
-function SavedReceiptRow({ saved, slug, vkey, checkpoint }: { saved: SavedReceipt; slug: string; vkey: string; checkpoint: string }) {
+function SavedReceiptRow({ saved, slug, vkeys, checkpoint }: { saved: SavedReceipt; slug: string; vkeys: string[]; checkpoint: string }) {
   const check = useQuery({
     queryKey: ledgerKeys.savedCheck(slug, saved.receipt, checkpoint),
-    queryFn: () => checkAgainstToday(saved.receipt, vkey, checkpoint, (path) => getLogTile(slug, path)),
+    queryFn: () => checkAgainstToday(saved.receipt, vkeys, checkpoint, (path) => getLogTile(slug, path)),
     retry: false,
     staleTime: Infinity,
   });
@@ -47,7 +47,7 @@ function SavedReceiptRow({ saved, slug, vkey, checkpoint }: { saved: SavedReceip
 
 export function SavedReceiptsCard({ slug }: { slug: string }) {
   const receipts = useSavedReceipts(slug);
-  const vkey = useVerifierKey(slug);
+  const vkey = useVerifierKeys(slug);
   const today = useQuery({
     queryKey: ledgerKeys.logCheckpoint(slug),
     queryFn: () => getLogCheckpoint(slug),
@@ -77,7 +77,7 @@ export function SavedReceiptsCard({ slug }: { slug: string }) {
       ) : vkey.data && today.data ? (
         <ul>
           {receipts.map((saved) => (
-            <SavedReceiptRow key={saved.receipt} saved={saved} slug={slug} vkey={vkey.data} checkpoint={today.data} />
+            <SavedReceiptRow key={saved.receipt} saved={saved} slug={slug} vkeys={vkey.data} checkpoint={today.data} />
           ))}
         </ul>
       ) : (

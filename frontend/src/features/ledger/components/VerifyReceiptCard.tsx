@@ -4,25 +4,25 @@
 import { useState, type FormEvent } from "react";
 import { Button, Card } from "../../../components/ui";
 import { verifyReceipt } from "../../../lib/receiptVerify";
-import { useVerifierKey } from "../api/get-verifier-key";
+import { useVerifierKeys } from "../api/get-verifier-key";
 import { keyLines, useWitnessKeys } from "../api/get-witness-keys";
 import { saveReceipt } from "../api/saved-receipts";
 import { CheckResult, reasonOf, type Check } from "./ReceiptCheck";
 
 export function VerifyReceiptCard({ slug }: { slug: string }) {
-  const published = useVerifierKey(slug);
-  const [key, setKey] = useState<string | null>(null);
+  const published = useVerifierKeys(slug);
+  const [keyText, setKeyText] = useState<string | null>(null);
   const witnesses = useWitnessKeys(slug);
   const [witnessText, setWitnessText] = useState<string | null>(null);
   const witnessKeys = witnessText === null ? witnesses.keys : keyLines(witnessText);
   const [receipt, setReceipt] = useState("");
   const [check, setCheck] = useState<Check | null>(null);
-  const vkey = key ?? published.data ?? "";
+  const vkeys = keyLines(keyText ?? (published.data ?? []).join("\n"));
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setCheck({ state: "working" });
     try {
-      setCheck({ state: "ok", result: await verifyReceipt(receipt, vkey, witnessKeys) });
+      setCheck({ state: "ok", result: await verifyReceipt(receipt, vkeys, witnessKeys) });
       saveReceipt(slug, receipt);
     } catch (err) {
       setCheck({ state: "failed", reason: reasonOf(err) });
@@ -43,11 +43,12 @@ export function VerifyReceiptCard({ slug }: { slug: string }) {
             onChange={(e) => setReceipt(e.target.value)} />
         </label>
         <label className="flex flex-col gap-1 text-sm font-medium">
-          Verifier key
-          <input className="rounded-md border border-slate-300 px-3 py-2 font-mono text-xs" value={vkey}
-            onChange={(e) => setKey(e.target.value)} />
+          Verifier keys
+          <textarea rows={2} className="rounded-md border border-slate-300 p-2 font-mono text-xs"
+            value={keyText ?? (published.data ?? []).join("\n")} onChange={(e) => setKeyText(e.target.value)} />
           <span className="text-xs font-normal text-slate-500">
-            Pre-filled with the key this server publishes; paste one you obtained independently to trust nothing here.
+            One per line: the organisation's current key and those it retired (older checkpoints stay signed by them).
+            Pre-filled with the keys this server publishes; paste keys you obtained independently to trust nothing here.
           </span>
         </label>
         <label className="flex flex-col gap-1 text-sm font-medium">
@@ -65,7 +66,7 @@ export function VerifyReceiptCard({ slug }: { slug: string }) {
             )}
           </span>
         </label>
-        <Button type="submit" busy={check?.state === "working"} disabled={!receipt.trim() || !vkey.trim()}>Verify receipt</Button>
+        <Button type="submit" busy={check?.state === "working"} disabled={!receipt.trim() || vkeys.length === 0}>Verify receipt</Button>
       </form>
       <CheckResult check={check} />
       {transaction && (
