@@ -18,6 +18,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ProgrammingError
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
@@ -104,6 +105,43 @@ async def test_each_organisation_signs_with_its_own_key_under_an_origin_of_this_
     # and each publishes the key it signs with
     assert await _published(make_client, a_slug) == [str(ida.signer.verifier)]
     assert await _published(make_client, b_slug) == [str(idb.signer.verifier)]
+
+
+async def test_an_organisation_sees_and_writes_only_its_own_signing_keys(
+    db: Database, settings: Settings, app_engine: Engine
+) -> None:
+    # given two sealed organisations
+    (a, a_slug), (b, b_slug) = [await two_account_tenant(db, "rls") for _ in range(2)]
+    for tid, slug in ((a, a_slug), (b, b_slug)):
+        await seal(db, settings, tid, slug)
+    b_key = str((await log_identity(db, settings, b, b_slug)).signer.verifier)
+
+    # when the runtime role, in a's transaction, reads every key and writes one for b
+    with app_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": str(a)})
+        seen = set(conn.execute(text("SELECT tenant_id FROM ledger_signing_keys")).scalars())
+        retired = conn.execute(
+            text("UPDATE ledger_signing_keys SET retired_at = now() WHERE tenant_id = :b"),
+            {"b": b},
+        ).rowcount
+    with pytest.raises(ProgrammingError, match="row-level security"), app_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('bitnexus.tenant_id', :t, true)"), {"t": str(a)})
+        conn.execute(
+            text(
+                "INSERT INTO ledger_signing_keys (tenant_id, version, kind, verifier_key)"
+                " VALUES (:b, 9, 'tenant', :k)"
+            ),
+            {"b": b, "k": b_key},
+        )
+
+    # then it sees only a's keys and changes nothing of b's
+    assert seen == {a}
+    assert retired == 0
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, b)
+        assert [(k.verifier_key, k.retired_at) for k in await signing.published(s)] == [
+            (b_key, None)
+        ]
 
 
 @pytest.mark.parametrize("change", ["slug renamed", "origin host changed"])
@@ -428,3 +466,24 @@ async def test_a_witness_follows_a_rotation_through_the_handover_or_the_publishe
 
     # then it cosigns what a key it trusts signed, and nothing else
     assert answer.status == status, answer.body
+
+
+async def test_a_log_whose_old_shared_secret_is_gone_answers_503_not_500(
+    db: Database, settings: Settings, make_client: ClientFactory
+) -> None:
+    # given a log signed before keys were per organisation, whose shared secret is not here
+    tid, slug = await two_account_tenant(db, "lost")
+    assert settings.ledger_key is None
+    assert not (settings.data_dir / keys.LEGACY_FILE).exists()
+    lost = note.Signer.generate(keys.legacy_origin(settings.ledger_origin_host, slug))
+    async with db.sessionmaker() as s, s.begin():
+        await set_tenant(s, tid)
+        await tree.seal(s, tid, tree.LogIdentity(lost.name, (lost,)))
+
+    # when anyone asks for its verifier keys
+    r = await make_client().get(f"/api/v1/public/tenants/{slug}/ledger/verifier-key")
+
+    # then the answer says the key is unavailable (the operator's to fix), and names no path
+    assert r.status_code == 503, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert str(settings.data_dir) not in r.text

@@ -20,6 +20,7 @@ from bitnexus.ledger.errors import (
     AccountNotFound,
     BlockNotFound,
     NotYetSealed,
+    SigningKeyUnavailable,
     TileNotFound,
     TransactionNotFound,
 )
@@ -51,14 +52,14 @@ Size = Annotated[int, Query(ge=0, le=2**62)]
 @public_router.get(
     "/{slug}/ledger/verifier-key",
     response_class=PlainTextResponse,
-    responses=errors_for(TenantNotFound),
+    responses=errors_for(TenantNotFound, SigningKeyUnavailable),
 )
 async def get_verifier_key(slug: str, session: SessionDep, settings: SettingsDep) -> str:
     """The keys that verify this organisation's ledger checkpoints (C2SP signed-note vkeys),
     one per line: the current key first, then retired keys that signed older checkpoints."""
     tenant = await tenants.enter_by_slug(session, slug.lower(), allow_suspended=True)
-    found = await signing.verifier_keys(session, settings, tenant.id, tenant.slug)
-    return "".join(f"{key}\n" for key in found)
+    found = await signing.published_keys(session, settings, tenant.id, tenant.slug)
+    return "".join(f"{key.verifier_key}\n" for key in found)
 
 
 @public_router.get(
@@ -201,13 +202,13 @@ async def get_consistency_proof(
     return await explorer.consistency(session, from_size, to_size)
 
 
-@router.get("/signing-keys", responses=errors_for(Forbidden))
+@router.get("/signing-keys", responses=errors_for(Forbidden, SigningKeyUnavailable))
 async def list_signing_keys(
     admin: TenantAdmin, session: SessionDep, settings: SettingsDep
 ) -> list[SigningKeyRead]:
     """The keys that sign (current) and signed (retired) the organisation's checkpoints."""
-    found = await signing.ensure_registered(session, settings, admin.tenant.id, admin.tenant.slug)
-    return [SigningKeyRead.of(key, current=i == 0) for i, key in enumerate(found[1])]
+    found = await signing.published_keys(session, settings, admin.tenant.id, admin.tenant.slug)
+    return [SigningKeyRead.of(key, current=i == 0) for i, key in enumerate(found)]
 
 
 @router.get("/alarms", responses=errors_for(Forbidden))

@@ -66,3 +66,10 @@ class TileNotFound(NotFound):
 
     def __init__(self, detail: str | None = None) -> None:
         super().__init__(detail, headers={"Cache-Control": "no-store"})
+
+
+class SigningKeyUnavailable(BitnexusError):
+    """A log's first key cannot be registered: its secret is missing (the operator's to fix)."""
+
+    status = 503
+    title = "Signing key unavailable"

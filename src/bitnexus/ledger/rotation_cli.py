@@ -8,23 +8,25 @@ secret is unavailable), 2 bad input (no such organisation).
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from bitnexus.core import provision
 from bitnexus.core.config import Settings, get_settings
-from bitnexus.core.db import Database
 from bitnexus.core.logging import configure_logging
-from bitnexus.ledger import keys, signing, tree
-from bitnexus.tenants import service as tenants
-from bitnexus.tenants.errors import TenantNotFound
+
+if TYPE_CHECKING:
+    from bitnexus.core.db import Database
+    from bitnexus.ledger.signing import Rotation
 
 console = Console(stderr=True, width=120)
 
 
-async def _rotate(db: Database, settings: Settings, slug: str) -> signing.Rotation:
+async def _rotate(db: Database, settings: Settings, slug: str) -> Rotation:
+    from bitnexus.ledger import signing
+    from bitnexus.tenants import service as tenants
+
     async with db.sessionmaker() as session, session.begin():
         tenant = await tenants.enter_by_slug(session, slug, allow_suspended=True)
         return await signing.rotate(session, settings, tenant.id, tenant.slug)
@@ -35,6 +37,12 @@ def rotate_key(
 ) -> None:
     """Give an organisation a new signing key: the change is recorded in its log, a handover
     checkpoint is signed by the old and the new key, and the old key stays published."""
+    # the database and ledger modules load only when the command runs (the CLI starts fast)
+    from bitnexus.core import provision
+    from bitnexus.core.db import Database
+    from bitnexus.ledger import keys, tree
+    from bitnexus.tenants.errors import TenantNotFound
+
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     try:
@@ -43,7 +51,7 @@ def rotate_key(
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=2) from exc
 
-    async def go() -> signing.Rotation:
+    async def go() -> Rotation:
         db = Database(urls.app, pool_size=1)
         try:
             return await _rotate(db, settings, tenant.lower())

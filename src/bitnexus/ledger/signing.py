@@ -11,13 +11,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import utcnow
 from bitnexus.ledger import keys, note, repository, service, tree
+from bitnexus.ledger.errors import SigningKeyUnavailable
 from bitnexus.ledger.models import LedgerBlock, LedgerInstallation, LedgerSigningKey
+
+log = structlog.get_logger(__name__)
 
 LEGACY, TENANT = "legacy", "tenant"
 
@@ -110,12 +114,18 @@ async def identity_for(
     return tree.LogIdentity(origin, (_signer(settings, tenant_id, found[0], origin),))
 
 
-async def verifier_keys(
+async def published_keys(
     session: AsyncSession, settings: Settings, tenant_id: uuid.UUID, slug: str
-) -> list[str]:
-    """Every key that verifies the tenant's checkpoints, current first (public)."""
-    _origin, found = await ensure_registered(session, settings, tenant_id, slug)
-    return [k.verifier_key for k in found]
+) -> list[LedgerSigningKey]:
+    """Every key that verifies the tenant's checkpoints, current first (public); a first key
+    whose secret is missing is the operator's problem, told in the log, not the caller's."""
+    try:
+        return (await ensure_registered(session, settings, tenant_id, slug))[1]
+    except keys.KeyUnavailable as missing:
+        log.error("ledger.signing_key_unavailable", tenant=slug, problem=str(missing))
+        raise SigningKeyUnavailable(
+            "This organisation's signing key is not available yet; its operator is told."
+        ) from missing
 
 
 async def rotate(

@@ -163,6 +163,7 @@ class Disaster:
     status_text: str
     archive_mode: str
     login: dict[str, str]  # the organisation's admin's, written before t1
+    ledger_keys: dict[str, str]  # the organisations' signing key files in the data directory
 
 
 async def _write(shop: Shop, client: Any, clicks: int, sales: int, batch: str) -> None:
@@ -244,6 +245,7 @@ async def disaster(workspace: Path, template: Path, age_key: tuple[Path, str]) -
     text = await asyncio.to_thread(bitnexus, settings, "backup", "status")
     assert status.returncode == 0, status.stderr
 
+    ledger_keys = {p.name: p.read_text() for p in settings.ledger_key_dir.glob("*.key")}
     # the disk dies
     embedded_postgres.stop(settings.data_dir)
     shutil.rmtree(settings.data_dir)
@@ -258,4 +260,5 @@ async def disaster(workspace: Path, template: Path, age_key: tuple[Path, str]) -
         text.stdout,
         archive_mode,
         login,
+        ledger_keys,
     )

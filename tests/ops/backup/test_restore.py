@@ -6,15 +6,24 @@ whose ledger does not verify fails; bad requests are refused before anything is 
 from __future__ import annotations
 
 import datetime as dt
+import stat
 from pathlib import Path
 
 import httpx
 import pytest
 
 from bitnexus.core import embedded_postgres
+from bitnexus.core.config import Settings
 from bitnexus.ops.backup.layout import base_backups, wal_dir
 from tests.conftest import launch_server
 from tests.ops.backup.conftest import Disaster, bitnexus, settings_for, snapshot, superuser
+
+
+def _restored_keys(settings: Settings) -> dict[str, str]:
+    """The signing key files of a restored data directory, each checked private."""
+    found = sorted(settings.ledger_key_dir.glob("*.key"))
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in found)
+    return {p.name: p.read_text() for p in found}
 
 
 def _restore(disaster: Disaster, target: Path, *args: str) -> tuple[int, str]:
@@ -31,9 +40,12 @@ def test_restore_to_a_time_brings_back_exactly_what_was_committed_then(
     # when
     code, out = _restore(disaster, restored.data_dir, "--to-time", disaster.t1.isoformat())
 
-    # then: the rows and block roots of t1, no more, no fewer; the ledger verifies
+    # then: the rows and block roots of t1, no more, no fewer; the ledger verifies, and the
+    # organisations' signing keys (in the data directory) came back with it
     assert code == 0, out
     assert "restored and verified" in out
+    assert disaster.ledger_keys
+    assert _restored_keys(restored) == disaster.ledger_keys
     try:
         assert snapshot(superuser(restored)) == disaster.at_t1
     finally:
@@ -74,6 +86,7 @@ def test_an_encrypted_backup_restores_from_the_second_location_with_its_age_iden
     # then
     assert code == 0, out
     assert "restored and verified" in out
+    assert _restored_keys(restored) == disaster.ledger_keys
     try:
         assert snapshot(superuser(restored)) == disaster.at_t2
     finally:

@@ -7720,6 +7720,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Signing key unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     stream_ledger_api_v1_ledger_stream_get: {
@@ -11556,6 +11565,15 @@ export interface operations {
             };
             /** @description Invalid input: the fields at fault are in `errors` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signing key unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
