@@ -487,3 +487,59 @@ async def test_a_log_whose_old_shared_secret_is_gone_answers_503_not_500(
     assert r.status_code == 503, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert str(settings.data_dir) not in r.text
+
+
+@pytest.mark.parametrize(
+    ("height", "signed_with", "named"),
+    [
+        (1, "new", "old"),  # a handover without the old key's signature: nobody could follow
+        (2, "old", "new"),  # a checkpoint after the handover signed with the retired key
+    ],
+    ids=["handover-without-old-key", "retired-key-signs-later"],
+)
+async def test_ledger_verify_names_a_block_signed_out_of_turn(
+    db: Database,
+    settings: Settings,
+    owner_engine: Engine,
+    height: int,
+    signed_with: str,
+    named: str,
+) -> None:
+    # given a rotated log whose block is re-signed (and re-hashed) with one key only, as an
+    # operator holding that key's secret could
+    tid, slug = await two_account_tenant(db, "turn")
+    await sell(db, tid, range(2))
+    await seal(db, settings, tid, slug)
+    done = await _rotate(db, settings, tid, slug)
+    await sell(db, tid, range(2, 4))
+    await seal(db, settings, tid, slug)
+    origin = note.parse_verifier(done.old_key).name
+    signer = keys.tenant_signer(settings, tid, {"old": 1, "new": 2}[signed_with], origin)
+    with owner_engine.begin() as conn:
+        block = conn.execute(
+            text("SELECT * FROM ledger_blocks WHERE tenant_id = :t AND height = :h"),
+            {"t": tid, "h": height},
+        ).one()
+        resigned = note.sign(note.parse(block.checkpoint).text, signer)
+        digest = tree.block_hash(
+            height, bytes(block.prev_hash), block.tree_size, bytes(block.root_hash), resigned
+        )
+        conn.execute(
+            text(
+                "UPDATE ledger_blocks SET checkpoint = :c, block_hash = :d"
+                " WHERE tenant_id = :t AND height = :h"
+            ),
+            {"c": resigned, "d": digest, "t": tid, "h": height},
+        )
+        if height == 1:  # keep the chain to block 2 linked
+            conn.execute(
+                text("UPDATE ledger_blocks SET prev_hash = :d WHERE tenant_id = :t AND height = 2"),
+                {"d": digest, "t": tid},
+            )
+
+    # when the operator verifies the ledger
+    problems = _problems(owner_engine, settings, slug)
+
+    # then the block is named, with the key that should have signed it
+    key = {"old": done.old_key, "new": done.new_key}[named]
+    assert any(f"height={height}: not signed by {key}" in p for p in problems), problems
