@@ -30,9 +30,9 @@ from bench.me_endpoint import WrkResult, _free_port, wrk
 from bench.server import bench_env, serve_command, start, wait_ready
 from bitnexus.core import provision
 from bitnexus.core.config import Settings
-from bitnexus.core.db import Database, utcnow
+from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.dburl import libpq
-from bitnexus.ledger import keys, merkle, note, tree
+from bitnexus.ledger import merkle, note, signing, tree
 from bitnexus.ledger.receipt import Receipt
 from bitnexus.tenants import service as tenants
 
@@ -71,7 +71,7 @@ def _verifier() -> ModuleType:
     return module
 
 
-async def _load(settings: Settings) -> tuple[str, merkle.MemoryTree, float]:
+async def _load(settings: Settings) -> tuple[str, merkle.MemoryTree, tree.LogIdentity, float]:
     """A tenant whose log holds LEAVES leaves, every stored node, and a block signed at that
     size, written in bulk as the owner (hash tiles read nothing else); its slug, the tree and
     the seconds loading took."""
@@ -82,12 +82,14 @@ async def _load(settings: Settings) -> tuple[str, merkle.MemoryTree, float]:
     try:
         async with db.sessionmaker() as s, s.begin():
             tid = (await tenants.create(s, name="Bench Tiles", slug=slug)).id
+        async with db.sessionmaker() as s, s.begin():
+            await set_tenant(s, tid)
+            identity = await signing.identity_for(s, settings, tid, slug)
     finally:
         await db.dispose()
     memory = merkle.MemoryTree()
     for i in range(LEAVES):
         memory.append(b"bench leaf %d" % i)
-    identity = keys.identity_for(settings, slug)
     root = memory.root()
     signed = note.sign(note.Checkpoint(identity.origin, LEAVES, root).body(), identity.signer)
     block = tree.block_hash(0, tree.GENESIS_PREV_HASH, LEAVES, root, signed)
@@ -110,14 +112,13 @@ async def _load(settings: Settings) -> tuple[str, merkle.MemoryTree, float]:
         )
     finally:
         await conn.close()
-    return slug, memory, time.perf_counter() - started
+    return slug, memory, identity, time.perf_counter() - started
 
 
-def _saved_receipts(settings: Settings, slug: str, memory: merkle.MemoryTree) -> list[str]:
+def _saved_receipts(identity: tree.LogIdentity, memory: merkle.MemoryTree) -> list[str]:
     """Receipts as an affiliate saved them at earlier sizes: a random leaf, its inclusion path
     at a random smaller size, that size's checkpoint signed by the log's key."""
     rng = random.Random(LEAVES)
-    identity = keys.identity_for(settings, slug)
     out = []
     for _ in range(CHECKS):
         size = rng.randrange(2, LEAVES)
@@ -151,8 +152,8 @@ def run() -> str:
         env = bench_env(tmp)
         os.environ.update(env)
         settings = Settings()
-        slug, memory, load_s = asyncio.run(_load(settings))
-        receipts = _saved_receipts(settings, slug, memory)
+        slug, memory, identity, load_s = asyncio.run(_load(settings))
+        receipts = _saved_receipts(identity, memory)
         port = _free_port()
         server = start(serve_command(port), env)
         base = f"http://127.0.0.1:{port}/api/v1/public/tenants/{slug}/ledger"

@@ -394,7 +394,8 @@ async def test_a_saved_receipt_is_checked_against_todays_public_log(
     # and, kept beside it, the same receipt as an operator holding the signing key rewrote it
     key = f"bitnexus.saved-receipts.{program.slug}"
     receipt = await page.evaluate(f"JSON.parse(localStorage.getItem('{key}'))[0].receipt")
-    log = keys.identity_for(program.settings, program.slug).signer
+    async with program.session() as s:
+        log = (await program.identity(s)).signer
     forged = forgery.rewritten(receipt, log, lambda leaf: leaf.replace(b"1001", b"9001"))
     await page.evaluate(
         """([key, receipt]) => {

@@ -13,16 +13,19 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
-from bitnexus.ledger import keys, repository, witnessing
+from bitnexus.ledger import repository, witnessing
 from bitnexus.ledger.witness import Witness, WitnessState, load_or_create_key
 from tests.ledger import forgery
+from tests.ledger.support import log_identity
 
 WITNESS = "witness.example/w1"
 
 
-def start_witness(folder: Path, settings: Settings, slug: str, name: str = WITNESS) -> Witness:
+async def start_witness(
+    folder: Path, db: Database, settings: Settings, tid: uuid.UUID, slug: str, name: str = WITNESS
+) -> Witness:
     """A real witness (its own key and state under `folder`) of the organisation's log."""
-    log_key = keys.identity_for(settings, slug).signer.verifier
+    log_key = (await log_identity(db, settings, tid, slug)).signer.verifier
     return Witness(load_or_create_key(folder, name), [log_key], WitnessState(folder / "state.json"))
 
 
@@ -77,11 +80,12 @@ async def rewritten_after_cosigning(
     its latest checkpoint; the owner rewrites transaction 1 and re-signs every checkpoint
     (`forgery.rewrite_log`); `grow` adds and seals more; the push of that checkpoint is
     refused."""
-    witness = start_witness(folder, settings, slug)
+    witness = await start_witness(folder, db, settings, tenant_id, slug)
     async with client_of(witness) as client:
         assert await push(db, tenant_id, [config_of(witness)], client) == [WITNESS]
         cosigned = await latest_checkpoint(db, tenant_id)
-        forgery.rewrite_log(owner_engine, tenant_id, keys.identity_for(settings, slug).signer, 1)
+        log = (await log_identity(db, settings, tenant_id, slug)).signer
+        forgery.rewrite_log(owner_engine, tenant_id, log, 1)
         await grow()
         assert await push(db, tenant_id, [config_of(witness)], client) == []
     return Refused(witness, cosigned, await latest_checkpoint(db, tenant_id))

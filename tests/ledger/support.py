@@ -134,6 +134,7 @@ class BulkLog:
     leaves: list[bytes]
     tree: merkle.MemoryTree
     checkpoints: dict[int, str]
+    signer: note.Signer  # the log's key that signed them
 
     def receipt(self, index: int, size: int) -> str:
         """The receipt of leaf `index` as the checkpoint at `size` signed it."""
@@ -226,4 +227,4 @@ async def bulk_log(
             checkpoints[size], prev = signed, block
     finally:
         await conn.close()
-    return BulkLog(tid, slug, leaves, memory, checkpoints)
+    return BulkLog(tid, slug, leaves, memory, checkpoints, identity.signer)

@@ -21,7 +21,7 @@ from structlog.testing import capture_logs
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
-from bitnexus.ledger import keys, note, repository, service, witnessing
+from bitnexus.ledger import note, repository, service, witnessing
 from bitnexus.ledger.models import LedgerAlarm
 from bitnexus.ledger.service import PostingSpec as P
 from bitnexus.ledger.verify import verify
@@ -39,7 +39,7 @@ from tests.ledger.refusals import (
     rewritten_after_cosigning,
     start_witness,
 )
-from tests.ledger.support import seal, sell, two_account_tenant
+from tests.ledger.support import log_identity, seal, sell, two_account_tenant
 
 
 @pytest.fixture(autouse=True)
@@ -106,9 +106,8 @@ async def test_a_rewritten_log_refused_by_its_witness_is_one_alarm_with_both_che
     assert evidence is not None
     assert evidence["witness"] == WITNESS
     assert evidence["offered"] == {"height": 1, "tree_size": 6, "checkpoint": refused.offered}
-    note.verify(
-        evidence["offered"]["checkpoint"], keys.identity_for(settings, slug).signer.verifier
-    )
+    log = (await log_identity(db, settings, tid, slug)).signer
+    note.verify(evidence["offered"]["checkpoint"], log.verifier)
     assert evidence["request"].startswith("old 3\n")
     assert evidence["request"].endswith("\n\n" + refused.offered)
     assert evidence["answer"]["status"] == 422
@@ -178,13 +177,13 @@ async def test_other_contradictions_are_alarms_too(
     says: str,
 ) -> None:
     tid, slug = await _sealed(db, settings, range(3))
-    witness = start_witness(tmp_path, settings, slug)
+    witness = await start_witness(tmp_path, db, settings, tid, slug)
     async with client_of(witness) as client:
         if case == "same-size":
             # given the witness cosigned size 3; then the log was rewritten at that size and the
             # now useless cosignature deleted, so the log offers its size-3 checkpoint again
             assert await push(db, tid, [config_of(witness)], client) == [WITNESS]
-            log = keys.identity_for(settings, slug).signer
+            log = (await log_identity(db, settings, tid, slug)).signer
             forgery.rewrite_log(owner_engine, tid, log, 1)
             _delete_cosignatures(owner_engine, tid)
         else:
@@ -214,14 +213,17 @@ async def _lie(_request: object) -> PlainTextResponse:
     return PlainTextResponse(f"\u2014 {WITNESS} " + "A" * 96 + "\n")
 
 
-def _misbehaving(case: str, tmp_path: Path, settings: Settings, slug: str) -> tuple[
+async def _misbehaving(
+    case: str, tmp_path: Path, db: Database, settings: Settings, tid: uuid.UUID, slug: str
+) -> tuple[
     witnessing.WitnessConfig, httpx.AsyncClient
 ]:  # fmt: skip
-    witness = start_witness(tmp_path, settings, slug)
+    witness = await start_witness(tmp_path, db, settings, tid, slug)
     if case == "down":
         return config_of(witness, "http://127.0.0.1:9"), httpx.AsyncClient()
     if case == "trusts-another-key":  # 403: not the log's signature, as the witness sees it
-        other = note.Signer.generate(keys.origin_for(settings, slug)).verifier
+        origin = (await log_identity(db, settings, tid, slug)).origin
+        other = note.Signer.generate(origin).verifier
         witness = Witness(witness.signer, [other], WitnessState(tmp_path / "other.json"))
     if case == "another-log":  # 404: the witness does not witness this origin
         other = note.Signer.generate("elsewhere.example/log").verifier
@@ -247,7 +249,7 @@ async def test_a_witness_down_or_misconfigured_raises_no_alarm(
     # given a sealed log and a witness that cannot or will not cosign for reasons that say
     # nothing about the log
     tid, slug = await _sealed(db, settings, range(2))
-    config, client = _misbehaving(case, tmp_path, settings, slug)
+    config, client = await _misbehaving(case, tmp_path, db, settings, tid, slug)
     backoff = witnessing.Backoff()
 
     # when the log pushes its checkpoint

@@ -15,7 +15,7 @@ import pytest
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls, libpq
-from bitnexus.ledger import keys
+from bitnexus.ledger import note
 from tests.factories import signup_org
 from tests.ledger import forgery
 from tests.ledger.support import BulkLog, bulk_log
@@ -115,7 +115,7 @@ async def test_a_history_rewritten_since_the_receipt_was_saved_is_refused(
     # given a receipt whose leaf the operator rewrote and signed again with the log's key: it
     # verifies on its own, but it is not the history today's checkpoint grew from
     log, prefix, vkey = grown
-    signer = keys.identity_for(settings, log.slug).signer
+    signer = log.signer
     forged = forgery.rewritten(
         log.receipt(1, 3), signer, lambda leaf: leaf.replace(b"1001", b"9001")
     )
@@ -157,7 +157,7 @@ async def test_tiles_mode_says_what_went_wrong(
     if case == "a tile missing":
         (mirror / "tile" / "0" / "000").unlink()
     elif case == "another log's key":
-        args[-1] = keys.verifier_key(settings, "another-org")
+        args[-1] = str(note.Signer.generate(f"{log.signer.name}-another").verifier)
     elif case == "a proof file as well":
         args.insert(2, str(saved))
 

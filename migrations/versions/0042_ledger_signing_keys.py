@@ -1,7 +1,7 @@
 """ledger: a signing key per organisation, rotatable; origins unique per installation
 
-Revision ID: 0040
-Revises: 0039
+Revision ID: 0042
+Revises: 0041
 Create Date: 2026-12-04
 
 `ledger_signing_keys` publishes each organisation's verifier keys (current and retired; the
@@ -18,8 +18,8 @@ from alembic import op
 
 from bitnexus.core.rls import tenant_rls
 
-revision: str = "0040"
-down_revision: str | None = "0039"
+revision: str = "0042"
+down_revision: str | None = "0041"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
