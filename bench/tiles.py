@@ -97,7 +97,10 @@ async def _load(settings: Settings) -> tuple[str, merkle.MemoryTree, tree.LogIde
     try:
         await loading.store_nodes(conn, tid, memory)
         await conn.execute(
-            "INSERT INTO ledger_tree_states (tenant_id, size) VALUES ($1, $2)", tid, LEAVES
+            "INSERT INTO ledger_tree_states (tenant_id, size) VALUES ($1, $2)"
+            " ON CONFLICT (tenant_id) DO UPDATE SET size = excluded.size",  # the key made the row
+            tid,
+            LEAVES,
         )
         await conn.execute(
             "INSERT INTO ledger_blocks (tenant_id, height, prev_hash, tree_size, root_hash,"

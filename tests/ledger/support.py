@@ -204,7 +204,10 @@ async def bulk_log(
                 [h for _, h in nodes],
             )
         await conn.execute(
-            "INSERT INTO ledger_tree_states (tenant_id, size) VALUES ($1, $2)", tid, memory.size
+            "INSERT INTO ledger_tree_states (tenant_id, size) VALUES ($1, $2)"
+            " ON CONFLICT (tenant_id) DO UPDATE SET size = excluded.size",  # the key made the row
+            tid,
+            memory.size,
         )
         checkpoints: dict[int, str] = {}
         prev = tree.GENESIS_PREV_HASH
