@@ -76,7 +76,7 @@ function SharesCard({ admin }: { admin: boolean }) {
     }>
       <QueryState query={list} empty={<>No commissions {state ? `in state ${state}` : "yet"}. They appear here when a sale through your link or coupon is reported.</>}>
         {(rows) => (
-          <div className="overflow-x-auto">
+          <div className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" data-testid="commissions">
               <thead className="text-xs uppercase text-slate-500">
                 <tr><th className="py-2 pr-3">When</th><th className="pr-3">Product</th><th className="pr-3">Kind</th><th className="pr-3 text-right">Sale</th><th className="pr-3 text-right">Share</th><th className="pr-3">State</th><th>Matures</th></tr>

@@ -57,7 +57,7 @@ export function SalesPage({ KeysCard }: { KeysCard: KeysCard }) {
 function ReportExample({ secret }: { secret: string }) {
   const body = JSON.stringify({ order_id: "1001", amount_minor: 4900, currency: "USD", click_id: "<bnx_cid>" });
   return (
-    <pre className="mt-3 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
+    <pre tabIndex={0} className="mt-3 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
       {`curl -X POST ${window.location.origin}/api/v1/conversions \\\n  -H "Authorization: Bearer ${secret}" \\\n  -H "Content-Type: application/json" \\\n  -d '${body}'`}
     </pre>
   );
@@ -66,7 +66,7 @@ function ReportExample({ secret }: { secret: string }) {
 function SnippetExample({ secret }: { secret: string }) {
   const origin = window.location.origin;
   return (
-    <pre className="mt-3 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
+    <pre tabIndex={0} className="mt-3 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
       {`<!-- every page -->\n<script src="${origin}/sdk/bnx.js" data-key="${secret}" async></script>\n\n<!-- thank-you page -->\n<script>\n  window.bnx = window.bnx || { q: [] };\n  bnx.q.push(["convert", { orderId: "1001", amountMinor: 4900, currency: "USD" }]);\n</script>`}
     </pre>
   );

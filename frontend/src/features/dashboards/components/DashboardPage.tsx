@@ -84,7 +84,7 @@ function MoneyChart({ data, currency, bars }: { data: object[]; currency: string
 function TrafficTable({ rows, currency, what }: { rows: Schemas["Row"][]; currency: string; what: string }) {
   if (rows.length === 0) return <EmptyState>No {what} in this range.</EmptyState>;
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className="w-full text-left text-sm" data-testid={`${what}-table`}>
         <thead className="text-xs uppercase text-slate-500">
           <tr><th className="py-2 pr-3">{what === "links" ? "Link" : "Product"}</th><th className="pr-3 text-right">Clicks</th><th className="pr-3 text-right">Raw</th><th className="pr-3 text-right">Unique</th><th className="pr-3 text-right">Conversions</th><th className="pr-3 text-right">Rate</th><th className="pr-3 text-right">Earnings</th><th className="text-right">EPC</th></tr>
@@ -114,7 +114,7 @@ const REGIONS = new Intl.DisplayNames(["en"], { type: "region" });
 function CountryTable({ rows }: { rows: Schemas["CountryClicks"][] }) {
   if (rows.length === 0) return <EmptyState>No clicks in this range.</EmptyState>;
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className="w-full text-left text-sm" data-testid="countries-table">
         <thead className="text-xs uppercase text-slate-500">
           <tr><th className="py-2 pr-3">Country</th><th className="pr-3 text-right">Clicks</th><th className="pr-3 text-right">Raw</th><th className="text-right">Unique</th></tr>
@@ -195,7 +195,7 @@ function VendorView({ d, span, onSpan }: BoardProps & { d: Schemas["VendorDashbo
       </Card>
       <Card title="By product">
         {d.products.length === 0 ? <EmptyState>No sales or clicks in this range.</EmptyState> : (
-          <div className="overflow-x-auto">
+          <div className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" data-testid="vendor-products">
               <thead className="text-xs uppercase text-slate-500">
                 <tr><th className="py-2 pr-3">Product</th><th className="pr-3 text-right">Clicks</th><th className="pr-3 text-right">Sales</th><th className="pr-3 text-right">Revenue</th><th className="pr-3 text-right">Refunded</th><th className="text-right">Commission owed</th></tr>

@@ -12,7 +12,7 @@ function Evidence({ title, text, copy, testId }: { title: string; text: string; 
         <h4 className="text-xs font-semibold text-slate-700">{title}</h4>
         <CopyButton text={text} label={copy} />
       </div>
-      <pre className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs" data-testid={testId}>{text}</pre>
+      <pre tabIndex={0} className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs" data-testid={testId}>{text}</pre>
     </section>
   );
 }

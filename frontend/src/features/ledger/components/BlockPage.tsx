@@ -55,10 +55,10 @@ function Block({ block: b }: { block: Schemas["BlockDetail"] }) {
         </dl>
       </Card>
       <Card title="Signed checkpoint" actions={<CopyButton text={b.checkpoint} />}>
-        <pre className="overflow-x-auto rounded bg-slate-50 p-2 text-xs" data-testid="checkpoint">{b.checkpoint}</pre>
+        <pre tabIndex={0} className="overflow-x-auto rounded bg-slate-50 p-2 text-xs" data-testid="checkpoint">{b.checkpoint}</pre>
         <h3 className="mt-3 text-sm font-semibold">Witness cosignatures</h3>
         {b.cosignatures.length === 0 ? <p className="text-sm text-slate-500">None yet.</p> : (
-          <pre className="overflow-x-auto rounded bg-slate-50 p-2 text-xs">{b.cosignatures.join("\n")}</pre>
+          <pre tabIndex={0} className="overflow-x-auto rounded bg-slate-50 p-2 text-xs">{b.cosignatures.join("\n")}</pre>
         )}
       </Card>
       <Card title="Transactions sealed in this block">

@@ -36,7 +36,7 @@ export function LedgerPage({ KeysCard }: { KeysCard: KeysCard }) {
       <Card title="Signed blocks" actions={<span className="text-xs text-slate-500" data-testid="live-state">{live === "live" ? `live · ${latestTx} new transactions` : live}</span>}>
         <QueryState query={blocks} retry={false} empty="No blocks yet: the first is sealed a few seconds after the first transaction.">
           {(rows) => (
-            <div className="overflow-x-auto">
+            <div className="relative overflow-x-auto">
               <table className="w-full text-left text-sm">
                 <thead className="text-xs uppercase text-slate-500">
                   <tr><th className="p-2">Height</th><th className="p-2">Transactions</th><th className="p-2">Root</th><th className="p-2">Sealed</th></tr>

@@ -47,7 +47,7 @@ export function MirrorsCard({ slug, KeysCard }: { slug: string; KeysCard: KeysCa
     `${logs} --mirror ${window.location.origin}`;
   return (
     <KeysCard title="Mirrors" scope="ledger:read" usage={(secret) => (
-      <pre className="mt-2 overflow-x-auto whitespace-pre-wrap break-all rounded bg-white p-2 text-xs">{command(secret)}</pre>
+      <pre tabIndex={0} className="mt-2 overflow-x-auto whitespace-pre-wrap break-all rounded bg-white p-2 text-xs">{command(secret)}</pre>
     )}>
       <p className="mb-3 text-sm text-slate-600">
         A mirror keeps its own copy of this ledger, re-verifies every entry and every signed root, and raises an alarm

@@ -13,7 +13,7 @@ export function Statement({ account, slug }: { account: Schemas["AccountRead"]; 
   return (
     <QueryState query={lines} empty="No postings yet.">
       {(rows) => (
-        <div className="overflow-x-auto">
+        <div className="relative overflow-x-auto">
           <table className="w-full text-left text-sm">
             <thead className="text-xs uppercase text-slate-500">
               <tr><th className="p-2">#</th><th className="p-2">When</th><th className="p-2">What</th><th className="p-2 text-right">Amount</th><th className="p-2 text-right">Balance</th><th className="p-2">Proof</th></tr>

@@ -70,7 +70,7 @@ export function VerifyReceiptCard({ slug }: { slug: string }) {
       </form>
       <CheckResult check={check} />
       {transaction && (
-        <pre className="mt-2 overflow-x-auto rounded bg-slate-50 p-2 text-xs" data-testid="receipt-leaf">{JSON.stringify(transaction, null, 2)}</pre>
+        <pre tabIndex={0} className="mt-2 overflow-x-auto rounded bg-slate-50 p-2 text-xs" data-testid="receipt-leaf">{JSON.stringify(transaction, null, 2)}</pre>
       )}
     </Card>
   );

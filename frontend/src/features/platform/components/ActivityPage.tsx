@@ -58,7 +58,7 @@ const GROWTH: Series[] = [
 function OrganisationTable({ rows }: { rows: Schemas["OrganisationActivity"][] }) {
   const sorted = [...rows].sort((a, b) => b.sales - a.sales || b.clicks - a.clicks || a.name.localeCompare(b.name));
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className="w-full text-left text-sm">
         <thead className="text-xs uppercase text-slate-500">
           <tr>

@@ -16,10 +16,10 @@ export function TenantsPage() {
       <Card>
         <QueryState query={tenants} empty="No organisations yet.">
           {(rows) => (
-            <div className="overflow-x-auto">
+            <div className="relative overflow-x-auto">
               <table className="w-full text-left text-sm">
                 <thead className="text-xs uppercase text-slate-500">
-                  <tr><th className="p-2">Name</th><th className="p-2">Slug</th><th className="p-2">Users</th><th className="p-2">Created</th><th className="p-2">Status</th><th className="p-2"><span className="sr-only">Actions</span></th></tr>
+                  <tr><th className="p-2">Name</th><th className="p-2">Slug</th><th className="p-2">Users</th><th className="p-2">Created</th><th className="p-2">Status</th><th className="relative p-2"><span className="sr-only">Actions</span></th></tr>
                 </thead>
                 <tbody>
                   {rows.map((t) => (

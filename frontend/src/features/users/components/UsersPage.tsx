@@ -36,10 +36,10 @@ function UsersCard() {
     <Card title="People" actions={<input aria-label="Search users" placeholder="Search name or email" className="rounded-md border border-slate-300 px-3 py-1.5 text-sm" value={q} onChange={(e) => setQ(e.target.value)} />}>
       <QueryState query={users} empty="No users match.">
         {(rows) => (
-          <div className="overflow-x-auto">
+          <div className="relative overflow-x-auto">
             <table className="w-full text-left text-sm">
               <thead className="text-xs uppercase text-slate-500">
-                <tr><th className="p-2">Name</th><th className="p-2">Email</th><th className="p-2">Role</th><th className="p-2">Status</th><th className="p-2"><span className="sr-only">Actions</span></th></tr>
+                <tr><th className="p-2">Name</th><th className="p-2">Email</th><th className="p-2">Role</th><th className="p-2">Status</th><th className="relative p-2"><span className="sr-only">Actions</span></th></tr>
               </thead>
               <tbody>
                 {rows.map((u) => <UserRow key={u.id} user={u} />)}

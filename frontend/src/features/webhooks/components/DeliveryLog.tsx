@@ -17,7 +17,7 @@ function tone(status: string) {
 function Headers({ headers }: { headers: Record<string, unknown> | null | undefined }) {
   if (!headers) return null;
   return (
-    <pre className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs">
+    <pre tabIndex={0} className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2 text-xs">
       {Object.entries(headers).map(([k, v]) => `${k}: ${String(v)}`).join("\n")}
     </pre>
   );
@@ -38,12 +38,12 @@ function Attempts({ endpointId, deliveryId }: { endpointId: string; deliveryId: 
               </p>
               <p className="mt-1 font-semibold">Request: POST {a.url}</p>
               <Headers headers={a.request_headers} />
-              <pre className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2">{a.request_body}</pre>
+              <pre tabIndex={0} className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2">{a.request_body}</pre>
               {a.response_status !== null && (
                 <>
                   <p className="mt-1 font-semibold">Response: {a.response_status}</p>
                   <Headers headers={a.response_headers} />
-                  <pre className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2">{a.response_body}</pre>
+                  <pre tabIndex={0} className="overflow-x-auto whitespace-pre-wrap break-all rounded bg-slate-50 p-2">{a.response_body}</pre>
                 </>
               )}
             </div>
