@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import BrowserContext, expect
+from playwright.async_api import BrowserContext, Page, expect
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -162,17 +162,23 @@ async def test_affiliate_verifies_earnings_in_the_browser(
     await expect(page.get_by_role("heading", name="Ledger", exact=True)).to_have_count(0)
 
 
-async def test_the_browser_believes_only_witnesses_it_can_check(
-    new_context: NewContext, program: Program
-) -> None:
-    # given an affiliate's saved receipt, a witness's genuine cosignature on it, and what an
-    # operator holding the log's signing secret could make of it
+async def _downloaded_receipt(new_context: NewContext, program: Program) -> tuple[Page, str]:
+    """The affiliate's page, and the receipt of their first statement line as downloaded."""
     page = await login(await new_context(accept_downloads=True), program.affiliate)
     await page.get_by_role("link", name="Earnings proof").click()
     row = page.get_by_test_id("statement-row-1")
     async with page.expect_download() as download_info:
         await row.get_by_role("button", name="Download receipt").click()
     saved = (await (await download_info.value).path()).read_text()  # type: ignore[union-attr]
+    return page, saved
+
+
+async def test_the_browser_believes_only_witnesses_it_can_check(
+    new_context: NewContext, program: Program
+) -> None:
+    # given an affiliate's saved receipt, a witness's genuine cosignature on it, and what an
+    # operator holding the log's signing secret could make of it
+    page, saved = await _downloaded_receipt(new_context, program)
     witness = forgery.witness_signer()
     async with program.session() as s:
         log = (await program.identity(s)).signer
@@ -222,12 +228,7 @@ async def test_a_receipt_from_before_a_key_rotation_still_verifies(
 ) -> None:
     # given an affiliate's receipt saved before the organisation rotated its signing key, and
     # new sales sealed with the new key
-    page = await login(await new_context(accept_downloads=True), program.affiliate)
-    await page.get_by_role("link", name="Earnings proof").click()
-    row = page.get_by_test_id("statement-row-1")
-    async with page.expect_download() as download_info:
-        await row.get_by_role("button", name="Download receipt").click()
-    saved = (await (await download_info.value).path()).read_text()  # type: ignore[union-attr]
+    page, saved = await _downloaded_receipt(new_context, program)
     async with program.session() as s:
         rotated = await signing.rotate(s, program.settings, program.tenant_id, program.slug)
     await program.sell(range(3, 5))
@@ -250,6 +251,7 @@ async def test_a_receipt_from_before_a_key_rotation_still_verifies(
         f"Signed with key {old_id}, a key the organisation has since retired"
     )
     # and the same transaction's receipt today is signed with the new key
+    row = page.get_by_test_id("statement-row-1")
     await row.get_by_role("button", name="Verify").click()
     await expect(row.get_by_test_id("signed-by")).to_have_text(f"Signed with key {new_id}.")
 
