@@ -218,6 +218,8 @@ async def log300(
         ("tile/01/000", 400),  # L with a leading zero
         ("tile/-1/000", 400),
         ("tile/99999999999999999999/000", 400),
+        ("tile/" + "9" * 5000 + "/000", 400),  # past what Python turns into an int
+        ("tile/0/001.p/" + "9" * 5000, 400),
         ("tile/0/\u0660\u0660\u0661", 400),  # digits, but not ASCII ones
         ("tile/0/x001/x002/x003/x004/x005/x006/x007/008", 400),  # past any bigint
         ("tile/entries/00", 400),

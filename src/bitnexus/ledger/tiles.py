@@ -51,6 +51,8 @@ def _bad(detail: str) -> BadRequest:
 
 def _decimal(text: str, what: str) -> int:
     """A decimal ASCII integer with no extra leading zeroes (the spec's <L> and <W>)."""
+    if len(text) > 3:  # <L> is at most 63 and <W> 255: a huge number is never parsed
+        raise _bad(f"{what} has at most three digits.")
     if not (text.isascii() and text.isdigit()) or (len(text) > 1 and text[0] == "0"):
         raise _bad(f"{what} must be a decimal number without leading zeroes, not {text!r}.")
     return int(text)
