@@ -1,8 +1,11 @@
-"""Fraud holds: each rule holds a sale with a reason the affiliate sees; affiliates appeal,
-admins approve or reject, and the money follows on the ledger."""
+"""Fraud holds: each rule holds a sale with what it found (in the admin's words) and a reason
+the affiliate sees; affiliates appeal, admins approve or reject, and the money follows on the
+ledger."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 import httpx
@@ -49,6 +52,12 @@ async def test_a_sale_too_soon_after_its_click_is_held_appealed_and_approved(
     [mine] = await _holds(shop.affiliate)
     assert mine["reasons"] == ["too_fast"]
     assert "too soon after the click" in mine["explained"][0]
+    assert (mine["order_id"], mine["customer_ref"]) == (sale["order_id"], None)
+    [seen] = await _holds(program.admin)
+    assert re.fullmatch(
+        r"The sale came [\d.]+ seconds? after its click; your rule asks for at least 10 seconds\.",
+        seen["explained"][0],
+    ), seen["explained"]
     [row] = (
         await shop.affiliate.client.get("/api/v1/commissions", headers=shop.affiliate.headers)
     ).json()["items"]
@@ -98,6 +107,11 @@ async def test_a_rejected_hold_gives_the_whole_commission_back_to_the_vendor(
     sale = await _held_sale(shop, make_client, customer_ref=shop.affiliate.user["email"].upper())
     assert sale["hold_reasons"] == ["self_referral"]
     [hold] = await _holds(program.admin)
+    assert hold["explained"] == ["The customer reference is the affiliate's own email address."]
+    assert hold["customer_ref"] == shop.affiliate.user["email"].upper()
+    [mine] = await _holds(shop.affiliate)
+    assert mine["explained"] == ["The buyer looks like you: your own account, email or address."]
+    assert mine["customer_ref"] is None  # the buyer's details are the admin's to read
     r = await _decide(program.admin, hold["id"], "reject", "Bought with their own card.")
     assert (r.status_code, r.json()["status"], r.json()["note"]) == (
         200,
@@ -141,6 +155,12 @@ async def test_a_buyer_on_an_address_the_affiliate_signed_in_from_is_self_referr
     assert r.status_code == 200, r.text
     own = await shop.report(order_id="S-1", click_id=await shop.click(shop.affiliate.client))
     assert own.json()["hold_reasons"] == ["self_referral"]
+    [hold] = await _holds(program.admin)
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert hold["explained"] == [
+        f"The buyer's address matched one the affiliate signed in from on {today}. "
+        "A test sale made from the affiliate's own machine is held this way."
+    ]
     other = await shop.report(order_id="S-2", click_id=await shop.click(make_client()))
     assert other.json()["state"] == "pending"
 
@@ -156,6 +176,14 @@ async def test_too_many_sales_from_one_address_are_held(
         r = await shop.report(order_id=f"M-{n}", click_id=await shop.click(buyer))
         states.append((r.json()["state"], r.json()["hold_reasons"]))
     assert states == [("pending", []), ("pending", []), ("held", ["shared_address"])]
+    [hold] = await _holds(program.admin)
+    assert (hold["order_id"], hold["explained"]) == (
+        "M-2",
+        [
+            "3 sales came from the buyer's address within 24 hours, this one included; "
+            "your rule allows 2."
+        ],
+    )
 
 
 async def test_a_coupon_sale_without_a_click_is_held_when_the_rule_is_on(
@@ -176,6 +204,12 @@ async def test_a_coupon_sale_without_a_click_is_held_when_the_rule_is_on(
     assert (await shop.report(order_id="C-1", coupon="podcast")).json()["hold_reasons"] == [
         "no_click"
     ]
+    [hold] = await _holds(program.admin)
+    assert re.fullmatch(
+        r"A coupon sale, and the affiliate has no recorded click on this product "
+        r"in the last \d+ days?\.",
+        hold["explained"][0],
+    ), hold["explained"]
     await shop.click(make_client())  # once the affiliate has sent a visitor, coupons pass
     assert (await shop.report(order_id="C-2", coupon="podcast")).json()["state"] == "pending"
 
@@ -186,6 +220,7 @@ async def test_no_one_outside_the_tenant_sees_or_decides_a_hold(
     shop = await open_shop(program, make_client)
     await _held_sale(shop, make_client, customer_ref=shop.affiliate.id)
     [hold] = await _holds(program.admin)
+    assert hold["explained"] == ["The customer reference is the affiliate's own account id."]
     stranger = await new_program(make_client)
     assert await _holds(stranger.admin) == []
     assert (await _decide(stranger.admin, hold["id"], "approve")).status_code == 404

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -21,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bitnexus.core.db import Base
@@ -286,6 +287,8 @@ class FraudHold(Base):
     conversion_id: Mapped[uuid.UUID] = mapped_column()
     affiliate_id: Mapped[uuid.UUID] = mapped_column()
     reasons: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
+    # what each rule found, one object per reason (`service.findings`); [] before 0045
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
     status: Mapped[str] = mapped_column(String(8))
     appeal: Mapped[str | None] = mapped_column(String(2000))
     appealed_at: Mapped[dt.datetime | None] = mapped_column()

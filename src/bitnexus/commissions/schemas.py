@@ -177,6 +177,8 @@ class HoldEventRead(OutputModel):
 class HoldRead(OutputModel):
     id: uuid.UUID
     conversion_id: uuid.UUID
+    order_id: str  # the vendor's order id of the held sale
+    customer_ref: str | None  # the vendor's customer reference: admins only
     affiliate_id: uuid.UUID
     affiliate_name: str
     product_title: str | None
@@ -184,7 +186,7 @@ class HoldRead(OutputModel):
     pool_minor: int
     currency: str
     reasons: list[HoldReason]
-    explained: list[str]  # each reason in words, as the affiliate sees it
+    explained: list[str]  # each reason in the reader's words (admins: what the rule found)
     status: HoldStatus
     appeal: str | None
     appealed_at: dt.datetime | None

@@ -3347,6 +3347,8 @@ export interface components {
             created_at: string;
             /** Currency */
             currency: string;
+            /** Customer Ref */
+            customer_ref: string | null;
             /** Decided At */
             decided_at: string | null;
             /** Events */
@@ -3360,6 +3362,8 @@ export interface components {
             id: string;
             /** Note */
             note: string;
+            /** Order Id */
+            order_id: string;
             /** Pool Minor */
             pool_minor: number;
             /** Product Title */

@@ -40,6 +40,7 @@ from bitnexus.commissions.service.drafts import (
     conversion_read,
     share_rows,
 )
+from bitnexus.commissions.service.findings import Finding
 from bitnexus.core.db import any_row, utcnow
 from bitnexus.core.errors import BitnexusError, Forbidden, InvalidInput
 from bitnexus.core.money import is_currency
@@ -272,7 +273,7 @@ def _draft(
     found: Attributed,
     ip_hash: bytes | None,
     made: Plan | None,
-    held: list[HoldReason],
+    held: list[Finding],
     now: dt.datetime,
 ) -> Draft:
     reporter, body, product, click = sale.reporter, sale.body, found.product, found.click

@@ -23,6 +23,7 @@ from bitnexus.commissions.models import (
 )
 from bitnexus.commissions.schemas import ConversionRead, ShareRead
 from bitnexus.commissions.service.attribution import Plan
+from bitnexus.commissions.service.findings import Finding
 from bitnexus.core.outbox import NewEvent, admins_topic, user_topic
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec, TransactionSpec
@@ -155,7 +156,7 @@ class Draft:
     conversion: NewConversion
     shares: list[NewShare]
     plan: Plan | None
-    held: list[HoldReason]
+    held: list[Finding]  # the fraud rules that hold it, with what each found
     title: str | None
 
     def posting(self) -> tuple[list[ledger.AccountSpec], TransactionSpec]:
@@ -190,7 +191,8 @@ class Draft:
         return [receivable, *(account for account, _ in credited)], spec
 
     def read(self, *, test: bool = False) -> ConversionRead:
-        return conversion_read(self.conversion, self.shares, self.title, self.held, test=test)
+        held = [f.reason for f in self.held]
+        return conversion_read(self.conversion, self.shares, self.title, held, test=test)
 
     def announced(self) -> list[NewEvent]:
         """The sale to its vendor and the organisation's admins (`conversion.created`), and

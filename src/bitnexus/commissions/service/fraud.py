@@ -1,5 +1,6 @@
-"""Fraud holds: rules that hold a sale's commissions for an admin's review, with reasons the
-affiliate sees; affiliates appeal, admins approve or reject, every step is kept.
+"""Fraud holds: rules that hold a sale's commissions for an admin's review, with what each rule
+found (`findings`: the admin reads the facts, the affiliate the rule); affiliates appeal, admins
+approve or reject, every step is kept.
 
 The rules (each can be tuned or turned off per tenant, see docs/marketplace.md):
 - `self_referral`: the customer reference is the affiliate's own email or id, or the buyer's
@@ -36,6 +37,8 @@ from bitnexus.commissions.models import (
     MemberAddress,
 )
 from bitnexus.commissions.schemas import Appeal, HoldDecision, HoldEventRead, HoldPage, HoldRead
+from bitnexus.commissions.service import findings
+from bitnexus.commissions.service.findings import Finding
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import Forbidden
 from bitnexus.core.outbox import NewEvent, admins_topic, emit, user_topic
@@ -46,12 +49,6 @@ from bitnexus.tenants.models import Tenant
 from bitnexus.tracking.models import Click
 from bitnexus.tracking.visitors import SALT_DAYS_KEPT, address_hash
 
-EXPLAINED = {
-    HoldReason.self_referral: "The buyer looks like you: your own account, email or address.",
-    HoldReason.too_fast: "The sale came too soon after the click for a person to have bought.",
-    HoldReason.shared_address: "Too many sales came from one address within a day.",
-    HoldReason.no_click: "A coupon sale with no recorded click through your links.",
-}
 SHARED_ADDRESS_WINDOW = dt.timedelta(hours=24)
 
 
@@ -131,23 +128,29 @@ async def records(session: AsyncSession, tenant: Tenant, evidence: list[Evidence
 
 async def reasons(
     session: AsyncSession, tenant: Tenant, seen: Evidence, found: Records
-) -> list[HoldReason]:
-    """Why the sale is held (none: it is not), from the batch's `records`."""
-    held: list[HoldReason] = []
+) -> list[Finding]:
+    """Why the sale is held (none: it is not), with what each rule found, from the batch's
+    `records`."""
+    held: list[Finding] = []
     ref = (seen.customer_ref or "").strip().lower()
-    own = ref in {seen.affiliate.email.lower(), str(seen.affiliate.id)} if ref else False
-    if own or (
+    if ref and ref == seen.affiliate.email.lower():
+        held.append(findings.self_referral("email"))
+    elif ref and ref == str(seen.affiliate.id):
+        held.append(findings.self_referral("account"))
+    elif (
         seen.ip_hash is not None
         and seen.ip_day is not None
         and (seen.affiliate.id, seen.ip_hash, seen.ip_day) in found.signed_in
     ):
-        held.append(HoldReason.self_referral)
-    fastest = dt.timedelta(seconds=tenant.fraud_min_click_seconds)
-    if seen.click is not None and fastest and seen.now - seen.click.created_at < fastest:
-        held.append(HoldReason.too_fast)
+        held.append(findings.self_referral("address", seen.ip_day.isoformat()))
+    fastest = tenant.fraud_min_click_seconds
+    if seen.click is not None and fastest:
+        after = seen.now - seen.click.created_at
+        if after < dt.timedelta(seconds=fastest):
+            held.append(findings.too_fast(max(after.total_seconds(), 0.0), fastest))
     most = tenant.fraud_max_sales_per_address
     if seen.ip_hash is not None and most and found.sales[seen.ip_hash] >= most:
-        held.append(HoldReason.shared_address)
+        held.append(findings.shared_address(found.sales[seen.ip_hash] + 1, most))
     if (
         seen.attribution == Attribution.coupon
         and tenant.fraud_hold_coupon_without_click
@@ -155,7 +158,7 @@ async def reasons(
             session, seen.affiliate.id, seen.product_id, seen.now - seen.window
         )
     ):
-        held.append(HoldReason.no_click)
+        held.append(findings.no_click(max(seen.window.days, 1)))
     return held
 
 
@@ -164,7 +167,7 @@ async def open_hold(
     tenant_id: uuid.UUID,
     conversion_id: uuid.UUID,
     affiliate_id: uuid.UUID,
-    found: list[HoldReason],
+    found: list[Finding],
     now: dt.datetime,
 ) -> None:
     hold = FraudHold(
@@ -172,14 +175,15 @@ async def open_hold(
         tenant_id=tenant_id,
         conversion_id=conversion_id,
         affiliate_id=affiliate_id,
-        reasons=[r.value for r in found],
+        reasons=[f.reason.value for f in found],
+        evidence=[f.stored() for f in found],
         status=HoldStatus.open,
         note="",
         created_at=now,
     )
     session.add(hold)
     await session.flush()
-    await _event(session, hold, "held", None, ", ".join(found), now)
+    await _event(session, hold, "held", None, ", ".join(hold.reasons), now)
 
 
 # what each step of a hold is announced as (`core.outbox`)
@@ -245,7 +249,7 @@ async def appeal(session: AsyncSession, user: User, hold_id: uuid.UUID, body: Ap
     hold.appeal, hold.appealed_at = body.message, now
     await _event(session, hold, "appealed", user.id, body.message, now)
     await session.flush()
-    return (await reads(session, [hold]))[0]
+    return (await reads(session, user, [hold]))[0]
 
 
 async def decide(
@@ -308,11 +312,14 @@ async def decide(
     hold.decided_by, hold.decided_at, hold.note = admin.id, now, body.note
     await _event(session, hold, hold.status, admin.id, body.note, now)
     await session.flush()
-    return (await reads(session, [hold]))[0]
+    return (await reads(session, admin, [hold]))[0]
 
 
-async def reads(session: AsyncSession, holds: list[FraudHold]) -> list[HoldRead]:
+async def reads(session: AsyncSession, reader: User, holds: list[FraudHold]) -> list[HoldRead]:
+    """Holds as `reader` sees them: an admin reads what each rule found about the buyer (and
+    the sale's customer reference); the held affiliate reads the rules in their own words."""
     details = await repository.hold_details(session, [h.id for h in holds])
+    to_admin = reader.role == Role.tenant_admin
     out = []
     for hold in holds:
         sale, affiliate_name, title, events = details[hold.id]
@@ -320,6 +327,8 @@ async def reads(session: AsyncSession, holds: list[FraudHold]) -> list[HoldRead]
             HoldRead(
                 id=hold.id,
                 conversion_id=hold.conversion_id,
+                order_id=sale.order_id,
+                customer_ref=sale.customer_ref if to_admin else None,
                 affiliate_id=hold.affiliate_id,
                 affiliate_name=affiliate_name,
                 product_title=title,
@@ -327,7 +336,7 @@ async def reads(session: AsyncSession, holds: list[FraudHold]) -> list[HoldRead]
                 pool_minor=sale.pool_minor,
                 currency=sale.currency,
                 reasons=[HoldReason(r) for r in hold.reasons],
-                explained=[EXPLAINED[HoldReason(r)] for r in hold.reasons],
+                explained=findings.explained(hold.reasons, hold.evidence, to_admin=to_admin),
                 status=HoldStatus(hold.status),
                 appeal=hold.appeal,
                 appealed_at=hold.appealed_at,
@@ -359,4 +368,4 @@ async def listed(
         limit=limit + 1,
     )
     page, next_cursor = split_page(rows, limit)
-    return HoldPage(items=await reads(session, page), next_cursor=next_cursor)
+    return HoldPage(items=await reads(session, user, page), next_cursor=next_cursor)

@@ -3,6 +3,7 @@
 // A new hold or appeal appears live (the admins' topic), or within 30 s while the socket is down.
 import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { Link } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
 import { formatDate, formatMoney } from "../../../lib/format";
@@ -61,14 +62,19 @@ function HoldRow({ hold }: { hold: Hold }) {
     <li className="flex flex-col gap-2 py-4 text-sm" data-testid="hold-row">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <span>
-          <strong>{hold.affiliate_name}</strong> · {hold.product_title ?? "—"} · sale {formatMoney(hold.sale_minor, hold.currency)} ·
-          commission {formatMoney(hold.pool_minor, hold.currency)}
+          <Link to={`/affiliates/${hold.affiliate_id}`} className="font-semibold text-indigo-700 underline">{hold.affiliate_name}</Link> · {hold.product_title ?? "—"} · order{" "}
+          <span className="font-mono">{hold.order_id}</span> · sale {formatMoney(hold.sale_minor, hold.currency)} ·
+          commission {formatMoney(hold.pool_minor, hold.currency)} · held {formatDate(hold.created_at)}
         </span>
         <HoldStatusBadge status={hold.status} />
       </div>
-      <ul className="list-disc pl-5 text-slate-700">
-        {hold.explained.map((why, i) => <li key={i}>{why}</li>)}
-      </ul>
+      {hold.customer_ref && <p className="text-slate-600">Customer reference: <span className="font-mono">{hold.customer_ref}</span></p>}
+      <div>
+        <p className="font-medium text-slate-800">What the rules found</p>
+        <ul className="list-disc pl-5 text-slate-700" data-testid="hold-findings">
+          {hold.explained.map((why, i) => <li key={i}>{why}</li>)}
+        </ul>
+      </div>
       {hold.appeal && <p className="rounded bg-slate-50 p-2">Appeal ({hold.appealed_at && formatDate(hold.appealed_at)}): “{hold.appeal}”</p>}
       <HoldHistory hold={hold} />
       {hold.status === "open" && (
