@@ -101,6 +101,7 @@ API_ROUTERS = (
     payouts_api.router,
     payouts_api.batches_router,
     analytics_api.router,
+    analytics_api.affiliates_router,
     content_api.router,
     notifications_api.router,
     notifications_api.public_router,

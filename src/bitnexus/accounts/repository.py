@@ -87,11 +87,21 @@ async def get_user_by_referral_code(session: AsyncSession, code: str) -> User | 
 
 
 async def list_users(
-    session: AsyncSession, *, after: Cursor | None, limit: int, query: str | None
+    session: AsyncSession,
+    *,
+    after: Cursor | None,
+    limit: int,
+    query: str | None,
+    role: str | None = None,
+    status: str | None = None,
 ) -> list[User]:
     stmt = select(User).order_by(User.created_at, User.id).limit(limit)
     if after is not None:
         stmt = stmt.where((User.created_at, User.id) > (after.created_at, after.id))  # type: ignore[operator]
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    if status is not None:
+        stmt = stmt.where(User.status == status)
     if query:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(User.email.ilike(pattern) | User.name.ilike(pattern))
@@ -100,6 +110,20 @@ async def list_users(
 
 async def users_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[User]:
     return list((await session.execute(select(User).where(User.id.in_(ids)))).scalars())
+
+
+async def referral_counts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    stmt = (
+        select(User.referred_by_id, func.count())
+        .where(User.referred_by_id.in_(ids))
+        .group_by(User.referred_by_id)
+    )
+    return {row[0]: row[1] for row in await session.execute(stmt) if row[0] is not None}
+
+
+async def referred_by(session: AsyncSession, user_id: uuid.UUID) -> list[User]:
+    stmt = select(User).where(User.referred_by_id == user_id).order_by(User.created_at, User.id)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def active_ids_with_role(session: AsyncSession, role: str) -> list[uuid.UUID]:

@@ -1,19 +1,30 @@
-"""Dashboard routes, one per role, each over a range of UTC days (default: the last 30)."""
+"""Dashboard routes, one per role, and the admins' affiliate directory, each over a range of
+UTC days (default: the last 30)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from bitnexus.analytics import service
-from bitnexus.analytics.schemas import AdminDashboard, AffiliateDashboard, VendorDashboard
+from bitnexus.accounts.errors import UserNotFound
+from bitnexus.accounts.models import UserStatus
+from bitnexus.analytics import directory, service
+from bitnexus.analytics.schemas import (
+    AdminDashboard,
+    AffiliateDashboard,
+    AffiliateDirectory,
+    AffiliateProfile,
+    VendorDashboard,
+)
 from bitnexus.auth import CurrentPrincipal
 from bitnexus.core.deps import SessionDep
-from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
+from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, errors_for
 from bitnexus.core.inputs import IsoDate
 
 router = APIRouter(prefix="/dashboards", tags=["dashboards"])
+affiliates_router = APIRouter(prefix="/affiliates", tags=["affiliates"])
 CURRENCY = "The money figures' currency (default: the program's); `currencies` lists the others."
 
 
@@ -52,3 +63,55 @@ async def admin_dashboard(
 ) -> AdminDashboard:
     """Program totals, top affiliates, and the vetting, fraud and payout queues."""
     return await service.admin(session, principal.user, principal.tenant, start, end, currency)
+
+
+@affiliates_router.get("", responses=errors_for(Forbidden, InvalidInput, BadRequest))
+async def list_affiliates(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
+    currency: Annotated[str | None, Query(description=CURRENCY)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="In the name or email")] = None,
+    status: UserStatus | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> AffiliateDirectory:
+    """The organisation's affiliates (admins), oldest first: the range's clicks, sales and
+    earnings, balances by state from the ledger, tier, network and fraud history."""
+    return await directory.directory(
+        session,
+        principal.user,
+        principal.tenant,
+        start=start,
+        end=end,
+        currency=currency,
+        query=q,
+        status=status,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+@affiliates_router.get(
+    "/{affiliate_id}", responses=errors_for(Forbidden, UserNotFound, InvalidInput)
+)
+async def get_affiliate(
+    affiliate_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
+    currency: Annotated[str | None, Query(description=CURRENCY)] = None,
+) -> AffiliateProfile:
+    """One affiliate in full (admins): their summary and days, balances in every currency,
+    tier and history, referrals, fraud holds, payouts and latest commissions."""
+    return await directory.profile(
+        session,
+        principal.user,
+        principal.tenant,
+        affiliate_id,
+        start=start,
+        end=end,
+        currency=currency,
+    )

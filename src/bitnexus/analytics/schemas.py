@@ -1,13 +1,16 @@
-"""Dashboard shapes. Money in integer minor units of one currency (`currency`: the program's
-unless another was asked for); rates in basis points; days in UTC."""
+"""Dashboard and affiliate directory shapes. Money in integer minor units of one currency
+(`currency`: the program's unless another was asked for); rates in basis points; days in UTC."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 
-from bitnexus.commissions.schemas import Earnings
+from bitnexus.accounts.models import UserStatus
+from bitnexus.commissions.models import Tier
+from bitnexus.commissions.schemas import CommissionShare, Earnings, HoldRead, TierRead
 from bitnexus.core.schemas import OutputModel
+from bitnexus.payouts.schemas import ItemRead
 
 
 class Range(OutputModel):
@@ -115,3 +118,62 @@ class AdminDashboard(OutputModel):
     vetting_queue: int
     fraud_queue: int
     payouts_in_payment: int
+
+
+class Member(OutputModel):
+    """Another member named beside an affiliate: who referred them, or whom they referred."""
+
+    id: uuid.UUID
+    name: str
+    status: UserStatus
+    joined_at: dt.datetime
+
+
+class HoldCounts(OutputModel):
+    """An affiliate's fraud holds so far, by what became of them."""
+
+    open: int
+    approved: int
+    rejected: int
+
+
+class AffiliateSummary(Traffic):
+    """One affiliate as the directory lists them: who they are, their range's traffic
+    (`Traffic`), sales, balances from the ledger, tier, network and fraud history."""
+
+    id: uuid.UUID
+    name: str
+    email: str
+    status: UserStatus
+    joined_at: dt.datetime
+    referral_code: str | None
+    tier: Tier  # the recorded tier
+    referred_by: Member | None
+    referrals: int  # members they brought in
+    sales_minor: int  # the range's attributed sales, refunds not taken off
+    balances: Earnings  # all time, in the page's currency, from the ledger
+    holds: HoldCounts
+
+
+class AffiliateDirectory(OutputModel):
+    range: Range
+    currency: str  # of every money figure
+    items: list[AffiliateSummary]
+    next_cursor: str | None
+
+
+class AffiliateProfile(OutputModel):
+    """One affiliate in full, for the admin: the directory's summary, their days, balances in
+    every currency, tier and its history, the members they referred, every fraud hold (in the
+    admin's words), their payouts and latest commissions."""
+
+    range: Range
+    currency: str
+    summary: AffiliateSummary
+    days: list[Day]
+    balances: list[Earnings]
+    tier: TierRead
+    referrals: list[Member]
+    holds: list[HoldRead]
+    payouts: list[ItemRead]
+    commissions: list[CommissionShare]

@@ -50,7 +50,7 @@ def window_of(start: dt.date | None, end: dt.date | None) -> tuple[Range, Window
     return Range(start=days.first, end=days.last), Window(days.begin, days.finish)
 
 
-def _clicks_of(days: dict[Any, Clicks]) -> Clicks:
+def clicks_total(days: dict[Any, Clicks]) -> Clicks:
     """The window's total, from its days (one query fewer per figure)."""
     return Clicks(
         sum(c.raw for c in days.values()),
@@ -73,7 +73,7 @@ def _figures(grouped: Grouped[Earned], figure: Callable[[Earned], int]) -> Group
     return {by: {key: figure(e) for key, e in keyed.items()} for by, keyed in grouped.items()}
 
 
-def _sales_of(days: dict[Any, Sales]) -> Sales:
+def sales_total(days: dict[Any, Sales]) -> Sales:
     return Sales(
         sum(s.count for s in days.values()),
         sum(s.amount for s in days.values()),
@@ -98,7 +98,7 @@ def traffic(clicks: Clicks, conversions: int, earned: int) -> Traffic:
     )
 
 
-def _days(
+def days_of(
     span: Range, clicks: dict[Any, Clicks], sales: dict[Any, Sales], earned: dict[Any, int]
 ) -> list[Day]:
     out = []
@@ -161,7 +161,7 @@ async def _beside(
         return await read(side)
 
 
-async def _open(
+async def open_board(
     session: AsyncSession,
     user: User,
     tenant: Tenant,
@@ -190,7 +190,7 @@ async def affiliate(
     end: dt.date | None,
     currency: str | None = None,
 ) -> AffiliateDashboard:
-    board = await _open(session, user, tenant, Role.affiliate, start, end, currency)
+    board = await open_board(session, user, tenant, Role.affiliate, start, end, currency)
     span, window, cur = board.span, board.window, board.currency
     bys: tuple[By, ...] = ("day", "link", "product")
     # one affiliate's rows are few: side connections would cost more than they save
@@ -214,12 +214,12 @@ async def affiliate(
         currency=cur,
         currencies=board.currencies,
         totals=traffic(
-            _clicks_of(clicks["day"]),
-            _sales_of(sales["day"]).count,
+            clicks_total(clicks["day"]),
+            sales_total(sales["day"]).count,
             sum(earned["day"].values()),
         ),
         balances=balance,
-        days=_days(span, clicks["day"], sales["day"], earned["day"]),
+        days=days_of(span, clicks["day"], sales["day"], earned["day"]),
         links=_rows(
             links,
             await repository.labels(session, "links", links),
@@ -246,7 +246,7 @@ async def vendor(
     end: dt.date | None,
     currency: str | None = None,
 ) -> VendorDashboard:
-    board = await _open(session, user, tenant, Role.vendor, start, end, currency)
+    board = await open_board(session, user, tenant, Role.vendor, start, end, currency)
     span, window, cur = board.span, board.window, board.currency
     bys: tuple[By, ...] = ("day", "product")
     async with asyncio.TaskGroup() as together:  # a failure cancels and awaits the others
@@ -280,7 +280,7 @@ async def vendor(
     titles = await repository.labels(session, "products", products)
     receivable = accounts.receivable(user.id, cur).code
     balance = await ledger.balance_if_open(session, receivable)
-    total = _sales_of(sales["day"])
+    total = sales_total(sales["day"])
     days = []
     day = span.start
     while day <= span.end:
@@ -331,7 +331,7 @@ async def admin(
     end: dt.date | None,
     currency: str | None = None,
 ) -> AdminDashboard:
-    board = await _open(session, user, tenant, Role.tenant_admin, start, end, currency)
+    board = await open_board(session, user, tenant, Role.tenant_admin, start, end, currency)
     span, window, cur = board.span, board.window, board.currency
     bys: tuple[By, ...] = ("day", "affiliate")
     async with asyncio.TaskGroup() as together:  # a failure cancels and awaits the others
@@ -364,14 +364,14 @@ async def admin(
         currency=cur,
         currencies=board.currencies,
         totals=traffic(
-            _clicks_of(clicks["day"]),
-            _sales_of(sales["day"]).count,
+            clicks_total(clicks["day"]),
+            sales_total(sales["day"]).count,
             sum(earned["day"].values()),
         ),
-        sales_minor=_sales_of(sales["day"]).amount,
+        sales_minor=sales_total(sales["day"]).amount,
         fees_minor=fees,
         fees_balance_minor=fees_balance,
-        days=_days(span, clicks["day"], sales["day"], earned["day"]),
+        days=days_of(span, clicks["day"], sales["day"], earned["day"]),
         leaders=[
             Leader(
                 affiliate_id=who,

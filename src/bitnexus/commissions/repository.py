@@ -428,6 +428,34 @@ async def latest_tier(session: AsyncSession, user_id: uuid.UUID) -> TierChange |
     return found.scalar_one_or_none()
 
 
+async def latest_tiers(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The latest recorded tier of each of these members that has one."""
+    rows = await session.execute(
+        select(TierChange.user_id, TierChange.tier)
+        .ext(distinct_on(TierChange.user_id))
+        .where(TierChange.user_id.in_(user_ids))
+        .order_by(TierChange.user_id, TierChange.created_at.desc(), TierChange.id.desc())
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+async def hold_counts(
+    session: AsyncSession, affiliate_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """How many holds each of these affiliates has had, by status."""
+    rows = await session.execute(
+        select(FraudHold.affiliate_id, FraudHold.status, func.count())
+        .where(FraudHold.affiliate_id.in_(affiliate_ids))
+        .group_by(FraudHold.affiliate_id, FraudHold.status)
+    )
+    counts: dict[uuid.UUID, dict[str, int]] = {}
+    for affiliate_id, status, n in rows:
+        counts.setdefault(affiliate_id, {})[status] = n
+    return counts
+
+
 async def above_bronze(session: AsyncSession) -> list[tuple[uuid.UUID, Tier]]:
     """Every affiliate whose latest recorded tier is above Bronze, with that tier."""
     latest = (

@@ -417,6 +417,18 @@ async def blocks_before(session: AsyncSession, height: int | None, limit: int) -
     return list((await session.execute(stmt)).scalars())
 
 
+async def accounts_owned_by_any(
+    session: AsyncSession, user_ids: Collection[uuid.UUID]
+) -> list[LedgerAccount]:
+    """Accounts of any of these users, by code."""
+    stmt = (
+        select(LedgerAccount)
+        .where(LedgerAccount.owner_user_id.in_(list(user_ids)))
+        .order_by(LedgerAccount.code)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
 async def accounts_owned_by(
     session: AsyncSession, user_id: uuid.UUID | None
 ) -> list[LedgerAccount]:

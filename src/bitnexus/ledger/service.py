@@ -349,6 +349,13 @@ async def accounts_owned_by(session: AsyncSession, user_id: uuid.UUID) -> list[L
     return await repository.accounts_owned_by(session, user_id)
 
 
+async def accounts_owned_by_any(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID]
+) -> list[LedgerAccount]:
+    """The ledger accounts any of these users owns, by code."""
+    return await repository.accounts_owned_by_any(session, user_ids)
+
+
 async def balances(session: AsyncSession, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
     """The current balance of each account."""
     return await repository.balances(session, account_ids)

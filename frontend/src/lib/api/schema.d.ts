@@ -4,6 +4,48 @@
  */
 
 export interface paths {
+    "/api/v1/affiliates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Affiliates
+         * @description The organisation's affiliates (admins), oldest first: the range's clicks, sales and
+         *     earnings, balances by state from the ledger, tier, network and fraud history.
+         */
+        get: operations["list_affiliates_api_v1_affiliates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/affiliates/{affiliate_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Affiliate
+         * @description One affiliate in full (admins): their summary and days, balances in every currency,
+         *     tier and history, referrals, fraud holds, payouts and latest commissions.
+         */
+        get: operations["get_affiliate_api_v1_affiliates__affiliate_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/api-keys": {
         parameters: {
             query?: never;
@@ -2367,6 +2409,41 @@ export interface components {
             range: components["schemas"]["Range"];
             totals: components["schemas"]["Traffic"];
         };
+        /** AffiliateDirectory */
+        AffiliateDirectory: {
+            /** Currency */
+            currency: string;
+            /** Items */
+            items: components["schemas"]["AffiliateSummary"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            range: components["schemas"]["Range"];
+        };
+        /**
+         * AffiliateProfile
+         * @description One affiliate in full, for the admin: the directory's summary, their days, balances in
+         *     every currency, tier and its history, the members they referred, every fraud hold (in the
+         *     admin's words), their payouts and latest commissions.
+         */
+        AffiliateProfile: {
+            /** Balances */
+            balances: components["schemas"]["Earnings"][];
+            /** Commissions */
+            commissions: components["schemas"]["CommissionShare"][];
+            /** Currency */
+            currency: string;
+            /** Days */
+            days: components["schemas"]["Day"][];
+            /** Holds */
+            holds: components["schemas"]["HoldRead"][];
+            /** Payouts */
+            payouts: components["schemas"]["ItemRead"][];
+            range: components["schemas"]["Range"];
+            /** Referrals */
+            referrals: components["schemas"]["Member"][];
+            summary: components["schemas"]["AffiliateSummary"];
+            tier: components["schemas"]["TierRead"];
+        };
         /** AffiliateSignupRequest */
         AffiliateSignupRequest: {
             /**
@@ -2378,6 +2455,52 @@ export interface components {
             name: string;
             /** Referral Code */
             referral_code?: string | null;
+        };
+        /**
+         * AffiliateSummary
+         * @description One affiliate as the directory lists them: who they are, their range's traffic
+         *     (`Traffic`), sales, balances from the ledger, tier, network and fraud history.
+         */
+        AffiliateSummary: {
+            balances: components["schemas"]["Earnings"];
+            /** Clicks */
+            clicks: number;
+            /** Clicks Raw */
+            clicks_raw: number;
+            /** Conversion Rate Bps */
+            conversion_rate_bps: number;
+            /** Conversions */
+            conversions: number;
+            /** Earnings Minor */
+            earnings_minor: number;
+            /** Email */
+            email: string;
+            /** Epc Minor */
+            epc_minor: number;
+            holds: components["schemas"]["HoldCounts"];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Joined At
+             * Format: date-time
+             */
+            joined_at: string;
+            /** Name */
+            name: string;
+            /** Referral Code */
+            referral_code: string | null;
+            /** Referrals */
+            referrals: number;
+            referred_by: components["schemas"]["Member"] | null;
+            /** Sales Minor */
+            sales_minor: number;
+            status: components["schemas"]["UserStatus"];
+            tier: components["schemas"]["Tier"];
+            /** Unique Clicks */
+            unique_clicks: number;
         };
         /**
          * AlarmKind
@@ -3285,6 +3408,18 @@ export interface components {
             /** Status */
             status: string;
         };
+        /**
+         * HoldCounts
+         * @description An affiliate's fraud holds so far, by what became of them.
+         */
+        HoldCounts: {
+            /** Approved */
+            approved: number;
+            /** Open */
+            open: number;
+            /** Rejected */
+            rejected: number;
+        };
         /** HoldDecision */
         HoldDecision: {
             /**
@@ -3721,6 +3856,25 @@ export interface components {
             role: components["schemas"]["Role"];
             status: components["schemas"]["UserStatus"];
             tenant: components["schemas"]["TenantBrief"];
+        };
+        /**
+         * Member
+         * @description Another member named beside an affiliate: who referred them, or whom they referred.
+         */
+        Member: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Joined At
+             * Format: date-time
+             */
+            joined_at: string;
+            /** Name */
+            name: string;
+            status: components["schemas"]["UserStatus"];
         };
         /**
          * Method
@@ -4970,6 +5124,144 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_affiliates_api_v1_affiliates_get: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                /** @description The money figures' currency (default: the program's); `currencies` lists the others. */
+                currency?: string | null;
+                /** @description In the name or email */
+                q?: string | null;
+                status?: components["schemas"]["UserStatus"] | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AffiliateDirectory"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_affiliate_api_v1_affiliates__affiliate_id__get: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                /** @description The money figures' currency (default: the program's); `currencies` lists the others. */
+                currency?: string | null;
+            };
+            header?: never;
+            path: {
+                affiliate_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AffiliateProfile"];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description User not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_api_keys_api_v1_api_keys_get: {
         parameters: {
             query?: never;

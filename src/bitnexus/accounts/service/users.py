@@ -151,6 +151,40 @@ async def list_users(
     return UserPage(items=[user_read(u) for u in page], next_cursor=next_cursor)
 
 
+async def list_affiliates(
+    session: AsyncSession,
+    cursor: str | None,
+    limit: int,
+    query: str | None,
+    status: UserStatus | None,
+) -> tuple[list[User], str | None]:
+    """The organisation's affiliates, oldest first, filtered by name or email and status."""
+    rows = await repository.list_users(
+        session,
+        after=Cursor.decode(cursor),
+        limit=limit + 1,
+        query=query,
+        role=Role.affiliate,
+        status=status,
+    )
+    return split_page(rows, limit)
+
+
+async def referral_counts(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many members each of these users brought in (their referral network's first level)."""
+    return await repository.referral_counts(session, ids)
+
+
+async def referrals_of(session: AsyncSession, user_id: uuid.UUID) -> list[User]:
+    """The members this user referred, oldest first."""
+    return await repository.referred_by(session, user_id)
+
+
+async def users_by_ids(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
+    """These users of the session's tenant, active or not, by id."""
+    return {u.id: u for u in await repository.users_by_ids(session, ids)}
+
+
 async def active_users(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, User]:
     """Those of these users (of the session's tenant) who are active, by id."""
     users = await repository.users_by_ids(session, ids)

@@ -3,7 +3,9 @@ the ledger, so the figures are the ledger's)."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,12 +25,13 @@ async def commissions(
     state: CommissionState | None,
     cursor: str | None,
     limit: int,
+    beneficiary_id: uuid.UUID | None = None,
 ) -> CommissionSharePage:
     """Your shares of sales (your own and your referrals' overrides), newest first; tenant
-    admins see everyone's."""
+    admins see everyone's, or one member's."""
     rows = await repository.commissions_of(
         session,
-        beneficiary_id=None if user.role == Role.tenant_admin else user.id,
+        beneficiary_id=beneficiary_id if user.role == Role.tenant_admin else user.id,
         state=state,
         after=Cursor.decode(cursor),
         limit=limit + 1,
@@ -66,24 +69,36 @@ async def commissions(
 async def balances(session: AsyncSession, user: User, default_currency: str) -> list[Earnings]:
     """Pending, available and paid, per currency, from the user's ledger accounts (the
     program's currency always, at zero before the first sale)."""
+    return (await balances_of(session, [user.id], default_currency))[user.id]
+
+
+async def balances_of(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], default_currency: str
+) -> dict[uuid.UUID, list[Earnings]]:
+    """`balances` of each of these members, read together."""
     owned = [
         a
-        for a in await ledger.accounts_owned_by(session, user.id)
-        if a.code.startswith(f"affiliate:{user.id}:")
+        for a in await ledger.accounts_owned_by_any(session, user_ids)
+        if a.code.startswith("affiliate:")
     ]
     amounts = await ledger.balances(session, [a.id for a in owned])
-    by_currency: dict[str, dict[str, int]] = defaultdict(dict, {default_currency: {}})
+    by_owner: dict[uuid.UUID, dict[str, dict[str, int]]] = {
+        u: defaultdict(dict, {default_currency: {}}) for u in user_ids
+    }
     for account in owned:
-        state = account.code.split(":")[2]
-        by_currency[account.currency][state] = amounts.get(account.id, 0)
-    return [
-        Earnings(
-            currency=currency,
-            pending_minor=states.get(Earning.pending, 0),
-            held_minor=states.get(Earning.held, 0),
-            available_minor=states.get(Earning.available, 0),
-            in_payment_minor=states.get(Earning.payout, 0),
-            paid_minor=states.get(Earning.paid, 0),
-        )
-        for currency, states in sorted(by_currency.items())
-    ]
+        _, owner, state, _ = account.code.split(":")
+        by_owner[uuid.UUID(owner)][account.currency][state] = amounts.get(account.id, 0)
+    return {
+        user_id: [
+            Earnings(
+                currency=currency,
+                pending_minor=states.get(Earning.pending, 0),
+                held_minor=states.get(Earning.held, 0),
+                available_minor=states.get(Earning.available, 0),
+                in_payment_minor=states.get(Earning.payout, 0),
+                paid_minor=states.get(Earning.paid, 0),
+            )
+            for currency, states in sorted(by_currency.items())
+        ]
+        for user_id, by_currency in by_owner.items()
+    }

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -349,6 +350,13 @@ async def reads(session: AsyncSession, reader: User, holds: list[FraudHold]) -> 
     return out
 
 
+async def hold_counts(
+    session: AsyncSession, affiliate_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Each of these affiliates' holds so far, counted by status (none: no key)."""
+    return await repository.hold_counts(session, affiliate_ids)
+
+
 async def listed(
     session: AsyncSession,
     user: User,
@@ -356,13 +364,15 @@ async def listed(
     status: HoldStatus | None,
     cursor: str | None,
     limit: int,
+    affiliate_id: uuid.UUID | None = None,
 ) -> HoldPage:
-    """The fraud queue (admins: every hold; affiliates: their own), newest first."""
+    """The fraud queue (admins: every hold, or one affiliate's; affiliates: their own),
+    newest first."""
     if user.role not in (Role.tenant_admin, Role.affiliate):
         raise Forbidden("Only admins and affiliates see holds.")
     rows = await repository.holds(
         session,
-        affiliate_id=None if user.role == Role.tenant_admin else user.id,
+        affiliate_id=affiliate_id if user.role == Role.tenant_admin else user.id,
         status=status,
         after=Cursor.decode(cursor),
         limit=limit + 1,

@@ -97,9 +97,22 @@ async def recorded(session: AsyncSession, user_id: uuid.UUID) -> Tier:
     return Tier(latest.tier) if latest else Tier.bronze
 
 
+async def recorded_of(
+    session: AsyncSession, user_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Tier]:
+    """The recorded tier of each of these affiliates (Bronze before any change)."""
+    latest = await repository.latest_tiers(session, user_ids)
+    return {u: Tier(latest[u]) if u in latest else Tier.bronze for u in user_ids}
+
+
 async def mine(session: AsyncSession, user: User, tenant: Tenant) -> TierRead:
     if user.role != Role.affiliate:
         raise Forbidden("Tiers are for affiliates.")
+    return await of(session, user, tenant)
+
+
+async def of(session: AsyncSession, user: User, tenant: Tenant) -> TierRead:
+    """An affiliate's tier now, the earnings it rests on, the way up and its history."""
     tier, earned = await standing(session, tenant, user.id, utcnow())
     step = LADDER.index(tier)
     following = LADDER[step + 1] if step + 1 < len(LADDER) else None

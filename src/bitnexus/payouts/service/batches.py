@@ -334,7 +334,12 @@ async def listed(session: AsyncSession, admin: User) -> list[BatchSummary]:
 
 async def mine(session: AsyncSession, user: User) -> list[ItemRead]:
     """An affiliate's payouts, newest first."""
-    return [_item(i, n) for i, n in await repository.items(session, affiliate_id=user.id)]
+    return await of_affiliate(session, user.id)
+
+
+async def of_affiliate(session: AsyncSession, affiliate_id: uuid.UUID) -> list[ItemRead]:
+    """One affiliate's payouts, newest first (callers check who may see them)."""
+    return [_item(i, n) for i, n in await repository.items(session, affiliate_id=affiliate_id)]
 
 
 CSV_COLUMNS = [
