@@ -210,3 +210,31 @@ async def test_a_currency_that_is_no_currency_is_refused(program: Program, bad: 
     )
 
     assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "currency")
+
+
+async def test_an_affiliates_links_add_up_by_campaign(
+    program: Program, make_client: ClientFactory
+) -> None:
+    # given an affiliate's link without a campaign and two links of the "spring" campaign
+    shop = await open_shop(program, make_client)
+    spring = []
+    for _ in range(2):
+        r = await shop.affiliate.client.post(
+            "/api/v1/links",
+            json={"product_id": shop.product["id"], "utm_campaign": "spring"},
+            headers=shop.affiliate.headers,
+        )
+        assert r.status_code == 201, r.text
+        spring.append(r.json())
+
+    # when each spring link gets a click and one of them a sale, and the plain link a click
+    sold = await shop.click(make_client(), spring[0])
+    await shop.click(make_client(), spring[1])
+    await shop.click(make_client())
+    assert (await shop.report(order_id="SP-1", click_id=sold)).status_code == 201
+
+    # then the dashboard adds the links up by campaign, the links without one last
+    board = await dashboard(shop.affiliate, "affiliate")
+    rows = [(c["campaign"], c["links"], c["clicks"], c["conversions"]) for c in board["campaigns"]]
+    assert rows == [("spring", 2, 2, 1), (None, 1, 1, 0)]
+    assert board["campaigns"][0]["earnings_minor"] == 1_600

@@ -93,6 +93,8 @@ async def test_every_page_of_each_role_passes_axe(
             "/app/marketplace",
             "/app/products",
             f"/app/products/{product}",
+            "/app/affiliates",
+            f"/app/affiliates/{live_program.affiliate.id}",
             "/app/vetting",
             "/app/links",
             "/app/content",

@@ -196,6 +196,7 @@ async def test_a_sale_reported_by_the_snippet_pays_the_affiliate_and_the_upline(
         await expect(page.get_by_test_id("dash-paid")).to_have_text("$6.24")
         await expect(page.get_by_test_id("dash-pending")).to_have_text("$0.00")
         await expect(page.get_by_test_id("links-table")).to_contain_text("$6.24")
+        await expect(page.get_by_test_id("campaigns-table")).to_contain_text("$6.24")
         await expect(page.get_by_test_id("traffic-chart")).to_be_visible()
         await up.get_by_role("link", name="Dashboard").click()
         await expect(up.get_by_test_id("dash-earnings")).to_have_text("$0.78")  # 98 cut to 78

@@ -21,6 +21,7 @@ const NAV: [group: string, items: NavItem[]][] = [
   ["Programme", [
     { to: "/app/marketplace", label: "Marketplace", roles: ["tenant_admin", "vendor", "affiliate"] },
     { to: "/app/products", label: "Products", roles: ["tenant_admin", "vendor"] },
+    { to: "/app/affiliates", label: "Affiliates", roles: ["tenant_admin"] },
     { to: "/app/vetting", label: "Vetting", roles: ["tenant_admin"] },
     { to: "/app/links", label: "Links", roles: ["affiliate", "tenant_admin"] },
     { to: "/app/content", label: "Content", roles: ["affiliate", "tenant_admin"] },

@@ -28,6 +28,8 @@ function page<K extends string, M extends Record<K, ComponentType<any>>>(
 const OnboardingChecklist = page(() => import("../features/onboarding/components/OnboardingChecklist"), "OnboardingChecklist");
 const HomePage = page(() => import("../features/auth/components/account"), "HomePage");
 const ProfilePage = page(() => import("../features/auth/components/account"), "ProfilePage");
+const AffiliatePage = page(() => import("../features/affiliates/components/AffiliatePage"), "AffiliatePage");
+const AffiliatesPage = page(() => import("../features/affiliates/components/AffiliatesPage"), "AffiliatesPage");
 const ApiKeysCard = page(() => import("../features/apikeys/components/ApiKeysCard"), "ApiKeysCard");
 const MailboxPage = page(() => import("../features/dev/components/MailboxPage"), "MailboxPage");
 const MarketplacePage = page(() => import("../features/catalog/components/MarketplacePage"), "MarketplacePage");
@@ -115,6 +117,8 @@ export const router = createBrowserRouter([
       { path: "/app/products/:id", element: <ProductPage LinkCard={AffiliateCards} Similar={SimilarProducts} /> },
       { path: "/app/products/:id/edit", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/vetting", element: <RequireAuth roles={["tenant_admin"]}><VettingPage /></RequireAuth> },
+      { path: "/app/affiliates", element: <RequireAuth roles={["tenant_admin"]}><AffiliatesPage /></RequireAuth> },
+      { path: "/app/affiliates/:id", element: <RequireAuth roles={["tenant_admin"]}><AffiliatePage /></RequireAuth> },
       { path: "/app/links", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><LinksPage /></RequireAuth> },
       { path: "/app/content", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><ContentGeneratorPage /></RequireAuth> },
       { path: "/app/dashboard", element: <RequireAuth roles={["affiliate", "vendor", "tenant_admin"]}><DashboardPage Recommended={RecommendedForYou} /></RequireAuth> },

@@ -305,6 +305,16 @@ async def labels(
     return {row[0]: row[1] for row in await session.execute(stmt)}
 
 
+async def campaigns(
+    session: AsyncSession, link_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str | None]:
+    """Each link's campaign (its `utm_campaign`), None where it has none."""
+    rows = await session.execute(
+        select(Link.id, Link.utm_campaign).where(Link.id.in_(list(link_ids)))
+    )
+    return {row[0]: row[1] for row in rows}
+
+
 async def currencies(session: AsyncSession, *, vendor_id: uuid.UUID | None = None) -> list[str]:
     """The currencies the program's products sell in (a vendor's own, when given): a sale is
     always in its product's currency, so these are the ones a dashboard can have money in."""

@@ -53,6 +53,13 @@ class Row(Traffic):
     label: str
 
 
+class CampaignRow(Traffic):
+    """The range's traffic of an affiliate's links that share a campaign (`utm_campaign`)."""
+
+    campaign: str | None  # None: the links without a campaign
+    links: int  # its links with figures in the range
+
+
 class AffiliateDashboard(OutputModel):
     range: Range
     currency: str  # of every money figure
@@ -61,6 +68,7 @@ class AffiliateDashboard(OutputModel):
     balances: Earnings  # all time, from the ledger
     days: list[Day]
     links: list[Row]
+    campaigns: list[CampaignRow]  # the links' rows added up by campaign
     products: list[Row]
     countries: list[CountryClicks]  # most clicks first, unknown last
 

@@ -20,6 +20,7 @@ from bitnexus.analytics.repository import By, Clicks, Earned, Grouped, Sales, Wi
 from bitnexus.analytics.schemas import (
     AdminDashboard,
     AffiliateDashboard,
+    CampaignRow,
     CountryClicks,
     Day,
     Leader,
@@ -139,6 +140,33 @@ def _rows(
     return sorted(rows, key=lambda r: (-r.earnings_minor, -r.clicks, r.label))
 
 
+def _campaigns(
+    campaign_of: dict[uuid.UUID, str | None],
+    clicks: dict[Any, Clicks],
+    sales: dict[Any, Sales],
+    earned: dict[Any, int],
+) -> list[CampaignRow]:
+    """The links' figures added up by their campaign."""
+    links: dict[str | None, list[uuid.UUID]] = {}
+    for link, campaign in campaign_of.items():
+        links.setdefault(campaign, []).append(link)
+    rows = [
+        CampaignRow(
+            campaign=campaign,
+            links=len(ids),
+            **traffic(
+                clicks_total({i: clicks[i] for i in ids if i in clicks}),
+                sum(sales[i].count for i in ids if i in sales),
+                sum(earned.get(i, 0) for i in ids),
+            ).model_dump(),
+        )
+        for campaign, ids in links.items()
+    ]
+    return sorted(
+        rows, key=lambda r: (r.campaign is None, -r.earnings_minor, -r.clicks, r.campaign or "")
+    )
+
+
 @dataclass(frozen=True)
 class _Board:
     span: Range
@@ -223,6 +251,12 @@ async def affiliate(
         links=_rows(
             links,
             await repository.labels(session, "links", links),
+            clicks["link"],
+            sales["link"],
+            earned["link"],
+        ),
+        campaigns=_campaigns(
+            await repository.campaigns(session, links),
             clicks["link"],
             sales["link"],
             earned["link"],

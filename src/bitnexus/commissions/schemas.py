@@ -107,6 +107,9 @@ class CommissionShare(OutputModel):
 
     id: uuid.UUID
     conversion_id: uuid.UUID
+    order_id: str  # the vendor's order id of the sale
+    beneficiary_id: uuid.UUID | None  # who earns it (None: the platform's fee)
+    beneficiary_name: str | None
     kind: ShareKind
     level: int
     amount_minor: int

@@ -2394,6 +2394,8 @@ export interface components {
         /** AffiliateDashboard */
         AffiliateDashboard: {
             balances: components["schemas"]["Earnings"];
+            /** Campaigns */
+            campaigns: components["schemas"]["CampaignRow"][];
             /** Countries */
             countries: components["schemas"]["CountryClicks"][];
             /** Currencies */
@@ -2773,6 +2775,30 @@ export interface components {
             file: string;
         };
         /**
+         * CampaignRow
+         * @description The range's traffic of an affiliate's links that share a campaign (`utm_campaign`).
+         */
+        CampaignRow: {
+            /** Campaign */
+            campaign: string | null;
+            /** Clicks */
+            clicks: number;
+            /** Clicks Raw */
+            clicks_raw: number;
+            /** Conversion Rate Bps */
+            conversion_rate_bps: number;
+            /** Conversions */
+            conversions: number;
+            /** Earnings Minor */
+            earnings_minor: number;
+            /** Epc Minor */
+            epc_minor: number;
+            /** Links */
+            links: number;
+            /** Unique Clicks */
+            unique_clicks: number;
+        };
+        /**
          * Candidate
          * @description An affiliate with an available balance, and whether the batch pays them.
          */
@@ -2874,6 +2900,10 @@ export interface components {
         CommissionShare: {
             /** Amount Minor */
             amount_minor: number;
+            /** Beneficiary Id */
+            beneficiary_id: string | null;
+            /** Beneficiary Name */
+            beneficiary_name: string | null;
             /**
              * Conversion Id
              * Format: uuid
@@ -2901,6 +2931,8 @@ export interface components {
             level: number;
             /** Matures At */
             matures_at: string | null;
+            /** Order Id */
+            order_id: string;
             /** Product Id */
             product_id: string | null;
             /** Product Title */

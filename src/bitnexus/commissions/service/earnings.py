@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role, User
+from bitnexus.accounts.service import users
 from bitnexus.commissions import repository
 from bitnexus.commissions.accounts import Earning
 from bitnexus.commissions.models import CommissionState, HoldReason, HoldStatus, ShareKind
@@ -40,10 +41,18 @@ async def commissions(
     page = rows[: len(shown)]
     titles = await repository.titles(session, {v.product_id for _, v in page if v.product_id})
     holds = await repository.holds_of(session, [sale.id for _, sale in page])
+    earners = await users.users_by_ids(
+        session, list({s.beneficiary_id for s, _ in page if s.beneficiary_id})
+    )
     items = [
         CommissionShare(
             id=share.id,
             conversion_id=sale.id,
+            order_id=sale.order_id,
+            beneficiary_id=share.beneficiary_id,
+            beneficiary_name=earners[share.beneficiary_id].name
+            if share.beneficiary_id in earners
+            else None,
             kind=ShareKind(share.kind),
             level=share.level,
             amount_minor=share.amount_minor,

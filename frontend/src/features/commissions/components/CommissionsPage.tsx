@@ -79,12 +79,20 @@ function SharesCard({ admin }: { admin: boolean }) {
           <div className="relative overflow-x-auto">
             <table className="w-full text-left text-sm" data-testid="commissions">
               <thead className="text-xs uppercase text-slate-500">
-                <tr><th className="py-2 pr-3">When</th><th className="pr-3">Product</th><th className="pr-3">Kind</th><th className="pr-3 text-right">Sale</th><th className="pr-3 text-right">Share</th><th className="pr-3">State</th><th>Matures</th></tr>
+                <tr><th className="py-2 pr-3">When</th>{admin && <th className="pr-3">Earner</th>}<th className="pr-3">Order</th><th className="pr-3">Product</th><th className="pr-3">Kind</th><th className="pr-3 text-right">Sale</th><th className="pr-3 text-right">Share</th><th className="pr-3">State</th><th>Matures</th></tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
                 {rows.map((c) => (
                   <tr key={c.id} data-testid="commission-row">
                     <td className="py-2 pr-3 whitespace-nowrap">{formatDate(c.created_at)}</td>
+                    {admin && (
+                      <td className="pr-3">
+                        {c.beneficiary_id && c.kind !== "platform_fee"
+                          ? <RouterLink className="underline" to={`/app/affiliates/${c.beneficiary_id}`}>{c.beneficiary_name}</RouterLink>
+                          : "The platform"}
+                      </td>
+                    )}
+                    <td className="pr-3 font-mono text-xs">{c.order_id}</td>
                     <td className="pr-3">{c.product_id ? <RouterLink className="underline" to={`/app/products/${c.product_id}`}>{c.product_title}</RouterLink> : "—"}</td>
                     <td className="pr-3">{shareLabel(c.kind, c.level)}</td>
                     <td className="pr-3 text-right">{formatMoney(c.sale_minor, c.currency)}</td>

@@ -62,7 +62,7 @@ function HoldRow({ hold }: { hold: Hold }) {
     <li className="flex flex-col gap-2 py-4 text-sm" data-testid="hold-row">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <span>
-          <Link to={`/affiliates/${hold.affiliate_id}`} className="font-semibold text-indigo-700 underline">{hold.affiliate_name}</Link> · {hold.product_title ?? "—"} · order{" "}
+          <Link to={`/app/affiliates/${hold.affiliate_id}`} className="font-semibold text-indigo-700 underline">{hold.affiliate_name}</Link> · {hold.product_title ?? "—"} · order{" "}
           <span className="font-mono">{hold.order_id}</span> · sale {formatMoney(hold.sale_minor, hold.currency)} ·
           commission {formatMoney(hold.pool_minor, hold.currency)} · held {formatDate(hold.created_at)}
         </span>

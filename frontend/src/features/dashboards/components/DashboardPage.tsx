@@ -81,13 +81,16 @@ function MoneyChart({ data, currency, bars }: { data: object[]; currency: string
   );
 }
 
-function TrafficTable({ rows, currency, what }: { rows: Schemas["Row"][]; currency: string; what: string }) {
+type TrafficRow = Schemas["Traffic"] & { id: string; label: string };
+const HEADS: Record<string, string> = { links: "Link", products: "Product", campaigns: "Campaign" };
+
+function TrafficTable({ rows, currency, what }: { rows: TrafficRow[]; currency: string; what: string }) {
   if (rows.length === 0) return <EmptyState>No {what} in this range.</EmptyState>;
   return (
     <div className="relative overflow-x-auto">
       <table className="w-full text-left text-sm" data-testid={`${what}-table`}>
         <thead className="text-xs uppercase text-slate-500">
-          <tr><th className="py-2 pr-3">{what === "links" ? "Link" : "Product"}</th><th className="pr-3 text-right">Clicks</th><th className="pr-3 text-right">Raw</th><th className="pr-3 text-right">Unique</th><th className="pr-3 text-right">Conversions</th><th className="pr-3 text-right">Rate</th><th className="pr-3 text-right">Earnings</th><th className="text-right">EPC</th></tr>
+          <tr><th className="py-2 pr-3">{HEADS[what]}</th><th className="pr-3 text-right">Clicks</th><th className="pr-3 text-right">Raw</th><th className="pr-3 text-right">Unique</th><th className="pr-3 text-right">Conversions</th><th className="pr-3 text-right">Rate</th><th className="pr-3 text-right">Earnings</th><th className="text-right">EPC</th></tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
           {rows.map((r) => (
@@ -166,6 +169,10 @@ function AffiliateView({ d, span, onSpan }: BoardProps & { d: Schemas["Affiliate
         </Tiles>
       </Card>
       <Card title="By link"><TrafficTable rows={d.links} currency={d.currency} what="links" /></Card>
+      <Card title="By campaign">
+        <TrafficTable currency={d.currency} what="campaigns"
+          rows={d.campaigns.map((c) => ({ ...c, id: c.campaign ?? "", label: `${c.campaign ?? "No campaign"} (${count(c.links, "link")})` }))} />
+      </Card>
       <Card title="By product"><TrafficTable rows={d.products} currency={d.currency} what="products" /></Card>
       <Card title="Clicks by country"><CountryTable rows={d.countries} /></Card>
     </>
@@ -254,7 +261,7 @@ function AdminView({ d, span, onSpan }: BoardProps & { d: Schemas["AdminDashboar
           <ol className="divide-y divide-slate-100 text-sm" data-testid="leaders">
             {d.leaders.map((l, i) => (
               <li key={l.affiliate_id} className="flex justify-between gap-2 py-2">
-                <span>{i + 1}. {l.name} · {count(l.clicks, "click")} · {count(l.conversions, "conversion")}</span>
+                <span>{i + 1}. <RouterLink className="underline" to={`/app/affiliates/${l.affiliate_id}`}>{l.name}</RouterLink> · {count(l.clicks, "click")} · {count(l.conversions, "conversion")}</span>
                 <strong>{m(l.earnings_minor)}</strong>
               </li>
             ))}

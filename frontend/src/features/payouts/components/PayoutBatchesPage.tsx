@@ -1,6 +1,7 @@
 // Payout batches (admins): who a batch would pay now and who it leaves out; make a batch,
 // export it as a mass-payout CSV, mark each payout paid or failed.
 import { useState, type FormEvent } from "react";
+import { Link } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, ConfirmButton, EmptyState, Field, FormError, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
@@ -115,7 +116,7 @@ function ItemRow({ item }: { item: PayoutItem }) {
   return (
     <li className="flex flex-col gap-2 py-3 text-sm" data-testid="batch-item">
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <span><strong>{item.affiliate_name}</strong> · {formatMoney(item.amount_minor, item.currency)} · {METHODS[item.method]} {item.account} · {item.reference}</span>
+        <span><Link to={`/app/affiliates/${item.affiliate_id}`} className="font-semibold underline">{item.affiliate_name}</Link> · {formatMoney(item.amount_minor, item.currency)} · {METHODS[item.method]} {item.account} · {item.reference}</span>
         <PayoutStatusBadge status={item.status} />
       </div>
       {item.failure_reason && <p className="text-xs text-red-600">{item.failure_reason}</p>}
