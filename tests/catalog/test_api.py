@@ -114,6 +114,22 @@ async def test_commission_rules_fixed_percent_and_the_tenant_default(program: Pr
     assert [e["field"] for e in both.json()["errors"]] == ["commission.fixed_minor"]
 
 
+async def test_every_mistake_in_a_product_is_named_at_once(program: Program) -> None:
+    # given a product with a short title, an unknown currency and a zero price
+    bad = _product(title="x", currency="XYZ", price_minor=0)
+
+    # when it is listed
+    r = await program.vendor.client.post(
+        "/api/v1/products", json=bad, headers=program.vendor.headers
+    )
+
+    # then one answer names all three, in the words a form shows
+    assert r.status_code == 422, r.text
+    errors = {e["field"]: e["detail"] for e in r.json()["errors"]}
+    assert errors.keys() == {"title", "currency", "price_minor"}
+    assert errors["currency"] == "Not an ISO 4217 currency code."
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [

@@ -9,14 +9,13 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, Field, StringConstraints, ValidationInfo, field_validator
 
 from bitnexus.catalog.models import Decision, Grade, ProductStatus
-from bitnexus.core.money import BPS
+from bitnexus.core.money import BPS, Currency
 from bitnexus.core.schemas import InputModel, OutputModel
 
 Title = Annotated[str, StringConstraints(min_length=3, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=5000)]
 Category = Annotated[str, StringConstraints(min_length=2, max_length=60)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=30, to_lower=True)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
 MAX_AMOUNT = 10**12  # minor units: ten billion in a two-decimal currency
 
 

@@ -48,9 +48,8 @@ from bitnexus.catalog.schemas import (
 )
 from bitnexus.commissions import split
 from bitnexus.core.db import any_row, utcnow
-from bitnexus.core.errors import Forbidden, InvalidInput
+from bitnexus.core.errors import Forbidden
 from bitnexus.core.images import checked_image
-from bitnexus.core.money import is_currency
 from bitnexus.core.outbox import NewEvent, admins_topic, emit, tenant_topic, user_topic
 from bitnexus.core.schemas import decode_keys, encode_keys
 from bitnexus.tenants.models import Tenant
@@ -91,8 +90,6 @@ async def _own(
 
 
 def _apply(product: Product, body: ProductCreate | ProductUpdate) -> None:
-    if not is_currency(body.currency):
-        raise InvalidInput("currency", "Not an ISO 4217 currency code.")
     product.title = body.title
     product.description = body.description
     product.category = body.category

@@ -19,10 +19,10 @@ from bitnexus.commissions.models import (
     Tier,
     Unattributed,
 )
+from bitnexus.core.money import Currency
 from bitnexus.core.schemas import InputModel, OutputModel
 
 MAX_AMOUNT = 10**12  # minor units
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 CouponCode = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$", to_upper=True)

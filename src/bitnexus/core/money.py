@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Annotated
 
 import pycountry
+from pydantic import AfterValidator, StringConstraints
 
 BPS = 10_000  # basis points in a whole: rates are integers, 250 bps = 2.5%
 
@@ -16,6 +18,19 @@ def known_currencies() -> frozenset[str]:
 
 def is_currency(code: str) -> bool:
     return code in known_currencies()
+
+
+def _known(code: str) -> str:
+    if not is_currency(code):
+        raise ValueError("Not an ISO 4217 currency code.")
+    return code
+
+
+Currency = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True), AfterValidator(_known)
+]
+"""A currency in a request: three letters, upper-cased, an ISO 4217 code (checked with the
+request's other fields, so a form learns of every mistake at once)."""
 
 
 @cache

@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, Field, StringConstraints, TypeAdapter, field_validator
 
+from bitnexus.core.money import Currency
 from bitnexus.core.schemas import BasisPoints, InputModel, Name, OutputModel
 
 BrandColor = Annotated[
     str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$", to_lower=True, max_length=7)
 ]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
 _URL = TypeAdapter(AnyHttpUrl)
 
 

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import FieldError, InvalidInput
 from bitnexus.core.images import checked_image
-from bitnexus.core.money import is_currency
 from bitnexus.tenants import repository
 from bitnexus.tenants.errors import (
     InvalidLogo,
@@ -172,9 +171,6 @@ async def update_settings(
 ) -> Tenant:
     """Apply the set fields (the commission policy is checked by `commissions.service.policy`)."""
     data = changes.model_dump(exclude_unset=True)
-    currency = data.get("default_currency")
-    if currency is not None and not is_currency(currency):
-        raise InvalidInput("default_currency", "Not an ISO 4217 currency code.")
     if "fallback_url" in data:  # "" clears it: dead links then land on the built-in page
         url = data.pop("fallback_url")
         tenant.fallback_url = str(url) if url else None
