@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import EmailStr, Field, StrictBool, StringConstraints
 
 from bitnexus.accounts.schemas import ReferralCode
 from bitnexus.core.schemas import InputModel, Name, OutputModel
@@ -29,7 +29,7 @@ Domain = Annotated[
         pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$",
     ),
 ]
-Answer = Annotated[str, StringConstraints(max_length=MAX_ANSWER_CHARS)] | bool
+Answer = Annotated[str, StringConstraints(max_length=MAX_ANSWER_CHARS)] | StrictBool
 
 
 class TermsCreate(InputModel):
@@ -45,7 +45,7 @@ class TermsRead(OutputModel):
 class QuestionWrite(InputModel):
     label: Label
     kind: QuestionKind
-    required: bool = False
+    required: StrictBool = False
     options: list[Option] = Field(default_factory=list, max_length=20)
 
 
