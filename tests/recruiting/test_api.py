@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -286,3 +287,37 @@ async def test_a_domain_rule_needs_domains(programme: Programme) -> None:
 
     assert r.status_code == 422
     assert [e["pointer"] for e in r.json()["errors"]] == ["/domains"]
+
+
+async def test_the_same_address_applying_at_once_makes_one_application(
+    programme: Programme, make_client: ClientFactory
+) -> None:
+    email = unique_email("race")
+
+    answers = await asyncio.gather(*(apply(make_client(), programme, email) for _ in range(4)))
+
+    assert {r.status_code for r in answers} == {202}
+    assert len(await applications(programme.admin)) == 1
+
+
+async def test_an_application_keeps_its_terms_version_and_no_raw_address(
+    programme: Programme, make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    # given an application made under version 1 of the terms
+    admin, email = programme.admin, unique_email("kept")
+    await apply(make_client(), programme, email)
+
+    # when version 2 is published
+    await admin.client.post("/api/v1/recruiting/terms", headers=admin.headers, json={"body": "v2"})
+
+    # then the application still names version 1, and stores the address only as a hash
+    [application] = await applications(admin)
+    assert application["terms_version"] == 1
+    with owner_engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT ip_hash FROM recruiting_applications WHERE id = :id"),
+            {"id": application["id"]},
+        ).scalar_one()
+    assert stored is not None
+    assert len(stored) == 64
+    assert "." not in stored
