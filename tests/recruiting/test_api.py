@@ -321,3 +321,23 @@ async def test_an_application_keeps_its_terms_version_and_no_raw_address(
     assert stored is not None
     assert len(stored) == 64
     assert "." not in stored
+
+
+async def test_settings_changed_at_once_are_applied_one_after_another(
+    programme: Programme,
+) -> None:
+    c, h = programme.admin.client, programme.admin.headers
+    question = {"label": "Site", "kind": "url"}
+    rule = {"auto_approve": "all"}
+
+    answers = await asyncio.gather(
+        *(c.post("/api/v1/recruiting/terms", headers=h, json={"body": f"v{i}"}) for i in range(3)),
+        c.put("/api/v1/recruiting/questions", headers=h, json={"questions": [question]}),
+        c.put("/api/v1/recruiting/questions", headers=h, json={"questions": [question] * 2}),
+        c.put("/api/v1/recruiting/rules", headers=h, json=rule),
+        c.put("/api/v1/recruiting/rules", headers=h, json=rule),
+    )
+
+    assert [r.status_code for r in answers] == [201] * 3 + [200] * 4
+    versions = (await c.get("/api/v1/recruiting/terms", headers=h)).json()
+    assert [v["version"] for v in versions] == [4, 3, 2, 1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.schemas import Cursor
@@ -15,6 +15,16 @@ from bitnexus.recruiting.models import (
     ProgrammeTerms,
     RecruitingRules,
 )
+
+
+async def lock_settings(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """One change of an organisation's terms, questions or rule at a time (until the
+    transaction ends): the next terms version, the question positions and the first rules row
+    are read before they are written."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended('recruiting:' || :t, 0))"),
+        {"t": str(tenant_id)},
+    )
 
 
 async def current_terms(session: AsyncSession) -> ProgrammeTerms | None:

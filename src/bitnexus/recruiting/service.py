@@ -78,6 +78,7 @@ async def publish_terms(
     session: AsyncSession, principal: Principal, request: TermsCreate
 ) -> TermsRead:
     """Publish a new version of the terms; earlier versions stay as they were."""
+    await repository.lock_settings(session, principal.tenant.id)
     current = await repository.current_terms(session)
     terms = ProgrammeTerms(
         tenant_id=principal.tenant.id,
@@ -118,6 +119,7 @@ async def replace_questions(
             errors.append(FieldError(f"questions.{i}.options", "Only choices take options."))
     if errors:
         raise InvalidRecruitingSettings("Some questions are not valid.", errors=errors)
+    await repository.lock_settings(session, tenant.id)
     await repository.delete_questions(session)
     await session.flush()
     made = [
@@ -152,6 +154,7 @@ async def set_rules(session: AsyncSession, tenant: Tenant, request: RulesUpdate)
             errors=[FieldError("domains", "Name at least one domain.")],
         )
     domains = sorted(set(request.domains))
+    await repository.lock_settings(session, tenant.id)
     found = await repository.rules(session, lock=True)
     if found is None:
         found = RecruitingRules(tenant_id=tenant.id)
