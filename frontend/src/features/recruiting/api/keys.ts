@@ -6,4 +6,5 @@ export const recruitingKeys = {
   terms: ["recruiting", "terms"] as const,
   questions: ["recruiting", "questions"] as const,
   rules: ["recruiting", "rules"] as const,
+  member: (userId: string) => ["recruiting", "member", userId] as const,
 };
