@@ -97,6 +97,19 @@ def test_the_demo_ledger_is_written_once_in_one_signed_block(
     assert verified.returncode == 0, verified.stderr
 
 
+def test_the_demo_has_applications_pending_and_one_rejected(
+    demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls
+) -> None:
+    applications = _acme(
+        db_urls,
+        "SELECT a.status, count(*), min(a.terms_version) FROM recruiting_applications a"
+        " JOIN tenants t ON t.id = a.tenant_id WHERE t.slug = 'acme'"
+        " GROUP BY a.status ORDER BY a.status",
+    )
+
+    assert applications == [("pending", 3, 1), ("rejected", 1, 1)]
+
+
 def test_the_demo_catalog_is_written_once(
     demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls
 ) -> None:

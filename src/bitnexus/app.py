@@ -53,6 +53,7 @@ from bitnexus.payouts import jobs as payout_jobs
 from bitnexus.platform import api as platform_api
 from bitnexus.realtime import api as realtime_api
 from bitnexus.realtime.limits import Sockets
+from bitnexus.recruiting import api as recruiting_api
 from bitnexus.search import api as search_api
 from bitnexus.search import embedder as embedding
 from bitnexus.search import jobs as search_jobs
@@ -80,6 +81,8 @@ API_ROUTERS = (
     tenants_api.router,
     tenants_api.currencies_router,
     onboarding_api.router,
+    recruiting_api.public_router,
+    recruiting_api.router,
     accounts_api.users_router,
     accounts_api.invitations_router,
     platform_api.router,

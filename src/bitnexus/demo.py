@@ -35,6 +35,7 @@ from bitnexus.ledger import signing, tree
 from bitnexus.payouts.schemas import BatchCreate, ItemSettle, PayoutMethodUpdate, PaypalDetails
 from bitnexus.payouts.service import batches as payout_batches
 from bitnexus.payouts.service import methods as payout_methods
+from bitnexus.recruiting import demo as recruiting_demo
 from bitnexus.tenants import repository as tenants_repository
 from bitnexus.tenants import service as tenants
 from bitnexus.tenants.models import Tenant
@@ -191,6 +192,7 @@ async def seed(db: Database, settings: Settings | None = None) -> list[DemoLogin
     for slug in (DEMO_SLUG, SECOND_SLUG):
         await seed_catalog(db, slug)
     await seed_links(db)
+    await recruiting_demo.seed_demo(db, DEMO_SLUG)
     if settings is not None:
         await seed_sales(db, settings)
     return DEMO_LOGINS

@@ -40,6 +40,12 @@ from bitnexus.ledger.models import (
 from bitnexus.notifications.models import Notification, NotificationPreference
 from bitnexus.payouts.models import PayoutBatch, PayoutItem, PayoutMethod
 from bitnexus.platform.models import PlatformAuditEntry
+from bitnexus.recruiting.models import (
+    Application,
+    ApplicationQuestion,
+    ProgrammeTerms,
+    RecruitingRules,
+)
 from bitnexus.search.models import ProductEmbedding
 from bitnexus.tenants.models import Tenant, TenantLogo
 from bitnexus.tracking.models import Click, ClickHour, ClickRollup, ClickSalt, Link
@@ -47,6 +53,8 @@ from bitnexus.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEnd
 
 __all__ = [
     "ApiKey",
+    "Application",
+    "ApplicationQuestion",
     "AuthThrottle",
     "Base",
     "Click",
@@ -88,6 +96,8 @@ __all__ = [
     "ProductEmbedding",
     "ProductImage",
     "ProductReview",
+    "ProgrammeTerms",
+    "RecruitingRules",
     "RefreshToken",
     "Refund",
     "Tenant",

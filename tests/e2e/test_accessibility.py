@@ -13,7 +13,8 @@ from playwright.async_api import BrowserContext, Page, expect
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
 from tests.e2e.conftest import login, login_platform
-from tests.factories import Account, Program, make_ledger
+from tests.factories import Account, Program, make_ledger, unique_email
+from tests.recruiting.support import apply, make_programme
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
@@ -47,6 +48,8 @@ async def furnished(
     """Ids of things the pages show: a product and a sealed ledger transaction."""
     product = await live_program.approved()
     transactions = await make_ledger(db_urls, settings, live_program.admin, 2, seal_at=(2,))
+    programme = await make_programme(live_program.admin)  # an application waits in the queue
+    assert (await apply(live_program.admin.client, programme, unique_email("a11y"))).is_success
     return {"product": product["id"], "transaction": transactions[0]}
 
 
@@ -54,6 +57,7 @@ async def test_public_pages_pass_axe(new_context: NewContext, live_program: Prog
     # given a visitor (axe is injected past the pages' own script policy)
     page = await (await new_context(bypass_csp=True)).new_page()
     slug = live_program.admin.slug
+    await make_programme(live_program.admin)  # the join page with terms and every kind of question
 
     # when every public page is scanned
     found = await scan(
@@ -65,6 +69,7 @@ async def test_public_pages_pass_axe(new_context: NewContext, live_program: Prog
             "/forgot-password",
             f"/reset-password?token={NO_TOKEN}",
             f"/t/{slug}/join",
+            f"/join/{slug}",
             f"/join/confirm?token={NO_TOKEN}",
             f"/t/{slug}/unavailable",
             f"/unsubscribe?token={NO_TOKEN}",
@@ -106,6 +111,7 @@ async def test_every_page_of_each_role_passes_axe(
             "/app/ledger/blocks/0",
             f"/app/ledger/transactions/{transaction}",
             "/app/settings",
+            "/app/recruiting",
             "/app/users",
             "/app/webhooks",
             "/app/notifications",

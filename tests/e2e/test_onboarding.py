@@ -26,7 +26,7 @@ async def test_a_new_admin_is_guided_from_the_home_page(
     await expect(page.get_by_test_id("onboarding-progress")).to_have_text("1 of 6 steps done")
     await expect(checklist.get_by_test_id("step-recruit")).to_contain_text("done")
     await expect(page.get_by_test_id("join-url")).to_contain_text(
-        f"/t/{live_program.admin.slug}/join"
+        f"/join/{live_program.admin.slug}"
     )
 
     # when the admin follows "Make it yours" and picks a brand colour

@@ -40,7 +40,7 @@ async def test_each_step_is_ticked_by_what_the_organisation_does(
         "api_key",
         "test_sale",
     ]
-    assert fresh["join_url"].endswith(f"/t/{admin.slug}/join")
+    assert fresh["join_url"].endswith(f"/join/{admin.slug}")
 
     # when the admin brands it and saves a commission policy
     assert (await settings(admin, brand_color="#0f766e")).status_code == 200

@@ -36,6 +36,7 @@ const NAV: [group: string, items: NavItem[]][] = [
     { to: "/app/earnings", label: "Earnings proof", roles: ["vendor", "affiliate"] },
   ]],
   ["Organisation", [
+    { to: "/app/recruiting", label: "Recruiting", roles: ["tenant_admin"] },
     { to: "/app/users", label: "Users", roles: ["tenant_admin"] },
     { to: "/app/webhooks", label: "Webhooks", roles: ["tenant_admin", "vendor"] },
     { to: "/app/settings", label: "Settings", roles: ["tenant_admin"] },

@@ -61,6 +61,8 @@ const UnsubscribePage = page(() => import("../features/notifications/components/
 const ActivityPage = page(() => import("../features/platform/components/ActivityPage"), "ActivityPage");
 const TenantsPage = page(() => import("../features/platform/components/TenantsPage"), "TenantsPage");
 const SettingsPage = page(() => import("../features/tenant/components/SettingsPage"), "SettingsPage");
+const JoinPage = page(() => import("../features/recruiting/components/JoinPage"), "JoinPage");
+const RecruitingPage = page(() => import("../features/recruiting/components/RecruitingPage"), "RecruitingPage");
 const UsersPage = page(() => import("../features/users/components/UsersPage"), "UsersPage");
 const WebhooksPage = page(() => import("../features/webhooks/components/WebhooksPage"), "WebhooksPage");
 
@@ -93,6 +95,7 @@ export const router = createBrowserRouter([
       { path: "/logout", element: <LogoutPage /> },
       { path: "/t/:slug/join", element: <AffiliateJoinPage /> },
       { path: "/join/confirm", element: <ConfirmSignupPage /> },
+      { path: "/join/:slug", element: <JoinPage /> },
       { path: "/t/:slug/unavailable", element: <OfferUnavailablePage /> },
       { path: "/unsubscribe", element: <UnsubscribePage /> },
       { path: "/link-not-found", element: <LinkNotFoundPage /> },
@@ -131,6 +134,7 @@ export const router = createBrowserRouter([
       { path: "/app/ledger/blocks/:height", element: <RequireAuth roles={["tenant_admin"]}><BlockPage /></RequireAuth> },
       { path: "/app/ledger/transactions/:id", element: <TransactionPage /> },
       { path: "/app/settings", element: <RequireAuth roles={["tenant_admin"]}><SettingsPage /></RequireAuth> },
+      { path: "/app/recruiting", element: <RequireAuth roles={["tenant_admin"]}><RecruitingPage /></RequireAuth> },
       { path: "/app/users", element: <RequireAuth roles={["tenant_admin"]}><UsersPage /></RequireAuth> },
       { path: "/app/webhooks", element: <RequireAuth roles={["tenant_admin", "vendor"]}><WebhooksPage /></RequireAuth> },
       { path: "/platform/tenants", element: <RequireAuth roles={["platform_admin"]}><TenantsPage /></RequireAuth> },

@@ -51,6 +51,7 @@ from bitnexus.commissions.service import fraud
 from bitnexus.core.config import Settings
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, RateLimited, errors_for
+from bitnexus.recruiting import service as recruiting
 from bitnexus.tenants.errors import SignupClosed, SlugTaken, TenantNotFound, TenantSuspended
 
 REFRESH_COOKIE = "bnx_refresh"
@@ -229,6 +230,7 @@ async def confirm_signup(
 ) -> TokenResponse:
     """Finish an affiliate sign-up from its mailed link with a password, and log in."""
     issued = await registration.confirm_signup(session, settings, body)
+    await recruiting.joined(session, issued.user)
     return _with_cookie(response, settings, issued)
 
 

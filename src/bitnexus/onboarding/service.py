@@ -11,6 +11,7 @@ from bitnexus.catalog import service as catalog
 from bitnexus.commissions.service import conversions
 from bitnexus.core.config import Settings
 from bitnexus.onboarding.schemas import Onboarding, OnboardingStep
+from bitnexus.recruiting import service as recruiting
 from bitnexus.tenants.models import Tenant
 
 DEFAULT_BRAND_COLOR = "#4f46e5"
@@ -42,10 +43,10 @@ async def checklist(session: AsyncSession, settings: Settings, tenant: Tenant) -
         ),
         OnboardingStep(
             key="recruit",
-            title="Recruit affiliates",
-            detail="Invite them by mail, or share your join page.",
-            done=await users.has_recruited(session),
-            href="/app/users",
+            title="Invite or share the join page",
+            detail="Share your join page (terms, commission, your questions) or invite by mail.",
+            done=await users.has_recruited(session) or await recruiting.has_applications(session),
+            href="/app/recruiting",
         ),
         OnboardingStep(
             key="api_key",
@@ -66,5 +67,5 @@ async def checklist(session: AsyncSession, settings: Settings, tenant: Tenant) -
         steps=steps,
         done=sum(step.done for step in steps),
         dismissed=tenant.onboarding_dismissed_at is not None,
-        join_url=f"{settings.base_url}/t/{tenant.slug}/join",
+        join_url=f"{settings.base_url}/join/{tenant.slug}",
     )

@@ -48,6 +48,8 @@ from bitnexus.tenants.models import Tenant, TenantStatus
 
 INVITATION_TTL = dt.timedelta(days=7)
 SIGNUP_TTL = dt.timedelta(hours=24)
+# an approved applicant may read the mail days after applying
+APPROVED_SIGNUP_TTL = dt.timedelta(days=7)
 # the audience of a sign-up link: it is signed with the access tokens' secret, and neither kind
 # of token is accepted as the other (access tokens carry no audience and need other claims)
 _SIGNUP_AUDIENCE = "bitnexus:affiliate-signup"
@@ -126,10 +128,41 @@ async def signup_affiliate(
     same whether or not the address has an account here; the mail differs: a link to confirm
     the address and choose a password, or, to an existing account, a note that someone tried."""
     tenant = await tenants.enter_for_signup(session, slug)
-    referrer = await _referrer(session, request.referral_code)
+    referrer = await find_referrer(session, request.referral_code)
     email = request.email.lower()
+    await mail_signup_link(
+        session,
+        settings,
+        tenant,
+        email=email,
+        name=request.name,
+        referrer_id=referrer.id if referrer else None,
+    )
+    return SignupAccepted(
+        email=email, detail="Check your inbox: we sent a link to finish signing up."
+    )
+
+
+async def has_account(session: AsyncSession, email: str) -> bool:
+    """Whether the address has an account in the session's organisation."""
+    return await repository.get_user_by_email(session, email) is not None
+
+
+async def mail_signup_link(
+    session: AsyncSession,
+    settings: Settings,
+    tenant: Tenant,
+    *,
+    email: str,
+    name: str,
+    referrer_id: uuid.UUID | None,
+    approved: bool = False,
+) -> None:
+    """Mail the link that confirms the address and sets the password (after an application was
+    `approved`, say so), or to an address that already has an account, a note that someone
+    tried; nothing is stored until the link is used."""
     org = tenant.display_name
-    if await repository.get_user_by_email(session, email) is not None:
+    if await has_account(session, email):
         body = (
             f"Someone (perhaps you) tried to sign up to {org} as an affiliate with {email}, "
             "which already has an account there. Nothing was changed.\n\n"
@@ -139,21 +172,30 @@ async def signup_affiliate(
         )
         subject = f"Someone tried to sign up to {org} with your address"
     else:
-        token = _signup_token(settings, tenant, email, request.name, referrer)
+        ttl = APPROVED_SIGNUP_TTL if approved else SIGNUP_TTL
+        token = _signup_token(settings, tenant, email, name, referrer_id, ttl)
+        opening = (
+            f"Good news: your application to join {org} as an affiliate was approved.\n\n"
+            if approved
+            else f"Someone (we hope you) asked to join {org} as an affiliate with {email}.\n\n"
+        )
+        within = "7 days" if approved else "24 hours"
         body = (
-            f"Someone (we hope you) asked to join {org} as an affiliate with {email}.\n\n"
-            "Confirm your address and choose your password within 24 hours: "
+            f"{opening}Confirm your address and choose your password within {within}: "
             f"{settings.base_url}/join/confirm?token={token}\n\n"
             "If it was not you, ignore this message: no account is made without it.\n"
         )
-        subject = f"Confirm your sign-up to {org}"
+        subject = (
+            f"Welcome to {org}: finish your sign-up"
+            if approved
+            else f"Confirm your sign-up to {org}"
+        )
     await mail.send(session, settings, mail.Mail(to=email, subject=subject, body=body))
-    return SignupAccepted(
-        email=email, detail="Check your inbox: we sent a link to finish signing up."
-    )
 
 
-async def _referrer(session: AsyncSession, code: str | None) -> User | None:
+async def find_referrer(session: AsyncSession, code: str | None) -> User | None:
+    """The active affiliate a referral code names (None without a code); an unknown code is
+    an error naming the field."""
     if not code:
         return None
     referrer = await repository.get_user_by_referral_code(session, code)
@@ -166,7 +208,12 @@ async def _referrer(session: AsyncSession, code: str | None) -> User | None:
 
 
 def _signup_token(
-    settings: Settings, tenant: Tenant, email: str, name: str, referrer: User | None
+    settings: Settings,
+    tenant: Tenant,
+    email: str,
+    name: str,
+    referrer_id: uuid.UUID | None,
+    ttl: dt.timedelta,
 ) -> str:
     """A signed, self-contained sign-up link: nothing is stored until it is confirmed, so an
     address that is not confirmed leaves no trace (and no account to find)."""
@@ -176,8 +223,8 @@ def _signup_token(
         "tenant_id": str(tenant.id),
         "email": email,
         "name": name,
-        "ref": str(referrer.id) if referrer else None,
-        "exp": utcnow() + SIGNUP_TTL,
+        "ref": str(referrer_id) if referrer_id else None,
+        "exp": utcnow() + ttl,
     }
     return jwt.encode(claims, settings.secret, algorithm=JWT_ALGORITHM)
 
