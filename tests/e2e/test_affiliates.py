@@ -50,6 +50,9 @@ async def test_an_admin_goes_from_the_directory_to_a_profile_and_from_a_hold_to_
     await expect(holds).to_contain_text("your rule asks for at least 10 seconds")
     await expect(page.get_by_test_id("affiliate-commissions")).to_contain_text("ORDER-77")
     await expect(page.get_by_test_id("affiliate-balances")).to_contain_text("$16.00")
+    await expect(page.get_by_test_id("member-terms")).to_have_text(
+        "Joined without an application on the join page."
+    )
 
     # and the fraud queue names the order and links back to the same profile
     await page.goto("/app/fraud")

@@ -62,6 +62,7 @@ const ActivityPage = page(() => import("../features/platform/components/Activity
 const TenantsPage = page(() => import("../features/platform/components/TenantsPage"), "TenantsPage");
 const SettingsPage = page(() => import("../features/tenant/components/SettingsPage"), "SettingsPage");
 const JoinPage = page(() => import("../features/recruiting/components/JoinPage"), "JoinPage");
+const MemberTerms = page(() => import("../features/recruiting/components/MemberTerms"), "MemberTerms");
 const RecruitingPage = page(() => import("../features/recruiting/components/RecruitingPage"), "RecruitingPage");
 const UsersPage = page(() => import("../features/users/components/UsersPage"), "UsersPage");
 const WebhooksPage = page(() => import("../features/webhooks/components/WebhooksPage"), "WebhooksPage");
@@ -121,7 +122,7 @@ export const router = createBrowserRouter([
       { path: "/app/products/:id/edit", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/vetting", element: <RequireAuth roles={["tenant_admin"]}><VettingPage /></RequireAuth> },
       { path: "/app/affiliates", element: <RequireAuth roles={["tenant_admin"]}><AffiliatesPage /></RequireAuth> },
-      { path: "/app/affiliates/:id", element: <RequireAuth roles={["tenant_admin"]}><AffiliatePage /></RequireAuth> },
+      { path: "/app/affiliates/:id", element: <RequireAuth roles={["tenant_admin"]}><AffiliatePage Joined={MemberTerms} /></RequireAuth> },
       { path: "/app/links", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><LinksPage /></RequireAuth> },
       { path: "/app/content", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><ContentGeneratorPage /></RequireAuth> },
       { path: "/app/dashboard", element: <RequireAuth roles={["affiliate", "vendor", "tenant_admin"]}><DashboardPage Recommended={RecommendedForYou} /></RequireAuth> },

@@ -19,7 +19,7 @@ from bitnexus.commissions.models import (
     Tier,
     Unattributed,
 )
-from bitnexus.core.money import Currency
+from bitnexus.core.money import CurrencyShape
 from bitnexus.core.schemas import InputModel, OutputModel
 
 MAX_AMOUNT = 10**12  # minor units
@@ -35,7 +35,7 @@ class ConversionCreate(InputModel):
 
     order_id: Reference
     amount_minor: int = Field(gt=0, le=MAX_AMOUNT)
-    currency: Currency
+    currency: CurrencyShape
     click_id: uuid.UUID | None = None
     coupon: CouponCode | None = None
     product_id: uuid.UUID | None = None  # needed only when neither click nor coupon names it

@@ -26,9 +26,11 @@ def _known(code: str) -> str:
     return code
 
 
-Currency = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True), AfterValidator(_known)
-]
+CurrencyShape = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
+"""Three letters, upper-cased: a currency whose code a later rule checks (a reported sale's must
+be its product's, which is only looked at once the reporter is authenticated)."""
+
+Currency = Annotated[CurrencyShape, AfterValidator(_known)]
 """A currency in a request: three letters, upper-cased, an ISO 4217 code (checked with the
 request's other fields, so a form learns of every mistake at once)."""
 

@@ -1,7 +1,7 @@
 // Tenant admins: one affiliate in full. Who they are, the range's traffic by day, balances by
 // state in every currency (the ledger's), tier and its history, whom they brought in, every fraud
 // hold with what the rules found, their payouts and latest commissions.
-import { useState } from "react";
+import { useState, type ComponentType } from "react";
 import { Link, useParams } from "react-router";
 import { lastDays, RangePicker } from "../../../components/DayRange";
 import { DayLines, type Series } from "../../../components/DayLines";
@@ -19,18 +19,21 @@ const TRAFFIC: Series[] = [
   ["conversions", "Sales", "#10b981"],
 ];
 
-export function AffiliatePage() {
+/** How the affiliate joined: the terms they accepted (the recruiting feature's). */
+export type JoinedSlot = ComponentType<{ userId: string }>;
+
+export function AffiliatePage({ Joined }: { Joined?: JoinedSlot }) {
   const { id = "" } = useParams();
   const [span, setSpan] = useState<ProfileSpan>(lastDays(30));
   const profile = useAffiliate(id, span);
   return (
     <div className="flex flex-col gap-6">
-      <QueryState query={profile}>{(p) => <Profile profile={p} span={span} onSpan={setSpan} />}</QueryState>
+      <QueryState query={profile}>{(p) => <Profile profile={p} span={span} onSpan={setSpan} Joined={Joined} />}</QueryState>
     </div>
   );
 }
 
-function Profile({ profile: p, span, onSpan }: { profile: AffiliateProfile; span: ProfileSpan; onSpan: (s: ProfileSpan) => void }) {
+function Profile({ profile: p, span, onSpan, Joined }: { profile: AffiliateProfile; span: ProfileSpan; onSpan: (s: ProfileSpan) => void; Joined?: JoinedSlot }) {
   const s = p.summary;
   return (
     <>
@@ -44,6 +47,7 @@ function Profile({ profile: p, span, onSpan }: { profile: AffiliateProfile; span
           <span>joined {formatDay(s.joined_at)}</span>
           {s.referral_code && <span>referral code <span className="font-mono">{s.referral_code}</span> <CopyButton text={s.referral_code} /></span>}
         </p>
+        {Joined && <Joined userId={s.id} />}
       </div>
       <RangePicker span={span} onChange={onSpan} />
       <Tiles>
