@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
-from playwright.async_api import BrowserContext, expect
+from playwright.async_api import BrowserContext, Locator, expect
 
 from tests.commissions.support import Shop, open_shop
 from tests.conftest import ClientFactory
@@ -19,6 +19,13 @@ NewContext = Callable[..., Awaitable[BrowserContext]]
 
 SALE_MEANING = "A sale was reported: the vendor now owes its commission"
 REFUND_MEANING = "The sale was refunded inside the refund window"
+
+
+async def _href(row: Locator) -> str:
+    """Where a statement line links to (the admin's live page redraws lines as they arrive)."""
+    href = await row.get_by_role("link").get_attribute("href")
+    assert href is not None
+    return href
 
 
 @pytest.fixture
@@ -60,10 +67,10 @@ async def test_an_affiliate_reads_what_they_earned(new_context: NewContext, shop
     await expect(page.locator("main")).not_to_contain_text("2500 of 10000")
 
     # when they open the sale's entry
-    await sale.get_by_role("link").click()
+    await page.goto(await _href(sale))
 
     # then it says what it means, names their account and hides other members' names
-    await expect(page.get_by_test_id("entry-meaning")).to_contain_text(SALE_MEANING)
+    await expect(page.get_by_test_id("transaction-meaning")).to_contain_text(SALE_MEANING)
     postings = page.get_by_test_id("postings")
     mine = postings.locator("tr").filter(has_text="Aff Iliate — pending commissions (USD)")
     await expect(mine).to_contain_text("You earned")
@@ -75,7 +82,7 @@ async def test_an_affiliate_reads_what_they_earned(new_context: NewContext, shop
 async def test_a_vendor_reads_what_they_owe(new_context: NewContext, shop: Shop) -> None:
     # given the vendor on their ledger page
     page = await login(await new_context(), shop.program.vendor)
-    await page.goto("/app/earnings")
+    await page.get_by_role("link", name="Commissions owed").click()
 
     # then it is titled for what it shows and speaks of what they owe
     await expect(
@@ -119,10 +126,10 @@ async def test_an_admin_reads_the_platforms_books(new_context: NewContext, shop:
     await expect(refund.get_by_test_id("entry-effect")).to_have_text("Asset down")
 
     # when they open the refund
-    await refund.get_by_role("link").click()
+    await page.goto(await _href(refund))
 
     # then every account is named, the fee included, and the refund explained
-    await expect(page.get_by_test_id("entry-meaning")).to_contain_text(REFUND_MEANING)
+    await expect(page.get_by_test_id("transaction-meaning")).to_contain_text(REFUND_MEANING)
     postings = page.get_by_test_id("postings")
     vendor = postings.locator("tr").filter(has_text="Vendor Ven Dor — commissions receivable")
     await expect(vendor).to_contain_text("Asset down")

@@ -140,10 +140,10 @@ async def _visible(
 
 
 def _posting_effect(account: LedgerAccount, amount: int, viewer: uuid.UUID | None) -> str:
-    """A posting's effect for the reader: the owner's words, the books for admins, and plain
-    debit or credit on accounts of others."""
+    """A posting's effect for the reader: the owner's words, the books for admins, and nothing
+    on accounts of others (their debit or credit column says it)."""
     if viewer is not None and account.owner_user_id != viewer:
-        return "Debit" if amount > 0 else "Credit"
+        return ""
     normal = amount * normal_sign(account.kind)
     return words.effect(account.code, account.kind, normal, owner_reads=viewer is not None)
 

@@ -35,7 +35,7 @@ class PostingRead(OutputModel):
     currency: str
     effect: str = Field(
         description='What it did from the reader\'s side ("You earned"; for admins the '
-        'platform\'s books, "Liability up"; "Debit"/"Credit" on others\' accounts).'
+        'platform\'s books, "Liability up"; empty on accounts of others).'
     )
 
 

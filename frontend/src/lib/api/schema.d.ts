@@ -4048,7 +4048,7 @@ export interface components {
             currency: string;
             /**
              * Effect
-             * @description What it did from the reader's side ("You earned"; for admins the platform's books, "Liability up"; "Debit"/"Credit" on others' accounts).
+             * @description What it did from the reader's side ("You earned"; for admins the platform's books, "Liability up"; empty on accounts of others).
              */
             effect: string;
         };

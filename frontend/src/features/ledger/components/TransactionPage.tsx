@@ -29,7 +29,7 @@ function Transaction({ transaction: t, me }: { transaction: Schemas["Transaction
         <Link className="text-sm text-brand underline" to={me.role === "tenant_admin" ? "/app/ledger" : "/app/earnings"}>Back</Link>
       </div>
       <Card title={t.title || "Transaction"}>
-        <p className="mb-3 text-sm text-slate-700" data-testid="entry-meaning"><span className="font-semibold">What this means: </span>{t.meaning}</p>
+        <p className="mb-3 text-sm text-slate-700" data-testid="transaction-meaning"><span className="font-semibold">What this means: </span>{t.meaning}</p>
         <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]">
           <dt className="text-slate-500">Recorded</dt><dd>{formatDate(t.created_at)}</dd>
           <dt className="text-slate-500">Leaf index</dt><dd>{t.leaf_index ?? "—"}</dd>
@@ -50,7 +50,7 @@ function Transaction({ transaction: t, me }: { transaction: Schemas["Transaction
                     <CopyButton text={p.account} label="Copy code" />
                   </span>
                 </td>
-                <td className="p-2">{p.effect}</td>
+                <td className="p-2">{p.effect || <span className="text-slate-500">—</span>}</td>
                 <td className="p-2 text-right">{p.amount > 0 ? formatMoney(p.amount, p.currency) : ""}</td>
                 <td className="p-2 text-right">{p.amount < 0 ? formatMoney(-p.amount, p.currency) : ""}</td>
               </tr>
