@@ -151,16 +151,15 @@ _SOMEONE = {"affiliate": "An affiliate", "vendor": "A vendor"}
 class Parsed:
     party: str  # affiliate, vendor, platform, or "" when the code has another shape
     purpose: str
-    currency: str
 
 
-def parse(code: str, currency: str) -> Parsed:
+def parse(code: str) -> Parsed:
     parts = code.split(":")
     if len(parts) == 4 and parts[0] in _SOMEONE:
-        return Parsed(parts[0], parts[2], currency)
+        return Parsed(parts[0], parts[2])
     if len(parts) == 3 and parts[0] == "platform":
-        return Parsed("platform", parts[1], currency)
-    return Parsed("", code, currency)
+        return Parsed("platform", parts[1])
+    return Parsed("", code)
 
 
 def _plan(parsed: Parsed) -> Plan | None:
@@ -168,9 +167,9 @@ def _plan(parsed: Parsed) -> Plan | None:
 
 
 def account_name(code: str, currency: str, owner: str | None) -> str:
-    """ "Ada Lovelace — commissions payable (EUR)", "Platform fees (EUR)": `owner` is the owning
-    user's name, or None when the reader may not know it (then the party stands in)."""
-    parsed = parse(code, currency)
+    """The account in words, e.g. "Ada Lovelace — commissions payable (EUR)": `owner` is the
+    owning user's name, or None when the reader may not know it (then the party stands in)."""
+    parsed = parse(code)
     plan = _plan(parsed)
     purpose = plan.purpose if plan else parsed.purpose.replace("-", " ").replace("_", " ")
     if parsed.party == "platform":
@@ -197,7 +196,7 @@ BOOK_SIDES: Mapping[str, tuple[str, str]] = {
 def balance_label(code: str, kind: str, balance: int, *, owner_reads: bool) -> str:
     """What a balance means to its reader: the owner ("You are owed"), else the platform's
     books ("Liability: the platform owes")."""
-    plan = _plan(parse(code, ""))
+    plan = _plan(parse(code))
     if owner_reads and plan is not None:
         return plan.owing if balance < 0 else plan.owed
     owed, owing = BOOK_SIDES.get(kind, (kind, kind))
@@ -206,8 +205,8 @@ def balance_label(code: str, kind: str, balance: int, *, owner_reads: bool) -> s
 
 def effect(code: str, kind: str, amount: int, *, owner_reads: bool) -> str:
     """What a posting (`amount` on the account's normal side, as statements show it) did, for
-    the reader: "You earned", "You owe less", or in the books "Up"/"Down"."""
-    plan = _plan(parse(code, ""))
+    the reader: "You earned", "You owe less", or in the books "Asset up", "Liability down"."""
+    plan = _plan(parse(code))
     if owner_reads and plan is not None:
         return plan.up if amount >= 0 else plan.down
     owed, _ = BOOK_SIDES.get(kind, (kind, kind))
