@@ -141,6 +141,7 @@ async def test_affiliate_verifies_earnings_in_the_browser(
     await card.get_by_label("Receipt text").fill(saved)
     await page.get_by_role("button", name="Verify receipt").click()
     await expect(page.get_by_test_id("receipt-leaf")).to_contain_text('"amount": 1001')
+    await expect(page.get_by_test_id("receipt-postings")).to_contain_text("$10.01")
 
     leaf = saved.split("\n")[1].removeprefix("extra ")
     forged_leaf = base64.b64decode(leaf).replace(b"1001", b"9001")

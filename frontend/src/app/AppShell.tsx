@@ -33,7 +33,8 @@ const NAV: [group: string, items: NavItem[]][] = [
     { to: "/app/payout-batches", label: "Payouts", roles: ["tenant_admin"] },
     { to: "/app/fraud", label: "Fraud queue", roles: ["tenant_admin"] },
     { to: "/app/ledger", label: "Ledger", roles: ["tenant_admin"] },
-    { to: "/app/earnings", label: "Earnings proof", roles: ["vendor", "affiliate"] },
+    { to: "/app/earnings", label: "Earnings proof", roles: ["affiliate"] },
+    { to: "/app/earnings", label: "Commissions owed", roles: ["vendor"] },
   ]],
   ["Organisation", [
     { to: "/app/recruiting", label: "Recruiting", roles: ["tenant_admin"] },

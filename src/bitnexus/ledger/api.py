@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from bitnexus.accounts.service import users
 from bitnexus.apikeys.deps import LedgerReader, ledger_key_of
 from bitnexus.auth import CurrentPrincipal, Principal, TenantAdmin, current_principal, still_allowed
 from bitnexus.core.deps import SessionDep, SettingsDep
@@ -145,7 +146,7 @@ async def list_transactions(
 @router.get("/accounts")
 async def list_accounts(principal: CurrentPrincipal, session: SessionDep) -> list[AccountRead]:
     """Ledger accounts with balances: all for tenant admins, your own for everyone else."""
-    return await explorer.accounts(session, principal.restricted_to)
+    return await explorer.accounts(session, principal.restricted_to, users.names)
 
 
 @router.get("/accounts/{code}/statement", responses=errors_for(AccountNotFound, BadRequest))
@@ -157,7 +158,9 @@ async def get_statement(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> StatementPage:
     """An account's postings, newest first, with the running balance after each."""
-    return await explorer.statement(session, code, principal.restricted_to, cursor, limit)
+    return await explorer.statement(
+        session, code, principal.restricted_to, cursor, limit, users.names
+    )
 
 
 @router.get("/transactions/{transaction_id}", responses=errors_for(TransactionNotFound))
@@ -165,7 +168,7 @@ async def get_transaction(
     transaction_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> TransactionRead:
     """A ledger transaction with its postings and leaf index (yours, or any for admins)."""
-    return await explorer.transaction(session, transaction_id, principal.restricted_to)
+    return await explorer.transaction(session, transaction_id, principal.restricted_to, users.names)
 
 
 @router.get(

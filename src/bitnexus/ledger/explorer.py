@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import BadRequest, FieldError
 from bitnexus.core.inputs import INT64_MAX
-from bitnexus.ledger import repository, tree, witnessing
+from bitnexus.ledger import repository, tree, witnessing, words
 from bitnexus.ledger.errors import AccountNotFound, BlockNotFound, NotYetSealed, TransactionNotFound
 from bitnexus.ledger.models import (
     AlarmKind,
@@ -19,6 +21,7 @@ from bitnexus.ledger.models import (
     LedgerAlarm,
     LedgerBlock,
     LedgerTransaction,
+    normal_sign,
 )
 from bitnexus.ledger.receipt import Receipt
 from bitnexus.ledger.schemas import (
@@ -39,6 +42,7 @@ from bitnexus.ledger.schemas import (
     TransactionSummary,
     WitnessRefusal,
 )
+from bitnexus.ledger.words import OwnerNames
 
 log = structlog.get_logger(__name__)
 
@@ -77,13 +81,48 @@ async def _cosigned(session: AsyncSession, block: LedgerBlock) -> str:
     return block.checkpoint + "".join(c.line + "\n" for c in lines)
 
 
-async def _account_read(session: AsyncSession, account: LedgerAccount) -> AccountRead:
+async def _owner_names(
+    session: AsyncSession,
+    owner_names: OwnerNames,
+    accounts: Iterable[LedgerAccount],
+    viewer: uuid.UUID | None,
+) -> Mapping[uuid.UUID, str]:
+    """Names of the accounts' owners the viewer may know: every one for admins (viewer None),
+    only their own for everyone else."""
+    ids = {
+        a.owner_user_id
+        for a in accounts
+        if a.owner_user_id is not None and viewer in (None, a.owner_user_id)
+    }
+    return await owner_names(session, ids) if ids else {}
+
+
+def _owner_reads(account: LedgerAccount, viewer: uuid.UUID | None) -> bool:
+    return viewer is not None and account.owner_user_id == viewer
+
+
+def _name(account: LedgerAccount, names: Mapping[uuid.UUID, str]) -> str:
+    owner = None if account.owner_user_id is None else names.get(account.owner_user_id)
+    return words.account_name(account.code, account.currency, owner)
+
+
+async def _account_read(
+    session: AsyncSession,
+    account: LedgerAccount,
+    names: Mapping[uuid.UUID, str],
+    viewer: uuid.UUID | None,
+) -> AccountRead:
+    balance = await repository.balance(session, account.id)
     return AccountRead(
         code=account.code,
+        name=_name(account, names),
         kind=account.kind,
         currency=account.currency,
         owner_user_id=account.owner_user_id,
-        balance=await repository.balance(session, account.id),
+        balance=balance,
+        balance_label=words.balance_label(
+            account.code, account.kind, balance, owner_reads=_owner_reads(account, viewer)
+        ),
     )
 
 
@@ -100,24 +139,47 @@ async def _visible(
     return txn
 
 
+def _posting_effect(account: LedgerAccount, amount: int, viewer: uuid.UUID | None) -> str:
+    """A posting's effect for the reader: the owner's words, the books for admins, and nothing
+    on accounts of others (their debit or credit column says it)."""
+    if viewer is not None and account.owner_user_id != viewer:
+        return ""
+    normal = amount * normal_sign(account.kind)
+    return words.effect(account.code, account.kind, normal, owner_reads=viewer is not None)
+
+
 async def transaction(
-    session: AsyncSession, transaction_id: uuid.UUID, viewer: uuid.UUID | None
+    session: AsyncSession,
+    transaction_id: uuid.UUID,
+    viewer: uuid.UUID | None,
+    owner_names: OwnerNames,
 ) -> TransactionRead:
     txn = await _visible(session, transaction_id, viewer)
     postings = await repository.postings_of(session, txn.id)
-    codes = await repository.account_codes(session, {p.account_id for p in postings})
+    accounts = await repository.accounts_by_ids(session, {p.account_id for p in postings})
+    names = await _owner_names(session, owner_names, accounts.values(), viewer)
+    kind = words.entry_kind(txn.idempotency_key, txn.metadata_, txn.reverses_id)
     return TransactionRead(
         id=txn.id,
         seq=txn.seq,
         idempotency_key=txn.idempotency_key,
         description=txn.description,
+        title=words.title(txn.description),
+        kind=kind,
+        meaning=words.MEANINGS[kind],
         metadata=txn.metadata_,
         reverses_id=txn.reverses_id,
         created_at=txn.created_at,
         leaf=None if txn.leaf is None else _b64(txn.leaf),
         leaf_index=txn.seq,
         postings=[
-            PostingRead(account=codes[p.account_id], amount=p.amount, currency=p.currency)
+            PostingRead(
+                account=accounts[p.account_id].code,
+                account_name=_name(accounts[p.account_id], names),
+                amount=p.amount,
+                currency=p.currency,
+                effect=_posting_effect(accounts[p.account_id], p.amount, viewer),
+            )
             for p in postings
         ],
     )
@@ -155,13 +217,21 @@ async def transactions(
     rows = await repository.transactions_between(session, from_seq, before, limit + 1)
     page = rows[:limit]
     return TransactionPage(
-        items=[
-            TransactionSummary(
-                id=t.id, seq=t.seq, description=t.description, created_at=t.created_at
-            )
-            for t in page
-        ],
+        items=[_summary(t) for t in page],
         next_cursor=str(page[-1].seq) if len(rows) > limit and page else None,
+    )
+
+
+def _summary(txn: LedgerTransaction) -> TransactionSummary:
+    kind = words.entry_kind(txn.idempotency_key, txn.metadata_, txn.reverses_id)
+    return TransactionSummary(
+        id=txn.id,
+        seq=txn.seq,
+        description=txn.description,
+        title=words.title(txn.description),
+        kind=kind,
+        meaning=words.MEANINGS[kind],
+        created_at=txn.created_at,
     )
 
 
@@ -230,13 +300,21 @@ def _sequenced(txn: LedgerTransaction) -> tuple[int, bytes]:
     return txn.seq, txn.leaf
 
 
-async def accounts(session: AsyncSession, viewer: uuid.UUID | None) -> list[AccountRead]:
+async def accounts(
+    session: AsyncSession, viewer: uuid.UUID | None, owner_names: OwnerNames
+) -> list[AccountRead]:
     rows = await repository.accounts_owned_by(session, viewer)
-    return [await _account_read(session, a) for a in rows]
+    names = await _owner_names(session, owner_names, rows, viewer)
+    return [await _account_read(session, a, names, viewer) for a in rows]
 
 
 async def statement(
-    session: AsyncSession, code: str, viewer: uuid.UUID | None, cursor: str | None, limit: int
+    session: AsyncSession,
+    code: str,
+    viewer: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+    owner_names: OwnerNames,
 ) -> StatementPage:
     """An account's postings, newest first, with the running balance after each."""
     before = _int_cursor(cursor)
@@ -246,20 +324,28 @@ async def statement(
     rows = await repository.statement(session, account, before, limit + 1)
     more = sum(r.seq is not None for r in rows) > limit
     page = rows[:-1] if more else rows
+    names = await _owner_names(session, owner_names, [account], viewer)
+    owner_reads = _owner_reads(account, viewer)
     return StatementPage(
-        account=await _account_read(session, account),
-        items=[
-            StatementLine(
-                seq=r.seq,
-                transaction_id=r.transaction_id,
-                created_at=r.created_at,
-                description=r.description,
-                amount=r.amount,
-                balance=r.balance,
-            )
-            for r in page
-        ],
+        account=await _account_read(session, account, names, viewer),
+        items=[_line(account, r, owner_reads=owner_reads) for r in page],
         next_cursor=str(page[-1].seq) if more else None,
+    )
+
+
+def _line(account: LedgerAccount, row: Any, *, owner_reads: bool) -> StatementLine:
+    kind = words.entry_kind(row.idempotency_key, row.metadata, row.reverses_id)
+    return StatementLine(
+        seq=row.seq,
+        transaction_id=row.transaction_id,
+        created_at=row.created_at,
+        description=row.description,
+        title=words.title(row.description),
+        kind=kind,
+        meaning=words.MEANINGS[kind],
+        amount=row.amount,
+        effect=words.effect(account.code, account.kind, row.amount, owner_reads=owner_reads),
+        balance=row.balance,
     )
 
 

@@ -66,6 +66,13 @@ async def account_codes(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid
     return {row.id: row.code for row in rows}
 
 
+async def accounts_by_ids(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, LedgerAccount]:
+    rows = await session.execute(select(LedgerAccount).where(LedgerAccount.id.in_(ids)))
+    return {a.id: a for a in rows.scalars()}
+
+
 async def insert_account(session: AsyncSession, account: LedgerAccount) -> bool:
     """Insert unless the code exists; True when this call created it."""
     stmt = (
@@ -451,6 +458,9 @@ async def statement(
             LedgerTransaction.id.label("transaction_id"),
             LedgerTransaction.created_at,
             LedgerTransaction.description,
+            LedgerTransaction.idempotency_key,
+            LedgerTransaction.metadata_.label("metadata"),
+            LedgerTransaction.reverses_id,
             (LedgerPosting.amount * sign).label("amount"),
             func.sum(LedgerPosting.amount * sign)
             .over(

@@ -10,12 +10,33 @@ from pydantic import Field
 
 from bitnexus.core.schemas import InputModel, OutputModel
 from bitnexus.ledger.models import AlarmKind, LedgerSigningKey
+from bitnexus.ledger.words import EntryKind
+
+
+def _account_name() -> Any:
+    return Field(
+        description='The account in words, e.g. "Ada Lovelace — commissions payable (EUR)"; '
+        "another member's name is shown only to admins."
+    )
+
+
+def _meaning() -> Any:
+    return Field(description="What this kind of entry means, in one sentence.")
+
+
+def _title() -> Any:
+    return Field(description="The description as screens show it (amounts in the currency).")
 
 
 class PostingRead(OutputModel):
-    account: str
-    amount: int
+    account: str = Field(description="The account's code (what receipts and verifiers use).")
+    account_name: str = _account_name()
+    amount: int = Field(description="Signed minor units: debits positive, credits negative.")
     currency: str
+    effect: str = Field(
+        description='What it did from the reader\'s side ("You earned"; for admins the '
+        'platform\'s books, "Liability up"; empty on accounts of others).'
+    )
 
 
 class TransactionRead(OutputModel):
@@ -25,6 +46,9 @@ class TransactionRead(OutputModel):
     )
     idempotency_key: str
     description: str
+    title: str = _title()
+    kind: EntryKind
+    meaning: str = _meaning()
     metadata: dict[str, Any]
     reverses_id: uuid.UUID | None
     created_at: dt.datetime
@@ -37,6 +61,9 @@ class TransactionSummary(OutputModel):
     id: uuid.UUID
     seq: int
     description: str
+    title: str = _title()
+    kind: EntryKind
+    meaning: str = _meaning()
     created_at: dt.datetime
 
 
@@ -82,9 +109,14 @@ class ConsistencyProofRead(OutputModel):
 
 class AccountRead(OutputModel):
     code: str
+    name: str = _account_name()
     kind: str
     currency: str
     balance: int
+    balance_label: str = Field(
+        description='What the balance means to the reader: to its owner ("You are owed", '
+        '"You owe"), to admins the platform\'s books ("Liability: the platform owes").'
+    )
     owner_user_id: uuid.UUID | None
 
 
@@ -93,7 +125,11 @@ class StatementLine(OutputModel):
     transaction_id: uuid.UUID
     created_at: dt.datetime
     description: str
+    title: str = _title()
+    kind: EntryKind
+    meaning: str = _meaning()
     amount: int
+    effect: str = Field(description="What the posting did, from the reader's side.")
     balance: int
 
 

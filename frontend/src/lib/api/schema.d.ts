@@ -2568,12 +2568,22 @@ export interface components {
         AccountRead: {
             /** Balance */
             balance: number;
+            /**
+             * Balance Label
+             * @description What the balance means to the reader: to its owner ("You are owed", "You owe"), to admins the platform's books ("Liability: the platform owes").
+             */
+            balance_label: string;
             /** Code */
             code: string;
             /** Currency */
             currency: string;
             /** Kind */
             kind: string;
+            /**
+             * Name
+             * @description The account in words, e.g. "Ada Lovelace — commissions payable (EUR)"; another member's name is shown only to admins.
+             */
+            name: string;
             /** Owner User Id */
             owner_user_id: string | null;
         };
@@ -3676,6 +3686,12 @@ export interface components {
             secret: string;
         };
         /**
+         * EntryKind
+         * @description Every kind of ledger entry, told apart by its idempotency key (and the refund's flag).
+         * @enum {string}
+         */
+        EntryKind: "commission" | "matured" | "refund" | "clawback" | "hold_decided" | "payout_reserved" | "payout_paid" | "payout_failed" | "reversal" | "key_change" | "other";
+        /**
          * EventType
          * @enum {string}
          */
@@ -4538,12 +4554,28 @@ export interface components {
         };
         /** PostingRead */
         PostingRead: {
-            /** Account */
+            /**
+             * Account
+             * @description The account's code (what receipts and verifiers use).
+             */
             account: string;
-            /** Amount */
+            /**
+             * Account Name
+             * @description The account in words, e.g. "Ada Lovelace — commissions payable (EUR)"; another member's name is shown only to admins.
+             */
+            account_name: string;
+            /**
+             * Amount
+             * @description Signed minor units: debits positive, credits negative.
+             */
             amount: number;
             /** Currency */
             currency: string;
+            /**
+             * Effect
+             * @description What it did from the reader's side ("You earned"; for admins the platform's books, "Liability up"; empty on accounts of others).
+             */
+            effect: string;
         };
         /** Preference */
         Preference: {
@@ -5118,10 +5150,26 @@ export interface components {
             /** Description */
             description: string;
             /**
+             * Effect
+             * @description What the posting did, from the reader's side.
+             */
+            effect: string;
+            kind: components["schemas"]["EntryKind"];
+            /**
+             * Meaning
+             * @description What this kind of entry means, in one sentence.
+             */
+            meaning: string;
+            /**
              * Seq
              * @description Null while the transaction waits for its sequence number.
              */
             seq: number | null;
+            /**
+             * Title
+             * @description The description as screens show it (amounts in the currency).
+             */
+            title: string;
             /**
              * Transaction Id
              * Format: uuid
@@ -5371,10 +5419,16 @@ export interface components {
             id: string;
             /** Idempotency Key */
             idempotency_key: string;
+            kind: components["schemas"]["EntryKind"];
             /** Leaf */
             leaf: string | null;
             /** Leaf Index */
             leaf_index: number | null;
+            /**
+             * Meaning
+             * @description What this kind of entry means, in one sentence.
+             */
+            meaning: string;
             /** Metadata */
             metadata: {
                 [key: string]: unknown;
@@ -5388,6 +5442,11 @@ export interface components {
              * @description Its place in the log; null for the moment between posting and sequencing.
              */
             seq: number | null;
+            /**
+             * Title
+             * @description The description as screens show it (amounts in the currency).
+             */
+            title: string;
         };
         /** TransactionSummary */
         TransactionSummary: {
@@ -5403,8 +5462,19 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            kind: components["schemas"]["EntryKind"];
+            /**
+             * Meaning
+             * @description What this kind of entry means, in one sentence.
+             */
+            meaning: string;
             /** Seq */
             seq: number;
+            /**
+             * Title
+             * @description The description as screens show it (amounts in the currency).
+             */
+            title: string;
         };
         /**
          * Unattributed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -189,6 +189,11 @@ async def active_users(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[
     """Those of these users (of the session's tenant) who are active, by id."""
     users = await repository.users_by_ids(session, ids)
     return {u.id: u for u in users if u.status == UserStatus.active}
+
+
+async def names(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names of these users (of the session's tenant, suspended ones too), by id."""
+    return {u.id: u.name for u in await repository.users_by_ids(session, list(ids))}
 
 
 async def active_admin_ids(session: AsyncSession) -> list[uuid.UUID]:

@@ -16,7 +16,10 @@ function SealedTransactions({ fromSeq, toSeq }: { fromSeq: number; toSeq: number
           <ul className="divide-y divide-slate-100 text-sm">
             {rows.map((t) => (
               <li key={t.id} className="flex flex-wrap justify-between gap-2 py-2">
-                <Link className="text-brand underline" to={`/app/ledger/transactions/${t.id}`}>#{t.seq} {t.description || "(no description)"}</Link>
+                <span>
+                  <Link className="text-brand underline" to={`/app/ledger/transactions/${t.id}`}>#{t.seq} {t.title || "(no description)"}</Link>
+                  <span className="block text-xs text-slate-600" data-testid="entry-meaning">{t.meaning}</span>
+                </span>
                 <span className="text-slate-500">{formatDate(t.created_at)}</span>
               </li>
             ))}

@@ -58,6 +58,11 @@ export function LedgerPage({ KeysCard }: { KeysCard: KeysCard }) {
         {blocks.hasNextPage && <Button variant="secondary" className="mt-3" onClick={() => void blocks.fetchNextPage()}>Load more</Button>}
       </Card>
       <h2 className="text-xl font-semibold">Accounts</h2>
+      <p className="text-sm text-slate-600" data-testid="books-legend">
+        These are the platform's books. <strong>Assets</strong> are owed to the platform: each vendor's commissions
+        receivable. <strong>Liabilities</strong> are what the platform owes: each affiliate's commissions, pending, held,
+        payable or in a payout. <strong>Revenue</strong> is the platform's fees.
+      </p>
       <QueryState query={accounts} retry={false} empty="No ledger accounts yet.">
         {(rows) => me && <AccountStatements accounts={rows} slug={me.tenant.slug} />}
       </QueryState>

@@ -1,7 +1,7 @@
 // One ledger transaction: its postings, its leaf (the exact bytes the log commits to) and its receipt.
 import { Link, useParams } from "react-router";
 import { QueryState } from "../../../components/QueryState";
-import { Card } from "../../../components/ui";
+import { Card, CopyButton } from "../../../components/ui";
 import type { Me, Schemas } from "../../../lib/api/client";
 import { useAuth } from "../../../lib/auth/session";
 import { formatDate, formatMoney } from "../../../lib/format";
@@ -28,7 +28,8 @@ function Transaction({ transaction: t, me }: { transaction: Schemas["Transaction
         <h1 className="text-2xl font-bold">{t.seq === null ? "Transaction (being sequenced)" : `Transaction #${t.seq}`}</h1>
         <Link className="text-sm text-brand underline" to={me.role === "tenant_admin" ? "/app/ledger" : "/app/earnings"}>Back</Link>
       </div>
-      <Card title={t.description || "Transaction"}>
+      <Card title={t.title || "Transaction"}>
+        <p className="mb-3 text-sm text-slate-700" data-testid="transaction-meaning"><span className="font-semibold">What this means: </span>{t.meaning}</p>
         <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]">
           <dt className="text-slate-500">Recorded</dt><dd>{formatDate(t.created_at)}</dd>
           <dt className="text-slate-500">Leaf index</dt><dd>{t.leaf_index ?? "—"}</dd>
@@ -38,11 +39,18 @@ function Transaction({ transaction: t, me }: { transaction: Schemas["Transaction
       </Card>
       <Card title="Postings">
         <table className="w-full text-left text-sm" data-testid="postings">
-          <thead className="text-xs uppercase text-slate-500"><tr><th className="p-2">Account</th><th className="p-2 text-right">Debit</th><th className="p-2 text-right">Credit</th></tr></thead>
+          <thead className="text-xs uppercase text-slate-500"><tr><th className="p-2">Account</th><th className="p-2">{me.role === "tenant_admin" ? "In the books" : "For you"}</th><th className="p-2 text-right">Debit</th><th className="p-2 text-right">Credit</th></tr></thead>
           <tbody>
             {t.postings.map((p, i) => (
-              <tr key={i} className="border-t border-slate-100">
-                <td className="p-2 font-mono text-xs break-all">{p.account}</td>
+              <tr key={i} className="border-t border-slate-100 align-top">
+                <td className="p-2">
+                  <span className="block">{p.account_name}</span>
+                  <span className="flex flex-wrap items-center gap-2 text-xs text-slate-500">
+                    <code className="font-mono break-all">{p.account}</code>
+                    <CopyButton text={p.account} label="Copy code" />
+                  </span>
+                </td>
+                <td className="p-2">{p.effect || <span className="text-slate-500">—</span>}</td>
                 <td className="p-2 text-right">{p.amount > 0 ? formatMoney(p.amount, p.currency) : ""}</td>
                 <td className="p-2 text-right">{p.amount < 0 ? formatMoney(-p.amount, p.currency) : ""}</td>
               </tr>

@@ -3,6 +3,7 @@
 // the server says.
 import { useState, type FormEvent } from "react";
 import { Button, Card } from "../../../components/ui";
+import { formatMoney } from "../../../lib/format";
 import { verifyReceipt } from "../../../lib/receiptVerify";
 import { useVerifierKeys } from "../api/get-verifier-key";
 import { keyLines, useWitnessKeys } from "../api/get-witness-keys";
@@ -69,9 +70,43 @@ export function VerifyReceiptCard({ slug }: { slug: string }) {
         <Button type="submit" busy={check?.state === "working"} disabled={!receipt.trim() || vkeys.length === 0}>Verify receipt</Button>
       </form>
       <CheckResult check={check} />
+      {transaction && <ProvenPostings transaction={transaction} />}
       {transaction && (
         <pre tabIndex={0} className="mt-2 overflow-x-auto rounded bg-slate-50 p-2 text-xs" data-testid="receipt-leaf">{JSON.stringify(transaction, null, 2)}</pre>
       )}
     </Card>
+  );
+}
+
+interface ProvenPosting { account: string; amount: number; currency: string }
+
+function provenPostings(transaction: Record<string, unknown>): ProvenPosting[] {
+  const postings = Array.isArray(transaction.postings) ? (transaction.postings as unknown[]) : [];
+  return postings.filter((p): p is ProvenPosting => {
+    const q = p as Partial<ProvenPosting> | null;
+    return typeof q?.account === "string" && typeof q.amount === "number" && typeof q.currency === "string";
+  });
+}
+
+/** The verified leaf's postings with the money in its currency (the raw leaf follows). */
+function ProvenPostings({ transaction }: { transaction: Record<string, unknown> }) {
+  const postings = provenPostings(transaction);
+  if (postings.length === 0) return <p className="mt-2 text-sm text-slate-600">This entry moves no money.</p>;
+  return (
+    <div className="relative mt-2 overflow-x-auto">
+      <table className="w-full text-left text-sm" data-testid="receipt-postings">
+        <caption className="text-left text-sm font-medium">The receipt proves these postings</caption>
+        <thead className="text-xs uppercase text-slate-500"><tr><th className="p-2">Account code</th><th className="p-2 text-right">Debit</th><th className="p-2 text-right">Credit</th></tr></thead>
+        <tbody>
+          {postings.map((p, i) => (
+            <tr key={i} className="border-t border-slate-100">
+              <td className="p-2 font-mono text-xs break-all">{p.account}</td>
+              <td className="p-2 text-right">{p.amount > 0 ? formatMoney(p.amount, p.currency) : ""}</td>
+              <td className="p-2 text-right">{p.amount < 0 ? formatMoney(-p.amount, p.currency) : ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
