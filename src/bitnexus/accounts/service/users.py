@@ -193,7 +193,7 @@ async def active_users(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[
 
 async def names(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
     """The names of these users (of the session's tenant, suspended ones too), by id."""
-    return {u.id: u.name for u in await repository.users_by_ids(session, list(ids))}
+    return {i: u.name for i, u in (await users_by_ids(session, list(ids))).items()}
 
 
 async def active_admin_ids(session: AsyncSession) -> list[uuid.UUID]:

@@ -41,18 +41,14 @@ async def commissions(
     page = rows[: len(shown)]
     titles = await repository.titles(session, {v.product_id for _, v in page if v.product_id})
     holds = await repository.holds_of(session, [sale.id for _, sale in page])
-    earners = await users.users_by_ids(
-        session, list({s.beneficiary_id for s, _ in page if s.beneficiary_id})
-    )
+    earners = await users.names(session, {s.beneficiary_id for s, _ in page if s.beneficiary_id})
     items = [
         CommissionShare(
             id=share.id,
             conversion_id=sale.id,
             order_id=sale.order_id,
             beneficiary_id=share.beneficiary_id,
-            beneficiary_name=earners[share.beneficiary_id].name
-            if share.beneficiary_id in earners
-            else None,
+            beneficiary_name=earners.get(share.beneficiary_id) if share.beneficiary_id else None,
             kind=ShareKind(share.kind),
             level=share.level,
             amount_minor=share.amount_minor,
