@@ -84,7 +84,8 @@ def test_demo_is_idempotent(demo_twice: tuple[Ran, Ran]) -> None:
 def test_the_demo_ledger_is_written_once_in_one_signed_block(
     demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls, settings: Settings
 ) -> None:
-    # seven attributed sales, three maturings, three refunds, a payout reserved and paid
+    # seven attributed sales, three maturings, three refunds, a payout reserved and paid; a
+    # subscription's first payment and four renewals (four of them matured), and a lead
     counts = _acme(
         db_urls,
         "SELECT (SELECT count(*) FROM ledger_transactions WHERE tenant_id = t.id),"
@@ -93,8 +94,25 @@ def test_the_demo_ledger_is_written_once_in_one_signed_block(
     )
     verified = _run(settings, "ledger", "verify", "--tenant", "acme")
 
-    assert counts == [(15, 1)]
+    assert counts == [(25, 1)]
     assert verified.returncode == 0, verified.stderr
+
+
+def test_the_demo_shows_a_subscription_with_renewals_and_a_lead(
+    demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls
+) -> None:
+    sales = _acme(
+        db_urls,
+        "SELECT c.kind, c.renewal, c.attribution FROM conversions c"
+        " JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme'"
+        " AND (c.subscription_ref IS NOT NULL OR c.kind = 'lead') ORDER BY c.created_at",
+    )
+
+    assert sales == [
+        ("sale", 0, "coupon"),
+        *[("sale", n, "renewal") for n in range(1, 5)],
+        ("lead", None, "coupon"),
+    ]
 
 
 def test_the_demo_catalog_is_written_once(
