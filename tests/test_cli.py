@@ -105,7 +105,7 @@ def test_the_demo_shows_a_subscription_with_renewals_and_a_lead(
         db_urls,
         "SELECT c.kind, c.renewal, c.attribution FROM conversions c"
         " JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme'"
-        " AND (c.subscription_ref IS NOT NULL OR c.kind = 'lead') ORDER BY c.created_at",
+        " AND (c.subscription_ref IS NOT NULL OR c.kind = 'lead') ORDER BY c.kind DESC, c.renewal",
     )
 
     assert sales == [
@@ -174,12 +174,15 @@ def test_the_demo_has_sales_in_every_state_with_their_money_on_the_ledger(
     sales = _acme(
         db_urls,
         "SELECT c.order_id, c.state, c.refunded_minor > 0, c.attribution FROM conversions c"
-        " JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme' ORDER BY c.order_id",
+        " JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme' AND c.kind = 'sale'"
+        " AND c.subscription_ref IS NULL ORDER BY c.order_id",
     )
-    shares = _acme(
+    shares = _acme(  # of the one-off sales (the subscription's are another test's)
         db_urls,
         "SELECT k.state, count(*) FROM commissions k JOIN tenants t ON t.id = k.tenant_id"
-        " WHERE t.slug = 'acme' AND k.kind <> 'platform_fee' GROUP BY k.state ORDER BY 1",
+        " JOIN conversions c ON c.id = k.conversion_id WHERE t.slug = 'acme'"
+        " AND c.kind = 'sale' AND c.subscription_ref IS NULL"
+        " AND k.kind <> 'platform_fee' GROUP BY k.state ORDER BY 1",
     )
     payouts = _acme(
         db_urls,
