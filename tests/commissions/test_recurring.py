@@ -6,12 +6,16 @@ transaction."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
 
+from bitnexus.commissions import jobs
 from bitnexus.core.config import Settings
+from bitnexus.core.db import Database
+from bitnexus.core.dburl import DatabaseUrls
 from tests.commissions.support import Shop, api_key, open_shop, settings
 from tests.conftest import ClientFactory
 from tests.factories import Program, bearer, new_program
@@ -231,3 +235,45 @@ async def test_bad_input_is_refused_naming_the_field(
     ]:
         assert answer.status_code == 422, answer.text
         assert field in {e["field"] for e in answer.json()["errors"]}, answer.text
+
+
+async def test_a_matured_lead_is_clawed_back_when_voided(
+    program: Program, make_client: ClientFactory, db_urls: DatabaseUrls
+) -> None:
+    # given: a rewarded lead past its refund hold
+    shop = await open_shop(program, make_client)
+    await settings_of(program, lead_reward_minor=500)
+    lead = (await _lead(shop, click_id=await shop.click(make_client()))).json()
+    db = Database(db_urls.app)
+    try:
+        assert await jobs.mature(db, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=366)) >= 1
+    finally:
+        await db.dispose()
+    assert (await shop.balances(shop.affiliate))["available"] == 400
+
+    # when: it is voided
+    void = await shop.refund(lead["id"], amount_minor=500)
+    again = await shop.refund(lead["id"], refund_id="V-2", amount_minor=500)
+
+    # then: the reward is clawed back from available earnings, once
+    assert void.status_code == 201, void.text
+    assert void.json()["clawback"] is True
+    assert again.status_code == 422, again.text
+    assert (await shop.balances(shop.affiliate))["available"] == 0
+
+
+async def test_a_renewal_bought_by_the_affiliate_is_held(
+    program: Program, make_client: ClientFactory
+) -> None:
+    # given: a subscription whose renewals earn
+    shop = await open_shop(program, make_client)
+    await settings_of(program, recurring="forever")
+    await _renew(shop, "A-1", click_id=await shop.click(make_client()))
+
+    # when: a renewal names the affiliate as its customer
+    r = await _renew(shop, "A-2", customer_ref=shop.affiliate.user["email"])
+
+    # then: the fraud rules hold it as they would any sale
+    assert r.status_code == 201, r.text
+    assert (r.json()["attribution"], r.json()["state"]) == ("renewal", "held")
+    assert r.json()["hold_reasons"] == ["self_referral"]
