@@ -7,15 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy.engine import Engine
 
+from bitnexus.accounts.service import users
 from bitnexus.commissions import jobs
+from bitnexus.commissions.schemas import ConversionCreate
+from bitnexus.commissions.service import conversions
+from bitnexus.commissions.service.attribution import NotYet
+from bitnexus.commissions.service.conversions import Reporter
+from bitnexus.commissions.service.recurring import add_months
 from bitnexus.core.config import Settings
-from bitnexus.core.db import Database
+from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.tenants import service as tenants
 from tests.commissions.support import Shop, api_key, open_shop, settings
 from tests.conftest import ClientFactory
 from tests.factories import Program, bearer, new_program
@@ -277,3 +286,50 @@ async def test_a_renewal_bought_by_the_affiliate_is_held(
     assert r.status_code == 201, r.text
     assert (r.json()["attribution"], r.json()["state"]) == ("renewal", "held")
     assert r.json()["hold_reasons"] == ["self_referral"]
+
+
+@pytest.mark.parametrize(
+    ("after", "earns"),
+    [
+        pytest.param(dt.timedelta(seconds=-1), True, id="a-second-before-two-months"),
+        pytest.param(dt.timedelta(0), False, id="at-two-months"),
+    ],
+)
+async def test_a_renewal_earns_within_the_months_after_the_first_sale(
+    program: Program,
+    make_client: ClientFactory,
+    db_urls: DatabaseUrls,
+    after: dt.timedelta,
+    earns: bool,
+) -> None:
+    # given: renewals earn for 2 months, and a subscription's first sale
+    shop = await open_shop(program, make_client)
+    await settings_of(program, recurring="months", recurring_limit=2)
+    first = (await _renew(shop, "A-1", click_id=await shop.click(make_client()))).json()
+    started = dt.datetime.fromisoformat(first["created_at"])
+
+    # when: a renewal is recorded at the window's edge
+    db = Database(db_urls.app)
+    try:
+        async with db.sessionmaker() as session, session.begin():
+            tenant_id = uuid.UUID(program.admin.tenant_id)
+            await set_tenant(session, tenant_id)
+            tenant = await tenants.current(session, tenant_id)
+            vendor = await users.find_user(session, uuid.UUID(program.vendor.id))
+            assert vendor is not None
+            sale = ConversionCreate(
+                order_id="A-2", amount_minor=10_000, currency="USD", subscription_id="SUB-1"
+            )
+            outcome = await conversions.record(
+                session, Reporter(tenant, vendor, "api"), sale, now=add_months(started, 2) + after
+            )
+    finally:
+        await db.dispose()
+
+    # then: it earns inside the window, and is kept with the reason outside it
+    assert not isinstance(outcome, NotYet)
+    renewal, created = outcome
+    assert created
+    assert renewal.renewal == 1
+    assert (renewal.attribution == "renewal") is earns
+    assert renewal.unattributed_reason == (None if earns else "recurring_ended")
