@@ -278,8 +278,6 @@ async def _decide_one(
     if isinstance(attributed, NotYet):
         return attributed
     product, click = attributed.product, attributed.click
-    if sale.lead and sale.body.subscription_id is not None:
-        return InvalidInput("subscription_id", "A lead has no subscription.")
     if product is not None and product.currency != sale.body.currency and not sale.lead:
         return InvalidInput("currency", f"This product sells in {product.currency}.")
     if sale.lead and attributed.affiliate_id is not None and not tenant.lead_reward_minor:
