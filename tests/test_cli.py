@@ -84,7 +84,8 @@ def test_demo_is_idempotent(demo_twice: tuple[Ran, Ran]) -> None:
 def test_the_demo_ledger_is_written_once_in_one_signed_block(
     demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls, settings: Settings
 ) -> None:
-    # seven attributed sales, three maturings, three refunds, a payout reserved and paid
+    # seven attributed sales, three maturings, three refunds, a payout reserved and paid; a
+    # subscription's first payment and four renewals (four of them matured), and a lead
     counts = _acme(
         db_urls,
         "SELECT (SELECT count(*) FROM ledger_transactions WHERE tenant_id = t.id),"
@@ -93,7 +94,7 @@ def test_the_demo_ledger_is_written_once_in_one_signed_block(
     )
     verified = _run(settings, "ledger", "verify", "--tenant", "acme")
 
-    assert counts == [(15, 1)]
+    assert counts == [(25, 1)]
     assert verified.returncode == 0, verified.stderr
 
 
@@ -108,6 +109,23 @@ def test_the_demo_has_applications_pending_and_one_rejected(
     )
 
     assert applications == [("pending", 3, 1), ("rejected", 1, 1)]
+
+
+def test_the_demo_shows_a_subscription_with_renewals_and_a_lead(
+    demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls
+) -> None:
+    sales = _acme(
+        db_urls,
+        "SELECT c.kind, c.renewal, c.attribution FROM conversions c"
+        " JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme'"
+        " AND (c.subscription_ref IS NOT NULL OR c.kind = 'lead') ORDER BY c.kind DESC, c.renewal",
+    )
+
+    assert sales == [
+        ("sale", 0, "coupon"),
+        *[("sale", n, "renewal") for n in range(1, 5)],
+        ("lead", None, "coupon"),
+    ]
 
 
 def test_the_demo_catalog_is_written_once(
@@ -169,12 +187,15 @@ def test_the_demo_has_sales_in_every_state_with_their_money_on_the_ledger(
     sales = _acme(
         db_urls,
         "SELECT c.order_id, c.state, c.refunded_minor > 0, c.attribution FROM conversions c"
-        " JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme' ORDER BY c.order_id",
+        " JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme' AND c.kind = 'sale'"
+        " AND c.subscription_ref IS NULL ORDER BY c.order_id",
     )
-    shares = _acme(
+    shares = _acme(  # of the one-off sales (the subscription's are another test's)
         db_urls,
         "SELECT k.state, count(*) FROM commissions k JOIN tenants t ON t.id = k.tenant_id"
-        " WHERE t.slug = 'acme' AND k.kind <> 'platform_fee' GROUP BY k.state ORDER BY 1",
+        " JOIN conversions c ON c.id = k.conversion_id WHERE t.slug = 'acme'"
+        " AND c.kind = 'sale' AND c.subscription_ref IS NULL"
+        " AND k.kind <> 'platform_fee' GROUP BY k.state ORDER BY 1",
     )
     payouts = _acme(
         db_urls,

@@ -1,7 +1,7 @@
 """fraud holds keep what each rule found
 
 Revision ID: 0045
-Revises: 0043
+Revises: 0044
 Create Date: 2026-12-04
 
 `fraud_holds.evidence` (JSONB, one object per reason) keeps the facts each fraud rule found when
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0045"
-down_revision: str | None = "0043"
+down_revision: str | None = "0044"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -101,6 +101,7 @@ API_ROUTERS = (
     commissions_api.coupons_router,
     commissions_api.sdk_router,
     commissions_api.holds_router,
+    commissions_api.leads_router,
     payouts_api.router,
     payouts_api.batches_router,
     analytics_api.router,

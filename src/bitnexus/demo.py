@@ -22,6 +22,7 @@ from bitnexus.analytics import service as analytics
 from bitnexus.catalog import repository as catalog_repository
 from bitnexus.catalog.models import Product, ProductImage, ProductReview
 from bitnexus.catalog.repository import MarketFilter
+from bitnexus.commissions import demo as commissions_demo
 from bitnexus.commissions import repository as commissions_repository
 from bitnexus.commissions.models import Coupon
 from bitnexus.commissions.schemas import ConversionCreate, RefundCreate
@@ -451,6 +452,7 @@ async def seed_sales(db: Database, settings: Settings) -> None:
             )
             assert not isinstance(outcome, NotYet)  # the demo's clicks are stored already
             recorded.append((sale, outcome[0]))
+        await commissions_demo.seed_demo(session, reporter, product, DEMO_COUPON, now)
         await mature_due(session, tenant.id, now=now)
         for sale, read in recorded:
             if sale.refund_percent:

@@ -12,8 +12,9 @@ from playwright.async_api import BrowserContext, Page, expect
 
 from bitnexus.core.config import Settings
 from bitnexus.core.dburl import DatabaseUrls
+from tests.commissions.support import api_key
 from tests.e2e.conftest import login, login_platform
-from tests.factories import Account, Program, make_ledger, unique_email
+from tests.factories import Account, Program, bearer, make_ledger, unique_email
 from tests.recruiting.support import apply, make_programme
 
 pytestmark = pytest.mark.e2e
@@ -45,11 +46,22 @@ async def scan(page: Page, paths: list[str]) -> dict[str, list[str]]:
 async def furnished(
     live_program: Program, db_urls: DatabaseUrls, settings: Settings
 ) -> dict[str, str]:
-    """Ids of things the pages show: a product and a sealed ledger transaction."""
+    """Ids of things the pages show: a product, a sealed ledger transaction and a subscription
+    (SUB-A11Y: a first sale and a renewal)."""
     product = await live_program.approved()
     transactions = await make_ledger(db_urls, settings, live_program.admin, 2, seal_at=(2,))
     programme = await make_programme(live_program.admin)  # an application waits in the queue
     assert (await apply(live_program.admin.client, programme, unique_email("a11y"))).is_success
+    vendor = live_program.vendor
+    key = await api_key(vendor)
+    for order in ("A11Y-1", "A11Y-2"):
+        sale = {"order_id": order, "amount_minor": 4_900, "currency": "USD"}
+        r = await vendor.client.post(
+            "/api/v1/conversions",
+            json={**sale, "product_id": product["id"], "subscription_id": "SUB-A11Y"},
+            headers=bearer(key),
+        )
+        assert r.status_code == 201, r.text
     return {"product": product["id"], "transaction": transactions[0]}
 
 
@@ -104,6 +116,7 @@ async def test_every_page_of_each_role_passes_axe(
             "/app/links",
             "/app/content",
             "/app/sales",
+            "/app/sales/subscriptions/SUB-A11Y",
             "/app/commissions",
             "/app/payout-batches",
             "/app/fraud",
@@ -128,6 +141,7 @@ async def test_every_page_of_each_role_passes_axe(
             f"/app/products/{product}",
             f"/app/products/{product}/edit",
             "/app/sales",
+            "/app/sales/subscriptions/SUB-A11Y",
             "/app/webhooks",
             "/app/notifications",
             "/app/profile",

@@ -44,6 +44,7 @@ const ContentGeneratorPage = page(() => import("../features/content/components/C
 const WritePostCard = page(() => import("../features/content/components/WritePostCard"), "WritePostCard");
 const FraudQueuePage = page(() => import("../features/commissions/components/FraudQueuePage"), "FraudQueuePage");
 const SalesPage = page(() => import("../features/commissions/components/SalesPage"), "SalesPage");
+const SubscriptionPage = page(() => import("../features/commissions/components/SubscriptionPage"), "SubscriptionPage");
 const DashboardPage = page(() => import("../features/dashboards/components/DashboardPage"), "DashboardPage");
 const RecommendedForYou = page(() => import("../features/search/components/RecommendedForYou"), "RecommendedForYou");
 const SearchResults = page(() => import("../features/search/components/SearchResults"), "SearchResults");
@@ -127,6 +128,7 @@ export const router = createBrowserRouter([
       { path: "/app/content", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><ContentGeneratorPage /></RequireAuth> },
       { path: "/app/dashboard", element: <RequireAuth roles={["affiliate", "vendor", "tenant_admin"]}><DashboardPage Recommended={RecommendedForYou} /></RequireAuth> },
       { path: "/app/sales", element: <RequireAuth roles={["vendor", "tenant_admin"]}><SalesPage KeysCard={ApiKeysCard} /></RequireAuth> },
+      { path: "/app/sales/subscriptions/:id", element: <RequireAuth roles={["vendor", "tenant_admin"]}><SubscriptionPage /></RequireAuth> },
       { path: "/app/commissions", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><CommissionsPage /></RequireAuth> },
       { path: "/app/payouts", element: <RequireAuth roles={["affiliate"]}><MyPayoutsPage /></RequireAuth> },
       { path: "/app/payout-batches", element: <RequireAuth roles={["tenant_admin"]}><PayoutBatchesPage /></RequireAuth> },

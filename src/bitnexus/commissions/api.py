@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as PathParam
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request as StarletteRequest
@@ -26,6 +27,7 @@ from bitnexus.commissions.errors import (
     HoldNotFound,
     InvalidReport,
     RefundConflict,
+    SubscriptionNotFound,
 )
 from bitnexus.commissions.models import CommissionState, HoldStatus
 from bitnexus.commissions.schemas import (
@@ -41,11 +43,21 @@ from bitnexus.commissions.schemas import (
     HoldDecision,
     HoldPage,
     HoldRead,
+    LeadCreate,
     RefundCreate,
     RefundRead,
+    SubscriptionRead,
     TierRead,
 )
-from bitnexus.commissions.service import conversions, coupons, earnings, fraud, refunds, tiers
+from bitnexus.commissions.service import (
+    conversions,
+    coupons,
+    earnings,
+    fraud,
+    refunds,
+    subscriptions,
+    tiers,
+)
 from bitnexus.commissions.service.conversions import Reporter
 from bitnexus.core.deps import SessionDep, get_database
 from bitnexus.core.errors import (
@@ -63,6 +75,7 @@ commissions_router = APIRouter(prefix="/commissions", tags=["conversions"])
 coupons_router = APIRouter(prefix="/coupons", tags=["conversions"])
 sdk_router = APIRouter(prefix="/sdk", tags=["conversions"])
 holds_router = APIRouter(prefix="/fraud-holds", tags=["conversions"])
+leads_router = APIRouter(prefix="/leads", tags=["conversions"])
 
 PageLimit = Annotated[int, Query(ge=1, le=100)]
 
@@ -84,6 +97,35 @@ async def report_conversion(
     if not created:
         response.status_code = 200
     return read
+
+
+@leads_router.post(
+    "",
+    status_code=201,
+    responses={
+        200: {"description": "This lead was reported before: the original conversion"},
+        **errors_for(Unauthorized, Forbidden, InvalidInput, ConversionConflict),
+    },
+)
+async def report_lead(
+    body: LeadCreate, credentials: SaleCredentials, request: Request, response: Response
+) -> ConversionRead:
+    """Report a lead, a sign-up (vendors): attributed like a sale, it earns the organisation's
+    fixed lead reward. Safe to retry by `lead_id`, as sales are by order id."""
+    read, created = await report_sale(request, credentials, body)
+    if not created:
+        response.status_code = 200
+    return read
+
+
+@router.get("/subscriptions/{subscription_id}", responses=errors_for(SubscriptionNotFound))
+async def get_subscription(
+    subscription_id: Annotated[str, PathParam(min_length=1, max_length=100)],
+    principal: CurrentPrincipal,
+    session: SessionDep,
+) -> SubscriptionRead:
+    """A subscription (your id for it) with its first sale and renewals (vendors, admins)."""
+    return await subscriptions.get(session, principal.user, subscription_id)
 
 
 @router.get("", responses=errors_for(Forbidden, BadRequest))

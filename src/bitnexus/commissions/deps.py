@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.apikeys import service as apikeys
 from bitnexus.apikeys.models import PREFIXES, Mode, Scope
 from bitnexus.auth import current_principal
-from bitnexus.commissions.schemas import ConversionCreate
+from bitnexus.commissions.schemas import ConversionCreate, LeadCreate
 from bitnexus.commissions.service import conversions
 from bitnexus.commissions.service.attribution import NotYet
 from bitnexus.commissions.service.conversions import Recorded, Reporter
@@ -57,7 +57,9 @@ SaleReporter = Annotated[Reporter, Depends(sale_reporter)]
 
 
 async def report_sale(
-    request: Request, credentials: HTTPAuthorizationCredentials | None, body: ConversionCreate
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    body: ConversionCreate | LeadCreate,
 ) -> Recorded:
     """Record a sale: by API key through the process's sale desk (batched with the reports that
     arrive meanwhile), or by a signed-in member in a unit of work of its own."""
@@ -73,7 +75,9 @@ async def report_sale(
 
 
 async def record_sale(
-    db: Database, reporter_of: Callable[[AsyncSession], Awaitable[Reporter]], body: ConversionCreate
+    db: Database,
+    reporter_of: Callable[[AsyncSession], Awaitable[Reporter]],
+    body: ConversionCreate | LeadCreate,
 ) -> Recorded:
     """Record one sale in a unit of work of its own, its reporter found in it (`reporter_of`).
     A sale whose click is not stored yet is tried again in a new unit of work: the wait between

@@ -9,6 +9,10 @@ class ConversionNotFound(NotFound):
     title = "Conversion not found"
 
 
+class SubscriptionNotFound(NotFound):
+    title = "Subscription not found"
+
+
 class CouponNotFound(NotFound):
     title = "Coupon not found"
 

@@ -31,6 +31,7 @@ from bitnexus.core.db import Base
 class Attribution(StrEnum):
     click = "click"
     coupon = "coupon"
+    renewal = "renewal"  # a subscription's renewal, credited to its first sale's affiliate
     none = "none"  # recorded for the vendor's figures; earns no commission
 
 
@@ -42,6 +43,14 @@ class Unattributed(StrEnum):
     expired_click = "expired_click"  # the click is older than the product's cookie window
     other_vendor = "other_vendor"  # the click or coupon is for another vendor's product
     unknown_coupon = "unknown_coupon"
+    recurring_off = "recurring_off"  # a renewal, and the policy pays no renewals
+    recurring_ended = "recurring_ended"  # a renewal past the policy's months or renewals
+    no_lead_reward = "no_lead_reward"  # a lead, and the policy pays no lead rewards
+
+
+class ConversionKind(StrEnum):
+    sale = "sale"
+    lead = "lead"  # a sign-up the vendor reported: no amount, a fixed reward
 
 
 class ConversionState(StrEnum):
@@ -121,10 +130,16 @@ class Conversion(Base):
             deferrable=True,
             initially="DEFERRED",
         ),
-        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint(
+            "amount_minor > 0 OR (kind = 'lead' AND amount_minor = 0)", name="amount_positive"
+        ),
         CheckConstraint("refunded_minor BETWEEN 0 AND amount_minor", name="refunded_within_amount"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
-        CheckConstraint("attribution IN ('click', 'coupon', 'none')", name="attribution_known"),
+        CheckConstraint(
+            "attribution IN ('click', 'coupon', 'renewal', 'none')", name="attribution_known"
+        ),
+        CheckConstraint("kind IN ('sale', 'lead')", name="kind_known"),
+        CheckConstraint("(subscription_ref IS NULL) = (renewal IS NULL)", name="renewal_numbered"),
         CheckConstraint(
             "state IN ('pending', 'held', 'matured', 'refunded', 'rejected', 'unattributed')",
             name="state_known",
@@ -147,6 +162,13 @@ class Conversion(Base):
         ),
         Index("ix_conversions_tenant_id_ip_hash_created_at", "tenant_id", "ip_hash", "created_at"),
         Index("ix_conversions_tenant_id_product_id", "tenant_id", "product_id"),
+        Index(
+            "ix_conversions_tenant_id_vendor_id_subscription_ref",
+            "tenant_id",
+            "vendor_id",
+            "subscription_ref",
+            postgresql_where=text("subscription_ref IS NOT NULL"),
+        ),
         Index(
             "ix_conversions_due",
             "matures_at",
@@ -184,6 +206,38 @@ class Conversion(Base):
     created_at: Mapped[dt.datetime] = mapped_column()
     matures_at: Mapped[dt.datetime | None] = mapped_column()
     matured_at: Mapped[dt.datetime | None] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(8), server_default="sale")
+    # the vendor's subscription id; 0 for its first sale, n for its n-th renewal, and the
+    # number of renewals the policy paid for when it was recorded (None: no such limit)
+    subscription_ref: Mapped[str | None] = mapped_column(String(100))
+    renewal: Mapped[int | None] = mapped_column()
+    renewal_limit: Mapped[int | None] = mapped_column()
+
+
+class Subscription(Base):
+    """A vendor's subscription, from its first sale: its renewals are credited to that sale's
+    affiliate (if any) while the organisation's recurring rule allows."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "vendor_id", "subscription_ref"),
+        ForeignKeyConstraint(["tenant_id", "vendor_id"], ["users.tenant_id", "users.id"]),
+        ForeignKeyConstraint(["tenant_id", "affiliate_id"], ["users.tenant_id", "users.id"]),
+        ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
+        CheckConstraint("renewals >= 0", name="renewals_not_negative"),
+        CheckConstraint("renewals_earned BETWEEN 0 AND renewals", name="earned_within_renewals"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    vendor_id: Mapped[uuid.UUID] = mapped_column()
+    subscription_ref: Mapped[str] = mapped_column(String(100))
+    affiliate_id: Mapped[uuid.UUID | None] = mapped_column()  # None: the first sale had none
+    product_id: Mapped[uuid.UUID | None] = mapped_column()
+    first_order_id: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[dt.datetime] = mapped_column()
+    renewals: Mapped[int] = mapped_column(server_default="0")  # reported so far
+    renewals_earned: Mapped[int] = mapped_column(server_default="0")  # of those, commissioned
 
 
 class Commission(Base):

@@ -12,6 +12,7 @@ from pydantic import Field, StringConstraints
 from bitnexus.commissions.models import (
     Attribution,
     CommissionState,
+    ConversionKind,
     ConversionState,
     HoldReason,
     HoldStatus,
@@ -40,6 +41,36 @@ class ConversionCreate(InputModel):
     coupon: CouponCode | None = None
     product_id: uuid.UUID | None = None  # needed only when neither click nor coupon names it
     customer_ref: str | None = Field(None, max_length=200)
+    # your subscription id: its first sale starts it, later sales with it are its renewals
+    # (credited to the first sale's affiliate while the organisation's recurring rule allows)
+    subscription_id: Reference | None = None
+
+
+class LeadCreate(InputModel):
+    """A lead (a sign-up): attributed like a sale, rewarded with the organisation's fixed lead
+    reward; `lead_id` (yours) makes a retry safe."""
+
+    lead_id: Annotated[str, StringConstraints(min_length=1, max_length=95)]
+    click_id: uuid.UUID | None = None
+    coupon: CouponCode | None = None
+    product_id: uuid.UUID | None = None  # needed only when neither click nor coupon names it
+    customer_ref: str | None = Field(None, max_length=200)
+
+    def as_conversion(self, currency: str) -> ConversionCreate:
+        """The lead as the pipeline records it: an order `lead:<id>` with no amount."""
+        return ConversionCreate.model_construct(
+            order_id=f"{LEAD_PREFIX}{self.lead_id}",
+            amount_minor=0,
+            currency=currency,
+            click_id=self.click_id,
+            coupon=self.coupon,
+            product_id=self.product_id,
+            customer_ref=self.customer_ref,
+            subscription_id=None,
+        )
+
+
+LEAD_PREFIX = "lead:"  # a lead's order id: lead ids never meet the vendor's order ids
 
 
 class BrowserConversion(ConversionCreate):
@@ -76,11 +107,27 @@ class ConversionRead(OutputModel):
     matures_at: dt.datetime | None
     hold_reasons: list[HoldReason] = Field(default_factory=list)  # why it is held, if it is
     test: bool = False  # reported with a test key: checked and split, nothing stored
+    kind: ConversionKind = ConversionKind.sale
+    subscription_id: str | None = None  # the vendor's
+    renewal: int | None = None  # 0: the subscription's first sale; n: its n-th renewal
+    renewal_limit: int | None = None  # how many renewals earn, when the rule counts them
 
 
 class ConversionPage(OutputModel):
     items: list[ConversionRead]
     next_cursor: str | None
+
+
+class SubscriptionRead(OutputModel):
+    """A subscription, from its first sale, with every sale of it (first sale, renewals)."""
+
+    subscription_id: str
+    affiliate_id: uuid.UUID | None
+    product_id: uuid.UUID | None
+    started_at: dt.datetime
+    renewals: int
+    renewals_earned: int
+    sales: list[ConversionRead]  # oldest first
 
 
 class RefundCreate(InputModel):
@@ -124,6 +171,10 @@ class CommissionShare(OutputModel):
     hold_id: uuid.UUID | None
     hold_reasons: list[HoldReason]
     hold_status: HoldStatus | None
+    sale_kind: ConversionKind = ConversionKind.sale
+    subscription_id: str | None = None
+    renewal: int | None = None
+    renewal_limit: int | None = None
 
 
 class CommissionSharePage(OutputModel):

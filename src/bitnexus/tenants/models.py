@@ -55,6 +55,18 @@ class Tenant(Base):
             "char_length(btrim(content_disclosure)) BETWEEN 1 AND 40",
             name="content_disclosure_length",
         ),
+        CheckConstraint(
+            "recurring IN ('off', 'months', 'renewals', 'forever')", name="recurring_known"
+        ),
+        CheckConstraint(
+            "(recurring IN ('months', 'renewals')) = (recurring_limit IS NOT NULL)"
+            " AND coalesce(recurring_limit BETWEEN 1 AND 1200, true)",
+            name="recurring_limit_range",
+        ),
+        CheckConstraint(
+            "coalesce(lead_reward_minor BETWEEN 1 AND 1000000000000, true)",
+            name="lead_reward_range",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -90,6 +102,12 @@ class Tenant(Base):
     # disclosure every generated post carries
     content_credits_monthly: Mapped[int] = mapped_column(server_default="100")
     content_disclosure: Mapped[str] = mapped_column(String(40), server_default="#ad")
+    # renewals of a subscription earn commission: never ("off"), for `recurring_limit` months
+    # after its first sale or `recurring_limit` renewals, or "forever"
+    recurring: Mapped[str] = mapped_column(String(8), server_default="off")
+    recurring_limit: Mapped[int | None] = mapped_column()
+    # a lead (a sign-up the vendor reports) earns this, in the default currency (None: nothing)
+    lead_reward_minor: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), server_default=TenantStatus.active.value)
     is_platform: Mapped[bool] = mapped_column(server_default=text("false"))
     logo_sha256: Mapped[str | None] = mapped_column(String(64))

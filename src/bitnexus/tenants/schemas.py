@@ -14,6 +14,7 @@ BrandColor = Annotated[
     str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$", to_lower=True, max_length=7)
 ]
 _URL = TypeAdapter(AnyHttpUrl)
+Recurring = Literal["off", "months", "renewals", "forever"]
 
 
 class TenantBrief(OutputModel):
@@ -56,6 +57,9 @@ class TenantSettings(OutputModel):
     tier_bonus_bps: list[int]
     content_credits_monthly: int
     content_disclosure: str
+    recurring: Recurring
+    recurring_limit: int | None
+    lead_reward_minor: int | None
 
 
 class TenantSettingsUpdate(InputModel):
@@ -85,6 +89,11 @@ class TenantSettingsUpdate(InputModel):
     # marketing content: generations per calendar month, and the disclosure on every post
     content_credits_monthly: int | None = Field(None, ge=0, le=1_000_000)
     content_disclosure: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    # renewals earn commission: never, for `recurring_limit` months or renewals, or forever
+    recurring: Recurring | None = None
+    recurring_limit: int | None = Field(None, ge=1, le=1200)  # null with "off" and "forever"
+    # a lead's fixed reward in the default currency; 0 turns lead rewards off
+    lead_reward_minor: int | None = Field(None, ge=0, le=10**12)
 
     @field_validator("fallback_url")
     @classmethod

@@ -79,6 +79,9 @@ def settings_of(tenant: Tenant) -> TenantSettings:
         tier_bonus_bps=list(tenant.tier_bonus_bps),
         content_credits_monthly=tenant.content_credits_monthly,
         content_disclosure=tenant.content_disclosure,
+        recurring=tenant.recurring,
+        recurring_limit=tenant.recurring_limit,
+        lead_reward_minor=tenant.lead_reward_minor,
     )
 
 
@@ -162,7 +165,15 @@ async def create(
 
 # what the commission policy form saves (its first save ticks the getting-started step)
 POLICY_FIELDS = frozenset(
-    {"platform_fee_bps", "override_bps", "attribution", "payout_schedule", "tier_bonus_bps"}
+    {
+        "platform_fee_bps",
+        "override_bps",
+        "attribution",
+        "payout_schedule",
+        "tier_bonus_bps",
+        "recurring",
+        "lead_reward_minor",
+    }
 )
 
 
@@ -174,6 +185,13 @@ async def update_settings(
     if "fallback_url" in data:  # "" clears it: dead links then land on the built-in page
         url = data.pop("fallback_url")
         tenant.fallback_url = str(url) if url else None
+    if "recurring" in data or "recurring_limit" in data:  # a limit only counts months or renewals
+        rule = data.pop("recurring", None) or tenant.recurring
+        limit = data.pop("recurring_limit", tenant.recurring_limit)
+        tenant.recurring = rule
+        tenant.recurring_limit = limit if rule in ("months", "renewals") else None
+    if "lead_reward_minor" in data:  # 0 turns lead rewards off
+        tenant.lead_reward_minor = data.pop("lead_reward_minor") or None
     for field, value in data.items():
         if value is None:
             raise InvalidInput(field, "May not be null.")

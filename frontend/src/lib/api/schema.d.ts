@@ -360,6 +360,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversions/subscriptions/{subscription_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Subscription
+         * @description A subscription (your id for it) with its first sale and renewals (vendors, admins).
+         */
+        get: operations["get_subscription_api_v1_conversions_subscriptions__subscription_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversions/{conversion_id}": {
         parameters: {
             query?: never;
@@ -643,6 +663,27 @@ export interface paths {
          * @description Revoke a pending invitation.
          */
         delete: operations["revoke_invitation_api_v1_invitations__invitation_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Lead
+         * @description Report a lead, a sign-up (vendors): attributed like a sale, it earns the organisation's
+         *     fixed lead reward. Safe to retry by `lead_id`, as sales are by order id.
+         */
+        post: operations["report_lead_api_v1_leads_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2942,7 +2983,7 @@ export interface components {
          * Attribution
          * @enum {string}
          */
-        Attribution: "click" | "coupon" | "none";
+        Attribution: "click" | "coupon" | "renewal" | "none";
         /**
          * AutoApprove
          * @enum {string}
@@ -3253,11 +3294,19 @@ export interface components {
             product_id: string | null;
             /** Product Title */
             product_title: string | null;
+            /** Renewal */
+            renewal?: number | null;
+            /** Renewal Limit */
+            renewal_limit?: number | null;
             /** Reversed Minor */
             reversed_minor: number;
+            /** @default sale */
+            sale_kind: components["schemas"]["ConversionKind"];
             /** Sale Minor */
             sale_minor: number;
             state: components["schemas"]["CommissionState"];
+            /** Subscription Id */
+            subscription_id?: string | null;
         };
         /** CommissionSharePage */
         CommissionSharePage: {
@@ -3334,7 +3383,14 @@ export interface components {
             order_id: string;
             /** Product Id */
             product_id?: string | null;
+            /** Subscription Id */
+            subscription_id?: string | null;
         };
+        /**
+         * ConversionKind
+         * @enum {string}
+         */
+        ConversionKind: "sale" | "lead";
         /** ConversionPage */
         ConversionPage: {
             /** Items */
@@ -3363,6 +3419,8 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** @default sale */
+            kind: components["schemas"]["ConversionKind"];
             /** Ledger Transaction Id */
             ledger_transaction_id: string | null;
             /** Matures At */
@@ -3377,9 +3435,15 @@ export interface components {
             product_title: string | null;
             /** Refunded Minor */
             refunded_minor: number;
+            /** Renewal */
+            renewal?: number | null;
+            /** Renewal Limit */
+            renewal_limit?: number | null;
             /** Shares */
             shares: components["schemas"]["ShareRead"][];
             state: components["schemas"]["ConversionState"];
+            /** Subscription Id */
+            subscription_id?: string | null;
             /**
              * Test
              * @default false
@@ -4056,6 +4120,23 @@ export interface components {
          * @enum {string}
          */
         Kind: "commission_created" | "commission_held" | "hold_decided" | "commission_available" | "commission_cut" | "tier_changed" | "payout" | "sale_reported" | "product_reviewed" | "product_submitted" | "hold_appealed" | "ledger_alarm";
+        /**
+         * LeadCreate
+         * @description A lead (a sign-up): attributed like a sale, rewarded with the organisation's fixed lead
+         *     reward; `lead_id` (yours) makes a retry safe.
+         */
+        LeadCreate: {
+            /** Click Id */
+            click_id?: string | null;
+            /** Coupon */
+            coupon?: string | null;
+            /** Customer Ref */
+            customer_ref?: string | null;
+            /** Lead Id */
+            lead_id: string;
+            /** Product Id */
+            product_id?: string | null;
+        };
         /** Leader */
         Leader: {
             /**
@@ -5184,6 +5265,29 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /**
+         * SubscriptionRead
+         * @description A subscription, from its first sale, with every sale of it (first sale, renewals).
+         */
+        SubscriptionRead: {
+            /** Affiliate Id */
+            affiliate_id: string | null;
+            /** Product Id */
+            product_id: string | null;
+            /** Renewals */
+            renewals: number;
+            /** Renewals Earned */
+            renewals_earned: number;
+            /** Sales */
+            sales: components["schemas"]["ConversionRead"][];
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Subscription Id */
+            subscription_id: string;
+        };
         /** TenantBrief */
         TenantBrief: {
             /** Brand Color */
@@ -5235,6 +5339,8 @@ export interface components {
             fraud_max_sales_per_address: number;
             /** Fraud Min Click Seconds */
             fraud_min_click_seconds: number;
+            /** Lead Reward Minor */
+            lead_reward_minor: number | null;
             /** Logo Url */
             logo_url: string | null;
             /** Name */
@@ -5250,6 +5356,13 @@ export interface components {
             payout_threshold_minor: number;
             /** Platform Fee Bps */
             platform_fee_bps: number;
+            /**
+             * Recurring
+             * @enum {string}
+             */
+            recurring: "off" | "months" | "renewals" | "forever";
+            /** Recurring Limit */
+            recurring_limit: number | null;
             /** Slug */
             slug: string;
             /** Tier Bonus Bps */
@@ -5285,6 +5398,8 @@ export interface components {
             fraud_max_sales_per_address?: number | null;
             /** Fraud Min Click Seconds */
             fraud_min_click_seconds?: number | null;
+            /** Lead Reward Minor */
+            lead_reward_minor?: number | null;
             /** Override Bps */
             override_bps?: number[] | null;
             /** Payout Schedule */
@@ -5293,6 +5408,10 @@ export interface components {
             payout_threshold_minor?: number | null;
             /** Platform Fee Bps */
             platform_fee_bps?: number | null;
+            /** Recurring */
+            recurring?: ("off" | "months" | "renewals" | "forever") | null;
+            /** Recurring Limit */
+            recurring_limit?: number | null;
             /** Tier Bonus Bps */
             tier_bonus_bps?: number[] | null;
             /** Tier Thresholds */
@@ -5481,7 +5600,7 @@ export interface components {
          * @description Why a conversion earned nothing.
          * @enum {string}
          */
-        Unattributed: "no_click" | "unknown_click" | "expired_click" | "other_vendor" | "unknown_coupon";
+        Unattributed: "no_click" | "unknown_click" | "expired_click" | "other_vendor" | "unknown_coupon" | "recurring_off" | "recurring_ended" | "no_lead_reward";
         /** UnreadCount */
         UnreadCount: {
             /** Unread */
@@ -6862,6 +6981,73 @@ export interface operations {
             };
         };
     };
+    get_subscription_api_v1_conversions_subscriptions__subscription_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionRead"];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: a role that may not do this, or a suspended account or organisation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Subscription not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_conversion_api_v1_conversions__conversion_id__get: {
         parameters: {
             query?: never;
@@ -7923,6 +8109,91 @@ export interface operations {
             };
             /** @description Invitation can no longer be used */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: the fields at fault are in `errors` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_lead_api_v1_leads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadCreate"];
+            };
+        };
+        responses: {
+            /** @description This lead was reported before: the original conversion */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionRead"];
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Order already reported with other content */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13414,6 +13685,8 @@ export interface operations {
                     order_id: string;
                     /** Product Id */
                     product_id?: string | null;
+                    /** Subscription Id */
+                    subscription_id?: string | null;
                 };
             };
         };

@@ -7,6 +7,7 @@
  * (`data-days`, 30 by default). On your thank-you page, report the sale:
  *   <script>window.bnx=window.bnx||{q:[]};bnx.q.push(["convert",{orderId:"1001",amountMinor:4900,currency:"USD"}]);</script>
  * or call `bnx.convert({...})` once the snippet has loaded; it returns a promise of the result.
+ * A subscription's first payment may add `subscriptionId` (your id for it).
  */
 (function () {
   "use strict";
@@ -37,6 +38,7 @@
       click_id: clickId(),
       coupon: sale.coupon || null,
       customer_ref: sale.customerRef || null,
+      subscription_id: sale.subscriptionId ? String(sale.subscriptionId) : null,
     };
     // text/plain keeps it a "simple" request: no preflight, and it survives leaving the page
     return fetch(base + "/api/v1/sdk/conversions", {

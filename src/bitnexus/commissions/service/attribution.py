@@ -18,10 +18,11 @@ from bitnexus.accounts.models import User
 from bitnexus.accounts.service import users
 from bitnexus.catalog import service as catalog
 from bitnexus.catalog.models import Product
-from bitnexus.commissions import repository, split
+from bitnexus.commissions import recurring_repository, repository, split
 from bitnexus.commissions.models import Attribution, Coupon, Tier, Unattributed
 from bitnexus.commissions.schemas import ConversionCreate
 from bitnexus.commissions.service import tiers
+from bitnexus.commissions.service.recurring import RecurringRule, Subscribed
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import InvalidInput
 from bitnexus.core.ids import uuid7_time
@@ -50,6 +51,8 @@ class Attributed:
     coupon_code: str | None
     kind: Attribution
     reason: Unattributed | None
+    subscription: Subscribed | None = None  # the one it renews
+    renewal: int | None = None  # its number (from 1), when it renews one
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,43 @@ class Lookups:
         self._products: dict[uuid.UUID, Product | None] = {}
         self._coupons: dict[str, Coupon | None] = {}
         self._affiliates: dict[uuid.UUID, Affiliate] = {}
+        self.subscriptions: dict[tuple[uuid.UUID, str], Subscribed] = {}
+
+    async def load_subscriptions(self, keys: Iterable[tuple[uuid.UUID, str]]) -> None:
+        """The subscriptions these (vendor, subscription id) name, locked (in primary-key
+        order) so that concurrent renewals of one are numbered one after another."""
+        wanted = set(keys) - self.subscriptions.keys()
+        if wanted:
+            found = await recurring_repository.subscriptions(self.session, wanted)
+            self.subscriptions.update((key, Subscribed.of(row)) for key, row in found.items())
+
+    def subscribe(
+        self, vendor: User, body: ConversionCreate, attributed: Attributed, now: dt.datetime
+    ) -> Subscribed | None:
+        """Count a renewal on its subscription, or start the subscription a first sale names
+        (the batch's later sales of it are its renewals); the subscription, if any."""
+        renewed, ref = attributed.subscription, body.subscription_id
+        if renewed is not None:
+            renewed.renewals += 1
+            renewed.renewals_earned += attributed.kind == Attribution.renewal
+            return renewed
+        if ref is None:
+            return None
+        product = attributed.product
+        started = Subscribed(
+            id=uuid.uuid4(),
+            vendor_id=vendor.id,
+            subscription_ref=ref,
+            affiliate_id=attributed.affiliate_id,
+            product_id=product.id if product else None,
+            first_order_id=body.order_id,
+            started_at=now,
+            renewals=0,
+            renewals_earned=0,
+            new=True,
+        )
+        self.subscriptions[(vendor.id, ref)] = started
+        return started
 
     async def load_clicks(self, ids: Iterable[uuid.UUID]) -> None:
         wanted = set(ids) - self._clicks.keys()
@@ -132,8 +172,14 @@ async def attribute(
 ) -> Attributed | NotYet:
     """Which affiliate (if any) the sale is credited to: the click (or, under first-click
     attribution, the same visitor's first click on the product within the window), else the
-    coupon's affiliate. Clicks must have been loaded (`Lookups.load_clicks`)."""
+    coupon's affiliate. A renewal of a known subscription is credited to its first sale's
+    affiliate, while the recurring rule allows. Clicks and subscriptions must have been loaded
+    (`Lookups.load_clicks`, `Lookups.load_subscriptions`)."""
     tenant = found.tenant
+    if body.subscription_id is not None:
+        renewed = found.subscriptions.get((vendor.id, body.subscription_id))
+        if renewed is not None:
+            return await _renewal(found, renewed, now)
     fallback: Product | None = None
     reason = Unattributed.no_click
     if body.click_id is not None:
@@ -175,6 +221,22 @@ async def attribute(
     return Attributed(fallback, None, None, None, Attribution.none, reason)
 
 
+async def _renewal(found: Lookups, renewed: Subscribed, now: dt.datetime) -> Attributed:
+    number = renewed.renewals + 1
+    product = await found.product(renewed.product_id) if renewed.product_id else None
+    rule = RecurringRule(found.tenant.recurring, found.tenant.recurring_limit)
+    why = (
+        Unattributed.no_click
+        if renewed.affiliate_id is None or product is None
+        else rule.why_not(number, renewed.started_at, now)
+    )
+    if why is not None:
+        return Attributed(product, None, None, None, Attribution.none, why, renewed, number)
+    return Attributed(
+        product, renewed.affiliate_id, None, None, Attribution.renewal, None, renewed, number
+    )
+
+
 def rule_of(product: Product, tenant: Tenant, bonus_bps: int = 0) -> split.Rule:
     if product.commission_fixed_minor is not None:
         return split.Rule(fixed=product.commission_fixed_minor, bonus_bps=bonus_bps)
@@ -191,4 +253,17 @@ def plan(tenant: Tenant, product: Product, affiliate: Affiliate, amount: int) ->
     shares = split.split(
         split.pool(amount, rule), fee_bps=tenant.platform_fee_bps, override_bps=rates
     )
+    return Plan(rule, shares, tenant.platform_fee_bps, affiliate.uplines, rates, affiliate.tier)
+
+
+def lead_plan(tenant: Tenant, affiliate: Affiliate) -> Plan | None:
+    """A lead's commission: the organisation's fixed lead reward, split like a sale's pool (no
+    tier bonus: the reward is a set amount); None when leads earn nothing."""
+    reward = tenant.lead_reward_minor
+    if not reward:
+        return None
+    levels = list(tenant.override_bps)
+    rates = [levels[u.level - 1] for u in affiliate.uplines]
+    shares = split.split(reward, fee_bps=tenant.platform_fee_bps, override_bps=rates)
+    rule = split.Rule(fixed=reward)
     return Plan(rule, shares, tenant.platform_fee_bps, affiliate.uplines, rates, affiliate.tier)

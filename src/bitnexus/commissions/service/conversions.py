@@ -18,7 +18,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,13 +26,21 @@ from bitnexus.accounts.models import Role, User
 from bitnexus.commissions import repository
 from bitnexus.commissions.errors import ConversionConflict, ConversionNotFound
 from bitnexus.commissions.models import (
+    Attribution,
     CommissionState,
     Conversion,
+    ConversionKind,
     ConversionState,
     HoldReason,
+    Unattributed,
 )
-from bitnexus.commissions.schemas import ConversionCreate, ConversionPage, ConversionRead
-from bitnexus.commissions.service import attribution, fraud
+from bitnexus.commissions.schemas import (
+    ConversionCreate,
+    ConversionPage,
+    ConversionRead,
+    LeadCreate,
+)
+from bitnexus.commissions.service import attribution, fraud, recurring
 from bitnexus.commissions.service.attribution import NOT_YET, Attributed, Lookups, NotYet, Plan
 from bitnexus.commissions.service.drafts import (
     Draft,
@@ -41,6 +49,7 @@ from bitnexus.commissions.service.drafts import (
     share_rows,
 )
 from bitnexus.commissions.service.findings import Finding
+from bitnexus.commissions.service.recurring import Subscribed
 from bitnexus.core.db import any_row, utcnow
 from bitnexus.core.errors import BitnexusError, Forbidden, InvalidInput
 from bitnexus.core.money import is_currency
@@ -70,15 +79,24 @@ class Reporter:
 class Sale:
     reporter: Reporter
     body: ConversionCreate
+    lead: bool = False  # a sign-up: no amount, the organisation's lead reward
+
+
+def sale_of(reporter: Reporter, body: ConversionCreate | LeadCreate) -> Sale:
+    """A sale or lead to record; a lead is recorded in the organisation's currency."""
+    if isinstance(body, LeadCreate):
+        return Sale(reporter, body.as_conversion(reporter.tenant.default_currency), lead=True)
+    return Sale(reporter, body)
 
 
 Recorded = tuple[ConversionRead, bool]  # the conversion, and whether this call recorded it
 Outcome = Recorded | BitnexusError | NotYet
 
 
-def digest(body: ConversionCreate) -> bytes:
-    """What a retry of the order must repeat."""
-    content = {
+def digest(body: ConversionCreate, *, lead: bool = False) -> bytes:
+    """What a retry of the order must repeat (the keys added since are left out when unset, so
+    the digests of sales recorded before stay the same)."""
+    content: dict[str, object] = {
         "amount_minor": body.amount_minor,
         "currency": body.currency,
         "click_id": str(body.click_id) if body.click_id else None,
@@ -86,6 +104,10 @@ def digest(body: ConversionCreate) -> bytes:
         "product_id": str(body.product_id) if body.product_id else None,
         "customer_ref": body.customer_ref,
     }
+    if body.subscription_id is not None:
+        content["subscription_id"] = body.subscription_id
+    if lead:
+        content["kind"] = ConversionKind.lead.value
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).digest()
 
 
@@ -99,7 +121,7 @@ def _order(sale: Sale) -> tuple[uuid.UUID, str]:
 async def record(
     session: AsyncSession,
     reporter: Reporter,
-    body: ConversionCreate,
+    body: ConversionCreate | LeadCreate,
     *,
     now: dt.datetime | None = None,
 ) -> Recorded | NotYet:
@@ -107,7 +129,7 @@ async def record(
     `NOT_YET` when its click is not stored yet: nothing was written, and the caller tries again
     in a new unit of work after `CLICK_POLL_SECONDS` (until `attribution.CLICK_SETTLE` after
     the click was made, when an unknown click is no longer waited for)."""
-    [outcome] = await record_many(session, [Sale(reporter, body)], now=now)
+    [outcome] = await record_many(session, [sale_of(reporter, body)], now=now)
     if isinstance(outcome, BitnexusError):
         raise outcome
     return outcome
@@ -124,7 +146,7 @@ async def record_many(
     now = now or utcnow()
     tenant = sales[0].reporter.tenant
     assert all(s.reporter.tenant.id == tenant.id for s in sales), "one tenant's sales"
-    given = [digest(s.body) for s in sales]
+    given = [digest(s.body, lead=s.lead) for s in sales]
     refused, live = _check(sales)
     replayed, new = await _replay_orders(session, sales, given, live)
     undecided, drafts = await _decide(session, tenant, sales, given, new, now)
@@ -194,19 +216,31 @@ async def _decide(
     and the outcomes of the rest (refused, not decidable yet, or a test key's, never stored)."""
     found = Lookups(session, tenant)
     await found.load_clicks(click for i in new if (click := sales[i].body.click_id) is not None)
+    await found.load_subscriptions(
+        (sales[i].reporter.user.id, ref) for i in new if (ref := sales[i].body.subscription_id)
+    )
     settled: Settled = {}
-    decided: list[tuple[int, _Decided]] = []
+    decided: list[tuple[int, _Decided, Subscribed | None]] = []
     for i in new:
         outcome = await _decide_one(found, sales[i], now)
         if isinstance(outcome, _Decided):
-            decided.append((i, outcome))
+            sale = sales[i]  # a renewal counted, or a subscription started (not by test keys)
+            subscribed = (
+                None
+                if sale.reporter.test
+                else found.subscribe(sale.reporter.user, sale.body, outcome.attributed, now)
+            )
+            decided.append((i, outcome, subscribed))
         else:
             settled[i] = outcome
-    records = await fraud.records(session, tenant, [d.evidence for _, d in decided if d.evidence])
+    records = await fraud.records(
+        session, tenant, [d.evidence for _, d, _ in decided if d.evidence]
+    )
     drafts: list[Draft] = []
-    for i, d in decided:
+    for i, d, subscribed in decided:
         held = await fraud.reasons(session, tenant, d.evidence, records) if d.evidence else []
         draft = _draft(i, sales[i], given[i], d.attributed, d.ip_hash, d.plan, held, now)
+        draft.subscription = subscribed
         if sales[i].reporter.test:
             settled[i] = (draft.read(test=True), False)
         else:
@@ -245,8 +279,12 @@ async def _decide_one(
     if isinstance(attributed, NotYet):
         return attributed
     product, click = attributed.product, attributed.click
-    if product is not None and product.currency != sale.body.currency:
+    if product is not None and product.currency != sale.body.currency and not sale.lead:
         return InvalidInput("currency", f"This product sells in {product.currency}.")
+    if sale.lead and attributed.affiliate_id is not None and not tenant.lead_reward_minor:
+        attributed = replace(
+            attributed, affiliate_id=None, kind=Attribution.none, reason=Unattributed.no_lead_reward
+        )
     ip_hash, ip_day = await fraud.buyer_address(found.session, click, sale.reporter.ip, now)
     if attributed.affiliate_id is None or product is None:
         return _Decided(attributed, ip_hash, None, None)
@@ -262,7 +300,10 @@ async def _decide_one(
         window=attribution.cookie_window(product, tenant),
         now=now,
     )
-    made = attribution.plan(tenant, product, affiliate, sale.body.amount_minor)
+    if sale.lead:
+        made = attribution.lead_plan(tenant, affiliate)
+    else:
+        made = attribution.plan(tenant, product, affiliate, sale.body.amount_minor)
     return _Decided(attributed, ip_hash, made, evidence)
 
 
@@ -309,6 +350,10 @@ def _draft(
         created_at=now,
         matures_at=now + attribution.refund_hold(product, tenant) if made and product else None,
         matured_at=None,
+        kind=ConversionKind.lead if sale.lead else ConversionKind.sale,
+        subscription_ref=body.subscription_id,
+        renewal=found.renewal if found.renewal is not None else 0 if body.subscription_id else None,
+        renewal_limit=_limit(tenant) if body.subscription_id else None,
     )
     share_state = CommissionState.held if held else CommissionState.pending
     shares = (
@@ -320,6 +365,10 @@ def _draft(
         conversion.ledger_transaction_id = uuid.uuid4()
     title = product.title if product else None
     return Draft(index, _order(sale), conversion, shares, made if shares else None, held, title)
+
+
+def _limit(tenant: Tenant) -> int | None:
+    return recurring.RecurringRule(tenant.recurring, tenant.recurring_limit).renewals
 
 
 async def _write(
@@ -341,6 +390,7 @@ async def _write(
         settled = await _replay(session, [(d.index, earlier[d.order]) for d in lost], given)
     kept = [d for d in drafts if d.conversion.id in inserted]
     await repository.insert_shares(session, [share.row() for d in kept for share in d.shares])
+    await recurring.count(session, tenant_id, kept)
     paid = [d for d in kept if d.plan is not None]
     if paid:
         postings = [d.posting() for d in paid]

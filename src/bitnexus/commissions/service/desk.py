@@ -18,17 +18,17 @@ from bitnexus.apikeys import service as apikeys
 from bitnexus.apikeys.errors import InvalidApiKey
 from bitnexus.apikeys.models import PREFIXES, Mode, Scope
 from bitnexus.apikeys.service import KeyPrincipal
-from bitnexus.commissions.schemas import ConversionCreate
+from bitnexus.commissions.schemas import ConversionCreate, LeadCreate
 from bitnexus.commissions.service import conversions
 from bitnexus.commissions.service.attribution import NotYet
-from bitnexus.commissions.service.conversions import Recorded, Reporter, Sale
+from bitnexus.commissions.service.conversions import Recorded, Reporter, sale_of
 from bitnexus.core.db import Database
 from bitnexus.core.errors import BitnexusError
 from bitnexus.core.groupcommit import LATER, Later, TenantUnits
 from bitnexus.core.tokens import parse_token
 
 GATHER_SECONDS = 0.005  # a batch waits this long for the reports arriving with it
-_Report = tuple[str, ConversionCreate]  # the raw API key, the sale
+_Report = tuple[str, ConversionCreate | LeadCreate]  # the raw API key, the sale or lead
 
 
 class SaleDesk:
@@ -48,7 +48,7 @@ class SaleDesk:
             gather_seconds=gather_seconds,
         )
 
-    async def report(self, key: str, body: ConversionCreate) -> Recorded:
+    async def report(self, key: str, body: ConversionCreate | LeadCreate) -> Recorded:
         """Record a sale reported with an API key of scope conversions:write (see
         `conversions.record`); returns once it is committed, or raises why it was refused."""
         token = parse_token(key, tuple(PREFIXES.values()))
@@ -72,7 +72,7 @@ class SaleDesk:
                 except BitnexusError as refused:
                     callers[key] = refused
         sales = [
-            Sale(Reporter(c.tenant, c.user, "api", test=c.key.mode == Mode.test), body)
+            sale_of(Reporter(c.tenant, c.user, "api", test=c.key.mode == Mode.test), body)
             for key, body in reports
             if isinstance(c := callers[key], KeyPrincipal)
         ]

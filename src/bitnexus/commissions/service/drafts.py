@@ -16,6 +16,7 @@ from bitnexus.commissions.models import (
     Commission,
     CommissionState,
     Conversion,
+    ConversionKind,
     ConversionState,
     HoldReason,
     ShareKind,
@@ -24,6 +25,7 @@ from bitnexus.commissions.models import (
 from bitnexus.commissions.schemas import ConversionRead, ShareRead
 from bitnexus.commissions.service.attribution import Plan
 from bitnexus.commissions.service.findings import Finding
+from bitnexus.commissions.service.recurring import Subscribed
 from bitnexus.core.outbox import NewEvent, admins_topic, user_topic
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec, TransactionSpec
@@ -62,6 +64,10 @@ class NewConversion:
     created_at: dt.datetime
     matures_at: dt.datetime | None
     matured_at: dt.datetime | None
+    kind: ConversionKind
+    subscription_ref: str | None
+    renewal: int | None
+    renewal_limit: int | None
 
     def row(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -158,6 +164,7 @@ class Draft:
     plan: Plan | None
     held: list[Finding]  # the fraud rules that hold it, with what each found
     title: str | None
+    subscription: Subscribed | None = None  # the one it starts or renews
 
     def posting(self) -> tuple[list[ledger.AccountSpec], TransactionSpec]:
         """The accounts the commission moves between, and its balanced transaction."""
@@ -170,7 +177,7 @@ class Draft:
         spec = TransactionSpec(
             id=conversion.ledger_transaction_id,
             idempotency_key=f"conversion:{conversion.id}",
-            description=f"Commission: {self.title}, order {conversion.order_id}",
+            description=f"{_what(conversion)}: {self.title}, order {conversion.order_id}",
             postings=[
                 PostingSpec(receivable.code, plan.shares.pool, currency),
                 *(PostingSpec(account.code, -s.amount_minor, currency) for account, s in credited),
@@ -186,6 +193,9 @@ class Draft:
                 "fee_bps": plan.fee_bps,
                 "override_bps": plan.override_bps,
                 "pool_minor": plan.shares.pool,
+                "kind": conversion.kind,
+                "subscription_id": conversion.subscription_ref,
+                "renewal": conversion.renewal,
             },
         )
         return [receivable, *(account for account, _ in credited)], spec
@@ -208,6 +218,9 @@ class Draft:
             "state": c.state,
             "affiliate_id": c.affiliate_id,
             "attribution": c.attribution,
+            "kind": c.kind,
+            "subscription_id": c.subscription_ref,
+            "renewal": c.renewal,
         }
         topics = [user_topic(c.vendor_id), admins_topic(c.tenant_id)]
         events = [NewEvent(c.tenant_id, "conversion.created", sale, topics)]
@@ -258,4 +271,17 @@ def conversion_read(
         matures_at=conversion.matures_at,
         hold_reasons=list(held),
         test=test,
+        kind=ConversionKind(conversion.kind),
+        subscription_id=conversion.subscription_ref,
+        renewal=conversion.renewal,
+        renewal_limit=conversion.renewal_limit,
     )
+
+
+def _what(conversion: NewConversion) -> str:
+    """What a commission transaction pays for, in its description."""
+    if conversion.kind == ConversionKind.lead:
+        return "Lead reward"
+    if conversion.renewal:
+        return f"Renewal {conversion.renewal} commission"
+    return "Commission"

@@ -13,7 +13,13 @@ from bitnexus.accounts.models import Role, User
 from bitnexus.accounts.service import users
 from bitnexus.commissions import repository
 from bitnexus.commissions.accounts import Earning
-from bitnexus.commissions.models import CommissionState, HoldReason, HoldStatus, ShareKind
+from bitnexus.commissions.models import (
+    CommissionState,
+    ConversionKind,
+    HoldReason,
+    HoldStatus,
+    ShareKind,
+)
 from bitnexus.commissions.schemas import CommissionShare, CommissionSharePage, Earnings
 from bitnexus.core.schemas import Cursor, split_page
 from bitnexus.ledger import service as ledger
@@ -65,6 +71,10 @@ async def commissions(
             if sale.id in holds
             else [],
             hold_status=HoldStatus(holds[sale.id].status) if sale.id in holds else None,
+            sale_kind=ConversionKind(sale.kind),
+            subscription_id=sale.subscription_ref,
+            renewal=sale.renewal,
+            renewal_limit=sale.renewal_limit,
         )
         for share, sale in page
     ]

@@ -26,3 +26,7 @@ def check(tenant: Tenant, changes: TenantSettingsUpdate) -> None:
         why = tiers.check_ladder(thresholds, bonuses)
         if why:
             raise InvalidInput("tier_thresholds", why)
+    rule = data.get("recurring") or tenant.recurring
+    limit = data.get("recurring_limit", tenant.recurring_limit)
+    if rule in ("months", "renewals") and limit is None:
+        raise InvalidInput("recurring_limit", f"Say for how many {rule} renewals earn.")

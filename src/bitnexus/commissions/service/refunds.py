@@ -4,6 +4,9 @@ Each share is cut to floor(share × what is left of the sale / sale) (rule `spli
 difference goes back to the vendor in one balanced transaction. Inside the refund hold it comes
 out of pending earnings; after it (the conversion has matured) it is clawed back from available
 earnings, which may go below zero: a debt the affiliate's next earnings pay off.
+
+A lead has no amount: it is voided whole, by a refund of its reward (`pool_minor`), with the
+same reversal (before it matures) or clawback (after).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from bitnexus.commissions.models import (
     Commission,
     CommissionState,
     Conversion,
+    ConversionKind,
     ConversionState,
     Refund,
 )
@@ -66,8 +70,11 @@ async def refund(
                 f"Refund {body.refund_id} was for {earlier.amount_minor}, not {body.amount_minor}."
             )
         return read(earlier), False
+    lead = conversion.kind == ConversionKind.lead
     left = conversion.amount_minor - conversion.refunded_minor
-    if body.amount_minor > left:
+    if lead:
+        _check_void(conversion, body.amount_minor)
+    elif body.amount_minor > left:
         raise InvalidInput("amount_minor", f"At most {left} of this sale is left to refund.")
     clawback = conversion.state == ConversionState.matured
     made = Refund(
@@ -82,9 +89,12 @@ async def refund(
         created_at=now,
     )
     made.ledger_transaction_id = await _give_back(
-        session, conversion, made, left - body.amount_minor, now
+        session, conversion, made, 0 if lead else left - body.amount_minor, now
     )
-    conversion.refunded_minor += body.amount_minor
+    if lead:
+        conversion.state = ConversionState.refunded
+    else:
+        conversion.refunded_minor += body.amount_minor
     if conversion.refunded_minor == conversion.amount_minor and conversion.affiliate_id:
         conversion.state = ConversionState.refunded
     session.add(made)
@@ -104,7 +114,7 @@ async def _give_back(
     for share in shares:
         if share.state == CommissionState.rejected:  # its money went back when it was rejected
             continue
-        kept = split.scaled_share(share.amount_minor, net, conversion.amount_minor)
+        kept = split.scaled_share(share.amount_minor, net, conversion.amount_minor) if net else 0
         back = share.amount_minor - share.reversed_minor - kept
         if back <= 0:
             continue
@@ -143,6 +153,17 @@ async def _give_back(
         reverses=conversion.ledger_transaction_id,
     )
     return posted.id
+
+
+def _check_void(lead: Conversion, amount: int) -> None:
+    if lead.state in (ConversionState.refunded, ConversionState.rejected):
+        raise InvalidInput("amount_minor", "This lead was voided already.")
+    if not lead.pool_minor or lead.affiliate_id is None:
+        raise InvalidInput("amount_minor", "This lead earned nothing: there is nothing to void.")
+    if amount != lead.pool_minor:
+        raise InvalidInput(
+            "amount_minor", f"A lead is voided whole: refund its reward of {lead.pool_minor}."
+        )
 
 
 def _cut(share: Commission, back: int, made: Refund) -> NewEvent:

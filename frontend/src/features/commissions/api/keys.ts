@@ -3,6 +3,7 @@ import type { CommissionState, HoldStatus } from "../types";
 
 export const commissionKeys = {
   conversions: ["conversions"] as const,
+  subscription: (id: string) => ["conversions", "subscriptions", id] as const,
   commissions: (state: CommissionState | null) => ["commissions", state] as const,
   balances: ["commissions", "balances"] as const,
   tier: ["commissions", "tier"] as const,

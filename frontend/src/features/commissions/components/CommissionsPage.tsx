@@ -15,7 +15,7 @@ import { useCoupons } from "../api/get-coupons";
 import { useFraudHolds } from "../api/get-fraud-holds";
 import { useTier } from "../api/get-tier";
 import type { CommissionState, Hold } from "../types";
-import { CommissionStateBadge, HoldHistory, HoldStatusBadge, shareLabel } from "./parts";
+import { CommissionStateBadge, HoldHistory, HoldStatusBadge, SaleLabel, shareLabel } from "./parts";
 
 const STATES = [
   { value: "", label: "All states" },
@@ -94,7 +94,11 @@ function SharesCard({ admin }: { admin: boolean }) {
                     )}
                     <td className="pr-3 font-mono text-xs">{c.order_id}</td>
                     <td className="pr-3">{c.product_id ? <RouterLink className="underline" to={`/app/products/${c.product_id}`}>{c.product_title}</RouterLink> : "—"}</td>
-                    <td className="pr-3">{shareLabel(c.kind, c.level)}</td>
+                    <td className="pr-3">
+                      {shareLabel(c.kind, c.level)}{" "}
+                      <SaleLabel sale={{ kind: c.sale_kind, renewal: c.renewal, renewal_limit: c.renewal_limit }} />
+                      {c.subscription_id && <span className="block text-xs text-slate-500">subscription {c.subscription_id}</span>}
+                    </td>
                     <td className="pr-3 text-right">{formatMoney(c.sale_minor, c.currency)}</td>
                     <td className="pr-3 text-right font-medium" data-testid="commission-amount">
                       {formatMoney(c.amount_minor - c.reversed_minor, c.currency)}

@@ -16,7 +16,7 @@ import { useCoupons } from "../api/get-coupons";
 import { useRefundConversion } from "../api/refund-conversion";
 import { useRevokeCoupon } from "../api/revoke-coupon";
 import type { Conversion } from "../types";
-import { ConversionStateBadge, UNATTRIBUTED } from "./parts";
+import { ConversionStateBadge, SaleLabel, UNATTRIBUTED } from "./parts";
 
 /** The card that makes and lists API keys of one scope (the apikeys feature's). */
 export type KeysCard = ComponentType<{
@@ -90,13 +90,20 @@ function SalesCard({ admin }: { admin: boolean }) {
 
 function SaleRow({ sale }: { sale: Conversion }) {
   const [refunding, setRefunding] = useState(false);
-  const left = sale.amount_minor - sale.refunded_minor;
+  // a lead is voided whole, by a refund of its reward
+  const lead = sale.kind === "lead";
+  const left = lead ? (sale.state === "refunded" || sale.affiliate_id === null ? 0 : sale.pool_minor) : sale.amount_minor - sale.refunded_minor;
   return (
     <li className="flex flex-col gap-2 py-3 text-sm" data-testid="sale-row">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <span>
-          <strong>Order {sale.order_id}</strong> · {formatMoney(sale.amount_minor, sale.currency)}
+          {sale.kind === "lead"
+            ? <strong>Lead {sale.order_id.replace(/^lead:/, "")}</strong>
+            : <><strong>Order {sale.order_id}</strong> · {formatMoney(sale.amount_minor, sale.currency)}</>}
           {sale.product_id && <> · <RouterLink className="underline" to={`/app/products/${sale.product_id}`}>{sale.product_title}</RouterLink></>}
+          {" "}<SaleLabel sale={sale} />
+          {sale.subscription_id && <> · subscription <RouterLink className="underline" data-testid="subscription-link"
+            to={`/app/sales/subscriptions/${encodeURIComponent(sale.subscription_id)}`}>{sale.subscription_id}</RouterLink></>}
         </span>
         <ConversionStateBadge state={sale.state} />
       </div>
@@ -112,7 +119,7 @@ function SaleRow({ sale }: { sale: Conversion }) {
         {sale.ledger_transaction_id && <> · <RouterLink className="underline" to={`/app/ledger/transactions/${sale.ledger_transaction_id}`}>ledger entry</RouterLink></>}
       </p>
       {left > 0 && (refunding ? <RefundForm sale={sale} left={left} onDone={() => setRefunding(false)} /> : (
-        <div><Button variant="secondary" onClick={() => setRefunding(true)}>Refund…</Button></div>
+        <div><Button variant="secondary" onClick={() => setRefunding(true)}>{lead ? "Void lead…" : "Refund…"}</Button></div>
       ))}
     </li>
   );

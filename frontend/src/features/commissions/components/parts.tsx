@@ -27,7 +27,25 @@ export const UNATTRIBUTED: Record<NonNullable<Conversion["unattributed_reason"]>
   expired_click: "click older than the cookie window",
   other_vendor: "click or coupon for another vendor's product",
   unknown_coupon: "unknown or revoked coupon",
+  recurring_off: "a renewal, and the commission policy pays no renewals",
+  recurring_ended: "a renewal past the commission policy's recurring window",
+  no_lead_reward: "a lead, and the commission policy pays no lead reward",
 };
+
+type Labelled = { kind: Conversion["kind"]; renewal?: number | null; renewal_limit?: number | null };
+
+/** "Lead", "Renewal 3 of 12" (or "Renewal 3" when the policy counts months), "First payment". */
+export function saleLabel({ kind, renewal, renewal_limit }: Labelled): string | null {
+  if (kind === "lead") return "Lead";
+  if (renewal === undefined || renewal === null) return null;
+  if (renewal === 0) return "First payment";
+  return `Renewal ${renewal}${renewal_limit ? ` of ${renewal_limit}` : ""}`;
+}
+
+export function SaleLabel({ sale }: { sale: Labelled }) {
+  const label = saleLabel(sale);
+  return label ? <Badge tone="slate">{label}</Badge> : null;
+}
 
 export function HoldStatusBadge({ status }: { status: Hold["status"] }) {
   return <Badge tone={HOLD_TONES[status]}>{status === "open" ? "under review" : status}</Badge>;

@@ -10,6 +10,7 @@ import { useRemoveLogo } from "../api/remove-logo";
 import { useUpdateSettings } from "../api/update-settings";
 import { useUploadLogo } from "../api/upload-logo";
 import { CurrencySelect } from "../../../components/CurrencySelect";
+import { RecurringFields, recurringValues } from "./RecurringFields";
 
 export function SettingsPage() {
   const settings = useSettings();
@@ -113,6 +114,7 @@ function CommissionSettingsCard({ settings }: { settings: Schemas["TenantSetting
       payout_schedule: v.payout_schedule as Schemas["TenantSettings"]["payout_schedule"],
       tier_thresholds: [1, 2, 3].map((i) => toMinor(v[`tier_threshold_${i}`] ?? "", settings.default_currency) ?? -1),
       tier_bonus_bps: [1, 2, 3].map((i) => percentToBps(v[`tier_bonus_${i}`] ?? "")),
+      ...recurringValues(v, settings.default_currency),
     });
   };
   const share = (text: string) => Math.max(percentToBps(text), 0);
@@ -161,6 +163,7 @@ function CommissionSettingsCard({ settings }: { settings: Schemas["TenantSetting
         {(save.fieldError("tier_thresholds") ?? save.fieldError("tier_bonus_bps")) && (
           <p className="text-xs text-red-600" role="alert">{save.fieldError("tier_thresholds") ?? save.fieldError("tier_bonus_bps")}</p>
         )}
+        <RecurringFields settings={settings} fieldError={save.fieldError} />
         <fieldset className="min-w-0 grid gap-3 sm:grid-cols-2">
           <legend className="mb-1 text-sm font-medium text-slate-700">Payouts</legend>
           <Field label={`Payout threshold (${settings.default_currency})`} name="payout_threshold" inputMode="decimal"
