@@ -17,6 +17,9 @@ ID = uuid.uuid4()
     ("key", "metadata", "reverses", "kind"),
     [
         (f"conversion:{ID}", {}, None, EntryKind.commission),
+        (f"conversion:{ID}", {"kind": "sale", "renewal": 0}, None, EntryKind.commission),
+        (f"conversion:{ID}", {"kind": "sale", "renewal": 3}, None, EntryKind.renewal),
+        (f"conversion:{ID}", {"kind": "lead", "renewal": None}, None, EntryKind.lead),
         (f"mature:{ID}", {}, None, EntryKind.matured),
         (f"refund:{ID}", {"clawback": False}, ID, EntryKind.refund),
         (f"refund:{ID}", {"clawback": True}, ID, EntryKind.clawback),
@@ -30,6 +33,9 @@ ID = uuid.uuid4()
     ],
     ids=[
         "sale",
+        "first-sale-of-a-subscription",
+        "renewal",
+        "lead",
         "matured",
         "refund",
         "clawback",

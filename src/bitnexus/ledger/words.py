@@ -23,6 +23,8 @@ class EntryKind(StrEnum):
     """Every kind of ledger entry, told apart by its idempotency key (and the refund's flag)."""
 
     commission = "commission"
+    renewal = "renewal"
+    lead = "lead"
     matured = "matured"
     refund = "refund"
     clawback = "clawback"
@@ -38,6 +40,10 @@ class EntryKind(StrEnum):
 MEANINGS: Mapping[EntryKind, str] = {
     EntryKind.commission: "A sale was reported: the vendor now owes its commission, credited to "
     "the affiliates' earnings (pending, or held for review) and the platform's fee.",
+    EntryKind.renewal: "A subscription renewed within the programme's recurring window: the "
+    "vendor owes its commission again, credited to the affiliate who brought the subscriber.",
+    EntryKind.lead: "A lead (a sign-up, no sale) was reported: the vendor owes the programme's "
+    "fixed lead reward, credited to the affiliate who sent it.",
     EntryKind.matured: "The refund window closed: these commissions moved from pending to "
     "available, ready to be paid out.",
     EntryKind.refund: "The sale was refunded inside the refund window: its commissions are "
@@ -69,7 +75,10 @@ def entry_kind(
     """The kind of an entry (see `MEANINGS`)."""
     prefix, _, rest = idempotency_key.partition(":")
     if prefix == "conversion":
-        return EntryKind.commission
+        made = metadata or {}
+        if made.get("kind") == "lead":
+            return EntryKind.lead
+        return EntryKind.renewal if made.get("renewal") else EntryKind.commission
     if prefix == "mature":
         return EntryKind.matured
     if prefix == "refund":

@@ -3754,7 +3754,7 @@ export interface components {
          * @description Every kind of ledger entry, told apart by its idempotency key (and the refund's flag).
          * @enum {string}
          */
-        EntryKind: "commission" | "matured" | "refund" | "clawback" | "hold_decided" | "payout_reserved" | "payout_paid" | "payout_failed" | "reversal" | "key_change" | "other";
+        EntryKind: "commission" | "renewal" | "lead" | "matured" | "refund" | "clawback" | "hold_decided" | "payout_reserved" | "payout_paid" | "payout_failed" | "reversal" | "key_change" | "other";
         /**
          * EventType
          * @enum {string}
