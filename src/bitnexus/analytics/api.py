@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.analytics import service
+from bitnexus.analytics import link_days, service
+from bitnexus.analytics.link_days import LinkDay, LinkDayPage
 from bitnexus.analytics.schemas import AdminDashboard, AffiliateDashboard, VendorDashboard
 from bitnexus.auth import CurrentPrincipal
+from bitnexus.core import export
+from bitnexus.core.days import day_range
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
 from bitnexus.core.inputs import IsoDate
@@ -52,3 +57,38 @@ async def admin_dashboard(
 ) -> AdminDashboard:
     """Program totals, top affiliates, and the vetting, fraud and payout queues."""
     return await service.admin(session, principal.user, principal.tenant, start, end, currency)
+
+
+CLICK_COLUMNS: list[export.Column[LinkDay]] = [
+    export.day("Day (UTC)", lambda r: r.day),
+    export.text("Link", lambda r: r.link),
+    export.integer("Clicks", lambda r: r.clicks),
+    export.integer("Unique clicks", lambda r: r.unique_clicks),
+    export.integer("Raw clicks (bots included)", lambda r: r.clicks_raw),
+    export.text("Link ID", lambda r: r.link_id),
+]
+
+
+@router.get(
+    "/clicks/export",
+    response_class=StreamingResponse,
+    responses={**export.EXPORT_RESPONSE, **errors_for(Forbidden, InvalidInput)},
+)
+async def export_clicks(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    db: export.DatabaseDep,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
+    fmt: export.FormatQuery = export.ExportFormat.csv,
+) -> StreamingResponse:
+    """Clicks per link per UTC day over your dashboard's range (default: the last 30 days), as
+    a CSV or XLSX file: your links' (vendors: on your products; admins: every link)."""
+    days = day_range(start, end)
+
+    async def page(s: AsyncSession, cursor: str | None) -> LinkDayPage:
+        return await link_days.page(s, principal.user, days, cursor)
+
+    rows = await export.rows(session, db, principal.tenant.id, page)
+    name = export.filename("clicks", principal.tenant.slug, fmt)
+    return export.response(fmt, CLICK_COLUMNS, rows, name)

@@ -1,6 +1,7 @@
 // An account's postings with running balances; each links to its transaction and can be verified.
 import { useState } from "react";
 import { Link } from "react-router";
+import { ExportButton } from "../../../components/ExportButton";
 import { QueryState } from "../../../components/QueryState";
 import { Badge, Button, Card } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
@@ -11,6 +12,10 @@ import { ReceiptActions } from "./ReceiptCheck";
 export function Statement({ account, slug }: { account: Schemas["AccountRead"]; slug: string }) {
   const lines = useStatement(account.code);
   return (
+    <>
+    <div className="mb-2 flex justify-end">
+      <ExportButton path="/api/v1/ledger/accounts/{code}/statement/export" params={{ code: account.code }} label="Export statement" />
+    </div>
     <QueryState query={lines} empty="No postings yet.">
       {(rows) => (
         <div className="relative overflow-x-auto">
@@ -37,6 +42,7 @@ export function Statement({ account, slug }: { account: Schemas["AccountRead"]; 
         </div>
       )}
     </QueryState>
+    </>
   );
 }
 
