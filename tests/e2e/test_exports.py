@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
+import anyio
 import pytest
 from playwright.async_api import BrowserContext, expect
 
@@ -33,7 +33,7 @@ async def test_commissions_page_downloads_the_table(
     slug = live_program.admin.slug
     assert download.suggested_filename.startswith(f"commissions-{slug}-")
     assert download.suggested_filename.endswith(f".{fmt.lower()}")
-    body = Path(await download.path()).read_bytes()
+    body = await anyio.Path(await download.path()).read_bytes()
     if fmt == "CSV":
         assert body.decode("utf-8-sig").startswith("Created (UTC),Product,Kind,Level,Sale,")
     else:
