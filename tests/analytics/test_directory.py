@@ -3,6 +3,8 @@ network and fraud history are theirs, and only their organisation's admins see a
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -172,3 +174,40 @@ async def test_bad_directory_queries_name_the_field(
     assert r.status_code in (400, 422), r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert field in r.text
+
+
+async def test_the_directory_exports_with_its_filters(
+    program: Program, make_client: ClientFactory
+) -> None:
+    # given an affiliate with traffic beside the program's own affiliate
+    shop = await _shop_with_traffic(program, make_client)
+    listed = _row(await _directory(program.admin), shop.affiliate)
+
+    # when the admin exports the directory filtered to that affiliate's email
+    email = shop.affiliate.user["email"]
+    r = await program.admin.client.get(
+        f"/api/v1/affiliates/export?q={email}", headers=program.admin.headers
+    )
+
+    # then the file holds that one affiliate with the directory's figures
+    assert r.status_code == 200, r.text
+    assert r.headers["content-disposition"].startswith('attachment; filename="affiliates-')
+    [row] = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"), newline="")))
+    assert (row["Email"], row["Referred by"]) == (email, shop.upline.user["name"])
+    assert (int(row["Clicks"]), int(row["Sales"])) == (listed["clicks"], listed["conversions"])
+    assert row["Sales value"] == "150.00"
+    assert row["Pending"] == f"{listed['balances']['pending_minor'] / 100:.2f}"
+
+
+@pytest.mark.parametrize(
+    ("who", "query", "status"),
+    [("vendor", "", 403), ("affiliate", "", 403), ("admin", "?format=pdf", 422)],
+)
+async def test_the_directory_export_refuses_others_and_bad_formats(
+    program: Program, who: str, query: str, status: int
+) -> None:
+    account: Account = getattr(program, who)
+    r = await account.client.get(f"/api/v1/affiliates/export{query}", headers=account.headers)
+    assert r.status_code == status, r.text
+    if status == 422:
+        assert "format" in r.text

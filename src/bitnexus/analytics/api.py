@@ -7,10 +7,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.errors import UserNotFound
 from bitnexus.accounts.models import UserStatus
-from bitnexus.analytics import directory, service
+from bitnexus.analytics import directory, link_days, service
+from bitnexus.analytics.exports import AFFILIATE_COLUMNS
+from bitnexus.analytics.link_days import LinkDay, LinkDayPage
 from bitnexus.analytics.schemas import (
     AdminDashboard,
     AffiliateDashboard,
@@ -19,6 +23,8 @@ from bitnexus.analytics.schemas import (
     VendorDashboard,
 )
 from bitnexus.auth import CurrentPrincipal
+from bitnexus.core import export
+from bitnexus.core.days import day_range
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, errors_for
 from bitnexus.core.inputs import IsoDate
@@ -94,6 +100,43 @@ async def list_affiliates(
 
 
 @affiliates_router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={**export.EXPORT_RESPONSE, **errors_for(Forbidden, InvalidInput, BadRequest)},
+)
+async def export_affiliates(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    db: export.DatabaseDep,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
+    currency: Annotated[str | None, Query(description=CURRENCY)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="In the name or email")] = None,
+    status: UserStatus | None = None,
+    fmt: export.FormatQuery = export.ExportFormat.csv,
+) -> StreamingResponse:
+    """The affiliate directory (admins) with its filters, as a CSV or XLSX file."""
+
+    async def page(s: AsyncSession, cursor: str | None) -> AffiliateDirectory:
+        return await directory.directory(
+            s,
+            principal.user,
+            principal.tenant,
+            start=start,
+            end=end,
+            currency=currency,
+            query=q,
+            status=status,
+            cursor=cursor,
+            limit=export.PAGE,
+        )
+
+    rows = await export.rows(session, db, principal.tenant.id, page)
+    name = export.filename("affiliates", principal.tenant.slug, fmt)
+    return export.response(fmt, AFFILIATE_COLUMNS, rows, name)
+
+
+@affiliates_router.get(
     "/{affiliate_id}", responses=errors_for(Forbidden, UserNotFound, InvalidInput)
 )
 async def get_affiliate(
@@ -115,3 +158,38 @@ async def get_affiliate(
         end=end,
         currency=currency,
     )
+
+
+CLICK_COLUMNS: list[export.Column[LinkDay]] = [
+    export.day("Day (UTC)", lambda r: r.day),
+    export.text("Link", lambda r: r.link),
+    export.integer("Clicks", lambda r: r.clicks),
+    export.integer("Unique clicks", lambda r: r.unique_clicks),
+    export.integer("Raw clicks (bots included)", lambda r: r.clicks_raw),
+    export.text("Link ID", lambda r: r.link_id),
+]
+
+
+@router.get(
+    "/clicks/export",
+    response_class=StreamingResponse,
+    responses={**export.EXPORT_RESPONSE, **errors_for(Forbidden, InvalidInput)},
+)
+async def export_clicks(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    db: export.DatabaseDep,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
+    fmt: export.FormatQuery = export.ExportFormat.csv,
+) -> StreamingResponse:
+    """Clicks per link per UTC day over your dashboard's range (default: the last 30 days), as
+    a CSV or XLSX file: your links' (vendors: on your products; admins: every link)."""
+    days = day_range(start, end)
+
+    async def page(s: AsyncSession, cursor: str | None) -> LinkDayPage:
+        return await link_days.page(s, principal.user, days, cursor)
+
+    rows = await export.rows(session, db, principal.tenant.id, page)
+    name = export.filename("clicks", principal.tenant.slug, fmt)
+    return export.response(fmt, CLICK_COLUMNS, rows, name)

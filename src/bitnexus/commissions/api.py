@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as PathParam
+from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request as StarletteRequest
@@ -29,6 +30,7 @@ from bitnexus.commissions.errors import (
     RefundConflict,
     SubscriptionNotFound,
 )
+from bitnexus.commissions.exports import COMMISSION_COLUMNS, SALE_COLUMNS
 from bitnexus.commissions.models import CommissionState, HoldStatus
 from bitnexus.commissions.schemas import (
     Appeal,
@@ -59,6 +61,7 @@ from bitnexus.commissions.service import (
     tiers,
 )
 from bitnexus.commissions.service.conversions import Reporter
+from bitnexus.core import export
 from bitnexus.core.deps import SessionDep, get_database
 from bitnexus.core.errors import (
     BadRequest,
@@ -78,6 +81,10 @@ holds_router = APIRouter(prefix="/fraud-holds", tags=["conversions"])
 leads_router = APIRouter(prefix="/leads", tags=["conversions"])
 
 PageLimit = Annotated[int, Query(ge=1, le=100)]
+StateFilter = Annotated[
+    CommissionState | None, Query(description="Only commissions in this state.")
+]
+EXPORT_ERRORS = {**export.EXPORT_RESPONSE, **errors_for(Forbidden, BadRequest)}
 
 
 @router.post(
@@ -139,6 +146,23 @@ async def list_conversions(
     return await conversions.listed(session, principal.user, cursor=cursor, limit=limit)
 
 
+@router.get("/export", response_class=StreamingResponse, responses=EXPORT_ERRORS)
+async def export_conversions(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    db: export.DatabaseDep,
+    fmt: export.FormatQuery = export.ExportFormat.csv,
+) -> StreamingResponse:
+    """Your sales (admins: every vendor's) as a CSV or XLSX file, every page of the list."""
+
+    async def page(s: AsyncSession, cursor: str | None) -> ConversionPage:
+        return await conversions.listed(s, principal.user, cursor=cursor, limit=export.PAGE)
+
+    rows = await export.rows(session, db, principal.tenant.id, page)
+    name = export.filename("sales", principal.tenant.slug, fmt)
+    return export.response(fmt, SALE_COLUMNS, rows, name)
+
+
 @router.get("/{conversion_id}", responses=errors_for(ConversionNotFound))
 async def get_conversion(
     conversion_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
@@ -173,7 +197,7 @@ async def refund_conversion(
 async def list_commissions(
     principal: CurrentPrincipal,
     session: SessionDep,
-    state: CommissionState | None = None,
+    state: StateFilter = None,
     cursor: str | None = None,
     limit: PageLimit = 50,
 ) -> CommissionSharePage:
@@ -181,6 +205,26 @@ async def list_commissions(
     return await earnings.commissions(
         session, principal.user, state=state, cursor=cursor, limit=limit
     )
+
+
+@commissions_router.get("/export", response_class=StreamingResponse, responses=EXPORT_ERRORS)
+async def export_commissions(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    db: export.DatabaseDep,
+    state: StateFilter = None,
+    fmt: export.FormatQuery = export.ExportFormat.csv,
+) -> StreamingResponse:
+    """Your commissions (admins: everyone's) as a CSV or XLSX file, with the list's filters."""
+
+    async def page(s: AsyncSession, cursor: str | None) -> CommissionSharePage:
+        return await earnings.commissions(
+            s, principal.user, state=state, cursor=cursor, limit=export.PAGE
+        )
+
+    rows = await export.rows(session, db, principal.tenant.id, page)
+    name = export.filename("commissions", principal.tenant.slug, fmt)
+    return export.response(fmt, COMMISSION_COLUMNS, rows, name)
 
 
 @commissions_router.get("/tier", responses=errors_for(Forbidden))

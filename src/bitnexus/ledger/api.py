@@ -9,10 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.service import users
 from bitnexus.apikeys.deps import LedgerReader, ledger_key_of
 from bitnexus.auth import CurrentPrincipal, Principal, TenantAdmin, current_principal, still_allowed
+from bitnexus.core import export
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, Unauthorized, errors_for
 from bitnexus.core.inputs import Natural
@@ -25,6 +27,7 @@ from bitnexus.ledger.errors import (
     TileNotFound,
     TransactionNotFound,
 )
+from bitnexus.ledger.exports import statement_columns
 from bitnexus.ledger.schemas import (
     AccountRead,
     AlarmRead,
@@ -161,6 +164,31 @@ async def get_statement(
     return await explorer.statement(
         session, code, principal.restricted_to, cursor, limit, users.names
     )
+
+
+@router.get(
+    "/accounts/{code}/statement/export",
+    response_class=StreamingResponse,
+    responses={**export.EXPORT_RESPONSE, **errors_for(AccountNotFound, BadRequest)},
+)
+async def export_statement(
+    code: str,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    db: export.DatabaseDep,
+    fmt: export.FormatQuery = export.ExportFormat.csv,
+) -> StreamingResponse:
+    """An account's statement as a CSV or XLSX file: every posting, newest first."""
+
+    async def page(s: AsyncSession, cursor: str | None) -> StatementPage:
+        return await explorer.statement(
+            s, code, principal.restricted_to, cursor, export.PAGE, users.names
+        )
+
+    first = await page(session, None)
+    rows = export.follow(db, principal.tenant.id, first, page)
+    name = export.filename("statement", principal.tenant.slug, fmt)
+    return export.response(fmt, statement_columns(first.account.currency), rows, name)
 
 
 @router.get("/transactions/{transaction_id}", responses=errors_for(TransactionNotFound))

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Response
+from fastapi.responses import StreamingResponse
 
 from bitnexus.auth import CurrentPrincipal, TenantAdmin
+from bitnexus.core import export
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
 from bitnexus.payouts.errors import (
@@ -16,6 +18,7 @@ from bitnexus.payouts.errors import (
     ItemSettled,
     NothingToPay,
 )
+from bitnexus.payouts.exports import BATCH_COLUMNS, ITEM_COLUMNS
 from bitnexus.payouts.schemas import (
     BatchCreate,
     BatchRead,
@@ -61,6 +64,22 @@ async def my_payouts(principal: CurrentPrincipal, session: SessionDep) -> list[I
     return await batches.mine(session, principal.user)
 
 
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={**export.EXPORT_RESPONSE, **errors_for(Forbidden)},
+)
+async def export_my_payouts(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    fmt: export.FormatQuery = export.ExportFormat.csv,
+) -> StreamingResponse:
+    """Your payouts as a CSV or XLSX file."""
+    rows = export.follow_listed(await batches.mine(session, principal.user))
+    name = export.filename("payouts", principal.tenant.slug, fmt)
+    return export.response(fmt, ITEM_COLUMNS, rows, name)
+
+
 @batches_router.get("/preview", responses=errors_for(Forbidden, InvalidInput))
 async def preview_batch(
     admin: TenantAdmin, session: SessionDep, currency: str | None = None
@@ -81,6 +100,37 @@ async def create_batch(body: BatchCreate, admin: TenantAdmin, session: SessionDe
 @batches_router.get("")
 async def list_batches(admin: TenantAdmin, session: SessionDep) -> list[BatchSummary]:
     return await batches.listed(session, admin.user)
+
+
+@batches_router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={**export.EXPORT_RESPONSE, **errors_for(Forbidden)},
+)
+async def export_batches(
+    admin: TenantAdmin, session: SessionDep, fmt: export.FormatQuery = export.ExportFormat.csv
+) -> StreamingResponse:
+    """Every payout batch (the list shows the 100 newest) as a CSV or XLSX file."""
+    rows = export.follow_listed(await batches.listed(session, admin.user, limit=None))
+    name = export.filename("payout-batches", admin.tenant.slug, fmt)
+    return export.response(fmt, BATCH_COLUMNS, rows, name)
+
+
+@batches_router.get(
+    "/{batch_id}/items/export",
+    response_class=StreamingResponse,
+    responses={**export.EXPORT_RESPONSE, **errors_for(BatchNotFound)},
+)
+async def export_batch_items(
+    batch_id: uuid.UUID,
+    admin: TenantAdmin,
+    session: SessionDep,
+    fmt: export.FormatQuery = export.ExportFormat.csv,
+) -> StreamingResponse:
+    """A batch's payouts, settled or not, as a CSV or XLSX file."""
+    batch = await batches.read(session, admin.user, batch_id)
+    name = export.filename(f"payouts-batch-{batch.number}", admin.tenant.slug, fmt)
+    return export.response(fmt, ITEM_COLUMNS, export.follow_listed(batch.items), name)
 
 
 @batches_router.get("/{batch_id}", responses=errors_for(BatchNotFound))

@@ -85,7 +85,7 @@ async def batch(
     return await session.get(PayoutBatch, batch_id, with_for_update=lock, populate_existing=lock)
 
 
-async def batches(session: AsyncSession, limit: int) -> list[tuple[PayoutBatch, int, int]]:
+async def batches(session: AsyncSession, limit: int | None) -> list[tuple[PayoutBatch, int, int]]:
     """Batches, newest first, with their item count and total."""
     rows = await session.execute(
         select(

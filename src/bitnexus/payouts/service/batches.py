@@ -315,7 +315,8 @@ async def _read_batch(session: AsyncSession, batch_id: uuid.UUID) -> BatchRead:
     )
 
 
-async def listed(session: AsyncSession, admin: User) -> list[BatchSummary]:
+async def listed(session: AsyncSession, admin: User, limit: int | None = 100) -> list[BatchSummary]:
+    """Payout batches, newest first: the `limit` newest (None: every one, for exports)."""
     _admin(admin)
     return [
         BatchSummary(
@@ -328,7 +329,7 @@ async def listed(session: AsyncSession, admin: User) -> list[BatchSummary]:
             scheduled=b.created_by is None,
             created_at=b.created_at,
         )
-        for b, n, total in await repository.batches(session, 100)
+        for b, n, total in await repository.batches(session, limit)
     ]
 
 

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { Link } from "react-router";
 import { lastDays, RangePicker } from "../../../components/DayRange";
+import { ExportButton } from "../../../components/ExportButton";
 import { QueryState } from "../../../components/QueryState";
 import { Badge, Button, Card, PageTitle, Select } from "../../../components/ui";
 import { bpsToPercent, count, formatDay, formatMoney, formatNumber } from "../../../lib/format";
@@ -31,6 +32,7 @@ export function AffiliatesPage() {
               value={filter.q} onChange={(e) => setFilter({ ...filter, q: e.target.value })} />
             <Select label="Status" hideLabel name="status" value={filter.status} options={STATUSES}
               onChange={(e) => setFilter({ ...filter, status: e.target.value as DirectoryFilter["status"] })} />
+            <ExportButton path="/api/v1/affiliates/export" filters={{ start: filter.start, end: filter.end, q: filter.q, status: filter.status }} />
           </div>
         }
       >

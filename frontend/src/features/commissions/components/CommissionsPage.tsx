@@ -2,6 +2,7 @@
 // and the coupon codes assigned to them. Tenant admins see everyone's shares.
 import { useState, type FormEvent } from "react";
 import { Link as RouterLink } from "react-router";
+import { ExportButton } from "../../../components/ExportButton";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Select, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
@@ -72,7 +73,10 @@ function SharesCard({ admin }: { admin: boolean }) {
   const list = useCommissions(state);
   return (
     <Card title={admin ? "All commissions" : "My commissions"} actions={
-      <Select label="State" hideLabel name="state" value={state ?? ""} options={STATES} onChange={(e) => setState((e.target.value || null) as CommissionState | null)} />
+      <div className="flex flex-wrap items-start gap-3">
+        <Select label="State" hideLabel name="state" value={state ?? ""} options={STATES} onChange={(e) => setState((e.target.value || null) as CommissionState | null)} />
+        <ExportButton path="/api/v1/commissions/export" filters={{ state }} />
+      </div>
     }>
       <QueryState query={list} empty={<>No commissions {state ? `in state ${state}` : "yet"}. They appear here when a sale through your link or coupon is reported.</>}>
         {(rows) => (

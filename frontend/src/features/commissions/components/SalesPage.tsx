@@ -4,6 +4,7 @@
 import { useState, type FormEvent, type ComponentType, type ReactNode } from "react";
 import { Link as RouterLink } from "react-router";
 import { QueryState } from "../../../components/QueryState";
+import { ExportButton } from "../../../components/ExportButton";
 import { Button, Card, ConfirmButton, Field, FormError, PageTitle, Select } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { useAuth } from "../../../lib/auth/session";
@@ -75,7 +76,7 @@ function SnippetExample({ secret }: { secret: string }) {
 function SalesCard({ admin }: { admin: boolean }) {
   const list = useConversions();
   return (
-    <Card title={admin ? "All sales" : "My sales"}>
+    <Card title={admin ? "All sales" : "My sales"} actions={<ExportButton path="/api/v1/conversions/export" />}>
       <QueryState query={list} empty="No sales reported yet.">
         {(rows) => (
           <ul className="divide-y divide-slate-100" data-testid="sales">

@@ -6,6 +6,7 @@ import { Link as RouterLink } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { QueryState } from "../../../components/QueryState";
 import { lastDays, RangePicker } from "../../../components/DayRange";
+import { ExportButton } from "../../../components/ExportButton";
 import { ChartTable } from "../../../components/ChartTable";
 import { DayLines, type Series } from "../../../components/DayLines";
 import { Tile, Tiles } from "../../../components/Tiles";
@@ -29,7 +30,10 @@ export function DashboardPage({ Recommended }: { Recommended?: RecommendedSlot }
   return (
     <div className="flex flex-col gap-6">
       <PageTitle>Dashboard</PageTitle>
-      <RangePicker span={span} onChange={setSpan} />
+      <div className="flex flex-wrap items-end justify-between gap-3">
+        <RangePicker span={span} onChange={setSpan} />
+        {me.role !== "platform_admin" && <ExportButton path="/api/v1/dashboards/clicks/export" filters={{ start: span.start, end: span.end }} label="Export clicks per link and day" />}
+      </div>
       <LiveTicker />
       {me.role === "affiliate" && <AffiliateBoard span={span} onSpan={setSpan} />}
       {me.role === "affiliate" && Recommended && <Recommended />}

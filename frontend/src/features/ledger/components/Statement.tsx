@@ -1,6 +1,7 @@
 // An account's postings with running balances; each links to its transaction and can be verified.
 import { useState } from "react";
 import { Link } from "react-router";
+import { ExportButton } from "../../../components/ExportButton";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, CopyButton } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
@@ -13,6 +14,10 @@ export function Statement({ account, slug }: { account: Schemas["AccountRead"]; 
   const lines = useStatement(account.code);
   const { me } = useAuth();
   return (
+    <>
+    <div className="mb-2 flex justify-end">
+      <ExportButton path="/api/v1/ledger/accounts/{code}/statement/export" params={{ code: account.code }} label="Export statement" />
+    </div>
     <QueryState query={lines} empty="No postings yet.">
       {(rows) => (
         <div className="relative overflow-x-auto">
@@ -43,6 +48,7 @@ export function Statement({ account, slug }: { account: Schemas["AccountRead"]; 
         </div>
       )}
     </QueryState>
+    </>
   );
 }
 

@@ -2,6 +2,7 @@
 // threshold and schedule, and every payout with its state.
 import { useState, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
+import { ExportButton } from "../../../components/ExportButton";
 import { Button, Card, Field, FormError, Select, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate, formatDay, formatMoney } from "../../../lib/format";
@@ -87,7 +88,7 @@ function ScheduleCard() {
 function HistoryCard() {
   const mine = usePayouts();
   return (
-    <Card title="My payouts">
+    <Card title="My payouts" actions={<ExportButton path="/api/v1/payouts/export" />}>
       <QueryState query={mine} empty="No payouts yet.">
         {(rows) => (
           <ul className="divide-y divide-slate-100 text-sm" data-testid="my-payouts">

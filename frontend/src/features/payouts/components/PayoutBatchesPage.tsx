@@ -2,6 +2,7 @@
 // export it as a mass-payout CSV, mark each payout paid or failed.
 import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
+import { ExportButton } from "../../../components/ExportButton";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, ConfirmButton, EmptyState, Field, FormError, PageTitle } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
@@ -66,7 +67,7 @@ function NextBatchCard({ onMade }: { onMade: (id: string) => void }) {
 function BatchesCard({ open, onOpen }: { open: string | null; onOpen: (id: string) => void }) {
   const batches = useBatches();
   return (
-    <Card title="Batches">
+    <Card title="Batches" actions={<ExportButton path="/api/v1/payout-batches/export" label="Export batches" />}>
       <QueryState query={batches} empty="No payout batches yet.">
         {(rows) => (
           <ul className="divide-y divide-slate-100 text-sm">
@@ -95,7 +96,12 @@ function Batch({ batch: b }: { batch: Schemas["BatchRead"] }) {
     try { downloadBlob(`payouts-batch-${b.number}.csv`, await getBatchCsv(b.id)); } finally { setExporting(false); }
   };
   return (
-    <Card title={`Batch #${b.number}`} actions={<Button variant="secondary" busy={exporting} onClick={() => void exportCsv()}>Export CSV</Button>}>
+    <Card title={`Batch #${b.number}`} actions={
+      <div className="flex flex-wrap items-start gap-3">
+        <Button variant="secondary" busy={exporting} onClick={() => void exportCsv()}>Export CSV</Button>
+        <ExportButton path="/api/v1/payout-batches/{batch_id}/items/export" params={{ batch_id: b.id }} label="All payouts" />
+      </div>
+    }>
       <p className="mb-3 text-sm" data-testid="batch-totals">
         {formatMoney(b.total_minor, b.currency)} in {count(b.items.length, "payout")} · paid {formatMoney(b.paid_minor, b.currency)} · failed {formatMoney(b.failed_minor, b.currency)} · {b.status}
       </p>
