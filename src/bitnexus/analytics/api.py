@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,31 +71,31 @@ async def admin_dashboard(
     return await service.admin(session, principal.user, principal.tenant, start, end, currency)
 
 
-@affiliates_router.get("", responses=errors_for(Forbidden, InvalidInput, BadRequest))
-async def list_affiliates(
-    principal: CurrentPrincipal,
-    session: SessionDep,
+def directory_filter(
     start: IsoDate | None = None,
     end: IsoDate | None = None,
     currency: Annotated[str | None, Query(description=CURRENCY)] = None,
     q: Annotated[str | None, Query(max_length=100, description="In the name or email")] = None,
     status: UserStatus | None = None,
+) -> directory.Filter:
+    return directory.Filter(start, end, currency, q, status)
+
+
+DirectoryFilter = Annotated[directory.Filter, Depends(directory_filter)]
+
+
+@affiliates_router.get("", responses=errors_for(Forbidden, InvalidInput, BadRequest))
+async def list_affiliates(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    shown: DirectoryFilter,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> AffiliateDirectory:
     """The organisation's affiliates (admins), oldest first: the range's clicks, sales and
     earnings, balances by state from the ledger, tier, network and fraud history."""
     return await directory.directory(
-        session,
-        principal.user,
-        principal.tenant,
-        start=start,
-        end=end,
-        currency=currency,
-        query=q,
-        status=status,
-        cursor=cursor,
-        limit=limit,
+        session, principal.user, principal.tenant, shown, cursor=cursor, limit=limit
     )
 
 
@@ -108,27 +108,14 @@ async def export_affiliates(
     principal: CurrentPrincipal,
     session: SessionDep,
     db: export.DatabaseDep,
-    start: IsoDate | None = None,
-    end: IsoDate | None = None,
-    currency: Annotated[str | None, Query(description=CURRENCY)] = None,
-    q: Annotated[str | None, Query(max_length=100, description="In the name or email")] = None,
-    status: UserStatus | None = None,
+    shown: DirectoryFilter,
     fmt: export.FormatQuery = export.ExportFormat.csv,
 ) -> StreamingResponse:
     """The affiliate directory (admins) with its filters, as a CSV or XLSX file."""
 
     async def page(s: AsyncSession, cursor: str | None) -> AffiliateDirectory:
         return await directory.directory(
-            s,
-            principal.user,
-            principal.tenant,
-            start=start,
-            end=end,
-            currency=currency,
-            query=q,
-            status=status,
-            cursor=cursor,
-            limit=export.PAGE,
+            s, principal.user, principal.tenant, shown, cursor=cursor, limit=export.PAGE
         )
 
     rows = await export.rows(session, db, principal.tenant.id, page)

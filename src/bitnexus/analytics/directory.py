@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,23 +126,35 @@ async def _summaries(
     return out
 
 
+@dataclass(frozen=True)
+class Filter:
+    """What the directory (and its export) shows: the range and currency of its figures, and
+    which affiliates (name or email containing `query`, in `status`)."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    currency: str | None = None
+    query: str | None = None
+    status: UserStatus | None = None
+
+
 async def directory(
     session: AsyncSession,
     user: User,
     tenant: Tenant,
+    shown: Filter,
     *,
-    start: dt.date | None,
-    end: dt.date | None,
-    currency: str | None,
-    query: str | None,
-    status: UserStatus | None,
     cursor: str | None,
     limit: int,
 ) -> AffiliateDirectory:
     """The organisation's affiliates, oldest first, filtered by name or email and status."""
     _admin(user)
-    board = await open_board(session, user, tenant, Role.tenant_admin, start, end, currency)
-    people, next_cursor = await users.list_affiliates(session, cursor, limit, query, status)
+    board = await open_board(
+        session, user, tenant, Role.tenant_admin, shown.start, shown.end, shown.currency
+    )
+    people, next_cursor = await users.list_affiliates(
+        session, cursor, limit, shown.query, shown.status
+    )
     items = (
         await _summaries(session, people, board.window, board.currency, tenant.default_currency)
         if people

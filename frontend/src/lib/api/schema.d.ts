@@ -5924,6 +5924,8 @@ export interface operations {
     list_affiliates_api_v1_affiliates_get: {
         parameters: {
             query?: {
+                cursor?: string | null;
+                limit?: number;
                 start?: string | null;
                 end?: string | null;
                 /** @description The money figures' currency (default: the program's); `currencies` lists the others. */
@@ -5931,8 +5933,6 @@ export interface operations {
                 /** @description In the name or email */
                 q?: string | null;
                 status?: components["schemas"]["UserStatus"] | null;
-                cursor?: string | null;
-                limit?: number;
             };
             header?: never;
             path?: never;
@@ -5990,6 +5990,8 @@ export interface operations {
     export_affiliates_api_v1_affiliates_export_get: {
         parameters: {
             query?: {
+                /** @description `csv` (default) or `xlsx`. */
+                format?: components["schemas"]["ExportFormat"];
                 start?: string | null;
                 end?: string | null;
                 /** @description The money figures' currency (default: the program's); `currencies` lists the others. */
@@ -5997,8 +5999,6 @@ export interface operations {
                 /** @description In the name or email */
                 q?: string | null;
                 status?: components["schemas"]["UserStatus"] | null;
-                /** @description `csv` (default) or `xlsx`. */
-                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path?: never;
