@@ -158,15 +158,12 @@ async def transaction(
     postings = await repository.postings_of(session, txn.id)
     accounts = await repository.accounts_by_ids(session, {p.account_id for p in postings})
     names = await _owner_names(session, owner_names, accounts.values(), viewer)
-    kind = words.entry_kind(txn.idempotency_key, txn.metadata_, txn.reverses_id)
     return TransactionRead(
         id=txn.id,
         seq=txn.seq,
         idempotency_key=txn.idempotency_key,
         description=txn.description,
-        title=words.title(txn.description),
-        kind=kind,
-        meaning=words.MEANINGS[kind],
+        **words.told(txn.description, txn.idempotency_key, txn.metadata_, txn.reverses_id),
         metadata=txn.metadata_,
         reverses_id=txn.reverses_id,
         created_at=txn.created_at,
@@ -223,14 +220,11 @@ async def transactions(
 
 
 def _summary(txn: LedgerTransaction) -> TransactionSummary:
-    kind = words.entry_kind(txn.idempotency_key, txn.metadata_, txn.reverses_id)
     return TransactionSummary(
         id=txn.id,
         seq=txn.seq,
         description=txn.description,
-        title=words.title(txn.description),
-        kind=kind,
-        meaning=words.MEANINGS[kind],
+        **words.told(txn.description, txn.idempotency_key, txn.metadata_, txn.reverses_id),
         created_at=txn.created_at,
     )
 
@@ -303,7 +297,7 @@ def _sequenced(txn: LedgerTransaction) -> tuple[int, bytes]:
 async def accounts(
     session: AsyncSession, viewer: uuid.UUID | None, owner_names: OwnerNames
 ) -> list[AccountRead]:
-    rows = await repository.accounts_owned_by(session, viewer)
+    rows = await repository.accounts_owned_by(session, None if viewer is None else [viewer])
     names = await _owner_names(session, owner_names, rows, viewer)
     return [await _account_read(session, a, names, viewer) for a in rows]
 
@@ -334,15 +328,12 @@ async def statement(
 
 
 def _line(account: LedgerAccount, row: Any, *, owner_reads: bool) -> StatementLine:
-    kind = words.entry_kind(row.idempotency_key, row.metadata, row.reverses_id)
     return StatementLine(
         seq=row.seq,
         transaction_id=row.transaction_id,
         created_at=row.created_at,
         description=row.description,
-        title=words.title(row.description),
-        kind=kind,
-        meaning=words.MEANINGS[kind],
+        **words.told(row.description, row.idempotency_key, row.metadata, row.reverses_id),
         amount=row.amount,
         effect=words.effect(account.code, account.kind, row.amount, owner_reads=owner_reads),
         balance=row.balance,

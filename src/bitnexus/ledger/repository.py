@@ -59,13 +59,6 @@ async def accounts_by_code(session: AsyncSession, codes: Sequence[str]) -> dict[
     return {a.code: a for a in rows.scalars()}
 
 
-async def account_codes(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    rows = await session.execute(
-        select(LedgerAccount.id, LedgerAccount.code).where(LedgerAccount.id.in_(ids))
-    )
-    return {row.id: row.code for row in rows}
-
-
 async def accounts_by_ids(
     session: AsyncSession, ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, LedgerAccount]:
@@ -424,25 +417,13 @@ async def blocks_before(session: AsyncSession, height: int | None, limit: int) -
     return list((await session.execute(stmt)).scalars())
 
 
-async def accounts_owned_by_any(
-    session: AsyncSession, user_ids: Collection[uuid.UUID]
-) -> list[LedgerAccount]:
-    """Accounts of any of these users, by code."""
-    stmt = (
-        select(LedgerAccount)
-        .where(LedgerAccount.owner_user_id.in_(list(user_ids)))
-        .order_by(LedgerAccount.code)
-    )
-    return list((await session.execute(stmt)).scalars())
-
-
 async def accounts_owned_by(
-    session: AsyncSession, user_id: uuid.UUID | None
+    session: AsyncSession, owners: Collection[uuid.UUID] | None
 ) -> list[LedgerAccount]:
-    """Accounts of one user, or every account when `user_id` is None (tenant admins)."""
+    """Accounts of these users, or every account when `owners` is None (tenant admins)."""
     stmt = select(LedgerAccount).order_by(LedgerAccount.code)
-    if user_id is not None:
-        stmt = stmt.where(LedgerAccount.owner_user_id == user_id)
+    if owners is not None:
+        stmt = stmt.where(LedgerAccount.owner_user_id.in_(list(owners)))
     return list((await session.execute(stmt)).scalars())
 
 

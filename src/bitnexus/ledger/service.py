@@ -306,12 +306,14 @@ async def reverse_transaction(
     if original is None:
         raise InvalidPostings(errors=[FieldError("reverses", "No such transaction.")])
     postings = await repository.postings_of(session, transaction_id)
-    codes = await repository.account_codes(session, {p.account_id for p in postings})
+    accounts = await repository.accounts_by_ids(session, {p.account_id for p in postings})
     return await post_transaction(
         session,
         tenant_id,
         idempotency_key=idempotency_key,
-        postings=[PostingSpec(codes[p.account_id], -p.amount, p.currency) for p in postings],
+        postings=[
+            PostingSpec(accounts[p.account_id].code, -p.amount, p.currency) for p in postings
+        ],
         description=f"Reversal of #{original.seq}",
         reverses=transaction_id,
     )
@@ -344,16 +346,11 @@ async def record_key_change(
     return txn.id
 
 
-async def accounts_owned_by(session: AsyncSession, user_id: uuid.UUID) -> list[LedgerAccount]:
-    """The ledger accounts a user owns, by code."""
-    return await repository.accounts_owned_by(session, user_id)
-
-
-async def accounts_owned_by_any(
+async def accounts_owned_by(
     session: AsyncSession, user_ids: Sequence[uuid.UUID]
 ) -> list[LedgerAccount]:
     """The ledger accounts any of these users owns, by code."""
-    return await repository.accounts_owned_by_any(session, user_ids)
+    return await repository.accounts_owned_by(session, user_ids)
 
 
 async def balances(session: AsyncSession, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:

@@ -102,6 +102,17 @@ def title(description: str) -> str:
     return _MINOR_TAIL.sub("", description)
 
 
+def told(
+    description: str,
+    idempotency_key: str,
+    metadata: Mapping[str, Any] | None,
+    reverses_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    """An entry in words, as every read of one carries them: `title`, `kind` and `meaning`."""
+    kind = entry_kind(idempotency_key, metadata, reverses_id)
+    return {"title": title(description), "kind": kind, "meaning": MEANINGS[kind]}
+
+
 # ---- accounts: `<party>:<owner id>:<purpose>:<CUR>` or `platform:<purpose>:<CUR>`
 
 

@@ -93,7 +93,7 @@ async def balances_of(
     """`balances` of each of these members, read together."""
     owned = [
         a
-        for a in await ledger.accounts_owned_by_any(session, user_ids)
+        for a in await ledger.accounts_owned_by(session, user_ids)
         if a.code.startswith("affiliate:")
     ]
     amounts = await ledger.balances(session, [a.id for a in owned])
