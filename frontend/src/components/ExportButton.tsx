@@ -12,7 +12,7 @@ export type ExportPath = Extract<keyof paths, `${string}/export`>;
 type Format = "csv" | "xlsx";
 
 /** The path with its `{params}` filled in and the filters (unset ones left out) as its query. */
-export function exportUrl(path: ExportPath, format: Format, filters: Record<string, string | null | undefined> = {}, params: Record<string, string> = {}): string {
+function exportUrl(path: ExportPath, format: Format, filters: Record<string, string | null | undefined> = {}, params: Record<string, string> = {}): string {
   const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ""));
   const query = new URLSearchParams({ format });
   for (const [key, value] of Object.entries(filters)) if (value) query.set(key, value);
