@@ -198,7 +198,7 @@ async def _signup_claims(
     session: AsyncSession, settings: Settings, raw: str
 ) -> tuple[dict[str, Any], Tenant]:
     invalid = InvalidSignupLink(
-        "This sign-up link is invalid or expired; sign up again.",
+        "This sign-up link is invalid or expired; apply again on the join page.",
         errors=[FieldError("token", "Invalid or expired.")],
     )
     try:
