@@ -2066,27 +2066,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/public/tenants/{slug}/affiliates": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Signup Affiliate
-         * @description Ask to join an organisation as an affiliate: a link to finish arrives by mail (the
-         *     answer is the same whether or not the address has an account).
-         */
-        post: operations["signup_affiliate_api_v1_public_tenants__slug__affiliates_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/public/tenants/{slug}/applications": {
         parameters: {
             query?: never;
@@ -2945,18 +2924,6 @@ export interface components {
             referrals: components["schemas"]["Member"][];
             summary: components["schemas"]["AffiliateSummary"];
             tier: components["schemas"]["TierRead"];
-        };
-        /** AffiliateSignupRequest */
-        AffiliateSignupRequest: {
-            /**
-             * Email
-             * Format: email
-             */
-            email: string;
-            /** Name */
-            name: string;
-            /** Referral Code */
-            referral_code?: string | null;
         };
         /**
          * AffiliateSummary
@@ -5536,16 +5503,6 @@ export interface components {
             verifier_key: string;
             /** Version */
             version: number;
-        };
-        /**
-         * SignupAccepted
-         * @description The same answer whether or not the address has an account: the mail tells its owner.
-         */
-        SignupAccepted: {
-            /** Detail */
-            detail: string;
-            /** Email */
-            email: string;
         };
         /** SignupConfirm */
         SignupConfirm: {
@@ -13733,77 +13690,6 @@ export interface operations {
             };
             /** @description Organisation not found */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input: the fields at fault are in `errors` */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    signup_affiliate_api_v1_public_tenants__slug__affiliates_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                slug: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["AffiliateSignupRequest"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SignupAccepted"];
-                };
-            };
-            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Sign-up closed */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Organisation not found */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Payload too large */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
