@@ -212,8 +212,15 @@ async def test_a_currency_that_is_no_currency_is_refused(program: Program, bad: 
     assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "currency")
 
 
-async def test_an_affiliates_links_add_up_by_campaign(
-    program: Program, make_client: ClientFactory
+@pytest.mark.parametrize(
+    ("reader", "earned"),
+    [
+        pytest.param("affiliate", 1_600, id="the affiliate's own"),
+        pytest.param("admin", 1_800, id="the programme's, the upline's share too"),
+    ],
+)
+async def test_links_add_up_by_campaign(
+    program: Program, make_client: ClientFactory, reader: str, earned: int
 ) -> None:
     # given an affiliate's link without a campaign and two links of the "spring" campaign
     shop = await open_shop(program, make_client)
@@ -234,7 +241,8 @@ async def test_an_affiliates_links_add_up_by_campaign(
     assert (await shop.report(order_id="SP-1", click_id=sold)).status_code == 201
 
     # then the dashboard adds the links up by campaign, the links without one last
-    board = await dashboard(shop.affiliate, "affiliate")
+    who = shop.affiliate if reader == "affiliate" else program.admin
+    board = await dashboard(who, reader)
     rows = [(c["campaign"], c["links"], c["clicks"], c["conversions"]) for c in board["campaigns"]]
     assert rows == [("spring", 2, 2, 1), (None, 1, 1, 0)]
-    assert board["campaigns"][0]["earnings_minor"] == 1_600
+    assert board["campaigns"][0]["earnings_minor"] == earned

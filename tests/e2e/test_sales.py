@@ -213,6 +213,7 @@ async def test_a_sale_reported_by_the_snippet_pays_the_affiliate_and_the_upline(
         await expect(admin.get_by_test_id("dash-fees")).to_contain_text("$0.78")
         await expect(admin.get_by_text("$0.78 on the ledger, all time")).to_be_visible()
         await expect(admin.get_by_test_id("leaders")).to_contain_text("$6.24")
+        await expect(admin.get_by_test_id("campaigns-table")).to_contain_text("$7.02")  # both
 
 
 async def test_an_admin_sets_the_commission_policy(

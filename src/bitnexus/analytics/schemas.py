@@ -123,6 +123,7 @@ class AdminDashboard(OutputModel):
     fees_balance_minor: int  # all time, from the ledger
     days: list[Day]
     leaders: list[Leader]  # top affiliates by earnings in the range
+    campaigns: list[CampaignRow]  # every affiliate's links, by campaign
     countries: list[CountryClicks]  # most clicks first, unknown last
     vetting_queue: int
     fraud_queue: int

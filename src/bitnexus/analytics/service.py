@@ -367,7 +367,7 @@ async def admin(
 ) -> AdminDashboard:
     board = await open_board(session, user, tenant, Role.tenant_admin, start, end, currency)
     span, window, cur = board.span, board.window, board.currency
-    bys: tuple[By, ...] = ("day", "affiliate")
+    bys: tuple[By, ...] = ("day", "affiliate", "link")
     async with asyncio.TaskGroup() as together:  # a failure cancels and awaits the others
         on_clicks = together.create_task(repository.clicks(session, window, [*bys, "country"]))
         on_sales = together.create_task(
@@ -393,6 +393,7 @@ async def admin(
     fee_code = accounts.fees(cur).code
     fees_balance = await ledger.balance_if_open(session, fee_code)
     vetting, fraud, paying = await repository.queues(session)
+    links = set(clicks["link"]) | {k for k in sales["link"] if k} | {k for k in earned["link"] if k}
     return AdminDashboard(
         range=span,
         currency=cur,
@@ -416,6 +417,12 @@ async def admin(
             )
             for who, amount in ranked
         ],
+        campaigns=_campaigns(
+            await repository.campaigns(session, links),
+            clicks["link"],
+            sales["link"],
+            earned["link"],
+        ),
         countries=_countries(clicks["country"]),
         vetting_queue=vetting,
         fraud_queue=fraud,

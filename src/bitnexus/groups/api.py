@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from bitnexus.accounts.errors import UserNotFound
-from bitnexus.auth import TenantAdmin
+from bitnexus.accounts.models import Role
+from bitnexus.auth import CurrentPrincipal, TenantAdmin
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, errors_for
 from bitnexus.groups import service
@@ -20,7 +21,7 @@ from bitnexus.groups.errors import (
     GroupNotFound,
     InvalidGroup,
 )
-from bitnexus.groups.schemas import GroupRead, GroupWrite, MoveCreate, MoveRead
+from bitnexus.groups.schemas import GroupRead, GroupWrite, MoveCreate, MoveRead, MyGroup
 
 router = APIRouter(prefix="/groups", tags=["groups"])
 
@@ -39,6 +40,14 @@ async def list_groups(admin: TenantAdmin, session: SessionDep) -> list[GroupRead
 async def create_group(admin: TenantAdmin, body: GroupWrite, session: SessionDep) -> GroupRead:
     """Make a group with its own commission rule, products and payout threshold."""
     return await service.create(session, admin, body)
+
+
+@router.get("/mine", responses=errors_for(Forbidden))
+async def my_group(principal: CurrentPrincipal, session: SessionDep) -> MyGroup | None:
+    """The group you are in (affiliates) and the terms your new sales earn by; null: none."""
+    if principal.role != Role.affiliate:
+        raise Forbidden("Groups are told to their affiliates.")
+    return await service.mine(session, principal.user.id)
 
 
 @router.get("/moves", responses=errors_for(Forbidden))

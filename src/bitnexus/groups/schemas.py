@@ -73,3 +73,15 @@ class MoveRead(OutputModel):
     note: str
     moved_at: dt.datetime
     moved_by_name: str | None
+
+
+class MyGroup(OutputModel):
+    """The group an affiliate is in, as they read it: the terms their new sales earn by."""
+
+    name: str
+    description: str
+    commission_bps: int | None
+    commission_fixed_minor: int | None
+    products: list[ProductRef]  # the products its rule covers; none: every product
+    payout_threshold_minor: int | None
+    since: dt.datetime

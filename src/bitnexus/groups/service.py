@@ -19,6 +19,7 @@ from bitnexus.accounts.service.sessions import Principal
 from bitnexus.catalog import service as catalog
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import FieldError
+from bitnexus.core.outbox import NewEvent, emit, user_topic
 from bitnexus.groups import repository
 from bitnexus.groups.errors import (
     AlreadyInGroup,
@@ -34,6 +35,7 @@ from bitnexus.groups.schemas import (
     GroupWrite,
     MoveCreate,
     MoveRead,
+    MyGroup,
     ProductRef,
 )
 
@@ -79,6 +81,20 @@ async def groups_of(
     """The group each of these affiliates is in (those in none: absent)."""
     found = await repository.groups_of(session, affiliate_ids)
     return {a: Terms.of(g) for a, g in found.items()}
+
+
+async def mine(session: AsyncSession, affiliate_id: uuid.UUID) -> MyGroup | None:
+    """The terms of the group an affiliate is in, as they may read them."""
+    found = await repository.groups_of(session, [affiliate_id])
+    group = found.get(affiliate_id)
+    if group is None:
+        return None
+    membership = await repository.membership(session, affiliate_id)
+    [read] = await _read(session, [group])
+    return MyGroup(
+        **read.model_dump(exclude={"id", "members", "created_at", "updated_at"}),
+        since=membership.since if membership else group.created_at,
+    )
 
 
 async def member_ids(session: AsyncSession, group_id: uuid.UUID) -> list[uuid.UUID]:
@@ -229,7 +245,26 @@ async def move(session: AsyncSession, admin: Principal, body: MoveCreate) -> Mov
     )
     session.add(moved)
     await session.flush()
-    return (await _moves_read(session, [moved]))[0]
+    told = (await _moves_read(session, [moved]))[0]
+    await emit(session, _moved_event(admin, told, target))
+    return told
+
+
+def _moved_event(admin: Principal, told: MoveRead, target: AffiliateGroup | None) -> NewEvent:
+    """`group.changed`, told to the affiliate with their new terms."""
+    data = {
+        **told.model_dump(
+            mode="json",
+            include={"affiliate_id", "group_id", "group_name", "from_group_id", "from_group_name"},
+        ),
+        "user_id": str(told.affiliate_id),
+        "currency": admin.tenant.default_currency,
+        "commission_bps": target.commission_bps if target else None,
+        "commission_fixed_minor": target.commission_fixed_minor if target else None,
+        "products": len(target.product_ids) if target else 0,
+        "payout_threshold_minor": target.payout_threshold_minor if target else None,
+    }
+    return NewEvent(admin.tenant.id, "group.changed", data, [user_topic(told.affiliate_id)])
 
 
 async def _moves_read(session: AsyncSession, rows: list[GroupMove]) -> list[MoveRead]:

@@ -28,6 +28,7 @@ class Kind(StrEnum):
     commission_available = "commission_available"
     commission_cut = "commission_cut"
     tier_changed = "tier_changed"
+    group_changed = "group_changed"
     payout = "payout"
     sale_reported = "sale_reported"
     product_reviewed = "product_reviewed"
@@ -58,6 +59,31 @@ def _product(data: Data) -> str:
 
 def _reasons(data: Data) -> str:
     return ", ".join(str(r).replace("_", " ") for r in data.get("reasons", [])) or "a fraud rule"
+
+
+def _percent(bps: int) -> str:
+    """Basis points as a percentage: 3000 -> "30%", 1250 -> "12.5%"."""
+    whole, part = divmod(bps, 100)
+    return f"{whole}%" if not part else f"{whole}.{part:02d}".rstrip("0") + "%"
+
+
+def _group_terms(data: Data) -> str:
+    """What a move means for an affiliate's next sales and payouts."""
+    if not data.get("group_name"):
+        return "Your next sales earn by the programme's usual rules."
+    cur = str(data.get("currency", ""))
+    if data.get("commission_fixed_minor") is not None:
+        rate = f"{_money({'amount_minor': data['commission_fixed_minor'], 'currency': cur})} a sale"
+    elif data.get("commission_bps") is not None:
+        rate = _percent(int(data["commission_bps"]))
+    else:
+        rate = "the programme's rate"
+    on = "its products" if data.get("products") else "every product"
+    told = f"From your next sale you earn {rate} on {on}."
+    if data.get("payout_threshold_minor") is not None:
+        low = _money({"amount_minor": data["payout_threshold_minor"], "currency": cur})
+        told += f" You are paid once {low} is available."
+    return told
 
 
 @dataclass(frozen=True)
@@ -133,6 +159,15 @@ SPECS: dict[Kind, Spec] = {
             ),
         ),
         Spec(
+            Kind.group_changed, "A move to another group", Channel.mail,
+            lambda _t, d: Told(
+                f"You joined {d['group_name']}" if d.get("group_name")
+                else f"You left {d.get('from_group_name') or 'your group'}",
+                _group_terms(d), "/app/commissions",
+            ),
+            to_admins=False,  # an admin moved them
+        ),
+        Spec(
             Kind.payout, "A payout paid or failed", Channel.mail,
             lambda t, d: Told(
                 "Payout paid" if t == "payout.paid" else "Payout failed",
@@ -203,6 +238,7 @@ KIND_OF: dict[str, Kind] = {
     "commission.reversed": Kind.commission_cut,
     "commission.clawed_back": Kind.commission_cut,
     "tier.changed": Kind.tier_changed,
+    "group.changed": Kind.group_changed,
     "payout.paid": Kind.payout,
     "payout.failed": Kind.payout,
     "conversion.created": Kind.sale_reported,

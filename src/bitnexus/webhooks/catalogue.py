@@ -26,6 +26,7 @@ EVENT_TYPES: dict[str, str] = {
     "commission.clawed_back": "A commission was clawed back by a refund after it matured.",
     "hold.appealed": "An affiliate appealed a hold.",
     "tier.changed": "An affiliate's tier changed.",
+    "group.changed": "An affiliate was moved into a group, out of one, or between two.",
     "payout.batch_created": "A payout batch was made.",
     "payout.paid": "A payout was paid.",
     "payout.failed": "A payout failed.",

@@ -729,6 +729,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/groups/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My Group
+         * @description The group you are in (affiliates) and the terms your new sales earn by; null: none.
+         */
+        get: operations["my_group_api_v1_groups_mine_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/groups/moves": {
         parameters: {
             query?: never;
@@ -2845,6 +2865,8 @@ export interface components {
         };
         /** AdminDashboard */
         AdminDashboard: {
+            /** Campaigns */
+            campaigns: components["schemas"]["CampaignRow"][];
             /** Countries */
             countries: components["schemas"]["CountryClicks"][];
             /** Currencies */
@@ -3965,7 +3987,7 @@ export interface components {
          * EventType
          * @enum {string}
          */
-        EventType: "product.submitted" | "product.approved" | "product.rejected" | "conversion.created" | "commission.created" | "commission.approved" | "commission.held" | "commission.released" | "commission.rejected" | "commission.matured" | "commission.reversed" | "commission.clawed_back" | "hold.appealed" | "tier.changed" | "payout.batch_created" | "payout.paid" | "payout.failed" | "user.invited" | "ledger.checkpoint" | "ledger.alarm";
+        EventType: "product.submitted" | "product.approved" | "product.rejected" | "conversion.created" | "commission.created" | "commission.approved" | "commission.held" | "commission.released" | "commission.rejected" | "commission.matured" | "commission.reversed" | "commission.clawed_back" | "hold.appealed" | "tier.changed" | "group.changed" | "payout.batch_created" | "payout.paid" | "payout.failed" | "user.invited" | "ledger.checkpoint" | "ledger.alarm";
         /** EventTypeRead */
         EventTypeRead: {
             /** Description */
@@ -4395,7 +4417,7 @@ export interface components {
          * Kind
          * @enum {string}
          */
-        Kind: "commission_created" | "commission_held" | "hold_decided" | "commission_available" | "commission_cut" | "tier_changed" | "payout" | "sale_reported" | "product_reviewed" | "product_submitted" | "hold_appealed" | "ledger_alarm";
+        Kind: "commission_created" | "commission_held" | "hold_decided" | "commission_available" | "commission_cut" | "tier_changed" | "group_changed" | "payout" | "sale_reported" | "product_reviewed" | "product_submitted" | "hold_appealed" | "ledger_alarm";
         /**
          * LeadCreate
          * @description A lead (a sign-up): attributed like a sale, rewarded with the organisation's fixed lead
@@ -4699,6 +4721,29 @@ export interface components {
             moved_by_name: string | null;
             /** Note */
             note: string;
+        };
+        /**
+         * MyGroup
+         * @description The group an affiliate is in, as they read it: the terms their new sales earn by.
+         */
+        MyGroup: {
+            /** Commission Bps */
+            commission_bps: number | null;
+            /** Commission Fixed Minor */
+            commission_fixed_minor: number | null;
+            /** Description */
+            description: string;
+            /** Name */
+            name: string;
+            /** Payout Threshold Minor */
+            payout_threshold_minor: number | null;
+            /** Products */
+            products: components["schemas"]["ProductRef"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
         };
         /** NotificationPage */
         NotificationPage: {
@@ -8614,6 +8659,53 @@ export interface operations {
             };
             /** @description Invalid input: the fields at fault are in `errors` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    my_group_api_v1_groups_mine_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyGroup"] | null;
+                };
+            };
+            /** @description Bad request: a character not allowed in the path or query, or a bad cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated: no access token, or one that is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

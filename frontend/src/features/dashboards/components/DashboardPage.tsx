@@ -173,10 +173,7 @@ function AffiliateView({ d, span, onSpan }: BoardProps & { d: Schemas["Affiliate
         </Tiles>
       </Card>
       <Card title="By link"><TrafficTable rows={d.links} currency={d.currency} what="links" /></Card>
-      <Card title="By campaign">
-        <TrafficTable currency={d.currency} what="campaigns"
-          rows={d.campaigns.map((c) => ({ ...c, id: c.campaign ?? "", label: `${c.campaign ?? "No campaign"} (${count(c.links, "link")})` }))} />
-      </Card>
+      <CampaignCard rows={d.campaigns} currency={d.currency} />
       <Card title="By product"><TrafficTable rows={d.products} currency={d.currency} what="products" /></Card>
       <Card title="Clicks by country"><CountryTable rows={d.countries} /></Card>
     </>
@@ -272,7 +269,18 @@ function AdminView({ d, span, onSpan }: BoardProps & { d: Schemas["AdminDashboar
           </ol>
         )}
       </Card>
+      <CampaignCard rows={d.campaigns} currency={d.currency} />
       <Card title="Clicks by country"><CountryTable rows={d.countries} /></Card>
     </>
+  );
+}
+
+/** Links added up by their campaign (`utm_campaign`): an affiliate's own, or the programme's. */
+function CampaignCard({ rows, currency }: { rows: Schemas["CampaignRow"][]; currency: string }) {
+  return (
+    <Card title="By campaign">
+      <TrafficTable currency={currency} what="campaigns"
+        rows={rows.map((c) => ({ ...c, id: c.campaign ?? "", label: `${c.campaign ?? "No campaign"} (${count(c.links, "link")})` }))} />
+    </Card>
   );
 }

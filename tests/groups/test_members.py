@@ -1,0 +1,93 @@
+"""What an affiliate is told of their group: a notification when they are moved, in words of
+their new terms, and the terms themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from tests.factories import Program
+from tests.groups.support import make_group, move
+from tests.notifications.support import deliver, notifications
+
+
+@pytest.mark.parametrize(
+    ("terms", "title", "body"),
+    [
+        pytest.param(
+            {"commission_bps": 3_000, "payout_threshold_minor": 1_000},
+            "You joined VIP partners",
+            "From your next sale you earn 30% on every product. "
+            "You are paid once 10.00 USD is available.",
+            id="a rate and a threshold",
+        ),
+        pytest.param(
+            {"commission_bps": None, "commission_fixed_minor": 750},
+            "You joined VIP partners",
+            "From your next sale you earn 7.50 USD a sale on every product.",
+            id="a fixed amount",
+        ),
+        pytest.param(
+            {"commission_bps": 1_250},
+            "You joined VIP partners",
+            "From your next sale you earn 12.5% on every product.",
+            id="a part of a percent",
+        ),
+    ],
+)
+async def test_a_moved_affiliate_is_told_their_new_terms(
+    app: FastAPI,
+    owner_engine: Engine,
+    program: Program,
+    terms: dict[str, Any],
+    title: str,
+    body: str,
+) -> None:
+    # given an affiliate moved into a group
+    vip = await make_group(program.admin, **terms)
+    assert (await move(program.admin, program.affiliate, vip)).status_code == 201
+
+    # when the organisation's events are delivered
+    await deliver(app, owner_engine, program.admin.tenant_id)
+
+    # then the affiliate hears of it in words of their terms, and the admins do not
+    [told] = (await notifications(program.affiliate))["items"]
+    assert (told["kind"], told["title"], told["body"]) == ("group_changed", title, body)
+    kinds = [n["kind"] for n in (await notifications(program.admin))["items"]]
+    assert "group_changed" not in kinds
+
+
+async def test_an_affiliate_reads_the_terms_of_their_group(program: Program) -> None:
+    affiliate, c = program.affiliate, program.affiliate.client
+
+    # given an affiliate in no group, then they have none
+    r = await c.get("/api/v1/groups/mine", headers=affiliate.headers)
+    assert (r.status_code, r.json()) == (200, None)
+
+    # when they are moved into one covering a product, then they read its terms
+    product = await program.approved(title="Data course")
+    vip = await make_group(program.admin, product_ids=[product["id"]], payout_threshold_minor=2_000)
+    await move(program.admin, affiliate, vip)
+    mine = (await c.get("/api/v1/groups/mine", headers=affiliate.headers)).json()
+    assert (mine["name"], mine["commission_bps"], mine["payout_threshold_minor"]) == (
+        "VIP partners",
+        3_000,
+        2_000,
+    )
+    assert mine["products"] == [{"id": product["id"], "name": "Data course"}]
+    assert "members" not in mine
+
+    # and when they leave it, they are told the programme's rules are back
+    await move(program.admin, affiliate, None)
+    r = await c.get("/api/v1/groups/mine", headers=affiliate.headers)
+    assert r.json() is None
+
+
+@pytest.mark.parametrize("role", ["admin", "vendor"])
+async def test_only_affiliates_have_a_group_of_their_own(program: Program, role: str) -> None:
+    who = program.admin if role == "admin" else program.vendor
+    r = await who.client.get("/api/v1/groups/mine", headers=who.headers)
+    assert r.status_code == 403
