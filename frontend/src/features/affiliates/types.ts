@@ -1,7 +1,8 @@
 // The affiliate directory's shapes (from the API's schema) and the filters its pages keep.
 import type { Schemas } from "../../lib/api/client";
 
-export type AffiliateSummary = Schemas["AffiliateSummary"];
+// `group` until the generated schema has it
+export type AffiliateSummary = Schemas["AffiliateSummary"] & { group?: { id: string; name: string } | null };
 export type AffiliateProfile = Schemas["AffiliateProfile"];
 
 export interface ProfileSpan {
@@ -12,4 +13,6 @@ export interface ProfileSpan {
 export interface DirectoryFilter extends ProfileSpan {
   q: string;
   status: "" | "active" | "suspended";
+  /** a group's id, "" for any group */
+  group: string;
 }
