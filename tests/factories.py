@@ -99,19 +99,20 @@ async def signup_org(client: httpx.AsyncClient, **overrides: Any) -> Account:
     return Account(client, data["access_token"], data["user"])
 
 
-_mailbox: list[Engine] = []
+_owner: list[Engine] = []
 
 
 def read_mail_from(urls: DatabaseUrls) -> None:
-    """Where factories read the development mailbox (as the database owner) when no admin of
-    the organisation is at hand: set once by the `db_urls` fixture."""
-    if not _mailbox:
-        _mailbox.append(create_engine(urls.owner, pool_size=1))
+    """Where factories read the development mailbox and set an organisation's auto-approve rule
+    (as the database owner) when no admin of the organisation is at hand: set once by the
+    `db_urls` fixture."""
+    if not _owner:
+        _owner.append(create_engine(urls.owner, pool_size=1))
 
 
 def last_mail(to: str) -> str:
     """The body of the newest mail the server sent to `to`."""
-    with _mailbox[0].connect() as conn:
+    with _owner[0].connect() as conn:
         return str(
             conn.execute(
                 text("SELECT body FROM dev_mailbox WHERE recipient = :to ORDER BY id DESC LIMIT 1"),
@@ -134,6 +135,36 @@ async def mail_read_by(admin: Account, to: str) -> str:
     return next(str(m["body"]) for m in r.json() if m["to"] == to.lower())
 
 
+def auto_approve_all(slug: str) -> None:
+    """Organisation `slug` approves every application at once, unless its admins chose a rule
+    (set as the database owner, for a test that has no admin of the organisation at hand)."""
+    with _owner[0].begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO recruiting_rules (tenant_id, auto_approve, domains, updated_at) "
+                "SELECT id, 'all', '{}', now() FROM tenants WHERE slug = :slug "
+                "ON CONFLICT (tenant_id) DO NOTHING"
+            ),
+            {"slug": slug},
+        )
+
+
+async def approve_application(admin: Account, email: str) -> None:
+    """`admin` approves the pending application of `email`, if one waits (an auto-approve rule
+    may have approved it already)."""
+    r = await admin.client.get(
+        "/api/v1/recruiting/applications?status=pending", headers=admin.headers
+    )
+    assert r.status_code == 200, r.text
+    for application in r.json()["items"]:
+        if application["email"] == email.lower():
+            r = await admin.client.post(
+                f"/api/v1/recruiting/applications/{application['id']}/approve",
+                headers=admin.headers,
+            )
+            assert r.status_code == 200, r.text
+
+
 async def signup_affiliate(
     client: httpx.AsyncClient,
     slug: str,
@@ -142,9 +173,12 @@ async def signup_affiliate(
     admin: Account | None = None,
     **overrides: Any,
 ) -> Account:
-    """An affiliate who joined organisation `slug` on its public page and finished with the
-    link mailed to them (read by the organisation's `admin` when given, else from the session's
-    database)."""
+    """An affiliate who applied to organisation `slug` on its join page, was approved and
+    finished with the link mailed to them. The organisation's `admin`, when given, approves
+    the application and reads the mail; else the organisation approves every application (see
+    `auto_approve_all`) and the mail is read from the session's database. `overrides` may add
+    `answers` and `accept_terms_version` for an organisation that asks questions or has
+    terms."""
     password = overrides.pop("password", PASSWORD)
     body = {
         "name": "Aff Iliate",
@@ -152,8 +186,12 @@ async def signup_affiliate(
         "referral_code": referral_code,
         **overrides,
     }
-    r = await client.post(f"/api/v1/public/tenants/{slug}/affiliates", json=body)
+    if admin is None:
+        auto_approve_all(slug)
+    r = await client.post(f"/api/v1/public/tenants/{slug}/applications", json=body)
     assert r.status_code == 202, r.text
+    if admin is not None:
+        await approve_application(admin, body["email"])
     mail = await mail_read_by(admin, body["email"]) if admin else last_mail(body["email"])
     token = signup_link_token(mail)
     r = await client.post(

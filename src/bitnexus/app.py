@@ -40,6 +40,7 @@ from bitnexus.core.inputs import InputGuard
 from bitnexus.core.logging import configure_logging
 from bitnexus.core.metrics import requests as request_metrics
 from bitnexus.core.provision import database_urls, migration_head
+from bitnexus.groups import api as groups_api
 from bitnexus.ledger import api as ledger_api
 from bitnexus.ledger import jobs as ledger_jobs
 from bitnexus.notifications import api as notifications_api
@@ -83,6 +84,7 @@ API_ROUTERS = (
     onboarding_api.router,
     recruiting_api.public_router,
     recruiting_api.router,
+    groups_api.router,
     accounts_api.users_router,
     accounts_api.invitations_router,
     platform_api.router,

@@ -32,6 +32,7 @@ from bitnexus.commissions.service.conversions import Reporter
 from bitnexus.commissions.service.maturation import mature_due
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant, utcnow
+from bitnexus.groups import demo as groups_demo
 from bitnexus.ledger import signing, tree
 from bitnexus.payouts.schemas import BatchCreate, ItemSettle, PayoutMethodUpdate, PaypalDetails
 from bitnexus.payouts.service import batches as payout_batches
@@ -196,6 +197,7 @@ async def seed(db: Database, settings: Settings | None = None) -> list[DemoLogin
     await recruiting_demo.seed_demo(db, DEMO_SLUG)
     if settings is not None:
         await seed_sales(db, settings)
+    await groups_demo.seed_demo(db, DEMO_SLUG, "admin@acme.example")
     return DEMO_LOGINS
 
 
@@ -474,8 +476,7 @@ async def seed_sales(db: Database, settings: Settings) -> None:
 
 
 async def seed_payouts(session: AsyncSession, tenant: Tenant, paid: User) -> None:
-    """Both affiliates have PayPal; a batch pays their available balances; `paid`'s payout is
-    marked paid, the other's is still in payment."""
+    """Both affiliates use PayPal; a batch pays them: `paid`'s payout is paid, the other's not."""
     tenant.payout_threshold_minor = 1_000
     admin = await accounts_repository.get_user_by_email(session, "admin@acme.example")
     assert admin is not None

@@ -24,6 +24,7 @@ from bitnexus.core.consumers import ConsumerWatermark
 from bitnexus.core.db import Base
 from bitnexus.core.mail import DevMail
 from bitnexus.core.outbox import OutboxEvent
+from bitnexus.groups.models import AffiliateGroup, GroupMember, GroupMove
 from bitnexus.ledger.models import (
     LedgerAccount,
     LedgerAlarm,
@@ -52,6 +53,7 @@ from bitnexus.tracking.models import Click, ClickHour, ClickRollup, ClickSalt, L
 from bitnexus.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "AffiliateGroup",
     "ApiKey",
     "Application",
     "ApplicationQuestion",
@@ -70,6 +72,8 @@ __all__ = [
     "FraudHold",
     "FraudHoldEvent",
     "Generation",
+    "GroupMember",
+    "GroupMove",
     "Invitation",
     "LedgerAccount",
     "LedgerAlarm",

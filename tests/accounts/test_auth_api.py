@@ -54,6 +54,7 @@ async def test_signup_with_taken_slug_is_409_naming_slug(make_client: ClientFact
     [
         pytest.param("slug", "A B", 422, id="slug-bad-chars"),
         pytest.param("slug", "platform", 409, id="slug-reserved"),
+        pytest.param("slug", "confirm", 409, id="slug-of-the-sign-up-link-page"),
         pytest.param("email", "not-an-email", 422, id="email-invalid"),
         pytest.param("password", "short", 422, id="password-short"),
         pytest.param("password", "password1234", 422, id="password-common"),

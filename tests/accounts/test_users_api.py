@@ -1,4 +1,4 @@
-"""Tenant admins manage users; affiliates sign up with referral codes; invitations."""
+"""Tenant admins manage users; affiliates join with referral codes; invitations."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ async def test_affiliate_signup_gets_referral_code_and_records_referrer(
 async def test_affiliate_signup_with_unknown_code_is_refused(make_client: ClientFactory) -> None:
     admin = await signup_org(make_client())
     r = await make_client().post(
-        f"/api/v1/public/tenants/{admin.slug}/affiliates",
+        f"/api/v1/public/tenants/{admin.slug}/applications",
         json={
             "name": "N",
             "email": unique_email(),
@@ -50,7 +50,7 @@ async def test_referral_code_of_another_tenant_does_not_work(make_client: Client
     a, b = await signup_org(make_client()), await signup_org(make_client())
     alice_in_a = await signup_affiliate(make_client(), a.slug)
     r = await make_client().post(
-        f"/api/v1/public/tenants/{b.slug}/affiliates",
+        f"/api/v1/public/tenants/{b.slug}/applications",
         json={
             "name": "N",
             "email": unique_email(),

@@ -81,7 +81,9 @@ async def live_program(server_url: str) -> AsyncIterator[Program]:
     ):
         admin = await signup_org(a)
         yield Program(
-            admin, await invite_and_accept(admin, v), await signup_affiliate(f, admin.slug)
+            admin,
+            await invite_and_accept(admin, v),
+            await signup_affiliate(f, admin.slug, admin=admin),
         )
 
 

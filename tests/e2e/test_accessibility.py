@@ -80,7 +80,6 @@ async def test_public_pages_pass_axe(new_context: NewContext, live_program: Prog
             "/signup",
             "/forgot-password",
             f"/reset-password?token={NO_TOKEN}",
-            f"/t/{slug}/join",
             f"/join/{slug}",
             f"/join/confirm?token={NO_TOKEN}",
             f"/t/{slug}/unavailable",

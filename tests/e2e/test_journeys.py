@@ -37,11 +37,20 @@ async def _mailed_link(admin: Page, email: str) -> str:
 
 
 async def _join(page: Page, admin: Page, name: str, email: str) -> None:
-    """Sign up as an affiliate on the open join page, then finish from the mailed link."""
+    """Apply on the open join page, be approved by the admin in the queue, then finish from
+    the mailed link."""
     await page.get_by_label("Name").fill(name)
     await page.get_by_label("Email").fill(email)
-    await page.get_by_role("button", name="Sign up").click()
-    await expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    await page.get_by_role("button", name="Apply to join").click()
+    await expect(page.get_by_test_id("applied")).to_contain_text(email)
+    await admin.goto("/app/recruiting")
+    await (
+        admin.get_by_test_id("application")
+        .filter(has_text=email)
+        .get_by_role("button", name=f"Approve {name}")
+        .click()
+    )
+    await expect(admin.get_by_test_id("application").filter(has_text=email)).to_have_count(0)
     await page.goto(await _mailed_link(admin, email))
     await expect(page.get_by_text(email)).to_be_visible()
     await page.get_by_label("Password").fill(PASSWORD)
@@ -84,16 +93,16 @@ async def test_signup_branding_invite_and_referral(new_context: NewContext) -> N
     await expect(vendor.get_by_role("heading", name="Welcome, Valerie Vendor")).to_be_visible()
     await expect(vendor.get_by_text("vendor", exact=True)).to_be_visible()
 
-    # an affiliate joins; a second affiliate joins through the first one's referral link
+    # an affiliate applies and is approved; a second joins through the first one's referral link
     first = await (await new_context()).new_page()
-    await first.goto(f"/t/{slug}/join")
+    await first.goto(f"/join/{slug}")
     await expect(
         first.get_by_role("heading", name="Join Lumen Academy as an affiliate")
     ).to_be_visible()
     await _join(first, admin, "Ariel Affiliate", unique_email("ariel"))
     link = await first.get_by_test_id("referral-link").inner_text()
     code = await first.get_by_test_id("referral-code").inner_text()
-    assert link.endswith(f"/t/{slug}/join?ref={code}")
+    assert link.endswith(f"/join/{slug}?ref={code}")
 
     second = await (await new_context()).new_page()
     await second.goto(link)
@@ -102,13 +111,16 @@ async def test_signup_branding_invite_and_referral(new_context: NewContext) -> N
     await _join(second, admin, "Benny Referred", second_email)
     await expect(second.get_by_role("heading", name="Welcome, Benny Referred")).to_be_visible()
 
-    # someone signs up with the admin's own address: the same answer, and a warning by mail
+    # someone applies with the admin's own address through an older referral address (which
+    # leads to the join page): the same answer, and a warning by mail
     intruder = await (await new_context()).new_page()
-    await intruder.goto(f"/t/{slug}/join")
+    await intruder.goto(f"/t/{slug}/join?ref={code}")
+    await expect(intruder).to_have_url(re.compile(rf"/join/{slug}\?ref={code}$"))
+    await expect(intruder.get_by_label("Referral code")).to_have_value(code)
     await intruder.get_by_label("Name").fill("Ivy Intruder")
     await intruder.get_by_label("Email").fill(founder)
-    await intruder.get_by_role("button", name="Sign up").click()
-    await expect(intruder.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    await intruder.get_by_role("button", name="Apply to join").click()
+    await expect(intruder.get_by_test_id("applied")).to_contain_text(founder)
     await admin.goto("/dev/mailbox")
     await expect(
         admin.get_by_role(
@@ -250,11 +262,9 @@ async def test_the_platform_organisation_shows_its_sign_up_is_closed(
     new_context: NewContext, platform_admin: object
 ) -> None:
     page = await (await new_context()).new_page()
-    await page.goto("/t/platform/join")
-    await page.get_by_label("Name").fill("Mallory")
-    await page.get_by_label("Email").fill(unique_email("mallory"))
-    await page.get_by_role("button", name="Sign up").click()
+    await page.goto("/join/platform")
     await expect(page.get_by_role("alert")).to_contain_text("takes no sign-ups")
+    await expect(page.get_by_role("button", name="Apply to join")).to_have_count(0)
 
 
 async def test_password_change_keeps_this_session_and_sign_out_everywhere_ends_it(

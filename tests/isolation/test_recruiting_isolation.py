@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ClientFactory
-from tests.factories import invite_and_accept, signup_affiliate, signup_org, unique_email
-from tests.recruiting.support import applications, apply, make_programme
+from tests.factories import invite_and_accept, signup_org, unique_email
+from tests.recruiting.support import applications, apply, make_programme, member_of
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ async def test_only_admins_reach_the_queue(make_client: ClientFactory, role: str
     member = (
         await invite_and_accept(b.admin, make_client(), role="vendor")
         if role == "vendor"
-        else await signup_affiliate(make_client(), b.admin.slug, admin=b.admin)
+        else await member_of(make_client(), b)
     )
 
     r = await member.client.get("/api/v1/recruiting/applications", headers=member.headers)

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.factories import Account
+from tests.factories import Account, signup_affiliate
 
 QUESTIONS = [
     {"label": "Your website", "kind": "url", "required": True},
@@ -72,3 +72,16 @@ async def applications(admin: Account, status: str | None = None) -> list[dict[s
     r = await admin.client.get(f"/api/v1/recruiting/applications{query}", headers=admin.headers)
     assert r.status_code == 200, r.text
     return list(r.json()["items"])
+
+
+async def member_of(client: httpx.AsyncClient, programme: Programme, **changes: Any) -> Account:
+    """An affiliate who applied to `programme` with good answers, was approved by its admin and
+    finished signing up."""
+    return await signup_affiliate(
+        client,
+        programme.admin.slug,
+        admin=programme.admin,
+        answers=programme.answers(),
+        accept_terms_version=programme.terms_version,
+        **changes,
+    )

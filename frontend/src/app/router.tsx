@@ -1,11 +1,10 @@
 import { type ComponentType, type LazyExoticComponent, lazy } from "react";
-import { createBrowserRouter, Link } from "react-router";
+import { createBrowserRouter, Link, Navigate, useLocation, useParams } from "react-router";
 import type { Schemas } from "../lib/api/client";
 import { AppShell, PublicShell } from "./AppShell";
 import { RequireAuth } from "./RequireAuth";
 import {
   AcceptInvitePage,
-  AffiliateJoinPage,
   ConfirmSignupPage,
   ForgotPasswordPage,
   LandingPage,
@@ -80,6 +79,13 @@ function NotFound() {
   );
 }
 
+// the join page's older address, still in referral links shared before: /t/<slug>/join?ref=…
+function OldJoinAddress() {
+  const { slug = "" } = useParams();
+  const { search } = useLocation();
+  return <Navigate to={`/join/${encodeURIComponent(slug)}${search}`} replace />;
+}
+
 // what an affiliate gets on an approved product's page: their link, and a post about it
 function AffiliateCards({ product }: { product: Schemas["ProductRead"] }) {
   return (
@@ -98,7 +104,7 @@ export const router = createBrowserRouter([
       { path: "/signup", element: <SignupPage /> },
       { path: "/login", element: <LoginPage /> },
       { path: "/logout", element: <LogoutPage /> },
-      { path: "/t/:slug/join", element: <AffiliateJoinPage /> },
+      { path: "/t/:slug/join", element: <OldJoinAddress /> },
       { path: "/join/confirm", element: <ConfirmSignupPage /> },
       { path: "/join/:slug", element: <JoinPage /> },
       { path: "/t/:slug/unavailable", element: <OfferUnavailablePage /> },

@@ -17,14 +17,12 @@ from bitnexus.accounts.errors import (
     InvitationUnusable,
     SessionExpired,
     SignupLinkUsed,
-    UnknownReferralCode,
     UserNotFound,
     UserSuspended,
     WrongCurrentPassword,
 )
 from bitnexus.accounts.schemas import (
     AcceptInvitationRequest,
-    AffiliateSignupRequest,
     ChangePasswordRequest,
     InvitationCreate,
     InvitationPage,
@@ -35,7 +33,6 @@ from bitnexus.accounts.schemas import (
     PasswordResetConfirm,
     PasswordResetRequest,
     ProfileUpdate,
-    SignupAccepted,
     SignupConfirm,
     SignupPreviewRequest,
     SignupPublic,
@@ -52,7 +49,7 @@ from bitnexus.core.config import Settings
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, RateLimited, errors_for
 from bitnexus.recruiting import service as recruiting
-from bitnexus.tenants.errors import SignupClosed, SlugTaken, TenantNotFound, TenantSuspended
+from bitnexus.tenants.errors import SlugTaken, TenantSuspended
 
 REFRESH_COOKIE = "bnx_refresh"
 REFRESH_PATH = "/api/v1/auth"
@@ -195,21 +192,6 @@ async def end_my_sessions(
 
 
 # ---- public (no token) ----
-@public_router.post(
-    "/tenants/{slug}/affiliates",
-    status_code=status.HTTP_202_ACCEPTED,
-    responses=errors_for(
-        TenantNotFound, TenantSuspended, SignupClosed, UnknownReferralCode, InvalidInput
-    ),
-)
-async def signup_affiliate(
-    slug: str, body: AffiliateSignupRequest, session: SessionDep, settings: SettingsDep
-) -> SignupAccepted:
-    """Ask to join an organisation as an affiliate: a link to finish arrives by mail (the
-    answer is the same whether or not the address has an account)."""
-    return await registration.signup_affiliate(session, settings, slug.lower(), body)
-
-
 @public_router.post(
     "/signups/preview", responses=errors_for(InvalidSignupLink, TenantSuspended, InvalidInput)
 )

@@ -94,8 +94,11 @@ async def list_users(
     query: str | None,
     role: str | None = None,
     status: str | None = None,
+    among: Sequence[uuid.UUID] | None = None,
 ) -> list[User]:
     stmt = select(User).order_by(User.created_at, User.id).limit(limit)
+    if among is not None:
+        stmt = stmt.where(User.id.in_(among))
     if after is not None:
         stmt = stmt.where((User.created_at, User.id) > (after.created_at, after.id))  # type: ignore[operator]
     if role is not None:

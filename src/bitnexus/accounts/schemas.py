@@ -74,19 +74,6 @@ class LoginRequest(InputModel):
     password: Password
 
 
-class AffiliateSignupRequest(InputModel):
-    name: Name
-    email: EmailStr
-    referral_code: ReferralCode | None = None
-
-
-class SignupAccepted(OutputModel):
-    """The same answer whether or not the address has an account: the mail tells its owner."""
-
-    email: str
-    detail: str
-
-
 SignupToken = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 

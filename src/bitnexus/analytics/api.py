@@ -77,8 +77,9 @@ def directory_filter(
     currency: Annotated[str | None, Query(description=CURRENCY)] = None,
     q: Annotated[str | None, Query(max_length=100, description="In the name or email")] = None,
     status: UserStatus | None = None,
+    group_id: Annotated[uuid.UUID | None, Query(description="Members of this group")] = None,
 ) -> directory.Filter:
-    return directory.Filter(start, end, currency, q, status)
+    return directory.Filter(start, end, currency, q, status, group_id)
 
 
 DirectoryFilter = Annotated[directory.Filter, Depends(directory_filter)]

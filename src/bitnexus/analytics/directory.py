@@ -32,6 +32,7 @@ from bitnexus.commissions.models import Tier
 from bitnexus.commissions.schemas import Earnings
 from bitnexus.commissions.service import earnings, fraud, tiers
 from bitnexus.core.errors import Forbidden
+from bitnexus.groups import service as groups
 from bitnexus.payouts.service import batches
 from bitnexus.tenants.models import Tenant
 
@@ -88,6 +89,7 @@ async def _summaries(
     )["affiliate"]
     balances = await earnings.balances_of(session, ids, default_currency)
     tier_of = await tiers.recorded_of(session, ids)
+    group_of = await groups.groups_of(session, ids)
     holds = await fraud.hold_counts(session, ids)
     referrals = await users.referral_counts(session, ids)
     uplines = await users.users_by_ids(
@@ -107,6 +109,7 @@ async def _summaries(
                 joined_at=person.created_at,
                 referral_code=person.referral_code,
                 tier=tier_of.get(person.id, Tier.bronze),
+                group=groups.ref(group_of.get(person.id)),
                 referred_by=_member(upline) if upline else None,
                 referrals=referrals.get(person.id, 0),
                 sales_minor=sold.amount,
@@ -129,13 +132,14 @@ async def _summaries(
 @dataclass(frozen=True)
 class Filter:
     """What the directory (and its export) shows: the range and currency of its figures, and
-    which affiliates (name or email containing `query`, in `status`)."""
+    which affiliates (name or email containing `query`, in `status`, members of `group_id`)."""
 
     start: dt.date | None = None
     end: dt.date | None = None
     currency: str | None = None
     query: str | None = None
     status: UserStatus | None = None
+    group_id: uuid.UUID | None = None
 
 
 async def directory(
@@ -152,8 +156,9 @@ async def directory(
     board = await open_board(
         session, user, tenant, Role.tenant_admin, shown.start, shown.end, shown.currency
     )
+    members = None if shown.group_id is None else await groups.member_ids(session, shown.group_id)
     people, next_cursor = await users.list_affiliates(
-        session, cursor, limit, shown.query, shown.status
+        session, cursor, limit, shown.query, shown.status, members
     )
     items = (
         await _summaries(session, people, board.window, board.currency, tenant.default_currency)

@@ -17,6 +17,7 @@ AFFILIATE_COLUMNS: list[export.Column[AffiliateSummary]] = [
     export.text("Status", lambda r: r.status.value),
     export.timestamp("Joined (UTC)", lambda r: r.joined_at),
     export.text("Tier", lambda r: r.tier.value),
+    export.text("Group", lambda r: r.group.name if r.group else ""),
     export.text("Referred by", lambda r: r.referred_by.name if r.referred_by else ""),
     export.integer("Referrals", lambda r: r.referrals),
     export.integer("Clicks", lambda r: r.clicks),

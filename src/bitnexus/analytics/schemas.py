@@ -10,6 +10,7 @@ from bitnexus.accounts.models import UserStatus
 from bitnexus.commissions.models import Tier
 from bitnexus.commissions.schemas import CommissionShare, Earnings, HoldRead, TierRead
 from bitnexus.core.schemas import OutputModel
+from bitnexus.groups.schemas import GroupRef
 from bitnexus.payouts.schemas import ItemRead
 
 
@@ -156,6 +157,7 @@ class AffiliateSummary(Traffic):
     joined_at: dt.datetime
     referral_code: str | None
     tier: Tier  # the recorded tier
+    group: GroupRef | None  # the group they are in now
     referred_by: Member | None
     referrals: int  # members they brought in
     sales_minor: int  # the range's attributed sales, refunds not taken off

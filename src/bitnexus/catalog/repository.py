@@ -71,6 +71,11 @@ async def approved(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Prod
     return list((await session.execute(stmt)).scalars())
 
 
+async def titles(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    stmt = select(Product.id, Product.title).where(Product.id.in_(ids))
+    return {row.id: row.title for row in await session.execute(stmt)}
+
+
 async def add(session: AsyncSession, row: object) -> None:
     session.add(row)
     await session.flush()

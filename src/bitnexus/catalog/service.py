@@ -159,6 +159,11 @@ async def find_product(session: AsyncSession, product_id: uuid.UUID) -> Product 
     return await repository.get(session, product_id)
 
 
+async def titles(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The titles of these products of the tenant, whatever their status (others: absent)."""
+    return await repository.titles(session, ids) if ids else {}
+
+
 async def get(session: AsyncSession, principal: Principal, product_id: uuid.UUID) -> ProductRead:
     return (await _read(session, principal, [await _visible(session, principal, product_id)]))[0]
 

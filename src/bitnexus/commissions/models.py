@@ -212,6 +212,7 @@ class Conversion(Base):
     subscription_ref: Mapped[str | None] = mapped_column(String(100))
     renewal: Mapped[int | None] = mapped_column()
     renewal_limit: Mapped[int | None] = mapped_column()
+    group_id: Mapped[uuid.UUID | None] = mapped_column()  # the group whose rule it earned
 
 
 class Subscription(Base):

@@ -53,9 +53,10 @@ async def set_payout_method(
 
 
 @router.get("/settings")
-async def payout_settings(principal: CurrentPrincipal) -> PayoutSettings:
-    """The program's payout threshold and schedule, and the next payout day."""
-    return batches.settings_of(principal.tenant)
+async def payout_settings(principal: CurrentPrincipal, session: SessionDep) -> PayoutSettings:
+    """The program's payout threshold (an affiliate's group may set its own) and schedule, and
+    the next payout day."""
+    return await batches.settings_for(session, principal.user, principal.tenant)
 
 
 @router.get("")

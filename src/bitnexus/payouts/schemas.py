@@ -70,7 +70,7 @@ class PayoutMethodRead(OutputModel):
 
 
 class PayoutSettings(OutputModel):
-    threshold_minor: int
+    threshold_minor: int  # the caller's: their group's, else the programme's
     schedule: Literal["weekly", "monthly", "manual"]
     currency: str
     next_payout: dt.date | None
@@ -96,6 +96,7 @@ class Candidate(OutputModel):
     affiliate_name: str
     available_minor: int
     method: Method | None
+    threshold_minor: int  # theirs: their group's, else the programme's
     skipped: Literal["below_threshold", "no_payout_method"] | None
 
 

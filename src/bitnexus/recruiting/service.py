@@ -411,7 +411,6 @@ async def _approve(
         email=application.email,
         name=application.name,
         referrer_id=application.referred_by_id,
-        approved=True,
     )
 
 

@@ -23,6 +23,8 @@ from bitnexus.tenants.schemas import PublicTenant, TenantBrief, TenantSettings, 
 
 RESERVED_SLUGS = frozenset(
     {"platform", "admin", "api", "app", "static", "www", "login", "signup", "dev", "r", "sdk"}
+    # `/join/confirm` is the sign-up link's page beside the join pages `/join/<slug>`
+    | {"confirm"}
 )
 MAX_LOGO_BYTES = 512 * 1024
 MAX_LOGO_PIXELS = 2048

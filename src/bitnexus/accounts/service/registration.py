@@ -1,4 +1,5 @@
-"""Creating accounts: organisation signup, affiliate signup (confirmed by mail), invitations."""
+"""Creating accounts: organisation signup, an approved affiliate's sign-up (confirmed by mail),
+invitations."""
 
 from __future__ import annotations
 
@@ -23,12 +24,10 @@ from bitnexus.accounts.errors import (
 from bitnexus.accounts.models import Invitation, InvitationStatus, Role, User, UserStatus
 from bitnexus.accounts.schemas import (
     AcceptInvitationRequest,
-    AffiliateSignupRequest,
     InvitationCreate,
     InvitationPage,
     InvitationPublic,
     InvitationRead,
-    SignupAccepted,
     SignupConfirm,
     SignupPublic,
     SignupRequest,
@@ -47,9 +46,8 @@ from bitnexus.tenants.errors import TenantSuspended
 from bitnexus.tenants.models import Tenant, TenantStatus
 
 INVITATION_TTL = dt.timedelta(days=7)
-SIGNUP_TTL = dt.timedelta(hours=24)
 # an approved applicant may read the mail days after applying
-APPROVED_SIGNUP_TTL = dt.timedelta(days=7)
+SIGNUP_TTL = dt.timedelta(days=7)
 # the audience of a sign-up link: it is signed with the access tokens' secret, and neither kind
 # of token is accepted as the other (access tokens carry no audience and need other claims)
 _SIGNUP_AUDIENCE = "bitnexus:affiliate-signup"
@@ -121,28 +119,6 @@ async def signup_organisation(
     return await issue_session(session, settings, user, tenant)
 
 
-async def signup_affiliate(
-    session: AsyncSession, settings: Settings, slug: str, request: AffiliateSignupRequest
-) -> SignupAccepted:
-    """Someone asks to join a tenant as an affiliate through its public page. The answer is the
-    same whether or not the address has an account here; the mail differs: a link to confirm
-    the address and choose a password, or, to an existing account, a note that someone tried."""
-    tenant = await tenants.enter_for_signup(session, slug)
-    referrer = await find_referrer(session, request.referral_code)
-    email = request.email.lower()
-    await mail_signup_link(
-        session,
-        settings,
-        tenant,
-        email=email,
-        name=request.name,
-        referrer_id=referrer.id if referrer else None,
-    )
-    return SignupAccepted(
-        email=email, detail="Check your inbox: we sent a link to finish signing up."
-    )
-
-
 async def has_account(session: AsyncSession, email: str) -> bool:
     """Whether the address has an account in the session's organisation."""
     return await repository.get_user_by_email(session, email) is not None
@@ -156,11 +132,11 @@ async def mail_signup_link(
     email: str,
     name: str,
     referrer_id: uuid.UUID | None,
-    approved: bool = False,
 ) -> None:
-    """Mail the link that confirms the address and sets the password (after an application was
-    `approved`, say so), or to an address that already has an account, a note that someone
-    tried; nothing is stored until the link is used."""
+    """Mail an approved applicant the link that confirms the address and sets the password, or
+    to an address that already has an account, a note that someone tried; nothing is stored
+    until the link is used. Recruiting decides who is approved: this is the only way a
+    sign-up link is made."""
     org = tenant.display_name
     if await has_account(session, email):
         body = (
@@ -172,24 +148,14 @@ async def mail_signup_link(
         )
         subject = f"Someone tried to sign up to {org} with your address"
     else:
-        ttl = APPROVED_SIGNUP_TTL if approved else SIGNUP_TTL
-        token = _signup_token(settings, tenant, email, name, referrer_id, ttl)
-        opening = (
-            f"Good news: your application to join {org} as an affiliate was approved.\n\n"
-            if approved
-            else f"Someone (we hope you) asked to join {org} as an affiliate with {email}.\n\n"
-        )
-        within = "7 days" if approved else "24 hours"
+        token = _signup_token(settings, tenant, email, name, referrer_id)
         body = (
-            f"{opening}Confirm your address and choose your password within {within}: "
+            f"Good news: your application to join {org} as an affiliate was approved.\n\n"
+            "Confirm your address and choose your password within 7 days: "
             f"{settings.base_url}/join/confirm?token={token}\n\n"
             "If it was not you, ignore this message: no account is made without it.\n"
         )
-        subject = (
-            f"Welcome to {org}: finish your sign-up"
-            if approved
-            else f"Confirm your sign-up to {org}"
-        )
+        subject = f"Welcome to {org}: finish your sign-up"
     await mail.send(session, settings, mail.Mail(to=email, subject=subject, body=body))
 
 
@@ -213,7 +179,6 @@ def _signup_token(
     email: str,
     name: str,
     referrer_id: uuid.UUID | None,
-    ttl: dt.timedelta,
 ) -> str:
     """A signed, self-contained sign-up link: nothing is stored until it is confirmed, so an
     address that is not confirmed leaves no trace (and no account to find)."""
@@ -224,7 +189,7 @@ def _signup_token(
         "email": email,
         "name": name,
         "ref": str(referrer_id) if referrer_id else None,
-        "exp": utcnow() + ttl,
+        "exp": utcnow() + SIGNUP_TTL,
     }
     return jwt.encode(claims, settings.secret, algorithm=JWT_ALGORITHM)
 
@@ -233,7 +198,7 @@ async def _signup_claims(
     session: AsyncSession, settings: Settings, raw: str
 ) -> tuple[dict[str, Any], Tenant]:
     invalid = InvalidSignupLink(
-        "This sign-up link is invalid or expired; sign up again.",
+        "This sign-up link is invalid or expired; apply again on the join page.",
         errors=[FieldError("token", "Invalid or expired.")],
     )
     try:

@@ -157,8 +157,10 @@ async def list_affiliates(
     limit: int,
     query: str | None,
     status: UserStatus | None,
+    among: Sequence[uuid.UUID] | None = None,
 ) -> tuple[list[User], str | None]:
-    """The organisation's affiliates, oldest first, filtered by name or email and status."""
+    """The organisation's affiliates, oldest first, filtered by name or email and status (and
+    to those `among` these ids, when given)."""
     rows = await repository.list_users(
         session,
         after=Cursor.decode(cursor),
@@ -166,6 +168,7 @@ async def list_affiliates(
         query=query,
         role=Role.affiliate,
         status=status,
+        among=among,
     )
     return split_page(rows, limit)
 

@@ -26,6 +26,7 @@ from bitnexus.commissions.service.recurring import RecurringRule, Subscribed
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import InvalidInput
 from bitnexus.core.ids import uuid7_time
+from bitnexus.groups import service as groups
 from bitnexus.tenants.models import Tenant
 from bitnexus.tracking.models import Click
 
@@ -60,6 +61,7 @@ class Affiliate:
     user: User
     uplines: list[repository.Upline]  # payable ones, by level
     tier: Tier
+    group: groups.Terms | None  # the group they are in now
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class Plan:
     uplines: list[repository.Upline]  # payable ones, by level
     override_bps: list[int]  # their rates
     tier: Tier  # the affiliate's, whose bonus is in the rule
+    group_id: uuid.UUID | None = None  # the group whose rule it is, if it is a group's
 
 
 class Lookups:
@@ -147,7 +150,10 @@ class Lookups:
             levels = len(self.tenant.override_bps)
             chain = await repository.uplines(self.session, user_id, levels)
             tier = await tiers.recorded(self.session, user_id)
-            self._affiliates[user_id] = Affiliate(user, [u for u in chain if u.payable], tier)
+            group = await groups.terms_of(self.session, user_id)
+            self._affiliates[user_id] = Affiliate(
+                user, [u for u in chain if u.payable], tier, group
+            )
         return self._affiliates[user_id]
 
 
@@ -237,7 +243,15 @@ async def _renewal(found: Lookups, renewed: Subscribed, now: dt.datetime) -> Att
     )
 
 
-def rule_of(product: Product, tenant: Tenant, bonus_bps: int = 0) -> split.Rule:
+def rule_of(
+    product: Product, tenant: Tenant, bonus_bps: int = 0, group: groups.Terms | None = None
+) -> split.Rule:
+    """A sale's rule: the affiliate's group's, where it covers the product; else the product's;
+    else the organisation's rate. The tier bonus goes on top of any of them."""
+    if group is not None and group.covers(product.id):
+        if group.commission_fixed_minor is not None:
+            return split.Rule(fixed=group.commission_fixed_minor, bonus_bps=bonus_bps)
+        return split.Rule(bps=group.commission_bps, bonus_bps=bonus_bps)
     if product.commission_fixed_minor is not None:
         return split.Rule(fixed=product.commission_fixed_minor, bonus_bps=bonus_bps)
     bps = product.commission_bps
@@ -249,11 +263,20 @@ def rule_of(product: Product, tenant: Tenant, bonus_bps: int = 0) -> split.Rule:
 def plan(tenant: Tenant, product: Product, affiliate: Affiliate, amount: int) -> Plan:
     levels = list(tenant.override_bps)
     rates = [levels[u.level - 1] for u in affiliate.uplines]
-    rule = rule_of(product, tenant, tiers.bonus_of(affiliate.tier, tenant))
+    group = affiliate.group
+    rule = rule_of(product, tenant, tiers.bonus_of(affiliate.tier, tenant), group)
     shares = split.split(
         split.pool(amount, rule), fee_bps=tenant.platform_fee_bps, override_bps=rates
     )
-    return Plan(rule, shares, tenant.platform_fee_bps, affiliate.uplines, rates, affiliate.tier)
+    return Plan(
+        rule,
+        shares,
+        tenant.platform_fee_bps,
+        affiliate.uplines,
+        rates,
+        affiliate.tier,
+        group.id if group is not None and group.covers(product.id) else None,
+    )
 
 
 def lead_plan(tenant: Tenant, affiliate: Affiliate) -> Plan | None:

@@ -354,6 +354,7 @@ def _draft(
         subscription_ref=body.subscription_id,
         renewal=found.renewal if found.renewal is not None else 0 if body.subscription_id else None,
         renewal_limit=_limit(tenant) if body.subscription_id else None,
+        group_id=made.group_id if made else None,
     )
     share_state = CommissionState.held if held else CommissionState.pending
     shares = (

@@ -68,6 +68,7 @@ class NewConversion:
     subscription_ref: str | None
     renewal: int | None
     renewal_limit: int | None
+    group_id: uuid.UUID | None
 
     def row(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__slots__}

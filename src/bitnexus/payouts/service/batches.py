@@ -25,6 +25,7 @@ from bitnexus.core.db import utcnow
 from bitnexus.core.errors import BitnexusError, Forbidden, InvalidInput
 from bitnexus.core.money import as_decimal, is_currency
 from bitnexus.core.outbox import NewEvent, admins_topic, emit, user_topic
+from bitnexus.groups import service as groups
 from bitnexus.ledger import service as ledger
 from bitnexus.ledger.service import PostingSpec, TransactionSpec
 from bitnexus.payouts import repository
@@ -64,13 +65,29 @@ def next_payout(schedule: str, today: dt.date) -> dt.date | None:
     return None
 
 
-def settings_of(tenant: Tenant) -> PayoutSettings:
+async def settings_for(session: AsyncSession, user: User, tenant: Tenant) -> PayoutSettings:
+    """The payout terms `user` sees: an affiliate's group may set its own threshold."""
+    threshold = tenant.payout_threshold_minor
+    if user.role == Role.affiliate:
+        threshold = (await _thresholds(session, tenant, [user.id]))[user.id]
     return PayoutSettings(
-        threshold_minor=tenant.payout_threshold_minor,
+        threshold_minor=threshold,
         schedule=tenant.payout_schedule,
         currency=tenant.default_currency,
         next_payout=next_payout(tenant.payout_schedule, utcnow().date()),
     )
+
+
+async def _thresholds(
+    session: AsyncSession, tenant: Tenant, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Each affiliate's payout threshold: their group's where it sets one, else the programme's."""
+    own = {
+        i: g.payout_threshold_minor
+        for i, g in (await groups.groups_of(session, ids)).items()
+        if g.payout_threshold_minor is not None
+    }
+    return {i: own.get(i, tenant.payout_threshold_minor) for i in ids}
 
 
 async def preview(
@@ -102,17 +119,19 @@ async def _plan(session: AsyncSession, tenant: Tenant, currency: str | None) -> 
         raise InvalidInput("currency", "Not an ISO 4217 currency code.")
     balances = await _available_balances(session, cur)
     methods = await repository.methods(session, [b.user_id for b in balances])
+    thresholds = await _thresholds(session, tenant, [b.user_id for b in balances])
     candidates = [
         Candidate(
             affiliate_id=b.user_id,
             affiliate_name=b.name,
             available_minor=b.amount,
             method=Method(methods[b.user_id].method) if b.user_id in methods else None,
+            threshold_minor=thresholds[b.user_id],
             skipped=(
                 "no_payout_method"
                 if b.user_id not in methods
                 else "below_threshold"
-                if b.amount < tenant.payout_threshold_minor
+                if b.amount < thresholds[b.user_id]
                 else None
             ),
         )

@@ -13,7 +13,7 @@ import { useUpdateProfile } from "../api/update-profile";
 export function HomePage({ Checklist }: { Checklist?: ComponentType }) {
   const { me } = useAuth();
   if (!me) return null;
-  const referralLink = me.referral_code ? `${location.origin}/t/${me.tenant.slug}/join?ref=${me.referral_code}` : null;
+  const referralLink = me.referral_code ? `${location.origin}/join/${me.tenant.slug}?ref=${me.referral_code}` : null;
   return (
     <div className="flex flex-col gap-6">
       <h1 className="text-2xl font-bold">Welcome, {me.name}</h1>

@@ -1,12 +1,11 @@
-// Public pages: landing, signup, login, logout, affiliate join and its mailed confirmation,
-// invitations, password reset.
+// Public pages: landing, signup, login, logout, the mailed sign-up link of an approved
+// affiliate, invitations, password reset. (Affiliates apply on the join page: recruiting.)
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, Navigate, useNavigate, useParams, useSearchParams } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Loading } from "../../../components/ui";
 import type { Schemas, TokenResponse } from "../../../lib/api/client";
 import { homeFor, useAuth } from "../../../lib/auth/session";
-import { usePublicTenant } from "../../../lib/branding/get-public-tenant";
 import { formValues } from "../../../lib/forms";
 import { useAcceptInvitation } from "../api/accept-invitation";
 import { useConfirmPasswordReset } from "../api/confirm-password-reset";
@@ -15,7 +14,6 @@ import { useInvitation } from "../api/get-invitation";
 import { useSignup } from "../api/get-signup";
 import { useLogin } from "../api/login";
 import { useRequestPasswordReset } from "../api/request-password-reset";
-import { useSignupAffiliate } from "../api/signup-affiliate";
 import { useSignupOrganisation } from "../api/signup-organisation";
 
 function useSignedIn() {
@@ -129,46 +127,6 @@ export function LogoutPage() {
     void signOut().finally(() => navigate("/login", { replace: true }));
   }, [signOut, navigate]);
   return <Loading />;
-}
-
-export function AffiliateJoinPage() {
-  const { slug = "" } = useParams();
-  const tenant = usePublicTenant(slug);
-  return <QueryState query={tenant} retry={false}>{(t) => <AffiliateJoinForm slug={slug} tenant={t} />}</QueryState>;
-}
-
-function AffiliateJoinForm({ slug, tenant }: { slug: string; tenant: Schemas["PublicTenant"] }) {
-  const [params] = useSearchParams();
-  const m = useSignupAffiliate(slug);
-  if (m.isSuccess) {
-    return (
-      <AuthCard title="Check your inbox">
-        <p className="text-sm text-slate-600">
-          We sent a mail to <strong>{m.data.email}</strong>. Open its link within 24 hours to choose your password and finish
-          joining {tenant.display_name}.
-        </p>
-      </AuthCard>
-    );
-  }
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const v = formValues(e.currentTarget);
-    m.mutate({ name: v.name ?? "", email: v.email ?? "", referral_code: v.referral_code?.trim() || null });
-  };
-  // a refusal that names no field of this form (a closed organisation names the slug) shows on top
-  const onField = ["name", "email", "referral_code"].some((f) => m.fieldError(f));
-  return (
-    <AuthCard title={`Join ${tenant.display_name} as an affiliate`}>
-      {tenant.logo_url && <img src={tenant.logo_url} alt={`${tenant.display_name} logo`} className="mb-4 h-12" />}
-      <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
-        <FormError problem={m.problem && !onField ? m.problem : null} />
-        <Field label="Name" name="name" required autoComplete="name" error={m.fieldError("name")} />
-        <Field label="Email" name="email" type="email" required autoComplete="email" error={m.fieldError("email")} />
-        <Field label="Referral code" name="referral_code" defaultValue={params.get("ref") ?? ""} error={m.fieldError("referral_code")} hint="Optional: the code of the affiliate who invited you." />
-        <Button type="submit" busy={m.isPending}>Sign up</Button>
-      </form>
-    </AuthCard>
-  );
 }
 
 export function ConfirmSignupPage() {
