@@ -1,8 +1,7 @@
 // The affiliate directory's shapes (from the API's schema) and the filters its pages keep.
 import type { Schemas } from "../../lib/api/client";
 
-// `group` until the generated schema has it
-export type AffiliateSummary = Schemas["AffiliateSummary"] & { group?: { id: string; name: string } | null };
+export type AffiliateSummary = Schemas["AffiliateSummary"];
 export type AffiliateProfile = Schemas["AffiliateProfile"];
 
 export interface ProfileSpan {

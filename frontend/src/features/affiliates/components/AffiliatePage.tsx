@@ -22,7 +22,7 @@ const TRAFFIC: Series[] = [
 /** How the affiliate joined: the terms they accepted (the recruiting feature's). */
 export type JoinedSlot = ComponentType<{ userId: string }>;
 /** Their group, moving them and the moves so far (the groups feature's). */
-export type GroupSlot = ComponentType<{ affiliateId: string; name: string }>;
+export type GroupSlot = ComponentType<{ affiliateId: string; name: string; group: AffiliateProfile["summary"]["group"] }>;
 
 interface Slots {
   Joined?: JoinedSlot;
@@ -71,7 +71,7 @@ function Profile({ profile: p, span, onSpan, Joined, Group }: { profile: Affilia
         <TierCard profile={p} />
         <Network profile={p} />
         <Holds profile={p} />
-        {Group && <Group affiliateId={s.id} name={s.name} />}
+        {Group && <Group affiliateId={s.id} name={s.name} group={s.group} />}
       </div>
       <Commissions profile={p} />
       <Payouts profile={p} />

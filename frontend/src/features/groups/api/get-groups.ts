@@ -1,10 +1,10 @@
 // The organisation's affiliate groups, by name.
 import { queryOptions, useQuery } from "@tanstack/react-query";
-import type { Group } from "../types";
+import { api } from "../../../lib/api/client";
+import { unwrap } from "../../../lib/api/problem";
 import { groupKeys } from "./keys";
-import { call } from "./request";
 
-export const getGroups = async () => call<Group[]>("GET", "/api/v1/groups");
+export const getGroups = async () => unwrap(await api.GET("/api/v1/groups"));
 
 export const getGroupsQueryOptions = () => queryOptions({ queryKey: groupKeys.list, queryFn: getGroups });
 

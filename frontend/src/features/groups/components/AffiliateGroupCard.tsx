@@ -7,19 +7,18 @@ import { Card, ConfirmButton, Field, FormError, Select } from "../../../componen
 import { formatDate } from "../../../lib/format";
 import { useGroups } from "../api/get-groups";
 import { useMoveAffiliate, useMoves } from "../api/moves";
-import type { Move } from "../types";
+import type { GroupRef, Move } from "../types";
 
 const NO_GROUP = "";
 
-export function AffiliateGroupCard({ affiliateId, name }: { affiliateId: string; name: string }) {
+export function AffiliateGroupCard({ affiliateId, name, group }: { affiliateId: string; name: string; group: GroupRef | null }) {
   const moves = useMoves(affiliateId);
   return (
     <Card title="Group">
       <QueryState query={moves}>
         {(history) => (
           <div className="flex flex-col gap-4 text-sm">
-            {/* every change of group is a move, so the newest one says where they are */}
-            <MoveForm affiliateId={affiliateId} name={name} current={history[0]?.group_id ?? null} currentName={history[0]?.group_name ?? null} />
+            <MoveForm affiliateId={affiliateId} name={name} current={group} />
             <History moves={history} />
           </div>
         )}
@@ -28,9 +27,9 @@ export function AffiliateGroupCard({ affiliateId, name }: { affiliateId: string;
   );
 }
 
-function MoveForm({ affiliateId, name, current, currentName }: { affiliateId: string; name: string; current: string | null; currentName: string | null }) {
+function MoveForm({ affiliateId, name, current }: { affiliateId: string; name: string; current: GroupRef | null }) {
   const groups = useGroups();
-  const [target, setTarget] = useState(current ?? NO_GROUP);
+  const [target, setTarget] = useState(current?.id ?? NO_GROUP);
   const [note, setNote] = useState("");
   const move = useMoveAffiliate({ onSuccess: () => setNote("") });
   const options = [{ value: NO_GROUP, label: "No group" }, ...(groups.data ?? []).map((g) => ({ value: g.id, label: g.name }))];
@@ -38,7 +37,7 @@ function MoveForm({ affiliateId, name, current, currentName }: { affiliateId: st
   return (
     <>
       <p data-testid="current-group">
-        {current ? <>In the group <strong>{currentName}</strong>.</> : "In no group: the programme's rules apply."}{" "}
+        {current ? <>In the group <strong>{current.name}</strong>.</> : "In no group: the programme's rules apply."}{" "}
         <Link to="/app/groups" className="text-indigo-700 underline">All groups</Link>
       </p>
       <div className="grid gap-3 sm:grid-cols-2">
