@@ -9,10 +9,11 @@ from collections.abc import Awaitable, Callable
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
+from bitnexus.core.dburl import DatabaseUrls
 from tests.commissions.support import open_shop, settings
 from tests.conftest import ClientFactory
 from tests.e2e.conftest import login
-from tests.factories import Program
+from tests.factories import Program, earn
 
 pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
@@ -99,6 +100,31 @@ async def test_a_moved_affiliate_earns_the_group_rate_on_their_next_sale(
     member = page.get_by_test_id(f"affiliate-row-{affiliate.email}")
     await expect(member).to_contain_text("VIP partners")
     await expect(page.get_by_test_id(f"affiliate-row-{shop.upline.email}")).to_have_count(0)
+
+
+async def test_the_payout_preview_shows_a_group_threshold_where_it_differs(
+    new_context: NewContext, program: Program, make_client: ClientFactory, db_urls: DatabaseUrls
+) -> None:
+    # given an organisation paying out from $50, and an affiliate in a group paying from $10
+    shop = await open_shop(program, make_client)
+    assert (await settings(program.admin, payout_threshold_minor=5_000)).status_code == 200
+    admin = program.admin
+    terms = {"name": "Small sellers", "payout_threshold_minor": 1_000}
+    r = await admin.client.post("/api/v1/groups", json=terms, headers=admin.headers)
+    assert r.status_code == 201, r.text
+    move = {"affiliate_id": shop.affiliate.id, "group_id": r.json()["id"], "note": ""}
+    r = await admin.client.post("/api/v1/groups/moves", json=move, headers=admin.headers)
+    assert r.status_code == 201, r.text
+
+    # when a matured sale leaves them $16.00 available (their upline $2.00)
+    await earn(shop, make_client, db_urls, 1)
+    page = await login(await new_context(), admin)
+    await page.goto("/app/payout-batches")
+
+    # then the preview names the group's threshold for the affiliate only
+    candidates = page.get_by_test_id("payout-candidates").get_by_role("listitem")
+    await expect(candidates.filter(has_text="$16.00")).to_contain_text("threshold $10.00 (group)")
+    await expect(candidates.filter(has_text="$2.00")).not_to_contain_text("threshold")
 
 
 @pytest.mark.parametrize(
