@@ -11,7 +11,7 @@ interface NavItem {
   roles?: string[];
 }
 
-// The navigation in groups, so a tenant admin's sixteen places read as five short lists: a
+// The navigation in groups, so a tenant admin's nineteen places read as five short lists: a
 // sidebar from 1024 px, a menu behind a button below that.
 const NAV: [group: string, items: NavItem[]][] = [
   ["Overview", [
