@@ -46,9 +46,10 @@ async def scan(page: Page, paths: list[str]) -> dict[str, list[str]]:
 async def furnished(
     live_program: Program, db_urls: DatabaseUrls, settings: Settings
 ) -> dict[str, str]:
-    """Ids of things the pages show: a product, a sealed ledger transaction and a subscription
-    (SUB-A11Y: a first sale and a renewal)."""
+    """Ids of things the pages show: a product, a sealed ledger transaction, a subscription
+    (SUB-A11Y: a first sale and a renewal) and the affiliate in a group of that product."""
     product = await live_program.approved()
+    await group_with(live_program, product["id"])
     transactions = await make_ledger(db_urls, settings, live_program.admin, 2, seal_at=(2,))
     programme = await make_programme(live_program.admin)  # an application waits in the queue
     assert (await apply(live_program.admin.client, programme, unique_email("a11y"))).is_success
@@ -63,6 +64,23 @@ async def furnished(
         )
         assert r.status_code == 201, r.text
     return {"product": product["id"], "transaction": transactions[0]}
+
+
+async def group_with(program: Program, product_id: str) -> None:
+    """A group with every term set, and the affiliate moved into it with a note."""
+    admin = program.admin
+    terms = {
+        "name": "VIP partners",
+        "description": "Our best sellers",
+        "commission_bps": 3_000,
+        "product_ids": [product_id],
+        "payout_threshold_minor": 2_000,
+    }
+    r = await admin.client.post("/api/v1/groups", json=terms, headers=admin.headers)
+    assert r.status_code == 201, r.text
+    move = {"affiliate_id": program.affiliate.id, "group_id": r.json()["id"], "note": "Top seller"}
+    r = await admin.client.post("/api/v1/groups/moves", json=move, headers=admin.headers)
+    assert r.status_code == 201, r.text
 
 
 async def test_public_pages_pass_axe(new_context: NewContext, live_program: Program) -> None:
@@ -111,6 +129,7 @@ async def test_every_page_of_each_role_passes_axe(
             f"/app/products/{product}",
             "/app/affiliates",
             f"/app/affiliates/{live_program.affiliate.id}",
+            "/app/groups",
             "/app/vetting",
             "/app/links",
             "/app/content",

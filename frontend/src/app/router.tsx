@@ -61,6 +61,9 @@ const UnsubscribePage = page(() => import("../features/notifications/components/
 const ActivityPage = page(() => import("../features/platform/components/ActivityPage"), "ActivityPage");
 const TenantsPage = page(() => import("../features/platform/components/TenantsPage"), "TenantsPage");
 const SettingsPage = page(() => import("../features/tenant/components/SettingsPage"), "SettingsPage");
+const AffiliateGroupCard = page(() => import("../features/groups/components/AffiliateGroupCard"), "AffiliateGroupCard");
+const GroupFilter = page(() => import("../features/groups/components/GroupFilter"), "GroupFilter");
+const GroupsPage = page(() => import("../features/groups/components/GroupsPage"), "GroupsPage");
 const JoinPage = page(() => import("../features/recruiting/components/JoinPage"), "JoinPage");
 const MemberTerms = page(() => import("../features/recruiting/components/MemberTerms"), "MemberTerms");
 const RecruitingPage = page(() => import("../features/recruiting/components/RecruitingPage"), "RecruitingPage");
@@ -128,8 +131,9 @@ export const router = createBrowserRouter([
       { path: "/app/products/:id", element: <ProductPage LinkCard={AffiliateCards} Similar={SimilarProducts} /> },
       { path: "/app/products/:id/edit", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/vetting", element: <RequireAuth roles={["tenant_admin"]}><VettingPage /></RequireAuth> },
-      { path: "/app/affiliates", element: <RequireAuth roles={["tenant_admin"]}><AffiliatesPage /></RequireAuth> },
-      { path: "/app/affiliates/:id", element: <RequireAuth roles={["tenant_admin"]}><AffiliatePage Joined={MemberTerms} /></RequireAuth> },
+      { path: "/app/affiliates", element: <RequireAuth roles={["tenant_admin"]}><AffiliatesPage GroupFilter={GroupFilter} /></RequireAuth> },
+      { path: "/app/affiliates/:id", element: <RequireAuth roles={["tenant_admin"]}><AffiliatePage Joined={MemberTerms} Group={AffiliateGroupCard} /></RequireAuth> },
+      { path: "/app/groups", element: <RequireAuth roles={["tenant_admin"]}><GroupsPage /></RequireAuth> },
       { path: "/app/links", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><LinksPage /></RequireAuth> },
       { path: "/app/content", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><ContentGeneratorPage /></RequireAuth> },
       { path: "/app/dashboard", element: <RequireAuth roles={["affiliate", "vendor", "tenant_admin"]}><DashboardPage Recommended={RecommendedForYou} /></RequireAuth> },

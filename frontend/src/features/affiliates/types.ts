@@ -12,4 +12,6 @@ export interface ProfileSpan {
 export interface DirectoryFilter extends ProfileSpan {
   q: string;
   status: "" | "active" | "suspended";
+  /** a group's id, "" for any group */
+  group: string;
 }

@@ -14,6 +14,7 @@ export const getAffiliates = async (filter: DirectoryFilter, cursor: string | nu
         end: filter.end,
         q: filter.q || undefined,
         status: filter.status || undefined,
+        group_id: filter.group || undefined,
         cursor: cursor ?? undefined,
         limit: 50,
       },

@@ -21,19 +21,26 @@ const TRAFFIC: Series[] = [
 
 /** How the affiliate joined: the terms they accepted (the recruiting feature's). */
 export type JoinedSlot = ComponentType<{ userId: string }>;
+/** Their group, moving them and the moves so far (the groups feature's). */
+export type GroupSlot = ComponentType<{ affiliateId: string; name: string; group: AffiliateProfile["summary"]["group"] }>;
 
-export function AffiliatePage({ Joined }: { Joined?: JoinedSlot }) {
+interface Slots {
+  Joined?: JoinedSlot;
+  Group?: GroupSlot;
+}
+
+export function AffiliatePage({ Joined, Group }: Slots) {
   const { id = "" } = useParams();
   const [span, setSpan] = useState<ProfileSpan>(lastDays(30));
   const profile = useAffiliate(id, span);
   return (
     <div className="flex flex-col gap-6">
-      <QueryState query={profile}>{(p) => <Profile profile={p} span={span} onSpan={setSpan} Joined={Joined} />}</QueryState>
+      <QueryState query={profile}>{(p) => <Profile profile={p} span={span} onSpan={setSpan} Joined={Joined} Group={Group} />}</QueryState>
     </div>
   );
 }
 
-function Profile({ profile: p, span, onSpan, Joined }: { profile: AffiliateProfile; span: ProfileSpan; onSpan: (s: ProfileSpan) => void; Joined?: JoinedSlot }) {
+function Profile({ profile: p, span, onSpan, Joined, Group }: { profile: AffiliateProfile; span: ProfileSpan; onSpan: (s: ProfileSpan) => void } & Slots) {
   const s = p.summary;
   return (
     <>
@@ -64,6 +71,7 @@ function Profile({ profile: p, span, onSpan, Joined }: { profile: AffiliateProfi
         <TierCard profile={p} />
         <Network profile={p} />
         <Holds profile={p} />
+        {Group && <Group affiliateId={s.id} name={s.name} group={s.group} />}
       </div>
       <Commissions profile={p} />
       <Payouts profile={p} />

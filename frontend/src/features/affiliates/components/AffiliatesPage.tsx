@@ -1,7 +1,7 @@
 // Tenant admins: the affiliate directory. Each affiliate with the range's clicks, sales and
 // earnings, balances from the ledger, tier, network and fraud history; a name opens the profile.
-import { useState } from "react";
-import { Link } from "react-router";
+import { useState, type ComponentType } from "react";
+import { Link, useSearchParams } from "react-router";
 import { lastDays, RangePicker } from "../../../components/DayRange";
 import { ExportButton } from "../../../components/ExportButton";
 import { QueryState } from "../../../components/QueryState";
@@ -17,8 +17,18 @@ const STATUSES = [
   { value: "suspended", label: "Suspended" },
 ];
 
-export function AffiliatesPage() {
-  const [filter, setFilter] = useState<DirectoryFilter>({ ...lastDays(30), q: "", status: "" });
+/** A select of the organisation's groups (the groups feature's): "" is any group. */
+export type GroupFilterSlot = ComponentType<{ value: string; onChange: (groupId: string) => void }>;
+
+export function AffiliatesPage({ GroupFilter }: { GroupFilter?: GroupFilterSlot }) {
+  const [fields, setFields] = useState<Omit<DirectoryFilter, "group">>({ ...lastDays(30), q: "", status: "" });
+  // the group lives in the address, so a group's member count can link to its members
+  const [params, setParams] = useSearchParams();
+  const filter: DirectoryFilter = { ...fields, group: params.get("group") ?? "" };
+  const setFilter = ({ group, ...rest }: DirectoryFilter) => {
+    setFields(rest);
+    if (group !== filter.group) setParams(group ? { group } : {}, { replace: true });
+  };
   const list = useAffiliates(filter);
   return (
     <div className="flex flex-col gap-6">
@@ -32,14 +42,15 @@ export function AffiliatesPage() {
               value={filter.q} onChange={(e) => setFilter({ ...filter, q: e.target.value })} />
             <Select label="Status" hideLabel name="status" value={filter.status} options={STATUSES}
               onChange={(e) => setFilter({ ...filter, status: e.target.value as DirectoryFilter["status"] })} />
-            <ExportButton path="/api/v1/affiliates/export" filters={{ start: filter.start, end: filter.end, q: filter.q, status: filter.status }} />
+            {GroupFilter && <GroupFilter value={filter.group} onChange={(group) => setFilter({ ...filter, group })} />}
+            <ExportButton path="/api/v1/affiliates/export" filters={{ start: filter.start, end: filter.end, q: filter.q, status: filter.status, group_id: filter.group }} />
           </div>
         }
       >
         <p className="mb-3 text-sm text-slate-600">
           Clicks, sales and earnings are for {formatDay(filter.start)} to {formatDay(filter.end)}; balances are all time, from the ledger.
         </p>
-        <QueryState query={list} empty={filter.q || filter.status ? "No affiliate matches." : "No affiliates yet: share your join page or invite someone."}>
+        <QueryState query={list} empty={filter.q || filter.status || filter.group ? "No affiliate matches." : "No affiliates yet: share your join page or invite someone."}>
           {(rows) => (
             <div className="relative overflow-x-auto">
               <table className="w-full text-left text-sm" data-testid="affiliates">
@@ -47,6 +58,7 @@ export function AffiliatesPage() {
                 <thead className="text-xs uppercase text-slate-500">
                   <tr>
                     <th className="p-2">Affiliate</th>
+                    <th className="p-2">Group</th>
                     <th className="p-2">Tier</th>
                     <th className="p-2 text-right">Clicks</th>
                     <th className="p-2 text-right">Sales</th>
@@ -78,6 +90,7 @@ function AffiliateRow({ affiliate: a }: { affiliate: AffiliateSummary }) {
         <div className="break-all text-xs text-slate-500">{a.email}</div>
         {a.status === "suspended" && <Badge tone="red">suspended</Badge>}
       </td>
+      <td className="p-2">{a.group?.name ?? "—"}</td>
       <td className="p-2">{TIER_NAMES[a.tier]}</td>
       <td className="p-2 text-right">{formatNumber(a.clicks)}</td>
       <td className="p-2 text-right">

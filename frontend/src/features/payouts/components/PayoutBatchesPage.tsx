@@ -40,12 +40,16 @@ function NextBatchCard({ onMade }: { onMade: (id: string) => void }) {
       <QueryState query={preview}>
         {(data) => (
           <div className="flex flex-col gap-3 text-sm">
-            <p>Pays everyone with at least {formatMoney(data.threshold_minor, data.currency)} available and a payout method their whole available balance.</p>
+            <p>Pays everyone with at least {formatMoney(data.threshold_minor, data.currency)} available (or their group's threshold) and a payout method their whole available balance.</p>
             {data.candidates.length === 0 ? <EmptyState>No one has an available balance.</EmptyState> : (
               <ul className="divide-y divide-slate-100" data-testid="payout-candidates">
                 {data.candidates.map((c) => (
                   <li key={c.affiliate_id} className="flex flex-wrap justify-between gap-2 py-2">
-                    <span>{c.affiliate_name} · {formatMoney(c.available_minor, data.currency)}{c.method && ` · ${METHODS[c.method]}`}</span>
+                    <span>
+                      {c.affiliate_name} · {formatMoney(c.available_minor, data.currency)}{c.method && ` · ${METHODS[c.method]}`}
+                      {/* a group's own threshold, where it is not the organisation's */}
+                      {c.threshold_minor !== data.threshold_minor && ` · threshold ${formatMoney(c.threshold_minor, data.currency)} (group)`}
+                    </span>
                     <span className={c.skipped ? "text-slate-500" : "font-medium text-green-700"}>{c.skipped ? `left out: ${SKIPPED[c.skipped]}` : "paid"}</span>
                   </li>
                 ))}
