@@ -111,6 +111,29 @@ def test_the_demo_has_applications_pending_and_one_rejected(
     assert applications == [("pending", 3, 1), ("rejected", 1, 1)]
 
 
+def test_the_demo_has_two_groups_with_a_member_each_moved_after_the_sales(
+    demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls
+) -> None:
+    groups = _acme(
+        db_urls,
+        "SELECT g.name, g.commission_bps, u.email FROM affiliate_groups g"
+        " JOIN tenants t ON t.id = g.tenant_id AND t.slug = 'acme'"
+        " JOIN affiliate_group_members m ON m.group_id = g.id JOIN users u ON u.id = m.affiliate_id"
+        " ORDER BY g.name",
+    )
+    by_group_rule = _acme(
+        db_urls,
+        "SELECT count(*) FROM conversions c JOIN tenants t ON t.id = c.tenant_id"
+        " WHERE t.slug = 'acme' AND c.group_id IS NOT NULL",
+    )
+
+    assert groups == [
+        ("Content creators", 1_500, "affiliate3@acme.example"),
+        ("VIP partners", 3_000, "affiliate1@acme.example"),
+    ]
+    assert by_group_rule == [(0,)]  # every demo sale was recorded before the moves
+
+
 def test_the_demo_shows_a_subscription_with_renewals_and_a_lead(
     demo_twice: tuple[Ran, Ran], db_urls: DatabaseUrls
 ) -> None:

@@ -195,9 +195,9 @@ async def seed(db: Database, settings: Settings | None = None) -> list[DemoLogin
         await seed_catalog(db, slug)
     await seed_links(db)
     await recruiting_demo.seed_demo(db, DEMO_SLUG)
-    if settings is not None:
+    if settings is not None:  # groups after the sales: those were made before any move
         await seed_sales(db, settings)
-    await groups_demo.seed_demo(db, DEMO_SLUG, "admin@acme.example")
+        await groups_demo.seed_demo(db, DEMO_SLUG, "admin@acme.example")
     return DEMO_LOGINS
 
 

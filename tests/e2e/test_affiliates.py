@@ -51,7 +51,7 @@ async def test_an_admin_goes_from_the_directory_to_a_profile_and_from_a_hold_to_
     await expect(page.get_by_test_id("affiliate-commissions")).to_contain_text("ORDER-77")
     await expect(page.get_by_test_id("affiliate-balances")).to_contain_text("$16.00")
     await expect(page.get_by_test_id("member-terms")).to_have_text(
-        "Joined without an application on the join page."
+        "Joined through the join page (no terms were published then)."
     )
 
     # and the fraud queue names the order and links back to the same profile

@@ -82,6 +82,12 @@ async def test_a_moved_affiliate_earns_the_group_rate_on_their_next_sale(
     await expect(commissions).to_contain_text("VIP-1")
     await expect(commissions).to_contain_text("$30.00")
 
+    # and the affiliate reads their group's terms on their payouts page
+    mine = await login(await new_context(), affiliate)
+    await mine.goto("/app/payouts")
+    await expect(mine.get_by_test_id("my-group")).to_contain_text("VIP partners")
+    await expect(mine.get_by_test_id("my-group")).to_contain_text("earn 30% on every product")
+
     # and the group, which has a member now, cannot be deleted: the API's reason is shown
     await page.get_by_role("navigation", name="Main").get_by_role("link", name="Groups").click()
     row = page.get_by_test_id("group-row-VIP partners")

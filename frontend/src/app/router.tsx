@@ -62,6 +62,7 @@ const ActivityPage = page(() => import("../features/platform/components/Activity
 const TenantsPage = page(() => import("../features/platform/components/TenantsPage"), "TenantsPage");
 const SettingsPage = page(() => import("../features/tenant/components/SettingsPage"), "SettingsPage");
 const AffiliateGroupCard = page(() => import("../features/groups/components/AffiliateGroupCard"), "AffiliateGroupCard");
+const MyGroupCard = page(() => import("../features/groups/components/MyGroupCard"), "MyGroupCard");
 const GroupFilter = page(() => import("../features/groups/components/GroupFilter"), "GroupFilter");
 const GroupsPage = page(() => import("../features/groups/components/GroupsPage"), "GroupsPage");
 const JoinPage = page(() => import("../features/recruiting/components/JoinPage"), "JoinPage");
@@ -140,7 +141,7 @@ export const router = createBrowserRouter([
       { path: "/app/sales", element: <RequireAuth roles={["vendor", "tenant_admin"]}><SalesPage KeysCard={ApiKeysCard} /></RequireAuth> },
       { path: "/app/sales/subscriptions/:id", element: <RequireAuth roles={["vendor", "tenant_admin"]}><SubscriptionPage /></RequireAuth> },
       { path: "/app/commissions", element: <RequireAuth roles={["affiliate", "tenant_admin"]}><CommissionsPage /></RequireAuth> },
-      { path: "/app/payouts", element: <RequireAuth roles={["affiliate"]}><MyPayoutsPage /></RequireAuth> },
+      { path: "/app/payouts", element: <RequireAuth roles={["affiliate"]}><MyPayoutsPage Group={MyGroupCard} /></RequireAuth> },
       { path: "/app/payout-batches", element: <RequireAuth roles={["tenant_admin"]}><PayoutBatchesPage /></RequireAuth> },
       { path: "/app/fraud", element: <RequireAuth roles={["tenant_admin"]}><FraudQueuePage /></RequireAuth> },
       { path: "/app/ledger", element: <RequireAuth roles={["tenant_admin"]}><LedgerPage KeysCard={ApiKeysCard} /></RequireAuth> },

@@ -163,7 +163,7 @@ SPECS: dict[Kind, Spec] = {
             lambda _t, d: Told(
                 f"You joined {d['group_name']}" if d.get("group_name")
                 else f"You left {d.get('from_group_name') or 'your group'}",
-                _group_terms(d), "/app/commissions",
+                _group_terms(d), "/app/payouts",
             ),
             to_admins=False,  # an admin moved them
         ),

@@ -1,6 +1,6 @@
 // An affiliate's payouts: where the money goes (PayPal, Wise or a bank account), the program's
 // threshold and schedule, and every payout with its state.
-import { useState, type FormEvent } from "react";
+import { useState, type ComponentType, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { ExportButton } from "../../../components/ExportButton";
 import { Button, Card, Field, FormError, Select, PageTitle } from "../../../components/ui";
@@ -16,12 +16,18 @@ import { METHODS, PayoutStatusBadge } from "./parts";
 type MethodName = Schemas["PayoutMethodRead"]["method"];
 const OPTIONS = (Object.keys(METHODS) as MethodName[]).map((m) => ({ value: m, label: METHODS[m] }));
 
-export function MyPayoutsPage() {
+/** The group the affiliate is in, with its terms (the groups feature's). */
+export type GroupSlot = ComponentType;
+
+export function MyPayoutsPage({ Group }: { Group?: GroupSlot }) {
   return (
     <div className="grid gap-6 lg:grid-cols-2">
       <PageTitle className="lg:col-span-2">Payouts</PageTitle>
       <MethodCard />
-      <ScheduleCard />
+      <div className="flex flex-col gap-6">
+        <ScheduleCard />
+        {Group && <Group />}
+      </div>
       <div className="lg:col-span-2"><HistoryCard /></div>
     </div>
   );
