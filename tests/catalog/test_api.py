@@ -24,6 +24,7 @@ async def test_a_listed_product_waits_for_vetting_then_reaches_the_marketplace(
         "fixed_minor": None,
         "per_sale_minor": 1_225,
         "is_default": False,
+        "group": None,
     }
     assert (await program.market())["items"] == []
     queue = (
@@ -101,6 +102,7 @@ async def test_commission_rules_fixed_percent_and_the_tenant_default(program: Pr
         "fixed_minor": None,
         "per_sale_minor": 333,  # rounded down
         "is_default": True,
+        "group": None,
     }
     assert (default["cookie_days"], default["refund_hold_days"]) == (30, 30)
 

@@ -87,6 +87,9 @@ async def test_a_moved_affiliate_earns_the_group_rate_on_their_next_sale(
     await mine.goto("/app/payouts")
     await expect(mine.get_by_test_id("my-group")).to_contain_text("VIP partners")
     await expect(mine.get_by_test_id("my-group")).to_contain_text("earn 30% on every product")
+    await mine.goto("/app/marketplace")
+    card = mine.get_by_test_id("product-card").filter(has_text=shop.product["title"])
+    await expect(card).to_contain_text("30% ($14.70 per sale), your VIP partners rate")
 
     # and the group, which has a member now, cannot be deleted: the API's reason is shown
     await page.get_by_role("navigation", name="Main").get_by_role("link", name="Groups").click()

@@ -91,3 +91,40 @@ async def test_only_affiliates_have_a_group_of_their_own(program: Program, role:
     who = program.admin if role == "admin" else program.vendor
     r = await who.client.get("/api/v1/groups/mine", headers=who.headers)
     assert r.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("covered", "shown"),
+    [
+        pytest.param(True, ("percent", 3_000, "VIP partners", 2_970), id="the group's rate"),
+        pytest.param(False, ("percent", 2_000, None, 1_980), id="the product's rate"),
+    ],
+)
+async def test_a_member_reads_the_rate_their_sales_earn_wherever_products_are_shown(
+    program: Program, covered: bool, shown: tuple[str, int, str | None, int]
+) -> None:
+    # given a $99.00 product paying 20%, and the affiliate in a 30% group (covering it, or not)
+    product = await program.approved(price_minor=9_900, commission={"bps": 2_000})
+    other = await program.approved(title="Another course")
+    await move(
+        program.admin,
+        program.affiliate,
+        await make_group(program.admin, product_ids=[product["id"] if covered else other["id"]]),
+    )
+    c, h = program.affiliate.client, program.affiliate.headers
+
+    # when they read it in the marketplace and on its page
+    listed = (await c.get("/api/v1/marketplace", headers=h)).json()["items"]
+    [in_list] = [p["commission"] for p in listed if p["id"] == product["id"]]
+    page = (await c.get(f"/api/v1/products/{product['id']}", headers=h)).json()["commission"]
+
+    # then both show what their sales of it earn, and whose rule that is
+    for commission in (in_list, page):
+        got = (commission["kind"], commission["bps"], commission["group"])
+        assert (*got, commission["per_sale_minor"]) == shown
+
+    # and the vendor still reads the product's own rate
+    seen = await program.vendor.client.get(
+        f"/api/v1/products/{product['id']}", headers=program.vendor.headers
+    )
+    assert (seen.json()["commission"]["bps"], seen.json()["commission"]["group"]) == (2_000, None)

@@ -31,6 +31,7 @@ from bitnexus.catalog.schemas import (
 from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, errors_for
 from bitnexus.core.images import InvalidImage
+from bitnexus.groups import service as groups
 from bitnexus.tenants import service as tenants
 from bitnexus.tenants.errors import TenantNotFound
 
@@ -67,8 +68,10 @@ async def list_products(
 async def get_product(
     product_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> ProductRead:
-    """A product: approved ones to everyone, others to their vendor and admins."""
-    return await service.get(session, principal, product_id)
+    """A product: approved ones to everyone, others to their vendor and admins (to an affiliate
+    in a group, with the rate their sales of it earn)."""
+    own = await groups.rules_of(session, principal)
+    return await service.get(session, principal, product_id, own)
 
 
 @router.put(
@@ -174,6 +177,7 @@ async def marketplace(
         epc_of=analytics.product_epc,
         cursor=cursor,
         limit=limit,
+        own=await groups.rules_of(session, principal),
     )
 
 

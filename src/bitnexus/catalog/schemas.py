@@ -95,6 +95,9 @@ class CommissionRead(OutputModel):
     fixed_minor: int | None
     per_sale_minor: int  # `split.pool` of one sale at the list price, without a tier bonus
     is_default: bool
+    # to an affiliate in a group whose rule covers the product: that group (the rule above is
+    # the group's, the one their sales earn by)
+    group: str | None = None
 
 
 class ImageRead(OutputModel):

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
 from bitnexus.catalog import repository
+from bitnexus.catalog.commission import OwnRules, commission_of, own_commission
 from bitnexus.catalog.errors import (
     ImageNotFound,
     ProductArchived,
@@ -46,7 +47,6 @@ from bitnexus.catalog.schemas import (
     Review,
     ReviewRead,
 )
-from bitnexus.commissions import split
 from bitnexus.core.db import any_row, utcnow
 from bitnexus.core.errors import Forbidden
 from bitnexus.core.images import checked_image
@@ -164,8 +164,11 @@ async def titles(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
     return await repository.titles(session, ids) if ids else {}
 
 
-async def get(session: AsyncSession, principal: Principal, product_id: uuid.UUID) -> ProductRead:
-    return (await _read(session, principal, [await _visible(session, principal, product_id)]))[0]
+async def get(
+    session: AsyncSession, principal: Principal, product_id: uuid.UUID, own: OwnRules | None = None
+) -> ProductRead:
+    found = await _visible(session, principal, product_id)
+    return (await _read(session, principal, [found], own))[0]
 
 
 async def marketplace(
@@ -177,6 +180,7 @@ async def marketplace(
     epc_of: EarningsPerClick,
     cursor: str | None,
     limit: int,
+    own: OwnRules | None = None,
 ) -> ProductPage:
     """Approved products, filtered and sorted, each with its earnings per click (`epc_of`)."""
     after = decode_keys(
@@ -197,7 +201,7 @@ async def marketplace(
         last, earns, epc = page[-1]
         key = {"commission": earns, "epc": epc}.get(sort, last.reviewed_at)
         next_cursor = encode_keys(key, last.id)  # type: ignore[arg-type]
-    items = await _read(session, principal, [p for p, _, _ in page])
+    items = await _read(session, principal, [p for p, _, _ in page], own)
     return ProductPage(
         items=[
             item.model_copy(update={"epc_minor": epc // 1000 if epc >= 0 else None})
@@ -228,11 +232,14 @@ def search_texts(ids: Sequence[uuid.UUID] | None = None) -> Select[uuid.UUID, st
 
 
 async def reads(
-    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+    session: AsyncSession,
+    principal: Principal,
+    ids: Sequence[uuid.UUID],
+    own: OwnRules | None = None,
 ) -> list[ProductRead]:
     """Marketplace products by id, in the order given (ids not in the marketplace: left out)."""
     found = {p.id: p for p in await repository.approved(session, ids)}
-    return await _read(session, principal, [found[i] for i in ids if i in found])
+    return await _read(session, principal, [found[i] for i in ids if i in found], own)
 
 
 async def categories(session: AsyncSession) -> list[CategoryCount]:
@@ -400,34 +407,21 @@ def image_url(tenant: Tenant, image_id: uuid.UUID, sha256: str) -> str:
     return f"/api/v1/public/tenants/{tenant.slug}/product-images/{image_id}?v={sha256[:12]}"
 
 
-def commission_of(product: Product, tenant: Tenant) -> CommissionRead:
-    if product.commission_fixed_minor is not None:
-        return CommissionRead(
-            kind="fixed",
-            bps=None,
-            fixed_minor=product.commission_fixed_minor,
-            per_sale_minor=split.pool(
-                product.price_minor, split.Rule(fixed=product.commission_fixed_minor)
-            ),
-            is_default=False,
-        )
-    bps = product.commission_bps
-    effective = tenant.default_commission_bps if bps is None else bps
-    return CommissionRead(
-        kind="percent",
-        bps=effective,
-        fixed_minor=None,
-        per_sale_minor=split.pool(product.price_minor, split.Rule(bps=effective)),
-        is_default=bps is None,
-    )
-
-
 async def _read(
-    session: AsyncSession, principal: Principal, products: list[Product]
+    session: AsyncSession,
+    principal: Principal,
+    products: list[Product],
+    own: OwnRules | None = None,
 ) -> list[ProductRead]:
+    """Products as `principal` reads them (with their own rate, where `own` gives one)."""
     if not products:
         return []
     tenant = principal.tenant
+
+    def commission(p: Product) -> CommissionRead:
+        mine = own(p.id) if own is not None else None
+        return commission_of(p, tenant) if mine is None else own_commission(p, mine)
+
     names, images = await repository.vendors_and_images(
         session, {p.vendor_id for p in products}, [p.id for p in products]
     )
@@ -443,7 +437,7 @@ async def _read(
             price_minor=p.price_minor,
             currency=p.currency,
             landing_url=p.landing_url,
-            commission=commission_of(p, tenant),
+            commission=commission(p),
             cookie_days=p.cookie_days or tenant.default_cookie_days,
             refund_hold_days=(
                 tenant.default_refund_hold_days

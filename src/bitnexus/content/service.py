@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
 from bitnexus.catalog import service as catalog
+from bitnexus.catalog.commission import commission_of
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.catalog.models import Product, ProductStatus
 from bitnexus.content import repository
@@ -101,7 +102,7 @@ def options(principal: Principal, provider: Provider) -> ContentOptions:
 
 
 def facts_of(product: Product, principal: Principal) -> Facts:
-    per_sale = catalog.commission_of(product, principal.tenant).per_sale_minor
+    per_sale = commission_of(product, principal.tenant).per_sale_minor
     return Facts(
         title=product.title,
         description=product.description,

@@ -7,7 +7,7 @@ threshold, the directory for who is in which."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,15 @@ from bitnexus.groups.schemas import (
 
 
 @dataclass(frozen=True)
+class OwnRule:
+    """A group's rule as it decides a member's sale: a rate or a fixed amount."""
+
+    group: str
+    bps: int | None
+    fixed_minor: int | None
+
+
+@dataclass(frozen=True)
 class Terms:
     """A member's group as the other domains need it."""
 
@@ -55,6 +64,12 @@ class Terms:
         """Whether the group's own rule decides a sale of this product."""
         has_rule = self.commission_bps is not None or self.commission_fixed_minor is not None
         return has_rule and (not self.product_ids or product_id in self.product_ids)
+
+    def rule_for(self, product_id: uuid.UUID) -> OwnRule | None:
+        """The group's rule for a sale of this product, where it decides it."""
+        if not self.covers(product_id):
+            return None
+        return OwnRule(self.name, self.commission_bps, self.commission_fixed_minor)
 
     @classmethod
     def of(cls, group: AffiliateGroup) -> Terms:
@@ -99,6 +114,17 @@ async def mine(session: AsyncSession, affiliate_id: uuid.UUID) -> MyGroup | None
 
 async def member_ids(session: AsyncSession, group_id: uuid.UUID) -> list[uuid.UUID]:
     return await repository.member_ids(session, group_id)
+
+
+async def rules_of(
+    session: AsyncSession, principal: Principal
+) -> Callable[[uuid.UUID], OwnRule | None] | None:
+    """For an affiliate in a group: the rule their sale of a product would earn by, where the
+    group decides it (None for everyone else), so pages can show them their own rate."""
+    if principal.role != Role.affiliate:
+        return None
+    terms = await terms_of(session, principal.user.id)
+    return terms.rule_for if terms is not None else None
 
 
 def ref(terms: Terms | None) -> GroupRef | None:

@@ -24,6 +24,7 @@ from bitnexus.catalog import service as catalog
 from bitnexus.catalog.service import KeywordScore, MarketFilter
 from bitnexus.commissions.service import conversions
 from bitnexus.core.errors import Forbidden
+from bitnexus.groups import service as groups
 from bitnexus.search import repository
 from bitnexus.search.embedder import Embedder
 from bitnexus.search.schemas import Match, Reason, Recommendation, SearchHit, SearchResults
@@ -130,7 +131,8 @@ async def search(
     if embedding is not None:
         semantic = await semantic_ids(session, principal, await embedding, filters, depth)
     fused = fuse(keyword, semantic)[:limit]
-    products = await catalog.reads(session, principal, [f.product_id for f in fused])
+    own = await groups.rules_of(session, principal)
+    products = await catalog.reads(session, principal, [f.product_id for f in fused], own)
     by_id = {f.product_id: f for f in fused}
     return SearchResults(
         items=[
@@ -151,9 +153,10 @@ async def similar(
     if vector is None:
         return []
     ids = await semantic_ids(session, principal, vector, MarketFilter(), limit, [product_id])
+    own = await groups.rules_of(session, principal)
     return [
         Recommendation(product=p, reason=Reason.similar)
-        for p in await catalog.reads(session, principal, ids)
+        for p in await catalog.reads(session, principal, ids, own)
     ]
 
 
@@ -200,7 +203,8 @@ async def for_affiliate(
         earners = [p.id for p in page.items if p.id not in skip]
         picked += [(pid, Reason.top_earner) for pid in earners[: limit - len(picked)]]
     reasons = dict(picked)
+    own = await groups.rules_of(session, principal)
     return [
         Recommendation(product=p, reason=reasons[p.id])
-        for p in await catalog.reads(session, principal, [pid for pid, _ in picked])
+        for p in await catalog.reads(session, principal, [pid for pid, _ in picked], own)
     ]

@@ -1845,7 +1845,8 @@ export interface paths {
         };
         /**
          * Get Product
-         * @description A product: approved ones to everyone, others to their vendor and admins.
+         * @description A product: approved ones to everyone, others to their vendor and admins (to an affiliate
+         *     in a group, with the rate their sales of it earn).
          */
         get: operations["get_product_api_v1_products__product_id__get"];
         /**
@@ -3458,6 +3459,8 @@ export interface components {
             bps: number | null;
             /** Fixed Minor */
             fixed_minor: number | null;
+            /** Group */
+            group?: string | null;
             /** Is Default */
             is_default: boolean;
             /**

@@ -248,10 +248,9 @@ def rule_of(
 ) -> split.Rule:
     """A sale's rule: the affiliate's group's, where it covers the product; else the product's;
     else the organisation's rate. The tier bonus goes on top of any of them."""
-    if group is not None and group.covers(product.id):
-        if group.commission_fixed_minor is not None:
-            return split.Rule(fixed=group.commission_fixed_minor, bonus_bps=bonus_bps)
-        return split.Rule(bps=group.commission_bps, bonus_bps=bonus_bps)
+    own = group.rule_for(product.id) if group is not None else None
+    if own is not None:
+        return split.Rule(bps=own.bps, fixed=own.fixed_minor, bonus_bps=bonus_bps)
     if product.commission_fixed_minor is not None:
         return split.Rule(fixed=product.commission_fixed_minor, bonus_bps=bonus_bps)
     bps = product.commission_bps

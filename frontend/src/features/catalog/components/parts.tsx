@@ -24,7 +24,8 @@ export function GradeBadge({ grade }: { grade: Grade | null }) {
 export function commissionText(p: Product): string {
   const c = p.commission;
   const per = formatMoney(c.per_sale_minor, p.currency);
-  return c.kind === "fixed" ? `${per} per sale` : `${bpsToPercent(c.bps ?? 0)} (${per} per sale)`;
+  const rate = c.kind === "fixed" ? `${per} per sale` : `${bpsToPercent(c.bps ?? 0)} (${per} per sale)`;
+  return c.group ? `${rate}, your ${c.group} rate` : rate;
 }
 
 export function ProductCard({ product }: { product: Product }) {

@@ -22,7 +22,7 @@ export function ProductTile({ product }: { product: SearchedProduct }) {
       <h2 className="font-semibold leading-tight">{product.title}</h2>
       <p className="text-xs text-slate-500">{product.category}</p>
       <p className="text-sm">{formatMoney(product.price_minor, product.currency)}</p>
-      <p className="text-sm font-medium text-green-700">Earn {formatMoney(product.commission.per_sale_minor, product.currency)} a sale</p>
+      <p className="text-sm font-medium text-green-700">Earn {formatMoney(product.commission.per_sale_minor, product.currency)} a sale{product.commission.group && <> ({product.commission.group})</>}</p>
     </Link>
   );
 }
