@@ -30,7 +30,7 @@ class OwnRule(Protocol):
 OwnRules = Callable[[uuid.UUID], OwnRule | None]
 
 
-def own_commission(product: Product, own: OwnRule) -> CommissionRead:
+def _own_commission(product: Product, own: OwnRule) -> CommissionRead:
     rule = split.Rule(bps=own.bps, fixed=own.fixed_minor)
     return CommissionRead(
         kind="percent" if own.bps is not None else "fixed",
@@ -62,3 +62,10 @@ def commission_of(product: Product, tenant: Tenant) -> CommissionRead:
         per_sale_minor=split.pool(product.price_minor, split.Rule(bps=effective)),
         is_default=bps is None,
     )
+
+
+def commission_for(product: Product, tenant: Tenant, own: OwnRules | None = None) -> CommissionRead:
+    """What a sale of `product` earns its affiliate: their own rule where `own` gives one, else
+    the product's (or the organisation's rate)."""
+    mine = own(product.id) if own is not None else None
+    return commission_of(product, tenant) if mine is None else _own_commission(product, mine)

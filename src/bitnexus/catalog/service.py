@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
 from bitnexus.catalog import repository
-from bitnexus.catalog.commission import OwnRules, commission_of, own_commission
+from bitnexus.catalog.commission import OwnRules, commission_for
 from bitnexus.catalog.errors import (
     ImageNotFound,
     ProductArchived,
@@ -38,7 +38,6 @@ from bitnexus.catalog.repository import KeywordScore as KeywordScore  # search f
 from bitnexus.catalog.repository import MarketFilter as MarketFilter  # other domains filter too
 from bitnexus.catalog.schemas import (
     CategoryCount,
-    CommissionRead,
     ImageRead,
     ProductCreate,
     ProductPage,
@@ -418,10 +417,6 @@ async def _read(
         return []
     tenant = principal.tenant
 
-    def commission(p: Product) -> CommissionRead:
-        mine = own(p.id) if own is not None else None
-        return commission_of(p, tenant) if mine is None else own_commission(p, mine)
-
     names, images = await repository.vendors_and_images(
         session, {p.vendor_id for p in products}, [p.id for p in products]
     )
@@ -437,7 +432,7 @@ async def _read(
             price_minor=p.price_minor,
             currency=p.currency,
             landing_url=p.landing_url,
-            commission=commission(p),
+            commission=commission_for(p, tenant, own),
             cookie_days=p.cookie_days or tenant.default_cookie_days,
             refund_hold_days=(
                 tenant.default_refund_hold_days

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
 from bitnexus.catalog import service as catalog
-from bitnexus.catalog.commission import commission_of
+from bitnexus.catalog.commission import OwnRules, commission_for
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.catalog.models import Product, ProductStatus
 from bitnexus.content import repository
@@ -47,6 +47,7 @@ from bitnexus.core.db import between_units, utcnow
 from bitnexus.core.errors import FieldError, Forbidden
 from bitnexus.core.money import as_decimal
 from bitnexus.core.schemas import decode_keys, encode_keys
+from bitnexus.groups import service as groups
 from bitnexus.tenants import service as tenants
 from bitnexus.tracking.models import LinkStatus
 from bitnexus.tracking.schemas import LinkCreate
@@ -101,8 +102,10 @@ def options(principal: Principal, provider: Provider) -> ContentOptions:
     )
 
 
-def facts_of(product: Product, principal: Principal) -> Facts:
-    per_sale = commission_of(product, principal.tenant).per_sale_minor
+def facts_of(product: Product, principal: Principal, own: OwnRules | None = None) -> Facts:
+    """What the post may say of a product, the commission being what the writer earns (their
+    group's rule, where `own` gives one)."""
+    per_sale = commission_for(product, principal.tenant, own).per_sale_minor
     return Facts(
         title=product.title,
         description=product.description,
@@ -134,7 +137,7 @@ async def generate(
     url_length = len(link) if link else len(base_url) + len("/r/") + LINK_CODE_LENGTH
     check_fits(body.platform, url_length, disclosure)  # before asking anyone
     brief = Brief(
-        facts=facts_of(product, principal),
+        facts=facts_of(product, principal, await groups.rules_of(session, principal)),
         platform=body.platform,
         tone=body.tone,
         length=body.length,
