@@ -72,7 +72,7 @@ async def seed_demo(db: Database, slug: str, admin_email: str) -> None:
             who = people.get(member)
             if who is None:
                 continue
-            moved = now - dt.timedelta(days=2)
+            moved = now  # after the demo's sales, which keep the rates they were recorded at
             session.add(
                 GroupMember(
                     tenant_id=tenant.id, affiliate_id=who.id, group_id=group.id, since=moved
