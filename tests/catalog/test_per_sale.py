@@ -6,15 +6,18 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.dialects import postgresql
 
+from bitnexus.catalog.commission import OwnTerms
 from bitnexus.catalog.repository import per_sale
 from bitnexus.commissions import split
 
 DEFAULT_BPS = 1_000
 
 
-def sql_per_sale(engine: Engine, price: int, bps: int | None, fixed: int | None) -> int:
+def sql_per_sale(
+    engine: Engine, price: int, bps: int | None, fixed: int | None, own: OwnTerms | None = None
+) -> int:
     """Evaluate `per_sale` in PostgreSQL over one product row (a CTE named like the table)."""
-    query = select(per_sale(DEFAULT_BPS)).compile(
+    query = select(per_sale(DEFAULT_BPS, own=own)).compile(
         dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
     )
     row = (
@@ -51,3 +54,19 @@ def test_the_sql_per_sale_figure_is_the_split_pool(
 
     # then the SQL's figure is what the split computes for a sale at the list price
     assert sql_per_sale(app_engine, price, bps, fixed) == split.pool(price, rule)
+
+
+@pytest.mark.parametrize(
+    ("price", "own"),
+    [
+        pytest.param(1_999, OwnTerms("VIP", 3_000, None), id="a group's rate"),
+        pytest.param(5_000, OwnTerms("VIP", None, 700), id="a group's amount"),
+        pytest.param(5_000, OwnTerms("VIP", None, 9_000), id="a group's amount, capped"),
+    ],
+)
+def test_a_readers_own_terms_replace_the_products_rule(
+    app_engine: Engine, price: int, own: OwnTerms
+) -> None:
+    # given a product paying 15%, read by a member whose group covers every product
+    # then the SQL's figure is what their own rule splits at the list price
+    assert sql_per_sale(app_engine, price, 1_500, None, own) == split.pool(price, own.rule())

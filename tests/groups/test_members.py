@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
-from tests.factories import Program
+from tests.factories import Account, Program
 from tests.groups.support import make_group, move
 from tests.notifications.support import deliver, notifications
 
@@ -128,3 +128,29 @@ async def test_a_member_reads_the_rate_their_sales_earn_wherever_products_are_sh
         f"/api/v1/products/{product['id']}", headers=program.vendor.headers
     )
     assert (seen.json()["commission"]["bps"], seen.json()["commission"]["group"]) == (2_000, None)
+
+
+async def test_a_member_sorts_and_filters_the_marketplace_by_their_own_rate(
+    program: Program,
+) -> None:
+    # given two $100.00 products, one paying 25% and one 20%, and the affiliate in a group
+    # paying 30% on the second
+    higher = await program.approved(price_minor=10_000, commission={"bps": 2_500})
+    covered = await program.approved(price_minor=10_000, commission={"bps": 2_000})
+    group = await make_group(program.admin, product_ids=[covered["id"]])
+    await move(program.admin, program.affiliate, group)
+
+    async def order(who: Account, **params: Any) -> list[str]:
+        r = await who.client.get(
+            "/api/v1/marketplace", params={"sort": "commission", **params}, headers=who.headers
+        )
+        assert r.status_code == 200, r.text
+        return [p["id"] for p in r.json()["items"] if p["id"] in (higher["id"], covered["id"])]
+
+    # then the member finds the covered product first, and alone above $26.00 a sale
+    assert await order(program.affiliate) == [covered["id"], higher["id"]]
+    assert await order(program.affiliate, min_commission=2_600) == [covered["id"]]
+
+    # and the vendor, by the products' own rates, the other way round
+    assert await order(program.vendor) == [higher["id"], covered["id"]]
+    assert await order(program.vendor, min_commission=2_600) == []

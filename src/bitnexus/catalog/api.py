@@ -70,7 +70,7 @@ async def get_product(
 ) -> ProductRead:
     """A product: approved ones to everyone, others to their vendor and admins (to an affiliate
     in a group, with the rate their sales of it earn)."""
-    own = await groups.rules_of(session, principal)
+    own = await groups.own_terms(session, principal)
     return await service.get(session, principal, product_id, own)
 
 
@@ -168,6 +168,7 @@ async def marketplace(
         min_commission=min_commission,
         grades=[g.value for g in grade or []],
         query=q or None,
+        own=await groups.own_terms(session, principal),
     )
     return await service.marketplace(
         session,
@@ -177,7 +178,6 @@ async def marketplace(
         epc_of=analytics.product_epc,
         cursor=cursor,
         limit=limit,
-        own=await groups.rules_of(session, principal),
     )
 
 

@@ -1,12 +1,11 @@
-"""What a product pays an affiliate for a sale, as the catalog shows it: the product's rule (or
-the organisation's rate), or the caller's own where one decides their sales (an affiliate's
-group's). The arithmetic is `commissions.split`'s."""
+"""What a product pays an affiliate for a sale, as the catalog shows, sorts and filters it: the
+product's rule (or the organisation's rate), or the reader's own terms where they decide the
+reader's sales (an affiliate's group's). The arithmetic is `commissions.split`'s."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
 
 from bitnexus.catalog.models import Product
 from bitnexus.catalog.schemas import CommissionRead
@@ -14,32 +13,26 @@ from bitnexus.commissions import split
 from bitnexus.tenants.models import Tenant
 
 
-class OwnRule(Protocol):
-    """A rule a caller's sales of a product earn by instead of the product's (an affiliate's
-    group's): its group's name, and a rate or a fixed amount."""
+@dataclass(frozen=True)
+class OwnTerms:
+    """A reader's own commission rule (their group's): a rate or a fixed amount, or neither
+    (then products keep theirs), over `product_ids` (none listed: every product)."""
+
+    group: str
+    bps: int | None
+    fixed_minor: int | None
+    product_ids: frozenset[uuid.UUID] = frozenset()
 
     @property
-    def group(self) -> str: ...
-    @property
-    def bps(self) -> int | None: ...
-    @property
-    def fixed_minor(self) -> int | None: ...
+    def has_rule(self) -> bool:
+        return self.bps is not None or self.fixed_minor is not None
 
+    def covers(self, product_id: uuid.UUID) -> bool:
+        """Whether this rule, not the product's, decides the reader's sale of the product."""
+        return self.has_rule and (not self.product_ids or product_id in self.product_ids)
 
-# the caller's own rule for a product, where one decides it
-OwnRules = Callable[[uuid.UUID], OwnRule | None]
-
-
-def _own_commission(product: Product, own: OwnRule) -> CommissionRead:
-    rule = split.Rule(bps=own.bps, fixed=own.fixed_minor)
-    return CommissionRead(
-        kind="percent" if own.bps is not None else "fixed",
-        bps=own.bps,
-        fixed_minor=own.fixed_minor,
-        per_sale_minor=split.pool(product.price_minor, rule),
-        is_default=False,
-        group=own.group,
-    )
+    def rule(self, bonus_bps: int = 0) -> split.Rule:
+        return split.Rule(bps=self.bps, fixed=self.fixed_minor, bonus_bps=bonus_bps)
 
 
 def commission_of(product: Product, tenant: Tenant) -> CommissionRead:
@@ -64,8 +57,16 @@ def commission_of(product: Product, tenant: Tenant) -> CommissionRead:
     )
 
 
-def commission_for(product: Product, tenant: Tenant, own: OwnRules | None = None) -> CommissionRead:
-    """What a sale of `product` earns its affiliate: their own rule where `own` gives one, else
-    the product's (or the organisation's rate)."""
-    mine = own(product.id) if own is not None else None
-    return commission_of(product, tenant) if mine is None else _own_commission(product, mine)
+def commission_for(product: Product, tenant: Tenant, own: OwnTerms | None = None) -> CommissionRead:
+    """What a sale of `product` earns its reader: by their own terms where they cover it,
+    else by the product's rule (or the organisation's rate)."""
+    if own is None or not own.covers(product.id):
+        return commission_of(product, tenant)
+    return CommissionRead(
+        kind="percent" if own.bps is not None else "fixed",
+        bps=own.bps,
+        fixed_minor=own.fixed_minor,
+        per_sale_minor=split.pool(product.price_minor, own.rule()),
+        is_default=False,
+        group=own.group,
+    )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    true,
     tuple_,
     type_coerce,
 )
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bitnexus.accounts.models import User
+from bitnexus.catalog.commission import OwnTerms
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
 from bitnexus.core.money import BPS
 
@@ -44,16 +46,29 @@ class MarketFilter:
     min_commission: int | None = None  # per sale, minor units
     grades: Sequence[str] = ()
     query: str | None = None
+    # whose commission is shown, sorted and filtered by: the reader's own terms, where they
+    # cover a product (an affiliate's group's), else the product's
+    own: OwnTerms | None = None
 
 
-def per_sale(default_bps: int, p: type[Product] = Product) -> ColumnElement[int]:
+def per_sale(
+    default_bps: int, p: type[Product] = Product, own: OwnTerms | None = None
+) -> ColumnElement[int]:
     """`split.pool` of one sale at the list price without a tier bonus (rule `split-v1`): the
     fixed amount or floor(price × bps / 10000), never more than the price; a product without a
-    rule uses the tenant's default percentage. Pinned to `split.pool` by
-    tests/catalog/test_per_sale.py."""
+    rule uses the tenant's default percentage, and `own` terms replace the rule of the products
+    they cover. Pinned to `split.pool` by tests/catalog/test_per_sale.py."""
     bps = func.coalesce(p.commission_bps, literal(default_bps))
     # with no bonus, floor(price × bps × BPS / BPS²) is floor(price × bps / BPS): integer division
-    owed = func.coalesce(p.commission_fixed_minor, p.price_minor * bps // BPS)
+    owed: ColumnElement[int] = func.coalesce(p.commission_fixed_minor, p.price_minor * bps // BPS)
+    if own is not None and own.has_rule:
+        mine = (
+            literal(own.fixed_minor)
+            if own.fixed_minor is not None
+            else p.price_minor * literal(own.bps) // BPS
+        )
+        covered = p.id.in_(list(own.product_ids)) if own.product_ids else true()
+        owed = case((covered, mine), else_=owed)
     return func.least(owed, p.price_minor)
 
 
@@ -145,7 +160,7 @@ def market_conditions(
 ) -> list[ColumnElement[bool]]:
     """What puts a product in the marketplace (approved) and through `filters` (`p`: the
     products, or the `Searchable` view of them)."""
-    earns = per_sale(default_bps, p)
+    earns = per_sale(default_bps, p, filters.own)
     where: list[ColumnElement[bool]] = [p.status == ProductStatus.approved]
     if filters.category:
         where.append(p.category == filters.category)
@@ -260,7 +275,7 @@ async def marketplace(
 ) -> list[tuple[Product, int, int]]:
     """Approved products with their per-sale commission and earnings per click (thousandths
     of a minor unit, -1 before a first click): newest, best-paying or best-earning first."""
-    earns = per_sale(default_bps)
+    earns = per_sale(default_bps, Product, filters.own)
     epc = epc_of(Product.id)
     stmt = select(Product, earns.label("per_sale"), epc.label("epc")).where(
         *market_conditions(filters, default_bps)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
 from bitnexus.catalog import repository
-from bitnexus.catalog.commission import OwnRules, commission_for
+from bitnexus.catalog.commission import OwnTerms, commission_for
 from bitnexus.catalog.errors import (
     ImageNotFound,
     ProductArchived,
@@ -164,7 +164,7 @@ async def titles(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
 
 
 async def get(
-    session: AsyncSession, principal: Principal, product_id: uuid.UUID, own: OwnRules | None = None
+    session: AsyncSession, principal: Principal, product_id: uuid.UUID, own: OwnTerms | None = None
 ) -> ProductRead:
     found = await _visible(session, principal, product_id)
     return (await _read(session, principal, [found], own))[0]
@@ -179,7 +179,6 @@ async def marketplace(
     epc_of: EarningsPerClick,
     cursor: str | None,
     limit: int,
-    own: OwnRules | None = None,
 ) -> ProductPage:
     """Approved products, filtered and sorted, each with its earnings per click (`epc_of`)."""
     after = decode_keys(
@@ -200,7 +199,7 @@ async def marketplace(
         last, earns, epc = page[-1]
         key = {"commission": earns, "epc": epc}.get(sort, last.reviewed_at)
         next_cursor = encode_keys(key, last.id)  # type: ignore[arg-type]
-    items = await _read(session, principal, [p for p, _, _ in page], own)
+    items = await _read(session, principal, [p for p, _, _ in page], filters.own)
     return ProductPage(
         items=[
             item.model_copy(update={"epc_minor": epc // 1000 if epc >= 0 else None})
@@ -234,7 +233,7 @@ async def reads(
     session: AsyncSession,
     principal: Principal,
     ids: Sequence[uuid.UUID],
-    own: OwnRules | None = None,
+    own: OwnTerms | None = None,
 ) -> list[ProductRead]:
     """Marketplace products by id, in the order given (ids not in the marketplace: left out)."""
     found = {p.id: p for p in await repository.approved(session, ids)}
@@ -410,7 +409,7 @@ async def _read(
     session: AsyncSession,
     principal: Principal,
     products: list[Product],
-    own: OwnRules | None = None,
+    own: OwnTerms | None = None,
 ) -> list[ProductRead]:
     """Products as `principal` reads them (with their own rate, where `own` gives one)."""
     if not products:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
 from bitnexus.catalog import service as catalog
-from bitnexus.catalog.commission import OwnRules, commission_for
+from bitnexus.catalog.commission import OwnTerms, commission_for
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.catalog.models import Product, ProductStatus
 from bitnexus.content import repository
@@ -102,7 +102,7 @@ def options(principal: Principal, provider: Provider) -> ContentOptions:
     )
 
 
-def facts_of(product: Product, principal: Principal, own: OwnRules | None = None) -> Facts:
+def facts_of(product: Product, principal: Principal, own: OwnTerms | None = None) -> Facts:
     """What the post may say of a product, the commission being what the writer earns (their
     group's rule, where `own` gives one)."""
     per_sale = commission_for(product, principal.tenant, own).per_sale_minor
@@ -137,7 +137,7 @@ async def generate(
     url_length = len(link) if link else len(base_url) + len("/r/") + LINK_CODE_LENGTH
     check_fits(body.platform, url_length, disclosure)  # before asking anyone
     brief = Brief(
-        facts=facts_of(product, principal, await groups.rules_of(session, principal)),
+        facts=facts_of(product, principal, await groups.own_terms(session, principal)),
         platform=body.platform,
         tone=body.tone,
         length=body.length,

@@ -7,7 +7,7 @@ threshold, the directory for who is in which."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from bitnexus.accounts.models import Role
 from bitnexus.accounts.service import users
 from bitnexus.accounts.service.sessions import Principal
 from bitnexus.catalog import service as catalog
+from bitnexus.catalog.commission import OwnTerms
 from bitnexus.core.db import utcnow
 from bitnexus.core.errors import FieldError
 from bitnexus.core.outbox import NewEvent, emit, user_topic
@@ -41,44 +42,26 @@ from bitnexus.groups.schemas import (
 
 
 @dataclass(frozen=True)
-class OwnRule:
-    """A group's rule as it decides a member's sale: a rate or a fixed amount."""
-
-    group: str
-    bps: int | None
-    fixed_minor: int | None
-
-
-@dataclass(frozen=True)
 class Terms:
-    """A member's group as the other domains need it."""
+    """A member's group as the other domains need it: its commission rule over its products
+    (`rule`, which the catalog shows and attribution applies) and its payout threshold."""
 
     id: uuid.UUID
     name: str
-    commission_bps: int | None
-    commission_fixed_minor: int | None
-    product_ids: frozenset[uuid.UUID]
+    rule: OwnTerms
     payout_threshold_minor: int | None
-
-    def covers(self, product_id: uuid.UUID) -> bool:
-        """Whether the group's own rule decides a sale of this product."""
-        has_rule = self.commission_bps is not None or self.commission_fixed_minor is not None
-        return has_rule and (not self.product_ids or product_id in self.product_ids)
-
-    def rule_for(self, product_id: uuid.UUID) -> OwnRule | None:
-        """The group's rule for a sale of this product, where it decides it."""
-        if not self.covers(product_id):
-            return None
-        return OwnRule(self.name, self.commission_bps, self.commission_fixed_minor)
 
     @classmethod
     def of(cls, group: AffiliateGroup) -> Terms:
         return cls(
             id=group.id,
             name=group.name,
-            commission_bps=group.commission_bps,
-            commission_fixed_minor=group.commission_fixed_minor,
-            product_ids=frozenset(group.product_ids),
+            rule=OwnTerms(
+                group=group.name,
+                bps=group.commission_bps,
+                fixed_minor=group.commission_fixed_minor,
+                product_ids=frozenset(group.product_ids),
+            ),
             payout_threshold_minor=group.payout_threshold_minor,
         )
 
@@ -116,15 +99,13 @@ async def member_ids(session: AsyncSession, group_id: uuid.UUID) -> list[uuid.UU
     return await repository.member_ids(session, group_id)
 
 
-async def rules_of(
-    session: AsyncSession, principal: Principal
-) -> Callable[[uuid.UUID], OwnRule | None] | None:
-    """For an affiliate in a group: the rule their sale of a product would earn by, where the
-    group decides it (None for everyone else), so pages can show them their own rate."""
+async def own_terms(session: AsyncSession, principal: Principal) -> OwnTerms | None:
+    """For an affiliate in a group: the rule their sales earn by where it covers a product
+    (None for everyone else), so the catalog shows, sorts and filters by their own rate."""
     if principal.role != Role.affiliate:
         return None
     terms = await terms_of(session, principal.user.id)
-    return terms.rule_for if terms is not None else None
+    return terms.rule if terms is not None else None
 
 
 def ref(terms: Terms | None) -> GroupRef | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,6 +118,8 @@ async def search(
     limit: int,
 ) -> SearchResults:
     """Marketplace products matching `query` by words or meaning (`embedder` None: words)."""
+    own = await groups.own_terms(session, principal)
+    filters = replace(filters, own=own)  # a group member's own rate filters and is shown
     depth = max(CANDIDATES, limit)
     # the model embeds the query on its own thread while the database ranks by keywords
     embedding = asyncio.ensure_future(embedder.encode_one(query)) if embedder else None
@@ -131,7 +133,6 @@ async def search(
     if embedding is not None:
         semantic = await semantic_ids(session, principal, await embedding, filters, depth)
     fused = fuse(keyword, semantic)[:limit]
-    own = await groups.rules_of(session, principal)
     products = await catalog.reads(session, principal, [f.product_id for f in fused], own)
     by_id = {f.product_id: f for f in fused}
     return SearchResults(
@@ -153,7 +154,7 @@ async def similar(
     if vector is None:
         return []
     ids = await semantic_ids(session, principal, vector, MarketFilter(), limit, [product_id])
-    own = await groups.rules_of(session, principal)
+    own = await groups.own_terms(session, principal)
     return [
         Recommendation(product=p, reason=Reason.similar)
         for p in await catalog.reads(session, principal, ids, own)
@@ -203,7 +204,7 @@ async def for_affiliate(
         earners = [p.id for p in page.items if p.id not in skip]
         picked += [(pid, Reason.top_earner) for pid in earners[: limit - len(picked)]]
     reasons = dict(picked)
-    own = await groups.rules_of(session, principal)
+    own = await groups.own_terms(session, principal)
     return [
         Recommendation(product=p, reason=reasons[p.id])
         for p in await catalog.reads(session, principal, [pid for pid, _ in picked], own)

@@ -248,9 +248,8 @@ def rule_of(
 ) -> split.Rule:
     """A sale's rule: the affiliate's group's, where it covers the product; else the product's;
     else the organisation's rate. The tier bonus goes on top of any of them."""
-    own = group.rule_for(product.id) if group is not None else None
-    if own is not None:
-        return split.Rule(bps=own.bps, fixed=own.fixed_minor, bonus_bps=bonus_bps)
+    if group is not None and group.rule.covers(product.id):
+        return group.rule.rule(bonus_bps)
     if product.commission_fixed_minor is not None:
         return split.Rule(fixed=product.commission_fixed_minor, bonus_bps=bonus_bps)
     bps = product.commission_bps
@@ -274,7 +273,7 @@ def plan(tenant: Tenant, product: Product, affiliate: Affiliate, amount: int) ->
         affiliate.uplines,
         rates,
         affiliate.tier,
-        group.id if group is not None and group.covers(product.id) else None,
+        group.id if group is not None and group.rule.covers(product.id) else None,
     )
 
 
