@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role, User
-from bitnexus.commissions import repository
+from bitnexus.commissions import hold_repository, repository
 from bitnexus.commissions.errors import ConversionConflict, ConversionNotFound
 from bitnexus.commissions.models import (
     Attribution,
@@ -417,7 +417,7 @@ async def _write(
 async def reads(session: AsyncSession, conversions: list[Conversion]) -> list[ConversionRead]:
     ids = [c.id for c in conversions]
     shares = await repository.shares_of(session, ids)
-    holds = await repository.holds_of(session, ids)
+    holds = await hold_repository.holds_of(session, ids)
     titles = await repository.titles(session, {c.product_id for c in conversions if c.product_id})
     return [
         conversion_read(

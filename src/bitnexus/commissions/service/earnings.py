@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role, User
 from bitnexus.accounts.service import users
-from bitnexus.commissions import repository
+from bitnexus.commissions import hold_repository, repository
 from bitnexus.commissions.accounts import Earning
 from bitnexus.commissions.models import (
     CommissionState,
@@ -46,7 +46,7 @@ async def commissions(
     shown, next_cursor = split_page([share for share, _ in rows], limit)
     page = rows[: len(shown)]
     titles = await repository.titles(session, {v.product_id for _, v in page if v.product_id})
-    holds = await repository.holds_of(session, [sale.id for _, sale in page])
+    holds = await hold_repository.holds_of(session, [sale.id for _, sale in page])
     earners = await users.names(session, {s.beneficiary_id for s, _ in page if s.beneficiary_id})
     items = [
         CommissionShare(

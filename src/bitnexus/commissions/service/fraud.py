@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role, User
-from bitnexus.commissions import accounts, repository
+from bitnexus.commissions import accounts, hold_repository, repository
 from bitnexus.commissions.accounts import Earning
 from bitnexus.commissions.errors import HoldClosed, HoldNotFound
 from bitnexus.commissions.models import (
@@ -231,7 +231,7 @@ async def _event(
 
 
 async def _mine(session: AsyncSession, user: User, hold_id: uuid.UUID) -> FraudHold:
-    hold = await repository.hold(session, hold_id, lock=True)
+    hold = await hold_repository.hold(session, hold_id, lock=True)
     if hold is None or (user.role != Role.tenant_admin and hold.affiliate_id != user.id):
         raise HoldNotFound()
     return hold
@@ -319,7 +319,7 @@ async def decide(
 async def reads(session: AsyncSession, reader: User, holds: list[FraudHold]) -> list[HoldRead]:
     """Holds as `reader` sees them: an admin reads what each rule found about the buyer (and
     the sale's customer reference); the held affiliate reads the rules in their own words."""
-    details = await repository.hold_details(session, [h.id for h in holds])
+    details = await hold_repository.hold_details(session, [h.id for h in holds])
     to_admin = reader.role == Role.tenant_admin
     out = []
     for hold in holds:
@@ -354,7 +354,7 @@ async def hold_counts(
     session: AsyncSession, affiliate_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, int]]:
     """Each of these affiliates' holds so far, counted by status (none: no key)."""
-    return await repository.hold_counts(session, affiliate_ids)
+    return await hold_repository.hold_counts(session, affiliate_ids)
 
 
 async def listed(
@@ -370,7 +370,7 @@ async def listed(
     newest first."""
     if user.role not in (Role.tenant_admin, Role.affiliate):
         raise Forbidden("Only admins and affiliates see holds.")
-    rows = await repository.holds(
+    rows = await hold_repository.holds(
         session,
         affiliate_id=affiliate_id if user.role == Role.tenant_admin else user.id,
         status=status,
