@@ -19,11 +19,11 @@ from bitnexus.app import create_app
 from bitnexus.core import provision
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
-from bitnexus.core.dburl import DatabaseUrls, resolve
+from bitnexus.core.dburl import DatabaseUrls, libpq, resolve
 from bitnexus.core.events import Event, Subscription
 from bitnexus.tracking.models import Click
 from tests.commissions.support import open_shop
-from tests.conftest import ClientFactory
+from tests.conftest import ClientFactory, launch_server
 from tests.core.pgbouncer import POOL_SIZE, Bouncer, pgbouncer
 from tests.factories import new_program, signup_org
 
@@ -212,6 +212,45 @@ async def test_every_runtime_statement_went_through_the_pooler(
     [stats] = [s for s in bouncer.show("STATS") if s["database"] == "bitnexus"]
     assert stats["total_xact_count"] > 0
     assert len([c for c in bouncer.show("CLIENTS") if c["database"] == "bitnexus"]) > POOL_SIZE
+
+
+async def test_served_workers_set_by_the_environment_go_through_the_pooler(
+    settings: Settings, db_urls: DatabaseUrls, bouncer: Bouncer
+) -> None:
+    # given `bitnexus serve --workers 2` told by its environment of the pooler
+    before = _transactions(bouncer)
+    proc, url = await asyncio.to_thread(
+        launch_server,
+        settings,
+        "--workers",
+        "2",
+        BITNEXUS_DB_POOLER="transaction",
+        DATABASE_URL=libpq(db_urls.owner),
+        DATABASE_APP_URL=libpq(bouncer.url(db_urls.app)),
+        DATABASE_DIRECT_URL=libpq(db_urls.app),
+    )
+    try:
+        # when an organisation signs up and its admin reads their profile
+        async with httpx.AsyncClient(base_url=url) as client:
+            admin = await signup_org(client)
+            r = await client.get("/api/v1/me", headers=admin.headers)
+
+        # then it went through the pooler, while each worker's outbox listener did not
+        assert r.status_code == 200, r.text
+        assert _transactions(bouncer) > before
+        names = {c["application_name"] for c in bouncer.show("CLIENTS")}
+        assert "bitnexus" in names
+        assert "bitnexus-events" not in names
+    finally:
+        proc.terminate()
+        await asyncio.to_thread(proc.wait, 30)
+
+
+def _transactions(bouncer: Bouncer) -> int:
+    """The transactions the pooler served to the app's database so far (no row: none yet)."""
+    return sum(
+        int(s["total_xact_count"]) for s in bouncer.show("STATS") if s["database"] == "bitnexus"
+    )
 
 
 async def test_a_search_scan_keeps_its_setting_through_the_pooler(pooled: FastAPI) -> None:
