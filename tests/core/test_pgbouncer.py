@@ -6,6 +6,7 @@ go straight to PostgreSQL (`DATABASE_DIRECT_URL`). docs/pooling.md."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, text
+from sqlalchemy.engine import Engine
 
 from bitnexus.app import create_app
 from bitnexus.core import provision
@@ -22,10 +24,12 @@ from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls, libpq, resolve
 from bitnexus.core.events import Event, Subscription
 from bitnexus.tracking.models import Click
+from bitnexus.tracking.recorder import ClickRecorder, codec, spool
 from tests.commissions.support import open_shop
 from tests.conftest import ClientFactory, launch_server
 from tests.core.pgbouncer import POOL_SIZE, Bouncer, pgbouncer
-from tests.factories import new_program, signup_org
+from tests.factories import Program, new_program, signup_org
+from tests.tracking.support import browser_visit, live_link, stored_clicks, tenant_of
 
 CLIENT_POOL = 4  # the app's own pool: more connections than the pooler has server connections
 
@@ -188,6 +192,32 @@ async def test_clicks_are_recorded_and_a_sale_pays_and_is_announced(
     event = await asyncio.wait_for(_first(everything, tenant, "commission.created"), 30)
     assert event.data["conversion_id"] == r.json()["id"]
     everything.close()
+
+
+async def test_a_click_refused_through_the_pooler_holds_back_no_other(
+    program: Program, db_urls: DatabaseUrls, bouncer: Bouncer, owner_engine: Engine, tmp_path: Path
+) -> None:
+    # given a dead process's segment with a line PostgreSQL refuses among good ones
+    link = await live_link(program)
+    tenant_id = tenant_of(owner_engine, link)
+    visits = [browser_visit(tenant_id, link["id"], n) for n in range(6)]
+    bad = dataclasses.replace(browser_visit(tenant_id, link["id"], 99), bot_reason="robot")
+    lines = [codec.encode((v, b"\x03" * 16, v.id.bytes)) for v in [*visits[:3], bad, *visits[3:]]]
+    (tmp_path / f"clicks-1-{uuid.uuid4().hex}{spool.SUFFIX}").write_bytes(b"".join(lines))
+    db = Database(bouncer.url(db_urls.app), pool_size=1, pooled=True)
+    recorder = ClickRecorder(db, tmp_path, recover_seconds=3600)
+    try:
+        # when a recorder through the pooler replays it (each try a transaction, rolled back
+        # when refused, its connection used again)
+        replayed = await recorder.recover()
+
+        # then every good click is stored and the bad one kept aside
+        assert replayed == 6
+        assert stored_clicks(owner_engine, link) == {v.id for v in visits}
+        assert (await recorder.quarantined()).lines == 1
+    finally:
+        await recorder.close()
+        await db.dispose()
 
 
 async def _first(subscription: Subscription, tenant_id: str, kind: str) -> Event:
