@@ -128,12 +128,8 @@ def from_environment() -> FastAPI:
 def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.db = Database(
-            urls.app,
-            pool_size=settings.db_pool_size,
-            pooled=settings.db_pooler == "transaction",
-            direct_url=urls.direct,
-        )
+        pooled = settings.db_pooler == "transaction"
+        app.state.db = Database(urls.app, pool_size=settings.db_pool_size, pooled=pooled)
         app.state.links = LinkResolver(app.state.db, settings)
         app.state.clicks = ClickRecorder(app.state.db, settings.data_dir / "clicks-spool")
         app.state.clicks.start()

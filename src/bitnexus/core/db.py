@@ -99,29 +99,6 @@ CONNECTION_SETTINGS = {
 }
 
 
-def make_engine(url: URL, *, pool_size: int = 10, pooled: bool = False) -> AsyncEngine:
-    """The runtime's async engine. It speaks asyncpg, whatever driver the URL names (psycopg
-    serves the synchronous tools): per transaction, asyncpg costs a third less CPU.
-
-    `pooled`: the URL reaches PostgreSQL through a transaction-mode pooler (`POOLED_ARGS`)."""
-    # A fixed pool: `pool_size` connections, opened as needed and kept. Callers beyond it queue
-    # for one (each unit of work is short). Overflow connections would be opened and closed by
-    # the request under a burst, a PostgreSQL backend forked for each: under 32 concurrent
-    # readers of GET /me that churn cost over half the throughput.
-    engine = create_async_engine(
-        url.set(drivername="postgresql+asyncpg"),
-        pool_size=pool_size,
-        max_overflow=0,
-        pool_pre_ping=False,
-        pool_recycle=1800,
-        connect_args=POOLED_ARGS
-        if pooled
-        else {"server_settings": CONNECTION_SETTINGS, "connection_class": TenantConnection},
-    )
-    event.listen(engine.sync_engine, "do_connect", _connect_or_unreachable)
-    return engine
-
-
 class PooledConnection(TenantConnection):
     """A `TenantConnection` through a transaction-mode pooler: it has its server connection
     for one transaction only, and the pooler refuses startup settings it does not track. What
@@ -150,6 +127,29 @@ POOLED_ARGS: dict[str, Any] = {
 }
 
 
+def make_engine(url: URL, *, pool_size: int = 10, pooled: bool = False) -> AsyncEngine:
+    """The runtime's async engine. It speaks asyncpg, whatever driver the URL names (psycopg
+    serves the synchronous tools): per transaction, asyncpg costs a third less CPU.
+
+    `pooled`: the URL reaches PostgreSQL through a transaction-mode pooler (`POOLED_ARGS`)."""
+    # A fixed pool: `pool_size` connections, opened as needed and kept. Callers beyond it queue
+    # for one (each unit of work is short). Overflow connections would be opened and closed by
+    # the request under a burst, a PostgreSQL backend forked for each: under 32 concurrent
+    # readers of GET /me that churn cost over half the throughput.
+    engine = create_async_engine(
+        url.set(drivername="postgresql+asyncpg"),
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_pre_ping=False,
+        pool_recycle=1800,
+        connect_args=POOLED_ARGS
+        if pooled
+        else {"server_settings": CONNECTION_SETTINGS, "connection_class": TenantConnection},
+    )
+    event.listen(engine.sync_engine, "do_connect", _connect_or_unreachable)
+    return engine
+
+
 def _connect_or_unreachable(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
     """Connect as the dialect does; a socket that fails (refused, reset, no Unix socket, timed
     out) raises `DatabaseUnreachable`, which a bare `OSError` could not say (any file's could)."""
@@ -162,18 +162,9 @@ def _connect_or_unreachable(dialect: Any, _record: Any, cargs: Any, cparams: Any
 class Database:
     """The runtime engine and its session factory (one per process)."""
 
-    def __init__(
-        self,
-        app_url: URL,
-        *,
-        pool_size: int = 10,
-        pooled: bool = False,
-        direct_url: URL | None = None,
-    ) -> None:
+    def __init__(self, app_url: URL, *, pool_size: int = 10, pooled: bool = False) -> None:
         self.engine = make_engine(app_url, pool_size=pool_size, pooled=pooled)
-        # through a transaction-mode pooler: no session state, the direct URL for what needs it
-        self.pooled = pooled
-        self.direct_url = direct_url or app_url
+        self.pooled = pooled  # through a transaction-mode pooler: no session state survives
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def dispose(self) -> None:
