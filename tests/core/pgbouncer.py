@@ -53,6 +53,8 @@ class Bouncer:
 def pgbouncer(direct: URL) -> Iterator[Bouncer]:
     """PgBouncer in transaction mode on a free loopback port, `POOL_SIZE` server connections
     to the embedded server's Unix socket; stopped on leaving, whatever happened."""
+    if not PGBOUNCER.is_file():
+        raise RuntimeError(f"{PGBOUNCER} is missing: `make test` installs Debian's pgbouncer")
     socket_dir = str(direct.query["host"])
     workdir = Path(tempfile.mkdtemp(prefix="bitnexus-pgbouncer-"))
     port = _free_port()
