@@ -54,11 +54,17 @@ $(APT_STAMP):
 /usr/bin/age: | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null
 
+# PgBouncer: tests/core/test_pgbouncer.py starts its own in transaction mode; the package's
+# service must not stay running
+/usr/sbin/pgbouncer: | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null
+	systemctl disable --now pgbouncer >/dev/null 2>&1 || service pgbouncer stop >/dev/null 2>&1 || true
+
 # ---- the two commands ----
 run: $(VENV)/.runtime-installed $(FRONTEND)/dist/index.html  ## Set up, migrate, seed the demo and serve on :8000
 	$(BIN)/bitnexus serve --migrate --demo
 
-test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium /usr/bin/promtool /usr/bin/age  ## Set up, lint, type-check and run every test
+test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium /usr/bin/promtool /usr/bin/age /usr/sbin/pgbouncer  ## Set up, lint, type-check and run every test
 	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/pytest
 

@@ -128,16 +128,18 @@ def from_environment() -> FastAPI:
 def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.db = Database(urls.app, pool_size=settings.db_pool_size)
+        pooled = settings.db_pooler == "transaction"
+        app.state.db = Database(urls.app, pool_size=settings.db_pool_size, pooled=pooled)
         app.state.links = LinkResolver(app.state.db, settings)
         app.state.clicks = ClickRecorder(app.state.db, settings.data_dir / "clicks-spool")
         app.state.clicks.start()
         app.state.metrics = ops_metrics.exporter(
-            settings, libpq(urls.app), app.state.db, app.state.clicks
+            settings, libpq(urls.app_direct), app.state.db, app.state.clicks
         )
         sampler = asyncio.create_task(app.state.metrics.sampler.run())
         app.state.sales = SaleDesk(app.state.db)
-        app.state.events = Dispatcher(libpq(urls.app))
+        # LISTEN keeps its session: never through a transaction-mode pooler
+        app.state.events = Dispatcher(libpq(urls.app_direct))
         await app.state.events.start()
         app.state.sockets = Sockets()
         migration_head()  # read the migrations directory before the first readiness probe
@@ -186,7 +188,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             webhooks_fanout.CONSUMER,
             webhooks_fanout.enqueuer(app.state.db),
             dispatcher=app.state.events,
-            dsn=libpq(urls.app),
+            dsn=libpq(urls.app_direct),  # a session advisory lock: never pooled
         )
         await app.state.webhooks.start()
         # every event that concerns people to their notifications (durable, as the webhooks)
@@ -194,7 +196,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             notifications.CONSUMER,
             notifications.recorder(app.state.db),
             dispatcher=app.state.events,
-            dsn=libpq(urls.app),
+            dsn=libpq(urls.app_direct),  # a session advisory lock: never pooled
         )
         await app.state.notifications.start()
         deliveries = (

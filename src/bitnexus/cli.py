@@ -202,7 +202,7 @@ def _print_running(settings: Settings, workers: int) -> None:
 
 
 async def _with_db(urls: DatabaseUrls, fn):  # type: ignore[no-untyped-def]
-    db = Database(urls.app, pool_size=2)
+    db = Database(urls.app_direct, pool_size=2)
     try:
         return await fn(db)
     finally:

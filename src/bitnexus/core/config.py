@@ -162,6 +162,13 @@ class Settings(BaseSettings):
     )
     backup_age_recipient: str | None = Field(None, alias="BITNEXUS_BACKUP_AGE_RECIPIENT")
     backup_copy_to: Path | None = Field(None, alias="BITNEXUS_BACKUP_COPY_TO")
+    # Connection pooler (docs/pooling.md): "transaction" when DATABASE_APP_URL reaches
+    # PostgreSQL through a transaction-mode pooler such as PgBouncer (no prepared statement
+    # outlives its transaction, no session state); then DATABASE_DIRECT_URL is the runtime
+    # role straight to PostgreSQL, for the connections that must keep their session (the
+    # outbox LISTEN, the event consumers' advisory locks, metrics). Unset: the runtime URL.
+    db_pooler: Literal["none", "transaction"] = Field("none", alias="BITNEXUS_DB_POOLER")
+    database_direct_url: str | None = Field(None, alias="DATABASE_DIRECT_URL")
 
     @field_validator("backup_dir", mode="before")
     @classmethod

@@ -99,9 +99,39 @@ CONNECTION_SETTINGS = {
 }
 
 
-def make_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
+class PooledConnection(TenantConnection):
+    """A `TenantConnection` through a transaction-mode pooler: it has its server connection
+    for one transaction only, and the pooler refuses startup settings it does not track. What
+    `CONNECTION_SETTINGS` sets for a connection is set by each tenant's BEGIN instead, in the
+    same statement (docs/pooling.md)."""
+
+    __slots__ = ()
+
+    async def begin_with(self, adapter: Any, statement: str) -> None:
+        await super().begin_with(adapter, statement + POOLED_SETTINGS)
+
+
+POOLED_SETTINGS = "".join(
+    f", set_config('{name}', '{value}', true)"
+    for name, value in CONNECTION_SETTINGS.items()
+    if name != "application_name"  # a startup setting a pooler keeps per client
+)
+# Through a transaction-mode pooler (PgBouncer before 1.21 keeps no prepared statement apart
+# per client): asyncpg caches no statement and SQLAlchemy prepares none by name, so every
+# statement is asyncpg's unnamed one, parsed again in the same message as its execution.
+POOLED_ARGS: dict[str, Any] = {
+    "server_settings": {"application_name": CONNECTION_SETTINGS["application_name"]},
+    "connection_class": PooledConnection,
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+}
+
+
+def make_engine(url: URL, *, pool_size: int = 10, pooled: bool = False) -> AsyncEngine:
     """The runtime's async engine. It speaks asyncpg, whatever driver the URL names (psycopg
-    serves the synchronous tools): per transaction, asyncpg costs a third less CPU."""
+    serves the synchronous tools): per transaction, asyncpg costs a third less CPU.
+
+    `pooled`: the URL reaches PostgreSQL through a transaction-mode pooler (`POOLED_ARGS`)."""
     # A fixed pool: `pool_size` connections, opened as needed and kept. Callers beyond it queue
     # for one (each unit of work is short). Overflow connections would be opened and closed by
     # the request under a burst, a PostgreSQL backend forked for each: under 32 concurrent
@@ -112,10 +142,9 @@ def make_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
         max_overflow=0,
         pool_pre_ping=False,
         pool_recycle=1800,
-        connect_args={
-            "server_settings": CONNECTION_SETTINGS,
-            "connection_class": TenantConnection,
-        },
+        connect_args=POOLED_ARGS
+        if pooled
+        else {"server_settings": CONNECTION_SETTINGS, "connection_class": TenantConnection},
     )
     event.listen(engine.sync_engine, "do_connect", _connect_or_unreachable)
     return engine
@@ -133,8 +162,9 @@ def _connect_or_unreachable(dialect: Any, _record: Any, cargs: Any, cparams: Any
 class Database:
     """The runtime engine and its session factory (one per process)."""
 
-    def __init__(self, app_url: URL, *, pool_size: int = 10) -> None:
-        self.engine = make_engine(app_url, pool_size=pool_size)
+    def __init__(self, app_url: URL, *, pool_size: int = 10, pooled: bool = False) -> None:
+        self.engine = make_engine(app_url, pool_size=pool_size, pooled=pooled)
+        self.pooled = pooled  # through a transaction-mode pooler: no session state survives
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def dispose(self) -> None:

@@ -19,6 +19,14 @@ class DatabaseUrls:
     app: URL
     # Superuser URL of the embedded server (bootstrap only); None for an external server.
     superuser: URL | None = None
+    # The runtime role straight to PostgreSQL when `app` goes through a pooler (None: `app`)
+    direct: URL | None = None
+
+    @property
+    def app_direct(self) -> URL:
+        """The runtime role's URL for a connection that keeps session state (LISTEN, a
+        session advisory lock): never through a transaction-mode pooler."""
+        return self.direct or self.app
 
 
 def _async(url: URL) -> URL:
@@ -44,7 +52,10 @@ def resolve(settings: Settings, embedded_uri: str | None = None) -> DatabaseUrls
         app = _async(make_url(settings.database_app_url))
     else:
         app = owner.set(username=APP_ROLE, password=app_password(settings))
-    return DatabaseUrls(owner=owner, app=app)
+    direct = (
+        _async(make_url(settings.database_direct_url)) if settings.database_direct_url else None
+    )
+    return DatabaseUrls(owner=owner, app=app, direct=direct)
 
 
 def libpq(url: URL) -> str:

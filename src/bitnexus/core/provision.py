@@ -44,6 +44,14 @@ class DatabaseNotSuitable(RuntimeError):
 
 def database_urls(settings: Settings) -> DatabaseUrls:
     """Start the embedded server if needed and return the two URLs (no schema changes)."""
+    if settings.db_pooler == "transaction" and not (
+        settings.database_url and settings.database_direct_url
+    ):
+        raise DatabaseNotSuitable(
+            "BITNEXUS_DB_POOLER=transaction needs DATABASE_URL (the owner, straight to "
+            "PostgreSQL) and DATABASE_DIRECT_URL (the runtime role, straight to PostgreSQL): "
+            "see docs/pooling.md"
+        )
     if settings.database_url is None:
         return resolve(settings, embedded_postgres.start(settings.data_dir, archiving(settings)))
     return resolve(settings)

@@ -52,7 +52,7 @@ def rotate_key(
         raise typer.Exit(code=2) from exc
 
     async def go() -> Rotation:
-        db = Database(urls.app, pool_size=1)
+        db = Database(urls.app_direct, pool_size=1)
         try:
             return await _rotate(db, settings, tenant.lower())
         finally:

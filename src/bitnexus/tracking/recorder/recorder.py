@@ -9,7 +9,8 @@ every `SYNC_SECONDS` while it has unsynced clicks, so a power cut or a kernel cr
 the clicks of that last interval (as PostgreSQL's `synchronous_commit = off` is bounded). A
 drain writes the spooled clicks to PostgreSQL in batches, one statement per tenant, on a few
 connections of the recorder's own (their tenant a session setting, changed only when a batch is
-another tenant's); a segment is deleted once all its clicks are there. A dead process's
+another tenant's; through a transaction-mode pooler, each batch a transaction scoped to its
+tenant: docs/pooling.md); a segment is deleted once all its clicks are there. A dead process's
 segments are unlocked; any process replays them at start and every minute (idempotent on the
 click id; tests/tracking/test_click_durability.py). A line PostgreSQL refuses for its data is
 moved to the quarantine (`quarantine`) and the others stored: one bad click never holds back the
@@ -31,7 +32,7 @@ from pathlib import Path
 import asyncpg
 import structlog
 
-from bitnexus.core.db import Database
+from bitnexus.core.db import Database, tenant_statement
 from bitnexus.core.dburl import libpq
 from bitnexus.tracking import repository
 from bitnexus.tracking.recorder import quarantine, spool
@@ -77,6 +78,7 @@ class ClickRecorder:
     ) -> None:
         self._db = db
         self._dsn = libpq(db.engine.url)
+        self._pooled = db.pooled  # through a transaction-mode pooler: no session setting
         self._salts = Salts(db)
         self._rates = RateWatch(RATE)
         self._spool_dir = spool_dir
@@ -381,15 +383,22 @@ class ClickRecorder:
         try:
             async with self._connections:
                 connection = self._idle.pop() if self._idle else await self._connect()
+                raw = connection.raw
+                if self._pooled:  # the tenant is the transaction's, as the server connection is
+                    async with raw.transaction():
+                        await raw.execute(tenant_statement(tenant_id))
+                        await repository.insert_clicks(
+                            raw, tenant_id, lines, rate=RATE, unique=UNIQUE
+                        )
+                    self._idle.append(connection)
+                    return
                 if connection.tenant_id != tenant_id:
                     connection.tenant_id = None  # unknown until the setting is confirmed
-                    await connection.raw.execute(
+                    await raw.execute(
                         "SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id)
                     )
                     connection.tenant_id = tenant_id
-                await repository.insert_clicks(
-                    connection.raw, tenant_id, lines, rate=RATE, unique=UNIQUE
-                )
+                await repository.insert_clicks(raw, tenant_id, lines, rate=RATE, unique=UNIQUE)
                 self._idle.append(connection)
         except BaseException as error:
             if connection is None:
@@ -401,15 +410,13 @@ class ClickRecorder:
             raise
 
     async def _connect(self) -> _Connection:
-        raw = await asyncpg.connect(
-            self._dsn,
-            server_settings={
-                "application_name": "bitnexus-clicks",
-                # plan each batch for its own rows: a generic plan, made while the table was
-                # small and kept for the connection's life, scans a day of clicks per click
-                "plan_cache_mode": "force_custom_plan",
-            },
-        )
+        settings = {"application_name": "bitnexus-clicks"}
+        if not self._pooled:  # (a pooler refuses it: there, every statement is planned anew)
+            # plan each batch for its own rows: a generic plan, made while the table was
+            # small and kept for the connection's life, scans a day of clicks per click
+            settings["plan_cache_mode"] = "force_custom_plan"
+        cache = 0 if self._pooled else 100  # no named statement through a pooler
+        raw = await asyncpg.connect(self._dsn, server_settings=settings, statement_cache_size=cache)
         return _Connection(raw)
 
     # -- what dead processes left -----------------------------------------------------------
