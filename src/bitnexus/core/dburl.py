@@ -19,6 +19,8 @@ class DatabaseUrls:
     app: URL
     # Superuser URL of the embedded server (bootstrap only); None for an external server.
     superuser: URL | None = None
+    # Runtime URLs of read replicas (`DATABASE_READ_URL`, docs/replicas.md); none: the primary.
+    read: tuple[URL, ...] = ()
 
 
 def _async(url: URL) -> URL:
@@ -38,13 +40,19 @@ def resolve(settings: Settings, embedded_uri: str | None = None) -> DatabaseUrls
         su = su.set(drivername="postgresql+psycopg", password=None)
         owner = su.set(username=OWNER_ROLE, database=EMBEDDED_DATABASE)
         app = su.set(username=APP_ROLE, database=EMBEDDED_DATABASE)
-        return DatabaseUrls(owner=owner, app=app, superuser=su)
+        return DatabaseUrls(owner=owner, app=app, superuser=su, read=read_urls(settings))
     owner = _async(make_url(settings.database_url))
     if settings.database_app_url:
         app = _async(make_url(settings.database_app_url))
     else:
         app = owner.set(username=APP_ROLE, password=app_password(settings))
-    return DatabaseUrls(owner=owner, app=app)
+    return DatabaseUrls(owner=owner, app=app, read=read_urls(settings))
+
+
+def read_urls(settings: Settings) -> tuple[URL, ...]:
+    """The replicas' runtime URLs, in the order `DATABASE_READ_URL` lists them."""
+    listed = (settings.database_read_url or "").split(",")
+    return tuple(_async(make_url(url.strip())) for url in listed if url.strip())
 
 
 def libpq(url: URL) -> str:
