@@ -6,7 +6,8 @@ security holds there as on the primary."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +26,7 @@ from bitnexus.core.replicas import Reads, ReplicaState, parse_lsn, replay_lag
 from tests.conftest import ClientFactory
 from tests.core.replica import StreamingReplica
 from tests.factories import Account, Program, new_program
+from tests.ops.metrics_support import value
 from tests.waiting import eventually, wait_until
 
 
@@ -320,3 +322,43 @@ async def test_a_read_unit_of_work_is_read_only_on_the_primary_too(
             await session.execute(text("CREATE TEMPORARY TABLE scratch (n int)"))
     finally:
         await db.dispose()
+
+
+async def test_the_app_measures_its_replicas_and_exports_their_lag(
+    settings: Settings, db_urls: DatabaseUrls, running: StreamingReplica, tmp_path: Path
+) -> None:
+    # given an app started with DATABASE_READ_URL naming the replica, measuring every 0.2 s
+    url = running.app_url.render_as_string(hide_password=False)
+    changed = settings.model_copy(
+        update={"database_read_url": url, "replica_check_seconds": 0.2, "data_dir": tmp_path}
+    )
+    app = create_app(changed, dataclasses.replace(db_urls, read=read_urls(changed)))
+    async with app.router.lifespan_context(app):
+        reads: Reads = app.state.reads
+        name = reads.replicas[0].name
+        # then it was measured before the first request, and goes on being measured
+        assert reads.replicas[0].usable(changed.replica_max_lag_seconds), reads.status()
+        running.stop()
+        await eventually(
+            _async(lambda: reads.replicas[0].state is ReplicaState.down), "the job sees it stop"
+        )
+        running.start()
+        await eventually(
+            _async(lambda: reads.replicas[0].usable(reads.max_lag)), "the job sees it back"
+        )
+
+        # and a scrape tells its lag and that it is used
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            r = await client.get("/metrics")
+    assert r.status_code == 200, r.text
+    assert 0 <= value(r.text, "bitnexus_db_replica_lag_seconds", replica=name) <= 5
+    assert value(r.text, "bitnexus_db_replica_usable", replica=name) == 1
+    assert value(r.text, "bitnexus_job_runs_total", name="replica_lag") >= 2
+
+
+def _async(condition: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return condition()
+
+    return check
