@@ -24,7 +24,7 @@ from bitnexus.commissions import api as commissions_api
 from bitnexus.commissions import jobs as commissions_jobs
 from bitnexus.commissions.service.desk import SaleDesk
 from bitnexus.content import api as content_api
-from bitnexus.core import events, openapi, static
+from bitnexus.core import events, openapi, periodic, static
 from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.consumers import Consumer
 from bitnexus.core.db import Database
@@ -40,6 +40,7 @@ from bitnexus.core.inputs import InputGuard
 from bitnexus.core.logging import configure_logging
 from bitnexus.core.metrics import requests as request_metrics
 from bitnexus.core.provision import database_urls, migration_head
+from bitnexus.core.replicas import Reads
 from bitnexus.groups import api as groups_api
 from bitnexus.ledger import api as ledger_api
 from bitnexus.ledger import jobs as ledger_jobs
@@ -130,6 +131,26 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pooled = settings.db_pooler == "transaction"
         app.state.db = Database(urls.app, pool_size=settings.db_pool_size, pooled=pooled)
+        app.state.reads = Reads(
+            app.state.db,
+            urls.read,
+            max_lag_seconds=settings.replica_max_lag_seconds,
+            pool_size=settings.db_pool_size,
+            connect_seconds=settings.replica_connect_seconds,
+        )
+        await app.state.reads.check()  # replicas serve from the first request
+        replicas = (
+            asyncio.create_task(
+                periodic.every(
+                    "replica_lag",
+                    settings.replica_check_seconds,
+                    app.state.reads.check,
+                    failed="replicas.check_failed",
+                )
+            )
+            if urls.read and settings.replica_check_seconds > 0
+            else None
+        )
         app.state.links = LinkResolver(app.state.db, settings)
         app.state.clicks = ClickRecorder(app.state.db, settings.data_dir / "clicks-spool")
         app.state.clicks.start()
@@ -217,7 +238,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         try:
             yield
         finally:
-            jobs = (sealer, maturer, rollups, payouts, pruner, indexer, mailer, deliveries, sampler)
+            jobs = (
+                *(sealer, maturer, rollups, payouts, pruner, indexer, mailer, deliveries, sampler),
+                replicas,
+            )
             for job in jobs:
                 if job is not None:
                     job.cancel()
@@ -229,6 +253,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             await app.state.events.close()
             await app.state.clicks.close()
             app.state.metrics.sampler.close()
+            await app.state.reads.dispose()
             await app.state.db.dispose()
 
     app = FastAPI(

@@ -22,7 +22,7 @@ from bitnexus.analytics.schemas import (
     AffiliateProfile,
     VendorDashboard,
 )
-from bitnexus.auth import CurrentPrincipal
+from bitnexus.auth import CurrentPrincipal, ReadPrincipal, ReadSessionDep
 from bitnexus.core import export
 from bitnexus.core.days import day_range
 from bitnexus.core.deps import SessionDep
@@ -36,8 +36,8 @@ CURRENCY = "The money figures' currency (default: the program's); `currencies` l
 
 @router.get("/affiliate", responses=errors_for(Forbidden, InvalidInput))
 async def affiliate_dashboard(
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    principal: ReadPrincipal,
+    session: ReadSessionDep,
     start: IsoDate | None = None,
     end: IsoDate | None = None,
     currency: Annotated[str | None, Query(description=CURRENCY)] = None,
@@ -49,8 +49,8 @@ async def affiliate_dashboard(
 
 @router.get("/vendor", responses=errors_for(Forbidden, InvalidInput))
 async def vendor_dashboard(
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    principal: ReadPrincipal,
+    session: ReadSessionDep,
     start: IsoDate | None = None,
     end: IsoDate | None = None,
     currency: Annotated[str | None, Query(description=CURRENCY)] = None,
@@ -61,8 +61,8 @@ async def vendor_dashboard(
 
 @router.get("/admin", responses=errors_for(Forbidden, InvalidInput))
 async def admin_dashboard(
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    principal: ReadPrincipal,
+    session: ReadSessionDep,
     start: IsoDate | None = None,
     end: IsoDate | None = None,
     currency: Annotated[str | None, Query(description=CURRENCY)] = None,

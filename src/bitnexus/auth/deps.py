@@ -1,20 +1,34 @@
-"""Authentication and role dependencies: `CurrentPrincipal`, `TenantAdmin`, `PlatformAdmin`."""
+"""Authentication and role dependencies: `CurrentPrincipal`, `TenantAdmin`, `PlatformAdmin`,
+and the read-only unit of work a replica may serve (`ReadSessionDep`)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 import structlog
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.errors import SessionExpired
 from bitnexus.accounts.models import Role
-from bitnexus.accounts.service.sessions import Principal, authenticate, authenticate_snapshot
+from bitnexus.accounts.service.sessions import (
+    Principal,
+    authenticate,
+    authenticate_snapshot,
+    principal_in,
+)
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
-from bitnexus.core.deps import SessionDep, SettingsDep, get_database
+from bitnexus.core.deps import (
+    ReadSession,
+    SessionDep,
+    SettingsDep,
+    get_database,
+    get_reads,
+    read_transaction,
+)
 from bitnexus.core.errors import BitnexusError, Forbidden, Unauthorized
 from bitnexus.core.security import AccessClaims, decode_access_token
 
@@ -81,6 +95,62 @@ def require_role(*roles: Role) -> object:
 
 TenantAdmin = Annotated[Principal, require_role(Role.tenant_admin)]
 PlatformAdmin = Annotated[Principal, require_role(Role.platform_admin)]
+
+
+_READER = "bitnexus.reader"
+
+
+async def read_session(request: Request, caller: PrincipalSnapshot) -> AsyncIterator[ReadSession]:
+    """The request's read-only unit of work, scoped to its caller's tenant, on a replica when
+    one is usable (docs/replicas.md), for a route that only reads what may lag the primary by
+    a few seconds (dashboards, the marketplace, the ledger explorer). A route that writes, or
+    reads back what its caller just changed, takes `SessionDep`.
+
+    The caller is checked on the primary first, in one statement (`PrincipalSnapshot`): a
+    suspension or a sign-out takes effect at once. A replica serves the request only if it has
+    the caller with the role and credentials the primary has (a replica behind on them is
+    passed over); the route takes its caller, read there, as `ReadPrincipal`."""
+
+    async def has_caller(session: AsyncSession) -> bool:
+        found = await principal_in(session, caller.claims)
+        if found is None or found.role is not caller.role:
+            return False
+        if found.user.credential_version != caller.user.credential_version:
+            return False
+        session.info[_READER] = found
+        return True
+
+    reads = get_reads(request)
+    async with read_transaction(reads, caller.tenant.id, has_caller) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[ReadSession, Depends(read_session, scope="function")]
+
+
+async def read_principal(session: ReadSessionDep) -> Principal:
+    principal: Principal | None = session.info.get(_READER)
+    if principal is None:  # gone from the primary since the caller was checked
+        raise SessionExpired("Unknown user.")
+    return principal
+
+
+# the caller of a route that takes `ReadSessionDep`, as its read-only unit of work reads them
+ReadPrincipal = Annotated[Principal, Depends(read_principal)]
+
+
+def require_read_role(*roles: Role) -> object:
+    """`require_role` for a route that takes `ReadSessionDep`."""
+
+    async def dependency(principal: ReadPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden("Your role does not allow this.")
+        return principal
+
+    return Depends(dependency)
+
+
+ReadTenantAdmin = Annotated[Principal, require_read_role(Role.tenant_admin)]
 
 
 def still_allowed(

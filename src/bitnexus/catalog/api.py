@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, UploadFile
 
 from bitnexus.analytics import service as analytics
-from bitnexus.auth import CurrentPrincipal, TenantAdmin
+from bitnexus.auth import CurrentPrincipal, ReadPrincipal, ReadSessionDep, TenantAdmin
 from bitnexus.catalog import service
 from bitnexus.catalog.errors import (
     ImageNotFound,
@@ -145,8 +145,8 @@ async def vetting_queue(
 
 @market_router.get("", responses=errors_for(BadRequest))
 async def marketplace(
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    principal: ReadPrincipal,
+    session: ReadSessionDep,
     category: str | None = None,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
     min_price: Amount = None,
@@ -183,7 +183,7 @@ async def marketplace(
 
 @market_router.get("/categories")
 async def marketplace_categories(
-    _principal: CurrentPrincipal, session: SessionDep
+    _principal: ReadPrincipal, session: ReadSessionDep
 ) -> list[CategoryCount]:
     """The categories with approved products, and how many each has."""
     return await service.categories(session)

@@ -170,6 +170,17 @@ class Settings(BaseSettings):
     db_pooler: Literal["none", "transaction"] = Field("none", alias="BITNEXUS_DB_POOLER")
     database_direct_url: str | None = Field(None, alias="DATABASE_DIRECT_URL")
 
+    # Read replicas (docs/replicas.md): runtime-role URLs of streaming replicas, comma-separated
+    # (unset: every read goes to the primary); the replay lag past which a replica is skipped
+    # until it catches up; how often each replica's lag is measured (0: never, tests measure);
+    # how long a connection to one may take before it counts as down.
+    database_read_url: str | None = Field(None, alias="DATABASE_READ_URL")
+    replica_max_lag_seconds: float = Field(5.0, alias="BITNEXUS_REPLICA_MAX_LAG_SECONDS", gt=0)
+    replica_check_seconds: float = Field(2.0, alias="BITNEXUS_REPLICA_CHECK_SECONDS", ge=0)
+    replica_connect_seconds: float = Field(
+        2.0, alias="BITNEXUS_REPLICA_CONNECT_SECONDS", gt=0, le=60
+    )
+
     @field_validator("backup_dir", mode="before")
     @classmethod
     def _backup_dir_in_data_dir(cls, value: object, info: ValidationInfo) -> object:

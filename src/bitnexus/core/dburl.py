@@ -21,6 +21,8 @@ class DatabaseUrls:
     superuser: URL | None = None
     # The runtime role straight to PostgreSQL when `app` goes through a pooler (None: `app`)
     direct: URL | None = None
+    # Runtime URLs of read replicas (`DATABASE_READ_URL`, docs/replicas.md); none: the primary.
+    read: tuple[URL, ...] = ()
 
     @property
     def app_direct(self) -> URL:
@@ -46,7 +48,7 @@ def resolve(settings: Settings, embedded_uri: str | None = None) -> DatabaseUrls
         su = su.set(drivername="postgresql+psycopg", password=None)
         owner = su.set(username=OWNER_ROLE, database=EMBEDDED_DATABASE)
         app = su.set(username=APP_ROLE, database=EMBEDDED_DATABASE)
-        return DatabaseUrls(owner=owner, app=app, superuser=su)
+        return DatabaseUrls(owner=owner, app=app, superuser=su, read=read_urls(settings))
     owner = _async(make_url(settings.database_url))
     if settings.database_app_url:
         app = _async(make_url(settings.database_app_url))
@@ -55,7 +57,13 @@ def resolve(settings: Settings, embedded_uri: str | None = None) -> DatabaseUrls
     direct = (
         _async(make_url(settings.database_direct_url)) if settings.database_direct_url else None
     )
-    return DatabaseUrls(owner=owner, app=app, direct=direct)
+    return DatabaseUrls(owner=owner, app=app, direct=direct, read=read_urls(settings))
+
+
+def read_urls(settings: Settings) -> tuple[URL, ...]:
+    """The replicas' runtime URLs, in the order `DATABASE_READ_URL` lists them."""
+    listed = (settings.database_read_url or "").split(",")
+    return tuple(_async(make_url(url.strip())) for url in listed if url.strip())
 
 
 def libpq(url: URL) -> str:

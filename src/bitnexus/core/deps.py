@@ -1,18 +1,22 @@
-"""Request-scoped dependencies shared by every router: settings and the unit of work."""
+"""Request-scoped dependencies shared by every router: settings and the unit of work (and the
+read-only one a replica may serve)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, NewType
 
 import structlog
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.config import Settings
-from bitnexus.core.db import Database
+from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.errors import BitnexusError
+from bitnexus.core.outage import unreachable
+from bitnexus.core.replicas import Reads
 from bitnexus.core.uow import take_after_commit
 
 log = structlog.get_logger(__name__)
@@ -66,3 +70,56 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
 # so a failed commit becomes an error response instead of a lost write behind a 200.
 SessionDep = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+# A session of a read-only unit of work, which a replica may serve (`read_transaction`): what it
+# reads may lag the primary by up to BITNEXUS_REPLICA_MAX_LAG_SECONDS, and it cannot write.
+ReadSession = NewType("ReadSession", AsyncSession)
+
+
+def get_reads(request: Request) -> Reads:
+    reads: Reads | None = getattr(request.app.state, "reads", None)
+    if reads is None:  # an app started without its lifespan (tests): the primary only
+        reads = request.app.state.reads = Reads(get_database(request))
+    return reads
+
+
+@asynccontextmanager
+async def read_transaction(
+    reads: Reads,
+    tenant_id: uuid.UUID,
+    ready: Callable[[AsyncSession], Awaitable[bool]] | None = None,
+) -> AsyncIterator[ReadSession]:
+    """One read-only unit of work scoped to a tenant, on a usable replica or else the primary.
+
+    A replica that fails as the transaction begins is skipped (until a measurement finds it
+    back) and the next one tried, the primary last: a dead replica never fails a request. One
+    that fails under a statement fails this unit of work (503, as any lost connection) and is
+    skipped by the next ones. `ready`, the transaction's first read, says whether a replica
+    has what the unit needs (the caller as the primary has them); one that has not is passed
+    over for this unit of work only (on the primary, its answer is not looked at)."""
+    for target in reads.targets():
+        session = target.sessionmaker()
+        try:
+            await set_tenant(session, tenant_id)  # BEGIN READ ONLY and the tenant, one trip
+        except BaseException as error:
+            await session.close()
+            if target.replica is None or not isinstance(error, Exception):
+                raise
+            await reads.failed(target.replica, error)
+            continue
+        if ready is not None and not await ready(session) and target.replica is not None:
+            await session.close()
+            continue
+        break
+    reads.served(target)
+    try:
+        yield ReadSession(session)
+    except BaseException as error:
+        if target.replica is not None and unreachable(error):
+            await reads.failed(target.replica, error)
+        raise
+    else:
+        await session.commit()  # ends it: a read-only transaction has nothing to write
+    finally:
+        await session.close()  # (after an error: rolls back)

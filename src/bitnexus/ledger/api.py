@@ -13,7 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.service import users
 from bitnexus.apikeys.deps import LedgerReader, ledger_key_of
-from bitnexus.auth import CurrentPrincipal, Principal, TenantAdmin, current_principal, still_allowed
+from bitnexus.auth import (
+    CurrentPrincipal,
+    Principal,
+    ReadPrincipal,
+    ReadSessionDep,
+    ReadTenantAdmin,
+    TenantAdmin,
+    current_principal,
+    still_allowed,
+)
 from bitnexus.core import export
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, Unauthorized, errors_for
@@ -117,8 +126,8 @@ def _follows(principal: Principal) -> bool:
 
 @router.get("/blocks", responses=errors_for(Forbidden, BadRequest))
 async def list_blocks(
-    _admin: TenantAdmin,
-    session: SessionDep,
+    _admin: ReadTenantAdmin,
+    session: ReadSessionDep,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> BlockPage:
@@ -127,7 +136,9 @@ async def list_blocks(
 
 
 @router.get("/blocks/{height}", responses=errors_for(Forbidden, BlockNotFound))
-async def get_block(height: Natural, _admin: TenantAdmin, session: SessionDep) -> BlockDetail:
+async def get_block(
+    height: Natural, _admin: ReadTenantAdmin, session: ReadSessionDep
+) -> BlockDetail:
     """One block: its signed checkpoint, witness cosignatures and the transactions it sealed
     (`first_seq` up to `tree_size`, listed by `GET /transactions`)."""
     return await explorer.block(session, height)
@@ -135,8 +146,8 @@ async def get_block(height: Natural, _admin: TenantAdmin, session: SessionDep) -
 
 @router.get("/transactions", responses=errors_for(Forbidden, BadRequest))
 async def list_transactions(
-    _admin: TenantAdmin,
-    session: SessionDep,
+    _admin: ReadTenantAdmin,
+    session: ReadSessionDep,
     from_seq: Size = 0,
     to_seq: Size | None = None,
     cursor: str | None = None,
@@ -147,7 +158,7 @@ async def list_transactions(
 
 
 @router.get("/accounts")
-async def list_accounts(principal: CurrentPrincipal, session: SessionDep) -> list[AccountRead]:
+async def list_accounts(principal: ReadPrincipal, session: ReadSessionDep) -> list[AccountRead]:
     """Ledger accounts with balances: all for tenant admins, your own for everyone else."""
     return await explorer.accounts(session, principal.restricted_to, users.names)
 
@@ -155,8 +166,8 @@ async def list_accounts(principal: CurrentPrincipal, session: SessionDep) -> lis
 @router.get("/accounts/{code}/statement", responses=errors_for(AccountNotFound, BadRequest))
 async def get_statement(
     code: str,
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    principal: ReadPrincipal,
+    session: ReadSessionDep,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> StatementPage:
@@ -193,7 +204,7 @@ async def export_statement(
 
 @router.get("/transactions/{transaction_id}", responses=errors_for(TransactionNotFound))
 async def get_transaction(
-    transaction_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+    transaction_id: uuid.UUID, principal: ReadPrincipal, session: ReadSessionDep
 ) -> TransactionRead:
     """A ledger transaction with its postings and leaf index (yours, or any for admins)."""
     return await explorer.transaction(session, transaction_id, principal.restricted_to, users.names)
@@ -205,8 +216,8 @@ async def get_transaction(
 )
 async def get_inclusion_proof(
     transaction_id: uuid.UUID,
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    principal: ReadPrincipal,
+    session: ReadSessionDep,
     tree_size: Size | None = None,
 ) -> InclusionProofRead:
     """Inclusion proof against a checkpoint (default: the latest)."""
@@ -219,7 +230,7 @@ async def get_inclusion_proof(
     responses=errors_for(TransactionNotFound, NotYetSealed),
 )
 async def get_receipt(
-    transaction_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+    transaction_id: uuid.UUID, principal: ReadPrincipal, session: ReadSessionDep
 ) -> str:
     """A self-contained receipt (c2sp.org/tlog-proof@v1) to keep and verify offline."""
     return await explorer.receipt(session, transaction_id, principal.restricted_to)
@@ -227,7 +238,7 @@ async def get_receipt(
 
 @router.get("/consistency", responses=errors_for(Forbidden, BlockNotFound, BadRequest))
 async def get_consistency_proof(
-    _admin: TenantAdmin, session: SessionDep, from_size: Size, to_size: Size
+    _admin: ReadTenantAdmin, session: ReadSessionDep, from_size: Size, to_size: Size
 ) -> ConsistencyProofRead:
     """Consistency proof between two checkpoints."""
     return await explorer.consistency(session, from_size, to_size)
@@ -243,7 +254,7 @@ async def list_signing_keys(
 
 
 @router.get("/alarms", responses=errors_for(Forbidden))
-async def list_alarms(_admin: TenantAdmin, session: SessionDep) -> list[AlarmRead]:
+async def list_alarms(_admin: ReadTenantAdmin, session: ReadSessionDep) -> list[AlarmRead]:
     """Alarms raised about the tenant's log by its mirrors, witnesses (a refused checkpoint,
     with both checkpoints as evidence) and sealer, newest first."""
     return await explorer.alarms(session)

@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from bitnexus.auth import CurrentPrincipal
+from bitnexus.auth import ReadPrincipal, ReadSessionDep
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.catalog.service import MarketFilter
-from bitnexus.core.deps import SessionDep
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
 from bitnexus.search import service
 from bitnexus.search.embedder import Embedder
@@ -33,8 +32,8 @@ EmbedderDep = Annotated[Embedder | None, Depends(get_embedder)]
 
 @router.get("/search", responses=errors_for(InvalidInput))
 async def search_products(
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    principal: ReadPrincipal,
+    session: ReadSessionDep,
     embedder: EmbedderDep,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     category: Annotated[str | None, Query(max_length=60)] = None,
@@ -59,7 +58,7 @@ async def search_products(
 
 @router.get("/{product_id}/similar", responses=errors_for(ProductNotFound))
 async def similar_products(
-    product_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, limit: Limit = 6
+    product_id: uuid.UUID, principal: ReadPrincipal, session: ReadSessionDep, limit: Limit = 6
 ) -> list[Recommendation]:
     """Marketplace products closest in meaning to this one (none before it is indexed)."""
     return await service.similar(session, principal, product_id, limit)
@@ -67,7 +66,7 @@ async def similar_products(
 
 @me_router.get("/recommendations", responses=errors_for(Forbidden))
 async def my_recommendations(
-    principal: CurrentPrincipal, session: SessionDep, limit: Limit = 6
+    principal: ReadPrincipal, session: ReadSessionDep, limit: Limit = 6
 ) -> list[Recommendation]:
     """Products to promote next (affiliates): like those you promote and sell, then the
     organisation's best earners per click; never one you already promote."""

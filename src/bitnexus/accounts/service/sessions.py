@@ -241,6 +241,13 @@ async def authenticate_snapshot(connection: asyncpg.Connection, claims: AccessCl
     return _checked(found, claims)
 
 
+async def principal_in(session: AsyncSession, claims: AccessClaims) -> Principal | None:
+    """The caller of claims already checked (`authenticate_snapshot`) as `session` reads them,
+    unchecked again: None where its database does not have them yet (a replica behind)."""
+    found = await repository.user_with_tenant(session, claims.user_id)
+    return None if found is None else Principal(user=found[0], tenant=found[1], claims=claims)
+
+
 def _checked(found: tuple[User, Tenant] | None, claims: AccessClaims) -> Principal:
     if found is None:
         raise SessionExpired("Unknown user.")

@@ -97,6 +97,24 @@ WORKERS = Gauge(
     "Server processes serving requests.",
     multiprocess_mode="livesum",
 )
+# Read replicas (docs/replicas.md), labelled by the replica's host and port from the settings.
+REPLICA_LAG = Gauge(
+    "bitnexus_db_replica_lag_seconds",
+    "How far a read replica's replay is behind the primary, as last measured (-1: unreachable).",
+    ["replica"],
+    multiprocess_mode="livemax",
+)
+REPLICA_USABLE = Gauge(
+    "bitnexus_db_replica_usable",
+    "Whether reads may go to a replica (1) or it is skipped as down or lagging (0).",
+    ["replica"],
+    multiprocess_mode="livemin",
+)
+REPLICA_READS = Counter(
+    "bitnexus_db_reads_total",
+    "Read-only units of work, by where they ran: `replica`, or `primary` (none usable).",
+    ["target"],
+)
 
 LOGIN_OUTCOMES = ("success", "failure", "locked_out")
 for _outcome in LOGIN_OUTCOMES:  # every outcome from 0, so a rate over the first one is right
