@@ -3,11 +3,14 @@ them only, preflights, and the headers on error answers too."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import ValidationError
 
 from bitnexus.core.config import Settings
 from bitnexus.core.cors import trusted_origin, with_vary
+from bitnexus.tracking.service.redirect import LinkResolver
 from tests.conftest import AppWith
 from tests.factories import signup_org
 
@@ -106,11 +109,21 @@ async def test_error_answers_carry_the_cors_headers(
     assert r.headers["access-control-allow-credentials"] == "true"
 
 
+def _redirecting(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """`client`, its app able to answer unknown short links (`app_with` starts none of its
+    services; an unknown link records no click)."""
+    app: FastAPI = getattr(client._transport, "app")  # noqa: B009
+    app.state.links = LinkResolver(app.state.db, app.state.settings)
+    app.state.clicks = None
+    return client
+
+
 async def test_redirects_are_answered_before_cors(app_with: AppWith) -> None:
-    client = await app_with(**LISTED)
+    client = _redirecting(await app_with(**LISTED))
 
     r = await client.get("/r/nonesuch", headers={"Origin": APP})
 
+    assert r.status_code == 302
     assert "access-control-allow-origin" not in r.headers
 
 
@@ -168,3 +181,22 @@ def test_which_origins_may_use_the_cookie(origin: str | None, host: str, trusted
 )
 def test_vary_names_origin_once(headers: list[tuple[bytes, bytes]], vary: bytes) -> None:
     assert [v for k, v in with_vary(headers) if k == b"vary"] == [vary]
+
+
+async def test_links_to_the_apps_pages_point_at_its_own_origin(app_with: AppWith) -> None:
+    # given the web app on an origin of its own
+    client = _redirecting(await app_with(**LISTED, app_public_url="https://app.example.com"))
+    admin = await signup_org(client)
+
+    # when the API hands out a link to one of the app's pages, or a link leads nowhere
+    invited = await client.post(
+        "/api/v1/invitations",
+        json={"email": "vendor@example.com", "role": "vendor"},
+        headers=admin.headers,
+    )
+    unknown = await client.get("/r/nonesuch")
+
+    # then they lead to the app's origin, while short links stay on the API's
+    assert invited.status_code == 201, invited.text
+    assert invited.json()["accept_url"].startswith("https://app.example.com/invite/")
+    assert unknown.headers["location"] == "https://app.example.com/link-not-found"
