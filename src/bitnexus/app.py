@@ -27,6 +27,7 @@ from bitnexus.content import api as content_api
 from bitnexus.core import events, openapi, periodic, static
 from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.consumers import Consumer
+from bitnexus.core.cors import Cors
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls, libpq
 from bitnexus.core.errors import MethodNotAllowed, NotFound
@@ -285,9 +286,11 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     openapi.install(app)
     # Redirects are answered in front of every other layer (tracking.api.RedirectsFirst), and
     # only paths and queries free of control characters reach them or anything (core.inputs).
-    app.middleware_stack = InputGuard(
-        tracking_api.RedirectsFirst(app.build_middleware_stack(), app.state), app.router
-    )
+    # CORS, when the web app has an origin of its own, wraps all the rest, errors included.
+    stack = app.build_middleware_stack()
+    if settings.cors_origins:
+        stack = Cors(stack, settings.cors_origins)
+    app.middleware_stack = InputGuard(tracking_api.RedirectsFirst(stack, app.state), app.router)
     if settings.base_url.lower().startswith("https://"):
         app.middleware_stack = StrictTransportSecurity(app.middleware_stack)
     return app

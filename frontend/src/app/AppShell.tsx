@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet } from "react-router";
 import { ConnectionIndicator } from "../components/ConnectionIndicator";
 import { NotificationBell } from "../features/notifications/components/NotificationBell";
 import { NotificationToast } from "../features/notifications/components/NotificationToast";
+import { apiUrl } from "../lib/api/base";
 import { useAuth } from "../lib/auth/session";
 
 interface NavItem {
@@ -68,7 +69,7 @@ export function AppShell() {
         <div className="flex items-center justify-between gap-4 px-4 py-3">
           <Link to={me ? "/app" : "/"} className="flex min-w-0 items-center gap-2 font-semibold" data-testid="brand">
             {me?.tenant.logo_url ? (
-              <img src={me.tenant.logo_url} alt="" className="h-8 w-8 rounded object-contain" />
+              <img src={apiUrl(me.tenant.logo_url)} alt="" className="h-8 w-8 rounded object-contain" />
             ) : (
               <span className="inline-block size-8 shrink-0 rounded bg-brand" aria-hidden />
             )}

@@ -2,6 +2,7 @@
 // (again after each refresh), joined to the topics the page follows, resumed from the newest
 // event id seen after a reconnect, kept alive with pings, reconnected with backoff.
 import { useEffect, useRef, useSyncExternalStore } from "react";
+import { socketUrl } from "./api/base";
 import { accessToken, onSessionChange, refreshSession } from "./api/client";
 import { queryClient } from "./queryClient";
 
@@ -111,8 +112,7 @@ class Channels {
     const previous = this.ws;
     this.ws = null; // its close is not ours to handle any more
     previous?.close(1000);
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/api/v1/socket`);
+    const ws = new WebSocket(socketUrl("/api/v1/socket"));
     ws.binaryType = "arraybuffer";
     this.ws = ws;
     this.authenticated = false;

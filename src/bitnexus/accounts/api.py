@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Cookie, Query, Request, Response, status
+from fastapi import APIRouter, Cookie, Depends, Query, Request, Response, status
 
 from bitnexus.accounts.errors import (
     CannotChangeSelf,
@@ -17,6 +17,7 @@ from bitnexus.accounts.errors import (
     InvitationUnusable,
     SessionExpired,
     SignupLinkUsed,
+    UntrustedOrigin,
     UserNotFound,
     UserSuspended,
     WrongCurrentPassword,
@@ -46,6 +47,7 @@ from bitnexus.accounts.service import registration, sessions, users
 from bitnexus.auth import CurrentPrincipal, PrincipalSnapshot, TenantAdmin
 from bitnexus.commissions.service import fraud
 from bitnexus.core.config import Settings
+from bitnexus.core.cors import trusted_origin
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, RateLimited, errors_for
 from bitnexus.recruiting import service as recruiting
@@ -60,8 +62,37 @@ public_router = APIRouter(prefix="/public", tags=["public"])
 users_router = APIRouter(prefix="/users", tags=["users"])
 invitations_router = APIRouter(prefix="/invitations", tags=["invitations"])
 
-RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_schema=False)]
 PageLimit = Annotated[int, Query(ge=1, le=200)]
+
+
+def _refresh_cookie(
+    request: Request,
+    settings: SettingsDep,
+    token: Annotated[str | None, Cookie(alias=REFRESH_COOKIE, include_in_schema=False)] = None,
+) -> str | None:
+    """The refresh cookie, unless a page of an unlisted site sent it. `SameSite=Strict` keeps
+    other sites' requests from carrying it; once it is `SameSite=None` (the web app on an
+    origin of its own) only the allow-listed origins and this server's own may use it."""
+    if token is not None and settings.cors_origins:
+        origin = request.headers.get("origin")
+        host = request.headers.get("host")
+        if not trusted_origin(
+            origin, host, allowed=settings.cors_origins, public_url=settings.base_url
+        ):
+            raise UntrustedOrigin(f"Pages of {origin} may not use this session.")
+    return token
+
+
+RefreshCookie = Annotated[str | None, Depends(_refresh_cookie)]
+
+
+def _cookie_attributes(settings: Settings) -> dict[str, Any]:
+    """The web app on another site (CORS on) must send the cookie cross-site: `SameSite=None`,
+    which browsers take only with `Secure` (they count http://localhost as secure)."""
+    if settings.cors_origins:
+        return {"path": REFRESH_PATH, "httponly": True, "samesite": "none", "secure": True}
+    secure = settings.base_url.startswith("https://")
+    return {"path": REFRESH_PATH, "httponly": True, "samesite": "strict", "secure": secure}
 
 
 def _with_cookie(
@@ -71,10 +102,7 @@ def _with_cookie(
         REFRESH_COOKIE,
         issued.refresh_token,
         max_age=settings.refresh_token_days * 86400,
-        path=REFRESH_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=settings.base_url.startswith("https://"),
+        **_cookie_attributes(settings),
     )
     return issued.response
 
@@ -111,13 +139,16 @@ async def login(
     return _with_cookie(response, settings, issued)
 
 
-@auth_router.post("/refresh", responses=errors_for(SessionExpired, UserSuspended, TenantSuspended))
+@auth_router.post(
+    "/refresh",
+    responses=errors_for(SessionExpired, UserSuspended, TenantSuspended, UntrustedOrigin),
+)
 async def refresh(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-    token: RefreshCookie = None,
+    token: RefreshCookie,
 ) -> TokenResponse:
     """Exchange the refresh cookie for a new access token (the cookie rotates)."""
     client_ip = request.client.host if request.client else ""
@@ -126,11 +157,15 @@ async def refresh(
     return _with_cookie(response, settings, issued)
 
 
-@auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(session: SessionDep, response: Response, token: RefreshCookie = None) -> None:
+@auth_router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors_for(UntrustedOrigin)
+)
+async def logout(
+    session: SessionDep, settings: SettingsDep, response: Response, token: RefreshCookie
+) -> None:
     """End this session (its whole refresh-token family)."""
     await sessions.logout(session, token)
-    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_PATH)
+    response.delete_cookie(REFRESH_COOKIE, **_cookie_attributes(settings))
 
 
 @auth_router.post("/password-reset/request", status_code=status.HTTP_202_ACCEPTED)
@@ -184,11 +219,11 @@ async def change_password(
     "/sessions", status_code=status.HTTP_204_NO_CONTENT, responses=errors_for(SessionExpired)
 )
 async def end_my_sessions(
-    principal: CurrentPrincipal, session: SessionDep, response: Response
+    principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep, response: Response
 ) -> None:
     """Log out everywhere: every access and refresh token of the caller ends, this one too."""
     await sessions.end_every_session(session, principal.user)
-    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_PATH)
+    response.delete_cookie(REFRESH_COOKIE, **_cookie_attributes(settings))
 
 
 # ---- public (no token) ----

@@ -19,6 +19,13 @@ class WrongCurrentPassword(BadRequest):
     title = "Current password is wrong"
 
 
+class UntrustedOrigin(Forbidden):
+    """A page of a site not on the CORS allow-list sent the session cookie (cross-site
+    request forgery, once the cookie is `SameSite=None`)."""
+
+    title = "Origin not allowed"
+
+
 class UserSuspended(Forbidden):
     title = "Account suspended"
 

@@ -8,10 +8,11 @@ import secrets
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Environment(StrEnum):
@@ -181,6 +182,16 @@ class Settings(BaseSettings):
         2.0, alias="BITNEXUS_REPLICA_CONNECT_SECONDS", gt=0, le=60
     )
 
+    # The web app on its own origin (docs/deploy-origin.md): the origins (scheme://host[:port],
+    # comma-separated) whose pages may call the API with credentials; set, the refresh cookie
+    # is `SameSite=None; Secure` and only those origins (or this one) may use it. Unset: no
+    # CORS, the app is served by this server. And the app's public URL, for the links to its
+    # pages the API hands out and mails (unset: the public URL).
+    cors_origins: Annotated[frozenset[str], NoDecode] = Field(
+        frozenset(), alias="BITNEXUS_CORS_ORIGINS"
+    )
+    app_public_url: str | None = Field(None, alias="BITNEXUS_APP_URL")
+
     @field_validator("backup_dir", mode="before")
     @classmethod
     def _backup_dir_in_data_dir(cls, value: object, info: ValidationInfo) -> object:
@@ -190,6 +201,13 @@ class Settings(BaseSettings):
     @classmethod
     def _ledger_key_dir_in_data_dir(cls, value: object, info: ValidationInfo) -> object:
         return value if value not in (None, "") else Path(info.data["data_dir"]) / "ledger-keys"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _exact_origins(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return frozenset(web_origin(o) for o in value.split(",") if o.strip())
 
     @property
     def is_development(self) -> bool:
@@ -206,12 +224,29 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
+    @property
+    def app_url(self) -> str:
+        """Where the web app's pages are: its own origin's URL, else the API's."""
+        return (self.app_public_url or self.base_url).rstrip("/")
+
     @cached_property
     def secret(self) -> str:
         """The signing secret: from the environment, or generated once into the data dir."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
         return read_or_create_secret(self.data_dir / "secret_key")
+
+
+def web_origin(text: str) -> str:
+    """An origin as browsers send it (`https://app.example.com`, `http://localhost:5173`):
+    lower-case, no path, no trailing slash. Anything else is refused, `*` included (a wildcard
+    cannot go with credentials)."""
+    value = text.strip().lower().removesuffix("/")
+    parts = urlsplit(value)
+    bare = f"{parts.scheme}://{parts.netloc}" == value and "@" not in parts.netloc
+    if parts.scheme not in ("http", "https") or not parts.hostname or not bare:
+        raise ValueError(f"{text.strip()!r} is not an origin like https://app.example.com")
+    return value
 
 
 def read_or_create_secret(path: Path, nbytes: int = 48) -> str:

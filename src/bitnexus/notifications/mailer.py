@@ -102,8 +102,8 @@ def _letter(settings: Settings, n: Notification, to: str, name: str) -> Letter:
         name=name,
         title=n.title,
         body=n.body,
-        open_url=settings.base_url + n.link,
-        unsubscribe_url=f"{settings.base_url}/unsubscribe?token={token}",
+        open_url=settings.app_url + n.link,
+        unsubscribe_url=f"{settings.app_url}/unsubscribe?token={token}",
         kind_label=SPECS[kind].label,
     )
 

@@ -67,5 +67,5 @@ async def checklist(session: AsyncSession, settings: Settings, tenant: Tenant) -
         steps=steps,
         done=sum(step.done for step in steps),
         dismissed=tenant.onboarding_dismissed_at is not None,
-        join_url=f"{settings.base_url}/join/{tenant.slug}",
+        join_url=f"{settings.app_url}/join/{tenant.slug}",
     )

@@ -253,7 +253,7 @@ async def _disable(session: AsyncSession, settings: Settings, endpoint: WebhookE
                 f"after {endpoint.consecutive_failures} failed attempts in a row, the first on "
                 f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC.\n\n"
                 "Fix the receiver, then enable the endpoint again on the Webhooks page: "
-                f"{settings.base_url}/app/webhooks\nMessages that failed meanwhile can be sent "
+                f"{settings.app_url}/app/webhooks\nMessages that failed meanwhile can be sent "
                 "again from its delivery log.\n"
             ),
         ),

@@ -1,6 +1,7 @@
 // The typed API client (generated types in schema.d.ts) and the in-memory access token.
 // The refresh token never touches JavaScript: it is an httpOnly cookie scoped to /api/v1/auth.
 import createClient from "openapi-fetch";
+import { API_BASE, apiCredentials, apiUrl } from "./base";
 import { apiErrorFrom } from "./problem";
 import type { components, paths } from "./schema";
 
@@ -32,7 +33,7 @@ export function onSessionChange(listener: (session: TokenResponse | null) => voi
  * finishes after a login or logout happened meanwhile is stale and ignored. */
 export function refreshSession(): Promise<TokenResponse | null> {
   const started = generation;
-  refreshing ??= fetch("/api/v1/auth/refresh", { method: "POST", credentials: "same-origin" })
+  refreshing ??= fetch(apiUrl("/api/v1/auth/refresh"), { method: "POST", credentials: apiCredentials })
     .then(async (r) => (r.ok ? ((await r.json()) as TokenResponse) : null))
     .catch(() => null)
     .then((session) => {
@@ -56,7 +57,7 @@ export function signInWith(session: TokenResponse): void {
 export async function endSession(): Promise<void> {
   generation += 1;
   if (refreshing) await refreshing;
-  await fetch("/api/v1/auth/logout", { method: "POST", credentials: "same-origin" }).catch(() => undefined);
+  await fetch(apiUrl("/api/v1/auth/logout"), { method: "POST", credentials: apiCredentials }).catch(() => undefined);
   generation += 1; // and any refresh that started while the logout was on its way
   setSession(null);
 }
@@ -74,12 +75,12 @@ async function authedFetch(input: Request): Promise<Response> {
   return session ? send(retry) : response;
 }
 
-export const api = createClient<paths>({ baseUrl: "", fetch: authedFetch, credentials: "same-origin" });
+export const api = createClient<paths>({ baseUrl: API_BASE, fetch: authedFetch, credentials: apiCredentials });
 
 /** A request whose answer openapi-fetch cannot hand over (a stream): the same token and refresh
  * as `api`, and a failure raised as the same ApiError, built from the problem+json body. */
 export async function rawRequest(path: string, init: RequestInit = {}): Promise<Response> {
-  const response = await authedFetch(new Request(path, { credentials: "same-origin", ...init }));
+  const response = await authedFetch(new Request(apiUrl(path), { credentials: apiCredentials, ...init }));
   if (!response.ok) throw await apiErrorFrom(response);
   return response;
 }

@@ -6624,6 +6624,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Origin not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Invalid input: the fields at fault are in `errors` */
             422: {
                 headers: {
@@ -6771,7 +6780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Organisation suspended */
+            /** @description Origin not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;

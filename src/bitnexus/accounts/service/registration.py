@@ -142,8 +142,8 @@ async def mail_signup_link(
         body = (
             f"Someone (perhaps you) tried to sign up to {org} as an affiliate with {email}, "
             "which already has an account there. Nothing was changed.\n\n"
-            f"If it was you, log in: {settings.base_url}/login?org={tenant.slug}\n"
-            f"Forgot your password? Reset it: {settings.base_url}/forgot-password\n\n"
+            f"If it was you, log in: {settings.app_url}/login?org={tenant.slug}\n"
+            f"Forgot your password? Reset it: {settings.app_url}/forgot-password\n\n"
             "If it was not you, ignore this message.\n"
         )
         subject = f"Someone tried to sign up to {org} with your address"
@@ -152,7 +152,7 @@ async def mail_signup_link(
         body = (
             f"Good news: your application to join {org} as an affiliate was approved.\n\n"
             "Confirm your address and choose your password within 7 days: "
-            f"{settings.base_url}/join/confirm?token={token}\n\n"
+            f"{settings.app_url}/join/confirm?token={token}\n\n"
             "If it was not you, ignore this message: no account is made without it.\n"
         )
         subject = f"Welcome to {org}: finish your sign-up"
@@ -289,7 +289,7 @@ async def invite(
     invited = {"invitation_id": inv.id, "email": inv.email, "role": inv.role}
     topics = [admins_topic(inv.tenant_id)]  # (never the link: it is the invitee's secret)
     await emit(session, NewEvent(inv.tenant_id, "user.invited", invited, topics))
-    accept_url = f"{settings.base_url}/invite/{token}"
+    accept_url = f"{settings.app_url}/invite/{token}"
     await mail.send(
         session,
         settings,

@@ -101,7 +101,7 @@ async def request_password_reset(
             expires_at=utcnow() + RESET_TTL,
         ),
     )
-    link = f"{settings.base_url}/reset-password?token={token}"
+    link = f"{settings.app_url}/reset-password?token={token}"
     await mail.send(
         session,
         settings,

@@ -78,6 +78,7 @@ class LinkResolver:
     def __init__(self, db: Database, settings: Settings) -> None:
         self._db = db
         self._ttl = settings.link_cache_seconds
+        self._app = app_pages(settings)
         self._cache: dict[tuple[str, ...], tuple[float, Target | None]] = {}
         self._loading: dict[tuple[str, ...], asyncio.Future[Target | None]] = {}
         self._last_known: LastKnown[tuple[str, ...], Target] = LastKnown(
@@ -170,9 +171,15 @@ class LinkResolver:
                     **{f"bnx_sub{i}": s for i, s in enumerate(link.sub_ids, start=1)},
                 },
             ),
-            fallback=tenant.fallback_url or f"/t/{tenant.slug}/unavailable",
+            fallback=tenant.fallback_url or f"{self._app}/t/{tenant.slug}/unavailable",
             cookie_days=product.cookie_days or tenant.default_cookie_days,
         )
+
+
+def app_pages(settings: Settings) -> str:
+    """What the web app's pages' paths are prefixed with in a `Location`: nothing when this
+    server serves them, else the app's own origin (`BITNEXUS_APP_URL`)."""
+    return settings.app_url if settings.app_public_url else ""
 
 
 def _with_params(url: str, params: dict[str, str]) -> str:
@@ -264,7 +271,7 @@ async def follow(
     """Where the link `key` sends this visitor: the headers of the 302 (its click recorded)."""
     target = await resolver.resolve(*key)
     if target is None:
-        return _redirect(NOT_FOUND_PAGE)
+        return _redirect(app_pages(settings) + NOT_FOUND_PAGE)
     if not target.live:
         return _redirect(target.fallback)
     click_id = uuid7()  # time-ordered: a sale can tell a click too young to be stored yet

@@ -4,6 +4,7 @@ import { type ComponentType } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, FormError } from "../../../components/ui";
+import { apiUrl } from "../../../lib/api/base";
 import { useAuth } from "../../../lib/auth/session";
 import { count, formatDate, formatMoney } from "../../../lib/format";
 import { useArchiveProduct } from "../api/archive-product";
@@ -51,7 +52,7 @@ function ProductView({ product: p, LinkCard }: { product: Product; LinkCard: Lin
         <Card>
           {p.images.length > 0 && (
             <div className="mb-4 flex gap-2 overflow-x-auto">
-              {p.images.map((i) => <img key={i.id} src={i.url} alt="" className="h-40 rounded border border-slate-200 object-cover" />)}
+              {p.images.map((i) => <img key={i.id} src={apiUrl(i.url)} alt="" className="h-40 rounded border border-slate-200 object-cover" />)}
             </div>
           )}
           <p className="whitespace-pre-line text-sm text-slate-700">{p.description || "No description."}</p>
@@ -126,7 +127,7 @@ function Images({ product: p }: { product: Product }) {
         <div className="flex flex-wrap gap-3">
           {p.images.map((i) => (
             <figure key={i.id} className="flex flex-col items-center gap-1">
-              <img src={i.url} alt="" className="h-24 w-32 rounded border border-slate-200 object-cover" />
+              <img src={apiUrl(i.url)} alt="" className="h-24 w-32 rounded border border-slate-200 object-cover" />
               <Button variant="secondary" busy={remove.isPending && remove.variables?.imageId === i.id} onClick={() => remove.mutate({ id: p.id, imageId: i.id })}>Remove</Button>
             </figure>
           ))}

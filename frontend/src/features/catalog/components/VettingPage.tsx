@@ -4,6 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card } from "../../../components/ui";
+import { apiUrl } from "../../../lib/api/base";
 import { useAuth } from "../../../lib/auth/session";
 import { count, formatDate, formatMoney } from "../../../lib/format";
 import { useTopic } from "../../../lib/socket";
@@ -28,7 +29,7 @@ export function VettingPage() {
             <div key={p.id} data-testid="queue-item"><Card title={p.title}>
               <div className="grid gap-6 lg:grid-cols-2">
                 <div className="flex flex-col gap-2 text-sm">
-                  {p.images[0] && <img src={p.images[0].url} alt="" className="h-32 w-48 rounded border border-slate-200 object-cover" />}
+                  {p.images[0] && <img src={apiUrl(p.images[0].url)} alt="" className="h-32 w-48 rounded border border-slate-200 object-cover" />}
                   <p>{p.vendor_name} · {p.category} · submitted {formatDate(p.submitted_at)}</p>
                   <p>{formatMoney(p.price_minor, p.currency)} · {commissionText(p)} · cookie {count(p.cookie_days, "day")} · hold {count(p.refund_hold_days, "day")}</p>
                   <p className="break-all">Landing page: <a className="text-brand underline" href={p.landing_url} target="_blank" rel="noreferrer noopener">{p.landing_url}</a></p>

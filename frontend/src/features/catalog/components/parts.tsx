@@ -1,6 +1,7 @@
 // Pieces shared by the catalog pages: a product's card, its status and grade, its commission.
 import { Link } from "react-router";
 import { Badge } from "../../../components/ui";
+import { apiUrl } from "../../../lib/api/base";
 import { bpsToPercent, formatMoney } from "../../../lib/format";
 import type { Grade, Product, ProductStatus } from "../types";
 
@@ -33,7 +34,7 @@ export function ProductCard({ product }: { product: Product }) {
   return (
     <Link to={`/app/products/${product.id}`} className="flex flex-col overflow-hidden rounded-lg border border-slate-200 bg-white shadow-sm hover:shadow-md" data-testid="product-card">
       {cover ? (
-        <img src={cover.url} alt="" className="aspect-[4/3] w-full bg-slate-100 object-cover" loading="lazy" />
+        <img src={apiUrl(cover.url)} alt="" className="aspect-[4/3] w-full bg-slate-100 object-cover" loading="lazy" />
       ) : (
         <div className="flex aspect-[4/3] w-full items-center justify-center bg-slate-100 text-sm text-slate-600">{product.category}</div>
       )}

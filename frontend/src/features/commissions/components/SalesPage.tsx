@@ -6,6 +6,7 @@ import { Link as RouterLink } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { ExportButton } from "../../../components/ExportButton";
 import { Button, Card, ConfirmButton, Field, FormError, PageTitle, Select } from "../../../components/ui";
+import { apiOrigin } from "../../../lib/api/base";
 import type { Schemas } from "../../../lib/api/client";
 import { useAuth } from "../../../lib/auth/session";
 import { formatDate, formatMoney, fromMinor, toMinor } from "../../../lib/format";
@@ -59,13 +60,13 @@ function ReportExample({ secret }: { secret: string }) {
   const body = JSON.stringify({ order_id: "1001", amount_minor: 4900, currency: "USD", click_id: "<bnx_cid>" });
   return (
     <pre tabIndex={0} className="mt-3 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
-      {`curl -X POST ${window.location.origin}/api/v1/conversions \\\n  -H "Authorization: Bearer ${secret}" \\\n  -H "Content-Type: application/json" \\\n  -d '${body}'`}
+      {`curl -X POST ${apiOrigin()}/api/v1/conversions \\\n  -H "Authorization: Bearer ${secret}" \\\n  -H "Content-Type: application/json" \\\n  -d '${body}'`}
     </pre>
   );
 }
 
 function SnippetExample({ secret }: { secret: string }) {
-  const origin = window.location.origin;
+  const origin = apiOrigin();
   return (
     <pre tabIndex={0} className="mt-3 overflow-x-auto rounded bg-slate-900 p-3 text-xs text-slate-100">
       {`<!-- every page -->\n<script src="${origin}/sdk/bnx.js" data-key="${secret}" async></script>\n\n<!-- thank-you page -->\n<script>\n  window.bnx = window.bnx || { q: [] };\n  bnx.q.push(["convert", { orderId: "1001", amountMinor: 4900, currency: "USD" }]);\n</script>`}

@@ -1,8 +1,9 @@
 // An organisation's public log (C2SP tlog-tiles): today's checkpoint and hash tiles, no login.
 // Plain fetch: a tile's path holds slashes that a path parameter would escape.
+import { apiUrl } from "../../../lib/api/base";
 import { ReceiptError } from "../../../lib/receiptVerify";
 
-const logUrl = (slug: string) => `/api/v1/public/tenants/${encodeURIComponent(slug)}/ledger/log/`;
+const logUrl = (slug: string) => apiUrl(`/api/v1/public/tenants/${encodeURIComponent(slug)}/ledger/log/`);
 
 async function getLog(slug: string, path: string): Promise<Response> {
   // the checkpoint changes with every block: never a copy the browser kept

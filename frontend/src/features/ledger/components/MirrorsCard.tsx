@@ -4,6 +4,7 @@
 import { type ComponentType, type ReactNode } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Badge, Card } from "../../../components/ui";
+import { apiOrigin } from "../../../lib/api/base";
 import type { Schemas } from "../../../lib/api/client";
 import { formatDate } from "../../../lib/format";
 import { useAlarms } from "../api/get-alarms";
@@ -44,7 +45,7 @@ export function MirrorsCard({ slug, KeysCard }: { slug: string; KeysCard: KeysCa
   const logs = (vkeys.data ?? ["<verifier key>"]).map((k) => `--log '${k}'`).join(" ");
   const command = (secret: string) =>
     `BITNEXUS_MIRROR_KEY=${secret} bitnexus ledger witness --data-dir ./mirror --name mirror.example.org/m1 ` +
-    `${logs} --mirror ${window.location.origin}`;
+    `${logs} --mirror ${apiOrigin()}`;
   return (
     <KeysCard title="Mirrors" scope="ledger:read" usage={(secret) => (
       <pre tabIndex={0} className="mt-2 overflow-x-auto whitespace-pre-wrap break-all rounded bg-white p-2 text-xs">{command(secret)}</pre>

@@ -4,6 +4,7 @@ import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { useParams, useSearchParams } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError } from "../../../components/ui";
+import { apiUrl } from "../../../lib/api/base";
 import type { Schemas } from "../../../lib/api/client";
 import { bpsToPercent, count, formatDay, formatMoney } from "../../../lib/format";
 import { useApply } from "../api/apply";
@@ -38,7 +39,7 @@ function JoinContent({ slug, page }: { slug: string; page: Join }) {
   return (
     <div className="flex flex-col gap-4">
       <header className="flex items-center gap-4">
-        {page.tenant.logo_url && <img src={page.tenant.logo_url} alt={`${name} logo`} className="h-12" />}
+        {page.tenant.logo_url && <img src={apiUrl(page.tenant.logo_url)} alt={`${name} logo`} className="h-12" />}
         <h1 className="text-2xl font-bold">Join {name} as an affiliate</h1>
       </header>
       <CommissionCard commission={page.commission} />

@@ -2,6 +2,7 @@
 import { useState, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, FormError, Select } from "../../../components/ui";
+import { apiUrl } from "../../../lib/api/base";
 import type { Schemas } from "../../../lib/api/client";
 import { bpsToInput, bpsToPercent, fromMinor, percentToBps, toMinor } from "../../../lib/format";
 import { formValues } from "../../../lib/forms";
@@ -61,7 +62,7 @@ function SettingsForm({ settings }: { settings: Schemas["TenantSettings"] }) {
       <Card title="Logo">
         <div className="flex flex-col gap-4">
           {settings.logo_url ? (
-            <img src={settings.logo_url} alt="Current logo" className="h-20 w-20 rounded border border-slate-200 object-contain" />
+            <img src={apiUrl(settings.logo_url)} alt="Current logo" className="h-20 w-20 rounded border border-slate-200 object-contain" />
           ) : (
             <p className="text-sm text-slate-500">No logo yet.</p>
           )}
