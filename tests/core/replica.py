@@ -78,6 +78,13 @@ class StreamingReplica:
             row = conn.execute(query).fetchone()
         return None if row is None else row[0]
 
+    def configure(self, setting: str, value: str | None) -> None:
+        """Set a server setting on the replica (None: back to its default), in effect at once."""
+        change = f"RESET {setting}" if value is None else f"SET {setting} = {value}"
+        with psycopg.connect(self.superuser, autocommit=True) as conn:
+            conn.execute(f"ALTER SYSTEM {change}")
+            conn.execute("SELECT pg_reload_conf()")
+
     def streaming(self) -> bool:
         try:
             return self.ask("SELECT status FROM pg_stat_wal_receiver") == "streaming"

@@ -5,6 +5,7 @@ security holds there as on the primary."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from bitnexus.app import create_app
@@ -21,6 +23,7 @@ from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls, read_urls
 from bitnexus.core.deps import read_transaction
+from bitnexus.core.errors import ReplicaConflict
 from bitnexus.core.metrics.families import REPLICA_READS
 from bitnexus.core.replicas import Reads, ReplicaState, parse_lsn, replay_lag
 from tests.conftest import ClientFactory
@@ -362,3 +365,45 @@ def _async(condition: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
         return condition()
 
     return check
+
+
+async def test_a_read_the_replica_cancels_for_replay_answers_503_with_retry_after(
+    reading_app: FastAPI, running: StreamingReplica, owner_engine: Engine, shop: Program
+) -> None:
+    # given a replica that cancels at once a query standing in replay's way, and a table both have
+    running.configure("max_standby_streaming_delay", "0")
+    with owner_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE replay_probe (n int)"))
+        conn.execute(text("GRANT SELECT ON replay_probe TO bitnexus_app"))
+    try:
+        wait_until(running.caught_up, "the replica has the table")
+        await reading_app.state.reads.check()
+
+        # when a read on the replica holds the table while the primary locks it exclusively
+        async def long_read() -> None:
+            tenant = shop.admin.user["tenant"]["id"]
+            async with read_transaction(reading_app.state.reads, tenant) as session:
+                await session.execute(text("SELECT count(*) FROM replay_probe, pg_sleep(30)"))
+
+        reading = asyncio.create_task(long_read())
+
+        async def read_running() -> bool:
+            active = await asyncio.to_thread(
+                running.ask,
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%FROM replay_probe%'"
+                " AND state = 'active' AND pid <> pg_backend_pid()",
+            )
+            return active == 1
+
+        await eventually(read_running, "the read is running on the replica")
+        with owner_engine.begin() as conn:
+            conn.execute(text("LOCK TABLE replay_probe IN ACCESS EXCLUSIVE MODE"))
+
+        # then the read fails as a 503 asking to try again, not as an error of ours
+        with pytest.raises(ReplicaConflict) as refused:
+            await asyncio.wait_for(reading, timeout=60)
+        assert (refused.value.status, refused.value.headers) == (503, {"Retry-After": "1"})
+    finally:
+        with owner_engine.begin() as conn:
+            conn.execute(text("DROP TABLE replay_probe"))
+        running.configure("max_standby_streaming_delay", None)

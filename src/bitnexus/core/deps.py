@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
-from bitnexus.core.errors import BitnexusError
+from bitnexus.core.errors import BitnexusError, ReplicaConflict
 from bitnexus.core.outage import unreachable
-from bitnexus.core.replicas import Reads
+from bitnexus.core.replicas import Reads, recovery_conflict
 from bitnexus.core.uow import take_after_commit
 
 log = structlog.get_logger(__name__)
@@ -95,7 +95,8 @@ async def read_transaction(
     A replica that fails as the transaction begins is skipped (until a measurement finds it
     back) and the next one tried, the primary last: a dead replica never fails a request. One
     that fails under a statement fails this unit of work (503, as any lost connection) and is
-    skipped by the next ones. `ready`, the transaction's first read, says whether a replica
+    skipped by the next ones; a read the replica cancels to replay the primary's changes answers
+    503 too, with Retry-After. `ready`, the transaction's first read, says whether a replica
     has what the unit needs (the caller as the primary has them); one that has not is passed
     over for this unit of work only (on the primary, its answer is not looked at)."""
     for target in reads.targets():
@@ -118,6 +119,8 @@ async def read_transaction(
     except BaseException as error:
         if target.replica is not None and unreachable(error):
             await reads.failed(target.replica, error)
+        if target.replica is not None and recovery_conflict(error):
+            raise ReplicaConflict from error  # 503: asked again, it is served
         raise
     else:
         await session.commit()  # ends it: a read-only transaction has nothing to write

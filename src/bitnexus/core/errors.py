@@ -128,6 +128,20 @@ class DatabaseUnavailable(BitnexusError):
         )
 
 
+class ReplicaConflict(BitnexusError):
+    """A read replica cancelled the read to replay the primary's changes (a recovery conflict):
+    the same read, asked again, is served by a replica past them or by the primary."""
+
+    status = 503
+    title = "Read cancelled"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The read was interrupted by replication; try again.",
+            headers={"Retry-After": "1"},
+        )
+
+
 class ProblemFieldError(BaseModel):
     field: str
     pointer: str

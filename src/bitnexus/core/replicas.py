@@ -36,6 +36,21 @@ _REPLICA_STATE = (
 )
 
 
+# SQLSTATEs a standby cancels a query with to replay the primary's WAL past it
+RECOVERY_CONFLICTS = frozenset({"40001", "40P01", "57P04"})
+
+
+def recovery_conflict(error: BaseException) -> bool:
+    """Whether `error` is a standby's query cancelled by replay (SQLAlchemy wraps the driver's
+    error, which carries the SQLSTATE, somewhere in its chain of causes)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) in RECOVERY_CONFLICTS:
+            return "recovery" in str(seen)
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
 def parse_lsn(text: str) -> int:
     """A WAL position ("16/B374D848") as a number that orders as the WAL does."""
     high, _, low = text.partition("/")
