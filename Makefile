@@ -58,7 +58,10 @@ $(APT_STAMP):
 # the runc runtime; debootstrap makes the Debian base image (no registry needed); dnsname lets
 # the stack's containers find each other by service name.
 /usr/bin/podman: | $(APT_STAMP)
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman runc \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman runc >/dev/null
+
+/usr/lib/cni/dnsname: | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		golang-github-containernetworking-plugin-dnsname >/dev/null
 
 /usr/sbin/debootstrap: | $(APT_STAMP)
@@ -68,7 +71,7 @@ $(APT_STAMP):
 run: $(VENV)/.runtime-installed $(FRONTEND)/dist/index.html  ## Set up, migrate, seed the demo and serve on :8000
 	$(BIN)/bitnexus serve --migrate --demo
 
-test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium /usr/bin/promtool /usr/bin/age /usr/bin/podman /usr/sbin/debootstrap  ## Set up, lint, type-check and run every test
+test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium /usr/bin/promtool /usr/bin/age /usr/bin/podman /usr/lib/cni/dnsname /usr/sbin/debootstrap  ## Set up, lint, type-check and run every test
 	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/pytest
 
