@@ -21,9 +21,10 @@ def app_image(container_host: None, pytestconfig: pytest.Config) -> str:
     cache reuses every step whose inputs are unchanged); its build time and size are reported."""
     seconds = podman.build_image(services=True)
     size = podman.image_size_bytes()
+    line = f"{podman.IMAGE}: {size / 1e6:.0f} MB (podman image inspect), built in {seconds:.0f} s"
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
     reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(
-            f"\n{podman.IMAGE}: {size / 1e6:.0f} MB (podman image inspect), built in {seconds:.0f} s"
-        )
+    if capture is not None and reporter is not None:
+        with capture.global_and_fixture_disabled():  # shown even when the output is captured
+            reporter.write_line(f"\n{line}")
     return podman.IMAGE
