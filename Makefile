@@ -9,7 +9,7 @@ FRONTEND := frontend
 SPA_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts $(FRONTEND)/package.json $(FRONTEND)/tsconfig*.json -type f 2>/dev/null)
 APT_STAMP := /var/lib/bitnexus-apt-updated
 
-.PHONY: run test lint fmt typecheck bench lock openapi clean-data help
+.PHONY: run test lint fmt typecheck bench lock openapi clean-data image help
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -60,11 +60,28 @@ $(APT_STAMP):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null
 	systemctl disable --now pgbouncer >/dev/null 2>&1 || service pgbouncer stop >/dev/null 2>&1 || true
 
+# The container image and the compose stack (tests/deploy, docs/deploy.md): podman runs them with
+# the runc runtime; debootstrap makes the Debian base image (no registry needed); dnsname lets
+# the stack's containers find each other by service name.
+/usr/bin/podman: | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman runc >/dev/null
+
+/usr/lib/cni/dnsname: | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		golang-github-containernetworking-plugin-dnsname >/dev/null
+
+/usr/sbin/debootstrap: | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+
+# the Debian programs the tests start or call
+TEST_TOOLS := /usr/bin/chromium /usr/bin/promtool /usr/bin/age /usr/sbin/pgbouncer \
+	/usr/bin/podman /usr/lib/cni/dnsname /usr/sbin/debootstrap
+
 # ---- the two commands ----
 run: $(VENV)/.runtime-installed $(FRONTEND)/dist/index.html  ## Set up, migrate, seed the demo and serve on :8000
 	$(BIN)/bitnexus serve --migrate --demo
 
-test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium /usr/bin/promtool /usr/bin/age /usr/sbin/pgbouncer  ## Set up, lint, type-check and run every test
+test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html $(TEST_TOOLS)  ## Set up, lint, type-check and run every test
 	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/pytest
 
@@ -96,6 +113,9 @@ lock:  ## Re-resolve requirements*.lock from pyproject.toml
 	(echo "# Exact runtime pins; regenerate with \`make lock\`."; /tmp/bitnexus-lock/bin/pip freeze --exclude-editable) > requirements.lock
 	/tmp/bitnexus-lock/bin/pip install -q -e '.[dev]'
 	(echo "# Exact runtime + development pins; regenerate with \`make lock\`."; /tmp/bitnexus-lock/bin/pip freeze --exclude-editable) > requirements-dev.lock
+
+image: /usr/bin/podman /usr/sbin/debootstrap  ## Build the container image localhost/bitnexus:latest (docs/deploy.md)
+	ops/container/build.sh
 
 clean-data:  ## Delete the local data directory (database, keys, uploads)
 	rm -rf var

@@ -122,17 +122,24 @@ def _check_external(urls: DatabaseUrls, settings: Settings) -> None:
                     f"cannot enable extension {ext} as the DATABASE_URL role: {exc}"
                 ) from exc
         if settings.database_app_url is None:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)
+            found = conn.execute(
+                "SELECT rolbypassrls FROM pg_roles WHERE rolname = %s", (APP_ROLE,)
             ).fetchone()
-            pw = app_password(settings)
-            verb = "ALTER" if exists else "CREATE"
-            try:
-                conn.execute(
-                    sql.SQL(f"{verb} ROLE {{}} LOGIN NOBYPASSRLS PASSWORD {{}}").format(
-                        sql.Identifier(APP_ROLE), sql.Literal(pw)
-                    )
+            if found is not None and found[0]:
+                raise DatabaseNotSuitable(
+                    f"the runtime role {APP_ROLE} has BYPASSRLS: remove it (ALTER ROLE "
+                    f"{APP_ROLE} NOBYPASSRLS) so row security applies to it."
                 )
+            pw = app_password(settings)
+            # PostgreSQL 16+ lets only a role with BYPASSRLS name that attribute in ALTER ROLE,
+            # so a second start (the role made by the first) sets the login and password only
+            statement = (
+                "ALTER ROLE {} LOGIN PASSWORD {}"
+                if found is not None
+                else "CREATE ROLE {} LOGIN NOBYPASSRLS PASSWORD {}"
+            )
+            try:
+                conn.execute(sql.SQL(statement).format(sql.Identifier(APP_ROLE), sql.Literal(pw)))
             except psycopg.Error as exc:
                 raise DatabaseNotSuitable(
                     f"cannot create the runtime role {APP_ROLE}: give the DATABASE_URL role "
