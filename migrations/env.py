@@ -12,7 +12,8 @@ target_metadata = Base.metadata
 
 # Hosts that share a database may start at once, each migrating: one migrates at a time, the
 # others wait, then find the schema at head and have nothing to do (a session lock, held until
-# the connection closes; taken before alembic reads the schema's version).
+# the connection closes; taken before alembic reads the schema's version). The owner's URL
+# must therefore reach PostgreSQL directly, not through a transaction-mode pooler.
 MIGRATION_LOCK = "SELECT pg_advisory_lock(hashtextextended('bitnexus:migrations', 0))"
 
 
