@@ -13,7 +13,8 @@ another tenant's); a segment is deleted once all its clicks are there. A dead pr
 segments are unlocked; any process replays them at start and every minute (idempotent on the
 click id; tests/tracking/test_click_durability.py). A line PostgreSQL refuses for its data is
 moved to the quarantine (`quarantine`) and the others stored: one bad click never holds back the
-rest (tests/tracking/test_spool_quarantine.py).
+rest (tests/tracking/test_spool_quarantine.py). A click stored after its hour was rolled up
+(a spool replayed late) joins that hour's rollup as it is stored (test_late_clicks.py).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import structlog
 
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import libpq
-from bitnexus.tracking import repository
+from bitnexus.tracking import repository, rollups
 from bitnexus.tracking.recorder import quarantine, spool
 from bitnexus.tracking.recorder.codec import Line, decode, encode, fit
 from bitnexus.tracking.recorder.quarantine import Refusal
@@ -333,19 +334,20 @@ class ClickRecorder:
         returns the lines refused for their data, the only ones not stored. Raises when
         PostgreSQL cannot be asked (`quarantine.unavailable`): the lines are then to be tried
         again, all of them."""
+        late = bool(lines) and _late(lines[0][1])  # the oldest: lines are in the order recorded
         by_tenant: dict[uuid.UUID, list[bytes]] = defaultdict(list)
         for tenant_id, line in lines:
             by_tenant[tenant_id].append(line)
-        refused = await asyncio.gather(*(self._store(t, ls) for t, ls in by_tenant.items()))
+        refused = await asyncio.gather(*(self._store(t, ls, late) for t, ls in by_tenant.items()))
         return [r for rs in refused for r in rs]
 
-    async def _store(self, tenant_id: uuid.UUID, lines: list[bytes]) -> list[Refusal]:
+    async def _store(self, tenant_id: uuid.UUID, lines: list[bytes], late: bool) -> list[Refusal]:
         """Write one tenant's lines in one statement; if PostgreSQL refuses it (and was there
         to refuse it), write each half on its own, down to single lines: a line refused alone
         for its data is returned, unwritten. (Halves stored before are stored again harmlessly:
         the click id decides.)"""
         try:
-            await self._write(tenant_id, b"".join(lines))
+            await self._write(tenant_id, b"".join(lines), late)
         except Exception as error:
             if quarantine.unavailable(error):
                 raise
@@ -356,8 +358,8 @@ class ClickRecorder:
                 return [refused]
             half = len(lines) // 2
             return [
-                *await self._store(tenant_id, lines[:half]),
-                *await self._store(tenant_id, lines[half:]),
+                *await self._store(tenant_id, lines[:half], late),
+                *await self._store(tenant_id, lines[half:], late),
             ]
         return []
 
@@ -376,7 +378,7 @@ class ClickRecorder:
                 reasons=sorted({r.reason for r in refused})[:5],
             )
 
-    async def _write(self, tenant_id: uuid.UUID, lines: bytes) -> None:
+    async def _write(self, tenant_id: uuid.UUID, lines: bytes, late: bool) -> None:
         connection = None
         try:
             async with self._connections:
@@ -387,9 +389,8 @@ class ClickRecorder:
                         "SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id)
                     )
                     connection.tenant_id = tenant_id
-                await repository.insert_clicks(
-                    connection.raw, tenant_id, lines, rate=RATE, unique=UNIQUE
-                )
+                insert = repository.insert_late_clicks if late else repository.insert_clicks
+                await insert(connection.raw, tenant_id, lines, rate=RATE, unique=UNIQUE)
                 self._idle.append(connection)
         except BaseException as error:
             if connection is None:
@@ -454,6 +455,15 @@ def _store_failed(event: str, error: Exception, **fields: object) -> None:
         log.warning(event, exc_info=error, **fields)
     else:
         log.error(event, exc_info=error, **fields)
+
+
+def _late(line: bytes) -> bool:
+    """Whether a click is old enough that its hour may be rolled up already (half the rollup's
+    settling time: room for hosts' clocks that disagree by a few minutes); unreadable: yes."""
+    try:
+        return dt.datetime.now(dt.UTC) - decode(line)[0].at > rollups.SETTLE / 2
+    except (ValueError, TypeError):
+        return True
 
 
 def _readable(segment: str, lines: list[bytes]) -> tuple[list[Line], list[Refusal]]:
