@@ -484,7 +484,10 @@ async def test_a_new_clicks_probes_read_little_however_many_clicks_its_link_has(
     for mode, first in (("force_custom_plan", 0), ("force_generic_plan", 20)):
         lines = b"".join(new[first : first + 20]).decode()
         plan = _explained(
-            db_urls, tenant_id, mode, [tenant_id, lines, RATE.limit, RATE.window, UNIQUE.window]
+            db_urls,
+            tenant_id,
+            mode,
+            [tenant_id, lines, RATE.limit, RATE.window, UNIQUE.window, None],
         )
         read = plan["Plan"]["Shared Hit Blocks"] + plan["Plan"]["Shared Read Blocks"]
         filtered = sum(

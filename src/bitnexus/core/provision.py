@@ -3,7 +3,9 @@
 Embedded mode: as the server's superuser, create the owner role (runs migrations, owns the
 schema, not a superuser) and the runtime role (owns nothing, NOBYPASSRLS), the database and the
 extensions. External mode: DATABASE_URL is the owner; the server must be PostgreSQL >= 15 with
-the `vector` extension available.
+the `vector` extension available. Without DATABASE_APP_URL the runtime role's password is this
+data directory's (`db_app_password`), set at every migration: hosts sharing a database must
+set DATABASE_APP_URL instead (docs/capacity.md, "Several hosts").
 """
 
 from __future__ import annotations
@@ -145,6 +147,13 @@ def _check_external(urls: DatabaseUrls, settings: Settings) -> None:
                     f"cannot create the runtime role {APP_ROLE}: give the DATABASE_URL role "
                     "CREATEROLE, or create a role yourself and set DATABASE_APP_URL."
                 ) from exc
+            if found is not None:  # another host's connections as the role stop working from here
+                log.warning(
+                    "database.app_role_password_set",
+                    role=APP_ROLE,
+                    hint="hosts that share a database must all set DATABASE_APP_URL "
+                    "(docs/capacity.md): each one without it sets the role's password anew",
+                )
 
 
 VERSION_QUERY = "SELECT version_num FROM alembic_version"

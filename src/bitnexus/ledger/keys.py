@@ -5,7 +5,9 @@ version, never stored in the database (docs/ledger.md, "Signing keys and origins
   by tenant id and version (containers and many nodes that share only their environment).
 - otherwise: one random 32-byte seed per key in BITNEXUS_LEDGER_KEY_DIR (default
   `<data dir>/ledger-keys`, a directory of mode 0700, files of mode 0600), which may live on
-  a volume of its own, away from the database and its backups.
+  a volume of its own, away from the database and its backups. Several hosts on one database
+  must share one or the other: a key made on one host is missing on the others, whose sealers
+  then refuse that organisation's log (tests/ledger/test_multi_host_keys.py).
 
 Logs signed before keys were per organisation keep the one installation-wide key they were
 signed with (`legacy_signer`): from BITNEXUS_LEDGER_KEY, or the data dir's `ledger_key` file.
@@ -65,7 +67,10 @@ def _file_seed(path: Path, create: bool) -> bytes:
     """The seed in `path`, created (random, mode 0600, atomically) when `create`."""
     if not path.exists():
         if not create:
-            raise KeyUnavailable(f"the signing key file {path} is missing")
+            raise KeyUnavailable(
+                f"the signing key file {path} is missing (hosts that share a database must "
+                "share BITNEXUS_LEDGER_KEY or BITNEXUS_LEDGER_KEY_DIR: docs/capacity.md)"
+            )
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.parent.chmod(0o700)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")

@@ -96,8 +96,34 @@ async def insert_clicks(
     apart by PostgreSQL rather than on the server's event loop. `connection` must be scoped to
     `tenant_id` (RLS refuses the rows otherwise)."""
     await connection.execute(
-        INSERT_CLICKS, tenant_id, lines.decode(), rate.limit, rate.window, unique.window
+        INSERT_CLICKS, tenant_id, lines.decode(), rate.limit, rate.window, unique.window, None
     )
+
+
+async def insert_late_clicks(
+    connection: Any,  # an asyncpg connection, scoped to `tenant_id`
+    tenant_id: uuid.UUID,
+    lines: bytes,
+    *,
+    rate: RateRule,
+    unique: UniqueRule,
+) -> None:
+    """`insert_clicks` for clicks that may be older than the tenant's rollup mark (a spool
+    replayed, a backlog drained after an outage): those are added to their hour's rollup in the
+    same statement. The mark row is locked (shared) first, so the rollup job, which locks it
+    for update, runs wholly before or after: no click is counted twice or missed."""
+    async with connection.transaction():
+        await connection.execute(
+            "INSERT INTO click_rollups (tenant_id, rolled_until) VALUES ($1, NULL)"
+            " ON CONFLICT (tenant_id) DO NOTHING",
+            tenant_id,
+        )
+        mark = await connection.fetchval(
+            "SELECT rolled_until FROM click_rollups WHERE tenant_id = $1 FOR SHARE", tenant_id
+        )
+        await connection.execute(
+            INSERT_CLICKS, tenant_id, lines.decode(), rate.limit, rate.window, unique.window, mark
+        )
 
 
 INSERT_CLICKS = f"""
@@ -152,7 +178,20 @@ INSERT_CLICKS = f"""
                j.is_unique
         FROM judged j JOIN links l ON l.tenant_id = $1::uuid AND l.id = j.link_id
         ON CONFLICT (id) DO NOTHING
-        RETURNING affiliate_id, link_id, is_bot, is_unique
+        RETURNING affiliate_id, product_id, link_id, created_at, country, is_bot, is_unique
+    ), late AS (  -- stored after their hour was rolled up ($6: the mark, locked; NULL: none)
+        INSERT INTO click_hours (tenant_id, hour, link_id, country, affiliate_id, product_id,
+                                 raw, clicks, uniq)
+        SELECT $1::uuid, date_trunc('hour', created_at, 'UTC'), link_id, coalesce(country, ''),
+               min(affiliate_id::text)::uuid, min(product_id::text)::uuid, count(*),
+               count(*) FILTER (WHERE NOT is_bot),
+               count(*) FILTER (WHERE is_unique AND NOT is_bot)
+        FROM stored WHERE created_at < $6::timestamptz
+        GROUP BY 2, link_id, 4
+        ON CONFLICT (tenant_id, hour, link_id, country) DO UPDATE
+        SET raw = click_hours.raw + excluded.raw,
+            clicks = click_hours.clicks + excluded.clicks,
+            uniq = click_hours.uniq + excluded.uniq
     ), per_link AS (
         SELECT affiliate_id, link_id, count(*) AS clicks,
                count(*) FILTER (WHERE NOT is_bot) AS human,
@@ -172,7 +211,8 @@ INSERT_CLICKS = f"""
     FROM per_link GROUP BY affiliate_id
 """  # noqa: S608 (what is put in: the columns' lengths, integers)
 """One tenant's clicks ($1: the tenant, $2: the lines, their texts cut to the columns' lengths),
-announced per affiliate (`click.recorded`),
+announced per affiliate (`click.recorded`), those before the rollup mark $6 counted into their
+hour (`insert_late_clicks`; tests/tracking/test_late_clicks.py),
 judged by two rules given as parameters: `rules.RATE` ($3: its limit, $4: its window: a click
 is `rate` when its address has clicked the link `limit` times within the window, pinned by
 tests/tracking/test_redirect.py::test_impossible_rates_from_one_address_are_flagged and

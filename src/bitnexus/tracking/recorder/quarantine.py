@@ -24,8 +24,12 @@ from pathlib import Path
 
 import asyncpg
 import orjson
+import structlog
 
+from bitnexus.tracking.recorder.codec import Line, decode
 from bitnexus.tracking.recorder.spool import sync_directory
+
+log = structlog.get_logger(__name__)
 
 DIRECTORY = "quarantine"
 SUFFIX = ".jsonl"
@@ -163,3 +167,19 @@ def _lines_in(path: Path) -> int:
         seen = (stat.st_size, stat.st_mtime_ns, lines)
         _counted[path] = seen
     return seen[2]
+
+
+def readable(segment: str, lines: list[bytes]) -> tuple[list[Line], list[Refusal]]:
+    """A dead process's lines with their tenants, and those that cannot be read: its last line,
+    torn by the crash, is skipped (that click was never answered); any other is refused."""
+    rows: list[Line] = []
+    unreadable: list[Refusal] = []
+    for n, line in enumerate(lines, 1):
+        try:
+            rows.append((decode(line)[0].tenant_id, line + b"\n"))
+        except (ValueError, TypeError) as error:
+            if n == len(lines):
+                log.warning("clicks.spool_line_skipped", segment=segment, line=n)
+            else:
+                unreadable.append(Refusal(line, f"unreadable: {error}"))
+    return rows, unreadable

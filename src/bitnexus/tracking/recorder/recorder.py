@@ -14,7 +14,8 @@ tenant: docs/pooling.md); a segment is deleted once all its clicks are there. A 
 segments are unlocked; any process replays them at start and every minute (idempotent on the
 click id; tests/tracking/test_click_durability.py). A line PostgreSQL refuses for its data is
 moved to the quarantine (`quarantine`) and the others stored: one bad click never holds back the
-rest (tests/tracking/test_spool_quarantine.py).
+rest (tests/tracking/test_spool_quarantine.py). A click stored after its hour was rolled up
+(a spool replayed late) joins that hour's rollup as it is stored (test_late_clicks.py).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import structlog
 
 from bitnexus.core.db import Database, tenant_statement
 from bitnexus.core.dburl import libpq
-from bitnexus.tracking import repository
+from bitnexus.tracking import repository, rollups
 from bitnexus.tracking.recorder import quarantine, spool
 from bitnexus.tracking.recorder.codec import Line, decode, encode, fit
 from bitnexus.tracking.recorder.quarantine import Refusal
@@ -335,19 +336,20 @@ class ClickRecorder:
         returns the lines refused for their data, the only ones not stored. Raises when
         PostgreSQL cannot be asked (`quarantine.unavailable`): the lines are then to be tried
         again, all of them."""
+        late = bool(lines) and _late(lines[0][1])  # the oldest: lines are in the order recorded
         by_tenant: dict[uuid.UUID, list[bytes]] = defaultdict(list)
         for tenant_id, line in lines:
             by_tenant[tenant_id].append(line)
-        refused = await asyncio.gather(*(self._store(t, ls) for t, ls in by_tenant.items()))
+        refused = await asyncio.gather(*(self._store(t, ls, late) for t, ls in by_tenant.items()))
         return [r for rs in refused for r in rs]
 
-    async def _store(self, tenant_id: uuid.UUID, lines: list[bytes]) -> list[Refusal]:
+    async def _store(self, tenant_id: uuid.UUID, lines: list[bytes], late: bool) -> list[Refusal]:
         """Write one tenant's lines in one statement; if PostgreSQL refuses it (and was there
         to refuse it), write each half on its own, down to single lines: a line refused alone
         for its data is returned, unwritten. (Halves stored before are stored again harmlessly:
         the click id decides.)"""
         try:
-            await self._write(tenant_id, b"".join(lines))
+            await self._write(tenant_id, b"".join(lines), late)
         except Exception as error:
             if quarantine.unavailable(error):
                 raise
@@ -358,8 +360,8 @@ class ClickRecorder:
                 return [refused]
             half = len(lines) // 2
             return [
-                *await self._store(tenant_id, lines[:half]),
-                *await self._store(tenant_id, lines[half:]),
+                *await self._store(tenant_id, lines[:half], late),
+                *await self._store(tenant_id, lines[half:], late),
             ]
         return []
 
@@ -378,18 +380,17 @@ class ClickRecorder:
                 reasons=sorted({r.reason for r in refused})[:5],
             )
 
-    async def _write(self, tenant_id: uuid.UUID, lines: bytes) -> None:
+    async def _write(self, tenant_id: uuid.UUID, lines: bytes, late: bool) -> None:
         connection = None
         try:
             async with self._connections:
                 connection = self._idle.pop() if self._idle else await self._connect()
                 raw = connection.raw
+                insert = repository.insert_late_clicks if late else repository.insert_clicks
                 if self._pooled:  # the tenant is the transaction's, as the server connection is
                     async with raw.transaction():
                         await raw.execute(tenant_statement(tenant_id))
-                        await repository.insert_clicks(
-                            raw, tenant_id, lines, rate=RATE, unique=UNIQUE
-                        )
+                        await insert(raw, tenant_id, lines, rate=RATE, unique=UNIQUE)
                     self._idle.append(connection)
                     return
                 if connection.tenant_id != tenant_id:
@@ -398,7 +399,7 @@ class ClickRecorder:
                         "SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id)
                     )
                     connection.tenant_id = tenant_id
-                await repository.insert_clicks(raw, tenant_id, lines, rate=RATE, unique=UNIQUE)
+                await insert(raw, tenant_id, lines, rate=RATE, unique=UNIQUE)
                 self._idle.append(connection)
         except BaseException as error:
             if connection is None:
@@ -438,7 +439,7 @@ class ClickRecorder:
             while taken:
                 segment = taken[0]
                 lines = await asyncio.to_thread(spool.lines, segment.path)
-                rows, unreadable = _readable(segment.path.name, lines)
+                rows, unreadable = quarantine.readable(segment.path.name, lines)
                 refused = list(unreadable)
                 for first in range(0, len(rows), self._max_batch):
                     refused += await self._save(rows[first : first + self._max_batch])
@@ -463,20 +464,13 @@ def _store_failed(event: str, error: Exception, **fields: object) -> None:
         log.error(event, exc_info=error, **fields)
 
 
-def _readable(segment: str, lines: list[bytes]) -> tuple[list[Line], list[Refusal]]:
-    """A dead process's lines with their tenants, and those that cannot be read: its last line,
-    torn by the crash, is skipped (that click was never answered); any other is refused."""
-    rows: list[Line] = []
-    unreadable: list[Refusal] = []
-    for n, line in enumerate(lines, 1):
-        try:
-            rows.append((decode(line)[0].tenant_id, line + b"\n"))
-        except (ValueError, TypeError) as error:
-            if n == len(lines):
-                log.warning("clicks.spool_line_skipped", segment=segment, line=n)
-            else:
-                unreadable.append(Refusal(line, f"unreadable: {error}"))
-    return rows, unreadable
+def _late(line: bytes) -> bool:
+    """Whether a click is old enough that its hour may be rolled up already (half the rollup's
+    settling time: room for hosts' clocks that disagree by a few minutes); unreadable: yes."""
+    try:
+        return dt.datetime.now(dt.UTC) - decode(line)[0].at > rollups.SETTLE / 2
+    except (ValueError, TypeError):
+        return True
 
 
 def _sync_all(segments: Iterable[spool.Segment]) -> None:
