@@ -55,7 +55,7 @@ async def link_target(
     """A link of the transaction's tenant with its product and tenant, by code or alias."""
     stmt = (
         select(Link, Product, Tenant)
-        .join(Product, Product.id == Link.product_id)
+        .join(Product, (Product.tenant_id == Link.tenant_id) & (Product.id == Link.product_id))
         .join(Tenant, Tenant.id == Link.tenant_id)
     )
     stmt = stmt.where(Link.code == code) if code is not None else stmt.where(Link.alias == alias)
@@ -151,7 +151,7 @@ INSERT_CLICKS = f"""
                j.visitor, j.user_agent, j.referrer, j.country, j.reason IS NOT NULL, j.reason,
                j.is_unique
         FROM judged j JOIN links l ON l.tenant_id = $1::uuid AND l.id = j.link_id
-        ON CONFLICT (id) DO NOTHING
+        ON CONFLICT (tenant_id, id) DO NOTHING
         RETURNING affiliate_id, link_id, is_bot, is_unique
     ), per_link AS (
         SELECT affiliate_id, link_id, count(*) AS clicks,
