@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     UniqueConstraint,
     func,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 
 class Role(StrEnum):
@@ -37,7 +38,7 @@ class UserStatus(StrEnum):
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "referral_code"),
         ForeignKeyConstraint(
             ["tenant_id", "referred_by_id"],
@@ -54,9 +55,11 @@ class User(Base):
         ),
         Index("ix_users_tenant_id_email", "tenant_id", func.lower(text("email")), unique=True),
         Index("ix_users_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
+        Index("ix_users_id", "id"),  # the platform path finds its admin by id alone
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(120))
@@ -79,6 +82,7 @@ class RefreshToken(Base):
 
     __tablename__ = "refresh_tokens"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(
             ["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
         ),
@@ -86,7 +90,8 @@ class RefreshToken(Base):
         Index("ix_refresh_tokens_tenant_id_user_id", "tenant_id", "user_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     user_id: Mapped[uuid.UUID] = mapped_column()
     family_id: Mapped[uuid.UUID] = mapped_column()
@@ -102,13 +107,15 @@ class RefreshToken(Base):
 class PasswordResetToken(Base):
     __tablename__ = "password_reset_tokens"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(
             ["tenant_id", "user_id"], ["users.tenant_id", "users.id"], ondelete="CASCADE"
         ),
         Index("ix_password_reset_tokens_tenant_id_user_id", "tenant_id", "user_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     user_id: Mapped[uuid.UUID] = mapped_column()
     token_hash: Mapped[bytes] = mapped_column(LargeBinary)
@@ -127,7 +134,7 @@ class InvitationStatus(StrEnum):
 class Invitation(Base):
     __tablename__ = "invitations"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(
             ["tenant_id", "invited_by_id"],
             ["users.tenant_id", "users.id"],
@@ -142,7 +149,8 @@ class Invitation(Base):
         Index("ix_invitations_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     email: Mapped[str] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(32))

@@ -200,7 +200,9 @@ async def _counts(
         stmt = stmt.where(source.affiliate_id == affiliate_id)
     if vendor_id is not None:
         stmt = stmt.where(
-            source.product_id.in_(select(Product.id).where(Product.vendor_id == vendor_id))
+            tuple_(source.tenant_id, source.product_id).in_(
+                select(Product.tenant_id, Product.id).where(Product.vendor_id == vendor_id)
+            )
         )
     rows = await session.execute(_grouped(stmt, _click_keys(source, time), bys))
     return _split(rows, bys, _counted)
@@ -340,30 +342,46 @@ async def queues(session: AsyncSession) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def epc_milli(product_id: Any) -> ColumnElement[int]:
+def epc_milli(tenant_id: Any, product_id: Any) -> ColumnElement[int]:
     """A product's earnings per click, all time, in thousandths of a minor unit (-1 before its
     first click): affiliates' shares and overrides net of refunds, rejected ones left out, per
     filtered click (rolled-up hours before the tenant's mark, raw clicks after it)."""
     mark = func.coalesce(
-        select(ClickRollup.rolled_until).scalar_subquery(),
+        select(ClickRollup.rolled_until)
+        .where(ClickRollup.tenant_id == tenant_id)
+        .scalar_subquery(),
         literal_column("'-infinity'::timestamptz"),
     )
     rolled = (
         select(func.coalesce(func.sum(ClickHour.clicks), 0))
-        .where(ClickHour.product_id == product_id, ClickHour.hour < mark)
+        .where(
+            ClickHour.tenant_id == tenant_id,
+            ClickHour.product_id == product_id,
+            ClickHour.hour < mark,
+        )
         .scalar_subquery()
     )
     live = (
         select(func.count())
         .select_from(Click)
-        .join(Link, Link.id == Click.link_id)
-        .where(Link.product_id == product_id, Click.created_at >= mark, ~Click.is_bot)
+        .join(Link, (Link.tenant_id == Click.tenant_id) & (Link.id == Click.link_id))
+        .where(
+            Link.tenant_id == tenant_id,
+            Link.product_id == product_id,
+            Click.created_at >= mark,
+            ~Click.is_bot,
+        )
         .scalar_subquery()
     )
     earned = (
         select(func.coalesce(func.sum(Commission.amount_minor - Commission.reversed_minor), 0))
-        .join(Conversion, Conversion.id == Commission.conversion_id)
+        .join(
+            Conversion,
+            (Conversion.tenant_id == Commission.tenant_id)
+            & (Conversion.id == Commission.conversion_id),
+        )
         .where(
+            Conversion.tenant_id == tenant_id,
             Conversion.product_id == product_id,
             Commission.kind.in_(("affiliate", "override")),
             Commission.state != "rejected",

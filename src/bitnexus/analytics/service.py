@@ -82,9 +82,9 @@ def sales_total(days: dict[Any, Sales]) -> Sales:
     )
 
 
-def product_epc(product_id: Any) -> ColumnElement[int]:
+def product_epc(tenant_id: Any, product_id: Any) -> ColumnElement[int]:
     """A product's earnings per click as SQL (`repository.epc_milli`), for the marketplace."""
-    return repository.epc_milli(product_id)
+    return repository.epc_milli(tenant_id, product_id)
 
 
 def traffic(clicks: Clicks, conversions: int, earned: int) -> Traffic:

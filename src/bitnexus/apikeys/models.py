@@ -11,13 +11,13 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
-    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 
 class Scope(StrEnum):
@@ -39,12 +39,13 @@ PREFIXES = {Mode.live: "bnx_live_", Mode.test: "bnx_test_"}
 class ApiKey(Base):
     __tablename__ = "api_keys"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
-        UniqueConstraint("tenant_id", "id"),
         Index("ix_api_keys_tenant_id_user_id", "tenant_id", "user_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     user_id: Mapped[uuid.UUID] = mapped_column()
     name: Mapped[str] = mapped_column(String(120))

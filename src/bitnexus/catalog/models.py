@@ -14,15 +14,15 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Text,
-    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 
 class ProductStatus(StrEnum):
@@ -51,7 +51,7 @@ class Product(Base):
 
     __tablename__ = "products"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "vendor_id"], ["users.tenant_id", "users.id"]),
         CheckConstraint(
             "status IN ('pending', 'approved', 'rejected', 'archived')", name="status_known"
@@ -97,7 +97,8 @@ class Product(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     vendor_id: Mapped[uuid.UUID] = mapped_column()
     title: Mapped[str] = mapped_column(String(200))
@@ -131,6 +132,7 @@ class Product(Base):
 class ProductImage(Base):
     __tablename__ = "product_images"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(
             ["tenant_id", "product_id"], ["products.tenant_id", "products.id"], ondelete="CASCADE"
         ),
@@ -139,7 +141,8 @@ class ProductImage(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     product_id: Mapped[uuid.UUID] = mapped_column()
     position: Mapped[int] = mapped_column()
@@ -156,6 +159,7 @@ class ProductReview(Base):
 
     __tablename__ = "product_reviews"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
         ForeignKeyConstraint(["tenant_id", "reviewer_id"], ["users.tenant_id", "users.id"]),
         CheckConstraint("decision IN ('approved', 'rejected')", name="decision_known"),
@@ -168,7 +172,8 @@ class ProductReview(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     product_id: Mapped[uuid.UUID] = mapped_column()
     reviewer_id: Mapped[uuid.UUID] = mapped_column()

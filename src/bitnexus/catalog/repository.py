@@ -33,8 +33,9 @@ from bitnexus.catalog.commission import OwnTerms
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
 from bitnexus.core.money import BPS
 
-EarningsPerClick = Callable[[Any], ColumnElement[int]]
-"""A product's earnings per click as SQL, given its id column (analytics owns that figure)."""
+EarningsPerClick = Callable[[Any, Any], ColumnElement[int]]
+"""A product's earnings per click as SQL, given its tenant and id columns (analytics owns that
+figure)."""
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ async def marketplace(
     """Approved products with their per-sale commission and earnings per click (thousandths
     of a minor unit, -1 before a first click): newest, best-paying or best-earning first."""
     earns = per_sale(default_bps, Product, filters.own)
-    epc = epc_of(Product.id)
+    epc = epc_of(Product.tenant_id, Product.id)
     stmt = select(Product, earns.label("per_sale"), epc.label("epc")).where(
         *market_conditions(filters, default_bps)
     )
@@ -334,7 +335,10 @@ async def queue(
 async def reviews(session: AsyncSession, product_id: uuid.UUID) -> list[tuple[ProductReview, str]]:
     rows = await session.execute(
         select(ProductReview, User.name)
-        .join(User, User.id == ProductReview.reviewer_id)
+        .join(
+            User,
+            (User.tenant_id == ProductReview.tenant_id) & (User.id == ProductReview.reviewer_id),
+        )
         .where(ProductReview.product_id == product_id)
         .order_by(ProductReview.created_at.desc(), ProductReview.id)
     )

@@ -56,9 +56,16 @@ async def hold_details(
     """Each hold's sale, affiliate name, product title and history, oldest step first."""
     rows = await session.execute(
         select(FraudHold.id, Conversion, User.name, Product.title)
-        .join(Conversion, Conversion.id == FraudHold.conversion_id)
-        .join(User, User.id == FraudHold.affiliate_id)
-        .outerjoin(Product, Product.id == Conversion.product_id)
+        .join(
+            Conversion,
+            (Conversion.tenant_id == FraudHold.tenant_id)
+            & (Conversion.id == FraudHold.conversion_id),
+        )
+        .join(User, (User.tenant_id == FraudHold.tenant_id) & (User.id == FraudHold.affiliate_id))
+        .outerjoin(
+            Product,
+            (Product.tenant_id == Conversion.tenant_id) & (Product.id == Conversion.product_id),
+        )
         .where(FraudHold.id.in_(hold_ids))
     )
     events = await session.execute(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     UniqueConstraint,
     text,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 
 class Attribution(StrEnum):
@@ -96,6 +97,7 @@ class Coupon(Base):
 
     __tablename__ = "coupons"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "code"),
         ForeignKeyConstraint(["tenant_id", "affiliate_id"], ["users.tenant_id", "users.id"]),
         ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
@@ -103,7 +105,8 @@ class Coupon(Base):
         Index("ix_coupons_tenant_id_affiliate_id", "tenant_id", "affiliate_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     code: Mapped[str] = mapped_column(String(40))  # stored upper-case; matched case-insensitively
     affiliate_id: Mapped[uuid.UUID] = mapped_column()
@@ -118,7 +121,7 @@ class Conversion(Base):
 
     __tablename__ = "conversions"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "vendor_id", "order_id"),
         ForeignKeyConstraint(["tenant_id", "vendor_id"], ["users.tenant_id", "users.id"]),
         ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
@@ -176,7 +179,8 @@ class Conversion(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     vendor_id: Mapped[uuid.UUID] = mapped_column()
     order_id: Mapped[str] = mapped_column(String(100))
@@ -221,6 +225,7 @@ class Subscription(Base):
 
     __tablename__ = "subscriptions"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "vendor_id", "subscription_ref"),
         ForeignKeyConstraint(["tenant_id", "vendor_id"], ["users.tenant_id", "users.id"]),
         ForeignKeyConstraint(["tenant_id", "affiliate_id"], ["users.tenant_id", "users.id"]),
@@ -229,7 +234,8 @@ class Subscription(Base):
         CheckConstraint("renewals_earned BETWEEN 0 AND renewals", name="earned_within_renewals"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     vendor_id: Mapped[uuid.UUID] = mapped_column()
     subscription_ref: Mapped[str] = mapped_column(String(100))
@@ -248,6 +254,7 @@ class Commission(Base):
 
     __tablename__ = "commissions"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(
             ["tenant_id", "conversion_id"], ["conversions.tenant_id", "conversions.id"]
         ),
@@ -274,7 +281,8 @@ class Commission(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     conversion_id: Mapped[uuid.UUID] = mapped_column()
     beneficiary_id: Mapped[uuid.UUID | None] = mapped_column()
@@ -297,6 +305,7 @@ class Refund(Base):
 
     __tablename__ = "refunds"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(
             ["tenant_id", "conversion_id"], ["conversions.tenant_id", "conversions.id"]
         ),
@@ -308,7 +317,8 @@ class Refund(Base):
         CheckConstraint("amount_minor > 0", name="amount_positive"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     conversion_id: Mapped[uuid.UUID] = mapped_column()
     refund_ref: Mapped[str] = mapped_column(String(100))
@@ -324,7 +334,7 @@ class FraudHold(Base):
 
     __tablename__ = "fraud_holds"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "conversion_id"),
         ForeignKeyConstraint(
             ["tenant_id", "conversion_id"], ["conversions.tenant_id", "conversions.id"]
@@ -337,7 +347,8 @@ class FraudHold(Base):
         Index("ix_fraud_holds_tenant_id_affiliate_id", "tenant_id", "affiliate_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     conversion_id: Mapped[uuid.UUID] = mapped_column()
     affiliate_id: Mapped[uuid.UUID] = mapped_column()
@@ -358,6 +369,7 @@ class FraudHoldEvent(Base):
 
     __tablename__ = "fraud_hold_events"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "hold_id"], ["fraud_holds.tenant_id", "fraud_holds.id"]),
         ForeignKeyConstraint(["tenant_id", "actor_id"], ["users.tenant_id", "users.id"]),
         CheckConstraint("kind IN ('held', 'appealed', 'approved', 'rejected')", name="kind_known"),
@@ -369,7 +381,8 @@ class FraudHoldEvent(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     hold_id: Mapped[uuid.UUID] = mapped_column()
     kind: Mapped[str] = mapped_column(String(8))
@@ -406,6 +419,7 @@ class TierChange(Base):
 
     __tablename__ = "tier_changes"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
         CheckConstraint(
             "tier IN ('bronze', 'silver', 'gold', 'platinum')"
@@ -415,7 +429,8 @@ class TierChange(Base):
         Index("ix_tier_changes_tenant_id_user_id_created_at", "tenant_id", "user_id", "created_at"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     user_id: Mapped[uuid.UUID] = mapped_column()
     previous: Mapped[str] = mapped_column(String(8))

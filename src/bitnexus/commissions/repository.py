@@ -97,8 +97,8 @@ async def coupons(
     """Coupons with their affiliate's name and product's title, newest first."""
     stmt = (
         select(Coupon, User.name, Product.title)
-        .join(User, User.id == Coupon.affiliate_id)
-        .join(Product, Product.id == Coupon.product_id)
+        .join(User, (User.tenant_id == Coupon.tenant_id) & (User.id == Coupon.affiliate_id))
+        .join(Product, (Product.tenant_id == Coupon.tenant_id) & (Product.id == Coupon.product_id))
         .order_by(Coupon.created_at.desc(), Coupon.id)
     )
     if vendor_id is not None:
@@ -231,7 +231,11 @@ async def commissions_of(
 ) -> Sequence[tuple[Commission, Conversion]]:
     stmt = (
         select(Commission, Conversion)
-        .join(Conversion, Conversion.id == Commission.conversion_id)
+        .join(
+            Conversion,
+            (Conversion.tenant_id == Commission.tenant_id)
+            & (Conversion.id == Commission.conversion_id),
+        )
         .where(Commission.kind != "platform_fee")
         .order_by(Commission.created_at.desc(), Commission.id.desc())
     )
@@ -348,7 +352,11 @@ async def approved_earnings(
     matured)."""
     found = await session.execute(
         select(func.coalesce(func.sum(Commission.amount_minor - Commission.reversed_minor), 0))
-        .join(Conversion, Conversion.id == Commission.conversion_id)
+        .join(
+            Conversion,
+            (Conversion.tenant_id == Commission.tenant_id)
+            & (Conversion.id == Commission.conversion_id),
+        )
         .where(
             Commission.beneficiary_id == user_id,
             Commission.currency == currency,

@@ -5,11 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+)
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 PLATFORMS = "'x', 'linkedin', 'instagram', 'facebook', 'tiktok', 'youtube', 'email', 'banner'"
 
@@ -19,6 +28,7 @@ class Generation(Base):
 
     __tablename__ = "content_generations"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "affiliate_id"], ["users.tenant_id", "users.id"]),
         ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
         CheckConstraint(f"platform IN ({PLATFORMS})", name="platform_known"),
@@ -33,7 +43,8 @@ class Generation(Base):
         Index("ix_content_generations_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     affiliate_id: Mapped[uuid.UUID] = mapped_column()
     product_id: Mapped[uuid.UUID] = mapped_column()

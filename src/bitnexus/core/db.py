@@ -40,6 +40,14 @@ class Base(DeclarativeBase):
     type_annotation_map: dict[Any, Any] = {dt.datetime: DateTime(timezone=True)}  # noqa: RUF012
 
 
+def identified_by(column: Any) -> dict[str, Any]:
+    """Mapper arguments for a tenant table keyed by `(tenant_id, id)` in the database (so a
+    distributed PostgreSQL can shard it by tenant, docs/scaling.md) that the ORM still knows
+    by `id` alone: `session.get(Model, id)` and the identity map keep working, and row security
+    adds the tenant to every statement."""
+    return {"primary_key": [column]}
+
+
 async def any_row(session: AsyncSession, model: type[Any]) -> bool:
     """Whether the table of `model` has a row the session may see (row security applies)."""
     return bool((await session.execute(select(exists().select_from(model)))).scalar())

@@ -17,12 +17,12 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 import structlog
-from sqlalchemy import ForeignKey, Identity, Index, String, Text, select, text
+from sqlalchemy import ForeignKey, Identity, PrimaryKeyConstraint, String, Text, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bitnexus.core.config import Settings
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 from bitnexus.core.rls import CURRENT_TENANT
 from bitnexus.core.uow import after_commit
 
@@ -34,9 +34,10 @@ class DevMail(Base):
     """The development mailbox: mail that would have been sent, kept only in development mode."""
 
     __tablename__ = "dev_mailbox"
-    __table_args__ = (Index("ix_dev_mailbox_tenant_id_id", "tenant_id", "id"),)
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "id"),)
 
-    id: Mapped[int] = mapped_column(Identity(), primary_key=True)
+    id: Mapped[int] = mapped_column(Identity())
+    __mapper_args__ = identified_by(id)
     # the tenant of the transaction that sent it (migration 0030)
     tenant_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("tenants.id"), server_default=text(CURRENT_TENANT)

@@ -21,14 +21,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, ForeignKey, Identity, Index, String, Table, Uuid, func
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Identity,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Uuid,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bitnexus.core import jsontext
 from bitnexus.core.bulk import BulkInsert
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 CHANNEL = "bitnexus_outbox"  # the NOTIFY channel; each payload is a comma-separated id list
 
@@ -38,11 +48,13 @@ class OutboxEvent(Base):
 
     __tablename__ = "outbox_events"
     __table_args__ = (
-        Index("ix_outbox_events_tenant_id_id", "tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
+        Index("ix_outbox_events_id", "id"),  # the dispatcher reads across organisations
         Index("ix_outbox_events_created_at", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
+    __mapper_args__ = identified_by(id)
     # typed here, not by its foreign key: a process that loads no tenants table still writes it
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tenants.id"))
     type: Mapped[str] = mapped_column(String(64))  # e.g. "commission.created"

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     LargeBinary,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     UniqueConstraint,
@@ -24,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 
 class AccountKind(StrEnum):
@@ -49,7 +50,7 @@ def normal_sign(kind: str) -> int:
 class LedgerAccount(Base):
     __tablename__ = "ledger_accounts"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "code"),
         CheckConstraint(
             "kind IN ('asset', 'liability', 'equity', 'revenue', 'expense')", name="kind_known"
@@ -65,7 +66,8 @@ class LedgerAccount(Base):
         Index("ix_ledger_accounts_tenant_id_owner_user_id", "tenant_id", "owner_user_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     code: Mapped[str] = mapped_column(String(200))
     owner_user_id: Mapped[uuid.UUID | None] = mapped_column()
@@ -94,7 +96,7 @@ class LedgerBalance(Base):
 class LedgerTransaction(Base):
     __tablename__ = "ledger_transactions"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "seq"),
         UniqueConstraint("tenant_id", "idempotency_key"),
         ForeignKeyConstraint(
@@ -114,7 +116,8 @@ class LedgerTransaction(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     # None until the integrator sequences the transaction (moments after it commits).
     seq: Mapped[int | None] = mapped_column(BigInteger)
@@ -265,13 +268,15 @@ class LedgerAlarm(Base):
 
     __tablename__ = "ledger_alarms"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "api_key_id"], ["api_keys.tenant_id", "api_keys.id"]),
         Index("ix_ledger_alarms_tenant_id_created_at", "tenant_id", "created_at"),
         # one alarm per finding that can come again (a refused checkpoint pushed again)
         UniqueConstraint("tenant_id", "subject"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     api_key_id: Mapped[uuid.UUID | None] = mapped_column()
     reporter: Mapped[str] = mapped_column(String(200))

@@ -301,7 +301,11 @@ async def postings_with_codes(
             LedgerPosting.amount,
             LedgerPosting.currency,
         )
-        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .join(
+            LedgerAccount,
+            (LedgerAccount.tenant_id == LedgerPosting.tenant_id)
+            & (LedgerAccount.id == LedgerPosting.account_id),
+        )
         .where(LedgerPosting.transaction_id.in_(transaction_ids))
         .order_by(LedgerPosting.transaction_id, LedgerPosting.position)
     )
@@ -454,7 +458,11 @@ async def statement(
             )
             .label("balance"),
         )
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
+        .join(
+            LedgerTransaction,
+            (LedgerTransaction.tenant_id == LedgerPosting.tenant_id)
+            & (LedgerTransaction.id == LedgerPosting.transaction_id),
+        )
         .where(LedgerPosting.account_id == account.id)
         .subquery()
     )
@@ -481,7 +489,11 @@ async def touches_accounts_of(
     """Whether a transaction posts to an account the user owns."""
     found = await session.execute(
         select(LedgerPosting.position)
-        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .join(
+            LedgerAccount,
+            (LedgerAccount.tenant_id == LedgerPosting.tenant_id)
+            & (LedgerAccount.id == LedgerPosting.account_id),
+        )
         .where(
             LedgerPosting.transaction_id == transaction_id, LedgerAccount.owner_user_id == user_id
         )

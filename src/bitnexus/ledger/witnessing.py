@@ -85,7 +85,11 @@ async def _last_cosigned(
     row = (
         await session.execute(
             select(LedgerBlock, LedgerCosignature)
-            .join(LedgerCosignature, LedgerCosignature.height == LedgerBlock.height)
+            .join(
+                LedgerCosignature,
+                (LedgerCosignature.tenant_id == LedgerBlock.tenant_id)
+                & (LedgerCosignature.height == LedgerBlock.height),
+            )
             .where(LedgerCosignature.witness == witness)
             .order_by(LedgerBlock.height.desc())
             .limit(1)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Identity,
     Index,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -18,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 
 class Notification(Base):
@@ -26,6 +27,7 @@ class Notification(Base):
 
     __tablename__ = "notifications"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
         UniqueConstraint("tenant_id", "user_id", "event_id"),
         Index("ix_notifications_tenant_id_user_id_id", "tenant_id", "user_id", "id"),
@@ -42,7 +44,8 @@ class Notification(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column()
     user_id: Mapped[uuid.UUID] = mapped_column()
     event_id: Mapped[int] = mapped_column(BigInteger)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    PrimaryKeyConstraint,
     String,
     UniqueConstraint,
     text,
@@ -20,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 
 class Method(StrEnum):
@@ -57,7 +58,7 @@ class PayoutMethod(Base):
 class PayoutBatch(Base):
     __tablename__ = "payout_batches"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "created_by"], ["users.tenant_id", "users.id"]),
         CheckConstraint("status IN ('open', 'closed')", name="status_known"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_iso4217"),
@@ -72,7 +73,8 @@ class PayoutBatch(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     number: Mapped[int] = mapped_column()  # 1, 2, … per tenant: references read BNX-{number}-…
     currency: Mapped[str] = mapped_column(String(3))
@@ -85,6 +87,7 @@ class PayoutBatch(Base):
 class PayoutItem(Base):
     __tablename__ = "payout_items"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(
             ["tenant_id", "batch_id"], ["payout_batches.tenant_id", "payout_batches.id"]
         ),
@@ -101,7 +104,8 @@ class PayoutItem(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     batch_id: Mapped[uuid.UUID] = mapped_column()
     affiliate_id: Mapped[uuid.UUID] = mapped_column()

@@ -41,7 +41,10 @@ async def available_accounts(session: AsyncSession, currency: str) -> list[Holde
     """Every member's available-earnings account in `currency`."""
     rows = await session.execute(
         select(LedgerAccount.id, User.id, User.name, User.email)
-        .join(User, User.id == LedgerAccount.owner_user_id)
+        .join(
+            User,
+            (User.tenant_id == LedgerAccount.tenant_id) & (User.id == LedgerAccount.owner_user_id),
+        )
         .where(
             LedgerAccount.code.like("affiliate:%:available:%"),
             LedgerAccount.currency == currency,
@@ -93,8 +96,12 @@ async def batches(session: AsyncSession, limit: int | None) -> list[tuple[Payout
             func.count(PayoutItem.id),
             func.coalesce(func.sum(PayoutItem.amount_minor), 0),
         )
-        .outerjoin(PayoutItem, PayoutItem.batch_id == PayoutBatch.id)
-        .group_by(PayoutBatch.id)
+        .outerjoin(
+            PayoutItem,
+            (PayoutItem.tenant_id == PayoutBatch.tenant_id)
+            & (PayoutItem.batch_id == PayoutBatch.id),
+        )
+        .group_by(PayoutBatch.tenant_id, PayoutBatch.id)  # the key: the other columns follow
         .order_by(PayoutBatch.created_at.desc(), PayoutBatch.id)
         .limit(limit)
     )
@@ -108,7 +115,9 @@ async def items(
     affiliate_id: uuid.UUID | None = None,
 ) -> list[tuple[PayoutItem, str]]:
     """Items with their affiliate's name: a batch's by reference, or an affiliate's newest first."""
-    stmt = select(PayoutItem, User.name).join(User, User.id == PayoutItem.affiliate_id)
+    stmt = select(PayoutItem, User.name).join(
+        User, (User.tenant_id == PayoutItem.tenant_id) & (User.id == PayoutItem.affiliate_id)
+    )
     if batch_id is not None:
         stmt = stmt.where(PayoutItem.batch_id == batch_id).order_by(PayoutItem.reference)
     if affiliate_id is not None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    PrimaryKeyConstraint,
     String,
     Text,
     func,
@@ -21,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 
 class QuestionKind(StrEnum):
@@ -96,6 +97,7 @@ class RecruitingRules(Base):
 class Application(Base):
     __tablename__ = "recruiting_applications"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(
             ["tenant_id", "referred_by_id"],
             ["users.tenant_id", "users.id"],
@@ -130,7 +132,8 @@ class Application(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(120))

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     UniqueConstraint,
     func,
@@ -23,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 
 class LinkStatus(StrEnum):
@@ -48,8 +49,8 @@ class Link(Base):
 
     __tablename__ = "links"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
-        UniqueConstraint("code"),
+        PrimaryKeyConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "code"),  # unique across organisations: `LinkCode`
         ForeignKeyConstraint(["tenant_id", "affiliate_id"], ["users.tenant_id", "users.id"]),
         ForeignKeyConstraint(["tenant_id", "product_id"], ["products.tenant_id", "products.id"]),
         CheckConstraint("status IN ('active', 'paused', 'deleted')", name="status_known"),
@@ -72,7 +73,8 @@ class Link(Base):
         Index("ix_links_tenant_id_product_id", "tenant_id", "product_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     affiliate_id: Mapped[uuid.UUID] = mapped_column()
     product_id: Mapped[uuid.UUID] = mapped_column()
@@ -100,6 +102,7 @@ class Click(Base):
     # insert. Its link and tenant are kept by construction instead (migration 0026): neither
     # is ever deleted, their keys never change, and the insert joins the link.
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         CheckConstraint(
             f"bot_reason IN ({', '.join(repr(r.value) for r in BotReason)})",
             name="bot_reason_known",
@@ -121,7 +124,8 @@ class Click(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # the `bnx_cid` handed to the vendor
+    id: Mapped[uuid.UUID] = mapped_column()  # the `bnx_cid` handed to the vendor
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column()
     link_id: Mapped[uuid.UUID] = mapped_column()
     affiliate_id: Mapped[uuid.UUID] = mapped_column()
@@ -151,6 +155,19 @@ def max_chars(column: ColumnElement[Any]) -> int:
     if not isinstance(kind, String) or kind.length is None:
         raise TypeError(f"{column} has no length")
     return kind.length
+
+
+class LinkCode(Base):
+    """Which organisation and link a code belongs to: the one lookup the public redirect makes
+    before it knows the organisation (`bitnexus_link_tenant`), and what keeps codes unique
+    across organisations. A trigger on `links` writes it (migration 0047); keyed by the code
+    alone, it is distributed by code, not by tenant (docs/scaling.md)."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    link_id: Mapped[uuid.UUID] = mapped_column()
 
 
 class ClickSalt(Base):

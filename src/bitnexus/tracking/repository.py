@@ -55,7 +55,7 @@ async def link_target(
     """A link of the transaction's tenant with its product and tenant, by code or alias."""
     stmt = (
         select(Link, Product, Tenant)
-        .join(Product, Product.id == Link.product_id)
+        .join(Product, (Product.tenant_id == Link.tenant_id) & (Product.id == Link.product_id))
         .join(Tenant, Tenant.id == Link.tenant_id)
     )
     stmt = stmt.where(Link.code == code) if code is not None else stmt.where(Link.alias == alias)
@@ -177,7 +177,7 @@ INSERT_CLICKS = f"""
                j.visitor, j.user_agent, j.referrer, j.country, j.reason IS NOT NULL, j.reason,
                j.is_unique
         FROM judged j JOIN links l ON l.tenant_id = $1::uuid AND l.id = j.link_id
-        ON CONFLICT (id) DO NOTHING
+        ON CONFLICT (tenant_id, id) DO NOTHING
         RETURNING affiliate_id, product_id, link_id, created_at, country, is_bot, is_unique
     ), late AS (  -- stored after their hour was rolled up ($6: the mark, locked; NULL: none)
         INSERT INTO click_hours (tenant_id, hour, link_id, country, affiliate_id, product_id,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -23,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, identified_by
 
 
 class DeliveryStatus(StrEnum):
@@ -35,12 +36,13 @@ class DeliveryStatus(StrEnum):
 class WebhookEndpoint(Base):
     __tablename__ = "webhook_endpoints"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(["tenant_id", "owner_id"], ["users.tenant_id", "users.id"]),
-        UniqueConstraint("tenant_id", "id"),
         Index("ix_webhook_endpoints_tenant_id_owner_id", "tenant_id", "owner_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     owner_id: Mapped[uuid.UUID] = mapped_column()
     # a vendor's endpoint hears only about the vendor's own products and sales
@@ -66,12 +68,12 @@ class WebhookDelivery(Base):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(
             ["tenant_id", "endpoint_id"],
             ["webhook_endpoints.tenant_id", "webhook_endpoints.id"],
             ondelete="CASCADE",
         ),
-        UniqueConstraint("tenant_id", "id"),
         # an event is enqueued for an endpoint at most once, however often it is read
         UniqueConstraint("tenant_id", "endpoint_id", "event_id"),
         Index("ix_webhook_deliveries_tenant_id_endpoint_id_id", "tenant_id", "endpoint_id", "id"),
@@ -83,7 +85,8 @@ class WebhookDelivery(Base):
         ),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # UUIDv7: newest last
+    id: Mapped[uuid.UUID] = mapped_column()  # UUIDv7: newest last
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     endpoint_id: Mapped[uuid.UUID] = mapped_column()
     event_id: Mapped[int | None] = mapped_column(BigInteger)  # None for a test-send
@@ -100,6 +103,7 @@ class WebhookAttempt(Base):
 
     __tablename__ = "webhook_attempts"
     __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "id"),
         ForeignKeyConstraint(
             ["tenant_id", "delivery_id"],
             ["webhook_deliveries.tenant_id", "webhook_deliveries.id"],
@@ -108,7 +112,8 @@ class WebhookAttempt(Base):
         Index("ix_webhook_attempts_tenant_id_delivery_id", "tenant_id", "delivery_id"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column()
+    __mapper_args__ = identified_by(id)
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
     delivery_id: Mapped[uuid.UUID] = mapped_column()
     attempted_at: Mapped[dt.datetime] = mapped_column()

@@ -36,6 +36,8 @@ from bitnexus.tracking.schemas import ClickCounts, LinkCreate, LinkPage, LinkRea
 
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 12
+# a drawn code already taken: in this organisation, or in another (`link_codes`, migration 0047)
+CODE_KEYS = ("uq_links_tenant_id_code", "pk_link_codes")
 
 
 def new_code() -> str:
@@ -111,7 +113,7 @@ async def create(
                     f"The alias '{body.alias}' is taken in this program.",
                     errors=[FieldError("alias", "Already taken.")],
                 ) from exc
-            if "uq_links_code" not in str(exc.orig):
+            if not any(key in str(exc.orig) for key in CODE_KEYS):
                 raise
             continue
         return _read(principal, link, product, base_url)
@@ -181,7 +183,9 @@ async def listed(
     base_url: str,
 ) -> LinkPage:
     """Your links, newest first (tenant admins: everyone's)."""
-    stmt = select(Link, Product).join(Product, Product.id == Link.product_id)
+    stmt = select(Link, Product).join(
+        Product, (Product.tenant_id == Link.tenant_id) & (Product.id == Link.product_id)
+    )
     if principal.restricted_to is not None:
         stmt = stmt.where(Link.affiliate_id == principal.restricted_to)
     if product_id is not None:

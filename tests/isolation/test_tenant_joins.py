@@ -1,0 +1,197 @@
+"""No statement joins two organisations' rows: every join between tenant tables equates their
+`tenant_id`, so a distributed PostgreSQL runs it inside one tenant's shard (docs/scaling.md).
+
+Row security would hide a join that forgets the tenant (each table is filtered to the
+transaction's tenant on its own), which is why the check reads the statements as written: the
+statements the app sends are captured while it serves organisations, and PostgreSQL plans each
+one without row security (as the owner, `EXPLAIN (GENERIC_PLAN)`). Any two tenant tables the
+plan relates (a join, a semi-join, a correlated subquery's condition) must then have their
+`tenant_id` equal, directly or through the same parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from bitnexus.tracking.repository import INSERT_CLICKS
+from tests.commissions.support import open_shop
+from tests.conftest import ClientFactory
+from tests.factories import new_program
+from tests.isolation.test_distribution_keys import TENANT_TABLES
+
+# what a condition may equate a tenant with: another table's tenant, a parameter, a literal
+_SIDE = r"(\w+\.tenant_id|\$\d+|\(InitPlan \d+\)\.col\d+|'[0-9a-f-]{36}')"
+_EQUALS = re.compile(rf"\(*{_SIDE}\)*(?:::uuid)?\s=\s\(*{_SIDE}\)*")
+# two tables' columns compared: the statement relates their rows
+_RELATES = re.compile(r"\b(\w+)\.\w+\s(?:=|<>|<|>|<=|>=)\s\(*(\w+)\.\w+")
+_CONDITIONS = (
+    "Index Cond",
+    "Recheck Cond",
+    "Filter",
+    "Join Filter",
+    "Hash Cond",
+    "Merge Cond",
+    "One-Time Filter",
+)
+_PLANNED = re.compile(r"^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+def _walk(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _walk(child)
+
+
+def untenanted_joins(conn: Any, statement: str, tenant_tables: set[str]) -> list[str]:
+    """The pairs of tenant tables `statement` relates (a join, or a subquery's condition) whose
+    tenants are not provably the same: equated directly, or each to the same parameter."""
+    [[explained]] = conn.exec_driver_sql(
+        "EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) " + statement
+    ).all()
+    nodes = list(_walk(explained[0]["Plan"]))
+    scans = {
+        n["Alias"]: n["Relation Name"]
+        for n in nodes
+        if n.get("Relation Name") in tenant_tables and n["Node Type"] != "ModifyTable"
+    }
+    conditions = [node[key] for node in nodes for key in _CONDITIONS if key in node]
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in (pair for c in conditions for pair in _EQUALS.findall(c)):
+        if a.endswith(".tenant_id") or b.endswith(".tenant_id"):
+            parent[root(a)] = root(b)
+    related = {
+        tuple(sorted((a, b)))
+        for c in conditions
+        for a, b in _RELATES.findall(c)
+        if a != b and a in scans and b in scans
+    }
+    return sorted(
+        f"{scans[a]} {a} ~ {scans[b]} {b}"
+        for a, b in related
+        if root(f"{a}.tenant_id") != root(f"{b}.tenant_id")
+    )
+
+
+@contextmanager
+def captured_statements() -> Iterator[set[str]]:
+    """Every statement the app's engines send meanwhile (asyncpg's `$n` parameters)."""
+    seen: set[str] = set()
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if _PLANNED.match(statement) and "%(" not in statement:
+            seen.add(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def _tenant_tables(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(TENANT_TABLES).scalars())
+
+
+def _offenders(engine: Engine, statements: set[str]) -> dict[str, list[str]]:
+    tables = _tenant_tables(engine)
+    found = {}
+    with engine.connect() as conn:
+        for statement in statements:
+            try:
+                tables_joined = untenanted_joins(conn, statement, tables)
+            finally:
+                conn.rollback()
+            if tables_joined:
+                found[statement] = tables_joined
+    return found
+
+
+@pytest.mark.parametrize(
+    ("statement", "bad"),
+    [
+        (  # the tenant of one side only: the link may be another organisation's
+            "SELECT v.id FROM conversions v JOIN links l ON l.id = v.link_id"
+            " WHERE v.tenant_id = $1",
+            ["links l ~ conversions v"],
+        ),
+        (
+            "SELECT v.id FROM conversions v JOIN links l ON l.id = v.link_id",
+            ["links l ~ conversions v"],
+        ),
+        (
+            "SELECT v.id FROM conversions v"
+            " WHERE EXISTS (SELECT 1 FROM clicks c WHERE c.id = v.click_id)",
+            ["clicks c ~ conversions v"],
+        ),
+        (
+            "SELECT v.id FROM conversions v JOIN links l"
+            " ON l.tenant_id = v.tenant_id AND l.id = v.link_id",
+            [],
+        ),
+        (  # both sides pinned to the same parameter
+            "SELECT v.id FROM conversions v JOIN links l ON l.id = v.link_id"
+            " WHERE v.tenant_id = $1 AND l.tenant_id = $1",
+            [],
+        ),
+        (  # one table, any number of tenants: no join
+            "SELECT tenant_id, count(*) FROM clicks GROUP BY tenant_id",
+            [],
+        ),
+        (  # two tables side by side, unrelated: no join either
+            "SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM clicks)",
+            [],
+        ),
+        ("SELECT u.id FROM users u JOIN tenants t ON t.id = u.tenant_id", []),  # tenants: global
+    ],
+)
+def test_the_check_finds_a_join_that_forgets_the_tenant(
+    owner_engine: Engine, statement: str, bad: list[str]
+) -> None:
+    assert _offenders(owner_engine, {statement}).get(statement, []) == bad
+
+
+async def test_no_statement_the_app_sends_joins_two_tenants(
+    app: FastAPI, make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    # given: an organisation with a sale through a click, a refund, and a GET of every page
+    # each of its members may read
+    routes = [
+        path
+        for path, item in app.openapi()["paths"].items()
+        if "get" in item
+        and "{" not in path
+        and path.startswith("/api/v1/")
+        and not path.endswith("/stream")  # an event stream: it answers until the client leaves
+    ]
+    with captured_statements() as statements:
+        shop = await open_shop(await new_program(make_client), make_client)
+        r = await shop.report(click_id=await shop.click(make_client()))
+        assert r.status_code == 201, r.text
+        r = await shop.refund(r.json()["id"], amount_minor=1_000)
+        assert r.status_code in (200, 201), r.text
+        for account in (shop.program.admin, shop.program.vendor, shop.affiliate):
+            for path in routes:
+                await account.client.get(path, headers=account.headers)
+    statements.add(INSERT_CLICKS)  # the click recorder's own connection, not the engine's
+
+    # when: each statement is planned without row security
+    offenders = _offenders(owner_engine, statements)
+
+    # then: every join among tenant tables stays within one tenant
+    assert len(statements) > 100, "few statements captured: is the capture still right?"
+    assert not offenders, "\n\n".join(f"{tables}:\n{s}" for s, tables in offenders.items())
