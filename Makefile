@@ -54,11 +54,16 @@ $(APT_STAMP):
 /usr/bin/age: | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null
 
+# the tests start their own redis-server on a free port; the package's daemon must not stay running
+/usr/bin/redis-server: | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+	systemctl disable --now redis-server >/dev/null 2>&1 || service redis-server stop >/dev/null 2>&1 || true
+
 # ---- the two commands ----
 run: $(VENV)/.runtime-installed $(FRONTEND)/dist/index.html  ## Set up, migrate, seed the demo and serve on :8000
 	$(BIN)/bitnexus serve --migrate --demo
 
-test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium /usr/bin/promtool /usr/bin/age  ## Set up, lint, type-check and run every test
+test: $(VENV)/.dev-installed $(FRONTEND)/dist/index.html /usr/bin/chromium /usr/bin/promtool /usr/bin/age /usr/bin/redis-server  ## Set up, lint, type-check and run every test
 	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/pytest
 

@@ -162,6 +162,14 @@ class Settings(BaseSettings):
     )
     backup_age_recipient: str | None = Field(None, alias="BITNEXUS_BACKUP_AGE_RECIPIENT")
     backup_copy_to: Path | None = Field(None, alias="BITNEXUS_BACKUP_COPY_TO")
+    # Redis (docs/redis.md), optional: unset, nothing uses it. Set (redis://host:6379/0), it
+    # carries the outbox's events between processes, a link cache shared by them and the
+    # failed-login counters; while it cannot be reached each falls back to what runs without
+    # it. Its keys start with the prefix (several installations may share one server), and a
+    # command waits at most the timeout (the redirect waits for it on a local cache miss).
+    redis_url: SecretStr | None = Field(None, alias="REDIS_URL")
+    redis_prefix: str = Field("bitnexus", alias="BITNEXUS_REDIS_PREFIX", min_length=1)
+    redis_timeout_seconds: float = Field(0.5, alias="BITNEXUS_REDIS_TIMEOUT_SECONDS", gt=0, le=30)
 
     @field_validator("backup_dir", mode="before")
     @classmethod
