@@ -76,7 +76,11 @@ class LinkResolver:
     target this process last read for it, if read within `link_outage_seconds`, kept for the
     `link_outage_links` most recently clicked links; a key with none answers as an unknown code
     does. What a failed lookup answered is remembered like a read one, so an outage costs one
-    attempt per key and cache time, not one per visit."""
+    attempt per key and cache time, not one per visit.
+
+    With Redis (`shared`), a miss here looks in a cache the processes share before the
+    database (docs/redis.md): what another process read, trusted for what is left of its
+    cache time."""
 
     def __init__(self, db: Database, settings: Settings, shared: Shared | None = None) -> None:
         self._db = db
