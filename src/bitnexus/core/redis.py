@@ -23,6 +23,7 @@ from bitnexus.core.metrics.families import REDIS_FALLBACKS
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+MAX_WAIT = 10.0  # the longest `read` waits for an entry (its socket's timeout is beyond it)
 
 # Renews the lease only while `owner` still holds it (the compare and the expire in one step).
 _RENEW = """
@@ -61,7 +62,8 @@ class Shared:
                 "health_check_interval": 30,
             }
             self._client = aioredis.Redis.from_url(url, **options)
-            self._blocking = aioredis.Redis.from_url(url, **{**options, "socket_timeout": None})
+            blocking = {**options, "socket_timeout": timeout + MAX_WAIT}
+            self._blocking = aioredis.Redis.from_url(url, **blocking)
 
     @classmethod
     def of(cls, settings: Settings) -> Shared:
@@ -174,7 +176,8 @@ class Shared:
         """The entries after `after`, waiting up to `wait` seconds for one to come."""
 
         async def command(r: Any) -> list[tuple[str, dict[bytes, bytes]]]:
-            answer = await r.xread({stream: after}, block=max(int(wait * 1000), 1), count=1000)
+            block = max(int(min(wait, MAX_WAIT) * 1000), 1)
+            answer = await r.xread({stream: after}, block=block, count=1000)
             return [(i.decode(), fields) for _, entries in answer for i, fields in entries]
 
         return await self._call(use, command, blocking=True)

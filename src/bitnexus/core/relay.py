@@ -65,8 +65,10 @@ class Relay:
     async def _run(self) -> None:
         lease = self._shared.key(*LEASE)
         while True:
+            taken = False
             try:
-                if await self._shared.take_lease(USE, lease, self._owner, self._lease_seconds):
+                taken = await self._shared.take_lease(USE, lease, self._owner, self._lease_seconds)
+                if taken:
                     log.info("events.relay_started")
                     await self._relay()
             except Unavailable:
@@ -77,6 +79,9 @@ class Relay:
                 log.exception("events.relay_failed")
             finally:
                 self.relaying = False
+                if taken:  # stopped: the next relay need not wait the lease out
+                    with contextlib.suppress(Unavailable):
+                        await self._shared.release_lease(USE, lease, self._owner)
             await asyncio.sleep(self._retry_seconds)
 
     async def _relay(self) -> None:
@@ -96,15 +101,11 @@ class Relay:
             await self._append_since(connection, await self._handed_over(mark))
             renew_at = 0.0
             while True:
-                wait = max(renew_at - time.monotonic(), 0)
-                with contextlib.suppress(TimeoutError):
-                    first = await asyncio.wait_for(arrived.get(), timeout=wait)
-                    payloads = [first]
-                    while not arrived.empty():
-                        payloads.append(arrived.get_nowait())
-                    if None in payloads:
-                        log.warning("events.relay_connection_lost")
-                        return
+                payloads = await _arrivals(arrived, renew_at)
+                if None in payloads:
+                    log.warning("events.relay_connection_lost")
+                    return
+                if payloads:
                     ids = ",".join(p for p in payloads if p)
                     await shared.append(USE, stream, {"ids": ids}, KEEP)
                 if time.monotonic() >= renew_at:
@@ -138,3 +139,17 @@ class Relay:
                 USE, stream, {"ids": ",".join(str(r["id"]) for r in rows)}, KEEP
             )
             after = rows[-1]["id"]
+
+
+async def _arrivals(arrived: asyncio.Queue[str | None], until: float) -> list[str | None]:
+    """What has arrived, waiting until the monotonic time `until` for something to (None in
+    it: the connection was lost). (`asyncio.timeout`, not `wait_for`, which in Python 3.11 can
+    swallow the cancellation of a relay being closed.)"""
+    try:
+        async with asyncio.timeout(max(until - time.monotonic(), 0)):
+            payloads = [await arrived.get()]
+    except TimeoutError:
+        return []
+    while not arrived.empty():
+        payloads.append(arrived.get_nowait())
+    return payloads
