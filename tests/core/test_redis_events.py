@@ -5,12 +5,16 @@ itself, and nothing is lost or delivered twice across the switches."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from pydantic import SecretStr
 
+from bitnexus.app import create_app
+from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls, libpq
 from bitnexus.core.events import Dispatcher, Subscription
@@ -198,3 +202,30 @@ async def test_without_redis_the_dispatcher_never_tries_it(db_urls: DatabaseUrls
         assert not shared.configured
     finally:
         await dispatcher.close()
+
+
+async def test_apps_configured_with_redis_follow_the_relay_and_stop_cleanly(
+    settings: Settings, db_urls: DatabaseUrls, redis_url: str, db: Database, tenant: uuid.UUID
+) -> None:
+    # given two apps (two processes' worth) started with REDIS_URL
+    configured = settings.model_copy(update={"redis_url": SecretStr(redis_url)})
+    apps = [create_app(configured, db_urls) for _ in range(2)]
+    async with contextlib.AsyncExitStack() as stack:
+        for app in apps:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+
+        async def following() -> bool:
+            return all(app.state.events.source == "redis" for app in apps)
+
+        await eventually(following, "both apps follow the relay's stream")
+        topic = user_topic(uuid.uuid4())
+        subscriptions = [app.state.events.subscribe([topic]) for app in apps]
+
+        # when an event is committed
+        await _emit(db, tenant, topic, 0)
+
+        # then both apps' subscribers get it, one app relaying
+        for subscription in subscriptions:
+            assert await _numbers(subscription, 0) == [0]
+        assert sum(app.state.relay.relaying for app in apps) == 1
+    # (and both stopped: the exit stack returned)
