@@ -97,7 +97,11 @@ async def test_an_event_committed_reaches_every_process_through_the_relay(
     # given two processes following Redis, one of them relaying
     topic = user_topic(uuid.uuid4())
     subscriptions = [p.dispatcher.subscribe([topic]) for p in processes]
-    assert sum(p.relay.relaying for p in processes) == 1
+
+    async def one_relays() -> bool:
+        return sum(p.relay.relaying for p in processes) == 1
+
+    await eventually(one_relays, "one process relays")
 
     # when a transaction commits an event
     await _emit(db, tenant, topic, 0)

@@ -160,6 +160,7 @@ class Dispatcher:
         self._retry_seconds = retry_seconds
         self._shared = shared if shared is not None and shared.configured else None
         self.source: str | None = None  # "redis" or "postgresql" while it listens
+        self._closing = False
         self._by_topic: defaultdict[str, set[Subscription]] = defaultdict(set)
         self._everything: set[Subscription] = set()
         self._delivered: OrderedDict[int, None] = OrderedDict()
@@ -213,6 +214,7 @@ class Dispatcher:
             await asyncio.wait_for(self._listening.wait(), timeout=10)
 
     async def close(self) -> None:
+        self._closing = True  # (so a cancel a client library turned into an error still ends it)
         if self._running is not None:
             self._running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -224,7 +226,7 @@ class Dispatcher:
         return self._listening.is_set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             try:
                 switching = await (self._follow() if await self._relayed() else self._listen())
                 if switching:

@@ -9,6 +9,7 @@ every fallback is counted (`bitnexus_redis_fallbacks_total`).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -96,6 +97,9 @@ class Shared:
         try:
             result = await command(client)
         except (RedisError, OSError) as error:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # the client's error for our own cancel
+                raise asyncio.CancelledError from error
             self._down_until = time.monotonic() + self._retry_seconds
             if self._down_since is None:
                 self._down_since = time.monotonic()

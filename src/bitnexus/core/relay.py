@@ -48,12 +48,14 @@ class Relay:
         self._owner = secrets.token_hex(8)
         self._running: asyncio.Task[None] | None = None
         self.relaying = False
+        self._closing = False
 
     def start(self) -> None:
         if self._running is None and self._shared.configured:
             self._running = asyncio.create_task(self._run())
 
     async def close(self) -> None:
+        self._closing = True  # (so a cancel a client library turned into an error still ends it)
         if self._running is not None:
             self._running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -64,7 +66,7 @@ class Relay:
 
     async def _run(self) -> None:
         lease = self._shared.key(*LEASE)
-        while True:
+        while not self._closing:
             taken = False
             try:
                 taken = await self._shared.take_lease(USE, lease, self._owner, self._lease_seconds)
