@@ -54,6 +54,11 @@ $(APT_STAMP):
 /usr/bin/age: | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq age >/dev/null
 
+# the tests start their own redis-server on a free port; the package's daemon must not stay running
+/usr/bin/redis-server: | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+	systemctl disable --now redis-server >/dev/null 2>&1 || service redis-server stop >/dev/null 2>&1 || true
+
 # PgBouncer: tests/core/test_pgbouncer.py starts its own in transaction mode; the package's
 # service must not stay running
 /usr/sbin/pgbouncer: | $(APT_STAMP)
@@ -75,7 +80,7 @@ $(APT_STAMP):
 
 # the Debian programs the tests start or call
 TEST_TOOLS := /usr/bin/chromium /usr/bin/promtool /usr/bin/age /usr/sbin/pgbouncer \
-	/usr/bin/podman /usr/lib/cni/dnsname /usr/sbin/debootstrap
+	/usr/bin/podman /usr/lib/cni/dnsname /usr/sbin/debootstrap /usr/bin/redis-server
 
 # ---- the two commands ----
 run: $(VENV)/.runtime-installed $(FRONTEND)/dist/index.html  ## Set up, migrate, seed the demo and serve on :8000

@@ -47,6 +47,8 @@ from tests.factories import (
 
 ROOT = Path(__file__).resolve().parents[1]
 
+pytest_plugins = ("tests.redis_server",)  # `redis_url`: a real redis-server, started on demand
+
 
 @pytest.fixture(scope="session")
 def data_dir() -> Iterator[Path]:
@@ -262,7 +264,7 @@ async def app_with(
 ) -> AsyncIterator[AppWith]:
     """A client of an app made with some settings changed: a pool and a metrics exporter of its
     own, none of the background jobs of a full start."""
-    opened: list[tuple[httpx.AsyncClient, Database]] = []
+    opened: list[tuple[httpx.AsyncClient, FastAPI]] = []
 
     async def make(**changes: object) -> httpx.AsyncClient:
         changed = settings.model_copy(update=changes)
@@ -272,10 +274,11 @@ async def app_with(
         dsn = libpq(db_urls.app)
         app.state.metrics = ops_metrics.exporter(changed, dsn, app.state.db, clicks)
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-        opened.append((client, app.state.db))
+        opened.append((client, app))
         return client
 
     yield make
-    for client, db in opened:
+    for client, app in opened:
         await client.aclose()
-        await db.dispose()
+        await app.state.db.dispose()
+        await app.state.redis.close()

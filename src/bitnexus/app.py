@@ -41,6 +41,8 @@ from bitnexus.core.inputs import InputGuard
 from bitnexus.core.logging import configure_logging
 from bitnexus.core.metrics import requests as request_metrics
 from bitnexus.core.provision import database_urls, migration_head
+from bitnexus.core.redis import Shared
+from bitnexus.core.relay import Relay
 from bitnexus.core.replicas import Reads
 from bitnexus.groups import api as groups_api
 from bitnexus.ledger import api as ledger_api
@@ -152,7 +154,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             if urls.read and settings.replica_check_seconds > 0
             else None
         )
-        app.state.links = LinkResolver(app.state.db, settings)
+        app.state.links = LinkResolver(app.state.db, settings, app.state.redis)
         app.state.clicks = ClickRecorder(app.state.db, settings.data_dir / "clicks-spool")
         app.state.clicks.start()
         app.state.metrics = ops_metrics.exporter(
@@ -161,7 +163,9 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         sampler = asyncio.create_task(app.state.metrics.sampler.run())
         app.state.sales = SaleDesk(app.state.db)
         # LISTEN keeps its session: never through a transaction-mode pooler
-        app.state.events = Dispatcher(libpq(urls.app_direct))
+        app.state.relay = Relay(libpq(urls.app_direct), app.state.redis)  # with Redis only
+        app.state.relay.start()
+        app.state.events = Dispatcher(libpq(urls.app_direct), shared=app.state.redis)
         await app.state.events.start()
         app.state.sockets = Sockets()
         migration_head()  # read the migrations directory before the first readiness probe
@@ -252,10 +256,12 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             await app.state.notifications.close()
             await app.state.sales.close()
             await app.state.events.close()
+            await app.state.relay.close()
             await app.state.clicks.close()
             app.state.metrics.sampler.close()
             await app.state.reads.dispose()
             await app.state.db.dispose()
+            await app.state.redis.close()
 
     app = FastAPI(
         title="BitNexus API",
@@ -269,6 +275,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
+    app.state.redis = Shared.of(settings)  # connects on first use; unconfigured: never
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     for router in API_ROUTERS:  # each straight under the app: nesting multiplies matching work

@@ -134,7 +134,7 @@ async def login(
 ) -> TokenResponse:
     """Log in with organisation, email and password."""
     client_ip = request.client.host if request.client else "unknown"
-    issued = await sessions.login(session, settings, body, client_ip)
+    issued = await sessions.login(session, settings, body, client_ip, request.app.state.redis)
     await fraud.remember_address(session, issued.user, client_ip)
     return _with_cookie(response, settings, issued)
 

@@ -192,6 +192,15 @@ class Settings(BaseSettings):
     )
     app_public_url: str | None = Field(None, alias="BITNEXUS_APP_URL")
 
+    # Redis (docs/redis.md), optional: unset, nothing uses it. Set (redis://host:6379/0), it
+    # carries the outbox's events between processes, a link cache shared by them and the
+    # failed-login counters; while it cannot be reached each falls back to what runs without
+    # it. Its keys start with the prefix (several installations may share one server), and a
+    # command waits at most the timeout (the redirect waits for it on a local cache miss).
+    redis_url: SecretStr | None = Field(None, alias="REDIS_URL")
+    redis_prefix: str = Field("bitnexus", alias="BITNEXUS_REDIS_PREFIX", min_length=1)
+    redis_timeout_seconds: float = Field(0.5, alias="BITNEXUS_REDIS_TIMEOUT_SECONDS", gt=0, le=30)
+
     @field_validator("backup_dir", mode="before")
     @classmethod
     def _backup_dir_in_data_dir(cls, value: object, info: ValidationInfo) -> object:

@@ -10,6 +10,12 @@ When the connection is lost, the dispatcher reconnects and reads what was writte
 (from a little before the loss, by time: ids are taken in one order and committed in another),
 skipping the events it has already delivered, so a subscriber misses nothing across a restart
 of PostgreSQL. Delivered events are pruned after the retention period (`run_pruner`).
+
+With Redis (`core.redis`), one process at a time relays the announcements to a Redis stream
+(`core.relay`) and every other dispatcher follows that stream instead of holding a LISTEN
+connection of its own: it still reads the events from the outbox, by id. While Redis or the
+relay is gone it listens to PostgreSQL again, and each switch of source catches up as a lost
+connection does, so no event is missed or delivered twice across it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import time
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
@@ -30,11 +37,16 @@ import structlog
 from bitnexus.core import jsontext, periodic
 from bitnexus.core.db import Database, utcnow
 from bitnexus.core.outbox import CHANNEL
+from bitnexus.core.redis import Shared, Unavailable
 
 log = structlog.get_logger(__name__)
 
 CATCH_UP_MARGIN = dt.timedelta(seconds=10)  # ids taken before the loss may commit after it
 REMEMBERED = 20_000  # ids delivered lately, so a catch-up delivers nothing twice
+USE = "events"  # Redis's fallback counter's label
+STREAM = ("events",)  # the Redis stream of announced ids (each entry: "ids", comma-separated)
+LEASE = ("events", "relay")  # held by the process that relays (its random id)
+RELAYED_UNTIL = ("events", "relayed-until")  # everything committed before it is in the stream
 
 
 class Row(Protocol):
@@ -141,9 +153,14 @@ class Subscription:
 
 
 class Dispatcher:
-    def __init__(self, dsn: str, *, retry_seconds: float = 1.0) -> None:
+    def __init__(
+        self, dsn: str, *, retry_seconds: float = 1.0, shared: Shared | None = None
+    ) -> None:
         self._dsn = dsn
         self._retry_seconds = retry_seconds
+        self._shared = shared if shared is not None and shared.configured else None
+        self.source: str | None = None  # "redis" or "postgresql" while it listens
+        self._closing = False
         self._by_topic: defaultdict[str, set[Subscription]] = defaultdict(set)
         self._everything: set[Subscription] = set()
         self._delivered: OrderedDict[int, None] = OrderedDict()
@@ -197,6 +214,7 @@ class Dispatcher:
             await asyncio.wait_for(self._listening.wait(), timeout=10)
 
     async def close(self) -> None:
+        self._closing = True  # (so a cancel a client library turned into an error still ends it)
         if self._running is not None:
             self._running.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -208,21 +226,79 @@ class Dispatcher:
         return self._listening.is_set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             try:
-                await self._listen()
+                switching = await (self._follow() if await self._relayed() else self._listen())
+                if switching:
+                    continue  # to the other source, at once
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("events.listen_failed", error=str(error))
             except Exception:
                 log.exception("events.listen_failed")
             await asyncio.sleep(self._retry_seconds)
 
-    async def _listen(self) -> None:
-        """One connection's life: LISTEN, catch up on what was written since a connection was
-        lost, then read back what is announced until this one is lost too."""
-        connection: asyncpg.Connection = await asyncpg.connect(
+    async def _relayed(self) -> bool:
+        """Whether Redis is reachable and a process relays the announcements to it."""
+        if self._shared is None:
+            return False
+        try:
+            return await self._shared.exists(USE, self._shared.key(*LEASE))
+        except Unavailable:
+            return False
+
+    async def _connect(self) -> asyncpg.Connection:
+        return await asyncpg.connect(
             self._dsn, server_settings={"application_name": "bitnexus-events"}
         )
+
+    async def _follow(self) -> bool:
+        """Follow the relay's stream: catch up as `_listen` does, then read back the ids the
+        stream announces, until Redis or the relay is gone (True: listen to PostgreSQL)."""
+        assert self._shared is not None
+        stream, lease = self._shared.key(*STREAM), self._shared.key(*LEASE)
+        connection = await self._connect()
+        try:
+            after = await self._shared.last_entry(USE, stream)  # first: nothing falls between
+            self._started("redis")
+            await self._caught_up(connection)
+            while True:
+                entries = await self._shared.read(USE, stream, after, self._retry_seconds)
+                if not entries:
+                    if not await self._shared.exists(USE, lease):
+                        log.warning("events.relay_gone")
+                        return True
+                    continue
+                after = entries[-1][0]
+                ids = [int(i) for _, f in entries for i in f.get(b"ids", b"").split(b",") if i]
+                self._deliver(await connection.fetch("SELECT * FROM bitnexus_outbox_read($1)", ids))
+        except Unavailable as error:
+            log.warning("events.redis_lost", error=str(error))
+            return True
+        finally:
+            await self._stopped(connection)
+
+    def _started(self, source: str) -> None:
+        self.source = source
+        self._listening.set()
+
+    async def _caught_up(self, connection: asyncpg.Connection) -> None:
+        if self._lost_at is not None:
+            await self._catch_up(connection, self._lost_at - CATCH_UP_MARGIN)
+            self._lost_at = None
+
+    async def _stopped(self, connection: asyncpg.Connection) -> None:
+        if self._listening.is_set() and self._lost_at is None:
+            self._lost_at = utcnow()  # the next source reads from here on
+        self._listening.clear()
+        self.source = None
+        with contextlib.suppress(Exception):
+            await connection.close(timeout=2)
+
+    async def _listen(self) -> bool:
+        """One connection's life: LISTEN, catch up on what was written since a connection was
+        lost, then read back what is announced until this one is lost too (False) or, with
+        Redis, until a relay announces to the stream again (True)."""
+        connection = await self._connect()
         gone = asyncio.get_running_loop().create_future()
 
         def announced(_c: object, _pid: int, _channel: str, payload: object) -> None:
@@ -235,27 +311,30 @@ class Dispatcher:
         connection.add_termination_listener(terminated)
         try:
             await connection.add_listener(CHANNEL, announced)
-            self._listening.set()
-            if self._lost_at is not None:
-                await self._catch_up(connection, self._lost_at - CATCH_UP_MARGIN)
-                self._lost_at = None
+            self._started("postgresql")
+            await self._caught_up(connection)
+            probe_at = time.monotonic() + self._retry_seconds  # with Redis: is a relay back?
             while not gone.done():
+                if self._shared is not None and time.monotonic() >= probe_at:
+                    if await self._relayed():
+                        return True
+                    probe_at = time.monotonic() + self._retry_seconds
+                wait = None if self._shared is None else max(probe_at - time.monotonic(), 0)
                 reading = asyncio.ensure_future(self._arrived.get())
-                await asyncio.wait({reading, gone}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {reading, gone}, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                )
                 if not reading.done():
                     reading.cancel()
-                    break
+                    continue
                 ids = reading.result()
                 while not self._arrived.empty():  # what arrived together: one read
                     ids += self._arrived.get_nowait()
                 rows = await connection.fetch("SELECT * FROM bitnexus_outbox_read($1)", ids)
                 self._deliver(rows)
+            return False
         finally:
-            if self._listening.is_set() and self._lost_at is None:
-                self._lost_at = utcnow()  # the next connection reads from here on
-            self._listening.clear()
-            with contextlib.suppress(Exception):
-                await connection.close(timeout=2)
+            await self._stopped(connection)
 
     async def _catch_up(self, connection: asyncpg.Connection, since: dt.datetime) -> None:
         after = 0

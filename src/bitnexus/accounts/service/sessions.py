@@ -16,10 +16,12 @@ from bitnexus.accounts import repository
 from bitnexus.accounts.errors import InvalidCredentials, SessionExpired, UserSuspended
 from bitnexus.accounts.models import RefreshToken, Role, User, UserStatus
 from bitnexus.accounts.schemas import LoginRequest, MeRead, TokenResponse
+from bitnexus.accounts.service.throttle import Throttle
 from bitnexus.core.config import Settings
 from bitnexus.core.db import set_tenant, utcnow
 from bitnexus.core.errors import RateLimited
 from bitnexus.core.metrics.families import LOGINS, REFRESH_REUSE
+from bitnexus.core.redis import Shared
 from bitnexus.core.security import (
     AccessClaims,
     hash_password,
@@ -136,14 +138,20 @@ def ensure_active(user: User, tenant: Tenant) -> None:
 
 
 async def login(
-    session: AsyncSession, settings: Settings, request: LoginRequest, client_ip: str
+    session: AsyncSession,
+    settings: Settings,
+    request: LoginRequest,
+    client_ip: str,
+    shared: Shared | None = None,
 ) -> IssuedSession:
-    """Check credentials with per-account and per-IP throttling; never reveal which part failed."""
+    """Check credentials with per-account and per-IP throttling (counted in Redis when it is
+    `shared`); never reveal which part failed."""
+    throttle = Throttle(session, shared)
     now = utcnow()
     window = dt.timedelta(seconds=settings.login_window_seconds)
     account_key = _throttle_key(settings, "acct", f"{request.organisation}:{request.email.lower()}")
     ip_key = _throttle_key(settings, "ip", client_ip)
-    locked_until = await repository.throttle_locked_until(session, [account_key, ip_key], now)
+    locked_until = await throttle.locked_until([account_key, ip_key], now)
     if locked_until is not None:
         LOGINS.labels("locked_out").inc()
         raise RateLimited(int((locked_until - now).total_seconds()) + 1)
@@ -153,15 +161,11 @@ async def login(
     if tenant is not None:
         user = await repository.get_user_by_email(session, request.email)
     if not verify_password(user.password_hash if user else None, request.password):
-        await repository.throttle_record_failure(
-            session,
-            account_key,
-            limit=settings.login_max_failures_per_account,
-            window=window,
-            now=now,
+        await throttle.record_failure(
+            account_key, limit=settings.login_max_failures_per_account, window=window, now=now
         )
-        await repository.throttle_record_failure(
-            session, ip_key, limit=settings.login_max_failures_per_ip, window=window, now=now
+        await throttle.record_failure(
+            ip_key, limit=settings.login_max_failures_per_ip, window=window, now=now
         )
         log.info("auth.login_failed", organisation=request.organisation)
         LOGINS.labels("failure").inc()
@@ -169,7 +173,7 @@ async def login(
     assert user is not None
     assert tenant is not None
     ensure_active(user, tenant)
-    await repository.throttle_clear(session, account_key)
+    await throttle.clear(account_key)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(request.password)
     user.last_login_at = now

@@ -119,3 +119,9 @@ REPLICA_READS = Counter(
 LOGIN_OUTCOMES = ("success", "failure", "locked_out")
 for _outcome in LOGIN_OUTCOMES:  # every outcome from 0, so a rate over the first one is right
     LOGINS.labels(_outcome)
+REDIS_FALLBACKS = Counter(
+    "bitnexus_redis_fallbacks_total",
+    "Uses of Redis (events, links, logins) that fell back to running without it: it could not "
+    "be reached.",
+    ["use"],
+)

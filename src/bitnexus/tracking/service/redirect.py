@@ -12,6 +12,7 @@ process last read (`LinkResolver`), and its clicks wait in the recorder's spool.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import secrets
 import time
@@ -22,6 +23,7 @@ from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import iptocc
+import orjson
 import pycountry
 import structlog
 from starlette.requests import cookie_parser
@@ -33,6 +35,7 @@ from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.ids import uuid7
 from bitnexus.core.lastknown import LastKnown
 from bitnexus.core.outage import unreachable
+from bitnexus.core.redis import Shared, Unavailable
 from bitnexus.tenants import service as tenants
 from bitnexus.tracking import repository
 from bitnexus.tracking.models import LinkStatus
@@ -73,12 +76,18 @@ class LinkResolver:
     target this process last read for it, if read within `link_outage_seconds`, kept for the
     `link_outage_links` most recently clicked links; a key with none answers as an unknown code
     does. What a failed lookup answered is remembered like a read one, so an outage costs one
-    attempt per key and cache time, not one per visit."""
+    attempt per key and cache time, not one per visit.
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    With Redis (`shared`), a miss here looks in a cache the processes share before the
+    database (docs/redis.md): what another process read, trusted for what is left of its
+    cache time."""
+
+    def __init__(self, db: Database, settings: Settings, shared: Shared | None = None) -> None:
         self._db = db
         self._ttl = settings.link_cache_seconds
         self._app = app_pages(settings)
+        self._shared = shared if shared is not None and shared.configured else None
+        self._bypass_until = 0.0  # until then, read the database over Redis (`forget`)
         self._cache: dict[tuple[str, ...], tuple[float, Target | None]] = {}
         self._loading: dict[tuple[str, ...], asyncio.Future[Target | None]] = {}
         self._last_known: LastKnown[tuple[str, ...], Target] = LastKnown(
@@ -102,15 +111,37 @@ class LinkResolver:
 
     async def forget(self) -> None:
         """Forget every entry: a link changed (paused, resumed, deleted). Other processes see
-        the change when their entries expire."""
+        the change when their entries expire. With Redis, this process reads the database
+        (writing what it read over Redis's entries) until every entry Redis had has expired."""
         self._cache.clear()
+        self._bypass_until = time.monotonic() + self._ttl
 
     async def _load_and_keep(self, key: tuple[str, ...], now: float) -> Target | None:
-        target = await self._read(key)
+        target, ttl = await self._shared_or_read(key)
         if len(self._cache) > 100_000:
             self._cache.clear()
-        self._cache[key] = (now + self._ttl, target)
+        self._cache[key] = (now + ttl, target)
         return target
+
+    async def _shared_or_read(self, key: tuple[str, ...]) -> tuple[Target | None, float]:
+        """`key`'s target and how long to trust it: from the cache the processes share, where
+        one of them read it less than the cache time ago (trusted for what is left of that
+        time, so no process answers from a read older than the cache time), else read."""
+        if self._shared is None:
+            return await self._read(key), self._ttl
+        shared_key = self._shared.key("link", orjson.dumps(key).decode())
+        if self._bypass_until <= time.monotonic():
+            try:
+                value, left = await self._shared.get_with_ttl("links", shared_key)
+            except Unavailable:
+                return await self._read(key), self._ttl
+            if value is not None and left > 0:
+                return _decoded(value), min(left, self._ttl)
+        target = await self._read(key)
+        if self._down_since is None:  # read from the database, not remembered from before
+            with contextlib.suppress(Unavailable):
+                await self._shared.put("links", shared_key, _encoded(target), self._ttl)
+        return target, self._ttl
 
     async def _read(self, key: tuple[str, ...]) -> Target | None:
         """`key`'s target as the database has it, else (it cannot be reached) as last read."""
@@ -180,6 +211,25 @@ def app_pages(settings: Settings) -> str:
     """What the web app's pages' paths are prefixed with in a `Location`: nothing when this
     server serves them, else the app's own origin (`BITNEXUS_APP_URL`)."""
     return settings.app_url if settings.app_public_url else ""
+
+
+def _encoded(target: Target | None) -> bytes:
+    if target is None:
+        return b"null"
+    t = target
+    return orjson.dumps(
+        [str(t.tenant_id), str(t.link_id), t.live, t.destination, t.fallback, t.cookie_days]
+    )
+
+
+def _decoded(value: bytes) -> Target | None:
+    fields = orjson.loads(value)
+    if fields is None:
+        return None
+    tenant_id, link_id, live, destination, fallback, cookie_days = fields
+    return Target(
+        uuid.UUID(tenant_id), uuid.UUID(link_id), live, destination, fallback, cookie_days
+    )
 
 
 def _with_params(url: str, params: dict[str, str]) -> str:
