@@ -125,7 +125,16 @@ _ips = itertools.count(1)
 ClientFactory = Callable[[], httpx.AsyncClient]
 
 
-class _SettlingTransport(httpx.ASGITransport):
+@pytest.fixture
+async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
+    """The runtime role's engine with a small pool of its own, for tests of the machinery below
+    the routes (a test module needing another pool size defines its own)."""
+    database = Database(db_urls.app, pool_size=2)
+    yield database
+    await database.dispose()
+
+
+class SettlingTransport(httpx.ASGITransport):
     """The app's transport, except that a redirect's answer is handed over once its click is in
     PostgreSQL, not only in the recorder's write-ahead file: tests read clicks right away.
     (Conversions wait for a click that young by themselves: tests/commissions.)"""
@@ -145,7 +154,7 @@ async def make_client(app: FastAPI) -> AsyncIterator[ClientFactory]:
     def factory() -> httpx.AsyncClient:
         n = next(_ips)
         ip = f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
-        transport = _SettlingTransport(app=app, client=(ip, 40000))
+        transport = SettlingTransport(app=app, client=(ip, 40000))
         client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
         clients.append(client)
         return client

@@ -4,23 +4,12 @@ security, so another organisation's events never come back, whatever topic is as
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bitnexus.core.db import Database, set_tenant
-from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.feed import backlog
 from bitnexus.core.outbox import NewEvent, emit, tenant_topic, user_topic
 from tests.conftest import ClientFactory
 from tests.factories import signup_org
-
-
-@pytest.fixture
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=2)
-    yield database
-    await database.dispose()
 
 
 async def _tenant(make_client: ClientFactory) -> uuid.UUID:

@@ -26,13 +26,6 @@ from tests.waiting import eventually
 
 
 @pytest.fixture
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=2)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
 async def dispatcher(db_urls: DatabaseUrls) -> AsyncIterator[Dispatcher]:
     running = Dispatcher(libpq(db_urls.app), retry_seconds=0.2)
     await running.start()

@@ -26,7 +26,7 @@ from bitnexus.core.events import Event, Subscription
 from bitnexus.tracking.models import Click
 from bitnexus.tracking.recorder import ClickRecorder, codec, spool
 from tests.commissions.support import open_shop
-from tests.conftest import ClientFactory, launch_server
+from tests.conftest import ClientFactory, SettlingTransport, launch_server
 from tests.core.pgbouncer import POOL_SIZE, Bouncer, pgbouncer
 from tests.factories import Program, new_program, signup_org
 from tests.tracking.support import browser_visit, live_link, stored_clicks, tenant_of
@@ -67,16 +67,6 @@ async def pooled(
         yield application
 
 
-class _Settling(httpx.ASGITransport):
-    """As tests/conftest.py's: a redirect answers once its click is in PostgreSQL."""
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await super().handle_async_request(request)
-        if request.url.path.startswith("/r/"):
-            await self.app.state.clicks.settled()  # type: ignore[attr-defined]
-        return response
-
-
 @pytest.fixture
 async def clients(pooled: FastAPI) -> AsyncIterator[ClientFactory]:
     made: list[httpx.AsyncClient] = []
@@ -86,7 +76,8 @@ async def clients(pooled: FastAPI) -> AsyncIterator[ClientFactory]:
         ip = f"10.222.{n >> 8 & 255}.{n & 255}"
         made.append(
             httpx.AsyncClient(
-                transport=_Settling(app=pooled, client=(ip, 40000)), base_url="http://testserver"
+                transport=SettlingTransport(app=pooled, client=(ip, 40000)),
+                base_url="http://testserver",
             )
         )
         return made[-1]

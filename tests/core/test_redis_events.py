@@ -38,13 +38,6 @@ class Process:
 
 
 @pytest.fixture
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=2)
-    yield database
-    await database.dispose()
-
-
-@pytest.fixture
 async def tenant(make_client: ClientFactory) -> uuid.UUID:
     return uuid.UUID((await signup_org(make_client())).tenant_id)
 

@@ -61,13 +61,6 @@ async def org(http: httpx.AsyncClient) -> Org:
     return Org(admin, vendor, affiliate)
 
 
-@pytest.fixture
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=2)
-    yield database
-    await database.dispose()
-
-
 async def write_events(db: Database, tenant: uuid.UUID, *events: NewEvent) -> None:
     """Commit `events` in one transaction, as a service would with its change."""
     async with db.sessionmaker() as session, session.begin():

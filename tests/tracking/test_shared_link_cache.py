@@ -11,7 +11,6 @@ import pytest
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
-from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.redis import Shared
 from bitnexus.tracking.service.redirect import LinkResolver, Target
 from tests.factories import Program
@@ -28,13 +27,6 @@ class Counting(LinkResolver):
     async def _load(self, key: tuple[str, ...]) -> Target | None:
         self.reads += 1
         return await super()._load(key)
-
-
-@pytest.fixture
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=2)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ runtime database."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
 
 from bitnexus.core.config import Settings
-from bitnexus.core.db import Database
-from bitnexus.core.dburl import DatabaseUrls
 from tests.webhooks.support import Receiver, serve
 
 
@@ -29,10 +27,3 @@ def allowing(app: FastAPI, settings: Settings) -> Iterator[Settings]:
         yield allowed
     finally:
         app.state.settings = settings
-
-
-@pytest.fixture
-async def db(db_urls: DatabaseUrls) -> AsyncIterator[Database]:
-    database = Database(db_urls.app, pool_size=2)
-    yield database
-    await database.dispose()

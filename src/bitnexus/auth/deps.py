@@ -84,11 +84,15 @@ async def principal_snapshot(
 PrincipalSnapshot = Annotated[Principal, Depends(principal_snapshot)]
 
 
+def _allowed(principal: Principal, roles: tuple[Role, ...]) -> Principal:
+    if principal.role not in roles:
+        raise Forbidden("Your role does not allow this.")
+    return principal
+
+
 def require_role(*roles: Role) -> object:
     async def dependency(principal: CurrentPrincipal) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden("Your role does not allow this.")
-        return principal
+        return _allowed(principal, roles)
 
     return Depends(dependency)
 
@@ -143,9 +147,7 @@ def require_read_role(*roles: Role) -> object:
     """`require_role` for a route that takes `ReadSessionDep`."""
 
     async def dependency(principal: ReadPrincipal) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden("Your role does not allow this.")
-        return principal
+        return _allowed(principal, roles)
 
     return Depends(dependency)
 

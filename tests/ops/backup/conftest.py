@@ -28,7 +28,7 @@ from bitnexus.core.config import Environment, Settings
 from bitnexus.core.dburl import libpq
 from tests.commissions.support import Shop, api_key
 from tests.commissions.support import settings as program_settings
-from tests.conftest import ROOT, _SettlingTransport
+from tests.conftest import ROOT, SettlingTransport
 from tests.factories import PASSWORD, new_program
 from tests.waiting import wait_until
 
@@ -200,7 +200,7 @@ async def disaster(workspace: Path, template: Path, age_key: tuple[Path, str]) -
 
         def client() -> httpx.AsyncClient:
             n = next(ips)
-            transport = _SettlingTransport(app=app, client=(f"10.9.{n >> 8}.{n & 255}", 40000))
+            transport = SettlingTransport(app=app, client=(f"10.9.{n >> 8}.{n & 255}", 40000))
             clients.append(httpx.AsyncClient(transport=transport, base_url="http://testserver"))
             return clients[-1]
 
