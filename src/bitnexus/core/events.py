@@ -216,9 +216,7 @@ class Dispatcher:
     async def close(self) -> None:
         self._closing = True  # (so a cancel a client library turned into an error still ends it)
         if self._running is not None:
-            self._running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._running
+            await periodic.stop(self._running)
             self._running = None
 
     @property
@@ -261,7 +259,7 @@ class Dispatcher:
             after = await self._shared.last_entry(USE, stream)  # first: nothing falls between
             self._started("redis")
             await self._caught_up(connection)
-            while True:
+            while not self._closing:
                 entries = await self._shared.read(USE, stream, after, self._retry_seconds)
                 if not entries:
                     if not await self._shared.exists(USE, lease):
@@ -271,6 +269,7 @@ class Dispatcher:
                 after = entries[-1][0]
                 ids = [int(i) for _, f in entries for i in f.get(b"ids", b"").split(b",") if i]
                 self._deliver(await connection.fetch("SELECT * FROM bitnexus_outbox_read($1)", ids))
+            return False  # closed
         except Unavailable as error:
             log.warning("events.redis_lost", error=str(error))
             return True
@@ -314,7 +313,7 @@ class Dispatcher:
             self._started("postgresql")
             await self._caught_up(connection)
             probe_at = time.monotonic() + self._retry_seconds  # with Redis: is a relay back?
-            while not gone.done():
+            while not gone.done() and not self._closing:
                 if self._shared is not None and time.monotonic() >= probe_at:
                     if await self._relayed():
                         return True

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import structlog
 
@@ -41,3 +41,14 @@ async def every(
         runs.inc()  # (a pass cancelled midway is not counted)
         duration.observe(time.perf_counter() - started)
         await asyncio.sleep(seconds)
+
+
+async def stop(task: asyncio.Task[Any]) -> None:
+    """Cancel `task` and wait until it has ended, cancelling it again while it goes on: a
+    client library that turns a cancellation into an error of its own, or a timeout that races
+    it, can swallow one, and a close must not wait for ever on a task that lives on."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=1)
+    if not task.cancelled():
+        task.exception()  # (retrieved: an error it ended with is not the close's)

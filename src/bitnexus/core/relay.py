@@ -21,6 +21,7 @@ import time
 import asyncpg
 import structlog
 
+from bitnexus.core import periodic
 from bitnexus.core.db import utcnow
 from bitnexus.core.events import CATCH_UP_MARGIN, LEASE, RELAYED_UNTIL, STREAM, USE
 from bitnexus.core.outbox import CHANNEL
@@ -57,9 +58,7 @@ class Relay:
     async def close(self) -> None:
         self._closing = True  # (so a cancel a client library turned into an error still ends it)
         if self._running is not None:
-            self._running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._running
+            await periodic.stop(self._running)
             self._running = None
             with contextlib.suppress(Unavailable):  # the next relay need not wait the lease out
                 await self._shared.release_lease(USE, self._shared.key(*LEASE), self._owner)
@@ -102,7 +101,7 @@ class Relay:
             self.relaying = True
             await self._append_since(connection, await self._handed_over(mark))
             renew_at = 0.0
-            while True:
+            while not self._closing:
                 payloads = await _arrivals(arrived, renew_at)
                 if None in payloads:
                     log.warning("events.relay_connection_lost")
