@@ -290,6 +290,11 @@ async def unsequenced(session: AsyncSession, limit: int) -> list[Any]:
     return list(rows.all())
 
 
+def _of_posting(model: Any, column: Any) -> Any:
+    """The join condition of a posting's account or transaction: same tenant, then its id."""
+    return (model.tenant_id == LedgerPosting.tenant_id) & (model.id == column)
+
+
 async def postings_with_codes(
     session: AsyncSession, transaction_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[dict[str, Any]]]:
@@ -301,11 +306,7 @@ async def postings_with_codes(
             LedgerPosting.amount,
             LedgerPosting.currency,
         )
-        .join(
-            LedgerAccount,
-            (LedgerAccount.tenant_id == LedgerPosting.tenant_id)
-            & (LedgerAccount.id == LedgerPosting.account_id),
-        )
+        .join(LedgerAccount, _of_posting(LedgerAccount, LedgerPosting.account_id))
         .where(LedgerPosting.transaction_id.in_(transaction_ids))
         .order_by(LedgerPosting.transaction_id, LedgerPosting.position)
     )
@@ -458,11 +459,7 @@ async def statement(
             )
             .label("balance"),
         )
-        .join(
-            LedgerTransaction,
-            (LedgerTransaction.tenant_id == LedgerPosting.tenant_id)
-            & (LedgerTransaction.id == LedgerPosting.transaction_id),
-        )
+        .join(LedgerTransaction, _of_posting(LedgerTransaction, LedgerPosting.transaction_id))
         .where(LedgerPosting.account_id == account.id)
         .subquery()
     )
@@ -489,11 +486,7 @@ async def touches_accounts_of(
     """Whether a transaction posts to an account the user owns."""
     found = await session.execute(
         select(LedgerPosting.position)
-        .join(
-            LedgerAccount,
-            (LedgerAccount.tenant_id == LedgerPosting.tenant_id)
-            & (LedgerAccount.id == LedgerPosting.account_id),
-        )
+        .join(LedgerAccount, _of_posting(LedgerAccount, LedgerPosting.account_id))
         .where(
             LedgerPosting.transaction_id == transaction_id, LedgerAccount.owner_user_id == user_id
         )
