@@ -61,15 +61,19 @@ def wrk(
     token: str | None = None,
     headers: dict[str, str] | None = None,
     script: str | None = None,
+    *,
+    threads: int = 2,
+    connections: int | str = CONNECTIONS,
+    duration: str = DURATION,
 ) -> WrkResult:
     """`wrk` against `url`; `script` is the path of a Lua script that shapes each request."""
     sent = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
     out = subprocess.run(
         [
             "wrk",
-            "-t2",
-            f"-c{CONNECTIONS}",
-            f"-d{DURATION}",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}",
             "--latency",
             *(arg for name, value in sent.items() for arg in ("-H", f"{name}: {value}")),
             *(("-s", script) if script else ()),

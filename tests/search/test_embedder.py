@@ -6,13 +6,12 @@ import asyncio
 import subprocess
 import sys
 from collections.abc import Sequence
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import psutil
 import pytest
 
-from bitnexus.search.embedder import Embedder, Vectors, encode_here
+from bitnexus.search.embedder import Embedder, ModelUnavailable, Vectors, encode_here
 from tests.waiting import wait_until
 
 
@@ -67,19 +66,22 @@ async def test_the_child_process_computes_what_the_model_does_here(embedder: Emb
 async def test_a_child_that_died_is_started_again(embedder: Embedder) -> None:
     # given an embedder whose child process was killed (out of memory, say)
     own = Embedder(1)
-    await own.encode(["warm up"])
-    child = own._executor()
-    for process in list(child._processes.values()):
-        process.kill()
-        process.join()
+    try:
+        await own.encode(["warm up"])
+        first = own.pid
+        assert first is not None
+        psutil.Process(first).kill()
 
-    # when it is asked again, after the call that finds it dead fails
-    with pytest.raises(BrokenProcessPool):
-        await own.encode(["first"])
-    vectors = await own.encode(["crypto course"])
+        # when it is asked again, after the call that finds it dead fails
+        with pytest.raises(ModelUnavailable):
+            await own.encode(["first"])
+        vectors = await own.encode(["crypto course"])
 
-    # then a new child answers
-    assert len(vectors[0]) == 384
+        # then a new child answers
+        assert len(vectors[0]) == 384
+        assert own.pid not in (None, first)
+    finally:
+        own.close()
 
 
 _HOLDER = """
@@ -89,7 +91,7 @@ from bitnexus.search.embedder import Embedder
 async def main():
     embedder = Embedder(1)
     await embedder.encode(["warm up"])
-    print(*embedder._executor()._processes, flush=True)
+    print(embedder.pid, flush=True)
     await asyncio.sleep(600)
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
+from bitnexus.search.embedder import Embedder, Vectors
 from tests.conftest import ClientFactory
-from tests.factories import Account, invite_and_accept, signup_affiliate, signup_org
+from tests.factories import Account, invite_and_accept, png, signup_affiliate, signup_org
 from tests.factories import product as _product
 from tests.search.conftest import Shop
 
@@ -84,6 +87,86 @@ async def test_products_are_found_by_keyword_before_their_embedding(
 
     # then it is there, found by keyword
     assert [(h["product"]["id"], h["match"]) for h in hits] == [(pid, "keyword")]
+
+
+async def test_a_result_shows_the_product_as_its_own_page_does(
+    make_client: ClientFactory,
+) -> None:
+    # given an approved product with images, which search reads in one statement
+    shop = await _fresh_shop(make_client)
+    body = _product(title="Axolotl aquarium keeping", description="Cold water, soft light.")
+    r = await shop.vendor.client.post("/api/v1/products", json=body, headers=shop.vendor.headers)
+    pid = r.json()["id"]
+    for size in ((64, 48), (32, 32)):
+        r = await shop.vendor.client.post(
+            f"/api/v1/products/{pid}/images",
+            files={"file": ("a.png", png(*size), "image/png")},
+            headers=shop.vendor.headers,
+        )
+        assert r.status_code == 201, r.text
+    await shop.admin.client.post(
+        f"/api/v1/products/{pid}/review",
+        json={"decision": "approved", "grade": "A"},
+        headers=shop.admin.headers,
+    )
+
+    # when an affiliate finds it, and opens it
+    [hit] = await _search(shop.affiliate, q="axolotl")
+    page = await shop.affiliate.client.get(
+        f"/api/v1/products/{pid}", headers=shop.affiliate.headers
+    )
+
+    # then the result is the product as its page shows it: vendor, images in order, terms
+    assert hit["product"] == page.json()
+    assert hit["product"]["vendor_name"]
+    assert [(i["width"], i["height"]) for i in hit["product"]["images"]] == [(64, 48), (32, 32)]
+
+
+class Spy(Embedder):
+    """The session's model, with the texts it was asked to embed."""
+
+    def __init__(self, model: Embedder) -> None:
+        super().__init__(model.threads)
+        self.model = model
+        self.texts: list[str] = []
+
+    async def encode(self, texts: Sequence[str]) -> Vectors:
+        self.texts += texts
+        return await self.model.encode(texts)
+
+
+@pytest.mark.parametrize(
+    ("headers", "embedded"),
+    [
+        pytest.param({}, [], id="no-token"),
+        pytest.param({"Authorization": "Bearer not.a.token"}, [], id="forged-token"),
+        pytest.param(None, ["unicorn grooming"], id="affiliate"),
+    ],
+)
+async def test_only_a_valid_token_sets_the_model_to_work(
+    app: FastAPI,
+    embedder: Embedder,
+    make_client: ClientFactory,
+    headers: dict[str, str] | None,
+    embedded: list[str],
+) -> None:
+    # given the app's model behind a spy, and a caller with or without a valid token
+    shop = await _fresh_shop(make_client)
+    spy, original = Spy(embedder), app.state.embedder
+    app.state.embedder = spy
+    try:
+        # when the caller searches (the query starts embedding before the caller is read)
+        r = await shop.affiliate.client.get(
+            SEARCH,
+            params={"q": "  unicorn   grooming "},
+            headers=shop.affiliate.headers if headers is None else headers,
+        )
+    finally:
+        app.state.embedder = original
+
+    # then only a verified token's query reached the model, its words tidied
+    assert r.status_code == (200 if headers is None else 401)
+    assert spy.texts == embedded
 
 
 async def _fresh_shop(make_client: ClientFactory) -> Shop:

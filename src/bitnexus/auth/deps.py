@@ -46,6 +46,18 @@ def verified_claims(
     return claims
 
 
+async def token_claims(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AccessClaims:
+    """The caller's token, verified without the database: for work a route starts before its
+    caller is read (the principal dependencies check the same token, then the user behind it)."""
+    return verified_claims(request.app.state.settings, credentials)
+
+
+VerifiedClaims = Annotated[AccessClaims, Depends(token_claims)]
+
+
 async def current_principal(
     session: SessionDep,
     settings: SettingsDep,

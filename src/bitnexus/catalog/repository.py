@@ -82,9 +82,48 @@ async def get(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def approved(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Product]:
-    stmt = select(Product).where(Product.id.in_(ids), Product.status == ProductStatus.approved)
-    return list((await session.execute(stmt)).scalars())
+@dataclass(frozen=True)
+class ImageMeta:
+    """An image's metadata (not its bytes)."""
+
+    id: uuid.UUID
+    sha256: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A product with what its reads show beside its own columns."""
+
+    product: Product
+    vendor_name: str
+    images: list[ImageMeta]
+
+
+async def approved_shown(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Shown]:
+    """The approved products of `ids`, each with its vendor's name and its images in display
+    order: one round trip."""
+    name = select(User.name).where(User.id == Product.vendor_id).scalar_subquery()
+    image = func.json_build_array(
+        ProductImage.id, ProductImage.sha256, ProductImage.width, ProductImage.height
+    )
+    images = (
+        select(func.json_agg(aggregate_order_by(image, ProductImage.position)))
+        .where(ProductImage.product_id == Product.id)
+        .scalar_subquery()
+    )
+    stmt = select(Product, name, type_coerce(images, JSON)).where(
+        Product.id.in_(ids), Product.status == ProductStatus.approved
+    )
+    return [
+        Shown(
+            row[0],
+            row[1] or "",
+            [ImageMeta(uuid.UUID(i), sha, width, height) for i, sha, width, height in row[2] or []],
+        )
+        for row in await session.execute(stmt)
+    ]
 
 
 async def titles(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -95,16 +134,6 @@ async def titles(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
 async def add(session: AsyncSession, row: object) -> None:
     session.add(row)
     await session.flush()
-
-
-@dataclass(frozen=True)
-class ImageMeta:
-    """An image's metadata (not its bytes)."""
-
-    id: uuid.UUID
-    sha256: str
-    width: int
-    height: int
 
 
 async def vendors_and_images(

@@ -235,9 +235,10 @@ async def reads(
     ids: Sequence[uuid.UUID],
     own: OwnTerms | None = None,
 ) -> list[ProductRead]:
-    """Marketplace products by id, in the order given (ids not in the marketplace: left out)."""
-    found = {p.id: p for p in await repository.approved(session, ids)}
-    return await _read(session, principal, [found[i] for i in ids if i in found], own)
+    """Marketplace products by id, in the order given (ids not in the marketplace: left out):
+    one round trip."""
+    found = {s.product.id: s for s in await repository.approved_shown(session, ids)} if ids else {}
+    return [_shown(principal, found[i], own) for i in ids if i in found]
 
 
 async def categories(session: AsyncSession) -> list[CategoryCount]:
@@ -414,47 +415,48 @@ async def _read(
     """Products as `principal` reads them (with their own rate, where `own` gives one)."""
     if not products:
         return []
-    tenant = principal.tenant
-
     names, images = await repository.vendors_and_images(
         session, {p.vendor_id for p in products}, [p.id for p in products]
     )
     return [
-        ProductRead(
-            id=p.id,
-            vendor_id=p.vendor_id,
-            vendor_name=names.get(p.vendor_id, ""),
-            title=p.title,
-            description=p.description,
-            category=p.category,
-            tags=list(p.tags),
-            price_minor=p.price_minor,
-            currency=p.currency,
-            landing_url=p.landing_url,
-            commission=commission_for(p, tenant, own),
-            cookie_days=p.cookie_days or tenant.default_cookie_days,
-            refund_hold_days=(
-                tenant.default_refund_hold_days
-                if p.refund_hold_days is None
-                else p.refund_hold_days
-            ),
-            status=ProductStatus(p.status),
-            grade=Grade(p.grade) if p.grade else None,
-            review_notes=p.review_notes if _may_manage(principal, p) else None,
-            rejection_reason=p.rejection_reason,
-            images=[
-                ImageRead(
-                    id=i.id, url=image_url(tenant, i.id, i.sha256), width=i.width, height=i.height
-                )
-                for i in images[p.id]
-            ],
-            created_at=p.created_at,
-            updated_at=p.updated_at,
-            submitted_at=p.submitted_at,
-            reviewed_at=p.reviewed_at,
-        )
+        _shown(principal, repository.Shown(p, names.get(p.vendor_id, ""), images[p.id]), own)
         for p in products
     ]
+
+
+def _shown(principal: Principal, shown: repository.Shown, own: OwnTerms | None) -> ProductRead:
+    p, tenant = shown.product, principal.tenant
+    return ProductRead(
+        id=p.id,
+        vendor_id=p.vendor_id,
+        vendor_name=shown.vendor_name,
+        title=p.title,
+        description=p.description,
+        category=p.category,
+        tags=list(p.tags),
+        price_minor=p.price_minor,
+        currency=p.currency,
+        landing_url=p.landing_url,
+        commission=commission_for(p, tenant, own),
+        cookie_days=p.cookie_days or tenant.default_cookie_days,
+        refund_hold_days=(
+            tenant.default_refund_hold_days if p.refund_hold_days is None else p.refund_hold_days
+        ),
+        status=ProductStatus(p.status),
+        grade=Grade(p.grade) if p.grade else None,
+        review_notes=p.review_notes if _may_manage(principal, p) else None,
+        rejection_reason=p.rejection_reason,
+        images=[
+            ImageRead(
+                id=i.id, url=image_url(tenant, i.id, i.sha256), width=i.width, height=i.height
+            )
+            for i in shown.images
+        ],
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+        submitted_at=p.submitted_at,
+        reviewed_at=p.reviewed_at,
+    )
 
 
 async def product(session: AsyncSession, product_id: uuid.UUID) -> Product | None:

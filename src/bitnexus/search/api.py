@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from bitnexus.auth import ReadPrincipal, ReadSessionDep
+from bitnexus.auth import ReadPrincipal, ReadSessionDep, VerifiedClaims
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.catalog.service import MarketFilter
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
 from bitnexus.search import service
 from bitnexus.search.embedder import Embedder
 from bitnexus.search.schemas import Recommendation, SearchResults
+from bitnexus.search.service import Query as SearchQuery
 
 router = APIRouter(prefix="/products", tags=["search"])
 me_router = APIRouter(prefix="/me", tags=["search"])
@@ -30,12 +33,32 @@ async def get_embedder(request: Request) -> Embedder | None:
 EmbedderDep = Annotated[Embedder | None, Depends(get_embedder)]
 
 
-@router.get("/search", responses=errors_for(InvalidInput))
-async def search_products(
-    principal: ReadPrincipal,
-    session: ReadSessionDep,
+async def search_query(
+    _caller: VerifiedClaims,
     embedder: EmbedderDep,
     q: Annotated[str, Query(min_length=1, max_length=200)],
+) -> AsyncIterator[SearchQuery]:
+    """The words searched for, their embedding under way as soon as the caller's token is
+    verified: the model works while the caller is read and the keywords are ranked."""
+    words = " ".join(q.split())
+    if not words:
+        raise InvalidInput("q", "Type something to search for.")
+    if embedder is None:
+        yield SearchQuery(words, None)
+        return
+    vector = asyncio.ensure_future(embedder.encode_one(words))
+    try:
+        yield SearchQuery(words, vector)
+    finally:
+        vector.cancel()  # unawaited when the request failed first
+
+
+@router.get("/search", responses=errors_for(InvalidInput))
+async def search_products(
+    # first: the embedding starts before the other dependencies read the database
+    query: Annotated[SearchQuery, Depends(search_query, scope="function")],
+    principal: ReadPrincipal,
+    session: ReadSessionDep,
     category: Annotated[str | None, Query(max_length=60)] = None,
     min_price: Amount = None,
     max_price: Amount = None,
@@ -44,16 +67,13 @@ async def search_products(
 ) -> SearchResults:
     """Search the marketplace by words and meaning (prices and per-sale commission in minor
     units); each result says whether it matched by keyword, meaning or both."""
-    words = " ".join(q.split())
-    if not words:
-        raise InvalidInput("q", "Type something to search for.")
     filters = MarketFilter(
         category=category or None,
         min_price=min_price,
         max_price=max_price,
         min_commission=min_commission,
     )
-    return await service.search(session, principal, embedder, words, filters, limit)
+    return await service.search(session, principal, query, filters, limit)
 
 
 @router.get("/{product_id}/similar", responses=errors_for(ProductNotFound))

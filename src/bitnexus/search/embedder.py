@@ -2,9 +2,9 @@
 package, offline, loaded once per process on first use.
 
 `Embedder.encode` runs the model in a child process of its own (started on first use, one
-call at a time, torch's threads bounded), so embedding never holds the server's GIL: the
-event loop keeps serving while a query or an indexer batch is embedded. A child that dies is
-started again on the next call. Vectors are unit length (384 floats): cosine distance is
+call at a time over a pipe, torch's threads bounded), so embedding never holds the server's
+GIL: the event loop keeps serving while a query or an indexer batch is embedded. A child that
+dies is started again on the next call. Vectors are unit length (384 floats): cosine distance is
 1 − dot.
 """
 
@@ -17,8 +17,7 @@ import signal
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 from typing import Any
 
 from bitnexus.search.models import DIMENSIONS
@@ -83,19 +82,62 @@ def _forward(model: Any, texts: list[str]) -> Vectors:
     return [[float(x) for x in row] for row in vectors.tolist()]
 
 
-def _start_child(threads: int) -> None:
+class ModelUnavailable(RuntimeError):
+    """The model's child process died during a call (killed, out of memory): the next call
+    starts another."""
+
+
+def _serve(connection: Connection, threads: int) -> None:
+    """The child: load the model, then embed each list of texts the pipe brings, answering
+    with the vectors or the exception raised, until the parent closes its end."""
     # Ctrl-C reaches the whole process group: the parent decides when the child ends
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     _load(threads)
+    while True:
+        try:
+            texts = connection.recv()
+        except EOFError:
+            return
+        try:
+            reply: Vectors | Exception = encode_here(texts, threads)
+        except Exception as exc:
+            reply = exc
+        connection.send(reply)
 
 
 def _exit_with(parent: int) -> None:
-    """End the child once its parent is gone: a parent killed outright (kill -9) never tells
-    it, and the pipe it waits on stays open while the child itself holds both ends."""
+    """End the child once its parent is gone: a parent killed outright (kill -9) never closes
+    its end of the pipe."""
     while os.getppid() == parent:
         time.sleep(PARENT_CHECK_SECONDS)
     os._exit(0)
+
+
+class _Child:
+    """The model's process and the pipe to it: one call at a time."""
+
+    def __init__(self, threads: int) -> None:
+        # torch must not be forked with threads running: a fresh interpreter
+        context = multiprocessing.get_context("spawn")
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(theirs, threads), name="bitnexus-embedder", daemon=True
+        )
+        self.process.start()
+        theirs.close()
+
+    def call(self, texts: list[str]) -> Vectors:
+        self.connection.send(texts)
+        reply: Vectors | Exception = self.connection.recv()
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    def close(self) -> None:
+        self.connection.close()
+        self.process.kill()
+        self.process.join()
 
 
 class Embedder:
@@ -107,36 +149,37 @@ class Embedder:
     def __init__(self, threads: int = 1) -> None:
         self.threads = max(1, threads)
         self._lock = threading.Lock()
-        self._child: ProcessPoolExecutor | None = None
+        self._child: _Child | None = None
         self._waiting: list[tuple[str, asyncio.Future[list[float]]]] = []
         self._flushing = False
 
-    def _executor(self) -> ProcessPoolExecutor:
+    @property
+    def pid(self) -> int | None:
+        """The child process's id, once started."""
+        return self._child.process.pid if self._child else None
+
+    def _call(self, texts: list[str]) -> Vectors:
+        # the pipe carries one call at a time: the lock spans the whole round trip
         with self._lock:
             if self._child is None:
-                self._child = ProcessPoolExecutor(
-                    max_workers=1,
-                    # torch must not be forked with threads running: a fresh interpreter
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_child,
-                    initargs=(self.threads,),
-                )
-            return self._child
-
-    def _forget(self, child: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._child is child:
-                self._child = None
-        child.shutdown(wait=False, cancel_futures=True)
+                self._child = _Child(self.threads)
+            try:
+                return self._child.call(texts)
+            except (EOFError, OSError) as exc:
+                child, self._child = self._child, None
+                child.close()
+                raise ModelUnavailable("the embedding model's process ended") from exc
 
     async def encode(self, texts: Sequence[str]) -> Vectors:
-        loop = asyncio.get_running_loop()
-        child = self._executor()
-        try:
-            return await loop.run_in_executor(child, encode_here, list(texts), self.threads)
-        except BrokenProcessPool:
-            self._forget(child)  # killed (out of memory, say): the next call starts another
-            raise
+        # a thread waits on the pipe: the event loop goes on serving meanwhile
+        return await asyncio.to_thread(self._call, list(texts))
+
+    def close(self) -> None:
+        """End the child process (a later `encode` starts another)."""
+        with self._lock:
+            if self._child is not None:
+                self._child.close()
+                self._child = None
 
     async def encode_one(self, text: str) -> list[float]:
         """One query's vector. Queries that arrive while the model is busy wait for its next

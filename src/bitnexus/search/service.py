@@ -9,9 +9,8 @@ needs no calibration between a text rank and a distance. A product found by only
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -26,7 +25,6 @@ from bitnexus.commissions.service import conversions
 from bitnexus.core.errors import Forbidden
 from bitnexus.groups import service as groups
 from bitnexus.search import repository
-from bitnexus.search.embedder import Embedder
 from bitnexus.search.schemas import Match, Reason, Recommendation, SearchHit, SearchResults
 from bitnexus.tracking.service import links
 
@@ -35,6 +33,15 @@ CANDIDATES = 50  # each retriever's depth: fusion reorders within these
 # cosine distance beyond which a product is not "about" the query (similarity below 0.2:
 # all-MiniLM-L6-v2 puts unrelated sentences at 0.0–0.15)
 MAX_DISTANCE = 0.8
+
+
+@dataclass(frozen=True)
+class Query:
+    """What a search looks for: its words, and their embedding (None: by words alone), which
+    may still be under way."""
+
+    words: str
+    vector: Awaitable[list[float]] | None
 
 
 @dataclass(frozen=True)
@@ -112,26 +119,20 @@ async def semantic_ids(
 async def search(
     session: AsyncSession,
     principal: Principal,
-    embedder: Embedder | None,
-    query: str,
+    query: Query,
     filters: MarketFilter,
     limit: int,
 ) -> SearchResults:
-    """Marketplace products matching `query` by words or meaning (`embedder` None: words)."""
+    """Marketplace products matching `query` by words or meaning. The database ranks by
+    keywords while the model embeds the words."""
     own = await groups.own_terms(session, principal)
     filters = replace(filters, own=own)  # a group member's own rate filters and is shown
     depth = max(CANDIDATES, limit)
-    # the model embeds the query on its own thread while the database ranks by keywords
-    embedding = asyncio.ensure_future(embedder.encode_one(query)) if embedder else None
-    try:
-        keyword = await keyword_ranks(session, principal, query, filters, depth)
-    except BaseException:
-        if embedding is not None:
-            embedding.cancel()
-        raise
+    keyword = await keyword_ranks(session, principal, query.words, filters, depth)
     semantic: list[uuid.UUID] = []
-    if embedding is not None:
-        semantic = await semantic_ids(session, principal, await embedding, filters, depth)
+    if query.vector is not None:
+        vector = await query.vector
+        semantic = await semantic_ids(session, principal, vector, filters, depth)
     fused = fuse(keyword, semantic)[:limit]
     products = await catalog.reads(session, principal, [f.product_id for f in fused], own)
     by_id = {f.product_id: f for f in fused}
@@ -140,7 +141,7 @@ async def search(
             SearchHit(product=p, match=by_id[p.id].match, score=round(by_id[p.id].score, 6))
             for p in products
         ],
-        semantic=embedder is not None,
+        semantic=query.vector is not None,
     )
 
 

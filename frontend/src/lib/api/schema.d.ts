@@ -12782,12 +12782,12 @@ export interface operations {
     search_products_api_v1_products_search_get: {
         parameters: {
             query: {
-                q: string;
                 category?: string | null;
                 min_price?: number | null;
                 max_price?: number | null;
                 min_commission?: number | null;
                 limit?: number;
+                q: string;
             };
             header?: never;
             path?: never;
