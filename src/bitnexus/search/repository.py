@@ -7,10 +7,10 @@ hands over (`market_ids`, `search_texts`), never as its tables.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Float, Select, func, literal, select, text
+from sqlalchemy import ColumnElement, Float, Select, bindparam, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -114,7 +114,7 @@ async def vectors_of(
 
 async def nearest(
     session: AsyncSession,
-    vector: Sequence[float],
+    vector: Sequence[float] | Awaitable[Sequence[float]],
     among: Select[uuid.UUID],
     *,
     limit: int,
@@ -122,17 +122,21 @@ async def nearest(
     exclude: Sequence[uuid.UUID] = (),
 ) -> list[tuple[uuid.UUID, float]]:
     """The embedded products of `among` nearest to `vector` (cosine distance at most
-    `max_distance`), nearest first, with their distance. The HNSW scan goes on past the rows
-    the filter drops, up to hnsw.max_scan_tuples (`core.db.CONNECTION_SETTINGS`), in relaxed
+    `max_distance`), nearest first, with their distance. `vector` may still be being computed
+    (an awaitable): the statement is built meanwhile. The HNSW scan goes on past the rows the
+    filter drops, up to hnsw.max_scan_tuples (`core.db.CONNECTION_SETTINGS`), in relaxed
     order: sorted again here."""
     # a parameter of type vector, parsed once: a text one cast in SQL is parsed for every row
-    query = literal(to_text(vector), ProductEmbedding.embedding.type)
+    query = bindparam("query", type_=ProductEmbedding.embedding.type)
     distance = ProductEmbedding.embedding.op("<=>", return_type=Float)(query)
     stmt = select(ProductEmbedding.product_id, distance.label("distance")).where(
         ProductEmbedding.product_id.in_(among)
     )
     if exclude:
         stmt = stmt.where(ProductEmbedding.product_id.not_in(exclude))
-    rows = await session.execute(stmt.order_by(distance).limit(limit))
+    stmt = stmt.order_by(distance).limit(limit)
+    if not isinstance(vector, Sequence):
+        vector = await vector
+    rows = await session.execute(stmt, {"query": vector})
     found = [(r[0], float(r[1])) for r in rows if float(r[1]) <= max_distance]
     return sorted(found, key=lambda pair: pair[1])

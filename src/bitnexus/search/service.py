@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role
@@ -103,13 +104,13 @@ async def keyword_ranks(
 
 async def semantic_ids(
     session: AsyncSession,
-    principal: Principal,
-    vector: Sequence[float],
-    filters: MarketFilter,
+    vector: Sequence[float] | Awaitable[Sequence[float]],
+    among: Select[uuid.UUID],
     limit: int,
     exclude: Sequence[uuid.UUID] = (),
 ) -> list[uuid.UUID]:
-    among = catalog.market_ids(filters, principal.tenant)
+    """The products of `among` (`catalog.market_ids`) nearest in meaning to `vector` (which
+    may still be being computed)."""
     found = await repository.nearest(
         session, vector, among, limit=limit, max_distance=MAX_DISTANCE, exclude=exclude
     )
@@ -124,15 +125,15 @@ async def search(
     limit: int,
 ) -> SearchResults:
     """Marketplace products matching `query` by words or meaning. The database ranks by
-    keywords while the model embeds the words."""
+    keywords, and the nearest-neighbour statement is built, while the model embeds the words."""
     own = await groups.own_terms(session, principal)
     filters = replace(filters, own=own)  # a group member's own rate filters and is shown
     depth = max(CANDIDATES, limit)
     keyword = await keyword_ranks(session, principal, query.words, filters, depth)
     semantic: list[uuid.UUID] = []
     if query.vector is not None:
-        vector = await query.vector
-        semantic = await semantic_ids(session, principal, vector, filters, depth)
+        among = catalog.market_ids(filters, principal.tenant)
+        semantic = await semantic_ids(session, query.vector, among, depth)
     fused = fuse(keyword, semantic)[:limit]
     products = await catalog.reads(session, principal, [f.product_id for f in fused], own)
     by_id = {f.product_id: f for f in fused}
@@ -154,7 +155,8 @@ async def similar(
     vector = (await repository.vectors_of(session, [product_id])).get(product_id)
     if vector is None:
         return []
-    ids = await semantic_ids(session, principal, vector, MarketFilter(), limit, [product_id])
+    among = catalog.market_ids(MarketFilter(), principal.tenant)
+    ids = await semantic_ids(session, vector, among, limit, [product_id])
     own = await groups.own_terms(session, principal)
     return [
         Recommendation(product=p, reason=Reason.similar)
@@ -189,7 +191,8 @@ async def for_affiliate(
     taste = interest(await repository.vectors_of(session, promoted), sales)
     picked: list[tuple[uuid.UUID, Reason]] = []
     if taste is not None:
-        ids = await semantic_ids(session, principal, taste, MarketFilter(), limit, promoted)
+        among = catalog.market_ids(MarketFilter(), principal.tenant)
+        ids = await semantic_ids(session, taste, among, limit, promoted)
         picked = [(pid, Reason.similar) for pid in ids]
     if len(picked) < limit:
         skip = {*promoted, *(pid for pid, _ in picked)}
