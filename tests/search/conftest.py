@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from bitnexus.catalog.models import Product
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.search import jobs
-from bitnexus.search.embedder import Embedder
+from bitnexus.search.embedder import Embedder, Vectors
 from tests.factories import Account, invite_and_accept, signup_affiliate, signup_org
 from tests.search.catalogue import Item, items
 
@@ -83,6 +83,19 @@ async def stock(db: Database, shop: Shop, catalogue: Sequence[Item]) -> None:
                     reviewed_at=at,
                 )
             )
+
+
+class SpyEmbedder(Embedder):
+    """The session's model (its child process), with the texts of each call made to it."""
+
+    def __init__(self, model: Embedder) -> None:
+        super().__init__(model.threads)
+        self.model = model
+        self.calls: list[list[str]] = []
+
+    async def encode(self, texts: Sequence[str]) -> Vectors:
+        self.calls.append(list(texts))
+        return await self.model.encode(texts)
 
 
 @pytest.fixture(scope="session")

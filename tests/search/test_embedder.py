@@ -5,27 +5,14 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import psutil
 import pytest
 
-from bitnexus.search.embedder import Embedder, ModelUnavailable, Vectors, encode_here
+from bitnexus.search.embedder import Embedder, ModelUnavailable, encode_here
+from tests.search.conftest import SpyEmbedder
 from tests.waiting import wait_until
-
-
-class CountingEmbedder(Embedder):
-    """The session's model (its child process), counting the calls made to it."""
-
-    def __init__(self, model: Embedder) -> None:
-        super().__init__(model.threads)
-        self.model = model
-        self.calls = 0
-
-    async def encode(self, texts: Sequence[str]) -> Vectors:
-        self.calls += 1
-        return await self.model.encode(texts)
 
 
 async def test_vectors_are_unit_length_and_384_wide(embedder: Embedder) -> None:
@@ -37,14 +24,14 @@ async def test_vectors_are_unit_length_and_384_wide(embedder: Embedder) -> None:
 
 async def test_concurrent_queries_share_model_calls(embedder: Embedder) -> None:
     # given a seam over the already loaded model, and eight searches arriving together
-    seam = CountingEmbedder(embedder)
+    seam = SpyEmbedder(embedder)
     queries = [f"query number {n}" for n in range(8)]
 
     # when each asks for its vector
     vectors = await asyncio.gather(*(seam.encode_one(q) for q in queries))
 
     # then fewer model calls than queries answered them, each with its own vector
-    assert seam.calls < len(queries)
+    assert len(seam.calls) < len(queries)
     alone = await embedder.encode(queries)
     for got, want in zip(vectors, alone, strict=True):
         assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 1e-4

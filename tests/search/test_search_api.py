@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 
-from bitnexus.search.embedder import Embedder, Vectors
+from bitnexus.search.embedder import Embedder
 from tests.conftest import ClientFactory
 from tests.factories import Account, invite_and_accept, png, signup_affiliate, signup_org
 from tests.factories import product as _product
-from tests.search.conftest import Shop
+from tests.search.conftest import Shop, SpyEmbedder
 
 SEARCH = "/api/v1/products/search"
 
@@ -122,19 +121,6 @@ async def test_a_result_shows_the_product_as_its_own_page_does(
     assert [(i["width"], i["height"]) for i in hit["product"]["images"]] == [(64, 48), (32, 32)]
 
 
-class Spy(Embedder):
-    """The session's model, with the texts it was asked to embed."""
-
-    def __init__(self, model: Embedder) -> None:
-        super().__init__(model.threads)
-        self.model = model
-        self.texts: list[str] = []
-
-    async def encode(self, texts: Sequence[str]) -> Vectors:
-        self.texts += texts
-        return await self.model.encode(texts)
-
-
 @pytest.mark.parametrize(
     ("headers", "embedded"),
     [
@@ -152,7 +138,7 @@ async def test_only_a_valid_token_sets_the_model_to_work(
 ) -> None:
     # given the app's model behind a spy, and a caller with or without a valid token
     shop = await _fresh_shop(make_client)
-    spy, original = Spy(embedder), app.state.embedder
+    spy, original = SpyEmbedder(embedder), app.state.embedder
     app.state.embedder = spy
     try:
         # when the caller searches (the query starts embedding before the caller is read)
@@ -166,7 +152,7 @@ async def test_only_a_valid_token_sets_the_model_to_work(
 
     # then only a verified token's query reached the model, its words tidied
     assert r.status_code == (200 if headers is None else 401)
-    assert spy.texts == embedded
+    assert [text for call in spy.calls for text in call] == embedded
 
 
 async def _fresh_shop(make_client: ClientFactory) -> Shop:
