@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -72,14 +73,7 @@ async def test_products_are_found_by_keyword_before_their_embedding(
 ) -> None:
     # given a product approved a moment ago, which the indexer has not embedded yet
     shop = await _fresh_shop(make_client)
-    body = _product(title="Quokka photography field guide", description="Marsupials at dawn.")
-    r = await shop.vendor.client.post("/api/v1/products", json=body, headers=shop.vendor.headers)
-    pid = r.json()["id"]
-    await shop.admin.client.post(
-        f"/api/v1/products/{pid}/review",
-        json={"decision": "approved", "grade": "A"},
-        headers=shop.admin.headers,
-    )
+    pid = await _approved(shop, "Quokka photography field guide", "Marsupials at dawn.")
 
     # when an affiliate searches its words
     hits = await _search(shop.affiliate, q="quokka")
@@ -93,20 +87,8 @@ async def test_a_result_shows_the_product_as_its_own_page_does(
 ) -> None:
     # given an approved product with images, which search reads in one statement
     shop = await _fresh_shop(make_client)
-    body = _product(title="Axolotl aquarium keeping", description="Cold water, soft light.")
-    r = await shop.vendor.client.post("/api/v1/products", json=body, headers=shop.vendor.headers)
-    pid = r.json()["id"]
-    for size in ((64, 48), (32, 32)):
-        r = await shop.vendor.client.post(
-            f"/api/v1/products/{pid}/images",
-            files={"file": ("a.png", png(*size), "image/png")},
-            headers=shop.vendor.headers,
-        )
-        assert r.status_code == 201, r.text
-    await shop.admin.client.post(
-        f"/api/v1/products/{pid}/review",
-        json={"decision": "approved", "grade": "A"},
-        headers=shop.admin.headers,
+    pid = await _approved(
+        shop, "Axolotl aquarium keeping", "Cold water, soft light.", images=[(64, 48), (32, 32)]
     )
 
     # when an affiliate finds it, and opens it
@@ -153,6 +135,30 @@ async def test_only_a_valid_token_sets_the_model_to_work(
     # then only a verified token's query reached the model, its words tidied
     assert r.status_code == (200 if headers is None else 401)
     assert [text for call in spy.calls for text in call] == embedded
+
+
+async def _approved(
+    shop: Shop, title: str, description: str, images: Sequence[tuple[int, int]] = ()
+) -> str:
+    """A product the shop's vendor lists (with images of these sizes) and its admin approves;
+    its id."""
+    body = _product(title=title, description=description)
+    r = await shop.vendor.client.post("/api/v1/products", json=body, headers=shop.vendor.headers)
+    pid = str(r.json()["id"])
+    for size in images:
+        r = await shop.vendor.client.post(
+            f"/api/v1/products/{pid}/images",
+            files={"file": ("a.png", png(*size), "image/png")},
+            headers=shop.vendor.headers,
+        )
+        assert r.status_code == 201, r.text
+    r = await shop.admin.client.post(
+        f"/api/v1/products/{pid}/review",
+        json={"decision": "approved", "grade": "A"},
+        headers=shop.admin.headers,
+    )
+    assert r.status_code == 200, r.text
+    return pid
 
 
 async def _fresh_shop(make_client: ClientFactory) -> Shop:
