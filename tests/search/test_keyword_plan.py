@@ -90,3 +90,41 @@ async def test_keyword_search_finds_the_one_product_among_thousands(
         found = await repository.keyword_ranked(session, MarketFilter(), 1_000, words, 10)
 
     assert [worded for _, (worded, _) in found] == [by_the_words]
+
+
+@pytest.mark.parametrize(
+    ("words", "by_the_words"),
+    [
+        pytest.param("filler", [True] * 10, id="the-words-fill-the-page"),
+        pytest.param("fillr", [False] * 10, id="near-spellings-when-the-words-find-none"),
+    ],
+)
+async def test_the_words_finds_come_before_near_spellings(
+    app: FastAPI, big_shop: Shop, words: str, by_the_words: list[bool]
+) -> None:
+    async with app.state.db.sessionmaker() as session, session.begin():
+        await set_tenant(session, big_shop.tenant_id)
+        found = await repository.keyword_ranked(session, MarketFilter(), 1_000, words, 10)
+
+    assert [worded for _, (worded, _) in found] == by_the_words
+
+
+async def test_near_spellings_are_not_looked_for_when_the_words_fill_the_page(
+    app: FastAPI, big_shop: Shop
+) -> None:
+    # given a word thousands of the tenant's products have
+    query = repository.keyword_query(MarketFilter(), 1_000, "filler", 10)
+
+    # when the search runs
+    async with app.state.db.sessionmaker() as session, session.begin():
+        await set_tenant(session, big_shop.tenant_id)
+        await session.execute(
+            text("SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true)")
+        )
+        conn = await session.connection()
+        sql = query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        plan = (await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}")).scalars()
+
+    # then the titles' trigram index is never read: near spellings could not make the page
+    [trigrams] = [line for line in plan if "ix_products_title_trgm" in line]
+    assert "never executed" in trigrams, trigrams

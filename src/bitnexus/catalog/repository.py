@@ -15,14 +15,17 @@ from sqlalchemy import (
     case,
     cast,
     column,
+    false,
     func,
     literal,
     literal_column,
+    not_,
     select,
     table,
     true,
     tuple_,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -261,18 +264,33 @@ def keyword_query(
     (ts_rank: more of the words, in heavier fields), then those whose title only nearly spells
     them, closest first (needs `pg_trgm.word_similarity_threshold` at TITLE_SIMILARITY)."""
     p = Searchable
+    market = market_conditions(filters, default_bps, p)
     # plainto_tsquery ANDs the words; any word may match, the rank orders by how many do
     every_word = func.plainto_tsquery(literal_column("'english'::regconfig"), words)
     query = cast(func.replace(cast(every_word, Text), "&", "|"), TSQUERY)
     worded = p.search_document.bool_op("@@")(query)
-    # a misspelling's similarity is computed only for the few products the words miss
-    score = case(
-        (worded, func.ts_rank(p.search_document, query)), else_=func.word_similarity(words, p.title)
+    rank = func.ts_rank(p.search_document, query)
+    by_words = (
+        select(p.id.label("id"), true().label("worded"), rank.label("score"))
+        .where(*market, worded)
+        .order_by(rank.desc(), p.id)
+        .limit(limit)
+        .cte("by_words")
     )
+    # the titles that nearly spell the words rank below every product the words find: they
+    # are looked for only when the words find fewer than a page (a one-time filter)
+    short = select(func.count()).select_from(by_words).scalar_subquery() < limit
+    similarity = func.word_similarity(words, p.title)
+    nearly = (
+        select(p.id, false(), similarity)
+        .where(*market, p.title.bool_op("%>")(words), not_(worded), short)
+        .order_by(similarity.desc(), p.id)
+        .limit(limit)
+    )
+    found = union_all(select(by_words), nearly).subquery()
     return (
-        select(p.id, worded, score)
-        .where(*market_conditions(filters, default_bps, p), worded | p.title.bool_op("%>")(words))
-        .order_by(worded.desc(), score.desc(), p.id)
+        select(found.c.id, found.c.worded, found.c.score)
+        .order_by(found.c.worded.desc(), found.c.score.desc(), found.c.id)
         .limit(limit)
     )
 
