@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role
@@ -104,13 +103,15 @@ async def keyword_ranks(
 
 async def semantic_ids(
     session: AsyncSession,
+    principal: Principal,
     vector: Sequence[float] | Awaitable[Sequence[float]],
-    among: Select[uuid.UUID],
+    filters: MarketFilter,
     limit: int,
     exclude: Sequence[uuid.UUID] = (),
 ) -> list[uuid.UUID]:
-    """The products of `among` (`catalog.market_ids`) nearest in meaning to `vector` (which
-    may still be being computed)."""
+    """Marketplace products nearest in meaning to `vector` (which may still be being
+    computed: the statement is built meanwhile)."""
+    among = catalog.market_ids(filters, principal.tenant)
     found = await repository.nearest(
         session, vector, among, limit=limit, max_distance=MAX_DISTANCE, exclude=exclude
     )
@@ -132,8 +133,7 @@ async def search(
     keyword = await keyword_ranks(session, principal, query.words, filters, depth)
     semantic: list[uuid.UUID] = []
     if query.vector is not None:
-        among = catalog.market_ids(filters, principal.tenant)
-        semantic = await semantic_ids(session, query.vector, among, depth)
+        semantic = await semantic_ids(session, principal, query.vector, filters, depth)
     fused = fuse(keyword, semantic)[:limit]
     products = await catalog.reads(session, principal, [f.product_id for f in fused], own)
     by_id = {f.product_id: f for f in fused}
@@ -155,8 +155,7 @@ async def similar(
     vector = (await repository.vectors_of(session, [product_id])).get(product_id)
     if vector is None:
         return []
-    among = catalog.market_ids(MarketFilter(), principal.tenant)
-    ids = await semantic_ids(session, vector, among, limit, [product_id])
+    ids = await semantic_ids(session, principal, vector, MarketFilter(), limit, [product_id])
     own = await groups.own_terms(session, principal)
     return [
         Recommendation(product=p, reason=Reason.similar)
@@ -191,8 +190,7 @@ async def for_affiliate(
     taste = interest(await repository.vectors_of(session, promoted), sales)
     picked: list[tuple[uuid.UUID, Reason]] = []
     if taste is not None:
-        among = catalog.market_ids(MarketFilter(), principal.tenant)
-        ids = await semantic_ids(session, taste, among, limit, promoted)
+        ids = await semantic_ids(session, principal, taste, MarketFilter(), limit, promoted)
         picked = [(pid, Reason.similar) for pid in ids]
     if len(picked) < limit:
         skip = {*promoted, *(pid for pid, _ in picked)}
