@@ -104,9 +104,9 @@ class Shown:
     images: list[ImageMeta]
 
 
-async def approved_shown(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Shown]:
-    """The approved products of `ids`, each with its vendor's name and its images in display
-    order: one round trip."""
+def _shown_columns() -> tuple[Any, Any]:
+    """A product row's vendor name and its images in display order (id, sha256, width,
+    height each), as columns of a statement on `products`."""
     name = select(User.name).where(User.id == Product.vendor_id).scalar_subquery()
     image = func.json_build_array(
         ProductImage.id, ProductImage.sha256, ProductImage.width, ProductImage.height
@@ -116,17 +116,26 @@ async def approved_shown(session: AsyncSession, ids: Sequence[uuid.UUID]) -> lis
         .where(ProductImage.product_id == Product.id)
         .scalar_subquery()
     )
-    stmt = select(Product, name, type_coerce(images, JSON)).where(
+    return name, type_coerce(images, JSON)
+
+
+def _images(values: list[list[Any]] | None) -> list[ImageMeta]:
+    return [ImageMeta(uuid.UUID(i), sha, width, height) for i, sha, width, height in values or []]
+
+
+async def approved_shown(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Shown]:
+    """The approved products of `ids`, each with what its reads show: one round trip."""
+    stmt = select(Product, *_shown_columns()).where(
         Product.id.in_(ids), Product.status == ProductStatus.approved
     )
-    return [
-        Shown(
-            row[0],
-            row[1] or "",
-            [ImageMeta(uuid.UUID(i), sha, width, height) for i, sha, width, height in row[2] or []],
-        )
-        for row in await session.execute(stmt)
-    ]
+    return [Shown(row[0], row[1] or "", _images(row[2])) for row in await session.execute(stmt)]
+
+
+async def shown(session: AsyncSession, products: Sequence[Product]) -> list[Shown]:
+    """`products` (read already) with what their reads show, in their order: one round trip."""
+    stmt = select(Product.id, *_shown_columns()).where(Product.id.in_([p.id for p in products]))
+    extra = {row[0]: (row[1] or "", _images(row[2])) for row in await session.execute(stmt)}
+    return [Shown(p, *extra.get(p.id, ("", []))) for p in products]
 
 
 async def titles(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -137,35 +146,6 @@ async def titles(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.U
 async def add(session: AsyncSession, row: object) -> None:
     session.add(row)
     await session.flush()
-
-
-async def vendors_and_images(
-    session: AsyncSession, vendor_ids: set[uuid.UUID], product_ids: Sequence[uuid.UUID]
-) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, list[ImageMeta]]]:
-    """What a list of products shows beside their own columns, in one round trip: the
-    vendors' names, and each product's images in display order."""
-    names = (
-        select(func.json_object_agg(User.id, User.name)).where(User.id.in_(vendor_ids))
-    ).scalar_subquery()
-    image = func.json_build_array(
-        ProductImage.product_id,
-        ProductImage.id,
-        ProductImage.sha256,
-        ProductImage.width,
-        ProductImage.height,
-    )
-    images = (
-        select(func.json_agg(aggregate_order_by(image, ProductImage.position))).where(
-            ProductImage.product_id.in_(product_ids)
-        )
-    ).scalar_subquery()
-    row = (await session.execute(select(type_coerce(names, JSON), type_coerce(images, JSON)))).one()
-    by_product: dict[uuid.UUID, list[ImageMeta]] = {pid: [] for pid in product_ids}
-    for product_id, image_id, sha256, width, height in row[1] or []:
-        by_product[uuid.UUID(product_id)].append(
-            ImageMeta(uuid.UUID(image_id), sha256, width, height)
-        )
-    return {uuid.UUID(k): v for k, v in (row[0] or {}).items()}, by_product
 
 
 async def image(session: AsyncSession, image_id: uuid.UUID) -> ProductImage | None:

@@ -415,13 +415,7 @@ async def _read(
     """Products as `principal` reads them (with their own rate, where `own` gives one)."""
     if not products:
         return []
-    names, images = await repository.vendors_and_images(
-        session, {p.vendor_id for p in products}, [p.id for p in products]
-    )
-    return [
-        _shown(principal, repository.Shown(p, names.get(p.vendor_id, ""), images[p.id]), own)
-        for p in products
-    ]
+    return [_shown(principal, shown, own) for shown in await repository.shown(session, products)]
 
 
 def _shown(principal: Principal, shown: repository.Shown, own: OwnTerms | None) -> ProductRead:
