@@ -107,13 +107,17 @@ class Shown:
 def _shown_columns() -> tuple[Any, Any]:
     """A product row's vendor name and its images in display order (id, sha256, width,
     height each), as columns of a statement on `products`."""
-    name = select(User.name).where(User.id == Product.vendor_id).scalar_subquery()
+    name = (
+        select(User.name)
+        .where(User.tenant_id == Product.tenant_id, User.id == Product.vendor_id)
+        .scalar_subquery()
+    )
     image = func.json_build_array(
         ProductImage.id, ProductImage.sha256, ProductImage.width, ProductImage.height
     )
     images = (
         select(func.json_agg(aggregate_order_by(image, ProductImage.position)))
-        .where(ProductImage.product_id == Product.id)
+        .where(ProductImage.tenant_id == Product.tenant_id, ProductImage.product_id == Product.id)
         .scalar_subquery()
     )
     return name, type_coerce(images, JSON)
