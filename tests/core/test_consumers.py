@@ -4,14 +4,16 @@ it was stopped; handled again, an event is enqueued once; one process leads at a
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.core.consumers import Consumer, Handler
+from bitnexus.core.consumers import Consumer, Handler, per_tenant
 from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls, libpq
 from bitnexus.core.events import Dispatcher, Event, Subscription
@@ -64,9 +66,8 @@ async def test_a_consumer_catches_up_on_events_written_while_it_was_stopped(
     tenant = (await signup_org(make_client())).tenant_id
     seen: list[str] = []
 
-    async def handle(event: Event) -> None:
-        if str(event.tenant_id) == tenant:
-            seen.append(event.data["mark"])
+    async def handle(events: Sequence[Event]) -> None:
+        seen.extend(e.data["mark"] for e in events if str(e.tenant_id) == tenant)
 
     name = f"test-{uuid.uuid4().hex[:10]}"
     first = _consumer(name, handle, dispatcher, db_urls)
@@ -147,7 +148,7 @@ async def test_one_process_leads_and_another_takes_over_when_it_stops(
     db: Database, dispatcher: Dispatcher, db_urls: DatabaseUrls
 ) -> None:
     # given two consumers of one name (as in two processes)
-    async def ignore(_event: Event) -> None:
+    async def ignore(_events: Sequence[Event]) -> None:
         return None
 
     name = f"test-{uuid.uuid4().hex[:10]}"
@@ -174,10 +175,10 @@ async def test_a_consumer_that_falls_behind_reads_the_outbox_instead(
     tenant = (await signup_org(make_client())).tenant_id
     stuck, seen = asyncio.Event(), set[str]()
 
-    async def handle(event: Event) -> None:
-        if str(event.tenant_id) == tenant:
+    async def handle(events: Sequence[Event]) -> None:
+        if ours := {e.data["mark"] for e in events if str(e.tenant_id) == tenant}:
             await stuck.wait()
-            seen.add(event.data["mark"])
+            seen.update(ours)
 
     consumer = _consumer(f"test-{uuid.uuid4().hex[:10]}", handle, dispatcher, db_urls, queued=2)
     await consumer.start()
@@ -201,9 +202,8 @@ async def test_a_consumer_misses_nothing_when_its_connections_are_cut(
     tenant = (await signup_org(make_client())).tenant_id
     seen: set[str] = set()
 
-    async def handle(event: Event) -> None:
-        if str(event.tenant_id) == tenant:
-            seen.add(event.data["mark"])
+    async def handle(events: Sequence[Event]) -> None:
+        seen.update(e.data["mark"] for e in events if str(e.tenant_id) == tenant)
 
     name = f"test-{uuid.uuid4().hex[:10]}"
     consumer = _consumer(name, handle, dispatcher, db_urls)
@@ -229,16 +229,16 @@ async def test_a_consumer_misses_nothing_when_its_connections_are_cut(
 async def test_an_event_its_handler_cannot_take_is_passed_over_not_retried_for_ever(
     db: Database, dispatcher: Dispatcher, db_urls: DatabaseUrls, make_client: ClientFactory
 ) -> None:
-    # given a consumer whose handler fails on one event's data
+    # given a consumer whose handler fails on a batch holding one event's data, as a unit of
+    # work would (none of the batch's work kept)
     tenant = (await signup_org(make_client())).tenant_id
     seen: list[str] = []
 
-    async def handle(event: Event) -> None:
-        if str(event.tenant_id) != tenant:
-            return
-        if event.data["mark"] == "poison":
+    async def handle(events: Sequence[Event]) -> None:
+        marks = [e.data["mark"] for e in events if str(e.tenant_id) == tenant]
+        if "poison" in marks:
             raise KeyError("currency")
-        seen.append(event.data["mark"])
+        seen.extend(marks)
 
     consumer = _consumer(f"test-{uuid.uuid4().hex[:10]}", handle, dispatcher, db_urls)
     await consumer.start()
@@ -253,3 +253,21 @@ async def test_an_event_its_handler_cannot_take_is_passed_over_not_retried_for_e
     finally:
         await consumer.close()
     assert seen == ["before", "after"]
+
+
+async def test_a_batch_is_worked_on_in_one_unit_of_work_per_tenant(db: Database) -> None:
+    # given a batch whose events of two tenants interleave
+    one, two = uuid.uuid4(), uuid.uuid4()
+    at = dt.datetime.now(dt.UTC)
+    batch = [Event(i, t, "test.marked", (), {}, at, b"") for i, t in enumerate([one, two, one])]
+    worked: list[tuple[str, list[int]]] = []
+
+    async def work(session: AsyncSession, events: list[Event]) -> None:
+        tenant = await session.scalar(text("SELECT current_setting('bitnexus.tenant_id')"))
+        worked.append((str(tenant), [e.id for e in events]))
+
+    # when it is worked on
+    await per_tenant(db, batch, work)
+
+    # then each tenant's events are worked on together, in order, in that tenant's transaction
+    assert worked == [(str(one), [0, 2]), (str(two), [1])]

@@ -17,12 +17,9 @@ from tests.factories import Account
 
 async def deliver(app: FastAPI, owner_engine: Engine, tenant_id: str) -> int:
     """Record every event of the organisation as notifications; how many were made."""
-    made = 0
-    for event in events_of(owner_engine, tenant_id):
-        async with app.state.db.sessionmaker() as session, session.begin():
-            await set_tenant(session, uuid.UUID(tenant_id))
-            made += await service.record(session, event)
-    return made
+    async with app.state.db.sessionmaker() as session, session.begin():
+        await set_tenant(session, uuid.UUID(tenant_id))
+        return await service.record(session, events_of(owner_engine, tenant_id))
 
 
 async def notifications(who: Account, **params: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from bitnexus.core.events import Event
 from bitnexus.notifications import service
 from tests.commissions.support import Shop, open_shop
 from tests.conftest import ClientFactory
-from tests.events import announced
+from tests.events import announced, events_of
 from tests.factories import Account, Program
 from tests.notifications.support import deliver, notifications
 from tests.waiting import eventually
@@ -198,7 +199,7 @@ async def test_an_event_without_the_data_its_type_has_tells_no_one(
     # when it is recorded
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, event.tenant_id)
-        made = await service.record(session, event)
+        made = await service.record(session, [event])
 
     # then nothing is made, and nothing fails
     assert made == 0
@@ -235,7 +236,7 @@ async def test_a_ledger_alarm_tells_the_admins_only(
     # when it is recorded
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, event.tenant_id)
-        await service.record(session, event)
+        await service.record(session, [event])
 
     # then the admins are told, with the detail and a link to the ledger; nobody else is
     [told] = (await notifications(program.admin))["items"]
@@ -243,3 +244,56 @@ async def test_a_ledger_alarm_tells_the_admins_only(
     assert data["detail"] in told["body"]
     assert says in told["body"]
     assert (await notifications(program.affiliate))["items"] == []
+
+
+async def test_a_batch_tells_what_its_events_tell_one_by_one(
+    app: FastAPI, owner_engine: Engine, program: Program, make_client: ClientFactory
+) -> None:
+    # given a sale and a listing, whose people chose differently for different kinds
+    shop = await open_shop(program, make_client)
+    for who, kind, channel in [
+        (shop.affiliate, "commission_created", "mail"),
+        (program.vendor, "sale_reported", "off"),
+        (program.admin, "product_submitted", "off"),
+    ]:
+        r = await who.client.put(
+            "/api/v1/notifications/preferences",
+            json={"channels": {kind: channel}},
+            headers=who.headers,
+        )
+        assert r.status_code == 200, r.text
+    await shop.report(click_id=await shop.click(make_client()))
+    await program.listed()
+    # (under ids of their own: the running app records the real ones meanwhile)
+    events = [
+        replace(e, id=e.id + 10**12) for e in events_of(owner_engine, program.admin.tenant_id)
+    ]
+
+    async def told(*batches: list[Event]) -> set[tuple[Any, ...]]:
+        async with app.state.db.sessionmaker() as session, session.begin():
+            await set_tenant(session, uuid.UUID(program.admin.tenant_id))
+            for batch in batches:
+                await service.record(session, batch)
+            rows = await session.execute(
+                text(
+                    "SELECT user_id, kind, event_id, mail, link, title FROM notifications"
+                    " WHERE event_id >= 10^12"
+                )
+            )
+            made = {tuple(row) for row in rows}
+            await session.rollback()
+        return made
+
+    # when they are recorded event by event, and as one batch
+    alone, together = await told(*([e] for e in events)), await told(events)
+
+    # then the batch tells the same people the same things, on the channels they chose
+    assert together == alone
+    mailed = {(row[0], row[1]): row[3] for row in together}  # (user, kind) → mailed
+    affiliate, vendor, admin = (
+        uuid.UUID(a.id) for a in (shop.affiliate, program.vendor, program.admin)
+    )
+    assert mailed[(affiliate, "commission_created")] is True
+    assert mailed[(admin, "sale_reported")] is False
+    assert (vendor, "sale_reported") not in mailed
+    assert (admin, "product_submitted") not in mailed

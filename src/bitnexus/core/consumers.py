@@ -9,6 +9,10 @@ minus `margin` through `bitnexus_outbox_since` (an event's time is its transacti
 transaction up to `margin` long that commits after a later one is still read). Events are kept
 for `BITNEXUS_OUTBOX_RETENTION_DAYS`: a consumer stopped for longer misses the pruned ones.
 
+Events are handed over in batches (those that arrived together, up to `BATCH`), so a handler
+can do a burst's work in one unit of work per tenant. A batch its handler cannot take is handed
+over again one event at a time, so one bad event is passed over without the others.
+
 So an event may be handled more than once (re-read after a restart, or both live and in a
 catch-up): a handler must be idempotent (a unique key on what it writes). Where several
 processes run, one leads: a session advisory lock on the consumer's name, held on a connection
@@ -25,15 +29,17 @@ import asyncio
 import contextlib
 import datetime as dt
 import time
+import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 import structlog
 from sqlalchemy import BigInteger, String, func, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bitnexus.core.db import Base
+from bitnexus.core.db import Base, Database, set_tenant
 from bitnexus.core.events import Dispatcher, Dropped, Event, Subscription
 from bitnexus.core.outage import unreachable
 
@@ -42,10 +48,27 @@ log = structlog.get_logger(__name__)
 CATCH_UP_MARGIN = dt.timedelta(minutes=5)
 REMEMBERED = 20_000  # ids handled lately, so a catch-up does not hand them over again
 PAGE = 1000
+BATCH = 256  # events handed to a handler at once
 QUEUED = 10_000  # live events a consumer may fall behind by before it reads the outbox instead
 WATERMARK_SECONDS = 1.0
 
-Handler = Callable[[Event], Awaitable[None]]
+Handler = Callable[[Sequence[Event]], Awaitable[None]]  # a batch, in outbox order
+
+
+async def per_tenant(
+    db: Database,
+    events: Sequence[Event],
+    work: Callable[[AsyncSession, list[Event]], Awaitable[object]],
+) -> None:
+    """`work` on each tenant's events of a batch (in outbox order), in one unit of work of that
+    tenant: a handler's common shape."""
+    tenants: dict[uuid.UUID, list[Event]] = {}
+    for event in events:
+        tenants.setdefault(event.tenant_id, []).append(event)
+    for tenant_id, theirs in tenants.items():
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, tenant_id)
+            await work(session, theirs)
 
 
 class ConsumerWatermark(Base):
@@ -146,11 +169,11 @@ class Consumer:
         swept, missed = loop.time(), False
         while not lock.is_closed():
             try:
-                event = await asyncio.wait_for(subscription.next(), self._tick_seconds)
+                events = await asyncio.wait_for(subscription.batch(), self._tick_seconds)
             except TimeoutError:
                 pass
             else:
-                await self._take(event, lock)
+                await self._take(events, lock)
                 continue
             await self._advance(lock)  # idle: the watermark catches up with what was handled
             missed = missed or not self._dispatcher.listening
@@ -160,26 +183,39 @@ class Consumer:
                 await self._catch_up(lock)
                 swept, missed = loop.time(), False
 
-    async def _take(self, event: Event, connection: asyncpg.Connection) -> None:
-        if event.id in self._handled:
-            return
+    async def _take(self, events: Sequence[Event], connection: asyncpg.Connection) -> int:
+        """Hand over those of `events` not handled lately, a batch at a time; how many."""
+        fresh = [event for event in events if event.id not in self._handled]
+        for start in range(0, len(fresh), BATCH):
+            await self._hand_over(fresh[start : start + BATCH])
+        for event in fresh:
+            self._handled[event.id] = None
+            if self._newest is None or event.created_at > self._newest[0]:
+                self._newest = (event.created_at, event.id)
+        while len(self._handled) > REMEMBERED:
+            self._handled.popitem(last=False)
+        if time.monotonic() - self._advanced_at >= WATERMARK_SECONDS:
+            await self._advance(connection)
+        return len(fresh)
+
+    async def _hand_over(self, batch: Sequence[Event]) -> None:
         try:
-            await self._handle(event)
+            await self._handle(batch)
         except Exception as error:
             if unreachable(error):
-                raise  # the database: this event and the next are read again once it is back
+                raise  # the database: these events and the next are read again once it is back
+            if len(batch) > 1:  # one of them is at fault: each alone, to pass over only it
+                for event in batch:
+                    await self._hand_over([event])
+                return
             # this event's own fault (data its handler cannot take): said once, and passed
             # over rather than retried for ever ahead of every later event
             log.exception(
-                "consumer.event_failed", consumer=self.name, event_id=event.id, type=event.type
+                "consumer.event_failed",
+                consumer=self.name,
+                event_id=batch[0].id,
+                type=batch[0].type,
             )
-        self._handled[event.id] = None
-        if len(self._handled) > REMEMBERED:
-            self._handled.popitem(last=False)
-        if self._newest is None or event.created_at > self._newest[0]:
-            self._newest = (event.created_at, event.id)
-        if time.monotonic() - self._advanced_at >= WATERMARK_SECONDS:
-            await self._advance(connection)
 
     async def _advance(self, connection: asyncpg.Connection) -> None:
         """Write the watermark (at most once a second while events flow: a restart re-reads
@@ -214,10 +250,7 @@ class Consumer:
             rows = await connection.fetch(
                 "SELECT * FROM bitnexus_outbox_since($1, $2, $3)", since, after, PAGE
             )
-            for row in rows:
-                if row["id"] not in self._handled:
-                    handed += 1
-                await self._take(Event.of(row), connection)
+            handed += await self._take([Event.of(row) for row in rows], connection)
             await self._advance(connection)
             if len(rows) < PAGE:
                 break

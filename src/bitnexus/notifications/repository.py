@@ -15,15 +15,19 @@ from bitnexus.notifications.models import Notification, NotificationPreference
 
 
 async def channels(
-    session: AsyncSession, user_ids: Sequence[uuid.UUID], kind: str
-) -> dict[uuid.UUID, str]:
-    """The channel each of these users chose for `kind` (those who chose)."""
+    session: AsyncSession, user_ids: Sequence[uuid.UUID], kinds: Sequence[str]
+) -> dict[tuple[uuid.UUID, str], str]:
+    """The channel each of these users chose for each of `kinds` (those who chose)."""
     rows = await session.execute(
-        select(NotificationPreference.user_id, NotificationPreference.channel).where(
-            NotificationPreference.user_id.in_(user_ids), NotificationPreference.kind == kind
+        select(
+            NotificationPreference.user_id,
+            NotificationPreference.kind,
+            NotificationPreference.channel,
+        ).where(
+            NotificationPreference.user_id.in_(user_ids), NotificationPreference.kind.in_(kinds)
         )
     )
-    return {r[0]: r[1] for r in rows}
+    return {(r[0], r[1]): r[2] for r in rows}
 
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Notification]:

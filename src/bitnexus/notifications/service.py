@@ -11,12 +11,13 @@ a consumer reads events at least once — changes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.service import users as accounts
+from bitnexus.core.consumers import Handler, per_tenant
 from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.errors import InvalidInput
 from bitnexus.core.events import Event
@@ -24,7 +25,7 @@ from bitnexus.core.outbox import NewEvent, emit, topic_parts, user_topic
 from bitnexus.core.schemas import decode_keys, encode_keys
 from bitnexus.notifications import repository
 from bitnexus.notifications import unsubscribe as unsubscribe_links
-from bitnexus.notifications.kinds import KIND_OF, SPECS, Channel, Kind
+from bitnexus.notifications.kinds import KIND_OF, SPECS, Channel, Kind, Spec, Told
 from bitnexus.notifications.schemas import (
     NotificationPage,
     NotificationRead,
@@ -38,43 +39,53 @@ PAGE = 50
 CONSUMER = "notifications"  # the durable outbox consumer that records them (core.consumers)
 
 
-async def record(session: AsyncSession, event: Event) -> int:
-    """The notifications `event` makes (in its tenant's transaction), each announced to its
-    user (`notification.created`, for the bell); how many are new."""
-    kind = KIND_OF.get(event.type)
-    if kind is None:
-        return 0
-    spec = SPECS[kind]
-    try:
-        told = spec.tell(event.type, event.data)
-    except (KeyError, TypeError, ValueError):  # not the data this type is written with
-        log.warning("notifications.unreadable_event", event_id=event.id, type=event.type)
-        return 0
-    named = [parts for parts in map(topic_parts, event.topics) if parts is not None]
-    users = {ident for kind, ident in named if kind == "user"} if spec.to_user else set()
-    admins = set()
-    if spec.to_admins and any(kind == "admins" for kind, _ in named):
-        admins = set(await accounts.active_admin_ids(session)) - users
-    everyone = sorted(users | admins)
-    chosen = await repository.channels(session, everyone, kind)
-    rows = []
-    for user_id in everyone:
-        channel = Channel(chosen.get(user_id, spec.default))
-        if channel is Channel.off:
+async def record(session: AsyncSession, events: Sequence[Event]) -> int:
+    """The notifications `events` make (of the session's tenant, in its transaction), each
+    announced to its user (`notification.created`, for the bell); how many are new. One read
+    of the admins, one of the users' choices and one insert for the lot."""
+    told: list[tuple[Event, Spec, Told, set[uuid.UUID], bool]] = []
+    for event in events:
+        kind = KIND_OF.get(event.type)
+        if kind is None:
             continue
-        rows.append(
-            {
-                "tenant_id": event.tenant_id,
-                "user_id": user_id,
-                "event_id": event.id,
-                "kind": kind,
-                "title": told.title[:200],
-                "body": told.body,
-                "link": (spec.admin_link or told.link) if user_id in admins else told.link,
-                "mail": channel is Channel.mail,
-                "created_at": event.created_at,
-            }
-        )
+        spec = SPECS[kind]
+        try:
+            words = spec.tell(event.type, event.data)
+        except (KeyError, TypeError, ValueError):  # not the data this type is written with
+            log.warning("notifications.unreadable_event", event_id=event.id, type=event.type)
+            continue
+        named = [parts for parts in map(topic_parts, event.topics) if parts is not None]
+        users = {ident for kind, ident in named if kind == "user"} if spec.to_user else set()
+        to_admins = spec.to_admins and any(kind == "admins" for kind, _ in named)
+        told.append((event, spec, words, users, to_admins))
+    if not told:
+        return 0
+    admins = set(await accounts.active_admin_ids(session)) if any(t[4] for t in told) else set()
+    chosen = await repository.channels(
+        session,
+        sorted(admins.union(*(t[3] for t in told))),
+        sorted({t[1].kind for t in told}),
+    )
+    rows = []
+    for event, spec, words, users, to_admins in told:
+        also = admins - users if to_admins else set()
+        for user_id in sorted(users | also):
+            channel = Channel(chosen.get((user_id, spec.kind), spec.default))
+            if channel is Channel.off:
+                continue
+            rows.append(
+                {
+                    "tenant_id": event.tenant_id,
+                    "user_id": user_id,
+                    "event_id": event.id,
+                    "kind": spec.kind,
+                    "title": words.title[:200],
+                    "body": words.body,
+                    "link": (spec.admin_link or words.link) if user_id in also else words.link,
+                    "mail": channel is Channel.mail,
+                    "created_at": event.created_at,
+                }
+            )
     added = await repository.insert_new(session, rows)
     await emit(
         session,
@@ -91,15 +102,12 @@ async def record(session: AsyncSession, event: Event) -> int:
     return len(added)
 
 
-def recorder(db: Database) -> Callable[[Event], Awaitable[None]]:
-    """The notifications consumer's handler: each event in a unit of work of its tenant."""
+def recorder(db: Database) -> Handler:
+    """The notifications consumer's handler: each tenant's events of a batch in one unit of
+    work of that tenant."""
 
-    async def handle(event: Event) -> None:
-        if event.type not in KIND_OF:
-            return
-        async with db.sessionmaker() as session, session.begin():
-            await set_tenant(session, event.tenant_id)
-            await record(session, event)
+    async def handle(events: Sequence[Event]) -> None:
+        await per_tenant(db, [e for e in events if e.type in KIND_OF], record)
 
     return handle
 

@@ -5,6 +5,7 @@ endpoint that should hear it. Idempotent: an (endpoint, event) pair is enqueued 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -12,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.catalog import service as catalog
 from bitnexus.core import jsontext
-from bitnexus.core.consumers import Handler
-from bitnexus.core.db import Database, set_tenant, utcnow
+from bitnexus.core.consumers import Handler, per_tenant
+from bitnexus.core.db import Database, utcnow
 from bitnexus.core.events import Event
 from bitnexus.core.ids import uuid7
 from bitnexus.webhooks import catalogue, repository
@@ -48,50 +49,62 @@ async def _about_vendor(session: AsyncSession, vendor_id: uuid.UUID, data: dict[
     return False
 
 
-async def enqueue(session: AsyncSession, event: Event) -> int:
-    """Enqueue `event` for the session's tenant's endpoints that should hear it; returns how
-    many deliveries were new."""
-    if event.type not in catalogue.EVENT_TYPES:
-        return 0
-    hearing: list[WebhookEndpoint] = [
-        endpoint
-        for endpoint in await repository.subscribed(session, event.type, event.created_at)
-        if not endpoint.vendor_scoped
-        or (
-            event.type in catalogue.VENDOR_TYPES
-            and await _about_vendor(session, endpoint.owner_id, event.data)
+def _hears(endpoint: WebhookEndpoint, event: Event) -> bool:
+    """Whether the endpoint subscribed to the event's type and existed when it was written
+    (an endpoint hears nothing from before it was made)."""
+    return event.type in endpoint.event_types and endpoint.created_at <= event.created_at
+
+
+async def enqueue(session: AsyncSession, events: Sequence[Event]) -> int:
+    """Enqueue `events` (of the session's tenant) for its endpoints that should hear them; how
+    many deliveries were new. One read of the endpoints and one insert for the lot."""
+    events = [event for event in events if event.type in catalogue.EVENT_TYPES]
+    endpoints = await repository.enabled(session) if events else []
+    rows: list[dict[str, Any]] = []
+    now = utcnow()
+    for event in events:
+        hearing = [
+            endpoint
+            for endpoint in endpoints
+            if _hears(endpoint, event)
+            and (
+                not endpoint.vendor_scoped
+                or (
+                    event.type in catalogue.VENDOR_TYPES
+                    and await _about_vendor(session, endpoint.owner_id, event.data)
+                )
+            )
+        ]
+        body = body_of(event) if hearing else ""
+        rows.extend(
+            {
+                "id": uuid7(),
+                "tenant_id": event.tenant_id,
+                "endpoint_id": endpoint.id,
+                "event_id": event.id,
+                "event_type": event.type,
+                "body": body,
+                "status": DeliveryStatus.pending,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for endpoint in hearing
         )
-    ]
-    if not hearing:
-        return 0
-    body, now = body_of(event), utcnow()
-    rows = [
-        {
-            "id": uuid7(),
-            "tenant_id": event.tenant_id,
-            "endpoint_id": endpoint.id,
-            "event_id": event.id,
-            "event_type": event.type,
-            "body": body,
-            "status": DeliveryStatus.pending,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for endpoint in hearing
-    ]
     return await repository.add_deliveries(session, rows)
 
 
-def enqueuer(db: Database) -> Handler:
-    """The webhooks consumer's handler: each event in a unit of work of its tenant."""
+async def _enqueue_logged(session: AsyncSession, events: list[Event]) -> None:
+    if made := await enqueue(session, events):
+        log.info("webhooks.enqueued", events=len(events), deliveries=made)
 
-    async def handle(event: Event) -> None:
-        if event.type not in catalogue.EVENT_TYPES:
-            return
-        async with db.sessionmaker() as session, session.begin():
-            await set_tenant(session, event.tenant_id)
-            if made := await enqueue(session, event):
-                log.info("webhooks.enqueued", event_id=event.id, deliveries=made)
+
+def enqueuer(db: Database) -> Handler:
+    """The webhooks consumer's handler: each tenant's events of a batch in one unit of work
+    of that tenant."""
+
+    async def handle(events: Sequence[Event]) -> None:
+        theirs = [event for event in events if event.type in catalogue.EVENT_TYPES]
+        await per_tenant(db, theirs, _enqueue_logged)
 
     return handle

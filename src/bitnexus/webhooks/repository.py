@@ -39,16 +39,9 @@ async def owned(session: AsyncSession, owner_id: uuid.UUID) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def subscribed(
-    session: AsyncSession, event_type: str, written_at: dt.datetime
-) -> list[WebhookEndpoint]:
-    """The tenant's enabled endpoints subscribed to `event_type` that existed when the event
-    was written (an endpoint hears nothing from before it was made)."""
-    stmt = select(WebhookEndpoint).where(
-        WebhookEndpoint.enabled,
-        WebhookEndpoint.event_types.contains([event_type]),
-        WebhookEndpoint.created_at <= written_at,
-    )
+async def enabled(session: AsyncSession) -> list[WebhookEndpoint]:
+    """The tenant's enabled endpoints."""
+    stmt = select(WebhookEndpoint).where(WebhookEndpoint.enabled)
     return list((await session.execute(stmt)).scalars())
 
 
