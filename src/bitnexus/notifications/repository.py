@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bitnexus.core.bulk import BulkInsert
 from bitnexus.notifications.models import Notification, NotificationPreference
 
 
@@ -30,18 +32,30 @@ async def channels(
     return {(r[0], r[1]): r[2] for r in rows}
 
 
-async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Notification]:
-    """Add notifications; one made before for the same event and user is left as it is.
-    Returns those added."""
-    if not rows:
-        return []
-    stmt = (
-        insert(Notification)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=["tenant_id", "user_id", "event_id"])
-        .returning(Notification)
-    )
-    return list((await session.execute(stmt)).scalars())
+_INSERT = BulkInsert(
+    cast(Table, Notification.__table__),
+    "ON CONFLICT (tenant_id, user_id, event_id) DO NOTHING"
+    " RETURNING id, tenant_id, user_id, kind, title, link",
+    only=(
+        "tenant_id", "user_id", "event_id", "kind", "title", "body", "link", "mail", "created_at"
+    ),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Added:
+    id: int
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+    kind: str
+    title: str
+    link: str
+
+
+async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Added]:
+    """Add notifications (one statement, however many); one made before for the same event
+    and user is left as it is. Returns those added."""
+    return [Added(*row) for row in await _INSERT.run(session, rows)]
 
 
 async def page(
