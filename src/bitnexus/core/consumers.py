@@ -49,6 +49,7 @@ CATCH_UP_MARGIN = dt.timedelta(minutes=5)
 REMEMBERED = 20_000  # ids handled lately, so a catch-up does not hand them over again
 PAGE = 1000
 BATCH = 256  # events handed to a handler at once
+LINGER_SECONDS = 0.05  # how long a batch gathers events after its first
 QUEUED = 10_000  # live events a consumer may fall behind by before it reads the outbox instead
 WATERMARK_SECONDS = 1.0
 
@@ -96,6 +97,7 @@ class Consumer:
         standby_seconds: float = 5.0,
         tick_seconds: float = 1.0,
         queued: int = QUEUED,
+        linger: float = LINGER_SECONDS,
     ) -> None:
         self.name = name
         self._handle = handle
@@ -106,6 +108,7 @@ class Consumer:
         self._standby_seconds = standby_seconds
         self._tick_seconds = tick_seconds
         self._queued = queued
+        self._linger = linger
         self._handled: OrderedDict[int, None] = OrderedDict()
         self._newest: tuple[dt.datetime, int] | None = None  # handled, not yet in the watermark
         self._advanced_at = 0.0
@@ -169,7 +172,9 @@ class Consumer:
         swept, missed = loop.time(), False
         while not lock.is_closed():
             try:
-                events = await asyncio.wait_for(subscription.batch(), self._tick_seconds)
+                events = await asyncio.wait_for(
+                    subscription.batch(self._linger), self._tick_seconds + self._linger
+                )
             except TimeoutError:
                 pass
             else:

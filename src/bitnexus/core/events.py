@@ -141,9 +141,12 @@ class Subscription:
             raise Dropped("the subscriber fell too far behind")
         return event
 
-    async def batch(self) -> list[Event]:
-        """The next event and every other one already queued (one wake-up for a burst)."""
+    async def batch(self, linger: float = 0.0) -> list[Event]:
+        """The next event and every other one queued by then, or `linger` seconds after it
+        came (one wake-up for a burst)."""
         events = [await self.next()]
+        if linger > 0:
+            await asyncio.sleep(linger)
         while not self._queue.empty():
             event = self._queue.get_nowait()
             if event is None:
