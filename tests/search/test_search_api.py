@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import psutil
 import pytest
 from fastapi import FastAPI
 
@@ -135,6 +136,37 @@ async def test_only_a_valid_token_sets_the_model_to_work(
     # then only a verified token's query reached the model, its words tidied
     assert r.status_code == (200 if headers is None else 401)
     assert [text for call in spy.calls for text in call] == embedded
+
+
+async def test_while_the_model_is_down_a_search_answers_by_words_alone(
+    app: FastAPI, shop: Shop
+) -> None:
+    # given the app's model, whose process was killed (out of memory, say)
+    own, original = Embedder(1), app.state.embedder
+    await own.encode(["warm up"])
+    assert own.pid is not None
+    psutil.Process(own.pid).kill()
+    app.state.embedder = own
+    try:
+        # when an affiliate searches, and searches again
+        first, again = [
+            await shop.affiliate.client.get(
+                SEARCH, params={"q": "a loaf with a crunchy crust"}, headers=shop.affiliate.headers
+            )
+            for _ in range(2)
+        ]
+    finally:
+        app.state.embedder = original
+        own.close()
+
+    # then the first search is answered by its words alone, and says so; the next one, by a
+    # model started again, finds by meaning too
+    assert first.status_code == 200, first.text
+    assert first.json()["semantic"] is False
+    assert {h["match"] for h in first.json()["items"]} <= {"keyword"}
+    assert again.status_code == 200, again.text
+    assert again.json()["semantic"] is True
+    assert "semantic" in {h["match"] for h in again.json()["items"]}
 
 
 async def _approved(

@@ -83,8 +83,8 @@ def _forward(model: Any, texts: list[str]) -> Vectors:
 
 
 class ModelUnavailable(RuntimeError):
-    """The model's child process died during a call (killed, out of memory): the next call
-    starts another."""
+    """The model could not embed: its child process died during the call (killed, out of
+    memory; the next call starts another), or the model failed on the texts."""
 
 
 def _serve(connection: Connection, threads: int) -> None:
@@ -131,7 +131,7 @@ class _Child:
         self.connection.send(texts)
         reply: Vectors | Exception = self.connection.recv()
         if isinstance(reply, Exception):
-            raise reply
+            raise ModelUnavailable(f"the model failed: {reply!r}") from reply
         return reply
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role
@@ -25,8 +26,11 @@ from bitnexus.commissions.service import conversions
 from bitnexus.core.errors import Forbidden
 from bitnexus.groups import service as groups
 from bitnexus.search import repository
+from bitnexus.search.embedder import ModelUnavailable
 from bitnexus.search.schemas import Match, Reason, Recommendation, SearchHit, SearchResults
 from bitnexus.tracking.service import links
+
+log = structlog.get_logger(__name__)
 
 RRF_K = 60  # the constant of Cormack et al. (2009): damps the weight of the very first ranks
 CANDIDATES = 50  # each retriever's depth: fusion reorders within these
@@ -126,15 +130,19 @@ async def search(
     limit: int,
 ) -> SearchResults:
     """Marketplace products matching `query` by words or meaning. The database ranks by
-    keywords, and the nearest-neighbour statement is built, while the model embeds the words."""
+    keywords, and the nearest-neighbour statement is built, while the model embeds the words.
+    Should the model fail, the words alone rank the results (`semantic` false)."""
     own = await groups.own_terms(session, principal)
     filters = replace(filters, own=own)  # a group member's own rate filters and is shown
     depth = max(CANDIDATES, limit)
     keyword = await keyword_ranks(session, principal, query.words, filters, depth)
-    semantic: list[uuid.UUID] = []
+    semantic: list[uuid.UUID] | None = None
     if query.vector is not None:
-        semantic = await semantic_ids(session, principal, query.vector, filters, depth)
-    fused = fuse(keyword, semantic)[:limit]
+        try:
+            semantic = await semantic_ids(session, principal, query.vector, filters, depth)
+        except ModelUnavailable as failed:  # words alone, said so, rather than no answer
+            log.warning("search.model_unavailable", error=str(failed))
+    fused = fuse(keyword, semantic or [])[:limit]
     products = await catalog.reads(session, principal, [f.product_id for f in fused], own)
     by_id = {f.product_id: f for f in fused}
     return SearchResults(
@@ -142,7 +150,7 @@ async def search(
             SearchHit(product=p, match=by_id[p.id].match, score=round(by_id[p.id].score, 6))
             for p in products
         ],
-        semantic=query.vector is not None,
+        semantic=semantic is not None,
     )
 
 
