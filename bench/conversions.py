@@ -275,16 +275,23 @@ of one array per column, `core.bulk`), one ledger append, one commit. Every repo
 the answer it would have had alone (tested: new, retried, conflicting, the same order twice,
 refused keys, fraud holds counting the batch's own sales).
 
-**Where the time goes.** The server is not CPU-bound here: it used about two thirds of a core
-(0.84 ms of CPU per sale, measured from /proc over a run) while the raw inserts keep
-PostgreSQL busy on both cores with 16 connections. The load is a closed loop of 32 clients and
-the desk holds them in two batches of 16, so throughput is 32 over a batch's round trip (about
-40 ms: the 5 ms gathering, about 11 ms of Python for the batch, and PostgreSQL's work for 16
-sales: per row, the conversion's five foreign-key checks and the click trigger, the postings'
-checks, then the commit's flush). More batches in flight (3 or 4) or a shorter gathering
-(2 ms) measured the same within noise on a quiet machine (780-805 sales/s each). What moved
-it: the batch's inserts as prepared array statements (SQLAlchemy had compiled a multi-row
-INSERT for every batch). Levers left: the batch's dozen ORM reads (key, user, tenant, product,
-affiliate, tier, uplines, orders, accounts) as prepared statements, which would shorten both
-the Python and the round trips of each batch, and more worker processes.
+**Where the time goes.** Each sale makes three events (the conversion, two commissions), and the
+notifications consumer turns them into four notifications (affiliate, upline, vendor, admin),
+each announced by an event of its own: as many rows again as the sale itself. Measured on this
+machine, the same benchmark with the consumers not started gave 0.58x and 0.55x, so they cost
+about a fifth of the throughput. They hand their events over in batches (those gathered within
+50 ms), one unit of work per tenant, and insert a batch's notifications as one prepared
+`unnest` statement: the multi-row INSERT that SQLAlchemy compiled (and PostgreSQL planned) for
+every batch had made them cost a third (0.37x). Before batching, a consumer handled one event
+per transaction and could not keep up: on that code the consumers caught up 109 s after a 10 s
+run, working through the raw-insert baseline that followed and lowering it, which is why the
+0.54-0.57x recorded for it earlier overstated the API. The load is a closed loop of 32 clients
+and the desk holds them in two batches of 16, so throughput is 32 over a batch's round trip
+(5 ms gathering, the batch's Python, PostgreSQL's work for 16 sales, the commit). During a run
+the server used about 0.7 of a core and PostgreSQL about 0.6: neither is saturated. Three
+batches in flight measured 0.48x, within the rounds' spread. Levers left: the batch's dozen ORM
+reads (key, user, tenant, product, affiliate, tier, uplines, orders, accounts) as prepared
+statements, which would shorten both the Python and the round trips of each batch; more worker
+processes; and fewer notifications per sale (a vendor or admin of a busy programme might
+rather have a digest than one notice per sale).
 """
