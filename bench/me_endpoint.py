@@ -282,9 +282,9 @@ def run() -> str:
                 proc.terminate()
                 proc.wait(timeout=30)
         breakdown = asyncio.run(_breakdown(settings, slug, user_id))
-    ratios = [full.result.rps / bare.result.rps for bare, full in rounds]
+    ratios = [ours.result.rps / theirs.result.rps for theirs, ours in rounds]
     ratio = statistics.median_low(ratios)
-    bare, full = rounds[ratios.index(ratio)]
+    bare_round, full_round = rounds[ratios.index(ratio)]
     verdict = "meets" if ratio >= 0.3 else "misses"
     stretch = "meets" if ratio >= 0.5 else "misses"
     return (
@@ -295,12 +295,12 @@ def run() -> str:
         "it burns idle.\n\n"
         "| app | req/s | p50 ms | p99 ms | non-2xx | server CPU ms |\n"
         "|---|---:|---:|---:|---:|---:|\n"
-        f"| bare Starlette + psycopg (1 query) | {bare.result.rps:,.0f} | "
-        f"{bare.result.p50_ms:.2f} | {bare.result.p99_ms:.2f} | {bare.result.non_2xx} | "
-        f"{bare.cpu_ms:.2f} |\n"
-        f"| BitNexus (JWT, tenant transaction, RLS) | {full.result.rps:,.0f} | "
-        f"{full.result.p50_ms:.2f} | {full.result.p99_ms:.2f} | {full.result.non_2xx} | "
-        f"{full.cpu_ms:.2f} |\n\n"
+        f"| bare Starlette + psycopg (1 query) | {bare_round.result.rps:,.0f} | "
+        f"{bare_round.result.p50_ms:.2f} | {bare_round.result.p99_ms:.2f} | {bare_round.result.non_2xx} | "
+        f"{bare_round.cpu_ms:.2f} |\n"
+        f"| BitNexus (JWT, tenant transaction, RLS) | {full_round.result.rps:,.0f} | "
+        f"{full_round.result.p50_ms:.2f} | {full_round.result.p99_ms:.2f} | {full_round.result.non_2xx} | "
+        f"{full_round.cpu_ms:.2f} |\n\n"
         f"**Ratio: {ratio:.2f}x**, the median of the rounds' ratios "
         f"({', '.join(f'{r:.2f}' for r in sorted(ratios))}; target ≥ 0.3x: {verdict}; "
         f"stretch 0.5x: {stretch}). Server CPU per request, each round (bare / ours): "
@@ -310,7 +310,7 @@ def run() -> str:
         "| step | ms |\n|---|---:|\n"
         + "".join(f"| {k} | {v:.2f} |\n" for k, v in breakdown.items())
         + _analysis(breakdown)
-        + _cpu_note(bare.cpu_ms, full.cpu_ms, ratio)
+        + _cpu_note(bare_round.cpu_ms, full_round.cpu_ms, ratio)
     )
 
 

@@ -114,7 +114,7 @@ def _run(settings: Settings, env: dict[str, str], tmp: Path) -> str:
     backup_s, _ = _cli(env, "backup")
 
     switched = _archive_now(settings, url)  # the archive is current; its timeout starts anew
-    stop, commits = threading.Event(), []
+    stop, commits = threading.Event(), list[dt.datetime]()
     writer = threading.Thread(target=_writer, args=(url, stop, commits))
     writer.start()
     time.sleep(max(0.0, switched + KILL_AFTER_SWITCH - time.monotonic()))

@@ -15,6 +15,7 @@ import logging
 import os
 import statistics
 import time
+from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.routing import Route
@@ -56,8 +57,8 @@ async def _per_request_us() -> float:
     return (time.perf_counter() - started) / REQUESTS * 1e6
 
 
-def _no_op(*_: object) -> None:
-    return None
+def _no_op(scope: MutableMapping[str, Any], status: int, seconds: float) -> None:
+    """`observe` recording nothing."""
 
 
 def main() -> None:
