@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bitnexus.core.bulk import BulkInsert
 from bitnexus.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -45,18 +45,20 @@ async def enabled(session: AsyncSession) -> list[WebhookEndpoint]:
     return list((await session.execute(stmt)).scalars())
 
 
+_ADD_DELIVERIES = BulkInsert(
+    cast(Table, WebhookDelivery.__table__),
+    "ON CONFLICT (tenant_id, endpoint_id, event_id) DO NOTHING RETURNING id",
+    only=(
+        "id", "tenant_id", "endpoint_id", "event_id", "event_type", "body", "status",
+        "attempts", "next_attempt_at", "created_at",
+    ),
+)  # fmt: skip
+
+
 async def add_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert deliveries, skipping any (endpoint, event) already enqueued; returns how many
-    were new."""
-    if not rows:
-        return 0
-    stmt = (
-        insert(WebhookDelivery)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=["tenant_id", "endpoint_id", "event_id"])
-        .returning(WebhookDelivery.id)
-    )
-    return len((await session.execute(stmt)).all())
+    """Insert deliveries (one statement, however many), skipping any (endpoint, event)
+    already enqueued; returns how many were new."""
+    return len(await _ADD_DELIVERIES.run(session, rows))
 
 
 async def deliveries(
