@@ -217,6 +217,18 @@ async def _caught_up(dsn: str, deadline: float = 120.0) -> float:
     return time.perf_counter() - started
 
 
+async def _analyzed(dsn: str) -> None:
+    """Measure tables in use, not just-created ones: ANALYZE after the warm-up, as autovacuum
+    does within a minute of such growth. Planned while the tables were empty, the statements a
+    connection keeps prepared read them by sequential scans until new statistics replace
+    their plans, and slow down as rows arrive."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+
+
 def run() -> str:
     with bench_dir("conversions") as tmp:
         env = bench_env(tmp)
@@ -231,6 +243,8 @@ def run() -> str:
             url = f"{base}/api/v1/conversions"
             folder = Path(tmp)
             wrk(url, script=_script(folder, "warm", seeded))
+            asyncio.run(_caught_up(owner))
+            asyncio.run(_analyzed(owner))
             for k in range(ROUNDS):  # alternated, so a noisy minute hits both alike
                 apis.append(wrk(url, script=_script(folder, f"run{k}", seeded)))
                 lags.append(asyncio.run(_caught_up(owner)))
@@ -250,7 +264,8 @@ def _report(apis: list[WrkResult], raws: list[float], lags: list[float]) -> str:
         "check, attribution, the split with a 10% platform fee and one override level, the "
         "conversion, three shares and one balanced four-posting ledger transaction. Baseline: "
         f"the same rows by raw asyncpg INSERTs, {RAW_WORKERS} connections, one transaction per "
-        f"conversion. {ROUNDS} rounds, each the API run then the raw inserts, the median shown; "
+        "conversion. After a warm-up run the tables are analyzed; then "
+        f"{ROUNDS} rounds, each the API run then the raw inserts, the median shown; "
         "between them the benchmark waits until the outbox consumers (notifications and "
         "webhooks) have handled every event the run wrote, so work they put off is not done "
         "during the baseline."
@@ -277,9 +292,9 @@ refused keys, fraud holds counting the batch's own sales).
 
 **Where the time goes.** Each sale makes three events (the conversion, two commissions), and the
 notifications consumer turns them into four notifications (affiliate, upline, vendor, admin),
-each announced by an event of its own: as many rows again as the sale itself. Measured on this
-machine, the same benchmark with the consumers not started gave 0.58x and 0.55x, so they cost
-about a fifth of the throughput. They hand their events over in batches (those gathered within
+each announced by an event of its own: as many rows again as the sale itself. Measured before the
+change below (on an AMD EPYC), the same benchmark with the consumers not started gave 0.58x and
+0.55x against 0.46x, so they cost about a fifth of the throughput. They hand their events over in batches (those gathered within
 50 ms), one unit of work per tenant, and insert a batch's notifications as one prepared
 `unnest` statement: the multi-row INSERT that SQLAlchemy compiled (and PostgreSQL planned) for
 every batch had made them cost a third (0.37x). Before batching, a consumer handled one event
@@ -288,10 +303,25 @@ run, working through the raw-insert baseline that followed and lowering it, whic
 0.54-0.57x recorded for it earlier overstated the API. The load is a closed loop of 32 clients
 and the desk holds them in two batches of 16, so throughput is 32 over a batch's round trip
 (5 ms gathering, the batch's Python, PostgreSQL's work for 16 sales, the commit). During a run
-the server used about 0.7 of a core and PostgreSQL about 0.6: neither is saturated. Three
-batches in flight measured 0.48x, within the rounds' spread. Levers left: the batch's dozen ORM
-reads (key, user, tenant, product, affiliate, tier, uplines, orders, accounts) as prepared
-statements, which would shorten both the Python and the round trips of each batch; more worker
-processes; and fewer notifications per sale (a vendor or admin of a busy programme might
-rather have a digest than one notice per sale).
+the server used about 0.6 of a core and PostgreSQL about 0.3: neither is saturated, and more or
+smaller batches in flight (3 of 16, 3 of 11, 4 of 8) measured slower, each batch then waiting
+longer for the event loop.
+
+**What brought it from 0.50x to 0.58x** (the same benchmark on the same machine, an hour apart).
+A batch's transaction had asked PostgreSQL to plan every statement for its own parameters
+(`plan_cache_mode = force_custom_plan`), against prepared statements' generic plans going stale
+as tables grew. That setting also governs the foreign-key checks PostgreSQL runs for each
+inserted row, so every check of every conversion, share and posting was planned afresh: timed
+in PostgreSQL's log, inserting a batch's shares took 3.7 ms, its conversions 2.7 ms and its
+ledger append 2.4 ms, and 1.4, 1.1 and 1.0 ms with plans kept; a batch's unit of work went from
+45 to 35 ms. What the setting guarded against is plans made while the tables were empty (a
+fresh database, a benchmark's first seconds): they read by sequential scans until statistics
+arrive, which autovacuum's ANALYZE provides within a minute and which replaces the plans
+(hence the ANALYZE after the warm-up here). The read of a batch's orders now looks each
+(vendor, order id) pair up in the unique index, rather than matching every vendor and every
+order id of the batch. Levers left: the batch's dozen ORM reads (key, user, tenant, product,
+affiliate, tier, uplines, orders, accounts; each a round trip of about 1 ms in the server, most
+of it waiting for the busy event loop) in fewer statements; the key's tenant set twice per
+batch; more worker processes; and fewer notifications per sale (a vendor or admin of a busy
+programme might rather have a digest than one notice per sale).
 """

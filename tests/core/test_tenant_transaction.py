@@ -96,14 +96,6 @@ async def test_a_tenant_set_mid_transaction_applies_from_there(db: Database) -> 
         assert await _tenant_setting(session) == str(second)
 
 
-async def test_custom_plans_ride_on_the_same_begin(db: Database) -> None:
-    async with db.sessionmaker() as session, session.begin():
-        await set_tenant(session, uuid.uuid4(), custom_plans=True)
-
-        mode = await session.scalar(text("SELECT current_setting('plan_cache_mode')"))
-        assert mode == "force_custom_plan"
-
-
 async def test_a_tenant_that_is_not_a_uuid_is_refused_before_sending(db: Database) -> None:
     async with db.sessionmaker() as session, session.begin():
         with pytest.raises(ValueError, match="hexadecimal UUID"):

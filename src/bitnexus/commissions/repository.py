@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    and_,
     any_,
     bindparam,
     delete,
@@ -155,9 +156,16 @@ async def any_conversion(session: AsyncSession) -> bool:
     return (await session.execute(select(Conversion.id).limit(1))).first() is not None
 
 
-_BY_ORDERS = select(Conversion).where(
-    Conversion.vendor_id == any_(bindparam("vendors", type_=ARRAY(Uuid))),
-    Conversion.order_id == any_(bindparam("orders", type_=ARRAY(String))),
+# The (vendor, order id) pairs as rows, each looked up in the unique index
+# (tenant_id, vendor_id, order_id): only the orders asked for, however many the vendor has.
+_ORDERS = (
+    func.unnest(bindparam("vendors", type_=ARRAY(Uuid)), bindparam("orders", type_=ARRAY(String)))
+    .table_valued("vendor_id", "order_id")
+    .render_derived(name="orders")
+)
+_BY_ORDERS = select(Conversion).join(
+    _ORDERS,
+    and_(Conversion.vendor_id == _ORDERS.c.vendor_id, Conversion.order_id == _ORDERS.c.order_id),
 )
 
 
@@ -167,10 +175,11 @@ async def conversions_by_order(
     """The conversions recorded for these (vendor, order id) pairs."""
     if not orders:
         return {}
-    vendors, ids = {v for v, _ in orders}, {o for _, o in orders}
-    found = await session.execute(_BY_ORDERS, {"vendors": list(vendors), "orders": list(ids)})
-    by_order = {(c.vendor_id, c.order_id): c for c in found.scalars()}
-    return {order: c for order, c in by_order.items() if order in orders}
+    pairs = sorted(orders)
+    found = await session.execute(
+        _BY_ORDERS, {"vendors": [v for v, _ in pairs], "orders": [o for _, o in pairs]}
+    )
+    return {(c.vendor_id, c.order_id): c for c in found.scalars()}
 
 
 async def conversion(

@@ -89,12 +89,11 @@ class TenantConnection(asyncpg.Connection):
             self._with_begin = ""
 
 
-def tenant_statement(tenant_id: uuid.UUID, *, custom_plans: bool = False) -> str:
+def tenant_statement(tenant_id: uuid.UUID) -> str:
     """The parameterless statement that scopes a transaction to a tenant. A UUID's text has no
     quote to escape, and the id is parsed first: nothing else can reach the SQL."""
     tenant = str(uuid.UUID(str(tenant_id)))
-    plans = ", set_config('plan_cache_mode', 'force_custom_plan', true)" if custom_plans else ""
-    return f"SELECT set_config('bitnexus.tenant_id', '{tenant}', true){plans}"
+    return f"SELECT set_config('bitnexus.tenant_id', '{tenant}', true)"
 
 
 CONNECTION_SETTINGS = {
@@ -210,19 +209,11 @@ class Database:
             raw.close()
 
 
-async def set_tenant(
-    session: AsyncSession, tenant_id: uuid.UUID, *, custom_plans: bool = False
-) -> None:
+async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """Scope the current transaction to one tenant; RLS does the rest.
 
     A transaction not yet begun begins here, its tenant in the same round trip as its BEGIN
-    (every request's first step: one round trip fewer than BEGIN, then `set_config`).
-
-    `custom_plans`: plan every statement of the transaction for its own parameters. asyncpg
-    prepares and caches statements per connection, and after five runs PostgreSQL may switch
-    one to a generic plan made for "any" values and keep it: the sale desk's batches (the ledger
-    append, the conversion inserts) got slower with every batch, 2.3 to 4.9 ms a sale in four
-    minutes, until each was planned for its own rows."""
+    (every request's first step: one round trip fewer than BEGIN, then `set_config`)."""
     connection = await session.connection()  # Core, not the ORM: every request passes here
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
@@ -231,7 +222,7 @@ async def set_tenant(
         and not driver.is_in_transaction()
         and getattr(raw.dbapi_connection, "_transaction", True) is None
     ):
-        statement = tenant_statement(tenant_id, custom_plans=custom_plans)
+        statement = tenant_statement(tenant_id)
         try:
             await driver.begin_with(raw.dbapi_connection, statement)
         except BaseException:
@@ -243,13 +234,6 @@ async def set_tenant(
             assert connection.sync_connection is not None
             connection.sync_connection.invalidate()
             raise
-        return
-    if custom_plans:
-        await connection.exec_driver_sql(
-            "SELECT set_config('bitnexus.tenant_id', $1, true),"
-            " set_config('plan_cache_mode', 'force_custom_plan', true)",
-            (str(tenant_id),),
-        )
         return
     await connection.exec_driver_sql(
         "SELECT set_config('bitnexus.tenant_id', $1, true)", (str(tenant_id),)

@@ -153,8 +153,8 @@ class GroupCommit(Generic[Item, Result]):
 
 class TenantUnits(GroupCommit[Item, Result]):
     """Group commit in the database: `write(session, items)` records a batch of one tenant's
-    items in a unit of work scoped to that tenant, each statement planned for its own
-    parameters (`set_tenant(custom_plans=True)`), committed before any caller has its outcome."""
+    items in a unit of work scoped to that tenant, committed before any caller has its
+    outcome."""
 
     def __init__(
         self,
@@ -182,5 +182,5 @@ class TenantUnits(GroupCommit[Item, Result]):
         self, tenant_id: uuid.UUID, items: Sequence[Item]
     ) -> Sequence[Result | BitnexusError | Later]:
         async with self._db.sessionmaker() as session, session.begin():
-            await set_tenant(session, tenant_id, custom_plans=True)
+            await set_tenant(session, tenant_id)
             return await self._write_in_unit(session, items)
