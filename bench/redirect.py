@@ -208,7 +208,9 @@ def _report(fulls: list[WrkResult], bares: list[WrkResult], recorded: int) -> st
         "lines to PostgreSQL in batches behind the answers (PostgreSQL takes them apart); a "
         "click from an address the process has already seen click the link 10 times in the "
         "last minute is flagged `rate` in the process, and PostgreSQL skips its probe for it. "
-        "The redirect is answered by the app's outermost ASGI layer. With 32 connections the "
+        "A redirect of a link the process has cached is answered by the HTTP protocol itself, "
+        "before ASGI (`core.early`); the first, which caches it, by the app's outermost ASGI "
+        "layer. With 32 connections the "
         "load is a closed loop: throughput is 32 over the time a redirect takes. Before this "
         "version (0.38-0.41x) each answer waited for its group's fdatasync in a writer "
         "process; handing each group over (a pipe write that woke the writer, a confirmation "
@@ -216,18 +218,20 @@ def _report(fulls: list[WrkResult], bares: list[WrkResult], recorded: int) -> st
     )
 
 
-ANALYSIS = """**Where the time goes.** During a run the server process used 0.95 of a core and PostgreSQL
-0.4 (the bare app's process: a whole core), so the server's Python sets the pace: about 70 us of
-its CPU per redirect against the bare app's 41 us. Sampled with py-spy, a quarter of the
-server's time is uvicorn writing each answer to its socket (the same write the bare app makes),
-about a third our redirect (the link from the cache, the bot rules, the visitor's hashes, the
-click's line, the spool write, the answer's headers), the rest uvicorn's parsing and the
-request's task. What did not help, measured on this machine against the code as it is: writing
-each click to the spool as it is recorded, without suspending the redirect until the loop's
-turn ends, made it 20% slower (10,600 against 13,300 req/s: the writes then land on a page the
-10 ms fdatasync is writing back, and wait for it); handing clicks to PostgreSQL in batches
-gathered for 100 ms instead of 20 ms changed nothing; making the click id, the visitor id and the
-cookie read cheaper is lost in the noise. The ratio also depends on the processor: the same code
-measured 0.42x on an AMD EPYC. The lever left is answering a redirect in the HTTP protocol
-itself, below ASGI, with no task, scope or send messages per request.
+ANALYSIS = """**Where the time goes.** Before the early answer, during a run the server process used
+0.95 of a core and PostgreSQL 0.4 (the bare app's process: a whole core), so the server's Python
+set the pace: about 70 us of its CPU per redirect against the bare app's 41 us, and the ratio
+was 0.54x on this machine (0.52-0.57 over five rounds; the same code gave 0.42x on an AMD
+EPYC). Sampled with py-spy, a quarter of it was uvicorn's request machinery around the answer:
+the request's task, its ASGI scope, cycle and `send` messages, and the app's outer layers. A
+redirect of a cached link now skips all of it: the HTTP protocol hands the request head to
+`tracking.api.answer_early`, which records the click as before and returns the 302 to write
+once the click is in the spool. What remains is uvicorn's parsing, the redirect itself (the
+link from the cache, the bot rules, the visitor's hashes, the click's line, the spool write,
+the headers) and the socket write, which is a quarter of the server's time for both apps. What
+did not help, measured against the code before: writing each click to the spool as it is
+recorded, without waiting for the loop's turn to end, made it 20% slower (10,600 against 13,300
+req/s: the writes then land on a page the 10 ms fdatasync is writing back, and wait for it);
+handing clicks to PostgreSQL in batches gathered for 100 ms instead of 20 ms changed nothing;
+a cheaper click id, visitor id and cookie read were lost in the noise.
 """

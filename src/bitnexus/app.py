@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,7 +25,7 @@ from bitnexus.commissions import api as commissions_api
 from bitnexus.commissions import jobs as commissions_jobs
 from bitnexus.commissions.service.desk import SaleDesk
 from bitnexus.content import api as content_api
-from bitnexus.core import events, openapi, periodic, static
+from bitnexus.core import early, events, openapi, periodic, static
 from bitnexus.core.config import Settings, get_settings
 from bitnexus.core.consumers import Consumer
 from bitnexus.core.cors import Cors
@@ -240,9 +241,12 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             if settings.notify_mail_seconds > 0
             else None
         )
+        # cached redirects answered by the HTTP protocol itself (core.early)
+        early.install(functools.partial(tracking_api.answer_early, state=app.state))
         try:
             yield
         finally:
+            early.uninstall()
             jobs = (
                 *(sealer, maturer, rollups, payouts, pruner, indexer, mailer, deliveries, sampler),
                 replicas,

@@ -6,7 +6,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import asyncpg
@@ -191,7 +191,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unhandled_error)
 
 
-def request_id_of(raw_headers: list[tuple[bytes, bytes]]) -> str:
+def request_id_of(raw_headers: Iterable[tuple[bytes, bytes]]) -> str:
     """The caller's `X-Request-ID` (at most 64 characters), else a new one (128 random bits
     in hex, as a UUID's hex without building one)."""
     for name, value in raw_headers:
@@ -239,9 +239,12 @@ def with_context(
     return [*headers, *(h for h in context if h[0] not in own)]
 
 
-def log_request(scope: Scope, status: int, started: float) -> None:
+def log_request(
+    scope: Scope, status: int, started: float, *, request_id: str | None = None
+) -> None:
     """A request answered: its metrics, and its access log line (nothing to build when INFO is
-    off: the redirects' benchmarks and busy deployments run at WARNING)."""
+    off: the redirects' benchmarks and busy deployments run at WARNING). `request_id`: for an
+    answer given outside a request's log context (`core.early`)."""
     elapsed = time.perf_counter() - started
     request_metrics.observe(scope, status, elapsed)
     if not _access_log.isEnabledFor(logging.INFO):
@@ -254,6 +257,7 @@ def log_request(scope: Scope, status: int, started: float) -> None:
         route=getattr(route, "path", None),
         status=status,
         duration_ms=round(elapsed * 1000, 2),
+        **({} if request_id is None else {"request_id": request_id}),
     )
 
 

@@ -49,6 +49,12 @@ CONTROL_DETAIL = "Control characters (U+0000 to U+001F and U+007F) are not allow
 _QUERY_CONTROL = re.compile(rb"%[01][0-9A-Fa-f]|%7[Ff]|[\x00-\x1f\x7f]")
 
 
+def clean(path: str, query: bytes) -> bool:
+    """Whether a request's path and raw query are free of control characters, encoded or not
+    (what `InputGuard` lets through without a look at the parameters)."""
+    return not (CONTROL.search(path) or _QUERY_CONTROL.search(query))
+
+
 def odd_parameters(scope: Scope, router: Router) -> list[FieldError]:
     """The path and query parameters of a request that hold a control character, by name: a
     path parameter is named by the route the path matches ("path" when none does)."""
@@ -82,9 +88,7 @@ class InputGuard:
         self.router = router
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not (
-            CONTROL.search(scope["path"]) or _QUERY_CONTROL.search(scope["query_string"])
-        ):
+        if scope["type"] != "http" or clean(scope["path"], scope["query_string"]):
             await self.app(scope, receive, send)
             return
         started, request_id = request_started(scope)

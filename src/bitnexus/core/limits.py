@@ -4,12 +4,18 @@ limit does not count headers."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from bitnexus.core import early
 from bitnexus.core.config import Settings, get_settings
+
+log = structlog.get_logger(__name__)
 
 REFUSED = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
@@ -91,7 +97,44 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self._header_count > limits.max_headers or self._head_bytes > limits.max_bytes:
             self._refuse()
             return
-        super().on_headers_complete()
+        if not self._answered_early():
+            super().on_headers_complete()
+
+    def _answered_early(self) -> bool:
+        """Whether the request was taken by the process's early answer (`core.early`), and
+        its answer will be written once ready."""
+        if (
+            (self.cycle is not None and not self.cycle.response_complete)
+            or self.parser.get_method() != b"GET"
+            or self.parser.get_http_version() != "1.1"
+            or not self.parser.should_keep_alive()
+            or self.parser.should_upgrade()
+        ):
+            return False
+        try:
+            answer = early.take(self.url, self.headers, self.client)
+        except Exception:  # the app answers it instead, and logs whatever goes wrong there
+            log.exception("http.early_answer_failed")
+            return False
+        if answer is None:
+            return False
+        pending = early.Pending()
+        self.cycle = pending  # type: ignore[assignment]  # (what uvicorn reads of a cycle)
+        answer.add_done_callback(functools.partial(self._give, pending))
+        return True
+
+    def _give(self, pending: early.Pending, answer: asyncio.Future[early.Reply]) -> None:
+        pending.response_complete = True
+        if answer.cancelled() or answer.exception() is not None:
+            self.transport.close()  # (the answer logged why)
+            return
+        if not self.transport.is_closing():
+            status, headers = answer.result()
+            defaults = self.server_state.default_headers
+            self.transport.write(early.response(status, [*defaults, *headers]))
+            if not pending.keep_alive:  # the server is stopping
+                self.transport.close()
+        self.on_response_complete()
 
     def on_body(self, body: bytes) -> None:
         if not self._refused:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from typing import Annotated, Literal
 
@@ -13,9 +15,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bitnexus.auth import CurrentPrincipal
 from bitnexus.catalog.errors import ProductNotFound
+from bitnexus.core import early
 from bitnexus.core.deps import SessionDep, SettingsDep
 from bitnexus.core.errors import BadRequest, Forbidden, InvalidInput, errors_for
-from bitnexus.core.http import log_request, problem_response, request_started, with_context
+from bitnexus.core.http import (
+    HSTS,
+    log_request,
+    problem_response,
+    request_id_of,
+    request_started,
+    with_context,
+)
 from bitnexus.core.uow import after_commit
 from bitnexus.tracking.errors import AliasTaken, LinkDeleted, LinkNotFound
 from bitnexus.tracking.schemas import LinkCreate, LinkPage, LinkRead, LinkUpdate
@@ -167,7 +177,7 @@ class RedirectsFirst:
             return
         started, request_id = request_started(scope)
         scope["route"] = REDIRECT_ROUTES[len(key) - 1]  # for the access log
-        status, headers, body = await answer(scope, key, self.state)
+        status, headers, body = await answer(scope, key, self.state)  # (`answer_early` unless)
         await send(
             {
                 "type": "http.response.start",
@@ -198,3 +208,39 @@ async def answer(
         )
         return 500, failed.raw_headers, bytes(failed.body)
     return 302, headers, b""
+
+
+def answer_early(head: early.Head, state: State) -> asyncio.Future[early.Reply] | None:
+    """A redirect the HTTP protocol answers itself (`core.early`): a live link this process has
+    cached, its click recorded as `RedirectsFirst` would, the same 302 and context headers,
+    access log line and metrics; None for anything else (then the app answers it)."""
+    key = redirect_key(head.path)
+    if key is None:
+        return None
+    settings = state.settings
+    started = time.perf_counter()
+    arrival = redirect.Arrival.read("GET", head.headers, head.client, settings.country_header)
+    soon = redirect.follow_soon(
+        arrival, key, resolver=state.links, recorder=state.clicks, settings=settings
+    )
+    if soon is None:
+        return None
+    recorded, headers = soon
+    request_id = request_id_of(head.headers)
+    answered: asyncio.Future[early.Reply] = asyncio.get_running_loop().create_future()
+
+    hsts = settings.base_url.lower().startswith("https://")  # as `StrictTransportSecurity` adds
+
+    def give(_: asyncio.Future[None]) -> None:  # recorded or lost (logged): the visitor goes on
+        try:
+            own = with_context(headers, head.path, request_id, 302)
+            answered.set_result((b"302 Found", [*own, HSTS] if hsts else own))
+            scope = {"method": "GET", "path": head.path, "route": REDIRECT_ROUTES[len(key) - 1]}
+            log_request(scope, 302, started, request_id=request_id)
+        except Exception as error:  # the protocol closes the connection rather than hang
+            log.exception("http.unhandled_error", path=head.path, request_id=request_id)
+            if not answered.done():
+                answered.set_exception(error)
+
+    recorded.add_done_callback(give)
+    return answered

@@ -119,6 +119,17 @@ class ClickRecorder:
         ValueError for what it cannot mend)."""
         visit = fit(visit)
         salt = self._salts.known(visit.at) or await self._salts.today(visit.at)
+        await self._queue(visit, salt)
+
+    def record_soon(self, visit: Visit) -> asyncio.Future[None] | None:
+        """`record` without a coroutine: the future is done once `visit` is in the spool; None
+        (nothing recorded) while the day's address salt is not known yet."""
+        visit = fit(visit)
+        salt = self._salts.known(visit.at)
+        return None if salt is None else self._queue(visit, salt)
+
+    def _queue(self, visit: Visit, salt: bytes) -> asyncio.Future[None]:
+        """Queue `visit` for this turn of the loop's spool write; done once written."""
         ip_hash, visitor_hash = hashes(visit, salt)
         if self._rates.too_fast(visit.link_id, ip_hash, time.monotonic()) and not visit.bot_reason:
             visit.bot_reason = "rate"
@@ -128,7 +139,7 @@ class ClickRecorder:
         if not self._flushing:  # once per turn of the loop: its clicks share one write
             self._flushing = True
             asyncio.get_running_loop().call_soon(self._flush)
-        await done
+        return done
 
     async def quarantined(self) -> quarantine.Summary:
         """The clicks PostgreSQL refused, kept for an operator in the spool's quarantine."""

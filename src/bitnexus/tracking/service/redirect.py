@@ -17,7 +17,7 @@ import functools
 import secrets
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -52,9 +52,12 @@ LIVE_PRODUCT = {ProductStatus.approved, ProductStatus.pending}  # pending: an ed
 
 
 class Recorder(Protocol):
-    """Where a redirect hands its click: `record` returns once the click is durable."""
+    """Where a redirect hands its click: `record` returns once the click is durable;
+    `record_soon`'s future is done then (None: it cannot take the click without waiting)."""
 
     async def record(self, visit: Visit) -> None: ...
+
+    def record_soon(self, visit: Visit) -> asyncio.Future[None] | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,11 @@ class LinkResolver:
             self._loading[key] = loading
             loading.add_done_callback(lambda _: self._loading.pop(key, None))
         return await asyncio.shield(loading)  # a visitor who leaves cancels no one else's wait
+
+    def cached(self, *key: str) -> Target | None:
+        """`key`'s target if this process has it in its cache, unexpired (None: not known)."""
+        hit = self._cache.get(key)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
 
     async def forget(self) -> None:
         """Forget every entry: a link changed (paused, resumed, deleted). Other processes see
@@ -251,13 +259,22 @@ class Arrival:
 
     @classmethod
     def of(cls, scope: Scope, country_header: str | None) -> Arrival:
+        return cls.read(scope["method"], scope["headers"], scope.get("client"), country_header)
+
+    @classmethod
+    def read(
+        cls,
+        method: str,
+        raw_headers: Iterable[tuple[bytes, bytes]],  # names in lower case (as servers give)
+        client: tuple[str, int] | None,
+        country_header: str | None,
+    ) -> Arrival:
         wanted = _wanted(country_header)
         headers = {}
-        for name, value in scope["headers"]:  # (ASGI servers give names in lower case)
+        for name, value in raw_headers:
             if name in wanted:
                 headers[name.decode("latin-1")] = value.decode("latin-1")
-        client = scope.get("client")
-        return cls(scope["method"], client[0] if client else "", headers)
+        return cls(method, client[0] if client else "", headers)
 
 
 @functools.cache
@@ -324,6 +341,46 @@ async def follow(
         return _redirect(app_pages(settings) + NOT_FOUND_PAGE)
     if not target.live:
         return _redirect(target.fallback)
+    visit, answer = click(arrival, target, settings)
+    try:
+        await recorder.record(visit)
+    except Exception:  # the visitor still gets where they were going; the loss is logged
+        log.error("click.lost", link_id=str(target.link_id), click_id=str(visit.id))
+    return answer
+
+
+def follow_soon(
+    arrival: Arrival,
+    key: tuple[str, ...],
+    *,
+    resolver: LinkResolver,
+    recorder: Recorder,
+    settings: Settings,
+) -> tuple[asyncio.Future[None], list[tuple[bytes, bytes]]] | None:
+    """`follow` without waiting, for a live link this process has cached: the future done once
+    the click is recorded, and the 302's headers to give then. None when it would have to wait
+    (the link not cached, the day's salt not known yet) or the link is not live: `follow`."""
+    target = resolver.cached(*key)
+    if target is None or not target.live:
+        return None
+    visit, answer = click(arrival, target, settings)
+    recorded = recorder.record_soon(visit)
+    if recorded is None:
+        return None
+    recorded.add_done_callback(functools.partial(_lost_if_failed, visit))
+    return recorded, answer
+
+
+def _lost_if_failed(visit: Visit, recorded: asyncio.Future[None]) -> None:
+    if recorded.cancelled() or recorded.exception() is not None:
+        log.error("click.lost", link_id=str(visit.link_id), click_id=str(visit.id))
+
+
+def click(
+    arrival: Arrival, target: Target, settings: Settings
+) -> tuple[Visit, list[tuple[bytes, bytes]]]:
+    """The click a visit to a live link makes, and the headers of its 302 (the click id in the
+    destination and its cookie, the visitor's cookie when new)."""
     click_id = uuid7()  # time-ordered: a sale can tell a click too young to be stored yet
     headers = arrival.headers
     known = cookie_parser(headers.get("cookie", "")).get(VISITOR_COOKIE, "")
@@ -340,13 +397,9 @@ async def follow(
         country=_country(headers, settings.country_header, arrival.ip),
         bot_reason=bot_reason(arrival.method, headers),
     )
-    try:
-        await recorder.record(visit)
-    except Exception:  # the visitor still gets where they were going; the loss is logged
-        log.error("click.lost", link_id=str(target.link_id), click_id=str(click_id))
     secure = settings.base_url.startswith("https://")
-    click = click_id.hex
-    cookies = [_cookie(CLICK_COOKIE, click, target.cookie_days * 86_400, secure)]
+    cid = click_id.hex
+    cookies = [_cookie(CLICK_COOKIE, cid, target.cookie_days * 86_400, secure)]
     if visitor != known:
         cookies.append(_cookie(VISITOR_COOKIE, visitor, VISITOR_COOKIE_SECONDS, secure))
-    return _redirect(_with_click(target.destination, click), *cookies)
+    return visit, _redirect(_with_click(target.destination, cid), *cookies)
