@@ -37,6 +37,7 @@ from bitnexus.core.http import (
     RequestContextMiddleware,
     StrictTransportSecurity,
     install_error_handlers,
+    strict_transport,
 )
 from bitnexus.core.inputs import InputGuard
 from bitnexus.core.logging import configure_logging
@@ -242,7 +243,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             else None
         )
         # cached redirects answered by the HTTP protocol itself (core.early)
-        early.install(functools.partial(tracking_api.answer_early, state=app.state))
+        answer = functools.partial(tracking_api.answer_early, state=app.state)
+        early.install(answer, tracking_api.REDIRECT_PREFIX)
         try:
             yield
         finally:
@@ -302,7 +304,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     if settings.cors_origins:
         stack = Cors(stack, settings.cors_origins)
     app.middleware_stack = InputGuard(tracking_api.RedirectsFirst(stack, app.state), app.router)
-    if settings.base_url.lower().startswith("https://"):
+    if strict_transport(settings.base_url):
         app.middleware_stack = StrictTransportSecurity(app.middleware_stack)
     return app
 

@@ -37,11 +37,12 @@ class Head:
 Reply = tuple[bytes, Sequence[tuple[bytes, bytes]]]  # status (b"302 Found"), headers
 Answer = Callable[[Head], "asyncio.Future[Reply] | None"]
 
-_installed: list[Answer] = []  # this process's (one app per server process)
+_installed: list[tuple[bytes, Answer]] = []  # this process's (one app per server process)
 
 
-def install(answer: Answer) -> None:
-    _installed[:] = [answer]
+def install(answer: Answer, prefix: bytes) -> None:
+    """Offer `answer` the GETs whose path starts with `prefix` (all others skip it)."""
+    _installed[:] = [(prefix, answer)]
 
 
 def uninstall() -> None:
@@ -52,7 +53,7 @@ def take(
     url: bytes, headers: Sequence[tuple[bytes, bytes]], client: tuple[str, int] | None
 ) -> asyncio.Future[Reply] | None:
     """The installed answer's future for a GET of `url`, or None: the app answers it."""
-    if not _installed or not url.startswith(b"/"):
+    if not _installed or not url.startswith(_installed[0][0]):
         return None
     raw_path, _, query = url.partition(b"?")
     if b"%" in raw_path or not raw_path.isascii():
@@ -60,7 +61,7 @@ def take(
     path = raw_path.decode("ascii")
     if not clean(path, query):
         return None
-    return _installed[0](Head(path, query, headers, client))
+    return _installed[0][1](Head(path, query, headers, client))
 
 
 def response(status: bytes, headers: Sequence[tuple[bytes, bytes]]) -> bytes:

@@ -321,6 +321,12 @@ class RequestContextMiddleware:
         await response(scope, _empty_receive, send)
 
 
+def strict_transport(base_url: str) -> bool:
+    """Whether every answer carries `Strict-Transport-Security` (`HSTS`): the public URL is
+    https (`StrictTransportSecurity` for the app's answers, `core.early`'s callers for theirs)."""
+    return base_url.lower().startswith("https://")
+
+
 class StrictTransportSecurity:
     """The app's outermost layer when the public URL is https: `Strict-Transport-Security` on
     every answer, redirects and errors included."""

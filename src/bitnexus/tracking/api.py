@@ -24,6 +24,7 @@ from bitnexus.core.http import (
     problem_response,
     request_id_of,
     request_started,
+    strict_transport,
     with_context,
 )
 from bitnexus.core.uow import after_commit
@@ -146,6 +147,9 @@ REDIRECT_ROUTES = [
 ]
 
 
+REDIRECT_PREFIX = b"/r/"  # what every redirect path starts with
+
+
 def redirect_key(path: str) -> tuple[str, ...] | None:
     """The link a redirect path names: `/r/{code}` or `/r/{slug}/{alias}` (lower-cased)."""
     parts = path[3:].split("/") if path.startswith("/r/") else []
@@ -177,7 +181,7 @@ class RedirectsFirst:
             return
         started, request_id = request_started(scope)
         scope["route"] = REDIRECT_ROUTES[len(key) - 1]  # for the access log
-        status, headers, body = await answer(scope, key, self.state)  # (`answer_early` unless)
+        status, headers, body = await answer(scope, key, self.state)
         await send(
             {
                 "type": "http.response.start",
@@ -229,7 +233,7 @@ def answer_early(head: early.Head, state: State) -> asyncio.Future[early.Reply] 
     request_id = request_id_of(head.headers)
     answered: asyncio.Future[early.Reply] = asyncio.get_running_loop().create_future()
 
-    hsts = settings.base_url.lower().startswith("https://")  # as `StrictTransportSecurity` adds
+    hsts = strict_transport(settings.base_url)
 
     def give(_: asyncio.Future[None]) -> None:  # recorded or lost (logged): the visitor goes on
         try:
