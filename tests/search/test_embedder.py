@@ -71,6 +71,38 @@ async def test_a_child_that_died_is_started_again(embedder: Embedder) -> None:
         own.close()
 
 
+async def test_a_call_given_up_by_its_caller_leaves_the_next_its_own_answer(
+    embedder: Embedder,
+) -> None:
+    # given a call whose caller gives up while the model works on it
+    given_up = asyncio.ensure_future(embedder.encode(["sourdough bread"] * 8))
+    await asyncio.sleep(0)
+    given_up.cancel()
+
+    # when the next call is made
+    vectors = await embedder.encode(["crypto course"])
+
+    # then it gets the vector of its own text, not the reply the first left behind
+    want = encode_here(["crypto course"])[0]
+    assert max(abs(a - b) for a, b in zip(vectors[0], want, strict=True)) < 1e-5
+    with pytest.raises(asyncio.CancelledError):
+        await given_up
+
+
+async def test_a_failing_model_is_reported_and_the_child_keeps_serving(
+    embedder: Embedder,
+) -> None:
+    # given texts the model cannot take (not strings)
+    with pytest.raises(ModelUnavailable, match="the model failed"):
+        # when they are sent
+        await embedder.encode([["not", "a", "string"]])  # type: ignore[list-item]
+
+    # then the error is the model's, and the same child answers the next call
+    pid = embedder.pid
+    assert len((await embedder.encode(["bake bread"]))[0]) == 384
+    assert embedder.pid == pid
+
+
 _HOLDER = """
 import asyncio, sys
 from bitnexus.search.embedder import Embedder

@@ -2,31 +2,31 @@
 package, offline, loaded once per process on first use.
 
 `Embedder.encode` runs the model in a child process of its own (started on first use, one
-call at a time over a pipe, torch's threads bounded), so embedding never holds the server's
-GIL: the event loop keeps serving while a query or an indexer batch is embedded. A child that
-dies is started again on the next call. Vectors are unit length (384 floats): cosine distance is
+call at a time over a socket the event loop reads, torch's threads bounded:
+`model_process`), so embedding never holds the server's GIL: the event loop keeps serving
+while a query or an indexer batch is embedded. A child that dies is started again on the next
+call. Vectors are unit length (384 floats): cosine distance is
 1 − dot.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
-import signal
+import socket
 import threading
-import time
+import weakref
+from array import array
 from collections.abc import Sequence
-from multiprocessing.connection import Connection
 from typing import Any
 
+from bitnexus.search import model_process
 from bitnexus.search.models import DIMENSIONS
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 Vectors = list[list[float]]
 QUERY_BATCH = 16  # queries embedded in one model call at most
 BATCH = 32  # texts run through the model together
-PARENT_CHECK_SECONDS = 1.0
 
 _model: Any = None  # the model of the process it was loaded in
 _model_lock = threading.Lock()
@@ -51,20 +51,29 @@ def _load(threads: int) -> Any:
 
 
 def encode_here(texts: Sequence[str], threads: int = 1) -> Vectors:
-    """Embed `texts` in this process, on the calling thread (the model's child process; the
-    benchmarks' baseline): the model's mean-pooled token vectors, unit length. Texts of
-    similar length are run together, BATCH at a time, so little of a batch is padding."""
+    """Embed `texts` in this process, on the calling thread (the benchmarks' baseline): the
+    model's mean-pooled token vectors, unit length."""
+    floats = array("f")
+    floats.frombytes(encode_packed(texts, threads))
+    return [floats[i : i + DIMENSIONS].tolist() for i in range(0, len(floats), DIMENSIONS)]
+
+
+def encode_packed(texts: Sequence[str], threads: int = 1) -> bytes:
+    """`encode_here`'s vectors as packed native float32s, in the order of `texts` (what the
+    child process answers). Texts of similar length are run together, BATCH at a time, so
+    little of a batch is padding."""
+    import numpy as np
+
     model = _load(threads)
     by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out: Vectors = [[] for _ in texts]
+    out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
     for start in range(0, len(by_length), BATCH):
         chunk = by_length[start : start + BATCH]
-        for i, vector in zip(chunk, _forward(model, [texts[i] for i in chunk]), strict=True):
-            out[i] = vector
-    return out
+        out[chunk] = _forward(model, [texts[i] for i in chunk])
+    return out.tobytes()
 
 
-def _forward(model: Any, texts: list[str]) -> Vectors:
+def _forward(model: Any, texts: list[str]) -> Any:
     # sentence-transformers' `encode` without its conversion layers: a query's vector in a
     # millisecond less
     import torch
@@ -78,8 +87,7 @@ def _forward(model: Any, texts: list[str]) -> Vectors:
         )
         mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-        vectors = torch.nn.functional.normalize(mean, dim=1)
-    return [[float(x) for x in row] for row in vectors.tolist()]
+        return torch.nn.functional.normalize(mean, dim=1).numpy()
 
 
 class ModelUnavailable(RuntimeError):
@@ -87,69 +95,25 @@ class ModelUnavailable(RuntimeError):
     memory; the next call starts another), or the model failed on the texts."""
 
 
-def _serve(connection: Connection, threads: int) -> None:
-    """The child: load the model, then embed each list of texts the pipe brings, answering
-    with the vectors or the exception raised, until the parent closes its end."""
-    # Ctrl-C reaches the whole process group: the parent decides when the child ends
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+def _serve(sock: socket.socket, threads: int) -> None:
+    """The child: load the model, then answer each call (`model_process.serve`)."""
     _load(threads)
-    while True:
-        try:
-            texts = connection.recv()
-        except EOFError:
-            return
-        try:
-            reply: Vectors | Exception = encode_here(texts, threads)
-        except Exception as exc:
-            reply = exc
-        connection.send(reply)
-
-
-def _exit_with(parent: int) -> None:
-    """End the child once its parent is gone: a parent killed outright (kill -9) never closes
-    its end of the pipe."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(0)
-
-
-class _Child:
-    """The model's process and the pipe to it: one call at a time."""
-
-    def __init__(self, threads: int) -> None:
-        # torch must not be forked with threads running: a fresh interpreter
-        context = multiprocessing.get_context("spawn")
-        self.connection, theirs = context.Pipe()
-        self.process = context.Process(
-            target=_serve, args=(theirs, threads), name="bitnexus-embedder", daemon=True
-        )
-        self.process.start()
-        theirs.close()
-
-    def call(self, texts: list[str]) -> Vectors:
-        self.connection.send(texts)
-        reply: Vectors | Exception = self.connection.recv()
-        if isinstance(reply, Exception):
-            raise ModelUnavailable(f"the model failed: {reply!r}") from reply
-        return reply
-
-    def close(self) -> None:
-        self.connection.close()
-        self.process.kill()
-        self.process.join()
+    model_process.serve(sock, encode_packed, threads)
 
 
 class Embedder:
-    """Text → unit vectors, computed in a child process. Thread-safe; the child starts and
-    loads the model on the first `encode`."""
+    """Text → unit vectors, computed in a child process. The child starts and loads the model
+    on the first `encode`. Calls from one event loop or several (threads, tests) take turns."""
 
     dimensions = DIMENSIONS
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = max(1, threads)
-        self._lock = threading.Lock()
-        self._child: _Child | None = None
+        self._lock = threading.Lock()  # one call on the socket at a time, whatever its loop
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._child: model_process.Child | None = None
         self._waiting: list[tuple[str, asyncio.Future[list[float]]]] = []
         self._flushing = False
 
@@ -158,21 +122,37 @@ class Embedder:
         """The child process's id, once started."""
         return self._child.process.pid if self._child else None
 
-    def _call(self, texts: list[str]) -> Vectors:
-        # the pipe carries one call at a time: the lock spans the whole round trip
-        with self._lock:
-            if self._child is None:
-                self._child = _Child(self.threads)
-            try:
-                return self._child.call(texts)
-            except (EOFError, OSError) as exc:
-                child, self._child = self._child, None
-                child.close()
-                raise ModelUnavailable("the embedding model's process ended") from exc
-
     async def encode(self, texts: Sequence[str]) -> Vectors:
-        # a thread waits on the pipe: the event loop goes on serving meanwhile
-        return await asyncio.to_thread(self._call, list(texts))
+        """The vectors of `texts`. The call runs to its end even if the caller is cancelled,
+        so the socket is left ready for the next one."""
+        return await asyncio.shield(self._call(list(texts)))
+
+    async def _call(self, texts: list[str]) -> Vectors:
+        loop = asyncio.get_running_loop()
+        turns = self._turns.setdefault(loop, asyncio.Lock())
+        async with turns:  # calls of this loop: in turn, without a thread
+            if not self._lock.acquire(blocking=False):  # a call of another thread's loop
+                await asyncio.to_thread(self._lock.acquire)
+            try:
+                return await self._call_child(texts)
+            finally:
+                self._lock.release()
+
+    async def _call_child(self, texts: list[str]) -> Vectors:
+        child = self._child
+        if child is not None and not child.idle:
+            child.close()  # a call abandoned half-way: its reply was never read
+            child = None
+        if child is None:
+            child = self._child = await asyncio.to_thread(model_process.Child, _serve, self.threads)
+        try:
+            return await child.call(texts, DIMENSIONS)
+        except model_process.ChildFailed as exc:
+            raise ModelUnavailable(f"the model failed: {exc}") from exc
+        except model_process.ChildLost as exc:
+            self._child = None
+            child.close()
+            raise ModelUnavailable("the embedding model's process ended") from exc
 
     def close(self) -> None:
         """End the child process (a later `encode` starts another)."""
