@@ -52,7 +52,7 @@ async def test_a_rare_category_still_fills_the_page(app: FastAPI) -> None:
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, shop.tenant_id)
         tenant = await tenants.current(session, shop.tenant_id)
-        among = catalog.market_ids(MarketFilter(category="Rare"), tenant)
+        among = catalog.market(MarketFilter(category="Rare"), tenant)
         # a big catalogue's plan: the planner walks the HNSW index whenever it expects the
         # filter to keep many rows; this one is small, so it is told to
         await session.execute(text("SET LOCAL enable_sort = off"))

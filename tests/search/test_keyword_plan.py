@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bitnexus.catalog import repository
-from bitnexus.catalog.service import MarketFilter
+from bitnexus.catalog.service import Market, MarketFilter
 from bitnexus.core.db import set_tenant
 from tests.search.conftest import Shop, open_shop
 
@@ -60,7 +60,7 @@ async def test_keyword_search_uses_the_text_indexes(
     app: FastAPI, big_shop: Shop, words: str, index: str
 ) -> None:
     # given the keyword query as the search runs it, its values written in
-    query = repository.keyword_query(MarketFilter(), 1_000, words, 10)
+    query = repository.keyword_query(Market.of(MarketFilter(), 1_000), words, 10)
 
     # when the runtime role plans it in a tenant of thousands of products (too few for the
     # planner to prefer an index over reading the table: that choice is ruled out)
@@ -87,7 +87,9 @@ async def test_keyword_search_finds_the_one_product_among_thousands(
 ) -> None:
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, big_shop.tenant_id)
-        found = await repository.keyword_ranked(session, MarketFilter(), 1_000, words, 10)
+        found = await repository.keyword_ranked(
+            session, Market.of(MarketFilter(), 1_000), words, 10
+        )
 
     assert [worded for _, (worded, _) in found] == [by_the_words]
 
@@ -104,7 +106,9 @@ async def test_the_words_finds_come_before_near_spellings(
 ) -> None:
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, big_shop.tenant_id)
-        found = await repository.keyword_ranked(session, MarketFilter(), 1_000, words, 10)
+        found = await repository.keyword_ranked(
+            session, Market.of(MarketFilter(), 1_000), words, 10
+        )
 
     assert [worded for _, (worded, _) in found] == by_the_words
 
@@ -113,7 +117,7 @@ async def test_near_spellings_are_not_looked_for_when_the_words_fill_the_page(
     app: FastAPI, big_shop: Shop
 ) -> None:
     # given a word thousands of the tenant's products have
-    query = repository.keyword_query(MarketFilter(), 1_000, "filler", 10)
+    query = repository.keyword_query(Market.of(MarketFilter(), 1_000), "filler", 10)
 
     # when the search runs
     async with app.state.db.sessionmaker() as session, session.begin():

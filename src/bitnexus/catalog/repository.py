@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     ColumnElement,
     Select,
     Text,
+    Uuid,
+    any_,
+    bindparam,
     case,
     cast,
     column,
@@ -34,7 +39,9 @@ from sqlalchemy.orm import aliased
 from bitnexus.accounts.models import User
 from bitnexus.catalog.commission import OwnTerms
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
+from bitnexus.core.bulk import driver
 from bitnexus.core.money import BPS
+from bitnexus.core.prepared import Prepared
 
 EarningsPerClick = Callable[[Any, Any], ColumnElement[int]]
 """A product's earnings per click as SQL, given its tenant and id columns (analytics owns that
@@ -127,12 +134,19 @@ def _images(values: list[list[Any]] | None) -> list[ImageMeta]:
     return [ImageMeta(uuid.UUID(i), sha, width, height) for i, sha, width, height in values or []]
 
 
+@functools.cache
+def _approved_shown() -> Select[Product, Any, Any]:
+    # built once: every search and recommendation reads its page with it
+    ids = bindparam("ids", type_=ARRAY(Uuid))
+    return select(Product, *_shown_columns()).where(
+        Product.id == any_(ids), Product.status == ProductStatus.approved
+    )
+
+
 async def approved_shown(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Shown]:
     """The approved products of `ids`, each with what its reads show: one round trip."""
-    stmt = select(Product, *_shown_columns()).where(
-        Product.id.in_(ids), Product.status == ProductStatus.approved
-    )
-    return [Shown(row[0], row[1] or "", _images(row[2])) for row in await session.execute(stmt)]
+    rows = await session.execute(_approved_shown(), {"ids": list(ids)})
+    return [Shown(row[0], row[1] or "", _images(row[2])) for row in rows]
 
 
 async def shown(session: AsyncSession, products: Sequence[Product]) -> list[Shown]:
@@ -179,7 +193,7 @@ def market_conditions(
     products, or the `Searchable` view of them)."""
     earns = per_sale(default_bps, p, filters.own)
     where: list[ColumnElement[bool]] = [p.status == ProductStatus.approved]
-    if filters.category:
+    if filters.category is not None:  # (a value, or a prepared statement's parameter)
         where.append(p.category == filters.category)
     if filters.currency:
         where.append(p.currency == filters.currency)
@@ -212,8 +226,38 @@ Searchable = aliased(
 conditions on it may use the full-text and trigram indexes, which row security forbids."""
 
 
-def market_ids(filters: MarketFilter, default_bps: int) -> Select[uuid.UUID]:
-    return select(Searchable.id).where(*market_conditions(filters, default_bps, Searchable))
+# the filters a search varies from one request to the next: named parameters of its prepared
+# statements; the others (currency, grades, a title query, the reader's own terms) and the
+# tenant's default rate are part of a statement's shape, baked in
+VARYING = ("category", "min_price", "max_price", "min_commission")
+
+
+@dataclass(frozen=True)
+class Market:
+    """The marketplace through filters, as SQL that other statements embed: equal shapes make
+    the same SQL (`ids`), whose named parameters `values` binds."""
+
+    default_bps: int
+    baked: MarketFilter  # the filters, with each varying value replaced by True
+    values: dict[str, Any] = field(compare=False, hash=False)
+
+    @classmethod
+    def of(cls, filters: MarketFilter, default_bps: int) -> Market:
+        present = {f: getattr(filters, f) for f in VARYING if getattr(filters, f) is not None}
+        marks: dict[str, Any] = {f: True if f in present else None for f in VARYING}
+        baked = replace(filters, grades=tuple(filters.grades), **marks)
+        return cls(default_bps, baked, {f"market_{f}": v for f, v in present.items()})
+
+    def conditions(self, p: type[Product] = Product) -> list[ColumnElement[bool]]:
+        """`market_conditions` with a named parameter for each varying value."""
+        named: dict[str, Any] = {
+            f: bindparam(f"market_{f}") for f in VARYING if getattr(self.baked, f)
+        }
+        template = replace(self.baked, **named)
+        return market_conditions(template, self.default_bps, p)
+
+    def ids(self) -> Select[uuid.UUID]:
+        return select(Searchable.id).where(*self.conditions(Searchable))
 
 
 SEARCH_TEXT = func.bitnexus_search_text(
@@ -241,14 +285,13 @@ KeywordScore = tuple[bool, float]
 """(found by the words themselves, score): ts_rank for those, else the title's similarity."""
 
 
-def keyword_query(
-    filters: MarketFilter, default_bps: int, words: str, limit: int
-) -> Select[uuid.UUID, bool, float]:
+def keyword_query(market: Market, words: Any, limit: Any) -> Select[uuid.UUID, bool, float]:
     """Marketplace products whose full-text document has any of `words`' stems, best first
     (ts_rank: more of the words, in heavier fields), then those whose title only nearly spells
-    them, closest first (needs `pg_trgm.word_similarity_threshold` at TITLE_SIMILARITY)."""
+    them, closest first (needs `pg_trgm.word_similarity_threshold` at TITLE_SIMILARITY).
+    `words` and `limit`: values, or the parameters of a prepared statement."""
     p = Searchable
-    market = market_conditions(filters, default_bps, p)
+    market_ = market.conditions(p)
     # plainto_tsquery ANDs the words; any word may match, the rank orders by how many do
     every_word = func.plainto_tsquery(literal_column("'english'::regconfig"), words)
     query = cast(func.replace(cast(every_word, Text), "&", "|"), TSQUERY)
@@ -256,7 +299,7 @@ def keyword_query(
     rank = func.ts_rank(p.search_document, query)
     by_words = (
         select(p.id.label("id"), true().label("worded"), rank.label("score"))
-        .where(*market, worded)
+        .where(*market_, worded)
         .order_by(rank.desc(), p.id)
         .limit(limit)
         .cte("by_words")
@@ -267,7 +310,7 @@ def keyword_query(
     similarity = func.word_similarity(words, p.title)
     nearly = (
         select(p.id, false(), similarity)
-        .where(*market, p.title.bool_op("%>")(words), not_(worded), short)
+        .where(*market_, p.title.bool_op("%>")(words), not_(worded), short)
         .order_by(similarity.desc(), p.id)
         .limit(limit)
     )
@@ -279,19 +322,28 @@ def keyword_query(
     )
 
 
+# the settings of the transaction's keyword searches (and what runs after them in it): the
+# title similarity `%>` matches at, and a plan made for each search's words (a generic plan
+# cannot tell which index suits them, and read every product of the tenant five times slower)
+KEYWORD_SETTINGS = (
+    f"SELECT set_config('pg_trgm.word_similarity_threshold', '{TITLE_SIMILARITY}', true),"
+    " set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _keyword_statement(market: Market) -> Prepared:
+    return Prepared(keyword_query(market, bindparam("words", type_=Text), bindparam("limit")))
+
+
 async def keyword_ranked(
-    session: AsyncSession, filters: MarketFilter, default_bps: int, words: str, limit: int
+    session: AsyncSession, market: Market, words: str, limit: int
 ) -> list[tuple[uuid.UUID, KeywordScore]]:
     """`keyword_query`'s products, each with its (found by the words, score) key."""
-    await session.execute(
-        select(
-            func.set_config("pg_trgm.word_similarity_threshold", str(TITLE_SIMILARITY), True),
-            # planned for these words each time: a generic plan cannot tell which index suits
-            # them, and read every product of the tenant five times slower
-            func.set_config("plan_cache_mode", "force_custom_plan", True),
-        )
+    await (await driver(session)).execute(KEYWORD_SETTINGS)
+    rows = await _keyword_statement(market).fetch(
+        session, {**market.values, "words": words, "limit": limit}
     )
-    rows = await session.execute(keyword_query(filters, default_bps, words, limit))
     return [(r[0], (bool(r[1]), float(r[2]))) for r in rows]
 
 

@@ -35,6 +35,7 @@ from bitnexus.catalog.models import (
 )
 from bitnexus.catalog.repository import EarningsPerClick
 from bitnexus.catalog.repository import KeywordScore as KeywordScore  # search fuses it
+from bitnexus.catalog.repository import Market as Market  # search ranks within it
 from bitnexus.catalog.repository import MarketFilter as MarketFilter  # other domains filter too
 from bitnexus.catalog.schemas import (
     CategoryCount,
@@ -209,9 +210,9 @@ async def marketplace(
     )
 
 
-def market_ids(filters: MarketFilter, tenant: Tenant) -> Select[uuid.UUID]:
-    """The ids of the marketplace's products through `filters`, as SQL another domain ranks."""
-    return repository.market_ids(filters, tenant.default_commission_bps)
+def market(filters: MarketFilter, tenant: Tenant) -> Market:
+    """The marketplace's products through `filters`, as SQL another domain ranks (`ids`)."""
+    return Market.of(filters, tenant.default_commission_bps)
 
 
 async def keyword_ranked(
@@ -219,9 +220,7 @@ async def keyword_ranked(
 ) -> list[tuple[uuid.UUID, KeywordScore]]:
     """Keyword search of the marketplace: products with any of `words`, then those whose
     title nearly spells them, best first, with their score (equal: equally good matches)."""
-    return await repository.keyword_ranked(
-        session, filters, tenant.default_commission_bps, words, limit
-    )
+    return await repository.keyword_ranked(session, market(filters, tenant), words, limit)
 
 
 def search_texts(ids: Sequence[uuid.UUID] | None = None) -> Select[uuid.UUID, str]:

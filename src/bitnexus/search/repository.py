@@ -6,14 +6,29 @@ hands over (`market_ids`, `search_texts`), never as its tables.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Float, Select, bindparam, func, literal, select, text
+from sqlalchemy import (
+    ARRAY,
+    REAL,
+    ColumnElement,
+    Float,
+    Select,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bitnexus.catalog.service import Market
+from bitnexus.core.prepared import Prepared
 from bitnexus.core.vector import to_text
 from bitnexus.search.models import ProductEmbedding
 
@@ -112,10 +127,24 @@ async def vectors_of(
     return {r[0]: r[1] for r in rows}
 
 
+@functools.lru_cache(maxsize=256)
+def _nearest_statement(among: Market, excluding: bool) -> Prepared:
+    # floats sent as a binary real[] (no text to format and parse), made a vector once: the
+    # search's custom plan folds the cast (a generic plan casts for each row it returns)
+    query = cast(bindparam("query", type_=ARRAY(REAL)), ProductEmbedding.embedding.type)
+    distance = ProductEmbedding.embedding.op("<=>", return_type=Float)(query)
+    stmt = select(ProductEmbedding.product_id, distance.label("distance")).where(
+        ProductEmbedding.product_id.in_(among.ids())
+    )
+    if excluding:
+        stmt = stmt.where(ProductEmbedding.product_id != func.all(bindparam("exclude")))
+    return Prepared(stmt.order_by(distance).limit(bindparam("limit")))
+
+
 async def nearest(
     session: AsyncSession,
     vector: Sequence[float] | Awaitable[Sequence[float]],
-    among: Select[uuid.UUID],
+    among: Market,
     *,
     limit: int,
     max_distance: float,
@@ -123,20 +152,13 @@ async def nearest(
 ) -> list[tuple[uuid.UUID, float]]:
     """The embedded products of `among` nearest to `vector` (cosine distance at most
     `max_distance`), nearest first, with their distance. `vector` may still be being computed
-    (an awaitable): the statement is built meanwhile. The HNSW scan goes on past the rows the
-    filter drops, up to hnsw.max_scan_tuples (`core.db.CONNECTION_SETTINGS`), in relaxed
-    order: sorted again here."""
-    # a parameter of type vector, parsed once: a text one cast in SQL is parsed for every row
-    query = bindparam("query", type_=ProductEmbedding.embedding.type)
-    distance = ProductEmbedding.embedding.op("<=>", return_type=Float)(query)
-    stmt = select(ProductEmbedding.product_id, distance.label("distance")).where(
-        ProductEmbedding.product_id.in_(among)
-    )
-    if exclude:
-        stmt = stmt.where(ProductEmbedding.product_id.not_in(exclude))
-    stmt = stmt.order_by(distance).limit(limit)
+    (an awaitable). The HNSW scan goes on past the rows the filter drops, up to
+    hnsw.max_scan_tuples (`core.db.CONNECTION_SETTINGS`), in relaxed order: sorted again
+    here."""
+    statement = _nearest_statement(among, bool(exclude))
     if not isinstance(vector, Sequence):
         vector = await vector
-    rows = await session.execute(stmt, {"query": vector})
+    values = {**among.values, "query": vector, "limit": limit, "exclude": list(exclude)}
+    rows = await statement.fetch(session, values)
     found = [(r[0], float(r[1])) for r in rows if float(r[1]) <= max_distance]
     return sorted(found, key=lambda pair: pair[1])

@@ -115,7 +115,7 @@ async def semantic_ids(
 ) -> list[uuid.UUID]:
     """Marketplace products nearest in meaning to `vector` (which may still be being
     computed: the statement is built meanwhile)."""
-    among = catalog.market_ids(filters, principal.tenant)
+    among = catalog.market(filters, principal.tenant)
     found = await repository.nearest(
         session, vector, among, limit=limit, max_distance=MAX_DISTANCE, exclude=exclude
     )

@@ -1,0 +1,52 @@
+"""Hot-path SELECTs built and compiled once, then run by asyncpg on the session's connection.
+
+Building a statement of a dozen conditions, finding it in SQLAlchemy's compiled cache (a walk
+of the whole tree for its key) and running it through the ORM costs more than PostgreSQL takes
+to answer it. A `Prepared` statement is built once from the same SQLAlchemy code, with named
+parameters for the values that change per call, and compiled once; a call binds the values and
+runs the SQL on the session's asyncpg connection, where asyncpg keeps it prepared.
+
+Callers cache their `Prepared` statements by shape (which optional conditions are present,
+and the values they bake in), e.g. with `functools.lru_cache` on the function that builds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import asyncpg
+from sqlalchemy import Select
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bitnexus.core.bulk import driver
+
+_DIALECT = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
+
+
+class Prepared:
+    """One statement, compiled for asyncpg: `fetch` binds the named parameters given and the
+    values the statement was built with for the others."""
+
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+        compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+        self.sql = compiled.string
+        names = compiled.positiontup or []
+        baked = compiled.params  # the values the statement was built with
+        # SQLAlchemy's own conversion of each value (enums to their text, …), as its execution
+        # would apply it: a statement run here sends what the same statement run there sends
+        processors: Mapping[str, Any] = compiled._bind_processors
+        self._slots = [(name, baked.get(name), processors.get(name)) for name in names]
+
+    async def fetch(
+        self, session: AsyncSession, values: Mapping[str, Any] | None = None
+    ) -> list[asyncpg.Record]:
+        """The rows of the statement run in the session's transaction (row security applies:
+        `set_tenant` began it) with `values` for its named parameters."""
+        given = values or {}
+        args = []
+        for name, baked, process in self._slots:
+            value = given.get(name, baked)
+            args.append(process(value) if process is not None and value is not None else value)
+        return list(await (await driver(session)).fetch(self.sql, *args))
