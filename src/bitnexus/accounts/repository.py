@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Sequence
 
 import asyncpg
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import Select, bindparam, case, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,13 +23,19 @@ from bitnexus.core.schemas import Cursor
 from bitnexus.tenants.models import Tenant
 
 
+@functools.cache
+def _user_with_tenant() -> Select[User, Tenant]:
+    # built once: every read route runs it (a statement built anew is also keyed anew)
+    return (
+        select(User, Tenant)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(User.id == bindparam("user_id"))
+    )
+
+
 async def user_with_tenant(session: AsyncSession, user_id: uuid.UUID) -> tuple[User, Tenant] | None:
     """The user and their tenant in one round trip (RLS limits both to the current tenant)."""
-    row = (
-        await session.execute(
-            select(User, Tenant).join(Tenant, Tenant.id == User.tenant_id).where(User.id == user_id)
-        )
-    ).first()
+    row = (await session.execute(_user_with_tenant(), {"user_id": user_id})).first()
     return (row[0], row[1]) if row else None
 
 

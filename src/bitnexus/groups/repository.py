@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.groups.models import AffiliateGroup, GroupMember, GroupMove
@@ -84,16 +85,23 @@ async def groups_of(
     """The group each of these affiliates is in (those in none: absent)."""
     if not affiliate_ids:
         return {}
-    stmt = (
+    found = await session.execute(_groups_of(), {"ids": list(affiliate_ids)})
+    return {a: g for a, g in found.all()}
+
+
+@functools.cache
+def _groups_of() -> Select[uuid.UUID, AffiliateGroup]:
+    # built once: every marketplace read runs it for its affiliate
+    ids = bindparam("ids", type_=ARRAY(Uuid))
+    return (
         select(GroupMember.affiliate_id, AffiliateGroup)
         .join(
             AffiliateGroup,
             (AffiliateGroup.tenant_id == GroupMember.tenant_id)
             & (AffiliateGroup.id == GroupMember.group_id),
         )
-        .where(GroupMember.affiliate_id.in_(affiliate_ids))
+        .where(GroupMember.affiliate_id == any_(ids))
     )
-    return {a: g for a, g in (await session.execute(stmt)).all()}
 
 
 async def member_ids(session: AsyncSession, group_id: uuid.UUID) -> list[uuid.UUID]:
