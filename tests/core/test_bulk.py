@@ -23,8 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.bulk import BulkInsert
-from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
+from tests.core.conftest import tenant_session_with
 
 PROBE = Table(
     "bulk_probe",
@@ -42,17 +43,12 @@ NOW = dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC)
 @pytest.fixture
 async def session(db_urls: DatabaseUrls) -> AsyncIterator[AsyncSession]:
     """A tenant's unit of work with the probe table in it (dropped with the transaction)."""
-    db = Database(db_urls.app, pool_size=1)
-    async with db.sessionmaker() as session, session.begin():
-        await set_tenant(session, uuid.uuid4())
-        await session.execute(
-            text(
-                "CREATE TEMP TABLE bulk_probe (id uuid PRIMARY KEY, name varchar(5),"
-                " levels int[], at timestamptz, blob bytea) ON COMMIT DROP"
-            )
-        )
+    async with tenant_session_with(
+        db_urls,
+        "CREATE TEMP TABLE bulk_probe (id uuid PRIMARY KEY, name varchar(5),"
+        " levels int[], at timestamptz, blob bytea) ON COMMIT DROP",
+    ) as session:
         yield session
-    await db.dispose()
 
 
 def _row(name: str | None, levels: list[int], blob: bytes | None) -> dict[str, object]:

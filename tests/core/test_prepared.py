@@ -4,17 +4,17 @@ by name, the others as the statement was built with."""
 from __future__ import annotations
 
 import enum
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import Column, Enum, Integer, MetaData, String, Table, bindparam, select, text
+from sqlalchemy import Column, Enum, Integer, MetaData, String, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.catalog.repository import Market, MarketFilter
-from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.prepared import Prepared
+from tests.core.conftest import tenant_session_with
 
 
 class Shade(enum.Enum):
@@ -34,23 +34,14 @@ PROBE = Table(
 @pytest.fixture
 async def session(db_urls: DatabaseUrls) -> AsyncIterator[AsyncSession]:
     """A tenant's unit of work with a probe table of four rows (dropped with the transaction)."""
-    db = Database(db_urls.app, pool_size=1)
-    async with db.sessionmaker() as session, session.begin():
-        await set_tenant(session, uuid.uuid4())
-        await session.execute(
-            text(
-                "CREATE TEMP TABLE prepared_probe (n int, name varchar(10), shade varchar(10))"
-                " ON COMMIT DROP"
-            )
-        )
-        await session.execute(
-            text(
-                "INSERT INTO prepared_probe VALUES (1, 'ash', 'light'), (2, 'birch', 'dark'),"
-                " (3, 'cedar', 'light'), (4, 'dogwood', 'dark')"
-            )
-        )
+    async with tenant_session_with(
+        db_urls,
+        "CREATE TEMP TABLE prepared_probe (n int, name varchar(10), shade varchar(10))"
+        " ON COMMIT DROP",
+        "INSERT INTO prepared_probe VALUES (1, 'ash', 'light'), (2, 'birch', 'dark'),"
+        " (3, 'cedar', 'light'), (4, 'dogwood', 'dark')",
+    ) as session:
         yield session
-    await db.dispose()
 
 
 # the enum is a value the statement is built with (SQLAlchemy stores its name); the bound is
