@@ -291,7 +291,7 @@ def keyword_query(market: Market, words: Any, limit: Any) -> Select[uuid.UUID, b
     them, closest first (needs `pg_trgm.word_similarity_threshold` at TITLE_SIMILARITY).
     `words` and `limit`: values, or the parameters of a prepared statement."""
     p = Searchable
-    market_ = market.conditions(p)
+    within = market.conditions(p)
     # plainto_tsquery ANDs the words; any word may match, the rank orders by how many do
     every_word = func.plainto_tsquery(literal_column("'english'::regconfig"), words)
     query = cast(func.replace(cast(every_word, Text), "&", "|"), TSQUERY)
@@ -299,7 +299,7 @@ def keyword_query(market: Market, words: Any, limit: Any) -> Select[uuid.UUID, b
     rank = func.ts_rank(p.search_document, query)
     by_words = (
         select(p.id.label("id"), true().label("worded"), rank.label("score"))
-        .where(*market_, worded)
+        .where(*within, worded)
         .order_by(rank.desc(), p.id)
         .limit(limit)
         .cte("by_words")
@@ -310,7 +310,7 @@ def keyword_query(market: Market, words: Any, limit: Any) -> Select[uuid.UUID, b
     similarity = func.word_similarity(words, p.title)
     nearly = (
         select(p.id, false(), similarity)
-        .where(*market_, p.title.bool_op("%>")(words), not_(worded), short)
+        .where(*within, p.title.bool_op("%>")(words), not_(worded), short)
         .order_by(similarity.desc(), p.id)
         .limit(limit)
     )

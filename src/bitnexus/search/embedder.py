@@ -16,7 +16,6 @@ import os
 import socket
 import threading
 import weakref
-from array import array
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,9 +52,7 @@ def _load(threads: int) -> Any:
 def encode_here(texts: Sequence[str], threads: int = 1) -> Vectors:
     """Embed `texts` in this process, on the calling thread (the benchmarks' baseline): the
     model's mean-pooled token vectors, unit length."""
-    floats = array("f")
-    floats.frombytes(encode_packed(texts, threads))
-    return [floats[i : i + DIMENSIONS].tolist() for i in range(0, len(floats), DIMENSIONS)]
+    return model_process.unpack(encode_packed(texts, threads), DIMENSIONS)
 
 
 def encode_packed(texts: Sequence[str], threads: int = 1) -> bytes:

@@ -29,6 +29,13 @@ Encode = Callable[[Sequence[str], int], bytes]
 """Texts → their vectors as packed native float32s (run in the child)."""
 
 
+def unpack(packed: bytes, dimensions: int) -> list[list[float]]:
+    """Packed native float32s as vectors of `dimensions` floats each."""
+    floats = array("f")
+    floats.frombytes(packed)
+    return [floats[i : i + dimensions].tolist() for i in range(0, len(floats), dimensions)]
+
+
 class ChildFailed(RuntimeError):
     """The child answered a call with the error it met (its text)."""
 
@@ -111,9 +118,7 @@ class Child:
         self.idle = True
         if reply[:1] != _VECTORS:
             raise ChildFailed(reply[1:].decode(errors="replace"))
-        floats = array("f")
-        floats.frombytes(reply[1:])
-        return [floats[i : i + dimensions].tolist() for i in range(0, len(floats), dimensions)]
+        return unpack(reply[1:], dimensions)
 
     async def _receive(self, loop: asyncio.AbstractEventLoop, size: int) -> bytes:
         data = bytearray(size)
