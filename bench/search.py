@@ -304,5 +304,5 @@ def _report(results: list[dict[str, float]]) -> str:
         "Recall@10: the HNSW answer (iterative scan) against an exact scan, same vectors.\n\n"
         "| products | query | p50 ms | p99 ms | QPS | target |\n|---:|---|---:|---:|---:|---|\n"
         f"{rows}\n"
-        f"Reindex throughput (the indexer, batches of 64, one torch thread): {reindex}.\n"
+        f"Reindex throughput (the indexer, batches of 64, one thread): {reindex}.\n"
     )
