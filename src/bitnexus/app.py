@@ -303,6 +303,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     stack = app.build_middleware_stack()
     if settings.cors_origins:
         stack = Cors(stack, settings.cors_origins)
+    stack = search_api.EmbeddingFirst(stack, app.state, API_PREFIX)  # the query to the model now
     app.middleware_stack = InputGuard(tracking_api.RedirectsFirst(stack, app.state), app.router)
     if strict_transport(settings.base_url):
         app.middleware_stack = StrictTransportSecurity(app.middleware_stack)

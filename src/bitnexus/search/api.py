@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request
+from starlette.datastructures import State
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bitnexus.auth import ReadPrincipal, ReadSessionDep, VerifiedClaims
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.catalog.service import MarketFilter
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
+from bitnexus.core.security import decode_access_token
 from bitnexus.search import service
 from bitnexus.search.embedder import Embedder
 from bitnexus.search.schemas import Recommendation, SearchResults
@@ -23,6 +28,68 @@ me_router = APIRouter(prefix="/me", tags=["search"])
 
 Amount = Annotated[int | None, Query(ge=0, le=10**12)]
 Limit = Annotated[int, Query(ge=1, le=50)]
+MAX_QUERY = 200
+_STARTED = "bitnexus.search.started"  # the request state's key for the embedding under way
+
+
+@dataclass(frozen=True)
+class Started:
+    """A query's embedding, started before the app routed its request."""
+
+    words: str
+    vector: asyncio.Future[list[float]]
+
+
+def words_of(q: str) -> str:
+    """The words searched for: runs of spaces made one, none at either end."""
+    return " ".join(q.split())
+
+
+class EmbeddingFirst:
+    """An ASGI layer in front of the app's: a search's words go to the model as soon as the
+    request arrives, its token verified, before the framework's layers, routing and
+    dependencies (about 1.3 ms of a search) run; the route takes the embedding under way
+    (`search_query`). Anything else, a search without a valid token or a query the route will
+    refuse, passes through untouched, and the route does what it always does."""
+
+    def __init__(self, app: ASGIApp, state: State, prefix: str) -> None:
+        self.app = app
+        self.state = state
+        self.path = f"{prefix}{router.prefix}/search"  # `search_products`'s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = (
+            self._start(scope) if scope["type"] == "http" and scope["path"] == self.path else None
+        )
+        if started is None:
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})[_STARTED] = started
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            started.vector.cancel()  # not taken (the request failed first): no one awaits it
+
+    def _start(self, scope: Scope) -> Started | None:
+        embedder: Embedder | None = getattr(self.state, "embedder", None)
+        if scope["method"] != "GET" or embedder is None:
+            return None
+        # the value the route reads: the last `q`, decoded as Starlette decodes it
+        qs = parse_qs(scope["query_string"].decode("latin-1")).get("q")
+        words = words_of(qs[-1]) if qs and len(qs[-1]) <= MAX_QUERY else ""
+        scheme, _, token = _header(scope, b"authorization").partition(" ")
+        if not words or scheme.lower() != "bearer":
+            return None
+        if decode_access_token(self.state.settings.secret, token) is None:
+            return None
+        return Started(words, asyncio.ensure_future(embedder.encode_one(words)))
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
 
 
 async def get_embedder(request: Request) -> Embedder | None:
@@ -34,19 +101,26 @@ EmbedderDep = Annotated[Embedder | None, Depends(get_embedder)]
 
 
 async def search_query(
+    request: Request,
     _caller: VerifiedClaims,
     embedder: EmbedderDep,
-    q: Annotated[str, Query(min_length=1, max_length=200)],
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY)],
 ) -> AsyncIterator[SearchQuery]:
-    """The words searched for, their embedding under way as soon as the caller's token is
-    verified: the model works while the caller is read and the keywords are ranked."""
-    words = " ".join(q.split())
+    """The words searched for, their embedding under way since the request arrived
+    (`EmbeddingFirst`) or, failing that, since the caller's token was verified: the model works
+    while the caller is read and the keywords are ranked."""
+    words = words_of(q)
     if not words:
         raise InvalidInput("q", "Type something to search for.")
     if embedder is None:
         yield SearchQuery(words, None)
         return
-    vector = asyncio.ensure_future(embedder.encode_one(words))
+    started: Started | None = request.scope.get("state", {}).get(_STARTED)
+    vector = (
+        started.vector
+        if started is not None and started.words == words
+        else asyncio.ensure_future(embedder.encode_one(words))
+    )
     try:
         yield SearchQuery(words, vector)
     finally:

@@ -1,0 +1,153 @@
+"""EmbeddingFirst: a search's words reach the model before the app routes its request, and
+only a verified caller's, only for the search route."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import MutableMapping
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from starlette.datastructures import State
+from starlette.types import Receive, Scope, Send
+
+from bitnexus.core.security import issue_access_token
+from bitnexus.search.api import EmbeddingFirst, Started
+from bitnexus.search.embedder import Embedder
+from tests.search.conftest import SpyEmbedder
+from tests.waiting import eventually
+
+SECRET = "s" * 48
+PATH = "/api/v1/products/search"
+
+
+def _token(secret: str = SECRET, ttl: int = 60) -> str:
+    token, _ = issue_access_token(
+        secret,
+        user_id=uuid.uuid4(),
+        tenant_id=uuid.uuid4(),
+        role="affiliate",
+        ttl_seconds=ttl,
+        credential_version=0,
+    )
+    return token
+
+
+class Inner:
+    """The app behind the layer: keeps what each request brought with it, and takes the
+    embedding (awaits it, as the search route does) when `takes`."""
+
+    def __init__(self, takes: bool) -> None:
+        self.takes = takes
+        self.started: list[Started | None] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started: Started | None = scope.get("state", {}).get("bitnexus.search.started")
+        self.started.append(started)
+        if started is not None and self.takes:
+            await started.vector
+
+
+async def _request(
+    embedder: Embedder,
+    *,
+    method: str = "GET",
+    path: str = PATH,
+    query: list[tuple[str, str]] | None = None,
+    authorization: str | None = None,
+    takes: bool = True,
+) -> Started | None:
+    inner = Inner(takes)
+    layer = EmbeddingFirst(
+        inner, State({"settings": SimpleNamespace(secret=SECRET), "embedder": embedder}), "/api/v1"
+    )
+    headers = [] if authorization is None else [(b"authorization", authorization.encode())]
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": urlencode(query or [("q", "crypto course")]).encode(),
+        "headers": headers,
+        "state": {},
+    }
+    await layer(scope, _no_body, _discard)
+    return inner.started[0]
+
+
+async def _no_body() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _discard(message: MutableMapping[str, Any]) -> None:
+    pass
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        pytest.param([("q", "crypto course")], "crypto course", id="plain"),
+        pytest.param([("q", "  crypto   course ")], "crypto course", id="spaces-tidied"),
+        pytest.param([("q", "first"), ("q", "last")], "last", id="repeated-the-last"),
+        pytest.param([("q", "crème brûlée")], "crème brûlée", id="escaped-utf8"),
+    ],
+)
+async def test_a_verified_search_reaches_the_model_before_the_app(
+    embedder: Embedder, query: list[tuple[str, str]], words: str
+) -> None:
+    # given the session's model behind a spy
+    spy = SpyEmbedder(embedder)
+
+    # when a caller with a valid token searches
+    started = await _request(spy, query=query, authorization=f"Bearer {_token()}")
+
+    # then the app received the request with the words' embedding under way
+    assert started is not None
+    assert started.words == words
+    assert spy.calls == [[words]]
+    assert len(started.vector.result()) == 384
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        pytest.param({"authorization": None}, id="no-token"),
+        pytest.param({"authorization": "Bearer not.a.token"}, id="forged-token"),
+        pytest.param({"authorization": f"Bearer {_token('x' * 48)}"}, id="another-key"),
+        pytest.param({"authorization": f"Bearer {_token(ttl=-1)}"}, id="expired"),
+        pytest.param({"authorization": f"Basic {_token()}"}, id="not-bearer"),
+        pytest.param({"method": "POST"}, id="post"),
+        pytest.param({"path": "/api/v1/products"}, id="another-route"),
+        pytest.param({"query": [("q", "   ")]}, id="blank-words"),
+        pytest.param({"query": [("q", "x" * 201)]}, id="too-long"),
+        pytest.param({"query": [("category", "Health")]}, id="no-words"),
+    ],
+)
+async def test_anything_else_passes_through_untouched(
+    embedder: Embedder, request_: dict[str, Any]
+) -> None:
+    # given the session's model behind a spy
+    spy = SpyEmbedder(embedder)
+
+    # when a request the search route would refuse, or another route's, passes the layer
+    started = await _request(spy, **{"authorization": f"Bearer {_token()}", **request_})
+
+    # then the model is not asked: the route decides what to do
+    assert started is None
+    assert spy.calls == []
+
+
+async def test_an_embedding_the_app_did_not_take_is_let_go(embedder: Embedder) -> None:
+    # given a search whose request the app ends without taking the embedding (a 422, say)
+    started = await _request(embedder, authorization=f"Bearer {_token()}", takes=False)
+
+    # then its embedding is called off, and no one is left waiting on it
+    assert started is not None
+    vector = started.vector
+
+    async def ended() -> bool:
+        return vector.done()
+
+    await eventually(ended, "the embedding ended")
+    assert vector.cancelled()
