@@ -3,10 +3,12 @@ only a verified caller's, only for the search route."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import uuid
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import pytest
@@ -15,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from bitnexus.core.security import issue_access_token
 from bitnexus.search.api import EmbeddingFirst, Started
-from bitnexus.search.embedder import Embedder
+from bitnexus.search.embedder import Embedder, ModelUnavailable, Vectors
 from tests.search.conftest import SpyEmbedder
 from tests.waiting import eventually
 
@@ -36,18 +38,28 @@ def _token(secret: str = SECRET, ttl: int = 60) -> str:
 
 
 class Inner:
-    """The app behind the layer: keeps what each request brought with it, and takes the
-    embedding (awaits it, as the search route does) when `takes`."""
+    """The app behind the layer: keeps what each request brought with it, and then takes the
+    embedding (awaits it, as the search route does), ends at once (a 422, say) or waits for
+    the model without looking at its answer (a request that failed meanwhile)."""
 
-    def __init__(self, takes: bool) -> None:
-        self.takes = takes
+    def __init__(self, then: Literal["takes", "ends", "waits"]) -> None:
+        self.then = then
         self.started: list[Started | None] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started: Started | None = scope.get("state", {}).get("bitnexus.search.started")
         self.started.append(started)
-        if started is not None and self.takes:
+        if started is not None and self.then == "takes":
             await started.vector
+        elif started is not None and self.then == "waits":
+            await asyncio.wait({started.vector})
+
+
+class FailingModel(Embedder):
+    """A model whose process is lost under every call."""
+
+    async def encode(self, texts: Sequence[str]) -> Vectors:
+        raise ModelUnavailable("the embedding model's process ended")
 
 
 async def _request(
@@ -57,9 +69,9 @@ async def _request(
     path: str = PATH,
     query: list[tuple[str, str]] | None = None,
     authorization: str | None = None,
-    takes: bool = True,
+    then: Literal["takes", "ends", "waits"] = "takes",
 ) -> Started | None:
-    inner = Inner(takes)
+    inner = Inner(then)
     layer = EmbeddingFirst(
         inner, State({"settings": SimpleNamespace(secret=SECRET), "embedder": embedder}), "/api/v1"
     )
@@ -140,7 +152,7 @@ async def test_anything_else_passes_through_untouched(
 
 async def test_an_embedding_the_app_did_not_take_is_let_go(embedder: Embedder) -> None:
     # given a search whose request the app ends without taking the embedding (a 422, say)
-    started = await _request(embedder, authorization=f"Bearer {_token()}", takes=False)
+    started = await _request(embedder, authorization=f"Bearer {_token()}", then="ends")
 
     # then its embedding is called off, and no one is left waiting on it
     assert started is not None
@@ -151,3 +163,24 @@ async def test_an_embedding_the_app_did_not_take_is_let_go(embedder: Embedder) -
 
     await eventually(ended, "the embedding ended")
     assert vector.cancelled()
+
+
+async def test_a_failure_no_one_awaited_is_not_reported_as_lost() -> None:
+    # given a model that fails, and the loop's reports of errors no one looked at
+    reports: list[str] = []
+    loop = asyncio.get_running_loop()
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: reports.append(context["message"]))
+    try:
+        # when a search's request ends without taking the embedding, which failed meanwhile
+        started = await _request(FailingModel(1), authorization=f"Bearer {_token()}", then="waits")
+        assert started is not None
+        assert started.vector.done()
+        assert not started.vector.cancelled()
+        del started
+        gc.collect()
+    finally:
+        loop.set_exception_handler(previous)
+
+    # then the loop reports no exception as never retrieved: the failure was seen and let go
+    assert not [r for r in reports if "never retrieved" in r]

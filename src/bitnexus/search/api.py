@@ -68,7 +68,7 @@ class EmbeddingFirst:
         try:
             await self.app(scope, receive, send)
         finally:
-            started.vector.cancel()  # not taken (the request failed first): no one awaits it
+            let_go(started.vector)  # not taken, or the request failed first
 
     def _start(self, scope: Scope) -> Started | None:
         embedder: Embedder | None = getattr(self.state, "embedder", None)
@@ -83,6 +83,15 @@ class EmbeddingFirst:
         if decode_access_token(self.state.settings.secret, token) is None:
             return None
         return Started(words, asyncio.ensure_future(embedder.encode_one(words)))
+
+
+def let_go(vector: asyncio.Future[list[float]]) -> None:
+    """Done with an embedding, awaited or not: called off if still under way, its failure
+    (the model's process lost, say) taken as seen rather than logged as never retrieved."""
+    if not vector.done():
+        vector.cancel()
+    elif not vector.cancelled():
+        vector.exception()
 
 
 def _header(scope: Scope, name: bytes) -> str:
@@ -124,7 +133,7 @@ async def search_query(
     try:
         yield SearchQuery(words, vector)
     finally:
-        vector.cancel()  # unawaited when the request failed first
+        let_go(vector)  # unawaited when the request failed first
 
 
 @router.get("/search", responses=errors_for(InvalidInput))
