@@ -63,6 +63,20 @@ def test_the_vectors_are_sentence_transformers_own(texts: list[str]) -> None:
     assert abs(ours - theirs).max() < 1e-5
 
 
+async def test_a_started_query_is_with_the_model_when_start_returns(embedder: Embedder) -> None:
+    # given an idle model
+    await embedder.encode(["warm up"])
+    assert not embedder.calling
+
+    # when a query is started
+    vector = await embedder.start("crypto course")
+
+    # then its call is under way in the model's process before anyone awaits the vector
+    assert embedder.calling
+    want = encode_here(["crypto course"])[0]
+    assert max(abs(a - b) for a, b in zip(await vector, want, strict=True)) < 1e-5
+
+
 async def test_the_child_process_computes_what_the_model_does_here(embedder: Embedder) -> None:
     # given texts of different lengths, padded together in one batch
     texts = ["crypto course", "a sourdough baking handbook for busy beginners, step by step", "x"]

@@ -59,7 +59,9 @@ class EmbeddingFirst:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = (
-            self._start(scope) if scope["type"] == "http" and scope["path"] == self.path else None
+            await self._start(scope)
+            if scope["type"] == "http" and scope["path"] == self.path
+            else None
         )
         if started is None:
             await self.app(scope, receive, send)
@@ -70,7 +72,7 @@ class EmbeddingFirst:
         finally:
             let_go(started.vector)  # not taken, or the request failed first
 
-    def _start(self, scope: Scope) -> Started | None:
+    async def _start(self, scope: Scope) -> Started | None:
         embedder: Embedder | None = getattr(self.state, "embedder", None)
         if scope["method"] != "GET" or embedder is None:
             return None
@@ -82,7 +84,7 @@ class EmbeddingFirst:
             return None
         if decode_access_token(self.state.settings.secret, token) is None:
             return None
-        return Started(words, asyncio.ensure_future(embedder.encode_one(words)))
+        return Started(words, await embedder.start(words))
 
 
 def let_go(vector: asyncio.Future[list[float]]) -> None:
@@ -126,9 +128,7 @@ async def search_query(
         return
     started: Started | None = request.scope.get("state", {}).get(_STARTED)
     vector = (
-        started.vector
-        if started is not None and started.words == words
-        else asyncio.ensure_future(embedder.encode_one(words))
+        started.vector if started is not None and started.words == words else embedder.submit(words)
     )
     try:
         yield SearchQuery(words, vector)

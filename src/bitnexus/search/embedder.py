@@ -22,6 +22,7 @@ from bitnexus.search.models import DIMENSIONS
 
 Vectors = list[list[float]]
 QUERY_BATCH = 16  # queries embedded in one model call at most
+_TURNS_TO_THE_MODEL = 2  # `_flush`'s task, then `encode`'s shielded call: one loop turn each
 
 
 def encode_here(texts: Sequence[str], threads: int = 1) -> Vectors:
@@ -62,6 +63,7 @@ class Embedder:
         self._child: model_process.Child | None = None
         self._waiting: list[tuple[str, asyncio.Future[list[float]]]] = []
         self._flushing = False
+        self._flusher: asyncio.Task[None] | None = None
 
     @property
     def pid(self) -> int | None:
@@ -107,16 +109,36 @@ class Embedder:
                 self._child.close()
                 self._child = None
 
+    @property
+    def calling(self) -> bool:
+        """Whether a call is under way in the model's process."""
+        return self._child is not None and not self._child.idle
+
     async def encode_one(self, text: str) -> list[float]:
         """One query's vector. Queries that arrive while the model is busy wait for its next
         call and share it (a call costs little more for a dozen short texts than for one), so
         concurrent searches are not queued one model call each. From one event loop."""
-        future: asyncio.Future[list[float]] = asyncio.get_running_loop().create_future()
+        return await self.submit(text)
+
+    def submit(self, text: str) -> asyncio.Future[list[float]]:
+        """`encode_one`'s vector as a future: the text joins the model's next call."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[float]] = loop.create_future()
         self._waiting.append((text, future))
         if not self._flushing:
             self._flushing = True
-            asyncio.get_running_loop().create_task(self._flush())
-        return await future
+            self._flusher = loop.create_task(self._flush())  # kept: a task no one holds may vanish
+        return future
+
+    async def start(self, text: str) -> asyncio.Future[list[float]]:
+        """`submit`, returned once the text has gone to the model's process if it was idle
+        (else it waits for the call under way), so that a caller who goes on with other work
+        has the model at work meanwhile: the flush, then the call, each start on a turn of
+        the event loop of their own."""
+        future = self.submit(text)
+        for _ in range(_TURNS_TO_THE_MODEL):
+            await asyncio.sleep(0)
+        return future
 
     async def _flush(self) -> None:
         try:
