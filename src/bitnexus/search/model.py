@@ -18,11 +18,12 @@ import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from bitnexus.search.models import DIMENSIONS
+
+if TYPE_CHECKING:  # numpy, like the model, is imported by the process that runs it
+    import numpy as np
 
 BATCH = 32  # texts run through the model together
 # a padded batch: the export follows the path that applies the attention mask, right for any
@@ -115,6 +116,8 @@ def encode(texts: Sequence[str], threads: int = 1) -> np.ndarray[Any, np.dtype[n
     """The vectors of `texts` (a row each, unit length, float32), in their order: the model's
     mean-pooled token vectors. Texts of similar length are run together, BATCH at a time, so
     little of a batch is padding."""
+    import numpy as np
+
     model = load(threads)
     by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
@@ -125,6 +128,8 @@ def encode(texts: Sequence[str], threads: int = 1) -> np.ndarray[Any, np.dtype[n
 
 
 def _forward(model: Model, texts: list[str]) -> np.ndarray[Any, np.dtype[np.float32]]:
+    import numpy as np
+
     tokens = model.sentence_transformer.preprocess(texts)
     mask: np.ndarray[Any, np.dtype[np.int64]] = tokens["attention_mask"].numpy()
     hidden: np.ndarray[Any, np.dtype[np.float32]]
