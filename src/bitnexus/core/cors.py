@@ -3,10 +3,12 @@ of exact origins, credentials for them only, preflights answered here."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bitnexus.core.http import header
 
 # what the web app sends: its token, JSON bodies, a request id to quote in support requests
 ALLOW_METHODS = b"GET, HEAD, POST, PUT, PATCH, DELETE"
@@ -14,13 +16,6 @@ ALLOW_HEADERS = b"authorization, content-type, idempotency-key, x-request-id"
 # what the web app reads of an answer beyond the CORS-safelisted headers
 EXPOSE_HEADERS = b"content-disposition, location, retry-after, x-request-id"
 MAX_AGE = b"600"  # seconds a browser may reuse a preflight's answer
-
-
-def header(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
-    for key, value in raw:
-        if key == name:
-            return value
-    return None
 
 
 def own_origin(origin: str, host: str | None, public_url: str) -> bool:

@@ -191,6 +191,14 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unhandled_error)
 
 
+def header(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    """The value of header `name` (lower case) in an ASGI scope's raw headers, if sent."""
+    for key, value in raw:
+        if key == name:
+            return value
+    return None
+
+
 def request_id_of(raw_headers: Iterable[tuple[bytes, bytes]]) -> str:
     """The caller's `X-Request-ID` (at most 64 characters), else a new one (128 random bits
     in hex, as a UUID's hex without building one)."""

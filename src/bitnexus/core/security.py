@@ -98,6 +98,13 @@ def issue_access_token(
     return jwt.encode(payload, secret, algorithm=JWT_ALGORITHM), claims
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization` header's value `Bearer <token>` (the scheme in any
+    case), else None."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
 def decode_access_token(secret: str, token: str) -> AccessClaims | None:
     """Verify signature, algorithm, issuer and expiry; None for any invalid token."""
     try:

@@ -16,6 +16,7 @@ from bitnexus.core.db import Database
 from bitnexus.core.errors import NotFound, Unauthorized
 from bitnexus.core.metrics.collector import Sources
 from bitnexus.core.metrics.exposition import Exporter
+from bitnexus.core.security import bearer_token
 from bitnexus.ops.api import serves_dev_mailbox
 from bitnexus.tracking.recorder import ClickRecorder
 
@@ -29,9 +30,9 @@ def scrape_allowed(settings: Settings, authorization: str | None) -> bool:
         if serves_dev_mailbox(settings):  # development, on loopback: this machine's user only
             return True
         raise NotFound("No route at /metrics.")
-    scheme, _, given = (authorization or "").partition(" ")
+    given = bearer_token(authorization)
     expected = settings.metrics_token.get_secret_value()
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), expected)
+    return given is not None and hmac.compare_digest(given, expected)
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -17,7 +17,8 @@ from bitnexus.auth import ReadPrincipal, ReadSessionDep, VerifiedClaims
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.catalog.service import MarketFilter
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
-from bitnexus.core.security import decode_access_token
+from bitnexus.core.http import header
+from bitnexus.core.security import bearer_token, decode_access_token
 from bitnexus.search import service
 from bitnexus.search.embedder import Embedder
 from bitnexus.search.schemas import Recommendation, SearchResults
@@ -79,8 +80,9 @@ class EmbeddingFirst:
         # the value the route reads: the last `q`, decoded as Starlette decodes it
         qs = parse_qs(scope["query_string"].decode("latin-1")).get("q")
         words = words_of(qs[-1]) if qs and len(qs[-1]) <= MAX_QUERY else ""
-        scheme, _, token = _header(scope, b"authorization").partition(" ")
-        if not words or scheme.lower() != "bearer":
+        authorization = header(scope["headers"], b"authorization")
+        token = bearer_token(authorization.decode("latin-1") if authorization else None)
+        if not words or token is None:
             return None
         if decode_access_token(self.state.settings.secret, token) is None:
             return None
@@ -94,13 +96,6 @@ def let_go(vector: asyncio.Future[list[float]]) -> None:
         vector.cancel()
     elif not vector.cancelled():
         vector.exception()
-
-
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return ""
 
 
 async def get_embedder(request: Request) -> Embedder | None:

@@ -62,8 +62,7 @@ class Embedder:
         )
         self._child: model_process.Child | None = None
         self._waiting: list[tuple[str, asyncio.Future[list[float]]]] = []
-        self._flushing = False
-        self._flusher: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None  # handing `_waiting` to the model
 
     @property
     def pid(self) -> int | None:
@@ -125,8 +124,7 @@ class Embedder:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[float]] = loop.create_future()
         self._waiting.append((text, future))
-        if not self._flushing:
-            self._flushing = True
+        if self._flusher is None or self._flusher.done():
             self._flusher = loop.create_task(self._flush())  # kept: a task no one holds may vanish
         return future
 
@@ -141,22 +139,19 @@ class Embedder:
         return future
 
     async def _flush(self) -> None:
-        try:
-            while self._waiting:
-                batch = self._waiting[:QUERY_BATCH]
-                del self._waiting[:QUERY_BATCH]
-                try:
-                    vectors = await self.encode([text for text, _ in batch])
-                except Exception as exc:
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                else:
-                    for (_, future), vector in zip(batch, vectors, strict=True):
-                        if not future.done():  # its request may have gone
-                            future.set_result(vector)
-        finally:
-            self._flushing = False
+        while self._waiting:
+            batch = self._waiting[:QUERY_BATCH]
+            del self._waiting[:QUERY_BATCH]
+            try:
+                vectors = await self.encode([text for text, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for (_, future), vector in zip(batch, vectors, strict=True):
+                    if not future.done():  # its request may have gone
+                        future.set_result(vector)
 
 
 _shared: Embedder | None = None
