@@ -16,6 +16,7 @@ from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import (
     Principal,
     authenticate,
+    authenticate_in,
     authenticate_snapshot,
     principal_in,
 )
@@ -63,14 +64,18 @@ async def current_principal(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    principal = await authenticate(session, verified_claims(settings, credentials))
+    return _bound(await authenticate(session, verified_claims(settings, credentials)))
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def _bound(principal: Principal) -> Principal:
+    """The caller, named in every log line of the request from here on."""
     structlog.contextvars.bind_contextvars(
         tenant_id=str(principal.tenant.id), user_id=str(principal.user.id)
     )
     return principal
-
-
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 async def principal_snapshot(
@@ -86,11 +91,7 @@ async def principal_snapshot(
     dependency FastAPI resolves costs about as much as this function's own Python."""
     claims = verified_claims(request.app.state.settings, credentials)
     async with get_database(request).statements() as connection:
-        principal = await authenticate_snapshot(connection, claims)
-    structlog.contextvars.bind_contextvars(
-        tenant_id=str(principal.tenant.id), user_id=str(principal.user.id)
-    )
-    return principal
+        return _bound(await authenticate_snapshot(connection, claims))
 
 
 PrincipalSnapshot = Annotated[Principal, Depends(principal_snapshot)]
@@ -116,16 +117,28 @@ PlatformAdmin = Annotated[Principal, require_role(Role.platform_admin)]
 _READER = "bitnexus.reader"
 
 
-async def read_session(request: Request, caller: PrincipalSnapshot) -> AsyncIterator[ReadSession]:
+async def read_session(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AsyncIterator[ReadSession]:
     """The request's read-only unit of work, scoped to its caller's tenant, on a replica when
     one is usable (docs/replicas.md), for a route that only reads what may lag the primary by
     a few seconds (dashboards, the marketplace, the ledger explorer). A route that writes, or
     reads back what its caller just changed, takes `SessionDep`.
 
-    The caller is checked on the primary first, in one statement (`PrincipalSnapshot`): a
-    suspension or a sign-out takes effect at once. A replica serves the request only if it has
-    the caller with the role and credentials the primary has (a replica behind on them is
-    passed over); the route takes its caller, read there, as `ReadPrincipal`."""
+    The caller is checked on the primary: a suspension or a sign-out takes effect at once. With
+    no replica, that check is the unit of work's first read. With replicas, it comes first, in
+    one statement (`PrincipalSnapshot`), and a replica serves the request only if it has the
+    caller with the role and credentials the primary has (a replica behind on them is passed
+    over). The route takes its caller, as its unit of work read them, as `ReadPrincipal`."""
+    reads = get_reads(request)
+    if not reads.replicas:
+        claims = verified_claims(request.app.state.settings, credentials)
+        async with read_transaction(reads, claims.tenant_id) as session:
+            session.info[_READER] = _bound(await authenticate_in(session, claims))
+            yield session
+        return
+    caller = await principal_snapshot(request, credentials)
 
     async def has_caller(session: AsyncSession) -> bool:
         found = await principal_in(session, caller.claims)
@@ -136,7 +149,6 @@ async def read_session(request: Request, caller: PrincipalSnapshot) -> AsyncIter
         session.info[_READER] = found
         return True
 
-    reads = get_reads(request)
     async with read_transaction(reads, caller.tenant.id, has_caller) as session:
         yield session
 

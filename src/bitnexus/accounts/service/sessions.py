@@ -234,6 +234,11 @@ async def logout(session: AsyncSession, raw: str | None) -> None:
 async def authenticate(session: AsyncSession, claims: AccessClaims) -> Principal:
     """Load the caller behind verified claims, refusing suspended users and tenants."""
     await set_tenant(session, claims.tenant_id)
+    return await authenticate_in(session, claims)
+
+
+async def authenticate_in(session: AsyncSession, claims: AccessClaims) -> Principal:
+    """`authenticate` in a unit of work already scoped to the claims' tenant."""
     return _checked(await repository.user_with_tenant(session, claims.user_id), claims)
 
 
