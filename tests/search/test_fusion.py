@@ -1,16 +1,86 @@
-"""Reciprocal rank fusion: products both retrievers find rise; keyword ties do not depend on
-product ids."""
+"""Reciprocal rank fusion, as the page statement does it: products both retrievers find rise;
+keyword ties do not depend on product ids; a product too far in meaning is found by words
+alone; the page is read in its fused order."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Sequence
 
 import pytest
+from fastapi import FastAPI
 
-from bitnexus.search.schemas import Match
-from bitnexus.search.service import fuse, ranks
+from bitnexus.catalog import service as catalog
+from bitnexus.catalog.service import MarketFilter
+from bitnexus.core.db import set_tenant
+from bitnexus.search import repository
+from bitnexus.search.repository import Hit, Stale
+from bitnexus.search.service import CANDIDATES, MAX_DISTANCE, RRF_K, ranks
+from bitnexus.tenants import service as tenants
+from tests.search.catalogue import Item
+from tests.search.conftest import Shop, open_shop, stock
 
-A, B, C, D = (uuid.UUID(int=n) for n in (4, 3, 2, 1))  # ids in the opposite order to names
+DIM = 384
+# the query, and how far each product is from it in meaning (cosine distance)
+QUERY = [1.0] + [0.0] * (DIM - 1)
+DISTANCE = {"A": 1.0, "B": 0.3, "C": 0.1, "D": 0.2}  # A: unrelated (beyond MAX_DISTANCE)
+
+
+def _at(distance: float) -> list[float]:
+    """A unit vector at `distance` (cosine) from QUERY."""
+    similarity = 1 - distance
+    return [similarity, (1 - similarity**2) ** 0.5] + [0.0] * (DIM - 2)
+
+
+@pytest.fixture
+async def four(app: FastAPI) -> Shop:
+    """Products A–D, their embeddings at DISTANCE from QUERY."""
+    shop = await open_shop(app)
+    await stock(
+        app.state.db, shop, [Item(k, f"Product {k}", "", "Tests", [], 1_000) for k in "ABCD"]
+    )
+    async with app.state.db.sessionmaker() as session, session.begin():
+        await set_tenant(session, shop.tenant_id)
+        rows = [Stale(shop.ids[k], "", b"made to measure") for k in DISTANCE]
+        await repository.save(session, shop.tenant_id, rows, [_at(d) for d in DISTANCE.values()])
+    return shop
+
+
+async def _page(
+    app: FastAPI,
+    shop: Shop,
+    keyword: dict[uuid.UUID, int],
+    vector: Sequence[float] | None,
+    limit: int = 10,
+) -> list[Hit]:
+    async def embedded() -> Sequence[float]:
+        await asyncio.sleep(0)  # still being computed as the statement is built
+        assert vector is not None
+        return vector
+
+    async with app.state.db.sessionmaker() as session, session.begin():
+        await set_tenant(session, shop.tenant_id)
+        tenant = await tenants.current(session, shop.tenant_id)
+        return await repository.page(
+            session,
+            catalog.market(MarketFilter(), tenant),
+            catalog.shown_rows(),
+            keyword,
+            None if vector is None else embedded(),
+            rrf_k=RRF_K,
+            depth=CANDIDATES,
+            limit=limit,
+            max_distance=MAX_DISTANCE,
+        )
+
+
+def _named(shop: Shop, hits: list[Hit]) -> list[tuple[str, bool, bool]]:
+    name = {pid: key for key, pid in shop.ids.items()}
+    return [(name[h.shown.product.id], h.by_words, h.by_meaning) for h in hits]
+
+
+A, B, C = (uuid.UUID(int=n) for n in (3, 2, 1))  # ids in the opposite order to names
 
 
 @pytest.mark.parametrize(
@@ -27,17 +97,42 @@ def test_equal_keyword_scores_share_a_rank(
     assert ranks(scored) == expected
 
 
-def test_meaning_orders_what_keywords_cannot_tell_apart() -> None:
-    # given three products equally good by keywords, and a semantic ranking of two of them
-    keyword = ranks([(A, 0.5), (B, 0.5), (C, 0.5)])
+async def test_meaning_orders_what_keywords_cannot_tell_apart(app: FastAPI, four: Shop) -> None:
+    # given three products equally good by keywords, two of them near the query in meaning
+    keyword = {four.ids[k]: 1 for k in "ABC"}
 
-    # when fused
-    fused = fuse(keyword, [C, D, B])
+    # when the page is fused
+    hits = await _page(app, four, keyword, QUERY)
 
-    # then the ones found both ways come first, in the semantic order, and each says how
-    assert [(f.product_id, f.match) for f in fused] == [
-        (C, Match.both),
-        (B, Match.both),
-        (A, Match.keyword),
-        (D, Match.semantic),
+    # then the ones found both ways come first, nearest first; then by words alone (A is too
+    # far in meaning), then by meaning alone; each says how, and scores Σ 1 / (RRF_K + rank)
+    assert _named(four, hits) == [
+        ("C", True, True),
+        ("B", True, True),
+        ("A", True, False),
+        ("D", False, True),
     ]
+    both = [1 / (RRF_K + 1) + 1 / (RRF_K + 1), 1 / (RRF_K + 1) + 1 / (RRF_K + 3)]
+    assert [h.score for h in hits] == [*both, 1 / (RRF_K + 1), 1 / (RRF_K + 2)]
+
+
+async def test_without_a_vector_the_words_alone_rank(app: FastAPI, four: Shop) -> None:
+    # given keyword ranks with a tie
+    keyword = {four.ids["D"]: 1, four.ids["B"]: 2, four.ids["A"]: 2}
+
+    # when the page is fused without an embedding
+    hits = await _page(app, four, keyword, None)
+
+    # then it is the keyword ranking, a tie in the order of the ids' text
+    tied = sorted(["A", "B"], key=lambda k: str(four.ids[k]))
+    assert _named(four, hits) == [("D", True, False), *[(k, True, False) for k in tied]]
+
+
+async def test_the_page_is_cut_after_fusion_and_read_whole(app: FastAPI, four: Shop) -> None:
+    # when a page of two is asked for, with no keyword match
+    hits = await _page(app, four, {}, QUERY, limit=2)
+
+    # then it holds the two nearest, each read as the product's own reads show it
+    assert _named(four, hits) == [("C", False, True), ("D", False, True)]
+    assert [h.shown.product.title for h in hits] == ["Product C", "Product D"]
+    assert all(h.shown.vendor_name for h in hits)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from bitnexus.catalog.models import Product
 from bitnexus.catalog.schemas import CommissionRead
+from bitnexus.catalog.shown import ProductFacts
 from bitnexus.commissions import split
 from bitnexus.tenants.models import Tenant
 
@@ -35,7 +35,7 @@ class OwnTerms:
         return split.Rule(bps=self.bps, fixed=self.fixed_minor, bonus_bps=bonus_bps)
 
 
-def commission_of(product: Product, tenant: Tenant) -> CommissionRead:
+def commission_of(product: ProductFacts, tenant: Tenant) -> CommissionRead:
     if product.commission_fixed_minor is not None:
         return CommissionRead(
             kind="fixed",
@@ -57,7 +57,9 @@ def commission_of(product: Product, tenant: Tenant) -> CommissionRead:
     )
 
 
-def commission_for(product: Product, tenant: Tenant, own: OwnTerms | None = None) -> CommissionRead:
+def commission_for(
+    product: ProductFacts, tenant: Tenant, own: OwnTerms | None = None
+) -> CommissionRead:
     """What a sale of `product` earns its reader: by their own terms where they cover it,
     else by the product's rule (or the organisation's rate)."""
     if own is None or not own.covers(product.id):

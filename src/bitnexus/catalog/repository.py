@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
-    JSON,
     ColumnElement,
     Select,
     Text,
@@ -29,16 +28,16 @@ from sqlalchemy import (
     table,
     true,
     tuple_,
-    type_coerce,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bitnexus.accounts.models import User
 from bitnexus.catalog.commission import OwnTerms
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
+from bitnexus.catalog.shown import Shown, extra_columns, images_of
 from bitnexus.core.bulk import driver
 from bitnexus.core.money import BPS
 from bitnexus.core.prepared import Prepared
@@ -92,53 +91,11 @@ async def get(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-@dataclass(frozen=True)
-class ImageMeta:
-    """An image's metadata (not its bytes)."""
-
-    id: uuid.UUID
-    sha256: str
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A product with what its reads show beside its own columns."""
-
-    product: Product
-    vendor_name: str
-    images: list[ImageMeta]
-
-
-def _shown_columns() -> tuple[Any, Any]:
-    """A product row's vendor name and its images in display order (id, sha256, width,
-    height each), as columns of a statement on `products`."""
-    name = (
-        select(User.name)
-        .where(User.tenant_id == Product.tenant_id, User.id == Product.vendor_id)
-        .scalar_subquery()
-    )
-    image = func.json_build_array(
-        ProductImage.id, ProductImage.sha256, ProductImage.width, ProductImage.height
-    )
-    images = (
-        select(func.json_agg(aggregate_order_by(image, ProductImage.position)))
-        .where(ProductImage.tenant_id == Product.tenant_id, ProductImage.product_id == Product.id)
-        .scalar_subquery()
-    )
-    return name, type_coerce(images, JSON)
-
-
-def _images(values: list[list[Any]] | None) -> list[ImageMeta]:
-    return [ImageMeta(uuid.UUID(i), sha, width, height) for i, sha, width, height in values or []]
-
-
 @functools.cache
 def _approved_shown() -> Select[Product, Any, Any]:
     # built once: every search and recommendation reads its page with it
     ids = bindparam("ids", type_=ARRAY(Uuid))
-    return select(Product, *_shown_columns()).where(
+    return select(Product, *extra_columns()).where(
         Product.id == any_(ids), Product.status == ProductStatus.approved
     )
 
@@ -146,13 +103,13 @@ def _approved_shown() -> Select[Product, Any, Any]:
 async def approved_shown(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Shown]:
     """The approved products of `ids`, each with what its reads show: one round trip."""
     rows = await session.execute(_approved_shown(), {"ids": list(ids)})
-    return [Shown(row[0], row[1] or "", _images(row[2])) for row in rows]
+    return [Shown(row[0], row[1] or "", images_of(row[2])) for row in rows]
 
 
 async def shown(session: AsyncSession, products: Sequence[Product]) -> list[Shown]:
     """`products` (read already) with what their reads show, in their order: one round trip."""
-    stmt = select(Product.id, *_shown_columns()).where(Product.id.in_([p.id for p in products]))
-    extra = {row[0]: (row[1] or "", _images(row[2])) for row in await session.execute(stmt)}
+    stmt = select(Product.id, *extra_columns()).where(Product.id.in_([p.id for p in products]))
+    extra = {row[0]: (row[1] or "", images_of(row[2])) for row in await session.execute(stmt)}
     return [Shown(p, *extra.get(p.id, ("", []))) for p in products]
 
 

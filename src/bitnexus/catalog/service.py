@@ -47,6 +47,9 @@ from bitnexus.catalog.schemas import (
     Review,
     ReviewRead,
 )
+from bitnexus.catalog.shown import ProductFacts, approved_rows
+from bitnexus.catalog.shown import Shown as Shown  # search reads its pages' products
+from bitnexus.catalog.shown import ShownRows as ShownRows
 from bitnexus.core.db import any_row, utcnow
 from bitnexus.core.errors import Forbidden
 from bitnexus.core.images import checked_image
@@ -64,7 +67,7 @@ def _vendor_only(principal: Principal) -> None:
         raise Forbidden("Only vendors list products.")
 
 
-def _may_manage(principal: Principal, product: Product) -> bool:
+def _may_manage(principal: Principal, product: ProductFacts) -> bool:
     return principal.role is Role.tenant_admin or product.vendor_id == principal.user.id
 
 
@@ -223,6 +226,12 @@ async def keyword_ranked(
     return await repository.keyword_ranked(session, market(filters, tenant), words, limit)
 
 
+def shown_rows() -> ShownRows:
+    """The marketplace's products as rows of what their reads show (`read_of`), for a
+    statement that ends in the products it ranked: one round trip for ranking and reading."""
+    return approved_rows()
+
+
 def search_texts(ids: Sequence[uuid.UUID] | None = None) -> Select[uuid.UUID, str]:
     """Ids and search texts (title, category, tags, description) of products not archived."""
     return repository.search_texts(ids)
@@ -237,7 +246,7 @@ async def reads(
     """Marketplace products by id, in the order given (ids not in the marketplace: left out):
     one round trip."""
     found = {s.product.id: s for s in await repository.approved_shown(session, ids)} if ids else {}
-    return [_shown(principal, found[i], own) for i in ids if i in found]
+    return [read_of(principal, found[i], own) for i in ids if i in found]
 
 
 async def categories(session: AsyncSession) -> list[CategoryCount]:
@@ -414,10 +423,11 @@ async def _read(
     """Products as `principal` reads them (with their own rate, where `own` gives one)."""
     if not products:
         return []
-    return [_shown(principal, shown, own) for shown in await repository.shown(session, products)]
+    return [read_of(principal, shown, own) for shown in await repository.shown(session, products)]
 
 
-def _shown(principal: Principal, shown: repository.Shown, own: OwnTerms | None) -> ProductRead:
+def read_of(principal: Principal, shown: Shown, own: OwnTerms | None = None) -> ProductRead:
+    """A product as `principal` reads it, by their `own` terms where those cover it."""
     p, tenant = shown.product, principal.tenant
     return ProductRead(
         id=p.id,

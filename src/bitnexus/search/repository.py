@@ -10,24 +10,32 @@ import functools
 import uuid
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
     REAL,
     ColumnElement,
     Float,
+    Integer,
     Select,
+    Subquery,
+    Text,
+    Uuid,
     bindparam,
     cast,
+    column,
     func,
     literal,
+    literal_column,
+    null,
     select,
     text,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.catalog.service import Market
+from bitnexus.catalog.service import Market, Shown, ShownRows
 from bitnexus.core.prepared import Prepared
 from bitnexus.core.vector import to_text
 from bitnexus.search.models import ProductEmbedding
@@ -162,3 +170,127 @@ async def nearest(
     rows = await statement.fetch(session, values)
     found = [(r[0], float(r[1])) for r in rows if float(r[1]) <= max_distance]
     return sorted(found, key=lambda pair: pair[1])
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A product of a search's page: what its read shows, whether the keywords and the
+    nearest neighbours found it, and its fused score."""
+
+    shown: Shown
+    by_words: bool
+    by_meaning: bool
+    score: float
+
+
+@functools.lru_cache(maxsize=256)
+def _page_statement(among: Market, rows: ShownRows, rrf_k: int, semantic: bool) -> Prepared:
+    ids = bindparam("keyword_ids", type_=ARRAY(Uuid))
+    ranks = bindparam("keyword_ranks", type_=ARRAY(Integer))
+    keyword = (
+        func.unnest(ids, ranks)
+        .table_valued(column("id", Uuid), column("rank", Integer))
+        .render_derived(name="keyword")
+    )
+    ranked = select(
+        keyword.c.id, keyword.c.rank.label("word_rank"), cast(null(), Integer).label("meaning_rank")
+    )
+    if semantic:
+        meant = _meant(among)
+        ranked = select(
+            func.coalesce(keyword.c.id, meant.c.id).label("id"),
+            keyword.c.rank.label("word_rank"),
+            meant.c.rank.label("meaning_rank"),
+        ).select_from(keyword.outerjoin(meant, keyword.c.id == meant.c.id, full=True))
+    by = ranked.subquery("ranked")
+
+    def share(rank: ColumnElement[int]) -> ColumnElement[float]:
+        """A ranking's part of a product's score: 1 / (rrf_k + rank), none where unranked."""
+        fraction = literal_column("1::float8", Float) / cast(rrf_k + rank, Float)
+        return func.coalesce(fraction, literal_column("0::float8", Float))
+
+    scored = select(
+        by.c.id,
+        by.c.word_rank,
+        by.c.meaning_rank,
+        (share(by.c.word_rank) + share(by.c.meaning_rank)).label("score"),
+    ).subquery("scored")
+    # best score first; ties: the better keyword rank, the better semantic rank, the id
+    order = (
+        scored.c.score.desc(),
+        scored.c.word_rank.asc().nulls_last(),
+        scored.c.meaning_rank.asc().nulls_last(),
+        cast(scored.c.id, Text),
+    )
+    page = (
+        select(
+            scored.c.id,
+            scored.c.word_rank.is_not(None).label("by_words"),
+            scored.c.meaning_rank.is_not(None).label("by_meaning"),
+            scored.c.score,
+            func.row_number().over(order_by=order).label("position"),
+        )
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .subquery("page")
+    )
+    shown = rows.statement.subquery("shown")
+    return Prepared(
+        select(page.c.by_words, page.c.by_meaning, page.c.score, *shown.c)
+        .select_from(page)
+        .join(shown, shown.c.id == page.c.id)
+        .order_by(page.c.position)
+    )
+
+
+def _meant(among: Market) -> Subquery:
+    """The `depth` embedded products of `among` nearest to the `query` vector, within
+    `max_distance`, with their rank (1: nearest)."""
+    query = cast(bindparam("query", type_=ARRAY(REAL)), ProductEmbedding.embedding.type)
+    distance = ProductEmbedding.embedding.op("<=>", return_type=Float)(query)
+    near = (
+        select(ProductEmbedding.product_id.label("id"), distance.label("distance"))
+        .where(ProductEmbedding.product_id.in_(among.ids()))
+        .order_by(distance)
+        .limit(bindparam("depth"))
+        .subquery("near")
+    )
+    # the index scan's order is relaxed (iterative scan): ranked again by distance
+    rank = func.row_number().over(order_by=(near.c.distance, near.c.id))
+    return (
+        select(near.c.id, rank.label("rank"))
+        .where(near.c.distance <= bindparam("max_distance"))
+        .subquery("meant")
+    )
+
+
+async def page(
+    session: AsyncSession,
+    among: Market,
+    rows: ShownRows,
+    keyword: dict[uuid.UUID, int],
+    vector: Awaitable[Sequence[float]] | None,
+    *,
+    rrf_k: int,
+    depth: int,
+    limit: int,
+    max_distance: float,
+) -> list[Hit]:
+    """A search's page, ranked and read in one statement: the products of `keyword` (their
+    ranks by the words) and the `depth` embedded products of `among` nearest to `vector`
+    (cosine distance at most `max_distance`; none without a vector), fused by reciprocal rank
+    fusion — Σ 1 / (`rrf_k` + rank) — best first, as `rows` shows them. `vector` may still be
+    being computed: it is awaited once the statement is at hand."""
+    statement = _page_statement(among, rows, rrf_k, vector is not None)
+    values: dict[str, Any] = {
+        **among.values,
+        "keyword_ids": list(keyword),
+        "keyword_ranks": list(keyword.values()),
+        "depth": depth,
+        "limit": limit,
+        "max_distance": max_distance,
+    }
+    if vector is not None:
+        values["query"] = await vector
+    found = await statement.fetch(session, values)
+    return [Hit(rows.load(r, 3), r[0], r[1], float(r[2])) for r in found]

@@ -4,7 +4,8 @@ Search runs two retrievers over the marketplace (approved products of the caller
 through the marketplace filters): PostgreSQL full-text search (any of the query's stemmed
 words; ts_rank_cd) and nearest neighbours of the query's embedding (pgvector HNSW, cosine).
 Their rankings are fused by reciprocal rank fusion — score = Σ 1 / (RRF_K + rank) — which
-needs no calibration between a text rank and a distance. A product found by only one says so.
+needs no calibration between a text rank and a distance (`repository.page`, in the statement
+that reads the page). A product found by only one says so.
 """
 
 from __future__ import annotations
@@ -48,13 +49,6 @@ class Query:
     vector: Awaitable[list[float]] | None
 
 
-@dataclass(frozen=True)
-class Fused:
-    product_id: uuid.UUID
-    score: float
-    match: Match
-
-
 Score = TypeVar("Score", float, KeywordScore)
 
 
@@ -70,33 +64,6 @@ def ranks(scored: Sequence[tuple[uuid.UUID, Score]]) -> dict[uuid.UUID, int]:
             rank, previous = n, score
         out[pid] = rank
     return out
-
-
-def fuse(keyword: dict[uuid.UUID, int], semantic: Sequence[uuid.UUID]) -> list[Fused]:
-    """Reciprocal rank fusion of keyword ranks and a semantic ranking, best first (ties: the
-    better keyword rank, then the better semantic rank)."""
-    by_meaning = {pid: rank for rank, pid in enumerate(semantic, start=1)}
-    scores = {
-        pid: sum(1.0 / (RRF_K + r[pid]) for r in (keyword, by_meaning) if pid in r)
-        for pid in {*keyword, *by_meaning}
-    }
-    last = len(keyword) + len(by_meaning) + 1
-
-    def order(pid: uuid.UUID) -> tuple[float, int, int, str]:
-        return (-scores[pid], keyword.get(pid, last), by_meaning.get(pid, last), str(pid))
-
-    return [
-        Fused(
-            pid,
-            scores[pid],
-            Match.both
-            if pid in keyword and pid in by_meaning
-            else Match.keyword
-            if pid in keyword
-            else Match.semantic,
-        )
-        for pid in sorted(scores, key=order)
-    ]
 
 
 async def keyword_ranks(
@@ -130,28 +97,48 @@ async def search(
     limit: int,
 ) -> SearchResults:
     """Marketplace products matching `query` by words or meaning. The database ranks by
-    keywords, and the nearest-neighbour statement is built, while the model embeds the words.
-    Should the model fail, the words alone rank the results (`semantic` false)."""
+    keywords while the model embeds the words; then one statement finds the nearest
+    neighbours, fuses both rankings and reads the page. Should the model fail, the words alone
+    rank the results (`semantic` false)."""
     own = await groups.own_terms(session, principal)
     filters = replace(filters, own=own)  # a group member's own rate filters and is shown
     depth = max(CANDIDATES, limit)
     keyword = await keyword_ranks(session, principal, query.words, filters, depth)
-    semantic: list[uuid.UUID] | None = None
-    if query.vector is not None:
-        try:
-            semantic = await semantic_ids(session, principal, query.vector, filters, depth)
-        except ModelUnavailable as failed:  # words alone, said so, rather than no answer
-            log.warning("search.model_unavailable", error=str(failed))
-    fused = fuse(keyword, semantic or [])[:limit]
-    products = await catalog.reads(session, principal, [f.product_id for f in fused], own)
-    by_id = {f.product_id: f for f in fused}
+    among, rows = catalog.market(filters, principal.tenant), catalog.shown_rows()
+
+    async def page(vector: Awaitable[list[float]] | None) -> list[repository.Hit]:
+        return await repository.page(
+            session,
+            among,
+            rows,
+            keyword,
+            vector,
+            rrf_k=RRF_K,
+            depth=depth,
+            limit=limit,
+            max_distance=MAX_DISTANCE,
+        )
+
+    semantic = query.vector is not None
+    try:
+        hits = await page(query.vector)
+    except ModelUnavailable as failed:  # words alone, said so, rather than no answer
+        log.warning("search.model_unavailable", error=str(failed))
+        hits, semantic = await page(None), False
     return SearchResults(
         items=[
-            SearchHit(product=p, match=by_id[p.id].match, score=round(by_id[p.id].score, 6))
-            for p in products
+            SearchHit(
+                product=catalog.read_of(principal, hit.shown, own),
+                match=_MATCH[hit.by_words, hit.by_meaning],
+                score=round(hit.score, 6),
+            )
+            for hit in hits
         ],
-        semantic=semantic is not None,
+        semantic=semantic,
     )
+
+
+_MATCH = {(True, True): Match.both, (True, False): Match.keyword, (False, True): Match.semantic}
 
 
 async def similar(
