@@ -10,8 +10,10 @@ from collections.abc import Sequence
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from bitnexus.catalog import service as catalog
+from bitnexus.catalog.repository import KEYWORD_SETTINGS
 from bitnexus.catalog.service import MarketFilter
 from bitnexus.core.db import set_tenant
 from bitnexus.search import repository
@@ -53,6 +55,8 @@ async def _page(
     keyword: dict[uuid.UUID, int],
     vector: Sequence[float] | None,
     limit: int = 10,
+    filters: MarketFilter = MarketFilter(),
+    plans: list[str] | None = None,
 ) -> list[Hit]:
     async def embedded() -> Sequence[float]:
         await asyncio.sleep(0)  # still being computed as the statement is built
@@ -62,9 +66,10 @@ async def _page(
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, shop.tenant_id)
         tenant = await tenants.current(session, shop.tenant_id)
-        return await repository.page(
+        await session.execute(text(KEYWORD_SETTINGS))  # as a search sets them before
+        hits = await repository.page(
             session,
-            catalog.market(MarketFilter(), tenant),
+            catalog.market(filters, tenant),
             catalog.shown_rows(),
             keyword,
             None if vector is None else embedded(),
@@ -73,6 +78,9 @@ async def _page(
             limit=limit,
             max_distance=MAX_DISTANCE,
         )
+        if plans is not None:
+            plans.append(await session.scalar(text("SELECT current_setting('plan_cache_mode')")))
+        return hits
 
 
 def _named(shop: Shop, hits: list[Hit]) -> list[tuple[str, bool, bool]]:
@@ -136,3 +144,24 @@ async def test_the_page_is_cut_after_fusion_and_read_whole(app: FastAPI, four: S
     assert _named(four, hits) == [("C", False, True), ("D", False, True)]
     assert [h.shown.product.title for h in hits] == ["Product C", "Product D"]
     assert all(h.shown.vendor_name for h in hits)
+
+
+@pytest.mark.parametrize(
+    ("filters", "plan"),
+    [
+        pytest.param(MarketFilter(), "force_generic_plan", id="unfiltered"),
+        pytest.param(MarketFilter(category="Tests"), "force_custom_plan", id="category"),
+        pytest.param(MarketFilter(min_price=500, max_price=2_000), "force_custom_plan", id="price"),
+    ],
+)
+async def test_only_a_filtered_page_is_planned_for_its_values(
+    app: FastAPI, four: Shop, filters: MarketFilter, plan: str
+) -> None:
+    # when a page is read with or without a filter whose selectivity varies by value
+    plans: list[str] = []
+    hits = await _page(app, four, {}, QUERY, filters=filters, plans=plans)
+
+    # then an unfiltered page runs a plan made once, a filtered one a plan for its values
+    # (a rare category is better scanned exactly than through the index); both find the same
+    assert plans == [plan]
+    assert _named(four, hits) == [("C", False, True), ("D", False, True), ("B", False, True)]

@@ -36,6 +36,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.catalog.service import Market, Shown, ShownRows
+from bitnexus.core.bulk import driver
 from bitnexus.core.prepared import Prepared
 from bitnexus.core.vector import to_text
 from bitnexus.search.models import ProductEmbedding
@@ -172,6 +173,11 @@ async def nearest(
     return sorted(found, key=lambda pair: pair[1])
 
 
+# the transaction's later statements use a plan made once for any values (the keyword
+# statement's settings ask for one made for each search's values)
+GENERIC_PLAN = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
+
+
 @dataclass(frozen=True)
 class Hit:
     """A product of a search's page: what its read shows, whether the keywords and the
@@ -183,8 +189,15 @@ class Hit:
     score: float
 
 
+def _count(n: int) -> ColumnElement[int]:
+    """A row count written into the SQL: a plan made once (`GENERIC_PLAN`) knows it."""
+    return literal_column(str(int(n)), Integer)
+
+
 @functools.lru_cache(maxsize=256)
-def _page_statement(among: Market, rows: ShownRows, rrf_k: int, semantic: bool) -> Prepared:
+def _page_statement(
+    among: Market, rows: ShownRows, rrf_k: int, semantic: bool, depth: int, limit: int
+) -> Prepared:
     ids = bindparam("keyword_ids", type_=ARRAY(Uuid))
     ranks = bindparam("keyword_ranks", type_=ARRAY(Integer))
     keyword = (
@@ -196,7 +209,7 @@ def _page_statement(among: Market, rows: ShownRows, rrf_k: int, semantic: bool) 
         keyword.c.id, keyword.c.rank.label("word_rank"), cast(null(), Integer).label("meaning_rank")
     )
     if semantic:
-        meant = _meant(among)
+        meant = _meant(among, depth)
         ranked = select(
             func.coalesce(keyword.c.id, meant.c.id).label("id"),
             keyword.c.rank.label("word_rank"),
@@ -231,7 +244,7 @@ def _page_statement(among: Market, rows: ShownRows, rrf_k: int, semantic: bool) 
             func.row_number().over(order_by=order).label("position"),
         )
         .order_by(*order)
-        .limit(bindparam("limit"))
+        .limit(_count(limit))
         .subquery("page")
     )
     shown = rows.statement.subquery("shown")
@@ -243,7 +256,7 @@ def _page_statement(among: Market, rows: ShownRows, rrf_k: int, semantic: bool) 
     )
 
 
-def _meant(among: Market) -> Subquery:
+def _meant(among: Market, depth: int) -> Subquery:
     """The `depth` embedded products of `among` nearest to the `query` vector, within
     `max_distance`, with their rank (1: nearest)."""
     query = cast(bindparam("query", type_=ARRAY(REAL)), ProductEmbedding.embedding.type)
@@ -252,7 +265,7 @@ def _meant(among: Market) -> Subquery:
         select(ProductEmbedding.product_id.label("id"), distance.label("distance"))
         .where(ProductEmbedding.product_id.in_(among.ids()))
         .order_by(distance)
-        .limit(bindparam("depth"))
+        .limit(_count(depth))
         .subquery("near")
     )
     # the index scan's order is relaxed (iterative scan): ranked again by distance
@@ -281,15 +294,18 @@ async def page(
     (cosine distance at most `max_distance`; none without a vector), fused by reciprocal rank
     fusion — Σ 1 / (`rrf_k` + rank) — best first, as `rows` shows them. `vector` may still be
     being computed: it is awaited once the statement is at hand."""
-    statement = _page_statement(among, rows, rrf_k, vector is not None)
+    statement = _page_statement(among, rows, rrf_k, vector is not None, depth, limit)
     values: dict[str, Any] = {
         **among.values,
         "keyword_ids": list(keyword),
         "keyword_ranks": list(keyword.values()),
-        "depth": depth,
-        "limit": limit,
         "max_distance": max_distance,
     }
+    if not among.values:
+        # no filter whose selectivity the plan must see (a rare category, a narrow price
+        # range): planned once per connection, not for each search's vector and ranks; set
+        # while the model works
+        await (await driver(session)).execute(GENERIC_PLAN)
     if vector is not None:
         values["query"] = await vector
     found = await statement.fetch(session, values)
