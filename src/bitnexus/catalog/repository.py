@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased
 from bitnexus.accounts.models import User
 from bitnexus.catalog.commission import OwnTerms
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
-from bitnexus.catalog.shown import Shown, extra_columns, images_of
+from bitnexus.catalog.shown import Shown, ShownRows, approved_rows, extra_columns, images_of
 from bitnexus.core.bulk import driver
 from bitnexus.core.money import BPS
 from bitnexus.core.prepared import Prepared
@@ -92,18 +92,16 @@ async def get(
 
 
 @functools.cache
-def _approved_shown() -> Select[Product, Any, Any]:
-    # built once: every search and recommendation reads its page with it
+def _approved_shown() -> Select[*tuple[Any, ...]]:
+    # built once: every recommendation reads its page with it (a search, in its page statement)
     ids = bindparam("ids", type_=ARRAY(Uuid))
-    return select(Product, *extra_columns()).where(
-        Product.id == any_(ids), Product.status == ProductStatus.approved
-    )
+    return approved_rows().statement.where(Product.id == any_(ids))
 
 
 async def approved_shown(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[Shown]:
     """The approved products of `ids`, each with what its reads show: one round trip."""
     rows = await session.execute(_approved_shown(), {"ids": list(ids)})
-    return [Shown(row[0], row[1] or "", images_of(row[2])) for row in rows]
+    return [ShownRows.load(row, 0) for row in rows]
 
 
 async def shown(session: AsyncSession, products: Sequence[Product]) -> list[Shown]:

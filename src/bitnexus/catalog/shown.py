@@ -1,6 +1,7 @@
 """What a product's read shows (`catalog.service.read_of`): its own columns, its vendor's name
-and its images, read with the product or, as `ShownRows`, by a statement of another domain
-that ends in the products it ranked (a search's page).
+and its images, read with the product entity or as a plain row (`ShownRows`): by the
+catalog's reads by id, and by a statement of another domain that ends in the products it
+ranked (a search's page).
 """
 
 from __future__ import annotations
@@ -100,8 +101,7 @@ def images_of(values: str | list[list[Any]] | None) -> list[ImageMeta]:
 @dataclass(frozen=True)
 class ShownRows:
     """The marketplace's products (approved) as rows of what their reads show, for a statement
-    that joins them by `id` to the products it ranked; `load` makes a `Shown` of a row's
-    columns from `start` on."""
+    that picks them by `id`; `load` makes a `Shown` of a row's columns from `start` on."""
 
     statement: Select[*tuple[Any, ...]]
 

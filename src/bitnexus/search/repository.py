@@ -136,15 +136,22 @@ async def vectors_of(
     return {r[0]: r[1] for r in rows}
 
 
-@functools.lru_cache(maxsize=256)
-def _nearest_statement(among: Market, excluding: bool) -> Prepared:
-    # floats sent as a binary real[] (no text to format and parse), made a vector once: the
-    # search's custom plan folds the cast (a generic plan casts for each row it returns)
+def _by_distance(among: Market) -> tuple[Select[uuid.UUID, float], ColumnElement[float]]:
+    """The embedded products of `among` with their cosine distance to the `query` parameter,
+    and that distance, to order by."""
+    # floats sent as a binary real[] (no text to format and parse), made a vector by a cast: a
+    # plan made for the values folds it, a plan made once casts for each row it returns
     query = cast(bindparam("query", type_=ARRAY(REAL)), ProductEmbedding.embedding.type)
     distance = ProductEmbedding.embedding.op("<=>", return_type=Float)(query)
-    stmt = select(ProductEmbedding.product_id, distance.label("distance")).where(
+    stmt = select(ProductEmbedding.product_id.label("id"), distance.label("distance")).where(
         ProductEmbedding.product_id.in_(among.ids())
     )
+    return stmt, distance
+
+
+@functools.lru_cache(maxsize=256)
+def _nearest_statement(among: Market, excluding: bool) -> Prepared:
+    stmt, distance = _by_distance(among)
     if excluding:
         stmt = stmt.where(ProductEmbedding.product_id != func.all(bindparam("exclude")))
     return Prepared(stmt.order_by(distance).limit(bindparam("limit")))
@@ -187,6 +194,9 @@ class Hit:
     by_words: bool
     by_meaning: bool
     score: float
+
+
+_FUSED = 3  # a page row's columns before the product's: by words, by meaning, score
 
 
 def _count(n: int) -> ColumnElement[int]:
@@ -249,7 +259,7 @@ def _page_statement(
     )
     shown = rows.statement.subquery("shown")
     return Prepared(
-        select(page.c.by_words, page.c.by_meaning, page.c.score, *shown.c)
+        select(page.c.by_words, page.c.by_meaning, page.c.score, *shown.c)  # `_FUSED` first
         .select_from(page)
         .join(shown, shown.c.id == page.c.id)
         .order_by(page.c.position)
@@ -259,15 +269,8 @@ def _page_statement(
 def _meant(among: Market, depth: int) -> Subquery:
     """The `depth` embedded products of `among` nearest to the `query` vector, within
     `max_distance`, with their rank (1: nearest)."""
-    query = cast(bindparam("query", type_=ARRAY(REAL)), ProductEmbedding.embedding.type)
-    distance = ProductEmbedding.embedding.op("<=>", return_type=Float)(query)
-    near = (
-        select(ProductEmbedding.product_id.label("id"), distance.label("distance"))
-        .where(ProductEmbedding.product_id.in_(among.ids()))
-        .order_by(distance)
-        .limit(_count(depth))
-        .subquery("near")
-    )
+    nearest, distance = _by_distance(among)
+    near = nearest.order_by(distance).limit(_count(depth)).subquery("near")
     # the index scan's order is relaxed (iterative scan): ranked again by distance
     rank = func.row_number().over(order_by=(near.c.distance, near.c.id))
     return (
@@ -309,4 +312,4 @@ async def page(
     if vector is not None:
         values["query"] = await vector
     found = await statement.fetch(session, values)
-    return [Hit(rows.load(r, 3), r[0], r[1], float(r[2])) for r in found]
+    return [Hit(rows.load(r, _FUSED), r[0], r[1], float(r[2])) for r in found]
