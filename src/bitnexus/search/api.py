@@ -98,18 +98,9 @@ def let_go(vector: asyncio.Future[list[float]]) -> None:
         vector.exception()
 
 
-async def get_embedder(request: Request) -> Embedder | None:
-    embedder: Embedder | None = request.app.state.embedder
-    return embedder
-
-
-EmbedderDep = Annotated[Embedder | None, Depends(get_embedder)]
-
-
 async def search_query(
     request: Request,
     _caller: VerifiedClaims,
-    embedder: EmbedderDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY)],
 ) -> AsyncIterator[SearchQuery]:
     """The words searched for, their embedding under way since the request arrived
@@ -118,6 +109,7 @@ async def search_query(
     words = words_of(q)
     if not words:
         raise InvalidInput("q", "Type something to search for.")
+    embedder: Embedder | None = request.app.state.embedder  # (not a dependency: each costs)
     if embedder is None:
         yield SearchQuery(words, None)
         return
