@@ -22,8 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.core.bulk import BulkInsert
-from bitnexus.core.db import Database
+from bitnexus.core.bulk import BulkInsert, driver
+from bitnexus.core.db import Database, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
 from tests.core.conftest import tenant_session_with
 
@@ -103,5 +103,27 @@ async def test_it_runs_only_in_a_tenant_transaction(db_urls: DatabaseUrls) -> No
             # when / then
             with pytest.raises(RuntimeError, match="set_tenant"):
                 await INSERT.run(session, [_row("a", [], None)])
+    finally:
+        await db.dispose()
+
+
+async def test_each_transaction_runs_on_the_connection_it_began(db_urls: DatabaseUrls) -> None:
+    # given a session that ran a hot-path statement in its first transaction
+    db = Database(db_urls.app, pool_size=2)
+    try:
+        async with db.sessionmaker() as session:
+            await set_tenant(session, uuid.uuid4())
+            first = await driver(session)
+            first_xid = await first.fetchval("SELECT txid_current()")
+            await session.commit()
+            # when the transaction has ended, then nothing runs until the next one begins
+            with pytest.raises(RuntimeError, match="set_tenant"):
+                await driver(session)
+            # and the next transaction's statements run in that transaction
+            await set_tenant(session, uuid.uuid4())
+            second = await driver(session)
+            assert second.is_in_transaction()
+            assert await second.fetchval("SELECT txid_current()") != first_xid
+            assert await driver(session) is second
     finally:
         await db.dispose()

@@ -21,11 +21,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
+_DRIVER = "bitnexus.driver"  # session.info: (the session's transaction, its asyncpg connection)
+
+
 async def driver(session: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection under the session, which must be in its transaction already
-    (`set_tenant` began it, so row security applies to what runs on it)."""
-    connection = (await session.connection()).sync_connection
-    found = connection.connection.driver_connection if connection else None
+    (`set_tenant` began it, so row security applies to what runs on it). Looked up once per
+    transaction: asking the session for its connection costs a greenlet switch and SQLAlchemy's
+    bookkeeping, about as much as a hot path's own Python."""
+    transaction = session.sync_session.get_transaction()
+    known = session.info.get(_DRIVER)
+    found: object
+    if transaction is not None and known is not None and known[0] is transaction:
+        found = known[1]
+    else:
+        connection = (await session.connection()).sync_connection
+        found = connection.connection.driver_connection if connection else None
+        session.info[_DRIVER] = (session.sync_session.get_transaction(), found)
     if not isinstance(found, asyncpg.Connection) or not found.is_in_transaction():
         raise RuntimeError("hot-path statements run in a transaction scoped with set_tenant()")
     return found
