@@ -1,5 +1,5 @@
-"""The caller behind an access token: the snapshot read (GET /me) and the entity read (every
-other route) accept and refuse the same tokens."""
+"""The caller behind an access token: the snapshot read (GET /me), the entity read (routes that
+write) and the untracked read (read-only routes) accept and refuse the same tokens."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
+from bitnexus.accounts import repository
 from bitnexus.core.config import Settings
+from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.core.security import issue_access_token
 from tests.conftest import ClientFactory
 from tests.factories import Account, signup_org
@@ -28,9 +31,15 @@ async def _entity_read(account: Account, headers: dict[str, str]) -> tuple[int, 
     return r.status_code, r.json().get("type", "") if r.status_code >= 400 else ""
 
 
+async def _read_only_read(account: Account, headers: dict[str, str]) -> tuple[int, str]:
+    r = await account.client.get("/api/v1/marketplace/categories", headers=headers)
+    return r.status_code, r.json().get("type", "") if r.status_code >= 400 else ""
+
+
 READS = [
     pytest.param(_snapshot_read, id="snapshot (GET /me)"),
     pytest.param(_entity_read, id="entities (PATCH /me)"),
+    pytest.param(_read_only_read, id="untracked (GET /marketplace/categories)"),
 ]
 Read = Callable[[Account, dict[str, str]], Awaitable[tuple[int, str]]]
 
@@ -150,3 +159,28 @@ async def test_a_token_naming_another_tenants_user_finds_nobody(
 
     # then: RLS hides the other tenant's user
     assert found[0] == 401
+
+
+async def test_the_untracked_read_loads_every_column_as_the_orm_does(
+    make_client: ClientFactory, db_urls: DatabaseUrls
+) -> None:
+    # given an organisation's admin
+    admin = await signup_org(make_client(), organisation_name="Column Books")
+    db = Database(db_urls.app, pool_size=1)
+    try:
+        async with db.sessionmaker() as session, session.begin():
+            await set_tenant(session, uuid.UUID(admin.tenant_id))
+            # when the caller is read both ways
+            tracked = await repository.user_with_tenant(session, uuid.UUID(admin.id))
+            untracked = await repository.user_with_tenant_read(session, uuid.UUID(admin.id))
+    finally:
+        await db.dispose()
+
+    # then every column holds the same value, of the same type, and no session holds them
+    assert tracked is not None
+    assert untracked is not None
+    for orm, plain in zip(tracked, untracked, strict=True):
+        for column in inspect(type(orm)).column_attrs:
+            expected, got = getattr(orm, column.key), getattr(plain, column.key)
+            assert (got, type(got)) == (expected, type(expected)), column.key
+        assert inspect(plain).transient

@@ -19,13 +19,15 @@ from bitnexus.accounts.models import (
     RefreshToken,
     User,
 )
+from bitnexus.core.prepared import Prepared, columns_of, untracked
 from bitnexus.core.schemas import Cursor
 from bitnexus.tenants.models import Tenant
 
 
 @functools.cache
 def _user_with_tenant() -> Select[User, Tenant]:
-    # built once: every read route runs it (a statement built anew is also keyed anew)
+    # built once: every route of a signed-in caller runs it (a statement built anew is also
+    # keyed anew)
     return (
         select(User, Tenant)
         .join(Tenant, Tenant.id == User.tenant_id)
@@ -37,6 +39,26 @@ async def user_with_tenant(session: AsyncSession, user_id: uuid.UUID) -> tuple[U
     """The user and their tenant in one round trip (RLS limits both to the current tenant)."""
     row = (await session.execute(_user_with_tenant(), {"user_id": user_id})).first()
     return (row[0], row[1]) if row else None
+
+
+async def user_with_tenant_read(
+    session: AsyncSession, user_id: uuid.UUID
+) -> tuple[User, Tenant] | None:
+    """`user_with_tenant` for a read-only unit of work: every column, as objects no session
+    tracks (a read-only transaction writes nothing back), read by one prepared statement."""
+    rows = await _user_with_tenant_read().fetch(session, {"user_id": user_id})
+    if not rows:
+        return None
+    return untracked(User, rows[0]), untracked(Tenant, rows[0], len(columns_of(User)))
+
+
+@functools.cache
+def _user_with_tenant_read() -> Prepared:
+    return Prepared(
+        select(*columns_of(User), *columns_of(Tenant))
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(User.id == bindparam("user_id"))
+    )
 
 
 async def principal_snapshot(

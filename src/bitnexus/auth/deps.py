@@ -16,7 +16,7 @@ from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import (
     Principal,
     authenticate,
-    authenticate_in,
+    authenticate_read,
     authenticate_snapshot,
     principal_in,
 )
@@ -135,7 +135,7 @@ async def read_session(
     if not reads.replicas:
         claims = verified_claims(request.app.state.settings, credentials)
         async with read_transaction(reads, claims.tenant_id) as session:
-            session.info[_READER] = _bound(await authenticate_in(session, claims))
+            session.info[_READER] = _bound(await authenticate_read(session, claims))
             yield session
         return
     caller = await principal_snapshot(request, credentials)

@@ -12,13 +12,15 @@ and the values they bake in), e.g. with `functools.lru_cache` on the function th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy import Select
+from sqlalchemy import Select, inspect
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ColumnProperty, DeclarativeBase, InstrumentedAttribute
 
 from bitnexus.core.bulk import driver
 
@@ -50,3 +52,31 @@ class Prepared:
             value = given.get(name, baked)
             args.append(process(value) if process is not None and value is not None else value)
         return list(await (await driver(session)).fetch(self.sql, *args))
+
+
+Entity = TypeVar("Entity", bound=DeclarativeBase)
+
+
+def columns_of(entity: type[DeclarativeBase]) -> list[InstrumentedAttribute[Any]]:
+    """Every column of a mapped class, in the order `untracked` reads them from a row."""
+    return [a.class_attribute for a in _loaders(entity)[0]]
+
+
+def untracked(entity: type[Entity], row: asyncpg.Record, start: int = 0) -> Entity:
+    """The object a row makes, its `columns_of(entity)` from `start` on, each value converted
+    as the ORM would load it, but tracked by no session: for what is read far more often than
+    changed, and only read where it is read this way."""
+    attributes, processors = _loaders(entity)
+    values = {}
+    for n, (attribute, process) in enumerate(zip(attributes, processors, strict=True)):
+        value = row[start + n]
+        values[attribute.key] = value if process is None or value is None else process(value)
+    return entity(**values)
+
+
+@functools.cache
+def _loaders(
+    entity: type[DeclarativeBase],
+) -> tuple[list[ColumnProperty[Any]], list[Callable[[Any], Any] | None]]:
+    attributes = list(inspect(entity).column_attrs)
+    return attributes, [a.columns[0].type.result_processor(_DIALECT, None) for a in attributes]

@@ -6,10 +6,10 @@ import functools
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ARRAY, Uuid, any_, bindparam, delete, func, inspect, select, text
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.core.prepared import Prepared
+from bitnexus.core.prepared import Prepared, columns_of, untracked
 from bitnexus.groups.models import AffiliateGroup, GroupMember, GroupMove
 
 
@@ -89,18 +89,14 @@ async def groups_of(
     if not affiliate_ids:
         return {}
     rows = await _groups_of().fetch(session, {"ids": list(affiliate_ids)})
-    keys = [a.key for a in _GROUP_COLUMNS]
-    return {r[0]: AffiliateGroup(**dict(zip(keys, r[1:], strict=True))) for r in rows}
-
-
-_GROUP_COLUMNS = inspect(AffiliateGroup).column_attrs
+    return {r[0]: untracked(AffiliateGroup, r, 1) for r in rows}
 
 
 @functools.cache
 def _groups_of() -> Prepared:
     ids = bindparam("ids", type_=ARRAY(Uuid))
     return Prepared(
-        select(GroupMember.affiliate_id, *(a.class_attribute for a in _GROUP_COLUMNS))
+        select(GroupMember.affiliate_id, *columns_of(AffiliateGroup))
         .join(
             AffiliateGroup,
             (AffiliateGroup.tenant_id == GroupMember.tenant_id)

@@ -234,12 +234,13 @@ async def logout(session: AsyncSession, raw: str | None) -> None:
 async def authenticate(session: AsyncSession, claims: AccessClaims) -> Principal:
     """Load the caller behind verified claims, refusing suspended users and tenants."""
     await set_tenant(session, claims.tenant_id)
-    return await authenticate_in(session, claims)
-
-
-async def authenticate_in(session: AsyncSession, claims: AccessClaims) -> Principal:
-    """`authenticate` in a unit of work already scoped to the claims' tenant."""
     return _checked(await repository.user_with_tenant(session, claims.user_id), claims)
+
+
+async def authenticate_read(session: AsyncSession, claims: AccessClaims) -> Principal:
+    """`authenticate` in a read-only unit of work already scoped to the claims' tenant: the
+    caller's user and tenant as objects no session tracks (`repository.user_with_tenant_read`)."""
+    return _checked(await repository.user_with_tenant_read(session, claims.user_id), claims)
 
 
 async def authenticate_snapshot(connection: asyncpg.Connection, claims: AccessClaims) -> Principal:
@@ -253,7 +254,7 @@ async def authenticate_snapshot(connection: asyncpg.Connection, claims: AccessCl
 async def principal_in(session: AsyncSession, claims: AccessClaims) -> Principal | None:
     """The caller of claims already checked (`authenticate_snapshot`) as `session` reads them,
     unchecked again: None where its database does not have them yet (a replica behind)."""
-    found = await repository.user_with_tenant(session, claims.user_id)
+    found = await repository.user_with_tenant_read(session, claims.user_id)
     return None if found is None else Principal(user=found[0], tenant=found[1], claims=claims)
 
 
