@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import uuid
 from collections.abc import Sequence
+from typing import TypeVarTuple
 
 import asyncpg
 from sqlalchemy import Select, bindparam, case, exists, func, select, update
@@ -23,16 +24,19 @@ from bitnexus.core.prepared import Prepared, columns_of, untracked
 from bitnexus.core.schemas import Cursor
 from bitnexus.tenants.models import Tenant
 
+Columns = TypeVarTuple("Columns")
+
+
+def _of_user(columns: Select[*Columns]) -> Select[*Columns]:
+    """`columns` of the `user_id` parameter's user and their tenant."""
+    return columns.join(Tenant, Tenant.id == User.tenant_id).where(User.id == bindparam("user_id"))
+
 
 @functools.cache
 def _user_with_tenant() -> Select[User, Tenant]:
     # built once: every route of a signed-in caller runs it (a statement built anew is also
     # keyed anew)
-    return (
-        select(User, Tenant)
-        .join(Tenant, Tenant.id == User.tenant_id)
-        .where(User.id == bindparam("user_id"))
-    )
+    return _of_user(select(User, Tenant))
 
 
 async def user_with_tenant(session: AsyncSession, user_id: uuid.UUID) -> tuple[User, Tenant] | None:
@@ -54,11 +58,7 @@ async def user_with_tenant_read(
 
 @functools.cache
 def _user_with_tenant_read() -> Prepared:
-    return Prepared(
-        select(*columns_of(User), *columns_of(Tenant))
-        .join(Tenant, Tenant.id == User.tenant_id)
-        .where(User.id == bindparam("user_id"))
-    )
+    return Prepared(_of_user(select(*columns_of(User), *columns_of(Tenant))))
 
 
 async def principal_snapshot(
