@@ -20,6 +20,7 @@ from sqlalchemy import (
     Uuid,
     text,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.bulk import BulkInsert, driver
@@ -125,5 +126,23 @@ async def test_each_transaction_runs_on_the_connection_it_began(db_urls: Databas
             assert second.is_in_transaction()
             assert await second.fetchval("SELECT txid_current()") != first_xid
             assert await driver(session) is second
+    finally:
+        await db.dispose()
+
+
+async def test_a_transaction_a_statement_failed_in_runs_nothing_more(
+    db_urls: DatabaseUrls,
+) -> None:
+    # given a transaction whose hot-path connection was found, then a statement failed in it
+    db = Database(db_urls.app, pool_size=1)
+    try:
+        async with db.sessionmaker() as session:
+            await set_tenant(session, uuid.uuid4())
+            await driver(session)
+            with pytest.raises(DBAPIError):
+                await session.execute(text("SELECT 1 / 0"))
+            # when a hot-path statement runs, then it runs in that transaction, and is refused
+            with pytest.raises(asyncpg.InFailedSQLTransactionError):
+                await (await driver(session)).fetchval("SELECT 1")
     finally:
         await db.dispose()

@@ -32,7 +32,7 @@ async def driver(session: AsyncSession) -> asyncpg.Connection:
     transaction = session.sync_session.get_transaction()
     known = session.info.get(_DRIVER)
     found: object
-    if transaction is not None and known is not None and known[0] is transaction:
+    if transaction is not None and transaction.is_active and known and known[0] is transaction:
         found = known[1]
     else:
         connection = (await session.connection()).sync_connection
