@@ -50,15 +50,18 @@ async def user_with_tenant_read(
 ) -> tuple[User, Tenant] | None:
     """`user_with_tenant` for a read-only unit of work: every column, as objects no session
     tracks (a read-only transaction writes nothing back), read by one prepared statement."""
-    rows = await _user_with_tenant_read().fetch(session, {"user_id": user_id})
+    statement, tenant_from = _user_with_tenant_read()
+    rows = await statement.fetch(session, {"user_id": user_id})
     if not rows:
         return None
-    return untracked(User, rows[0]), untracked(Tenant, rows[0], len(columns_of(User)))
+    return untracked(User, rows[0]), untracked(Tenant, rows[0], tenant_from)
 
 
 @functools.cache
-def _user_with_tenant_read() -> Prepared:
-    return Prepared(_of_user(select(*columns_of(User), *columns_of(Tenant))))
+def _user_with_tenant_read() -> tuple[Prepared, int]:
+    """The statement, and where the tenant's columns begin in its row."""
+    user = columns_of(User)
+    return Prepared(_of_user(select(*user, *columns_of(Tenant)))), len(user)
 
 
 async def principal_snapshot(
