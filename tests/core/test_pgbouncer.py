@@ -276,14 +276,23 @@ def _transactions(bouncer: Bouncer) -> int:
     )
 
 
-async def test_a_search_scan_keeps_its_setting_through_the_pooler(pooled: FastAPI) -> None:
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        pytest.param("hnsw.iterative_scan", "relaxed_order", id="iterative-scan"),
+        pytest.param("pg_trgm.word_similarity_threshold", "0.5", id="title-similarity"),
+    ],
+)
+async def test_a_search_keeps_its_settings_through_the_pooler(
+    pooled: FastAPI, setting: str, value: str
+) -> None:
     # given a unit of work scoped to a tenant through the pooler
     async with pooled.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, uuid.uuid4())
 
-        # then pgvector's iterative scan is on, as a direct connection has it from its start
-        shown = await session.execute(text("SHOW hnsw.iterative_scan"))
-        assert shown.scalar_one() == "relaxed_order"
+        # then search's settings hold, as a direct connection has them from its start
+        shown = await session.execute(text(f"SHOW {setting}"))
+        assert shown.scalar_one() == value
 
 
 async def test_the_default_engine_cannot_pass_the_pooler(

@@ -13,7 +13,6 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from bitnexus.catalog import service as catalog
-from bitnexus.catalog.repository import KEYWORD_SETTINGS
 from bitnexus.catalog.service import MarketFilter
 from bitnexus.core.db import set_tenant
 from bitnexus.search import repository
@@ -65,11 +64,11 @@ async def _page(
 
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, shop.tenant_id)
-        tenant = await tenants.current(session, shop.tenant_id)
-        await session.execute(text(KEYWORD_SETTINGS))  # as a search sets them before
+        market = catalog.market(filters, await tenants.current(session, shop.tenant_id))
+        await repository.plan(session, market)  # as a search does before its statements
         hits = await repository.page(
             session,
-            catalog.market(filters, tenant),
+            market,
             catalog.shown_rows(),
             keyword,
             None if vector is None else embedded(),

@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import Text, bindparam, text
 from sqlalchemy.engine import Engine
 
 from bitnexus.catalog import repository
 from bitnexus.catalog.service import Market, MarketFilter
-from bitnexus.core.db import set_tenant
+from bitnexus.core.bulk import driver
+from bitnexus.core.db import CONNECTION_SETTINGS, set_tenant
 from tests.search.conftest import Shop, open_shop
 
 FILLERS = 5_000
@@ -75,6 +76,37 @@ async def test_keyword_search_uses_the_text_indexes(
     assert f"Bitmap Index Scan on {index}" in plan, plan
 
 
+async def test_a_plan_made_for_any_words_ranks_by_the_query_parsed_once(
+    app: FastAPI, big_shop: Shop
+) -> None:
+    # given the keyword statement as a search prepares it: the words a parameter
+    words = bindparam("words", type_=Text)
+    query = repository.keyword_query(Market.of(MarketFilter(), 1_000), words, bindparam("limit"))
+
+    # when it is planned once for any words (as an unfiltered search's statements are)
+    async with app.state.db.sessionmaker() as session, session.begin():
+        await set_tenant(session, big_shop.tenant_id)
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+        await session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        compiled = query.compile(dialect=(await session.connection()).dialect)
+        values = {**compiled.params, "words": "sourdough", "limit": 10}
+        literals = ", ".join(
+            str(v) if isinstance(v, int) else f"'{v}'"
+            for v in (values[name] for name in compiled.positiontup or ())
+        )
+        conn = await driver(session)
+        await conn.execute(f"PREPARE keywords AS {compiled}")
+        plan = [r[0] for r in await conn.fetch(f"EXPLAIN EXECUTE keywords({literals})")]
+        await conn.execute("DEALLOCATE keywords")
+
+    # then the text index finds the rows, and each row is ranked and rechecked against the
+    # query made once from the words, not made again from them for each row
+    assert any("Bitmap Index Scan on ix_products_search_document" in line for line in plan)
+    per_row = [line for line in plan if "ts_rank(" in line or "Recheck Cond" in line]
+    assert per_row, plan
+    assert not [line for line in per_row if "plainto_tsquery" in line], plan
+
+
 @pytest.mark.parametrize(
     ("words", "by_the_words"),
     [
@@ -122,9 +154,6 @@ async def test_near_spellings_are_not_looked_for_when_the_words_fill_the_page(
     # when the search runs
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, big_shop.tenant_id)
-        await session.execute(
-            text("SELECT set_config('pg_trgm.word_similarity_threshold', '0.5', true)")
-        )
         conn = await session.connection()
         sql = query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
         plan = (await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}")).scalars()
@@ -132,3 +161,8 @@ async def test_near_spellings_are_not_looked_for_when_the_words_fill_the_page(
     # then the titles' trigram index is never read: near spellings could not make the page
     [trigrams] = [line for line in plan if "ix_products_title_trgm" in line]
     assert "never executed" in trigrams, trigrams
+
+
+def test_every_connection_matches_titles_at_the_search_similarity() -> None:
+    setting = CONNECTION_SETTINGS["pg_trgm.word_similarity_threshold"]
+    assert float(setting) == repository.TITLE_SIMILARITY

@@ -38,7 +38,6 @@ from bitnexus.accounts.models import User
 from bitnexus.catalog.commission import OwnTerms
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
 from bitnexus.catalog.shown import Shown, ShownRows, approved_rows, extra_columns, images_of
-from bitnexus.core.bulk import driver
 from bitnexus.core.money import BPS
 from bitnexus.core.prepared import Prepared
 
@@ -233,7 +232,8 @@ def search_texts(ids: Sequence[uuid.UUID] | None = None) -> Select[uuid.UUID, st
 
 
 # a title word at least this close to the query's words (pg_trgm word_similarity) matches:
-# "machne lerning" finds "Machine learning …" (0.52), a misspelling stemming cannot fix
+# "machne lerning" finds "Machine learning …" (0.52), a misspelling stemming cannot fix; every
+# connection is set to it (`core.db.CONNECTION_SETTINGS`)
 TITLE_SIMILARITY = 0.5
 
 KeywordScore = tuple[bool, float]
@@ -243,13 +243,15 @@ KeywordScore = tuple[bool, float]
 def keyword_query(market: Market, words: Any, limit: Any) -> Select[uuid.UUID, bool, float]:
     """Marketplace products whose full-text document has any of `words`' stems, best first
     (ts_rank: more of the words, in heavier fields), then those whose title only nearly spells
-    them, closest first (needs `pg_trgm.word_similarity_threshold` at TITLE_SIMILARITY).
+    them, closest first (`pg_trgm.word_similarity_threshold` at TITLE_SIMILARITY).
     `words` and `limit`: values, or the parameters of a prepared statement."""
     p = Searchable
     within = market.conditions(p)
     # plainto_tsquery ANDs the words; any word may match, the rank orders by how many do
     every_word = func.plainto_tsquery(literal_column("'english'::regconfig"), words)
-    query = cast(func.replace(cast(every_word, Text), "&", "|"), TSQUERY)
+    # computed once per run (an InitPlan): a plan made once for any words (`search.repository
+    # .plan`) would otherwise parse them again for each row it ranks and rechecks
+    query = select(cast(func.replace(cast(every_word, Text), "&", "|"), TSQUERY)).scalar_subquery()
     worded = p.search_document.bool_op("@@")(query)
     rank = func.ts_rank(p.search_document, query)
     by_words = (
@@ -277,15 +279,6 @@ def keyword_query(market: Market, words: Any, limit: Any) -> Select[uuid.UUID, b
     )
 
 
-# the settings of the transaction's keyword searches (and what runs after them in it): the
-# title similarity `%>` matches at, and a plan made for each search's words (a generic plan
-# cannot tell which index suits them, and read every product of the tenant five times slower)
-KEYWORD_SETTINGS = (
-    f"SELECT set_config('pg_trgm.word_similarity_threshold', '{TITLE_SIMILARITY}', true),"
-    " set_config('plan_cache_mode', 'force_custom_plan', true)"
-)
-
-
 @functools.lru_cache(maxsize=256)
 def _keyword_statement(market: Market) -> Prepared:
     return Prepared(keyword_query(market, bindparam("words", type_=Text), bindparam("limit")))
@@ -295,7 +288,6 @@ async def keyword_ranked(
     session: AsyncSession, market: Market, words: str, limit: int
 ) -> list[tuple[uuid.UUID, KeywordScore]]:
     """`keyword_query`'s products, each with its (found by the words, score) key."""
-    await (await driver(session)).execute(KEYWORD_SETTINGS)
     rows = await _keyword_statement(market).fetch(
         session, {**market.values, "words": words, "limit": limit}
     )

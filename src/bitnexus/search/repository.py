@@ -180,9 +180,14 @@ async def nearest(
     return sorted(found, key=lambda pair: pair[1])
 
 
-# the transaction's later statements use a plan made once for any values (the keyword
-# statement's settings ask for one made for each search's values)
-GENERIC_PLAN = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"
+async def plan(session: AsyncSession, among: Market) -> None:
+    """How the transaction's statements of a search over `among` are planned: once per
+    connection for any values when no filter varies (each search's words, vector and ranks
+    would change no plan, and planning a search's statements took more than running some),
+    for each search's values when one does (a rare category is better scanned exactly than
+    through the HNSW index, a plan made once cannot see that)."""
+    mode = "force_custom_plan" if among.values else "force_generic_plan"
+    await (await driver(session)).execute(f"SELECT set_config('plan_cache_mode', '{mode}', true)")
 
 
 @dataclass(frozen=True)
@@ -200,7 +205,7 @@ _FUSED = 3  # a page row's columns before the product's: by words, by meaning, s
 
 
 def _count(n: int) -> ColumnElement[int]:
-    """A row count written into the SQL: a plan made once (`GENERIC_PLAN`) knows it."""
+    """A row count written into the SQL: a plan made once (`plan`) knows it."""
     return literal_column(str(int(n)), Integer)
 
 
@@ -296,7 +301,7 @@ async def page(
     ranks by the words) and the `depth` embedded products of `among` nearest to `vector`
     (cosine distance at most `max_distance`; none without a vector), fused by reciprocal rank
     fusion — Σ 1 / (`rrf_k` + rank) — best first, as `rows` shows them. `vector` may still be
-    being computed: it is awaited once the statement is at hand."""
+    being computed: it is awaited once the statement is at hand. Planned as `plan` set."""
     statement = _page_statement(among, rows, rrf_k, vector is not None, depth, limit)
     values: dict[str, Any] = {
         **among.values,
@@ -304,11 +309,6 @@ async def page(
         "keyword_ranks": list(keyword.values()),
         "max_distance": max_distance,
     }
-    if not among.values:
-        # no filter whose selectivity the plan must see (a rare category, a narrow price
-        # range): planned once per connection, not for each search's vector and ranks; set
-        # while the model works
-        await (await driver(session)).execute(GENERIC_PLAN)
     if vector is not None:
         values["query"] = await vector
     found = await statement.fetch(session, values)

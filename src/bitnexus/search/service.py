@@ -103,8 +103,9 @@ async def search(
     own = await groups.own_terms(session, principal)
     filters = replace(filters, own=own)  # a group member's own rate filters and is shown
     depth = max(CANDIDATES, limit)
-    keyword = await keyword_ranks(session, principal, query.words, filters, depth)
     among, rows = catalog.market(filters, principal.tenant), catalog.shown_rows()
+    await repository.plan(session, among)  # for the keyword ranking and the page
+    keyword = await keyword_ranks(session, principal, query.words, filters, depth)
 
     async def page(vector: Awaitable[list[float]] | None) -> list[repository.Hit]:
         return await repository.page(
