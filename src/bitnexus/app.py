@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import Headers
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bitnexus import __version__
 from bitnexus.accounts import api as accounts_api
@@ -300,11 +300,11 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     openapi.install(app)
     # Redirects are answered in front of every other layer (tracking.api.RedirectsFirst), and
     # only paths and queries free of control characters reach them or anything (core.inputs).
-    # CORS, when the web app has an origin of its own, wraps all the rest, errors included.
-    stack = app.build_middleware_stack()
+    # Searches are answered in front of the framework's layers (search.api.SearchFirst). CORS,
+    # when the web app has an origin of its own, wraps all the rest, errors included.
+    stack: ASGIApp = search_api.SearchFirst(app.build_middleware_stack(), app.state, API_PREFIX)
     if settings.cors_origins:
         stack = Cors(stack, settings.cors_origins)
-    stack = search_api.EmbeddingFirst(stack, app.state, API_PREFIX)  # the query to the model now
     app.middleware_stack = InputGuard(tracking_api.RedirectsFirst(stack, app.state), app.router)
     if strict_transport(settings.base_url):
         app.middleware_stack = StrictTransportSecurity(app.middleware_stack)

@@ -4,6 +4,7 @@ and the read-only unit of work a replica may serve (`ReadSessionDep`)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import structlog
@@ -31,6 +32,7 @@ from bitnexus.core.deps import (
     read_transaction,
 )
 from bitnexus.core.errors import BitnexusError, Forbidden, Unauthorized
+from bitnexus.core.replicas import Reads
 from bitnexus.core.security import AccessClaims, decode_access_token
 
 _bearer = HTTPBearer(auto_error=False, description="Access token from login or refresh")
@@ -90,7 +92,11 @@ async def principal_snapshot(
     The database and settings come from the request, not as dependencies of their own: each
     dependency FastAPI resolves costs about as much as this function's own Python."""
     claims = verified_claims(request.app.state.settings, credentials)
-    async with get_database(request).statements() as connection:
+    return await _snapshot(get_database(request), claims)
+
+
+async def _snapshot(db: Database, claims: AccessClaims) -> Principal:
+    async with db.statements() as connection:
         return _bound(await authenticate_snapshot(connection, claims))
 
 
@@ -124,21 +130,29 @@ async def read_session(
     """The request's read-only unit of work, scoped to its caller's tenant, on a replica when
     one is usable (docs/replicas.md), for a route that only reads what may lag the primary by
     a few seconds (dashboards, the marketplace, the ledger explorer). A route that writes, or
-    reads back what its caller just changed, takes `SessionDep`.
+    reads back what its caller just changed, takes `SessionDep`. The caller: `caller_reads`."""
+    claims = verified_claims(request.app.state.settings, credentials)
+    async with caller_reads(get_reads(request), get_database(request), claims) as session:
+        yield session
+
+
+@asynccontextmanager
+async def caller_reads(
+    reads: Reads, db: Database, claims: AccessClaims
+) -> AsyncIterator[ReadSession]:
+    """`read_session`'s unit of work for the caller of verified `claims` (`reader` names them).
 
     The caller is checked on the primary: a suspension or a sign-out takes effect at once. With
     no replica, that check is the unit of work's first read. With replicas, it comes first, in
     one statement (`PrincipalSnapshot`), and a replica serves the request only if it has the
     caller with the role and credentials the primary has (a replica behind on them is passed
-    over). The route takes its caller, as its unit of work read them, as `ReadPrincipal`."""
-    reads = get_reads(request)
+    over)."""
     if not reads.replicas:
-        claims = verified_claims(request.app.state.settings, credentials)
         async with read_transaction(reads, claims.tenant_id) as session:
             session.info[_READER] = _bound(await authenticate_read(session, claims))
             yield session
         return
-    caller = await principal_snapshot(request, credentials)
+    caller = await _snapshot(db, claims)
 
     async def has_caller(session: AsyncSession) -> bool:
         found = await principal_in(session, caller.claims)
@@ -159,11 +173,16 @@ async def read_session(
 ReadSessionDep = Annotated[ReadSession, Depends(read_session)]
 
 
-async def read_principal(session: ReadSessionDep) -> Principal:
+def reader(session: ReadSession) -> Principal:
+    """The caller of a `caller_reads` unit of work, as it read them."""
     principal: Principal | None = session.info.get(_READER)
     if principal is None:  # gone from the primary since the caller was checked
         raise SessionExpired("Unknown user.")
     return principal
+
+
+async def read_principal(session: ReadSessionDep) -> Principal:
+    return reader(session)
 
 
 # the caller of a route that takes `ReadSessionDep`, as its read-only unit of work reads them

@@ -11,6 +11,7 @@ from typing import Annotated, NewType
 import structlog
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import State
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database, set_tenant
@@ -78,9 +79,14 @@ ReadSession = NewType("ReadSession", AsyncSession)
 
 
 def get_reads(request: Request) -> Reads:
-    reads: Reads | None = getattr(request.app.state, "reads", None)
+    return reads_of(request.app.state)
+
+
+def reads_of(state: State) -> Reads:
+    """The app's read targets (`Reads`)."""
+    reads: Reads | None = getattr(state, "reads", None)
     if reads is None:  # an app started without its lifespan (tests): the primary only
-        reads = request.app.state.reads = Reads(get_database(request))
+        reads = state.reads = Reads(state.db)
     return reads
 
 

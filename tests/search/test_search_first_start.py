@@ -1,5 +1,7 @@
-"""EmbeddingFirst: a search's words reach the model before the app routes its request, and
-only a verified caller's, only for the search route."""
+"""SearchFirst: a search's words reach the model before the app routes its request, and
+only a verified caller's, only for the search route. Here the layer has no database to answer
+with, so every search goes on to the app behind it (the route), as one that fails before its
+answer starts does, with the embedding under way (its answers: test_search_first.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from starlette.datastructures import State
 from starlette.types import Receive, Scope, Send
 
 from bitnexus.core.security import issue_access_token
-from bitnexus.search.api import EmbeddingFirst, Started
+from bitnexus.search.api import SearchFirst, Started
 from bitnexus.search.embedder import Embedder, ModelUnavailable, Vectors
 from tests.search.conftest import SpyEmbedder
 from tests.waiting import eventually
@@ -72,9 +74,8 @@ async def _request(
     then: Literal["takes", "ends", "waits"] = "takes",
 ) -> Started | None:
     inner = Inner(then)
-    layer = EmbeddingFirst(
-        inner, State({"settings": SimpleNamespace(secret=SECRET), "embedder": embedder}), "/api/v1"
-    )
+    state = State({"settings": SimpleNamespace(secret=SECRET), "embedder": embedder})
+    layer = SearchFirst(inner, state, "/api/v1")
     headers = [] if authorization is None else [(b"authorization", authorization.encode())]
     scope: dict[str, Any] = {
         "type": "http",
