@@ -93,7 +93,7 @@ class SpyEmbedder(Embedder):
         self.model = model
         self.calls: list[list[str]] = []
 
-    async def encode(self, texts: Sequence[str]) -> Vectors:
+    async def call(self, texts: list[str]) -> Vectors:
         self.calls.append(list(texts))
         return await self.model.encode(texts)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import uuid
-from collections.abc import MutableMapping, Sequence
+from collections.abc import MutableMapping
 from types import SimpleNamespace
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -60,7 +60,7 @@ class Inner:
 class FailingModel(Embedder):
     """A model whose process is lost under every call."""
 
-    async def encode(self, texts: Sequence[str]) -> Vectors:
+    async def call(self, texts: list[str]) -> Vectors:
         raise ModelUnavailable("the embedding model's process ended")
 
 

@@ -72,9 +72,12 @@ class Embedder:
     async def encode(self, texts: Sequence[str]) -> Vectors:
         """The vectors of `texts`. The call runs to its end even if the caller is cancelled,
         so the socket is left ready for the next one."""
-        return await asyncio.shield(self._call(list(texts)))
+        return await asyncio.shield(self.call(list(texts)))
 
-    async def _call(self, texts: list[str]) -> Vectors:
+    async def call(self, texts: list[str]) -> Vectors:
+        """`encode`'s call, for a caller never cancelled halfway (the queries' flusher): a
+        caller cancelled under it leaves the reply unread, and the next call starts another
+        process."""
         loop = asyncio.get_running_loop()
         turns = self._turns.setdefault(loop, asyncio.Lock())
         async with turns:  # calls of this loop: in turn, without a thread
@@ -139,11 +142,14 @@ class Embedder:
         return future
 
     async def _flush(self) -> None:
+        # the call awaited here, not through `encode`'s shielded task: the next batch goes to
+        # the model in the same step of this task as the last one's answer, not turns of the
+        # event loop later (the model would wait on a busy loop)
         while self._waiting:
             batch = self._waiting[:QUERY_BATCH]
             del self._waiting[:QUERY_BATCH]
             try:
-                vectors = await self.encode([text for text, _ in batch])
+                vectors = await self.call([text for text, _ in batch])
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():
