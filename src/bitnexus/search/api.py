@@ -123,7 +123,7 @@ class SearchFirst:
         if asked is None:
             await self.app(scope, receive, send)
             return
-        embedder: Embedder | None = self.state.embedder
+        embedder: Embedder | None = getattr(self.state, "embedder", None)
         vector = None if embedder is None else await embedder.start(asked.words)
         if vector is not None:
             scope.setdefault("state", {})[_STARTED] = Started(asked.words, vector)
@@ -171,7 +171,8 @@ class SearchFirst:
         except Exception:
             if not answered:
                 return False  # the route answers it, and reports what failed
-            # the read-only transaction's end, after the answer: nothing it read is lost
+            # after the answer began (the client gone, the read-only transaction's end): there
+            # is nothing to undo, and nothing else to send
             log.exception("search.after_answer")
         scope["route"] = self.route
         log_request(scope, 200, started)
