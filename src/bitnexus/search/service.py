@@ -2,7 +2,7 @@
 
 Search runs two retrievers over the marketplace (approved products of the caller's tenant,
 through the marketplace filters): PostgreSQL full-text search (any of the query's stemmed
-words; ts_rank_cd) and nearest neighbours of the query's embedding (pgvector HNSW, cosine).
+words; ts_rank) and nearest neighbours of the query's embedding (pgvector HNSW, cosine).
 Their rankings are fused by reciprocal rank fusion — score = Σ 1 / (RRF_K + rank) — which
 needs no calibration between a text rank and a distance (`repository.page`, in the statement
 that reads the page). A product found by only one says so.
