@@ -224,8 +224,9 @@ async def search_products(
     limit: Limit = 20,
 ) -> SearchResults:
     """Search the marketplace by words and meaning (prices and per-sale commission in minor
-    units); each result says whether it matched by keyword, meaning or both. Answered by
-    `SearchFirst`, in front of the framework, whenever it can."""
+    units); each result says whether it matched by keyword, meaning or both."""
+    # (`SearchFirst` answers a search in front of the framework whenever it can: this is what
+    # answers the rest)
     filters = market_filter(category, min_price, max_price, min_commission)
     return await service.search(session, principal, query, filters, limit)
 
