@@ -33,7 +33,8 @@ async def _keywords(app: FastAPI, shop: Shop, query: str) -> list[uuid.UUID]:
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, shop.tenant_id)
         tenant = await tenants.current(session, shop.tenant_id)
-        found = await catalog.keyword_ranked(session, tenant, MarketFilter(), query, 10)
+        among = catalog.market(MarketFilter(), tenant)
+        found = await catalog.keyword_ranked(session, among, query, 10)
         return [pid for pid, _ in found]
 
 

@@ -219,11 +219,12 @@ def market(filters: MarketFilter, tenant: Tenant) -> Market:
 
 
 async def keyword_ranked(
-    session: AsyncSession, tenant: Tenant, filters: MarketFilter, words: str, limit: int
+    session: AsyncSession, among: Market, words: str, limit: int
 ) -> list[tuple[uuid.UUID, KeywordScore]]:
-    """Keyword search of the marketplace: products with any of `words`, then those whose
-    title nearly spells them, best first, with their score (equal: equally good matches)."""
-    return await repository.keyword_ranked(session, market(filters, tenant), words, limit)
+    """Keyword search of the marketplace (`among`, made by `market`): products with any of
+    `words`, then those whose title nearly spells them, best first, with their score (equal:
+    equally good matches)."""
+    return await repository.keyword_ranked(session, among, words, limit)
 
 
 def shown_rows() -> ShownRows:

@@ -88,7 +88,10 @@ class Asked:
 
     claims: AccessClaims
     params: SearchParams
-    words: str
+
+    @property
+    def words(self) -> str:
+        return words_of(self.params.q)
 
 
 class SearchFirst:
@@ -144,8 +147,8 @@ class SearchFirst:
         authorization = header(scope["headers"], b"authorization")
         token = bearer_token(authorization.decode("latin-1") if authorization else None)
         claims = None if token is None else decode_access_token(self.state.settings.secret, token)
-        words = words_of(params.q)
-        return Asked(claims, params, words) if claims is not None and words else None
+        asked = None if claims is None else Asked(claims, params)
+        return asked if asked is not None and asked.words else None
 
     async def _answer(
         self, scope: Scope, send: Send, asked: Asked, vector: asyncio.Future[list[float]] | None

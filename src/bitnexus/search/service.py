@@ -22,7 +22,7 @@ from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
 from bitnexus.analytics import service as analytics
 from bitnexus.catalog import service as catalog
-from bitnexus.catalog.service import KeywordScore, MarketFilter
+from bitnexus.catalog.service import KeywordScore, Market, MarketFilter
 from bitnexus.commissions.service import conversions
 from bitnexus.core.errors import Forbidden
 from bitnexus.groups import service as groups
@@ -67,9 +67,9 @@ def ranks(scored: Sequence[tuple[uuid.UUID, Score]]) -> dict[uuid.UUID, int]:
 
 
 async def keyword_ranks(
-    session: AsyncSession, principal: Principal, query: str, filters: MarketFilter, limit: int
+    session: AsyncSession, among: Market, query: str, limit: int
 ) -> dict[uuid.UUID, int]:
-    return ranks(await catalog.keyword_ranked(session, principal.tenant, filters, query, limit))
+    return ranks(await catalog.keyword_ranked(session, among, query, limit))
 
 
 async def semantic_ids(
@@ -105,7 +105,7 @@ async def search(
     depth = max(CANDIDATES, limit)
     among, rows = catalog.market(filters, principal.tenant), catalog.shown_rows()
     await repository.plan(session, among)  # for the keyword ranking and the page
-    keyword = await keyword_ranks(session, principal, query.words, filters, depth)
+    keyword = await keyword_ranks(session, among, query.words, depth)
 
     async def page(vector: Awaitable[list[float]] | None) -> list[repository.Hit]:
         return await repository.page(
