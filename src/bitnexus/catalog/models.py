@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSVECTOR
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from bitnexus.core.db import Base, identified_by
@@ -182,3 +182,29 @@ class ProductReview(Base):
     notes: Mapped[str] = mapped_column(Text, server_default="")
     reason: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
+
+
+class ProductSearchTerm(Base):
+    """A word of an approved product's full-text document and its share of the product's
+    ts_rank for any words joined by OR (`bitnexus_term_impact`): written by a trigger on
+    products (migration 0048), read by keyword search a word's best products first."""
+
+    __tablename__ = "product_search_terms"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "product_id", "lexeme"),
+        ForeignKeyConstraint(
+            ["tenant_id", "product_id"], ["products.tenant_id", "products.id"], ondelete="CASCADE"
+        ),
+        Index(
+            "ix_product_search_terms_tenant_id_lexeme_impact_product_id",
+            "tenant_id",
+            "lexeme",
+            "impact",
+            "product_id",
+        ),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column()
+    product_id: Mapped[uuid.UUID] = mapped_column()
+    lexeme: Mapped[str] = mapped_column(Text)
+    impact: Mapped[float] = mapped_column(REAL)

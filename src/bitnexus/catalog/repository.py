@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bitnexus.accounts.models import User
+from bitnexus.catalog import term_ranking
 from bitnexus.catalog.commission import OwnTerms
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
 from bitnexus.catalog.shown import Shown, ShownRows, approved_rows, extra_columns, images_of
@@ -202,6 +203,14 @@ class Market:
         baked = replace(filters, grades=tuple(filters.grades), **marks)
         return cls(default_bps, baked, {f"market_{f}": v for f, v in present.items()})
 
+    @property
+    def unfiltered(self) -> bool:
+        """Whether the marketplace is all approved products, through no filter."""
+        f = self.baked
+        return not (
+            f.category or f.currency or f.min_price or f.max_price or f.min_commission
+        ) and not (f.grades or f.query)
+
     def conditions(self, p: type[Product] = Product) -> list[ColumnElement[bool]]:
         """`market_conditions` with a named parameter for each varying value."""
         named: dict[str, Any] = {
@@ -254,13 +263,17 @@ def keyword_query(market: Market, words: Any, limit: Any) -> Select[uuid.UUID, b
     query = select(cast(func.replace(cast(every_word, Text), "&", "|"), TSQUERY)).scalar_subquery()
     worded = p.search_document.bool_op("@@")(query)
     rank = func.ts_rank(p.search_document, query)
-    by_words = (
+    every = (
         select(p.id.label("id"), true().label("worded"), rank.label("score"))
         .where(*within, worded)
-        .order_by(rank.desc(), p.id)
+        .order_by(rank.desc(), p.id.desc())  # ties: as the term index reads them
         .limit(limit)
-        .cte("by_words")
     )
+    if market.unfiltered:  # read best first from the term index, every match if need be
+        best, settled = term_ranking.best_first(p, within, query, words, limit)
+        by_words = union_all(best.where(settled), every.where(~settled)).cte("by_words")
+    else:
+        by_words = every.cte("by_words")
     # the titles that nearly spell the words rank below every product the words find: they
     # are looked for only when the words find fewer than a page (a one-time filter)
     short = select(func.count()).select_from(by_words).scalar_subquery() < limit
@@ -274,7 +287,7 @@ def keyword_query(market: Market, words: Any, limit: Any) -> Select[uuid.UUID, b
     found = union_all(select(by_words), nearly).subquery()
     return (
         select(found.c.id, found.c.worded, found.c.score)
-        .order_by(found.c.worded.desc(), found.c.score.desc(), found.c.id)
+        .order_by(found.c.worded.desc(), found.c.score.desc(), found.c.id.desc())
         .limit(limit)
     )
 
