@@ -15,17 +15,24 @@ from bitnexus.core import embedded_postgres, provision
 from bitnexus.core.dburl import libpq
 from bitnexus.ops.backup.layout import RECORD, base_backups, iso, wal_dir
 from bitnexus.ops.backup.prune import prune
+from bitnexus.ops.backup.take import copy_archive
 from tests.ops.backup.conftest import Disaster, settings_for
 
 WALCOPY = embedded_postgres.WALCOPY
 
 
-def _walcopy(segment: Path, *directories: Path) -> subprocess.CompletedProcess[str]:
+def _walcopy(
+    segment: Path, *directories: Path, as_server: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """The archive command on `segment` (`as_server`: as the server runs it, as its system
+    user with its umask)."""
     return subprocess.run(
         ["/bin/sh", str(WALCOPY), str(segment), segment.name, *map(str, directories)],
         capture_output=True,
         text=True,
         check=False,
+        user=embedded_postgres.system_user() if as_server else None,
+        umask=0o077 if as_server else -1,
     )
 
 
@@ -62,6 +69,30 @@ def test_the_archive_command_never_overwrites_a_different_segment(tmp_path: Path
     assert "not overwritten" in run.stderr
     assert gzip.decompress((archive / f"{segment.name}.gz").read_bytes()) == b"old"
     assert [p.name for p in archive.iterdir()] == [f"{segment.name}.gz"]
+
+
+def test_the_archive_command_accepts_a_segment_a_backup_copied_there_first(
+    tmp_path: Path,
+) -> None:
+    # given a segment archived in the first location, and a backup (run as root, the server
+    # as its own user) copying it to the second before the archive command got there
+    segment = tmp_path / "000000010000000000000009.00000028.backup"
+    segment.write_bytes(b"START WAL LOCATION: 0/9000028\n")
+    primary, second = tmp_path / "primary", tmp_path / "second"
+    archives = [wal_dir(primary), wal_dir(second)]
+    for directory in archives:
+        directory.mkdir(parents=True)
+        embedded_postgres.reachable(directory)
+        embedded_postgres.give_to_server(directory)
+    embedded_postgres.give_to_server(segment)
+    assert _walcopy(segment, archives[0], as_server=True).returncode == 0
+    copy_archive(primary, second)
+
+    # when the server's archive command stores the segment in both
+    run = _walcopy(segment, *archives, as_server=True)
+
+    # then it finds the copy the same and succeeds
+    assert run.returncode == 0, run.stderr
 
 
 def test_a_new_data_directory_archives_from_its_first_start(workspace: Path) -> None:

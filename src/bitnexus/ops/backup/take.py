@@ -162,9 +162,11 @@ def take(settings: Settings, superuser_url: str) -> BaseBackup:
     return BaseBackup(final, record)
 
 
-def _copy_file(source: Path, directory: Path) -> None:
+def _copy_file(source: Path, directory: Path, *, to_server: bool = False) -> None:
     temporary = directory / f".{source.name}.tmp"
     shutil.copy2(source, temporary)
+    if to_server:
+        embedded_postgres.give_to_server(temporary)
     temporary.replace(directory / source.name)
 
 
@@ -177,10 +179,17 @@ def copy_to(backup: BaseBackup, backups: Path, second: Path) -> None:
     shutil.copytree(backup.path, partial, ignore=shutil.ignore_patterns(RECORD))
     partial.rename(root / backup.path.name)
     _copy_file(backup.path / RECORD, root / backup.path.name)
+    copy_archive(backups, second)
+
+
+def copy_archive(backups: Path, second: Path) -> None:
+    """Copy each archived segment missing from `second`'s archive there."""
     there = wal_dir(second)
     there.mkdir(parents=True, exist_ok=True)
     have = {p.name for p in there.iterdir()}
     archive = wal_dir(backups)
     for segment in sorted(archive.iterdir()) if archive.is_dir() else []:
         if segment.name not in have and not segment.name.startswith("."):
-            _copy_file(segment, there)
+            # the server's own: its archive command, about to store the same segment there,
+            # must read this copy to find it already stored (unreadable, it fails for ever)
+            _copy_file(segment, there, to_server=True)
