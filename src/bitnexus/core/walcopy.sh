@@ -33,7 +33,13 @@ for dir in "$@"; do
     tmp=$dir/.$name.$$.tmp
     gzip -n -c "$src" > "$tmp"
     sync "$tmp"
-    ln "$tmp" "$target"
+    if ! ln "$tmp" "$target" 2>/dev/null; then
+        # stored there meanwhile (a backup copying the archive): the same bytes count as stored
+        cmp -s "$tmp" "$target" || {
+            echo "walcopy: $target exists with different contents: not overwritten" >&2
+            exit 1
+        }
+    fi
     rm -f "$tmp"
     tmp=
     sync "$dir"
