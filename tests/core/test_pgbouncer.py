@@ -280,7 +280,6 @@ def _transactions(bouncer: Bouncer) -> int:
     ("setting", "value"),
     [
         pytest.param("hnsw.iterative_scan", "relaxed_order", id="iterative-scan"),
-        pytest.param("pg_trgm.word_similarity_threshold", "0.5", id="title-similarity"),
     ],
 )
 async def test_a_search_keeps_its_settings_through_the_pooler(

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Engine
 
-from bitnexus.catalog import repository, term_ranking
+from bitnexus.catalog import keywords, term_ranking
 from bitnexus.catalog.repository import Searchable
 from bitnexus.catalog.service import Market, MarketFilter
 from bitnexus.core.db import set_tenant
@@ -108,7 +108,7 @@ async def test_keyword_ranking_finds_what_ranking_every_match_finds(
         await set_tenant(session, tied_shop.tenant_id)
 
         # when the search ranks its words, reading the term index first
-        found = await repository.keyword_ranked(
+        found = await keywords.keyword_ranked(
             session, Market.of(MarketFilter(), 1_000), words, LIMIT
         )
         expected = (await session.execute(every_match(words))).all()
@@ -136,7 +136,7 @@ async def test_the_best_read_first_settle_the_ranking_without_every_match(
     # given the products each word ranks best, read from the term index
     query = any_of(words)
     _, proven = term_ranking.best_first(
-        Searchable, [Searchable.status == "approved"], query, bindparam("w", words), LIMIT
+        Searchable, [Searchable.status == "approved"], query, bindparam("w", words), LIMIT, "t"
     )
 
     # when they are weighed against the products no list reached
@@ -221,7 +221,7 @@ async def test_a_tenant_reads_its_own_terms_only(
                 text("SELECT count(*) FROM product_search_terms WHERE lexeme = 'marathon'")
             )
         ).scalar_one()
-        found = await repository.keyword_ranked(
+        found = await keywords.keyword_ranked(
             session, Market.of(MarketFilter(), 1_000), "marathon", LIMIT
         )
 

@@ -89,12 +89,6 @@ class Product(Base):
             "id",
         ),
         Index("ix_products_search_document", "search_document", postgresql_using="gin"),
-        Index(
-            "ix_products_title_trgm",
-            "title",
-            postgresql_using="gin",
-            postgresql_ops={"title": "gin_trgm_ops"},
-        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column()
@@ -208,3 +202,23 @@ class ProductSearchTerm(Base):
     product_id: Mapped[uuid.UUID] = mapped_column()
     lexeme: Mapped[str] = mapped_column(Text)
     impact: Mapped[float] = mapped_column(REAL)
+
+
+class ProductTitleWord(Base):
+    """A word of some approved product's title, as spelt there (`bitnexus_title_words`): written
+    by a trigger on products (migration 0049), never taken out; keyword search corrects a
+    misspelt word to the nearest of these."""
+
+    __tablename__ = "product_title_words"
+    __table_args__ = (
+        PrimaryKeyConstraint("tenant_id", "word"),
+        Index(
+            "ix_product_title_words_word_trgm",
+            "word",
+            postgresql_using="gin",
+            postgresql_ops={"word": "gin_trgm_ops"},
+        ),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id"))
+    word: Mapped[str] = mapped_column(Text)

@@ -12,35 +12,26 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Select,
-    Text,
     Uuid,
     any_,
     bindparam,
     case,
-    cast,
     column,
-    false,
     func,
     literal,
-    literal_column,
-    not_,
     select,
     table,
     true,
     tuple_,
-    union_all,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bitnexus.accounts.models import User
-from bitnexus.catalog import term_ranking
 from bitnexus.catalog.commission import OwnTerms
 from bitnexus.catalog.models import Product, ProductImage, ProductReview, ProductStatus
 from bitnexus.catalog.shown import Shown, ShownRows, approved_rows, extra_columns, images_of
 from bitnexus.core.money import BPS
-from bitnexus.core.prepared import Prepared
 
 EarningsPerClick = Callable[[Any, Any], ColumnElement[int]]
 """A product's earnings per click as SQL, given its tenant and id columns (analytics owns that
@@ -178,7 +169,7 @@ Searchable = aliased(
     adapt_on_names=True,
 )
 """The tenant's products as migration 0034's `product_search` view (`core.rls.tenant_view`):
-conditions on it may use the full-text and trigram indexes, which row security forbids."""
+conditions on it may use the full-text index, which row security forbids."""
 
 
 # the filters a search varies from one request to the next: named parameters of its prepared
@@ -238,73 +229,6 @@ def search_texts(ids: Sequence[uuid.UUID] | None = None) -> Select[uuid.UUID, st
     if ids is not None:
         stmt = stmt.where(Product.id.in_(ids))
     return stmt
-
-
-# a title word at least this close to the query's words (pg_trgm word_similarity) matches:
-# "machne lerning" finds "Machine learning …" (0.52), a misspelling stemming cannot fix; every
-# connection is set to it (`core.db.CONNECTION_SETTINGS`)
-TITLE_SIMILARITY = 0.5
-
-KeywordScore = tuple[bool, float]
-"""(found by the words themselves, score): ts_rank for those, else the title's similarity."""
-
-
-def keyword_query(market: Market, words: Any, limit: Any) -> Select[uuid.UUID, bool, float]:
-    """Marketplace products whose full-text document has any of `words`' stems, best first
-    (ts_rank: more of the words, in heavier fields), then those whose title only nearly spells
-    them, closest first (`pg_trgm.word_similarity_threshold` at TITLE_SIMILARITY).
-    `words` and `limit`: values, or the parameters of a prepared statement."""
-    p = Searchable
-    within = market.conditions(p)
-    # plainto_tsquery ANDs the words; any word may match, the rank orders by how many do
-    every_word = func.plainto_tsquery(literal_column("'english'::regconfig"), words)
-    # computed once per run (an InitPlan): a plan made once for any words (`search.repository
-    # .plan`) would otherwise parse them again for each row it ranks and rechecks
-    query = select(cast(func.replace(cast(every_word, Text), "&", "|"), TSQUERY)).scalar_subquery()
-    worded = p.search_document.bool_op("@@")(query)
-    rank = func.ts_rank(p.search_document, query)
-    every = (
-        select(p.id.label("id"), true().label("worded"), rank.label("score"))
-        .where(*within, worded)
-        .order_by(rank.desc(), p.id.desc())  # ties: as the term index reads them
-        .limit(limit)
-    )
-    if market.unfiltered:  # read best first from the term index, every match if need be
-        best, settled = term_ranking.best_first(p, within, query, words, limit)
-        by_words = union_all(best.where(settled), every.where(~settled)).cte("by_words")
-    else:
-        by_words = every.cte("by_words")
-    # the titles that nearly spell the words rank below every product the words find: they
-    # are looked for only when the words find fewer than a page (a one-time filter)
-    short = select(func.count()).select_from(by_words).scalar_subquery() < limit
-    similarity = func.word_similarity(words, p.title)
-    nearly = (
-        select(p.id, false(), similarity)
-        .where(*within, p.title.bool_op("%>")(words), not_(worded), short)
-        .order_by(similarity.desc(), p.id)
-        .limit(limit)
-    )
-    found = union_all(select(by_words), nearly).subquery()
-    return (
-        select(found.c.id, found.c.worded, found.c.score)
-        .order_by(found.c.worded.desc(), found.c.score.desc(), found.c.id.desc())
-        .limit(limit)
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _keyword_statement(market: Market) -> Prepared:
-    return Prepared(keyword_query(market, bindparam("words", type_=Text), bindparam("limit")))
-
-
-async def keyword_ranked(
-    session: AsyncSession, market: Market, words: str, limit: int
-) -> list[tuple[uuid.UUID, KeywordScore]]:
-    """`keyword_query`'s products, each with its (found by the words, score) key."""
-    rows = await _keyword_statement(market).fetch(
-        session, {**market.values, "words": words, "limit": limit}
-    )
-    return [(r[0], (bool(r[1]), float(r[2]))) for r in rows]
 
 
 async def marketplace(

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.sessions import Principal
-from bitnexus.catalog import repository
+from bitnexus.catalog import keywords, repository
 from bitnexus.catalog.commission import OwnTerms, commission_for
 from bitnexus.catalog.errors import (
     ImageNotFound,
@@ -25,6 +25,7 @@ from bitnexus.catalog.errors import (
     ProductNotReviewable,
     TooManyImages,
 )
+from bitnexus.catalog.keywords import KeywordScore as KeywordScore  # search fuses it
 from bitnexus.catalog.models import (
     Decision,
     Grade,
@@ -34,7 +35,6 @@ from bitnexus.catalog.models import (
     ProductStatus,
 )
 from bitnexus.catalog.repository import EarningsPerClick
-from bitnexus.catalog.repository import KeywordScore as KeywordScore  # search fuses it
 from bitnexus.catalog.repository import Market as Market  # search ranks within it
 from bitnexus.catalog.repository import MarketFilter as MarketFilter  # other domains filter too
 from bitnexus.catalog.schemas import (
@@ -222,9 +222,9 @@ async def keyword_ranked(
     session: AsyncSession, among: Market, words: str, limit: int
 ) -> list[tuple[uuid.UUID, KeywordScore]]:
     """Keyword search of the marketplace (`among`, made by `market`): products with any of
-    `words`, then those whose title nearly spells them, best first, with their score (equal:
-    equally good matches)."""
-    return await repository.keyword_ranked(session, among, words, limit)
+    `words`, then those of the title words that nearly spell them, best first, with their
+    score (equal: equally good matches)."""
+    return await keywords.keyword_ranked(session, among, words, limit)
 
 
 def shown_rows() -> ShownRows:

@@ -45,20 +45,21 @@ from bitnexus.catalog.models import ProductSearchTerm
 ROUNDING = 1e-5
 
 
-def words_of(words: Any) -> CTE:
+def words_of(words: Any, name: str) -> CTE:
     """The distinct lexemes of `words` as `plainto_tsquery` makes them (a row each)."""
     document = func.to_tsvector(literal_column("'english'::regconfig"), words)
     lexeme = func.unnest(func.tsvector_to_array(document)).label("lexeme")
-    return select(lexeme).distinct().cte("query_words")
+    return select(lexeme).distinct().cte(f"{name}_lexemes")
 
 
 def best_first(
-    p: Any, within: list[ColumnElement[bool]], query: Any, words: Any, limit: Any
+    p: Any, within: list[ColumnElement[bool]], query: Any, words: Any, limit: Any, name: str
 ) -> tuple[Select[Any], ColumnElement[bool]]:
-    """The products `query` ranks first (id, True, ts_rank), read from the term index, and
-    whether they are proven to be the best `limit` of every match (`p`: the searchable view,
-    `within`: the marketplace's conditions, `query`: the words' OR query as a scalar)."""
-    lexemes = words_of(words)
+    """The products `query` ranks first (id, ts_rank), read from the term index, and whether
+    they are proven to be the best `limit` of every match (`p`: the searchable view, `within`:
+    the marketplace's conditions, `query`: the words' OR query as a scalar; `name` prefixes
+    the statement's parts, so that one statement may rank two sets of words)."""
+    lexemes = words_of(words, name)
     t = ProductSearchTerm
     place = func.row_number().over(order_by=(t.impact.desc(), t.product_id.desc()))
     read = (
@@ -66,22 +67,22 @@ def best_first(
         .where(t.lexeme == lexemes.c.lexeme)
         .order_by(t.impact.desc(), t.product_id.desc())
         .limit(limit + 1)
-        .lateral("read")
+        .lateral(f"{name}_read")
     )
     lists = (
         select(lexemes.c.lexeme, read.c.product_id, read.c.impact, read.c.place)
         .select_from(lexemes.join(read, true()))
-        .cte("lists")
+        .cte(f"{name}_lists")
     )
     # the lists that stopped: where each stopped (the first product not taken)
-    stopped = select(lists).where(lists.c.place > limit).cte("stopped")
+    stopped = select(lists).where(lists.c.place > limit).cte(f"{name}_stopped")
     rank = func.ts_rank(p.search_document, query)
     ranked = (
         select(p.id.label("id"), rank.label("score"), p.search_document.label("document"))
         .where(
             p.id.in_(select(lists.c.product_id)), *within, p.search_document.bool_op("@@")(query)
         )
-        .cte("ranked")
+        .cte(f"{name}_ranked")
     )
     n = cast(select(func.count()).select_from(lexemes).scalar_subquery(), Float)
     # no product not read ranks above the mean of the impacts where the lists stopped
@@ -107,9 +108,9 @@ def best_first(
         .scalar_subquery()
     )
     proven = select(or_(~select(stopped).exists(), ahead >= limit).label("ok"))
-    settled = select(proven.cte("proven").c.ok).scalar_subquery()
+    settled = select(proven.cte(f"{name}_proven").c.ok).scalar_subquery()
     best = (
-        select(ranked.c.id, true().label("worded"), ranked.c.score)
+        select(ranked.c.id, ranked.c.score)
         .order_by(ranked.c.score.desc(), ranked.c.id.desc())
         .limit(limit)
     )

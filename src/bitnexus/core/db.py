@@ -103,9 +103,6 @@ CONNECTION_SETTINGS = {
     # distance). Set per connection, so a search pays no SET round trip for it. Pinned by
     # tests/search/test_iterative_scan.py.
     "hnsw.iterative_scan": "relaxed_order",
-    # The title similarity at which keyword search's `%>` matches ("machne lerning" finds
-    # "Machine learning …"): `catalog.repository.TITLE_SIMILARITY`, the same value.
-    "pg_trgm.word_similarity_threshold": "0.5",
 }
 
 
