@@ -196,11 +196,9 @@ class Market:
 
     @property
     def unfiltered(self) -> bool:
-        """Whether the marketplace is all approved products, through no filter."""
-        f = self.baked
-        return not (
-            f.category or f.currency or f.min_price or f.max_price or f.min_commission
-        ) and not (f.grades or f.query)
+        """Whether the marketplace is all approved products, through no filter (whose terms
+        are shown changes no product's place in it)."""
+        return replace(self.baked, own=None) == MarketFilter()
 
     def conditions(self, p: type[Product] = Product) -> list[ColumnElement[bool]]:
         """`market_conditions` with a named parameter for each varying value."""
