@@ -196,8 +196,8 @@ class Market:
 
     @property
     def unfiltered(self) -> bool:
-        """Whether the marketplace is all approved products, through no filter (whose terms
-        are shown changes no product's place in it)."""
+        """Whether the marketplace is every approved product: no filter narrows it (the
+        reader's own commission terms change what is shown, not which products)."""
         return replace(self.baked, own=None) == MarketFilter()
 
     def conditions(self, p: type[Product] = Product) -> list[ColumnElement[bool]]:
