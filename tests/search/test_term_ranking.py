@@ -5,22 +5,16 @@ product's words and status, and one tenant's terms stay its own."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import (
-    ColumnElement,
     Select,
-    Text,
     bindparam,
-    cast,
     func,
-    literal_column,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Engine
 
 from bitnexus.catalog import keywords, term_ranking
@@ -68,16 +62,10 @@ async def tied_shop(app: FastAPI, owner_engine: Engine) -> Shop:
     return shop
 
 
-def any_of(words: str) -> ColumnElement[Any]:
-    """The words' query as keyword search makes it: any of their stems."""
-    plain = func.plainto_tsquery(literal_column("'english'::regconfig"), words)
-    return cast(func.replace(cast(plain, Text), "&", "|"), TSQUERY)
-
-
 def every_match(words: str) -> Select[tuple[uuid.UUID, float]]:
     """The words' best LIMIT products by ranking every approved product they match."""
     p = Searchable
-    query = any_of(words)
+    query = keywords.any_of(words)
     rank = func.ts_rank(p.search_document, query)
     return (
         select(p.id, rank)
@@ -134,7 +122,7 @@ async def test_the_best_read_first_settle_the_ranking_without_every_match(
     app: FastAPI, tied_shop: Shop, words: str, settled: bool
 ) -> None:
     # given the products each word ranks best, read from the term index
-    query = any_of(words)
+    query = keywords.any_of(words)
     _, proven = term_ranking.best_first(
         Searchable, [Searchable.status == "approved"], query, bindparam("w", words), LIMIT, "t"
     )

@@ -25,7 +25,6 @@ from sqlalchemy import (
     column,
     false,
     func,
-    literal_column,
     select,
     table,
     true,
@@ -33,7 +32,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnClause
 
 from bitnexus.catalog import term_ranking
 from bitnexus.catalog.models import ProductSearchTerm
@@ -48,8 +46,6 @@ from bitnexus.core.prepared import Prepared
 SPELLING_SIMILARITY = 0.5
 SPELLING_LENGTH_CHANGE = 1
 
-ENGLISH: ColumnClause[Any] = literal_column("'english'::regconfig")
-
 KeywordScore = tuple[bool, float]
 """(found by the words themselves, score): ts_rank of the words, else of their spellings."""
 
@@ -62,7 +58,7 @@ forbids."""
 def any_of(words: Any) -> Any:
     """The words' stems joined by OR, computed once per run (an InitPlan): a plan made once for
     any words (`search.repository.plan`) would otherwise parse them again for each row."""
-    every_word = func.plainto_tsquery(ENGLISH, words)
+    every_word = func.plainto_tsquery(term_ranking.ENGLISH, words)
     return select(cast(func.replace(cast(every_word, Text), "&", "|"), TSQUERY)).scalar_subquery()
 
 
@@ -72,11 +68,7 @@ def spellings(words: Any) -> Any:
     asked = (
         func.unnest(func.bitnexus_title_words(words)).table_valued("word").render_derived("asked")
     )
-    stems = (
-        func.unnest(func.tsvector_to_array(func.to_tsvector(ENGLISH, asked.c.word)))
-        .table_valued("lexeme")
-        .render_derived("stem")
-    )
+    stems = term_ranking.lexemes(asked.c.word, "stem")
     had = select(ProductSearchTerm.tenant_id).where(ProductSearchTerm.lexeme == stems.c.lexeme)
     # a stem no product has: a stop word has none, a word the catalogue has is no misspelling
     unknown = select(stems.c.lexeme).where(~had.exists()).exists()

@@ -37,6 +37,8 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.sql.elements import ColumnClause
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from bitnexus.catalog.models import ProductSearchTerm
 
@@ -45,11 +47,21 @@ from bitnexus.catalog.models import ProductSearchTerm
 ROUNDING = 1e-5
 
 
+ENGLISH: ColumnClause[Any] = literal_column("'english'::regconfig")
+"""The text search configuration of products' documents and of the words searched."""
+
+
+def lexemes(words: Any, name: str) -> TableValuedAlias:
+    """The lexemes of `words` as `plainto_tsquery` makes them (column `lexeme`, a row each;
+    none for stop words), as the set `name`."""
+    document = func.to_tsvector(ENGLISH, words)
+    return func.unnest(func.tsvector_to_array(document)).table_valued("lexeme").render_derived(name)
+
+
 def words_of(words: Any, name: str) -> CTE:
-    """The distinct lexemes of `words` as `plainto_tsquery` makes them (a row each)."""
-    document = func.to_tsvector(literal_column("'english'::regconfig"), words)
-    lexeme = func.unnest(func.tsvector_to_array(document)).label("lexeme")
-    return select(lexeme).distinct().cte(f"{name}_lexemes")
+    """The distinct lexemes of `words` (a row each)."""
+    found = lexemes(words, f"{name}_words")
+    return select(found.c.lexeme).distinct().cte(f"{name}_lexemes")
 
 
 def best_first(
