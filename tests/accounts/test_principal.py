@@ -176,7 +176,8 @@ async def test_the_untracked_read_loads_every_column_as_the_orm_does(
     finally:
         await db.dispose()
 
-    # then every column holds the same value, of the same type, and no session holds them
+    # then every column holds the same value, of the same type, no session holds them and
+    # none has a change to write
     assert tracked is not None
     assert untracked is not None
     for orm, plain in zip(tracked, untracked, strict=True):
@@ -184,3 +185,4 @@ async def test_the_untracked_read_loads_every_column_as_the_orm_does(
             expected, got = getattr(orm, column.key), getattr(plain, column.key)
             assert (got, type(got)) == (expected, type(expected)), column.key
         assert inspect(plain).transient
+        assert not inspect(plain).modified

@@ -20,7 +20,7 @@ from bitnexus.accounts.models import (
     RefreshToken,
     User,
 )
-from bitnexus.core.prepared import Prepared, columns_of, untracked
+from bitnexus.core.prepared import Prepared, columns_of, untracked, untracked_of
 from bitnexus.core.schemas import Cursor
 from bitnexus.tenants.models import Tenant
 
@@ -76,28 +76,34 @@ async def principal_snapshot(
     row = await connection.fetchrow("SELECT * FROM bitnexus_principal($1, $2)", tenant_id, user_id)
     if row is None:
         return None
-    tenant = Tenant(
-        id=row[8],
-        slug=row[9],
-        name=row[10],
-        display_name=row[11],
-        brand_color=row[12],
-        logo_sha256=row[13],
-        default_currency=row[14],
-        status=row[15],
+    tenant = untracked_of(
+        Tenant,
+        {
+            "id": row[8],
+            "slug": row[9],
+            "name": row[10],
+            "display_name": row[11],
+            "brand_color": row[12],
+            "logo_sha256": row[13],
+            "default_currency": row[14],
+            "status": row[15],
+        },
     )
-    user = User(
-        id=user_id,
-        tenant_id=tenant.id,
-        email=row[0],
-        name=row[1],
-        role=row[2],
-        status=row[3],
-        referral_code=row[4],
-        referred_by_id=row[5],
-        created_at=row[6],
-        password_changed_at=row[7],
-        credential_version=row[16],
+    user = untracked_of(
+        User,
+        {
+            "id": user_id,
+            "tenant_id": tenant.id,
+            "email": row[0],
+            "name": row[1],
+            "role": row[2],
+            "status": row[3],
+            "referral_code": row[4],
+            "referred_by_id": row[5],
+            "created_at": row[6],
+            "password_changed_at": row[7],
+            "credential_version": row[16],
+        },
     )
     return user, tenant
 
