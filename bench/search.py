@@ -5,7 +5,11 @@ query with a precomputed vector — plus recall@10 of the HNSW search against ex
 the indexer's throughput (products embedded per second).
 
 Targets (issue 18): search QPS ≥ 0.8 × the slower baseline's; p50 ≤ 1.2 × (embedding p50 + SQL
-p50) + 2 ms; recall@10 ≥ 0.95. `BENCH_SEARCH_SIZES=300` makes a quick smoke run.
+p50) + 2 ms; recall@10 ≥ 0.95. The baselines and the API are measured in ROUNDS rounds, one
+after the other within each, and each target is judged on the median of its rounds' ratios:
+this machine's speed drifts by more than the targets' margins within minutes, and a baseline
+taken minutes before the API would compare two different machines. `BENCH_SEARCH_SIZES=300`
+makes a quick smoke run.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -39,6 +44,7 @@ SIZES = [int(n) for n in os.environ.get("BENCH_SEARCH_SIZES", "10000,100000").sp
 EMBEDDED = int(os.environ.get("BENCH_SEARCH_EMBEDDED", "2000"))  # embedded by the real model
 SAMPLES = 200
 CONCURRENCY = 4
+ROUNDS = int(os.environ.get("BENCH_SEARCH_ROUNDS", "3"))
 PASSWORD = "bench-marigold-anvil-39"
 
 SUBJECTS = [
@@ -139,15 +145,10 @@ NEAREST = (
 )
 
 
-async def _sql(
-    app_dsn: str, tenant_id: uuid.UUID, vectors: list[str]
-) -> tuple[list[float], float, float]:
-    """The raw pgvector query: latencies, QPS at CONCURRENCY, recall@10 against exact."""
-    conns = [await asyncpg.connect(app_dsn) for _ in range(CONCURRENCY)]
+async def _sql(app_dsn: str, tenant_id: uuid.UUID, vectors: list[str]) -> tuple[list[float], float]:
+    """The raw pgvector query: latencies, and QPS at CONCURRENCY."""
+    conns = await _connections(app_dsn, tenant_id)
     try:
-        for c in conns:
-            await c.execute("SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id))
-            await c.execute("SET hnsw.iterative_scan = relaxed_order")
         times = []
         for v in vectors[:SAMPLES]:
             started = time.perf_counter()
@@ -157,17 +158,36 @@ async def _sql(
             lambda k, i: conns[k].fetch(NEAREST, tenant_id, vectors[i % len(vectors)]),
             len(vectors) * CONCURRENCY,
         )
-        hits = 0.0
-        for v in vectors:
-            approx = {r[0] for r in await conns[0].fetch(NEAREST, tenant_id, v)}
-            async with conns[0].transaction():
-                await conns[0].execute("SET LOCAL enable_indexscan = off")
-                exact = {r[0] for r in await conns[0].fetch(NEAREST, tenant_id, v)}
-            hits += len(approx & exact) / max(1, len(exact))
-        return times, qps, hits / len(vectors)
+        return times, qps
     finally:
         for c in conns:
             await c.close()
+
+
+async def _recall(app_dsn: str, tenant_id: uuid.UUID, vectors: list[str]) -> float:
+    """Recall@10 of the HNSW answer (iterative scan) against an exact scan."""
+    (conn,) = await _connections(app_dsn, tenant_id, 1)
+    try:
+        hits = 0.0
+        for v in vectors:
+            approx = {r[0] for r in await conn.fetch(NEAREST, tenant_id, v)}
+            async with conn.transaction():
+                await conn.execute("SET LOCAL enable_indexscan = off")
+                exact = {r[0] for r in await conn.fetch(NEAREST, tenant_id, v)}
+            hits += len(approx & exact) / max(1, len(exact))
+        return hits / len(vectors)
+    finally:
+        await conn.close()
+
+
+async def _connections(
+    app_dsn: str, tenant_id: uuid.UUID, n: int = CONCURRENCY
+) -> list[asyncpg.Connection]:
+    conns = [await asyncpg.connect(app_dsn) for _ in range(n)]
+    for c in conns:
+        await c.execute("SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id))
+        await c.execute("SET hnsw.iterative_scan = relaxed_order")
+    return conns
 
 
 async def _throughput(call: Callable[[int, int], Awaitable[object]], total: int) -> float:
@@ -194,9 +214,33 @@ end
 """
 
 
-def _api(base: str, slug: str, tmp: str) -> tuple[WrkResult, WrkResult]:
-    """The search API's latency (one connection, one request at a time) and its throughput
-    (CONCURRENCY connections), each a wrk run cycling through QUERIES."""
+@dataclass(frozen=True)
+class Api:
+    """A running server's search endpoint, as wrk asks it: the URL, a caller's token and the
+    script that cycles through QUERIES."""
+
+    url: str
+    token: str
+    script: str
+
+    def latency(self) -> WrkResult:
+        """One connection, one request at a time."""
+        return self._wrk(1)
+
+    def throughput(self) -> WrkResult:
+        return self._wrk(CONCURRENCY)
+
+    def _wrk(self, connections: int, duration: str = "10s") -> WrkResult:
+        found = wrk(
+            self.url, self.token, script=self.script, threads=1, connections=connections,
+            duration=duration,
+        )  # fmt: skip
+        assert found.non_2xx == 0
+        return found
+
+
+def _api(base: str, slug: str, tmp: str) -> Api:
+    """The search API of the server at `base`, warmed up."""
     r = httpx.post(
         f"{base}/api/v1/auth/login",
         json={"organisation": slug, "email": "affiliate@bench.example", "password": PASSWORD},
@@ -214,22 +258,83 @@ def _api(base: str, slug: str, tmp: str) -> tuple[WrkResult, WrkResult]:
     paths = ", ".join('"/api/v1/products/search?q=' + urllib.parse.quote(q) + '"' for q in QUERIES)
     script = Path(tmp) / "search.lua"
     script.write_text(_REQUESTS % {"paths": paths})
-    url = f"{base}/api/v1/products/search"
+    api = Api(f"{base}/api/v1/products/search", token, str(script))
     # warm-up, as the other HTTP benchmarks do: every pooled connection prepares and plans the
     # search's statements on its first use, and the model's runtime sizes its buffers for each
     # query length it meets
-    wrk(url, token, script=str(script), threads=1, connections=CONCURRENCY, duration="5s")
-    latency = wrk(url, token, script=str(script), threads=1, connections=1)
-    throughput = wrk(url, token, script=str(script), threads=1, connections=CONCURRENCY)
-    assert latency.non_2xx == throughput.non_2xx == 0
-    return latency, throughput
+    api._wrk(CONCURRENCY, "5s")
+    return api
 
 
 def _p(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100)[pct - 1] if len(values) > 1 else values[0]
 
 
-def _measure_size(size: int, model: Embedder) -> dict[str, float]:
+@dataclass(frozen=True)
+class Round:
+    """One round at one size: both baselines, then the API, one after the other."""
+
+    emb: list[float]  # the query's embedding alone, ms per call
+    sql: list[float]  # the raw pgvector query alone, ms per call
+    sql_qps: float
+    latency: WrkResult
+    throughput: WrkResult
+
+    @property
+    def emb_qps(self) -> float:  # one thread, one call at a time
+        return 1000 / statistics.mean(self.emb)
+
+    @property
+    def qps_target(self) -> float:
+        return 0.8 * min(self.emb_qps, self.sql_qps)
+
+    @property
+    def p50_budget(self) -> float:
+        return 1.2 * (_p(self.emb, 50) + _p(self.sql, 50)) + 2
+
+    @property
+    def qps_ratio(self) -> float:  # ≥ 1 meets
+        return self.throughput.rps / self.qps_target
+
+    @property
+    def p50_ratio(self) -> float:  # ≤ 1 meets
+        return self.latency.p50_ms / self.p50_budget
+
+
+@dataclass(frozen=True)
+class Size:
+    size: int
+    embedded: int
+    reindex: float  # products embedded per second
+    recall: float
+    rounds: list[Round]
+
+    @property
+    def shown(self) -> Round:
+        """The round whose QPS ratio is the median."""
+        by_ratio = sorted(self.rounds, key=lambda r: r.qps_ratio)
+        return by_ratio[(len(by_ratio) - 1) // 2]
+
+    @property
+    def meets(self) -> bool:
+        return (
+            statistics.median(r.qps_ratio for r in self.rounds) >= 1
+            and statistics.median(r.p50_ratio for r in self.rounds) <= 1
+            and self.recall >= 0.95
+        )
+
+
+def _embedding_alone() -> tuple[list[float], list[str]]:
+    """Each query embedded in this process, one call at a time: ms per call, and the vectors."""
+    times, vectors = [], []
+    for q in QUERIES * 7:
+        started = time.perf_counter()
+        vectors.append(to_text(encode_here([q])[0]))
+        times.append((time.perf_counter() - started) * 1000)
+    return times, vectors
+
+
+def _measure_size(size: int, model: Embedder) -> Size:
     with bench_dir("search") as tmp:
         env = {
             **bench_env(tmp),
@@ -240,23 +345,18 @@ def _measure_size(size: int, model: Embedder) -> dict[str, float]:
         settings = Settings()
         tenant_id, reindex, embedded = asyncio.run(_seed(settings, size, model))
         urls = provision.database_urls(settings)
-        emb_times = []
-        vectors = []
-        for q in QUERIES * 7:
-            started = time.perf_counter()
-            vectors.append(to_text(encode_here([q])[0]))
-            emb_times.append((time.perf_counter() - started) * 1000)
-        sql_times, sql_qps, recall = asyncio.run(_sql(libpq(urls.app), tenant_id, vectors))
+        app_dsn = libpq(urls.app)
+        _, vectors = _embedding_alone()
+        recall = asyncio.run(_recall(app_dsn, tenant_id, vectors))
         slug = asyncio.run(_slug(libpq(urls.owner), tenant_id))
+        rounds = []
         with bitnexus_server(env) as base:
-            latency, throughput = _api(base, slug, tmp)
-    emb_p50 = _p(emb_times, 50)
-    return {
-        "size": size, "embedded": embedded, "reindex": reindex, "recall": recall,
-        "emb_p50": emb_p50, "emb_p99": _p(emb_times, 99), "emb_qps": 1000 / statistics.mean(emb_times),
-        "sql_p50": _p(sql_times, 50), "sql_p99": _p(sql_times, 99), "sql_qps": sql_qps,
-        "api_p50": latency.p50_ms, "api_p99": latency.p99_ms, "api_qps": throughput.rps,
-    }  # fmt: skip
+            api = _api(base, slug, tmp)
+            for _ in range(ROUNDS):
+                emb, _ = _embedding_alone()
+                sql, sql_qps = asyncio.run(_sql(app_dsn, tenant_id, vectors))
+                rounds.append(Round(emb, sql, sql_qps, api.latency(), api.throughput()))
+    return Size(size, embedded, reindex, recall, rounds)
 
 
 async def _slug(dsn: str, tenant_id: uuid.UUID) -> str:
@@ -273,35 +373,46 @@ def run() -> str:
     return _report([_measure_size(size, model) for size in SIZES])
 
 
-def _report(results: list[dict[str, float]]) -> str:
+def _report(results: list[Size]) -> str:
     rows = ""
     for r in results:
-        slower_qps = min(r["emb_qps"], r["sql_qps"])
-        p50_budget = 1.2 * (r["emb_p50"] + r["sql_p50"]) + 2
-        ok = r["api_qps"] >= 0.8 * slower_qps and r["api_p50"] <= p50_budget and r["recall"] >= 0.95
+        shown = r.shown
         rows += (
-            f"| {int(r['size']):,} | search (API) | {r['api_p50']:.1f} | {r['api_p99']:.1f} | {r['api_qps']:.0f} | "
-            f"{'meets' if ok else 'misses'} (QPS ≥ {0.8 * slower_qps:.0f}, p50 ≤ {p50_budget:.1f} ms, recall {r['recall']:.3f}) |\n"
-            f"| {int(r['size']):,} | baseline: query embedding alone | {r['emb_p50']:.1f} | {r['emb_p99']:.1f} | {r['emb_qps']:.0f} | — |\n"
-            f"| {int(r['size']):,} | baseline: raw pgvector SQL, precomputed vector | {r['sql_p50']:.1f} | {r['sql_p99']:.1f} | {r['sql_qps']:.0f} | — |\n"
+            f"| {r.size:,} | search (API) | {shown.latency.p50_ms:.1f} | {shown.latency.p99_ms:.1f} | {shown.throughput.rps:.0f} | "
+            f"{'meets' if r.meets else 'misses'} (this round: QPS ≥ {shown.qps_target:.0f}, p50 ≤ {shown.p50_budget:.1f} ms; recall {r.recall:.3f}) |\n"
+            f"| {r.size:,} | baseline: query embedding alone | {_p(shown.emb, 50):.1f} | {_p(shown.emb, 99):.1f} | {shown.emb_qps:.0f} | — |\n"
+            f"| {r.size:,} | baseline: raw pgvector SQL, precomputed vector | {_p(shown.sql, 50):.1f} | {_p(shown.sql, 99):.1f} | {shown.sql_qps:.0f} | — |\n"
         )  # fmt: skip
-    reindex = "; ".join(
-        f"{int(r['embedded']):,} products at {r['reindex']:.0f}/s ({int(r['size']):,} in the tenant)"
+    ratios = "\n".join(
+        f"- {r.size:,} products: QPS / target "
+        + ", ".join(f"{x.qps_ratio:.2f}" for x in r.rounds)
+        + f" (median {statistics.median(x.qps_ratio for x in r.rounds):.2f}, ≥ 1 meets); "
+        + "p50 / budget "
+        + ", ".join(f"{x.p50_ratio:.2f}" for x in r.rounds)
+        + f" (median {statistics.median(x.p50_ratio for x in r.rounds):.2f}, ≤ 1 meets)."
         for r in results
+    )
+    reindex = "; ".join(
+        f"{r.embedded:,} products at {r.reindex:.0f}/s ({r.size:,} in the tenant)" for r in results
     )
     return (
         "## Search — hybrid search against its parts\n\n"
         "Products of one tenant with generated titles in 30 subjects; the first "
         f"{EMBEDDED:,} embedded by the indexer with the real model, the rest given a real "
         "embedding nudged by noise (the HNSW index sees real-shaped clusters at any size). "
-        f"Baselines: {SAMPLES} sequential calls after warm-up, QPS with {CONCURRENCY} concurrent "
-        f"callers. The API: wrk against a real server cycling through {len(QUERIES)} queries, "
-        f"10 s with one connection (latency) and 10 s with {CONCURRENCY} (QPS), after a 5 s warm-up. "
-        "The API runs both retrievers (full text + HNSW) and fuses them; the embedding "
-        "baseline is the model on one thread in this process (as in the server, "
-        "`BITNEXUS_EMBED_THREADS=1`); the SQL baseline is the nearest-10 query alone. "
-        "Recall@10: the HNSW answer (iterative scan) against an exact scan, same vectors.\n\n"
+        f"Measured in {ROUNDS} rounds per size, each round the two baselines and then the API, "
+        "one after the other: the embedding baseline is the model on one thread in this process "
+        "(as in the server, `BITNEXUS_EMBED_THREADS=1`), each of the 30 queries 7 times, one "
+        f"call at a time; the SQL baseline is the nearest-10 query alone, {SAMPLES} sequential "
+        f"calls and QPS with {CONCURRENCY} concurrent callers; the API is wrk against a real server "
+        f"cycling through {len(QUERIES)} queries, 10 s with one connection (latency) and 10 s with "
+        f"{CONCURRENCY} (QPS), after a 5 s warm-up. The API runs both retrievers (full text + "
+        "HNSW) and fuses them. Each target is judged on the median over the rounds of its "
+        "ratio, measured within one round; the table shows the round whose QPS ratio is the "
+        "median. Recall@10: the HNSW answer (iterative scan) against an exact scan, same "
+        "vectors.\n\n"
         "| products | query | p50 ms | p99 ms | QPS | target |\n|---:|---|---:|---:|---:|---|\n"
         f"{rows}\n"
+        f"Each round's ratios:\n{ratios}\n\n"
         f"Reindex throughput (the indexer, batches of 64, one thread): {reindex}.\n"
     )
