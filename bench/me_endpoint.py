@@ -41,6 +41,15 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     non_2xx: int
+    p95_ms: float | None = None  # wrk prints none: a script's `done` may (`P95_SCRIPT`)
+
+
+P95_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("p95_us %d\\n", latency:percentile(95)))
+end
+"""
+"""Lua for a wrk script that makes `wrk` report the 95th percentile too."""
 
 
 def _free_port() -> int:
@@ -87,7 +96,10 @@ def wrk(
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return WrkResult(rps, p50, p99, int(bad.group(1)) if bad else 0)
+    p95 = re.search(r"^p95_us (\d+)$", out, re.M)
+    return WrkResult(
+        rps, p50, p99, int(bad.group(1)) if bad else 0, int(p95.group(1)) / 1000 if p95 else None
+    )
 
 
 def _cpu_seconds(pid: int) -> float:
