@@ -80,7 +80,7 @@ def untracked_of(entity: type[Entity], values: Mapping[str, Any]) -> Entity:
     """An object of `entity` holding `values` (column names to values as loaded; a column not
     given reads as None), tracked by no session. Made as the ORM's loader makes an object, the
     values put in place with no change recorded: the constructor records each as a change, at
-    five times the cost for the thirty columns of a caller's user and tenant."""
+    six times the cost for the thirty columns of a caller's user and tenant."""
     made: Entity = _loaders(entity)[0].new_instance()
     instance_dict(made).update(values)
     return made
