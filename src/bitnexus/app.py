@@ -174,7 +174,9 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         migration_head()  # read the migrations directory before the first readiness probe
         # one model per process, loaded by the first search or the first batch to embed
         app.state.embedder = (
-            embedding.shared(settings.embed_threads) if settings.search_semantic else None
+            embedding.shared(settings.embed_threads, settings.embed_spin_ms / 1000)
+            if settings.search_semantic
+            else None
         )
         indexer = (
             asyncio.create_task(

@@ -325,7 +325,7 @@ def search_reindex(
     targets = _tenant_slugs(urls, tenant)
     if tenant and not targets:
         raise _fail(f"no tenant {tenant!r}")
-    model = embedder.shared(settings.embed_threads)
+    model = embedder.shared(settings.embed_threads, settings.embed_spin_ms / 1000)
 
     async def go(db: Database) -> list[str]:
         out: list[str] = []

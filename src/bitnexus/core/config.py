@@ -127,11 +127,14 @@ class Settings(BaseSettings):
     )
     # Search: semantic matching (off: keywords only, the model never loads), how often the
     # indexer embeds changed products and how many at a time (0 s: never; `bitnexus search
-    # reindex` still does), and the CPU threads the model may use (the rest serve requests).
+    # reindex` still does), the CPU threads the model may use (the rest serve requests), and
+    # how long its process polls for the next query before it sleeps (CPU spent for latency:
+    # a query that finds it polling runs faster; 0: it sleeps at once).
     search_semantic: bool = Field(True, alias="BITNEXUS_SEARCH_SEMANTIC")
     search_index_seconds: float = Field(10.0, alias="BITNEXUS_SEARCH_INDEX_SECONDS", ge=0)
     search_index_batch: int = Field(64, alias="BITNEXUS_SEARCH_INDEX_BATCH", ge=1, le=1024)
     embed_threads: int = Field(1, alias="BITNEXUS_EMBED_THREADS", ge=1, le=64)
+    embed_spin_ms: float = Field(10.0, alias="BITNEXUS_EMBED_SPIN_MS", ge=0, le=1000)
 
     # Outgoing webhooks (docs/webhooks.md): whether endpoints may resolve to private, loopback
     # or other non-public addresses (off: refused, against server-side request forgery), how

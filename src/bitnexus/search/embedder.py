@@ -2,11 +2,11 @@
 package, offline, loaded once per process on first use (`search.model`).
 
 `Embedder.encode` runs the model in a child process of its own (started on first use, one
-call at a time over a socket the event loop reads, the model's threads bounded:
-`model_process`), so embedding never holds the server's GIL: the event loop keeps serving
-while a query or an indexer batch is embedded. A child that dies is started again on the next
-call. Vectors are unit length (384 floats): cosine distance is
-1 − dot.
+call at a time over a socket the event loop reads, the model's threads bounded, polling for
+the next call a while before it sleeps: `model_process`), so embedding never holds the
+server's GIL: the event loop keeps serving while a query or an indexer batch is embedded. A
+child that dies is started again on the next call. Vectors are unit length (384 floats):
+cosine distance is 1 − dot.
 """
 
 from __future__ import annotations
@@ -42,20 +42,23 @@ class ModelUnavailable(RuntimeError):
     memory; the next call starts another), or the model failed on the texts."""
 
 
-def _serve(sock: socket.socket, threads: int) -> None:
+def _serve(sock: socket.socket, threads: int, spin_seconds: float) -> None:
     """The child: load the model, then answer each call (`model_process.serve`)."""
     model.load(threads)
-    model_process.serve(sock, encode_packed, threads)
+    model_process.serve(sock, encode_packed, threads, spin_seconds)
 
 
 class Embedder:
     """Text → unit vectors, computed in a child process. The child starts and loads the model
-    on the first `encode`. Calls from one event loop or several (threads, tests) take turns."""
+    on the first `encode`, and after each call polls for the next for `spin_seconds` before
+    it sleeps (0: at once). Calls from one event loop or several (threads, tests) take
+    turns."""
 
     dimensions = DIMENSIONS
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, spin_seconds: float = 0.0) -> None:
         self.threads = max(1, threads)
+        self.spin_seconds = max(0.0, spin_seconds)
         self._lock = threading.Lock()  # one call on the socket at a time, whatever its loop
         self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
@@ -94,7 +97,9 @@ class Embedder:
             child.close()  # a call abandoned half-way: its reply was never read
             child = None
         if child is None:
-            child = self._child = await asyncio.to_thread(model_process.Child, _serve, self.threads)
+            child = self._child = await asyncio.to_thread(
+                model_process.Child, _serve, self.threads, self.spin_seconds
+            )
         try:
             return await child.call(texts, DIMENSIONS)
         except model_process.ChildFailed as exc:
@@ -164,11 +169,11 @@ _shared: Embedder | None = None
 _shared_lock = threading.Lock()
 
 
-def shared(threads: int = 1) -> Embedder:
+def shared(threads: int = 1, spin_seconds: float = 0.0) -> Embedder:
     """The process's embedder (one model in memory however many apps or jobs use it); the
-    first caller's `threads` wins."""
+    first caller's `threads` and `spin_seconds` win."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = Embedder(threads)
+            _shared = Embedder(threads, spin_seconds)
         return _shared

@@ -4,6 +4,11 @@ A call is one frame each way: the parent sends the texts (JSON), the child answe
 vectors as packed float32s (or the error it met). The parent never waits on the socket in a
 thread: no thread hop, no hand-over of the GIL, no floats unpickled one by one. Frames are a
 4-byte big-endian length, then the payload; a reply's first byte says what it carries.
+
+Between calls the child polls its socket for a while before it sleeps in the read (`spin`):
+a CPU left to halt between two searches, its caches and clock given to whatever runs next,
+ran the next query a third slower (docs/search.md). ONNX Runtime's and OpenMP's thread pools
+spin briefly before they sleep for the same reason.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import select
 import signal
 import socket
 import struct
@@ -44,12 +50,15 @@ class ChildLost(RuntimeError):
     """The child's socket closed or broke under a call: the process is gone."""
 
 
-def serve(sock: socket.socket, encode: Encode, threads: int) -> None:
+def serve(sock: socket.socket, encode: Encode, threads: int, spin_seconds: float) -> None:
     """The child: answer each frame of texts with their vectors, until the parent closes its
-    end. Ctrl-C reaches the whole process group: the parent decides when the child ends."""
+    end, polling for the next frame for `spin_seconds` after each answer before sleeping in
+    the read. Ctrl-C reaches the whole process group: the parent decides when the child
+    ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     while True:
+        spin(sock, spin_seconds)
         try:
             texts = json.loads(_read_frame(sock))
         except (ChildLost, OSError):
@@ -59,6 +68,16 @@ def serve(sock: socket.socket, encode: Encode, threads: int) -> None:
         except Exception as exc:  # answered, not raised: the parent decides
             reply = _FAILED + repr(exc).encode()
         sock.sendall(_LENGTH.pack(len(reply)) + reply)
+
+
+def spin(sock: socket.socket, seconds: float) -> bool:
+    """Poll `sock` until it has something to read (True) or `seconds` have passed (False),
+    keeping this process on its CPU meanwhile."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if select.select([sock], [], [], 0)[0]:
+            return True
+    return False
 
 
 def _read_frame(sock: socket.socket) -> bytes:
@@ -88,12 +107,20 @@ class Child:
     """A child process running `serve`, and the parent's end of the socket to it. One call at
     a time: the caller serialises them."""
 
-    def __init__(self, target: Callable[[socket.socket, int], None], threads: int) -> None:
+    def __init__(
+        self,
+        target: Callable[[socket.socket, int, float], None],
+        threads: int,
+        spin_seconds: float,
+    ) -> None:
         # torch must not be forked with threads running: a fresh interpreter
         context = multiprocessing.get_context("spawn")
         ours, theirs = socket.socketpair()
         self.process: Any = context.Process(
-            target=target, args=(theirs, threads), name="bitnexus-embedder", daemon=True
+            target=target,
+            args=(theirs, threads, spin_seconds),
+            name="bitnexus-embedder",
+            daemon=True,
         )
         self.process.start()
         theirs.close()
