@@ -73,9 +73,11 @@ def serve(sock: socket.socket, encode: Encode, threads: int, spin_seconds: float
 def spin(sock: socket.socket, seconds: float) -> bool:
     """Poll `sock` until it has something to read (True) or `seconds` have passed (False),
     keeping this process on its CPU meanwhile."""
+    readable = select.poll()
+    readable.register(sock, select.POLLIN)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if select.select([sock], [], [], 0)[0]:
+        if readable.poll(0):
             return True
     return False
 
