@@ -55,7 +55,7 @@ async def _page(
     vector: Sequence[float] | None,
     limit: int = 10,
     filters: MarketFilter = MarketFilter(),
-    plans: list[str] | None = None,
+    plans: list[tuple[str, str]] | None = None,
 ) -> list[Hit]:
     async def embedded() -> Sequence[float]:
         await asyncio.sleep(0)  # still being computed as the statement is built
@@ -65,7 +65,7 @@ async def _page(
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, shop.tenant_id)
         market = catalog.market(filters, await tenants.current(session, shop.tenant_id))
-        await repository.plan(session, market)  # as a search does before its statements
+        await repository.plan(session, market, CANDIDATES)  # as a search does, first
         hits = await repository.page(
             session,
             market,
@@ -78,7 +78,10 @@ async def _page(
             max_distance=MAX_DISTANCE,
         )
         if plans is not None:
-            plans.append(await session.scalar(text("SELECT current_setting('plan_cache_mode')")))
+            settings = text(
+                "SELECT current_setting('plan_cache_mode'), current_setting('hnsw.ef_search')"
+            )
+            plans.append(tuple((await session.execute(settings)).one()))
         return hits
 
 
@@ -157,10 +160,11 @@ async def test_only_a_filtered_page_is_planned_for_its_values(
     app: FastAPI, four: Shop, filters: MarketFilter, plan: str
 ) -> None:
     # when a page is read with or without a filter whose selectivity varies by value
-    plans: list[str] = []
+    plans: list[tuple[str, str]] = []
     hits = await _page(app, four, {}, QUERY, filters=filters, plans=plans)
 
     # then an unfiltered page runs a plan made once, a filtered one a plan for its values
-    # (a rare category is better scanned exactly than through the index); both find the same
-    assert plans == [plan]
+    # (a rare category is better scanned exactly than through the index), either keeping as
+    # many candidates as the nearest it returns; both find the same
+    assert plans == [(plan, str(CANDIDATES))]
     assert _named(four, hits) == [("C", False, True), ("D", False, True), ("B", False, True)]

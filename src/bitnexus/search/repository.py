@@ -180,14 +180,23 @@ async def nearest(
     return sorted(found, key=lambda pair: pair[1])
 
 
-async def plan(session: AsyncSession, among: Market) -> None:
-    """How the transaction's statements of a search over `among` are planned: once per
-    connection for any values when no filter varies (each search's words, vector and ranks
-    would change no plan, and planning a search's statements took more than running some),
-    for each search's values when one does (a rare category is better scanned exactly than
-    through the HNSW index, a plan made once cannot see that)."""
+async def plan(session: AsyncSession, among: Market, depth: int) -> None:
+    """How the transaction's statements of a search over `among` are planned and run, in one
+    round trip.
+    - Planned once per connection for any values when no filter varies (each search's words,
+      vector and ranks would change no plan, and planning a search's statements took more than
+      running some), for each search's values when one does (a rare category is better
+      scanned exactly than through the HNSW index, a plan made once cannot see that).
+    - The HNSW scan keeps as many candidates as the `depth` nearest it is to return
+      (`hnsw.ef_search`, 40 by default): with fewer, it returns those and then searches the
+      graph again for the rest (an iterative scan). The page statement took 3.9–4.2 ms
+      against 2.4–2.8 ms at 100,000 products, depth 50."""
     mode = "force_custom_plan" if among.values else "force_generic_plan"
-    await (await driver(session)).execute(f"SELECT set_config('plan_cache_mode', '{mode}', true)")
+    await (await driver(session)).execute(
+        "SELECT set_config('plan_cache_mode', $1, true), set_config('hnsw.ef_search', $2, true)",
+        mode,
+        str(depth),
+    )
 
 
 @dataclass(frozen=True)

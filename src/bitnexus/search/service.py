@@ -104,7 +104,7 @@ async def search(
     filters = replace(filters, own=own)  # a group member's own rate filters and is shown
     depth = max(CANDIDATES, limit)
     among, rows = catalog.market(filters, principal.tenant), catalog.shown_rows()
-    await repository.plan(session, among)  # for the keyword ranking and the page
+    await repository.plan(session, among, depth)  # for the keyword ranking and the page
     keyword = await keyword_ranks(session, among, query.words, depth)
 
     async def page(vector: Awaitable[list[float]] | None) -> list[repository.Hit]:
