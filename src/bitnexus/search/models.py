@@ -1,4 +1,5 @@
-"""Each product's embedding and the hash of the text it was computed from (tenant-owned)."""
+"""Each product's embedding, the hash of the text it was computed from and the product's
+approval (tenant-owned)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,6 @@ class ProductEmbedding(Base):
     embedding: Mapped[list[float]] = mapped_column(Vector(DIMENSIONS))
     text_hash: Mapped[bytes] = mapped_column(LargeBinary)  # sha256 of bitnexus_search_text(...)
     embedded_at: Mapped[dt.datetime] = mapped_column(server_default=text("now()"))
+    # the product's approval, set and kept in step by triggers (migration 0050): an unfiltered
+    # nearest-neighbour scan keeps the marketplace's rows without reading their products
+    approved: Mapped[bool] = mapped_column(server_default=text("false"))

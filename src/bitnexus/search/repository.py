@@ -1,7 +1,8 @@
 """Every query on `product_embeddings` (RLS scopes them to the transaction's tenant).
 
 Products themselves are the catalog's: they reach these queries as SQL the catalog service
-hands over (`market_ids`, `search_texts`), never as its tables.
+hands over (`market_ids`, `search_texts`), never as its tables. Their approval is carried on
+each embedding (migration 0050's triggers), so a scan of the whole marketplace reads none.
 """
 
 from __future__ import annotations
@@ -143,9 +144,14 @@ def _by_distance(among: Market) -> tuple[Select[uuid.UUID, float], ColumnElement
     # plan made for the values folds it, a plan made once casts for each row it returns
     query = cast(bindparam("query", type_=ARRAY(REAL)), ProductEmbedding.embedding.type)
     distance = ProductEmbedding.embedding.op("<=>", return_type=Float)(query)
-    stmt = select(ProductEmbedding.product_id.label("id"), distance.label("distance")).where(
-        ProductEmbedding.product_id.in_(among.ids())
+    # every approved product: the approval its embedding carries, no product read per
+    # candidate; through filters: the products `among` passes
+    kept = (
+        ProductEmbedding.approved
+        if among.unfiltered
+        else ProductEmbedding.product_id.in_(among.ids())
     )
+    stmt = select(ProductEmbedding.product_id.label("id"), distance.label("distance")).where(kept)
     return stmt, distance
 
 
