@@ -10,6 +10,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 T = TypeVar("T")
 
 DEADLINE_SECONDS = 30.0  # generous: twice as slow a machine still finishes well within it
@@ -51,3 +54,17 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {within:g} s")
         time.sleep(interval)
+
+
+async def waiting_on_a_lock(engine: AsyncEngine, statement: str) -> bool:
+    """Whether a session of the database waits on a lock running a statement LIKE
+    `statement` (a session reads the statements of its own role's sessions)."""
+    async with engine.connect() as conn:
+        waiting = await conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE :statement"
+            ),
+            {"statement": statement},
+        )
+    return bool(waiting)

@@ -19,7 +19,7 @@ from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from tests.conftest import ClientFactory
 from tests.factories import PASSWORD, Account, login, signup_org
-from tests.waiting import eventually
+from tests.waiting import eventually, waiting_on_a_lock
 
 ME = "/api/v1/me"
 REFRESH = "/api/v1/auth/refresh"
@@ -93,14 +93,8 @@ async def test_a_family_rotated_while_a_reset_commits_is_refused(
             resetting_task = asyncio.create_task(confirm())
 
             async def reset_waits() -> bool:
-                async with db.engine.connect() as conn:
-                    waiting = await conn.scalar(
-                        text(
-                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                            " AND query LIKE 'UPDATE refresh_tokens%'"
-                        )
-                    )
-                return bool(waiting) or resetting_task.done()
+                waiting = await waiting_on_a_lock(db.engine, "UPDATE refresh_tokens%")
+                return waiting or resetting_task.done()
 
             await eventually(reset_waits, "the reset waits for the rotation")
 

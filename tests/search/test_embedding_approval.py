@@ -23,7 +23,7 @@ from bitnexus.search.repository import Stale
 from bitnexus.tenants import service as tenants
 from tests.factories import product as _product
 from tests.search.conftest import Shop, open_shop
-from tests.waiting import eventually
+from tests.waiting import eventually, waiting_on_a_lock
 
 
 async def _listed(shop: Shop) -> str:
@@ -157,14 +157,7 @@ async def test_an_approval_during_the_embedding_is_not_lost(
         approving = asyncio.create_task(approve)
 
         async def approval_waits() -> bool:
-            async with db.engine.connect() as conn:
-                waiting = await conn.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                        " AND query LIKE '%products%'"
-                    )
-                )
-            return bool(waiting) or approving.done()
+            return await waiting_on_a_lock(db.engine, "%products%") or approving.done()
 
         await eventually(approval_waits, "the approval waits for the embedding")
         assert not approving.done()  # the embedding's lock holds the status change back
