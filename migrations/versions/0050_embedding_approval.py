@@ -1,6 +1,6 @@
 """embedding approval: each product embedding carries whether its product is approved, kept in
-step by triggers, so that the nearest-neighbour scan of an unfiltered search keeps the
-marketplace's rows by the rows it reads instead of looking each candidate's product up
+step by triggers, so that the nearest-neighbour scan of an unfiltered search checks the flag on
+the rows it reads instead of looking each candidate's product up
 
 The scan read 50 candidates, then each one's product by primary key to check its status: at
 100,000 products about 0.2–0.4 ms of a page statement of 1.5–2 ms inside PostgreSQL. Filtered

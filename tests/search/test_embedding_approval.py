@@ -1,7 +1,7 @@
-"""An embedding carries its product's approval (migration 0050), which the nearest-neighbour
-scan of an unfiltered search keeps its rows by: it follows every status change, is taken from
-the product when the embedding is written, and a status changed while an embedding is being
-written is not lost."""
+"""An embedding carries its product's approval (migration 0050), the flag the nearest-neighbour
+scan of an unfiltered search checks: it follows every status change, is taken from the product
+when the embedding is written, and a status changed while an embedding is being written is not
+lost."""
 
 from __future__ import annotations
 
