@@ -32,11 +32,10 @@ from bench.data import bench_dir, wait_archived
 from bench.me_endpoint import P95_SCRIPT, WrkResult, wrk
 from bench.redirect import seed_program
 from bench.server import bench_env, bitnexus_server
-from bitnexus.core import provision
+from bitnexus.core import provision, vector
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import libpq
-from bitnexus.core.vector import to_text
 from bitnexus.search import jobs
 from bitnexus.search.embedder import Embedder, encode_here
 
@@ -158,7 +157,9 @@ NEAREST = (
 EXACT = f"{NEAREST} -- exact"
 
 
-async def _sql(app_dsn: str, tenant_id: uuid.UUID, vectors: list[str]) -> tuple[list[float], float]:
+async def _sql(
+    app_dsn: str, tenant_id: uuid.UUID, vectors: list[list[float]]
+) -> tuple[list[float], float]:
     """The raw pgvector query: latencies, and QPS at CONCURRENCY."""
     conns = await _connections(app_dsn, tenant_id)
     try:
@@ -177,7 +178,7 @@ async def _sql(app_dsn: str, tenant_id: uuid.UUID, vectors: list[str]) -> tuple[
             await c.close()
 
 
-async def _recall(app_dsn: str, tenant_id: uuid.UUID, vectors: list[str]) -> float:
+async def _recall(app_dsn: str, tenant_id: uuid.UUID, vectors: list[list[float]]) -> float:
     """Recall@10 of the HNSW answer (iterative scan) against an exact scan."""
     (conn,) = await _connections(app_dsn, tenant_id, 1)
     try:
@@ -199,6 +200,7 @@ async def _connections(
 ) -> list[asyncpg.Connection]:
     conns = [await asyncpg.connect(app_dsn) for _ in range(n)]
     for c in conns:
+        await vector.register(c)  # vectors in their binary form, as the app's connections send
         await c.execute("SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id))
         await c.execute("SET hnsw.iterative_scan = relaxed_order")
     return conns
@@ -346,12 +348,12 @@ class Size:
         return self.qps_ratio >= 1 and self.p50_ratio <= 1 and self.recall >= 0.95
 
 
-def _embedding_alone() -> tuple[list[float], list[str]]:
+def _embedding_alone() -> tuple[list[float], list[list[float]]]:
     """Each query embedded in this process, one call at a time: ms per call, and the vectors."""
     times, vectors = [], []
     for q in QUERIES * 7:
         started = time.perf_counter()
-        vectors.append(to_text(encode_here([q])[0]))
+        vectors.append(encode_here([q])[0])
         times.append((time.perf_counter() - started) * 1000)
     return times, vectors
 

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from bitnexus.core import vector
 from bitnexus.core.outage import DatabaseUnreachable, unreachable
 
 NAMING_CONVENTION = {
@@ -154,7 +155,13 @@ def make_engine(url: URL, *, pool_size: int = 10, pooled: bool = False) -> Async
         else {"server_settings": CONNECTION_SETTINGS, "connection_class": TenantConnection},
     )
     event.listen(engine.sync_engine, "do_connect", _connect_or_unreachable)
+    event.listen(engine.sync_engine, "connect", _register_types)
     return engine
+
+
+def _register_types(dbapi_connection: Any, _record: Any) -> None:
+    """A new connection's codecs for the extensions' types (`vector`: binary)."""
+    dbapi_connection.run_async(vector.register)
 
 
 def _connect_or_unreachable(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:

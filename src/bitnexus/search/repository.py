@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
-    REAL,
     ColumnElement,
     Float,
     Integer,
@@ -39,7 +38,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bitnexus.catalog.service import Market, Shown, ShownRows
 from bitnexus.core.bulk import driver
 from bitnexus.core.prepared import Prepared
-from bitnexus.core.vector import to_text
 from bitnexus.search.models import ProductEmbedding
 
 
@@ -109,7 +107,7 @@ async def save(
         {
             "tenant_id": tenant_id,
             "product_id": row.product_id,
-            "embedding": to_text(vector),
+            "embedding": list(vector),
             "text_hash": row.text_hash,
         }
         for row, vector in zip(rows, vectors, strict=True)
@@ -140,9 +138,8 @@ async def vectors_of(
 def _by_distance(among: Market) -> tuple[Select[uuid.UUID, float], ColumnElement[float]]:
     """The embedded products of `among` with their cosine distance to the `query` parameter,
     and that distance, to order by."""
-    # floats sent as a binary real[] (no text to format and parse), made a vector by a cast: a
-    # plan made for the values folds it, a plan made once casts for each row it returns
-    query = cast(bindparam("query", type_=ARRAY(REAL)), ProductEmbedding.embedding.type)
+    # a vector in pgvector's binary form (`core.vector`): nothing to format, parse or cast
+    query = bindparam("query", type_=ProductEmbedding.embedding.type)
     distance = ProductEmbedding.embedding.op("<=>", return_type=Float)(query)
     # every approved product: the approval its embedding carries, no product read per
     # candidate; through filters: the products `among` passes
