@@ -107,7 +107,7 @@ async def save(
         {
             "tenant_id": tenant_id,
             "product_id": row.product_id,
-            "embedding": list(vector),
+            "embedding": vector,
             "text_hash": row.text_hash,
         }
         for row, vector in zip(rows, vectors, strict=True)
