@@ -9,6 +9,7 @@ import pytest
 
 from bitnexus.core import vector
 from bitnexus.core.db import Database
+from bitnexus.core.dburl import DatabaseUrls
 
 
 def f32(x: float) -> float:
@@ -61,3 +62,17 @@ async def test_a_vector_of_no_dimension_is_refused_by_the_database(db: Database)
     async with db.statements() as connection:
         with pytest.raises(asyncpg.DataError, match="at least 1 dimension"):
             await connection.fetchval("SELECT $1::vector", [])
+
+
+async def test_a_database_without_the_extension_is_left_alone(db_urls: DatabaseUrls) -> None:
+    # given a database where no `vector` type exists (the server's maintenance database)
+    assert db_urls.superuser is not None, "the session's PostgreSQL is the embedded one"
+    elsewhere = Database(db_urls.superuser.set(database="postgres"), pool_size=1)
+    try:
+        # when a connection of the app's engine opens on it (where the codec is registered)
+        async with elsewhere.statements() as connection:
+            # then it serves statements as any other
+            assert await connection.fetchval("SELECT to_regtype('vector') IS NULL") is True
+            assert await connection.fetchval("SELECT 1") == 1
+    finally:
+        await elsewhere.dispose()
