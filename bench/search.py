@@ -19,18 +19,18 @@ import os
 import random
 import statistics
 import time
-import urllib.parse
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
-import httpx
 
+from bench import search_servers as servers
+from bench.bare_search import NEAREST
 from bench.data import bench_dir, wait_archived
-from bench.me_endpoint import P95_SCRIPT, WrkResult, wrk
+from bench.me_endpoint import WrkResult
 from bench.redirect import seed_program
+from bench.search_servers import CONCURRENCY, Api
 from bench.server import bench_env, bitnexus_server
 from bitnexus.core import provision, vector
 from bitnexus.core.config import Settings
@@ -42,9 +42,7 @@ from bitnexus.search.embedder import Embedder, encode_here
 SIZES = [int(n) for n in os.environ.get("BENCH_SEARCH_SIZES", "10000,100000").split(",")]
 EMBEDDED = int(os.environ.get("BENCH_SEARCH_EMBEDDED", "2000"))  # embedded by the real model
 SAMPLES = 200
-CONCURRENCY = 4
 ROUNDS = int(os.environ.get("BENCH_SEARCH_ROUNDS", "3"))
-PASSWORD = "bench-marigold-anvil-39"
 
 SUBJECTS = [
     "DeFi trading", "index fund investing", "household budgeting", "freelancer taxes",
@@ -147,10 +145,6 @@ JOIN real a ON a.n = 1 + p.n % a.total
 JOIN real b ON b.n = 1 + (hashint8(p.n) & 2147483647) % b.total
 """
 
-NEAREST = (
-    "SELECT product_id FROM product_embeddings WHERE tenant_id = $1 "
-    "ORDER BY embedding <=> $2::vector LIMIT 10"
-)
 # the same query as a statement of its own, planned on each run with the index off: a prepared
 # statement keeps a plan it made once, whatever is SET afterwards (an exact scan through
 # NEAREST, after its first runs, reused the index's plan and compared the index with itself)
@@ -220,84 +214,31 @@ async def _throughput(call: Callable[[int, int], Awaitable[object]], total: int)
     return total / (time.perf_counter() - started)
 
 
-_REQUESTS = """
-paths = {%(paths)s}
-n = 0
-request = function()
-  n = n + 1
-  return wrk.format("GET", paths[(n %% #paths) + 1])
-end
-"""
-
-
-@dataclass(frozen=True)
-class Api:
-    """A running server's search endpoint, as wrk asks it: the URL, a caller's token and the
-    script that cycles through QUERIES."""
-
-    url: str
-    token: str
-    script: str
-
-    def latency(self) -> WrkResult:
-        """One connection, one request at a time."""
-        return self._wrk(1)
-
-    def throughput(self) -> WrkResult:
-        return self._wrk(CONCURRENCY)
-
-    def warm_up(self) -> None:
-        """As the other HTTP benchmarks do: every pooled connection prepares and plans the
-        search's statements on its first use, and the model's runtime sizes its buffers for
-        each query length it meets."""
-        self._wrk(CONCURRENCY, "5s")
-
-    def _wrk(self, connections: int, duration: str = "10s") -> WrkResult:
-        found = wrk(
-            self.url, self.token, script=self.script, threads=1, connections=connections,
-            duration=duration,
-        )  # fmt: skip
-        assert found.non_2xx == 0 and found.p95_ms is not None
-        return found
-
-
-def _api(base: str, slug: str, tmp: str) -> Api:
-    """The search API of the server at `base`, warmed up."""
-    r = httpx.post(
-        f"{base}/api/v1/auth/login",
-        json={"organisation": slug, "email": "affiliate@bench.example", "password": PASSWORD},
-        timeout=60,
-    )
-    token = r.json()["access_token"]
-    for q in QUERIES[:3]:  # loads the model
-        found = httpx.get(
-            f"{base}/api/v1/products/search",
-            params={"q": q},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=60,
-        )
-        assert found.status_code == 200, found.text
-    paths = ", ".join('"/api/v1/products/search?q=' + urllib.parse.quote(q) + '"' for q in QUERIES)
-    script = Path(tmp) / "search.lua"
-    script.write_text(_REQUESTS % {"paths": paths} + P95_SCRIPT)
-    api = Api(f"{base}/api/v1/products/search", token, str(script))
-    api.warm_up()
-    return api
-
-
 def _p(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100)[pct - 1] if len(values) > 1 else values[0]
 
 
 @dataclass(frozen=True)
+class Served:
+    """A server's searches in one round: one connection (latency), then CONCURRENCY (QPS)."""
+
+    latency: WrkResult
+    throughput: WrkResult
+
+    @classmethod
+    def measure(cls, server: Api) -> Served:
+        return cls(server.latency(), server.throughput())
+
+
+@dataclass(frozen=True)
 class Round:
-    """One round at one size: both baselines, then the API, one after the other."""
+    """One round at one size: both baselines, then the API and the floor, in turn."""
 
     emb: list[float]  # the query's embedding alone, ms per call
     sql: list[float]  # the raw pgvector query alone, ms per call
     sql_qps: float
-    latency: WrkResult
-    throughput: WrkResult
+    api: Served
+    floor: Served  # the two baselines chained behind bare Starlette (`bench.bare_search`)
 
     @property
     def emb_qps(self) -> float:  # one thread, one call at a time
@@ -311,13 +252,11 @@ class Round:
     def p50_budget(self) -> float:
         return 1.2 * (_p(self.emb, 50) + _p(self.sql, 50)) + 2
 
-    @property
-    def qps_ratio(self) -> float:  # ≥ 1 meets
-        return self.throughput.rps / self.qps_target
+    def qps_ratio(self, served: Served) -> float:  # ≥ 1 meets
+        return served.throughput.rps / self.qps_target
 
-    @property
-    def p50_ratio(self) -> float:  # ≤ 1 meets
-        return self.latency.p50_ms / self.p50_budget
+    def p50_ratio(self, served: Served) -> float:  # ≤ 1 meets
+        return served.latency.p50_ms / self.p50_budget
 
 
 @dataclass(frozen=True)
@@ -332,20 +271,26 @@ class Size:
     @property
     def shown(self) -> Round:
         """The round whose QPS ratio is the median."""
-        by_ratio = sorted(self.rounds, key=lambda r: r.qps_ratio)
+        by_ratio = sorted(self.rounds, key=lambda r: r.qps_ratio(r.api))
         return by_ratio[(len(by_ratio) - 1) // 2]
 
-    @property
-    def qps_ratio(self) -> float:
-        return statistics.median(r.qps_ratio for r in self.rounds)
+    def qps_ratio(self, of: Callable[[Round], Served]) -> float:
+        return statistics.median(r.qps_ratio(of(r)) for r in self.rounds)
 
-    @property
-    def p50_ratio(self) -> float:
-        return statistics.median(r.p50_ratio for r in self.rounds)
+    def p50_ratio(self, of: Callable[[Round], Served]) -> float:
+        return statistics.median(r.p50_ratio(of(r)) for r in self.rounds)
 
     @property
     def meets(self) -> bool:
-        return self.qps_ratio >= 1 and self.p50_ratio <= 1 and self.recall >= 0.95
+        return self.qps_ratio(api_of) >= 1 and self.p50_ratio(api_of) <= 1 and self.recall >= 0.95
+
+
+def api_of(r: Round) -> Served:
+    return r.api
+
+
+def floor_of(r: Round) -> Served:
+    return r.floor
 
 
 def _embedding_alone() -> tuple[list[float], list[list[float]]]:
@@ -375,12 +320,22 @@ def _measure_size(size: int, model: Embedder) -> Size:
         recall = asyncio.run(_recall(app_dsn, tenant_id, vectors))
         slug = asyncio.run(_slug(libpq(urls.owner), tenant_id))
         rounds = []
-        with bitnexus_server(env) as base:
-            api = _api(base, slug, tmp)
-            for _ in range(ROUNDS):
+        with (
+            bitnexus_server(env) as base,
+            servers.floor(app_dsn, tenant_id, tmp, QUERIES) as bare,
+        ):
+            searches = servers.api(base, slug, tmp, QUERIES)
+            for n in range(ROUNDS):
                 emb, _ = _embedding_alone()
                 sql, sql_qps = asyncio.run(_sql(app_dsn, tenant_id, vectors))
-                rounds.append(Round(emb, sql, sql_qps, api.latency(), api.throughput()))
+                # the API and the floor in turn, each first in every other round
+                if n % 2 == 0:
+                    searched = Served.measure(searches)
+                    floored = Served.measure(bare)
+                else:
+                    floored = Served.measure(bare)
+                    searched = Served.measure(searches)
+                rounds.append(Round(emb, sql, sql_qps, searched, floored))
     return Size(size, embedded, reindex, settled, recall, rounds)
 
 
@@ -401,23 +356,30 @@ def run() -> str:
 _SPIN_MS = Settings.model_fields["embed_spin_ms"].default
 
 
+def _ratios(r: Size, of: Callable[[Round], Served]) -> str:
+    qps = ", ".join(f"{x.qps_ratio(of(x)):.2f}" for x in r.rounds)
+    p50 = ", ".join(f"{x.p50_ratio(of(x)):.2f}" for x in r.rounds)
+    return (
+        f"QPS / target {qps} (median {r.qps_ratio(of):.2f}, ≥ 1 meets); "
+        f"p50 / budget {p50} (median {r.p50_ratio(of):.2f}, ≤ 1 meets)"
+    )
+
+
 def _report(results: list[Size]) -> str:
     rows = ""
     for r in results:
         shown = r.shown
+        api, floor = shown.api, shown.floor
         rows += (
-            f"| {r.size:,} | search (API) | {shown.latency.p50_ms:.1f} | {shown.latency.p95_ms:.1f} | {shown.latency.p99_ms:.1f} | {shown.throughput.rps:.0f} | "
+            f"| {r.size:,} | search (API) | {api.latency.p50_ms:.1f} | {api.latency.p95_ms:.1f} | {api.latency.p99_ms:.1f} | {api.throughput.rps:.0f} | "
             f"{'meets' if r.meets else 'misses'} (this round: QPS ≥ {shown.qps_target:.0f}, p50 ≤ {shown.p50_budget:.1f} ms; recall {r.recall:.3f}) |\n"
+            f"| {r.size:,} | floor: the embedding then the raw SQL, behind bare Starlette | {floor.latency.p50_ms:.1f} | {floor.latency.p95_ms:.1f} | {floor.latency.p99_ms:.1f} | {floor.throughput.rps:.0f} | — |\n"
             f"| {r.size:,} | baseline: query embedding alone | {_p(shown.emb, 50):.1f} | {_p(shown.emb, 95):.1f} | {_p(shown.emb, 99):.1f} | {shown.emb_qps:.0f} | — |\n"
             f"| {r.size:,} | baseline: raw pgvector SQL, precomputed vector | {_p(shown.sql, 50):.1f} | {_p(shown.sql, 95):.1f} | {_p(shown.sql, 99):.1f} | {shown.sql_qps:.0f} | — |\n"
         )  # fmt: skip
     ratios = "\n".join(
-        f"- {r.size:,} products: QPS / target "
-        + ", ".join(f"{x.qps_ratio:.2f}" for x in r.rounds)
-        + f" (median {r.qps_ratio:.2f}, ≥ 1 meets); "
-        + "p50 / budget "
-        + ", ".join(f"{x.p50_ratio:.2f}" for x in r.rounds)
-        + f" (median {r.p50_ratio:.2f}, ≤ 1 meets)."
+        f"- {r.size:,} products, the API: {_ratios(r, api_of)}.\n"
+        f"- {r.size:,} products, the floor: {_ratios(r, floor_of)}."
         for r in results
     )
     reindex = "; ".join(
@@ -430,8 +392,9 @@ def _report(results: list[Size]) -> str:
         f"{EMBEDDED:,} embedded by the indexer with the real model, the rest given a "
         "blend of two real embeddings nudged by noise (the HNSW index sees the shape real "
         "products make, at any size). "
-        f"Measured in {ROUNDS} rounds per size, each round the two baselines and then the API, "
-        "one after the other: the embedding baseline is the model on one thread in this process "
+        f"Measured in {ROUNDS} rounds per size, each round the two baselines and then the API "
+        "and the floor, one after the other (the API first in every other round): the "
+        "embedding baseline is the model on one thread in this process "
         f"(as in the server, `BITNEXUS_EMBED_THREADS=1`), each of the {len(QUERIES)} queries 7 "
         f"times, one call at a time; the SQL baseline is the nearest-10 query alone, {SAMPLES} sequential "
         f"calls and QPS with {CONCURRENCY} concurrent callers; the API is wrk against a real server "
@@ -440,7 +403,12 @@ def _report(results: list[Size]) -> str:
         f"model's process polling {_SPIN_MS:g} ms for the next query before it sleeps). Rounds "
         "begin once the load is vacuumed and analysed and the server's WAL archive has caught "
         f"up with it ({settled}). The API runs both retrievers (full text + HNSW) and fuses "
-        "them. Each target is judged on the median over the rounds of its "
+        "them. The floor is a search that is only the two baselines, chained behind HTTP "
+        "(`bench/bare_search.py`: bare Starlette, one uvicorn process, the app's model process "
+        "polling as the server's, then the nearest-10 query on a raw connection; no token, "
+        "tenant transaction, keywords, fusion or product read), asked by wrk as the API is, "
+        "its ratios taken against the same targets: what any search on this machine pays at "
+        "least. Each target is judged on the median over the rounds of its "
         "ratio, measured within one round; the table shows the round whose QPS ratio is the "
         "median. Recall@10: the HNSW answer (iterative scan) against an exact scan, same "
         "vectors.\n\n"
