@@ -32,6 +32,18 @@ NEAREST = (
 )
 POOL_SIZE = 4  # the benchmark's concurrency
 
+
+async def connect(dsn: str, tenant_id: uuid.UUID, n: int) -> list[asyncpg.Connection]:
+    """`n` raw connections ready for `NEAREST`: vectors in their binary form (as the app's
+    connections send them), the tenant set for the session, the iterative index scan on."""
+    conns = [await asyncpg.connect(dsn) for _ in range(n)]
+    for c in conns:
+        await vector.register(c)
+        await c.execute("SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id))
+        await c.execute("SET hnsw.iterative_scan = relaxed_order")
+    return conns
+
+
 pool: asyncio.Queue[asyncpg.Connection] = asyncio.Queue()
 model = Embedder(threads=1, spin_seconds=Settings.model_fields["embed_spin_ms"].default / 1000)
 
@@ -49,13 +61,7 @@ async def search(request: Request) -> Response:
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     app.state.tenant_id = uuid.UUID(os.environ["BENCH_TENANT"])
-    for _ in range(POOL_SIZE):
-        conn = await asyncpg.connect(os.environ["BENCH_DSN"])
-        await vector.register(conn)
-        await conn.execute(
-            "SELECT set_config('bitnexus.tenant_id', $1, false)", str(app.state.tenant_id)
-        )
-        await conn.execute("SET hnsw.iterative_scan = relaxed_order")
+    for conn in await connect(os.environ["BENCH_DSN"], app.state.tenant_id, POOL_SIZE):
         pool.put_nowait(conn)
     await model.encode(["warm up"])  # the model's process started and loaded
     yield

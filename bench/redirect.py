@@ -30,6 +30,8 @@ from bitnexus.tenants import service as tenants
 from bitnexus.tracking.models import Link
 from bitnexus.tracking.service.links import new_code
 
+PASSWORD = "bench-marigold-anvil-39"  # of every member `seed_program` makes
+
 ROUNDS = 5
 TARGET = 0.55  # the median round's ratio
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/150.0"
@@ -57,7 +59,7 @@ async def seed_program(db: Database, *, referred: bool = False) -> BenchProgram:
                 tenant,
                 email=f"{name}@bench.example",
                 name=name.title(),
-                password="bench-marigold-anvil-39",
+                password=PASSWORD,
                 role=role,
                 referred_by=referrer,
             )

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 import asyncpg
 
 from bench import search_servers as servers
-from bench.bare_search import NEAREST
+from bench.bare_search import NEAREST, connect
 from bench.data import bench_dir, wait_archived
 from bench.me_endpoint import WrkResult
 from bench.redirect import seed_program
 from bench.search_servers import CONCURRENCY, Api
 from bench.server import bench_env, bitnexus_server
-from bitnexus.core import provision, vector
+from bitnexus.core import provision
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import libpq
@@ -155,7 +155,7 @@ async def _sql(
     app_dsn: str, tenant_id: uuid.UUID, vectors: list[list[float]]
 ) -> tuple[list[float], float]:
     """The raw pgvector query: latencies, and QPS at CONCURRENCY."""
-    conns = await _connections(app_dsn, tenant_id)
+    conns = await connect(app_dsn, tenant_id, CONCURRENCY)
     try:
         times = []
         for v in vectors[:SAMPLES]:
@@ -174,7 +174,7 @@ async def _sql(
 
 async def _recall(app_dsn: str, tenant_id: uuid.UUID, vectors: list[list[float]]) -> float:
     """Recall@10 of the HNSW answer (iterative scan) against an exact scan."""
-    (conn,) = await _connections(app_dsn, tenant_id, 1)
+    (conn,) = await connect(app_dsn, tenant_id, 1)
     try:
         hits = 0.0
         for v in vectors:
@@ -187,17 +187,6 @@ async def _recall(app_dsn: str, tenant_id: uuid.UUID, vectors: list[list[float]]
         return hits / len(vectors)
     finally:
         await conn.close()
-
-
-async def _connections(
-    app_dsn: str, tenant_id: uuid.UUID, n: int = CONCURRENCY
-) -> list[asyncpg.Connection]:
-    conns = [await asyncpg.connect(app_dsn) for _ in range(n)]
-    for c in conns:
-        await vector.register(c)  # vectors in their binary form, as the app's connections send
-        await c.execute("SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id))
-        await c.execute("SET hnsw.iterative_scan = relaxed_order")
-    return conns
 
 
 async def _throughput(call: Callable[[int, int], Awaitable[object]], total: int) -> float:

@@ -15,10 +15,10 @@ from pathlib import Path
 import httpx
 
 from bench.me_endpoint import P95_SCRIPT, WrkResult, _free_port, wrk
+from bench.redirect import PASSWORD
 from bench.server import start, wait_ready
 
 CONCURRENCY = 4  # connections for QPS
-PASSWORD = "bench-marigold-anvil-39"
 
 _REQUESTS = """
 paths = {%(paths)s}
@@ -86,9 +86,9 @@ def api(base: str, slug: str, tmp: str, queries: list[str]) -> Api:
         )
         assert found.status_code == 200, found.text
     path = "/api/v1/products/search"
-    api = Api(f"{base}{path}", token, _script(tmp, "search", path, queries))
-    api.warm_up()
-    return api
+    searches = Api(f"{base}{path}", token, _script(tmp, "search", path, queries))
+    searches.warm_up()
+    return searches
 
 
 @contextmanager
@@ -104,9 +104,9 @@ def floor(app_dsn: str, tenant_id: uuid.UUID, tmp: str, queries: list[str]) -> I
     try:
         base = f"http://127.0.0.1:{port}"
         wait_ready(f"{base}/search?q=warm", proc)
-        api = Api(f"{base}/search", None, _script(tmp, "floor", "/search", queries))
-        api.warm_up()
-        yield api
+        bare = Api(f"{base}/search", None, _script(tmp, "floor", "/search", queries))
+        bare.warm_up()
+        yield bare
     finally:
         proc.terminate()
         proc.wait(timeout=30)
