@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from asyncpg.connection import LoggedQuery
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.core.db import Database, TenantConnection, set_tenant
+from bitnexus.core.db import Database, TenantConnection, configure, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
 
 
@@ -57,6 +57,100 @@ async def test_a_new_transaction_and_its_tenant_take_one_round_trip(db: Database
         assert f"set_config('bitnexus.tenant_id', '{tenant}', true)" in sent[0]
         assert driver.is_in_transaction()
         assert await _tenant_setting(session) == str(tenant)
+
+
+SETTINGS = [("plan_cache_mode", "force_generic_plan"), ("hnsw.ef_search", "50")]
+
+
+async def _settings(session: AsyncSession) -> tuple[str, str]:
+    found = text("SELECT current_setting('plan_cache_mode'), current_setting('hnsw.ef_search')")
+    return tuple((await session.execute(found)).one())  # type: ignore[return-value]
+
+
+async def _sent(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> list[str]:
+    """The statements `action` sends on the session's connection."""
+    sent: list[str] = []
+    driver = await _driver(session)
+
+    def log(record: LoggedQuery) -> None:
+        sent.append(record.query)
+
+    driver.add_query_logger(log)
+    try:
+        await action()
+        await asyncio.sleep(0)  # asyncpg calls its query loggers soon, not at once
+    finally:
+        driver.remove_query_logger(log)
+    return sent
+
+
+async def test_settings_ride_on_the_begin_and_cost_nothing_after(db: Database) -> None:
+    # given a transaction begun with its tenant and settings
+    tenant = uuid.uuid4()
+    async with db.sessionmaker() as session, session.begin():
+        begun = await _sent(session, lambda: set_tenant(session, tenant, SETTINGS))
+
+        # when the unit of work asks for the settings it already has
+        asked = await _sent(session, lambda: configure(session, SETTINGS))
+
+        # then the BEGIN carried them, and asking again sent nothing
+        assert len(begun) == 1
+        assert begun[0].startswith("BEGIN")
+        assert "set_config('hnsw.ef_search', '50', true)" in begun[0]
+        assert asked == []
+        assert await _settings(session) == ("force_generic_plan", "50")
+        assert await _tenant_setting(session) == str(tenant)
+
+
+async def test_settings_the_begin_lacked_are_set_in_one_round_trip(db: Database) -> None:
+    async with db.sessionmaker() as session, session.begin():
+        await set_tenant(session, uuid.uuid4(), SETTINGS[:1])
+
+        sent = await _sent(
+            session, lambda: configure(session, [*SETTINGS[:1], ("hnsw.ef_search", "70")])
+        )
+
+        assert len(sent) == 1
+        assert await _settings(session) == ("force_generic_plan", "70")
+        assert await _sent(session, lambda: configure(session, [("hnsw.ef_search", "70")])) == []
+
+
+async def test_settings_end_with_their_transaction(db: Database) -> None:
+    # given a session whose first transaction had the settings
+    async with db.sessionmaker() as session:
+        async with session.begin():
+            await set_tenant(session, uuid.uuid4(), SETTINGS)
+
+        # when its next transaction asks for them
+        async with session.begin():
+            await set_tenant(session, uuid.uuid4())
+            sent = await _sent(session, lambda: configure(session, SETTINGS))
+
+            # then they are set again: the first transaction's ended with it
+            assert len(sent) == 1
+            assert await _settings(session) == ("force_generic_plan", "50")
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        pytest.param(("hnsw.ef_search", "50', true), set_config('role', 'x"), id="quote"),
+        pytest.param(("plan_cache_mode; SELECT 1; --", "auto"), id="name"),
+        pytest.param(("work_mem", "64 MB"), id="space"),
+    ],
+)
+async def test_a_setting_that_is_not_plain_is_refused_before_sending(
+    db: Database, setting: tuple[str, str]
+) -> None:
+    async with db.sessionmaker() as session, session.begin():
+        sent = await _sent(session, lambda: _refused(set_tenant(session, uuid.uuid4(), [setting])))
+
+        assert sent == []
+
+
+async def _refused(action: Awaitable[None]) -> None:
+    with pytest.raises(ValueError, match="not a plain setting"):
+        await action
 
 
 async def test_the_tenant_ends_with_its_transaction(db: Database) -> None:

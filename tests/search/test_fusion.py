@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from bitnexus.catalog import service as catalog
 from bitnexus.catalog.service import MarketFilter
-from bitnexus.core.db import set_tenant
+from bitnexus.core.db import configure, set_tenant
 from bitnexus.search import repository
 from bitnexus.search.repository import Hit, Stale
 from bitnexus.search.service import CANDIDATES, MAX_DISTANCE, RRF_K, ranks
@@ -65,7 +65,7 @@ async def _page(
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, shop.tenant_id)
         market = catalog.market(filters, await tenants.current(session, shop.tenant_id))
-        await repository.plan(session, market, CANDIDATES)  # as a search does, first
+        await configure(session, repository.plan(filters, CANDIDATES))  # as a search does
         hits = await repository.page(
             session,
             market,

@@ -3,12 +3,15 @@ answer and headers; what it does not answer, the route does."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from asyncpg.connection import LoggedQuery
 from fastapi import FastAPI
+from sqlalchemy import event
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bitnexus.search.api import SearchFirst
@@ -83,6 +86,52 @@ async def test_the_layer_answers_as_the_route_does(
     assert _headers(first) == _headers(routed)
     assert first.headers["x-request-id"] != routed.headers["x-request-id"]
     assert first.json()["items"]
+
+
+@pytest.fixture
+def sent(app: FastAPI) -> Iterator[list[str]]:
+    """The statements the app's connections send (asyncpg's query log), from now on."""
+    found: list[str] = []
+
+    def log(record: LoggedQuery) -> None:
+        found.append(record.query)
+
+    def watch(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(log)
+
+    def unwatch(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.driver_connection.remove_query_logger(log)
+
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "checkout", watch)
+    event.listen(engine, "checkin", unwatch)
+    try:
+        yield found
+    finally:
+        event.remove(engine, "checkout", watch)
+        event.remove(engine, "checkin", unwatch)
+
+
+@pytest.mark.parametrize(
+    ("params", "plan"),
+    [
+        pytest.param({"q": "sourdough bread"}, "force_generic_plan", id="unfiltered"),
+        pytest.param({"q": "bread", "category": "Food"}, "force_custom_plan", id="filtered"),
+    ],
+)
+async def test_the_layer_begins_a_search_with_its_settings(
+    shop: Shop, sent: list[str], params: dict[str, Any], plan: str
+) -> None:
+    # when the layer answers a search
+    r = await _get(shop.affiliate, params)
+    await asyncio.sleep(0)  # asyncpg calls its query loggers soon, not at once
+
+    # then its transaction began with the search's settings, and set nothing after
+    assert r.status_code == 200, r.text
+    [begin] = [q for q in sent if q.startswith("BEGIN")]
+    assert f"set_config('plan_cache_mode', '{plan}', true)" in begin
+    assert "set_config('hnsw.ef_search'" in begin
+    assert not [q for q in sent if "set_config" in q and not q.startswith("BEGIN")]
 
 
 @pytest.mark.parametrize(

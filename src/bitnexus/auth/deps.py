@@ -3,7 +3,7 @@ and the read-only unit of work a replica may serve (`ReadSessionDep`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -22,7 +22,7 @@ from bitnexus.accounts.service.sessions import (
     principal_in,
 )
 from bitnexus.core.config import Settings
-from bitnexus.core.db import Database
+from bitnexus.core.db import Database, Setting
 from bitnexus.core.deps import (
     ReadSession,
     SessionDep,
@@ -138,9 +138,10 @@ async def read_session(
 
 @asynccontextmanager
 async def caller_reads(
-    reads: Reads, db: Database, claims: AccessClaims
+    reads: Reads, db: Database, claims: AccessClaims, settings: Sequence[Setting] = ()
 ) -> AsyncIterator[ReadSession]:
-    """`read_session`'s unit of work for the caller of verified `claims` (`reader` names them).
+    """`read_session`'s unit of work for the caller of verified `claims` (`reader` names them),
+    its transaction begun with `settings` (`core.db.configure`).
 
     The caller is checked on the primary: a suspension or a sign-out takes effect at once. With
     no replica, that check is the unit of work's first read. With replicas, it comes first, in
@@ -148,7 +149,7 @@ async def caller_reads(
     caller with the role and credentials the primary has (a replica behind on them is passed
     over)."""
     if not reads.replicas:
-        async with read_transaction(reads, claims.tenant_id) as session:
+        async with read_transaction(reads, claims.tenant_id, settings=settings) as session:
             session.info[_READER] = _bound(await authenticate_read(session, claims))
             yield session
         return
@@ -163,7 +164,7 @@ async def caller_reads(
         session.info[_READER] = found
         return True
 
-    async with read_transaction(reads, caller.tenant.id, has_caller) as session:
+    async with read_transaction(reads, caller.tenant.id, has_caller, settings) as session:
         yield session
 
 

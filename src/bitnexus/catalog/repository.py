@@ -51,6 +51,12 @@ class MarketFilter:
     # cover a product (an affiliate's group's), else the product's
     own: OwnTerms | None = None
 
+    @property
+    def varying(self) -> bool:
+        """Whether a filter whose value varies from one search to the next is set (`VARYING`):
+        what a statement over them binds as values, not as its shape (`Market`)."""
+        return any(getattr(self, f) is not None for f in VARYING)
+
 
 def per_sale(
     default_bps: int, p: type[Product] = Product, own: OwnTerms | None = None

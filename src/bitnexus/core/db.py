@@ -8,8 +8,9 @@ connection never carries one request's tenant into the next.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from bitnexus.core import vector
+from bitnexus.core.bulk import driver
 from bitnexus.core.outage import DatabaseUnreachable, unreachable
 
 NAMING_CONVENTION = {
@@ -90,11 +92,25 @@ class TenantConnection(asyncpg.Connection):
             self._with_begin = ""
 
 
-def tenant_statement(tenant_id: uuid.UUID) -> str:
-    """The parameterless statement that scopes a transaction to a tenant. A UUID's text has no
-    quote to escape, and the id is parsed first: nothing else can reach the SQL."""
+Setting = tuple[str, str]
+"""A transaction-local setting a unit of work runs with: (name, value)."""
+
+# what a setting written into SQL text may hold: no quote, nothing but its name and a word
+_SETTING_NAME = re.compile(r"[a-z_]+(\.[a-z_]+)?")
+_SETTING_VALUE = re.compile(r"[A-Za-z0-9_.]*")
+_SETTINGS = "bitnexus.settings"  # session.info: (the transaction, the settings it was given)
+
+
+def tenant_statement(tenant_id: uuid.UUID, settings: Sequence[Setting] = ()) -> str:
+    """The parameterless statement that scopes a transaction to a tenant, and sets `settings`
+    for it. A UUID's text has no quote to escape, and the id is parsed first; a setting is
+    refused unless its name and value are plain words: nothing else can reach the SQL."""
     tenant = str(uuid.UUID(str(tenant_id)))
-    return f"SELECT set_config('bitnexus.tenant_id', '{tenant}', true)"
+    for name, value in settings:
+        if not _SETTING_NAME.fullmatch(name) or not _SETTING_VALUE.fullmatch(value):
+            raise ValueError(f"not a plain setting: {name!r} = {value!r}")
+    rest = "".join(f", set_config('{name}', '{value}', true)" for name, value in settings)
+    return f"SELECT set_config('bitnexus.tenant_id', '{tenant}', true){rest}"
 
 
 CONNECTION_SETTINGS = {
@@ -216,20 +232,25 @@ class Database:
             raw.close()
 
 
-async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
-    """Scope the current transaction to one tenant; RLS does the rest.
+async def set_tenant(
+    session: AsyncSession, tenant_id: uuid.UUID, settings: Sequence[Setting] = ()
+) -> None:
+    """Scope the current transaction to one tenant (RLS does the rest), with `settings`
+    (`configure`).
 
-    A transaction not yet begun begins here, its tenant in the same round trip as its BEGIN
-    (every request's first step: one round trip fewer than BEGIN, then `set_config`)."""
+    A transaction not yet begun begins here, its tenant and settings in the same round trip as
+    its BEGIN (every request's first step: one round trip fewer than BEGIN, then
+    `set_config`)."""
     connection = await session.connection()  # Core, not the ORM: every request passes here
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
+    session.info[_SETTINGS] = (session.sync_session.get_transaction(), dict(settings))
     if (
         isinstance(driver, TenantConnection)
         and not driver.is_in_transaction()
         and getattr(raw.dbapi_connection, "_transaction", True) is None
     ):
-        statement = tenant_statement(tenant_id)
+        statement = tenant_statement(tenant_id, settings)
         try:
             await driver.begin_with(raw.dbapi_connection, statement)
         except BaseException:
@@ -242,9 +263,31 @@ async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
             connection.sync_connection.invalidate()
             raise
         return
-    await connection.exec_driver_sql(
-        "SELECT set_config('bitnexus.tenant_id', $1, true)", (str(tenant_id),)
-    )
+    await connection.exec_driver_sql(*_setting([("bitnexus.tenant_id", str(tenant_id)), *settings]))
+
+
+async def configure(session: AsyncSession, settings: Sequence[Setting]) -> None:
+    """Run the rest of the current transaction with `settings` (transaction-local: they end
+    with it). Those its BEGIN already carried (`set_tenant`) cost nothing; the others are set
+    in one round trip."""
+    now = session.sync_session.get_transaction()
+    transaction, current = session.info.get(_SETTINGS, (None, {}))
+    if transaction is not now:
+        current = {}  # set for a transaction that has ended
+    missing = [(name, value) for name, value in settings if current.get(name) != value]
+    if missing:
+        statement, values = _setting(missing)
+        await (await driver(session)).execute(statement, *values)
+        session.info[_SETTINGS] = (
+            session.sync_session.get_transaction(),
+            {**current, **dict(missing)},
+        )
+
+
+def _setting(settings: Sequence[Setting]) -> tuple[str, tuple[str, ...]]:
+    """One statement that sets `settings` for the transaction, and its parameters."""
+    calls = ", ".join(f"set_config(${2 * n + 1}, ${2 * n + 2}, true)" for n in range(len(settings)))
+    return f"SELECT {calls}", tuple(part for setting in settings for part in setting)
 
 
 @asynccontextmanager

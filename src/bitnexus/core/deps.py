@@ -4,7 +4,7 @@ read-only one a replica may serve)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, NewType
 
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import State
 
 from bitnexus.core.config import Settings
-from bitnexus.core.db import Database, set_tenant
+from bitnexus.core.db import Database, Setting, set_tenant
 from bitnexus.core.errors import BitnexusError, ReplicaConflict
 from bitnexus.core.outage import unreachable
 from bitnexus.core.replicas import Reads, recovery_conflict
@@ -95,6 +95,7 @@ async def read_transaction(
     reads: Reads,
     tenant_id: uuid.UUID,
     ready: Callable[[AsyncSession], Awaitable[bool]] | None = None,
+    settings: Sequence[Setting] = (),
 ) -> AsyncIterator[ReadSession]:
     """One read-only unit of work scoped to a tenant, on a usable replica or else the primary.
 
@@ -104,11 +105,12 @@ async def read_transaction(
     skipped by the next ones; a read the replica cancels to replay the primary's changes answers
     503 too, with Retry-After. `ready`, the transaction's first read, says whether a replica
     has what the unit needs (the caller as the primary has them); one that has not is passed
-    over for this unit of work only (on the primary, its answer is not looked at)."""
+    over for this unit of work only (on the primary, its answer is not looked at). `settings`:
+    the transaction's own (`core.db.configure`), carried by its BEGIN."""
     for target in reads.targets():
         session = target.sessionmaker()
         try:
-            await set_tenant(session, tenant_id)  # BEGIN READ ONLY and the tenant, one trip
+            await set_tenant(session, tenant_id, settings)  # BEGIN READ ONLY and all, one trip
         except BaseException as error:
             await session.close()
             if target.replica is None or not isinstance(error, Exception):

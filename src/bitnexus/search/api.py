@@ -158,10 +158,11 @@ class SearchFirst:
         query = SearchQuery(asked.words, vector)
         answered = False
         try:
-            async with caller_reads(reads_of(self.state), self.state.db, asked.claims) as session:
-                results = await service.search(
-                    session, reader(session), query, asked.params.filters(), asked.params.limit
-                )
+            filters, limit = asked.params.filters(), asked.params.limit
+            settings = service.settings_for(filters, limit)  # carried by the BEGIN
+            reads = reads_of(self.state)
+            async with caller_reads(reads, self.state.db, asked.claims, settings) as session:
+                results = await service.search(session, reader(session), query, filters, limit)
                 body = results.model_dump_json(by_alias=True).encode()
                 headers = [
                     (b"content-length", str(len(body)).encode()),

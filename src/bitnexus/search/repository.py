@@ -35,8 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bitnexus.catalog.service import Market, Shown, ShownRows
-from bitnexus.core.bulk import driver
+from bitnexus.catalog.service import Market, MarketFilter, Shown, ShownRows
+from bitnexus.core.db import Setting
 from bitnexus.core.prepared import Prepared
 from bitnexus.search.models import ProductEmbedding
 
@@ -183,9 +183,10 @@ async def nearest(
     return sorted(found, key=lambda pair: pair[1])
 
 
-async def plan(session: AsyncSession, among: Market, depth: int) -> None:
-    """How the transaction's statements of a search over `among` are planned and run, in one
-    round trip.
+def plan(filters: MarketFilter, depth: int) -> list[Setting]:
+    """How a search's statements over the marketplace through `filters` are planned and run:
+    settings for its transaction (`core.db.configure`; given to its BEGIN, they cost no round
+    trip).
     - Planned once per connection for any values when no filter varies (each search's words,
       vector and ranks would change no plan, and planning a search's statements took more than
       running some), for each search's values when one does (a rare category is better
@@ -194,12 +195,8 @@ async def plan(session: AsyncSession, among: Market, depth: int) -> None:
       (`hnsw.ef_search`, 40 by default): with fewer, it returns those and then searches the
       graph again for the rest (an iterative scan). The page statement took 3.9–4.2 ms
       against 2.4–2.8 ms at 100,000 products, depth 50."""
-    mode = "force_custom_plan" if among.values else "force_generic_plan"
-    await (await driver(session)).execute(
-        "SELECT set_config('plan_cache_mode', $1, true), set_config('hnsw.ef_search', $2, true)",
-        mode,
-        str(depth),
-    )
+    mode = "force_custom_plan" if filters.varying else "force_generic_plan"
+    return [("plan_cache_mode", mode), ("hnsw.ef_search", str(depth))]
 
 
 @dataclass(frozen=True)

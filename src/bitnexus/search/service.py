@@ -24,6 +24,7 @@ from bitnexus.analytics import service as analytics
 from bitnexus.catalog import service as catalog
 from bitnexus.catalog.service import KeywordScore, Market, MarketFilter
 from bitnexus.commissions.service import conversions
+from bitnexus.core.db import Setting, configure
 from bitnexus.core.errors import Forbidden
 from bitnexus.groups import service as groups
 from bitnexus.search import repository
@@ -89,6 +90,16 @@ async def semantic_ids(
     return [pid for pid, _ in found]
 
 
+def _depth(limit: int) -> int:
+    return max(CANDIDATES, limit)
+
+
+def settings_for(filters: MarketFilter, limit: int) -> list[Setting]:
+    """The settings a search's transaction runs with (`repository.plan`): a caller that begins
+    it gives them to its BEGIN (`api.SearchFirst`), else `search` sets them."""
+    return repository.plan(filters, _depth(limit))
+
+
 async def search(
     session: AsyncSession,
     principal: Principal,
@@ -100,11 +111,11 @@ async def search(
     keywords while the model embeds the words; then one statement finds the nearest
     neighbours, fuses both rankings and reads the page. Should the model fail, the words alone
     rank the results (`semantic` false)."""
+    await configure(session, settings_for(filters, limit))  # for the keyword ranking and page
     own = await groups.own_terms(session, principal)
     filters = replace(filters, own=own)  # a group member's own rate filters and is shown
-    depth = max(CANDIDATES, limit)
+    depth = _depth(limit)
     among, rows = catalog.market(filters, principal.tenant), catalog.shown_rows()
-    await repository.plan(session, among, depth)  # for the keyword ranking and the page
     keyword = await keyword_ranks(session, among, query.words, depth)
 
     async def page(vector: Awaitable[list[float]] | None) -> list[repository.Hit]:
