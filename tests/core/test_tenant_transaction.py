@@ -34,39 +34,6 @@ async def _tenant_setting(session: AsyncSession) -> str | None:
     return found or None
 
 
-async def test_a_new_transaction_and_its_tenant_take_one_round_trip(db: Database) -> None:
-    # given
-    tenant = uuid.uuid4()
-    sent: list[str] = []
-    async with db.sessionmaker() as session, session.begin():
-        driver = await _driver(session)
-
-        def log(record: LoggedQuery) -> None:
-            sent.append(record.query)
-
-        driver.add_query_logger(log)
-
-        # when
-        await set_tenant(session, tenant)
-        await asyncio.sleep(0)  # asyncpg calls its query loggers soon, not at once
-        driver.remove_query_logger(log)
-
-        # then
-        assert len(sent) == 1
-        assert sent[0].startswith("BEGIN")
-        assert f"set_config('bitnexus.tenant_id', '{tenant}', true)" in sent[0]
-        assert driver.is_in_transaction()
-        assert await _tenant_setting(session) == str(tenant)
-
-
-SETTINGS = [("plan_cache_mode", "force_generic_plan"), ("hnsw.ef_search", "50")]
-
-
-async def _settings(session: AsyncSession) -> tuple[str, str]:
-    found = text("SELECT current_setting('plan_cache_mode'), current_setting('hnsw.ef_search')")
-    return tuple((await session.execute(found)).one())  # type: ignore[return-value]
-
-
 async def _sent(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> list[str]:
     """The statements `action` sends on the session's connection."""
     sent: list[str] = []
@@ -82,6 +49,29 @@ async def _sent(session: AsyncSession, action: Callable[[], Awaitable[None]]) ->
     finally:
         driver.remove_query_logger(log)
     return sent
+
+
+async def test_a_new_transaction_and_its_tenant_take_one_round_trip(db: Database) -> None:
+    # given
+    tenant = uuid.uuid4()
+    async with db.sessionmaker() as session, session.begin():
+        # when
+        sent = await _sent(session, lambda: set_tenant(session, tenant))
+
+        # then
+        assert len(sent) == 1
+        assert sent[0].startswith("BEGIN")
+        assert f"set_config('bitnexus.tenant_id', '{tenant}', true)" in sent[0]
+        assert (await _driver(session)).is_in_transaction()
+        assert await _tenant_setting(session) == str(tenant)
+
+
+SETTINGS = [("plan_cache_mode", "force_generic_plan"), ("hnsw.ef_search", "50")]
+
+
+async def _settings(session: AsyncSession) -> tuple[str, str]:
+    found = text("SELECT current_setting('plan_cache_mode'), current_setting('hnsw.ef_search')")
+    return tuple((await session.execute(found)).one())  # type: ignore[return-value]
 
 
 async def test_settings_ride_on_the_begin_and_cost_nothing_after(db: Database) -> None:
@@ -121,9 +111,10 @@ async def test_settings_end_with_their_transaction(db: Database) -> None:
         async with session.begin():
             await set_tenant(session, uuid.uuid4(), SETTINGS)
 
-        # when its next transaction asks for them
+        # when its next transaction, begun without them, asks for them
         async with session.begin():
             await set_tenant(session, uuid.uuid4())
+            assert (await _settings(session))[0] == "auto"  # the default again
             sent = await _sent(session, lambda: configure(session, SETTINGS))
 
             # then they are set again: the first transaction's ended with it
