@@ -64,6 +64,15 @@ class FailingModel(Embedder):
         raise ModelUnavailable("the embedding model's process ended")
 
 
+class SlowModel(SpyEmbedder):
+    """The session's model, answering each call a second late: a request the app ends at once
+    ends with the embedding still under way, however fast the model is."""
+
+    async def call(self, texts: list[str]) -> Vectors:
+        await asyncio.sleep(1.0)
+        return await super().call(texts)
+
+
 async def _request(
     embedder: Embedder,
     *,
@@ -152,8 +161,9 @@ async def test_anything_else_passes_through_untouched(
 
 
 async def test_an_embedding_the_app_did_not_take_is_let_go(embedder: Embedder) -> None:
-    # given a search whose request the app ends without taking the embedding (a 422, say)
-    started = await _request(embedder, authorization=f"Bearer {_token()}", then="ends")
+    # given a search whose request the app ends without taking the embedding (a 422, say),
+    # before the model has answered
+    started = await _request(SlowModel(embedder), authorization=f"Bearer {_token()}", then="ends")
 
     # then its embedding is called off, and no one is left waiting on it
     assert started is not None
