@@ -25,8 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
-from bitnexus.core import vector
-from bitnexus.core.bulk import driver
+from bitnexus.core import bulk, vector
 from bitnexus.core.outage import DatabaseUnreachable, unreachable
 
 NAMING_CONVENTION = {
@@ -277,7 +276,7 @@ async def configure(session: AsyncSession, settings: Sequence[Setting]) -> None:
     missing = [(name, value) for name, value in settings if current.get(name) != value]
     if missing:
         statement, values = _setting(missing)
-        await (await driver(session)).execute(statement, *values)
+        await (await bulk.driver(session)).execute(statement, *values)
         session.info[_SETTINGS] = (
             session.sync_session.get_transaction(),
             {**current, **dict(missing)},
