@@ -14,7 +14,7 @@ import uuid
 import asyncpg
 import httpx
 
-from bench.data import bench_dir
+from bench.data import PASSWORD, bench_dir
 from bench.redirect import BenchProgram, seed_program
 from bench.server import bench_env, bitnexus_server
 from bitnexus.accounts.models import Role
@@ -32,7 +32,6 @@ CLICKS = int(os.environ.get("BENCH_DASHBOARD_CLICKS", "1000000"))
 CONVERSIONS = int(os.environ.get("BENCH_DASHBOARD_CONVERSIONS", "50000"))
 AFFILIATES = 20
 SAMPLES = 30
-PASSWORD = "bench-marigold-anvil-39"
 
 
 async def _seed(settings: Settings) -> tuple[BenchProgram, float, float]:

@@ -1,7 +1,7 @@
 """Each benchmark's scratch data directory, and the embedded PostgreSQL in it stopped before the
 directory goes (its own at-exit stop would find its handle file deleted and leave the server
-running, loading every benchmark after it); and a wait for that server's WAL archive to catch
-up with a bulk load."""
+running, loading every benchmark after it); a wait for that server's WAL archive to catch up
+with a bulk load; and the password of every user the benchmarks make."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from bitnexus.core import embedded_postgres
 
 ARCHIVE_WAIT_SECONDS = 900
+PASSWORD = "bench-marigold-anvil-39"  # of every user a benchmark makes, to sign in with
 
 
 @contextmanager

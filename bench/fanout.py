@@ -24,7 +24,7 @@ import httpx
 import orjson
 import websockets
 
-from bench.data import bench_dir
+from bench.data import PASSWORD, bench_dir
 from bench.me_endpoint import _free_port
 from bench.redirect import seed_program
 from bench.server import bench_env, bitnexus_server, start, wait_ready
@@ -39,7 +39,6 @@ EVENTS = 100  # each to every socket
 ROUNDS = 5  # of EVENTS, after one that warms up; the median counts
 LATENCY_EVENTS = 200
 DISPATCH_EVENTS = 20_000
-PASSWORD = "bench-marigold-anvil-39"
 BARE_APP = Path(__file__).with_name("bare_broadcast.py")
 
 INSERT = (

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.data import bench_dir
+from bench.data import PASSWORD, bench_dir
 from bitnexus.accounts.models import Role
 from bitnexus.accounts.service.registration import create_user
 from bitnexus.core import provision
@@ -29,7 +29,6 @@ from bitnexus.core.db import Database
 from bitnexus.core.dburl import libpq
 from bitnexus.tenants import service as tenants
 
-PASSWORD = "bench-marigold-anvil-39"
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = os.environ.get("BENCH_CONNECTIONS", "32")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))

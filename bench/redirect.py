@@ -16,7 +16,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.data import bench_dir
+from bench.data import PASSWORD, bench_dir
 from bench.me_endpoint import WrkResult, _free_port, wrk
 from bench.server import bench_env, serve_command, start, wait_ready
 from bitnexus.accounts.models import Role, User
@@ -29,8 +29,6 @@ from bitnexus.core.dburl import libpq
 from bitnexus.tenants import service as tenants
 from bitnexus.tracking.models import Link
 from bitnexus.tracking.service.links import new_code
-
-PASSWORD = "bench-marigold-anvil-39"  # of every member `seed_program` makes
 
 ROUNDS = 5
 TARGET = 0.55  # the median round's ratio

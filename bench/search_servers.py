@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.data import PASSWORD
 from bench.me_endpoint import P95_SCRIPT, WrkResult, _free_port, wrk
-from bench.redirect import PASSWORD
 from bench.server import start, wait_ready
 
 CONCURRENCY = 4  # connections for QPS
