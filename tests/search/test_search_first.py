@@ -124,7 +124,7 @@ async def test_the_layer_begins_a_search_with_its_settings(
 ) -> None:
     # when the layer answers a search
     r = await _get(shop.affiliate, params)
-    await asyncio.sleep(0)  # asyncpg calls its query loggers soon, not at once
+    await asyncio.sleep(0)  # asyncpg calls its query loggers on the loop's next turn
 
     # then its transaction began with the search's settings, and set nothing after
     assert r.status_code == 200, r.text

@@ -51,11 +51,15 @@ class MarketFilter:
     # cover a product (an affiliate's group's), else the product's
     own: OwnTerms | None = None
 
+    def varied(self) -> dict[str, Any]:
+        """The filters set whose values vary from one search to the next (`VARYING`): what a
+        statement over them binds as values, not as its shape (`Market`)."""
+        return {f: getattr(self, f) for f in VARYING if getattr(self, f) is not None}
+
     @property
     def varying(self) -> bool:
-        """Whether a filter whose value varies from one search to the next is set (`VARYING`):
-        what a statement over them binds as values, not as its shape (`Market`)."""
-        return any(getattr(self, f) is not None for f in VARYING)
+        """Whether a filter of `varied` is set."""
+        return bool(self.varied())
 
 
 def per_sale(
@@ -195,7 +199,7 @@ class Market:
 
     @classmethod
     def of(cls, filters: MarketFilter, default_bps: int) -> Market:
-        present = {f: getattr(filters, f) for f in VARYING if getattr(filters, f) is not None}
+        present = filters.varied()
         marks: dict[str, Any] = {f: True if f in present else None for f in VARYING}
         baked = replace(filters, grades=tuple(filters.grades), **marks)
         return cls(default_bps, baked, {f"market_{f}": v for f, v in present.items()})

@@ -277,10 +277,9 @@ async def configure(session: AsyncSession, settings: Sequence[Setting]) -> None:
     if missing:
         statement, values = _setting(missing)
         await (await bulk.driver(session)).execute(statement, *values)
-        session.info[_SETTINGS] = (
-            session.sync_session.get_transaction(),
-            {**current, **dict(missing)},
-        )
+        # the transaction again: the statement began one if none was under way
+        began = session.sync_session.get_transaction()
+        session.info[_SETTINGS] = (began, {**current, **dict(missing)})
 
 
 def _setting(settings: Sequence[Setting]) -> tuple[str, tuple[str, ...]]:
