@@ -182,13 +182,17 @@ async def _sql(
             await c.close()
 
 
+# how a search for ten products reads the index (`_recall`)
+_SEARCH_SETTINGS = service.settings_for(MarketFilter(), 10)
+
+
 async def _recall(app_dsn: str, tenant_id: uuid.UUID, vectors: list[list[float]]) -> float:
     """Recall@10 of the HNSW answer (iterative scan) against an exact scan, the index read as
     a search reads it: with the search's own settings (`service.settings_for`: as many
     candidates kept as a search's depth)."""
     (conn,) = await connect(app_dsn, tenant_id, 1)
     try:
-        for name, value in service.settings_for(MarketFilter(), 10):
+        for name, value in _SEARCH_SETTINGS:
             await conn.execute("SELECT set_config($1, $2, false)", name, value)
         hits = 0.0
         for v in vectors:
@@ -357,7 +361,7 @@ def run() -> str:
 
 
 _SPIN_MS = Settings.model_fields["embed_spin_ms"].default
-_EF_SEARCH = dict(service.settings_for(MarketFilter(), 10))["hnsw.ef_search"]
+_EF_SEARCH = dict(_SEARCH_SETTINGS)["hnsw.ef_search"]
 
 
 def _ratios(r: Size, of: Callable[[Round], Served]) -> str:
