@@ -6,6 +6,7 @@ security holds there as on the primary."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -323,6 +324,32 @@ async def test_a_read_unit_of_work_is_read_only_on_the_primary_too(
         # and the connection it used writes again in a unit of work of the primary's
         async with db.sessionmaker() as session, session.begin():
             await session.execute(text("CREATE TEMPORARY TABLE scratch (n int)"))
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["answered", "failed"])
+async def test_a_read_unit_of_work_ends_its_transaction(
+    db_urls: DatabaseUrls, shop: Program, fails: bool
+) -> None:
+    # given no replica, and a pool of one connection
+    db = Database(db_urls.app, pool_size=1)
+    reads = Reads(db)
+    tenant = shop.admin.user["tenant"]["id"]
+    try:
+        # when a read unit of work reads, then ends (or its reader fails)
+        with contextlib.suppress(LookupError):
+            async with read_transaction(reads, tenant) as session:
+                began = (await session.execute(text("SELECT now()"))).scalar_one()
+                if fails:
+                    raise LookupError("the reader failed")
+
+        # then its connection is back in the pool with no transaction open
+        async with db.statements() as connection:
+            assert not connection.is_in_transaction()
+        # and the next unit of work on it is a transaction of its own
+        async with read_transaction(reads, tenant) as session:
+            assert (await session.execute(text("SELECT now()"))).scalar_one() > began
     finally:
         await db.dispose()
 

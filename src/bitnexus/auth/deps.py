@@ -169,7 +169,7 @@ async def caller_reads(
 
 
 # ends after the response is sent (unlike `SessionDep`): a read-only transaction has nothing
-# its COMMIT could lose, so the client need not wait for it. An error the route raises still
+# its end could lose, so the client need not wait for it. An error the route raises still
 # passes through `read_transaction` first (a replica's conflict answers 503).
 ReadSessionDep = Annotated[ReadSession, Depends(read_session)]
 

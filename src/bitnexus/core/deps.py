@@ -130,7 +130,7 @@ async def read_transaction(
         if target.replica is not None and recovery_conflict(error):
             raise ReplicaConflict from error  # 503: asked again, it is served
         raise
-    else:
-        await session.commit()  # ends it: a read-only transaction has nothing to write
     finally:
-        await session.close()  # (after an error: rolls back)
+        # ends it: a read-only transaction has nothing to commit, and closing the session
+        # rolls it back in the round trip a COMMIT would take, without the session's commit
+        await session.close()
