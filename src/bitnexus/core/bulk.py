@@ -43,6 +43,12 @@ async def driver(session: AsyncSession) -> asyncpg.Connection:
     return found
 
 
+def known_driver(session: AsyncSession, connection: asyncpg.Connection) -> None:
+    """Tell `driver` the asyncpg connection of the session's transaction, just begun on it
+    (`set_tenant`): its first hot-path statement need not ask the session."""
+    session.info[_DRIVER] = (session.sync_session.get_transaction(), connection)
+
+
 class BulkInsert:
     """`INSERT INTO table (columns) SELECT FROM unnest(one array per column) <tail>`: every
     column of the table, or those named in `only` (the others take their defaults).

@@ -261,6 +261,7 @@ async def set_tenant(
             assert connection.sync_connection is not None
             connection.sync_connection.invalidate()
             raise
+        bulk.known_driver(session, driver)
         return
     await connection.exec_driver_sql(*_setting([("bitnexus.tenant_id", str(tenant_id)), *settings]))
 
