@@ -37,7 +37,8 @@ async def driver(session: AsyncSession) -> asyncpg.Connection:
     else:
         connection = (await session.connection()).sync_connection
         found = connection.connection.driver_connection if connection else None
-        session.info[_DRIVER] = (session.sync_session.get_transaction(), found)
+        if isinstance(found, asyncpg.Connection):
+            known_driver(session, found)
     if not isinstance(found, asyncpg.Connection) or not found.is_in_transaction():
         raise RuntimeError("hot-path statements run in a transaction scoped with set_tenant()")
     return found
