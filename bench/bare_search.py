@@ -13,7 +13,7 @@ import asyncio
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from bitnexus.core import vector
 from bitnexus.core.config import Settings
+from bitnexus.core.db import CONNECTION_SETTINGS, Setting
 from bitnexus.search.embedder import Embedder
 
 NEAREST = (
@@ -33,14 +34,17 @@ NEAREST = (
 POOL_SIZE = 4  # the benchmark's concurrency
 
 
-async def connect(dsn: str, tenant_id: uuid.UUID, n: int) -> list[asyncpg.Connection]:
+async def connect(
+    dsn: str, tenant_id: uuid.UUID, n: int, settings: Sequence[Setting] = ()
+) -> list[asyncpg.Connection]:
     """`n` raw connections ready for `NEAREST`: vectors in their binary form (as the app's
-    connections send them), the tenant set for the session, the iterative index scan on."""
-    conns = [await asyncpg.connect(dsn) for _ in range(n)]
+    connections send them), the tenant set for the session, the app's connection settings
+    (the iterative index scan on) and `settings` given as they open."""
+    startup = {**CONNECTION_SETTINGS, **dict(settings)}
+    conns = [await asyncpg.connect(dsn, server_settings=startup) for _ in range(n)]
     for c in conns:
         await vector.register(c)
         await c.execute("SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id))
-        await c.execute("SET hnsw.iterative_scan = relaxed_order")
     return conns
 
 

@@ -190,10 +190,8 @@ async def _recall(app_dsn: str, tenant_id: uuid.UUID, vectors: list[list[float]]
     """Recall@10 of the HNSW answer (iterative scan) against an exact scan, the index read as
     a search reads it: with the search's own settings (`service.settings_for`: as many
     candidates kept as a search's depth)."""
-    (conn,) = await connect(app_dsn, tenant_id, 1)
+    (conn,) = await connect(app_dsn, tenant_id, 1, _SEARCH_SETTINGS)
     try:
-        for name, value in _SEARCH_SETTINGS:
-            await conn.execute("SELECT set_config($1, $2, false)", name, value)
         hits = 0.0
         for v in vectors:
             approx = {r[0] for r in await conn.fetch(NEAREST, tenant_id, v)}
