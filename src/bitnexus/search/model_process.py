@@ -8,7 +8,8 @@ thread: no thread hop, no hand-over of the GIL, no floats unpickled one by one. 
 Between calls the child polls its socket for a while before it sleeps in the read (`spin`):
 a CPU left to halt between two searches, its caches and clock given to whatever runs next,
 ran the next query a third slower (docs/search.md). ONNX Runtime's and OpenMP's thread pools
-spin briefly before they sleep for the same reason.
+spin briefly before they sleep for the same reason. Polling, it yields its CPU to any other
+process ready to run there, so that it delays none of them.
 """
 
 from __future__ import annotations
@@ -72,13 +73,16 @@ def serve(sock: socket.socket, encode: Encode, threads: int, spin_seconds: float
 
 def spin(sock: socket.socket, seconds: float) -> bool:
     """Poll `sock` until it has something to read (True) or `seconds` have passed (False),
-    keeping this process on its CPU meanwhile."""
+    keeping this process ready to run meanwhile: between two looks it yields its CPU to
+    whatever else is ready to run there (the server, PostgreSQL, the client), and takes it
+    back, without being woken, when nothing is."""
     readable = select.poll()
     readable.register(sock, select.POLLIN)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if readable.poll(0):
             return True
+        os.sched_yield()
     return False
 
 
