@@ -8,7 +8,7 @@ import os
 import socket
 import time
 from multiprocessing.queues import Queue
-from multiprocessing.synchronize import Event
+from multiprocessing.synchronize import Barrier
 
 import psutil
 import pytest
@@ -37,18 +37,19 @@ def test_polling_ends_when_a_call_is_waiting_or_the_time_is_up(waiting: bool) ->
     assert (elapsed < WINDOW) if waiting else (elapsed >= WINDOW)
 
 
-def _on_one_cpu(role: str, cpu: int, start: Event, spent: Queue[float]) -> None:
-    """(In a process of its own.) Poll as the child does, or keep busy, on `cpu` for WINDOW,
-    and report the CPU time it got."""
+def _on_one_cpu(role: str, cpu: int, together: Barrier, spent: Queue[float]) -> None:
+    """(In a process of its own.) Once the other is on `cpu` too, poll as the child does for
+    WINDOW, or keep busy a little longer (the polling never has the CPU to itself), and report
+    the CPU time it got."""
     os.sched_setaffinity(0, {cpu})
-    start.wait()
+    together.wait()
     before = time.process_time()
     if role == "polling":
         ours, theirs = socket.socketpair()
         with ours, theirs:
             model_process.spin(theirs, WINDOW)
     else:
-        deadline = time.monotonic() + WINDOW
+        deadline = time.monotonic() + WINDOW * 1.5
         while time.monotonic() < deadline:
             pass
     spent.put(time.process_time() - before)
@@ -57,23 +58,22 @@ def _on_one_cpu(role: str, cpu: int, start: Event, spent: Queue[float]) -> None:
 def test_polling_leaves_its_cpu_to_a_process_ready_to_run() -> None:
     # given the child's polling and a busy process, made to share one CPU
     context = multiprocessing.get_context("spawn")
-    cpu, start = min(os.sched_getaffinity(0)), context.Event()
+    cpu, together = min(os.sched_getaffinity(0)), context.Barrier(2)
     got = {role: context.Queue() for role in ("polling", "busy")}
     processes = [
-        context.Process(target=_on_one_cpu, args=(role, cpu, start, spent))
+        context.Process(target=_on_one_cpu, args=(role, cpu, together, spent))
         for role, spent in got.items()
     ]
+
+    # when both run, from the same moment
     for process in processes:
         process.start()
-
-    # when both run for the polling window
-    start.set()
     spent = {role: queue.get(timeout=30) for role, queue in got.items()}
     for process in processes:
         process.join()
 
     # then the busy process had the CPU, not the polling (each would have about half of it
-    # were the polling not to yield)
+    # while both run, were the polling not to yield)
     assert spent["polling"] < spent["busy"] / 3
 
 
