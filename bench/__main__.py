@@ -1,7 +1,7 @@
-"""Run the benchmarks and write bench/RESULTS.md (machine, date, commit, figures).
+"""Run the benchmarks and write bench/RESULTS.md (`bench.results`).
 
 `python -m bench` runs them all; `python -m bench conversions dashboards` runs those and
-replaces only their sections, keeping the others' figures (with their own dates in git)."""
+replaces only their sections' figures, keeping their notes and the other sections."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bench import (
     me_endpoint,
     recovery,
     redirect,
+    results,
     search,
     tiles,
 )
@@ -71,39 +72,17 @@ BENCHMARKS: dict[str, Callable[[], str]] = {
 }
 
 
-def _title(section: str) -> str:
-    return section.split("\n", 1)[0].split(" — ", 1)[0]
-
-
-def _previous() -> dict[str, str]:
-    path = ROOT / "bench" / "RESULTS.md"
-    if not path.exists():
-        return {}
-    parts = path.read_text().split("\n## ")[1:]
-    return {_title("## " + p): "## " + p.rstrip("\n") + "\n" for p in parts}
-
-
 def main() -> None:
     chosen = sys.argv[1:] or list(BENCHMARKS)
     unknown = set(chosen) - set(BENCHMARKS)
     if unknown:
         raise SystemExit(f"unknown benchmarks {sorted(unknown)}; choose from {list(BENCHMARKS)}")
-    fresh = {name: BENCHMARKS[name]() for name in chosen}
-    kept = _previous()
-    for section in fresh.values():
-        kept[_title(section)] = section
-    sections = list(kept.values())
-    measured = ", ".join(_title(s).removeprefix("## ") for s in fresh.values())
-    earlier = "" if len(fresh) == len(kept) else " (the other sections are from earlier runs)"
-    header = (
-        "# Benchmark results\n\n"
-        "Written by `make bench`; each figure is compared with a baseline measured in the same run.\n\n"
-        f"- Machine: {_machine()}\n"
-        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}: {measured}{earlier}\n"
-        f"- Commit: {_commit()}\n"
-    )
-    out = header + "\n" + "\n".join(sections)
-    (ROOT / "bench" / "RESULTS.md").write_text(out)
+    fresh = [BENCHMARKS[name]() for name in chosen]
+    path = ROOT / "bench" / "RESULTS.md"
+    previous = path.read_text() if path.exists() else ""
+    measured_by = results.provenance(dt.datetime.now(dt.UTC), _commit(), _machine())
+    out = results.merged(previous, fresh, measured_by)
+    path.write_text(out)
     print(out)
 
 
