@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Download,
+    Locator,
+    Page,
+    async_playwright,
+    expect,
+)
 
 from tests.factories import (
     PASSWORD,
@@ -108,3 +117,25 @@ async def login_platform(context: BrowserContext, who: Account) -> Page:
     await page.get_by_role("button", name="Log in").click()
     await expect(page).to_have_url(re.compile(r"/platform/tenants$"))
     return page
+
+
+async def download_of(page: Page, button: Locator) -> Download:
+    """The file a click on `button` downloads. A page that shows an alert instead (a failed
+    export says why in one) fails the test at once with the alert's text, rather than after
+    the download's whole timeout."""
+    alerts = page.get_by_role("alert")
+    shown = alerts.nth(await alerts.count())  # the first alert after the click
+    downloaded = asyncio.ensure_future(page.wait_for_event("download"))
+    failed = asyncio.ensure_future(shown.wait_for())
+    try:
+        await button.click()
+        await asyncio.wait({downloaded, failed}, return_when=asyncio.FIRST_COMPLETED)
+        if not downloaded.done() and failed.done() and failed.exception() is None:
+            pytest.fail(f"no download: the page said {await shown.inner_text()!r}")
+        download: Download = await downloaded
+        return download
+    finally:
+        for waiting in (downloaded, failed):
+            if waiting.done() and not waiting.cancelled():
+                waiting.exception()  # seen: a wait that lost its race is no error of its own
+            waiting.cancel()

@@ -8,7 +8,7 @@ import anyio
 import pytest
 from playwright.async_api import BrowserContext, expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import download_of, login
 from tests.factories import Program
 
 pytestmark = pytest.mark.e2e
@@ -25,9 +25,7 @@ async def test_commissions_page_downloads_the_table(
     await expect(page.get_by_role("heading", name="Commissions", level=1)).to_be_visible()
 
     # when they export it
-    async with page.expect_download() as info:
-        await page.get_by_role("button", name=f"Export as {fmt}").click()
-    download = await info.value
+    download = await download_of(page, page.get_by_role("button", name=f"Export as {fmt}"))
 
     # then the file is named for the table and the organisation, with the table's columns
     slug = live_program.admin.slug

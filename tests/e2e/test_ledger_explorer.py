@@ -24,7 +24,7 @@ from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.ledger import jobs, note, service, signing, tree
 from bitnexus.ledger.models import AccountKind
 from bitnexus.ledger.service import PostingSpec as P
-from tests.e2e.conftest import api_client, login
+from tests.e2e.conftest import api_client, download_of, login
 from tests.factories import Account, signup_affiliate, signup_org, unique_slug
 from tests.ledger import forgery, refusals
 
@@ -129,9 +129,7 @@ async def test_affiliate_verifies_earnings_in_the_browser(
     )
 
     # the receipt downloads as a file
-    async with page.expect_download() as download_info:
-        await row.get_by_role("button", name="Download receipt").click()
-    download = await download_info.value
+    download = await download_of(page, row.get_by_role("button", name="Download receipt"))
     assert download.suggested_filename == "transaction-1.tlog-proof"
     saved = (await download.path()).read_text()  # type: ignore[union-attr]
     assert saved.startswith("c2sp.org/tlog-proof@v1\n")
@@ -168,9 +166,8 @@ async def _downloaded_receipt(new_context: NewContext, program: Program) -> tupl
     page = await login(await new_context(accept_downloads=True), program.affiliate)
     await page.get_by_role("link", name="Earnings proof").click()
     row = page.get_by_test_id("statement-row-1")
-    async with page.expect_download() as download_info:
-        await row.get_by_role("button", name="Download receipt").click()
-    saved = (await (await download_info.value).path()).read_text()  # type: ignore[union-attr]
+    download = await download_of(page, row.get_by_role("button", name="Download receipt"))
+    saved = (await download.path()).read_text()  # type: ignore[union-attr]
     return page, saved
 
 

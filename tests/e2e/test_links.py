@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.async_api import BrowserContext, expect
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import download_of, login
 from tests.factories import Program
 
 pytestmark = pytest.mark.e2e
@@ -46,9 +46,7 @@ async def test_an_affiliate_gets_a_link_and_manages_it(
     await expect(ready).to_contain_text(f"/r/{live_program.admin.slug}/rust-launch")
     await ready.get_by_role("button", name="Copy link", exact=True).click()
     await expect(ready.get_by_text("Copied", exact=True)).to_be_visible()
-    async with page.expect_download() as download_info:
-        await ready.get_by_role("button", name="QR code (SVG)").click()
-    download = await download_info.value
+    download = await download_of(page, ready.get_by_role("button", name="QR code (SVG)"))
     assert download.suggested_filename.endswith(".svg")
     svg = (await download.path()).read_text()  # type: ignore[union-attr]
     assert svg.startswith("<?xml")

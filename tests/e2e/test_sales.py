@@ -16,7 +16,7 @@ from bitnexus.commissions import jobs
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from tests.commissions.support import api_key, settings
-from tests.e2e.conftest import api_client, login
+from tests.e2e.conftest import api_client, download_of, login
 from tests.factories import Program, signup_affiliate
 
 pytestmark = pytest.mark.e2e
@@ -170,9 +170,8 @@ async def test_a_sale_reported_by_the_snippet_pays_the_affiliate_and_the_upline(
         await admin.get_by_role("button", name="Make batch ($6.24)").click()
         item = admin.get_by_test_id("batch-item")
         await expect(item).to_contain_text("in payment")
-        async with admin.expect_download() as download_info:
-            await admin.get_by_role("button", name="Export CSV").click()
-        exported = (await (await download_info.value).path()).read_text()  # type: ignore[union-attr]
+        download = await download_of(admin, admin.get_by_role("button", name="Export CSV"))
+        exported = (await download.path()).read_text()  # type: ignore[union-attr]
         assert "DE89370400440532013000" in exported
         assert ",6.24,USD," in exported
         await item.get_by_role("button", name="Mark paid").click()
