@@ -196,8 +196,9 @@ async def _recall(app_dsn: str, tenant_id: uuid.UUID, vectors: list[list[float]]
         for v in vectors:
             approx = {r[0] for r in await conn.fetch(NEAREST, tenant_id, v)}
             async with conn.transaction():
-                await conn.execute("SET LOCAL enable_indexscan = off")
-                await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+                await conn.execute(  # one round trip: the exact scan, planned for its vector
+                    "SET LOCAL enable_indexscan = off; SET LOCAL plan_cache_mode = force_custom_plan"
+                )
                 exact = {r[0] for r in await conn.fetch(EXACT, tenant_id, v)}
             hits += len(approx & exact) / max(1, len(exact))
         return hits / len(vectors)
