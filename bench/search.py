@@ -37,7 +37,7 @@ from bitnexus.core import provision
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import libpq
-from bitnexus.search import jobs, service
+from bitnexus.search import jobs, repository, service
 from bitnexus.search.embedder import Embedder, encode_here
 
 SIZES = [int(n) for n in os.environ.get("BENCH_SEARCH_SIZES", "10000,100000").split(",")]
@@ -183,12 +183,12 @@ async def _sql(
 
 
 # how a search for ten products reads the index (`_recall`)
-_SEARCH_SETTINGS = service.settings_for(MarketFilter(), 10)
+_SEARCH_SETTINGS = repository.plan(MarketFilter(), service.CANDIDATES)
 
 
 async def _recall(app_dsn: str, tenant_id: uuid.UUID, vectors: list[list[float]]) -> float:
     """Recall@10 of the HNSW answer (iterative scan) against an exact scan, the index read as
-    a search reads it: with the search's own settings (`service.settings_for`: as many
+    a search reads it: with the search's own settings (`repository.plan`: as many
     candidates kept as a search's depth)."""
     (conn,) = await connect(app_dsn, tenant_id, 1, _SEARCH_SETTINGS)
     try:

@@ -159,7 +159,8 @@ class SearchFirst:
         answered = False
         try:
             filters, limit = asked.params.filters(), asked.params.limit
-            settings = service.settings_for(filters, limit)  # carried by the BEGIN
+            # carried by the BEGIN
+            settings = service.settings_for(filters, limit, asked.claims.tenant_id)
             reads = reads_of(self.state)
             async with caller_reads(reads, self.state.db, asked.claims, settings) as session:
                 results = await service.search(session, reader(session), query, filters, limit)

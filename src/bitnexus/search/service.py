@@ -26,6 +26,7 @@ from bitnexus.catalog.service import KeywordScore, Market, MarketFilter
 from bitnexus.commissions.service import conversions
 from bitnexus.core.db import Setting, configure
 from bitnexus.core.errors import Forbidden
+from bitnexus.core.lastknown import LastKnown
 from bitnexus.groups import service as groups
 from bitnexus.search import repository
 from bitnexus.search.embedder import ModelUnavailable
@@ -39,6 +40,10 @@ CANDIDATES = 50  # each retriever's depth: fusion reorders within these
 # cosine distance beyond which a product is not "about" the query (similarity below 0.2:
 # all-MiniLM-L6-v2 puts unrelated sentences at 0.0–0.15)
 MAX_DISTANCE = 0.8
+SHARE_SECONDS = 60.0  # how long a tenant's share of the index is taken as read
+_shares: LastKnown[uuid.UUID, repository.IndexShare] = LastKnown(
+    max_entries=10_000, max_age=SHARE_SECONDS
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,19 @@ async def keyword_ranks(
     return ranks(await catalog.keyword_ranked(session, among, query, limit))
 
 
+async def exact_for(
+    session: AsyncSession, tenant_id: uuid.UUID, depth: int
+) -> repository.Exact | None:
+    """How the tenant's `depth` nearest are read: computed one product at a time when its share
+    of the HNSW index is too small to pick them out of the graph fast (`repository.exactly`),
+    else (None) through the index. The share is counted once a minute per process."""
+    share = _shares.get(tenant_id)
+    if share is None:
+        share = await repository.index_share(session)
+        _shares.keep(tenant_id, share)
+    return repository.Exact(tenant_id) if repository.exactly(share, depth) else None
+
+
 async def semantic_ids(
     session: AsyncSession,
     principal: Principal,
@@ -84,8 +102,17 @@ async def semantic_ids(
     """Marketplace products nearest in meaning to `vector` (which may still be being
     computed: the statement is built meanwhile)."""
     among = catalog.market(filters, principal.tenant)
+    exact = await exact_for(session, principal.tenant.id, limit)
+    if exact is not None:  # planned for the tenant (`repository.plan`)
+        await configure(session, repository.plan(filters, _depth(limit), exact=True))
     found = await repository.nearest(
-        session, vector, among, limit=limit, max_distance=MAX_DISTANCE, exclude=exclude
+        session,
+        vector,
+        among,
+        limit=limit,
+        max_distance=MAX_DISTANCE,
+        exclude=exclude,
+        exact=exact,
     )
     return [pid for pid, _ in found]
 
@@ -94,10 +121,15 @@ def _depth(limit: int) -> int:
     return max(CANDIDATES, limit)
 
 
-def settings_for(filters: MarketFilter, limit: int) -> list[Setting]:
+def settings_for(filters: MarketFilter, limit: int, tenant_id: uuid.UUID) -> list[Setting]:
     """The settings a search's transaction runs with (`repository.plan`): a caller that begins
-    it gives them to its BEGIN (`api.SearchFirst`), else `search` sets them."""
-    return repository.plan(filters, _depth(limit))
+    it gives them to its BEGIN (`api.SearchFirst`), else `search` sets them. The tenant's
+    share of the index as last counted (`exact_for`): `search` counts it if need be, and sets
+    what changes."""
+    depth = _depth(limit)
+    share = _shares.get(tenant_id)
+    exact = share is not None and repository.exactly(share, depth)
+    return repository.plan(filters, depth, exact)
 
 
 async def search(
@@ -111,10 +143,12 @@ async def search(
     keywords while the model embeds the words; then one statement finds the nearest
     neighbours, fuses both rankings and reads the page. Should the model fail, the words alone
     rank the results (`semantic` false)."""
-    await configure(session, settings_for(filters, limit))  # for the keyword ranking and page
+    depth = _depth(limit)
+    exact = await exact_for(session, principal.tenant.id, depth)
+    # for the keyword ranking and page
+    await configure(session, repository.plan(filters, depth, exact is not None))
     own = await groups.own_terms(session, principal)
     filters = replace(filters, own=own)  # a group member's own rate filters and is shown
-    depth = _depth(limit)
     among, rows = catalog.market(filters, principal.tenant), catalog.shown_rows()
     keyword = await keyword_ranks(session, among, query.words, depth)
 
@@ -129,6 +163,7 @@ async def search(
             depth=depth,
             limit=limit,
             max_distance=MAX_DISTANCE,
+            exact=exact,
         )
 
     semantic = query.vector is not None
