@@ -8,13 +8,17 @@ import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.catalog.models import Product
+from bitnexus.core.bulk import driver
 from bitnexus.core.db import Database, set_tenant, utcnow
+from bitnexus.core.prepared import Prepared
 from bitnexus.search import jobs
 from bitnexus.search.embedder import Embedder, Vectors
 from tests.factories import Account, invite_and_accept, signup_affiliate, signup_org
@@ -105,3 +109,11 @@ async def shop(app: FastAPI, embedder: Embedder) -> Shop:
     await stock(app.state.db, made, items())
     await jobs.index_tenant(app.state.db, embedder, made.tenant_id)
     return made
+
+
+async def plan_of(session: AsyncSession, statement: Prepared, values: dict[str, Any]) -> str:
+    """The plan PostgreSQL makes for `statement` with `values`, in the session's transaction
+    (its settings, its tenant)."""
+    conn = await driver(session)
+    rows = await conn.fetch("EXPLAIN " + statement.sql, *statement.bind(values))
+    return "\n".join(r[0] for r in rows)

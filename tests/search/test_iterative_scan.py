@@ -17,7 +17,7 @@ from bitnexus.search import repository
 from bitnexus.search.repository import Stale
 from bitnexus.tenants import service as tenants
 from tests.search.catalogue import Item
-from tests.search.conftest import open_shop, stock
+from tests.search.conftest import open_shop, plan_of, stock
 
 DIM = 384
 
@@ -59,8 +59,12 @@ async def test_a_rare_category_still_fills_the_page(app: FastAPI) -> None:
         found = await repository.nearest(
             session, _unit({0: 1.0}), among, limit=20, max_distance=1.0
         )
+        statement = repository._nearest_statement(among, False, False)
+        values = {**among.values, "query": _unit({0: 1.0}), "limit": 20, "exclude": []}
+        plan = await plan_of(session, statement, values)
 
-    # then there are 20, all rare
+    # then there are 20, all rare, found through the index (not by computing every distance)
+    assert "ix_product_embeddings_embedding" in plan
     rare_ids = {shop.ids[r.key] for r in rare}
     assert len(found) == 20
     assert {pid for pid, _ in found} <= rare_ids

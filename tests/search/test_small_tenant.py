@@ -13,13 +13,12 @@ from sqlalchemy.engine import Engine
 
 from bitnexus.catalog import service as catalog
 from bitnexus.catalog.service import MarketFilter
-from bitnexus.core.bulk import driver
 from bitnexus.core.db import configure, set_tenant
 from bitnexus.search import repository, service
 from bitnexus.search.repository import IndexShare, Stale
 from bitnexus.tenants import service as tenants
 from tests.search.catalogue import Item
-from tests.search.conftest import Shop, open_shop, stock
+from tests.search.conftest import Shop, open_shop, plan_of, stock
 from tests.search.test_iterative_scan import _unit
 
 DEPTH = service.CANDIDATES
@@ -86,7 +85,18 @@ async def test_a_small_tenant_beside_a_big_one_gets_its_own_nearest_computed(
             max_distance=service.MAX_DISTANCE,
             exact=exact,
         )
-        plan = await _plan(session, market, query, small)
+        statement = repository._page_statement(
+            market, catalog.shown_rows(), service.RRF_K, True, DEPTH, 10, True
+        )
+        values = {
+            **market.values,
+            "keyword_ids": [],
+            "keyword_ranks": [],
+            "max_distance": service.MAX_DISTANCE,
+            "query": query,
+            "tenant": small.tenant_id,
+        }
+        plan = await plan_of(session, statement, values)  # the statement the search ran
 
     # then its share is counted, its nearest are computed, not walked to through the graph
     assert share.own == 20
@@ -102,24 +112,3 @@ async def test_a_small_tenant_beside_a_big_one_gets_its_own_nearest_computed(
 
 async def _ready(vector: list[float]) -> list[float]:
     return vector
-
-
-async def _plan(session, market, query, shop: Shop) -> str:  # type: ignore[no-untyped-def]
-    """The plan of the page statement the search ran, for `shop`."""
-    rows = catalog.shown_rows()
-    statement = repository._page_statement(market, rows, service.RRF_K, True, DEPTH, 10, True)
-    values = {
-        **market.values,
-        "keyword_ids": [],
-        "keyword_ranks": [],
-        "max_distance": service.MAX_DISTANCE,
-        "query": query,
-        "tenant": shop.tenant_id,
-    }
-    args = [
-        convert(values.get(name, default)) if convert and values.get(name, default) is not None
-        else values.get(name, default)
-        for name, default, convert in statement._slots
-    ]  # fmt: skip
-    conn = await driver(session)
-    return "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + statement.sql, *args))

@@ -43,17 +43,22 @@ class Prepared:
         processors: Mapping[str, Any] = compiled._bind_processors
         self._slots = [(name, baked.get(name), processors.get(name)) for name in names]
 
-    async def fetch(
-        self, session: AsyncSession, values: Mapping[str, Any] | None = None
-    ) -> list[asyncpg.Record]:
-        """The rows of the statement run in the session's transaction (row security applies:
-        `set_tenant` began it) with `values` for its named parameters."""
+    def bind(self, values: Mapping[str, Any] | None = None) -> list[Any]:
+        """The statement's arguments, in order: `values` for its named parameters, the values
+        it was built with for the others."""
         given = values or {}
         args = []
         for name, baked, process in self._slots:
             value = given.get(name, baked)
             args.append(process(value) if process is not None and value is not None else value)
-        return list(await (await driver(session)).fetch(self.sql, *args))
+        return args
+
+    async def fetch(
+        self, session: AsyncSession, values: Mapping[str, Any] | None = None
+    ) -> list[asyncpg.Record]:
+        """The rows of the statement run in the session's transaction (row security applies:
+        `set_tenant` began it) with `values` for its named parameters."""
+        return list(await (await driver(session)).fetch(self.sql, *self.bind(values)))
 
 
 Entity = TypeVar("Entity", bound=DeclarativeBase)
