@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from fastapi import FastAPI
 
-from tests.factories import signup_affiliate
+from tests.commissions.support import api_key, settings
+from tests.factories import BROWSER, bearer, signup_affiliate
 from tests.search.catalogue import relevant
 from tests.search.conftest import Shop, open_shop, own_client
 
@@ -104,3 +107,49 @@ async def test_a_product_not_indexed_yet_has_no_similar_products(app: FastAPI) -
     # then there are none yet (the request embeds nothing itself)
     assert r.status_code == 200
     assert r.json() == []
+
+
+async def test_sales_pull_recommendations_toward_what_sells(app: FastAPI, shop: Shop) -> None:
+    # given an affiliate promoting a yoga product and a baking one, the baking link selling
+    await settings(shop.admin, fraud_min_click_seconds=0, fraud_max_sales_per_address=1_000)
+    affiliate = await signup_affiliate(own_client(app), shop.admin.slug)
+    links = {}
+    for key in ("yoga/0", "baking/0"):
+        r = await affiliate.client.post(
+            "/api/v1/links", json={"product_id": str(shop.ids[key])}, headers=affiliate.headers
+        )
+        assert r.status_code == 201, r.text
+        links[key] = r.json()
+    secret = await api_key(shop.vendor)
+    for n in range(5):
+        visitor = own_client(app)
+        r = await visitor.get(f"/r/{links['baking/0']['code']}", headers={"user-agent": BROWSER})
+        click_id = parse_qs(urlsplit(r.headers["location"]).query)["bnx_cid"][0]
+        sale = {
+            "order_id": f"S-{n}",
+            "amount_minor": 10_000,
+            "currency": "USD",
+            "click_id": click_id,
+        }
+        r = await visitor.post("/api/v1/conversions", json=sale, headers=bearer(secret))
+        assert r.status_code == 201, r.text
+
+    # when they ask what to promote next
+    r = await affiliate.client.get(
+        "/api/v1/me/recommendations", params={"limit": 6}, headers=affiliate.headers
+    )
+
+    # then the first are like what sells (1 + its five sales to the yoga product's 1)
+    assert r.status_code == 200, r.text
+    key_of = {str(v): k for k, v in shop.ids.items()}
+    keys = [key_of[rec["product"]["id"]] for rec in r.json()]
+    assert set(keys[:4]) <= relevant("baking") - {"baking/0"}
+
+    # and an affiliate new to the organisation is offered first what earns most per click
+    newcomer = await signup_affiliate(own_client(app), shop.admin.slug)
+    r = await newcomer.client.get(
+        "/api/v1/me/recommendations", params={"limit": 3}, headers=newcomer.headers
+    )
+    assert r.status_code == 200, r.text
+    first = r.json()[0]
+    assert (first["product"]["id"], first["reason"]) == (str(shop.ids["baking/0"]), "top_earner")
