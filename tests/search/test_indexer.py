@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -17,6 +19,7 @@ from bitnexus.search import jobs
 from bitnexus.search.embedder import Embedder
 from tests.factories import product as _product
 from tests.search.conftest import Shop, open_shop
+from tests.waiting import eventually
 
 BIN = Path(sys.executable).with_name("bitnexus")
 
@@ -74,6 +77,27 @@ async def test_the_job_embeds_every_tenant_in_batches(app: FastAPI, embedder: Em
     # then nothing is left to embed in either
     for shop in shops:
         assert await jobs.pending(app.state.db, shop.tenant_id) == 0
+
+
+async def test_the_running_job_embeds_a_new_product_within_its_period(
+    app: FastAPI, embedder: Embedder
+) -> None:
+    # given the server's indexer running, a pass every 50 ms
+    shop = await open_shop(app)
+    running = asyncio.create_task(jobs.run_indexer(app.state.db, embedder, 0.05, 64))
+    try:
+        # when a vendor lists a product
+        await _listed(shop, title="Beekeeping through the seasons")
+
+        # then a pass embeds it, with no one asking
+        async def embedded() -> bool:
+            return await jobs.pending(app.state.db, shop.tenant_id) == 0
+
+        await eventually(embedded, "the listed product embedded by the running job")
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
 
 
 def test_reindex_command_embeds_with_a_progress_bar(
