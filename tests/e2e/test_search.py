@@ -24,12 +24,12 @@ pytestmark = pytest.mark.e2e
 NewContext = Callable[..., Awaitable[BrowserContext]]
 
 PRODUCTS = [
-    ("DeFi Trading Masterclass", "Finance", "Liquidity pools, yield farming and wallet safety."),
-    ("Sourdough at Home", "Cooking", "Keep a starter alive and bake crusty loaves."),
-    ("Morning Yoga Flow", "Fitness", "Twenty-minute vinyasa sessions to stretch and breathe."),
-    ("Ethereum Smart Contracts", "Software", "Write and deploy contracts in Solidity."),
-    ("Artisan Bread Baking", "Cooking", "Baguettes, rye and focaccia from your own oven."),
-]
+    ("DeFi Trading Masterclass", "Finance", "Liquidity pools, yield farming and wallet safety.", "A"),
+    ("Sourdough at Home", "Cooking", "Keep a starter alive and bake crusty loaves.", "A"),
+    ("Morning Yoga Flow", "Fitness", "Twenty-minute vinyasa sessions to stretch and breathe.", "A"),
+    ("Ethereum Smart Contracts", "Software", "Write and deploy contracts in Solidity.", "A"),
+    ("Artisan Bread Baking", "Cooking", "Baguettes, rye and focaccia from your own oven.", "C"),
+]  # fmt: skip
 
 
 async def test_the_search_box_finds_by_words_and_meaning_and_says_which(
@@ -37,12 +37,12 @@ async def test_the_search_box_finds_by_words_and_meaning_and_says_which(
 ) -> None:
     admin, vendor, affiliate = live_program.admin, live_program.vendor, live_program.affiliate
     # given approved products, embedded by the indexer
-    for title, category, description in PRODUCTS:
+    for title, category, description, grade in PRODUCTS:
         body = _product(title=title, category=category, description=description, tags=[])
         r = await vendor.client.post("/api/v1/products", json=body, headers=vendor.headers)
         await admin.client.post(
             f"/api/v1/products/{r.json()['id']}/review",
-            json={"decision": "approved", "grade": "A"},
+            json={"decision": "approved", "grade": grade},
             headers=admin.headers,
         )
     db = Database(db_urls.app, pool_size=1)
@@ -77,6 +77,15 @@ async def test_the_search_box_finds_by_words_and_meaning_and_says_which(
     bread = hits.filter(has_text="Sourdough at Home")
     await expect(bread.get_by_test_id("match-badge")).to_have_text("Words + meaning")
     await expect(hits.first).to_contain_text("Sourdough at Home")
+    await expect(hits.filter(has_text="Artisan Bread Baking")).to_have_count(1)
+
+    # when they keep to grade A
+    await filters.get_by_label("A", exact=True).check()
+    await filters.get_by_role("button", name="Apply filters").click()
+
+    # then the bread graded C is left out of the search, the other stays
+    await expect(hits.filter(has_text="Artisan Bread Baking")).to_have_count(0)
+    await expect(bread).to_have_count(1)
     await bread.get_by_test_id("product-card").click()
     await expect(page.get_by_role("heading", name="Similar products")).to_be_visible()
     similar = page.get_by_test_id("similar-products").get_by_test_id("product-tile")

@@ -69,6 +69,35 @@ async def test_filters_apply_and_still_fill_the_page(shop: Shop, filters: dict[s
         assert p["commission"]["per_sale_minor"] >= filters.get("min_commission", 0)
 
 
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        pytest.param({"currency": "USD", "min_price": 4_000}, {"usd-a", "usd-c"}, id="currency"),
+        pytest.param({"currency": "EUR", "max_price": 6_000}, {"eur-a"}, id="other-currency"),
+        pytest.param({"grade": ["A"]}, {"usd-a", "eur-a"}, id="grade"),
+        pytest.param({"grade": ["A", "C"], "currency": "USD"}, {"usd-a", "usd-c"}, id="both"),
+    ],
+)
+async def test_a_search_keeps_to_the_currency_and_grades_asked(
+    make_client: ClientFactory, filters: dict[str, Any], expected: set[str]
+) -> None:
+    # given kite products alike but for their currency and grade, priced 50.00 each
+    shop = await _fresh_shop(make_client)
+    made = {
+        key: await _approved(
+            shop, f"Kite surfing {key}", "Waves.", grade=grade, currency=cur, price_minor=5_000
+        )
+        for key, cur, grade in [("usd-a", "USD", "A"), ("eur-a", "EUR", "A"), ("usd-c", "USD", "C")]
+    }
+
+    # when an affiliate searches them with amounts in one currency, or for some grades
+    hits = await _search(shop.affiliate, q="kite surfing", **filters)
+
+    # then only the products of that currency, those grades, are found
+    key_of = {pid: key for key, pid in made.items()}
+    assert {key_of[h["product"]["id"]] for h in hits} == expected
+
+
 async def test_products_are_found_by_keyword_before_their_embedding(
     make_client: ClientFactory,
 ) -> None:
@@ -170,11 +199,16 @@ async def test_while_the_model_is_down_a_search_answers_by_words_alone(
 
 
 async def _approved(
-    shop: Shop, title: str, description: str, images: Sequence[tuple[int, int]] = ()
+    shop: Shop,
+    title: str,
+    description: str,
+    images: Sequence[tuple[int, int]] = (),
+    grade: str = "A",
+    **fields: Any,
 ) -> str:
-    """A product the shop's vendor lists (with images of these sizes) and its admin approves;
-    its id."""
-    body = _product(title=title, description=description)
+    """A product the shop's vendor lists (with images of these sizes, and any other `fields`)
+    and its admin approves with `grade`; its id."""
+    body = _product(title=title, description=description, **fields)
     r = await shop.vendor.client.post("/api/v1/products", json=body, headers=shop.vendor.headers)
     pid = str(r.json()["id"])
     for size in images:
@@ -186,7 +220,7 @@ async def _approved(
         assert r.status_code == 201, r.text
     r = await shop.admin.client.post(
         f"/api/v1/products/{pid}/review",
-        json={"decision": "approved", "grade": "A"},
+        json={"decision": "approved", "grade": grade},
         headers=shop.admin.headers,
     )
     assert r.status_code == 200, r.text

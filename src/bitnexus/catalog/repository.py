@@ -19,6 +19,7 @@ from sqlalchemy import (
     column,
     func,
     literal,
+    or_,
     select,
     table,
     true,
@@ -160,7 +161,9 @@ def market_conditions(
     if filters.min_commission is not None:
         where.append(earns >= filters.min_commission)
     if filters.grades:
-        where.append(p.grade.in_(filters.grades))
+        # one value each, not an IN list: a statement prepared once (`core.prepared`) cannot
+        # expand a list
+        where.append(or_(*(p.grade == grade for grade in filters.grades)))
     if filters.query:
         pattern = (
             "%" + filters.query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bitnexus.auth import ReadPrincipal, ReadSessionDep, VerifiedClaims, caller_reads, reader
 from bitnexus.catalog.errors import ProductNotFound
+from bitnexus.catalog.models import Grade
 from bitnexus.catalog.service import MarketFilter
 from bitnexus.core.deps import reads_of
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
@@ -34,6 +35,8 @@ MAX_QUERY = 200
 Words = Annotated[str, Query(min_length=1, max_length=MAX_QUERY)]
 Category = Annotated[str | None, Query(max_length=60)]
 Amount = Annotated[int | None, Query(ge=0, le=10**12)]
+Currency = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")]  # the amounts' (ISO 4217)
+Grades = Annotated[list[Grade] | None, Query()]
 Limit = Annotated[int, Query(ge=1, le=50)]
 _STARTED = "bitnexus.search.started"  # the request state's key for the embedding under way
 
@@ -49,23 +52,41 @@ class SearchParams(BaseModel):
 
     q: Words
     category: Category = None
+    currency: Currency = None
     min_price: Amount = None
     max_price: Amount = None
     min_commission: Amount = None
+    grade: Grades = None
     limit: Limit = 20
 
     def filters(self) -> MarketFilter:
-        return market_filter(self.category, self.min_price, self.max_price, self.min_commission)
+        return market_filter(
+            self.category,
+            self.currency,
+            self.min_price,
+            self.max_price,
+            self.min_commission,
+            self.grade,
+        )
 
 
 def market_filter(
-    category: str | None, min_price: int | None, max_price: int | None, min_commission: int | None
+    category: str | None,
+    currency: str | None,
+    min_price: int | None,
+    max_price: int | None,
+    min_commission: int | None,
+    grades: list[Grade] | None,
 ) -> MarketFilter:
+    """The marketplace's filters, as its own listing takes them: products in `currency` (the
+    amounts' currency) of these `grades`."""
     return MarketFilter(
         category=category or None,
+        currency=currency,
         min_price=min_price,
         max_price=max_price,
         min_commission=min_commission,
+        grades=[g.value for g in grades or []],
     )
 
 
@@ -138,8 +159,12 @@ class SearchFirst:
                 let_go(vector)  # not taken, or the request failed first
 
     def _asked(self, scope: Scope) -> Asked | None:
-        # the values the route reads: the last of each name, decoded as Starlette decodes them
-        values = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        # the values the route reads: the last of each name (every grade), decoded as Starlette
+        # decodes them
+        pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        values: dict[str, str | list[str]] = dict(pairs)
+        if "grade" in values:
+            values["grade"] = [value for name, value in pairs if name == "grade"]
         try:
             params = SearchParams.model_validate(values)
         except ValidationError:
@@ -223,16 +248,19 @@ async def search_products(
     principal: ReadPrincipal,
     session: ReadSessionDep,
     category: Category = None,
+    currency: Currency = None,
     min_price: Amount = None,
     max_price: Amount = None,
     min_commission: Amount = None,
+    grade: Grades = None,
     limit: Limit = 20,
 ) -> SearchResults:
-    """Search the marketplace by words and meaning (prices and per-sale commission in minor
-    units); each result says whether it matched by keyword, meaning or both."""
+    """Search the marketplace by words and meaning (products in `currency` when given, prices
+    and per-sale commission in its minor units; of the `grade`s given); each result says
+    whether it matched by keyword, meaning or both."""
     # (`SearchFirst` answers a search in front of the framework whenever it can: this is what
     # answers the rest)
-    filters = market_filter(category, min_price, max_price, min_commission)
+    filters = market_filter(category, currency, min_price, max_price, min_commission, grade)
     return await service.search(session, principal, query, filters, limit)
 
 

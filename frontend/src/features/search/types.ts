@@ -10,7 +10,10 @@ export type SearchedProduct = SearchHit["product"];
 export interface SearchFilters {
   q: string;
   category?: string;
+  /** The amounts' currency: only products priced in it. */
+  currency?: string;
   min_price?: number;
   max_price?: number;
   min_commission?: number;
+  grade?: NonNullable<SearchedProduct["grade"]>[];
 }

@@ -1824,8 +1824,9 @@ export interface paths {
         };
         /**
          * Search Products
-         * @description Search the marketplace by words and meaning (prices and per-sale commission in minor
-         *     units); each result says whether it matched by keyword, meaning or both.
+         * @description Search the marketplace by words and meaning (products in `currency` when given, prices
+         *     and per-sale commission in its minor units; of the `grade`s given); each result says
+         *     whether it matched by keyword, meaning or both.
          */
         get: operations["search_products_api_v1_products_search_get"];
         put?: never;
@@ -12783,9 +12784,11 @@ export interface operations {
         parameters: {
             query: {
                 category?: string | null;
+                currency?: string | null;
                 min_price?: number | null;
                 max_price?: number | null;
                 min_commission?: number | null;
+                grade?: components["schemas"]["Grade"][] | null;
                 limit?: number;
                 q: string;
             };

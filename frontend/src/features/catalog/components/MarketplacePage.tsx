@@ -1,6 +1,6 @@
 // The marketplace: approved products with filters (category, price, commission, grade), sorting
 // and "load more" paging. Prices and commissions are entered in the chosen currency's units.
-import { useState, type ComponentType, type FormEvent } from "react";
+import { useId, useState, type ComponentType, type FormEvent } from "react";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, Field, Select } from "../../../components/ui";
 import { useAuth } from "../../../lib/auth/session";
@@ -20,7 +20,7 @@ const SORTS = [
 /** What shows the results of a typed search (the search feature's hybrid search), given the
  * filters and the card to show each product with. */
 export type SearchSlot = ComponentType<{
-  filters: { q: string; category?: string; min_price?: number; max_price?: number; min_commission?: number };
+  filters: Omit<MarketFilters, "sort"> & { q: string };
   ProductCard: ComponentType<{ product: Product }>;
 }>;
 
@@ -32,6 +32,7 @@ export function MarketplacePage({ Search }: { Search?: SearchSlot }) {
   const [amountError, setAmountError] = useState<string | null>(null);
   const categories = useCategories();
   const list = useMarketplace(filters);
+  const sortHint = useId();
 
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -77,14 +78,20 @@ export function MarketplacePage({ Search }: { Search?: SearchSlot }) {
               ))}
             </div>
           </fieldset>
-          <Select label="Sort by" name="sort" defaultValue="newest" options={SORTS} />
+          <div className="flex flex-col gap-1">
+            <Select label="Sort by" name="sort" defaultValue="newest" options={SORTS} aria-describedby={Search ? sortHint : undefined} />
+            {Search && <p id={sortHint} className="text-xs text-slate-500">A search ranks its results by relevance instead.</p>}
+          </div>
           <Button type="submit" className="self-end">Apply filters</Button>
         </form>
         {amountError && <p className="mt-2 text-sm text-red-600" role="alert">{amountError}</p>}
       </Card>
       {Search && filters.q ? (
         <Search
-          filters={{ q: filters.q, category: filters.category, min_price: filters.min_price, max_price: filters.max_price, min_commission: filters.min_commission }}
+          filters={{
+            q: filters.q, category: filters.category, currency: filters.currency, min_price: filters.min_price,
+            max_price: filters.max_price, min_commission: filters.min_commission, grade: filters.grade,
+          }}
           ProductCard={ProductCard}
         />
       ) : (
