@@ -43,6 +43,7 @@ from bitnexus.search.embedder import Embedder, encode_here
 SIZES = [int(n) for n in os.environ.get("BENCH_SEARCH_SIZES", "10000,100000").split(",")]
 EMBEDDED = int(os.environ.get("BENCH_SEARCH_EMBEDDED", "2000"))  # embedded by the real model
 SAMPLES = 200
+NEIGHBOUR = 300  # products of a small organisation beside the measured one
 ROUNDS = int(os.environ.get("BENCH_SEARCH_ROUNDS", "3"))
 
 SUBJECTS = [
@@ -273,6 +274,7 @@ class Size:
     settled: float  # seconds the WAL archive took to catch up with the load
     recall: float
     rounds: list[Round]
+    neighbour: WrkResult  # a small organisation's searches beside it, one connection
 
     @property
     def shown(self) -> Round:
@@ -342,7 +344,11 @@ def _measure_size(size: int, model: Embedder) -> Size:
                     floored = Served.measure(bare)
                     searched = Served.measure(searches)
                 rounds.append(Round(emb, sql, sql_qps, searched, floored))
-    return Size(size, embedded, reindex, settled, recall, rounds)
+            # a small organisation on the same server: its nearest computed, not walked to
+            small_id, _, _ = asyncio.run(_seed(settings, NEIGHBOUR, model))
+            small = servers.api(base, asyncio.run(_slug(libpq(urls.owner), small_id)), tmp, QUERIES)
+            neighbour = small.latency()
+    return Size(size, embedded, reindex, settled, recall, rounds, neighbour)
 
 
 async def _slug(dsn: str, tenant_id: uuid.UUID) -> str:
@@ -393,6 +399,12 @@ def _report(results: list[Size]) -> str:
         f"{r.embedded:,} products at {r.reindex:.0f}/s ({r.size:,} in the tenant)" for r in results
     )
     settled = " and ".join(f"{r.settled:.0f} s at {r.size:,} products" for r in results)
+    neighbours = "; ".join(
+        f"beside {r.size:,}, p50 {r.neighbour.p50_ms:.1f} ms and p95 {r.neighbour.p95_ms:.1f} ms"
+        f" (the big one's, in the round shown: {r.shown.api.latency.p50_ms:.1f} and "
+        f"{r.shown.api.latency.p95_ms:.1f} ms)"
+        for r in results
+    )
     return (
         "## Search — hybrid search against its parts\n\n"
         "Products of one tenant with generated titles in 30 subjects; the first "
@@ -423,5 +435,8 @@ def _report(results: list[Size]) -> str:
         "|---:|---|---:|---:|---:|---:|---|\n"
         f"{rows}\n"
         f"Each round's ratios:\n{ratios}\n\n"
-        f"Reindex throughput (the indexer, batches of 64, one thread): {reindex}.\n"
+        f"Reindex throughput (the indexer, batches of 64, one thread): {reindex}.\n\n"
+        f"A small organisation on the same server ({NEIGHBOUR:,} products, all embedded by the "
+        "model, searched at one connection after the rounds, 10 s): "
+        f"{neighbours}.\n"
     )
