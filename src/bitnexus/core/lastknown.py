@@ -1,6 +1,8 @@
-"""The last value read for each key, to answer with while its source cannot be reached: kept
-for at most `max_age` seconds after it was read, and for at most `max_entries` keys (the least
-recently used goes first), so neither its age nor its memory grows without bound."""
+"""The last value read for each key, to answer with while its source cannot be reached (a
+link's target during an outage) or to spare reading it again meanwhile (a tenant's share of
+the search index): kept for at most `max_age` seconds after it was read, and for at most
+`max_entries` keys (the least recently used goes first), so neither its age nor its memory
+grows without bound."""
 
 from __future__ import annotations
 
