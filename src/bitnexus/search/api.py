@@ -19,6 +19,7 @@ from bitnexus.auth import ReadPrincipal, ReadSessionDep, VerifiedClaims, caller_
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.catalog.models import Grade
 from bitnexus.catalog.service import MarketFilter
+from bitnexus.core import money
 from bitnexus.core.deps import reads_of
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
 from bitnexus.core.http import header, log_request, request_started, with_context
@@ -35,7 +36,7 @@ MAX_QUERY = 200
 Words = Annotated[str, Query(min_length=1, max_length=MAX_QUERY)]
 Category = Annotated[str | None, Query(max_length=60)]
 Amount = Annotated[int | None, Query(ge=0, le=10**12)]
-Currency = Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")]  # the amounts' (ISO 4217)
+Currency = Annotated[money.Currency | None, Query()]  # the amounts'
 Grades = Annotated[list[Grade] | None, Query()]
 Limit = Annotated[int, Query(ge=1, le=50)]
 _STARTED = "bitnexus.search.started"  # the request state's key for the embedding under way
