@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from bitnexus.core.db import Database, set_tenant, utcnow
 from bitnexus.core.prepared import Prepared
 from bitnexus.search import jobs
 from bitnexus.search.embedder import Embedder, Vectors
+from bitnexus.search.models import DIMENSIONS
 from tests.factories import Account, invite_and_accept, signup_affiliate, signup_org
 from tests.search.catalogue import Item, items
 
@@ -117,3 +119,13 @@ async def plan_of(session: AsyncSession, statement: Prepared, values: dict[str, 
     conn = await driver(session)
     rows = await conn.fetch("EXPLAIN " + statement.sql, *statement.bind(values))
     return "\n".join(r[0] for r in rows)
+
+
+def unit_vector(weights: dict[int, float], noise: random.Random | None = None) -> list[float]:
+    """A vector made to measure: `weights` on the components they name, Gaussian `noise` on
+    every one (none without), unit length."""
+    v = [noise.gauss(0, 0.05) if noise else 0.0 for _ in range(DIMENSIONS)]
+    for i, w in weights.items():
+        v[i] += w
+    norm = sum(x * x for x in v) ** 0.5
+    return [x / norm for x in v]

@@ -17,17 +17,7 @@ from bitnexus.search import repository
 from bitnexus.search.repository import Stale
 from bitnexus.tenants import service as tenants
 from tests.search.catalogue import Item
-from tests.search.conftest import open_shop, plan_of, stock
-
-DIM = 384
-
-
-def _unit(weights: dict[int, float], noise: random.Random | None = None) -> list[float]:
-    v = [noise.gauss(0, 0.05) if noise else 0.0 for _ in range(DIM)]
-    for i, w in weights.items():
-        v[i] += w
-    norm = sum(x * x for x in v) ** 0.5
-    return [x / norm for x in v]
+from tests.search.conftest import open_shop, plan_of, stock, unit_vector
 
 
 async def test_a_rare_category_still_fills_the_page(app: FastAPI) -> None:
@@ -39,8 +29,8 @@ async def test_a_rare_category_still_fills_the_page(app: FastAPI) -> None:
     await stock(app.state.db, shop, bulk + rare)
     noise = random.Random(7)
     vectors = {
-        **{shop.ids[b.key]: _unit({0: 1.0}, noise) for b in bulk},
-        **{shop.ids[r.key]: _unit({0: 0.3, 1: 0.6}, noise) for r in rare},
+        **{shop.ids[b.key]: unit_vector({0: 1.0}, noise) for b in bulk},
+        **{shop.ids[r.key]: unit_vector({0: 0.3, 1: 0.6}, noise) for r in rare},
     }
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, shop.tenant_id)
@@ -57,11 +47,10 @@ async def test_a_rare_category_still_fills_the_page(app: FastAPI) -> None:
         # filter to keep many rows; this one is small, so it is told to
         await session.execute(text("SET LOCAL enable_sort = off"))
         found = await repository.nearest(
-            session, _unit({0: 1.0}), among, limit=20, max_distance=1.0
+            session, unit_vector({0: 1.0}), among, limit=20, max_distance=1.0
         )
-        statement = repository._nearest_statement(among, False, False)
-        values = {**among.values, "query": _unit({0: 1.0}), "limit": 20, "exclude": []}
-        plan = await plan_of(session, statement, values)
+        statement, values = repository.nearest_query(among, limit=20)
+        plan = await plan_of(session, statement, {**values, "query": unit_vector({0: 1.0})})
 
     # then there are 20, all rare, found through the index (not by computing every distance)
     assert "ix_product_embeddings_embedding" in plan

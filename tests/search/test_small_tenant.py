@@ -18,8 +18,7 @@ from bitnexus.search import repository, service
 from bitnexus.search.repository import IndexShare, Stale
 from bitnexus.tenants import service as tenants
 from tests.search.catalogue import Item
-from tests.search.conftest import Shop, open_shop, plan_of, stock
-from tests.search.test_iterative_scan import _unit
+from tests.search.conftest import Shop, open_shop, plan_of, stock, unit_vector
 
 DEPTH = service.CANDIDATES
 
@@ -58,15 +57,15 @@ async def test_a_small_tenant_beside_a_big_one_gets_its_own_nearest_computed(
     noise = random.Random(11)
     big, small = await open_shop(app), await open_shop(app)
     bulk = [Item(f"big/{i}", f"Big {i}", "", "Bulk", [], 1_000) for i in range(1_500)]
-    await _embed(app, big, bulk, [_unit({0: 1.0}, noise) for _ in bulk])
+    await _embed(app, big, bulk, [unit_vector({0: 1.0}, noise) for _ in bulk])
     own = [Item(f"small/{i}", f"Small {i}", "", "Own", [], 1_000) for i in range(20)]
-    vectors = [_unit({0: 1.0, 1: 0.05 * i}, noise) for i in range(20)]
+    vectors = [unit_vector({0: 1.0, 1: 0.05 * i}, noise) for i in range(20)]
     await _embed(app, small, own, vectors)
     with owner_engine.begin() as conn:  # as autovacuum would (the table's owner)
         conn.execute(text("ANALYZE product_embeddings"))
 
     # when the small shop searches by meaning
-    query = _unit({0: 1.0})
+    query = unit_vector({0: 1.0})
     async with app.state.db.sessionmaker() as session, session.begin():
         await set_tenant(session, small.tenant_id)
         share = await repository.index_share(session)
@@ -85,17 +84,18 @@ async def test_a_small_tenant_beside_a_big_one_gets_its_own_nearest_computed(
             max_distance=service.MAX_DISTANCE,
             exact=exact,
         )
-        statement = repository._page_statement(
-            market, catalog.shown_rows(), service.RRF_K, True, DEPTH, 10, True
+        statement, values = repository.page_query(
+            market,
+            catalog.shown_rows(),
+            {},
+            semantic=True,
+            rrf_k=service.RRF_K,
+            depth=DEPTH,
+            limit=10,
+            max_distance=service.MAX_DISTANCE,
+            exact=exact,
         )
-        values = {
-            **market.values,
-            "keyword_ids": [],
-            "keyword_ranks": [],
-            "max_distance": service.MAX_DISTANCE,
-            "query": query,
-            "tenant": small.tenant_id,
-        }
+        values["query"] = query
         plan = await plan_of(session, statement, values)  # the statement the search ran
 
     # then its share is counted, its nearest are computed, not walked to through the graph

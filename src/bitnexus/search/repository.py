@@ -184,15 +184,22 @@ async def nearest(
     (an awaitable). The HNSW scan goes on past the rows the filter drops, up to
     hnsw.max_scan_tuples (`core.db.CONNECTION_SETTINGS`), in relaxed order: sorted again
     here. `exact`: every distance computed instead (`exactly`)."""
-    statement = _nearest_statement(among, bool(exclude), exact is not None)
-    if not isinstance(vector, Sequence):
-        vector = await vector
-    values = {**among.values, "query": vector, "limit": limit, "exclude": list(exclude)}
-    if exact is not None:
-        values["tenant"] = exact.tenant_id
+    statement, values = nearest_query(among, limit=limit, exclude=exclude, exact=exact)
+    values["query"] = vector if isinstance(vector, Sequence) else await vector
     rows = await statement.fetch(session, values)
     found = [(r[0], float(r[1])) for r in rows if float(r[1]) <= max_distance]
     return sorted(found, key=lambda pair: pair[1])
+
+
+def nearest_query(
+    among: Market, *, limit: int, exclude: Sequence[uuid.UUID] = (), exact: Exact | None = None
+) -> tuple[Prepared, dict[str, Any]]:
+    """The statement `nearest` runs and its values, but the `query` vector's."""
+    statement = _nearest_statement(among, bool(exclude), exact is not None)
+    values = {**among.values, "limit": limit, "exclude": list(exclude)}
+    if exact is not None:
+        values["tenant"] = exact.tenant_id
+    return statement, values
 
 
 def plan(filters: MarketFilter, depth: int, exact: bool = False) -> list[Setting]:
@@ -385,7 +392,37 @@ async def page(
     fusion — Σ 1 / (`rrf_k` + rank) — best first, as `rows` shows them. `vector` may still be
     being computed: it is awaited once the statement is at hand. `exact`: the nearest
     computed one product at a time (`exactly`). Planned as `plan` set."""
-    semantic = vector is not None
+    statement, values = page_query(
+        among,
+        rows,
+        keyword,
+        semantic=vector is not None,
+        rrf_k=rrf_k,
+        depth=depth,
+        limit=limit,
+        max_distance=max_distance,
+        exact=exact,
+    )
+    if vector is not None:
+        values["query"] = await vector
+    found = await statement.fetch(session, values)
+    return [Hit(rows.load(r, _FUSED), r[0], r[1], float(r[2])) for r in found]
+
+
+def page_query(
+    among: Market,
+    rows: ShownRows,
+    keyword: dict[uuid.UUID, int],
+    *,
+    semantic: bool,
+    rrf_k: int,
+    depth: int,
+    limit: int,
+    max_distance: float,
+    exact: Exact | None = None,
+) -> tuple[Prepared, dict[str, Any]]:
+    """The statement `page` runs and its values, but the `query` vector's (`semantic`: with
+    the nearest neighbours)."""
     statement = _page_statement(among, rows, rrf_k, semantic, depth, limit, exact is not None)
     values: dict[str, Any] = {
         **among.values,
@@ -395,7 +432,4 @@ async def page(
     }
     if exact is not None:
         values["tenant"] = exact.tenant_id
-    if vector is not None:
-        values["query"] = await vector
-    found = await statement.fetch(session, values)
-    return [Hit(rows.load(r, _FUSED), r[0], r[1], float(r[2])) for r in found]
+    return statement, values
