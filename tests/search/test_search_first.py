@@ -4,6 +4,7 @@ answer and headers; what it does not answer, the route does."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,7 +15,10 @@ from fastapi import FastAPI
 from sqlalchemy import event
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bitnexus.core.lastknown import LastKnown
+from bitnexus.search import service
 from bitnexus.search.api import SearchFirst
+from bitnexus.search.repository import IndexShare
 from tests.factories import Account, signup_affiliate
 from tests.search.conftest import Shop, own_client
 
@@ -112,16 +116,31 @@ def sent(app: FastAPI) -> Iterator[list[str]]:
         event.remove(engine, "checkin", unwatch)
 
 
+WHOLE, SMALL = IndexShare(own=300, index=300), IndexShare(own=300, index=100_000)
+
+
 @pytest.mark.parametrize(
-    ("params", "plan"),
+    ("params", "share", "plan"),
     [
-        pytest.param({"q": "sourdough bread"}, "force_generic_plan", id="unfiltered"),
-        pytest.param({"q": "bread", "category": "Food"}, "force_custom_plan", id="filtered"),
+        pytest.param({"q": "sourdough bread"}, WHOLE, "force_generic_plan", id="unfiltered"),
+        pytest.param({"q": "bread", "category": "Food"}, WHOLE, "force_custom_plan", id="filtered"),
+        pytest.param({"q": "sourdough bread"}, SMALL, "force_custom_plan", id="small-share"),
     ],
 )
 async def test_the_layer_begins_a_search_with_its_settings(
-    shop: Shop, sent: list[str], params: dict[str, Any], plan: str
+    shop: Shop,
+    sent: list[str],
+    params: dict[str, Any],
+    share: IndexShare,
+    plan: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # given the organisation's share of the index as last counted (the test database holds
+    # every test's organisations: its share there depends on which tests ran before)
+    counted: LastKnown[uuid.UUID, IndexShare] = LastKnown(max_entries=1, max_age=60.0)
+    counted.keep(shop.tenant_id, share)
+    monkeypatch.setattr(service, "_shares", counted)
+
     # when the layer answers a search
     r = await _get(shop.affiliate, params)
     await asyncio.sleep(0)  # asyncpg calls its query loggers on the loop's next turn

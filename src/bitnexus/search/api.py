@@ -36,7 +36,8 @@ MAX_QUERY = 200
 Words = Annotated[str, Query(min_length=1, max_length=MAX_QUERY)]
 Category = Annotated[str | None, Query(max_length=60)]
 Amount = Annotated[int | None, Query(ge=0, le=10**12)]
-Currency = Annotated[money.Currency | None, Query()]  # the amounts'
+# the amounts' (three letters: an unknown code matches no product, as a category none has)
+Currency = Annotated[money.CurrencyShape | None, Query()]
 Grades = Annotated[list[Grade] | None, Query()]
 Limit = Annotated[int, Query(ge=1, le=50)]
 _STARTED = "bitnexus.search.started"  # the request state's key for the embedding under way
