@@ -121,6 +121,17 @@ async def plan_of(session: AsyncSession, statement: Prepared, values: dict[str, 
     return "\n".join(r[0] for r in rows)
 
 
+async def plans_made(session: AsyncSession, statement: Prepared) -> tuple[int, int]:
+    """How often the session's connection planned `statement` for any values (a generic plan)
+    and for a run's own values (a custom plan), as asyncpg keeps it prepared there."""
+    conn = await driver(session)
+    row = await conn.fetchrow(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
+        statement.sql,
+    )
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+
 def unit_vector(weights: dict[int, float], noise: random.Random | None = None) -> list[float]:
     """A vector made to measure: `weights` on the components they name, Gaussian `noise` on
     every one (none without), unit length."""

@@ -93,12 +93,12 @@ async def test_the_layer_answers_as_the_route_does(
 
 
 @pytest.fixture
-def sent(app: FastAPI) -> Iterator[list[str]]:
+def sent(app: FastAPI) -> Iterator[list[LoggedQuery]]:
     """The statements the app's connections send (asyncpg's query log), from now on."""
-    found: list[str] = []
+    found: list[LoggedQuery] = []
 
     def log(record: LoggedQuery) -> None:
-        found.append(record.query)
+        found.append(record)
 
     def watch(dbapi_connection: Any, *_: Any) -> None:
         dbapi_connection.driver_connection.add_query_logger(log)
@@ -117,22 +117,24 @@ def sent(app: FastAPI) -> Iterator[list[str]]:
 
 
 WHOLE, SMALL = IndexShare(own=300, index=300), IndexShare(own=300, index=100_000)
+GENERIC, CUSTOM = "force_generic_plan", "force_custom_plan"
 
 
 @pytest.mark.parametrize(
-    ("params", "share", "plan"),
+    ("params", "share", "plan", "page_plan"),
     [
-        pytest.param({"q": "sourdough bread"}, WHOLE, "force_generic_plan", id="unfiltered"),
-        pytest.param({"q": "bread", "category": "Food"}, WHOLE, "force_custom_plan", id="filtered"),
-        pytest.param({"q": "sourdough bread"}, SMALL, "force_custom_plan", id="small-share"),
+        pytest.param({"q": "sourdough bread"}, WHOLE, GENERIC, GENERIC, id="unfiltered"),
+        pytest.param({"q": "bread", "category": "Food"}, WHOLE, CUSTOM, CUSTOM, id="filtered"),
+        pytest.param({"q": "sourdough bread"}, SMALL, GENERIC, CUSTOM, id="small-share"),
     ],
 )
 async def test_the_layer_begins_a_search_with_its_settings(
     shop: Shop,
-    sent: list[str],
+    sent: list[LoggedQuery],
     params: dict[str, Any],
     share: IndexShare,
     plan: str,
+    page_plan: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given the organisation's share of the index as last counted (the test database holds
@@ -145,12 +147,27 @@ async def test_the_layer_begins_a_search_with_its_settings(
     r = await _get(shop.affiliate, params)
     await asyncio.sleep(0)  # asyncpg calls its query loggers on the loop's next turn
 
-    # then its transaction began with the search's settings, and set nothing after
+    # then its transaction began with the search's settings
     assert r.status_code == 200, r.text
-    [begin] = [q for q in sent if q.startswith("BEGIN")]
+    queries = [q.query for q in sent]
+    [begin] = [q for q in queries if q.startswith("BEGIN")]
     assert f"set_config('plan_cache_mode', '{plan}', true)" in begin
     assert "set_config('hnsw.ef_search'" in begin
-    assert not [q for q in sent if "set_config" in q and not q.startswith("BEGIN")]
+    # and the keyword ranking ran so; the page statement too, or planned for its own values
+    # when it computes the nearest of a small share one product at a time, set just before it
+    [words] = [n for n, q in enumerate(queries) if "plainto_tsquery" in q]
+    [page] = [n for n, q in enumerate(queries) if "unnest" in q and "<=>" in q]
+    later = [
+        (n, q.args)
+        for n, q in enumerate(sent)
+        if "set_config" in q.query and n != queries.index(begin)
+    ]
+    if page_plan == plan:
+        assert later == []
+    else:
+        [(n, args)] = later
+        assert words < n < page
+        assert args == ("plan_cache_mode", page_plan)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from bitnexus.search import repository, service
 from bitnexus.search.repository import IndexShare, Stale
 from bitnexus.tenants import service as tenants
 from tests.search.catalogue import Item
-from tests.search.conftest import Shop, open_shop, plan_of, stock, unit_vector
+from tests.search.conftest import Shop, open_shop, plan_of, plans_made, stock, unit_vector
 
 DEPTH = service.CANDIDATES
 
@@ -70,7 +70,7 @@ async def test_a_small_tenant_beside_a_big_one_gets_its_own_nearest_computed(
         await set_tenant(session, small.tenant_id)
         share = await repository.index_share(session)
         exact = await service.exact_for(session, small.tenant_id, DEPTH)
-        await configure(session, repository.plan(MarketFilter(), DEPTH, exact is not None))
+        await configure(session, repository.plan(MarketFilter(), DEPTH))  # as a search does
         market = catalog.market(MarketFilter(), await tenants.current(session, small.tenant_id))
         hits = await repository.page(
             session,
@@ -97,12 +97,17 @@ async def test_a_small_tenant_beside_a_big_one_gets_its_own_nearest_computed(
         )
         values["query"] = query
         plan = await plan_of(session, statement, values)  # the statement the search ran
+        generic, custom = await plans_made(session, statement)
 
     # then its share is counted, its nearest are computed, not walked to through the graph
     assert share.own == 20
     assert share.index >= 1_520
     assert exact == repository.Exact(small.tenant_id)
     assert "ix_product_embeddings_embedding" not in plan
+    # planned for its own values, its rows read by its key (a plan for any tenant would not
+    # know which rows are its)
+    assert (generic, custom) == (0, 1)
+    assert f"Index Cond: (tenant_id = '{small.tenant_id}'::uuid)" in plan
     # and they are its own ten nearest, nearest first
     by_distance = sorted(
         range(20), key=lambda i: -sum(a * b for a, b in zip(query, vectors[i], strict=True))

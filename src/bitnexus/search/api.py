@@ -186,8 +186,7 @@ class SearchFirst:
         answered = False
         try:
             filters, limit = asked.params.filters(), asked.params.limit
-            # carried by the BEGIN
-            settings = service.settings_for(filters, limit, asked.claims.tenant_id)
+            settings = service.settings_for(filters, limit)  # carried by the BEGIN
             reads = reads_of(self.state)
             async with caller_reads(reads, self.state.db, asked.claims, settings) as session:
                 results = await service.search(session, reader(session), query, filters, limit)

@@ -103,8 +103,6 @@ async def semantic_ids(
     computed: the statement is built meanwhile)."""
     among = catalog.market(filters, principal.tenant)
     exact = await exact_for(session, principal.tenant.id, limit)
-    if exact is not None:  # planned for the tenant (`repository.plan`)
-        await configure(session, repository.plan(filters, _depth(limit), exact=True))
     found = await repository.nearest(
         session,
         vector,
@@ -121,15 +119,10 @@ def _depth(limit: int) -> int:
     return max(CANDIDATES, limit)
 
 
-def settings_for(filters: MarketFilter, limit: int, tenant_id: uuid.UUID) -> list[Setting]:
+def settings_for(filters: MarketFilter, limit: int) -> list[Setting]:
     """The settings a search's transaction runs with (`repository.plan`): a caller that begins
-    it gives them to its BEGIN (`api.SearchFirst`), else `search` sets them. The tenant's
-    share of the index as last counted (`exact_for`): `search` counts it if need be, and sets
-    what changes."""
-    depth = _depth(limit)
-    share = _shares.get(tenant_id)
-    exact = share is not None and repository.exactly(share, depth)
-    return repository.plan(filters, depth, exact)
+    it gives them to its BEGIN (`api.SearchFirst`), else `search` sets them."""
+    return repository.plan(filters, _depth(limit))
 
 
 async def search(
@@ -145,8 +138,7 @@ async def search(
     rank the results (`semantic` false)."""
     depth = _depth(limit)
     exact = await exact_for(session, principal.tenant.id, depth)
-    # for the keyword ranking and page
-    await configure(session, repository.plan(filters, depth, exact is not None))
+    await configure(session, repository.plan(filters, depth))  # for the keyword ranking and page
     own = await groups.own_terms(session, principal)
     filters = replace(filters, own=own)  # a group member's own rate filters and is shown
     among, rows = catalog.market(filters, principal.tenant), catalog.shown_rows()
