@@ -125,6 +125,7 @@ async def test_every_page_of_each_role_passes_axe(
             "/app",
             "/app/dashboard",
             "/app/marketplace",
+            f"/app/marketplace?product={product}",  # the product's drawer
             "/app/products",
             f"/app/products/{product}",
             "/app/affiliates",
@@ -154,6 +155,7 @@ async def test_every_page_of_each_role_passes_axe(
             "/app",
             "/app/dashboard",
             "/app/marketplace",
+            f"/app/marketplace?product={product}",  # the product's drawer
             "/app/products",
             "/app/products/new",
             f"/app/products/{product}",
@@ -169,6 +171,7 @@ async def test_every_page_of_each_role_passes_axe(
             "/app",
             "/app/dashboard",
             "/app/marketplace",
+            f"/app/marketplace?product={product}",  # the product's drawer
             f"/app/products/{product}",
             "/app/links",
             "/app/content",

@@ -1,5 +1,6 @@
 """Search in a real Chromium: the marketplace's search box finds products by words and by
-meaning and says which; a product shows similar ones; the dashboard recommends products.
+meaning and says which; a product, in the marketplace's drawer and on its page, shows similar
+ones; the dashboard recommends products.
 
 The server process loads the embedding model on the first typed search (this test's only):
 about 300 MB and a few seconds of CPU, inside the expectation's ceiling."""
@@ -86,6 +87,31 @@ async def test_the_search_box_finds_by_words_and_meaning_and_says_which(
     # then the bread graded C is left out of the search, the other stays
     await expect(hits.filter(has_text="Artisan Bread Baking")).to_have_count(0)
     await expect(bread).to_have_count(1)
+
+    # when they take a quick look at the sourdough, over the results
+    await bread.get_by_role("button", name="Quick look at Sourdough at Home").click()
+
+    # then a drawer shows its terms and the products like it
+    drawer = page.get_by_role("dialog", name="Sourdough at Home")
+    await expect(drawer).to_be_visible()
+    await expect(drawer.get_by_test_id("price")).not_to_be_empty()
+    await expect(drawer).to_contain_text("Keep a starter alive")
+    like_it = drawer.get_by_test_id("similar-products").get_by_test_id("product-tile")
+    await expect(like_it.first).to_contain_text("Artisan Bread Baking")
+
+    # when they open a similar product there, then go back
+    await like_it.filter(has_text="Artisan Bread Baking").click()
+    await expect(page.get_by_role("dialog", name="Artisan Bread Baking")).to_be_visible()
+    await page.go_back()
+
+    # then the drawer shows the sourdough again; closed, it leaves the results as they were
+    await expect(drawer).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_role("dialog")).to_have_count(0)
+    await expect(bread).to_have_count(1)
+    await expect(hits.filter(has_text="Artisan Bread Baking")).to_have_count(0)
+
+    # and the product's own page shows similar products too
     await bread.get_by_test_id("product-card").click()
     await expect(page.get_by_role("heading", name="Similar products")).to_be_visible()
     similar = page.get_by_test_id("similar-products").get_by_test_id("product-tile")

@@ -126,7 +126,7 @@ export const router = createBrowserRouter([
       { path: "/app/notifications", element: <RequireAuth><NotificationsPage /></RequireAuth> },
       { path: "/app/profile", element: <ProfilePage /> },
       { path: "/app/earnings", element: <EarningsProofPage /> },
-      { path: "/app/marketplace", element: <MarketplacePage Search={SearchResults} /> },
+      { path: "/app/marketplace", element: <MarketplacePage Search={SearchResults} Similar={SimilarProducts} /> },
       { path: "/app/products", element: <RequireAuth roles={["vendor", "tenant_admin"]}><MyProductsPage /></RequireAuth> },
       { path: "/app/products/new", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/products/:id", element: <ProductPage LinkCard={AffiliateCards} Similar={SimilarProducts} /> },

@@ -13,14 +13,13 @@ import { useProductReviews } from "../api/get-product-reviews";
 import { useRemoveProductImage } from "../api/remove-product-image";
 import { useUploadProductImage } from "../api/upload-product-image";
 import type { Product } from "../types";
+import type { SimilarSlot } from "./ProductDrawer";
 import { commissionText, GradeBadge, StatusBadge } from "./parts";
 import { ReviewForm } from "./ReviewForm";
 
 /** What an affiliate uses to make a link to an approved product (the links feature's card). */
 export type LinkCard = ComponentType<{ product: Product }>;
 
-/** What shows products like this one (the search feature's similar products). */
-export type SimilarSlot = ComponentType<{ productId: string }>;
 
 export function ProductPage({ LinkCard, Similar }: { LinkCard: LinkCard; Similar?: SimilarSlot }) {
   const { id = "" } = useParams();

@@ -16,13 +16,21 @@ export function MatchBadge({ match }: { match: Match }) {
   return <span title={m.title} data-testid="match-badge" data-match={match}><Badge tone={m.tone}>{m.label}</Badge></span>;
 }
 
-export function ProductTile({ product }: { product: SearchedProduct }) {
-  return (
-    <Link to={`/app/products/${product.id}`} className="flex flex-col gap-1 rounded-lg border border-slate-200 bg-white p-3 shadow-sm hover:shadow-md" data-testid="product-tile">
-      <h2 className="font-semibold leading-tight">{product.title}</h2>
+/** A product in brief, opening its page, or `onOpen` instead when given. */
+export function ProductTile({ product, onOpen }: { product: SearchedProduct; onOpen?: (id: string) => void }) {
+  const className = "flex flex-col gap-1 rounded-lg border border-slate-200 bg-white p-3 text-left shadow-sm hover:shadow-md";
+  const Title = onOpen ? "span" : "h3"; // a button holds no heading
+  const body = (
+    <>
+      <Title className="font-semibold leading-tight">{product.title}</Title>
       <p className="text-xs text-slate-500">{product.category}</p>
       <p className="text-sm">{formatMoney(product.price_minor, product.currency)}</p>
       <p className="text-sm font-medium text-green-700">Earn {formatMoney(product.commission.per_sale_minor, product.currency)} a sale{product.commission.group && <> ({product.commission.group})</>}</p>
-    </Link>
+    </>
+  );
+  return onOpen ? (
+    <button type="button" onClick={() => onOpen(product.id)} className={className} data-testid="product-tile">{body}</button>
+  ) : (
+    <Link to={`/app/products/${product.id}`} className={className} data-testid="product-tile">{body}</Link>
   );
 }
