@@ -256,6 +256,8 @@ async def test_marketplace_filters_sorts_and_pages(program: Program) -> None:
         "?min_commission=500&sort=commission": ["rich", "flat"],
         "?grade=S&grade=B": ["rich", "cheap"],
         "?q=ebook": ["flat"],
+        "?currency=usd&min_price=1500": ["flat", "rich"],  # a code in any case, as search takes it
+        "?currency=EUR": [],
     }
 
     def ids(page: dict[str, Any]) -> list[str]:
@@ -293,6 +295,32 @@ async def test_marketplace_filters_sorts_and_pages(program: Program) -> None:
         {"category": "Ebooks", "products": 1},
         {"category": "Software", "products": 1},
     ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        pytest.param("?currency=US", "currency", id="short-currency"),
+        pytest.param("?currency=dollars", "currency", id="not-a-currency"),
+        pytest.param("?category=" + "c" * 61, "category", id="long-category"),
+        pytest.param("?min_price=-1", "min_price", id="negative-price"),
+        pytest.param("?max_price=1e13", "max_price", id="not-whole"),
+        pytest.param("?grade=Z", "grade", id="unknown-grade"),
+    ],
+)
+async def test_a_marketplace_filter_it_cannot_take_is_a_problem_naming_it(
+    program: Program, query: str, field: str
+) -> None:
+    # when the affiliate asks the marketplace for something no product could be
+    r = await program.affiliate.client.get(
+        f"/api/v1/marketplace{query}", headers=program.affiliate.headers
+    )
+
+    # then a problem+json 422 names the parameter (a grade: the parameter and which of them), as
+    # a search's would
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert [field] in [e["field"].split(".")[:1] for e in r.json()["errors"]]
 
 
 async def test_archived_products_leave_the_marketplace_for_good(program: Program) -> None:

@@ -17,10 +17,14 @@ from bitnexus.catalog.errors import (
     ProductNotReviewable,
     TooManyImages,
 )
-from bitnexus.catalog.models import Grade, ProductStatus
+from bitnexus.catalog.models import ProductStatus
 from bitnexus.catalog.repository import MarketFilter
 from bitnexus.catalog.schemas import (
     CategoryCount,
+    MarketAmount,
+    MarketCategory,
+    MarketCurrency,
+    MarketGrades,
     ProductCreate,
     ProductPage,
     ProductRead,
@@ -41,7 +45,6 @@ vetting_router = APIRouter(prefix="/vetting", tags=["catalog"])
 public_router = APIRouter(prefix="/public/tenants", tags=["public"])
 
 PageLimit = Annotated[int, Query(ge=1, le=100)]
-Amount = Annotated[int | None, Query(ge=0, le=10**12)]
 
 
 @router.post("", status_code=201, responses=errors_for(Forbidden, InvalidInput))
@@ -147,12 +150,12 @@ async def vetting_queue(
 async def marketplace(
     principal: ReadPrincipal,
     session: ReadSessionDep,
-    category: str | None = None,
-    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
-    min_price: Amount = None,
-    max_price: Amount = None,
-    min_commission: Amount = None,
-    grade: Annotated[list[Grade] | None, Query()] = None,
+    category: MarketCategory = None,
+    currency: MarketCurrency = None,
+    min_price: MarketAmount = None,
+    max_price: MarketAmount = None,
+    min_commission: MarketAmount = None,
+    grade: MarketGrades = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     sort: Literal["newest", "commission", "epc"] = "newest",
     cursor: str | None = None,

@@ -18,8 +18,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bitnexus.auth import ReadPrincipal, ReadSessionDep, VerifiedClaims, caller_reads, reader
 from bitnexus.catalog.errors import ProductNotFound
 from bitnexus.catalog.models import Grade
+from bitnexus.catalog.schemas import MarketAmount, MarketCategory, MarketCurrency, MarketGrades
 from bitnexus.catalog.service import MarketFilter
-from bitnexus.core import money
 from bitnexus.core.deps import reads_of
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
 from bitnexus.core.http import header, log_request, request_started, with_context
@@ -34,11 +34,6 @@ me_router = APIRouter(prefix="/me", tags=["search"])
 
 MAX_QUERY = 200
 Words = Annotated[str, Query(min_length=1, max_length=MAX_QUERY)]
-Category = Annotated[str | None, Query(max_length=60)]
-Amount = Annotated[int | None, Query(ge=0, le=10**12)]
-# the amounts' (three letters: an unknown code matches no product, as a category none has)
-Currency = Annotated[money.CurrencyShape | None, Query()]
-Grades = Annotated[list[Grade] | None, Query()]
 Limit = Annotated[int, Query(ge=1, le=50)]
 _STARTED = "bitnexus.search.started"  # the request state's key for the embedding under way
 
@@ -53,12 +48,12 @@ class SearchParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     q: Words
-    category: Category = None
-    currency: Currency = None
-    min_price: Amount = None
-    max_price: Amount = None
-    min_commission: Amount = None
-    grade: Grades = None
+    category: MarketCategory = None
+    currency: MarketCurrency = None
+    min_price: MarketAmount = None
+    max_price: MarketAmount = None
+    min_commission: MarketAmount = None
+    grade: MarketGrades = None
     limit: Limit = 20
 
     def filters(self) -> MarketFilter:
@@ -248,12 +243,12 @@ async def search_products(
     query: Annotated[SearchQuery, Depends(search_query, scope="function")],
     principal: ReadPrincipal,
     session: ReadSessionDep,
-    category: Category = None,
-    currency: Currency = None,
-    min_price: Amount = None,
-    max_price: Amount = None,
-    min_commission: Amount = None,
-    grade: Grades = None,
+    category: MarketCategory = None,
+    currency: MarketCurrency = None,
+    min_price: MarketAmount = None,
+    max_price: MarketAmount = None,
+    min_commission: MarketAmount = None,
+    grade: MarketGrades = None,
     limit: Limit = 20,
 ) -> SearchResults:
     """Search the marketplace by words and meaning (products in `currency` when given, prices
