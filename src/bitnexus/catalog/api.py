@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, UploadFile
@@ -18,13 +19,9 @@ from bitnexus.catalog.errors import (
     TooManyImages,
 )
 from bitnexus.catalog.models import ProductStatus
-from bitnexus.catalog.repository import MarketFilter
+from bitnexus.catalog.params import MarketQuery
 from bitnexus.catalog.schemas import (
     CategoryCount,
-    MarketAmount,
-    MarketCategory,
-    MarketCurrency,
-    MarketGrades,
     ProductCreate,
     ProductPage,
     ProductRead,
@@ -150,12 +147,7 @@ async def vetting_queue(
 async def marketplace(
     principal: ReadPrincipal,
     session: ReadSessionDep,
-    category: MarketCategory = None,
-    currency: MarketCurrency = None,
-    min_price: MarketAmount = None,
-    max_price: MarketAmount = None,
-    min_commission: MarketAmount = None,
-    grade: MarketGrades = None,
+    market: Annotated[MarketQuery, Query()],
     q: Annotated[str | None, Query(max_length=100)] = None,
     sort: Literal["newest", "commission", "epc"] = "newest",
     cursor: str | None = None,
@@ -163,15 +155,8 @@ async def marketplace(
 ) -> ProductPage:
     """Approved products: filter by category, currency, price and per-sale commission (minor
     units) and grade; newest approved first, or the best-paying per sale."""
-    filters = MarketFilter(
-        category=category or None,
-        currency=currency,
-        min_price=min_price,
-        max_price=max_price,
-        min_commission=min_commission,
-        grades=[g.value for g in grade or []],
-        query=q or None,
-        own=await groups.own_terms(session, principal),
+    filters = replace(
+        market.filter(), query=q or None, own=await groups.own_terms(session, principal)
     )
     return await service.marketplace(
         session,

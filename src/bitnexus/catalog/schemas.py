@@ -6,11 +6,10 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import Query
 from pydantic import AnyHttpUrl, Field, StringConstraints, ValidationInfo, field_validator
 
 from bitnexus.catalog.models import Decision, Grade, ProductStatus
-from bitnexus.core.money import BPS, Currency, CurrencyShape
+from bitnexus.core.money import BPS, Currency
 from bitnexus.core.schemas import InputModel, OutputModel
 
 Title = Annotated[str, StringConstraints(min_length=3, max_length=200)]
@@ -18,13 +17,6 @@ Description = Annotated[str, StringConstraints(max_length=5000)]
 Category = Annotated[str, StringConstraints(min_length=2, max_length=60)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=30, to_lower=True)]
 MAX_AMOUNT = 10**12  # minor units: ten billion in a two-decimal currency
-
-# The marketplace's filters as query parameters, as its listing and its search take them
-MarketCategory = Annotated[str | None, Query(max_length=60)]
-# the amounts' currency (three letters: an unknown code matches no product, as a category none has)
-MarketCurrency = Annotated[CurrencyShape | None, Query()]
-MarketAmount = Annotated[int | None, Query(ge=0, le=MAX_AMOUNT)]
-MarketGrades = Annotated[list[Grade] | None, Query()]
 
 
 class CommissionRule(InputModel):

@@ -11,15 +11,13 @@ from urllib.parse import parse_qsl
 
 import structlog
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ConfigDict, ValidationError
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bitnexus.auth import ReadPrincipal, ReadSessionDep, VerifiedClaims, caller_reads, reader
 from bitnexus.catalog.errors import ProductNotFound
-from bitnexus.catalog.models import Grade
-from bitnexus.catalog.schemas import MarketAmount, MarketCategory, MarketCurrency, MarketGrades
-from bitnexus.catalog.service import MarketFilter
+from bitnexus.catalog.params import MarketQuery
 from bitnexus.core.deps import reads_of
 from bitnexus.core.errors import Forbidden, InvalidInput, errors_for
 from bitnexus.core.http import header, log_request, request_started, with_context
@@ -40,7 +38,7 @@ _STARTED = "bitnexus.search.started"  # the request state's key for the embeddin
 log = structlog.get_logger(__name__)
 
 
-class SearchParams(BaseModel):
+class SearchParams(MarketQuery):
     """A search's query parameters, checked as `search_products` checks them (the same
     annotations), for `SearchFirst`: what these refuse, or a parameter the route does not
     take, the route answers."""
@@ -48,43 +46,7 @@ class SearchParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     q: Words
-    category: MarketCategory = None
-    currency: MarketCurrency = None
-    min_price: MarketAmount = None
-    max_price: MarketAmount = None
-    min_commission: MarketAmount = None
-    grade: MarketGrades = None
     limit: Limit = 20
-
-    def filters(self) -> MarketFilter:
-        return market_filter(
-            self.category,
-            self.currency,
-            self.min_price,
-            self.max_price,
-            self.min_commission,
-            self.grade,
-        )
-
-
-def market_filter(
-    category: str | None,
-    currency: str | None,
-    min_price: int | None,
-    max_price: int | None,
-    min_commission: int | None,
-    grades: list[Grade] | None,
-) -> MarketFilter:
-    """The marketplace's filters, as its own listing takes them: products in `currency` (the
-    amounts' currency) of these `grades`."""
-    return MarketFilter(
-        category=category or None,
-        currency=currency,
-        min_price=min_price,
-        max_price=max_price,
-        min_commission=min_commission,
-        grades=[g.value for g in grades or []],
-    )
 
 
 @dataclass(frozen=True)
@@ -180,7 +142,7 @@ class SearchFirst:
         query = SearchQuery(asked.words, vector)
         answered = False
         try:
-            filters, limit = asked.params.filters(), asked.params.limit
+            filters, limit = asked.params.filter(), asked.params.limit
             settings = service.settings_for(filters, limit)  # carried by the BEGIN
             reads = reads_of(self.state)
             async with caller_reads(reads, self.state.db, asked.claims, settings) as session:
@@ -243,12 +205,7 @@ async def search_products(
     query: Annotated[SearchQuery, Depends(search_query, scope="function")],
     principal: ReadPrincipal,
     session: ReadSessionDep,
-    category: MarketCategory = None,
-    currency: MarketCurrency = None,
-    min_price: MarketAmount = None,
-    max_price: MarketAmount = None,
-    min_commission: MarketAmount = None,
-    grade: MarketGrades = None,
+    market: Annotated[MarketQuery, Query()],
     limit: Limit = 20,
 ) -> SearchResults:
     """Search the marketplace by words and meaning (products in `currency` when given, prices
@@ -256,8 +213,7 @@ async def search_products(
     whether it matched by keyword, meaning or both."""
     # (`SearchFirst` answers a search in front of the framework whenever it can: this is what
     # answers the rest)
-    filters = market_filter(category, currency, min_price, max_price, min_commission, grade)
-    return await service.search(session, principal, query, filters, limit)
+    return await service.search(session, principal, query, market.filter(), limit)
 
 
 @router.get("/{product_id}/similar", responses=errors_for(ProductNotFound))
