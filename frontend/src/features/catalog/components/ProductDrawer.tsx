@@ -5,10 +5,9 @@ import { useEffect, useRef, type ComponentType } from "react";
 import { Link } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { useAuth } from "../../../lib/auth/session";
-import { count, formatMoney } from "../../../lib/format";
 import { useProduct } from "../api/get-product";
 import type { Product } from "../types";
-import { commissionText, GradeBadge } from "./parts";
+import { Byline, GradeBadge, Terms } from "./parts";
 
 /** What shows products like one (the search feature's similar products); `onOpen`, when given,
  * opens one of them where this one is shown instead of on its own page. */
@@ -61,16 +60,9 @@ function Glance({ product: p, onClose }: { product: Product; onClose: () => void
           Close
         </button>
       </div>
-      <p className="text-xs text-slate-500">
-        {p.vendor_name} · {p.category}{p.tags.length > 0 && ` · ${p.tags.map((t) => `#${t}`).join(" ")}`}
-      </p>
+      <Byline product={p} />
       <p className="whitespace-pre-line text-sm text-slate-700">{p.description || "No description."}</p>
-      <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
-        <dt className="text-slate-500">Price</dt><dd data-testid="price">{formatMoney(p.price_minor, p.currency)}</dd>
-        <dt className="text-slate-500">Commission</dt><dd data-testid="commission">{commissionText(p)}</dd>
-        <dt className="text-slate-500">Cookie window</dt><dd>{count(p.cookie_days, "day")}</dd>
-        <dt className="text-slate-500">Refund hold</dt><dd>{count(p.refund_hold_days, "day")}</dd>
-      </dl>
+      <Terms product={p} />
       <Link to={`/app/products/${p.id}`} className="self-start text-sm font-medium text-brand underline">
         {me?.role === "affiliate" ? "Get your link on the product’s page" : "Open the product’s page"}
       </Link>

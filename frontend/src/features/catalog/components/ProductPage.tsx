@@ -6,7 +6,7 @@ import { QueryState } from "../../../components/QueryState";
 import { Button, Card, FormError } from "../../../components/ui";
 import { apiUrl } from "../../../lib/api/base";
 import { useAuth } from "../../../lib/auth/session";
-import { count, formatDate, formatMoney } from "../../../lib/format";
+import { formatDate } from "../../../lib/format";
 import { useArchiveProduct } from "../api/archive-product";
 import { useProduct } from "../api/get-product";
 import { useProductReviews } from "../api/get-product-reviews";
@@ -14,7 +14,7 @@ import { useRemoveProductImage } from "../api/remove-product-image";
 import { useUploadProductImage } from "../api/upload-product-image";
 import type { Product } from "../types";
 import type { SimilarSlot } from "./ProductDrawer";
-import { commissionText, GradeBadge, StatusBadge } from "./parts";
+import { Byline, GradeBadge, StatusBadge, Terms } from "./parts";
 import { ReviewForm } from "./ReviewForm";
 
 /** What an affiliate uses to make a link to an approved product (the links feature's card). */
@@ -55,18 +55,10 @@ function ProductView({ product: p, LinkCard }: { product: Product; LinkCard: Lin
             </div>
           )}
           <p className="whitespace-pre-line text-sm text-slate-700">{p.description || "No description."}</p>
-          <p className="mt-3 text-xs text-slate-500">
-            {p.vendor_name} · {p.category}{p.tags.length > 0 && ` · ${p.tags.map((t) => `#${t}`).join(" ")}`}
-          </p>
+          <div className="mt-3"><Byline product={p} /></div>
         </Card>
         <Card title="Terms">
-          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
-            <dt className="text-slate-500">Price</dt><dd data-testid="price">{formatMoney(p.price_minor, p.currency)}</dd>
-            <dt className="text-slate-500">Commission</dt><dd data-testid="commission">{commissionText(p)}{p.commission.is_default && " — program default"}</dd>
-            <dt className="text-slate-500">Cookie window</dt><dd>{count(p.cookie_days, "day")}</dd>
-            <dt className="text-slate-500">Refund hold</dt><dd>{count(p.refund_hold_days, "day")}</dd>
-            <dt className="text-slate-500">Landing page</dt><dd className="break-all"><a className="text-brand underline" href={p.landing_url} target="_blank" rel="noreferrer noopener">{p.landing_url}</a></dd>
-          </dl>
+          <Terms product={p} />
         </Card>
       </div>
       {me?.role === "affiliate" && p.status === "approved" && <LinkCard product={p} />}

@@ -1,8 +1,9 @@
-// Pieces shared by the catalog pages: a product's card, its status and grade, its commission.
+// Pieces shared by the catalog pages: a product's card, its status and grade, its commission,
+// its byline and terms.
 import { Link } from "react-router";
 import { Badge } from "../../../components/ui";
 import { apiUrl } from "../../../lib/api/base";
-import { bpsToPercent, formatMoney } from "../../../lib/format";
+import { bpsToPercent, count, formatMoney } from "../../../lib/format";
 import type { Grade, Product, ProductStatus } from "../types";
 
 const STATUS_TONE = { approved: "green", pending: "amber", rejected: "red", archived: "slate" } as const;
@@ -50,5 +51,27 @@ export function ProductCard({ product }: { product: Product }) {
         {product.status !== "approved" && <span><StatusBadge status={product.status} /></span>}
       </div>
     </Link>
+  );
+}
+
+/** Who sells the product, in which category, with which tags. */
+export function Byline({ product: p }: { product: Product }) {
+  return (
+    <p className="text-xs text-slate-500">
+      {p.vendor_name} · {p.category}{p.tags.length > 0 && ` · ${p.tags.map((t) => `#${t}`).join(" ")}`}
+    </p>
+  );
+}
+
+/** What an affiliate needs to decide: price, commission, cookie window, refund hold, landing page. */
+export function Terms({ product: p }: { product: Product }) {
+  return (
+    <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+      <dt className="text-slate-500">Price</dt><dd data-testid="price">{formatMoney(p.price_minor, p.currency)}</dd>
+      <dt className="text-slate-500">Commission</dt><dd data-testid="commission">{commissionText(p)}{p.commission.is_default && " — program default"}</dd>
+      <dt className="text-slate-500">Cookie window</dt><dd>{count(p.cookie_days, "day")}</dd>
+      <dt className="text-slate-500">Refund hold</dt><dd>{count(p.refund_hold_days, "day")}</dd>
+      <dt className="text-slate-500">Landing page</dt><dd className="break-all"><a className="text-brand underline" href={p.landing_url} target="_blank" rel="noreferrer noopener">{p.landing_url}</a></dd>
+    </dl>
   );
 }
