@@ -1,6 +1,6 @@
 """Search in a real Chromium: the marketplace's search box finds products by words and by
 meaning and says which; a product, in the marketplace's drawer and on its page, shows similar
-ones; the dashboard recommends products.
+ones (and, in the drawer, the affiliate's link to it); the dashboard recommends products.
 
 The server process loads the embedding model on the first typed search (this test's only):
 about 300 MB and a few seconds of CPU, inside the expectation's ceiling."""
@@ -99,13 +99,25 @@ async def test_the_search_box_finds_by_words_and_meaning_and_says_which(
     like_it = drawer.get_by_test_id("similar-products").get_by_test_id("product-tile")
     await expect(like_it.first).to_contain_text("Artisan Bread Baking")
 
-    # when they open a similar product there, then go back
+    # when they open a similar product there and get their link to it
     await like_it.filter(has_text="Artisan Bread Baking").click()
-    await expect(page.get_by_role("dialog", name="Artisan Bread Baking")).to_be_visible()
+    other = page.get_by_role("dialog", name="Artisan Bread Baking")
+    await other.get_by_role("form", name="Get link").get_by_label("UTM source").fill("drawer")
+    await other.get_by_role("button", name="Create link").click()
+
+    # then the drawer shows the link, ready to share
+    ready = other.get_by_role("status").filter(has_text="Your link is ready")
+    await expect(ready.get_by_test_id("short-url")).to_contain_text("/r/")
+    await expect(other.get_by_role("link", name="Write a post")).to_be_visible()
+
+    # when they go back
     await page.go_back()
 
-    # then the drawer shows the sourdough again; closed, it leaves the results as they were
+    # then the drawer shows the sourdough again, with a link form of its own (the other's link
+    # not shown); closed, it leaves the results as they were
     await expect(drawer).to_be_visible()
+    await expect(drawer.get_by_role("form", name="Get link")).to_be_visible()
+    await expect(drawer.get_by_text("Your link is ready")).to_have_count(0)
     await page.keyboard.press("Escape")
     await expect(page.get_by_role("dialog")).to_have_count(0)
     await expect(bread).to_have_count(1)
@@ -117,7 +129,22 @@ async def test_the_search_box_finds_by_words_and_meaning_and_says_which(
     similar = page.get_by_test_id("similar-products").get_by_test_id("product-tile")
     await expect(similar.first).to_contain_text("Artisan Bread Baking")
 
-    # and the dashboard recommends products to promote
+    # when they open the similar product's page, get another link to it there and go back
+    await similar.filter(has_text="Artisan Bread Baking").click()
+    await expect(page.get_by_role("heading", name="Artisan Bread Baking", level=1)).to_be_visible()
+    await page.get_by_role("button", name="Create link").click()
+    await expect(page.get_by_role("status").filter(has_text="Your link is ready")).to_be_visible()
+    await page.go_back()
+
+    # then the sourdough's page has its own link form, the other's link not shown
+    await expect(page.get_by_role("heading", name="Sourdough at Home", level=1)).to_be_visible()
+    await expect(page.get_by_role("form", name="Get link")).to_be_visible()
+    await expect(page.get_by_text("Your link is ready")).to_have_count(0)
+
+    # and the dashboard recommends the products they do not promote yet, those like the one
+    # they now promote first
     await page.goto("/app/dashboard")
     recs = page.get_by_test_id("recommendations").get_by_test_id("product-tile")
-    await expect(recs).to_have_count(len(PRODUCTS))
+    await expect(recs).to_have_count(len(PRODUCTS) - 1)
+    await expect(recs.filter(has_text="Artisan Bread Baking")).to_have_count(0)
+    await expect(recs.first).to_contain_text("Sourdough at Home")

@@ -87,7 +87,8 @@ function OldJoinAddress() {
   return <Navigate to={`/join/${encodeURIComponent(slug)}${search}`} replace />;
 }
 
-// what an affiliate gets on an approved product's page: their link, and a post about it
+// what an affiliate gets on an approved product, on its page and in the marketplace's drawer:
+// their link, and a post about it (keyed by the product: a form's state stays with its product)
 function AffiliateCards({ product }: { product: Schemas["ProductRead"] }) {
   return (
     <>
@@ -126,7 +127,7 @@ export const router = createBrowserRouter([
       { path: "/app/notifications", element: <RequireAuth><NotificationsPage /></RequireAuth> },
       { path: "/app/profile", element: <ProfilePage /> },
       { path: "/app/earnings", element: <EarningsProofPage /> },
-      { path: "/app/marketplace", element: <MarketplacePage Search={SearchResults} Similar={SimilarProducts} /> },
+      { path: "/app/marketplace", element: <MarketplacePage Search={SearchResults} Similar={SimilarProducts} LinkCard={AffiliateCards} /> },
       { path: "/app/products", element: <RequireAuth roles={["vendor", "tenant_admin"]}><MyProductsPage /></RequireAuth> },
       { path: "/app/products/new", element: <RequireAuth roles={["vendor"]}><ProductEditorPage /></RequireAuth> },
       { path: "/app/products/:id", element: <ProductPage LinkCard={AffiliateCards} Similar={SimilarProducts} /> },

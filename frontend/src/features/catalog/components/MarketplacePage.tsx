@@ -13,7 +13,7 @@ import { useCategories } from "../api/get-categories";
 import { useMarketplace } from "../api/get-marketplace";
 import { GRADES, type Grade, type MarketFilters, type Product } from "../types";
 import { ProductCard } from "./parts";
-import { ProductDrawer, type SimilarSlot } from "./ProductDrawer";
+import { ProductDrawer, type LinkSlot, type SimilarSlot } from "./ProductDrawer";
 
 const SORTS = [
   { value: "newest", label: "Newest" },
@@ -28,7 +28,11 @@ export type SearchSlot = ComponentType<{
   ProductCard: ComponentType<{ product: Product }>;
 }>;
 
-export function MarketplacePage({ Search, Similar }: { Search?: SearchSlot; Similar?: SimilarSlot }) {
+export function MarketplacePage({ Search, Similar, LinkCard }: {
+  Search?: SearchSlot;
+  Similar?: SimilarSlot;
+  LinkCard?: LinkSlot;
+}) {
   const { me } = useAuth();
   const [params, setParams] = useSearchParams();
   const looking = params.get("product");
@@ -118,7 +122,9 @@ export function MarketplacePage({ Search, Similar }: { Search?: SearchSlot; Simi
             )}
           </QueryState>
         )}
-        {looking && <ProductDrawer productId={looking} onClose={close} onOpen={look} Similar={Similar} />}
+        {looking && (
+          <ProductDrawer productId={looking} onClose={close} onOpen={look} Similar={Similar} LinkCard={LinkCard} />
+        )}
       </div>
     </Look>
   );

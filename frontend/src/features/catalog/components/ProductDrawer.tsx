@@ -1,6 +1,6 @@
-// A product at a glance, in a drawer over the marketplace: its terms, what it is, and products
-// like it, without leaving the search or the filters behind. The product's own page (links,
-// vetting) is one click away.
+// A product at a glance, in a drawer over the marketplace: its terms, what it is, for an
+// affiliate a link to it and a way to write about it, and products like it, without leaving the
+// search or the filters behind. The product's own page (images, vetting) is one click away.
 import { useEffect, useRef, type ComponentType } from "react";
 import { Link } from "react-router";
 import { QueryState } from "../../../components/QueryState";
@@ -13,12 +13,18 @@ import { Byline, GradeBadge, Terms } from "./parts";
  * opens one of them where this one is shown instead of on its own page. */
 export type SimilarSlot = ComponentType<{ productId: string; onOpen?: (id: string) => void }>;
 
-export function ProductDrawer({ productId, onClose, onOpen, Similar }: {
+/** What an affiliate uses on an approved product: a link to it, a post about it (the links and
+ * content features' cards). */
+export type LinkSlot = ComponentType<{ product: Product }>;
+
+export function ProductDrawer({ productId, onClose, onOpen, Similar, LinkCard }: {
   productId: string;
   onClose: () => void;
   onOpen: (id: string) => void;
   Similar?: SimilarSlot;
+  LinkCard?: LinkSlot;
 }) {
+  const { me } = useAuth();
   const dialog = useRef<HTMLDialogElement>(null);
   const product = useProduct(productId);
   useEffect(() => {
@@ -39,7 +45,12 @@ export function ProductDrawer({ productId, onClose, onOpen, Similar }: {
     >
       <div className="flex flex-col gap-4 p-4 sm:p-6">
         <QueryState query={product}>
-          {(p) => <Glance product={p} onClose={() => dialog.current?.close()} />}
+          {(p) => (
+            <>
+              <Glance product={p} onClose={() => dialog.current?.close()} />
+              {LinkCard && me?.role === "affiliate" && p.status === "approved" && <LinkCard key={p.id} product={p} />}
+            </>
+          )}
         </QueryState>
         {Similar && product.data?.status === "approved" && <Similar productId={productId} onOpen={onOpen} />}
       </div>
@@ -48,7 +59,6 @@ export function ProductDrawer({ productId, onClose, onOpen, Similar }: {
 }
 
 function Glance({ product: p, onClose }: { product: Product; onClose: () => void }) {
-  const { me } = useAuth();
   return (
     <section className="flex flex-col gap-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <div className="flex items-start justify-between gap-3">
@@ -64,7 +74,7 @@ function Glance({ product: p, onClose }: { product: Product; onClose: () => void
       <p className="whitespace-pre-line text-sm text-slate-700">{p.description || "No description."}</p>
       <Terms product={p} />
       <Link to={`/app/products/${p.id}`} className="self-start text-sm font-medium text-brand underline">
-        {me?.role === "affiliate" ? "Get your link on the product’s page" : "Open the product’s page"}
+        Open the product’s page
       </Link>
     </section>
   );

@@ -1,6 +1,5 @@
 // One product: what an affiliate needs to decide (price, commission, cookie window, refund
 // hold), and for its vendor and admins its vetting status, history, images and actions.
-import { type ComponentType } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { QueryState } from "../../../components/QueryState";
 import { Button, Card, FormError } from "../../../components/ui";
@@ -13,15 +12,11 @@ import { useProductReviews } from "../api/get-product-reviews";
 import { useRemoveProductImage } from "../api/remove-product-image";
 import { useUploadProductImage } from "../api/upload-product-image";
 import type { Product } from "../types";
-import type { SimilarSlot } from "./ProductDrawer";
+import type { LinkSlot, SimilarSlot } from "./ProductDrawer";
 import { Byline, GradeBadge, StatusBadge, Terms } from "./parts";
 import { ReviewForm } from "./ReviewForm";
 
-/** What an affiliate uses to make a link to an approved product (the links feature's card). */
-export type LinkCard = ComponentType<{ product: Product }>;
-
-
-export function ProductPage({ LinkCard, Similar }: { LinkCard: LinkCard; Similar?: SimilarSlot }) {
+export function ProductPage({ LinkCard, Similar }: { LinkCard: LinkSlot; Similar?: SimilarSlot }) {
   const { id = "" } = useParams();
   const product = useProduct(id);
   return (
@@ -36,7 +31,7 @@ export function ProductPage({ LinkCard, Similar }: { LinkCard: LinkCard; Similar
   );
 }
 
-function ProductView({ product: p, LinkCard }: { product: Product; LinkCard: LinkCard }) {
+function ProductView({ product: p, LinkCard }: { product: Product; LinkCard: LinkSlot }) {
   const { me } = useAuth();
   const isOwner = me?.id === p.vendor_id;
   const isAdmin = me?.role === "tenant_admin";
@@ -61,7 +56,7 @@ function ProductView({ product: p, LinkCard }: { product: Product; LinkCard: Lin
           <Terms product={p} />
         </Card>
       </div>
-      {me?.role === "affiliate" && p.status === "approved" && <LinkCard product={p} />}
+      {me?.role === "affiliate" && p.status === "approved" && <LinkCard key={p.id} product={p} />}
       {(isOwner || isAdmin) && <Vetting product={p} isOwner={isOwner} isAdmin={isAdmin} />}
       {isOwner && p.status !== "archived" && <Images product={p} />}
     </div>

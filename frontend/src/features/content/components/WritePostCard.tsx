@@ -1,4 +1,5 @@
-// On a product's page: a way into the content generator with the product chosen.
+// On a product (its page, the marketplace's drawer): a way into the content generator with the
+// product chosen.
 import { Link } from "react-router";
 import { Card } from "../../../components/ui";
 import type { Schemas } from "../../../lib/api/client";
