@@ -1,4 +1,5 @@
-"""What the analytics tests share: a dashboard read, traffic with sales, a ledger account's sum."""
+"""What the analytics tests share: a dashboard read, traffic with sales, clicks moved back in
+time, a ledger account's sum."""
 
 from __future__ import annotations
 
@@ -16,6 +17,20 @@ async def dashboard(who: Account, role: str, query: str = "") -> Any:
     r = await who.client.get(f"/api/v1/dashboards/{role}{query}", headers=who.headers)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def backdate_clicks(owner_engine: Engine, tenant_id: str, hours: int) -> None:
+    """Move an organisation's clicks `hours` back in time, so that a rollup counts them."""
+    with owner_engine.begin() as conn:  # the owner may move clicks back in time
+        conn.execute(text("ALTER TABLE clicks DISABLE TRIGGER append_only"))
+        conn.execute(
+            text(
+                "UPDATE clicks SET created_at = created_at - make_interval(hours => :h)"
+                " WHERE tenant_id = :t"
+            ),
+            {"h": hours, "t": tenant_id},
+        )
+        conn.execute(text("ALTER TABLE clicks ENABLE TRIGGER append_only"))
 
 
 def ledger_sum(owner_engine: Engine, code: str) -> int:

@@ -14,23 +14,10 @@ from sqlalchemy.engine import Engine
 from bitnexus.core.db import Database
 from bitnexus.core.dburl import DatabaseUrls
 from bitnexus.tracking import rollups
-from tests.analytics.support import dashboard, traffic
+from tests.analytics.support import backdate_clicks, dashboard, traffic
 from tests.commissions.support import open_shop
 from tests.conftest import ClientFactory
 from tests.factories import Program
-
-
-def _backdate_clicks(owner_engine: Engine, tenant_id: str, hours: int) -> None:
-    with owner_engine.begin() as conn:  # the owner may move clicks back in time
-        conn.execute(text("ALTER TABLE clicks DISABLE TRIGGER append_only"))
-        conn.execute(
-            text(
-                "UPDATE clicks SET created_at = created_at - make_interval(hours => :h)"
-                " WHERE tenant_id = :t"
-            ),
-            {"h": hours, "t": tenant_id},
-        )
-        conn.execute(text("ALTER TABLE clicks ENABLE TRIGGER append_only"))
 
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> None:
@@ -45,7 +32,7 @@ async def test_rolled_up_hours_give_the_same_figures_and_new_clicks_still_count(
     shop = await open_shop(program, make_client)
     await traffic(shop, make_client)
     tenant = program.admin.user["tenant"]["id"]
-    _backdate_clicks(owner_engine, tenant, 3)
+    backdate_clicks(owner_engine, tenant, 3)
     before = await dashboard(shop.affiliate, "affiliate")
     admin_before = await dashboard(program.admin, "admin")
     vendor_before = await dashboard(program.vendor, "vendor")
@@ -89,7 +76,7 @@ async def test_clicks_are_counted_by_country_the_same_before_and_after_the_rollu
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as visitor:
             await shop.click(visitor)
     await shop.click(make_client())  # a private address: no country
-    _backdate_clicks(owner_engine, program.admin.user["tenant"]["id"], 3)
+    backdate_clicks(owner_engine, program.admin.user["tenant"]["id"], 3)
     boards = [(shop.affiliate, "affiliate"), (program.vendor, "vendor"), (program.admin, "admin")]
     before = [await dashboard(who, role) for who, role in boards]
     assert [(c["country"], c["clicks_raw"]) for c in before[0]["countries"]] == [

@@ -1,4 +1,5 @@
-"""The demo marketplace answers loose descriptions with the right products."""
+"""The demo marketplace answers loose descriptions with the right products, and lists them with
+what they earn per click once the server has rolled its clicks up."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 from bitnexus import demo
 from bitnexus.search import jobs
 from bitnexus.search.embedder import Embedder
+from bitnexus.tracking import rollups
 from tests.factories import login
 from tests.search.conftest import own_client
 
@@ -54,3 +56,34 @@ async def test_a_loose_description_finds_the_product(
 
     titles = [hit["product"]["title"] for hit in r.json()["items"][:3]]
     assert expected in titles
+
+
+@pytest.mark.parametrize(
+    ("path", "with_epc"),
+    [
+        ("/api/v1/marketplace", True),
+        ("/api/v1/marketplace?sort=epc", True),
+        ("/api/v1/me/recommendations", False),  # the best earners fill what meaning leaves
+    ],
+)
+async def test_the_demo_marketplace_answers_once_its_clicks_are_rolled_up(
+    app: FastAPI,
+    acme_affiliate: tuple[httpx.AsyncClient, dict[str, str]],
+    path: str,
+    with_epc: bool,
+) -> None:
+    client, headers = acme_affiliate
+
+    # given the demo's settled clicks counted into the hourly rollups, as the server's job does
+    await rollups.roll_up(app.state.db)
+
+    # when the affiliate reads the marketplace, or what it recommends
+    r = await client.get(path, headers=headers)
+
+    # then products come, the listing's with their earnings per click (of the clicked ones)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    products = body["items"] if with_epc else [rec["product"] for rec in body]
+    assert products
+    if with_epc:
+        assert any(p["epc_minor"] is not None for p in products)  # its clicks counted

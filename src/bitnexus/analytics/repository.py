@@ -346,9 +346,13 @@ def epc_milli(tenant_id: Any, product_id: Any) -> ColumnElement[int]:
     """A product's earnings per click, all time, in thousandths of a minor unit (-1 before its
     first click): affiliates' shares and overrides net of refunds, rejected ones left out, per
     filtered click (rolled-up hours before the tenant's mark, raw clicks after it)."""
+    # the tenant's mark, read in the subqueries below: correlated to the product's row further
+    # out (left to itself, a subquery correlates only to the one around it, and would read
+    # every product again: one mark per product, an error past the first)
     mark = func.coalesce(
         select(ClickRollup.rolled_until)
         .where(ClickRollup.tenant_id == tenant_id)
+        .correlate_except(ClickRollup)
         .scalar_subquery(),
         literal_column("'-infinity'::timestamptz"),
     )
