@@ -1,5 +1,6 @@
 """No statement joins two organisations' rows: every join between tenant tables equates their
 `tenant_id`, so a distributed PostgreSQL runs it inside one tenant's shard (docs/scaling.md).
+And no subquery reads a table again that it was meant to take the row of.
 
 Row security would hide a join that forgets the tenant (each table is filtered to the
 transaction's tenant on its own), which is why the check reads the statements as written: the
@@ -42,6 +43,9 @@ _CONDITIONS = (
     "One-Time Filter",
 )
 _PLANNED = re.compile(r"^\s*(SELECT|WITH|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# two tables side by side in one FROM: what SQLAlchemy writes when a subquery names a table of
+# a statement further out, which it correlates only to the statement right around it
+_SIDE_BY_SIDE = re.compile(r"\bFROM\s+\w+(?:\s+AS\s+\w+)?\s*,\s*\w+", re.IGNORECASE)
 
 
 def _walk(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -165,11 +169,9 @@ def test_the_check_finds_a_join_that_forgets_the_tenant(
     assert _offenders(owner_engine, {statement}).get(statement, []) == bad
 
 
-async def test_no_statement_the_app_sends_joins_two_tenants(
-    app: FastAPI, make_client: ClientFactory, owner_engine: Engine
-) -> None:
-    # given: an organisation with a sale through a click, a refund, and a GET of every page
-    # each of its members may read
+async def _served(app: FastAPI, make_client: ClientFactory) -> set[str]:
+    """The statements the app sends for an organisation with a sale through a click, a refund,
+    and a GET of every page each of its members may read."""
     routes = [
         path
         for path, item in app.openapi()["paths"].items()
@@ -188,10 +190,53 @@ async def test_no_statement_the_app_sends_joins_two_tenants(
             for path in routes:
                 await account.client.get(path, headers=account.headers)
     statements.add(INSERT_CLICKS)  # the click recorder's own connection, not the engine's
+    assert len(statements) > 100, "few statements captured: is the capture still right?"
+    return statements
+
+
+async def test_no_statement_the_app_sends_joins_two_tenants(
+    app: FastAPI, make_client: ClientFactory, owner_engine: Engine
+) -> None:
+    # given: the statements the app sends while serving an organisation
+    statements = await _served(app, make_client)
 
     # when: each statement is planned without row security
     offenders = _offenders(owner_engine, statements)
 
     # then: every join among tenant tables stays within one tenant
-    assert len(statements) > 100, "few statements captured: is the capture still right?"
     assert not offenders, "\n\n".join(f"{tables}:\n{s}" for s, tables in offenders.items())
+
+
+@pytest.mark.parametrize(
+    ("statement", "side_by_side"),
+    [
+        (  # the rollup mark as it was: `products` again, beside the mark's own table
+            "SELECT p.id, (SELECT coalesce((SELECT click_rollups.rolled_until"
+            " FROM click_rollups, products WHERE click_rollups.tenant_id = products.tenant_id),"
+            " now())) FROM products AS p",
+            True,
+        ),
+        ("SELECT a.id FROM links AS a, clicks WHERE a.id = clicks.link_id", True),
+        (
+            "SELECT p.id, (SELECT r.rolled_until FROM click_rollups AS r"
+            " WHERE r.tenant_id = p.tenant_id) FROM products AS p",
+            False,
+        ),
+        ("SELECT l.id FROM links AS l JOIN clicks AS c ON c.link_id = l.id", False),
+    ],
+)
+def test_the_check_finds_tables_side_by_side(statement: str, side_by_side: bool) -> None:
+    assert bool(_SIDE_BY_SIDE.search(statement)) is side_by_side
+
+
+async def test_every_subquery_reads_the_row_around_it(
+    app: FastAPI, make_client: ClientFactory
+) -> None:
+    # given: the statements the app sends while serving an organisation
+    statements = await _served(app, make_client)
+
+    # then: none lists two tables side by side. A subquery that names a table of a statement
+    # further out than the one right around it reads that whole table again, beside its own,
+    # instead of the row at hand (unless told to correlate: `correlate_except`)
+    found = sorted(s for s in statements if _SIDE_BY_SIDE.search(s))
+    assert not found, "\n\n".join(found)
