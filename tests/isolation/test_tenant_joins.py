@@ -13,7 +13,7 @@ plan relates (a join, a semi-join, a correlated subquery's condition) must then 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,6 +21,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 from bitnexus.tracking.repository import INSERT_CLICKS
 from tests.commissions.support import open_shop
@@ -58,7 +59,8 @@ def untenanted_joins(conn: Any, statement: str, tenant_tables: set[str]) -> list
     """The pairs of tenant tables `statement` relates (a join, or a subquery's condition) whose
     tenants are not provably the same: equated directly, or each to the same parameter."""
     [[explained]] = conn.exec_driver_sql(
-        "EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) " + statement
+        # (`%`, the trigram operator, doubled: the owner's driver reads `%` as a placeholder)
+        "EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) " + statement.replace("%", "%%")
     ).all()
     nodes = list(_walk(explained[0]["Plan"]))
     scans = {
@@ -92,18 +94,45 @@ def untenanted_joins(conn: Any, statement: str, tenant_tables: set[str]) -> list
 
 @contextmanager
 def captured_statements() -> Iterator[set[str]]:
-    """Every statement the app's engines send meanwhile (asyncpg's `$n` parameters)."""
+    """Every statement the app's engines send meanwhile (asyncpg's `$n` parameters): through
+    SQLAlchemy, and on their connections by asyncpg itself (`core.prepared`'s hot paths)."""
     seen: set[str] = set()
 
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def keep(statement: str) -> None:
         if _PLANNED.match(statement) and "%(" not in statement:
             seen.add(statement)
 
-    event.listen(Engine, "before_cursor_execute", record)
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        keep(statement)
+
+    def logged(query: Any) -> None:
+        keep(query.query)
+
+    def asyncpg_of(dbapi_connection: Any) -> Any:
+        """The asyncpg connection under an async engine's (None: another driver's)."""
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        return driver if hasattr(driver, "add_query_logger") else None
+
+    def watch(dbapi_connection: Any, *_: Any) -> None:
+        if (driver := asyncpg_of(dbapi_connection)) is not None:
+            driver.add_query_logger(logged)
+
+    def unwatch(dbapi_connection: Any, *_: Any) -> None:
+        if (driver := asyncpg_of(dbapi_connection)) is not None:
+            driver.remove_query_logger(logged)
+
+    listeners: list[tuple[type[Any], str, Callable[..., None]]] = [
+        (Engine, "before_cursor_execute", record),
+        (Pool, "checkout", watch),
+        (Pool, "checkin", unwatch),
+    ]
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
     try:
         yield seen
     finally:
-        event.remove(Engine, "before_cursor_execute", record)
+        for target, name, listener in listeners:
+            event.remove(target, name, listener)
 
 
 def _tenant_tables(engine: Engine) -> set[str]:
@@ -189,6 +218,9 @@ async def _served(app: FastAPI, make_client: ClientFactory) -> set[str]:
         for account in (shop.program.admin, shop.program.vendor, shop.affiliate):
             for path in routes:
                 await account.client.get(path, headers=account.headers)
+        await shop.affiliate.client.get(  # answered in front of the framework
+            "/api/v1/products/search", params={"q": "course"}, headers=shop.affiliate.headers
+        )
     statements.add(INSERT_CLICKS)  # the click recorder's own connection, not the engine's
     assert len(statements) > 100, "few statements captured: is the capture still right?"
     return statements
