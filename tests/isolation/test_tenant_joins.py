@@ -200,12 +200,12 @@ def test_the_check_finds_a_join_that_forgets_the_tenant(
 
 async def _served(app: FastAPI, make_client: ClientFactory) -> set[str]:
     """The statements the app sends for an organisation with a sale through a click, a refund,
-    and a GET of every page each of its members may read."""
-    routes = [
+    a search, and a GET of every page each of its members may read: those of one product,
+    link, sale, affiliate or the organisation itself with their ids filled in."""
+    pages = [
         path
         for path, item in app.openapi()["paths"].items()
         if "get" in item
-        and "{" not in path
         and path.startswith("/api/v1/")
         and not path.endswith("/stream")  # an event stream: it answers until the client leaves
     ]
@@ -213,10 +213,24 @@ async def _served(app: FastAPI, make_client: ClientFactory) -> set[str]:
         shop = await open_shop(await new_program(make_client), make_client)
         r = await shop.report(click_id=await shop.click(make_client()))
         assert r.status_code == 201, r.text
-        r = await shop.refund(r.json()["id"], amount_minor=1_000)
+        sale = r.json()["id"]
+        r = await shop.refund(sale, amount_minor=1_000)
         assert r.status_code in (200, 201), r.text
+        ids = {
+            "product_id": shop.product["id"],
+            "link_id": shop.link["id"],
+            "conversion_id": sale,
+            "affiliate_id": shop.affiliate.user["id"],
+            "user_id": shop.affiliate.user["id"],
+            "slug": shop.program.admin.slug,
+        }
+        paths = [
+            path.format(**ids)
+            for path in pages
+            if all(name in ids for name in re.findall(r"\{(\w+)\}", path))
+        ]
         for account in (shop.program.admin, shop.program.vendor, shop.affiliate):
-            for path in routes:
+            for path in paths:
                 await account.client.get(path, headers=account.headers)
         await shop.affiliate.client.get(  # answered in front of the framework
             "/api/v1/products/search", params={"q": "course"}, headers=shop.affiliate.headers
