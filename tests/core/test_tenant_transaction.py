@@ -7,12 +7,12 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
-from asyncpg.connection import LoggedQuery
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bitnexus.core.db import Database, TenantConnection, configure, set_tenant
 from bitnexus.core.dburl import DatabaseUrls
+from tests.querylog import logged_on
 
 
 @pytest.fixture
@@ -37,17 +37,9 @@ async def _tenant_setting(session: AsyncSession) -> str | None:
 async def _sent(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> list[str]:
     """The statements `action` sends on the session's connection."""
     sent: list[str] = []
-    driver = await _driver(session)
-
-    def log(record: LoggedQuery) -> None:
-        sent.append(record.query)
-
-    driver.add_query_logger(log)
-    try:
+    with logged_on(await _driver(session), lambda record: sent.append(record.query)):
         await action()
         await asyncio.sleep(0)  # asyncpg calls its query loggers soon, not at once
-    finally:
-        driver.remove_query_logger(log)
     return sent
 
 

@@ -13,21 +13,33 @@ plan relates (a join, a semi-join, a correlated subquery's condition) must then 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from asyncpg.connection import LoggedQuery
 from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
+from bitnexus.core.config import Settings
+from bitnexus.core.db import utcnow
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.ledger import jobs as ledger_jobs
+from bitnexus.tracking import rollups
 from bitnexus.tracking.repository import INSERT_CLICKS
+from bitnexus.webhooks.delivery import attempt
 from tests.commissions.support import open_shop
+from tests.commissions.support import settings as commission_settings
 from tests.conftest import ClientFactory
-from tests.factories import new_program
+from tests.factories import Account, earn, new_program, set_payout_method
+from tests.groups.support import make_group, move
 from tests.isolation.test_distribution_keys import TENANT_TABLES
+from tests.querylog import logged_through
+from tests.webhooks.support import Receiver, register, serve
 
 # what a condition may equate a tenant with: another table's tenant, a parameter, a literal
 _SIDE = r"(\w+\.tenant_id|\$\d+|\(InitPlan \d+\)\.col\d+|'[0-9a-f-]{36}')"
@@ -105,34 +117,15 @@ def captured_statements() -> Iterator[set[str]]:
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         keep(statement)
 
-    def logged(query: Any) -> None:
+    def logged(query: LoggedQuery) -> None:
         keep(query.query)
 
-    def asyncpg_of(dbapi_connection: Any) -> Any:
-        """The asyncpg connection under an async engine's (None: another driver's)."""
-        driver = getattr(dbapi_connection, "driver_connection", None)
-        return driver if hasattr(driver, "add_query_logger") else None
-
-    def watch(dbapi_connection: Any, *_: Any) -> None:
-        if (driver := asyncpg_of(dbapi_connection)) is not None:
-            driver.add_query_logger(logged)
-
-    def unwatch(dbapi_connection: Any, *_: Any) -> None:
-        if (driver := asyncpg_of(dbapi_connection)) is not None:
-            driver.remove_query_logger(logged)
-
-    listeners: list[tuple[type[Any], str, Callable[..., None]]] = [
-        (Engine, "before_cursor_execute", record),
-        (Pool, "checkout", watch),
-        (Pool, "checkin", unwatch),
-    ]
-    for target, name, listener in listeners:
-        event.listen(target, name, listener)
+    event.listen(Engine, "before_cursor_execute", record)
     try:
-        yield seen
+        with logged_through(Pool, logged):
+            yield seen
     finally:
-        for target, name, listener in listeners:
-            event.remove(target, name, listener)
+        event.remove(Engine, "before_cursor_execute", record)
 
 
 def _tenant_tables(engine: Engine) -> set[str]:
@@ -198,10 +191,76 @@ def test_the_check_finds_a_join_that_forgets_the_tenant(
     assert _offenders(owner_engine, {statement}).get(statement, []) == bad
 
 
-async def _served(app: FastAPI, make_client: ClientFactory) -> set[str]:
-    """The statements the app sends for an organisation with a sale through a click, a refund,
-    a search, and a GET of every page each of its members may read: those of one product,
-    link, sale, affiliate or the organisation itself with their ids filled in."""
+async def _at_work(
+    app: FastAPI, make_client: ClientFactory, db_urls: DatabaseUrls
+) -> tuple[list[Account], dict[str, str]]:
+    """An organisation at work, through its API and the server's jobs run once each: a group,
+    a webhook endpoint sent its test, sales through clicks (one a subscription's), a refund,
+    commissions matured and paid out in a batch, clicks rolled up, the ledger sealed. The ids
+    its members, and the ids its pages take."""
+    shop = await open_shop(await new_program(make_client), make_client)
+    admin, affiliate = shop.program.admin, shop.affiliate
+    tenant_id = uuid.UUID(admin.tenant_id)
+    settings: Settings = app.state.settings
+    group = await make_group(admin)
+    assert (await move(admin, affiliate, group)).status_code == 201
+    with contextmanager(serve)(Receiver()) as receiver:
+        app.state.settings = settings.model_copy(update={"webhooks_allow_private": True})
+        try:
+            endpoint = (await register(admin, receiver.url, "product.approved"))["endpoint"]
+        finally:
+            app.state.settings = settings
+        r = await admin.client.post(
+            f"/api/v1/webhooks/endpoints/{endpoint['id']}/test", headers=admin.headers
+        )
+        assert r.status_code == 202, r.text
+        delivery_id = r.json()["id"]
+        assert await attempt(app.state.db, settings, tenant_id, uuid.UUID(delivery_id), utcnow())
+    click = await shop.click(make_client())
+    r = await shop.report(click_id=click, subscription_id="SUB-1")
+    assert r.status_code == 201, r.text
+    sale = r.json()["id"]
+    r = await shop.refund(sale, amount_minor=1_000)
+    assert r.status_code in (200, 201), r.text
+    await earn(shop, make_client, db_urls, 1)
+    assert (await commission_settings(admin, payout_threshold_minor=1_000)).status_code == 200
+    assert (await set_payout_method(affiliate, method="paypal", email="a@pay.example")).is_success
+    r = await admin.client.post("/api/v1/payout-batches", json={}, headers=admin.headers)
+    assert r.status_code == 201, r.text
+    batch_id = r.json()["id"]
+    await rollups.roll_up(app.state.db)
+    _, block = await ledger_jobs.seal_tenant(app.state.db, settings, tenant_id, admin.slug)
+    assert block is not None
+
+    async def first(path: str, key: str) -> str:
+        r = await admin.client.get(path, headers=admin.headers)
+        assert r.status_code == 200, r.text
+        found = r.json()
+        return str((found["items"] if isinstance(found, dict) else found)[0][key])
+
+    return [admin, shop.program.vendor, affiliate], {
+        "product_id": shop.product["id"],
+        "link_id": shop.link["id"],
+        "conversion_id": sale,
+        "subscription_id": "SUB-1",
+        "affiliate_id": affiliate.id,
+        "user_id": affiliate.id,
+        "application_id": await first("/api/v1/recruiting/applications", "id"),
+        "group_id": group["id"],
+        "endpoint_id": endpoint["id"],
+        "delivery_id": delivery_id,
+        "batch_id": batch_id,
+        "height": str(block.height),
+        "transaction_id": await first("/api/v1/ledger/transactions", "id"),
+        "code": await first("/api/v1/ledger/accounts", "code"),
+        "slug": admin.slug,
+    }
+
+
+async def _served(app: FastAPI, make_client: ClientFactory, db_urls: DatabaseUrls) -> set[str]:
+    """The statements the app and its jobs send for an organisation at work (`_at_work`), a
+    search, and a GET of every page each of its members may read, ids filled in: all but the
+    pages of a product image, an invitation's token and the public log's tiles."""
     pages = [
         path
         for path, item in app.openapi()["paths"].items()
@@ -210,30 +269,18 @@ async def _served(app: FastAPI, make_client: ClientFactory) -> set[str]:
         and not path.endswith("/stream")  # an event stream: it answers until the client leaves
     ]
     with captured_statements() as statements:
-        shop = await open_shop(await new_program(make_client), make_client)
-        r = await shop.report(click_id=await shop.click(make_client()))
-        assert r.status_code == 201, r.text
-        sale = r.json()["id"]
-        r = await shop.refund(sale, amount_minor=1_000)
-        assert r.status_code in (200, 201), r.text
-        ids = {
-            "product_id": shop.product["id"],
-            "link_id": shop.link["id"],
-            "conversion_id": sale,
-            "affiliate_id": shop.affiliate.user["id"],
-            "user_id": shop.affiliate.user["id"],
-            "slug": shop.program.admin.slug,
-        }
+        members, ids = await _at_work(app, make_client, db_urls)
         paths = [
             path.format(**ids)
             for path in pages
             if all(name in ids for name in re.findall(r"\{(\w+)\}", path))
         ]
-        for account in (shop.program.admin, shop.program.vendor, shop.affiliate):
+        for account in members:
             for path in paths:
                 await account.client.get(path, headers=account.headers)
-        await shop.affiliate.client.get(  # answered in front of the framework
-            "/api/v1/products/search", params={"q": "course"}, headers=shop.affiliate.headers
+        affiliate = members[-1]
+        await affiliate.client.get(  # answered in front of the framework
+            "/api/v1/products/search", params={"q": "course"}, headers=affiliate.headers
         )
     statements.add(INSERT_CLICKS)  # the click recorder's own connection, not the engine's
     assert len(statements) > 100, "few statements captured: is the capture still right?"
@@ -241,10 +288,10 @@ async def _served(app: FastAPI, make_client: ClientFactory) -> set[str]:
 
 
 async def test_no_statement_the_app_sends_joins_two_tenants(
-    app: FastAPI, make_client: ClientFactory, owner_engine: Engine
+    app: FastAPI, make_client: ClientFactory, db_urls: DatabaseUrls, owner_engine: Engine
 ) -> None:
     # given: the statements the app sends while serving an organisation
-    statements = await _served(app, make_client)
+    statements = await _served(app, make_client, db_urls)
 
     # when: each statement is planned without row security
     offenders = _offenders(owner_engine, statements)
@@ -276,10 +323,10 @@ def test_the_check_finds_tables_side_by_side(statement: str, side_by_side: bool)
 
 
 async def test_every_subquery_reads_the_row_around_it(
-    app: FastAPI, make_client: ClientFactory
+    app: FastAPI, make_client: ClientFactory, db_urls: DatabaseUrls
 ) -> None:
     # given: the statements the app sends while serving an organisation
-    statements = await _served(app, make_client)
+    statements = await _served(app, make_client, db_urls)
 
     # then: none lists two tables side by side. A subquery that names a table of a statement
     # further out than the one right around it reads that whole table again, beside its own,

@@ -12,7 +12,6 @@ import httpx
 import pytest
 from asyncpg.connection import LoggedQuery
 from fastapi import FastAPI
-from sqlalchemy import event
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bitnexus.core.lastknown import LastKnown
@@ -20,6 +19,7 @@ from bitnexus.search import service
 from bitnexus.search.api import SearchFirst
 from bitnexus.search.repository import IndexShare
 from tests.factories import Account, signup_affiliate
+from tests.querylog import logged_through
 from tests.search.conftest import Shop, own_client
 
 SEARCH = "/api/v1/products/search"
@@ -96,24 +96,8 @@ async def test_the_layer_answers_as_the_route_does(
 def sent(app: FastAPI) -> Iterator[list[LoggedQuery]]:
     """The statements the app's connections send (asyncpg's query log), from now on."""
     found: list[LoggedQuery] = []
-
-    def log(record: LoggedQuery) -> None:
-        found.append(record)
-
-    def watch(dbapi_connection: Any, *_: Any) -> None:
-        dbapi_connection.driver_connection.add_query_logger(log)
-
-    def unwatch(dbapi_connection: Any, *_: Any) -> None:
-        dbapi_connection.driver_connection.remove_query_logger(log)
-
-    engine = app.state.db.engine.sync_engine
-    event.listen(engine, "checkout", watch)
-    event.listen(engine, "checkin", unwatch)
-    try:
+    with logged_through(app.state.db.engine.sync_engine, found.append):
         yield found
-    finally:
-        event.remove(engine, "checkout", watch)
-        event.remove(engine, "checkin", unwatch)
 
 
 WHOLE, SMALL = IndexShare(own=300, index=300), IndexShare(own=300, index=100_000)
