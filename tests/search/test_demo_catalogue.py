@@ -21,8 +21,8 @@ from tests.search.conftest import own_client
 async def acme_affiliate(
     app: FastAPI, embedder: Embedder, owner_engine: Engine
 ) -> tuple[httpx.AsyncClient, dict[str, str]]:
-    """The demo, seeded and embedded, and its affiliate1 logged in."""
-    await demo.seed(app.state.db)
+    """The demo as `make run` serves it (its sales too), embedded, and its affiliate1 logged in."""
+    await demo.seed(app.state.db, app.state.settings)
     with owner_engine.connect() as conn:
         ids = conn.execute(text("SELECT id FROM tenants WHERE slug IN ('acme', 'globex')"))
         tenant_ids = list(ids.scalars())
@@ -80,10 +80,14 @@ async def test_the_demo_marketplace_answers_once_its_clicks_are_rolled_up(
     # when the affiliate reads the marketplace, or what it recommends
     r = await client.get(path, headers=headers)
 
-    # then products come, the listing's with their earnings per click (of the clicked ones)
+    # then products come, the listing's with what they earn per click: the product the demo's
+    # sales are of earns, the other clicked one has earned nothing yet, the rest are unclicked
     assert r.status_code == 200, r.text
     body = r.json()
     products = body["items"] if with_epc else [rec["product"] for rec in body]
     assert products
     if with_epc:
-        assert any(p["epc_minor"] is not None for p in products)  # its clicks counted
+        earned = sorted((p["epc_minor"] for p in products if p["epc_minor"] is not None), key=bool)
+        assert len(earned) == 2
+        assert earned[0] == 0
+        assert earned[1] > 0

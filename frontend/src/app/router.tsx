@@ -88,7 +88,8 @@ function OldJoinAddress() {
 }
 
 // what an affiliate gets on an approved product, on its page and in the marketplace's drawer:
-// their link, and a post about it (keyed by the product: a form's state stays with its product)
+// their link, and a post about it (the drawer and the page render them keyed by the product, so
+// a form's state stays with its product)
 function AffiliateCards({ product }: { product: Schemas["ProductRead"] }) {
   return (
     <>

@@ -14,7 +14,7 @@ import { Byline, GradeBadge, Terms } from "./parts";
 export type SimilarSlot = ComponentType<{ productId: string; onOpen?: (id: string) => void }>;
 
 /** What an affiliate uses on an approved product: a link to it, a post about it (the links and
- * content features' cards). */
+ * content features' cards), rendered keyed by the product so that their state stays with it. */
 export type LinkSlot = ComponentType<{ product: Product }>;
 
 export function ProductDrawer({ productId, onClose, onOpen, Similar, LinkCard }: {
