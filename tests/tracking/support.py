@@ -53,3 +53,18 @@ def stored_clicks(owner_engine: Engine, link: dict[str, Any]) -> set[uuid.UUID]:
     with owner_engine.connect() as conn:
         found = conn.execute(text("SELECT id FROM clicks WHERE link_id = :l"), {"l": link["id"]})
         return set(found.scalars())
+
+
+def clicks_of(owner_engine: Engine, link_id: str) -> list[Any]:
+    """A link's clicks, oldest first, as stored (the owner's view: no row security)."""
+    with owner_engine.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT id, ip_hash, visitor_hash, user_agent, referrer, is_bot, bot_reason,"
+                    " is_unique, affiliate_id, product_id FROM clicks WHERE link_id = :l"
+                    " ORDER BY created_at, id"
+                ),
+                {"l": link_id},
+            )
+        )

@@ -3,53 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
-import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import psycopg
-import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from bitnexus.core.config import Settings
 from bitnexus.core.db import Database
-from bitnexus.core.dburl import DatabaseUrls, libpq
-from bitnexus.tracking import repository
-from bitnexus.tracking.recorder import ClickRecorder, codec
-from bitnexus.tracking.rules import RATE, UNIQUE, RateRule, RateWatch
+from bitnexus.core.dburl import DatabaseUrls
+from bitnexus.tracking.recorder import ClickRecorder
+from bitnexus.tracking.rules import RateRule, RateWatch
 from bitnexus.tracking.service import redirect
 from bitnexus.tracking.visitors import Salts, Visit, hashes
 from tests.conftest import ClientFactory
-from tests.factories import BROWSER, Program, new_program
-from tests.tracking.support import browser_visit, live_link, tenant_of
+from tests.factories import BROWSER, Program
+from tests.tracking.support import browser_visit, clicks_of, live_link, tenant_of
 
 
 async def _visit(client: httpx.AsyncClient, path: str, **headers: str) -> httpx.Response:
     return await client.get(path, headers={"user-agent": BROWSER, **headers})
-
-
-def _clicks(owner_engine: Engine, link_id: str) -> list[Any]:
-    with owner_engine.connect() as conn:
-        return list(
-            conn.execute(
-                text(
-                    "SELECT id, ip_hash, visitor_hash, user_agent, referrer, is_bot, bot_reason,"
-                    " is_unique, affiliate_id, product_id FROM clicks WHERE link_id = :l"
-                    " ORDER BY created_at, id"
-                ),
-                {"l": link_id},
-            )
-        )
 
 
 async def test_a_click_is_recorded_then_redirected_with_its_id_and_utms(
@@ -71,7 +50,7 @@ async def test_a_click_is_recorded_then_redirected_with_its_id_and_utms(
     assert visitor.cookies["bnx_cid"] == click_id
     assert visitor.cookies["bnx_vid"]
 
-    [row] = _clicks(owner_engine, link["id"])
+    [row] = clicks_of(owner_engine, link["id"])
     assert row.id == uuid.UUID(click_id)
     assert (row.is_bot, row.bot_reason, row.is_unique) == (False, None, True)
     assert str(row.affiliate_id) == program.affiliate.id
@@ -125,7 +104,7 @@ async def test_paused_deleted_and_withdrawn_links_land_on_the_fallback_page(
     assert (await _visit(visitor, f"/r/{link['code']}")).headers["location"] == (
         "https://acme.example/offers"
     )
-    assert len(_clicks(owner_engine, link["id"])) == 1  # only the live visit left a click
+    assert len(clicks_of(owner_engine, link["id"])) == 1  # only the live visit left a click
 
 
 async def test_bots_and_prefetches_are_kept_but_flagged(
@@ -140,7 +119,7 @@ async def test_bots_and_prefetches_are_kept_but_flagged(
     await make_client().get(path, headers={"user-agent": "curl/8.5"})
     await _visit(make_client(), path)
 
-    reasons = [row.bot_reason for row in _clicks(owner_engine, link["id"])]
+    reasons = [row.bot_reason for row in clicks_of(owner_engine, link["id"])]
     assert reasons == ["user_agent", "no_user_agent", "head", "prefetch", "user_agent", None]
     listed = (
         await program.affiliate.client.get(
@@ -158,7 +137,7 @@ async def test_impossible_rates_from_one_address_are_flagged(
     for _ in range(13):
         hammer.cookies.clear()
         await _visit(hammer, f"/r/{link['code']}")
-    reasons = [row.bot_reason for row in _clicks(owner_engine, link["id"])]
+    reasons = [row.bot_reason for row in clicks_of(owner_engine, link["id"])]
     assert reasons == [None] * 10 + ["rate"] * 3
 
 
@@ -183,7 +162,7 @@ async def test_the_rate_rule_counts_the_clicks_of_every_process(
                 await recorder.close()
     finally:
         await db.dispose()
-    reasons = [row.bot_reason for row in _clicks(owner_engine, link["id"])]
+    reasons = [row.bot_reason for row in clicks_of(owner_engine, link["id"])]
     assert reasons == [None] * 10 + ["rate"] * 2
 
 
@@ -215,8 +194,8 @@ async def test_a_visitor_is_unique_once_per_link_and_day(
     await _visit(fan, f"/r/{link['code']}")  # no cookie: the same address and browser
     await _visit(fan, f"/r/{other['code']}")  # another link
     await _visit(make_client(), f"/r/{link['code']}")  # someone else
-    assert [r.is_unique for r in _clicks(owner_engine, link["id"])] == [True, False, False, True]
-    assert [r.is_unique for r in _clicks(owner_engine, other["id"])] == [True]
+    assert [r.is_unique for r in clicks_of(owner_engine, link["id"])] == [True, False, False, True]
+    assert [r.is_unique for r in clicks_of(owner_engine, other["id"])] == [True]
 
 
 async def test_concurrent_clicks_share_commits_and_none_is_lost(
@@ -229,7 +208,7 @@ async def test_concurrent_clicks_share_commits_and_none_is_lost(
         *(_visit(make_client(), f"/r/{link['code']}") for _ in range(60))
     )
     ids = {parse_qs(urlsplit(r.headers["location"]).query)["bnx_cid"][0] for r in answers}
-    rows = _clicks(owner_engine, link["id"])
+    rows = clicks_of(owner_engine, link["id"])
     assert {r.id.hex for r in rows} == ids
     with owner_engine.connect() as conn:
         commits = conn.execute(
@@ -339,7 +318,7 @@ async def test_clients_clicking_again_at_once_are_never_left_waiting(
     finally:
         await recorder.close()
         await db.dispose()
-    assert len(_clicks(owner_engine, link["id"])) == 8 * 15
+    assert len(clicks_of(owner_engine, link["id"])) == 8 * 15
 
 
 async def test_a_click_keeps_the_country_of_its_address_and_not_the_address(
@@ -386,143 +365,6 @@ async def test_redirects_keep_the_request_context_and_other_methods_are_refused(
     assert r.status_code == 200
     assert "text/html" in r.headers["content-type"]
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]  # a document
-
-
-async def test_a_batch_of_several_tenants_clicks_writes_each_under_its_own_tenant(
-    program: Program,
-    make_client: ClientFactory,
-    db_urls: DatabaseUrls,
-    owner_engine: Engine,
-    tmp_path: Path,
-) -> None:
-    """One connection (a single flush slot) switches its tenant setting between the tenants of
-    a batch; RLS would refuse a click written under another tenant's."""
-    other = await new_program(make_client)
-    links = [await live_link(program), await live_link(other)]
-    tenants = [tenant_of(owner_engine, link) for link in links]
-    db = Database(db_urls.app, pool_size=2)
-    recorder = ClickRecorder(db, tmp_path, in_flight=1)
-    visits = [browser_visit(tenants[n % 2], links[n % 2]["id"], n) for n in range(10)]
-    try:
-        await asyncio.wait_for(asyncio.gather(*(recorder.record(v) for v in visits)), timeout=30)
-    finally:
-        await recorder.close()
-        await db.dispose()
-    assert [len(_clicks(owner_engine, link["id"])) for link in links] == [5, 5]
-
-
-@pytest.mark.parametrize(
-    ("statement", "refused"),
-    [
-        ("DELETE FROM links WHERE id = :link", "permission denied"),
-        ("DELETE FROM tenants WHERE id = :tenant", "permission denied"),
-        ("UPDATE links SET id = gen_random_uuid() WHERE id = :link", "never changes"),
-        ("UPDATE tenants SET id = gen_random_uuid() WHERE id = :tenant", "never changes"),
-    ],
-)
-async def test_a_clicks_link_and_tenant_can_neither_go_nor_change_their_keys(
-    program: Program, app_engine: Engine, owner_engine: Engine, statement: str, refused: str
-) -> None:
-    """Clicks keep their link and tenant without foreign keys (migration 0026): the runtime
-    role deletes neither and changes neither's key; other edits of a link go through."""
-    link = await live_link(program)
-    ids = {"link": link["id"], "tenant": str(tenant_of(owner_engine, link))}
-
-    def as_the_app() -> int:
-        with pytest.raises(DBAPIError, match=refused), app_engine.begin() as conn:
-            conn.execute(text("SELECT set_config('bitnexus.tenant_id', :tenant, true)"), ids)
-            conn.execute(text(statement), ids)
-        with app_engine.begin() as conn:
-            conn.execute(text("SELECT set_config('bitnexus.tenant_id', :tenant, true)"), ids)
-            return conn.execute(
-                text("UPDATE links SET id = id, utm_term = 'kept' WHERE id = :link"), ids
-            ).rowcount
-
-    # on a thread: the statements may wait for a lock the app's background work (on this
-    # event loop) holds on the tenant's row until it commits, which it could not while waited on
-    edited = await asyncio.to_thread(as_the_app)
-    assert edited == 1
-
-
-async def test_a_new_clicks_probes_read_little_however_many_clicks_its_link_has(
-    program: Program, db_urls: DatabaseUrls, owner_engine: Engine
-) -> None:
-    """The `rate` and unique probes of new clicks read a handful of index entries each, not the
-    link's day of clicks: 30,000 clicks from one address on one link (the table's statistics
-    gathered before the link took off), then 20 more, planned for their own values (as the
-    recorder plans them) and generically."""
-    import asyncpg
-
-    link = await live_link(program)
-    tenant_id = tenant_of(owner_engine, link)
-    with owner_engine.connect() as conn:
-        conn.execute(text("ANALYZE clicks"))  # statistics without this link's clicks
-        conn.commit()
-    salt = b"s" * 32
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=12)
-
-    def batch(first: int, n: int) -> list[bytes]:
-        visits = [
-            dataclasses.replace(
-                browser_visit(tenant_id, link["id"], 7),
-                visitor_id=f"{first + i:020d}",
-                at=start + dt.timedelta(seconds=(first + i) / 1000),
-            )
-            for i in range(n)
-        ]
-        return [codec.encode((v, *hashes(v, salt))) for v in visits]
-
-    conn = await asyncpg.connect(libpq(db_urls.app))
-    try:
-        await conn.execute("SELECT set_config('bitnexus.tenant_id', $1, false)", str(tenant_id))
-        args = {"rate": RATE, "unique": UNIQUE}
-        for first in range(0, 30_000, 3_000):
-            await repository.insert_clicks(conn, tenant_id, b"".join(batch(first, 3_000)), **args)
-    finally:
-        await conn.close()
-    new = batch(30_000, 40)
-    for mode, first in (("force_custom_plan", 0), ("force_generic_plan", 20)):
-        lines = b"".join(new[first : first + 20]).decode()
-        plan = _explained(
-            db_urls,
-            tenant_id,
-            mode,
-            [tenant_id, lines, RATE.limit, RATE.window, UNIQUE.window, None],
-        )
-        read = plan["Plan"]["Shared Hit Blocks"] + plan["Plan"]["Shared Read Blocks"]
-        filtered = sum(
-            node.get("Rows Removed by Filter", 0) * node["Actual Loops"]
-            for node in _nodes(plan["Plan"])
-            if node.get("Relation Name") == "clicks"
-        )
-        shown = f"{mode}: {filtered} rows filtered out, {read} buffers read\n"
-        assert filtered <= 20, shown + json.dumps(plan, indent=1)
-        assert read < 20 * 80, shown + json.dumps(plan, indent=1)  # a day's scan reads thousands
-
-
-def _explained(
-    db_urls: DatabaseUrls, tenant_id: uuid.UUID, mode: str, args: Sequence[Any]
-) -> dict[str, Any]:
-    """EXPLAIN ANALYZE of the click insert as a prepared statement planned in `mode`."""
-    with psycopg.connect(libpq(db_urls.app), autocommit=True) as conn:
-        cur = psycopg.ClientCursor(conn)
-        cur.execute("SELECT set_config('bitnexus.tenant_id', %s, false)", (str(tenant_id),))
-        cur.execute(f"SET plan_cache_mode = {mode}")
-        cur.execute("PREPARE insert_clicks AS " + repository.INSERT_CLICKS)
-        placeholders = ", ".join(["%s"] * len(args))
-        cur.execute(
-            f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE insert_clicks({placeholders})", args
-        )
-        row = cur.fetchone()
-        assert row is not None
-        plan: dict[str, Any] = row[0][0]
-        return plan
-
-
-def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans", []):
-        yield from _nodes(child)
 
 
 async def test_a_redirect_that_fails_is_logged_and_answered_500_and_the_router_also_redirects(
