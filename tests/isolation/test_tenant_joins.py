@@ -196,16 +196,17 @@ async def _at_work(
 ) -> tuple[list[Account], dict[str, str]]:
     """An organisation at work, through its API and the server's jobs run once each: a group,
     a webhook endpoint sent its test, sales through clicks (one a subscription's), a refund,
-    commissions matured and paid out in a batch, clicks rolled up, the ledger sealed. The ids
-    its members, and the ids its pages take."""
+    commissions matured and paid out in a batch, clicks rolled up, the ledger sealed. Its
+    members, and the ids its pages take."""
     shop = await open_shop(await new_program(make_client), make_client)
     admin, affiliate = shop.program.admin, shop.affiliate
     tenant_id = uuid.UUID(admin.tenant_id)
     settings: Settings = app.state.settings
     group = await make_group(admin)
     assert (await move(admin, affiliate, group)).status_code == 201
+    allowed = settings.model_copy(update={"webhooks_allow_private": True})  # the receiver's
     with contextmanager(serve)(Receiver()) as receiver:
-        app.state.settings = settings.model_copy(update={"webhooks_allow_private": True})
+        app.state.settings = allowed
         try:
             endpoint = (await register(admin, receiver.url, "product.approved"))["endpoint"]
         finally:
@@ -215,7 +216,9 @@ async def _at_work(
         )
         assert r.status_code == 202, r.text
         delivery_id = r.json()["id"]
-        assert await attempt(app.state.db, settings, tenant_id, uuid.UUID(delivery_id), utcnow())
+        sent = await attempt(app.state.db, allowed, tenant_id, uuid.UUID(delivery_id), utcnow())
+        assert sent is not None
+        assert len(receiver.requests()) == 1
     click = await shop.click(make_client())
     r = await shop.report(click_id=click, subscription_id="SUB-1")
     assert r.status_code == 201, r.text
