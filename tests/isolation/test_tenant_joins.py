@@ -35,7 +35,7 @@ from bitnexus.webhooks.delivery import attempt
 from tests.commissions.support import open_shop
 from tests.commissions.support import settings as commission_settings
 from tests.conftest import ClientFactory
-from tests.factories import Account, earn, new_program, set_payout_method
+from tests.factories import Account, earn, new_program, png, set_payout_method, unique_email
 from tests.groups.support import make_group, move
 from tests.isolation.test_distribution_keys import TENANT_TABLES
 from tests.querylog import logged_through
@@ -196,8 +196,8 @@ async def _at_work(
 ) -> tuple[list[Account], dict[str, str]]:
     """An organisation at work, through its API and the server's jobs run once each: a group,
     a webhook endpoint sent its test, sales through clicks (one a subscription's), a refund,
-    commissions matured and paid out in a batch, clicks rolled up, the ledger sealed. Its
-    members, and the ids its pages take."""
+    commissions matured and paid out in a batch, clicks rolled up, the ledger sealed, an image
+    for the product, an invitation. Its members, and the ids its pages take."""
     shop = await open_shop(await new_program(make_client), make_client)
     admin, affiliate = shop.program.admin, shop.affiliate
     tenant_id = uuid.UUID(admin.tenant_id)
@@ -232,8 +232,24 @@ async def _at_work(
     assert r.status_code == 201, r.text
     batch_id = r.json()["id"]
     await rollups.roll_up(app.state.db)
-    _, block = await ledger_jobs.seal_tenant(app.state.db, settings, tenant_id, admin.slug)
+    size, block = await ledger_jobs.seal_tenant(app.state.db, settings, tenant_id, admin.slug)
     assert block is not None
+    vendor = shop.program.vendor
+    r = await vendor.client.post(
+        f"/api/v1/products/{shop.product['id']}/images",
+        files={"file": ("cover.png", png(), "image/png")},
+        headers=vendor.headers,
+    )
+    assert r.status_code == 201, r.text
+    [image] = r.json()["images"]
+    r = await shop.program.review(shop.product["id"], decision="approved", grade="A")
+    assert r.status_code == 200, r.text  # an image is vetted like any edit
+    invited = await admin.client.post(
+        "/api/v1/invitations",
+        json={"email": unique_email(), "role": "vendor"},
+        headers=admin.headers,
+    )
+    assert invited.status_code == 201, invited.text
 
     async def first(path: str, key: str) -> str:
         r = await admin.client.get(path, headers=admin.headers)
@@ -241,7 +257,7 @@ async def _at_work(
         found = r.json()
         return str((found["items"] if isinstance(found, dict) else found)[0][key])
 
-    return [admin, shop.program.vendor, affiliate], {
+    return [admin, vendor, affiliate], {
         "product_id": shop.product["id"],
         "link_id": shop.link["id"],
         "conversion_id": sale,
@@ -257,14 +273,18 @@ async def _at_work(
         "transaction_id": await first("/api/v1/ledger/transactions", "id"),
         "code": await first("/api/v1/ledger/accounts", "code"),
         "slug": admin.slug,
+        "image_id": image["id"],
+        "token": invited.json()["accept_url"].rsplit("/", 1)[1],
+        "level": "0",  # the log's first tile of hashes, and of entries, partial (RFC 6962 tiles)
+        "path": "000" if size >= 256 else f"000.p/{size}",
     }
 
 
 async def _served(app: FastAPI, make_client: ClientFactory, db_urls: DatabaseUrls) -> set[str]:
     """The statements the app and its jobs send for an organisation at work (`_at_work`), a
-    search, and a GET of every page each of its members may read, ids filled in: all but the
-    pages of a product image, an invitation's token and the public log's tiles. None may
-    answer with a server error."""
+    search, and a GET of every page each of its members may read, ids filled in (the public
+    pages too: an invitation's, the log's tiles, a product's image). None may answer with a
+    server error."""
     pages = [
         path
         for path, item in app.openapi()["paths"].items()
