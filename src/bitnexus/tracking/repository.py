@@ -219,7 +219,7 @@ tests/tracking/test_redirect.py::test_impossible_rates_from_one_address_are_flag
 ::test_the_rate_rule_counts_the_clicks_of_every_process) and `rules.UNIQUE` ($5: its window: a
 click is unique when neither its visitor nor its address and browser clicked the link within
 the window, pinned by ::test_a_visitor_is_unique_once_per_link_and_day). The probes' cost is
-pinned by tests/tracking/test_click_storage.py::
+pinned by tests/tracking/test_redirect_storage.py::
 test_a_new_clicks_probes_read_little_however_many_clicks_its_link_has."""
 
 
