@@ -6,9 +6,10 @@ import json
 
 import asyncpg
 import pytest
+import structlog
 from sqlalchemy import exc as sa_exc
 
-from bitnexus.core.outage import DatabaseUnreachable, OutageLog, unavailable_cause
+from bitnexus.core.outage import DatabaseUnreachable, OutageLog, log_failure, unavailable_cause
 
 
 def _raised_from(outer: Exception, inner: BaseException) -> Exception:
@@ -43,6 +44,14 @@ def _raised_from(outer: Exception, inner: BaseException) -> Exception:
             True,
             id="sqlalchemy-wrapping-lost-connection",
         ),
+        pytest.param(
+            asyncpg.InternalClientError(
+                "cannot switch to state 12; another operation (2) is in progress"
+            ),
+            True,
+            id="ended-by-the-server-its-close-unread",  # tests/core/test_ended_connection.py
+        ),
+        pytest.param(asyncpg.InternalClientError("unexpected codec error"), False, id="driver-bug"),
         pytest.param(
             sa_exc.IntegrityError("INSERT", {}, Exception("duplicate key")),
             False,
@@ -88,3 +97,41 @@ def test_outage_log_says_it_once_per_interval_with_a_count(
     assert [line["refused"] for line in lines] == expected_counts
     assert {line["level"] for line in lines} == {"warning"}
     assert all("exception" not in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("error", "level"),
+    [
+        pytest.param(ConnectionResetError("reset by peer"), "warning", id="socket"),
+        pytest.param(asyncpg.AdminShutdownError("shutting down"), "warning", id="shutdown"),
+        pytest.param(asyncpg.UndefinedTableError("no such table"), "warning", id="refused"),
+        pytest.param(
+            asyncpg.InterfaceError("cannot perform operation: connection is closed"),
+            "warning",
+            id="closed",
+        ),
+        pytest.param(
+            _raised_from(
+                sa_exc.InternalError("SELECT 1", {}, Exception("x")),
+                asyncpg.InternalClientError("cannot switch to state 15; another operation (2)"),
+            ),
+            "warning",
+            id="ended-through-a-session",
+        ),
+        pytest.param(KeyError("currency"), "error", id="a-bug"),
+    ],
+)
+def test_a_loop_logs_a_failure_with_a_traceback_only_when_it_is_a_bug(
+    captured: list[str], error: Exception, level: str
+) -> None:
+    # given a failure, raised as a loop on a connection of its own would see it
+    try:
+        raise error
+    except Exception as raised:
+        # when the loop logs it
+        log_failure(structlog.get_logger("test"), "loop.failed", raised, loop="test")
+
+    # then one line at the level for it, a traceback only for a bug
+    [line] = [json.loads(line) for line in captured]
+    assert (line["event"], line["loop"], line["level"]) == ("loop.failed", "test", level)
+    assert ("exception" in line) is (level == "error")

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from bitnexus.core.db import Base, Database, set_tenant
 from bitnexus.core.events import Dispatcher, Dropped, Event, Subscription
-from bitnexus.core.outage import unreachable
+from bitnexus.core.outage import log_failure, unreachable
 
 log = structlog.get_logger(__name__)
 
@@ -131,13 +131,8 @@ class Consumer:
         while True:
             try:
                 await self._lead()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("consumer.failed", consumer=self.name, error=str(error))
             except Exception as error:
-                if unreachable(error):  # the database, through its handler's session
-                    log.warning("consumer.failed", consumer=self.name, error=str(error))
-                else:
-                    log.exception("consumer.failed", consumer=self.name)
+                log_failure(log, "consumer.failed", error, consumer=self.name)
             await asyncio.sleep(self._standby_seconds)
 
     async def _lead(self) -> None:

@@ -219,9 +219,8 @@ class Database:
                 raise
             raw.invalidate()
             if unreachable(error):
-                raise
-            # asyncpg may report a connection the server closed while it sat idle in the pool
-            # as a protocol error ("another operation is in progress"): it is a lost one
+                raise  # (asyncpg closes a connection the server ended once it is asked)
+            # any other error from a connection found closed is its loss, seen another way
             raise DatabaseUnreachable(f"the connection was lost: {error}") from error
         except BaseException:
             if driver.is_closed():

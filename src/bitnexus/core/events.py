@@ -36,6 +36,7 @@ import structlog
 
 from bitnexus.core import jsontext, periodic
 from bitnexus.core.db import Database, utcnow
+from bitnexus.core.outage import log_failure
 from bitnexus.core.outbox import CHANNEL
 from bitnexus.core.redis import Shared, Unavailable
 
@@ -232,10 +233,8 @@ class Dispatcher:
                 switching = await (self._follow() if await self._relayed() else self._listen())
                 if switching:
                     continue  # to the other source, at once
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("events.listen_failed", error=str(error))
-            except Exception:
-                log.exception("events.listen_failed")
+            except Exception as error:
+                log_failure(log, "events.listen_failed", error)
             await asyncio.sleep(self._retry_seconds)
 
     async def _relayed(self) -> bool:

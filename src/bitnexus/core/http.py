@@ -140,7 +140,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 # the errors a lost database surfaces as (`core.outage` tells which of them mean that)
-DATABASE_ERRORS = (SQLAlchemyError, asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError)
+DATABASE_ERRORS = (
+    SQLAlchemyError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    ConnectionError,
+)
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:

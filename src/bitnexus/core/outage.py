@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import asyncpg
 import structlog
@@ -39,8 +40,20 @@ def _is_unavailable(exc: BaseException) -> bool:
         return True  # sa_exc.TimeoutError: no pooled connection free within the pool timeout
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True  # SQLAlchemy saw the connection drop under a statement
+    if isinstance(exc, asyncpg.InternalClientError):
+        return _ended_by_the_server(exc)
     # asyncpg's own check on a connection found closed (SQLAlchemy's disconnect test too)
     return isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc)
+
+
+def _ended_by_the_server(exc: asyncpg.InternalClientError) -> bool:
+    """Whether asyncpg refused a statement because its connection's last exchange never
+    finished (two statements at once on a connection are refused with an `InterfaceError`).
+    In practice the server ended the connection (a shutdown, `pg_terminate_backend`, a
+    timeout): its final message, an error sent outside any statement, has been read and the
+    socket's close not yet. Until the close is read, a turn of the event loop later or more,
+    the connection does not say it is closed; asked a statement, asyncpg closes it."""
+    return str(exc).startswith("cannot switch to state")
 
 
 def unavailable_cause(exc: BaseException) -> BaseException | None:
@@ -61,6 +74,18 @@ def unreachable(exc: BaseException) -> bool:
     """Whether `exc` means the database cannot be reached just now, as opposed to a statement it
     refused or a bug (`unavailable_cause`)."""
     return unavailable_cause(exc) is not None
+
+
+def log_failure(logger: Any, event: str, error: BaseException, **fields: object) -> None:
+    """Log that a loop on a connection of its own failed and starts again: a warning without a
+    traceback when PostgreSQL could not be asked or refused a statement, the traceback of
+    anything else (a bug)."""
+    if isinstance(error, OSError | asyncpg.PostgresError | asyncpg.InterfaceError) or unreachable(
+        error
+    ):
+        logger.warning(event, error=str(error), **fields)
+    else:
+        logger.exception(event, **fields)
 
 
 def _describe(exc: BaseException) -> str:

@@ -24,6 +24,7 @@ import structlog
 from bitnexus.core import periodic
 from bitnexus.core.db import utcnow
 from bitnexus.core.events import CATCH_UP_MARGIN, LEASE, RELAYED_UNTIL, STREAM, USE
+from bitnexus.core.outage import log_failure
 from bitnexus.core.outbox import CHANNEL
 from bitnexus.core.redis import Shared, Unavailable
 
@@ -74,10 +75,8 @@ class Relay:
                     await self._relay()
             except Unavailable:
                 pass
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("events.relay_failed", error=str(error))
-            except Exception:
-                log.exception("events.relay_failed")
+            except Exception as error:
+                log_failure(log, "events.relay_failed", error)
             finally:
                 self.relaying = False
                 if taken:  # stopped: the next relay need not wait the lease out
