@@ -38,6 +38,12 @@ async def eventually(
         await asyncio.sleep(interval)
 
 
+async def holds(value: object) -> bool:
+    """`value` as a condition for `eventually`, for a check that needs no awaiting:
+    `eventually(lambda: holds(job.done), "the job done")`."""
+    return bool(value)
+
+
 def wait_until(
     condition: Callable[[], T],
     what: str,

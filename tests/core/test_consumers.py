@@ -22,7 +22,7 @@ from bitnexus.webhooks import fanout
 from tests.conftest import ClientFactory
 from tests.factories import new_program, signup_org
 from tests.superuser import superuser_count
-from tests.waiting import DEADLINE_SECONDS, eventually
+from tests.waiting import DEADLINE_SECONDS, eventually, holds
 from tests.webhooks.support import register
 
 
@@ -72,7 +72,7 @@ async def test_a_consumer_catches_up_on_events_written_while_it_was_stopped(
     name = f"test-{uuid.uuid4().hex[:10]}"
     first = _consumer(name, handle, dispatcher, db_urls)
     await first.start()
-    await eventually(lambda: _true(first.caught_up), "the first run caught up")
+    await eventually(lambda: holds(first.caught_up), "the first run caught up")
     await first.close()
 
     # when events are written while it is stopped (and dispatched to nobody else), and it
@@ -84,10 +84,10 @@ async def test_a_consumer_catches_up_on_events_written_while_it_was_stopped(
     again = _consumer(name, handle, dispatcher, db_urls)
     await again.start()
     try:
-        await eventually(lambda: _true({"a", "b"} <= set(seen)), "the missed events handled")
+        await eventually(lambda: holds({"a", "b"} <= set(seen)), "the missed events handled")
         # then live events follow too
         await _write(db, tenant, "c")
-        await eventually(lambda: _true("c" in seen), "the live event handled")
+        await eventually(lambda: holds("c" in seen), "the live event handled")
     finally:
         await again.close()
     assert sorted(set(seen)) == ["a", "b", "c"]
@@ -99,10 +99,6 @@ async def _marks_pass(probe: Subscription, tenant: str, marks: set[str]) -> None
         event = await probe.next()
         if str(event.tenant_id) == tenant:
             marks.discard(event.data["mark"])
-
-
-async def _true(value: object) -> bool:
-    return bool(value)
 
 
 async def test_an_event_read_again_is_never_enqueued_twice(
@@ -129,7 +125,7 @@ async def test_an_event_read_again_is_never_enqueued_twice(
                 ).scalar_one()
             )
 
-    await eventually(lambda: _true(count() == 2), "both events enqueued")
+    await eventually(lambda: holds(count() == 2), "both events enqueued")
 
     # when another consumer with the webhooks handler reads them again, twice over
     for _ in range(2):
@@ -137,7 +133,7 @@ async def test_an_event_read_again_is_never_enqueued_twice(
             f"test-{uuid.uuid4().hex[:10]}", fanout.enqueuer(db), dispatcher, db_urls
         )
         await second.start()
-        await eventually(lambda s=second: _true(s.caught_up), "the re-read done")  # type: ignore[misc]
+        await eventually(lambda s=second: holds(s.caught_up), "the re-read done")  # type: ignore[misc]
         await second.close()
 
     # then each event is still enqueued once
@@ -155,14 +151,14 @@ async def test_one_process_leads_and_another_takes_over_when_it_stops(
     one = _consumer(name, ignore, dispatcher, db_urls)
     two = _consumer(name, ignore, dispatcher, db_urls)
     await one.start()
-    await eventually(lambda: _true(one.leading.is_set()), "the first leads")
+    await eventually(lambda: holds(one.leading.is_set()), "the first leads")
     await two.start()
     try:
         # then only one leads
         assert not two.leading.is_set()
         # when the leader stops, the other takes over and catches up
         await one.close()
-        await eventually(lambda: _true(two.leading.is_set() and two.caught_up), "take-over")
+        await eventually(lambda: holds(two.leading.is_set() and two.caught_up), "take-over")
     finally:
         await one.close()
         await two.close()
@@ -182,7 +178,7 @@ async def test_a_consumer_that_falls_behind_reads_the_outbox_instead(
 
     consumer = _consumer(f"test-{uuid.uuid4().hex[:10]}", handle, dispatcher, db_urls, queued=2)
     await consumer.start()
-    await eventually(lambda: _true(consumer.caught_up), "the consumer started")
+    await eventually(lambda: holds(consumer.caught_up), "the consumer started")
     try:
         # when six events arrive one by one (its subscription is dropped), then it is unstuck
         for mark in "abcdef":
@@ -190,7 +186,7 @@ async def test_a_consumer_that_falls_behind_reads_the_outbox_instead(
         stuck.set()
 
         # then it handles every one of them all the same
-        await eventually(lambda: _true(seen == set("abcdef")), "every event handled")
+        await eventually(lambda: holds(seen == set("abcdef")), "every event handled")
     finally:
         await consumer.close()
 
@@ -208,7 +204,7 @@ async def test_a_consumer_misses_nothing_when_its_connections_are_cut(
     name = f"test-{uuid.uuid4().hex[:10]}"
     consumer = _consumer(name, handle, dispatcher, db_urls)
     await consumer.start()
-    await eventually(lambda: _true(consumer.caught_up), "the consumer started")
+    await eventually(lambda: holds(consumer.caught_up), "the consumer started")
     try:
         # when its lock's and the dispatcher's connections are cut (as by a restarting
         # server) and events are written meanwhile
@@ -221,7 +217,7 @@ async def test_a_consumer_misses_nothing_when_its_connections_are_cut(
 
         # then it handles them all the same
         assert cut >= 2
-        await eventually(lambda: _true(seen == {"x", "y"}), "the events handled")
+        await eventually(lambda: holds(seen == {"x", "y"}), "the events handled")
     finally:
         await consumer.close()
 
@@ -243,13 +239,13 @@ async def test_an_event_its_handler_cannot_take_is_passed_over_not_retried_for_e
     consumer = _consumer(f"test-{uuid.uuid4().hex[:10]}", handle, dispatcher, db_urls)
     await consumer.start()
     try:
-        await eventually(lambda: _true(consumer.caught_up), "the consumer caught up")
+        await eventually(lambda: holds(consumer.caught_up), "the consumer caught up")
 
         # when that event comes between two good ones
         await _write(db, tenant, "before", "poison", "after")
 
         # then the good ones are handled, the bad one is passed over once
-        await eventually(lambda: _true("after" in seen), "the event after the bad one")
+        await eventually(lambda: holds("after" in seen), "the event after the bad one")
     finally:
         await consumer.close()
     assert seen == ["before", "after"]

@@ -31,7 +31,7 @@ from tests.conftest import ClientFactory
 from tests.core.ended import HoldingRelay, end, end_backend, holding_relay
 from tests.factories import signup_org
 from tests.superuser import superuser_value
-from tests.waiting import eventually
+from tests.waiting import eventually, holds
 
 
 @pytest.fixture
@@ -101,8 +101,7 @@ async def test_the_pool_drops_it_and_the_next_statement_runs_on_a_new_one(
     finally:
         await relay.release()  # (a connection held would never close)
         await db.dispose()
-    records = [json.loads(line) for line in captured]
-    assert [r for r in records if "exception" in r or r["level"] in {"error", "critical"}] == []
+    assert _errors(captured) == []
 
 
 async def test_a_request_on_it_is_answered_503_and_the_next_is_served(
@@ -138,8 +137,7 @@ async def test_a_request_on_it_is_answered_503_and_the_next_is_served(
             await eventually(served, "the admin served again")
         finally:
             await relay.release()  # (a connection held would never close)
-    records = [json.loads(line) for line in captured]
-    assert [r for r in records if "exception" in r or r["level"] in {"error", "critical"}] == []
+    assert _errors(captured) == []
 
 
 async def _idle(db: Database) -> list[asyncpg.Connection]:
@@ -173,13 +171,10 @@ async def test_a_consumer_whose_connection_it_is_warns_and_leads_again(
     await dispatcher.start()
     await consumer.start()
     try:
-        await eventually(lambda: _true(consumer.caught_up), "the consumer caught up")
+        await eventually(lambda: holds(consumer.caught_up), "the consumer caught up")
 
         # when the server ends its connection, between two of its statements
-        pid = await superuser_value(
-            db_urls,
-            f"SELECT pid FROM pg_stat_activity WHERE application_name = 'bitnexus-consumer-{name}'",
-        )
+        [pid] = await _backends(db_urls, f"bitnexus-consumer-{name}")
         captured.clear()
         await end_backend(pid, relay, db_urls.app)
 
@@ -192,7 +187,7 @@ async def test_a_consumer_whose_connection_it_is_warns_and_leads_again(
         assert line["level"] == "warning", line
         assert "exception" not in line
         led = consumer.caught_up
-        await eventually(lambda: _true(consumer.caught_up > led), "the consumer led again")
+        await eventually(lambda: holds(consumer.caught_up > led), "the consumer led again")
     finally:
         await consumer.close()
         await dispatcher.close()
@@ -218,7 +213,7 @@ async def test_a_dispatcher_following_redis_warns_and_loses_no_event(
     topic = user_topic(uuid.uuid4())
     subscription = dispatcher.subscribe([topic])
     try:
-        await eventually(lambda: _true(dispatcher.source == "redis"), "the dispatcher follows")
+        await eventually(lambda: holds(dispatcher.source == "redis"), "the dispatcher follows")
         [pid] = await _backends(db_urls, "bitnexus-events") - before
 
         # when the server ends its connection, and then an event is committed
@@ -244,13 +239,15 @@ async def test_a_dispatcher_following_redis_warns_and_loses_no_event(
         await db.dispose()
 
 
+def _errors(captured: list[str]) -> list[dict[str, Any]]:
+    """The lines logged at error level or with a traceback."""
+    records = [json.loads(line) for line in captured]
+    return [r for r in records if "exception" in r or r["level"] in {"error", "critical"}]
+
+
 async def _backends(db_urls: DatabaseUrls, application: str) -> set[int]:
     pids = await superuser_value(
         db_urls,
         f"SELECT array_agg(pid) FROM pg_stat_activity WHERE application_name = '{application}'",
     )
     return set(pids or ())
-
-
-async def _true(value: object) -> bool:
-    return bool(value)

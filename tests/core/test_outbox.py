@@ -22,7 +22,7 @@ from bitnexus.core.outbox import NewEvent, emit, user_topic
 from tests.conftest import ClientFactory
 from tests.factories import signup_org
 from tests.superuser import superuser_count
-from tests.waiting import eventually
+from tests.waiting import eventually, holds
 
 
 @pytest.fixture
@@ -210,7 +210,7 @@ async def test_events_written_while_the_connection_was_lost_arrive_after_it_is_b
 
         # when the server cuts its connection and events are written before it listens again
         assert await _cut_listeners(db_urls) >= 1
-        await eventually(lambda: _true(not slow_to_return.listening), "the connection is lost")
+        await eventually(lambda: holds(not slow_to_return.listening), "the connection is lost")
         await _emit(db, tenant, *(_event(tenant, "test.meanwhile", topic, n=n) for n in range(3)))
         assert not slow_to_return.listening  # (no notification could have reached it)
 
@@ -230,10 +230,6 @@ async def _cut_listeners(db_urls: DatabaseUrls) -> int:
         "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
         " WHERE application_name = 'bitnexus-events'",
     )
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def test_events_past_retention_are_pruned(
